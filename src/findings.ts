@@ -1,0 +1,145 @@
+import { createHash } from "node:crypto";
+
+/** How serious a finding is; the order matters for `--fail-on`. */
+export type Severity = "error" | "warning" | "info";
+
+/** Severities from most to least serious. */
+export const SEVERITIES: readonly Severity[] = ["error", "warning", "info"];
+
+/** Which kind of evidence produced a finding (DESIGN.md "The three kinds of evidence"). */
+export type EvidenceSource = "hcl" | "plan" | "live";
+
+/**
+ * A range in a file. Lines and columns are 1-based; columns count UTF-16 code units (as SARIF's
+ * default `columnKind`); `endLine`/`endColumn` point just past the last character (exclusive).
+ * `file` is relative to the working directory with `/` separators.
+ */
+export interface SourceLocation {
+  file: string;
+  line: number;
+  column: number;
+  endLine: number;
+  endColumn: number;
+}
+
+/** A resource that takes part in a finding besides the offending one (the user, its console password). */
+export interface RelatedResource {
+  /** What it is to the finding: the key's user, or the user's console password. */
+  role: "user" | "login-profile" | "key";
+  address: string;
+  location?: SourceLocation;
+}
+
+/** Why an inline or baseline suppression applies to a finding. */
+export interface Suppression {
+  kind: "inline" | "baseline";
+  reason: string;
+  until: string | null;
+}
+
+/**
+ * The facts behind a KG001 finding, from which every reporter renders its words.
+ * One variant per kind of evidence; later sources add their own variant.
+ */
+export type Evidence = StaticPairEvidence;
+
+/** An access key declared (HCL) or planned (plan JSON) together with its user. */
+export interface StaticPairEvidence {
+  kind: "static-pair";
+  /** The access key's address (module-qualified; instance keys in plan mode). */
+  key: string;
+  /** The user's address. */
+  user: string;
+  /** The user's name when it is known statically. */
+  userName?: string;
+  /** How the key's `user` argument was tied to the user (DESIGN.md "Linking a key to its user"). */
+  route: LinkRoute;
+  /** Address of an `aws_iam_user_login_profile` for the same user, when there is one. */
+  loginProfile?: string;
+  /** Conditions (count / for_each) that could not be decided statically and were assumed true. */
+  undecided: string[];
+}
+
+/** The routes by which a key's `user` argument is tied to a declared user. */
+export type LinkRoute =
+  | "reference"
+  | "for-each"
+  | "literal-name"
+  | "same-value"
+  | "module-output"
+  | "module-input";
+
+/** One violation of a policy, as data. Words are rendered by the reporters. */
+export interface Finding {
+  ruleId: string;
+  ruleName: string;
+  severity: Severity;
+  source: EvidenceSource;
+  /** The offending resource's address: the access key (or the module call that creates the pair). */
+  resource: string;
+  location: SourceLocation;
+  related: RelatedResource[];
+  evidence: Evidence;
+  /** Stable identity of the finding: unchanged when lines shift (see {@link fingerprintOf}). */
+  fingerprint: string;
+  suppressed: Suppression | null;
+  /** Why a suppression aimed at this finding did not apply (no reason given, expired, disabled). */
+  notes: string[];
+}
+
+/** An input that could not be read, parsed or understood; any of these makes the run exit 2. */
+export interface InputError {
+  file: string;
+  line?: number;
+  column?: number;
+  message: string;
+}
+
+/** A problem with keygate's own annotations (a suppression comment that does nothing, names an unknown rule…). */
+export interface Warning {
+  file: string;
+  line: number;
+  column: number;
+  message: string;
+}
+
+/**
+ * The fingerprint of a finding: a hash of what identifies it, never of line numbers, so that a
+ * baseline or a SARIF upload keeps matching when code moves.
+ */
+export function fingerprintOf(parts: { ruleId: string; file: string; resource: string; related: string[] }): string {
+  const h = createHash("sha256");
+  h.update([parts.ruleId, parts.file, parts.resource, ...[...parts.related].sort()].join("\u0000"));
+  return h.digest("hex").slice(0, 32);
+}
+
+/** Deterministic order: file, line, column, rule id, then resource. */
+export function compareFindings(a: Finding, b: Finding): number {
+  return (
+    compareStrings(a.location.file, b.location.file) ||
+    a.location.line - b.location.line ||
+    a.location.column - b.location.column ||
+    compareStrings(a.ruleId, b.ruleId) ||
+    compareStrings(a.resource, b.resource)
+  );
+}
+
+/** Deterministic order of errors and warnings: file, line, column, message. */
+export function compareDiagnostics(a: InputError | Warning, b: InputError | Warning): number {
+  return (
+    compareStrings(a.file, b.file) ||
+    (a.line ?? 0) - (b.line ?? 0) ||
+    (a.column ?? 0) - (b.column ?? 0) ||
+    compareStrings(a.message, b.message)
+  );
+}
+
+/** Locale-independent string comparison, so output order never depends on the machine. */
+export function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Whether `severity` is at or above `threshold`. */
+export function atOrAbove(severity: Severity, threshold: Severity): boolean {
+  return SEVERITIES.indexOf(severity) <= SEVERITIES.indexOf(threshold);
+}
