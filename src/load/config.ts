@@ -1,0 +1,92 @@
+import { readFileSync } from "node:fs";
+import { access } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
+import type { Severity } from "../findings.js";
+import { PACKAGE_ROOT } from "../package.js";
+import { findPolicy, type Policy } from "../policies/catalog.js";
+import { displayPath, type ExcludeRules } from "./discover.js";
+import { readTextFile } from "./read.js";
+import { parseJson } from "./terraform-syntax.js";
+import { compileSchema, describeSchemaErrors } from "./validate.js";
+
+/** The lowest severity that fails a run, or never. */
+export type FailOn = Severity | "never";
+
+/** `.keygate.json` as written. */
+interface ConfigFile {
+  policies?: Record<string, Severity | "off">;
+  exclude?: string[];
+  failOn?: FailOn;
+  allowInlineSuppressions?: boolean;
+}
+
+/** The settings of a run, after the config file is read and checked. */
+export interface Settings {
+  /** The config file used, if any (as shown in reports). */
+  configFile: string | undefined;
+  /** Severity per policy id; policies switched off are absent. */
+  severities: Map<string, Severity>;
+  exclude: ExcludeRules | undefined;
+  failOn: FailOn;
+  allowInlineSuppressions: boolean;
+}
+
+/** A config that cannot be used: the run stops with exit 2. */
+export class ConfigError extends Error {}
+
+/** The file name looked for from the working directory upward. */
+export const CONFIG_FILE_NAME = ".keygate.json";
+
+const validate = compileSchema<ConfigFile>(JSON.parse(readFileSync(join(PACKAGE_ROOT, "schemas", "config.schema.json"), "utf8")) as object);
+
+/** Finds `.keygate.json` in `cwd` or the nearest parent directory. */
+export async function findConfigFile(cwd: string): Promise<string | undefined> {
+  for (let dir = resolve(cwd); ; dir = dirname(dir)) {
+    const candidate = join(dir, CONFIG_FILE_NAME);
+    try {
+      await access(candidate);
+      return candidate;
+    } catch {
+      if (dirname(dir) === dir) return undefined;
+    }
+  }
+}
+
+/** Reads and validates the config (explicit `--config`, else the nearest `.keygate.json`); none at all gives the defaults. */
+export async function loadSettings(policies: readonly Policy[], cwd: string, explicitPath?: string): Promise<Settings> {
+  const path = explicitPath ? resolve(cwd, explicitPath) : await findConfigFile(cwd);
+  const defaults: Settings = {
+    configFile: undefined,
+    severities: new Map(policies.map((p) => [p.id, p.severity])),
+    exclude: undefined,
+    failOn: "error",
+    allowInlineSuppressions: true,
+  };
+  if (!path) return defaults;
+  const shown = displayPath(path, cwd);
+  const read = await readTextFile(path);
+  if (!read.ok) throw new ConfigError(`${shown}: ${read.message === "no such file" ? "config file not found" : read.message}`);
+  const parsed = parseJson(read.text);
+  if (!parsed.ok) {
+    const p = parsed.problems[0]!;
+    throw new ConfigError(`${shown}:${p.line}:${p.column}: ${p.message}`);
+  }
+  if (!validate(parsed.value)) throw new ConfigError(`${shown}: ${describeSchemaErrors(validate.errors).join("\n  ")}`);
+  const config = parsed.value;
+  const severities = new Map(defaults.severities);
+  for (const [name, level] of Object.entries(config.policies ?? {})) {
+    const policy = findPolicy(policies, name);
+    if (!policy) {
+      throw new ConfigError(`${shown}: Key "policies": Key "${name}": Unknown policy. Known policies: ${policies.map((p) => `${p.id} (${p.alias})`).join(", ")}.`);
+    }
+    if (level === "off") severities.delete(policy.id);
+    else severities.set(policy.id, level);
+  }
+  return {
+    configFile: shown,
+    severities,
+    exclude: config.exclude?.length ? { base: dirname(path), patterns: config.exclude } : undefined,
+    failOn: config.failOn ?? "error",
+    allowInlineSuppressions: config.allowInlineSuppressions ?? true,
+  };
+}

@@ -1,0 +1,108 @@
+import { stat } from "node:fs/promises";
+import { dirname, isAbsolute, relative, resolve, sep } from "node:path";
+import { globby } from "globby";
+import picomatch from "picomatch";
+import type { InputError } from "../findings.js";
+
+/** File name endings keygate reads as Terraform/OpenTofu configuration. */
+export const TERRAFORM_EXTENSIONS = [".tf", ".tf.json", ".tofu", ".tofu.json"] as const;
+
+/** Directories that never hold configuration to scan. */
+const ALWAYS_SKIPPED = ["**/.terraform/**", "**/.git/**", "**/node_modules/**"];
+
+/** Config-file `exclude` globs, relative to the directory of the config file that declared them. */
+export interface ExcludeRules {
+  base: string;
+  patterns: string[];
+}
+
+/** What discovery found: Terraform files to read and paths named explicitly. */
+export interface Discovery {
+  /** Absolute paths of Terraform files, sorted, without duplicates. */
+  files: string[];
+  /** Terraform files named explicitly on the command line (absolute). */
+  namedFiles: string[];
+  /** Explicitly named files (absolute) that are not Terraform sources, for other readers (plans). */
+  otherFiles: string[];
+  errors: InputError[];
+}
+
+/** Whether a file name ends like a Terraform or OpenTofu source file. */
+export function isTerraformFile(path: string): boolean {
+  return TERRAFORM_EXTENSIONS.some((ext) => path.endsWith(ext));
+}
+
+/** Builds a matcher for the config's `exclude` globs (none: never excludes). */
+export function excludeMatcher(rules: ExcludeRules | undefined): (absolutePath: string) => boolean {
+  if (!rules || rules.patterns.length === 0) return () => false;
+  const match = picomatch(rules.patterns, { dot: true });
+  return (path) => {
+    const rel = relative(rules.base, path).split(sep).join("/");
+    return !rel.startsWith("../") && match(rel);
+  };
+}
+
+/**
+ * Finds the Terraform files under the given paths. Directories are searched recursively,
+ * honouring `.gitignore` (also parent ones up to the repository root) and skipping `.terraform/`,
+ * `.git/` and `node_modules/`; named files are taken as given. A path that does not exist is an
+ * error that names it.
+ */
+export async function discoverFiles(paths: readonly string[], cwd: string, exclude?: ExcludeRules): Promise<Discovery> {
+  const isExcluded = excludeMatcher(exclude);
+  const files = new Set<string>();
+  const otherFiles = new Set<string>();
+  const namedFiles = new Set<string>();
+  const errors: InputError[] = [];
+  for (const given of paths) {
+    const absolute = isAbsolute(given) ? given : resolve(cwd, given);
+    let kind: "file" | "dir";
+    try {
+      const info = await stat(absolute);
+      kind = info.isDirectory() ? "dir" : "file";
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      errors.push({ file: displayPath(absolute, cwd), message: code === "ENOENT" ? `path does not exist: ${given}` : `cannot access ${given}: ${(error as Error).message}` });
+      continue;
+    }
+    if (kind === "file") {
+      if (isExcluded(absolute)) continue;
+      if (isTerraformFile(absolute)) {
+        files.add(absolute);
+        namedFiles.add(absolute);
+      } else otherFiles.add(absolute);
+      continue;
+    }
+    const found = await globby(TERRAFORM_EXTENSIONS.map((ext) => `**/*${ext}`), {
+      cwd: absolute,
+      absolute: true,
+      gitignore: true,
+      dot: true,
+      followSymbolicLinks: false,
+      ignore: ALWAYS_SKIPPED,
+      onlyFiles: true,
+    });
+    for (const file of found) {
+      const normal = resolve(file);
+      if (!isExcluded(normal)) files.add(normal);
+    }
+  }
+  return { files: [...files].sort(), namedFiles: [...namedFiles].sort(), otherFiles: [...otherFiles].sort(), errors };
+}
+
+/** A path as reports show it: relative to the working directory, with `/` separators. */
+export function displayPath(absolute: string, cwd: string): string {
+  const rel = relative(cwd, absolute);
+  const shown = rel === "" ? "." : rel;
+  return shown.split(sep).join("/");
+}
+
+/** Groups files by the directory (module) they belong to. */
+export function groupByDirectory(files: readonly string[]): Map<string, string[]> {
+  const groups = new Map<string, string[]>();
+  for (const file of files) {
+    const dir = dirname(file);
+    groups.set(dir, [...(groups.get(dir) ?? []), file]);
+  }
+  return groups;
+}

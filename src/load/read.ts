@@ -1,0 +1,68 @@
+import { readFile } from "node:fs/promises";
+
+/** The text of a file that passed the encoding checks, or why it cannot be read. */
+export type ReadResult = { ok: true; text: string } | { ok: false; message: string };
+
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
+
+/**
+ * Reads a Terraform source or JSON input as UTF-8 text. Directories, unreadable files, binary
+ * content, UTF-16 and invalid UTF-8 are refused with a message that says what to do; a UTF-8 byte
+ * order mark is dropped (the decoder strips it), so columns on line 1 stay right.
+ */
+export async function readTextFile(path: string): Promise<ReadResult> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(path);
+  } catch (error) {
+    return { ok: false, message: describeReadError(error as NodeJS.ErrnoException) };
+  }
+  return decodeText(bytes);
+}
+
+/** Decodes bytes read from a file or stdin with the same checks as {@link readTextFile}. */
+export function decodeText(bytes: Uint8Array): ReadResult {
+  if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
+    return { ok: false, message: "the file is UTF-16 encoded; Terraform reads UTF-8 only. Re-save it as UTF-8 (for a plan: `terraform show -json tfplan > tfplan.json` in a shell that writes UTF-8, not PowerShell's `>`)" };
+  }
+  if (bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04) {
+    return { ok: false, message: "the file is a zip archive (a binary Terraform plan?), not text. For a plan, convert it first: `terraform show -json tfplan > tfplan.json`" };
+  }
+  const nul = bytes.indexOf(0);
+  if (nul !== -1) return { ok: false, message: `the file is binary (a NUL byte at offset ${nul}), not Terraform text` };
+  try {
+    return { ok: true, text: utf8.decode(bytes) };
+  } catch {
+    return { ok: false, message: `the file is not valid UTF-8 (first bad byte near offset ${firstInvalidUtf8(bytes)}); Terraform reads UTF-8 only` };
+  }
+}
+
+function describeReadError(error: NodeJS.ErrnoException): string {
+  switch (error.code) {
+    case "ENOENT":
+      return "no such file";
+    case "EISDIR":
+      return "is a directory, not a file";
+    case "EACCES":
+    case "EPERM":
+      return "permission denied: keygate cannot read this file";
+    default:
+      return `cannot be read: ${error.message}`;
+  }
+}
+
+/** Offset of the first byte that breaks UTF-8, for the error message (the decoder does not say). */
+function firstInvalidUtf8(bytes: Uint8Array): number {
+  let i = 0;
+  while (i < bytes.length) {
+    const b = bytes[i]!;
+    const extra = b < 0x80 ? 0 : b >= 0xc2 && b <= 0xdf ? 1 : b >= 0xe0 && b <= 0xef ? 2 : b >= 0xf0 && b <= 0xf4 ? 3 : -1;
+    if (extra < 0) return i;
+    for (let k = 1; k <= extra; k++) {
+      const c = bytes[i + k];
+      if (c === undefined || (c & 0xc0) !== 0x80) return i;
+    }
+    i += extra + 1;
+  }
+  return bytes.length;
+}

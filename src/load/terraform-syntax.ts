@@ -1,0 +1,170 @@
+import { parse as parseHclText } from "@cdktf/hcl2json";
+import { parse as parseJsonText, printParseErrorCode, type ParseError } from "jsonc-parser";
+
+/**
+ * A Terraform file's content in the shape `@cdktf/hcl2json` returns: blocks are arrays of bodies
+ * (`resource.aws_iam_user.deploy[0]`), attribute values are JSON values, and expressions are
+ * strings holding `${…}` templates. `.tf.json` files are normalised into the same shape.
+ */
+export type TerraformBody = Record<string, unknown>;
+
+/** A syntax problem at a 1-based position. */
+export interface SyntaxProblem {
+  line: number;
+  column: number;
+  message: string;
+}
+
+/** The result of parsing one file. */
+export type ParseResult = { ok: true; body: TerraformBody } | { ok: false; problems: SyntaxProblem[] };
+
+// The name handed to hcl2json only shows up in its diagnostics, which we take apart below.
+const DIAGNOSTIC_NAME = "keygate-input.tf";
+const DIAGNOSTIC = new RegExp(`${DIAGNOSTIC_NAME.replace(/\./g, "\\.")}:(\\d+),(\\d+)-(?:\\d+,)?\\d+: `, "g");
+
+/** Parses native HCL syntax (`.tf`, `.tofu`, `.tfvars`) with hcl2json. */
+export async function parseHcl(text: string): Promise<ParseResult> {
+  try {
+    return { ok: true, body: (await parseHclText(DIAGNOSTIC_NAME, text)) as TerraformBody };
+  } catch (error) {
+    return { ok: false, problems: splitHclDiagnostics(String((error as Error).message ?? error)) };
+  }
+}
+
+/**
+ * hcl2json reports `parse config: [f.tf:2,7-3,1: Summary; Detail. f.tf:4,1-2: …]`; each diagnostic
+ * becomes a problem with its position and a message without the Go prefix.
+ */
+export function splitHclDiagnostics(raw: string): SyntaxProblem[] {
+  const inner = raw.replace(/^Error:\s*/, "").replace(/^parse config:\s*\[/, "").replace(/\]\s*$/, "");
+  const starts = [...inner.matchAll(DIAGNOSTIC)];
+  if (starts.length === 0) return [{ line: 1, column: 1, message: inner.trim() || "could not be parsed as HCL" }];
+  const problems: SyntaxProblem[] = [];
+  starts.forEach((match, i) => {
+    const end = i + 1 < starts.length ? starts[i + 1]!.index : inner.length;
+    const text = inner.slice(match.index + match[0].length, end).trim();
+    const [summary, ...detail] = text.split("; ");
+    const message = detail.length ? `${summary}: ${detail.join("; ")}` : (summary ?? text);
+    problems.push({ line: Number(match[1]), column: Number(match[2]), message });
+  });
+  // hcl2json sometimes repeats a diagnostic for the same position; keep the first.
+  return problems.filter((p, i) => problems.findIndex((q) => q.line === p.line && q.column === p.column && q.message === p.message) === i);
+}
+
+/** Parses JSON text strictly, with the position of the first error (1-based). */
+export function parseJson(text: string): { ok: true; value: unknown } | { ok: false; problems: SyntaxProblem[] } {
+  const errors: ParseError[] = [];
+  const value = parseJsonText(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
+  if (errors.length === 0) return { ok: true, value };
+  const lineStarts = lineStartOffsets(text);
+  return {
+    ok: false,
+    problems: errors.slice(0, 1).map((e) => ({
+      ...offsetToPosition(lineStarts, e.offset),
+      message: `Invalid JSON: ${describeJsonError(printParseErrorCode(e.error))}`,
+    })),
+  };
+}
+
+/** Parses Terraform's JSON syntax (`.tf.json`) and normalises it to hcl2json's shape. */
+export function parseTerraformJson(text: string): ParseResult {
+  const parsed = parseJson(text);
+  if (!parsed.ok) return parsed;
+  if (!isObject(parsed.value)) {
+    return { ok: false, problems: [{ line: 1, column: 1, message: "Invalid Terraform JSON: the top level must be an object" }] };
+  }
+  return { ok: true, body: normaliseTerraformJson(parsed.value) };
+}
+
+const LABELS_BY_BLOCK: Record<string, number> = {
+  resource: 2,
+  data: 2,
+  ephemeral: 2,
+  module: 1,
+  variable: 1,
+  output: 1,
+  provider: 1,
+  check: 1,
+  locals: 0,
+  terraform: 0,
+  moved: 0,
+  import: 0,
+  removed: 0,
+};
+
+/** Terraform JSON writes a block as an object (or an array of objects) per label; hcl2json uses arrays of bodies. */
+export function normaliseTerraformJson(root: Record<string, unknown>): TerraformBody {
+  const out: TerraformBody = {};
+  for (const [keyword, value] of Object.entries(root)) {
+    if (keyword === "//") continue;
+    const labels = LABELS_BY_BLOCK[keyword];
+    out[keyword] = labels === undefined ? value : nest(value, labels);
+  }
+  return out;
+}
+
+function nest(value: unknown, labels: number): unknown {
+  const items = Array.isArray(value) ? value : [value];
+  if (labels === 0) return items.filter(isObject).map(withoutComments);
+  const merged: Record<string, unknown> = {};
+  for (const item of items) {
+    if (!isObject(item)) continue;
+    for (const [label, inner] of Object.entries(item)) {
+      if (label === "//") continue;
+      const existing = (merged[label] as unknown[] | Record<string, unknown> | undefined) ?? (labels === 1 ? [] : {});
+      const next = nest(inner, labels - 1);
+      merged[label] = Array.isArray(existing) ? [...existing, ...(next as unknown[])] : { ...existing, ...(next as object) };
+    }
+  }
+  return merged;
+}
+
+function withoutComments(body: Record<string, unknown>): Record<string, unknown> {
+  const { "//": _comment, ...rest } = body;
+  return rest;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function describeJsonError(code: string): string {
+  const words: Record<string, string> = {
+    InvalidSymbol: "unexpected character",
+    InvalidNumberFormat: "invalid number",
+    PropertyNameExpected: "a property name in double quotes was expected",
+    ValueExpected: "a value was expected",
+    ColonExpected: "':' was expected",
+    CommaExpected: "',' was expected",
+    CloseBraceExpected: "'}' was expected (the text may be truncated)",
+    CloseBracketExpected: "']' was expected (the text may be truncated)",
+    EndOfFileExpected: "text after the end of the JSON value",
+    InvalidCommentToken: "comments are not allowed in JSON",
+    UnexpectedEndOfComment: "unterminated comment",
+    UnexpectedEndOfString: "unterminated string (the text may be truncated)",
+    UnexpectedEndOfNumber: "unterminated number",
+    InvalidUnicode: "invalid unicode escape",
+    InvalidEscapeCharacter: "invalid escape character",
+    InvalidCharacter: "invalid character in string",
+  };
+  return words[code] ?? code;
+}
+
+/** Offsets at which each line starts (after `\n`); used to turn offsets into 1-based positions. */
+export function lineStartOffsets(text: string): number[] {
+  const starts = [0];
+  for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) starts.push(i + 1);
+  return starts;
+}
+
+/** Converts a character offset to a 1-based line and column. */
+export function offsetToPosition(lineStarts: readonly number[], offset: number): { line: number; column: number } {
+  let lo = 0;
+  let hi = lineStarts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (lineStarts[mid]! <= offset) lo = mid;
+    else hi = mid - 1;
+  }
+  return { line: lo + 1, column: offset - lineStarts[lo]! + 1 };
+}

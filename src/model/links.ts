@@ -1,0 +1,172 @@
+import type { LinkRoute } from "../findings.js";
+import { qualify, type Configuration, type ModuleInstance } from "./configuration.js";
+import { alternatives, Evaluator, newTrace, sameValue, type Scope, type Trace, type Value } from "./expressions.js";
+import type { Resource } from "./module.js";
+
+/** A resource in one instance of a configuration, with its full address. */
+export interface PlacedResource {
+  instance: ModuleInstance;
+  resource: Resource;
+  /** Module-qualified address, e.g. `module.team.aws_iam_access_key.ci`. */
+  address: string;
+  /** Conditions on its existence (count / for_each, its own or its module calls') that could not be decided. */
+  undecided: string[];
+}
+
+/** A resource whose link attribute names a resource of the target type, and how. */
+export interface Link {
+  subject: PlacedResource;
+  target: PlacedResource;
+  /** The target's name, when it is known statically. */
+  targetName: string | undefined;
+  route: LinkRoute;
+  /** Undecided conditions on the way (existence of both ends, branches of the link expression). */
+  undecided: string[];
+}
+
+/** What to link: e.g. `aws_iam_access_key.user` to `aws_iam_user.name`. */
+export interface LinkSpec {
+  subjectType: string;
+  linkAttribute: string;
+  targetType: string;
+  nameAttribute: string;
+}
+
+/**
+ * Links every created resource of `subjectType` to the created resources of `targetType` its
+ * `linkAttribute` refers to, by the routes of DESIGN.md "Linking a key to its user": a reference
+ * (through locals, variables, module inputs and outputs, `for_each`), an equal known name, or the
+ * very same undecided expression. Data sources are existing objects and never targets.
+ */
+export async function linkResources(configuration: Configuration, spec: LinkSpec, evaluator = new Evaluator()): Promise<Link[]> {
+  const targets: { placed: PlacedResource; name: Value }[] = [];
+  for (const placed of await createdResources(configuration, spec.targetType, evaluator)) {
+    const scope = await resourceScope(evaluator, placed);
+    const trace = newTrace();
+    targets.push({ placed, name: await evaluator.evaluate(placed.resource.body[spec.nameAttribute], scope, trace) });
+  }
+  const links: Link[] = [];
+  for (const subject of await createdResources(configuration, spec.subjectType, evaluator)) {
+    const trace = newTrace();
+    const value = await evaluator.evaluate(subject.resource.body[spec.linkAttribute], await resourceScope(evaluator, subject), trace);
+    for (const target of targets) {
+      const how = matchTarget(value, target.placed, target.name);
+      if (!how) continue;
+      links.push({
+        subject,
+        target: target.placed,
+        targetName: knownString(target.name),
+        route: routeOf(how, trace, subject.resource.body[spec.linkAttribute]),
+        undecided: [...new Set([...subject.undecided, ...target.placed.undecided, ...trace.undecided])],
+      });
+    }
+  }
+  return links;
+}
+
+/** Resources of a type that the configuration creates: managed, and not switched off by a decided `count = 0` / empty `for_each`. */
+export async function createdResources(configuration: Configuration, type: string, evaluator: Evaluator): Promise<PlacedResource[]> {
+  const placed: PlacedResource[] = [];
+  for (const instance of configuration.instances) {
+    const instanceExistence = await moduleExistence(instance, evaluator);
+    if (instanceExistence === "absent") continue;
+    for (const resource of instance.module.resources) {
+      if (resource.mode !== "managed" || resource.type !== type) continue;
+      const existence = await blockExistence(resource.body.count, resource.body.for_each, instance, evaluator);
+      if (existence === "absent") continue;
+      placed.push({ instance, resource, address: qualify(instance, resource.localAddress), undecided: [...instanceExistence, ...existence] });
+    }
+  }
+  return placed;
+}
+
+/** The undecided conditions of a module instance and its callers, or "absent" if a call creates no instance. */
+async function moduleExistence(instance: ModuleInstance, evaluator: Evaluator): Promise<string[] | "absent"> {
+  const undecided: string[] = [];
+  for (let i: ModuleInstance | undefined = instance; i?.call && i.parent; i = i.parent) {
+    const existence = await blockExistence(i.call.count, i.call.forEach, i.parent, evaluator);
+    if (existence === "absent") return "absent";
+    undecided.push(...existence);
+  }
+  return undecided;
+}
+
+/**
+ * Whether a block with these `count` / `for_each` arguments creates anything: "absent" when it
+ * certainly creates nothing (count 0, an empty collection), otherwise the conditions that could not
+ * be decided (fail closed: an undecided block is taken as created).
+ */
+export async function blockExistence(count: unknown, forEach: unknown, instance: ModuleInstance, evaluator: Evaluator): Promise<string[] | "absent"> {
+  const undecided: string[] = [];
+  for (const [argument, raw] of [["count", count], ["for_each", forEach]] as const) {
+    if (raw === undefined) continue;
+    const trace = newTrace();
+    const value = await evaluator.evaluate(raw, { instance }, trace);
+    const options = alternatives(value);
+    const empty = options.map(isEmptyCollectionOrZero);
+    if (empty.every((e) => e === true)) return "absent";
+    if (!empty.every((e) => e === false)) undecided.push(`${argument} = ${describeRaw(raw)}`);
+  }
+  return undecided;
+}
+
+/** true: certainly creates nothing; false: certainly creates something; undefined: cannot tell. */
+function isEmptyCollectionOrZero(value: Value): boolean | undefined {
+  switch (value.kind) {
+    case "known":
+      if (typeof value.value === "number") return value.value <= 0;
+      if (Array.isArray(value.value)) return value.value.length === 0;
+      if (value.value === null) return undefined;
+      if (typeof value.value === "object") return Object.keys(value.value).length === 0;
+      return undefined;
+    case "ref":
+      // for_each over resources: as many instances as they have, and they are checked for existence themselves.
+      return false;
+    case "tuple":
+      return value.items.length === 0;
+    case "object":
+      return value.entries.size === 0;
+    default:
+      return undefined;
+  }
+}
+
+/** The evaluation scope of a resource: its instance plus `each` / `count.index` bindings. */
+function resourceScope(evaluator: Evaluator, placed: PlacedResource): Promise<Scope> {
+  return evaluator.blockScope(placed.instance, placed.resource.body.for_each, placed.resource.body.count);
+}
+
+type Match = "reference" | "name";
+
+function matchTarget(value: Value, target: PlacedResource, targetName: Value): Match | undefined {
+  const names = alternatives(targetName);
+  let how: Match | undefined;
+  for (const option of alternatives(value)) {
+    if (option.kind === "ref") {
+      if (option.resource === target.resource && option.instance === target.instance) return "reference";
+      continue;
+    }
+    if (option.kind === "known" && (typeof option.value !== "string" || option.value === "")) continue;
+    if (option.kind === "known" || option.kind === "unknown") {
+      if (names.some((n) => n.kind === option.kind && sameValue(n, option))) how = "name";
+    }
+  }
+  return how;
+}
+
+function routeOf(how: Match, trace: Trace, raw: unknown): LinkRoute {
+  if (trace.steps.has("module-output")) return "module-output";
+  if (trace.steps.has("module-input")) return "module-input";
+  if (trace.steps.has("each")) return "for-each";
+  if (how === "reference") return "reference";
+  return typeof raw === "string" && !raw.includes("${") ? "literal-name" : "same-value";
+}
+
+function knownString(value: Value): string | undefined {
+  return value.kind === "known" && typeof value.value === "string" ? value.value : undefined;
+}
+
+function describeRaw(raw: unknown): string {
+  if (typeof raw === "string") return raw.startsWith("${") && raw.endsWith("}") ? raw.slice(2, -1) : JSON.stringify(raw);
+  return JSON.stringify(raw);
+}

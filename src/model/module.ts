@@ -1,0 +1,135 @@
+import type { SourceLocation } from "../findings.js";
+import type { BlockOutline, Span } from "../load/outline.js";
+import type { SourceFile } from "../load/sources.js";
+
+/** A `resource` or `data` block. */
+export interface Resource {
+  mode: "managed" | "data";
+  type: string;
+  name: string;
+  /** Address inside its module: `aws_iam_user.deploy` or `data.aws_iam_user.existing`. */
+  localAddress: string;
+  body: Record<string, unknown>;
+  source: SourceFile;
+  /** The whole block, from its header to its closing brace. */
+  location: SourceLocation;
+  /** Where each top-level argument of the block stands. */
+  attributeLocations: Record<string, SourceLocation>;
+}
+
+/** A `module` block. */
+export interface ModuleCall {
+  name: string;
+  /** The `source` argument as written, when it is a literal string. */
+  source: string | undefined;
+  /** Input variables passed to the module (every argument but the meta-arguments). */
+  inputs: Record<string, unknown>;
+  count: unknown;
+  forEach: unknown;
+  sourceFile: SourceFile;
+  location: SourceLocation;
+}
+
+/** A `variable` block. */
+export interface Variable {
+  name: string;
+  hasDefault: boolean;
+  default: unknown;
+}
+
+/** A module: one directory of Terraform files. */
+export interface Module {
+  /** Absolute path of the directory. */
+  dir: string;
+  files: SourceFile[];
+  resources: Resource[];
+  calls: ModuleCall[];
+  variables: Map<string, Variable>;
+  locals: Map<string, unknown>;
+  outputs: Map<string, unknown>;
+}
+
+const MODULE_META_ARGUMENTS = new Set(["source", "version", "count", "for_each", "providers", "depends_on"]);
+
+/** Builds the model of one module from its parsed files. */
+export function buildModule(dir: string, files: readonly SourceFile[]): Module {
+  const module: Module = { dir, files: [...files], resources: [], calls: [], variables: new Map(), locals: new Map(), outputs: new Map() };
+  for (const source of files) {
+    const blocks = new BlockFinder(source);
+    for (const mode of ["managed", "data"] as const) {
+      const byType = asRecord(source.body[mode === "managed" ? "resource" : "data"]);
+      for (const [type, byName] of Object.entries(byType)) {
+        for (const [name, bodies] of Object.entries(asRecord(byName))) {
+          for (const body of asBodies(bodies)) {
+            const block = blocks.next(mode === "managed" ? "resource" : "data", [type, name]);
+            module.resources.push({
+              mode,
+              type,
+              name,
+              localAddress: mode === "managed" ? `${type}.${name}` : `data.${type}.${name}`,
+              body,
+              source,
+              location: spanLocation(source, block?.span),
+              attributeLocations: Object.fromEntries(Object.entries(block?.attributes ?? {}).map(([k, span]) => [k, spanLocation(source, span)])),
+            });
+          }
+        }
+      }
+    }
+    for (const [name, bodies] of Object.entries(asRecord(source.body.module))) {
+      for (const body of asBodies(bodies)) {
+        const block = blocks.next("module", [name]);
+        module.calls.push({
+          name,
+          source: typeof body.source === "string" ? body.source : undefined,
+          inputs: Object.fromEntries(Object.entries(body).filter(([k]) => !MODULE_META_ARGUMENTS.has(k))),
+          count: body.count,
+          forEach: body.for_each,
+          sourceFile: source,
+          location: spanLocation(source, block?.span),
+        });
+      }
+    }
+    for (const [name, bodies] of Object.entries(asRecord(source.body.variable))) {
+      const body = asBodies(bodies)[0] ?? {};
+      module.variables.set(name, { name, hasDefault: "default" in body, default: body.default });
+    }
+    for (const body of asBodies(source.body.locals)) {
+      for (const [name, value] of Object.entries(body)) module.locals.set(name, value);
+    }
+    for (const [name, bodies] of Object.entries(asRecord(source.body.output))) {
+      const body = asBodies(bodies)[0];
+      if (body && "value" in body) module.outputs.set(name, body.value);
+    }
+  }
+  return module;
+}
+
+/** Hands out the outlined blocks of a file in order, so that repeated labels map to the right block. */
+class BlockFinder {
+  private readonly used = new Set<BlockOutline>();
+  constructor(private readonly source: SourceFile) {}
+
+  next(keyword: string, labels: string[]): BlockOutline | undefined {
+    const block = this.source.outline.blocks.find(
+      (b) => !this.used.has(b) && b.keyword === keyword && b.labels.length === labels.length && b.labels.every((l, i) => l === labels[i]),
+    );
+    if (block) this.used.add(block);
+    return block;
+  }
+}
+
+/** A report location for an outlined span (the file's first line when the outline missed it). */
+export function spanLocation(source: SourceFile, span: Span | undefined): SourceLocation {
+  if (!span) return { file: source.file, line: 1, column: 1, endLine: 1, endColumn: 1 };
+  return { file: source.file, line: span.start.line, column: span.start.column, endLine: span.end.line, endColumn: span.end.column };
+}
+
+function asRecord(value: unknown): Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}
+
+function asBodies(value: unknown): Record<string, unknown>[] {
+  const items = Array.isArray(value) ? value : [value];
+  return items.filter((v): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v));
+}

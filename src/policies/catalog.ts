@@ -1,0 +1,71 @@
+import { readFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import type { Severity } from "../findings.js";
+import { compileSchema, describeSchemaErrors } from "../load/validate.js";
+import { PACKAGE_ROOT, policyDocsUrl } from "../package.js";
+
+/** A CIS benchmark control that a policy implements. */
+export interface CisReference {
+  benchmark: string;
+  versions: string[];
+  control: string;
+}
+
+/** A resource type that refers to a user through one of its attributes. */
+export interface LinkedType {
+  type: string;
+  linkAttribute: string;
+  meaning?: string;
+}
+
+/** A policy as data (`policies/<id>.json`), plus its derived docs link. */
+export interface Policy {
+  id: string;
+  alias: string;
+  title: string;
+  severity: Severity;
+  cis: CisReference[];
+  rationale: string;
+  remediation: string;
+  subject: LinkedType;
+  target: { type: string; nameAttribute: string };
+  aggravating: LinkedType[];
+  docsUrl: string;
+}
+
+/** Raised when a policy file is not valid: a packaging bug, reported like any other input error. */
+export class PolicyLoadError extends Error {}
+
+/** The directory that ships the policies. */
+export const POLICY_DIR = join(PACKAGE_ROOT, "policies");
+
+let cached: Policy[] | undefined;
+
+/** Loads and validates every `policies/KG*.json` against `policies/policy.schema.json`. */
+export function loadPolicies(dir: string = POLICY_DIR): Policy[] {
+  if (dir === POLICY_DIR && cached) return cached;
+  const schema = JSON.parse(readFileSync(join(dir, "policy.schema.json"), "utf8")) as object;
+  const validate = compileSchema<Omit<Policy, "docsUrl">>(schema);
+  const policies: Policy[] = [];
+  for (const name of readdirSync(dir).filter((f) => /^KG\d{3}\.json$/.test(f)).sort()) {
+    const file = join(dir, name);
+    let data: unknown;
+    try {
+      data = JSON.parse(readFileSync(file, "utf8"));
+    } catch (error) {
+      throw new PolicyLoadError(`${file}: ${(error as Error).message}`);
+    }
+    if (!validate(data)) {
+      throw new PolicyLoadError(`${file}: ${describeSchemaErrors(validate.errors).join(" ")}`);
+    }
+    if (`${data.id}.json` !== name) throw new PolicyLoadError(`${file}: id "${data.id}" does not match the file name.`);
+    policies.push({ ...data, aggravating: data.aggravating ?? [], docsUrl: policyDocsUrl(data.id) });
+  }
+  if (dir === POLICY_DIR) cached = policies;
+  return policies;
+}
+
+/** Finds a policy by id (`KG001`) or alias (`access-key-created-with-user`), case-insensitively for the id. */
+export function findPolicy(policies: readonly Policy[], idOrAlias: string): Policy | undefined {
+  return policies.find((p) => p.id === idOrAlias.toUpperCase() || p.alias === idOrAlias);
+}

@@ -1,0 +1,40 @@
+import { TOOL } from "../package.js";
+import type { ScanResult } from "../scan.js";
+import { findingMessage } from "./messages.js";
+import type { Reporter } from "./types.js";
+
+/** The JSON report of DESIGN.md ("JSON report (contract)"): version 1. */
+export const jsonReporter: Reporter = {
+  name: "json",
+  description: "machine-readable report (the documented JSON contract, version 1)",
+  render(result: ScanResult): string {
+    const report = {
+      version: 1,
+      tool: { name: TOOL.name, version: TOOL.version },
+      findings: result.findings.map((f) => ({
+        ruleId: f.ruleId,
+        ruleName: f.ruleName,
+        severity: f.severity,
+        message: findingMessage(f),
+        source: f.source,
+        resource: f.resource,
+        related: f.related.map((r) => r.address),
+        location: f.location,
+        fingerprint: f.fingerprint,
+        suppressed: f.suppressed,
+        notes: f.notes,
+        evidence: f.evidence,
+      })),
+      errors: result.errors.map((e) => ({ file: e.file, ...(e.line !== undefined ? { line: e.line } : {}), ...(e.column !== undefined ? { column: e.column } : {}), message: e.message })),
+      warnings: result.warnings,
+      summary: {
+        files: result.files,
+        findings: result.findings.length,
+        suppressed: result.findings.filter((f) => f.suppressed).length,
+        errors: result.errors.length,
+        warnings: result.warnings.length,
+      },
+    };
+    return `${JSON.stringify(report, null, 2)}\n`;
+  },
+};

@@ -1,0 +1,79 @@
+import { createColors } from "picocolors";
+import { compareStrings, type Finding, type InputError, type Warning } from "../findings.js";
+import type { ScanResult } from "../scan.js";
+import { findingMessage } from "./messages.js";
+import type { ReportContext, Reporter } from "./types.js";
+
+type Entry =
+  | { kind: "finding"; line: number; column: number; finding: Finding }
+  | { kind: "error"; line: number; column: number; error: InputError }
+  | { kind: "warning"; line: number; column: number; warning: Warning };
+
+/** The human report: problems grouped by file, each with its fix and docs link, then a one-line summary. */
+export const textReporter: Reporter = {
+  name: "text",
+  description: "human-readable, grouped by file (default)",
+  render(result: ScanResult, context: ReportContext): string {
+    const c = createColors(context.color);
+    const byFile = new Map<string, Entry[]>();
+    const add = (file: string, entry: Entry) => byFile.set(file, [...(byFile.get(file) ?? []), entry]);
+    const active = result.findings.filter((f) => !f.suppressed);
+    for (const finding of active) add(finding.location.file, { kind: "finding", line: finding.location.line, column: finding.location.column, finding });
+    for (const error of result.errors) add(error.file, { kind: "error", line: error.line ?? 0, column: error.column ?? 0, error });
+    for (const warning of result.warnings) add(warning.file, { kind: "warning", line: warning.line, column: warning.column, warning });
+    const policies = new Map(result.policies.map((p) => [p.id, p]));
+
+    const lines: string[] = [];
+    for (const file of [...byFile.keys()].sort(compareStrings)) {
+      lines.push(c.underline(file));
+      const entries = byFile.get(file)!.sort((a, b) => a.line - b.line || a.column - b.column);
+      for (const entry of entries) {
+        const position = entry.line ? `${entry.line}:${entry.column}` : "";
+        const pad = position.padEnd(7);
+        if (entry.kind === "finding") {
+          const f = entry.finding;
+          const severity = f.severity === "error" ? c.red("error") : f.severity === "warning" ? c.yellow("warning") : c.blue("info");
+          lines.push(`  ${c.dim(pad)} ${severity}  ${findingMessage(f)}  ${c.dim(`${f.ruleId} ${f.ruleName}`)}`);
+          for (const note of f.notes) lines.push(`  ${" ".repeat(7)}   ${c.yellow("note:")} ${note}`);
+          const policy = policies.get(f.ruleId);
+          if (policy) {
+            lines.push(`  ${" ".repeat(7)}   ${c.green("fix:")} ${firstSentence(policy.remediation)}`);
+            lines.push(`  ${" ".repeat(7)}   ${c.dim(`docs: ${policy.docsUrl}`)}`);
+          }
+        } else if (entry.kind === "error") {
+          lines.push(`  ${c.dim(pad)} ${c.red("error")}  ${entry.error.message}  ${c.dim("input error")}`);
+        } else {
+          lines.push(`  ${c.dim(pad)} ${c.yellow("warning")}  ${entry.warning.message}  ${c.dim("suppression")}`);
+        }
+      }
+      lines.push("");
+    }
+    lines.push(summaryLine(result, active.length, c));
+    return `${lines.join("\n")}\n`;
+  },
+};
+
+function summaryLine(result: ScanResult, activeCount: number, c: ReturnType<typeof createColors>): string {
+  const suppressed = result.findings.length - activeCount;
+  const bySeverity = (s: string) => result.findings.filter((f) => !f.suppressed && f.severity === s).length;
+  const parts = [
+    `${plural(activeCount, "finding")}${activeCount ? ` (${[["error", bySeverity("error")], ["warning", bySeverity("warning")], ["info", bySeverity("info")]].filter(([, n]) => n).map(([s, n]) => plural(n as number, s as string)).join(", ")})` : ""}`,
+    `${suppressed} suppressed`,
+    plural(result.errors.length, "input error"),
+    plural(result.warnings.length, "warning"),
+  ];
+  const text = `${parts.join(", ")} in ${plural(result.files, "file")}`;
+  if (result.errors.length) return c.red(c.bold(`✖ ${text}; the check is incomplete`));
+  if (activeCount) return c.red(c.bold(`✖ ${text}`));
+  return c.green(`✔ ${text}`);
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
+}
+
+/** The first sentence of a remediation: the action; the full text is behind the docs link. */
+function firstSentence(text: string): string {
+  const end = text.search(/\.(\s|$)/);
+  return end === -1 ? text : text.slice(0, end + 1);
+}
