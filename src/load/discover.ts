@@ -65,6 +65,10 @@ export async function discoverFiles(paths: readonly string[], cwd: string, exclu
       errors.push({ file: displayPath(absolute, cwd), message: code === "ENOENT" ? `path does not exist: ${given}` : `cannot access ${given}: ${(error as Error).message}` });
       continue;
     }
+    if (kind === "dir" && isTerraformFile(absolute)) {
+      errors.push({ file: displayPath(absolute, cwd), message: `is a directory, not a Terraform file: name the file, or the directory to scan without its ${TERRAFORM_EXTENSIONS.find((e) => absolute.endsWith(e))} ending` });
+      continue;
+    }
     if (kind === "file") {
       if (isExcluded(absolute)) continue;
       if (isTerraformFile(absolute)) {

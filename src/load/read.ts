@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 
 /** The text of a file that passed the encoding checks, or why it cannot be read. */
-export type ReadResult = { ok: true; text: string } | { ok: false; message: string };
+export type ReadResult = { ok: true; text: string } | { ok: false; message: string; line?: number; column?: number };
 
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 
@@ -29,11 +29,12 @@ export function decodeText(bytes: Uint8Array): ReadResult {
     return { ok: false, message: "the file is a zip archive (a binary Terraform plan?), not text. For a plan, convert it first: `terraform show -json tfplan > tfplan.json`" };
   }
   const nul = bytes.indexOf(0);
-  if (nul !== -1) return { ok: false, message: `the file is binary (a NUL byte at offset ${nul}), not Terraform text` };
+  if (nul !== -1) return { ok: false, message: `the file is binary (a NUL byte at offset ${nul}), not Terraform text`, ...bytePosition(bytes, nul) };
   try {
     return { ok: true, text: utf8.decode(bytes) };
   } catch {
-    return { ok: false, message: `the file is not valid UTF-8 (first bad byte near offset ${firstInvalidUtf8(bytes)}); Terraform reads UTF-8 only` };
+    const offset = firstInvalidUtf8(bytes);
+    return { ok: false, message: `the file is not valid UTF-8 (byte 0x${(bytes[offset] ?? 0).toString(16)} at offset ${offset}); Terraform reads UTF-8 only: re-save the file as UTF-8`, ...bytePosition(bytes, offset) };
   }
 }
 
@@ -65,4 +66,17 @@ function firstInvalidUtf8(bytes: Uint8Array): number {
     i += extra + 1;
   }
   return bytes.length;
+}
+
+/** 1-based line and column (in bytes) of a byte offset, for errors found before decoding. */
+function bytePosition(bytes: Uint8Array, offset: number): { line: number; column: number } {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = 0; i < offset; i++) {
+    if (bytes[i] === 0x0a) {
+      line++;
+      lineStart = i + 1;
+    }
+  }
+  return { line, column: offset - lineStart + 1 };
 }

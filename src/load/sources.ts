@@ -25,7 +25,7 @@ export type SourceResult = { ok: true; source: SourceFile } | { ok: false; error
 export async function readSourceFile(path: string, cwd: string): Promise<SourceResult> {
   const file = displayPath(path, cwd);
   const read = await readTextFile(path);
-  if (!read.ok) return { ok: false, errors: [{ file, message: read.message }] };
+  if (!read.ok) return { ok: false, errors: [{ file, ...(read.line ? { line: read.line, column: read.column } : {}), message: read.message }] };
   const syntax = path.endsWith(".json") ? "json" : "hcl";
   const parsed: ParseResult = syntax === "json" ? parseTerraformJson(read.text) : await parseHcl(read.text);
   if (!parsed.ok) {

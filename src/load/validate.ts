@@ -1,6 +1,6 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 
-const ajv = new Ajv({ allErrors: true, allowUnionTypes: true, strict: true, strictRequired: false });
+const ajv = new Ajv({ allErrors: true, verbose: true, allowUnionTypes: true, strict: true, strictRequired: false });
 
 /** Compiles a JSON Schema once; the validator is reused for every document. */
 export function compileSchema<T>(schema: object): ValidateFunction<T> {

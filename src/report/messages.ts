@@ -4,9 +4,10 @@ import type { Finding, InputError, SourceLocation, Warning } from "../findings.j
 export function findingMessage(finding: Finding): string {
   const evidence = finding.evidence;
   const userRelated = finding.related.find((r) => r.role === "user");
-  const name = evidence.userName !== undefined ? ` (name "${evidence.userName}")` : "";
+  const name = evidence.userName !== undefined ? ` "${evidence.userName}"` : "";
+  const userAt = userRelated?.location ? ` (${at(userRelated.location)})` : "";
   const parts = [
-    `Access key ${evidence.key} (${at(finding.location)}) is created together with its user ${evidence.user}${name}${userRelated?.location ? ` (${at(userRelated.location)})` : ""}: the key is issued during the user's initial setup instead of as a separate, later step.`,
+    `Access key ${evidence.key} (${at(finding.location)}) is created in the same change as its user ${evidence.user}${name}${userAt}, so the key is issued during the user's initial setup instead of as a separate, later step.`,
   ];
   const others = finding.related.filter((r) => r.role === "user" && r.address !== evidence.user);
   if (others.length) parts.push(`Its user argument may also name ${others.map((o) => o.address).join(", ")}.`);

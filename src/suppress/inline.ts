@@ -50,7 +50,7 @@ export function collectDirectives(sources: readonly SourceFile[], policies: read
       if (ruleIds.length === 0) continue;
       const block = targetBlock(source, comment, suppressible);
       if (!block) {
-        warnings.push({ ...at, message: `keygate:ignore must stand on the line directly above a ${[...suppressible].join(" or ")} block; here it suppresses nothing` });
+        warnings.push({ ...at, message: `keygate:ignore must stand on the line directly above an ${[...suppressible].join(" or ")} block; here it suppresses nothing` });
         continue;
       }
       directives.push({ ...at, ruleIds, reason: parsed.reason, until: parsed.until, problem: parsed.problem, block });
