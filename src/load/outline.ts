@@ -272,7 +272,7 @@ function endOfExpression(tokens: Token[], from: number): number {
   let last = from - 1;
   for (let i = from; i < tokens.length; i++) {
     const t = tokens[i]!;
-    if (nesting === 0 && t.kind === "newline") break;
+    if (nesting === 0 && (t.kind === "newline" || isPunct(t, "}"))) break;
     if (t.kind === "punct" && OPENERS.has(t.text)) nesting++;
     else if (t.kind === "punct" && CLOSERS.has(t.text)) nesting = Math.max(0, nesting - 1);
     last = i;
