@@ -1,8 +1,9 @@
 import { dirname } from "node:path";
 import { compareDiagnostics, compareFindings, type Finding, type InputError, type Warning } from "./findings.js";
 import type { Settings } from "./load/config.js";
-import { discoverFiles, displayPath, groupByDirectory, TERRAFORM_EXTENSIONS } from "./load/discover.js";
+import { displayPath, groupByDirectory, TERRAFORM_EXTENSIONS } from "./load/discover.js";
 import { listModuleFiles, preferTofu, readAutoVariableFiles, readSourceFile, type SourceFile } from "./load/sources.js";
+import { workingTree, type SourceTree } from "./load/tree.js";
 import { assembleConfigurations, type ModuleSource } from "./model/configuration.js";
 import { Evaluator } from "./model/expressions.js";
 import { buildModule, type Module } from "./model/module.js";
@@ -18,6 +19,8 @@ export interface ScanRequest {
   policies: readonly Policy[];
   /** Today's date, `YYYY-MM-DD`, for suppressions with an `until` date. */
   today: string;
+  /** Where files are read from (default: the working tree). */
+  tree?: SourceTree;
 }
 
 /** Everything a scan found; reporters render it and the CLI derives the exit code from it. */
@@ -38,7 +41,8 @@ export interface ScanResult {
 export async function scan(request: ScanRequest): Promise<ScanResult> {
   const { cwd, settings } = request;
   const policies = request.policies.filter((p) => settings.severities.has(p.id));
-  const discovery = await discoverFiles(request.paths, cwd, settings.exclude);
+  const tree = request.tree ?? workingTree;
+  const discovery = await tree.discover(request.paths, cwd, settings.exclude);
   const errors: InputError[] = [...discovery.errors];
   for (const other of discovery.otherFiles) {
     errors.push({ file: displayPath(other, cwd), message: `not a Terraform file: keygate reads ${TERRAFORM_EXTENSIONS.join(", ")}` });
@@ -47,7 +51,7 @@ export async function scan(request: ScanRequest): Promise<ScanResult> {
     errors.push({ file: request.paths.join(" "), message: `no Terraform files (${TERRAFORM_EXTENSIONS.join(", ")}) found in ${request.paths.map((p) => `"${p}"`).join(", ")}` });
   }
 
-  const loader = new ModuleLoader(cwd, groupByDirectory(discovery.files), new Set(discovery.namedFiles.map(dirname)), errors);
+  const loader = new ModuleLoader(cwd, tree, groupByDirectory(discovery.files), new Set(discovery.namedFiles.map(dirname)), errors);
   const { configurations, errors: assemblyErrors } = await assembleConfigurations([...loader.scannedDirs], loader);
   errors.push(...assemblyErrors);
 
@@ -85,6 +89,7 @@ class ModuleLoader implements ModuleSource {
 
   constructor(
     private readonly cwd: string,
+    private readonly tree: SourceTree,
     private readonly discovered: Map<string, string[]>,
     /** Directories of files named on the command line: the whole module is read, since a module is its directory. */
     private readonly wholeDirs: Set<string>,
@@ -112,7 +117,7 @@ class ModuleLoader implements ModuleSource {
   }
 
   async variableValues(dir: string): Promise<Map<string, unknown>> {
-    const { values, errors } = await readAutoVariableFiles(dir, this.cwd);
+    const { values, errors } = await readAutoVariableFiles(dir, this.cwd, this.tree);
     this.errors.push(...errors);
     return values;
   }
@@ -121,7 +126,7 @@ class ModuleLoader implements ModuleSource {
     let paths = this.discovered.get(dir);
     if (!paths || this.wholeDirs.has(dir)) {
       try {
-        paths = [...new Set([...(await listModuleFiles(dir)), ...(paths ?? [])])].sort();
+        paths = [...new Set([...(await listModuleFiles(dir, this.tree)), ...(paths ?? [])])].sort();
       } catch {
         return null;
       }
@@ -138,7 +143,7 @@ class ModuleLoader implements ModuleSource {
 
   private async readOnce(path: string): Promise<SourceFile | null> {
     if (this.read.has(path)) return this.read.get(path) ?? null;
-    const result = await readSourceFile(path, this.cwd);
+    const result = await readSourceFile(path, this.cwd, this.tree);
     this.read.set(path, result.ok ? result.source : null);
     if (!result.ok) this.errors.push(...result.errors);
     return result.ok ? result.source : null;

@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { workingTree, type SourceTree } from "./tree.js";
 
 /** The text of a file that passed the encoding checks, or why it cannot be read. */
 export type ReadResult = { ok: true; text: string } | { ok: false; message: string; line?: number; column?: number };
@@ -10,10 +10,10 @@ const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
  * content, UTF-16 and invalid UTF-8 are refused with a message that says what to do; a UTF-8 byte
  * order mark is dropped (the decoder strips it), so columns on line 1 stay right.
  */
-export async function readTextFile(path: string): Promise<ReadResult> {
-  let bytes: Buffer;
+export async function readTextFile(path: string, tree: SourceTree = workingTree): Promise<ReadResult> {
+  let bytes: Uint8Array;
   try {
-    bytes = await readFile(path);
+    bytes = await tree.read(path);
   } catch (error) {
     return { ok: false, message: describeReadError(error as NodeJS.ErrnoException) };
   }

@@ -1,9 +1,9 @@
-import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { InputError } from "../findings.js";
 import { displayPath, isTerraformFile } from "./discover.js";
 import { outlineHcl, outlineTfJson, type FileOutline } from "./outline.js";
 import { readTextFile } from "./read.js";
+import { workingTree, type SourceTree } from "./tree.js";
 import { parseHcl, parseJson, parseTerraformJson, type ParseResult, type TerraformBody } from "./terraform-syntax.js";
 
 /** One Terraform source file, read, parsed and outlined. */
@@ -22,9 +22,9 @@ export interface SourceFile {
 export type SourceResult = { ok: true; source: SourceFile } | { ok: false; errors: InputError[] };
 
 /** Reads, parses and outlines one Terraform file; failures become errors located in the file. */
-export async function readSourceFile(path: string, cwd: string): Promise<SourceResult> {
+export async function readSourceFile(path: string, cwd: string, tree: SourceTree = workingTree): Promise<SourceResult> {
   const file = displayPath(path, cwd);
-  const read = await readTextFile(path);
+  const read = await readTextFile(path, tree);
   if (!read.ok) return { ok: false, errors: [{ file, ...(read.line ? { line: read.line, column: read.column } : {}), message: read.message }] };
   const syntax = path.endsWith(".json") ? "json" : "hcl";
   const parsed: ParseResult = syntax === "json" ? parseTerraformJson(read.text) : await parseHcl(read.text);
@@ -39,8 +39,8 @@ export async function readSourceFile(path: string, cwd: string): Promise<SourceR
  * The Terraform files that make up the module in `dir` (not recursive). OpenTofu reads
  * `name.tofu` instead of `name.tf` (and `.tofu.json` instead of `.tf.json`) when both exist.
  */
-export async function listModuleFiles(dir: string): Promise<string[]> {
-  const names = (await readdir(dir, { withFileTypes: true })).filter((e) => e.isFile() && isTerraformFile(e.name)).map((e) => e.name);
+export async function listModuleFiles(dir: string, tree: SourceTree = workingTree): Promise<string[]> {
+  const names = (await tree.files(dir)).filter(isTerraformFile);
   return preferTofu(names).map((name) => join(dir, name)).sort();
 }
 
@@ -61,8 +61,13 @@ export interface VariableValues {
 }
 
 /** Reads a root module's automatic variable files; later files override earlier ones as in Terraform. */
-export async function readAutoVariableFiles(dir: string, cwd: string): Promise<VariableValues> {
-  const names = (await readdir(dir, { withFileTypes: true })).filter((e) => e.isFile()).map((e) => e.name);
+export async function readAutoVariableFiles(dir: string, cwd: string, tree: SourceTree = workingTree): Promise<VariableValues> {
+  let names: string[];
+  try {
+    names = await tree.files(dir);
+  } catch {
+    return { values: new Map(), errors: [] };
+  }
   const ordered = [
     ...names.filter((n) => n === "terraform.tfvars"),
     ...names.filter((n) => n === "terraform.tfvars.json"),
@@ -73,7 +78,7 @@ export async function readAutoVariableFiles(dir: string, cwd: string): Promise<V
   for (const name of ordered) {
     const path = join(dir, name);
     const file = displayPath(path, cwd);
-    const read = await readTextFile(path);
+    const read = await readTextFile(path, tree);
     if (!read.ok) {
       errors.push({ file, message: read.message });
       continue;

@@ -1,0 +1,23 @@
+import { readdir, readFile } from "node:fs/promises";
+import type { Discovery, ExcludeRules } from "./discover.js";
+import { discoverFiles } from "./discover.js";
+
+/**
+ * Where source files are read from: the working tree, or (for change-aware scans) a git commit or
+ * the index. Paths are absolute, as if the snapshot were checked out at the repository root.
+ */
+export interface SourceTree {
+  /** The file's bytes; rejects with an error whose `code` is `ENOENT`, `EISDIR`, `EACCES`… like fs. */
+  read(path: string): Promise<Uint8Array>;
+  /** Names of the regular files directly in a directory; rejects if it is not one. */
+  files(dir: string): Promise<string[]>;
+  /** Finds the Terraform files under the paths given on the command line. */
+  discover(paths: readonly string[], cwd: string, exclude?: ExcludeRules): Promise<Discovery>;
+}
+
+/** The working tree on disk. */
+export const workingTree: SourceTree = {
+  read: (path) => readFile(path),
+  files: async (dir) => (await readdir(dir, { withFileTypes: true })).filter((e) => e.isFile()).map((e) => e.name),
+  discover: discoverFiles,
+};
