@@ -24,8 +24,11 @@ export interface SourceLocation {
 
 /** A resource that takes part in a finding besides the offending one (the user, its console password). */
 export interface RelatedResource {
-  /** What it is to the finding: the key's user, or the user's console password. */
-  role: "user" | "login-profile" | "key";
+  /**
+   * What it is to the finding: the key's user, the user's console password, an access key (live), or (plan mode with
+   * the Terraform sources at hand) where a planned resource is declared in the `.tf` files.
+   */
+  role: "user" | "login-profile" | "key" | "source";
   address: string;
   location?: SourceLocation;
 }
@@ -85,6 +88,12 @@ export interface Finding {
   suppressed: Suppression | null;
   /** Why a suppression aimed at this finding did not apply (no reason given, expired, disabled). */
   notes: string[];
+  /**
+   * The configuration the finding was found in: its root module's directory, relative to the
+   * working directory with `/` separators (`.` for the working directory itself). Absent where
+   * there is no configuration (live findings).
+   */
+  configuration?: string;
 }
 
 /** An input that could not be read, parsed or understood; any of these makes the run exit 2. */

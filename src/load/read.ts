@@ -10,23 +10,30 @@ const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
  * content, UTF-16 and invalid UTF-8 are refused with a message that says what to do; a UTF-8 byte
  * order mark is dropped (the decoder strips it), so columns on line 1 stay right.
  */
-export async function readTextFile(path: string, tree: SourceTree = workingTree): Promise<ReadResult> {
+export async function readTextFile(path: string, tree: SourceTree = workingTree, options: { bom?: "strip" | "reject" } = {}): Promise<ReadResult> {
   let bytes: Uint8Array;
   try {
     bytes = await tree.read(path);
   } catch (error) {
     return { ok: false, message: describeReadError(error as NodeJS.ErrnoException) };
   }
-  return decodeText(bytes);
+  return decodeText(bytes, options);
 }
 
-/** Decodes bytes read from a file or stdin with the same checks as {@link readTextFile}. */
-export function decodeText(bytes: Uint8Array): ReadResult {
+/**
+ * Decodes bytes read from a file or stdin with the same checks as {@link readTextFile}. A UTF-8 byte
+ * order mark is dropped, as HCL does, unless `bom: "reject"` (JSON tools refuse it, and a plan with
+ * one was re-encoded by something other than Terraform).
+ */
+export function decodeText(bytes: Uint8Array, options: { bom?: "strip" | "reject" } = {}): ReadResult {
   if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
     return { ok: false, message: "the file is UTF-16 encoded; Terraform reads UTF-8 only. Re-save it as UTF-8 (for a plan: `terraform show -json tfplan > tfplan.json` in a shell that writes UTF-8, not PowerShell's `>`)" };
   }
   if (bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04) {
     return { ok: false, message: "the file is a zip archive (a binary Terraform plan?), not text. For a plan, convert it first: `terraform show -json tfplan > tfplan.json`" };
+  }
+  if (options.bom === "reject" && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) {
+    return { ok: false, message: "the file starts with a UTF-8 byte order mark, which Terraform never writes: the plan was re-encoded (PowerShell's Out-File does this). Write it again without one, e.g. `terraform show -json tfplan > tfplan.json` in a POSIX shell or `Out-File -Encoding utf8NoBOM`" };
   }
   const nul = bytes.indexOf(0);
   if (nul !== -1) return { ok: false, message: `the file is binary (a NUL byte at offset ${nul}), not Terraform text`, ...bytePosition(bytes, nul) };

@@ -57,11 +57,13 @@ export function parseJson(text: string): { ok: true; value: unknown } | { ok: fa
   const value = parseJsonText(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
   if (errors.length === 0) return { ok: true, value };
   const lineStarts = lineStartOffsets(text);
+  const end = text.trimEnd().length;
   return {
     ok: false,
     problems: errors.slice(0, 1).map((e) => ({
       ...offsetToPosition(lineStarts, e.offset),
-      message: `Invalid JSON: ${describeJsonError(printParseErrorCode(e.error))}`,
+      // An error at the very end means the text stops early: say so rather than what token was missing.
+      message: `Invalid JSON: ${e.offset >= end ? "the text ends before the JSON is complete (truncated?)" : describeJsonError(printParseErrorCode(e.error))}`,
     })),
   };
 }

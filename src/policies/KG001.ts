@@ -1,7 +1,9 @@
-import { fingerprintOf, type Finding, type RelatedResource, type Severity } from "../findings.js";
+import { fingerprintOf, type Finding, type RelatedResource, type Severity, type SourceLocation } from "../findings.js";
+import { locateResourceChanges, type PlanFile } from "../load/plan.js";
 import type { Configuration } from "../model/configuration.js";
 import type { Evaluator } from "../model/expressions.js";
 import { linkResources, type Link } from "../model/links.js";
+import { configAddress, linkPlannedResources, type PlanLink } from "../model/plan.js";
 import type { Policy } from "./catalog.js";
 
 /**
@@ -53,6 +55,66 @@ export async function evaluateKG001(policy: Policy, severity: Severity, configur
         undecided: [...new Set(links.flatMap((l) => l.undecided))],
       },
       fingerprint: fingerprintOf({ ruleId: policy.id, file: key.resource.location.file, resource: address, related: links.map((l) => l.target.address) }),
+      suppressed: null,
+      notes: [],
+    });
+  }
+  return findings;
+}
+
+/** Finds where a resource (by configuration address, no instance keys) is declared in the Terraform sources. */
+export type SourceLocator = (configAddress: string) => SourceLocation | undefined;
+
+/**
+ * KG001 over a plan: one finding per access key instance the plan creates for a user it also
+ * creates (a create or a replace). A key created for a user the plan leaves alone (no-op, update,
+ * read) is the separate, later step CIS asks for.
+ */
+export function evaluateKG001Plan(policy: Policy, severity: Severity, planFile: PlanFile, locateSource?: SourceLocator): Finding[] {
+  const spec = { subjectType: policy.subject.type, linkAttribute: policy.subject.linkAttribute, targetType: policy.target.type, nameAttribute: policy.target.nameAttribute };
+  const keyLinks = linkPlannedResources(planFile.plan, spec);
+  const passwordLinks = policy.aggravating
+    .filter((a) => a.meaning === "console-password")
+    .flatMap((a) => linkPlannedResources(planFile.plan, { ...spec, subjectType: a.type, linkAttribute: a.linkAttribute }));
+  const addresses = [...new Set([...keyLinks, ...passwordLinks].flatMap((l) => [l.subject.change.address, l.target.change.address]))];
+  const positions = locateResourceChanges(planFile.text, addresses);
+  const at = (address: string): SourceLocation => {
+    const p = positions.get(address);
+    return { file: planFile.file, line: p?.line ?? 1, column: p?.column ?? 1, endLine: p?.endLine ?? 1, endColumn: p?.endColumn ?? 1 };
+  };
+
+  const bySubject = new Map<string, PlanLink[]>();
+  for (const link of keyLinks) bySubject.set(link.subject.change.address, [...(bySubject.get(link.subject.change.address) ?? []), link]);
+  const findings: Finding[] = [];
+  for (const [address, links] of bySubject) {
+    const first = links[0]!;
+    const profile = passwordLinks.find((p) => links.some((l) => p.target.change.address === l.target.change.address));
+    const related: RelatedResource[] = links.map((l) => ({ role: "user" as const, address: l.target.change.address, location: at(l.target.change.address) }));
+    if (profile) related.push({ role: "login-profile", address: profile.subject.change.address, location: at(profile.subject.change.address) });
+    if (locateSource) {
+      for (const resourceAddress of [address, ...links.map((l) => l.target.change.address)]) {
+        const source = locateSource(configAddress(resourceAddress));
+        if (source) related.push({ role: "source", address: configAddress(resourceAddress), location: source });
+      }
+    }
+    findings.push({
+      ruleId: policy.id,
+      ruleName: policy.alias,
+      severity,
+      source: "plan",
+      resource: address,
+      location: at(address),
+      related,
+      evidence: {
+        kind: "static-pair",
+        key: address,
+        user: first.target.change.address,
+        ...(first.targetName !== undefined ? { userName: first.targetName } : {}),
+        route: first.route,
+        ...(profile ? { loginProfile: profile.subject.change.address } : {}),
+        undecided: [],
+      },
+      fingerprint: fingerprintOf({ ruleId: policy.id, file: planFile.file, resource: address, related: links.map((l) => l.target.change.address) }),
       suppressed: null,
       notes: [],
     });

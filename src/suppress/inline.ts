@@ -23,6 +23,11 @@ export interface InlineOptions {
   allowed: boolean;
   /** Today's date, `YYYY-MM-DD` (a suppression's `until` date is the last day it applies). */
   today: string;
+  /**
+   * Whether an unused directive in this file is worth a warning (default: always). Files read only
+   * to locate plan findings (`--source`) are not checked themselves, so their directives may be unused.
+   */
+  reportUnused?: (file: string) => boolean;
 }
 
 const MARKER = /^keygate:ignore\b(.*)$/s;
@@ -121,6 +126,7 @@ export function applyInlineSuppressions(findings: readonly Finding[], directives
   });
   const warnings: Warning[] = [];
   for (const d of directives) {
+    if (options.reportUnused && !options.reportUnused(d.file)) continue;
     if (!options.allowed) {
       if (!used.has(d)) warnings.push({ file: d.file, line: d.line, column: d.column, message: "keygate:ignore was ignored: inline suppressions are disabled by the configuration (allowInlineSuppressions: false)" });
       continue;

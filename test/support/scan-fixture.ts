@@ -28,7 +28,7 @@ export async function scanTree(files: Record<string, string>, paths: string[] = 
 }
 
 /** Runs the CLI in-process and captures what it prints. */
-export async function runCli(argv: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+export async function runCli(argv: string[], cwd: string, env: NodeJS.ProcessEnv = {}, stdin: Uint8Array = new Uint8Array()): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = "";
   let stderr = "";
   const io: CliIO = {
@@ -38,6 +38,7 @@ export async function runCli(argv: string[], cwd: string, env: NodeJS.ProcessEnv
     env,
     stdoutIsTTY: false,
     today: TODAY,
+    readStdin: async () => new Uint8Array(stdin),
   };
   const code = await run(argv, io);
   return { code, stdout, stderr };

@@ -1,0 +1,162 @@
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { configAddress } from "../../src/model/plan.js";
+import { loadSettings } from "../../src/load/config.js";
+import { loadPolicies } from "../../src/policies/catalog.js";
+import { scan, type ScanResult } from "../../src/scan.js";
+import { runCli, TODAY, writeTree } from "../support/scan-fixture.js";
+
+/** Real `terraform show -json` output (Terraform 1.11, hashicorp/aws 5.100): see test/fixtures/plans/README.md. */
+const PLANS = join(import.meta.dirname, "..", "fixtures", "plans");
+const EXAMPLES = join(import.meta.dirname, "..", "..", "examples");
+
+interface Expected {
+  ruleId: string;
+  resource: string;
+}
+
+async function scanPaths(cwd: string, paths: string[], extra: { plans?: string[]; source?: string } = {}): Promise<ScanResult> {
+  const policies = loadPolicies();
+  const settings = await loadSettings(policies, cwd);
+  return scan({ paths, cwd, settings, policies, today: TODAY, ...extra });
+}
+
+const verdict = (result: ScanResult) => result.findings.map((f) => `${f.ruleId} ${f.resource}`).sort();
+const expectedVerdict = (expected: Expected[]) => expected.map((e) => `${e.ruleId} ${e.resource}`).sort();
+
+const exampleExpectations = JSON.parse(readFileSync(join(PLANS, "examples.expect.json"), "utf8")) as Record<string, Expected[]>;
+const examplePlans = readdirSync(join(PLANS, "examples")).filter((f) => f.endsWith(".json")).map((f) => f.replace(/\.json$/, ""));
+const scenarios = readdirSync(join(PLANS, "scenarios")).filter((d) => statSync(join(PLANS, "scenarios", d)).isDirectory());
+
+describe("plan mode on real Terraform plans", () => {
+  it("has a plan for every example configuration", () => {
+    const exampleDirs = readdirSync(EXAMPLES).filter((d) => statSync(join(EXAMPLES, d)).isDirectory() && d !== "ci");
+    expect(examplePlans.sort()).toEqual(exampleDirs.sort());
+  });
+
+  it.each(examplePlans)("examples/%s.json: findings as expected", async (name) => {
+    const result = await scanPaths(PLANS, [`examples/${name}.json`]);
+    expect(result.errors).toEqual([]);
+    expect(verdict(result)).toEqual(expectedVerdict(exampleExpectations[name]!));
+    for (const finding of result.findings) expect(finding.source).toBe("plan");
+  });
+
+  it.each(scenarios)("scenarios/%s: findings as case.json expects", async (name) => {
+    const spec = JSON.parse(readFileSync(join(PLANS, "scenarios", name, "case.json"), "utf8")) as { expect: Expected[] };
+    const result = await scanPaths(PLANS, [`scenarios/${name}/plan.json`]);
+    expect(result.errors).toEqual([]);
+    expect(verdict(result)).toEqual(expectedVerdict(spec.expect));
+  });
+
+  it.each(examplePlans)("examples/%s: the plan verdict equals the HCL verdict", async (name) => {
+    const hcl = await scanPaths(EXAMPLES, [name]);
+    const plan = await scanPaths(PLANS, [`examples/${name}.json`]);
+    const keys = (r: ScanResult) => [...new Set(r.findings.map((f) => configAddress(f.resource)))].sort();
+    expect(keys(plan)).toEqual(keys(hcl));
+  });
+
+  it("points at the resource change in the plan's text", async () => {
+    const result = await scanPaths(PLANS, ["examples/direct-reference.json"]);
+    const finding = result.findings[0]!;
+    const line = readFileSync(join(PLANS, "examples", "direct-reference.json"), "utf8").split("\n")[finding.location.line - 1]!;
+    expect(line.slice(finding.location.column - 1)).toMatch(/^"address": "aws_iam_access_key\.deploy"/);
+    expect(finding.location.file).toBe("examples/direct-reference.json");
+    expect(finding.related.find((r) => r.role === "user")?.address).toBe("aws_iam_user.deploy");
+    expect(finding.evidence).toMatchObject({ userName: "ci-deploy", loginProfile: "aws_iam_user_login_profile.deploy" });
+  });
+
+  it("addresses module instances with their keys", async () => {
+    const result = await scanPaths(PLANS, ["scenarios/module-for-each/plan.json"]);
+    expect(result.findings.map((f) => [f.resource, f.evidence.user])).toEqual([
+      ['module.team["a"].aws_iam_access_key.this', 'module.team["a"].aws_iam_user.this'],
+      ['module.team["b"].aws_iam_access_key.this', 'module.team["b"].aws_iam_user.this'],
+    ]);
+  });
+
+  it("with --source, also points at the .tf block and honours keygate:ignore comments there", async () => {
+    const result = await scanPaths(PLANS, [], { plans: ["examples/suppressed.json"], source: "../../../examples/suppressed" });
+    expect(result.errors).toEqual([]);
+    expect(result.warnings).toEqual([]);
+    expect(result.findings.map((f) => [f.resource, f.suppressed?.kind])).toEqual([
+      ["aws_iam_access_key.sftp_bridge", "inline"],
+      ["aws_iam_access_key.vendor_sync", "inline"],
+    ]);
+    const source = result.findings[0]!.related.find((r) => r.role === "source" && r.address === "aws_iam_access_key.sftp_bridge");
+    expect(source?.location).toMatchObject({ file: "../../../examples/suppressed/main.tf", line: 41, column: 1 });
+  });
+
+  it("without sources, plan findings cannot be suppressed inline", async () => {
+    const result = await scanPaths(PLANS, ["examples/suppressed.json"]);
+    expect(result.findings.every((f) => f.suppressed === null)).toBe(true);
+  });
+
+  it("mixes a plan and an HCL directory in one run", async () => {
+    const result = await scanPaths(join(PLANS, ".."), ["plans/examples/literal-name.json", "../../examples/literal-name"]);
+    expect(result.findings.map((f) => `${f.source} ${f.resource}`).sort()).toEqual(["hcl aws_iam_access_key.reporting", "plan aws_iam_access_key.reporting"]);
+  });
+
+  it("reads a plan from stdin with -", async () => {
+    const text = readFileSync(join(PLANS, "examples", "literal-name.json"));
+    const { code, stdout } = await runCli(["-", "-f", "json"], PLANS, {}, text);
+    expect(code).toBe(1);
+    const report = JSON.parse(stdout) as { findings: { resource: string; location: { file: string } }[] };
+    expect(report.findings.map((f) => [f.resource, f.location.file])).toEqual([["aws_iam_access_key.reporting", "<stdin>"]]);
+  });
+
+  it("--plan alone does not scan the working directory", async () => {
+    const { code, stdout } = await runCli(["--plan", "scenarios/existing-user-in-state/plan.json", "-f", "json"], PLANS);
+    expect(JSON.parse(stdout).summary).toMatchObject({ findings: 0, errors: 0 });
+    expect(code).toBe(0);
+  });
+});
+
+describe("plan format versions", () => {
+  it.each(["0.1", "0.2", "1.0", "1.1"])("reads format_version %s", async (version) => {
+    const result = await scanPaths(PLANS, [`special/format-${version}.json`]);
+    expect(result.errors).toEqual([]);
+    expect(verdict(result)).toEqual(["KG001 aws_iam_access_key.deploy"]);
+  });
+
+  it("refuses an unknown major version", async () => {
+    const result = await scanPaths(PLANS, ["special/format-2.0.json"]);
+    expect(result.errors.map((e) => e.message)).toEqual([expect.stringContaining("format_version 2.0 is not supported")]);
+  });
+});
+
+describe("bad plan input: one clear error each, exit 2", () => {
+  const planText = readFileSync(join(PLANS, "examples", "direct-reference.json"), "utf8");
+  const cases: [string, Record<string, string | Buffer>, string, RegExp][] = [
+    ["a state, not a plan", { "state.json": readFileSync(join(PLANS, "special", "state.json"), "utf8") }, "state.json", /is a Terraform state .* not a plan/],
+    ["a binary plan file", { "tfplan": readFileSync(join(PLANS, "special", "tfplan.bin")) }, "tfplan", /zip archive .*terraform show -json tfplan/],
+    ["truncated JSON", { "plan.json": planText.slice(0, 5000) }, "plan.json", /Invalid JSON: .*truncated/],
+    ["UTF-16", { "plan.json": Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(planText, "utf16le")]) }, "plan.json", /UTF-16/],
+    ["a UTF-8 byte order mark", { "plan.json": `\ufeff${planText}` }, "plan.json", /byte order mark/],
+    ["an errored plan", { "plan.json": readFileSync(join(PLANS, "special", "errored.json"), "utf8") }, "plan.json", /marked errored/],
+    ["an empty file", { "plan.json": "" }, "plan.json", /the file is empty/],
+    ["JSON that is neither a plan nor configuration", { "package.json": '{"name": "x", "version": "1.0.0"}' }, "package.json", /neither a Terraform plan/],
+    ["configuration JSON not named .tf.json", { "main.json": '{"resource": {"aws_iam_user": {"u": {"name": "u"}}}}' }, "main.json", /only reads from files named `\*\.tf\.json`/],
+  ];
+
+  it.each(cases)("%s", async (_name, files, arg, message) => {
+    const dir = await writeTree(files as Record<string, string>);
+    const { code, stdout } = await runCli([arg, "-f", "json"], dir);
+    const report = JSON.parse(stdout) as { errors: { file: string; message: string }[] };
+    expect(code).toBe(2);
+    expect(report.errors).toHaveLength(1);
+    expect(report.errors[0]!.file).toBe(arg);
+    expect(report.errors[0]!.message).toMatch(message);
+    expect(report.errors[0]!.message).not.toContain("\n");
+  });
+});
+
+describe("plans carry secrets", () => {
+  const secrets = ["AKIAFIXTUREFIXTURE00", '"fixture"', "wJalrXUtnFEMI"];
+  const allPlans = [...examplePlans.map((n) => `examples/${n}.json`), ...scenarios.map((s) => `scenarios/${s}/plan.json`)];
+
+  it.each(["json", "text"])("no report (%s) echoes provider credentials or sensitive values", async (format) => {
+    const { stdout } = await runCli([...allPlans, "-f", format], PLANS);
+    expect(stdout.length).toBeGreaterThan(1000);
+    for (const secret of secrets) expect(stdout).not.toContain(secret);
+  });
+});
