@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import type { LiveKeyEvidence } from "./live/evidence.js";
 
 /** How serious a finding is; the order matters for `--fail-on`. */
 export type Severity = "error" | "warning" | "info";
@@ -44,7 +45,7 @@ export interface Suppression {
  * The facts behind a KG001 finding, from which every reporter renders its words.
  * One variant per kind of evidence; later sources add their own variant.
  */
-export type Evidence = StaticPairEvidence;
+export type Evidence = StaticPairEvidence | LiveKeyEvidence;
 
 /** An access key declared (HCL) or planned (plan JSON) together with its user. */
 export interface StaticPairEvidence {

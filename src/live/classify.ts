@@ -52,11 +52,3 @@ export function classifyKey(facts: KeyFacts): KeyVerdict | null {
   if (facts.status === "Active" && facts.neverUsed) return { case: "active-key-never-used", severity: "warning", gapSeconds: gap };
   return null;
 }
-
-/**
- * Whether a key's last use can change its verdict: only active keys (an inactive key is either a
- * setup key, whatever its use, or no finding at all).
- */
-export function usageMatters(status: "Active" | "Inactive"): boolean {
-  return status === "Active";
-}

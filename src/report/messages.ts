@@ -1,8 +1,25 @@
-import type { Finding, InputError, SourceLocation, Warning } from "../findings.js";
+import type { Finding, InputError, SourceLocation, StaticPairEvidence, Warning } from "../findings.js";
+import type { LiveKeyEvidence } from "../live/evidence.js";
+import type { Policy } from "../policies/catalog.js";
 
 /** The sentence that says what is wrong with a finding and why it matters; every reporter uses it. */
 export function findingMessage(finding: Finding): string {
-  const evidence = finding.evidence;
+  return finding.evidence.kind === "live-key" ? liveMessage(finding.evidence) : staticPairMessage(finding, finding.evidence);
+}
+
+/**
+ * How to fix this very finding: for a deployed key, the commands (deactivate, then delete); for
+ * code, the policy's remediation (its first sentence when `short`).
+ */
+export function findingFix(finding: Finding, policy: Policy | undefined, short = false): string | undefined {
+  if (finding.evidence.kind === "live-key") return finding.evidence.remediation.join(" && ");
+  if (!policy) return undefined;
+  if (!short) return policy.remediation;
+  const end = policy.remediation.search(/\.(\s|$)/);
+  return end === -1 ? policy.remediation : policy.remediation.slice(0, end + 1);
+}
+
+function staticPairMessage(finding: Finding, evidence: StaticPairEvidence): string {
   const userRelated = finding.related.find((r) => r.role === "user");
   const name = evidence.userName !== undefined ? ` "${evidence.userName}"` : "";
   const userAt = userRelated?.location ? ` (${at(userRelated.location)})` : "";
@@ -18,6 +35,32 @@ export function findingMessage(finding: Finding): string {
     parts.push(`Assumed to be created, since keygate cannot decide: ${evidence.undecided.join("; ")}.`);
   }
   return parts.join(" ");
+}
+
+function liveMessage(e: LiveKeyEvidence): string {
+  const key = `${e.accessKeyId ? `Access key ${e.accessKeyId}` : `The access key in slot ${e.slot}`}${e.accessKeyId && e.slot ? ` (slot ${e.slot})` : ""}`;
+  const account = e.accountName ? `${e.accountId} (${e.accountName})` : e.accountId;
+  const who = `IAM user ${e.userName} in account ${account}${e.passwordEnabled ? ", who has a console password," : ""}`;
+  const created = `created ${e.keyCreated}, ${formatGap(e.gapSeconds)} after the user (${e.userCreated})`;
+  const used = e.lastUsed ? `last used ${e.lastUsed}` : "never used";
+  const basis = e.keyCreatedFrom === "report" ? " Key creation time from the credential report's access_key_N_last_rotated." : "";
+  switch (e.case) {
+    case "setup-key-never-used":
+      return `${key} of ${who} was ${created}, within the ${e.windowSeconds} s window, and has never been used: it was issued during the user's initial setup, exactly the case the CIS control names. Delete it.${basis}`;
+    case "setup-key-in-use":
+      return `${key} of ${who} was ${created}, within the ${e.windowSeconds} s window, and is in use (${used}): it was issued during the user's initial setup. Replace it with a separately issued key, then delete it.${basis}`;
+    case "setup-key-inactive":
+      return `${key} of ${who} was ${created}, within the ${e.windowSeconds} s window, and is inactive (${used}): a leftover setup key. Delete it.${basis}`;
+    case "active-key-never-used":
+      return `${key} of ${who} is active and has never been used (${created}): the CIS command-line audit flags it. Deactivate and delete it unless someone needs it.${basis}`;
+  }
+}
+
+function formatGap(seconds: number): string {
+  if (Math.abs(seconds) < 120) return `${seconds} s`;
+  if (Math.abs(seconds) < 7200) return `${Math.round(seconds / 60)} min`;
+  if (Math.abs(seconds) < 172800) return `${Math.round(seconds / 3600)} h`;
+  return `${Math.round(seconds / 86400)} days`;
 }
 
 /** `file:line:column` of a location. */

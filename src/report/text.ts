@@ -1,7 +1,7 @@
 import { createColors } from "picocolors";
 import { compareStrings, type Finding, type InputError, type Warning } from "../findings.js";
 import type { ScanResult } from "../scan.js";
-import { findingMessage } from "./messages.js";
+import { findingFix, findingMessage } from "./messages.js";
 import type { ReportContext, Reporter } from "./types.js";
 
 type Entry =
@@ -36,10 +36,9 @@ export const textReporter: Reporter = {
           lines.push(`  ${c.dim(pad)} ${severity}  ${findingMessage(f)}  ${c.dim(`${f.ruleId} ${f.ruleName}`)}`);
           for (const note of f.notes) lines.push(`  ${" ".repeat(7)}   ${c.yellow("note:")} ${note}`);
           const policy = policies.get(f.ruleId);
-          if (policy) {
-            lines.push(`  ${" ".repeat(7)}   ${c.green("fix:")} ${firstSentence(policy.remediation)}`);
-            lines.push(`  ${" ".repeat(7)}   ${c.dim(`docs: ${policy.docsUrl}`)}`);
-          }
+          const fix = findingFix(f, policy, true);
+          if (fix) lines.push(`  ${" ".repeat(7)}   ${c.green("fix:")} ${fix}`);
+          if (policy) lines.push(`  ${" ".repeat(7)}   ${c.dim(`docs: ${policy.docsUrl}`)}`);
         } else if (entry.kind === "error") {
           lines.push(`  ${c.dim(pad)} ${c.red("error")}  ${entry.error.message}  ${c.dim("input error")}`);
         } else {
@@ -72,8 +71,3 @@ function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? "" : "s"}`;
 }
 
-/** The first sentence of a remediation: the action; the full text is behind the docs link. */
-function firstSentence(text: string): string {
-  const end = text.search(/\.(\s|$)/);
-  return end === -1 ? text : text.slice(0, end + 1);
-}

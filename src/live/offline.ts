@@ -1,0 +1,124 @@
+/**
+ * The audit of a saved credential report (`keygate live --credential-report FILE`): no AWS calls.
+ * A key's creation time is then its slot's `access_key_N_last_rotated`, and there is no key id.
+ */
+import { readFile } from "node:fs/promises";
+import { isAbsolute, relative, resolve, sep } from "node:path";
+import type { Finding, InputError } from "../findings.js";
+import { classifyKey, DEFAULT_WINDOW_SECONDS } from "./classify.js";
+import { decodeSavedReport, parseCredentialReport, reportAccountId, type ReportEncoding } from "./credential-report.js";
+import type { LiveKeyEvidence } from "./evidence.js";
+import { isoSeconds, keyFinding, remediationCommands } from "./key-finding.js";
+
+export interface CredentialReportAuditOptions {
+  /** The report file (CSV, base64 text, or the CLI's JSON output). */
+  file: string;
+  /** The bytes, when they do not come from `file` (standard input); `file` then only names them. */
+  content?: Uint8Array;
+  /** Base for `location.file` (default: the working directory). */
+  cwd?: string;
+  windowSeconds?: number;
+  allUsers?: boolean;
+}
+
+export interface CredentialReportAuditStats {
+  encoding: ReportEncoding | null;
+  accountId: string | null;
+  reportGeneratedTime: string | null;
+  /** Rows read, the root row included. */
+  rows: number;
+  usersInScope: number;
+  accessKeys: number;
+}
+
+export interface CredentialReportAudit {
+  findings: Finding[];
+  errors: InputError[];
+  stats: CredentialReportAuditStats;
+}
+
+/**
+ * Audit a saved credential report. Locations point at the report's CSV lines (for base64 or JSON
+ * input: the lines of the decoded CSV). A malformed report yields errors with line numbers; rows
+ * that parse are still audited.
+ */
+export async function auditCredentialReport(options: CredentialReportAuditOptions): Promise<CredentialReportAudit> {
+  const file = displayPath(options.file, options.cwd ?? process.cwd());
+  const windowSeconds = options.windowSeconds ?? DEFAULT_WINDOW_SECONDS;
+  const stats: CredentialReportAuditStats = { encoding: null, accountId: null, reportGeneratedTime: null, rows: 0, usersInScope: 0, accessKeys: 0 };
+  const findings: Finding[] = [];
+  const errors: InputError[] = [];
+
+  let bytes: Uint8Array;
+  try {
+    bytes = options.content ?? (await readFile(options.file));
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    errors.push({ file, message: `cannot read the credential report: ${e.code ? `${e.code}: ` : ""}${e.message}` });
+    return { findings, errors, stats };
+  }
+  const decoded = decodeSavedReport(bytes);
+  if ("problem" in decoded) {
+    errors.push({ file, line: decoded.problem.line, message: `not a credential report: ${decoded.problem.message}` });
+    return { findings, errors, stats };
+  }
+  stats.encoding = decoded.encoding;
+  const decodedNote = decoded.encoding === "csv" ? "" : " of the decoded CSV";
+  const { report, problems } = parseCredentialReport(decoded.csv, decoded.generatedTime);
+  for (const p of problems) {
+    errors.push({ file, line: p.line, ...(p.column ? { column: p.column } : {}), message: `malformed credential report: ${p.message}${decodedNote && ` (line ${p.line}${decodedNote})`}` });
+  }
+  stats.rows = report.rows.length;
+  stats.accountId = reportAccountId(report);
+  stats.reportGeneratedTime = report.generatedTime ? isoSeconds(report.generatedTime) : null;
+  const lineLengths = decoded.csv.split("\n").map((l) => l.replace(/\r$/, "").length);
+
+  for (const row of report.rows) {
+    if (row.isRoot) continue;
+    const passwordEnabled = row.passwordEnabled === true;
+    if (!passwordEnabled && !options.allUsers) continue;
+    stats.usersInScope += 1;
+    for (const slot of row.keys) {
+      if (slot.lastRotated === null) continue;
+      stats.accessKeys += 1;
+      const status = slot.active ? "Active" : "Inactive";
+      const verdict = classifyKey({ userCreated: row.userCreated, keyCreated: slot.lastRotated, status, neverUsed: slot.lastUsed === null, windowSeconds });
+      if (!verdict) continue;
+      const evidence: LiveKeyEvidence = {
+        kind: "live-key",
+        case: verdict.case,
+        accountId: accountOf(row.arn) ?? stats.accountId ?? "unknown",
+        userName: row.user,
+        userArn: row.arn,
+        userCreated: isoSeconds(row.userCreated),
+        passwordEnabled,
+        accessKeyId: null,
+        slot: slot.slot,
+        keyCreated: isoSeconds(slot.lastRotated),
+        keyCreatedFrom: "report",
+        status,
+        gapSeconds: verdict.gapSeconds,
+        windowSeconds,
+        lastUsed: slot.lastUsed ? isoSeconds(slot.lastUsed) : null,
+        lastUsedFrom: "report",
+        reportGeneratedTime: stats.reportGeneratedTime,
+        remediation: [],
+      };
+      evidence.remediation = remediationCommands(evidence);
+      const length = lineLengths[row.line - 1] ?? 0;
+      findings.push(keyFinding(evidence, verdict, { file, line: row.line, column: 1, endLine: row.line, endColumn: length + 1 }));
+    }
+  }
+  return { findings, errors, stats };
+}
+
+/** `file` relative to `cwd` with `/` separators (as every location.file), unless it lies outside. */
+function displayPath(file: string, cwd: string): string {
+  const rel = relative(cwd, resolve(cwd, file));
+  const out = rel === "" || rel.startsWith("..") || isAbsolute(rel) ? file : rel;
+  return out.split(sep).join("/");
+}
+
+function accountOf(arn: string): string | null {
+  return /^arn:[\w-]+:iam::(\d{12}):/.exec(arn)?.[1] ?? null;
+}
