@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import type { StaticPairEvidence } from "../../src/findings.js";
 import { flagged, scanTree } from "../support/scan-fixture.js";
 
 /** Each linking route of DESIGN.md, with a violating case and a compliant twin that differs minimally. */
@@ -202,19 +203,19 @@ describe("linking a key to its user", () => {
     const result = await scanTree(files);
     expect(result.errors).toEqual([]);
     expect(flagged(result)).toEqual(expected);
-    if (route) expect(result.findings[0]?.evidence.route).toBe(route);
+    if (route) expect((result.findings[0]?.evidence as StaticPairEvidence | undefined)?.route).toBe(route);
   });
 
   it("notes the undecided condition on a key assumed to be created", async () => {
     const result = await scanTree({ "main.tf": `variable "create_key" {\n  type = bool\n}\n${user()}resource "aws_iam_access_key" "k" {\n  count = var.create_key ? 1 : 0\n  user  = aws_iam_user.deploy.name\n}\n` });
-    expect(result.findings[0]?.evidence.undecided).toEqual(["count = var.create_key ? 1 : 0"]);
+    expect((result.findings[0]?.evidence as StaticPairEvidence | undefined)?.undecided).toEqual(["count = var.create_key ? 1 : 0"]);
   });
 
   it("names the console password when the user also gets a login profile", async () => {
     const result = await scanTree({
       "main.tf": `${user()}resource "aws_iam_user_login_profile" "p" {\n  user = aws_iam_user.deploy.name\n}\nresource "aws_iam_access_key" "k" {\n  user = aws_iam_user.deploy.name\n}\n`,
     });
-    expect(result.findings[0]?.evidence.loginProfile).toBe("aws_iam_user_login_profile.p");
+    expect((result.findings[0]?.evidence as StaticPairEvidence | undefined)?.loginProfile).toBe("aws_iam_user_login_profile.p");
     expect(result.findings[0]?.related.map((r) => `${r.role} ${r.address}`)).toEqual(["user aws_iam_user.deploy", "login-profile aws_iam_user_login_profile.p"]);
   });
 

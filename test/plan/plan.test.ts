@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import type { StaticPairEvidence } from "../../src/findings.js";
 import { configAddress } from "../../src/model/plan.js";
 import { loadSettings } from "../../src/load/config.js";
 import { loadPolicies } from "../../src/policies/catalog.js";
@@ -68,7 +69,7 @@ describe("plan mode on real Terraform plans", () => {
 
   it("addresses module instances with their keys", async () => {
     const result = await scanPaths(PLANS, ["scenarios/module-for-each/plan.json"]);
-    expect(result.findings.map((f) => [f.resource, f.evidence.user])).toEqual([
+    expect(result.findings.map((f) => [f.resource, (f.evidence as StaticPairEvidence).user])).toEqual([
       ['module.team["a"].aws_iam_access_key.this', 'module.team["a"].aws_iam_user.this'],
       ['module.team["b"].aws_iam_access_key.this', 'module.team["b"].aws_iam_user.this'],
     ]);

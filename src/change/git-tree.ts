@@ -1,0 +1,171 @@
+import { isAbsolute, join, relative, resolve, sep } from "node:path";
+import type { InputError } from "../findings.js";
+import { displayPath, excludeMatcher, isTerraformFile, TERRAFORM_EXTENSIONS, type Discovery, type ExcludeRules } from "../load/discover.js";
+import type { SourceTree } from "../load/tree.js";
+import type { BlobReader } from "./blob-reader.js";
+import { git, type Repository } from "./git.js";
+
+/** Directories that never hold configuration to scan (as for the working tree). */
+const SKIPPED_DIRS = new Set([".terraform", ".git", "node_modules"]);
+
+/**
+ * A git snapshot — a commit's tree or the index — as a {@link SourceTree}: paths are absolute, as
+ * if the snapshot were checked out at the repository root; content comes from git's objects, so
+ * nothing is checked out and the working tree is never touched. Discovery lists the tracked
+ * Terraform files (regular files; symbolic links and submodules are not read).
+ */
+export class GitTree implements SourceTree {
+  /** Repository-relative directory ("" for the root) → names of the regular files directly in it. */
+  private readonly dirs = new Map<string, string[]>();
+
+  private constructor(
+    /** How messages name the snapshot: `HEAD`, `the index`, `origin/main`. */
+    readonly label: string,
+    private readonly toplevel: string,
+    /** Repository-relative path (`/` separators) → blob id. */
+    private readonly blobs: Map<string, string>,
+    private readonly reader: BlobReader,
+  ) {
+    this.dirs.set("", []);
+    for (const path of blobs.keys()) {
+      const slash = path.lastIndexOf("/");
+      const dir = slash === -1 ? "" : path.slice(0, slash);
+      const names = this.dirs.get(dir) ?? [];
+      names.push(path.slice(slash + 1));
+      this.dirs.set(dir, names);
+      // Directories with only subdirectories exist too.
+      for (let up = dir; up !== ""; ) {
+        const cut = up.lastIndexOf("/");
+        up = cut === -1 ? "" : up.slice(0, cut);
+        if (!this.dirs.has(up)) this.dirs.set(up, []);
+      }
+    }
+  }
+
+  /** The tree of a commit (`git ls-tree -r -z --full-tree`). */
+  static async ofCommit(repository: Repository, commit: string, label: string, reader: BlobReader): Promise<GitTree> {
+    const out = await git(["ls-tree", "-r", "-z", "--full-tree", commit], repository.toplevel);
+    const blobs = new Map<string, string>();
+    // "<mode> SP <type> SP <oid> TAB <path>"
+    for (const record of records(out)) {
+      const tab = record.indexOf("\t");
+      const [mode, type, oid] = record.slice(0, tab).split(" ");
+      if (type === "blob" && isRegularFile(mode) && oid) blobs.set(record.slice(tab + 1), oid);
+    }
+    return new GitTree(label, repository.toplevel, blobs, reader);
+  }
+
+  /** What is staged: the index (`git ls-files -s -z`); conflicted paths are read as "ours". */
+  static async ofIndex(repository: Repository, reader: BlobReader): Promise<GitTree> {
+    const out = await git(["ls-files", "-s", "-z", "--full-name"], repository.toplevel);
+    const blobs = new Map<string, string>();
+    // "<mode> SP <oid> SP <stage> TAB <path>"
+    for (const record of records(out)) {
+      const tab = record.indexOf("\t");
+      const [mode, oid, stage] = record.slice(0, tab).split(" ");
+      const path = record.slice(tab + 1);
+      if (!isRegularFile(mode) || !oid) continue;
+      if (stage === "0" || stage === "2" || !blobs.has(path)) blobs.set(path, oid);
+    }
+    return new GitTree("the index", repository.toplevel, blobs, reader);
+  }
+
+  /** A snapshot with no files: the "before" of a repository without commits. */
+  static empty(repository: Repository, label: string, reader: BlobReader): GitTree {
+    return new GitTree(label, repository.toplevel, new Map(), reader);
+  }
+
+  /** Whether an absolute path is a file, a directory, or absent in this snapshot. */
+  kind(path: string): "file" | "dir" | undefined {
+    const rel = this.repoPath(path);
+    if (rel === undefined) return undefined;
+    if (this.blobs.has(rel)) return "file";
+    return this.dirs.has(rel) ? "dir" : undefined;
+  }
+
+  async read(path: string): Promise<Uint8Array> {
+    const rel = this.repoPath(path);
+    const oid = rel === undefined ? undefined : this.blobs.get(rel);
+    if (oid === undefined) throw this.fsError(rel !== undefined && this.dirs.has(rel) ? "EISDIR" : "ENOENT", path);
+    return this.reader.read(oid);
+  }
+
+  async files(dir: string): Promise<string[]> {
+    const rel = this.repoPath(dir);
+    const names = rel === undefined ? undefined : this.dirs.get(rel);
+    if (!names) throw this.fsError(rel !== undefined && this.blobs.has(rel) ? "ENOTDIR" : "ENOENT", dir);
+    return [...names].sort();
+  }
+
+  async discover(paths: readonly string[], cwd: string, exclude?: ExcludeRules): Promise<Discovery> {
+    const isExcluded = excludeMatcher(exclude);
+    const files = new Set<string>();
+    const namedFiles = new Set<string>();
+    const otherFiles = new Set<string>();
+    const errors: InputError[] = [];
+    for (const given of paths) {
+      const absolute = isAbsolute(given) ? resolve(given) : resolve(cwd, given);
+      const rel = this.repoPath(absolute);
+      const shown = displayPath(absolute, cwd);
+      if (rel === undefined) {
+        errors.push({ file: shown, message: `outside the git repository (${this.toplevel}): ${given}` });
+        continue;
+      }
+      if (this.blobs.has(rel)) {
+        if (isExcluded(absolute)) continue;
+        if (isTerraformFile(absolute)) {
+          files.add(absolute);
+          namedFiles.add(absolute);
+        } else otherFiles.add(absolute);
+        continue;
+      }
+      if (!this.dirs.has(rel)) {
+        errors.push({ file: shown, message: `path does not exist in ${this.label}: ${given}` });
+        continue;
+      }
+      if (isTerraformFile(absolute)) {
+        errors.push({ file: shown, message: `is a directory, not a Terraform file: name the file, or the directory to scan without its ${TERRAFORM_EXTENSIONS.find((e) => absolute.endsWith(e))} ending` });
+        continue;
+      }
+      const prefix = rel === "" ? "" : `${rel}/`;
+      for (const path of this.blobs.keys()) {
+        if (!path.startsWith(prefix) || !isTerraformFile(path)) continue;
+        if (path.slice(prefix.length).split("/").slice(0, -1).some((segment) => SKIPPED_DIRS.has(segment))) continue;
+        const file = this.absolute(path);
+        if (!isExcluded(file)) files.add(file);
+      }
+    }
+    return { files: [...files].sort(), namedFiles: [...namedFiles].sort(), otherFiles: [...otherFiles].sort(), errors };
+  }
+
+  /** The absolute path of a repository-relative one. */
+  absolute(repoPath: string): string {
+    return repoPath === "" ? this.toplevel : join(this.toplevel, ...repoPath.split("/"));
+  }
+
+  /** The repository-relative path (`/` separators, "" for the root) of an absolute path, or undefined outside the repository. */
+  private repoPath(path: string): string | undefined {
+    const rel = relative(this.toplevel, resolve(path));
+    if (rel === "") return "";
+    if (rel === ".." || rel.startsWith(`..${sep}`) || isAbsolute(rel)) return undefined;
+    return rel.split(sep).join("/");
+  }
+
+  private fsError(code: string, path: string): NodeJS.ErrnoException {
+    const error: NodeJS.ErrnoException = new Error(`${code}: ${path} in ${this.label}`);
+    error.code = code;
+    return error;
+  }
+}
+
+function isRegularFile(mode: string | undefined): boolean {
+  return mode === "100644" || mode === "100755";
+}
+
+function* records(out: Buffer): Generator<string> {
+  let start = 0;
+  for (let end = out.indexOf(0, start); end !== -1; end = out.indexOf(0, start)) {
+    if (end > start) yield out.subarray(start, end).toString("utf8");
+    start = end + 1;
+  }
+}

@@ -1,0 +1,100 @@
+import { spawn } from "node:child_process";
+import { resolve } from "node:path";
+
+/** A git problem that stops a change-aware scan; the CLI prints the message and exits 2. */
+export class GitError extends Error {}
+
+/** The output of a git command that ran to its end. */
+export interface GitOutput {
+  code: number;
+  stdout: Buffer;
+  stderr: string;
+}
+
+/**
+ * The environment for git: the caller's (so that `GIT_INDEX_FILE`, which git sets for hooks during
+ * `git commit -a`, and `GIT_DIR` are honoured), with messages in English for the error mapping and
+ * no optional locks, so that reading never rewrites the index.
+ */
+export function gitEnvironment(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  return { ...env, LC_ALL: "C", LANGUAGE: "C", GIT_OPTIONAL_LOCKS: "0", GIT_TERMINAL_PROMPT: "0" };
+}
+
+/** Runs git to its end and collects its output; rejects with a {@link GitError} only when git cannot be started. */
+export function runGit(args: readonly string[], cwd: string): Promise<GitOutput> {
+  return new Promise((done, fail) => {
+    const child = spawn("git", args, { cwd, env: gitEnvironment(), stdio: ["ignore", "pipe", "pipe"] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on("data", (chunk: Buffer) => out.push(chunk));
+    child.stderr.on("data", (chunk: Buffer) => err.push(chunk));
+    child.on("error", (error: NodeJS.ErrnoException) => fail(startFailure(error)));
+    child.on("close", (code) => done({ code: code ?? 1, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString("utf8") }));
+  });
+}
+
+/** The error for git that could not be started (not installed, not on PATH). */
+export function startFailure(error: NodeJS.ErrnoException): GitError {
+  if (error.code === "ENOENT") {
+    return new GitError("git is not installed (or not on PATH): --base and --staged read the repository's history with git. Install git, or run a full scan without them.");
+  }
+  return new GitError(`cannot run git: ${error.message}`);
+}
+
+/** Runs git and returns its stdout; a non-zero exit becomes a {@link GitError} with git's own first message line. */
+export async function git(args: readonly string[], cwd: string): Promise<Buffer> {
+  const result = await runGit(args, cwd);
+  if (result.code !== 0) throw new GitError(`git ${args[0]} failed: ${firstMessage(result.stderr) || `exit code ${result.code}`}`);
+  return result.stdout;
+}
+
+/** git's first `fatal:`/`error:` line (else its first line), without the prefix. */
+export function firstMessage(stderr: string): string {
+  const lines = stderr.split("\n").map((l) => l.trim()).filter(Boolean);
+  const line = lines.find((l) => /^(fatal|error):/.test(l)) ?? lines[0] ?? "";
+  return line.replace(/^(fatal|error):\s*/, "");
+}
+
+/** The repository a change-aware scan runs in. */
+export interface Repository {
+  /**
+   * The root of the working tree, spelled from the working directory (`cwd` + `git rev-parse
+   * --show-cdup`), so that paths compare equal to the working tree's even through symbolic links.
+   */
+  toplevel: string;
+  /** Whether the clone is shallow (then a missing REF may only be missing from the clone). */
+  shallow: boolean;
+}
+
+/** Finds the repository that holds `cwd`, or says why there is none. */
+export async function openRepository(cwd: string): Promise<Repository> {
+  const result = await runGit(["rev-parse", "--show-cdup", "--is-shallow-repository"], cwd);
+  if (result.code !== 0) {
+    const message = firstMessage(result.stderr);
+    if (/not a git repository/i.test(message)) {
+      throw new GitError(`${cwd} is not in a git repository: --base and --staged compare git snapshots. Run keygate inside the repository, or run a full scan without them.`);
+    }
+    throw new GitError(`git cannot read the repository at ${cwd}: ${message}`);
+  }
+  const [cdup = "", shallow = "false"] = result.stdout.toString("utf8").split("\n");
+  return { toplevel: resolve(cwd, cdup), shallow: shallow.trim() === "true" };
+}
+
+/** The commit a revision names (`git rev-parse --verify REV^{commit}`), or undefined when there is none. */
+export async function resolveCommit(repository: Repository, revision: string): Promise<string | undefined> {
+  const result = await runGit(["rev-parse", "--verify", "--quiet", `${revision}^{commit}`], repository.toplevel);
+  return result.code === 0 ? result.stdout.toString("utf8").trim() : undefined;
+}
+
+/** Resolves `--base REF` to a commit, with an error that says what to do when it cannot. */
+export async function resolveBase(repository: Repository, ref: string): Promise<string> {
+  if (ref === "" || ref.startsWith("-")) throw new GitError(`--base needs a git revision (a branch, tag or commit), not "${ref}"`);
+  const commit = await resolveCommit(repository, ref);
+  if (commit) return commit;
+  if (repository.shallow) {
+    throw new GitError(
+      `--base ${ref}: not found in this shallow clone. Fetch more history: in GitHub Actions, actions/checkout with \`fetch-depth: 0\`; in GitLab CI, GIT_DEPTH: 0; elsewhere \`git fetch --unshallow\` or \`git fetch origin ${ref}\`.`,
+    );
+  }
+  throw new GitError(`--base ${ref}: unknown revision: no commit, branch or tag of that name in this repository (a remote branch is origin/NAME; fetch it first).`);
+}

@@ -1,0 +1,109 @@
+import { spawnSync } from "node:child_process";
+import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { GIT_ENV, GitHistory, tf } from "./git-history.js";
+
+/**
+ * The hook end to end with the real pre-commit framework: `.pre-commit-hooks.yaml` installs keygate
+ * as pre-commit does (`language: node`: npm install of the hook repository, which builds it, npm
+ * pack, npm install -g) and runs `keygate --staged` on the staged Terraform files. The hook
+ * repository is a snapshot of this package committed to a temporary repository, so the test
+ * checks the working tree as it is, committed or not. Installing takes half a minute or so; npm
+ * prefers its cache.
+ */
+const PACKAGE_ROOT = join(import.meta.dirname, "..", "..");
+const hasPreCommit = spawnSync("pre-commit", ["--version"]).status === 0;
+const INSTALL_TIMEOUT = 600_000;
+
+let hookRepository: string;
+let hookRevision: string;
+
+function preCommit(args: string[], cwd: string, home: string) {
+  const started = performance.now();
+  const result = spawnSync("pre-commit", args, {
+    cwd,
+    encoding: "utf8",
+    env: { ...process.env, ...GIT_ENV, PRE_COMMIT_HOME: home, PRE_COMMIT_COLOR: "never", npm_config_prefer_offline: "true", npm_config_audit: "false", npm_config_fund: "false" },
+    timeout: INSTALL_TIMEOUT,
+  });
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  console.log(`pre-commit ${args.join(" ")}: exit ${result.status} in ${seconds} s`);
+  return { code: result.status, output: `${result.stdout}${result.stderr}` };
+}
+
+describe.skipIf(!hasPreCommit)("pre-commit hook (end to end)", () => {
+  beforeAll(() => {
+    const hook = GitHistory.create();
+    for (const entry of ["package.json", "package-lock.json", "tsconfig.json", ".npmrc", ".pre-commit-hooks.yaml", "README.md", "src", "policies", "schemas", "docs"]) {
+      if (existsSync(join(PACKAGE_ROOT, entry))) cpSync(join(PACKAGE_ROOT, entry), join(hook.dir, entry), { recursive: true });
+    }
+    hook.git("add", "-A");
+    hookRevision = hook.commit("keygate as it is in the working tree");
+    hookRepository = hook.dir;
+  });
+
+  it(
+    "pre-commit try-repo: fails on a user and key staged together, passes a staged key for a committed user",
+    () => {
+      const repo = GitHistory.create();
+      repo.commit("users", { "stacks/app/users.tf": tf.user("app"), "README.md": "infra\n" });
+      repo.stage({
+        // Compliant: a key for the committed user, in a file of its own.
+        "stacks/app/keys.tf": tf.key("app", "app"),
+        // Violating: a new user and its key, in two files of another configuration.
+        "stacks/etl/users.tf": tf.user("etl"),
+        "stacks/etl/keys.tf": tf.key("etl", "etl"),
+      });
+      // Unstaged edits are stashed by pre-commit while the hook runs.
+      repo.write({ "stacks/etl/keys.tf": `${tf.key("etl", "etl")}# unstaged\n`, "untracked.tf": tf.user("x") + tf.key("x", "x") });
+
+      const { code, output } = preCommit(["try-repo", hookRepository, "keygate", "--ref", hookRevision], repo.dir, mkdtempSync(join(tmpdir(), "keygate-pre-commit-")));
+      expect(output).toMatch(/keygate \(no access key at an IAM user's initial setup.*Failed/);
+      expect(code).toBe(1);
+      expect(output).toContain("stacks/etl/keys.tf");
+      expect(output).toContain("aws_iam_access_key.etl");
+      expect(output).not.toContain("aws_iam_access_key.app");
+      expect(output).not.toContain("aws_iam_access_key.x");
+      expect(readFileSync(join(repo.dir, "stacks/etl/keys.tf"), "utf8")).toContain("# unstaged");
+    },
+    INSTALL_TIMEOUT,
+  );
+
+  it(
+    "installed from examples/ci/pre-commit-config.yaml: git commit is refused for a new pair and accepted for a later key",
+    () => {
+      const home = mkdtempSync(join(tmpdir(), "keygate-pre-commit-"));
+      const repo = GitHistory.create();
+      const config = readFileSync(join(PACKAGE_ROOT, "examples", "ci", "pre-commit-config.yaml"), "utf8")
+        .replace("https://github.com/keygate-dev/keygate", hookRepository)
+        .replace(/rev: \S+/, `rev: ${hookRevision}`);
+      writeFileSync(join(repo.dir, ".pre-commit-config.yaml"), config);
+      expect(preCommit(["install"], repo.dir, home).code).toBe(0);
+      const commit = (message: string) => {
+        const started = performance.now();
+        const result = spawnSync("git", ["commit", "-m", message], { cwd: repo.dir, encoding: "utf8", env: { ...process.env, ...GIT_ENV, PRE_COMMIT_HOME: home, PRE_COMMIT_COLOR: "never", npm_config_prefer_offline: "true" }, timeout: INSTALL_TIMEOUT });
+        console.log(`git commit -m "${message}": exit ${result.status} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+        return { code: result.status, output: `${result.stdout}${result.stderr}` };
+      };
+
+      repo.stage({ ".pre-commit-config.yaml": config });
+      expect(commit("pre-commit config (installs the hook)").code).toBe(0);
+
+      repo.stage({ "main.tf": tf.user("deploy") + tf.key("deploy", "deploy") });
+      const refused = commit("user and key together");
+      expect(refused.code).toBe(1);
+      expect(refused.output).toContain("aws_iam_access_key.deploy");
+      expect(repo.git("log", "--format=%s", "-1").trim()).toBe("pre-commit config (installs the hook)");
+
+      repo.stage({ "main.tf": tf.user("deploy") });
+      expect(commit("the user alone").code).toBe(0);
+      repo.stage({ "keys.tf": tf.key("deploy", "deploy") });
+      const later = commit("its key, later");
+      expect(later.output).toMatch(/keygate.*Passed/);
+      expect(later.code).toBe(0);
+    },
+    INSTALL_TIMEOUT,
+  );
+});
