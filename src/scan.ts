@@ -1,14 +1,18 @@
-import { dirname } from "node:path";
-import { compareDiagnostics, compareFindings, type Finding, type InputError, type Warning } from "./findings.js";
+import { dirname, resolve } from "node:path";
+import { compareDiagnostics, compareFindings, compareStrings, type Finding, type InputError, type Warning } from "./findings.js";
 import type { Settings } from "./load/config.js";
 import { displayPath, groupByDirectory, TERRAFORM_EXTENSIONS } from "./load/discover.js";
 import { listModuleFiles, preferTofu, readAutoVariableFiles, readSourceFile, type SourceFile } from "./load/sources.js";
 import { workingTree, type SourceTree } from "./load/tree.js";
-import { assembleConfigurations, type ModuleSource } from "./model/configuration.js";
+import { readPlanFile } from "./load/plan.js";
+import { readTextFile } from "./load/read.js";
+import { assembleConfigurations, qualify, type Configuration, type ModuleSource } from "./model/configuration.js";
 import { Evaluator } from "./model/expressions.js";
 import { buildModule, type Module } from "./model/module.js";
 import type { Policy } from "./policies/catalog.js";
-import { CONFIGURATION_CHECKS } from "./policies/index.js";
+import { CONFIGURATION_CHECKS, PLAN_CHECKS } from "./policies/index.js";
+import type { SourceLocator } from "./policies/KG001.js";
+import type { BaselineSummary } from "./suppress/baseline.js";
 import { applyInlineSuppressions, collectDirectives } from "./suppress/inline.js";
 
 /** What a scan is asked to do. */
@@ -21,6 +25,14 @@ export interface ScanRequest {
   today: string;
   /** Where files are read from (default: the working tree). */
   tree?: SourceTree;
+  /** Shown each configuration with the findings it yielded, before suppression (change-aware scans take their inventory here). */
+  observe?: (configuration: Configuration, findings: readonly Finding[]) => void | Promise<void>;
+  /** Plans (`terraform show -json` output) to check, besides `.json` files among `paths`; "-" is stdin. */
+  plans?: string[];
+  /** The Terraform sources of the plans (their root module directory), to point findings at `.tf` lines too. */
+  source?: string;
+  /** Reads standard input (for the plan "-"). */
+  readStdin?: () => Promise<Uint8Array>;
 }
 
 /** Everything a scan found; reporters render it and the CLI derives the exit code from it. */
@@ -31,6 +43,10 @@ export interface ScanResult {
   /** How many input files were read (or tried). */
   files: number;
   policies: readonly Policy[];
+  /** The configurations scanned, by root module directory (relative, `/` separators), sorted. */
+  configurations?: string[];
+  /** How the findings compared with a baseline, when one was given (set by the CLI after the scan). */
+  baseline?: BaselineSummary;
 }
 
 /**
@@ -42,12 +58,21 @@ export async function scan(request: ScanRequest): Promise<ScanResult> {
   const { cwd, settings } = request;
   const policies = request.policies.filter((p) => settings.severities.has(p.id));
   const tree = request.tree ?? workingTree;
-  const discovery = await tree.discover(request.paths, cwd, settings.exclude);
+  const planPaths = [...(request.plans ?? []), ...request.paths.filter((p) => p === "-")];
+  const paths = request.paths.filter((p) => p !== "-");
+  const discovery = paths.length ? await tree.discover(paths, cwd, settings.exclude) : { files: [], namedFiles: [], otherFiles: [], errors: [] };
   const errors: InputError[] = [...discovery.errors];
   for (const other of discovery.otherFiles) {
-    errors.push({ file: displayPath(other, cwd), message: `not a Terraform file: keygate reads ${TERRAFORM_EXTENSIONS.join(", ")}` });
+    if (other.endsWith(".json")) {
+      planPaths.push(other);
+      continue;
+    }
+    // A binary plan (a zip) deserves its own advice; any other file is simply not ours to read.
+    const read = await readTextFile(other, tree);
+    const message = read.ok ? `not a Terraform file or plan: keygate reads ${TERRAFORM_EXTENSIONS.join(", ")} and plans (\`terraform show -json tfplan\` output, .json)` : read.message;
+    errors.push({ file: displayPath(other, cwd), message });
   }
-  if (discovery.files.length === 0 && errors.length === 0) {
+  if (paths.length && discovery.files.length === 0 && planPaths.length === 0 && errors.length === 0) {
     errors.push({ file: request.paths.join(" "), message: `no Terraform files (${TERRAFORM_EXTENSIONS.join(", ")}) found in ${request.paths.map((p) => `"${p}"`).join(", ")}` });
   }
 
@@ -58,27 +83,75 @@ export async function scan(request: ScanRequest): Promise<ScanResult> {
   const byFingerprint = new Map<string, Finding>();
   for (const configuration of configurations) {
     const evaluator = new Evaluator();
+    const found: Finding[] = [];
     for (const policy of policies) {
       const check = CONFIGURATION_CHECKS[policy.id];
       if (!check) continue;
       for (const finding of await check(policy, settings.severities.get(policy.id)!, configuration, evaluator)) {
+        found.push(finding);
         // A module called from several roots yields the same finding once.
+        if (!byFingerprint.has(finding.fingerprint)) byFingerprint.set(finding.fingerprint, { ...finding, configuration: displayPath(configuration.root.module.dir, cwd) });
+      }
+    }
+    await request.observe?.(configuration, found);
+  }
+
+  const sourceDir = request.source !== undefined ? resolve(cwd, request.source) : undefined;
+  const sourceConfigurations = sourceDir ? await configurationsOf(sourceDir, request.source!, loader, errors) : [];
+  for (const planPath of planPaths) {
+    const { plan, errors: planErrors } = await readPlanFile(planPath === "-" ? "-" : resolve(cwd, planPath), cwd, request.readStdin ?? readProcessStdin);
+    errors.push(...planErrors);
+    if (!plan) continue;
+    const rootDir = sourceDir ?? (plan.path === "-" ? undefined : dirname(plan.path));
+    const locate = sourceLocator([...sourceConfigurations, ...configurations].find((c) => c.root.module.dir === rootDir));
+    for (const policy of policies) {
+      for (const finding of PLAN_CHECKS[policy.id]?.(policy, settings.severities.get(policy.id)!, plan, locate) ?? []) {
         if (!byFingerprint.has(finding.fingerprint)) byFingerprint.set(finding.fingerprint, finding);
       }
     }
   }
 
+  const checkedFiles = new Set(configurations.flatMap((c) => c.instances.flatMap((i) => i.module.files.map((f) => f.file))));
   const suppressible = new Set(policies.flatMap((p) => [p.subject.type, p.target.type]));
   const { directives, warnings: directiveWarnings } = collectDirectives(loader.sources, request.policies, suppressible);
-  const suppressed = applyInlineSuppressions([...byFingerprint.values()], directives, { allowed: settings.allowInlineSuppressions, today: request.today });
+  const suppressed = applyInlineSuppressions([...byFingerprint.values()], directives, {
+    allowed: settings.allowInlineSuppressions,
+    today: request.today,
+    reportUnused: (file) => checkedFiles.has(file),
+  });
 
   return {
     findings: suppressed.findings.sort(compareFindings),
     errors: dedupeErrors(errors).sort(compareDiagnostics),
     warnings: [...directiveWarnings, ...suppressed.warnings].sort(compareDiagnostics),
-    files: loader.filesRead,
+    files: loader.filesRead + planPaths.length,
     policies,
+    configurations: [...new Set(configurations.map((c) => displayPath(c.root.module.dir, cwd)))].sort(compareStrings),
   };
+}
+
+/** The configuration rooted in a `--source` directory, read but not checked (it only locates plan findings). */
+async function configurationsOf(dir: string, shown: string, loader: ModuleLoader, errors: InputError[]): Promise<Configuration[]> {
+  if (!(await loader.load(dir))) {
+    errors.push({ file: shown, message: "--source must name the root module directory of the plan: no Terraform files there" });
+    return [];
+  }
+  const { configurations, errors: assemblyErrors } = await assembleConfigurations([dir], loader);
+  errors.push(...assemblyErrors);
+  return configurations;
+}
+
+/** Where each resource of a configuration is declared, by configuration address (no instance keys). */
+function sourceLocator(configuration: Configuration | undefined): SourceLocator | undefined {
+  if (!configuration) return undefined;
+  const locations = new Map(configuration.instances.flatMap((i) => i.module.resources.map((r) => [qualify(i, r.localAddress), r.location] as const)));
+  return (address) => locations.get(address);
+}
+
+async function readProcessStdin(): Promise<Uint8Array> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
 }
 
 /** Reads module directories on demand, each file once, and remembers what it read. */

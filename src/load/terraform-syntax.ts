@@ -53,6 +53,12 @@ export function splitHclDiagnostics(raw: string): SyntaxProblem[] {
 
 /** Parses JSON text strictly, with the position of the first error (1-based). */
 export function parseJson(text: string): { ok: true; value: unknown } | { ok: false; problems: SyntaxProblem[] } {
+  // The native parser is several times faster on large plans; the tolerant one only explains failures.
+  try {
+    return { ok: true, value: JSON.parse(text) as unknown };
+  } catch {
+    // fall through for the position of the error
+  }
   const errors: ParseError[] = [];
   const value = parseJsonText(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
   if (errors.length === 0) return { ok: true, value };

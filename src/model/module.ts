@@ -30,6 +30,12 @@ export interface ModuleCall {
   location: SourceLocation;
 }
 
+/** A `moved` block: `from` was renamed to `to` (addresses inside the module, as written). */
+export interface Move {
+  from: string;
+  to: string;
+}
+
 /** A `variable` block. */
 export interface Variable {
   name: string;
@@ -47,13 +53,14 @@ export interface Module {
   variables: Map<string, Variable>;
   locals: Map<string, unknown>;
   outputs: Map<string, unknown>;
+  moves: Move[];
 }
 
 const MODULE_META_ARGUMENTS = new Set(["source", "version", "count", "for_each", "providers", "depends_on"]);
 
 /** Builds the model of one module from its parsed files. */
 export function buildModule(dir: string, files: readonly SourceFile[]): Module {
-  const module: Module = { dir, files: [...files], resources: [], calls: [], variables: new Map(), locals: new Map(), outputs: new Map() };
+  const module: Module = { dir, files: [...files], resources: [], calls: [], variables: new Map(), locals: new Map(), outputs: new Map(), moves: [] };
   for (const source of files) {
     const blocks = new BlockFinder(source);
     for (const mode of ["managed", "data"] as const) {
@@ -101,6 +108,10 @@ export function buildModule(dir: string, files: readonly SourceFile[]): Module {
       const body = asBodies(bodies)[0];
       if (body && "value" in body) module.outputs.set(name, body.value);
     }
+    for (const body of asBodies(source.body.moved)) {
+      const [from, to] = [bareAddress(body.from), bareAddress(body.to)];
+      if (from && to) module.moves.push({ from, to });
+    }
   }
   return module;
 }
@@ -123,6 +134,13 @@ class BlockFinder {
 export function spanLocation(source: SourceFile, span: Span | undefined): SourceLocation {
   if (!span) return { file: source.file, line: 1, column: 1, endLine: 1, endColumn: 1 };
   return { file: source.file, line: span.start.line, column: span.start.column, endLine: span.end.line, endColumn: span.end.column };
+}
+
+/** An address written as an HCL traversal (`${aws_iam_user.a}`) or, in JSON syntax, as a plain string. */
+function bareAddress(value: unknown): string | undefined {
+  if (typeof value !== "string") return undefined;
+  const match = /^\$\{(.*)\}$/s.exec(value);
+  return (match ? match[1]! : value).trim() || undefined;
 }
 
 function asRecord(value: unknown): Record<string, unknown> {

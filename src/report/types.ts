@@ -4,6 +4,13 @@ import type { ScanResult } from "../scan.js";
 export interface ReportContext {
   /** Whether ANSI colours may be used (a TTY, and no NO_COLOR). */
   color: boolean;
+  /** The absolute working directory, which the findings' paths are relative to (default: the process's). */
+  cwd?: string;
+  /**
+   * The absolute root of the repository (`git rev-parse --show-toplevel`, else the working
+   * directory), for formats whose paths must be relative to it: SARIF, GitHub annotations.
+   */
+  repoRoot?: string;
 }
 
 /** One output format: `--format NAME`. */

@@ -1,0 +1,252 @@
+import { isAbsolute, relative, resolve, sep } from "node:path";
+import { pathToFileURL } from "node:url";
+import type { Finding, InputError, Severity, SourceLocation, Warning } from "../findings.js";
+import { REPOSITORY_URL, TOOL } from "../package.js";
+import type { CisReference, Policy } from "../policies/catalog.js";
+import type { ScanResult } from "../scan.js";
+import { findingMessage } from "./messages.js";
+import type { ReportContext, Reporter } from "./types.js";
+
+/** The base that every artifact URI is relative to: the repository root. */
+export const SOURCE_ROOT = "%SRCROOT%";
+
+/** The key of keygate's fingerprint in `partialFingerprints`: name and version, as SARIF §3.27.17 advises. */
+export const FINGERPRINT_KEY = "keygateFingerprint/v1";
+
+const LEVEL: Record<Severity, "error" | "warning" | "note"> = { error: "error", warning: "warning", info: "note" };
+
+/**
+ * GitHub's `security-severity` (a CVSS-like score; 9.0+ critical, 7.0–8.9 high, 4.0–6.9 medium,
+ * below 4.0 low). An `error` is a long-lived credential issued without intent: a real path to a
+ * compromised identity, but not an exposure by itself, so high rather than critical. A policy
+ * configured down to `warning` or `info` lands in the middle of the medium and low bands.
+ */
+const SECURITY_SEVERITY: Record<Severity, string> = { error: "8.0", warning: "5.0", info: "2.0" };
+
+/** SARIF 2.1.0 for GitHub code scanning and other SARIF viewers. */
+export const sarifReporter: Reporter = {
+  name: "sarif",
+  description: "SARIF 2.1.0, for GitHub code scanning (upload-sarif) and other SARIF viewers",
+  render(result: ScanResult, context: ReportContext): string {
+    const paths = new RepositoryPaths(context);
+    const policies = [...result.policies];
+    const ruleIndex = new Map(policies.map((p, i) => [p.id, i]));
+    // The severity the config gave a policy shows on its findings; without findings it does not matter.
+    const effective = (p: Policy): Severity => result.findings.find((f) => f.ruleId === p.id)?.severity ?? p.severity;
+    const overrides = policies
+      .filter((p) => effective(p) !== p.severity)
+      .map((p) => ({ descriptor: { id: p.id, index: ruleIndex.get(p.id)! }, configuration: { level: LEVEL[effective(p)] } }));
+
+    const baselined = result.baseline && new Set(result.baseline.matched);
+    const invocation = {
+      executionSuccessful: result.errors.length === 0,
+      ...(overrides.length ? { ruleConfigurationOverrides: overrides } : {}),
+      ...(result.errors.length ? { toolExecutionNotifications: result.errors.map((e) => notification(e, "error", paths)) } : {}),
+      ...(result.warnings.length ? { toolConfigurationNotifications: result.warnings.map((w) => notification(w, "warning", paths)) } : {}),
+    };
+
+    const log = {
+      $schema: "https://json.schemastore.org/sarif-2.1.0.json",
+      version: "2.1.0",
+      runs: [
+        {
+          tool: {
+            driver: {
+              name: TOOL.name,
+              version: TOOL.version,
+              semanticVersion: TOOL.version,
+              informationUri: REPOSITORY_URL,
+              rules: policies.map((p) => rule(p, effective(p))),
+            },
+          },
+          invocations: [invocation],
+          originalUriBaseIds: {
+            [SOURCE_ROOT]: { uri: directoryUri(paths.root), description: { text: "The root of the repository (git rev-parse --show-toplevel), or the working directory outside a repository." } },
+          },
+          columnKind: "utf16CodeUnits",
+          results: result.findings.map((f) => sarifResult(f, ruleIndex.get(f.ruleId), paths, baselined)),
+        },
+      ],
+    };
+    return `${JSON.stringify(log, null, 2)}\n`;
+  },
+};
+
+function rule(policy: Policy, severity: Severity) {
+  const cis = policy.cis.map(cisLabel);
+  return {
+    id: policy.id,
+    name: pascalCase(policy.alias),
+    shortDescription: { text: `${policy.title}.` },
+    fullDescription: { text: policy.rationale },
+    help: {
+      text: `${policy.remediation}\n\n${cis.join("\n")}\n\nDocumentation: ${policy.docsUrl}`,
+      markdown: [
+        `**${policy.title}** (\`${policy.id}\` \`${policy.alias}\`)`,
+        `**Why:** ${policy.rationale}`,
+        `**How to fix:** ${policy.remediation}`,
+        `**Benchmarks:**\n\n${cis.map((c) => `- ${c}`).join("\n")}`,
+        `[Documentation](${policy.docsUrl})`,
+      ].join("\n\n"),
+    },
+    helpUri: policy.docsUrl,
+    defaultConfiguration: { level: LEVEL[policy.severity] },
+    properties: {
+      tags: ["security", "iam", "aws", "terraform", ...policy.cis.map(cisTag)],
+      precision: "high",
+      "security-severity": SECURITY_SEVERITY[severity],
+      cis: policy.cis,
+    },
+  };
+}
+
+/** `baselined`: the fingerprints the baseline matched, when a baseline was given (SARIF's baselineState). */
+function sarifResult(finding: Finding, ruleIndex: number | undefined, paths: RepositoryPaths, baselined: ReadonlySet<string> | undefined) {
+  const related = finding.related.filter((r) => r.location !== undefined);
+  let text = escapeBrackets(findingMessage(finding));
+  related.forEach((r, i) => {
+    text = linkFirst(text, escapeBrackets(r.address), i + 1);
+  });
+  for (const note of finding.notes) text += ` Note: ${sentence(escapeBrackets(note))}`;
+  const suppression = finding.suppressed;
+  return {
+    ruleId: finding.ruleId,
+    ...(ruleIndex !== undefined ? { ruleIndex } : {}),
+    level: LEVEL[finding.severity],
+    message: { text },
+    locations: [
+      {
+        physicalLocation: physicalLocation(finding.location, paths),
+        logicalLocations: [{ fullyQualifiedName: finding.resource, kind: "resource" }],
+      },
+    ],
+    ...(related.length
+      ? {
+          relatedLocations: related.map((r, i) => ({
+            id: i + 1,
+            physicalLocation: physicalLocation(r.location!, paths),
+            message: { text: escapeBrackets(`${r.role === "user" ? "The user" : r.role === "login-profile" ? "The user's console password" : "A related access key"} ${r.address}.`) },
+          })),
+        }
+      : {}),
+    partialFingerprints: { [FINGERPRINT_KEY]: finding.fingerprint },
+    ...(baselined ? { baselineState: baselined.has(finding.fingerprint) ? "unchanged" : "new" } : {}),
+    ...(suppression
+      ? {
+          suppressions: [
+            {
+              kind: suppression.kind === "inline" ? "inSource" : "external",
+              status: "accepted",
+              justification: suppression.until ? `${suppression.reason} (until ${suppression.until})` : suppression.reason,
+              ...(suppression.until ? { properties: { until: suppression.until } } : {}),
+            },
+          ],
+        }
+      : {}),
+    properties: { resource: finding.resource, source: finding.source, ...(finding.configuration !== undefined ? { configuration: finding.configuration } : {}) },
+  };
+}
+
+function notification(diagnostic: InputError | Warning, level: "error" | "warning", paths: RepositoryPaths) {
+  const region = diagnostic.line !== undefined ? { startLine: diagnostic.line, ...(diagnostic.column !== undefined ? { startColumn: diagnostic.column } : {}) } : undefined;
+  return {
+    level,
+    message: { text: sentence(escapeBrackets(diagnostic.message)) },
+    locations: [{ physicalLocation: { artifactLocation: paths.artifact(diagnostic.file), ...(region ? { region } : {}) } }],
+  };
+}
+
+function physicalLocation(location: SourceLocation, paths: RepositoryPaths) {
+  return {
+    artifactLocation: paths.artifact(location.file),
+    region: { startLine: location.line, startColumn: location.column, endLine: location.endLine, endColumn: location.endColumn },
+  };
+}
+
+/**
+ * Maps the findings' paths (relative to the working directory) to URIs relative to the repository
+ * root, so that GitHub can place them whatever directory keygate ran in.
+ */
+export class RepositoryPaths {
+  readonly root: string;
+  private readonly cwd: string;
+
+  constructor(context: ReportContext) {
+    this.cwd = context.cwd ?? process.cwd();
+    this.root = context.repoRoot ?? this.cwd;
+  }
+
+  /** The path relative to the repository root with `/` separators, or undefined outside it (or for a URI). */
+  relative(file: string): string | undefined {
+    if (isUri(file)) return undefined;
+    const rel = relative(this.root, resolve(this.cwd, file));
+    if (rel === "") return ".";
+    if (rel.startsWith(`..${sep}`) || rel === ".." || isAbsolute(rel)) return undefined;
+    return rel.split(sep).join("/");
+  }
+
+  /**
+   * A SARIF artifactLocation: relative to `%SRCROOT%`, or an absolute file URI outside the
+   * repository; a location that is already a URI (a live finding's `aws://ACCOUNT/iam`) stays as it is.
+   */
+  artifact(file: string): { uri: string; uriBaseId?: string } {
+    if (isUri(file)) return { uri: file };
+    const rel = this.relative(file);
+    if (rel === undefined) return { uri: pathToFileURL(resolve(this.cwd, file)).href };
+    return { uri: rel.split("/").map(encodeURIComponent).join("/"), uriBaseId: SOURCE_ROOT };
+  }
+}
+
+/** Whether a location's `file` is a URI with a scheme (`aws://…`) rather than a path. */
+export function isUri(file: string): boolean {
+  return /^[a-z][a-z0-9+.-]+:\/\//i.test(file);
+}
+
+function directoryUri(dir: string): string {
+  const href = pathToFileURL(dir).href;
+  return href.endsWith("/") ? href : `${href}/`;
+}
+
+/** `CIS AWS Foundations 1.11 (v1.3.0–v4.0.0)`. */
+export function cisLabel(ref: CisReference): string {
+  const first = ref.versions[0];
+  const last = ref.versions[ref.versions.length - 1];
+  const versions = first === last ? `v${first}` : `v${first}–v${last}`;
+  return `${ref.benchmark.replace("Amazon Web Services", "AWS")} ${ref.control} (${versions})`;
+}
+
+/** `external/cis-aws-foundations/v1.3.0-v4.0.0/1.11`, in the manner of CodeQL's `external/cwe/cwe-798`. */
+function cisTag(ref: CisReference): string {
+  const first = ref.versions[0];
+  const last = ref.versions[ref.versions.length - 1];
+  return `external/cis-aws-foundations/${first === last ? `v${first}` : `v${first}-v${last}`}/${ref.control}`;
+}
+
+function pascalCase(alias: string): string {
+  return alias.replace(/(^|-)([a-z0-9])/g, (_m, _dash, c: string) => c.toUpperCase());
+}
+
+/** SARIF §3.11.6: literal brackets in a plain-text message are escaped, so that only embedded links remain. */
+function escapeBrackets(text: string): string {
+  return text.replace(/[\\[\]]/g, (c) => `\\${c}`);
+}
+
+/** Turns the first mention of `target` (as a whole address) into an embedded link to related location `id`. */
+function linkFirst(text: string, target: string, id: number): string {
+  let from = 0;
+  for (;;) {
+    const at = text.indexOf(target, from);
+    if (at === -1) return text;
+    const before = text[at - 1];
+    const after = text.slice(at + target.length, at + target.length + 2);
+    const wholeBefore = before === undefined || !/[\w.\-]/.test(before);
+    const wholeAfter = !/^([\w\-\\]|\.\w)/.test(after);
+    if (wholeBefore && wholeAfter) return `${text.slice(0, at)}[${target}](${id})${text.slice(at + target.length)}`;
+    from = at + 1;
+  }
+}
+
+/** Ends a message with a period, as SARIF viewers expect of a sentence. */
+function sentence(text: string): string {
+  return /[.!?]$/.test(text.trimEnd()) ? text.trimEnd() : `${text.trimEnd()}.`;
+}
