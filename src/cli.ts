@@ -1,34 +1,14 @@
-import { mkdir, writeFile } from "node:fs/promises";
-import { dirname, resolve, sep } from "node:path";
-import yargs from "yargs";
-import type { ChangeMode } from "./change/change-set.js";
-import { GitError } from "./change/git.js";
-import { scanChange } from "./change/scan-change.js";
-import { atOrAbove, type Severity } from "./findings.js";
-import { ConfigError, loadSettings, type FailOn } from "./load/config.js";
+import yargs, { type Argv } from "yargs";
+import { EXIT, processIO, type CliIO } from "./commands/io.js";
+import type { FailOn } from "./load/config.js";
+import { DEFAULT_WINDOW_SECONDS } from "./live/classify.js";
+import { REQUIRED_IAM_PERMISSIONS } from "./live/errors.js";
 import { TOOL } from "./package.js";
-import { loadPolicies, PolicyLoadError, type Policy } from "./policies/catalog.js";
 import { DEFAULT_FORMAT, REPORTERS } from "./report/index.js";
-import { planReportTargets, repositoryRoot } from "./report/targets.js";
-import { scan, type ScanResult } from "./scan.js";
-import { applyBaseline, baselineOf, BaselineError, formatBaseline, parseBaseline, readBaseline, type Baseline } from "./suppress/baseline.js";
+import { planReportTargets } from "./report/targets.js";
 
-/** Where the CLI reads and writes; injectable so that tests run it in-process. */
-export interface CliIO {
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
-  cwd: string;
-  env: NodeJS.ProcessEnv;
-  /** Whether stdout is a terminal (colour is used only then). */
-  stdoutIsTTY: boolean;
-  /** Today's date, `YYYY-MM-DD` (suppressions with `until=`). */
-  today: string;
-  /** Reads standard input to its end (a plan given as "-"). */
-  readStdin: () => Promise<Uint8Array>;
-}
-
-/** Exit codes, ESLint's convention. */
-export const EXIT = { ok: 0, findings: 1, incomplete: 2 } as const;
+export { EXIT, processIO, type CliIO } from "./commands/io.js";
+export { exitCodeOf } from "./commands/output.js";
 
 const FAIL_ON = ["error", "warning", "info", "never"] as const;
 
@@ -66,7 +46,6 @@ export async function run(rawArgv: readonly string[], io: CliIO = processIO()): 
   const argv = rawArgv.map((a) => (a === "-" ? STDIN_TOKEN : a));
   let exitCode: number = EXIT.ok;
   let usageError: string | undefined;
-  const formats = [...REPORTERS.keys()];
   const parser = yargs([...argv])
     .scriptName("keygate")
     .usage(
@@ -76,28 +55,8 @@ export async function run(rawArgv: readonly string[], io: CliIO = processIO()): 
       ["scan [paths..]", "$0 [paths..]"],
       "Scan Terraform/OpenTofu directories and files (default: the current directory)",
       (y) =>
-        y
+        withReportOptions(y)
           .positional("paths", { describe: "directories (searched recursively), Terraform files and plan .json files to scan; \"-\" reads a plan from stdin [default: . unless --plan is given]", type: "string", array: true })
-          .option("format", {
-            alias: "f",
-            describe: `report format (see "Report formats" below); repeat it for several reports in one run [default: ${DEFAULT_FORMAT}]`,
-            type: "string",
-            choices: formats,
-            requiresArg: true,
-          })
-          .option("output", {
-            alias: "o",
-            describe: "write a report to a file: FORMAT=FILE (repeatable), or just FILE when one format is asked for. A format without an output goes to stdout; at most one may",
-            type: "string",
-            requiresArg: true,
-          })
-          .option("baseline", { describe: "accept the findings recorded in FILE: they are reported as baselined and do not fail the run; new ones do", type: "string", requiresArg: true })
-          .option("write-baseline", { describe: "record the current findings (all but those suppressed inline) in FILE, and use it for this run", type: "string", requiresArg: true })
-          // A -f/-o combination that cannot be carried out is a usage error, found before scanning.
-          .check((argv) => planReportTargets(asList(argv.format), asList(argv.output), formats, DEFAULT_FORMAT).length > 0)
-          .option("config", { alias: "c", describe: "config file (default: .keygate.json found from the working directory upward)", type: "string", requiresArg: true })
-          .option("fail-on", { describe: "lowest severity that makes the run exit 1 (default: error, or failOn from the config)", choices: FAIL_ON })
-          .option("color", { describe: "force colours on or off (default: on for a terminal, off with NO_COLOR)", type: "boolean" })
           .option("plan", { describe: "a plan to check: the output of `terraform show -json tfplan` (repeatable; \"-\" reads stdin). A .json path among PATHS is read as a plan too", type: "string", array: true, requiresArg: true })
           .option("source", { describe: "the root module directory a plan was made from, so that plan findings also point at the .tf lines (and honour keygate:ignore comments there); default: the plan file's directory when it is a scanned root module", type: "string", requiresArg: true })
           .option("base", {
@@ -118,17 +77,13 @@ export async function run(rawArgv: readonly string[], io: CliIO = processIO()): 
           .example("keygate -f github -o markdown=$GITHUB_STEP_SUMMARY", "in GitHub Actions: annotations on the pull request, a table in the run's summary")
           .example("keygate --write-baseline .keygate-baseline.json", "accept today's findings; later runs with --baseline fail only on new ones"),
       async (args) => {
+        // Each command's module (and what it pulls in: git, the AWS SDK) loads only when it runs.
+        const { runScan } = await import("./commands/scan.js");
         exitCode = await runScan(
           {
             // The working directory is the default, unless only plans are to be checked.
             paths: fromToken(args.paths as string[] | undefined)?.length ? fromToken(args.paths as string[])! : (args.plan as string[] | undefined)?.length ? [] : ["."],
-            formats: asList(args.format),
-            outputs: asList(args.output),
-            baseline: args.baseline as string | undefined,
-            writeBaseline: args["write-baseline"] as string | undefined,
-            config: args.config,
-            failOn: args["fail-on"] as FailOn | undefined,
-            color: args.color,
+            ...reportArgs(args),
             plans: fromToken(args.plan as string[] | undefined) ?? [],
             source: args.source as string | undefined,
             change: args.base !== undefined ? { kind: "base", ref: args.base as string } : args.staged ? { kind: "staged" } : undefined,
@@ -138,10 +93,59 @@ export async function run(rawArgv: readonly string[], io: CliIO = processIO()): 
       },
     )
     .command(
+      "live",
+      "Audit an AWS account (or organization, or a saved credential report) for access keys created with their user",
+      (y) =>
+        withReportOptions(y)
+          .option("credential-report", { describe: "audit a saved credential report instead of the account: CSV, its base64 text or the AWS CLI's JSON (\"-\" reads stdin). Makes no AWS calls", type: "string", requiresArg: true })
+          .option("profile", { describe: "a profile of the shared AWS config and credentials files (default: the SDK's credential chain, AWS_PROFILE…)", type: "string", requiresArg: true })
+          .option("region", { describe: "region for STS (IAM is global and signs for its partition's region) [default: the SDK's, else us-east-1]", type: "string", requiresArg: true })
+          .option("endpoint-url", { describe: "an IAM-compatible endpoint (also used for STS and Organizations); AWS_ENDPOINT_URL_IAM works too", type: "string", requiresArg: true })
+          .option("window", { describe: "seconds after a user's creation within which a key counts as created with the user", type: "number", default: DEFAULT_WINDOW_SECONDS, requiresArg: true })
+          .option("all-users", { describe: "also audit users without a console password (CIS names users with one)", type: "boolean", default: false })
+          .option("org", { describe: "audit every ACTIVE account of the organization (from the management account or a delegated administrator), assuming --role-name in each", type: "boolean", default: false })
+          .option("accounts", { describe: "audit these account ids (comma-separated), assuming --role-name in each", type: "string", requiresArg: true })
+          .option("role-name", { describe: "the read-only audit role to assume in each account [default: KeygateAudit]", type: "string", requiresArg: true })
+          .option("external-id", { describe: "external id for AssumeRole, when the audit role's trust policy requires one", type: "string", requiresArg: true })
+          .option("concurrency", { describe: "concurrent IAM calls per account [default: 8]", type: "number", requiresArg: true })
+          .conflicts("credential-report", ["org", "accounts", "profile", "endpoint-url"])
+          .conflicts("org", "accounts")
+          .check((argv) => {
+            if (!(Number(argv.window) >= 0)) throw new Error("--window takes a number of seconds (0 or more)");
+            if (argv.concurrency !== undefined && !(Number(argv.concurrency) >= 1)) throw new Error("--concurrency takes a whole number of 1 or more");
+            return true;
+          })
+          .example("keygate live", "audit the account of the current credentials")
+          .example("keygate live --org --role-name KeygateAudit -f sarif -o live.sarif", "audit every account of the organization")
+          .example("aws iam get-credential-report --query Content --output text | base64 -d > report.csv && keygate live --credential-report report.csv", "audit a saved credential report offline")
+          .epilogue(`Read-only: the calls need ${REQUIRED_IAM_PERMISSIONS.join(", ")} (the AWS-managed SecurityAudit policy has them all).\n\nFindings by key (a user with a console password; --window, default 60 s):\n  created within the window, never used, active   error    the exact CIS case: delete it\n  created within the window, in use, active       warning  replace it with a separately issued key\n  created within the window, inactive             info     delete it\n  created later, never used, active               warning  the CIS command-line audit\n\nExit codes: 0 nothing at or above --fail-on, 1 findings, 2 the audit could not be completed (credentials, permissions, an unreachable endpoint, a malformed report; the other accounts are still audited).`),
+      async (args) => {
+        const { runLive } = await import("./commands/live.js");
+        exitCode = await runLive(
+          {
+            ...reportArgs(args),
+            credentialReport: fromToken(asList(args["credential-report"]))?.[0],
+            profile: args.profile,
+            region: args.region,
+            endpointUrl: args["endpoint-url"],
+            windowSeconds: Number(args.window),
+            allUsers: Boolean(args["all-users"]),
+            org: Boolean(args.org),
+            accounts: asList(args.accounts).flatMap((a) => a.split(",")).map((a) => a.trim()).filter(Boolean),
+            roleName: args["role-name"],
+            externalId: args["external-id"],
+            concurrency: args.concurrency,
+          },
+          io,
+        );
+      },
+    )
+    .command(
       "policies",
       "List the policies keygate enforces",
       (y) => y.option("format", { alias: "f", describe: "text or json", choices: ["text", "json"], default: "text" }),
-      (args) => {
+      async (args) => {
+        const { listPolicies } = await import("./commands/policies.js");
         exitCode = listPolicies(args.format as string, io);
       },
     )
@@ -186,132 +190,46 @@ function formatsHelp(): string {
   ].join("\n");
 }
 
+/** The options of every checking command: report formats and files, baseline, config, threshold, colour. */
+function withReportOptions<T>(y: Argv<T>) {
+  const formats = [...REPORTERS.keys()];
+  return y
+    .option("format", {
+      alias: "f",
+      describe: `report format (see "Report formats" below); repeat it for several reports in one run [default: ${DEFAULT_FORMAT}]`,
+      type: "string",
+      choices: formats,
+      requiresArg: true,
+    })
+    .option("output", {
+      alias: "o",
+      describe: "write a report to a file: FORMAT=FILE (repeatable), or just FILE when one format is asked for. A format without an output goes to stdout; at most one may",
+      type: "string",
+      requiresArg: true,
+    })
+    .option("baseline", { describe: "accept the findings recorded in FILE: they are reported as baselined and do not fail the run; new ones do", type: "string", requiresArg: true })
+    .option("write-baseline", { describe: "record the current findings (all but those suppressed inline) in FILE, and use it for this run", type: "string", requiresArg: true })
+    // A -f/-o combination that cannot be carried out is a usage error, found before any work.
+    .check((argv) => planReportTargets(asList(argv.format), asList(argv.output), formats, DEFAULT_FORMAT).length > 0)
+    .option("config", { alias: "c", describe: "config file (default: .keygate.json found from the working directory upward)", type: "string", requiresArg: true })
+    .option("fail-on", { describe: "lowest severity that makes the run exit 1 (default: error, or failOn from the config)", choices: FAIL_ON })
+    .option("color", { describe: "force colours on or off (default: on for a terminal, off with NO_COLOR)", type: "boolean" });
+}
+
+/** The report options as the command modules take them. */
+function reportArgs(args: { format?: unknown; output?: unknown; baseline?: unknown; "write-baseline"?: unknown; config?: string; "fail-on"?: unknown; color?: boolean }) {
+  return {
+    formats: asList(args.format),
+    outputs: asList(args.output),
+    baseline: args.baseline as string | undefined,
+    writeBaseline: args["write-baseline"] as string | undefined,
+    config: args.config,
+    failOn: args["fail-on"] as FailOn | undefined,
+    color: args.color,
+  };
+}
+
 /** A repeatable option's value(s) as a list (yargs gives a string for one, an array for several). */
 function asList(value: unknown): string[] {
   return value === undefined ? [] : (Array.isArray(value) ? value : [value]).map(String);
-}
-
-interface ScanArgs {
-  paths: string[];
-  formats: string[];
-  outputs: string[];
-  baseline: string | undefined;
-  writeBaseline: string | undefined;
-  config: string | undefined;
-  failOn: FailOn | undefined;
-  color: boolean | undefined;
-  plans: string[];
-  source: string | undefined;
-  /** `--base REF` / `--staged`: only pairs new in that change. */
-  change: ChangeMode | undefined;
-}
-
-async function runScan(args: ScanArgs, io: CliIO): Promise<number> {
-  let policies: Policy[];
-  let result: ScanResult;
-  let failOn: FailOn;
-  let baseline: Baseline | undefined;
-  const targets = planReportTargets(args.formats, args.outputs, [...REPORTERS.keys()], DEFAULT_FORMAT);
-  try {
-    if (args.baseline !== undefined) baseline = await readBaseline(resolve(io.cwd, args.baseline), args.baseline);
-    policies = loadPolicies();
-    const settings = await loadSettings(policies, io.cwd, args.config);
-    failOn = args.failOn ?? settings.failOn;
-    result = args.change
-      ? await scanChange({ paths: args.paths, change: args.change, cwd: io.cwd, settings, policies, today: io.today })
-      : await scan({ paths: args.paths, plans: args.plans, source: args.source, cwd: io.cwd, settings, policies, today: io.today, readStdin: io.readStdin });
-  } catch (error) {
-    if (error instanceof ConfigError || error instanceof PolicyLoadError || error instanceof GitError) {
-      io.stderr(`keygate: ${error.message}\n`);
-      return EXIT.incomplete;
-    }
-    if (error instanceof BaselineError) {
-      io.stderr(`keygate: baseline ${error.message}\n`);
-      return EXIT.incomplete;
-    }
-    throw error;
-  }
-  // A change-aware scan sees only new pairs, so it cannot tell that a baselined finding is gone.
-  const inScope = args.change ? () => false : scopeOf([...args.paths, ...args.plans], io.cwd);
-  if (args.writeBaseline !== undefined) {
-    const text = formatBaseline(baselineOf(result, baseline, inScope));
-    if (!(await writeReport(resolve(io.cwd, args.writeBaseline), text, `the baseline to ${args.writeBaseline}`, io))) return EXIT.incomplete;
-    baseline = parseBaseline(text, args.writeBaseline);
-    io.stderr(`keygate: wrote ${baseline.entries.length} finding${baseline.entries.length === 1 ? "" : "s"} to the baseline ${args.writeBaseline}\n`);
-  }
-  if (baseline) result = applyBaseline(result, baseline, inScope);
-  const paths = repositoryRoot(io.cwd);
-  for (const target of targets) {
-    const toFile = target.file !== undefined;
-    const color = args.color ?? (!toFile && io.stdoutIsTTY && !("NO_COLOR" in io.env && io.env.NO_COLOR !== ""));
-    const report = REPORTERS.get(target.format)!.render(result, { color, cwd: paths.cwd, repoRoot: paths.root });
-    if (!toFile) io.stdout(report);
-    else if (!(await writeReport(resolve(io.cwd, target.file!), report, `the ${target.format} report to ${target.file}`, io))) return EXIT.incomplete;
-  }
-  return exitCodeOf(result, failOn);
-}
-
-async function writeReport(path: string, text: string, what: string, io: CliIO): Promise<boolean> {
-  try {
-    await mkdir(dirname(path), { recursive: true });
-    await writeFile(path, text);
-    return true;
-  } catch (error) {
-    io.stderr(`keygate: cannot write ${what}: ${(error as Error).message}\n`);
-    return false;
-  }
-}
-
-/** Whether a file (relative to the working directory) lies within what was asked to be scanned. */
-function scopeOf(scanned: readonly string[], cwd: string): (file: string) => boolean {
-  const roots = scanned.filter((p) => p !== "-").map((p) => resolve(cwd, p));
-  return (file) => {
-    const path = resolve(cwd, file);
-    return roots.some((root) => path === root || path.startsWith(root.endsWith(sep) ? root : `${root}${sep}`));
-  };
-}
-
-/** 2 if the check is incomplete, else 1 if an unsuppressed finding (or a warning) reaches the threshold, else 0. */
-export function exitCodeOf(result: ScanResult, failOn: FailOn): number {
-  if (result.errors.length) return EXIT.incomplete;
-  if (failOn === "never") return EXIT.ok;
-  const threshold: Severity = failOn;
-  if (result.findings.some((f) => !f.suppressed && atOrAbove(f.severity, threshold))) return EXIT.findings;
-  if (result.warnings.length && atOrAbove("warning", threshold)) return EXIT.findings;
-  return EXIT.ok;
-}
-
-function listPolicies(format: string, io: CliIO): number {
-  let policies: Policy[];
-  try {
-    policies = loadPolicies();
-  } catch (error) {
-    io.stderr(`keygate: ${(error as Error).message}\n`);
-    return EXIT.incomplete;
-  }
-  if (format === "json") {
-    io.stdout(`${JSON.stringify(policies, null, 2)}\n`);
-    return EXIT.ok;
-  }
-  for (const p of policies) {
-    io.stdout(`${p.id}  ${p.alias}  (${p.severity})\n  ${p.title}\n  CIS: ${p.cis.map((c) => `v${c.versions.map((v) => v.replace(/\.0$/, "")).join("/v")} ${c.control}`).join("; ")}\n  docs: ${p.docsUrl}\n\n`);
-  }
-  return EXIT.ok;
-}
-
-/** The real process's streams and environment. */
-export function processIO(): CliIO {
-  return {
-    stdout: (text) => process.stdout.write(text),
-    stderr: (text) => process.stderr.write(text),
-    cwd: process.cwd(),
-    env: process.env,
-    stdoutIsTTY: Boolean(process.stdout.isTTY),
-    today: new Date().toISOString().slice(0, 10),
-    readStdin: async () => {
-      const chunks: Buffer[] = [];
-      for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-      return Buffer.concat(chunks);
-    },
-  };
 }

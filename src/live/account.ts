@@ -31,6 +31,8 @@ export interface AccountAuditSettings {
   concurrency: number;
   reportPollIntervalMs: number;
   reportTimeoutMs: number;
+  /** Told how many users an account has once they are listed, and each time one is audited. */
+  progress?: { usersListed(count: number): void; userDone(): void };
 }
 
 /** The account to audit: an IAM client with its credentials, and what is known about it. */
@@ -144,6 +146,7 @@ export async function auditAccount(target: AccountTarget, settings: AccountAudit
   }
   stats.accountId ??= accountOfArn(users[0]?.Arn);
   stats.users = users.length;
+  settings.progress?.usersListed(users.length);
   const accountId = stats.accountId ?? "unknown";
 
   const rows = new Map<string, CredentialReportRow>();
@@ -162,6 +165,7 @@ export async function auditAccount(target: AccountTarget, settings: AccountAudit
         if (err instanceof AwsAuditError && err.fatal) fatal ??= err;
         else userFailures.push(`${user.Arn ?? user.UserName}: ${messageOf(err)}`);
       }
+      settings.progress?.userDone();
     },
     () => fatal !== null,
   );

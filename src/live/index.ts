@@ -59,6 +59,18 @@ export interface LiveOptions {
   /** Pause between credential report polls (default 2000 ms) and the overall wait (default 120000 ms). */
   reportPollIntervalMs?: number;
   reportTimeoutMs?: number;
+  /** Told how far the audit has come (the CLI draws a progress line on a terminal). */
+  onProgress?: (progress: LiveProgress) => void;
+}
+
+/** How far an audit has come. */
+export interface LiveProgress {
+  accountsDone: number;
+  /** Accounts to audit; known once they are listed (1 without --org/--accounts). */
+  accounts: number;
+  usersDone: number;
+  /** Users listed so far over all accounts. */
+  users: number;
 }
 
 export interface LiveAuditStats {
@@ -118,6 +130,20 @@ export async function auditLive(options: LiveOptions = {}): Promise<LiveAuditRes
     reportPollIntervalMs: options.reportPollIntervalMs ?? 2_000,
     reportTimeoutMs: options.reportTimeoutMs ?? 120_000,
   };
+  const progress: LiveProgress = { accountsDone: 0, accounts: options.org ? 0 : (options.accounts ? new Set(options.accounts).size : 1), usersDone: 0, users: 0 };
+  const tell = () => options.onProgress?.({ ...progress });
+  if (options.onProgress) {
+    audit.progress = {
+      usersListed: (count) => {
+        progress.users += count;
+        tell();
+      },
+      userDone: () => {
+        progress.usersDone += 1;
+        tell();
+      },
+    };
+  }
   const policy: RetryPolicy = {
     ...DEFAULT_RETRY_POLICY,
     ...(options.maxAttempts !== undefined ? { maxAttempts: options.maxAttempts } : {}),
@@ -137,6 +163,8 @@ export async function auditLive(options: LiveOptions = {}): Promise<LiveAuditRes
     findings.push(...a.findings);
     errors.push(...a.errors);
     accounts.push(a.stats);
+    progress.accountsDone += 1;
+    tell();
   };
 
   if (!options.org && !options.accounts) {
@@ -173,6 +201,8 @@ export async function auditLive(options: LiveOptions = {}): Promise<LiveAuditRes
             if (a.state === "ACTIVE") targets.push({ id: a.id, ...(a.name ? { name: a.name } : {}) });
             else accounts.push(skipped(a.id, a.name, `state ${a.state}`));
           }
+          progress.accounts = targets.length;
+          tell();
         } catch (err) {
           const hint = err instanceof AwsAuditError && err.kind === "access-denied" ? " (run --org from the management account or a delegated administrator)" : "";
           errors.push({ file: "aws://organizations", message: `cannot list the organization's accounts${hint}: ${messageOf(err)}` });
@@ -203,6 +233,8 @@ export async function auditLive(options: LiveOptions = {}): Promise<LiveAuditRes
             s.apiCalls = Object.fromEntries(caller.calls);
             s.totalApiCalls = caller.total;
             accounts.push(s);
+            progress.accountsDone += 1;
+            tell();
             return;
           }
         }

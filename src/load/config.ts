@@ -1,13 +1,11 @@
-import { readFileSync } from "node:fs";
 import { access } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import type { Severity } from "../findings.js";
-import { PACKAGE_ROOT } from "../package.js";
 import { findPolicy, type Policy } from "../policies/catalog.js";
 import { displayPath, type ExcludeRules } from "./discover.js";
 import { readTextFile } from "./read.js";
 import { parseJson } from "./terraform-syntax.js";
-import { compileSchema, describeSchemaErrors } from "./validate.js";
+import { describeSchemaErrors, lazySchema } from "./validate.js";
 
 /** The lowest severity that fails a run, or never. */
 export type FailOn = Severity | "never";
@@ -37,7 +35,7 @@ export class ConfigError extends Error {}
 /** The file name looked for from the working directory upward. */
 export const CONFIG_FILE_NAME = ".keygate.json";
 
-const validate = compileSchema<ConfigFile>(JSON.parse(readFileSync(join(PACKAGE_ROOT, "schemas", "config.schema.json"), "utf8")) as object);
+const configSchema = lazySchema<ConfigFile>("config.schema.json");
 
 /** Finds `.keygate.json` in `cwd` or the nearest parent directory. */
 export async function findConfigFile(cwd: string): Promise<string | undefined> {
@@ -71,6 +69,7 @@ export async function loadSettings(policies: readonly Policy[], cwd: string, exp
     const p = parsed.problems[0]!;
     throw new ConfigError(`${shown}:${p.line}:${p.column}: ${p.message}`);
   }
+  const validate = configSchema();
   if (!validate(parsed.value)) throw new ConfigError(`${shown}: ${describeSchemaErrors(validate.errors).join("\n  ")}`);
   const config = parsed.value;
   const severities = new Map(defaults.severities);

@@ -1,11 +1,8 @@
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import type { InputError } from "../findings.js";
-import { PACKAGE_ROOT } from "../package.js";
 import { displayPath } from "./discover.js";
 import { decodeText, readTextFile } from "./read.js";
 import { lineStartOffsets, offsetToPosition, parseJson } from "./terraform-syntax.js";
-import { compileSchema, describeSchemaErrors } from "./validate.js";
+import { describeSchemaErrors, lazySchema } from "./validate.js";
 
 /** An expression in a plan's `configuration`: constants and the references it makes. */
 export interface PlanExpression {
@@ -78,7 +75,7 @@ export interface PlanFile {
 /** The plan format versions keygate understands: every 0.x and 1.x (minor versions only add fields). */
 const SUPPORTED_MAJORS = new Set(["0", "1"]);
 
-const validatePlan = compileSchema<PlanDocument>(JSON.parse(readFileSync(join(PACKAGE_ROOT, "schemas", "plan.schema.json"), "utf8")) as object);
+const planSchema = lazySchema<PlanDocument>("plan.schema.json");
 
 /** The name a plan read from standard input has in reports. */
 export const STDIN_NAME = "<stdin>";
@@ -108,6 +105,7 @@ export async function readPlanFile(path: string, cwd: string, readStdin: () => P
   }
   // A plan without changes may leave out resource_changes altogether.
   const candidate = { ...document, resource_changes: document.resource_changes ?? [] };
+  const validatePlan = planSchema();
   if (!validatePlan(candidate)) {
     return { errors: [{ file, message: `not a valid Terraform plan: ${describeSchemaErrors(validatePlan.errors).slice(0, 3).join(" ")}` }] };
   }

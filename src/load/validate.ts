@@ -1,6 +1,18 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
+import { PACKAGE_ROOT } from "../package.js";
 
 const ajv = new Ajv({ allErrors: true, verbose: true, allowUnionTypes: true, strict: true, strictRequired: false });
+
+/**
+ * A validator for one of the package's schemas (`schemas/NAME`), compiled on first use: compiling
+ * costs tens of milliseconds, which a run that never reads such a document should not pay.
+ */
+export function lazySchema<T>(name: string): () => ValidateFunction<T> {
+  let compiled: ValidateFunction<T> | undefined;
+  return () => (compiled ??= compileSchema<T>(JSON.parse(readFileSync(join(PACKAGE_ROOT, "schemas", name), "utf8")) as object));
+}
 
 /** Compiles a JSON Schema once; the validator is reused for every document. */
 export function compileSchema<T>(schema: object): ValidateFunction<T> {

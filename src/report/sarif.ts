@@ -26,6 +26,7 @@ const SECURITY_SEVERITY: Record<Severity, string> = { error: "8.0", warning: "5.
 /** SARIF 2.1.0 for GitHub code scanning and other SARIF viewers. */
 export const sarifReporter: Reporter = {
   name: "sarif",
+  usesRepositoryRoot: true,
   description: "SARIF 2.1.0, for GitHub code scanning (upload-sarif) and other SARIF viewers",
   render(result: ScanResult, context: ReportContext): string {
     const paths = new RepositoryPaths(context);

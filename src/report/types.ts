@@ -19,4 +19,6 @@ export interface Reporter {
   /** One line for `--help`. */
   description: string;
   render(result: ScanResult, context: ReportContext): string;
+  /** Whether the report names paths relative to the repository root (asking git for it costs a process). */
+  usesRepositoryRoot?: boolean;
 }

@@ -1,11 +1,8 @@
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { findNodeAtLocation, parseTree } from "jsonc-parser";
 import { compareDiagnostics, compareStrings, type Finding, type Warning } from "../findings.js";
 import { readTextFile } from "../load/read.js";
 import { lineStartOffsets, offsetToPosition, parseJson } from "../load/terraform-syntax.js";
-import { compileSchema, describeSchemaErrors } from "../load/validate.js";
-import { PACKAGE_ROOT } from "../package.js";
+import { describeSchemaErrors, lazySchema } from "../load/validate.js";
 import type { ScanResult } from "../scan.js";
 
 /** One accepted finding in a baseline file (`schemas/baseline.schema.json`). */
@@ -53,7 +50,7 @@ export class BaselineError extends Error {}
 /** Where the schema says the format is documented; written into every baseline. */
 export const BASELINE_SCHEMA_URL = "https://keygate.dev/schemas/baseline.schema.json";
 
-const validate = compileSchema<BaselineFile>(JSON.parse(readFileSync(join(PACKAGE_ROOT, "schemas", "baseline.schema.json"), "utf8")) as object);
+const baselineSchema = lazySchema<BaselineFile>("baseline.schema.json");
 
 /** Reads and validates a baseline file; `shown` is its path as messages give it. */
 export async function readBaseline(path: string, shown: string): Promise<Baseline> {
@@ -72,6 +69,7 @@ export function parseBaseline(text: string, shown: string): Baseline {
     const p = parsed.problems[0]!;
     throw new BaselineError(`${shown}:${p.line}:${p.column}: ${p.message}`);
   }
+  const validate = baselineSchema();
   if (!validate(parsed.value)) {
     throw new BaselineError(`${shown}: ${describeSchemaErrors(validate.errors).join("\n  ")}\n  A baseline is written by --write-baseline; see schemas/baseline.schema.json for its format.`);
   }

@@ -1,0 +1,36 @@
+/** Where a command reads and writes; injectable so that tests run the CLI in-process. */
+export interface CliIO {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  /** Whether stdout is a terminal (colour is used only then). */
+  stdoutIsTTY: boolean;
+  /** Whether stderr is a terminal (progress is drawn only then). */
+  stderrIsTTY?: boolean;
+  /** Today's date, `YYYY-MM-DD` (suppressions with `until=`). */
+  today: string;
+  /** Reads standard input to its end (a plan given as "-"). */
+  readStdin: () => Promise<Uint8Array>;
+}
+
+/** Exit codes, ESLint's convention. */
+export const EXIT = { ok: 0, findings: 1, incomplete: 2 } as const;
+
+/** The real process's streams and environment. */
+export function processIO(): CliIO {
+  return {
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+    cwd: process.cwd(),
+    env: process.env,
+    stdoutIsTTY: Boolean(process.stdout.isTTY),
+    stderrIsTTY: Boolean(process.stderr.isTTY),
+    today: new Date().toISOString().slice(0, 10),
+    readStdin: async () => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+      return Buffer.concat(chunks);
+    },
+  };
+}

@@ -1,0 +1,109 @@
+import { resolve } from "node:path";
+import { ConfigError, loadSettings, type FailOn } from "../load/config.js";
+import { auditCredentialReport, auditLive, LiveUsageError, type LiveOptions, type LiveProgress } from "../live/index.js";
+import { loadPolicies, PolicyLoadError } from "../policies/catalog.js";
+import type { ScanResult } from "../scan.js";
+import { BaselineError, type Baseline } from "../suppress/baseline.js";
+import { EXIT, type CliIO } from "./io.js";
+import { deliverReports, readBaselineArg, type OutputArgs } from "./output.js";
+
+/** `keygate live`, as parsed. */
+export interface LiveArgs extends OutputArgs {
+  config: string | undefined;
+  failOn: FailOn | undefined;
+  credentialReport: string | undefined;
+  profile: string | undefined;
+  region: string | undefined;
+  endpointUrl: string | undefined;
+  windowSeconds: number;
+  allUsers: boolean;
+  org: boolean;
+  accounts: string[];
+  roleName: string | undefined;
+  externalId: string | undefined;
+  concurrency: number | undefined;
+}
+
+/** Audits an AWS account (or organization, or a saved credential report) and delivers the reports; resolves to the exit code. */
+export async function runLive(args: LiveArgs, io: CliIO): Promise<number> {
+  let baseline: Baseline | undefined;
+  let failOn: FailOn;
+  let result: ScanResult;
+  try {
+    baseline = await readBaselineArg(args, io);
+    const policies = loadPolicies();
+    const settings = await loadSettings(policies, io.cwd, args.config);
+    failOn = args.failOn ?? settings.failOn;
+    const enabled = policies.filter((p) => settings.severities.has(p.id));
+    if (enabled.length === 0) {
+      io.stderr("keygate: every policy is switched off in the config: nothing to audit\n");
+      result = { findings: [], errors: [], warnings: [], files: 0, policies: enabled };
+    } else if (args.credentialReport !== undefined) {
+      const stdin = args.credentialReport === "-";
+      const audit = await auditCredentialReport({
+        file: stdin ? "<stdin>" : resolve(io.cwd, args.credentialReport),
+        ...(stdin ? { content: await io.readStdin() } : {}),
+        cwd: io.cwd,
+        windowSeconds: args.windowSeconds,
+        allUsers: args.allUsers,
+      });
+      result = { findings: audit.findings, errors: audit.errors, warnings: [], files: 1, policies: enabled };
+    } else {
+      const progress = io.stderrIsTTY ? progressLine(io) : undefined;
+      try {
+        const audit = await auditLive({ ...liveOptions(args), ...(progress ? { onProgress: progress.update } : {}) });
+        result = { findings: audit.findings, errors: audit.errors, warnings: [], files: 0, policies: enabled };
+      } finally {
+        progress?.clear();
+      }
+    }
+  } catch (error) {
+    if (error instanceof ConfigError || error instanceof PolicyLoadError || error instanceof LiveUsageError) {
+      io.stderr(`keygate: ${error.message}\n`);
+      return EXIT.incomplete;
+    }
+    if (error instanceof BaselineError) {
+      io.stderr(`keygate: baseline ${error.message}\n`);
+      return EXIT.incomplete;
+    }
+    throw error;
+  }
+  // A baseline entry of another account or report is out of this run's scope, never stale.
+  const audited = new Set(result.findings.map((f) => f.location.file));
+  const inScope = (file: string) => audited.has(file) || (args.credentialReport === undefined && file.startsWith("aws://"));
+  return deliverReports(result, args, baseline, failOn, inScope, io);
+}
+
+function liveOptions(args: LiveArgs): LiveOptions {
+  return {
+    ...(args.profile !== undefined ? { profile: args.profile } : {}),
+    ...(args.region !== undefined ? { region: args.region } : {}),
+    ...(args.endpointUrl !== undefined ? { endpointUrl: args.endpointUrl } : {}),
+    windowSeconds: args.windowSeconds,
+    allUsers: args.allUsers,
+    ...(args.org ? { org: true } : {}),
+    ...(args.accounts.length ? { accounts: args.accounts } : {}),
+    ...(args.roleName !== undefined ? { roleName: args.roleName } : {}),
+    ...(args.externalId !== undefined ? { externalId: args.externalId } : {}),
+    ...(args.concurrency !== undefined ? { concurrency: args.concurrency } : {}),
+  };
+}
+
+/** A one-line progress display on a terminal's stderr, redrawn at most ten times a second. */
+function progressLine(io: CliIO): { update: (p: LiveProgress) => void; clear: () => void } {
+  let last = 0;
+  let drawn = false;
+  return {
+    update(p) {
+      const now = Date.now();
+      if (now - last < 100 && p.usersDone !== p.users) return;
+      last = now;
+      drawn = true;
+      const accounts = p.accounts > 1 || p.accountsDone > 1 ? `${p.accountsDone}/${p.accounts} accounts, ` : "";
+      io.stderr(`\r\x1b[2Kkeygate live: ${accounts}${p.usersDone}/${p.users} users audited`);
+    },
+    clear() {
+      if (drawn) io.stderr("\r\x1b[2K");
+    },
+  };
+}

@@ -1,0 +1,69 @@
+import { mkdir, writeFile } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
+import { atOrAbove, type Severity } from "../findings.js";
+import type { FailOn } from "../load/config.js";
+import { DEFAULT_FORMAT, REPORTERS } from "../report/index.js";
+import { planReportTargets, repositoryRoot } from "../report/targets.js";
+import type { ScanResult } from "../scan.js";
+import { applyBaseline, baselineOf, formatBaseline, parseBaseline, readBaseline, type Baseline } from "../suppress/baseline.js";
+import { EXIT, type CliIO } from "./io.js";
+
+/** The options every checking command shares: which reports go where, the baseline, the threshold. */
+export interface OutputArgs {
+  formats: string[];
+  outputs: string[];
+  baseline: string | undefined;
+  writeBaseline: string | undefined;
+  color: boolean | undefined;
+}
+
+/** Reads `--baseline FILE` before any work is done, so that a bad baseline stops the run early (throws BaselineError). */
+export async function readBaselineArg(args: OutputArgs, io: CliIO): Promise<Baseline | undefined> {
+  return args.baseline === undefined ? undefined : readBaseline(resolve(io.cwd, args.baseline), args.baseline);
+}
+
+/**
+ * Applies the baseline (writing it first with `--write-baseline`), renders every requested report to
+ * stdout or its file, and returns the exit code. `inScope` tells which files the run covered, so that
+ * baseline entries elsewhere are neither stale nor dropped.
+ */
+export async function deliverReports(result: ScanResult, args: OutputArgs, baseline: Baseline | undefined, failOn: FailOn, inScope: (file: string) => boolean, io: CliIO): Promise<number> {
+  const targets = planReportTargets(args.formats, args.outputs, [...REPORTERS.keys()], DEFAULT_FORMAT);
+  if (args.writeBaseline !== undefined) {
+    const text = formatBaseline(baselineOf(result, baseline, inScope));
+    if (!(await writeReport(resolve(io.cwd, args.writeBaseline), text, `the baseline to ${args.writeBaseline}`, io))) return EXIT.incomplete;
+    baseline = parseBaseline(text, args.writeBaseline);
+    io.stderr(`keygate: wrote ${baseline.entries.length} finding${baseline.entries.length === 1 ? "" : "s"} to the baseline ${args.writeBaseline}\n`);
+  }
+  if (baseline) result = applyBaseline(result, baseline, inScope);
+  const paths = targets.some((t) => REPORTERS.get(t.format)!.usesRepositoryRoot) ? repositoryRoot(io.cwd) : { cwd: io.cwd, root: io.cwd };
+  for (const target of targets) {
+    const toFile = target.file !== undefined;
+    const color = args.color ?? (!toFile && io.stdoutIsTTY && !("NO_COLOR" in io.env && io.env.NO_COLOR !== ""));
+    const report = REPORTERS.get(target.format)!.render(result, { color, cwd: paths.cwd, repoRoot: paths.root });
+    if (!toFile) io.stdout(report);
+    else if (!(await writeReport(resolve(io.cwd, target.file!), report, `the ${target.format} report to ${target.file}`, io))) return EXIT.incomplete;
+  }
+  return exitCodeOf(result, failOn);
+}
+
+async function writeReport(path: string, text: string, what: string, io: CliIO): Promise<boolean> {
+  try {
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, text);
+    return true;
+  } catch (error) {
+    io.stderr(`keygate: cannot write ${what}: ${(error as Error).message}\n`);
+    return false;
+  }
+}
+
+/** 2 if the check is incomplete, else 1 if an unsuppressed finding (or a warning) reaches the threshold, else 0. */
+export function exitCodeOf(result: ScanResult, failOn: FailOn): number {
+  if (result.errors.length) return EXIT.incomplete;
+  if (failOn === "never") return EXIT.ok;
+  const threshold: Severity = failOn;
+  if (result.findings.some((f) => !f.suppressed && atOrAbove(f.severity, threshold))) return EXIT.findings;
+  if (result.warnings.length && atOrAbove("warning", threshold)) return EXIT.findings;
+  return EXIT.ok;
+}
