@@ -53,21 +53,23 @@ export const textReporter: Reporter = {
 };
 
 function summaryLine(result: ScanResult, activeCount: number, c: ReturnType<typeof createColors>): string {
-  const suppressed = result.findings.length - activeCount;
-  const bySeverity = (s: string) => result.findings.filter((f) => !f.suppressed && f.severity === s).length;
-  const parts = [
-    `${plural(activeCount, "finding")}${activeCount ? ` (${[["error", bySeverity("error")], ["warning", bySeverity("warning")], ["info", bySeverity("info")]].filter(([, n]) => n).map(([s, n]) => plural(n as number, s as string)).join(", ")})` : ""}`,
-    `${suppressed} suppressed`,
-    plural(result.errors.length, "input error"),
-    plural(result.warnings.length, "warning"),
-  ];
-  const text = `${parts.join(", ")} in ${plural(result.files, "file")}`;
+  const count = (kind: "inline" | "baseline") => result.findings.filter((f) => f.suppressed?.kind === kind).length;
+  const bySeverity = (["error", "warning", "info"] as const).map((s) => [s, result.findings.filter((f) => !f.suppressed && f.severity === s).length] as const);
+  const breakdown = activeCount ? ` (${bySeverity.filter(([, n]) => n).map(([s, n]) => plural(n, s)).join(", ")})` : "";
+  const parts = [`${plural(activeCount, "finding")}${breakdown}`];
+  // Only what happened is worth a word: counts that are zero stay out of the line.
+  if (count("inline")) parts.push(`${count("inline")} suppressed`);
+  if (count("baseline")) parts.push(`${count("baseline")} baselined`);
+  if (result.baseline?.stale.length) parts.push(plural(result.baseline.stale.length, "stale baseline entry", "stale baseline entries"));
+  if (result.errors.length) parts.push(plural(result.errors.length, "input error"));
+  if (result.warnings.length) parts.push(plural(result.warnings.length, "suppression warning"));
+  const text = `${parts.join(", ")}${result.files ? ` in ${plural(result.files, "file")}` : ""}`;
   if (result.errors.length) return c.red(c.bold(`✖ ${text}; the check is incomplete`));
   if (activeCount) return c.red(c.bold(`✖ ${text}`));
   return c.green(`✔ ${text}`);
 }
 
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? "" : "s"}`;
+function plural(n: number, word: string, words = `${word}s`): string {
+  return `${n} ${n === 1 ? word : words}`;
 }
 
