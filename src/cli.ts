@@ -65,6 +65,9 @@ export async function run(rawArgv: readonly string[], io: CliIO = processIO()): 
             requiresArg: true,
           })
           .option("staged", { describe: "change-aware: report only pairs new in what is staged (HEAD compared with the index). For pre-commit hooks; named files stand for the configurations they belong to", type: "boolean" })
+          .option("prefilter", { describe: "skip parsing files that cannot matter (no IAM resource, module call, variable, local or output in them); --no-prefilter parses every file, to report syntax errors in those too", type: "boolean", default: true })
+          .option("cache", { describe: "keep parse results between runs (--no-cache: parse afresh)", type: "boolean", default: true })
+          .option("cache-location", { describe: "directory for the parse cache [default: $XDG_CACHE_HOME/keygate or ~/.cache/keygate]", type: "string", requiresArg: true })
           .conflicts("base", ["staged", "plan"])
           .conflicts("staged", "plan")
           .example("keygate --base origin/main", "in CI: only the pairs this branch adds")
@@ -87,6 +90,8 @@ export async function run(rawArgv: readonly string[], io: CliIO = processIO()): 
             plans: fromToken(args.plan as string[] | undefined) ?? [],
             source: args.source as string | undefined,
             change: args.base !== undefined ? { kind: "base", ref: args.base as string } : args.staged ? { kind: "staged" } : undefined,
+            prefilter: args.prefilter !== false,
+            cache: args.cache === false ? false : (args["cache-location"] as string | undefined),
           },
           io,
         );

@@ -2,13 +2,15 @@ import { dirname, resolve } from "node:path";
 import { compareDiagnostics, compareFindings, compareStrings, type Finding, type InputError, type Warning } from "./findings.js";
 import type { Settings } from "./load/config.js";
 import { displayPath, groupByDirectory, TERRAFORM_EXTENSIONS } from "./load/discover.js";
-import { listModuleFiles, preferTofu, readAutoVariableFiles, readSourceFile, type SourceFile } from "./load/sources.js";
-import { workingTree, type SourceTree } from "./load/tree.js";
+import type { ParseCache } from "./load/parse-cache.js";
+import { ParserPool } from "./load/parse-pool.js";
 import { readPlanFile } from "./load/plan.js";
+import { prefilterFor } from "./load/prefilter.js";
 import { readTextFile } from "./load/read.js";
-import { assembleConfigurations, qualify, type Configuration, type ModuleSource } from "./model/configuration.js";
+import { workingTree, type SourceTree } from "./load/tree.js";
+import { assembleConfigurations, isLocalSource, qualify, type Configuration } from "./model/configuration.js";
+import { ModuleLoader } from "./model/loader.js";
 import { Evaluator } from "./model/expressions.js";
-import { buildModule, type Module } from "./model/module.js";
 import type { Policy } from "./policies/catalog.js";
 import { CONFIGURATION_CHECKS, PLAN_CHECKS } from "./policies/index.js";
 import type { SourceLocator } from "./policies/KG001.js";
@@ -33,6 +35,12 @@ export interface ScanRequest {
   source?: string;
   /** Reads standard input (for the plan "-"). */
   readStdin?: () => Promise<Uint8Array>;
+  /** false: parse every file, also those that cannot matter (default: skip them; see prefilter.ts). */
+  prefilter?: boolean;
+  /** Parse results kept between runs (absent: none). */
+  cache?: ParseCache;
+  /** Told how many files have been parsed out of how many, during long batches. */
+  onProgress?: (done: number, total: number) => void;
 }
 
 /** Everything a scan found; reporters render it and the CLI derives the exit code from it. */
@@ -57,6 +65,8 @@ export interface ScanResult {
 export async function scan(request: ScanRequest): Promise<ScanResult> {
   const { cwd, settings } = request;
   const policies = request.policies.filter((p) => settings.severities.has(p.id));
+  // The parser's first worker starts now, while files are discovered and read.
+  const pool = new ParserPool();
   const tree = request.tree ?? workingTree;
   const planPaths = [...(request.plans ?? []), ...request.paths.filter((p) => p === "-")];
   const paths = request.paths.filter((p) => p !== "-");
@@ -76,14 +86,40 @@ export async function scan(request: ScanRequest): Promise<ScanResult> {
     errors.push({ file: request.paths.join(" "), message: `no Terraform files (${TERRAFORM_EXTENSIONS.join(", ")}) found in ${request.paths.map((p) => `"${p}"`).join(", ")}` });
   }
 
-  const loader = new ModuleLoader(cwd, tree, groupByDirectory(discovery.files), new Set(discovery.namedFiles.map(dirname)), errors);
-  const { configurations, errors: assemblyErrors } = await assembleConfigurations([...loader.scannedDirs], loader);
-  errors.push(...assemblyErrors);
+  const loader = new ModuleLoader({
+    pool,
+    cwd,
+    tree,
+    discovered: groupByDirectory(discovery.files),
+    wholeDirs: new Set(discovery.namedFiles.map(dirname)),
+    errors,
+    ...(request.prefilter === false ? {} : { prefilter: prefilterFor(policies) }),
+    ...(request.cache ? { cache: request.cache } : {}),
+    ...(request.onProgress ? { onProgress: request.onProgress } : {}),
+  });
+  await request.cache?.load();
+  try {
+    return await checkAll(request, loader, pool, policies, planPaths, errors);
+  } finally {
+    await pool.close();
+  }
+}
+
+/** Everything after discovery: configurations and plans checked, suppressions applied, results sorted. */
+async function checkAll(request: ScanRequest, loader: ModuleLoader, pool: ParserPool, policies: readonly Policy[], planPaths: string[], errors: InputError[]): Promise<ScanResult> {
+  const { cwd, settings } = request;
+  const { configurations, checked } = await loadConfigurations(loader, errors);
+  await request.cache?.save();
 
   const byFingerprint = new Map<string, Finding>();
   for (const configuration of configurations) {
-    const evaluator = new Evaluator();
     const found: Finding[] = [];
+    if (!checked.has(configuration)) {
+      // Nothing in it names a resource type the policies look at: no finding can come from it.
+      await request.observe?.(configuration, found);
+      continue;
+    }
+    const evaluator = new Evaluator((source) => pool.expression(source));
     for (const policy of policies) {
       const check = CONFIGURATION_CHECKS[policy.id];
       if (!check) continue;
@@ -154,73 +190,36 @@ async function readProcessStdin(): Promise<Uint8Array> {
   return Buffer.concat(chunks);
 }
 
-/** Reads module directories on demand, each file once, and remembers what it read. */
-class ModuleLoader implements ModuleSource {
-  readonly scannedDirs: Set<string>;
-  private readonly modules = new Map<string, Promise<Module | null>>();
-  private readonly read = new Map<string, SourceFile | null>();
-
-  constructor(
-    private readonly cwd: string,
-    private readonly tree: SourceTree,
-    private readonly discovered: Map<string, string[]>,
-    /** Directories of files named on the command line: the whole module is read, since a module is its directory. */
-    private readonly wholeDirs: Set<string>,
-    private readonly errors: InputError[],
-  ) {
-    this.scannedDirs = new Set(discovered.keys());
+/**
+ * Assembles the configurations in two passes: first with every directory in "graph" mode (enough
+ * to know which modules call which), then, for the configurations that can matter, again in "full"
+ * mode. Without a prefilter, the first pass is already complete.
+ */
+async function loadConfigurations(loader: ModuleLoader, errors: InputError[]): Promise<{ configurations: Configuration[]; checked: Set<Configuration> }> {
+  await loader.prepare(loader.scannedDirs);
+  const first = await assembleConfigurations([...loader.scannedDirs], loader);
+  errors.push(...first.errors);
+  if ([...loader.scannedDirs].every((dir) => loader.mode(dir) === "full")) return { configurations: first.configurations, checked: new Set(first.configurations) };
+  const relevant: Configuration[] = [];
+  for (const configuration of first.configurations) {
+    const dirs = configuration.instances.map((i) => i.module.dir);
+    const callsElsewhere = configuration.instances.some((i) => i.module.calls.some((call) => !isLocalSource(call.source)));
+    if (callsElsewhere || (await loader.canMatter(dirs))) relevant.push(configuration);
   }
-
-  /** Every source file that was read and parsed. */
-  get sources(): SourceFile[] {
-    return [...this.read.values()].filter((s): s is SourceFile => s !== null).sort((a, b) => (a.path < b.path ? -1 : 1));
-  }
-
-  get filesRead(): number {
-    return this.read.size;
-  }
-
-  load(dir: string): Promise<Module | null> {
-    let module = this.modules.get(dir);
-    if (!module) {
-      module = this.loadNow(dir);
-      this.modules.set(dir, module);
+  await loader.upgrade(relevant.flatMap((c) => c.instances.map((i) => i.module.dir)));
+  const configurations: Configuration[] = [];
+  const checked = new Set<Configuration>();
+  for (const configuration of first.configurations) {
+    if (!relevant.includes(configuration)) {
+      configurations.push(configuration);
+      continue;
     }
-    return module;
+    const again = await assembleConfigurations([configuration.root.module.dir], loader);
+    errors.push(...again.errors);
+    configurations.push(...again.configurations);
+    again.configurations.forEach((c) => checked.add(c));
   }
-
-  async variableValues(dir: string): Promise<Map<string, unknown>> {
-    const { values, errors } = await readAutoVariableFiles(dir, this.cwd, this.tree);
-    this.errors.push(...errors);
-    return values;
-  }
-
-  private async loadNow(dir: string): Promise<Module | null> {
-    let paths = this.discovered.get(dir);
-    if (!paths || this.wholeDirs.has(dir)) {
-      try {
-        paths = [...new Set([...(await listModuleFiles(dir, this.tree)), ...(paths ?? [])])].sort();
-      } catch {
-        return null;
-      }
-    }
-    paths = preferTofu(paths);
-    if (paths.length === 0) return null;
-    const sources: SourceFile[] = [];
-    for (const path of paths) {
-      const source = await this.readOnce(path);
-      if (source) sources.push(source);
-    }
-    return buildModule(dir, sources);
-  }
-
-  private async readOnce(path: string): Promise<SourceFile | null> {
-    if (this.read.has(path)) return this.read.get(path) ?? null;
-    const result = await readSourceFile(path, this.cwd, this.tree);
-    this.read.set(path, result.ok ? result.source : null);
-    if (!result.ok) this.errors.push(...result.errors);
-    return result.ok ? result.source : null;
-  }
+  return { configurations, checked };
 }
 
 function dedupeErrors(errors: InputError[]): InputError[] {

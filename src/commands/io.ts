@@ -17,6 +17,28 @@ export interface CliIO {
 /** Exit codes, ESLint's convention. */
 export const EXIT = { ok: 0, findings: 1, incomplete: 2 } as const;
 
+/**
+ * A one-line progress display on a terminal's stderr, redrawn at most ten times a second and
+ * cleared at the end; on anything but a terminal it draws nothing.
+ */
+export function progressLine(io: CliIO): { draw: (text: string, final?: boolean) => void; clear: () => void } {
+  let last = 0;
+  let drawn = false;
+  return {
+    draw(text, final = false) {
+      if (!io.stderrIsTTY) return;
+      const now = Date.now();
+      if (now - last < 100 && !final) return;
+      last = now;
+      drawn = true;
+      io.stderr(`\r\x1b[2K${text}`);
+    },
+    clear() {
+      if (drawn) io.stderr("\r\x1b[2K");
+    },
+  };
+}
+
 /** The real process's streams and environment. */
 export function processIO(): CliIO {
   return {

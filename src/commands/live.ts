@@ -4,7 +4,7 @@ import { auditCredentialReport, auditLive, LiveUsageError, type LiveOptions, typ
 import { loadPolicies, PolicyLoadError } from "../policies/catalog.js";
 import type { ScanResult } from "../scan.js";
 import { BaselineError, type Baseline } from "../suppress/baseline.js";
-import { EXIT, type CliIO } from "./io.js";
+import { EXIT, progressLine, type CliIO } from "./io.js";
 import { deliverReports, readBaselineArg, type OutputArgs } from "./output.js";
 
 /** `keygate live`, as parsed. */
@@ -49,12 +49,16 @@ export async function runLive(args: LiveArgs, io: CliIO): Promise<number> {
       });
       result = { findings: audit.findings, errors: audit.errors, warnings: [], files: 1, policies: enabled };
     } else {
-      const progress = io.stderrIsTTY ? progressLine(io) : undefined;
+      const progress = progressLine(io);
+      const onProgress = (p: LiveProgress) => {
+        const accounts = p.accounts > 1 || p.accountsDone > 1 ? `${p.accountsDone}/${p.accounts} accounts, ` : "";
+        progress.draw(`keygate live: ${accounts}${p.usersDone}/${p.users} users audited`, p.usersDone === p.users);
+      };
       try {
-        const audit = await auditLive({ ...liveOptions(args), ...(progress ? { onProgress: progress.update } : {}) });
+        const audit = await auditLive({ ...liveOptions(args), ...(io.stderrIsTTY ? { onProgress } : {}) });
         result = { findings: audit.findings, errors: audit.errors, warnings: [], files: 0, policies: enabled };
       } finally {
-        progress?.clear();
+        progress.clear();
       }
     }
   } catch (error) {
@@ -86,24 +90,5 @@ function liveOptions(args: LiveArgs): LiveOptions {
     ...(args.roleName !== undefined ? { roleName: args.roleName } : {}),
     ...(args.externalId !== undefined ? { externalId: args.externalId } : {}),
     ...(args.concurrency !== undefined ? { concurrency: args.concurrency } : {}),
-  };
-}
-
-/** A one-line progress display on a terminal's stderr, redrawn at most ten times a second. */
-function progressLine(io: CliIO): { update: (p: LiveProgress) => void; clear: () => void } {
-  let last = 0;
-  let drawn = false;
-  return {
-    update(p) {
-      const now = Date.now();
-      if (now - last < 100 && p.usersDone !== p.users) return;
-      last = now;
-      drawn = true;
-      const accounts = p.accounts > 1 || p.accountsDone > 1 ? `${p.accountsDone}/${p.accounts} accounts, ` : "";
-      io.stderr(`\r\x1b[2Kkeygate live: ${accounts}${p.usersDone}/${p.users} users audited`);
-    },
-    clear() {
-      if (drawn) io.stderr("\r\x1b[2K");
-    },
   };
 }

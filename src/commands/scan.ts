@@ -3,10 +3,11 @@ import type { ChangeMode } from "../change/change-set.js";
 import { GitError } from "../change/git.js";
 import { scanChange } from "../change/scan-change.js";
 import { ConfigError, loadSettings, type FailOn } from "../load/config.js";
+import { defaultCacheDir, ParseCache } from "../load/parse-cache.js";
 import { loadPolicies, PolicyLoadError } from "../policies/catalog.js";
 import { scan, type ScanResult } from "../scan.js";
 import { BaselineError, type Baseline } from "../suppress/baseline.js";
-import { EXIT, type CliIO } from "./io.js";
+import { EXIT, progressLine, type CliIO } from "./io.js";
 import { deliverReports, readBaselineArg, type OutputArgs } from "./output.js";
 
 /** `keygate [scan]`, as parsed. */
@@ -18,6 +19,10 @@ export interface ScanArgs extends OutputArgs {
   source: string | undefined;
   /** `--base REF` / `--staged`: only pairs new in that change. */
   change: ChangeMode | undefined;
+  /** `--no-prefilter`: parse every file. */
+  prefilter: boolean;
+  /** `--cache-location DIR`, or undefined for the default; `--no-cache`: false. */
+  cache: string | false | undefined;
 }
 
 /** Runs a static scan (HCL, plans, or a git change) and delivers its reports; resolves to the exit code. */
@@ -30,9 +35,23 @@ export async function runScan(args: ScanArgs, io: CliIO): Promise<number> {
     const policies = loadPolicies();
     const settings = await loadSettings(policies, io.cwd, args.config);
     failOn = args.failOn ?? settings.failOn;
-    result = args.change
-      ? await scanChange({ paths: args.paths, change: args.change, cwd: io.cwd, settings, policies, today: io.today })
-      : await scan({ paths: args.paths, plans: args.plans, source: args.source, cwd: io.cwd, settings, policies, today: io.today, readStdin: io.readStdin });
+    const progress = progressLine(io);
+    const common = {
+      cwd: io.cwd,
+      settings,
+      policies,
+      today: io.today,
+      prefilter: args.prefilter,
+      ...(args.cache === false ? {} : { cache: new ParseCache(args.cache === undefined ? defaultCacheDir(io.env) : resolve(io.cwd, args.cache), { cwd: io.cwd, policies: policies.map((p) => p.id) }) }),
+      onProgress: (done: number, total: number) => total >= 200 && progress.draw(`keygate: parsed ${done}/${total} files`, done === total),
+    };
+    try {
+      result = args.change
+        ? await scanChange({ ...common, paths: args.paths, change: args.change })
+        : await scan({ ...common, paths: args.paths, plans: args.plans, source: args.source, readStdin: io.readStdin });
+    } finally {
+      progress.clear();
+    }
   } catch (error) {
     if (error instanceof ConfigError || error instanceof PolicyLoadError || error instanceof GitError) {
       io.stderr(`keygate: ${error.message}\n`);

@@ -2,6 +2,7 @@ import { join } from "node:path";
 import type { InputError } from "../findings.js";
 import { displayPath, isTerraformFile } from "./discover.js";
 import { outlineHcl, outlineTfJson, type FileOutline } from "./outline.js";
+import { skeletonOf } from "./prefilter.js";
 import { readTextFile } from "./read.js";
 import { workingTree, type SourceTree } from "./tree.js";
 import { parseHcl, parseJson, parseTerraformJson, type ParseResult, type TerraformBody } from "./terraform-syntax.js";
@@ -23,16 +24,29 @@ export type SourceResult = { ok: true; source: SourceFile } | { ok: false; error
 
 /** Reads, parses and outlines one Terraform file; failures become errors located in the file. */
 export async function readSourceFile(path: string, cwd: string, tree: SourceTree = workingTree): Promise<SourceResult> {
-  const file = displayPath(path, cwd);
   const read = await readTextFile(path, tree);
-  if (!read.ok) return { ok: false, errors: [{ file, ...(read.line ? { line: read.line, column: read.column } : {}), message: read.message }] };
+  if (!read.ok) return { ok: false, errors: [readError(path, cwd, read)] };
+  const parsed = path.endsWith(".json") ? parseTerraformJson(read.text) : await parseHcl(read.text);
+  return sourceFromParse(path, cwd, read.text, parsed);
+}
+
+/** The error for a file that could not be read or decoded. */
+export function readError(path: string, cwd: string, read: { message: string; line?: number; column?: number }): InputError {
+  return { file: displayPath(path, cwd), ...(read.line ? { line: read.line, column: read.column } : {}), message: read.message };
+}
+
+/** A source file from its text and its parse result (computed here, in a worker, or taken from the cache). */
+export function sourceFromParse(path: string, cwd: string, text: string, parsed: ParseResult): SourceResult {
+  const file = displayPath(path, cwd);
+  if (!parsed.ok) return { ok: false, errors: parsed.problems.map((p) => ({ file, line: p.line, column: p.column, message: p.message })) };
   const syntax = path.endsWith(".json") ? "json" : "hcl";
-  const parsed: ParseResult = syntax === "json" ? parseTerraformJson(read.text) : await parseHcl(read.text);
-  if (!parsed.ok) {
-    return { ok: false, errors: parsed.problems.map((p) => ({ file, line: p.line, column: p.column, message: p.message })) };
-  }
-  const outline = syntax === "json" ? outlineTfJson(read.text) : outlineHcl(read.text);
-  return { ok: true, source: { path, file, syntax, text: read.text, body: parsed.body, outline } };
+  const outline = syntax === "json" ? outlineTfJson(text) : outlineHcl(text);
+  return { ok: true, source: { path, file, syntax, text, body: parsed.body, outline } };
+}
+
+/** A file that is not parsed (see `prefilter.ts`): only the blocks it declares. */
+export function skeletonSource(path: string, cwd: string, text: string): SourceFile {
+  return { path, file: displayPath(path, cwd), syntax: "hcl", text, ...skeletonOf(text) };
 }
 
 /**
@@ -61,7 +75,7 @@ export interface VariableValues {
 }
 
 /** Reads a root module's automatic variable files; later files override earlier ones as in Terraform. */
-export async function readAutoVariableFiles(dir: string, cwd: string, tree: SourceTree = workingTree): Promise<VariableValues> {
+export async function readAutoVariableFiles(dir: string, cwd: string, tree: SourceTree = workingTree, parse: (text: string) => Promise<ParseResult> = parseHcl): Promise<VariableValues> {
   let names: string[];
   try {
     names = await tree.files(dir);
@@ -83,7 +97,7 @@ export async function readAutoVariableFiles(dir: string, cwd: string, tree: Sour
       errors.push({ file, message: read.message });
       continue;
     }
-    const parsed = name.endsWith(".json") ? parseTerraformJsonValues(read.text) : await parseHcl(read.text);
+    const parsed = name.endsWith(".json") ? parseTerraformJsonValues(read.text) : await parse(read.text);
     if (!parsed.ok) {
       errors.push(...parsed.problems.map((p) => ({ file, line: p.line, column: p.column, message: p.message })));
       continue;

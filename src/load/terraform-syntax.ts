@@ -1,4 +1,3 @@
-import { parse as parseHclText } from "@cdktf/hcl2json";
 import { parse as parseJsonText, printParseErrorCode, type ParseError } from "jsonc-parser";
 
 /**
@@ -25,7 +24,9 @@ const DIAGNOSTIC = new RegExp(`${DIAGNOSTIC_NAME.replace(/\./g, "\\.")}:(\\d+),(
 /** Parses native HCL syntax (`.tf`, `.tofu`, `.tfvars`) with hcl2json. */
 export async function parseHcl(text: string): Promise<ParseResult> {
   try {
-    return { ok: true, body: (await parseHclText(DIAGNOSTIC_NAME, text)) as TerraformBody };
+    // Loaded on first use: most runs parse on worker threads, and the main thread need not pay for it.
+    const { parse } = await import("@cdktf/hcl2json");
+    return { ok: true, body: (await parse(DIAGNOSTIC_NAME, text)) as TerraformBody };
   } catch (error) {
     return { ok: false, problems: splitHclDiagnostics(String((error as Error).message ?? error)) };
   }

@@ -1,4 +1,4 @@
-import { readdir, readFile } from "node:fs/promises";
+import { readdirSync, readFileSync } from "node:fs";
 import type { Discovery, ExcludeRules } from "./discover.js";
 import { discoverFiles } from "./discover.js";
 
@@ -15,9 +15,12 @@ export interface SourceTree {
   discover(paths: readonly string[], cwd: string, exclude?: ExcludeRules): Promise<Discovery>;
 }
 
-/** The working tree on disk. */
+/**
+ * The working tree on disk. Reads are synchronous on purpose: for thousands of small files one
+ * after another, a blocking read is several times faster than a round trip through libuv's pool.
+ */
 export const workingTree: SourceTree = {
-  read: (path) => readFile(path),
-  files: async (dir) => (await readdir(dir, { withFileTypes: true })).filter((e) => e.isFile()).map((e) => e.name),
+  read: async (path) => readFileSync(path),
+  files: async (dir) => readdirSync(dir, { withFileTypes: true }).filter((e) => e.isFile()).map((e) => e.name),
   discover: discoverFiles,
 };

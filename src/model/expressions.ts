@@ -1,4 +1,3 @@
-import { getExpressionAst } from "@cdktf/hcl2json";
 import type { ModuleInstance } from "./configuration.js";
 import type { Resource } from "./module.js";
 
@@ -60,12 +59,20 @@ interface TraversalPart {
 
 const astCache = new Map<string, Promise<Node | null>>();
 
+/** Parses an expression's source into hcl2json's syntax tree (null when it does not parse). */
+export type ExpressionParser = (source: string) => Promise<unknown>;
+
+const inThread: ExpressionParser = async (source) => {
+  const { getExpressionAst } = await import("@cdktf/hcl2json");
+  return getExpressionAst("expression.tf", source).catch(() => null);
+};
+
 /** Parses an expression once (hcl2json's parser runs in WebAssembly; results are cached by text). */
-function parseExpression(source: string): Promise<Node | null> {
+function parseExpression(source: string, parser: ExpressionParser): Promise<Node | null> {
   let cached = astCache.get(source);
   if (!cached) {
-    cached = getExpressionAst("expression.tf", source).then(
-      (ast) => ast as unknown as Node | null,
+    cached = parser(source).then(
+      (ast) => (ast ?? null) as Node | null,
       () => null,
     );
     astCache.set(source, cached);
@@ -124,12 +131,15 @@ export class Evaluator {
   private readonly localCache = new Map<string, Promise<{ value: Value; trace: Trace }>>();
   private depth = 0;
 
+  /** `parser`: where expressions are parsed (the scan's worker pool; by default in this thread). */
+  constructor(private readonly parser: ExpressionParser = inThread) {}
+
   /** Evaluates a value as hcl2json gives it (a JSON value whose strings may be templates). */
   async evaluate(raw: unknown, scope: Scope, trace: Trace): Promise<Value> {
     if (raw === undefined) return { kind: "known", value: null };
     if (typeof raw === "string") {
       if (!isTemplate(raw)) return known(raw);
-      const ast = await parseExpression(expressionSource(raw));
+      const ast = await parseExpression(expressionSource(raw), this.parser);
       return ast ? this.node(ast, scope, trace) : unknown(raw);
     }
     if (Array.isArray(raw)) return collapse({ kind: "tuple", items: await Promise.all(raw.map((r) => this.evaluate(r, scope, trace))) });
@@ -143,7 +153,7 @@ export class Evaluator {
 
   /** Evaluates HCL expression source text (as found in AST metadata). */
   async evaluateSource(source: string, scope: Scope, trace: Trace): Promise<Value> {
-    const ast = await parseExpression(source);
+    const ast = await parseExpression(source, this.parser);
     return ast ? this.node(ast, scope, trace) : unknown(source);
   }
 

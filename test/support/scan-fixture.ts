@@ -35,7 +35,8 @@ export async function runCli(argv: string[], cwd: string, env: NodeJS.ProcessEnv
     stdout: (t) => (stdout += t),
     stderr: (t) => (stderr += t),
     cwd,
-    env,
+    // The parse cache goes to a directory of the test run's own, never the user's.
+    env: { XDG_CACHE_HOME: join(tmpdir(), `keygate-test-cache-${process.pid}`), ...env },
     stdoutIsTTY: false,
     today: TODAY,
     readStdin: async () => new Uint8Array(stdin),

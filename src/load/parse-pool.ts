@@ -1,0 +1,100 @@
+import { availableParallelism } from "node:os";
+import { Worker } from "node:worker_threads";
+import type { ParseJob } from "./parse-worker.js";
+import { parseHcl, type ParseResult } from "./terraform-syntax.js";
+
+/** Batches at least this large are spread over every core; smaller ones go to the first worker. */
+const SPREAD_THRESHOLD = 48;
+
+/**
+ * hcl2json's parser (files and expressions) on worker threads. Its WebAssembly module takes about
+ * half a second to compile and start, so the first worker starts as soon as the pool is made —
+ * while the main thread discovers and reads files — and more join for large batches. The main
+ * thread never loads the parser itself. Results are identical to parsing in-thread (the same
+ * functions run); under the test runner, whose sources a bare worker cannot load, it parses
+ * in-thread.
+ */
+export class ParserPool {
+  private readonly workers: Worker[] = [];
+  private readonly pending = new Map<number, (result: unknown) => void>();
+  private readonly failures = new Map<number, (error: Error) => void>();
+  private nextId = 0;
+  private readonly inThread = import.meta.url.endsWith(".ts");
+
+  constructor(private readonly maxWorkers = availableParallelism()) {
+    if (!this.inThread) this.grow(1);
+  }
+
+  /** Parses files, spread over the workers when the batch is large. */
+  async parse(texts: readonly string[], onProgress?: (done: number, total: number) => void): Promise<ParseResult[]> {
+    let done = 0;
+    const progress = () => onProgress?.(++done, texts.length);
+    if (this.inThread) {
+      const results: ParseResult[] = [];
+      for (const text of texts) {
+        results.push(await parseHcl(text));
+        progress();
+      }
+      return results;
+    }
+    if (texts.length >= SPREAD_THRESHOLD) this.grow(this.maxWorkers);
+    // Each worker takes the next file when it finishes one, so a slow file does not hold up a queue.
+    const results = new Array<ParseResult>(texts.length);
+    let next = 0;
+    await Promise.all(
+      this.workers.map(async (worker) => {
+        while (next < texts.length) {
+          const index = next++;
+          results[index] = (await this.send(worker, { kind: "file", text: texts[index]! })) as ParseResult;
+          progress();
+        }
+      }),
+    );
+    return results;
+  }
+
+  /** The syntax tree of one expression (null when it does not parse). */
+  async expression(source: string): Promise<unknown> {
+    if (this.inThread) {
+      const { getExpressionAst } = await import("@cdktf/hcl2json");
+      return getExpressionAst("expression.tf", source).catch(() => null);
+    }
+    return this.send(this.workers[0]!, { kind: "expression", text: source });
+  }
+
+  /** Stops the workers. */
+  async close(): Promise<void> {
+    const workers = this.workers.splice(0);
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+
+  private send(worker: Worker, job: { kind: "file" | "expression"; text: string }): Promise<unknown> {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, resolve);
+      this.failures.set(id, reject);
+      worker.postMessage({ id, ...job } as ParseJob);
+    });
+  }
+
+  private grow(size: number): void {
+    while (this.workers.length < size) {
+      const worker = new Worker(new URL("./parse-worker.js", import.meta.url));
+      worker.on("message", (message: { id: number; result: unknown }) => {
+        this.failures.delete(message.id);
+        this.pending.get(message.id)?.(message.result);
+        this.pending.delete(message.id);
+      });
+      worker.on("error", (error) => {
+        for (const [id, fail] of this.failures) {
+          fail(error);
+          this.pending.delete(id);
+        }
+        this.failures.clear();
+      });
+      // Start the WebAssembly parser now rather than on the first real file.
+      worker.postMessage({ id: -1, kind: "file", text: "" } satisfies ParseJob);
+      this.workers.push(worker);
+    }
+  }
+}

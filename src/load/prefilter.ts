@@ -1,0 +1,177 @@
+import type { BlockOutline, FileOutline } from "./outline.js";
+import type { TerraformBody } from "./terraform-syntax.js";
+
+/**
+ * Decides, from a file's text alone, whether it must be parsed. hcl2json parses well under a
+ * megabyte a second, so in a large repository most of the time would go to files that cannot
+ * matter: resources of unrelated types. Such a file is read, checked for broken structure, and
+ * reduced to a skeleton (the resource and data blocks it declares), which is all the model needs of
+ * it. The rules never change a verdict (a test runs every example and fixture both ways).
+ */
+export interface Prefilter {
+  /** Whether the file must be parsed, for a module that only needs its calls ("graph") or everything ("full"). */
+  mustParse(text: string, mode: "graph" | "full"): boolean;
+  /** Whether a configuration containing this file can matter at all (module calls to registries are judged apart). */
+  canMatter(text: string): boolean;
+}
+
+/** Words that make a file worth parsing in any module: module calls (the configuration's shape) and suppression comments. */
+const GRAPH_WORDS = ["module", "keygate:ignore"];
+
+/** Words of blocks an expression may need (variables, locals, outputs, renames), besides the policies' resource types. */
+const MODEL_WORDS = ["variable", "locals", "output", "moved", ...GRAPH_WORDS];
+
+/** The prefilter for a set of policies: their resource types are what makes a file matter. */
+export function prefilterFor(policies: readonly { subject: { type: string }; target: { type: string }; aggravating: { type: string }[] }[]): Prefilter {
+  const types = [...new Set(policies.flatMap((p) => [p.subject.type, p.target.type, ...p.aggravating.map((a) => a.type)]))];
+  const full = [...MODEL_WORDS, ...types];
+  return {
+    mustParse: (text, mode) => (mode === "graph" ? GRAPH_WORDS : full).some((word) => text.includes(word)),
+    // Users matter without keys too: a change-aware scan needs to know that a user existed before.
+    canMatter: (text) => types.some((type) => text.includes(type)),
+  };
+}
+
+const HEADER = /^[ \t]*(resource|data)[ \t]+"([^"\n]+)"[ \t]+"([^"\n]+)"[ \t]*\{/gm;
+
+/**
+ * The skeleton of a file that is not parsed: the resource and data blocks it declares, with the
+ * position of their headers, as hcl2json's shape with empty bodies and as an outline.
+ */
+export function skeletonOf(text: string): { body: TerraformBody; outline: FileOutline } {
+  const body: Record<"resource" | "data", Record<string, Record<string, object[]>>> = { resource: {}, data: {} };
+  const blocks: BlockOutline[] = [];
+  const lineStarts = [0];
+  for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) lineStarts.push(i + 1);
+  for (const match of text.matchAll(HEADER)) {
+    const [, keyword, type, name] = match as unknown as [string, "resource" | "data", string, string];
+    const offset = match.index + match[0].indexOf(keyword);
+    let line = lineStarts.length - 1;
+    while (lineStarts[line]! > offset) line--;
+    const start = { line: line + 1, column: offset - lineStarts[line]! + 1 };
+    const end = { line: line + 1, column: match.index + match[0].length - lineStarts[line]! + 1 };
+    ((body[keyword][type] ??= {})[name] ??= []).push({});
+    blocks.push({ keyword, labels: [type, name], header: { start, end }, span: { start, end }, attributes: {} });
+  }
+  return { body: { resource: body.resource, data: body.data }, outline: { blocks, comments: [] } };
+}
+
+/**
+ * A fast check of a file's structure — braces, brackets, parentheses, strings, heredocs, comments,
+ * merge-conflict markers — for files that are not parsed. It is not a parser: a file it passes may
+ * still hold an invalid expression, but a truncated or mangled file does not pass. A file that
+ * fails it is parsed, so that the real error, with its position, is reported.
+ */
+export function looksWellFormed(text: string): boolean {
+  const closers: number[] = [];
+  const n = text.length;
+  let i = 0;
+  let lineStart = true;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (lineStart && (text.startsWith("<<<<<<<", i) || text.startsWith(">>>>>>>", i) || text.startsWith("=======", i))) return false;
+    lineStart = false;
+    switch (c) {
+      case 10: // \n
+        lineStart = true;
+        i++;
+        break;
+      case 35: // #
+        i = endOfLine(text, i);
+        break;
+      case 47: // /
+        if (text.charCodeAt(i + 1) === 47) i = endOfLine(text, i);
+        else if (text.charCodeAt(i + 1) === 42) {
+          const end = text.indexOf("*/", i + 2);
+          if (end === -1) return false;
+          i = end + 2;
+        } else i++;
+        break;
+      case 34: {
+        // A quoted string ends on its line; its interpolations may nest braces and strings.
+        const end = endOfString(text, i + 1);
+        if (end === -1) return false;
+        i = end;
+        break;
+      }
+      case 60: // <<EOF heredoc
+        if (text.charCodeAt(i + 1) === 60 && closers.length > 0) {
+          const end = endOfHeredoc(text, i);
+          if (end === -1) return false;
+          i = end;
+          lineStart = true;
+        } else i++;
+        break;
+      case 123: // {
+        closers.push(125);
+        i++;
+        break;
+      case 91: // [
+        closers.push(93);
+        i++;
+        break;
+      case 40: // (
+        closers.push(41);
+        i++;
+        break;
+      case 125:
+      case 93:
+      case 41:
+        if (closers.pop() !== c) return false;
+        i++;
+        break;
+      default:
+        i++;
+    }
+  }
+  return closers.length === 0;
+}
+
+function endOfLine(text: string, from: number): number {
+  const end = text.indexOf("\n", from);
+  return end === -1 ? text.length : end;
+}
+
+/** Index just past the closing quote of a string whose body starts at `from`, or -1. */
+function endOfString(text: string, from: number): number {
+  let depth = 0;
+  for (let i = from; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 92) {
+      i++;
+      continue;
+    }
+    if (c === 10 && depth === 0) return -1;
+    if ((c === 36 || c === 37) && text.charCodeAt(i + 1) === 123 && text.charCodeAt(i - 1) !== c) {
+      depth++;
+      i++;
+      continue;
+    }
+    if (depth > 0) {
+      if (c === 125) depth--;
+      else if (c === 123) depth++;
+      else if (c === 34) {
+        const inner = endOfString(text, i + 1);
+        if (inner === -1) return -1;
+        i = inner - 1;
+      }
+      continue;
+    }
+    if (c === 34) return i + 1;
+  }
+  return -1;
+}
+
+/** Index just past a heredoc's closing marker line, or -1 when the marker never comes. */
+function endOfHeredoc(text: string, at: number): number {
+  const match = /^<<(-?)([A-Za-z_][\w-]*)[ \t]*\r?\n/.exec(text.slice(at, at + 256));
+  if (!match) return at + 2;
+  const marker = match[2]!;
+  let line = at + match[0].length;
+  while (line < text.length) {
+    const end = endOfLine(text, line);
+    if (text.slice(line, end).trim() === marker) return end;
+    line = end + 1;
+  }
+  return -1;
+}

@@ -1,0 +1,199 @@
+import type { InputError } from "../findings.js";
+import { contentKey, type ParseCache } from "../load/parse-cache.js";
+import type { ParserPool } from "../load/parse-pool.js";
+import { looksWellFormed, type Prefilter } from "../load/prefilter.js";
+import { readTextFile, type ReadResult } from "../load/read.js";
+import { listModuleFiles, preferTofu, readAutoVariableFiles, readError, skeletonSource, sourceFromParse, type SourceFile } from "../load/sources.js";
+import { parseTerraformJson, type ParseResult } from "../load/terraform-syntax.js";
+import type { SourceTree } from "../load/tree.js";
+import type { ModuleSource } from "./configuration.js";
+import { buildModule, type Module } from "./module.js";
+
+/** How a module directory is read: only what shapes the configuration, or everything the policies may need. */
+export type LoadMode = "graph" | "full";
+
+/** What the loader works with. */
+export interface LoaderOptions {
+  cwd: string;
+  tree: SourceTree;
+  /** Discovered Terraform files by directory. */
+  discovered: Map<string, string[]>;
+  /** Directories of files named on the command line: the whole module is read, since a module is its directory. */
+  wholeDirs: Set<string>;
+  errors: InputError[];
+  /** The parser's workers. */
+  pool: ParserPool;
+  /** Skip parsing files that cannot matter (absent: parse every file). */
+  prefilter?: Prefilter;
+  cache?: ParseCache;
+  /** Told how many files have been parsed out of how many, during long batches. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+/**
+ * Reads module directories, each file once, and builds their models. With a prefilter, a directory
+ * starts in "graph" mode (only files with module calls or suppression comments are parsed; the
+ * others become skeletons) and is upgraded to "full" when its configuration can matter. Files are
+ * parsed in batches, through the cache and a worker pool.
+ */
+export class ModuleLoader implements ModuleSource {
+  readonly scannedDirs: Set<string>;
+  private readonly modules = new Map<string, Promise<Module | null>>();
+  private readonly full = new Set<string>();
+  private readonly texts = new Map<string, Promise<ReadResult>>();
+  private readonly parsed = new Map<string, SourceFile | null>();
+  private readonly skeletons = new Map<string, SourceFile>();
+
+  constructor(private readonly options: LoaderOptions) {
+    this.scannedDirs = new Set(options.discovered.keys());
+  }
+
+  /** Every source file that was parsed (skeletons are not: they hold nothing to report on). */
+  get sources(): SourceFile[] {
+    return [...this.parsed.values()].filter((s): s is SourceFile => s !== null).sort((a, b) => (a.path < b.path ? -1 : 1));
+  }
+
+  /** How many files were read (parsed or not). */
+  get filesRead(): number {
+    return this.texts.size;
+  }
+
+  mode(dir: string): LoadMode {
+    return !this.options.prefilter || this.full.has(dir) ? "full" : "graph";
+  }
+
+  load(dir: string): Promise<Module | null> {
+    let module = this.modules.get(dir);
+    if (!module) {
+      module = this.loadNow(dir);
+      this.modules.set(dir, module);
+    }
+    return module;
+  }
+
+  async variableValues(dir: string): Promise<Map<string, unknown>> {
+    const { values, errors } = await readAutoVariableFiles(dir, this.options.cwd, this.options.tree, async (text) => (await this.options.pool.parse([text]))[0]!);
+    this.options.errors.push(...errors);
+    return values;
+  }
+
+  /** Reads the directories' files and parses, in one batch, those their current mode needs. */
+  async prepare(dirs: Iterable<string>): Promise<void> {
+    const jobs: { path: string; text: string }[] = [];
+    for (const dir of dirs) {
+      for (const path of (await this.moduleFiles(dir)) ?? []) {
+        if (this.parsed.has(path)) continue;
+        const read = await this.readText(path);
+        if (read.ok && this.needsParse(path, read.text, this.mode(dir))) jobs.push({ path, text: read.text });
+      }
+    }
+    await this.parseAll(jobs);
+  }
+
+  /** Switches directories to "full" mode; their modules are rebuilt on the next `load`. */
+  async upgrade(dirs: Iterable<string>): Promise<void> {
+    const fresh = [...dirs].filter((d) => !this.full.has(d));
+    for (const dir of fresh) {
+      this.full.add(dir);
+      this.modules.delete(dir);
+    }
+    await this.prepare(fresh);
+  }
+
+  /** Whether any file of these directories names one of the policies' resource types (see Prefilter.canMatter). */
+  async canMatter(dirs: Iterable<string>): Promise<boolean> {
+    const prefilter = this.options.prefilter;
+    if (!prefilter) return true;
+    for (const dir of dirs) {
+      for (const path of (await this.moduleFiles(dir)) ?? []) {
+        const read = await this.readText(path);
+        if (read.ok && prefilter.canMatter(read.text)) return true;
+      }
+    }
+    return false;
+  }
+
+  private needsParse(path: string, text: string, mode: LoadMode): boolean {
+    const prefilter = this.options.prefilter;
+    // JSON parses natively and fast; a file whose structure is broken is parsed to report the error.
+    return !prefilter || path.endsWith(".json") || prefilter.mustParse(text, mode) || !looksWellFormed(text);
+  }
+
+  private async moduleFiles(dir: string): Promise<string[] | null> {
+    let paths = this.options.discovered.get(dir);
+    if (!paths || this.options.wholeDirs.has(dir)) {
+      try {
+        paths = [...new Set([...(await listModuleFiles(dir, this.options.tree)), ...(paths ?? [])])].sort();
+      } catch {
+        return null;
+      }
+    }
+    return preferTofu(paths);
+  }
+
+  private async loadNow(dir: string): Promise<Module | null> {
+    const paths = await this.moduleFiles(dir);
+    if (!paths || paths.length === 0) return null;
+    await this.prepare([dir]);
+    const sources: SourceFile[] = [];
+    for (const path of paths) {
+      const read = await this.readText(path);
+      if (!read.ok) continue;
+      const parsed = this.parsed.get(path);
+      if (parsed) sources.push(parsed);
+      else if (parsed === undefined) sources.push(this.skeleton(path, read.text));
+    }
+    return buildModule(dir, sources);
+  }
+
+  private skeleton(path: string, text: string): SourceFile {
+    let skeleton = this.skeletons.get(path);
+    if (!skeleton) {
+      skeleton = skeletonSource(path, this.options.cwd, text);
+      this.skeletons.set(path, skeleton);
+    }
+    return skeleton;
+  }
+
+  private readText(path: string): Promise<ReadResult> {
+    let read = this.texts.get(path);
+    if (!read) {
+      read = readTextFile(path, this.options.tree).then((result) => {
+        if (!result.ok) this.options.errors.push(readError(path, this.options.cwd, result));
+        return result;
+      });
+      this.texts.set(path, read);
+    }
+    return read;
+  }
+
+  /** Parses files (cache first, then the pool) and records their sources or errors. */
+  private async parseAll(jobs: { path: string; text: string }[]): Promise<void> {
+    const { cache, cwd, errors } = this.options;
+    const results = new Map<string, ParseResult>();
+    const misses: { path: string; text: string; key: string }[] = [];
+    for (const job of jobs) {
+      if (job.path.endsWith(".json")) {
+        results.set(job.path, parseTerraformJson(job.text));
+        continue;
+      }
+      const key = contentKey(job.text);
+      const hit = cache?.get(key);
+      if (hit) results.set(job.path, hit);
+      else misses.push({ ...job, key });
+    }
+    const parsed = await this.options.pool.parse(
+      misses.map((m) => m.text),
+      this.options.onProgress,
+    );
+    misses.forEach((miss, i) => {
+      results.set(miss.path, parsed[i]!);
+      cache?.set(miss.key, parsed[i]!);
+    });
+    for (const job of jobs) {
+      const result = sourceFromParse(job.path, cwd, job.text, results.get(job.path)!);
+      this.parsed.set(job.path, result.ok ? result.source : null);
+      if (!result.ok) errors.push(...result.errors);
+    }
+  }
+}

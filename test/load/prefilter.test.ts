@@ -1,0 +1,132 @@
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { ParseCache } from "../../src/load/parse-cache.js";
+import { looksWellFormed, skeletonOf } from "../../src/load/prefilter.js";
+import { loadSettings } from "../../src/load/config.js";
+import { loadPolicies } from "../../src/policies/catalog.js";
+import { scan, type ScanResult } from "../../src/scan.js";
+import { TODAY, writeTree } from "../support/scan-fixture.js";
+// @ts-expect-error: a plain JavaScript module of the benchmark
+import { generateMonorepo } from "../../scripts/bench/generate-monorepo.mjs";
+
+const ROOT = join(import.meta.dirname, "..", "..");
+
+/** Every Terraform tree the tests know: examples, CLI cases, plan scenarios. */
+function corpora(): { cwd: string; paths: string[]; name: string }[] {
+  const dirs = (base: string) => readdirSync(join(ROOT, base)).filter((d) => statSync(join(ROOT, base, d)).isDirectory()).map((d) => join(ROOT, base, d));
+  return [
+    ...dirs("examples").filter((d) => !d.endsWith("/ci")).map((d) => ({ cwd: join(ROOT, "examples"), paths: [d.slice(join(ROOT, "examples").length + 1)], name: d })),
+    ...dirs("test/cli/cases").map((d) => ({ cwd: d, paths: ["."], name: d })),
+    ...dirs("test/fixtures/plans/scenarios").map((d) => ({ cwd: d, paths: ["."], name: d })),
+  ].map((c) => ({ ...c, name: c.name.slice(ROOT.length + 1) }));
+}
+
+async function scanWith(cwd: string, paths: string[], options: { prefilter?: boolean; cache?: ParseCache } = {}): Promise<ScanResult> {
+  const policies = loadPolicies();
+  const settings = await loadSettings(policies, cwd);
+  return scan({ paths, cwd, settings, policies, today: TODAY, ...options });
+}
+
+/** A report with nothing that depends on how it was computed. */
+const comparable = (r: ScanResult) => ({ findings: r.findings, errors: r.errors, warnings: r.warnings, files: r.files });
+
+describe("the prefilter never changes a verdict", () => {
+  it.each(corpora().map((c) => [c.name, c] as const))("%s: identical reports with and without it", async (_name, corpus) => {
+    const skip = corpus.name.endsWith("invalid-config");
+    if (skip) return; // its config is invalid on purpose: loadSettings throws either way
+    const on = await scanWith(corpus.cwd, corpus.paths);
+    const off = await scanWith(corpus.cwd, corpus.paths, { prefilter: false });
+    expect(comparable(on)).toEqual(comparable(off));
+  });
+
+  it("on a generated monorepo: identical reports, every planted pair found", async () => {
+    const dir = await writeTree({});
+    generateMonorepo(dir, { files: 600, violations: 6 });
+    const on = await scanWith(dir, ["."]);
+    const off = await scanWith(dir, ["."], { prefilter: false });
+    expect(on.findings).toHaveLength(6);
+    expect(comparable(on)).toEqual(comparable(off));
+  });
+
+  it("still reports a broken file that cannot matter, when its structure is broken", async () => {
+    const dir = await writeTree({
+      "app/main.tf": 'resource "aws_s3_bucket" "logs" {\n  bucket = "logs"\n',
+      "app/dns.tf": 'resource "aws_route53_record" "www" {\n  name = "www"\n}\n',
+    });
+    const result = await scanWith(dir, ["."]);
+    expect(result.errors.map((e) => `${e.file}:${e.line}`)).toEqual(["app/main.tf:1"]);
+  });
+});
+
+describe("looksWellFormed", () => {
+  const files = corpora().flatMap((c) => c.paths.map((p) => join(c.cwd, p)));
+  const tfFiles: string[] = [];
+  const walk = (d: string) => {
+    for (const e of readdirSync(d)) {
+      const p = join(d, e);
+      if (statSync(p).isDirectory()) walk(p);
+      else if (/\.(tf|tofu)$/.test(e)) tfFiles.push(p);
+    }
+  };
+  files.forEach(walk);
+
+  it("passes every well-formed Terraform file the tests have", () => {
+    const wellFormed = tfFiles.filter((f) => !/broken|parse-error|text-output|binary|latin1/.test(f));
+    expect(wellFormed.length).toBeGreaterThan(40);
+    for (const file of wellFormed) expect(looksWellFormed(readFileSync(file, "utf8")), file).toBe(true);
+  });
+
+  it.each([
+    ["a missing closing brace", 'resource "a" "b" {\n  x = 1\n'],
+    ["an extra closing brace", 'resource "a" "b" {\n  x = 1\n}\n}\n'],
+    ["mismatched brackets", 'locals {\n  x = [1, 2}\n}\n'],
+    ["an unterminated string", 'resource "a" "b" {\n  x = "abc\n}\n'],
+    ["an unterminated heredoc", 'resource "a" "b" {\n  x = <<EOT\nhello\n}\n'],
+    ["an unterminated block comment", "/* never closed\nresource \"a\" \"b\" {}\n"],
+    ["a merge-conflict marker", 'resource "a" "b" {\n<<<<<<< HEAD\n  x = 1\n=======\n  x = 2\n>>>>>>> main\n}\n'],
+  ])("fails %s", (_name, text) => {
+    expect(looksWellFormed(text)).toBe(false);
+  });
+
+  it.each([
+    ["braces inside strings and interpolations", 'locals {\n  a = "{ ${jsonencode({ k = "}" })} }"\n  b = "$${not}"\n}\n'],
+    ["braces inside comments and heredocs", '# {\n// [\nlocals {\n  p = <<-EOT\n    { "a": [ }\n    EOT\n}\n'],
+  ])("passes %s", (_name, text) => {
+    expect(looksWellFormed(text)).toBe(true);
+  });
+});
+
+describe("skeletonOf", () => {
+  it("lists resource and data blocks with their header positions", () => {
+    const { body, outline } = skeletonOf('# r\nresource "aws_s3_bucket" "a" {\n}\n\n  data "aws_vpc" "main" {\n}\nresource "aws_s3_bucket" "a" {}\n');
+    expect(body).toEqual({ resource: { aws_s3_bucket: { a: [{}, {}] } }, data: { aws_vpc: { main: [{}] } } });
+    expect(outline.blocks.map((b) => `${b.keyword} ${b.labels.join(".")} ${b.header.start.line}:${b.header.start.column}`)).toEqual([
+      "resource aws_s3_bucket.a 2:1",
+      "data aws_vpc.main 5:3",
+      "resource aws_s3_bucket.a 7:1",
+    ]);
+  });
+});
+
+describe("the parse cache", () => {
+  it("gives the same reports warm as cold, and ignores a corrupt cache", async () => {
+    const dir = await writeTree({});
+    generateMonorepo(dir, { files: 200, violations: 3 });
+    const cacheDir = await writeTree({});
+    const scope = { cwd: dir, policies: ["KG001"] };
+    const cold = new ParseCache(cacheDir, scope);
+    const first = await scanWith(dir, ["."], { cache: cold });
+    expect(statSync(cold.file).size).toBeGreaterThan(1000);
+    const warm = new ParseCache(cacheDir, scope);
+    const second = await scanWith(dir, ["."], { cache: warm });
+    expect(comparable(second)).toEqual(comparable(first));
+
+    await mkdir(cacheDir, { recursive: true });
+    await writeFile(cold.file, "this is not a cache");
+    const corrupt = new ParseCache(cacheDir, scope);
+    const third = await scanWith(dir, ["."], { cache: corrupt });
+    expect(comparable(third)).toEqual(comparable(first));
+  });
+});
