@@ -1,5 +1,6 @@
 import yargs, { type Argv } from "yargs";
 import { EXIT, processIO, type CliIO } from "./commands/io.js";
+import { closeSharedParserPool } from "./load/parse-pool.js";
 import type { FailOn } from "./load/config.js";
 import { DEFAULT_WINDOW_SECONDS } from "./live/classify.js";
 import { REQUIRED_IAM_PERMISSIONS } from "./live/errors.js";
@@ -43,6 +44,14 @@ const fromToken = (values: string[] | undefined) => values?.map((v) => (v === ST
 
 /** Runs the command line; resolves to the exit code (the bin sets process.exitCode from it). */
 export async function run(rawArgv: readonly string[], io: CliIO = processIO()): Promise<number> {
+  try {
+    return await runCommand(rawArgv, io);
+  } finally {
+    await closeSharedParserPool();
+  }
+}
+
+async function runCommand(rawArgv: readonly string[], io: CliIO): Promise<number> {
   const argv = rawArgv.map((a) => (a === "-" ? STDIN_TOKEN : a));
   let exitCode: number = EXIT.ok;
   let usageError: string | undefined;

@@ -41,6 +41,8 @@ export interface ScanRequest {
   cache?: ParseCache;
   /** Told how many files have been parsed out of how many, during long batches. */
   onProgress?: (done: number, total: number) => void;
+  /** The parser's workers, when the caller manages them (else the scan starts and stops its own). */
+  pool?: ParserPool;
 }
 
 /** Everything a scan found; reporters render it and the CLI derives the exit code from it. */
@@ -65,8 +67,8 @@ export interface ScanResult {
 export async function scan(request: ScanRequest): Promise<ScanResult> {
   const { cwd, settings } = request;
   const policies = request.policies.filter((p) => settings.severities.has(p.id));
-  // The parser's first worker starts now, while files are discovered and read.
-  const pool = new ParserPool();
+  // The parser's first worker starts now (if the caller has not started one), while files are discovered and read.
+  const pool = request.pool ?? new ParserPool();
   const tree = request.tree ?? workingTree;
   const planPaths = [...(request.plans ?? []), ...request.paths.filter((p) => p === "-")];
   const paths = request.paths.filter((p) => p !== "-");
@@ -101,7 +103,7 @@ export async function scan(request: ScanRequest): Promise<ScanResult> {
   try {
     return await checkAll(request, loader, pool, policies, planPaths, errors);
   } finally {
-    await pool.close();
+    if (!request.pool) await pool.close();
   }
 }
 

@@ -7,7 +7,7 @@ import { focusOf, inFocus, isWithin, type Focus } from "./focus.js";
 import { isNewPair, takeInventory, type Inventory } from "./inventory.js";
 
 /** A change-aware scan: the paths, and which change to judge them by. */
-export interface ChangeScanRequest extends Pick<ScanRequest, "paths" | "cwd" | "settings" | "policies" | "today" | "prefilter" | "cache" | "onProgress"> {
+export interface ChangeScanRequest extends Pick<ScanRequest, "paths" | "cwd" | "settings" | "policies" | "today" | "prefilter" | "cache" | "onProgress" | "pool"> {
   change: ChangeMode;
 }
 
@@ -29,8 +29,8 @@ export async function scanChange(request: ChangeScanRequest): Promise<ScanResult
 
 async function compare(request: ChangeScanRequest, change: ChangeSet, focus: Focus): Promise<ScanResult> {
   const { cwd, settings } = request;
-  const { prefilter, cache, onProgress } = request;
-  const base = { cwd, settings, policies: request.policies, today: request.today, ...(prefilter !== undefined ? { prefilter } : {}), ...(cache ? { cache } : {}), ...(onProgress ? { onProgress } : {}) };
+  const { prefilter, cache, onProgress, pool } = request;
+  const base = { cwd, settings, policies: request.policies, today: request.today, ...(prefilter !== undefined ? { prefilter } : {}), ...(cache ? { cache } : {}), ...(onProgress ? { onProgress } : {}), ...(pool ? { pool } : {}) };
 
   let afterPaths = focus.kind === "directories" ? focus.paths : [change.repository.toplevel];
   if (focus.kind === "files" && (await change.after.discover(afterPaths, cwd, settings.exclude)).files.length === 0) {

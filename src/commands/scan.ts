@@ -4,6 +4,7 @@ import { GitError } from "../change/git.js";
 import { scanChange } from "../change/scan-change.js";
 import { ConfigError, loadSettings, type FailOn } from "../load/config.js";
 import { defaultCacheDir, ParseCache } from "../load/parse-cache.js";
+import { sharedParserPool } from "../load/parse-pool.js";
 import { loadPolicies, PolicyLoadError } from "../policies/catalog.js";
 import { scan, type ScanResult } from "../scan.js";
 import { BaselineError, type Baseline } from "../suppress/baseline.js";
@@ -42,6 +43,7 @@ export async function runScan(args: ScanArgs, io: CliIO): Promise<number> {
       policies,
       today: io.today,
       prefilter: args.prefilter,
+      pool: sharedParserPool(),
       ...(args.cache === false ? {} : { cache: new ParseCache(args.cache === undefined ? defaultCacheDir(io.env) : resolve(io.cwd, args.cache), { cwd: io.cwd, policies: policies.map((p) => p.id) }) }),
       onProgress: (done: number, total: number) => total >= 200 && progress.draw(`keygate: parsed ${done}/${total} files`, done === total),
     };

@@ -104,17 +104,23 @@ export async function discoverFiles(paths: readonly string[], cwd: string, exclu
  * directory is not in a work tree or git cannot be run (then globby walks it).
  */
 function gitListing(dir: string): string[] | null {
-  const git = (args: string[]) =>
-    execFileSync("git", ["-c", "core.quotePath=false", ...args], { cwd: dir, encoding: "utf8", maxBuffer: 1 << 30, stdio: ["ignore", "pipe", "ignore"] });
   try {
-    if (git(["rev-parse", "--is-inside-work-tree"]).trim() !== "true") return null;
-    const pathspecs = TERRAFORM_EXTENSIONS.map((ext) => `*${ext}`);
-    const listed = git(["ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", ...pathspecs]).split("\0");
-    const deleted = new Set(git(["ls-files", "-z", "--deleted", "--", ...pathspecs]).split("\0"));
-    return [...new Set(listed)]
-      .filter((f) => f && !deleted.has(f) && !/(^|\/)(\.terraform|\.git|node_modules)\//.test(f))
-      .map((f) => resolve(dir, f));
+    // One call: tracked (H…), untracked (?), and deleted from the work tree (R), tagged by -t.
+    const out = execFileSync("git", ["-c", "core.quotePath=false", "ls-files", "-z", "-t", "--cached", "--others", "--deleted", "--exclude-standard", "--", ...TERRAFORM_EXTENSIONS.map((ext) => `*${ext}`)], {
+      cwd: dir,
+      encoding: "utf8",
+      maxBuffer: 1 << 30,
+      stdio: ["ignore", "pipe", "ignore"],
+    });
+    const present = new Set<string>();
+    const deleted = new Set<string>();
+    for (const entry of out.split("\0")) {
+      if (entry.length < 3) continue;
+      (entry[0] === "R" ? deleted : present).add(entry.slice(2));
+    }
+    return [...present].filter((f) => !deleted.has(f) && !/(^|\/)(\.terraform|\.git|node_modules)\//.test(f)).map((f) => resolve(dir, f));
   } catch {
+    // Not a work tree, or no git.
     return null;
   }
 }

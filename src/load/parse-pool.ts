@@ -98,3 +98,21 @@ export class ParserPool {
     }
   }
 }
+
+let shared: ParserPool | undefined;
+
+/**
+ * The process's pool, made on first call. The CLI calls this before anything else, so that the
+ * parser's WebAssembly starts on its worker while the main thread is still loading modules and
+ * reading the config; it closes it when the command is done.
+ */
+export function sharedParserPool(): ParserPool {
+  return (shared ??= new ParserPool());
+}
+
+/** Stops the shared pool's workers, if it was ever made. */
+export async function closeSharedParserPool(): Promise<void> {
+  const pool = shared;
+  shared = undefined;
+  await pool?.close();
+}

@@ -1,22 +1,46 @@
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
+import { createRequire } from "node:module";
+import { basename, join } from "node:path";
+import type { ErrorObject, Options, ValidateFunction } from "ajv";
 import { PACKAGE_ROOT } from "../package.js";
 
-const ajv = new Ajv({ allErrors: true, verbose: true, allowUnionTypes: true, strict: true, strictRequired: false });
+/** How every schema is compiled: all errors, with the offending data, and strict about the schemas themselves. */
+export const AJV_OPTIONS: Options = { allErrors: true, verbose: true, allowUnionTypes: true, strict: true, strictRequired: false };
+
+const require = createRequire(import.meta.url);
+
+/** The package's schemas, by file name. */
+export const SCHEMA_FILES: Readonly<Record<string, string>> = {
+  "policy.schema.json": join(PACKAGE_ROOT, "policies", "policy.schema.json"),
+  "config.schema.json": join(PACKAGE_ROOT, "schemas", "config.schema.json"),
+  "plan.schema.json": join(PACKAGE_ROOT, "schemas", "plan.schema.json"),
+  "baseline.schema.json": join(PACKAGE_ROOT, "schemas", "baseline.schema.json"),
+};
 
 /**
- * A validator for one of the package's schemas (`schemas/NAME`), compiled on first use: compiling
- * costs tens of milliseconds, which a run that never reads such a document should not pay.
+ * A validator for one of the package's schemas, made on first use. The build compiles each schema
+ * to code with ajv ahead of time (`scripts/build-validators.mjs` → `dist/validators/`), so a run
+ * pays neither for loading ajv's compiler nor for compiling; from the sources (tests), ajv compiles
+ * it here.
  */
 export function lazySchema<T>(name: string): () => ValidateFunction<T> {
-  let compiled: ValidateFunction<T> | undefined;
-  return () => (compiled ??= compileSchema<T>(JSON.parse(readFileSync(join(PACKAGE_ROOT, "schemas", name), "utf8")) as object));
+  let validator: ValidateFunction<T> | undefined;
+  return () => (validator ??= precompiled<T>(name) ?? compileSchema<T>(JSON.parse(readFileSync(SCHEMA_FILES[name]!, "utf8")) as object));
 }
 
-/** Compiles a JSON Schema once; the validator is reused for every document. */
+function precompiled<T>(name: string): ValidateFunction<T> | undefined {
+  if (!import.meta.url.endsWith(".js")) return undefined;
+  try {
+    return require(`../validators/${basename(name, ".json")}.cjs`) as ValidateFunction<T>;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Compiles a JSON Schema with ajv (loaded only now: most runs use the precompiled validators). */
 export function compileSchema<T>(schema: object): ValidateFunction<T> {
-  return ajv.compile<T>(schema);
+  const { Ajv } = require("ajv") as typeof import("ajv");
+  return new Ajv(AJV_OPTIONS).compile<T>(schema);
 }
 
 /**

@@ -1,7 +1,7 @@
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Severity } from "../findings.js";
-import { compileSchema, describeSchemaErrors } from "../load/validate.js";
+import { compileSchema, describeSchemaErrors, lazySchema } from "../load/validate.js";
 import { PACKAGE_ROOT, policyDocsUrl } from "../package.js";
 
 /** A CIS benchmark control that a policy implements. */
@@ -40,12 +40,12 @@ export class PolicyLoadError extends Error {}
 export const POLICY_DIR = join(PACKAGE_ROOT, "policies");
 
 let cached: Policy[] | undefined;
+const policySchema = lazySchema<Omit<Policy, "docsUrl">>("policy.schema.json");
 
 /** Loads and validates every `policies/KG*.json` against `policies/policy.schema.json`. */
 export function loadPolicies(dir: string = POLICY_DIR): Policy[] {
   if (dir === POLICY_DIR && cached) return cached;
-  const schema = JSON.parse(readFileSync(join(dir, "policy.schema.json"), "utf8")) as object;
-  const validate = compileSchema<Omit<Policy, "docsUrl">>(schema);
+  const validate = dir === POLICY_DIR ? policySchema() : compileSchema<Omit<Policy, "docsUrl">>(JSON.parse(readFileSync(join(dir, "policy.schema.json"), "utf8")) as object);
   const policies: Policy[] = [];
   for (const name of readdirSync(dir).filter((f) => /^KG\d{3}\.json$/.test(f)).sort()) {
     const file = join(dir, name);

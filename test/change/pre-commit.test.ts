@@ -36,7 +36,7 @@ function preCommit(args: string[], cwd: string, home: string) {
 describe.skipIf(!hasPreCommit)("pre-commit hook (end to end)", () => {
   beforeAll(() => {
     const hook = GitHistory.create();
-    for (const entry of ["package.json", "package-lock.json", "tsconfig.json", ".npmrc", ".pre-commit-hooks.yaml", "README.md", "src", "policies", "schemas", "docs"]) {
+    for (const entry of ["package.json", "package-lock.json", "tsconfig.json", ".npmrc", ".pre-commit-hooks.yaml", "README.md", "src", "scripts", "policies", "schemas", "docs"]) {
       if (existsSync(join(PACKAGE_ROOT, entry))) cpSync(join(PACKAGE_ROOT, entry), join(hook.dir, entry), { recursive: true });
     }
     hook.git("add", "-A");

@@ -137,7 +137,7 @@ describe("keygate --write-baseline / --baseline", () => {
     await writeFile(join(root, "stacks/app/main.tf"), `# moved down\n\n\n${TREE["stacks/app/main.tf"]}`);
     const same = await runCli(["stacks", "--baseline", "keygate-baseline.json"], root);
     expect(same.code).toBe(0);
-    expect(same.stdout).toContain("0 findings, 3 suppressed");
+    expect(same.stdout).toContain("0 findings, 1 suppressed, 2 baselined");
 
     await writeFile(join(root, "stacks/app/new.tf"), user("fresh") + key("fresh"));
     const fresh = await runCli(["stacks", "--baseline", "keygate-baseline.json", "-f", "json"], root);

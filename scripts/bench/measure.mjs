@@ -1,0 +1,23 @@
+// Runs the built CLI in this process with its output discarded, then prints one JSON line: the
+// process's CPU time and peak RSS (worker threads included), the exit code and the report summary.
+import { run } from "../../dist/cli.js";
+
+let stdout = "";
+const code = await run(process.argv.slice(2), {
+  stdout: (text) => (stdout += text),
+  stderr: (text) => process.stderr.write(text),
+  cwd: process.cwd(),
+  env: process.env,
+  stdoutIsTTY: false,
+  stderrIsTTY: false,
+  today: new Date().toISOString().slice(0, 10),
+  readStdin: async () => new Uint8Array(),
+});
+const usage = process.resourceUsage();
+let summary = {};
+try {
+  summary = JSON.parse(stdout).summary ?? {};
+} catch {
+  // not a JSON report
+}
+console.log(JSON.stringify({ cpuMs: (usage.userCPUTime + usage.systemCPUTime) / 1000, peakRssMb: usage.maxRSS / 1024, exitCode: code, summary }));

@@ -1,0 +1,102 @@
+// keygate's benchmark (`npm run bench`): speed and memory on generated inputs, against the targets
+// of the issues. Each static case runs the built CLI in a child process (scripts/bench/measure.mjs),
+// which reports its own CPU time and peak RSS (worker threads included); wall time is measured
+// here. Inputs are generated deterministically into a temporary directory.
+//
+//   npm run bench               all cases
+//   npm run bench -- --quick    smaller inputs (a smoke test of the benchmark itself)
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { benchLiveAudit } from "../../test/support/live-bench.js";
+import { generateMonorepo } from "./generate-monorepo.mjs";
+import { generatePlan } from "./generate-plan.mjs";
+
+const quick = process.argv.includes("--quick");
+
+const MEASURE = join(import.meta.dirname, "measure.mjs");
+const work = mkdtempSync(join(tmpdir(), "keygate-bench-"));
+
+interface Measured {
+  wallMs: number;
+  cpuMs: number;
+  peakRssMb: number;
+  exitCode: number;
+  summary: { files: number; findings: number; errors: number };
+}
+
+/** Runs `keygate ARGS` in a child process, the median of `runs` by wall time. */
+function keygate(cwd: string, args: string[], runs = quick ? 1 : 3): Measured {
+  const results: Measured[] = [];
+  for (let i = 0; i < runs; i++) {
+    const started = performance.now();
+    const child = spawnSync(process.execPath, [MEASURE, ...args], { cwd, encoding: "utf8", maxBuffer: 1 << 28 });
+    const wallMs = performance.now() - started;
+    const lines = child.stdout.trim().split("\n");
+    const usage = JSON.parse(lines.at(-1)!) as { cpuMs: number; peakRssMb: number; exitCode: number; summary: Measured["summary"] };
+    if (usage.exitCode === 2) throw new Error(`keygate ${args.join(" ")} could not complete:\n${child.stderr}`);
+    results.push({ wallMs, ...usage });
+  }
+  results.sort((a, b) => a.wallMs - b.wallMs);
+  return results[Math.floor(results.length / 2)]!;
+}
+
+function gitInit(dir: string): void {
+  const git = (...args: string[]) => execFileSync("git", ["-c", "user.name=bench", "-c", "user.email=bench@example.com", ...args], { cwd: dir, stdio: "ignore" });
+  git("init", "-q");
+  git("add", "-A");
+  git("commit", "-qm", "generated");
+}
+
+const rows: string[][] = [];
+const verdicts: string[] = [];
+function report(name: string, m: Measured, target: string, ok: boolean, extra = ""): void {
+  rows.push([name, `${m.wallMs.toFixed(0)} ms`, `${m.cpuMs.toFixed(0)} ms`, `${m.peakRssMb.toFixed(0)} MB`, extra, target, ok ? "ok" : "MISSED"]);
+  verdicts.push(`${ok ? "✔" : "✖"} ${name}: ${target}`);
+}
+
+const files = quick ? 1000 : 10000;
+console.log(`generating a ${files}-file monorepo and a worst case (every file IAM-related) in ${work} …`);
+const mono = join(work, "monorepo");
+const layout = generateMonorepo(mono, { files, violations: 20 });
+gitInit(mono);
+const worst = join(work, "worst-case");
+const worstLayout = generateMonorepo(worst, { files: quick ? 300 : 2000, violations: 20, allIam: true });
+gitInit(worst);
+const mb = layout.bytes / 1e6;
+console.log(`monorepo: ${layout.files} files, ${mb.toFixed(1)} MB, ${layout.stacks} root stacks, ${layout.violations} planted pairs`);
+
+const cache = join(work, "cache");
+const cold = keygate(mono, [".", "-f", "json", "--no-cache"]);
+report("cold full scan", cold, "≤ 1500 ms wall", cold.wallMs <= 1500, `${(mb / (cold.wallMs / 1000)).toFixed(1)} MB/s, ${(layout.files / (cold.wallMs / 1000)).toFixed(0)} files/s, ${cold.summary.findings} findings`);
+keygate(mono, [".", "-f", "json", "--cache-location", cache], 1);
+const warm = keygate(mono, [".", "-f", "json", "--cache-location", cache]);
+report("warm full scan (cache)", warm, "≤ 800 ms wall", warm.wallMs <= 800, `${(layout.files / (warm.wallMs / 1000)).toFixed(0)} files/s`);
+const stack = keygate(join(mono, "stacks", "team0", "env0"), [".", "-f", "json", "--no-cache"]);
+report("single stack (pre-commit)", stack, "≤ 500 ms wall", stack.wallMs <= 500, `${stack.summary.files} files`);
+const full = keygate(mono, [".", "-f", "json", "--no-cache", "--no-prefilter"], 1);
+report("cold full scan, no prefilter", full, "(reference)", true, `${(mb / (full.wallMs / 1000)).toFixed(2)} MB/s`);
+const worstRun = keygate(worst, [".", "-f", "json", "--no-cache"]);
+const worstMb = worstLayout.bytes / 1e6;
+const worstRate = worstMb / (worstRun.wallMs / 1000);
+report("worst case (every file relevant)", worstRun, "≥ 1 MB/s", worstRate >= 1, `${worstRate.toFixed(2)} MB/s, ${worstLayout.files} files, ${worstMb.toFixed(1)} MB`);
+for (const m of [cold, warm, stack, worstRun]) if (m.peakRssMb >= 512) verdicts.push(`✖ peak RSS ${m.peakRssMb.toFixed(0)} MB ≥ 512 MB`);
+
+const changes = quick ? 10000 : 100000;
+const planFile = join(work, "plan.json");
+writeFileSync(planFile, JSON.stringify(generatePlan(changes)));
+const plan = keygate(work, ["plan.json", "-f", "json"]);
+report(`plan with ${changes} resource changes`, plan, "≤ 3000 ms wall, < 1024 MB", plan.wallMs <= 3000 && plan.peakRssMb < 1024, `${plan.summary.findings} findings`);
+
+const live = await benchLiveAudit({ users: quick ? 200 : 1000, latencyMs: 5 });
+rows.push([`live audit, ${live.users} users, 5 ms/call`, `${live.wallMs.toFixed(0)} ms`, "", "", `${live.apiCallsPerUser.toFixed(2)} API calls/user`, "≤ 10000 ms wall", live.wallMs <= 10000 ? "ok" : "MISSED"]);
+verdicts.push(`${live.wallMs <= 10000 ? "✔" : "✖"} live audit: ≤ 10000 ms wall`);
+
+const header = ["case", "wall", "cpu", "peak RSS", "", "target", ""];
+const widths = header.map((_, i) => Math.max(...[header, ...rows].map((r) => (r[i] ?? "").length)));
+for (const row of [header, ...rows]) console.log(row.map((c, i) => (c ?? "").padEnd(widths[i]!)).join("  "));
+console.log(`\nmachine: ${(await import("node:os")).cpus().length} cores, node ${process.version}; medians of ${quick ? 1 : 3} runs`);
+console.log(verdicts.join("\n"));
+rmSync(work, { recursive: true, force: true });
+
