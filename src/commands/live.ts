@@ -1,11 +1,11 @@
 import { resolve } from "node:path";
-import { ConfigError, loadSettings, type FailOn } from "../load/config.js";
+import { loadSettings, type FailOn } from "../load/config.js";
 import { auditCredentialReport, auditLive, LiveUsageError, type LiveOptions, type LiveProgress } from "../live/index.js";
-import { loadPolicies, PolicyLoadError } from "../policies/catalog.js";
+import { loadPolicies } from "../policies/catalog.js";
 import type { ScanResult } from "../scan.js";
-import { BaselineError, type Baseline } from "../suppress/baseline.js";
-import { EXIT, progressLine, type CliIO } from "./io.js";
-import { deliverReports, readBaselineArg, type OutputArgs } from "./output.js";
+import type { Baseline } from "../suppress/baseline.js";
+import { progressLine, type CliIO } from "./io.js";
+import { deliverReports, readBaselineArg, stoppedBy, type OutputArgs } from "./output.js";
 
 /** `keygate live`, as parsed. */
 export interface LiveArgs extends OutputArgs {
@@ -62,15 +62,7 @@ export async function runLive(args: LiveArgs, io: CliIO): Promise<number> {
       }
     }
   } catch (error) {
-    if (error instanceof ConfigError || error instanceof PolicyLoadError || error instanceof LiveUsageError) {
-      io.stderr(`keygate: ${error.message}\n`);
-      return EXIT.incomplete;
-    }
-    if (error instanceof BaselineError) {
-      io.stderr(`keygate: baseline ${error.message}\n`);
-      return EXIT.incomplete;
-    }
-    throw error;
+    return stoppedBy(error, [LiveUsageError], io);
   }
   // A baseline entry of another account or report is out of this run's scope, never stale.
   const audited = new Set(result.findings.map((f) => f.location.file));

@@ -1,11 +1,12 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { atOrAbove, type Severity } from "../findings.js";
-import type { FailOn } from "../load/config.js";
+import { ConfigError, type FailOn } from "../load/config.js";
+import { PolicyLoadError } from "../policies/catalog.js";
 import { DEFAULT_FORMAT, REPORTERS } from "../report/index.js";
 import { planReportTargets, repositoryRoot } from "../report/targets.js";
 import type { ScanResult } from "../scan.js";
-import { applyBaseline, baselineOf, formatBaseline, parseBaseline, readBaseline, type Baseline } from "../suppress/baseline.js";
+import { applyBaseline, baselineOf, BaselineError, formatBaseline, parseBaseline, readBaseline, type Baseline } from "../suppress/baseline.js";
 import { EXIT, type CliIO } from "./io.js";
 
 /** The options every checking command shares: which reports go where, the baseline, the threshold. */
@@ -56,6 +57,22 @@ async function writeReport(path: string, text: string, what: string, io: CliIO):
     io.stderr(`keygate: cannot write ${what}: ${(error as Error).message}\n`);
     return false;
   }
+}
+
+/**
+ * For an error that stopped a command before it could report (a bad config, baseline, usage of
+ * git or AWS options): its one-line message on stderr and exit 2. Anything else is a bug: rethrown.
+ */
+export function stoppedBy(error: unknown, expected: readonly (abstract new (...args: never[]) => Error)[], io: CliIO): number {
+  if (error instanceof BaselineError) {
+    io.stderr(`keygate: baseline ${error.message}\n`);
+    return EXIT.incomplete;
+  }
+  if ([ConfigError, PolicyLoadError, ...expected].some((kind) => error instanceof kind)) {
+    io.stderr(`keygate: ${(error as Error).message}\n`);
+    return EXIT.incomplete;
+  }
+  throw error;
 }
 
 /** 2 if the check is incomplete, else 1 if an unsuppressed finding (or a warning) reaches the threshold, else 0. */

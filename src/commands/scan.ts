@@ -2,14 +2,14 @@ import { resolve, sep } from "node:path";
 import type { ChangeMode } from "../change/change-set.js";
 import { GitError } from "../change/git.js";
 import { scanChange } from "../change/scan-change.js";
-import { ConfigError, loadSettings, type FailOn } from "../load/config.js";
+import { loadSettings, type FailOn } from "../load/config.js";
 import { defaultCacheDir, ParseCache } from "../load/parse-cache.js";
 import { sharedParserPool } from "../load/parse-pool.js";
-import { loadPolicies, PolicyLoadError } from "../policies/catalog.js";
+import { loadPolicies } from "../policies/catalog.js";
 import { scan, type ScanResult } from "../scan.js";
-import { BaselineError, type Baseline } from "../suppress/baseline.js";
-import { EXIT, progressLine, type CliIO } from "./io.js";
-import { deliverReports, readBaselineArg, type OutputArgs } from "./output.js";
+import type { Baseline } from "../suppress/baseline.js";
+import { progressLine, type CliIO } from "./io.js";
+import { deliverReports, readBaselineArg, stoppedBy, type OutputArgs } from "./output.js";
 
 /** `keygate [scan]`, as parsed. */
 export interface ScanArgs extends OutputArgs {
@@ -55,15 +55,7 @@ export async function runScan(args: ScanArgs, io: CliIO): Promise<number> {
       progress.clear();
     }
   } catch (error) {
-    if (error instanceof ConfigError || error instanceof PolicyLoadError || error instanceof GitError) {
-      io.stderr(`keygate: ${error.message}\n`);
-      return EXIT.incomplete;
-    }
-    if (error instanceof BaselineError) {
-      io.stderr(`keygate: baseline ${error.message}\n`);
-      return EXIT.incomplete;
-    }
-    throw error;
+    return stoppedBy(error, [GitError], io);
   }
   // A change-aware scan sees only new pairs, so it cannot tell that a baselined finding is gone.
   const inScope = args.change ? () => false : scopeOf([...args.paths, ...args.plans], io.cwd);

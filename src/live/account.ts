@@ -88,16 +88,12 @@ const REPORT_NOT_READY = new Set([
 const MAX_USER_ERRORS = 10;
 const MAX_PAGES = 100_000;
 
-/** Audit one account. Never throws: failures become `errors`. */
-export async function auditAccount(target: AccountTarget, settings: AccountAuditSettings): Promise<AccountAudit> {
-  const started = performance.now();
-  const { iam, caller } = target;
-  const findings: Finding[] = [];
-  const errors: InputError[] = [];
-  const stats: AccountStats = {
-    accountId: target.accountId ?? null,
-    ...(target.accountName !== undefined ? { accountName: target.accountName } : {}),
-    status: "audited",
+/** Statistics of an account before anything is counted. */
+export function accountStats(accountId: string | null, accountName: string | undefined, status: AccountStats["status"]): AccountStats {
+  return {
+    accountId,
+    ...(accountName !== undefined ? { accountName } : {}),
+    status,
     users: 0,
     usersInScope: 0,
     usersNotInReport: 0,
@@ -110,6 +106,15 @@ export async function auditAccount(target: AccountTarget, settings: AccountAudit
     throttledRetries: 0,
     durationMs: 0,
   };
+}
+
+/** Audit one account. Never throws: failures become `errors`. */
+export async function auditAccount(target: AccountTarget, settings: AccountAuditSettings): Promise<AccountAudit> {
+  const started = performance.now();
+  const { iam, caller } = target;
+  const findings: Finding[] = [];
+  const errors: InputError[] = [];
+  const stats = accountStats(target.accountId ?? null, target.accountName, "audited");
   const finish = (): AccountAudit => {
     stats.apiCalls = Object.fromEntries([...caller.calls.entries()].sort(([a], [b]) => compareStrings(a, b)));
     stats.totalApiCalls = caller.total;

@@ -4,7 +4,7 @@
  * KG001 findings with `source: "live"`; the CLI (`keygate live`) and the reporters do the rest.
  */
 import { compareDiagnostics, compareFindings, compareStrings, type Finding, type InputError } from "../findings.js";
-import { auditAccount, type AccountAuditSettings, type AccountStats } from "./account.js";
+import { accountStats, auditAccount, type AccountAuditSettings, type AccountStats } from "./account.js";
 import { AwsCaller, DEFAULT_RETRY_POLICY, type RetryPolicy } from "./aws-call.js";
 import { DEFAULT_WINDOW_SECONDS } from "./classify.js";
 import { iamClient, organizationsClient, resolveRegion, stsClient, type ClientSettings, type Credentials } from "./clients.js";
@@ -304,23 +304,7 @@ function validate(o: LiveOptions): void {
 }
 
 function skipped(id: string, name: string | undefined, reason: string): AccountStats {
-  return {
-    accountId: id,
-    ...(name ? { accountName: name } : {}),
-    status: "skipped",
-    reason,
-    users: 0,
-    usersInScope: 0,
-    usersNotInReport: 0,
-    usersSettledByReport: 0,
-    accessKeys: 0,
-    reportGeneratedTime: null,
-    reportGeneratedDuringRun: false,
-    apiCalls: {},
-    totalApiCalls: 0,
-    throttledRetries: 0,
-    durationMs: 0,
-  };
+  return { ...accountStats(id, name || undefined, "skipped"), reason };
 }
 
 function pick<K extends string>(key: K, value: string | undefined): Partial<Record<K, string>> {
