@@ -8,7 +8,7 @@ import { loadSettings } from "../../src/load/config.js";
 import { loadPolicies } from "../../src/policies/catalog.js";
 import { scan, type ScanResult } from "../../src/scan.js";
 import { TODAY, writeTree } from "../support/scan-fixture.js";
-// @ts-expect-error: a plain JavaScript module of the benchmark
+
 import { generateMonorepo } from "../../scripts/bench/generate-monorepo.mjs";
 
 const ROOT = join(import.meta.dirname, "..", "..");

@@ -1,0 +1,2 @@
+/** Writes a deterministic synthetic Terraform monorepo to `out` (see generate-monorepo.mjs). */
+export function generateMonorepo(out: string, options?: { files?: number; violations?: number; allIam?: boolean }): { files: number; bytes: number; stacks: number; violations: number };
