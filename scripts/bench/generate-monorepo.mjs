@@ -74,7 +74,42 @@ function iamPair(s) {
 }
 
 function iamCompliant(s) {
-  return `data "aws_iam_user" "existing_${s}" {\n  user_name = "legacy-${s}"\n}\n\nresource "aws_iam_access_key" "legacy_${s}" {\n  user = data.aws_iam_user.existing_${s}.user_name\n}\n\nresource "aws_iam_user" "human_${s}" {\n  name = "human-${s}"\n}\n`;
+  // As big as a real IAM file: a human user with a policy, and a key for a user that already exists.
+  return `# IAM for stack ${s}: people get console access; machines reuse existing users.
+
+data "aws_iam_user" "existing_${s}" {
+  user_name = "legacy-${s}"
+}
+
+resource "aws_iam_access_key" "legacy_${s}" {
+  user = data.aws_iam_user.existing_${s}.user_name
+}
+
+resource "aws_iam_user" "human_${s}" {
+  name          = "human-${s}"
+  path          = "/people/"
+  force_destroy = true
+  tags = {
+    Team       = "team${s % 20}"
+    CostCenter = "cc-${1000 + (s % 37)}"
+    ManagedBy  = "terraform"
+  }
+}
+
+resource "aws_iam_user_policy" "human_${s}" {
+  name   = "read-only-${s}"
+  user   = aws_iam_user.human_${s}.name
+  policy = <<POLICY
+{
+  "Version": "2012-10-17",
+  "Statement": [
+    { "Effect": "Allow", "Action": ["s3:GetObject", "s3:ListBucket"], "Resource": ["arn:aws:s3:::bucket-${s}", "arn:aws:s3:::bucket-${s}/*"] },
+    { "Effect": "Allow", "Action": ["logs:GetLogEvents", "logs:DescribeLogStreams"], "Resource": "*" }
+  ]
+}
+POLICY
+}
+`;
 }
 
 function unrelated(s, f, rand) {

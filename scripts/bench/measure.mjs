@@ -1,6 +1,10 @@
-// Runs the built CLI in this process with its output discarded, then prints one JSON line: the
-// process's CPU time and peak RSS (worker threads included), the exit code and the report summary.
-import { run } from "../../dist/cli.js";
+// Runs the built CLI in this process as bin.js does (the parser's worker first), with its output
+// discarded, then prints one JSON line: the process's CPU time and peak RSS (worker threads
+// included), the exit code and the report summary.
+import { sharedParserPool } from "../../dist/load/parse-pool.js";
+
+sharedParserPool();
+const { run } = await import("../../dist/cli.js");
 
 let stdout = "";
 const code = await run(process.argv.slice(2), {

@@ -4,10 +4,10 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { deserialize, serialize } from "node:v8";
 import { TOOL } from "../package.js";
-import type { ParseResult } from "./terraform-syntax.js";
+import type { ParsedHcl } from "./parse-pool.js";
 
 /** The parser's identity: a cache written by another hcl2json would not be trusted. */
-const PARSER = "@cdktf/hcl2json@0.21";
+const PARSER = "@cdktf/hcl2json@0.21+outline1";
 
 /** Where parse results are kept between runs unless `--cache-location` says otherwise. */
 export function defaultCacheDir(env: NodeJS.ProcessEnv): string {
@@ -25,8 +25,8 @@ export function contentKey(text: string): string {
  * replaced), never trusted; one that cannot be written is simply not kept.
  */
 export class ParseCache {
-  private entries = new Map<string, ParseResult>();
-  private readonly used = new Map<string, ParseResult>();
+  private entries = new Map<string, ParsedHcl>();
+  private readonly used = new Map<string, ParsedHcl>();
   private changed = false;
   readonly file: string;
 
@@ -41,20 +41,20 @@ export class ParseCache {
       const data = deserialize(await readFile(this.file)) as { version?: unknown; parser?: unknown; entries?: unknown };
       if (data.version !== TOOL.version || data.parser !== PARSER || !(data.entries instanceof Map)) return;
       for (const [key, value] of data.entries as Map<unknown, unknown>) {
-        if (typeof key === "string" && isParseResult(value)) this.entries.set(key, value);
+        if (typeof key === "string" && isParsedHcl(value)) this.entries.set(key, value);
       }
     } catch {
       this.entries = new Map();
     }
   }
 
-  get(key: string): ParseResult | undefined {
+  get(key: string): ParsedHcl | undefined {
     const hit = this.entries.get(key);
     if (hit) this.used.set(key, hit);
     return hit;
   }
 
-  set(key: string, result: ParseResult): void {
+  set(key: string, result: ParsedHcl): void {
     this.used.set(key, result);
     this.changed = true;
   }
@@ -73,9 +73,12 @@ export class ParseCache {
   }
 }
 
-function isParseResult(value: unknown): value is ParseResult {
+function isParsedHcl(value: unknown): value is ParsedHcl {
   if (typeof value !== "object" || value === null) return false;
-  const v = value as { ok?: unknown; body?: unknown; problems?: unknown };
-  if (v.ok === true) return typeof v.body === "object" && v.body !== null && !Array.isArray(v.body);
-  return v.ok === false && Array.isArray(v.problems) && v.problems.every((p) => typeof p === "object" && p !== null && typeof (p as { message?: unknown }).message === "string");
+  const { result, outline } = value as { result?: unknown; outline?: unknown };
+  if (outline !== undefined && !(typeof outline === "object" && outline !== null && Array.isArray((outline as { blocks?: unknown }).blocks) && Array.isArray((outline as { comments?: unknown }).comments))) return false;
+  if (typeof result !== "object" || result === null) return false;
+  const r = result as { ok?: unknown; body?: unknown; problems?: unknown };
+  if (r.ok === true) return outline !== undefined && typeof r.body === "object" && r.body !== null && !Array.isArray(r.body);
+  return r.ok === false && Array.isArray(r.problems) && r.problems.every((p) => typeof p === "object" && p !== null && typeof (p as { message?: unknown }).message === "string");
 }

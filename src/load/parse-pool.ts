@@ -1,7 +1,20 @@
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import type { ParseJob } from "./parse-worker.js";
+import { outlineHcl, type FileOutline } from "./outline.js";
 import { parseHcl, type ParseResult } from "./terraform-syntax.js";
+
+/** A parsed HCL file: the parse result and, when it parsed, its outline (positions and comments). */
+export interface ParsedHcl {
+  result: ParseResult;
+  outline?: FileOutline;
+}
+
+/** Parses a file and outlines it, in whichever thread runs it: the outline's lexing is worth parallel cores too. */
+export async function parseHclWithOutline(text: string): Promise<ParsedHcl> {
+  const result = await parseHcl(text);
+  return result.ok ? { result, outline: outlineHcl(text) } : { result };
+}
 
 /** Batches at least this large are spread over every core; smaller ones go to the first worker. */
 const SPREAD_THRESHOLD = 48;
@@ -26,26 +39,26 @@ export class ParserPool {
   }
 
   /** Parses files, spread over the workers when the batch is large. */
-  async parse(texts: readonly string[], onProgress?: (done: number, total: number) => void): Promise<ParseResult[]> {
+  async parse(texts: readonly string[], onProgress?: (done: number, total: number) => void): Promise<ParsedHcl[]> {
     let done = 0;
     const progress = () => onProgress?.(++done, texts.length);
     if (this.inThread) {
-      const results: ParseResult[] = [];
+      const results: ParsedHcl[] = [];
       for (const text of texts) {
-        results.push(await parseHcl(text));
+        results.push(await parseHclWithOutline(text));
         progress();
       }
       return results;
     }
     if (texts.length >= SPREAD_THRESHOLD) this.grow(this.maxWorkers);
     // Each worker takes the next file when it finishes one, so a slow file does not hold up a queue.
-    const results = new Array<ParseResult>(texts.length);
+    const results = new Array<ParsedHcl>(texts.length);
     let next = 0;
     await Promise.all(
       this.workers.map(async (worker) => {
         while (next < texts.length) {
           const index = next++;
-          results[index] = (await this.send(worker, { kind: "file", text: texts[index]! })) as ParseResult;
+          results[index] = (await this.send(worker, { kind: "file", text: texts[index]! })) as ParsedHcl;
           progress();
         }
       }),
@@ -59,7 +72,8 @@ export class ParserPool {
       const { getExpressionAst } = await import("@cdktf/hcl2json");
       return getExpressionAst("expression.tf", source).catch(() => null);
     }
-    return this.send(this.workers[0]!, { kind: "expression", text: source });
+    // Spread over the workers that are up: expression requests come many at a time.
+    return this.send(this.workers[this.nextId % this.workers.length]!, { kind: "expression", text: source });
   }
 
   /** Stops the workers. */

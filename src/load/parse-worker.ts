@@ -1,6 +1,6 @@
 import { parentPort } from "node:worker_threads";
 import { getExpressionAst } from "@cdktf/hcl2json";
-import { parseHcl } from "./terraform-syntax.js";
+import { parseHclWithOutline } from "./parse-pool.js";
 
 /** A request to a parser worker: a whole HCL file, or one expression's syntax tree. */
 export type ParseJob = { id: number; kind: "file"; text: string } | { id: number; kind: "expression"; text: string };
@@ -9,7 +9,7 @@ export type ParseJob = { id: number; kind: "file"; text: string } | { id: number
 // the main thread would compute itself.
 parentPort?.on("message", async (job: ParseJob) => {
   if (job.kind === "file") {
-    parentPort!.postMessage({ id: job.id, result: await parseHcl(job.text) });
+    parentPort!.postMessage({ id: job.id, result: await parseHclWithOutline(job.text) });
     return;
   }
   let result: unknown = null;

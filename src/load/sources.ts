@@ -36,11 +36,11 @@ export function readError(path: string, cwd: string, read: { message: string; li
 }
 
 /** A source file from its text and its parse result (computed here, in a worker, or taken from the cache). */
-export function sourceFromParse(path: string, cwd: string, text: string, parsed: ParseResult): SourceResult {
+export function sourceFromParse(path: string, cwd: string, text: string, parsed: ParseResult, outlined?: FileOutline): SourceResult {
   const file = displayPath(path, cwd);
   if (!parsed.ok) return { ok: false, errors: parsed.problems.map((p) => ({ file, line: p.line, column: p.column, message: p.message })) };
   const syntax = path.endsWith(".json") ? "json" : "hcl";
-  const outline = syntax === "json" ? outlineTfJson(text) : outlineHcl(text);
+  const outline = outlined ?? (syntax === "json" ? outlineTfJson(text) : outlineHcl(text));
   return { ok: true, source: { path, file, syntax, text, body: parsed.body, outline } };
 }
 
