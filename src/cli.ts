@@ -7,6 +7,7 @@ import { REQUIRED_IAM_PERMISSIONS } from "./live/errors.js";
 import { TOOL } from "./package.js";
 import { DEFAULT_FORMAT, REPORTERS } from "./report/index.js";
 import { planReportTargets } from "./report/targets.js";
+import { parseCliVariable, type CliVariable } from "./model/variables.js";
 
 export { EXIT, processIO, type CliIO } from "./commands/io.js";
 export { exitCodeOf } from "./commands/output.js";
@@ -77,6 +78,8 @@ async function runCommand(rawArgv: readonly string[], io: CliIO): Promise<number
           .option("prefilter", { describe: "skip parsing files that cannot matter (no IAM resource, module call, variable, local or output in them); --no-prefilter parses every file, to report syntax errors in those too", type: "boolean", default: true })
           .option("cache", { describe: "keep parse results between runs (--no-cache: parse afresh)", type: "boolean", default: true })
           .option("cache-location", { describe: "directory for the parse cache [default: $XDG_CACHE_HOME/keygate or ~/.cache/keygate]", type: "string", requiresArg: true })
+          .option("var", { describe: "set a root module variable, NAME=VALUE, as terraform -var does (repeatable; later values win, also over --var-file, tfvars files and TF_VAR_NAME)", type: "string", requiresArg: true })
+          .option("var-file", { describe: "read root module variables from a .tfvars or .tfvars.json file, as terraform -var-file does (repeatable; applied in command-line order with --var)", type: "string", requiresArg: true })
           .conflicts("base", ["staged", "plan"])
           .conflicts("staged", "plan")
           .example("keygate --base origin/main", "in CI: only the pairs this branch adds")
@@ -89,6 +92,11 @@ async function runCommand(rawArgv: readonly string[], io: CliIO): Promise<number
           .example("keygate -f github -o markdown=$GITHUB_STEP_SUMMARY", "in GitHub Actions: annotations on the pull request, a table in the run's summary")
           .example("keygate --write-baseline .keygate-baseline.json", "accept today's findings; later runs with --baseline fail only on new ones"),
       async (args) => {
+        const badVar = asList(args.var).find((v) => !parseCliVariable(v));
+        if (badVar !== undefined) {
+          usageError = `--var takes NAME=VALUE, got "${badVar}"`;
+          return;
+        }
         // Each command's module (and what it pulls in: git, the AWS SDK) loads only when it runs.
         const { runScan } = await import("./commands/scan.js");
         exitCode = await runScan(
@@ -101,6 +109,7 @@ async function runCommand(rawArgv: readonly string[], io: CliIO): Promise<number
             change: args.base !== undefined ? { kind: "base", ref: args.base as string } : args.staged ? { kind: "staged" } : undefined,
             prefilter: args.prefilter !== false,
             cache: args.cache === false ? false : (args["cache-location"] as string | undefined),
+            variables: cliVariables(argv),
           },
           io,
         );
@@ -241,6 +250,27 @@ function reportArgs(args: { format?: unknown; output?: unknown; baseline?: unkno
     failOn: args["fail-on"] as FailOn | undefined,
     color: args.color,
   };
+}
+
+/**
+ * `--var` and `--var-file` in the order they were given (yargs keeps each option's values apart,
+ * but Terraform applies them in command-line order, later ones winning).
+ */
+function cliVariables(argv: readonly string[]): CliVariable[] {
+  const out: CliVariable[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const token = argv[i]!;
+    if (token === "--") break;
+    const [flag, inline] = token.startsWith("--") && token.includes("=") ? [token.slice(0, token.indexOf("=")), token.slice(token.indexOf("=") + 1)] : [token, undefined];
+    if (flag !== "--var" && flag !== "--var-file" && flag !== "--varFile") continue;
+    const value = inline ?? argv[++i];
+    if (value === undefined) continue;
+    if (flag === "--var") {
+      const parsed = parseCliVariable(value);
+      if (parsed) out.push(parsed);
+    } else out.push({ kind: "file", path: value });
+  }
+  return out;
 }
 
 /** A repeatable option's value(s) as a list (yargs gives a string for one, an array for several). */

@@ -45,7 +45,7 @@ export interface Suppression {
  * The facts behind a KG001 finding, from which every reporter renders its words.
  * One variant per kind of evidence; later sources add their own variant.
  */
-export type Evidence = StaticPairEvidence | LiveKeyEvidence;
+export type Evidence = StaticPairEvidence | ModuleCallEvidence | LiveKeyEvidence;
 
 /** An access key declared (HCL) or planned (plan JSON) together with its user. */
 export interface StaticPairEvidence {
@@ -62,6 +62,50 @@ export interface StaticPairEvidence {
   loginProfile?: string;
   /** Conditions (count / for_each) that could not be decided statically and were assumed true. */
   undecided: string[];
+}
+
+/**
+ * A registry or git module call that creates an access key together with its user (the module's
+ * own user, or one the caller created and passed in). Reported on the module call, since that is the
+ * code the user wrote; the module was read from its downloaded code, or modelled by the module catalog.
+ */
+export interface ModuleCallEvidence {
+  kind: "module-call";
+  /** The module call's address: `module.iam_user`, `module.team.module.iam_user`. */
+  module: string;
+  /** The call's `source`, as written. */
+  source: string;
+  /** The version `terraform init` installed, else the call's version constraint, when there is one. */
+  version?: string;
+  /** How the module was read: its downloaded code (`.terraform/modules`), or the module catalog. */
+  analysis: "downloaded" | "catalog";
+  /** The catalog entry that describes the module, when one does (`terraform-aws-modules/iam-user/v4-v5`). */
+  catalogEntry?: string;
+  /** The access key's address (inside the module). */
+  key: string;
+  /** The user's address (inside the module, or the caller's user passed in). */
+  user: string;
+  /** The user's name when it is known statically. */
+  userName?: string;
+  /** How the key was tied to the user (a key the module creates for its own user: `reference`). */
+  route: LinkRoute;
+  /** The inputs that make the module create the user and the key, with the values they have. */
+  inputs: ModuleInputValue[];
+  /** The argument that turns the key off, when the catalog knows it: `create_iam_access_key = false`. */
+  fix?: { input: string; value: unknown };
+  /** Address of the console password the module creates for the same user, when it does. */
+  loginProfile?: string;
+  /** Conditions that could not be decided statically and were assumed true (fail closed). */
+  undecided: string[];
+}
+
+/** One input of a module call as keygate evaluated it. */
+export interface ModuleInputValue {
+  name: string;
+  /** The value, as HCL (`true`, `"ci"`), or the expression when it cannot be decided. */
+  value: string;
+  /** `argument`: set on the module call; `default`: the module's default. */
+  from: "argument" | "default";
 }
 
 /** The routes by which a key's `user` argument is tied to a declared user. */

@@ -10,6 +10,7 @@ import { readTextFile } from "./load/read.js";
 import { workingTree, type SourceTree } from "./load/tree.js";
 import { assembleConfigurations, isLocalSource, qualify, type Configuration } from "./model/configuration.js";
 import { ModuleLoader } from "./model/loader.js";
+import type { VariableInputs } from "./model/variables.js";
 import { Evaluator } from "./model/expressions.js";
 import type { Policy } from "./policies/catalog.js";
 import { CONFIGURATION_CHECKS, PLAN_CHECKS } from "./policies/index.js";
@@ -43,6 +44,8 @@ export interface ScanRequest {
   onProgress?: (done: number, total: number) => void;
   /** The parser's workers, when the caller manages them (else the scan starts and stops its own). */
   pool?: ParserPool;
+  /** Root variable values from the environment (`TF_VAR_*`) and `--var` / `--var-file`, beside the tfvars files. */
+  variables?: VariableInputs;
 }
 
 /** Everything a scan found; reporters render it and the CLI derives the exit code from it. */
@@ -98,6 +101,7 @@ export async function scan(request: ScanRequest): Promise<ScanResult> {
     ...(request.prefilter === false ? {} : { prefilter: prefilterFor(policies) }),
     ...(request.cache ? { cache: request.cache } : {}),
     ...(request.onProgress ? { onProgress: request.onProgress } : {}),
+    ...(request.variables ? { variables: request.variables } : {}),
   });
   await request.cache?.load();
   try {

@@ -5,6 +5,8 @@ import { scanChange } from "../change/scan-change.js";
 import { loadSettings, type FailOn } from "../load/config.js";
 import { defaultCacheDir, ParseCache } from "../load/parse-cache.js";
 import { sharedParserPool } from "../load/parse-pool.js";
+import { ModuleCatalogError } from "../model/module-catalog.js";
+import type { CliVariable } from "../model/variables.js";
 import { loadPolicies } from "../policies/catalog.js";
 import { scan, type ScanResult } from "../scan.js";
 import type { Baseline } from "../suppress/baseline.js";
@@ -24,6 +26,8 @@ export interface ScanArgs extends OutputArgs {
   prefilter: boolean;
   /** `--cache-location DIR`, or undefined for the default; `--no-cache`: false. */
   cache: string | false | undefined;
+  /** `--var` and `--var-file`, in command-line order. */
+  variables?: CliVariable[];
 }
 
 /** Runs a static scan (HCL, plans, or a git change) and delivers its reports; resolves to the exit code. */
@@ -50,12 +54,12 @@ export async function runScan(args: ScanArgs, io: CliIO): Promise<number> {
     try {
       result = args.change
         ? await scanChange({ ...common, paths: args.paths, change: args.change })
-        : await scan({ ...common, paths: args.paths, plans: args.plans, source: args.source, readStdin: io.readStdin });
+        : await scan({ ...common, paths: args.paths, plans: args.plans, source: args.source, readStdin: io.readStdin, variables: { env: io.env, cli: args.variables ?? [] } });
     } finally {
       progress.clear();
     }
   } catch (error) {
-    return stoppedBy(error, [GitError], io);
+    return stoppedBy(error, [GitError, ModuleCatalogError], io);
   }
   // A change-aware scan sees only new pairs, so it cannot tell that a baselined finding is gone.
   const inScope = args.change ? () => false : scopeOf([...args.paths, ...args.plans], io.cwd);

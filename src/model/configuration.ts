@@ -1,6 +1,28 @@
 import { resolve } from "node:path";
 import type { InputError } from "../findings.js";
+import { installedModule, type ModuleManifest } from "./manifest.js";
+import { catalogModule, matchCatalog, type CatalogMatch } from "./module-catalog.js";
 import type { Module, ModuleCall } from "./module.js";
+
+/** A root variable's value and where it was set. */
+export interface VariableValue {
+  /** As hcl2json gives it (a tfvars value), or with `raw` the text of `-var` / `TF_VAR_*`, which Terraform reads according to the variable's type. */
+  value: unknown;
+  raw?: boolean;
+  /** Where it was set: `terraform.tfvars`, `prod.tfvars` (`--var-file`), `--var`, `TF_VAR_name`. */
+  origin: string;
+}
+
+/**
+ * Where an instance's code comes from: the scanned root, a local path, a module `terraform init`
+ * downloaded (read like a local one), or, when it was not downloaded, a registry module the module
+ * catalog describes.
+ */
+export type ModuleOrigin =
+  | { kind: "root" }
+  | { kind: "local" }
+  | { kind: "downloaded"; source: string; version: string | undefined; catalog: CatalogMatch | undefined }
+  | { kind: "catalog"; source: string; catalog: CatalogMatch };
 
 /** One place a module is used: the root, or a module call inside another instance. */
 export interface ModuleInstance {
@@ -9,13 +31,14 @@ export interface ModuleInstance {
   module: Module;
   call: ModuleCall | undefined;
   parent: ModuleInstance | undefined;
-  /** Instances of local module calls, by call name. Registry and git calls have none. */
+  /** Instances of module calls, by call name: local ones, downloaded ones, and catalogued registry modules. Other calls have none. */
   children: Map<string, ModuleInstance>;
-  /** Values of root variables from `*.tfvars` (empty below the root). */
-  variableValues: Map<string, unknown>;
+  /** Values of root variables from tfvars files, `-var`, `TF_VAR_*` (empty below the root). */
+  variableValues: Map<string, VariableValue>;
+  origin: ModuleOrigin;
 }
 
-/** A root module and the local modules it calls, instantiated. */
+/** A root module and the modules it calls (local, downloaded, catalogued), instantiated. */
 export interface Configuration {
   root: ModuleInstance;
   /** Every instance, the root first, in a stable order. */
@@ -26,8 +49,10 @@ export interface Configuration {
 export interface ModuleSource {
   /** The module in `dir`, or null when the directory holds no Terraform files or could not be read. */
   load(dir: string): Promise<Module | null>;
-  /** Values of a root module's variables from its tfvars files. */
-  variableValues(dir: string): Promise<Map<string, unknown>>;
+  /** Values of a root module's variables (tfvars files, and what the command line and environment set), in Terraform's order of precedence. */
+  variableValues(dir: string): Promise<Map<string, VariableValue>>;
+  /** The modules `terraform init` installed for a root module (`.terraform/modules/modules.json`), if any. */
+  moduleManifest?(rootDir: string): Promise<ModuleManifest | undefined>;
 }
 
 /** Whether a module source is a local path (Terraform: it starts with `./` or `../`). */
@@ -42,7 +67,8 @@ export function localCallDir(module: Module, call: ModuleCall): string | undefin
 
 /**
  * Groups scanned module directories into configurations: a root is a scanned directory that no
- * other scanned module calls; each root brings along the local modules it calls, transitively.
+ * other scanned module calls; each root brings along the modules it calls, transitively: local ones,
+ * registry and git ones `terraform init` downloaded, and catalogued registry modules.
  * A scanned directory that ends up in no configuration (a call cycle) becomes a root of its own,
  * so that nothing scanned is skipped silently.
  */
@@ -67,7 +93,8 @@ export async function assembleConfigurations(
   const covered = new Set<string>();
   const roots = [...scanned.keys()].filter((dir) => !called.has(dir));
   const build = async (rootDir: string) => {
-    const root = await instantiate(scanned.get(rootDir)!, source, errors, covered, await source.variableValues(rootDir));
+    const context: Context = { source, errors, covered, manifest: await source.moduleManifest?.(rootDir) };
+    const root = await instantiate(scanned.get(rootDir)!, context, await source.variableValues(rootDir), { kind: "root" });
     const instances: ModuleInstance[] = [];
     const walk = (i: ModuleInstance) => {
       instances.push(i);
@@ -81,15 +108,16 @@ export async function assembleConfigurations(
   return { configurations, errors };
 }
 
-async function instantiate(
-  module: Module,
-  source: ModuleSource,
-  errors: InputError[],
-  covered: Set<string>,
-  variableValues: Map<string, unknown>,
-  parent?: ModuleInstance,
-  call?: ModuleCall,
-): Promise<ModuleInstance> {
+/** What instantiating one configuration carries along. */
+interface Context {
+  source: ModuleSource;
+  errors: InputError[];
+  covered: Set<string>;
+  manifest: ModuleManifest | undefined;
+}
+
+async function instantiate(module: Module, context: Context, variableValues: Map<string, VariableValue>, origin: ModuleOrigin, parent?: ModuleInstance, call?: ModuleCall): Promise<ModuleInstance> {
+  const { source, errors, covered } = context;
   covered.add(module.dir);
   const instance: ModuleInstance = {
     address: parent && call ? [parent.address, `module.${call.name}`].filter(Boolean).join(".") : "",
@@ -98,10 +126,15 @@ async function instantiate(
     parent,
     children: new Map(),
     variableValues,
+    origin,
   };
   for (const child of module.calls) {
     const dir = localCallDir(module, child);
-    if (!dir) continue;
+    if (!dir) {
+      const remote = await remoteInstance(instance, child, context);
+      if (remote) instance.children.set(child.name, remote);
+      continue;
+    }
     if (ancestorDirs(instance).includes(dir)) {
       errors.push({ file: child.location.file, line: child.location.line, column: child.location.column, message: `module "${child.name}" calls "${child.source}", which is already one of its callers: a module call cycle` });
       continue;
@@ -111,9 +144,58 @@ async function instantiate(
       errors.push({ file: child.location.file, line: child.location.line, column: child.location.column, message: `module "${child.name}": source "${child.source}" is not a directory with Terraform files (run from the right directory, or fix the path)` });
       continue;
     }
-    instance.children.set(child.name, await instantiate(childModule, source, errors, covered, new Map(), instance, child));
+    instance.children.set(child.name, await instantiate(childModule, context, new Map(), { kind: "local" }, instance, child));
   }
   return instance;
+}
+
+/**
+ * The instance of a registry or git module call: its downloaded code when `terraform init` installed
+ * it (read like a local module), else the catalog's model of it, else none (an unknown module).
+ */
+async function remoteInstance(parent: ModuleInstance, call: ModuleCall, context: Context): Promise<ModuleInstance | undefined> {
+  const source = call.source;
+  if (source === undefined) return undefined;
+  const installed = installedModule(context.manifest, manifestKey(parent, call), source);
+  if (installed && !ancestorDirs(parent).includes(installed.dir)) {
+    const module = await context.source.load(installed.dir);
+    if (module) {
+      const catalog = matchCatalog(source, installed.version ? `= ${installed.version}` : call.version, Object.keys(call.inputs));
+      return instantiate(module, context, new Map(), { kind: "downloaded", source, version: installed.version, catalog }, parent, call);
+    }
+  }
+  const catalog = matchCatalog(source, call.version, Object.keys(call.inputs));
+  if (!catalog) return undefined;
+  return {
+    address: [parent.address, `module.${call.name}`].filter(Boolean).join("."),
+    module: catalogModule(catalog, call, parent.module.dir),
+    call,
+    parent,
+    children: new Map(),
+    variableValues: new Map(),
+    origin: { kind: "catalog", source, catalog },
+  };
+}
+
+/** The key `terraform init` gives a call in modules.json: the call names from the root, joined by dots. */
+function manifestKey(parent: ModuleInstance, call: ModuleCall): string {
+  const names = [call.name];
+  for (let i: ModuleInstance | undefined = parent; i?.call; i = i.parent) names.unshift(i.call.name);
+  return names.join(".");
+}
+
+/** The outermost instance, from `instance` up, whose code is not the user's own (downloaded or catalogued): where its findings are reported. */
+export function remoteBoundary(instance: ModuleInstance): ModuleInstance | undefined {
+  let boundary: ModuleInstance | undefined;
+  for (let i: ModuleInstance | undefined = instance; i; i = i.parent) {
+    if (i.origin.kind === "downloaded" || i.origin.kind === "catalog") boundary = i;
+  }
+  return boundary;
+}
+
+/** The catalog entries that describe an instance's module, when one does. */
+export function catalogOf(instance: ModuleInstance): CatalogMatch | undefined {
+  return instance.origin.kind === "downloaded" || instance.origin.kind === "catalog" ? instance.origin.catalog : undefined;
 }
 
 function ancestorDirs(instance: ModuleInstance): string[] {

@@ -1,5 +1,6 @@
-import type { ModuleInstance } from "./configuration.js";
-import type { Resource } from "./module.js";
+import type { ModuleInstance, VariableValue } from "./configuration.js";
+import type { Resource, Variable } from "./module.js";
+import { isPrimitive, parseTypeConstraint, type TypeConstraint } from "./types.js";
 
 /**
  * What static evaluation knows about an expression's value.
@@ -8,7 +9,9 @@ import type { Resource } from "./module.js";
  * - `tuple` / `object`: collections whose elements are not all known;
  * - `oneOf`: one of several values, where a condition or an instance key cannot be decided;
  * - `unknown`: not decidable statically; `text` is a canonical form of the expression (variables and
- *   locals qualified by their module instance) so that two identical unknowns compare equal.
+ *   locals qualified by their module instance) so that two identical unknowns compare equal. With
+ *   `error`, Terraform itself would fail to evaluate it (a missing attribute, a function given what
+ *   it refuses): `try` and `can` see the difference, everything else treats it as undecided.
  */
 export type Value =
   | { kind: "known"; value: unknown }
@@ -16,7 +19,7 @@ export type Value =
   | { kind: "tuple"; items: Value[] }
   | { kind: "object"; entries: Map<string, Value> }
   | { kind: "oneOf"; options: Value[] }
-  | { kind: "unknown"; text: string };
+  | { kind: "unknown"; text: string; error?: true };
 
 /** How evaluation travelled to reach a value: the linking routes are named after these steps. */
 export type Step = "local" | "variable" | "module-input" | "module-output" | "each" | "count";
@@ -28,6 +31,8 @@ export interface Scope {
   countIndex?: Value;
   /** Variables of enclosing `for` expressions. */
   bound?: Map<string, Value>;
+  /** How deep the evaluation has gone (a guard against runaway recursion). */
+  depth?: number;
 }
 
 /** What one evaluation met on its way, besides the value. */
@@ -129,7 +134,6 @@ function interpolationEnd(raw: string, start: number): number {
 /** Static evaluator of Terraform expressions over one configuration. */
 export class Evaluator {
   private readonly localCache = new Map<string, Promise<{ value: Value; trace: Trace }>>();
-  private depth = 0;
 
   /** `parser`: where expressions are parsed (the scan's worker pool; by default in this thread). */
   constructor(private readonly parser: ExpressionParser = inThread) {}
@@ -157,14 +161,11 @@ export class Evaluator {
     return ast ? this.node(ast, scope, trace) : unknown(source);
   }
 
-  private async node(node: Node, scope: Scope, trace: Trace): Promise<Value> {
-    if (this.depth > MAX_DEPTH) return unknown(text(node));
-    this.depth++;
-    try {
-      return await this.nodeInner(node, scope, trace);
-    } finally {
-      this.depth--;
-    }
+  private node(node: Node, scope: Scope, trace: Trace): Promise<Value> {
+    // The depth travels with the scope, so that evaluations running side by side do not add up.
+    const depth = (scope.depth ?? 0) + 1;
+    if (depth > MAX_DEPTH) return Promise.resolve(unknown(text(node)));
+    return this.nodeInner(node, { ...scope, depth }, trace);
   }
 
   private async nodeInner(node: Node, scope: Scope, trace: Trace): Promise<Value> {
@@ -177,6 +178,8 @@ export class Evaluator {
         return children[0] ? this.node(children[0], scope, trace) : unknown(text(node));
       case "template":
         return this.template(node, scope, trace);
+      case "templateJoin":
+        return this.templateJoin(node, scope, trace);
       case "scopeTraversal":
         return this.traversal(meta.traversal as TraversalPart[], scope, trace, text(node));
       case "relativeTraversal": {
@@ -204,8 +207,16 @@ export class Evaluator {
         return collapse({ kind: "tuple", items: await Promise.all(children.map((c) => this.node(c, scope, trace))) });
       case "object":
         return this.object(node, scope, trace);
-      case "function":
-        return callFunction(meta.name as string, await Promise.all(children.map((c) => this.node(c, scope, trace))), text(node));
+      case "function": {
+        const args = await Promise.all(children.map((c) => this.node(c, scope, trace)));
+        // f(list...): the last argument's elements are the arguments.
+        if (meta.expandedFinalArgument === true) {
+          const spread = elementsOf(args.pop() ?? unknown("?"));
+          if (!spread) return unknown(text(node));
+          args.push(...spread);
+        }
+        return callFunction(meta.name as string, args, text(node));
+      }
       case "for":
         return this.forExpression(node, scope, trace);
       case "":
@@ -217,16 +228,40 @@ export class Evaluator {
   }
 
   private async template(node: Node, scope: Scope, trace: Trace): Promise<Value> {
-    const parts = await Promise.all((node.children ?? []).map((c) => this.node(c, scope, trace)));
+    // hcl2json gives literal text as written: a quoted string's escapes are still to be read.
+    const quoted = String(node.meta?.value ?? "").startsWith('"');
+    const parts = await Promise.all(
+      (node.children ?? []).map((c) => (quoted && c.type === "literalValue" && c.meta?.type === "string" ? known(unescapeQuoted(String(c.meta.value ?? ""))) : this.node(c, scope, trace))),
+    );
     if (parts.length === 1) return parts[0]!;
+    return concatenate(parts);
+  }
+
+  /** `%{ for x in list }…%{ endfor }` in a template: the body once per element, joined. */
+  private async templateJoin(node: Node, scope: Scope, trace: Trace): Promise<Value> {
+    const loop = node.children?.[0];
+    const [collectionNode, body] = [loop?.children?.[0], loop?.children?.[1]];
+    if (loop?.type !== "for" || !collectionNode || !body) return unknown(text(node));
+    const pairs = entriesOf(await this.node(collectionNode, scope, trace));
+    if (!pairs) return unknown(text(node));
+    const meta = loop.meta as Record<string, string>;
+    const parts: Value[] = [known("")];
+    for (const [k, v] of pairs) {
+      const bound = new Map(scope.bound ?? []);
+      if (meta.keyVar) bound.set(meta.keyVar, k);
+      bound.set(meta.valVar ?? "", v);
+      parts.push(await this.node(body, { ...scope, bound }, trace));
+    }
     return concatenate(parts);
   }
 
   private async conditional(node: Node, scope: Scope, trace: Trace): Promise<Value> {
     const [c, t, f] = node.children ?? [];
     const condition = c ? await this.node(c, scope, trace) : unknown("?");
-    if (condition.kind === "known" && typeof condition.value === "boolean") {
-      const branch = condition.value ? t : f;
+    const decided = decideBool(condition);
+    if (decided === "error") return failure(text(node));
+    if (decided !== undefined) {
+      const branch = decided ? t : f;
       return branch ? this.node(branch, scope, trace) : known(null);
     }
     trace.undecided.push(String(node.meta?.conditionExpression ?? text(node)));
@@ -331,18 +366,116 @@ export class Evaluator {
     return unknown(qualifiedText(instance, source));
   }
 
-  /** The value of `var.NAME` in an instance: the caller's argument, a tfvars value, the default, or unknown. */
+  /**
+   * The value of `var.NAME` in an instance: the caller's argument, a root value (tfvars, `-var`,
+   * `TF_VAR_*`), the default, or unknown; converted to the variable's type as Terraform converts it
+   * (strings from the command line to numbers and booleans, optional object attributes filled in).
+   */
   private async variable(instance: ModuleInstance, name: string, trace: Trace): Promise<Value> {
+    const declared = instance.module.variables.get(name);
     const call = instance.call;
+    let value: Value | undefined;
     if (call && instance.parent && name in call.inputs) {
       trace.steps.add("module-input");
-      return this.evaluate(call.inputs[name], await this.callScope(instance.parent, call), trace);
+      value = await this.evaluate(call.inputs[name], await this.callScope(instance.parent, call), trace);
+    } else {
+      trace.steps.add("variable");
+      const given = instance.variableValues.get(name);
+      if (given) value = await this.givenValue(given, declared, instance, trace);
     }
-    trace.steps.add("variable");
-    if (instance.variableValues.has(name)) return this.evaluate(instance.variableValues.get(name), { instance }, trace);
-    const variable = instance.module.variables.get(name);
-    if (variable?.hasDefault) return this.evaluate(variable.default, { instance }, trace);
-    return unknown(qualifiedText(instance, `var.${name}`));
+    // A null argument means "use the default" only for variables declared `nullable = false`.
+    const isNull = value?.kind === "known" && value.value === null;
+    if (value === undefined || (isNull && declared?.nullable === false && declared.hasDefault)) {
+      if (!declared?.hasDefault) return unknown(qualifiedText(instance, `var.${name}`));
+      value = await this.evaluate(declared.default, { instance }, trace);
+    }
+    if (!declared || declared.type === undefined) return value;
+    return this.convert(value, await this.typeOf(declared), instance, trace);
+  }
+
+  /** A root variable's value from a file (as hcl2json gives it) or from `-var` / `TF_VAR_*` (text read per the type). */
+  private async givenValue(given: VariableValue, declared: Variable | undefined, instance: ModuleInstance, trace: Trace): Promise<Value> {
+    if (!given.raw) return this.evaluate(given.value, { instance }, trace);
+    const text = String(given.value);
+    // Terraform reads -var and TF_VAR_ values of primitive (or undeclared) types literally, others as HCL.
+    if (!declared || declared.type === undefined || isPrimitive(await this.typeOf(declared))) return known(text);
+    return this.evaluateSource(text, { instance }, trace);
+  }
+
+  private typeOf(variable: Variable): Promise<TypeConstraint> {
+    return parseTypeConstraint(variable.type, (source) => parseExpression(source, this.parser));
+  }
+
+  /** Converts a value to a type constraint; what does not convert is an error, as in Terraform. */
+  async convert(value: Value, type: TypeConstraint, instance: ModuleInstance, trace: Trace): Promise<Value> {
+    if (type.kind === "any") return value;
+    switch (value.kind) {
+      case "oneOf":
+        return oneOf(await Promise.all(value.options.map((o) => this.convert(o, type, instance, trace))));
+      case "known":
+        return this.convertKnown(value.value, type, instance, trace);
+      case "tuple":
+        if (type.kind === "list" || type.kind === "set") return collapse({ kind: "tuple", items: await Promise.all(value.items.map((i) => this.convert(i, type.element, instance, trace))) });
+        if (type.kind === "tuple") return collapse({ kind: "tuple", items: await Promise.all(value.items.map((i, n) => this.convert(i, type.elements[n] ?? { kind: "any" }, instance, trace))) });
+        return value;
+      case "object": {
+        if (type.kind === "map") {
+          const entries = new Map<string, Value>();
+          for (const [k, v] of value.entries) entries.set(k, await this.convert(v, type.element, instance, trace));
+          return collapse({ kind: "object", entries });
+        }
+        if (type.kind !== "object") return value;
+        const entries = new Map<string, Value>();
+        for (const [name, attribute] of type.attributes) {
+          const present = value.entries.get(name);
+          if (present) entries.set(name, await this.convert(present, attribute.type, instance, trace));
+          else if (attribute.optional) entries.set(name, await this.optionalDefault(attribute.defaultSource, attribute.type, instance, trace));
+          else return failure(`${textOf(value)} has no attribute "${name}"`);
+        }
+        return collapse({ kind: "object", entries });
+      }
+      default:
+        return value;
+    }
+  }
+
+  private async convertKnown(value: unknown, type: TypeConstraint, instance: ModuleInstance, trace: Trace): Promise<Value> {
+    if (value === null || type.kind === "any") return known(value);
+    const fails = () => failure(`${JSON.stringify(value)} is not a ${type.kind}`);
+    switch (type.kind) {
+      case "string": {
+        const s = toStr(value);
+        return s === undefined ? fails() : known(s);
+      }
+      case "number": {
+        const n = toNumber(value);
+        return n === undefined ? fails() : known(n);
+      }
+      case "bool": {
+        const b = toBool(value);
+        return b === undefined ? fails() : known(b);
+      }
+      case "list":
+      case "set":
+      case "tuple": {
+        if (!Array.isArray(value)) return fails();
+        const items = await Promise.all(value.map((v, i) => this.convertKnown(v, type.kind === "tuple" ? (type.elements[i] ?? { kind: "any" }) : type.element, instance, trace)));
+        const converted = collapse({ kind: "tuple", items });
+        if (type.kind !== "set" || converted.kind !== "known") return converted;
+        return callFunction("toset", [converted], "toset");
+      }
+      case "map":
+      case "object": {
+        if (!isPlainObject(value)) return fails();
+        const entries = new Map<string, Value>(Object.entries(value).map(([k, v]) => [k, known(v)]));
+        return this.convert({ kind: "object", entries }, type, instance, trace);
+      }
+    }
+  }
+
+  private async optionalDefault(source: string | undefined, type: TypeConstraint, instance: ModuleInstance, trace: Trace): Promise<Value> {
+    if (source === undefined) return known(null);
+    return this.convert(await this.evaluateSource(source, { instance }, trace), type, instance, trace);
   }
 
   private async local(instance: ModuleInstance, name: string, trace: Trace): Promise<Value> {
@@ -481,7 +614,29 @@ function literal(type: string, value: string): Value {
   if (type === "number") return known(Number(value));
   if (type === "bool") return known(value === "true");
   if (type === "dynamic" && value === "null") return known(null);
-  return known(value);
+  // hcl2json keeps the template escapes `$${` and `%%{` in literal text (heredocs have no others).
+  return known(value.replace(/\$\$\{/g, "${").replace(/%%\{/g, "%{"));
+}
+
+const ESCAPES: Record<string, string> = { n: "\n", r: "\r", t: "\t", '"': '"', "\\": "\\" };
+
+/** The text of a quoted string's literal part: `\n`, `\"`, `\\`, `\uNNNN`, `\UNNNNNNNN`, `$${` and `%%{` read. */
+function unescapeQuoted(raw: string): string {
+  return raw.replace(/\\(u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|.)|\$\$\{|%%\{/g, (match, escape: string | undefined) => {
+    if (escape === undefined) return match.slice(1);
+    if (escape.length > 1) return String.fromCodePoint(parseInt(escape.slice(1), 16));
+    return ESCAPES[escape] ?? match;
+  });
+}
+
+/** A value whose evaluation fails in Terraform. */
+export function failure(text: string): Value {
+  return { kind: "unknown", text, error: true };
+}
+
+/** Whether a value certainly fails to evaluate (every alternative is an error). */
+export function isError(value: Value): boolean {
+  return alternatives(value).every((o) => o.kind === "unknown" && o.error === true);
 }
 
 /** Collapses a tuple or object whose elements are all known into one known value. */
@@ -495,19 +650,38 @@ function collapse(value: Value): Value {
   return value;
 }
 
+/** The elements of a list-like value (for `f(list...)`), or undefined when they cannot be told. */
+function elementsOf(value: Value): Value[] | undefined {
+  if (value.kind === "known" && Array.isArray(value.value)) return value.value.map(known);
+  if (value.kind === "tuple") return value.items;
+  return undefined;
+}
+
+/** A template's parts joined: each interpolated value must be a string, number or bool (null and collections fail). */
 function concatenate(parts: Value[]): Value {
+  if (parts.some(isError)) return failure(parts.map(templateText).join(""));
   // A template with an undecided part is one string per combination of the parts' alternatives.
   let combos: string[] | undefined = [""];
   for (const part of parts) {
     const options = alternatives(part);
-    if (!combos || !options.every((o) => o.kind === "known" && isScalar(o.value)) || combos.length * options.length > MAX_OPTIONS) {
+    if (!combos || !options.every((o) => o.kind === "known") || combos.length * options.length > MAX_OPTIONS) {
       combos = undefined;
       break;
     }
-    combos = combos.flatMap((c) => options.map((o) => c + stringify((o as { value: unknown }).value)));
+    const strings = options.map((o) => toStr((o as { value: unknown }).value));
+    if (strings.some((s) => s === undefined)) return failure(parts.map(templateText).join(""));
+    combos = combos.flatMap((c) => strings.map((s) => c + s));
   }
   if (combos) return oneOf(combos.map(known));
-  return unknown(parts.map((p) => (p.kind === "known" && isScalar(p.value) ? stringify(p.value) : `\${${textOf(p)}}`)).join(""));
+  return unknown(parts.map(templateText).join(""));
+}
+
+function templateText(part: Value): string {
+  if (part.kind === "known") {
+    const s = toStr(part.value);
+    if (s !== undefined) return s;
+  }
+  return `\${${textOf(part)}}`;
 }
 
 /** Applies traversal steps (`.name`, `[0]`, `["k"]`) to a value. */
@@ -532,9 +706,11 @@ function parseIndexSegment(segment: string): string | number {
   return segment;
 }
 
-/** `collection[key]` and `collection.key`. */
+/** `collection[key]` and `collection.key`; a key a known collection lacks is an error, as in Terraform. */
 function index(collection: Value, key: Value): Value {
   if (key.kind === "oneOf" && collection.kind !== "ref") return oneOf(key.options.map((k) => index(collection, k)));
+  const where = () => `${textOf(collection)}[${textOf(key)}]`;
+  if (isError(key)) return failure(where());
   switch (collection.kind) {
     case "ref":
       // Right after the resource name an index is an instance key: the same resource.
@@ -543,18 +719,30 @@ function index(collection: Value, key: Value): Value {
     case "oneOf":
       return oneOf(collection.options.map((o) => index(o, key)));
     case "known": {
-      if (key.kind !== "known") return unknown(`${textOf(collection)}[${textOf(key)}]`);
-      const v = collection.value as Record<string | number, unknown> | null;
-      if (v !== null && typeof v === "object" && (key.value as string | number) in v) return known(v[key.value as string | number]);
-      return unknown(`${textOf(collection)}[${textOf(key)}]`);
+      if (key.kind !== "known") return collection.value === null ? failure(where()) : unknown(where());
+      const v = collection.value;
+      if (Array.isArray(v)) {
+        const i = toNumber(key.value);
+        return i !== undefined && Number.isInteger(i) && i >= 0 && i < v.length ? known(v[i]) : failure(where());
+      }
+      if (isPlainObject(v)) {
+        const k = toStr(key.value);
+        return k !== undefined && Object.hasOwn(v, k) ? known(v[k]) : failure(where());
+      }
+      return failure(where());
     }
-    case "tuple":
-      if (key.kind === "known" && typeof key.value === "number" && collection.items[key.value]) return collection.items[key.value]!;
-      return unknown(`${textOf(collection)}[${textOf(key)}]`);
-    case "object":
-      if (key.kind === "known" && collection.entries.has(String(key.value))) return collection.entries.get(String(key.value))!;
-      return unknown(`${textOf(collection)}[${textOf(key)}]`);
+    case "tuple": {
+      if (key.kind !== "known") return unknown(where());
+      const i = toNumber(key.value);
+      return i !== undefined && Number.isInteger(i) && i >= 0 && i < collection.items.length ? collection.items[i]! : failure(where());
+    }
+    case "object": {
+      if (key.kind !== "known") return unknown(where());
+      const k = toStr(key.value);
+      return k !== undefined && collection.entries.has(k) ? collection.entries.get(k)! : failure(where());
+    }
     case "unknown":
+      if (collection.error) return failure(where());
       return unknown(key.kind === "known" && typeof key.value === "string" && /^[A-Za-z_][\w-]*$/.test(key.value) ? `${collection.text}.${key.value}` : `${collection.text}[${textOf(key)}]`);
   }
 }
@@ -566,130 +754,342 @@ function isInstanceKey(ref: Extract<Value, { kind: "ref" }>, key: Value): boolea
 
 function splat(source: Value, parts: readonly TraversalPart[]): Value {
   if (source.kind === "ref") return applyParts(source, parts);
+  // null[*] is an empty list; any other single value is a list of one.
+  if (source.kind === "known" && source.value === null) return known([]);
   const pairs = entriesOf(source);
   if (pairs && (source.kind === "tuple" || (source.kind === "known" && Array.isArray(source.value)))) {
     return collapse({ kind: "tuple", items: pairs.map(([, v]) => applyParts(v, parts)) });
   }
+  if (source.kind === "known" || source.kind === "object") return collapse({ kind: "tuple", items: [applyParts(source, parts)] });
   return unknown(`${textOf(source)}[*]${parts.map((p) => (p.type === "nameTraversal" ? `.${p.segment}` : `[${p.segment}]`)).join("")}`);
 }
 
-const BINARY: Record<string, (a: any, b: any) => unknown> = {
+// ---------------------------------------------------------------------------------------------
+// Operators, with Terraform's conversions: `!`, `&&`, `||` and conditions take booleans (or the
+// strings "true"/"false"), arithmetic and ordering take numbers (or numeric strings), `==` compares
+// type and value. Anything else fails, as Terraform does.
+
+/** A condition's decision: true/false when every alternative agrees, "error" when it cannot be a bool, undefined otherwise. */
+export function decideBool(value: Value): boolean | "error" | undefined {
+  if (isError(value)) return "error";
+  const options = alternatives(value);
+  if (!options.every((o) => o.kind === "known")) return undefined;
+  const bools = options.map((o) => toBool((o as { value: unknown }).value));
+  if (bools.some((b) => b === undefined)) return bools.every((b) => b === undefined) ? "error" : undefined;
+  return bools.every((b) => b === bools[0]) ? bools[0] : undefined;
+}
+
+class EvaluationError extends Error {}
+
+/** Raises a Terraform evaluation error (a function refusing its arguments, an impossible conversion). */
+function fail(message: string): never {
+  throw new EvaluationError(message);
+}
+
+const BINARY: Record<string, (a: unknown, b: unknown) => unknown> = {
   equal: (a, b) => deepEqual(a, b),
   notEqual: (a, b) => !deepEqual(a, b),
-  logicalAnd: (a, b) => a === true && b === true,
-  logicalOr: (a, b) => a === true || b === true,
-  lessThan: (a, b) => a < b,
-  greaterThan: (a, b) => a > b,
-  lessThanOrEqual: (a, b) => a <= b,
-  greaterThanOrEqual: (a, b) => a >= b,
-  add: (a, b) => Number(a) + Number(b),
-  subtract: (a, b) => Number(a) - Number(b),
-  multiply: (a, b) => Number(a) * Number(b),
-  divide: (a, b) => Number(a) / Number(b),
-  modulo: (a, b) => Number(a) % Number(b),
+  logicalAnd: (a, b) => bool(a) && bool(b),
+  logicalOr: (a, b) => bool(a) || bool(b),
+  lessThan: (a, b) => num(a) < num(b),
+  greaterThan: (a, b) => num(a) > num(b),
+  lessThanOrEqual: (a, b) => num(a) <= num(b),
+  greaterThanOrEqual: (a, b) => num(a) >= num(b),
+  add: (a, b) => num(a) + num(b),
+  subtract: (a, b) => num(a) - num(b),
+  multiply: (a, b) => num(a) * num(b),
+  divide: (a, b) => (num(b) === 0 ? fail("divide by zero") : num(a) / num(b)),
+  modulo: (a, b) => (num(b) === 0 ? fail("divide by zero") : num(a) % num(b)),
 };
 
 function binary(operator: string, a: Value, b: Value, source: string): Value {
   const op = BINARY[operator];
   if (!op) return unknown(source);
-  // false && x and true || x are decided whatever x is.
-  if (operator === "logicalAnd" && ((a.kind === "known" && a.value === false) || (b.kind === "known" && b.value === false))) return known(false);
-  if (operator === "logicalOr" && ((a.kind === "known" && a.value === true) || (b.kind === "known" && b.value === true))) return known(true);
+  // false && x and true || x are decided whatever x is (cty decides them with x unknown too).
+  if (operator === "logicalAnd" && (decideBool(a) === false || decideBool(b) === false)) return known(false);
+  if (operator === "logicalOr" && (decideBool(a) === true || decideBool(b) === true)) return known(true);
+  if (isError(a) || isError(b)) return failure(source);
   const as = alternatives(a);
   const bs = alternatives(b);
   if (as.every((x) => x.kind === "known") && bs.every((x) => x.kind === "known") && as.length * bs.length <= MAX_OPTIONS) {
-    return oneOf(as.flatMap((x) => bs.map((y) => known(op((x as { value: unknown }).value, (y as { value: unknown }).value)))));
+    return oneOf(as.flatMap((x) => bs.map((y) => attempt(() => op((x as { value: unknown }).value, (y as { value: unknown }).value), source))));
   }
+  // x == x holds for the very same undecided value.
+  if ((operator === "equal" || operator === "notEqual") && a.kind === "unknown" && b.kind === "unknown" && a.text === b.text) return known(operator === "equal");
   return unknown(source);
 }
 
 function unary(operator: string, operand: Value, source: string): Value {
-  if (operand.kind !== "known") return operand.kind === "oneOf" ? oneOf(operand.options.map((o) => unary(operator, o, source))) : unknown(source);
-  if (operator === "logicalNot") return known(!operand.value);
-  if (operator === "negate") return known(-Number(operand.value));
+  if (operand.kind === "oneOf") return oneOf(operand.options.map((o) => unary(operator, o, source)));
+  if (isError(operand)) return failure(source);
+  if (operand.kind !== "known") return unknown(source);
+  if (operator === "logicalNot") return attempt(() => !bool(operand.value), source);
+  if (operator === "negate") return attempt(() => -num(operand.value), source);
   return unknown(source);
 }
+
+/** The known result of a computation, or an error value if Terraform would fail it. */
+function attempt(compute: () => unknown, source: string): Value {
+  try {
+    const result = compute();
+    if (typeof result === "number" && !Number.isFinite(result)) return failure(source);
+    return result === undefined ? unknown(source) : known(result);
+  } catch (error) {
+    if (error instanceof EvaluationError) return failure(source);
+    throw error;
+  }
+}
+
+/** Terraform's conversion to bool: booleans and the strings "true" / "false". */
+export function toBool(value: unknown): boolean | undefined {
+  if (typeof value === "boolean") return value;
+  if (value === "true") return true;
+  if (value === "false") return false;
+  return undefined;
+}
+
+/** Terraform's conversion to number: numbers and numeric strings. */
+export function toNumber(value: unknown): number | undefined {
+  if (typeof value === "number") return Number.isFinite(value) ? value : undefined;
+  if (typeof value === "string" && /^\s*-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/.test(value)) return Number(value);
+  return undefined;
+}
+
+/** Terraform's conversion to string: strings, numbers (never in exponent form) and booleans. */
+export function toStr(value: unknown): string | undefined {
+  if (typeof value === "string") return value;
+  if (typeof value === "number") return numberToString(value);
+  if (typeof value === "boolean") return String(value);
+  return undefined;
+}
+
+function bool(value: unknown): boolean {
+  return toBool(value) ?? fail(`${JSON.stringify(value)} is not a bool`);
+}
+
+function num(value: unknown): number {
+  return toNumber(value) ?? fail(`${JSON.stringify(value)} is not a number`);
+}
+
+function str(value: unknown): string {
+  return toStr(value) ?? fail(`${JSON.stringify(value)} is not a string`);
+}
+
+function list(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : fail(`${JSON.stringify(value)} is not a list`);
+}
+
+function map(value: unknown): Record<string, unknown> {
+  return isPlainObject(value) ? value : fail(`${JSON.stringify(value)} is not a map`);
+}
+
+function integer(value: unknown): number {
+  const n = num(value);
+  return Number.isInteger(n) ? n : fail(`${n} is not a whole number`);
+}
+
+/** 1e21 → "1000000000000000000000", 1e-7 → "0.0000001": Terraform writes numbers in full. */
+function numberToString(n: number): string {
+  const s = String(n);
+  const match = /^(-?)(\d+)(?:\.(\d+))?e([-+]\d+)$/.exec(s);
+  if (!match) return s;
+  const [, sign, whole, fraction = "", exp] = match as unknown as [string, string, string, string | undefined, string];
+  const digits = whole + fraction;
+  const point = whole.length + Number(exp);
+  if (point <= 0) return `${sign}0.${"0".repeat(-point)}${digits}`.replace(/\.?0+$/, "");
+  if (point >= digits.length) return `${sign}${digits}${"0".repeat(point - digits.length)}`;
+  return `${sign}${digits.slice(0, point)}.${digits.slice(point)}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Functions. Each takes fully known arguments (every combination of the alternatives is tried)
+// and either returns Terraform's result or fails as Terraform would; STRUCTURAL handles the calls
+// whose arguments are only partly known.
 
 /** Functions that return (a value derived from) their first argument: a reference through them is still a reference. */
 const PASS_THROUGH = new Set(["toset", "tolist", "tomap", "tostring", "lower", "upper", "trimspace", "one", "nonsensitive", "sensitive", "flatten", "distinct", "sort", "values", "keys"]);
 
 type Fn = (args: unknown[]) => unknown;
 
+const graphemes = new Intl.Segmenter(undefined, { granularity: "grapheme" });
+
 const FUNCTIONS: Record<string, Fn> = {
-  toset: ([x]) => (Array.isArray(x) ? [...new Map(x.map((v) => [JSON.stringify(v), v])).values()].sort(compareScalars) : x),
-  tolist: ([x]) => x,
-  tomap: ([x]) => x,
-  tostring: ([x]) => (x === null ? null : stringify(x)),
-  tonumber: ([x]) => (x === null ? null : Number(x)),
-  tobool: ([x]) => (x === null ? null : x === true || x === "true"),
-  length: ([x]) => (typeof x === "string" ? [...x].length : Array.isArray(x) ? x.length : isPlainObject(x) ? Object.keys(x).length : undefined),
-  keys: ([x]) => (isPlainObject(x) ? Object.keys(x).sort() : undefined),
-  values: ([x]) => (isPlainObject(x) ? Object.keys(x).sort().map((k) => x[k]) : undefined),
-  lookup: ([m, k, d]) => (isPlainObject(m) && typeof k === "string" ? (k in m ? m[k] : d) : undefined),
-  contains: ([list, v]) => (Array.isArray(list) ? list.some((x) => deepEqual(x, v)) : undefined),
-  coalesce: (args) => args.find((a) => a !== null && a !== ""),
-  compact: ([x]) => (Array.isArray(x) ? x.filter((v) => v !== null && v !== "") : undefined),
-  concat: (args) => (args.every(Array.isArray) ? (args as unknown[][]).flat() : undefined),
-  merge: (args) => (args.every((a) => a === null || isPlainObject(a)) ? Object.assign({}, ...args) : undefined),
-  flatten: ([x]) => (Array.isArray(x) ? x.flat(Infinity) : undefined),
-  distinct: ([x]) => (Array.isArray(x) ? x.filter((v, i) => x.findIndex((w) => deepEqual(v, w)) === i) : undefined),
-  join: ([sep, list]) => (typeof sep === "string" && Array.isArray(list) ? list.map(stringify).join(sep) : undefined),
-  split: ([sep, s]) => (typeof sep === "string" && typeof s === "string" ? s.split(sep) : undefined),
-  element: ([list, i]) => (Array.isArray(list) && list.length && typeof i === "number" ? list[((i % list.length) + list.length) % list.length] : undefined),
-  lower: ([s]) => (typeof s === "string" ? s.toLowerCase() : undefined),
-  upper: ([s]) => (typeof s === "string" ? s.toUpperCase() : undefined),
-  trimspace: ([s]) => (typeof s === "string" ? s.trim() : undefined),
-  replace: ([s, a, b]) => (typeof s === "string" && typeof a === "string" && typeof b === "string" && !a.startsWith("/") ? s.split(a).join(b) : undefined),
-  one: ([x]) => (Array.isArray(x) && x.length <= 1 ? (x[0] ?? null) : undefined),
-  format: ([f, ...args]) => (typeof f === "string" ? format(f, args) : undefined),
-  min: (args) => Math.min(...(args as number[])),
-  max: (args) => Math.max(...(args as number[])),
-  range: (args) => range(args as number[]),
+  toset: ([x]) => toSet(list(x)),
+  tolist: ([x]) => (x === null ? null : unify(list(x))),
+  tomap: ([x]) => (x === null ? null : map(x)),
+  tostring: ([x]) => (x === null ? null : str(x)),
+  tonumber: ([x]) => (x === null ? null : num(x)),
+  tobool: ([x]) => (x === null ? null : bool(x)),
+  length: ([x]) => (typeof x === "string" ? [...graphemes.segment(x)].length : Array.isArray(x) ? x.length : Object.keys(map(x)).length),
+  keys: ([x]) => Object.keys(map(x)).sort(compareStrings),
+  values: ([x]) => {
+    const m = map(x);
+    return Object.keys(m).sort(compareStrings).map((k) => m[k]);
+  },
+  lookup: (args) => {
+    const [m, k] = [map(args[0]), str(args[1])];
+    if (Object.hasOwn(m, k)) return m[k];
+    return args.length >= 3 ? args[2] : fail(`lookup failed to find key "${k}"`);
+  },
+  contains: ([l, v]) => list(l).some((x) => deepEqual(x, v)),
+  coalesce: (args) => {
+    const found = args.find((a) => a !== null && a !== "");
+    if (found === undefined) fail("no non-null, non-empty-string arguments");
+    // Mixed types convert to the most general one: a string when any argument is one.
+    return args.some((a) => typeof a === "string") ? str(found) : found;
+  },
+  coalescelist: (args) => args.map(list).find((l) => l.length > 0) ?? fail("no non-empty list arguments"),
+  compact: ([x]) => list(x).filter((v) => v !== null && v !== ""),
+  concat: (args) => args.flatMap(list),
+  merge: (args) => Object.assign({}, ...args.filter((a) => a !== null).map(map)),
+  flatten: ([x]) => flattenList(list(x)),
+  distinct: ([x]) => list(x).filter((v, i, all) => all.findIndex((w) => deepEqual(v, w)) === i),
+  join: ([sep, ...lists]) => {
+    if (lists.length === 0) fail("join needs at least one list");
+    return lists.flatMap(list).map((v) => (v === null ? fail("join of a null element") : str(v))).join(str(sep));
+  },
+  split: ([sep, s]) => {
+    const [separator, text] = [str(sep), str(s)];
+    // An empty separator splits into characters (Unicode code points, as Go's strings.Split does).
+    return separator === "" ? [...text] : text.split(separator);
+  },
+  element: ([l, i]) => {
+    const items = list(l);
+    if (items.length === 0) fail("cannot use element function with an empty list");
+    const n = integer(i);
+    // Wraps around, in both directions (Terraform 1.10+ and OpenTofu accept negative indices).
+    return items[((n % items.length) + items.length) % items.length];
+  },
+  lower: ([s]) => mapCase(str(s), (c) => c.toLowerCase()),
+  upper: ([s]) => mapCase(str(s), (c) => c.toUpperCase()),
+  title: ([s]) => str(s).replace(/(^|[^\p{L}\p{N}])(\p{L})/gu, (_, before: string, letter: string) => before + letter.toUpperCase()),
+  trimspace: ([s]) => str(s).trim(),
+  trimprefix: ([s, p]) => (str(s).startsWith(str(p)) ? str(s).slice(str(p).length) : str(s)),
+  trimsuffix: ([s, p]) => (str(p) !== "" && str(s).endsWith(str(p)) ? str(s).slice(0, -str(p).length) : str(s)),
+  startswith: ([s, p]) => str(s).startsWith(str(p)),
+  endswith: ([s, p]) => str(s).endsWith(str(p)),
+  replace: ([s, a, b]) => (str(a).startsWith("/") && str(a).endsWith("/") && str(a).length > 1 ? undefined : str(s).split(str(a)).join(str(b))),
+  substr: ([s, o, l]) => {
+    const chars = [...graphemes.segment(str(s))].map((g) => g.segment);
+    let offset = integer(o);
+    if (offset < 0) offset += chars.length;
+    const length = integer(l);
+    return chars.slice(Math.max(offset, 0), length < 0 ? undefined : Math.max(offset, 0) + length).join("");
+  },
+  one: ([x]) => {
+    if (x === null) return null;
+    const items = list(x);
+    return items.length <= 1 ? (items[0] ?? null) : fail("must be a list, set, or tuple value with either zero or one elements");
+  },
+  alltrue: ([x]) => list(x).every((v) => bool(v)),
+  anytrue: ([x]) => list(x).some((v) => bool(v)),
+  format: ([f, ...args]) => formatString(str(f), args),
+  jsonencode: ([x]) => JSON.stringify(x),
+  min: (args) => (args.length ? Math.min(...args.map(num)) : fail("must pass at least one number")),
+  max: (args) => (args.length ? Math.max(...args.map(num)) : fail("must pass at least one number")),
+  abs: ([x]) => Math.abs(num(x)),
+  ceil: ([x]) => Math.ceil(num(x)),
+  floor: ([x]) => Math.floor(num(x)),
+  range: (args) => range(args.map(num)),
   nonsensitive: ([x]) => x,
   sensitive: ([x]) => x,
-  sort: ([x]) => (Array.isArray(x) ? [...x].map(stringify).sort() : undefined),
-  can: () => undefined,
+  sort: ([x]) => list(x).map((v) => (v === null ? fail("sort of a null element") : str(v))).sort(compareStrings),
+  zipmap: ([k, v]) => {
+    const [ks, vs] = [list(k).map(str), list(v)];
+    return ks.length === vs.length ? Object.fromEntries(ks.map((key, i) => [key, vs[i]])) : fail("number of keys and values must match");
+  },
 };
 
 /** Evaluates a function call; arguments that are references pass through identity-preserving functions. */
 function callFunction(name: string, args: Value[], source: string): Value {
   if (name === "try") return tryFunction(args, source);
-  if (name === "coalesce" && args.some((a) => a.kind !== "known")) {
-    const firstKnown = args.findIndex((a) => a.kind === "known" && a.value !== null && a.value !== "");
-    const candidates = firstKnown === -1 ? args : args.slice(0, firstKnown + 1);
-    return oneOf(candidates.filter((a) => !(a.kind === "known" && (a.value === null || a.value === ""))));
-  }
-  const fn = FUNCTIONS[name];
+  if (name === "can") return canFunction(args, source);
+  if (args.some(isError)) return failure(source);
   const ref = args.find((a) => a.kind === "ref");
-  if (ref && (PASS_THROUGH.has(name) || name === "lookup" || name === "element" || name === "concat")) return ref;
-  if (name === "length" && args[0]?.kind === "tuple") return known(args[0].items.length);
-  if (name === "length" && args[0]?.kind === "object") return known(args[0].entries.size);
-  if (name === "toset" || name === "tolist" || name === "flatten") {
-    if (args[0]?.kind === "tuple") return args[0];
+  if (ref && (PASS_THROUGH.has(name) || name === "lookup" || name === "element" || name === "concat" || name === "coalesce")) return ref;
+  // join("", aws_iam_user.u[*].name): the names of the resource's instances, joined.
+  if (name === "join" && args[0]?.kind !== "ref") {
+    const listRef = args.slice(1).find((a) => a.kind === "ref");
+    if (listRef) return listRef;
   }
+  const structural = STRUCTURAL[name]?.(args, source);
+  if (structural) return structural;
+  const fn = FUNCTIONS[name];
   if (!fn) return unknown(source);
   const choices = combinations(args);
   if (!choices) return unknown(source);
-  const results: Value[] = [];
-  for (const combo of choices) {
-    let result: unknown;
-    try {
-      result = fn(combo);
-    } catch {
-      result = undefined;
-    }
-    if (result === undefined || (typeof result === "number" && !Number.isFinite(result))) return unknown(source);
-    results.push(known(result));
-  }
-  return oneOf(results);
+  return oneOf(choices.map((combo) => attempt(() => fn(combo), source)));
 }
 
+/** Calls whose arguments are only partly known but whose result is decided all the same. */
+const STRUCTURAL: Record<string, (args: Value[], source: string) => Value | undefined> = {
+  length: ([x]) => (x?.kind === "tuple" ? known(x.items.length) : x?.kind === "object" ? known(x.entries.size) : undefined),
+  keys: ([x]) => (x?.kind === "object" ? known([...x.entries.keys()].sort(compareStrings)) : undefined),
+  values: ([x]) => (x?.kind === "object" ? collapse({ kind: "tuple", items: [...x.entries.keys()].sort(compareStrings).map((k) => x.entries.get(k)!) }) : undefined),
+  toset: ([x]) => (x?.kind === "tuple" ? x : undefined),
+  tolist: ([x]) => (x?.kind === "tuple" ? x : undefined),
+  tomap: ([x]) => (x?.kind === "object" ? x : undefined),
+  flatten: ([x]) => (x?.kind === "tuple" ? x : undefined),
+  lookup: ([m, k, d], source) => {
+    if (m?.kind !== "object" || k?.kind !== "known") return undefined;
+    const key = toStr(k.value);
+    if (key !== undefined && m.entries.has(key)) return m.entries.get(key)!;
+    return d ?? failure(source);
+  },
+  element: ([l, i], source) => {
+    if (l?.kind !== "tuple" || i?.kind !== "known") return undefined;
+    const n = toNumber(i.value);
+    if (l.items.length === 0 || n === undefined || !Number.isInteger(n)) return failure(source);
+    return l.items[((n % l.items.length) + l.items.length) % l.items.length]!;
+  },
+  contains: ([l, v]) => {
+    if (v?.kind !== "known") return undefined;
+    const items = l?.kind === "tuple" ? l.items : undefined;
+    if (!items) return undefined;
+    if (items.some((i) => i.kind === "known" && deepEqual(i.value, v.value))) return known(true);
+    return items.every((i) => i.kind === "known") ? known(false) : undefined;
+  },
+  merge: (args) => {
+    if (!args.some((a) => a.kind === "object") || !args.every((a) => a.kind === "object" || (a.kind === "known" && (a.value === null || isPlainObject(a.value))))) return undefined;
+    const entries = new Map<string, Value>();
+    for (const a of args) {
+      if (a.kind === "object") a.entries.forEach((v, k) => entries.set(k, v));
+      else if (a.kind === "known" && isPlainObject(a.value)) Object.entries(a.value).forEach(([k, v]) => entries.set(k, known(v)));
+    }
+    return collapse({ kind: "object", entries });
+  },
+  concat: (args) => {
+    const parts = args.map(elementsOf);
+    return parts.every((p) => p !== undefined) && args.some((a) => a.kind === "tuple") ? collapse({ kind: "tuple", items: parts.flat() as Value[] }) : undefined;
+  },
+  coalesce: (args) => {
+    if (args.every((a) => a.kind === "known")) return undefined;
+    // The first argument that is certainly neither null nor "" ends the candidates; undecided ones before it may win.
+    const isEmpty = (a: Value) => a.kind === "known" && (a.value === null || a.value === "");
+    const firstSure = args.findIndex((a) => a.kind === "known" && !isEmpty(a));
+    const candidates = (firstSure === -1 ? args : args.slice(0, firstSure + 1)).filter((a) => !isEmpty(a));
+    return candidates.length ? oneOf(candidates) : undefined;
+  },
+};
+
+/** try(a, b, …): the first argument that evaluates without an error; undecided ones may or may not fail. */
 function tryFunction(args: Value[], source: string): Value {
-  // try(a, b): the first argument that evaluates without error; statically, the first that is known.
-  const first = args[0];
-  if (!first) return unknown(source);
-  if (first.kind === "known" || first.kind === "ref") return first;
-  return oneOf(args);
+  const candidates: Value[] = [];
+  for (const arg of args) {
+    const options = alternatives(arg);
+    candidates.push(...options.filter((o) => !(o.kind === "unknown" && o.error)));
+    if (!options.some((o) => o.kind === "unknown")) return oneOf(candidates);
+  }
+  return candidates.length ? oneOf(candidates) : failure(source);
+}
+
+/** can(x): whether x evaluates without an error. */
+function canFunction(args: Value[], source: string): Value {
+  const options = alternatives(args[0] ?? known(null));
+  const errors = options.filter((o) => o.kind === "unknown" && o.error).length;
+  if (errors === options.length) return known(false);
+  if (options.every((o) => o.kind !== "unknown")) return known(true);
+  return unknown(source);
 }
 
 /** Every combination of the arguments' known alternatives, or undefined if any is not known. */
@@ -703,51 +1103,161 @@ function combinations(args: Value[]): unknown[][] | undefined {
   return combos;
 }
 
-function format(spec: string, args: unknown[]): string | undefined {
-  let i = 0;
-  let failed = false;
-  const out = spec.replace(/%(%|[-+ 0#]*\d*(?:\.\d+)?[sdvqtf])/g, (m, verb: string) => {
-    if (verb === "%") return "%";
-    const arg = args[i++];
-    if (arg === undefined) {
-      failed = true;
-      return m;
-    }
-    const v = verb.slice(-1);
-    if (v === "d") return String(Math.trunc(Number(arg)));
-    if (v === "q") return JSON.stringify(stringify(arg));
-    return stringify(arg);
-  });
-  return failed ? undefined : out;
+/** toset: duplicates removed, elements of mixed primitive types converted to strings, in Terraform's order. */
+function toSet(items: unknown[]): unknown[] {
+  if (items.some((v) => v === null)) fail("sets cannot contain null");
+  const unified = unify(items);
+  const unique = [...new Map(unified.map((v) => [JSON.stringify(v), v])).values()];
+  // cty orders strings lexically, numbers numerically, false before true.
+  return unique.sort((a, b) => (typeof a === "number" && typeof b === "number" ? a - b : typeof a === "boolean" && typeof b === "boolean" ? Number(a) - Number(b) : compareStrings(JSON.stringify(a), JSON.stringify(b))));
 }
 
-function range(args: number[]): number[] | undefined {
-  const [a = 0, b, step = 1] = args.length === 1 ? [0, args[0], 1] : args;
-  if (b === undefined || step === 0 || Math.abs((b - a) / step) > MAX_OPTIONS) return undefined;
-  const out: number[] = [];
-  for (let x = a; step > 0 ? x < b : x > b; x += step) out.push(x);
+/** Elements of mixed primitive types become strings (Terraform's "most general type"). */
+function unify(items: unknown[]): unknown[] {
+  const types = new Set(items.filter((v) => v !== null).map((v) => typeof v));
+  if (types.size > 1 && [...types].every((t) => t === "string" || t === "number" || t === "boolean")) return items.map((v) => (v === null ? null : toStr(v)));
+  return items;
+}
+
+/** Case mapping character by character, as Go's strings.ToUpper/ToLower: "ß" stays "ß" rather than becoming "SS". */
+function mapCase(text: string, convert: (c: string) => string): string {
+  return [...text].map((c) => {
+    const mapped = convert(c);
+    return [...mapped].length === 1 ? mapped : c;
+  }).join("");
+}
+
+function flattenList(items: unknown[]): unknown[] {
+  return items.flatMap((v) => (Array.isArray(v) ? flattenList(v) : [v]));
+}
+
+/**
+ * Terraform's `format`: verbs %v %#v %s %q %t %d %b %o %x %X %e %E %f %g %G and %%, flags
+ * (space, +, -, 0), width, precision and explicit argument indexes (`%[2]s`). Too few or too
+ * many arguments, an unknown verb or an impossible conversion fail.
+ */
+function formatString(spec: string, args: unknown[]): string {
+  let out = "";
+  let next = 0;
+  let used = 0;
+  let i = 0;
+  while (i < spec.length) {
+    const c = spec[i]!;
+    if (c !== "%") {
+      out += c;
+      i++;
+      continue;
+    }
+    if (spec[i + 1] === "%") {
+      out += "%";
+      i += 2;
+      continue;
+    }
+    const match = /^%([-+ 0#]*)(\d+)?(?:\.(\d*))?(?:\[(\d+)\])?([a-zA-Z])/.exec(spec.slice(i));
+    if (!match) fail(`invalid format verb at offset ${i}`);
+    const [whole, flags, width, precision, explicit, verb] = match as unknown as [string, string, string | undefined, string | undefined, string | undefined, string];
+    if (explicit !== undefined) next = Number(explicit) - 1;
+    if (next < 0 || next >= args.length) fail("not enough arguments for the format string");
+    out += formatOne(verb, flags, width === undefined ? undefined : Number(width), precision === undefined ? undefined : Number(precision || 0), args[next]);
+    used = Math.max(used, ++next);
+    i += whole.length;
+  }
+  if (used < args.length) fail(`too many arguments; only ${used} used by the format string`);
   return out;
 }
 
-function stringify(value: unknown): string {
-  if (typeof value === "string") return value;
-  if (typeof value === "number" || typeof value === "boolean") return String(value);
-  if (value === null) return "";
-  return JSON.stringify(value);
+function formatOne(verb: string, flags: string, width: number | undefined, precision: number | undefined, arg: unknown): string {
+  const pad = (text: string, numeric: boolean) => {
+    if (!width || [...text].length >= width) return text;
+    const fill = width - [...text].length;
+    if (flags.includes("-")) return text + " ".repeat(fill);
+    if (numeric && flags.includes("0")) {
+      const sign = /^[-+ ]/.test(text) ? text[0]! : "";
+      return sign + "0".repeat(fill) + text.slice(sign.length);
+    }
+    return " ".repeat(fill) + text;
+  };
+  const signed = (n: number, body: string) => (n < 0 || Object.is(n, -0) ? `-${body}` : flags.includes("+") ? `+${body}` : flags.includes(" ") ? ` ${body}` : body);
+  if (verb === "v") {
+    if (flags.includes("#") || arg === null || (typeof arg === "object" && arg !== null)) return pad(JSON.stringify(arg), false);
+    if (typeof arg === "number") return formatOne("g", flags, width, precision, arg);
+    if (typeof arg === "boolean") return formatOne("t", flags, width, precision, arg);
+    return formatOne("s", flags, width, precision, arg);
+  }
+  if (arg === null) fail(`unsupported value for "%${verb}": null`);
+  switch (verb) {
+    case "s": {
+      const s = str(arg);
+      return pad(precision ? [...s].slice(0, precision).join("") : s, false);
+    }
+    case "q":
+      return pad(JSON.stringify(str(arg)), false);
+    case "t":
+      return pad(String(bool(arg)), false);
+    case "d":
+    case "b":
+    case "o":
+    case "x":
+    case "X": {
+      const n = integer(arg);
+      const digits = Math.abs(n).toString({ d: 10, b: 2, o: 8, x: 16, X: 16 }[verb]);
+      return pad(signed(n, verb === "X" ? digits.toUpperCase() : digits), true);
+    }
+    case "e":
+    case "E": {
+      const n = num(arg);
+      const text = exponent(Math.abs(n).toExponential(precision ?? 6));
+      return pad(signed(n, verb === "E" ? text.toUpperCase() : text), true);
+    }
+    case "f":
+    case "F": {
+      const n = num(arg);
+      return pad(signed(n, Math.abs(n).toFixed(precision ?? 6)), true);
+    }
+    case "g":
+    case "G": {
+      const n = num(arg);
+      const text = shortestG(Math.abs(n), precision);
+      return pad(signed(n, verb === "G" ? text.toUpperCase() : text), true);
+    }
+    default:
+      return fail(`unsupported format verb "%${verb}"`);
+  }
 }
 
-function isScalar(value: unknown): boolean {
-  return typeof value === "string" || typeof value === "number" || typeof value === "boolean";
+/** Go writes exponents with at least two digits: 1e+06, not 1e+6. */
+function exponent(text: string): string {
+  return text.replace(/e([-+])(\d)$/, "e$10$2");
+}
+
+/** Go's %g: %e when the exponent is below -4 or at least the precision (6 for the shortest form), else %f; no trailing zeros. */
+function shortestG(n: number, precision: number | undefined): string {
+  if (n === 0) return "0";
+  const digits = precision ? Number(n.toPrecision(precision)) : n;
+  const [mantissa, exp] = digits.toExponential().split("e") as [string, string];
+  const x = Number(exp);
+  const significant = mantissa.replace(".", "").replace(/0+$/, "").length;
+  let limit = precision ?? 6;
+  if (precision && limit > significant && significant >= x + 1) limit = significant;
+  if (x < -4 || x >= limit) return exponent(`${mantissa}e${x < 0 ? "-" : "+"}${Math.abs(x)}`);
+  return numberToString(digits);
+}
+
+function range(args: number[]): number[] {
+  const [a, b, step] = args.length === 1 ? [0, args[0]!, 1] : [args[0]!, args[1]!, args[2] ?? (args[1]! < args[0]! ? -1 : 1)];
+  if (step === 0) fail("step must not be zero");
+  if (Math.abs((b - a) / step) > MAX_OPTIONS) fail("range too large");
+  const out: number[] = [];
+  for (let x = a; step > 0 ? x < b : x > b; x += step) out.push(x);
+  return out;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-function compareScalars(a: unknown, b: unknown): number {
-  const x = stringify(a);
-  const y = stringify(b);
-  return x < y ? -1 : x > y ? 1 : 0;
+function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function deepEqual(a: unknown, b: unknown): boolean {

@@ -39,16 +39,23 @@ export interface LinkSpec {
  * very same undecided expression. Data sources are existing objects and never targets.
  */
 export async function linkResources(configuration: Configuration, spec: LinkSpec, evaluator = new Evaluator()): Promise<Link[]> {
-  const targets: { placed: PlacedResource; name: Value }[] = [];
-  for (const placed of await createdResources(configuration, spec.targetType, evaluator)) {
-    const scope = await resourceScope(evaluator, placed);
-    const trace = newTrace();
-    targets.push({ placed, name: await evaluator.evaluate(placed.resource.body[spec.nameAttribute], scope, trace) });
-  }
+  // Every name and every link attribute is evaluated side by side: expressions are parsed on the
+  // parser's worker threads, and many requests in flight keep them busy.
+  const targets = await Promise.all(
+    (await createdResources(configuration, spec.targetType, evaluator)).map(async (placed) => ({
+      placed,
+      name: await evaluator.evaluate(placed.resource.body[spec.nameAttribute], await resourceScope(evaluator, placed), newTrace()),
+    })),
+  );
+  const subjects = await Promise.all(
+    (await createdResources(configuration, spec.subjectType, evaluator)).map(async (subject) => {
+      const trace = newTrace();
+      const value = await evaluator.evaluate(subject.resource.body[spec.linkAttribute], await resourceScope(evaluator, subject), trace);
+      return { subject, trace, value };
+    }),
+  );
   const links: Link[] = [];
-  for (const subject of await createdResources(configuration, spec.subjectType, evaluator)) {
-    const trace = newTrace();
-    const value = await evaluator.evaluate(subject.resource.body[spec.linkAttribute], await resourceScope(evaluator, subject), trace);
+  for (const { subject, trace, value } of subjects) {
     for (const target of targets) {
       const how = matchTarget(value, target.placed, target.name);
       if (!how) continue;
@@ -81,7 +88,7 @@ export async function createdResources(configuration: Configuration, type: strin
 }
 
 /** The undecided conditions of a module instance and its callers, or "absent" if a call creates no instance. */
-async function moduleExistence(instance: ModuleInstance, evaluator: Evaluator): Promise<string[] | "absent"> {
+export async function moduleExistence(instance: ModuleInstance, evaluator: Evaluator): Promise<string[] | "absent"> {
   const undecided: string[] = [];
   for (let i: ModuleInstance | undefined = instance; i?.call && i.parent; i = i.parent) {
     const existence = await blockExistence(i.call.count, i.call.forEach, i.parent, evaluator);

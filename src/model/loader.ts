@@ -1,13 +1,15 @@
 import type { InputError } from "../findings.js";
 import { contentKey, type ParseCache } from "../load/parse-cache.js";
-import type { ParserPool } from "../load/parse-pool.js";
+import type { ParsedHcl, ParserPool } from "../load/parse-pool.js";
 import { looksWellFormed, type Prefilter } from "../load/prefilter.js";
 import { readTextFile, type ReadResult } from "../load/read.js";
-import { listModuleFiles, preferTofu, readAutoVariableFiles, readError, skeletonSource, sourceFromParse, type SourceFile } from "../load/sources.js";
-import { parseTerraformJson, type ParseResult } from "../load/terraform-syntax.js";
+import { listModuleFiles, preferTofu, readError, skeletonSource, sourceFromParse, type SourceFile } from "../load/sources.js";
+import { parseTerraformJson } from "../load/terraform-syntax.js";
 import type { SourceTree } from "../load/tree.js";
-import type { ModuleSource } from "./configuration.js";
+import type { ModuleSource, VariableValue } from "./configuration.js";
+import { readModuleManifest, type ModuleManifest } from "./manifest.js";
 import { buildModule, type Module } from "./module.js";
+import { VariableReader, type VariableInputs } from "./variables.js";
 
 /** How a module directory is read: only what shapes the configuration, or everything the policies may need. */
 export type LoadMode = "graph" | "full";
@@ -28,6 +30,8 @@ export interface LoaderOptions {
   cache?: ParseCache;
   /** Told how many files have been parsed out of how many, during long batches. */
   onProgress?: (done: number, total: number) => void;
+  /** Root variable values from the environment (`TF_VAR_*`) and the command line (`--var`, `--var-file`). */
+  variables?: VariableInputs;
 }
 
 /**
@@ -43,9 +47,12 @@ export class ModuleLoader implements ModuleSource {
   private readonly texts = new Map<string, Promise<ReadResult>>();
   private readonly parsed = new Map<string, SourceFile | null>();
   private readonly skeletons = new Map<string, SourceFile>();
+  private readonly variableReader: VariableReader;
+  private readonly manifests = new Map<string, Promise<ModuleManifest | undefined>>();
 
   constructor(private readonly options: LoaderOptions) {
     this.scannedDirs = new Set(options.discovered.keys());
+    this.variableReader = new VariableReader(options.variables ?? {}, options.cwd, async (text) => (await this.options.pool.parse([text]))[0]!.result);
   }
 
   /** Every source file that was parsed (skeletons are not: they hold nothing to report on). */
@@ -71,10 +78,23 @@ export class ModuleLoader implements ModuleSource {
     return module;
   }
 
-  async variableValues(dir: string): Promise<Map<string, unknown>> {
-    const { values, errors } = await readAutoVariableFiles(dir, this.options.cwd, this.options.tree, async (text) => (await this.options.pool.parse([text]))[0]!);
+  async variableValues(dir: string): Promise<Map<string, VariableValue>> {
+    const { values, errors } = await this.variableReader.rootValues(dir, this.options.tree);
     this.options.errors.push(...errors);
     return values;
+  }
+
+  /** `.terraform/modules/modules.json` of a root module, read once. */
+  moduleManifest(rootDir: string): Promise<ModuleManifest | undefined> {
+    let manifest = this.manifests.get(rootDir);
+    if (!manifest) {
+      manifest = readModuleManifest(rootDir, this.options.tree, this.options.cwd).then(({ manifest: found, errors }) => {
+        this.options.errors.push(...errors);
+        return found;
+      });
+      this.manifests.set(rootDir, manifest);
+    }
+    return manifest;
   }
 
   /** Reads the directories' files and parses, in one batch, those their current mode needs. */
@@ -170,11 +190,11 @@ export class ModuleLoader implements ModuleSource {
   /** Parses files (cache first, then the pool) and records their sources or errors. */
   private async parseAll(jobs: { path: string; text: string }[]): Promise<void> {
     const { cache, cwd, errors } = this.options;
-    const results = new Map<string, ParseResult>();
+    const results = new Map<string, ParsedHcl>();
     const misses: { path: string; text: string; key: string }[] = [];
     for (const job of jobs) {
       if (job.path.endsWith(".json")) {
-        results.set(job.path, parseTerraformJson(job.text));
+        results.set(job.path, { result: parseTerraformJson(job.text) });
         continue;
       }
       const key = contentKey(job.text);
@@ -191,9 +211,11 @@ export class ModuleLoader implements ModuleSource {
       cache?.set(miss.key, parsed[i]!);
     });
     for (const job of jobs) {
-      const result = sourceFromParse(job.path, cwd, job.text, results.get(job.path)!);
-      this.parsed.set(job.path, result.ok ? result.source : null);
-      if (!result.ok) errors.push(...result.errors);
+      const { result, outline } = results.get(job.path)!;
+      const source = sourceFromParse(job.path, cwd, job.text, result, outline);
+      this.parsed.set(job.path, source.ok ? source.source : null);
+      if (!source.ok) errors.push(...source.errors);
     }
   }
+
 }

@@ -22,6 +22,8 @@ export interface ModuleCall {
   name: string;
   /** The `source` argument as written, when it is a literal string. */
   source: string | undefined;
+  /** The `version` constraint as written, when it is a literal string (registry modules). */
+  version: string | undefined;
   /** Input variables passed to the module (every argument but the meta-arguments). */
   inputs: Record<string, unknown>;
   count: unknown;
@@ -41,6 +43,10 @@ export interface Variable {
   name: string;
   hasDefault: boolean;
   default: unknown;
+  /** The `type` argument as hcl2json gives it (`${bool}`), when there is one. */
+  type?: unknown;
+  /** `nullable = false`: a null argument means the default. */
+  nullable?: boolean;
 }
 
 /** A module: one directory of Terraform files. */
@@ -89,6 +95,7 @@ export function buildModule(dir: string, files: readonly SourceFile[]): Module {
         module.calls.push({
           name,
           source: typeof body.source === "string" ? body.source : undefined,
+          version: typeof body.version === "string" ? body.version : undefined,
           inputs: Object.fromEntries(Object.entries(body).filter(([k]) => !MODULE_META_ARGUMENTS.has(k))),
           count: body.count,
           forEach: body.for_each,
@@ -99,7 +106,13 @@ export function buildModule(dir: string, files: readonly SourceFile[]): Module {
     }
     for (const [name, bodies] of Object.entries(asRecord(source.body.variable))) {
       const body = asBodies(bodies)[0] ?? {};
-      module.variables.set(name, { name, hasDefault: "default" in body, default: body.default });
+      module.variables.set(name, {
+        name,
+        hasDefault: "default" in body,
+        default: body.default,
+        ...(body.type !== undefined ? { type: body.type } : {}),
+        ...(body.nullable === false || body.nullable === "false" ? { nullable: false } : {}),
+      });
     }
     for (const body of asBodies(source.body.locals)) {
       for (const [name, value] of Object.entries(body)) module.locals.set(name, value);

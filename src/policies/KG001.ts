@@ -1,15 +1,17 @@
 import { fingerprintOf, type Finding, type RelatedResource, type Severity, type SourceLocation } from "../findings.js";
 import { locateResourceChanges, type PlanFile } from "../load/plan.js";
-import type { Configuration } from "../model/configuration.js";
+import { remoteBoundary, type Configuration } from "../model/configuration.js";
 import type { Evaluator } from "../model/expressions.js";
 import { linkResources, type Link } from "../model/links.js";
 import { configAddress, linkPlannedResources, type PlanLink } from "../model/plan.js";
 import type { Policy } from "./catalog.js";
+import { moduleCallFindings, visibleLocation } from "./module-calls.js";
 
 /**
  * KG001 over a configuration: one finding per created access key whose `user` is a user the same
  * configuration creates. The console password (a login profile for that user) is noted, because it
- * makes the user exactly the population the CIS control names.
+ * makes the user exactly the population the CIS control names. A key inside a registry or git
+ * module (downloaded, or described by the module catalog) is reported on that module's call.
  */
 export async function evaluateKG001(policy: Policy, severity: Severity, configuration: Configuration, evaluator: Evaluator): Promise<Finding[]> {
   const keyLinks = await linkResources(
@@ -28,15 +30,19 @@ export async function evaluateKG001(policy: Policy, severity: Severity, configur
     );
   }
   const bySubject = new Map<string, Link[]>();
-  for (const link of keyLinks) bySubject.set(link.subject.address, [...(bySubject.get(link.subject.address) ?? []), link]);
+  const inModules: Link[] = [];
+  for (const link of keyLinks) {
+    if (remoteBoundary(link.subject.instance)) inModules.push(link);
+    else bySubject.set(link.subject.address, [...(bySubject.get(link.subject.address) ?? []), link]);
+  }
 
-  const findings: Finding[] = [];
+  const findings: Finding[] = await moduleCallFindings(policy, severity, configuration, evaluator, inModules, passwordLinks);
   for (const [address, links] of bySubject) {
     const key = links[0]!.subject;
     const user = links[0]!;
     const profile = passwordLinks.find((p) => links.some((l) => p.target.resource === l.target.resource && p.target.instance === l.target.instance));
-    const related: RelatedResource[] = links.map((l) => ({ role: "user" as const, address: l.target.address, location: l.target.resource.location }));
-    if (profile) related.push({ role: "login-profile", address: profile.subject.address, location: profile.subject.resource.location });
+    const related: RelatedResource[] = links.map((l) => ({ role: "user" as const, address: l.target.address, location: visibleLocation(l.target) }));
+    if (profile) related.push({ role: "login-profile", address: profile.subject.address, location: visibleLocation(profile.subject) });
     findings.push({
       ruleId: policy.id,
       ruleName: policy.alias,

@@ -1,10 +1,17 @@
-import type { Finding, InputError, SourceLocation, StaticPairEvidence, Warning } from "../findings.js";
+import type { Finding, InputError, ModuleCallEvidence, SourceLocation, StaticPairEvidence, Warning } from "../findings.js";
 import type { LiveKeyEvidence } from "../live/evidence.js";
 import type { Policy } from "../policies/catalog.js";
 
 /** The sentence that says what is wrong with a finding and why it matters; every reporter uses it. */
 export function findingMessage(finding: Finding): string {
-  return finding.evidence.kind === "live-key" ? liveMessage(finding.evidence) : staticPairMessage(finding, finding.evidence);
+  switch (finding.evidence.kind) {
+    case "live-key":
+      return liveMessage(finding.evidence);
+    case "module-call":
+      return moduleCallMessage(finding, finding.evidence);
+    default:
+      return staticPairMessage(finding, finding.evidence);
+  }
 }
 
 /**
@@ -13,6 +20,11 @@ export function findingMessage(finding: Finding): string {
  */
 export function findingFix(finding: Finding, policy: Policy | undefined, short = false): string | undefined {
   if (finding.evidence.kind === "live-key") return finding.evidence.remediation.join(" && ");
+  if (finding.evidence.kind === "module-call" && finding.evidence.fix) {
+    const { input, value } = finding.evidence.fix;
+    const first = `Set ${input} = ${JSON.stringify(value)} on ${finding.evidence.module} so that the module creates no access key.`;
+    return short ? first : `${first} If the user needs a key at all, create it in a later, separate change (an aws_iam_access_key for the module's user), so that it shows intent and can be traced.`;
+  }
   if (!policy) return undefined;
   if (!short) return policy.remediation;
   const end = policy.remediation.search(/\.(\s|$)/);
@@ -34,6 +46,23 @@ function staticPairMessage(finding: Finding, evidence: StaticPairEvidence): stri
   if (evidence.undecided.length) {
     parts.push(`Assumed to be created, since keygate cannot decide: ${evidence.undecided.join("; ")}.`);
   }
+  return parts.join(" ");
+}
+
+function moduleCallMessage(finding: Finding, e: ModuleCallEvidence): string {
+  const userRelated = finding.related.find((r) => r.role === "user");
+  const name = e.userName !== undefined ? ` "${e.userName}"` : "";
+  const version = e.version !== undefined ? ` ${e.version}` : "";
+  const how = e.analysis === "catalog" ? `described by the module catalog${e.catalogEntry ? ` as ${e.catalogEntry}` : ""}` : "read from its downloaded code";
+  const own = e.user.startsWith(`${e.module}.`);
+  const parts = [
+    own
+      ? `Module call ${e.module} (${at(finding.location)}; ${e.source}${version}, ${how}) creates IAM user ${e.user}${name} together with an access key for it (${e.key}), so the key is issued during the user's initial setup instead of as a separate, later step.`
+      : `Module call ${e.module} (${at(finding.location)}; ${e.source}${version}, ${how}) creates access key ${e.key} for user ${e.user}${name}${userRelated?.location ? ` (${at(userRelated.location)})` : ""}, which this configuration also creates, so the key is issued during the user's initial setup instead of as a separate, later step.`,
+  ];
+  if (e.inputs.length) parts.push(`Inputs: ${e.inputs.map((i) => `${i.name} = ${i.value}${i.from === "default" ? " (default)" : ""}`).join(", ")}.`);
+  if (e.loginProfile) parts.push(`The user also gets a console password (${e.loginProfile}): exactly the population the CIS control names.`);
+  if (e.undecided.length) parts.push(`Assumed to be created, since keygate cannot decide: ${e.undecided.join("; ")}.`);
   return parts.join(" ");
 }
 

@@ -1,0 +1,1 @@
+create_publisher_key = true
