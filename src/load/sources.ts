@@ -5,7 +5,7 @@ import { outlineHcl, outlineTfJson, type FileOutline } from "./outline.js";
 import { skeletonOf } from "./prefilter.js";
 import { readTextFile } from "./read.js";
 import { workingTree, type SourceTree } from "./tree.js";
-import { parseHcl, parseJson, parseTerraformJson, type ParseResult, type TerraformBody } from "./terraform-syntax.js";
+import { parseHcl, parseTerraformJson, type ParseResult, type TerraformBody } from "./terraform-syntax.js";
 
 /** One Terraform source file, read, parsed and outlined. */
 export interface SourceFile {
@@ -68,51 +68,3 @@ export function preferTofu(paths: readonly string[]): string[] {
   });
 }
 
-/** Variable values from `terraform.tfvars`, `terraform.tfvars.json` and `*.auto.tfvars(.json)` of a root module, in Terraform's order. */
-export interface VariableValues {
-  values: Map<string, unknown>;
-  errors: InputError[];
-}
-
-/** Reads a root module's automatic variable files; later files override earlier ones as in Terraform. */
-export async function readAutoVariableFiles(dir: string, cwd: string, tree: SourceTree = workingTree, parse: (text: string) => Promise<ParseResult> = parseHcl): Promise<VariableValues> {
-  let names: string[];
-  try {
-    names = await tree.files(dir);
-  } catch {
-    return { values: new Map(), errors: [] };
-  }
-  const ordered = [
-    ...names.filter((n) => n === "terraform.tfvars"),
-    ...names.filter((n) => n === "terraform.tfvars.json"),
-    ...names.filter((n) => /\.auto\.tfvars(\.json)?$/.test(n)).sort(),
-  ];
-  const values = new Map<string, unknown>();
-  const errors: InputError[] = [];
-  for (const name of ordered) {
-    const path = join(dir, name);
-    const file = displayPath(path, cwd);
-    const read = await readTextFile(path, tree);
-    if (!read.ok) {
-      errors.push({ file, message: read.message });
-      continue;
-    }
-    const parsed = name.endsWith(".json") ? parseTerraformJsonValues(read.text) : await parse(read.text);
-    if (!parsed.ok) {
-      errors.push(...parsed.problems.map((p) => ({ file, line: p.line, column: p.column, message: p.message })));
-      continue;
-    }
-    for (const [key, value] of Object.entries(parsed.body)) values.set(key, value);
-  }
-  return { values, errors };
-}
-
-function parseTerraformJsonValues(text: string): ParseResult {
-  // A .tfvars.json is a plain object of values, not Terraform's block syntax: no normalisation.
-  const parsed = parseJson(text);
-  if (!parsed.ok) return parsed;
-  if (typeof parsed.value !== "object" || parsed.value === null || Array.isArray(parsed.value)) {
-    return { ok: false, problems: [{ line: 1, column: 1, message: "Invalid variables file: the top level must be an object of variable values" }] };
-  }
-  return { ok: true, body: parsed.value as TerraformBody };
-}

@@ -12,6 +12,7 @@ const require = createRequire(import.meta.url);
 /** The package's schemas, by file name. */
 export const SCHEMA_FILES: Readonly<Record<string, string>> = {
   "policy.schema.json": join(PACKAGE_ROOT, "policies", "policy.schema.json"),
+  "modules.schema.json": join(PACKAGE_ROOT, "policies", "modules.schema.json"),
   "config.schema.json": join(PACKAGE_ROOT, "schemas", "config.schema.json"),
   "plan.schema.json": join(PACKAGE_ROOT, "schemas", "plan.schema.json"),
   "baseline.schema.json": join(PACKAGE_ROOT, "schemas", "baseline.schema.json"),

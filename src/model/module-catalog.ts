@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { compileSchema, describeSchemaErrors, lazySchema, SCHEMA_FILES } from "../load/validate.js";
+import { compileSchema, describeSchemaErrors, lazySchema } from "../load/validate.js";
 import { PACKAGE_ROOT } from "../package.js";
 import type { Module, ModuleCall, Resource, Variable } from "./module.js";
 import { parseModuleSource, PUBLIC_REGISTRIES } from "./module-sources.js";
@@ -43,21 +43,19 @@ export class ModuleCatalogError extends Error {}
 export const MODULE_CATALOG_FILE = join(PACKAGE_ROOT, "policies", "modules.json");
 
 let cached: CatalogEntry[] | undefined;
-// Precompiled at build time once the schema is registered in SCHEMA_FILES; compiled on first use otherwise.
-const catalogSchema = SCHEMA_FILES["modules.schema.json"] ? lazySchema<{ modules: CatalogEntry[] }>("modules.schema.json") : undefined;
+const catalogSchema = lazySchema<{ modules: CatalogEntry[] }>("modules.schema.json");
 
 /** Loads and validates the module catalog (`policies/modules.json` against `policies/modules.schema.json`). */
 export function loadModuleCatalog(file: string = MODULE_CATALOG_FILE): CatalogEntry[] {
   if (file === MODULE_CATALOG_FILE && cached) return cached;
   let data: unknown;
-  let schema: object;
+  let validate: ReturnType<typeof catalogSchema>;
   try {
     data = JSON.parse(readFileSync(file, "utf8"));
-    schema = JSON.parse(readFileSync(join(file, "..", "modules.schema.json"), "utf8")) as object;
+    validate = file === MODULE_CATALOG_FILE ? catalogSchema() : compileSchema<{ modules: CatalogEntry[] }>(JSON.parse(readFileSync(join(file, "..", "modules.schema.json"), "utf8")) as object);
   } catch (error) {
     throw new ModuleCatalogError(`${file}: ${(error as Error).message}`);
   }
-  const validate = file === MODULE_CATALOG_FILE && catalogSchema ? catalogSchema() : compileSchema<{ modules: CatalogEntry[] }>(schema);
   if (!validate(data)) throw new ModuleCatalogError(`${file}: ${describeSchemaErrors(validate.errors).join(" ")}`);
   const entries = data.modules;
   const ids = new Set<string>();

@@ -55,7 +55,7 @@ export function collectDirectives(sources: readonly SourceFile[], policies: read
       if (ruleIds.length === 0) continue;
       const block = targetBlock(source, comment, suppressible);
       if (!block) {
-        warnings.push({ ...at, message: `keygate:ignore must stand on the line directly above an ${[...suppressible].join(" or ")} block; here it suppresses nothing` });
+        warnings.push({ ...at, message: `keygate:ignore must stand on the line directly above an ${[...suppressible].join(" or ")} block, or a module block; here it suppresses nothing` });
         continue;
       }
       directives.push({ ...at, ruleIds, reason: parsed.reason, until: parsed.until, problem: parsed.problem, block });
@@ -89,7 +89,8 @@ function isCalendarDate(text: string): boolean {
 
 /** The block a directive applies to: in HCL the block whose header starts on the next line; in `.tf.json` the block holding the `"//"` comment. */
 function targetBlock(source: SourceFile, comment: Comment, suppressible: ReadonlySet<string>): BlockOutline | undefined {
-  const candidates = source.outline.blocks.filter((b) => b.keyword === "resource" && suppressible.has(b.labels[0] ?? ""));
+  // A module block can create the pair itself (a registry module), so it can carry the comment too.
+  const candidates = source.outline.blocks.filter((b) => (b.keyword === "resource" && suppressible.has(b.labels[0] ?? "")) || b.keyword === "module");
   if (source.syntax === "json") {
     return candidates.find((b) => contains(b, comment));
   }
@@ -132,8 +133,8 @@ export function applyInlineSuppressions(findings: readonly Finding[], directives
       continue;
     }
     if (!used.has(d)) {
-      const [, type, name] = [d.block?.keyword, d.block?.labels[0], d.block?.labels[1]];
-      warnings.push({ file: d.file, line: d.line, column: d.column, message: `keygate:ignore ${d.ruleIds.join(", ")} suppresses nothing: there is no such finding for ${type}.${name}; remove the comment` });
+      const block = d.block?.keyword === "module" ? `module.${d.block.labels[0]}` : d.block?.labels.join(".");
+      warnings.push({ file: d.file, line: d.line, column: d.column, message: `keygate:ignore ${d.ruleIds.join(", ")} suppresses nothing: there is no such finding for ${block}; remove the comment` });
     }
   }
   return { findings: out, warnings };

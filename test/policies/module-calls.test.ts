@@ -255,3 +255,13 @@ describe("module calls: the rest", () => {
     );
   });
 });
+
+describe("suppressing a module-call finding", () => {
+  it("a keygate:ignore comment directly above the module block suppresses it", async () => {
+    const result = await scanTree({
+      "main.tf": `# keygate:ignore KG001 -- the vendor's onboarding needs a key, SEC-201\nmodule "vendor" {\n  source  = "terraform-aws-modules/iam/aws//modules/iam-user"\n  version = "~> 5.0"\n  name    = "vendor"\n}\n\n# keygate:ignore KG001 -- nothing to suppress here\nmodule "quiet" {\n  source                = "terraform-aws-modules/iam/aws//modules/iam-user"\n  version               = "~> 5.0"\n  name                  = "quiet"\n  create_iam_access_key = false\n}\n`,
+    });
+    expect(result.findings.map((f) => [f.resource, f.suppressed?.kind])).toEqual([["module.vendor", "inline"]]);
+    expect(result.warnings.map((w) => `${w.line} ${w.message}`)).toEqual(["8 keygate:ignore KG001 suppresses nothing: there is no such finding for module.quiet; remove the comment"]);
+  });
+});
