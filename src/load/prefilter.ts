@@ -1,4 +1,4 @@
-import type { BlockOutline, FileOutline } from "./outline.js";
+import { outlineHcl, type BlockOutline, type FileOutline } from "./outline.js";
 import type { TerraformBody } from "./terraform-syntax.js";
 
 /**
@@ -15,18 +15,19 @@ export interface Prefilter {
   canMatter(text: string): boolean;
 }
 
-/** Words that make a file worth parsing in any module: module calls (the configuration's shape) and suppression comments. */
-const GRAPH_WORDS = ["module", "keygate:ignore"];
-
-/** Words of blocks an expression may need (variables, locals, outputs, renames), besides the policies' resource types. */
-const MODEL_WORDS = ["variable", "locals", "output", "moved", ...GRAPH_WORDS];
+/**
+ * Words of blocks an evaluation may need (variables, locals, outputs, renames, module calls) or
+ * that carry suppression comments, besides the policies' resource types.
+ */
+const MODEL_WORDS = ["variable", "locals", "output", "moved", "module", "keygate:ignore"];
 
 /** The prefilter for a set of policies: their resource types are what makes a file matter. */
 export function prefilterFor(policies: readonly { subject: { type: string }; target: { type: string }; aggravating: { type: string }[] }[]): Prefilter {
   const types = [...new Set(policies.flatMap((p) => [p.subject.type, p.target.type, ...p.aggravating.map((a) => a.type)]))];
   const full = [...MODEL_WORDS, ...types];
   return {
-    mustParse: (text, mode) => (mode === "graph" ? GRAPH_WORDS : full).some((word) => text.includes(word)),
+    // A module that only shapes the configuration needs no parse: its skeleton has the calls.
+    mustParse: (text, mode) => mode === "full" && full.some((word) => text.includes(word)),
     // Users matter without keys too: a change-aware scan needs to know that a user existed before.
     canMatter: (text) => types.some((type) => text.includes(type)),
   };
@@ -35,10 +36,53 @@ export function prefilterFor(policies: readonly { subject: { type: string }; tar
 const HEADER = /^[ \t]*(resource|data)[ \t]+"([^"\n]+)"[ \t]+"([^"\n]+)"[ \t]*\{/gm;
 
 /**
- * The skeleton of a file that is not parsed: the resource and data blocks it declares, with the
- * position of their headers, as hcl2json's shape with empty bodies and as an outline.
+ * The skeleton of a file that is not parsed: the resource and data blocks it declares (with empty
+ * bodies), its module calls (with their source only) and its comments, in hcl2json's shape and as
+ * an outline. Null when a module call's source is not a plain string (then the file is parsed).
  */
-export function skeletonOf(text: string): { body: TerraformBody; outline: FileOutline } {
+export function skeletonOf(text: string): { body: TerraformBody; outline: FileOutline } | null {
+  if (text.includes("module") || text.includes("keygate:ignore")) return outlinedSkeleton(text);
+  return headerSkeleton(text);
+}
+
+/** The skeleton from the outline (the lexer): exact, for files with module calls or comments that matter. */
+function outlinedSkeleton(text: string): { body: TerraformBody; outline: FileOutline } | null {
+  const outline = outlineHcl(text);
+  const body: Record<string, Record<string, unknown>> = { resource: {}, data: {}, module: {} };
+  for (const block of outline.blocks) {
+    if ((block.keyword === "resource" || block.keyword === "data") && block.labels.length === 2) {
+      const byType = (body[block.keyword]![block.labels[0]!] ??= {}) as Record<string, object[]>;
+      (byType[block.labels[1]!] ??= []).push({});
+    } else if (block.keyword === "module" && block.labels.length === 1) {
+      const source = block.attributes.source ? stringLiteral(sliceSpan(text, block.attributes.source)) : undefined;
+      if (source === null) return null;
+      ((body.module![block.labels[0]!] ??= []) as object[]).push(source === undefined ? {} : { source });
+    }
+  }
+  return { body, outline };
+}
+
+/** The value of `name = "literal"`, undefined without a value, null when it is not a plain string. */
+function stringLiteral(attribute: string): string | undefined | null {
+  const match = /=\s*("(?:[^"\\$%]|\\.)*")\s*$/s.exec(attribute);
+  if (!match) return null;
+  try {
+    return JSON.parse(match[1]!) as string;
+  } catch {
+    return null;
+  }
+}
+
+function sliceSpan(text: string, span: { start: { line: number; column: number }; end: { line: number; column: number } }): string {
+  const lines = text.split("\n").slice(span.start.line - 1, span.end.line);
+  if (lines.length === 0) return "";
+  lines[lines.length - 1] = lines[lines.length - 1]!.slice(0, span.end.column - 1);
+  lines[0] = lines[0]!.slice(span.start.column - 1);
+  return lines.join("\n");
+}
+
+/** The skeleton from block headers alone: a quick look for files of resources only. */
+function headerSkeleton(text: string): { body: TerraformBody; outline: FileOutline } {
   const body: Record<"resource" | "data", Record<string, Record<string, object[]>>> = { resource: {}, data: {} };
   const blocks: BlockOutline[] = [];
   const lineStarts = [0];

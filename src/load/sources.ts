@@ -45,8 +45,9 @@ export function sourceFromParse(path: string, cwd: string, text: string, parsed:
 }
 
 /** A file that is not parsed (see `prefilter.ts`): only the blocks it declares. */
-export function skeletonSource(path: string, cwd: string, text: string): SourceFile {
-  return { path, file: displayPath(path, cwd), syntax: "hcl", text, ...skeletonOf(text) };
+export function skeletonSource(path: string, cwd: string, text: string): SourceFile | null {
+  const skeleton = skeletonOf(text);
+  return skeleton && { path, file: displayPath(path, cwd), syntax: "hcl", text, ...skeleton };
 }
 
 /**

@@ -46,7 +46,7 @@ export class ModuleLoader implements ModuleSource {
   private readonly full = new Set<string>();
   private readonly texts = new Map<string, Promise<ReadResult>>();
   private readonly parsed = new Map<string, SourceFile | null>();
-  private readonly skeletons = new Map<string, SourceFile>();
+  private readonly skeletons = new Map<string, SourceFile | null>();
   private readonly variableReader: VariableReader;
   private readonly manifests = new Map<string, Promise<ModuleManifest | undefined>>();
 
@@ -55,9 +55,15 @@ export class ModuleLoader implements ModuleSource {
     this.variableReader = new VariableReader(options.variables ?? {}, options.cwd, async (text) => (await this.options.pool.parse([text]))[0]!.result);
   }
 
-  /** Every source file that was parsed (skeletons are not: they hold nothing to report on). */
+  /** Every source file read (parsed, or its skeleton, which keeps its comments for suppressions). */
   get sources(): SourceFile[] {
-    return [...this.parsed.values()].filter((s): s is SourceFile => s !== null).sort((a, b) => (a.path < b.path ? -1 : 1));
+    const byPath = new Map<string, SourceFile>();
+    for (const [path, skeleton] of this.skeletons) if (skeleton && skeleton.outline.comments.length > 0) byPath.set(path, skeleton);
+    for (const [path, source] of this.parsed) {
+      if (source) byPath.set(path, source);
+      else byPath.delete(path);
+    }
+    return [...byPath.values()].sort((a, b) => (a.path < b.path ? -1 : 1));
   }
 
   /** How many files were read (parsed or not). */
@@ -136,7 +142,7 @@ export class ModuleLoader implements ModuleSource {
   private needsParse(path: string, text: string, mode: LoadMode): boolean {
     const prefilter = this.options.prefilter;
     // JSON parses natively and fast; a file whose structure is broken is parsed to report the error.
-    return !prefilter || path.endsWith(".json") || prefilter.mustParse(text, mode) || !looksWellFormed(text);
+    return !prefilter || path.endsWith(".json") || prefilter.mustParse(text, mode) || !looksWellFormed(text) || !this.skeleton(path, text);
   }
 
   private async moduleFiles(dir: string): Promise<string[] | null> {
@@ -161,19 +167,20 @@ export class ModuleLoader implements ModuleSource {
       if (!read.ok) continue;
       const parsed = this.parsed.get(path);
       if (parsed) sources.push(parsed);
-      else if (parsed === undefined) sources.push(this.skeleton(path, read.text));
+      else if (parsed === undefined) {
+        const skeleton = this.skeleton(path, read.text);
+        if (skeleton) sources.push(skeleton);
+      }
     }
     return buildModule(dir, sources);
   }
 
-  private skeleton(path: string, text: string): SourceFile {
-    let skeleton = this.skeletons.get(path);
-    if (!skeleton) {
-      skeleton = skeletonSource(path, this.options.cwd, text);
-      this.skeletons.set(path, skeleton);
-    }
-    return skeleton;
+  /** The file's skeleton (made once), or null when it cannot have one and must be parsed. */
+  private skeleton(path: string, text: string): SourceFile | null {
+    if (!this.skeletons.has(path)) this.skeletons.set(path, skeletonSource(path, this.options.cwd, text));
+    return this.skeletons.get(path)!;
   }
+
 
   private readText(path: string): Promise<ReadResult> {
     let read = this.texts.get(path);
