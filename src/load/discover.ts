@@ -127,6 +127,8 @@ function gitListing(dir: string): string[] | null {
 
 /** A path as reports show it: relative to the working directory, with `/` separators. */
 export function displayPath(absolute: string, cwd: string): string {
+  // The common case, a file below the working directory, without path.relative's normalising.
+  if (absolute.startsWith(cwd) && absolute[cwd.length] === sep && !absolute.includes(`${sep}.`)) return absolute.slice(cwd.length + 1).split(sep).join("/");
   const rel = relative(cwd, absolute);
   const shown = rel === "" ? "." : rel;
   return shown.split(sep).join("/");

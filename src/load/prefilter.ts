@@ -85,15 +85,20 @@ function sliceSpan(text: string, span: { start: { line: number; column: number }
 function headerSkeleton(text: string): { body: TerraformBody; outline: FileOutline } {
   const body: Record<"resource" | "data", Record<string, Record<string, object[]>>> = { resource: {}, data: {} };
   const blocks: BlockOutline[] = [];
-  const lineStarts = [0];
-  for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) lineStarts.push(i + 1);
+  // Lines are counted from one header to the next, not for the whole file: most files hold few headers.
+  let line = 1;
+  let lineStart = 0;
+  let counted = 0;
   for (const match of text.matchAll(HEADER)) {
     const [, keyword, type, name] = match as unknown as [string, "resource" | "data", string, string];
     const offset = match.index + match[0].indexOf(keyword);
-    let line = lineStarts.length - 1;
-    while (lineStarts[line]! > offset) line--;
-    const start = { line: line + 1, column: offset - lineStarts[line]! + 1 };
-    const end = { line: line + 1, column: match.index + match[0].length - lineStarts[line]! + 1 };
+    for (let i = text.indexOf("\n", counted); i !== -1 && i < offset; i = text.indexOf("\n", i + 1)) {
+      line++;
+      lineStart = i + 1;
+    }
+    counted = offset;
+    const start = { line, column: offset - lineStart + 1 };
+    const end = { line, column: match.index + match[0].length - lineStart + 1 };
     ((body[keyword][type] ??= {})[name] ??= []).push({});
     blocks.push({ keyword, labels: [type, name], header: { start, end }, span: { start, end }, attributes: {} });
   }
