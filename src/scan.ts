@@ -6,7 +6,7 @@ import type { ParseCache } from "./load/parse-cache.js";
 import { ParserPool } from "./load/parse-pool.js";
 import { readPlanFile } from "./load/plan.js";
 import { prefilterFor } from "./load/prefilter.js";
-import { readTextFile } from "./load/read.js";
+import { readStandardInput, readTextFile } from "./load/read.js";
 import { workingTree, type SourceTree } from "./load/tree.js";
 import { assembleConfigurations, isLocalSource, qualify, type Configuration } from "./model/configuration.js";
 import { ModuleLoader } from "./model/loader.js";
@@ -141,7 +141,7 @@ async function checkAll(request: ScanRequest, loader: ModuleLoader, pool: Parser
   const sourceDir = request.source !== undefined ? resolve(cwd, request.source) : undefined;
   const sourceConfigurations = sourceDir ? await configurationsOf(sourceDir, request.source!, loader, errors) : [];
   for (const planPath of planPaths) {
-    const { plan, errors: planErrors } = await readPlanFile(planPath === "-" ? "-" : resolve(cwd, planPath), cwd, request.readStdin ?? readProcessStdin);
+    const { plan, errors: planErrors } = await readPlanFile(planPath === "-" ? "-" : resolve(cwd, planPath), cwd, request.readStdin ?? readStandardInput);
     errors.push(...planErrors);
     if (!plan) continue;
     const rootDir = sourceDir ?? (plan.path === "-" ? undefined : dirname(plan.path));
@@ -190,11 +190,6 @@ function sourceLocator(configuration: Configuration | undefined): SourceLocator 
   return (address) => locations.get(address);
 }
 
-async function readProcessStdin(): Promise<Uint8Array> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
 
 /**
  * Assembles the configurations in two passes: first with every directory in "graph" mode (enough

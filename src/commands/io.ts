@@ -1,3 +1,5 @@
+import { readStandardInput } from "../load/read.js";
+
 /** Where a command reads and writes; injectable so that tests run the CLI in-process. */
 export interface CliIO {
   stdout: (text: string) => void;
@@ -49,10 +51,6 @@ export function processIO(): CliIO {
     stdoutIsTTY: Boolean(process.stdout.isTTY),
     stderrIsTTY: Boolean(process.stderr.isTTY),
     today: new Date().toISOString().slice(0, 10),
-    readStdin: async () => {
-      const chunks: Buffer[] = [];
-      for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-      return Buffer.concat(chunks);
-    },
+    readStdin: readStandardInput,
   };
 }

@@ -5,6 +5,7 @@
  * and returns what it found, because a location is a nicety and must never break a run.
  */
 import { parseTree, type Node } from "jsonc-parser";
+import { LineIndex } from "./positions.js";
 
 /** A 1-based line and column; columns count UTF-16 code units. */
 export interface Position {
@@ -44,33 +45,6 @@ export interface FileOutline {
   comments: Comment[];
 }
 
-/** Turns string offsets into positions. */
-class LineIndex {
-  private readonly starts: number[];
-
-  constructor(text: string) {
-    // A BOM is not part of the first line as an editor shows it.
-    this.starts = [text.charCodeAt(0) === 0xfeff ? 1 : 0];
-    // Only LF ends a line: with CRLF the CR is the last character of its line, and HCL rejects a
-    // lone CR, so line numbers come out the same as for LF.
-    for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) this.starts.push(i + 1);
-  }
-
-  position(offset: number): Position {
-    let lo = 0;
-    let hi = this.starts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (this.starts[mid]! <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    return { line: lo + 1, column: offset - this.starts[lo]! + 1 };
-  }
-
-  span(start: number, end: number): Span {
-    return { start: this.position(start), end: this.position(end) };
-  }
-}
 
 // ---------------------------------------------------------------------------------------------
 // Native syntax

@@ -1,7 +1,8 @@
 import type { InputError } from "../findings.js";
 import { displayPath } from "./discover.js";
 import { decodeText, readTextFile } from "./read.js";
-import { lineStartOffsets, offsetToPosition, parseJson } from "./terraform-syntax.js";
+import { LineIndex } from "./positions.js";
+import { parseJson } from "./terraform-syntax.js";
 import { describeSchemaErrors, lazySchema } from "./validate.js";
 
 /** An expression in a plan's `configuration`: constants and the references it makes. */
@@ -142,14 +143,14 @@ export function locateResourceChanges(text: string, addresses: readonly string[]
   const located = new Map<string, { line: number; column: number; endLine: number; endColumn: number }>();
   const start = text.search(/"resource_changes"\s*:/);
   if (start === -1) return located;
-  const lines = lineStartOffsets(text);
+  const lines = new LineIndex(text);
   for (const address of addresses) {
     const pattern = new RegExp(`"address"\\s*:\\s*${escapeRegExp(JSON.stringify(address))}`, "g");
     pattern.lastIndex = start;
     const match = pattern.exec(text);
     if (!match) continue;
-    const from = offsetToPosition(lines, match.index);
-    const to = offsetToPosition(lines, match.index + match[0].length);
+    const from = lines.position(match.index);
+    const to = lines.position(match.index + match[0].length);
     located.set(address, { line: from.line, column: from.column, endLine: to.line, endColumn: to.column });
   }
   return located;

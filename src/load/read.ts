@@ -87,3 +87,10 @@ function bytePosition(bytes: Uint8Array, offset: number): { line: number; column
   }
   return { line, column: offset - lineStart + 1 };
 }
+
+/** Reads this process's standard input to its end (a plan or credential report given as "-"). */
+export async function readStandardInput(): Promise<Uint8Array> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}

@@ -1,4 +1,5 @@
 import { parse as parseJsonText, printParseErrorCode, type ParseError } from "jsonc-parser";
+import { LineIndex } from "./positions.js";
 
 /**
  * A Terraform file's content in the shape `@cdktf/hcl2json` returns: blocks are arrays of bodies
@@ -63,12 +64,12 @@ export function parseJson(text: string): { ok: true; value: unknown } | { ok: fa
   const errors: ParseError[] = [];
   const value = parseJsonText(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
   if (errors.length === 0) return { ok: true, value };
-  const lineStarts = lineStartOffsets(text);
+  const lines = new LineIndex(text);
   const end = text.trimEnd().length;
   return {
     ok: false,
     problems: errors.slice(0, 1).map((e) => ({
-      ...offsetToPosition(lineStarts, e.offset),
+      ...lines.position(e.offset),
       // An error at the very end means the text stops early: say so rather than what token was missing.
       message: `Invalid JSON: ${e.offset >= end ? "the text ends before the JSON is complete (truncated?)" : describeJsonError(printParseErrorCode(e.error))}`,
     })),
@@ -157,23 +158,4 @@ function describeJsonError(code: string): string {
     InvalidCharacter: "invalid character in string",
   };
   return words[code] ?? code;
-}
-
-/** Offsets at which each line starts (after `\n`); used to turn offsets into 1-based positions. */
-export function lineStartOffsets(text: string): number[] {
-  const starts = [0];
-  for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) starts.push(i + 1);
-  return starts;
-}
-
-/** Converts a character offset to a 1-based line and column. */
-export function offsetToPosition(lineStarts: readonly number[], offset: number): { line: number; column: number } {
-  let lo = 0;
-  let hi = lineStarts.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (lineStarts[mid]! <= offset) lo = mid;
-    else hi = mid - 1;
-  }
-  return { line: lo + 1, column: offset - lineStarts[lo]! + 1 };
 }

@@ -1,7 +1,8 @@
 import { findNodeAtLocation, parseTree } from "jsonc-parser";
 import { compareDiagnostics, compareStrings, type Finding, type Warning } from "../findings.js";
 import { readTextFile } from "../load/read.js";
-import { lineStartOffsets, offsetToPosition, parseJson } from "../load/terraform-syntax.js";
+import { LineIndex } from "../load/positions.js";
+import { parseJson } from "../load/terraform-syntax.js";
 import { describeSchemaErrors, lazySchema } from "../load/validate.js";
 import type { ScanResult } from "../scan.js";
 
@@ -74,10 +75,10 @@ export function parseBaseline(text: string, shown: string): Baseline {
     throw new BaselineError(`${shown}: ${describeSchemaErrors(validate.errors).join("\n  ")}\n  A baseline is written by --write-baseline; see schemas/baseline.schema.json for its format.`);
   }
   const tree = parseTree(text);
-  const lineStarts = lineStartOffsets(text);
+  const lines = new LineIndex(text);
   const positions = parsed.value.findings.map((_, i) => {
     const node = tree && findNodeAtLocation(tree, ["findings", i]);
-    return node ? offsetToPosition(lineStarts, node.offset) : { line: 1, column: 1 };
+    return node ? lines.position(node.offset) : { line: 1, column: 1 };
   });
   return { file: shown, entries: parsed.value.findings, positions };
 }

@@ -100,7 +100,7 @@ describe("looksWellFormed", () => {
 
 describe("skeletonOf", () => {
   it("lists resource and data blocks with their header positions", () => {
-    const { body, outline } = skeletonOf('# r\nresource "aws_s3_bucket" "a" {\n}\n\n  data "aws_vpc" "main" {\n}\nresource "aws_s3_bucket" "a" {}\n');
+    const { body, outline } = skeletonOf('# r\nresource "aws_s3_bucket" "a" {\n}\n\n  data "aws_vpc" "main" {\n}\nresource "aws_s3_bucket" "a" {}\n')!;
     expect(body).toEqual({ resource: { aws_s3_bucket: { a: [{}, {}] } }, data: { aws_vpc: { main: [{}] } } });
     expect(outline.blocks.map((b) => `${b.keyword} ${b.labels.join(".")} ${b.header.start.line}:${b.header.start.column}`)).toEqual([
       "resource aws_s3_bucket.a 2:1",

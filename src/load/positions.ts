@@ -1,0 +1,31 @@
+import type { Position, Span } from "./outline.js";
+
+/** Turns character offsets of a text into 1-based lines and columns (what every report shows). */
+export class LineIndex {
+  private readonly starts: number[];
+
+  constructor(text: string) {
+    // A BOM is not part of the first line as an editor shows it.
+    this.starts = [text.charCodeAt(0) === 0xfeff ? 1 : 0];
+    // Only LF ends a line: with CRLF the CR is the last character of its line, and HCL rejects a
+    // lone CR, so line numbers come out the same as for LF.
+    for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) this.starts.push(i + 1);
+  }
+
+  /** The 1-based line and column of a character offset. */
+  position(offset: number): Position {
+    let lo = 0;
+    let hi = this.starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.starts[mid]! <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return { line: lo + 1, column: offset - this.starts[lo]! + 1 };
+  }
+
+  /** The span between two character offsets. */
+  span(start: number, end: number): Span {
+    return { start: this.position(start), end: this.position(end) };
+  }
+}
