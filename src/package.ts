@@ -1,10 +1,21 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-/** The package's root directory (the same from `src/` under vitest and from `dist/` when installed). */
-export const PACKAGE_ROOT = fileURLToPath(new URL("..", import.meta.url));
+/**
+ * The package's root directory: the nearest one above this module with a package.json (`src/`
+ * under vitest, `dist/` when installed, `dist/bundle/` in the CLI's bundle).
+ */
+export const PACKAGE_ROOT = findRoot(dirname(fileURLToPath(import.meta.url)));
 
-const manifest = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
+function findRoot(dir: string): string {
+  if (existsSync(join(dir, "package.json"))) return dir;
+  const parent = dirname(dir);
+  if (parent === dir) throw new Error(`keygate's package.json was not found above ${fileURLToPath(import.meta.url)}`);
+  return findRoot(parent);
+}
+
+const manifest = JSON.parse(readFileSync(join(PACKAGE_ROOT, "package.json"), "utf8")) as {
   name: string;
   version: string;
   homepage: string;

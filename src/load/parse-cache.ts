@@ -7,7 +7,7 @@ import { TOOL } from "../package.js";
 import type { ParsedHcl } from "./parse-pool.js";
 
 /** The parser's identity: a cache written by another hcl2json would not be trusted. */
-const PARSER = "@cdktf/hcl2json@0.21+outline1";
+const PARSER = "keygate-hcl1+@cdktf/hcl2json@0.21+outline1";
 
 /** Where parse results are kept between runs unless `--cache-location` says otherwise. */
 export function defaultCacheDir(env: NodeJS.ProcessEnv): string {

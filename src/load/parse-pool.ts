@@ -1,8 +1,11 @@
 import { availableParallelism } from "node:os";
+import { join } from "node:path";
 import { Worker } from "node:worker_threads";
+import { PACKAGE_ROOT } from "../package.js";
 import type { ParseJob } from "./parse-worker.js";
 import { outlineHcl, type FileOutline } from "./outline.js";
-import { parseHcl, type ParseResult } from "./terraform-syntax.js";
+import { parseHclNative } from "./hcl-parser.js";
+import { parseHcl, parseHclWasm, type ParseResult } from "./terraform-syntax.js";
 
 /** A parsed HCL file: the parse result and, when it parsed, its outline (positions and comments). */
 export interface ParsedHcl {
@@ -10,22 +13,31 @@ export interface ParsedHcl {
   outline?: FileOutline;
 }
 
-/** Parses a file and outlines it, in whichever thread runs it: the outline's lexing is worth parallel cores too. */
+/** Parses a file and outlines it: with keygate's own parser, or hcl2json's for what that declines. */
 export async function parseHclWithOutline(text: string): Promise<ParsedHcl> {
-  const result = await parseHcl(text);
+  return withOutline(text, await parseHcl(text));
+}
+
+/** Parses a file with hcl2json and outlines it (what a worker does for a file the native parser declined). */
+export async function parseHclWasmWithOutline(text: string): Promise<ParsedHcl> {
+  return withOutline(text, await parseHclWasm(text));
+}
+
+function withOutline(text: string, result: ParseResult): ParsedHcl {
   return result.ok ? { result, outline: outlineHcl(text) } : { result };
 }
 
-/** Batches at least this large are spread over every core; smaller ones go to the first worker. */
+/** Batches of declined files at least this large are spread over every core; smaller ones go to one worker. */
 const SPREAD_THRESHOLD = 48;
 
 /**
- * hcl2json's parser (files and expressions) on worker threads. Its WebAssembly module takes about
- * half a second to compile and start, so the first worker starts as soon as the pool is made —
- * while the main thread discovers and reads files — and more join for large batches. The main
- * thread never loads the parser itself. Results are identical to parsing in-thread (the same
- * functions run); under the test runner, whose sources a bare worker cannot load, it parses
- * in-thread.
+ * Parses HCL: with keygate's own parser (`hcl-parser.ts`) on the calling thread, and with
+ * hcl2json's WebAssembly parser on worker threads for the files it declines (syntax errors, whose
+ * diagnostics hcl2json words, and rare constructs) and for expressions. The WebAssembly module
+ * takes a few hundred milliseconds to compile, so workers start only when first needed, and more
+ * join for large batches. Results are identical either way (a differential test holds the two
+ * parsers to the same output); under the test runner, whose sources a bare worker cannot load,
+ * everything runs in-thread.
  */
 export class ParserPool {
   private readonly workers: Worker[] = [];
@@ -34,30 +46,35 @@ export class ParserPool {
   private nextId = 0;
   private readonly inThread = import.meta.url.endsWith(".ts");
 
-  constructor(private readonly maxWorkers = availableParallelism()) {
-    if (!this.inThread) this.grow(1);
-  }
+  constructor(private readonly maxWorkers = availableParallelism()) {}
 
-  /** Parses files, spread over the workers when the batch is large. */
+  /** Parses files: natively where it can, the rest spread over the workers. */
   async parse(texts: readonly string[], onProgress?: (done: number, total: number) => void): Promise<ParsedHcl[]> {
     let done = 0;
     const progress = () => onProgress?.(++done, texts.length);
+    const results = new Array<ParsedHcl>(texts.length);
+    const declined: number[] = [];
+    texts.forEach((text, index) => {
+      const body = parseHclNative(text);
+      if (body === undefined) return declined.push(index);
+      results[index] = withOutline(text, { ok: true, body });
+      progress();
+    });
+    if (declined.length === 0) return results;
     if (this.inThread) {
-      const results: ParsedHcl[] = [];
-      for (const text of texts) {
-        results.push(await parseHclWithOutline(text));
+      for (const index of declined) {
+        results[index] = await parseHclWasmWithOutline(texts[index]!);
         progress();
       }
       return results;
     }
-    if (texts.length >= SPREAD_THRESHOLD) this.grow(this.maxWorkers);
+    this.grow(declined.length >= SPREAD_THRESHOLD ? this.maxWorkers : 1);
     // Each worker takes the next file when it finishes one, so a slow file does not hold up a queue.
-    const results = new Array<ParsedHcl>(texts.length);
     let next = 0;
     await Promise.all(
       this.workers.map(async (worker) => {
-        while (next < texts.length) {
-          const index = next++;
+        while (next < declined.length) {
+          const index = declined[next++]!;
           results[index] = (await this.send(worker, { kind: "file", text: texts[index]! })) as ParsedHcl;
           progress();
         }
@@ -72,6 +89,7 @@ export class ParserPool {
       const { getExpressionAst } = await import("@cdktf/hcl2json");
       return getExpressionAst("expression.tf", source).catch(() => null);
     }
+    this.grow(1);
     // Spread over the workers that are up: expression requests come many at a time.
     return this.send(this.workers[this.nextId % this.workers.length]!, { kind: "expression", text: source });
   }
@@ -93,7 +111,7 @@ export class ParserPool {
 
   private grow(size: number): void {
     while (this.workers.length < size) {
-      const worker = new Worker(new URL("./parse-worker.js", import.meta.url));
+      const worker = new Worker(join(PACKAGE_ROOT, "dist", "load", "parse-worker.js"));
       worker.on("message", (message: { id: number; result: unknown }) => {
         this.failures.delete(message.id);
         this.pending.get(message.id)?.(message.result);
@@ -106,8 +124,6 @@ export class ParserPool {
         }
         this.failures.clear();
       });
-      // Start the WebAssembly parser now rather than on the first real file.
-      worker.postMessage({ id: -1, kind: "file", text: "" } satisfies ParseJob);
       this.workers.push(worker);
     }
   }
@@ -115,11 +131,7 @@ export class ParserPool {
 
 let shared: ParserPool | undefined;
 
-/**
- * The process's pool, made on first call. The CLI calls this before anything else, so that the
- * parser's WebAssembly starts on its worker while the main thread is still loading modules and
- * reading the config; it closes it when the command is done.
- */
+/** The process's pool, made on first call; the CLI closes it when the command is done. */
 export function sharedParserPool(): ParserPool {
   return (shared ??= new ParserPool());
 }

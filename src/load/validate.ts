@@ -32,7 +32,7 @@ export function lazySchema<T>(name: string): () => ValidateFunction<T> {
 function precompiled<T>(name: string): ValidateFunction<T> | undefined {
   if (!import.meta.url.endsWith(".js")) return undefined;
   try {
-    return require(`../validators/${basename(name, ".json")}.cjs`) as ValidateFunction<T>;
+    return require(join(PACKAGE_ROOT, "dist", "validators", `${basename(name, ".json")}.cjs`)) as ValidateFunction<T>;
   } catch {
     return undefined;
   }
