@@ -76,13 +76,80 @@ const inThread: ExpressionParser = async (source) => {
 function parseExpression(source: string, parser: ExpressionParser): Promise<Node | null> {
   let cached = astCache.get(source);
   if (!cached) {
-    cached = parser(source).then(
+    const plain = traversalNode(source) ?? templateNode(source);
+    cached = plain ? Promise.resolve(plain) : parser(source).then(
       (ast) => (ast ?? null) as Node | null,
       () => null,
     );
     astCache.set(source, cached);
   }
   return cached;
+}
+
+/**
+ * The syntax tree of a quoted template whose interpolations are all plain traversals
+ * (`"deploy-${var.env}"`), as hcl2json gives it; undefined for anything else. Literal parts with
+ * escapes, directives or non-ASCII text are left to hcl2json.
+ */
+export function templateNode(source: string): Node | undefined {
+  if (source.length < 2 || !source.startsWith('"') || !source.endsWith('"') || !/^[\x20-\x7e]*$/.test(source)) return undefined;
+  const children: Node[] = [];
+  const range = (start: number, end: number) => ({ start: { line: 0, column: start, byte: start }, end: { line: 0, column: end, byte: end } });
+  const end = source.length - 1;
+  let i = 1;
+  while (i < end) {
+    const open = source.indexOf("${", i);
+    const literalEnd = open === -1 || open > end ? end : open;
+    if (literalEnd > i) {
+      const text = source.slice(i, literalEnd);
+      if (/["\\]|%\{|\$\$/.test(text) || text.endsWith("$") || text.endsWith("%")) return undefined;
+      children.push({ children: [], type: "literalValue", meta: { type: "string", value: text }, range: range(i, literalEnd) } as Node);
+    }
+    if (literalEnd === end) break;
+    const close = source.indexOf("}", open + 2);
+    if (close === -1 || close > end) return undefined;
+    const inner = traversalNode(source.slice(open + 2, close));
+    if (!inner) return undefined;
+    children.push(shifted(inner, open + 2));
+    i = close + 1;
+  }
+  // A lone interpolation is a different node (templateWrap); a lone literal is not worth a tree.
+  if (children.length < 2 || !children.some((c) => c.type === "scopeTraversal")) return undefined;
+  return { children, type: "template", meta: { value: source }, range: (children[0] as unknown as { range: unknown }).range } as Node;
+}
+
+/** A single-line syntax tree moved right by `offset` characters. */
+function shifted(node: Node, offset: number): Node {
+  const move = (r: { start: { column: number; byte: number }; end: { column: number; byte: number } }) => {
+    for (const p of [r.start, r.end]) {
+      p.column += offset;
+      p.byte += offset;
+    }
+  };
+  move((node as unknown as { range: Parameters<typeof move>[0] }).range);
+  for (const part of (node.meta?.traversal ?? []) as { range: Parameters<typeof move>[0] }[]) move(part.range);
+  return node;
+}
+
+const PLAIN_TRAVERSAL = /^[A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*|\[(?:0|[1-9]\d*|"[^"\\$%]*")\])*$/;
+const TRAVERSAL_STEP = /\.([A-Za-z_][\w-]*)|\[([^\]]*)\]/gy;
+
+/**
+ * The syntax tree of a plain traversal (`aws_iam_user.deploy.name`, `each.value["team"]`, `var.x[0]`),
+ * the most common expression by far, exactly as hcl2json gives it — built here rather than by a
+ * round trip through its WebAssembly parser. Undefined for anything else (parsed by hcl2json).
+ */
+export function traversalNode(source: string): Node | undefined {
+  if (!PLAIN_TRAVERSAL.test(source) || /^(true|false|null)\b(?!-)/.test(source)) return undefined;
+  const range = (start: number, end: number) => ({ start: { line: 0, column: start, byte: start }, end: { line: 0, column: end, byte: end } });
+  const rootEnd = /^[A-Za-z_][\w-]*/.exec(source)![0].length;
+  const traversal: (TraversalPart & { range: ReturnType<typeof range> })[] = [{ type: "nameTraversal", segment: source.slice(0, rootEnd), range: range(0, rootEnd) }];
+  TRAVERSAL_STEP.lastIndex = rootEnd;
+  for (let step = TRAVERSAL_STEP.exec(source); step; step = TRAVERSAL_STEP.exec(source)) {
+    const [whole, name, key] = step;
+    traversal.push({ type: name !== undefined ? "nameTraversal" : "indexTraversal", segment: name ?? key!, range: range(step.index, step.index + whole.length) });
+  }
+  return { children: [], type: "scopeTraversal", meta: { fullAccessor: source, traversal, value: source }, range: range(0, source.length) } as Node;
 }
 
 /** Whether a string from hcl2json holds an expression rather than a plain literal. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ModuleInstance, VariableValue } from "../../src/model/configuration.js";
-import { Evaluator, isError, newTrace, type Value } from "../../src/model/expressions.js";
+import { Evaluator, isError, newTrace, templateNode, traversalNode, type Value } from "../../src/model/expressions.js";
 import type { Module, Variable } from "../../src/model/module.js";
 
 /**
@@ -287,5 +287,46 @@ describe("variables: types, command-line values, nullable", () => {
   it("optional(bool, true) decides a condition through try", async () => {
     const variable = typed("object({ create_key = optional(bool, true) })");
     check(await evaluate("try(var.v.create_key, false) ? 1 : 0", instanceWith([variable], given({}))), 1);
+  });
+});
+
+describe("plain traversals", () => {
+  it.each([
+    "var.x",
+    "string",
+    "aws_iam_user.deploy.name",
+    'each.value["team-a"]',
+    'a.b["k-1"][10].c',
+    "module.team.users[0]",
+    "count.index",
+    'local.a[""]',
+    "data.aws_iam_user.existing_3.user_name",
+    "x_1-y.z-2",
+    "true-ish.value",
+    "nullable",
+  ])("%s: the same tree as hcl2json's parser", async (source) => {
+    const { getExpressionAst } = await import("@cdktf/hcl2json");
+    expect(traversalNode(source)).toEqual(await getExpressionAst("expression.tf", source));
+  });
+
+  it.each(["aws_x.y.0.id", "var.x[*].id", "var.x.*", "a[var.k]", 'a["${x}"]', 'a["\\n"]', "a[01]", " var.x", "var.x ", "éa.b", "1", "true", "null", "false.x", "f(x)", "a.b-1.c[0][1]x"])(
+    "%s: left to hcl2json's parser",
+    (source) => {
+      expect(traversalNode(source)).toBeUndefined();
+    },
+  );
+});
+
+describe("templates of plain traversals", () => {
+  it.each(['"deploy-${var.env}"', '"${var.a}${var.b}"', '"${var.a}-${each.key}-x"', '"arn:aws:iam::${data.aws_caller_identity.current.account_id}:user/${aws_iam_user.ci.name}"', '"${local.prefix}-"'])(
+    "%s: the same tree as hcl2json's parser",
+    async (source) => {
+      const { getExpressionAst } = await import("@cdktf/hcl2json");
+      expect(templateNode(source)).toEqual(await getExpressionAst("expression.tf", source));
+    },
+  );
+
+  it.each(['"plain"', '"${local.prefix}"', '"a\\"b-${var.x}"', '"${var.x[*].id}"', '"$${var.x}-${var.y}"', '"%{if var.x}a%{endif}"', '"é-${var.x}"', '"${f(var.x)}"', '"${var.x', 'var.x', '"a\\n${var.x}"'])("%s: left to hcl2json's parser", (source) => {
+    expect(templateNode(source)).toBeUndefined();
   });
 });
