@@ -9,6 +9,7 @@ export const TERRAFORM_EXTENSIONS = [".tf", ".tf.json", ".tofu", ".tofu.json"] a
 
 /** Directories that never hold configuration to scan. */
 const ALWAYS_SKIPPED = ["**/.terraform/**", "**/.git/**", "**/node_modules/**"];
+const SKIPPED_IN_GIT = /(^|\/)(\.terraform|\.git|node_modules)\//;
 
 /** Config-file `exclude` globs, relative to the directory of the config file that declared them. */
 export interface ExcludeRules {
@@ -77,8 +78,9 @@ export async function discoverFiles(paths: readonly string[], cwd: string, exclu
       } else otherFiles.add(absolute);
       continue;
     }
+    const listed = gitListing(absolute);
     const found =
-      gitListing(absolute) ??
+      listed ??
       (await (await import("globby")).globby(TERRAFORM_EXTENSIONS.map((ext) => `**/*${ext}`), {
         cwd: absolute,
         absolute: true,
@@ -87,11 +89,8 @@ export async function discoverFiles(paths: readonly string[], cwd: string, exclu
         followSymbolicLinks: false,
         ignore: ALWAYS_SKIPPED,
         onlyFiles: true,
-      }));
-    for (const file of found) {
-      const normal = resolve(file);
-      if (!isExcluded(normal)) files.add(normal);
-    }
+      })).map((file) => resolve(file));
+    for (const file of found) if (!isExcluded(file)) files.add(file);
   }
   return { files: [...files].sort(), namedFiles: [...namedFiles].sort(), otherFiles: [...otherFiles].sort(), errors };
 }
@@ -118,7 +117,14 @@ function gitListing(dir: string): string[] | null {
       if (entry.length < 3) continue;
       (entry[0] === "R" ? deleted : present).add(entry.slice(2));
     }
-    return [...present].filter((f) => !deleted.has(f) && !/(^|\/)(\.terraform|\.git|node_modules)\//.test(f)).map((f) => resolve(dir, f));
+    // Git's paths are relative, `/`-separated and normalised: joining them needs no path.resolve.
+    const base = sep === "/" ? (dir.endsWith("/") ? dir : `${dir}/`) : undefined;
+    const files: string[] = [];
+    for (const file of present) {
+      if (deleted.has(file) || SKIPPED_IN_GIT.test(file)) continue;
+      files.push(base ? base + file : resolve(dir, file));
+    }
+    return files;
   } catch {
     // Not a work tree, or no git.
     return null;
@@ -139,7 +145,9 @@ export function groupByDirectory(files: readonly string[]): Map<string, string[]
   const groups = new Map<string, string[]>();
   for (const file of files) {
     const dir = dirname(file);
-    groups.set(dir, [...(groups.get(dir) ?? []), file]);
+    const group = groups.get(dir);
+    if (group) group.push(file);
+    else groups.set(dir, [file]);
   }
   return groups;
 }

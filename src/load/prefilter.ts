@@ -33,20 +33,68 @@ export function prefilterFor(policies: readonly { subject: { type: string }; tar
   };
 }
 
-const HEADER = /^[ \t]*(resource|data)[ \t]+"([^"\n]+)"[ \t]+"([^"\n]+)"[ \t]*\{/gm;
+/** What a file that is not parsed contributes to the model: the blocks it declares, in hcl2json's shape and as an outline. */
+export interface Skeleton {
+  body: TerraformBody;
+  outline: FileOutline;
+}
+
+/** A file that is not parsed: whether its structure looks sound, and its skeleton when it has one. */
+export interface Survey {
+  /** See {@link looksWellFormed}. */
+  wellFormed: boolean;
+  /**
+   * Null when the file cannot be reduced to a skeleton and must be parsed (see {@link skeletonOf}).
+   * Its objects are built on first access: most skeletons are never looked at (their configuration
+   * cannot matter), and building them for every file of a large repository is most of the cost.
+   */
+  skeleton: Skeleton | null;
+  /** Whether the skeleton comes from the lexer's outline (files with module calls or suppression comments) rather than the block headers. */
+  outlined: boolean;
+}
+
+/**
+ * Checks a file's structure and takes its skeleton in one pass over the text (the lexer's outline
+ * instead, for files with module calls or suppression comments): this runs on every file of a
+ * repository, parsed or not.
+ */
+export function surveyHcl(text: string): Survey {
+  if (text.includes("module") || text.includes("keygate:ignore")) {
+    const wellFormed = scanStructure(text, null);
+    return { wellFormed, skeleton: wellFormed ? outlinedSkeleton(text) : null, outlined: true };
+  }
+  const headers: Header[] = [];
+  const wellFormed = scanStructure(text, headers);
+  if (!wellFormed || headers.some((h) => h.end < 0)) return { wellFormed, skeleton: null, outlined: false };
+  let built: Skeleton | undefined;
+  const build = () => (built ??= headerSkeleton(text, headers));
+  return {
+    wellFormed,
+    outlined: false,
+    skeleton: {
+      get body() {
+        return build().body;
+      },
+      get outline() {
+        return build().outline;
+      },
+    },
+  };
+}
 
 /**
  * The skeleton of a file that is not parsed: the resource and data blocks it declares (with empty
- * bodies), its module calls (with their source only) and its comments, in hcl2json's shape and as
- * an outline. Null when a module call's source is not a plain string (then the file is parsed).
+ * bodies), its module calls (with their source only) and its comments. Null when it cannot be
+ * taken from the text alone — a module call's source that is not a plain string, a block header
+ * that is not `resource "type" "name" {` on one line — or when the file is not well formed; such
+ * files are parsed.
  */
-export function skeletonOf(text: string): { body: TerraformBody; outline: FileOutline } | null {
-  if (text.includes("module") || text.includes("keygate:ignore")) return outlinedSkeleton(text);
-  return headerSkeleton(text);
+export function skeletonOf(text: string): Skeleton | null {
+  return surveyHcl(text).skeleton;
 }
 
 /** The skeleton from the outline (the lexer): exact, for files with module calls or comments that matter. */
-function outlinedSkeleton(text: string): { body: TerraformBody; outline: FileOutline } | null {
+function outlinedSkeleton(text: string): Skeleton | null {
   const outline = outlineHcl(text);
   const body: Record<string, Record<string, unknown>> = { resource: {}, data: {}, module: {} };
   for (const block of outline.blocks) {
@@ -81,26 +129,34 @@ function sliceSpan(text: string, span: { start: { line: number; column: number }
   return lines.join("\n");
 }
 
-/** The skeleton from block headers alone: a quick look for files of resources only. */
-function headerSkeleton(text: string): { body: TerraformBody; outline: FileOutline } {
+/** A top-level `resource "type" "name" {` or `data "type" "name" {` header found by the structure scan. */
+interface Header {
+  keyword: "resource" | "data";
+  type: string;
+  name: string;
+  /** Offsets of the keyword and just past the `{`. */
+  start: number;
+  end: number;
+}
+
+/** The skeleton from the block headers alone: for files of resources only. */
+function headerSkeleton(text: string, headers: Header[]): Skeleton {
   const body: Record<"resource" | "data", Record<string, Record<string, object[]>>> = { resource: {}, data: {} };
   const blocks: BlockOutline[] = [];
   // Lines are counted from one header to the next, not for the whole file: most files hold few headers.
   let line = 1;
   let lineStart = 0;
   let counted = 0;
-  for (const match of text.matchAll(HEADER)) {
-    const [, keyword, type, name] = match as unknown as [string, "resource" | "data", string, string];
-    const offset = match.index + match[0].indexOf(keyword);
-    for (let i = text.indexOf("\n", counted); i !== -1 && i < offset; i = text.indexOf("\n", i + 1)) {
+  for (const header of headers) {
+    for (let i = text.indexOf("\n", counted); i !== -1 && i < header.start; i = text.indexOf("\n", i + 1)) {
       line++;
       lineStart = i + 1;
     }
-    counted = offset;
-    const start = { line, column: offset - lineStart + 1 };
-    const end = { line, column: match.index + match[0].length - lineStart + 1 };
-    ((body[keyword][type] ??= {})[name] ??= []).push({});
-    blocks.push({ keyword, labels: [type, name], header: { start, end }, span: { start, end }, attributes: {} });
+    counted = header.start;
+    const start = { line, column: header.start - lineStart + 1 };
+    const end = { line, column: header.end - lineStart + 1 };
+    ((body[header.keyword][header.type] ??= {})[header.name] ??= []).push({});
+    blocks.push({ keyword: header.keyword, labels: [header.type, header.name], header: { start, end }, span: { start, end }, attributes: {} });
   }
   return { body: { resource: body.resource, data: body.data }, outline: { blocks, comments: [] } };
 }
@@ -112,14 +168,40 @@ function headerSkeleton(text: string): { body: TerraformBody; outline: FileOutli
  * fails it is parsed, so that the real error, with its position, is reported.
  */
 export function looksWellFormed(text: string): boolean {
+  return scanStructure(text, null);
+}
+
+/**
+ * The structure scan behind {@link looksWellFormed}. With `headers`, it also collects the top-level
+ * `resource`/`data` block headers (a header it cannot read plainly is recorded with `end: -1`).
+ */
+function scanStructure(text: string, headers: Header[] | null): boolean {
   const closers: number[] = [];
   const n = text.length;
   let i = 0;
   let lineStart = true;
   while (i < n) {
     const c = text.charCodeAt(i);
-    if (lineStart && (text.startsWith("<<<<<<<", i) || text.startsWith(">>>>>>>", i) || text.startsWith("=======", i))) return false;
-    lineStart = false;
+    if (lineStart) {
+      // Only blanks so far on this line: a merge-conflict marker, or a top-level block header.
+      if (c === 32 || c === 9 || c === 13) {
+        i++;
+        continue;
+      }
+      lineStart = false;
+      if ((c === 60 || c === 62 || c === 61) && isConflictMarker(text, i, c)) return false;
+      if (headers && closers.length === 0 && (c === 114 || c === 100)) {
+        const header = blockHeader(text, i);
+        if (header) {
+          headers.push(header);
+          if (header.end > 0) {
+            closers.push(125);
+            i = header.end;
+            continue;
+          }
+        }
+      }
+    }
     switch (c) {
       case 10: // \n
         lineStart = true;
@@ -174,6 +256,44 @@ export function looksWellFormed(text: string): boolean {
     }
   }
   return closers.length === 0;
+}
+
+/** Seven `<`, `>` or `=` at the start of a line: git's conflict markers. */
+function isConflictMarker(text: string, at: number, c: number): boolean {
+  for (let k = 1; k < 7; k++) if (text.charCodeAt(at + k) !== c) return false;
+  return true;
+}
+
+/**
+ * `resource "type" "name" {` (or `data …`) on one line at `at`; undefined when the line does not
+ * start with either keyword, `end: -1` when it does but the header is not that plain.
+ */
+function blockHeader(text: string, at: number): Header | undefined {
+  const keyword = text.startsWith("resource", at) ? "resource" : text.startsWith("data", at) ? "data" : undefined;
+  if (!keyword) return undefined;
+  let i = at + keyword.length;
+  const next = text.charCodeAt(i);
+  // `resources = …`, `data_x {`: another word.
+  if (next !== 32 && next !== 9 && next !== 34) return isWordChar(next) ? undefined : { keyword, type: "", name: "", start: at, end: -1 };
+  const labels: string[] = [];
+  for (let k = 0; k < 2; k++) {
+    while (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9) i++;
+    if (text.charCodeAt(i) !== 34) return { keyword, type: "", name: "", start: at, end: -1 };
+    let j = i + 1;
+    for (let c = text.charCodeAt(j); c !== 34; c = text.charCodeAt(++j)) {
+      if (c === 10 || c === 92 || c === 36 || c === 37 || Number.isNaN(c)) return { keyword, type: "", name: "", start: at, end: -1 };
+    }
+    if (j === i + 1) return { keyword, type: "", name: "", start: at, end: -1 };
+    labels.push(text.slice(i + 1, j));
+    i = j + 1;
+  }
+  while (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9) i++;
+  if (text.charCodeAt(i) !== 123) return { keyword, type: "", name: "", start: at, end: -1 };
+  return { keyword, type: labels[0]!, name: labels[1]!, start: at, end: i + 1 };
+}
+
+function isWordChar(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 45;
 }
 
 function endOfLine(text: string, from: number): number {

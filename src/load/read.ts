@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { workingTree, type SourceTree } from "./tree.js";
 
 /** The text of a file that passed the encoding checks, or why it cannot be read. */
@@ -18,6 +19,17 @@ export async function readTextFile(path: string, tree: SourceTree = workingTree,
     return { ok: false, message: describeReadError(error as NodeJS.ErrnoException) };
   }
   return decodeText(bytes, options);
+}
+
+/** {@link readTextFile} for the working tree, synchronously (for the thousands of files of a survey). */
+export function readWorkingTreeText(path: string): ReadResult {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(path);
+  } catch (error) {
+    return { ok: false, message: describeReadError(error as NodeJS.ErrnoException) };
+  }
+  return decodeText(bytes);
 }
 
 /**

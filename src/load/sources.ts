@@ -2,7 +2,7 @@ import { join } from "node:path";
 import type { InputError } from "../findings.js";
 import { displayPath, isTerraformFile } from "./discover.js";
 import { outlineHcl, outlineTfJson, type FileOutline } from "./outline.js";
-import { skeletonOf } from "./prefilter.js";
+import { surveyHcl, type Survey } from "./prefilter.js";
 import { readTextFile } from "./read.js";
 import { workingTree, type SourceTree } from "./tree.js";
 import { parseHcl, parseTerraformJson, type ParseResult, type TerraformBody } from "./terraform-syntax.js";
@@ -40,14 +40,41 @@ export function sourceFromParse(path: string, cwd: string, text: string, parsed:
   const file = displayPath(path, cwd);
   if (!parsed.ok) return { ok: false, errors: parsed.problems.map((p) => ({ file, line: p.line, column: p.column, message: p.message })) };
   const syntax = path.endsWith(".json") ? "json" : "hcl";
-  const outline = outlined ?? (syntax === "json" ? outlineTfJson(text) : outlineHcl(text));
-  return { ok: true, source: { path, file, syntax, text, body: parsed.body, outline } };
+  if (outlined) return { ok: true, source: { path, file, syntax, text, body: parsed.body, outline: outlined } };
+  // Outlined when first needed: a finding's location, a suppression comment; most files need neither.
+  let outline: FileOutline | undefined;
+  const source: SourceFile = {
+    path,
+    file,
+    syntax,
+    text,
+    body: parsed.body,
+    get outline() {
+      return (outline ??= syntax === "json" ? outlineTfJson(text) : outlineHcl(text));
+    },
+  };
+  return { ok: true, source };
 }
 
-/** A file that is not parsed (see `prefilter.ts`): only the blocks it declares. */
-export function skeletonSource(path: string, cwd: string, text: string): SourceFile | null {
-  const skeleton = skeletonOf(text);
-  return skeleton && { path, file: displayPath(path, cwd), syntax: "hcl", text, ...skeleton };
+/**
+ * A file that is not parsed (see `prefilter.ts`): only the blocks it declares, built when first
+ * looked at; null when the file must be parsed. `survey` is the file's, when already taken.
+ */
+export function skeletonSource(path: string, cwd: string, text: string, survey: Survey = surveyHcl(text)): SourceFile | null {
+  const { skeleton } = survey;
+  if (!survey.wellFormed || !skeleton) return null;
+  return {
+    path,
+    file: displayPath(path, cwd),
+    syntax: "hcl",
+    text,
+    get body() {
+      return skeleton.body;
+    },
+    get outline() {
+      return skeleton.outline;
+    },
+  };
 }
 
 /**

@@ -1,8 +1,9 @@
 import type { InputError } from "../findings.js";
 import { contentKey, type ParseCache } from "../load/parse-cache.js";
 import type { ParsedHcl, ParserPool } from "../load/parse-pool.js";
-import { looksWellFormed, type Prefilter } from "../load/prefilter.js";
+import type { Prefilter, Survey } from "../load/prefilter.js";
 import { readTextFile, type ReadResult } from "../load/read.js";
+import { surveyFiles } from "../load/survey.js";
 import { listModuleFiles, preferTofu, readError, skeletonSource, sourceFromParse, type SourceFile } from "../load/sources.js";
 import { parseTerraformJson } from "../load/terraform-syntax.js";
 import type { SourceTree } from "../load/tree.js";
@@ -47,6 +48,7 @@ export class ModuleLoader implements ModuleSource {
   private readonly texts = new Map<string, Promise<ReadResult>>();
   private readonly parsed = new Map<string, SourceFile | null>();
   private readonly skeletons = new Map<string, SourceFile | null>();
+  private readonly surveys = new Map<string, Survey>();
   private readonly variableReader: VariableReader;
   private readonly manifests = new Map<string, Promise<ModuleManifest | undefined>>();
 
@@ -58,7 +60,8 @@ export class ModuleLoader implements ModuleSource {
   /** Every source file read (parsed, or its skeleton, which keeps its comments for suppressions). */
   get sources(): SourceFile[] {
     const byPath = new Map<string, SourceFile>();
-    for (const [path, skeleton] of this.skeletons) if (skeleton && skeleton.outline.comments.length > 0) byPath.set(path, skeleton);
+    // Only suppression comments matter in a file that was not parsed.
+    for (const [path, skeleton] of this.skeletons) if (skeleton?.text.includes("keygate:ignore")) byPath.set(path, skeleton);
     for (const [path, source] of this.parsed) {
       if (source) byPath.set(path, source);
       else byPath.delete(path);
@@ -105,13 +108,13 @@ export class ModuleLoader implements ModuleSource {
 
   /** Reads the directories' files and parses, in one batch, those their current mode needs. */
   async prepare(dirs: Iterable<string>): Promise<void> {
+    const files: { dir: string; path: string }[] = [];
+    for (const dir of dirs) for (const path of (await this.moduleFiles(dir)) ?? []) if (!this.parsed.has(path)) files.push({ dir, path });
+    await this.survey(files.map((f) => f.path).filter((path) => !this.texts.has(path)));
     const jobs: { path: string; text: string }[] = [];
-    for (const dir of dirs) {
-      for (const path of (await this.moduleFiles(dir)) ?? []) {
-        if (this.parsed.has(path)) continue;
-        const read = await this.readText(path);
-        if (read.ok && this.needsParse(path, read.text, this.mode(dir))) jobs.push({ path, text: read.text });
-      }
+    for (const { dir, path } of files) {
+      const read = await this.readText(path);
+      if (read.ok && this.needsParse(path, read.text, this.mode(dir))) jobs.push({ path, text: read.text });
     }
     await this.parseAll(jobs);
   }
@@ -142,7 +145,7 @@ export class ModuleLoader implements ModuleSource {
   private needsParse(path: string, text: string, mode: LoadMode): boolean {
     const prefilter = this.options.prefilter;
     // JSON parses natively and fast; a file whose structure is broken is parsed to report the error.
-    return !prefilter || path.endsWith(".json") || prefilter.mustParse(text, mode) || !looksWellFormed(text) || !this.skeleton(path, text);
+    return !prefilter || path.endsWith(".json") || prefilter.mustParse(text, mode) || !this.skeleton(path, text);
   }
 
   private async moduleFiles(dir: string): Promise<string[] | null> {
@@ -175,10 +178,22 @@ export class ModuleLoader implements ModuleSource {
     return buildModule(dir, sources);
   }
 
-  /** The file's skeleton (made once), or null when it cannot have one and must be parsed. */
+  /** The file's skeleton (made once), or null when it cannot have one or looks broken, and must be parsed. */
   private skeleton(path: string, text: string): SourceFile | null {
-    if (!this.skeletons.has(path)) this.skeletons.set(path, skeletonSource(path, this.options.cwd, text));
+    if (!this.skeletons.has(path)) this.skeletons.set(path, skeletonSource(path, this.options.cwd, text, this.surveys.get(path)));
     return this.skeletons.get(path)!;
+  }
+
+  /** Reads and surveys a batch of files at once (see survey.ts). */
+  private async survey(paths: string[]): Promise<void> {
+    if (paths.length < 2) return;
+    const results = await surveyFiles(paths, this.options.tree);
+    paths.forEach((path, i) => {
+      const { read, survey } = results[i]!;
+      if (!read.ok) this.options.errors.push(readError(path, this.options.cwd, read));
+      this.texts.set(path, Promise.resolve(read));
+      if (survey) this.surveys.set(path, survey);
+    });
   }
 
 

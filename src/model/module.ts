@@ -1,5 +1,5 @@
 import type { SourceLocation } from "../findings.js";
-import type { BlockOutline, Span } from "../load/outline.js";
+import type { BlockOutline, FileOutline, Span } from "../load/outline.js";
 import type { SourceFile } from "../load/sources.js";
 
 /** A `resource` or `data` block. */
@@ -64,31 +64,29 @@ export interface Module {
 
 const MODULE_META_ARGUMENTS = new Set(["source", "version", "count", "for_each", "providers", "depends_on"]);
 
-/** Builds the model of one module from its parsed files. */
+/**
+ * Builds the model of one module from its parsed files. Its resources are listed on first access:
+ * in a large repository most modules are only needed for their calls (see the loader's graph mode),
+ * and the files they are not read from (skeletons) are built lazily too.
+ */
 export function buildModule(dir: string, files: readonly SourceFile[]): Module {
-  const module: Module = { dir, files: [...files], resources: [], calls: [], variables: new Map(), locals: new Map(), outputs: new Map(), moves: [] };
+  let resources: Resource[] | undefined;
+  const module: Module = {
+    dir,
+    files: [...files],
+    get resources() {
+      return (resources ??= listResources(files));
+    },
+    calls: [],
+    variables: new Map(),
+    locals: new Map(),
+    outputs: new Map(),
+    moves: [],
+  };
   for (const source of files) {
+    // Skeletons of resource-only files have nothing but resources: their body is not built here.
+    if (!mayDeclareMoreThanResources(source)) continue;
     const blocks = new BlockFinder(source);
-    for (const mode of ["managed", "data"] as const) {
-      const byType = asRecord(source.body[mode === "managed" ? "resource" : "data"]);
-      for (const [type, byName] of Object.entries(byType)) {
-        for (const [name, bodies] of Object.entries(asRecord(byName))) {
-          for (const body of asBodies(bodies)) {
-            const block = blocks.next(mode === "managed" ? "resource" : "data", [type, name]);
-            module.resources.push({
-              mode,
-              type,
-              name,
-              localAddress: mode === "managed" ? `${type}.${name}` : `data.${type}.${name}`,
-              body,
-              source,
-              location: spanLocation(source, block?.span),
-              attributeLocations: Object.fromEntries(Object.entries(block?.attributes ?? {}).map(([k, span]) => [k, spanLocation(source, span)])),
-            });
-          }
-        }
-      }
-    }
     for (const [name, bodies] of Object.entries(asRecord(source.body.module))) {
       for (const body of asBodies(bodies)) {
         const block = blocks.next("module", [name]);
@@ -127,6 +125,70 @@ export function buildModule(dir: string, files: readonly SourceFile[]): Module {
     }
   }
   return module;
+}
+
+function listResources(files: readonly SourceFile[]): Resource[] {
+  const resources: Resource[] = [];
+  for (const source of files) {
+    const occurrences = new Map<string, number>();
+    for (const mode of ["managed", "data"] as const) {
+      const keyword = mode === "managed" ? "resource" : "data";
+      const byType = asRecord(source.body[keyword]);
+      for (const [type, byName] of Object.entries(byType)) {
+        for (const [name, bodies] of Object.entries(asRecord(byName))) {
+          for (const body of asBodies(bodies)) {
+            // Which block of the outline this is, looked up only when its location is asked for.
+            const key = `${keyword}\u0000${type}\u0000${name}`;
+            const nth = occurrences.get(key) ?? 0;
+            occurrences.set(key, nth + 1);
+            let block: BlockOutline | undefined | null = null;
+            const outlined = () => (block === null ? (block = blockOf(source, key, nth)) : block);
+            let location: SourceLocation | undefined;
+            let attributeLocations: Record<string, SourceLocation> | undefined;
+            resources.push({
+              mode,
+              type,
+              name,
+              localAddress: mode === "managed" ? `${type}.${name}` : `data.${type}.${name}`,
+              body,
+              source,
+              get location() {
+                return (location ??= spanLocation(source, outlined()?.span));
+              },
+              get attributeLocations() {
+                return (attributeLocations ??= Object.fromEntries(Object.entries(outlined()?.attributes ?? {}).map(([k, span]) => [k, spanLocation(source, span)])));
+              },
+            });
+          }
+        }
+      }
+    }
+  }
+  return resources;
+}
+
+const blocksByKey = new WeakMap<FileOutline, Map<string, BlockOutline[]>>();
+
+/** The `nth` outlined block of a file with this keyword and these labels (`keyword\0label\0label`). */
+function blockOf(source: SourceFile, key: string, nth: number): BlockOutline | undefined {
+  const outline = source.outline;
+  let index = blocksByKey.get(outline);
+  if (!index) {
+    index = new Map();
+    for (const block of outline.blocks) {
+      const blockKey = [block.keyword, ...block.labels].join("\u0000");
+      const list = index.get(blockKey);
+      if (list) list.push(block);
+      else index.set(blockKey, [block]);
+    }
+    blocksByKey.set(outline, index);
+  }
+  return index.get(key)?.[nth];
+}
+
+/** Whether a file may hold blocks other than resources: parsed files do, and the skeletons of files with module calls. */
+function mayDeclareMoreThanResources(source: SourceFile): boolean {
+  return source.syntax === "json" || source.text.includes("module") || source.text.includes("variable") || source.text.includes("locals") || source.text.includes("output") || source.text.includes("moved");
 }
 
 /** Hands out the outlined blocks of a file in order, so that repeated labels map to the right block. */

@@ -1,0 +1,37 @@
+import { surveyHcl, type Survey } from "./prefilter.js";
+import { readTextFile, readWorkingTreeText, type ReadResult } from "./read.js";
+import { workingTree, type SourceTree } from "./tree.js";
+
+/** A file read and surveyed. */
+export interface SurveyedFile {
+  read: ReadResult;
+  /** Absent for files that could not be read, and for JSON files (parsed natively). */
+  survey?: Survey;
+}
+
+/** Reads and surveys one file. */
+export async function surveyFile(path: string, tree: SourceTree = workingTree): Promise<SurveyedFile> {
+  return surveyed(path, await readTextFile(path, tree));
+}
+
+/** The same from the working tree, without a promise per file: thousands of them add up. */
+export function surveyWorkingTreeFile(path: string): SurveyedFile {
+  return surveyed(path, readWorkingTreeText(path));
+}
+
+function surveyed(path: string, read: ReadResult): SurveyedFile {
+  if (!read.ok || path.endsWith(".json")) return { read };
+  return { read, survey: surveyHcl(read.text) };
+}
+
+/**
+ * Reads and surveys files, in order. Every file of a repository goes through here, parsed or not;
+ * from the working tree, reads are synchronous, without a promise per file. (A second thread was
+ * tried: on two cores, starting a worker and warming its code cost more than it saved.)
+ */
+export async function surveyFiles(paths: readonly string[], tree: SourceTree): Promise<SurveyedFile[]> {
+  if (tree === workingTree) return paths.map(surveyWorkingTreeFile);
+  const results: SurveyedFile[] = [];
+  for (const path of paths) results.push(await surveyFile(path, tree));
+  return results;
+}
