@@ -1,10 +1,7 @@
-// Runs the built CLI in this process as bin.js does (the parser's worker first), with its output
-// discarded, then prints one JSON line: the process's CPU time and peak RSS (worker threads
-// included), the exit code and the report summary.
-import { sharedParserPool } from "../../dist/load/parse-pool.js";
-
-sharedParserPool();
-const { run } = await import("../../dist/cli.js");
+// Runs the built CLI in this process as bin.js does (from its bundle), with its output discarded,
+// then prints one JSON line: the process's CPU time and peak RSS (worker threads included), the
+// exit code and the report summary.
+const { run } = await import("../../dist/bundle/cli.js");
 
 let stdout = "";
 const code = await run(process.argv.slice(2), {
