@@ -42,6 +42,27 @@ function keygate(cwd: string, args: string[], runs = quick ? 1 : 3): Measured {
   return results[Math.floor(results.length / 2)]!;
 }
 
+interface NativeParse {
+  files: number;
+  sequentialMs: number;
+  parallelMs: number;
+  cores: number;
+}
+
+/** Builds scripts/bench/native (Go, hashicorp/hcl v2 from Debian's packages); a function that times it on a tree, or undefined. */
+function nativeParse(): ((dir: string) => NativeParse) | undefined {
+  const binary = join(work, "native-parse");
+  const env = { ...process.env, GO111MODULE: "off", GOPATH: process.env.GOPATH ?? "/usr/share/gocode", GOCACHE: join(work, "go-cache") };
+  const built = spawnSync("go", ["build", "-o", binary, "."], { cwd: join(import.meta.dirname, "native"), env, encoding: "utf8" });
+  if (built.status !== 0) return undefined;
+  return (dir) => {
+    const runs: NativeParse[] = [];
+    for (let i = 0; i < (quick ? 1 : 3); i++) runs.push(JSON.parse(execFileSync(binary, [dir], { encoding: "utf8" })) as NativeParse);
+    const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+    return { files: runs[0]!.files, cores: runs[0]!.cores, sequentialMs: median(runs.map((r) => r.sequentialMs)), parallelMs: median(runs.map((r) => r.parallelMs)) };
+  };
+}
+
 function gitInit(dir: string): void {
   const git = (...args: string[]) => execFileSync("git", ["-c", "user.name=bench", "-c", "user.email=bench@example.com", ...args], { cwd: dir, stdio: "ignore" });
   git("init", "-q");
@@ -67,6 +88,13 @@ gitInit(worst);
 const mb = layout.bytes / 1e6;
 console.log(`monorepo: ${layout.files} files, ${mb.toFixed(1)} MB, ${layout.stacks} root stacks, ${layout.violations} planted pairs`);
 
+// The native reference: hashicorp/hcl's Go parser on the same files, when Go and hcl v2 are here.
+const native = nativeParse();
+const nativeMono = native?.(mono);
+const nativeWorst = native?.(worst);
+if (nativeMono) console.log(`native hcl parse (hashicorp/hcl v2, Go): ${nativeMono.sequentialMs.toFixed(0)} ms file by file, ${nativeMono.parallelMs.toFixed(0)} ms on ${nativeMono.cores} cores`);
+else console.log("native hcl parse: not measured (needs `go` and hcl v2: apt-get install golang-go golang-github-hashicorp-hcl-v2-dev)");
+
 const cache = join(work, "cache");
 const cold = keygate(mono, [".", "-f", "json", "--no-cache"]);
 report("cold full scan", cold, "≤ 1500 ms wall", cold.wallMs <= 1500, `${(mb / (cold.wallMs / 1000)).toFixed(1)} MB/s, ${(layout.files / (cold.wallMs / 1000)).toFixed(0)} files/s, ${cold.summary.findings} findings`);
@@ -81,6 +109,12 @@ const worstRun = keygate(worst, [".", "-f", "json", "--no-cache"]);
 const worstMb = worstLayout.bytes / 1e6;
 const worstRate = worstMb / (worstRun.wallMs / 1000);
 report("worst case (every file relevant)", worstRun, "≥ 1 MB/s", worstRate >= 1, `${worstRate.toFixed(2)} MB/s, ${worstLayout.files} files, ${worstMb.toFixed(1)} MB`);
+if (nativeMono && nativeWorst) {
+  const half = nativeMono.sequentialMs / 2;
+  rows.push(["native parse of the monorepo (Go)", `${nativeMono.sequentialMs.toFixed(0)} ms`, "", "", `${nativeMono.parallelMs.toFixed(0)} ms on ${nativeMono.cores} cores`, "(reference)", ""]);
+  rows.push(["native parse of the worst case (Go)", `${nativeWorst.sequentialMs.toFixed(0)} ms`, "", "", `${nativeWorst.parallelMs.toFixed(0)} ms on ${nativeWorst.cores} cores`, "(reference)", ""]);
+  verdicts.push(`${cold.wallMs <= half ? "✔" : "✖"} cold full scan at most half a native parse: ${cold.wallMs.toFixed(0)} ms vs ${half.toFixed(0)} ms (a quarter: ${(half / 2).toFixed(0)} ms${cold.wallMs <= half / 2 ? ", met" : ""})`);
+}
 for (const m of [cold, warm, stack, worstRun]) if (m.peakRssMb >= 512) verdicts.push(`✖ peak RSS ${m.peakRssMb.toFixed(0)} MB ≥ 512 MB`);
 
 const changes = quick ? 10000 : 100000;
