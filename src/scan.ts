@@ -2,6 +2,7 @@ import { dirname, resolve } from "node:path";
 import { compareDiagnostics, compareFindings, compareStrings, type Finding, type InputError, type Warning } from "./findings.js";
 import type { Settings } from "./load/config.js";
 import { displayPath, groupByDirectory, TERRAFORM_EXTENSIONS } from "./load/discover.js";
+import { unchangedBlobIds } from "./load/git-blobs.js";
 import type { ParseCache } from "./load/parse-cache.js";
 import { ParserPool } from "./load/parse-pool.js";
 import { readPlanFile } from "./load/plan.js";
@@ -75,6 +76,8 @@ export async function scan(request: ScanRequest): Promise<ScanResult> {
   const tree = request.tree ?? workingTree;
   const planPaths = [...(request.plans ?? []), ...request.paths.filter((p) => p === "-")];
   const paths = request.paths.filter((p) => p !== "-");
+  // With a cache, git is asked which files are unchanged while discovery runs (see ModuleLoader.survey).
+  const blobIds = request.cache && tree === workingTree && request.prefilter !== false && paths.length ? unchangedBlobIds(cwd) : undefined;
   const discovery = paths.length ? await tree.discover(paths, cwd, settings.exclude) : { files: [], namedFiles: [], otherFiles: [], errors: [] };
   const errors: InputError[] = [...discovery.errors];
   for (const other of discovery.otherFiles) {
@@ -102,6 +105,7 @@ export async function scan(request: ScanRequest): Promise<ScanResult> {
     ...(request.cache ? { cache: request.cache } : {}),
     ...(request.onProgress ? { onProgress: request.onProgress } : {}),
     ...(request.variables ? { variables: request.variables } : {}),
+    ...(blobIds ? { blobIds } : {}),
   });
   await request.cache?.load();
   try {

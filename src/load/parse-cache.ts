@@ -20,13 +20,29 @@ export function contentKey(text: string): string {
 }
 
 /**
- * Parse results keyed by content hash, in one file per working directory, tool version and policy
- * set. A cache that cannot be read, is corrupt or was written by another version is ignored (and
- * replaced), never trusted; one that cannot be written is simply not kept.
+ * What a survey found of a file (see survey.ts), remembered by its content hash (git's object id,
+ * see git-blobs.ts): a later run that finds the same id for a file need not read it, unless its
+ * configuration turns out to matter.
+ */
+export interface FileFacts {
+  wellFormed: boolean;
+  skeleton: "plain" | "outlined" | "none";
+  /** Which of the prefilter's words the text contains, as a bit mask over them (in their order). */
+  mentions: number;
+}
+
+/**
+ * Parse results and survey facts keyed by content hash, in one file per working directory, tool
+ * version and policy set. A cache that cannot be read, is corrupt
+ * or was written by another version is ignored (and replaced), never trusted; one that cannot be
+ * written is simply not kept.
  */
 export class ParseCache {
   private entries = new Map<string, ParsedHcl>();
   private readonly used = new Map<string, ParsedHcl>();
+  private files = new Map<string, FileFacts>();
+  private readonly usedFiles = new Map<string, FileFacts>();
+  private words: readonly string[] = [];
   private changed = false;
   readonly file: string;
 
@@ -38,14 +54,43 @@ export class ParseCache {
   /** Reads the cache file; anything wrong with it leaves the cache empty. */
   async load(): Promise<void> {
     try {
-      const data = deserialize(await readFile(this.file)) as { version?: unknown; parser?: unknown; entries?: unknown };
+      const data = deserialize(await readFile(this.file)) as { version?: unknown; parser?: unknown; entries?: unknown; files?: unknown; words?: unknown };
       if (data.version !== TOOL.version || data.parser !== PARSER || !(data.entries instanceof Map)) return;
       for (const [key, value] of data.entries as Map<unknown, unknown>) {
         if (typeof key === "string" && isParsedHcl(value)) this.entries.set(key, value);
       }
+      if (data.files instanceof Map && Array.isArray(data.words) && data.words.every((w) => typeof w === "string")) {
+        for (const [key, facts] of data.files as Map<unknown, unknown>) if (typeof key === "string" && isFileFacts(facts)) this.files.set(key, facts);
+        this.words = data.words as string[];
+      }
     } catch {
       this.entries = new Map();
+      this.files = new Map();
     }
+  }
+
+  /** How many files this run knew from the cache without reading them (for diagnostics and tests). */
+  factHits = 0;
+
+  /** The facts remembered of a content (by its object id), if they were taken with the same prefilter words. */
+  facts(key: string, words: readonly string[]): FileFacts | undefined {
+    if (!sameWords(this.words, words)) return undefined;
+    const facts = this.files.get(key);
+    if (facts) {
+      this.usedFiles.set(key, facts);
+      this.factHits++;
+    }
+    return facts;
+  }
+
+  /** Remembers what a survey found of a content (by its object id), for the next run. */
+  setFacts(key: string, facts: FileFacts, words: readonly string[]): void {
+    if (!sameWords(this.words, words)) {
+      this.words = words;
+      this.usedFiles.clear();
+    }
+    this.usedFiles.set(key, facts);
+    this.changed = true;
   }
 
   get(key: string): ParsedHcl | undefined {
@@ -61,16 +106,30 @@ export class ParseCache {
 
   /** Writes what this run used (so the file does not grow without bound), atomically. */
   async save(): Promise<void> {
-    if (!this.changed && this.used.size === this.entries.size) return;
+    if (!this.changed && this.used.size === this.entries.size && this.usedFiles.size === this.files.size) return;
     try {
       await mkdir(join(this.file, ".."), { recursive: true });
       const temporary = `${this.file}.${process.pid}.tmp`;
-      await writeFile(temporary, serialize({ version: TOOL.version, parser: PARSER, entries: this.used }));
+      await writeFile(temporary, serialize({ version: TOOL.version, parser: PARSER, entries: this.used, files: this.usedFiles, words: this.words }));
       await rename(temporary, this.file);
     } catch {
       // A cache is an optimisation: failing to keep it must not fail the run.
     }
   }
+}
+
+function sameWords(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((w, i) => w === b[i]);
+}
+
+function isFileFacts(value: unknown): value is FileFacts {
+  if (typeof value !== "object" || value === null) return false;
+  const f = value as Record<string, unknown>;
+  return (
+    typeof f.mentions === "number" &&
+    typeof f.wellFormed === "boolean" &&
+    (f.skeleton === "plain" || f.skeleton === "outlined" || f.skeleton === "none")
+  );
 }
 
 function isParsedHcl(value: unknown): value is ParsedHcl {

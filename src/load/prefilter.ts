@@ -2,17 +2,28 @@ import { outlineHcl, type BlockOutline, type FileOutline } from "./outline.js";
 import type { TerraformBody } from "./terraform-syntax.js";
 
 /**
- * Decides, from a file's text alone, whether it must be parsed. hcl2json parses well under a
- * megabyte a second, so in a large repository most of the time would go to files that cannot
- * matter: resources of unrelated types. Such a file is read, checked for broken structure, and
- * reduced to a skeleton (the resource and data blocks it declares), which is all the model needs of
- * it. The rules never change a verdict (a test runs every example and fixture both ways).
+ * Decides, from the words a file's text contains, whether it must be parsed. In a large repository
+ * most files cannot matter (resources of unrelated types), and parsing and modelling them would cost
+ * many times more than a look at their structure: such a file is read, checked for broken
+ * structure, and reduced to a skeleton (the resource and data blocks it declares), which is all the
+ * model needs of it. The rules never change a verdict (a test runs every example and fixture both
+ * ways).
  */
 export interface Prefilter {
+  /** Every word the rules look for: what {@link Mentions} is asked about. */
+  readonly words: readonly string[];
   /** Whether the file must be parsed, for a module that only needs its calls ("graph") or everything ("full"). */
-  mustParse(text: string, mode: "graph" | "full"): boolean;
+  mustParse(mentions: Mentions, mode: "graph" | "full"): boolean;
   /** Whether a configuration containing this file can matter at all (module calls to registries are judged apart). */
-  canMatter(text: string): boolean;
+  canMatter(mentions: Mentions): boolean;
+}
+
+/** Whether a file's text contains a word (from its text, or remembered from an earlier run). */
+export type Mentions = (word: string) => boolean;
+
+/** The {@link Mentions} of a text. */
+export function mentionsIn(text: string): Mentions {
+  return (word) => text.includes(word);
 }
 
 /**
@@ -26,10 +37,11 @@ export function prefilterFor(policies: readonly { subject: { type: string }; tar
   const types = [...new Set(policies.flatMap((p) => [p.subject.type, p.target.type, ...p.aggravating.map((a) => a.type)]))];
   const full = [...MODEL_WORDS, ...types];
   return {
+    words: full,
     // A module that only shapes the configuration needs no parse: its skeleton has the calls.
-    mustParse: (text, mode) => mode === "full" && full.some((word) => text.includes(word)),
+    mustParse: (mentions, mode) => mode === "full" && full.some(mentions),
     // Users matter without keys too: a change-aware scan needs to know that a user existed before.
-    canMatter: (text) => types.some((type) => text.includes(type)),
+    canMatter: (mentions) => types.some(mentions),
   };
 }
 

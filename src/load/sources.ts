@@ -17,6 +17,13 @@ export interface SourceFile {
   text: string;
   body: TerraformBody;
   outline: FileOutline;
+  /**
+   * For a file that was not parsed (see prefilter.ts), how its skeleton was taken: from its block
+   * headers alone ("plain": resources and data sources only) or from the lexer's outline.
+   */
+  skeleton?: "plain" | "outlined";
+  /** For a plain skeleton: whether its text contains a word (undefined: not known without reading it). */
+  mentions?: (word: string) => boolean | undefined;
 }
 
 /** A source file, or the errors that kept it from being read. */
@@ -67,7 +74,9 @@ export function skeletonSource(path: string, cwd: string, text: string, survey: 
     path,
     file: displayPath(path, cwd),
     syntax: "hcl",
+    skeleton: survey.outlined ? "outlined" : "plain",
     text,
+    mentions: (word) => text.includes(word),
     get body() {
       return skeleton.body;
     },

@@ -1,5 +1,5 @@
 import type { ModuleInstance, VariableValue } from "./configuration.js";
-import type { Resource, Variable } from "./module.js";
+import { resourcesOfType, type Resource, type Variable } from "./module.js";
 import { isPrimitive, parseTypeConstraint, type TypeConstraint } from "./types.js";
 
 /**
@@ -421,12 +421,12 @@ export class Evaluator {
       case "data": {
         const type = name;
         const dataName = rest[0]?.segment;
-        const resource = instance.module.resources.find((r) => r.mode === "data" && r.type === type && r.name === dataName);
+        const resource = type === undefined ? undefined : resourcesOfType(instance.module, type).find((r) => r.mode === "data" && r.name === dataName);
         if (resource) return applyParts({ kind: "ref", instance, resource, path: [] }, rest.slice(1));
         break;
       }
       default: {
-        const resource = instance.module.resources.find((r) => r.mode === "managed" && r.type === root && r.name === name);
+        const resource = resourcesOfType(instance.module, root).find((r) => r.mode === "managed" && r.name === name);
         if (resource) return applyParts({ kind: "ref", instance, resource, path: [] }, rest);
       }
     }

@@ -1,7 +1,7 @@
 import type { LinkRoute } from "../findings.js";
 import { qualify, type Configuration, type ModuleInstance } from "./configuration.js";
 import { alternatives, Evaluator, newTrace, sameValue, type Scope, type Trace, type Value } from "./expressions.js";
-import type { Resource } from "./module.js";
+import { resourcesOfType, type Resource } from "./module.js";
 
 /** A resource in one instance of a configuration, with its full address. */
 export interface PlacedResource {
@@ -77,8 +77,8 @@ export async function createdResources(configuration: Configuration, type: strin
   for (const instance of configuration.instances) {
     const instanceExistence = await moduleExistence(instance, evaluator);
     if (instanceExistence === "absent") continue;
-    for (const resource of instance.module.resources) {
-      if (resource.mode !== "managed" || resource.type !== type) continue;
+    for (const resource of resourcesOfType(instance.module, type)) {
+      if (resource.mode !== "managed") continue;
       const existence = await blockExistence(resource.body.count, resource.body.for_each, instance, evaluator);
       if (existence === "absent") continue;
       placed.push({ instance, resource, address: qualify(instance, resource.localAddress), undecided: [...instanceExistence, ...existence] });

@@ -1,12 +1,14 @@
 import type { InputError } from "../findings.js";
-import { contentKey, type ParseCache } from "../load/parse-cache.js";
+import { contentKey, type FileFacts, type ParseCache } from "../load/parse-cache.js";
 import type { ParsedHcl, ParserPool } from "../load/parse-pool.js";
-import type { Prefilter, Survey } from "../load/prefilter.js";
-import { readTextFile, type ReadResult } from "../load/read.js";
+import { displayPath } from "../load/discover.js";
+import { blobIdOf, unchangedBlobIds } from "../load/git-blobs.js";
+import { mentionsIn, surveyHcl, type Mentions, type Prefilter, type Skeleton, type Survey } from "../load/prefilter.js";
+import { readTextFile, readWorkingTreeText, type ReadResult } from "../load/read.js";
 import { surveyFiles } from "../load/survey.js";
 import { listModuleFiles, preferTofu, readError, skeletonSource, sourceFromParse, type SourceFile } from "../load/sources.js";
 import { parseTerraformJson } from "../load/terraform-syntax.js";
-import type { SourceTree } from "../load/tree.js";
+import { workingTree, type SourceTree } from "../load/tree.js";
 import type { ModuleSource, VariableValue } from "./configuration.js";
 import { readModuleManifest, type ModuleManifest } from "./manifest.js";
 import { buildModule, type Module } from "./module.js";
@@ -33,6 +35,8 @@ export interface LoaderOptions {
   onProgress?: (done: number, total: number) => void;
   /** Root variable values from the environment (`TF_VAR_*`) and the command line (`--var`, `--var-file`). */
   variables?: VariableInputs;
+  /** Git's object ids of the unchanged files of the working directory, when the caller asked early (see git-blobs.ts). */
+  blobIds?: Promise<Map<string, string> | undefined>;
 }
 
 /**
@@ -44,11 +48,17 @@ export interface LoaderOptions {
 export class ModuleLoader implements ModuleSource {
   readonly scannedDirs: Set<string>;
   private readonly modules = new Map<string, Promise<Module | null>>();
+  /** The files of each module directory, listed once. */
+  private readonly listings = new Map<string, Promise<string[] | null>>();
   private readonly full = new Set<string>();
   private readonly texts = new Map<string, Promise<ReadResult>>();
   private readonly parsed = new Map<string, SourceFile | null>();
   private readonly skeletons = new Map<string, SourceFile | null>();
   private readonly surveys = new Map<string, Survey>();
+  /** Files not read: what the cache remembered of them still holds (see survey). */
+  private readonly known = new Map<string, FileFacts>();
+  /** Object ids of the files git sees unchanged, asked once (undefined: not in a work tree). */
+  private blobIds: Promise<Map<string, string> | undefined> | undefined;
   private readonly variableReader: VariableReader;
   private readonly manifests = new Map<string, Promise<ModuleManifest | undefined>>();
 
@@ -60,8 +70,8 @@ export class ModuleLoader implements ModuleSource {
   /** Every source file read (parsed, or its skeleton, which keeps its comments for suppressions). */
   get sources(): SourceFile[] {
     const byPath = new Map<string, SourceFile>();
-    // Only suppression comments matter in a file that was not parsed.
-    for (const [path, skeleton] of this.skeletons) if (skeleton?.text.includes("keygate:ignore")) byPath.set(path, skeleton);
+    // Only suppression comments matter in a file that was not parsed (they make its skeleton an outlined one).
+    for (const [path, skeleton] of this.skeletons) if (skeleton?.skeleton === "outlined" && skeleton.text.includes("keygate:ignore")) byPath.set(path, skeleton);
     for (const [path, source] of this.parsed) {
       if (source) byPath.set(path, source);
       else byPath.delete(path);
@@ -69,9 +79,11 @@ export class ModuleLoader implements ModuleSource {
     return [...byPath.values()].sort((a, b) => (a.path < b.path ? -1 : 1));
   }
 
-  /** How many files were read (parsed or not). */
+  /** How many files were read or known from the cache (parsed or not). */
   get filesRead(): number {
-    return this.texts.size;
+    let known = 0;
+    for (const path of this.known.keys()) if (!this.texts.has(path)) known++;
+    return this.texts.size + known;
   }
 
   mode(dir: string): LoadMode {
@@ -110,9 +122,12 @@ export class ModuleLoader implements ModuleSource {
   async prepare(dirs: Iterable<string>): Promise<void> {
     const files: { dir: string; path: string }[] = [];
     for (const dir of dirs) for (const path of (await this.moduleFiles(dir)) ?? []) if (!this.parsed.has(path)) files.push({ dir, path });
-    await this.survey(files.map((f) => f.path).filter((path) => !this.texts.has(path)));
+    await this.survey(files.map((f) => f.path).filter((path) => !this.texts.has(path) && !this.known.has(path)));
     const jobs: { path: string; text: string }[] = [];
     for (const { dir, path } of files) {
+      // A file known from the cache is read only if it must be parsed or cannot be a plain skeleton.
+      const known = this.known.get(path);
+      if (known && !this.texts.has(path) && !this.knownNeedsText(known, this.mode(dir))) continue;
       const read = await this.readText(path);
       if (read.ok && this.needsParse(path, read.text, this.mode(dir))) jobs.push({ path, text: read.text });
     }
@@ -135,8 +150,13 @@ export class ModuleLoader implements ModuleSource {
     if (!prefilter) return true;
     for (const dir of dirs) {
       for (const path of (await this.moduleFiles(dir)) ?? []) {
+        const known = this.known.get(path);
+        if (known && !this.texts.has(path)) {
+          if (prefilter.canMatter(this.knownMentions(known))) return true;
+          continue;
+        }
         const read = await this.readText(path);
-        if (read.ok && prefilter.canMatter(read.text)) return true;
+        if (read.ok && prefilter.canMatter(mentionsIn(read.text))) return true;
       }
     }
     return false;
@@ -145,10 +165,29 @@ export class ModuleLoader implements ModuleSource {
   private needsParse(path: string, text: string, mode: LoadMode): boolean {
     const prefilter = this.options.prefilter;
     // JSON parses natively and fast; a file whose structure is broken is parsed to report the error.
-    return !prefilter || path.endsWith(".json") || prefilter.mustParse(text, mode) || !this.skeleton(path, text);
+    return !prefilter || path.endsWith(".json") || prefilter.mustParse(mentionsIn(text), mode) || !this.skeleton(path, text);
   }
 
-  private async moduleFiles(dir: string): Promise<string[] | null> {
+  /** Whether a file known from the cache must be read after all: to be parsed, or for a skeleton that needs its outline. */
+  private knownNeedsText(facts: FileFacts, mode: LoadMode): boolean {
+    return !facts.wellFormed || facts.skeleton !== "plain" || this.options.prefilter!.mustParse(this.knownMentions(facts), mode);
+  }
+
+  private knownMentions(facts: FileFacts): Mentions {
+    const words = this.options.prefilter!.words;
+    return (word) => {
+      const bit = words.indexOf(word);
+      return bit === -1 || (facts.mentions & (1 << bit)) !== 0;
+    };
+  }
+
+  private moduleFiles(dir: string): Promise<string[] | null> {
+    let listing = this.listings.get(dir);
+    if (!listing) this.listings.set(dir, (listing = this.listFiles(dir)));
+    return listing;
+  }
+
+  private async listFiles(dir: string): Promise<string[] | null> {
     let paths = this.options.discovered.get(dir);
     if (!paths || this.options.wholeDirs.has(dir)) {
       try {
@@ -166,6 +205,11 @@ export class ModuleLoader implements ModuleSource {
     await this.prepare([dir]);
     const sources: SourceFile[] = [];
     for (const path of paths) {
+      const known = this.known.get(path);
+      if (known && !this.texts.has(path)) {
+        sources.push(this.knownSkeleton(path));
+        continue;
+      }
       const read = await this.readText(path);
       if (!read.ok) continue;
       const parsed = this.parsed.get(path);
@@ -184,18 +228,90 @@ export class ModuleLoader implements ModuleSource {
     return this.skeletons.get(path)!;
   }
 
-  /** Reads and surveys a batch of files at once (see survey.ts). */
-  private async survey(paths: string[]): Promise<void> {
-    if (paths.length < 2) return;
-    const results = await surveyFiles(paths, this.options.tree);
-    paths.forEach((path, i) => {
-      const { read, survey } = results[i]!;
-      if (!read.ok) this.options.errors.push(readError(path, this.options.cwd, read));
-      this.texts.set(path, Promise.resolve(read));
-      if (survey) this.surveys.set(path, survey);
-    });
+  /**
+   * The skeleton of a file known from the cache to be a plain one: its text is read (synchronously,
+   * from the working tree) only when the skeleton is looked at, which happens only when its
+   * configuration can matter.
+   */
+  private knownSkeleton(path: string): SourceFile {
+    let skeleton = this.skeletons.get(path);
+    if (!skeleton) {
+      let text: string | undefined;
+      let built: Skeleton | undefined;
+      const read = () => {
+        if (text !== undefined) return text;
+        const result = readWorkingTreeText(path);
+        if (!result.ok) this.options.errors.push(readError(path, this.options.cwd, result));
+        text = result.ok ? result.text : "";
+        return text;
+      };
+      const build = () => {
+        if (built) return built;
+        built = surveyHcl(read()).skeleton ?? undefined;
+        if (!built) {
+          // Changed since the cache was written, during this run: it must not pass unnoticed.
+          this.options.errors.push({ file: displayPath(path, this.options.cwd), message: "the file changed while keygate was reading it; run keygate again" });
+          built = { body: {}, outline: { blocks: [], comments: [] } };
+        }
+        return built;
+      };
+      skeleton = {
+        path,
+        file: displayPath(path, this.options.cwd),
+        syntax: "hcl",
+        skeleton: "plain",
+        mentions: (word) => {
+          const bit = this.options.prefilter!.words.indexOf(word);
+          return bit === -1 ? undefined : (this.known.get(path)!.mentions & (1 << bit)) !== 0;
+        },
+        get text() {
+          return read();
+        },
+        get body() {
+          return build().body;
+        },
+        get outline() {
+          return build().outline;
+        },
+      };
+      this.skeletons.set(path, skeleton);
+    }
+    return skeleton;
   }
 
+  /**
+   * Reads and surveys a batch of files at once (see survey.ts). With a cache, on the working tree
+   * of a git repository, files whose content git reports unchanged and whose content hash the cache
+   * knows are not read at all: what their survey found is taken from the cache (see knownNeedsText,
+   * knownSkeleton).
+   */
+  private async survey(paths: string[]): Promise<void> {
+    if (paths.length < 2) return;
+    const { cache, prefilter, tree, cwd, errors } = this.options;
+    // Facts are a bit mask over the prefilter's words: a few dozen at most.
+    const remember = cache && prefilter && tree === workingTree && prefilter.words.length <= 30 ? { cache, words: prefilter.words } : undefined;
+    let unread = paths;
+    if (remember) {
+      // Git knows the content hash of every tracked file it sees unchanged: those need no reading.
+      const ids = await (this.blobIds ??= this.options.blobIds ?? unchangedBlobIds(cwd));
+      unread = [];
+      for (const path of paths) {
+        const id = path.endsWith(".json") ? undefined : ids?.get(path);
+        const facts = id === undefined ? undefined : remember.cache.facts(id, remember.words);
+        if (facts) this.known.set(path, facts);
+        else unread.push(path);
+      }
+    }
+    const results = await surveyFiles(unread, tree);
+    unread.forEach((path, i) => {
+      const { read, survey } = results[i]!;
+      if (!read.ok) errors.push(readError(path, cwd, read));
+      this.texts.set(path, Promise.resolve(read));
+      if (!survey) return;
+      this.surveys.set(path, survey);
+      if (remember && read.ok) remember.cache.setFacts(blobIdOf(read.text), factsOf(read.text, survey, remember.words), remember.words);
+    });
+  }
 
   private readText(path: string): Promise<ReadResult> {
     let read = this.texts.get(path);
@@ -240,4 +356,17 @@ export class ModuleLoader implements ModuleSource {
     }
   }
 
+}
+
+/** What to remember of a surveyed file: the survey's findings, and which of the prefilter's words it contains. */
+function factsOf(text: string, survey: Survey, words: readonly string[]): FileFacts {
+  let mentions = 0;
+  words.forEach((word, bit) => {
+    if (text.includes(word)) mentions |= 1 << bit;
+  });
+  return {
+    wellFormed: survey.wellFormed,
+    skeleton: !survey.skeleton ? "none" : survey.outlined ? "outlined" : "plain",
+    mentions,
+  };
 }

@@ -71,11 +71,17 @@ const MODULE_META_ARGUMENTS = new Set(["source", "version", "count", "for_each",
  */
 export function buildModule(dir: string, files: readonly SourceFile[]): Module {
   let resources: Resource[] | undefined;
+  const byFile = new Map<SourceFile, Resource[]>();
+  const ofFile = (source: SourceFile) => {
+    let listed = byFile.get(source);
+    if (!listed) byFile.set(source, (listed = listResources(source)));
+    return listed;
+  };
   const module: Module = {
     dir,
     files: [...files],
     get resources() {
-      return (resources ??= listResources(files));
+      return (resources ??= files.flatMap(ofFile));
     },
     calls: [],
     variables: new Map(),
@@ -124,42 +130,52 @@ export function buildModule(dir: string, files: readonly SourceFile[]): Module {
       if (from && to) module.moves.push({ from, to });
     }
   }
+  // A skeleton whose text never names a type has no block of it: its resources need not be built.
+  resourceLookups.set(module, (type) => files.flatMap((source) => (source.skeleton === "plain" && source.mentions?.(type) === false ? [] : ofFile(source).filter((r) => r.type === type))));
   return module;
 }
 
-function listResources(files: readonly SourceFile[]): Resource[] {
+const resourceLookups = new WeakMap<Module, (type: string) => Resource[]>();
+
+/**
+ * The module's resources and data sources of one type, in the order of `module.resources`. For a
+ * module built here, the files that cannot declare the type are not even looked at.
+ */
+export function resourcesOfType(module: Module, type: string): Resource[] {
+  return resourceLookups.get(module)?.(type) ?? module.resources.filter((r) => r.type === type);
+}
+
+function listResources(source: SourceFile): Resource[] {
   const resources: Resource[] = [];
-  for (const source of files) {
-    const occurrences = new Map<string, number>();
-    for (const mode of ["managed", "data"] as const) {
-      const keyword = mode === "managed" ? "resource" : "data";
-      const byType = asRecord(source.body[keyword]);
-      for (const [type, byName] of Object.entries(byType)) {
-        for (const [name, bodies] of Object.entries(asRecord(byName))) {
-          for (const body of asBodies(bodies)) {
-            // Which block of the outline this is, looked up only when its location is asked for.
-            const key = `${keyword}\u0000${type}\u0000${name}`;
-            const nth = occurrences.get(key) ?? 0;
-            occurrences.set(key, nth + 1);
-            let block: BlockOutline | undefined | null = null;
-            const outlined = () => (block === null ? (block = blockOf(source, key, nth)) : block);
-            let location: SourceLocation | undefined;
-            let attributeLocations: Record<string, SourceLocation> | undefined;
-            resources.push({
-              mode,
-              type,
-              name,
-              localAddress: mode === "managed" ? `${type}.${name}` : `data.${type}.${name}`,
-              body,
-              source,
-              get location() {
-                return (location ??= spanLocation(source, outlined()?.span));
-              },
-              get attributeLocations() {
-                return (attributeLocations ??= Object.fromEntries(Object.entries(outlined()?.attributes ?? {}).map(([k, span]) => [k, spanLocation(source, span)])));
-              },
-            });
-          }
+  const occurrences = new Map<string, number>();
+  for (const mode of ["managed", "data"] as const) {
+    const keyword = mode === "managed" ? "resource" : "data";
+    const byType = asRecord(source.body[keyword]);
+    for (const [type, byName] of Object.entries(byType)) {
+      for (const [name, bodies] of Object.entries(asRecord(byName))) {
+        for (const body of asBodies(bodies)) {
+          // Which block of the outline this is, looked up only when its location is asked for.
+          const key = `${keyword}\u0000${type}\u0000${name}`;
+          const nth = occurrences.get(key) ?? 0;
+          occurrences.set(key, nth + 1);
+          let block: BlockOutline | undefined | null = null;
+          const outlined = () => (block === null ? (block = blockOf(source, key, nth)) : block);
+          let location: SourceLocation | undefined;
+          let attributeLocations: Record<string, SourceLocation> | undefined;
+          resources.push({
+            mode,
+            type,
+            name,
+            localAddress: mode === "managed" ? `${type}.${name}` : `data.${type}.${name}`,
+            body,
+            source,
+            get location() {
+              return (location ??= spanLocation(source, outlined()?.span));
+            },
+            get attributeLocations() {
+              return (attributeLocations ??= Object.fromEntries(Object.entries(outlined()?.attributes ?? {}).map(([k, span]) => [k, spanLocation(source, span)])));
+            },
+          });
         }
       }
     }
@@ -186,9 +202,9 @@ function blockOf(source: SourceFile, key: string, nth: number): BlockOutline | u
   return index.get(key)?.[nth];
 }
 
-/** Whether a file may hold blocks other than resources: parsed files do, and the skeletons of files with module calls. */
+/** Whether a file may hold blocks other than resources: every file but the plain skeletons (see prefilter.ts). */
 function mayDeclareMoreThanResources(source: SourceFile): boolean {
-  return source.syntax === "json" || source.text.includes("module") || source.text.includes("variable") || source.text.includes("locals") || source.text.includes("output") || source.text.includes("moved");
+  return source.skeleton !== "plain";
 }
 
 /** Hands out the outlined blocks of a file in order, so that repeated labels map to the right block. */

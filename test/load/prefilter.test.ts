@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -128,5 +129,53 @@ describe("the parse cache", () => {
     const corrupt = new ParseCache(cacheDir, scope);
     const third = await scanWith(dir, ["."], { cache: corrupt });
     expect(comparable(third)).toEqual(comparable(first));
+  });
+});
+
+describe("the cache in a git work tree", () => {
+  const git = (dir: string, ...args: string[]) => execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.com", ...args], { cwd: dir, stdio: "pipe" });
+
+  async function committedMonorepo(): Promise<string> {
+    const dir = await writeTree({});
+    generateMonorepo(dir, { files: 300, violations: 3 });
+    git(dir, "init", "-q");
+    git(dir, "add", "-A");
+    git(dir, "commit", "-qm", "generated");
+    return dir;
+  }
+
+  async function coldThenWarm(dir: string, change: () => void | Promise<void>): Promise<{ warm: ScanResult; fresh: ScanResult; hits: number }> {
+    const cacheDir = await writeTree({});
+    const scope = { cwd: dir, policies: ["KG001"] };
+    await scanWith(dir, ["."], { cache: new ParseCache(cacheDir, scope) });
+    await change();
+    const cache = new ParseCache(cacheDir, scope);
+    const warm = await scanWith(dir, ["."], { cache });
+    const fresh = await scanWith(dir, ["."]);
+    return { warm, fresh, hits: cache.factHits };
+  }
+
+  it("does not read files git reports unchanged, and gives the same report", async () => {
+    const dir = await committedMonorepo();
+    const { warm, fresh, hits } = await coldThenWarm(dir, () => {});
+    expect(hits).toBeGreaterThan(200);
+    expect(warm.findings).toHaveLength(3);
+    expect(comparable(warm)).toEqual(comparable(fresh));
+  });
+
+  it("reads what changed since: a modified file, a new untracked file, a file git is told to assume unchanged", async () => {
+    const dir = await committedMonorepo();
+    // Files of resources only, in stacks without IAM: what the cache would otherwise skip.
+    const unrelated = (stack: string) => `${stack}/${readdirSync(join(dir, stack)).find((f) => /^(network|storage|compute|dns|queues)_\d+\.tf$/.test(f))!}`;
+    const [modified, hidden] = [unrelated("stacks/team0/env1"), unrelated("stacks/team0/env3")];
+    const { warm, fresh } = await coldThenWarm(dir, async () => {
+      await writeFile(join(dir, modified), 'resource "aws_sqs_queue" "q" {\n  name = "q"\n');
+      await writeFile(join(dir, "stacks/team0/env2/late.tf"), 'resource "aws_iam_user" "late" {\n  name = "late"\n}\n\nresource "aws_iam_access_key" "late" {\n  user = aws_iam_user.late.name\n}\n');
+      git(dir, "update-index", "--assume-unchanged", hidden);
+      await writeFile(join(dir, hidden), 'resource "aws_sqs_queue" "r" {\n  name = "r\n}\n');
+    });
+    expect(warm.findings).toHaveLength(4);
+    expect([...new Set(warm.errors.map((e) => e.file))].sort()).toEqual([modified, hidden].sort());
+    expect(comparable(warm)).toEqual(comparable(fresh));
   });
 });

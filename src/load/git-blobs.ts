@@ -1,0 +1,43 @@
+import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
+import { resolve, sep } from "node:path";
+
+/**
+ * Git's object id of a file's content (`git hash-object`): a content hash that git has already
+ * computed for every tracked file. Computed here from the text as read, so that a file whose bytes
+ * differ from its index entry (line-ending or other filters, a byte-order mark) never matches it.
+ */
+export function blobIdOf(text: string): string {
+  const bytes = Buffer.from(text, "utf8");
+  return createHash("sha1").update(`blob ${bytes.length}\u0000`).update(bytes).digest("hex");
+}
+
+/**
+ * The object ids of the tracked files under `dir` (absolute paths) whose working-tree content is
+ * what the index holds, as git sees it: `git ls-files -s` for the ids, `git diff` (index against
+ * working tree, which rechecks files whose metadata changed) for the files that differ. Files
+ * git is told not to look at (assume-unchanged, skip-worktree), symbolic links and submodules are
+ * left out, like untracked ones. Undefined outside a work tree or without git.
+ */
+export async function unchangedBlobIds(dir: string): Promise<Map<string, string> | undefined> {
+  const git = (args: string[]) =>
+    new Promise<string>((resolve, reject) =>
+      execFile("git", ["-c", "core.quotePath=false", ...args], { cwd: dir, encoding: "utf8", maxBuffer: 1 << 30 }, (error, stdout) => (error ? reject(error) : resolve(stdout))),
+    );
+  try {
+    // Both at once: they are separate processes.
+    const [changed, staged] = await Promise.all([git(["diff", "--no-ext-diff", "--name-only", "--relative", "-z"]), git(["ls-files", "-s", "-v", "-z"])]);
+    const modified = new Set(changed.split("\0"));
+    const ids = new Map<string, string>();
+    const base = sep === "/" ? (dir.endsWith("/") ? dir : `${dir}/`) : undefined;
+    // "H 100644 <id> 0\t<path>": a cached file (lowercase: assume-unchanged, S: skip-worktree), stage 0.
+    for (const entry of staged.split("\0")) {
+      const match = /^H 10(?:0644|0755) ([0-9a-f]{40,64}) 0\t(.+)$/s.exec(entry);
+      if (!match || modified.has(match[2]!)) continue;
+      ids.set(base ? base + match[2]! : resolve(dir, match[2]!), match[1]!);
+    }
+    return ids;
+  } catch {
+    return undefined;
+  }
+}
