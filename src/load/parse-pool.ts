@@ -7,7 +7,11 @@ import { outlineHcl, type FileOutline } from "./outline.js";
 import { parseHclNative } from "./hcl-parser.js";
 import { parseHcl, parseHclWasm, type ParseResult } from "./terraform-syntax.js";
 
-/** A parsed HCL file: the parse result and, when it parsed, its outline (positions and comments). */
+/**
+ * A parsed HCL file: the parse result and, when hcl2json parsed it (in a worker, where lexing is
+ * worth doing in parallel), its outline (positions and comments). Files parsed natively are
+ * outlined later, if ever: most are never asked for a position.
+ */
 export interface ParsedHcl {
   result: ParseResult;
   outline?: FileOutline;
@@ -57,7 +61,7 @@ export class ParserPool {
     texts.forEach((text, index) => {
       const body = parseHclNative(text);
       if (body === undefined) return declined.push(index);
-      results[index] = withOutline(text, { ok: true, body });
+      results[index] = { result: { ok: true, body } };
       progress();
     });
     if (declined.length === 0) return results;

@@ -289,14 +289,16 @@ export class ModuleLoader implements ModuleSource {
     if (paths.length < 2) return;
     const { cache, prefilter, tree, cwd, errors } = this.options;
     // Facts are a bit mask over the prefilter's words: a few dozen at most.
-    const remember = cache && prefilter && tree === workingTree && prefilter.words.length <= 30 ? { cache, words: prefilter.words } : undefined;
+    const usable = cache && prefilter && tree === workingTree && prefilter.words.length <= 30;
+    // Git knows the content hash of every tracked file it sees unchanged: those need no reading.
+    const ids = usable ? await (this.blobIds ??= this.options.blobIds ?? unchangedBlobIds(cwd)) : undefined;
+    // Outside a git work tree, facts could never be looked up again: none are kept.
+    const remember = usable && ids ? { cache, words: prefilter.words } : undefined;
     let unread = paths;
     if (remember) {
-      // Git knows the content hash of every tracked file it sees unchanged: those need no reading.
-      const ids = await (this.blobIds ??= this.options.blobIds ?? unchangedBlobIds(cwd));
       unread = [];
       for (const path of paths) {
-        const id = path.endsWith(".json") ? undefined : ids?.get(path);
+        const id = path.endsWith(".json") ? undefined : ids!.get(path);
         const facts = id === undefined ? undefined : remember.cache.facts(id, remember.words);
         if (facts) this.known.set(path, facts);
         else unread.push(path);
@@ -346,7 +348,8 @@ export class ModuleLoader implements ModuleSource {
     );
     misses.forEach((miss, i) => {
       results.set(miss.path, parsed[i]!);
-      cache?.set(miss.key, parsed[i]!);
+      // Only hcl2json's results are worth keeping: the native parser is faster than a cache lookup.
+      if (parsed[i]!.outline || !parsed[i]!.result.ok) cache?.set(miss.key, parsed[i]!);
     });
     for (const job of jobs) {
       const { result, outline } = results.get(job.path)!;
