@@ -78,20 +78,24 @@ export function surveyHcl(text: string): Survey {
   const headers: Header[] = [];
   const wellFormed = scanStructure(text, headers);
   if (!wellFormed || headers.some((h) => h.end < 0)) return { wellFormed, skeleton: null, outlined: false };
-  let built: Skeleton | undefined;
-  const build = () => (built ??= headerSkeleton(text, headers));
-  return {
-    wellFormed,
-    outlined: false,
-    skeleton: {
-      get body() {
-        return build().body;
-      },
-      get outline() {
-        return build().outline;
-      },
-    },
-  };
+  return { wellFormed, outlined: false, skeleton: new HeaderSkeleton(text, headers) };
+}
+
+/** A skeleton from the block headers the survey found, built on first access (a class: thousands are made). */
+class HeaderSkeleton implements Skeleton {
+  private built: Skeleton | undefined;
+  constructor(
+    private readonly text: string,
+    private readonly headers: Header[],
+  ) {}
+
+  get body(): TerraformBody {
+    return (this.built ??= headerSkeleton(this.text, this.headers)).body;
+  }
+
+  get outline(): FileOutline {
+    return (this.built ??= headerSkeleton(this.text, this.headers)).outline;
+  }
 }
 
 /**

@@ -2,7 +2,7 @@ import { join } from "node:path";
 import type { InputError } from "../findings.js";
 import { displayPath, isTerraformFile } from "./discover.js";
 import { outlineHcl, outlineTfJson, type FileOutline } from "./outline.js";
-import { surveyHcl, type Survey } from "./prefilter.js";
+import { surveyHcl, type Skeleton, type Survey } from "./prefilter.js";
 import { readTextFile } from "./read.js";
 import { workingTree, type SourceTree } from "./tree.js";
 import { parseHcl, parseTerraformJson, type ParseResult, type TerraformBody } from "./terraform-syntax.js";
@@ -48,19 +48,23 @@ export function sourceFromParse(path: string, cwd: string, text: string, parsed:
   if (!parsed.ok) return { ok: false, errors: parsed.problems.map((p) => ({ file, line: p.line, column: p.column, message: p.message })) };
   const syntax = path.endsWith(".json") ? "json" : "hcl";
   if (outlined) return { ok: true, source: { path, file, syntax, text, body: parsed.body, outline: outlined } };
-  // Outlined when first needed: a finding's location, a suppression comment; most files need neither.
-  let outline: FileOutline | undefined;
-  const source: SourceFile = {
-    path,
-    file,
-    syntax,
-    text,
-    body: parsed.body,
-    get outline() {
-      return (outline ??= syntax === "json" ? outlineTfJson(text) : outlineHcl(text));
-    },
-  };
-  return { ok: true, source };
+  return { ok: true, source: new ParsedSource(path, file, syntax, text, parsed.body) };
+}
+
+/** A parsed file, outlined when first needed: a finding's location, a suppression comment; most files need neither. */
+class ParsedSource implements SourceFile {
+  private outlined: FileOutline | undefined;
+  constructor(
+    readonly path: string,
+    readonly file: string,
+    readonly syntax: "hcl" | "json",
+    readonly text: string,
+    readonly body: TerraformBody,
+  ) {}
+
+  get outline(): FileOutline {
+    return (this.outlined ??= this.syntax === "json" ? outlineTfJson(this.text) : outlineHcl(this.text));
+  }
 }
 
 /**
@@ -68,22 +72,32 @@ export function sourceFromParse(path: string, cwd: string, text: string, parsed:
  * looked at; null when the file must be parsed. `survey` is the file's, when already taken.
  */
 export function skeletonSource(path: string, cwd: string, text: string, survey: Survey = surveyHcl(text)): SourceFile | null {
-  const { skeleton } = survey;
-  if (!survey.wellFormed || !skeleton) return null;
-  return {
-    path,
-    file: displayPath(path, cwd),
-    syntax: "hcl",
-    skeleton: survey.outlined ? "outlined" : "plain",
-    text,
-    mentions: (word) => text.includes(word),
-    get body() {
-      return skeleton.body;
-    },
-    get outline() {
-      return skeleton.outline;
-    },
-  };
+  if (!survey.wellFormed || !survey.skeleton) return null;
+  return new SkeletonSource(path, displayPath(path, cwd), text, survey.skeleton, survey.outlined ? "outlined" : "plain");
+}
+
+/** A file that is not parsed, as a source file (a class: one is made for almost every file of a repository). */
+class SkeletonSource implements SourceFile {
+  readonly syntax = "hcl";
+  constructor(
+    readonly path: string,
+    readonly file: string,
+    readonly text: string,
+    private readonly parts: Skeleton,
+    readonly skeleton: "plain" | "outlined",
+  ) {}
+
+  get body(): TerraformBody {
+    return this.parts.body;
+  }
+
+  get outline(): FileOutline {
+    return this.parts.outline;
+  }
+
+  mentions(word: string): boolean {
+    return this.text.includes(word);
+  }
 }
 
 /**

@@ -2,6 +2,8 @@ import type { InputError } from "../findings.js";
 import { contentKey, type FileFacts, type ParseCache } from "../load/parse-cache.js";
 import type { ParsedHcl, ParserPool } from "../load/parse-pool.js";
 import { displayPath } from "../load/discover.js";
+import type { FileOutline } from "../load/outline.js";
+import type { TerraformBody } from "../load/terraform-syntax.js";
 import { blobIdOf, unchangedBlobIds } from "../load/git-blobs.js";
 import { mentionsIn, surveyHcl, type Mentions, type Prefilter, type Skeleton, type Survey } from "../load/prefilter.js";
 import { readTextFile, readWorkingTreeText, type ReadResult } from "../load/read.js";
@@ -236,44 +238,8 @@ export class ModuleLoader implements ModuleSource {
   private knownSkeleton(path: string): SourceFile {
     let skeleton = this.skeletons.get(path);
     if (!skeleton) {
-      let text: string | undefined;
-      let built: Skeleton | undefined;
-      const read = () => {
-        if (text !== undefined) return text;
-        const result = readWorkingTreeText(path);
-        if (!result.ok) this.options.errors.push(readError(path, this.options.cwd, result));
-        text = result.ok ? result.text : "";
-        return text;
-      };
-      const build = () => {
-        if (built) return built;
-        built = surveyHcl(read()).skeleton ?? undefined;
-        if (!built) {
-          // Changed since the cache was written, during this run: it must not pass unnoticed.
-          this.options.errors.push({ file: displayPath(path, this.options.cwd), message: "the file changed while keygate was reading it; run keygate again" });
-          built = { body: {}, outline: { blocks: [], comments: [] } };
-        }
-        return built;
-      };
-      skeleton = {
-        path,
-        file: displayPath(path, this.options.cwd),
-        syntax: "hcl",
-        skeleton: "plain",
-        mentions: (word) => {
-          const bit = this.options.prefilter!.words.indexOf(word);
-          return bit === -1 ? undefined : (this.known.get(path)!.mentions & (1 << bit)) !== 0;
-        },
-        get text() {
-          return read();
-        },
-        get body() {
-          return build().body;
-        },
-        get outline() {
-          return build().outline;
-        },
-      };
+      const { cwd, errors, prefilter } = this.options;
+      skeleton = new KnownSkeleton(path, displayPath(path, cwd), this.known.get(path)!, prefilter!.words, errors, cwd);
       this.skeletons.set(path, skeleton);
     }
     return skeleton;
@@ -359,6 +325,58 @@ export class ModuleLoader implements ModuleSource {
     }
   }
 
+}
+
+/**
+ * A file known from the cache to be a plain skeleton (see ModuleLoader.knownSkeleton): read, from
+ * the working tree, and surveyed again only when its text or blocks are looked at.
+ */
+class KnownSkeleton implements SourceFile {
+  readonly syntax = "hcl";
+  readonly skeleton = "plain";
+  private read: string | undefined;
+  private built: Skeleton | undefined;
+
+  constructor(
+    readonly path: string,
+    readonly file: string,
+    private readonly facts: FileFacts,
+    private readonly words: readonly string[],
+    private readonly errors: InputError[],
+    private readonly cwd: string,
+  ) {}
+
+  mentions(word: string): boolean | undefined {
+    const bit = this.words.indexOf(word);
+    return bit === -1 ? undefined : (this.facts.mentions & (1 << bit)) !== 0;
+  }
+
+  get text(): string {
+    if (this.read === undefined) {
+      const result = readWorkingTreeText(this.path);
+      if (!result.ok) this.errors.push(readError(this.path, this.cwd, result));
+      this.read = result.ok ? result.text : "";
+    }
+    return this.read;
+  }
+
+  get body(): TerraformBody {
+    return this.parts().body;
+  }
+
+  get outline(): FileOutline {
+    return this.parts().outline;
+  }
+
+  private parts(): Skeleton {
+    if (!this.built) {
+      const skeleton = surveyHcl(this.text).skeleton;
+      // Changed since the cache was written, during this run: it must not pass unnoticed.
+      if (!skeleton) this.errors.push({ file: this.file, message: "the file changed while keygate was reading it; run keygate again" });
+      this.built = skeleton ?? { body: {}, outline: { blocks: [], comments: [] } };
+    }
+    return this.built;
+  }
 }
 
 /** What to remember of a surveyed file: the survey's findings, and which of the prefilter's words it contains. */

@@ -158,29 +158,51 @@ function listResources(source: SourceFile): Resource[] {
           const key = `${keyword}\u0000${type}\u0000${name}`;
           const nth = occurrences.get(key) ?? 0;
           occurrences.set(key, nth + 1);
-          let block: BlockOutline | undefined | null = null;
-          const outlined = () => (block === null ? (block = blockOf(source, key, nth)) : block);
-          let location: SourceLocation | undefined;
-          let attributeLocations: Record<string, SourceLocation> | undefined;
-          resources.push({
-            mode,
-            type,
-            name,
-            localAddress: mode === "managed" ? `${type}.${name}` : `data.${type}.${name}`,
-            body,
-            source,
-            get location() {
-              return (location ??= spanLocation(source, outlined()?.span));
-            },
-            get attributeLocations() {
-              return (attributeLocations ??= Object.fromEntries(Object.entries(outlined()?.attributes ?? {}).map(([k, span]) => [k, spanLocation(source, span)])));
-            },
-          });
+          resources.push(new ResourceBlock(mode, type, name, body, source, key, nth));
         }
       }
     }
   }
   return resources;
+}
+
+/** A resource or data block; its locations come from the file's outline, when first asked for (a class: there are thousands). */
+class ResourceBlock implements Resource {
+  readonly localAddress: string;
+  private block: BlockOutline | undefined | null = null;
+  private spans: { location: SourceLocation; attributes: Record<string, SourceLocation> } | undefined;
+
+  constructor(
+    readonly mode: "managed" | "data",
+    readonly type: string,
+    readonly name: string,
+    readonly body: Record<string, unknown>,
+    readonly source: SourceFile,
+    private readonly key: string,
+    private readonly nth: number,
+  ) {
+    this.localAddress = mode === "managed" ? `${type}.${name}` : `data.${type}.${name}`;
+  }
+
+  get location(): SourceLocation {
+    return this.located().location;
+  }
+
+  get attributeLocations(): Record<string, SourceLocation> {
+    return this.located().attributes;
+  }
+
+  private located(): { location: SourceLocation; attributes: Record<string, SourceLocation> } {
+    if (!this.spans) {
+      if (this.block === null) this.block = blockOf(this.source, this.key, this.nth);
+      const block = this.block;
+      this.spans = {
+        location: spanLocation(this.source, block?.span),
+        attributes: Object.fromEntries(Object.entries(block?.attributes ?? {}).map(([k, span]) => [k, spanLocation(this.source, span)])),
+      };
+    }
+    return this.spans;
+  }
 }
 
 const blocksByKey = new WeakMap<FileOutline, Map<string, BlockOutline[]>>();
