@@ -2,7 +2,7 @@ import type { InputError } from "../findings.js";
 import { contentKey, type FileFacts, type ParseCache } from "../load/parse-cache.js";
 import type { ParsedHcl, ParserPool } from "../load/parse-pool.js";
 import { displayPath } from "../load/discover.js";
-import type { FileOutline } from "../load/outline.js";
+import { outlineTfJson, type FileOutline } from "../load/outline.js";
 import type { TerraformBody } from "../load/terraform-syntax.js";
 import { blobIdOf, unchangedBlobIds } from "../load/git-blobs.js";
 import { mentionsIn, surveyHcl, type Mentions, type Prefilter, type Skeleton, type Survey } from "../load/prefilter.js";
@@ -264,7 +264,7 @@ export class ModuleLoader implements ModuleSource {
     if (remember) {
       unread = [];
       for (const path of paths) {
-        const id = path.endsWith(".json") ? undefined : ids!.get(path);
+        const id = ids!.get(path);
         const facts = id === undefined ? undefined : remember.cache.facts(id, remember.words);
         if (facts) this.known.set(path, facts);
         else unread.push(path);
@@ -275,9 +275,8 @@ export class ModuleLoader implements ModuleSource {
       const { read, survey } = results[i]!;
       if (!read.ok) errors.push(readError(path, cwd, read));
       this.texts.set(path, Promise.resolve(read));
-      if (!survey) return;
-      this.surveys.set(path, survey);
-      if (remember && read.ok) remember.cache.setFacts(blobIdOf(read.text), factsOf(read.text, survey, remember.words), remember.words);
+      if (survey) this.surveys.set(path, survey);
+      if (remember && read.ok) remember.cache.setFacts(blobIdOf(read.text), factsOf(path, read.text, survey, remember.words), remember.words);
     });
   }
 
@@ -332,7 +331,7 @@ export class ModuleLoader implements ModuleSource {
  * the working tree, and surveyed again only when its text or blocks are looked at.
  */
 class KnownSkeleton implements SourceFile {
-  readonly syntax = "hcl";
+  readonly syntax: "hcl" | "json";
   readonly skeleton = "plain";
   private read: string | undefined;
   private built: Skeleton | undefined;
@@ -344,7 +343,9 @@ class KnownSkeleton implements SourceFile {
     private readonly words: readonly string[],
     private readonly errors: InputError[],
     private readonly cwd: string,
-  ) {}
+  ) {
+    this.syntax = path.endsWith(".json") ? "json" : "hcl";
+  }
 
   mentions(word: string): boolean | undefined {
     const bit = this.words.indexOf(word);
@@ -369,6 +370,19 @@ class KnownSkeleton implements SourceFile {
   }
 
   private parts(): Skeleton {
+    if (!this.built && this.syntax === "json") {
+      // A .tf.json file's skeleton is its whole body: JSON parses fast.
+      const parsed = parseTerraformJson(this.text);
+      if (!parsed.ok) this.errors.push({ file: this.file, message: "the file changed while keygate was reading it; run keygate again" });
+      const text = this.text;
+      let outline: FileOutline | undefined;
+      this.built = {
+        body: parsed.ok ? parsed.body : {},
+        get outline() {
+          return (outline ??= outlineTfJson(text));
+        },
+      };
+    }
     if (!this.built) {
       const skeleton = surveyHcl(this.text).skeleton;
       // Changed since the cache was written, during this run: it must not pass unnoticed.
@@ -379,12 +393,20 @@ class KnownSkeleton implements SourceFile {
   }
 }
 
-/** What to remember of a surveyed file: the survey's findings, and which of the prefilter's words it contains. */
-function factsOf(text: string, survey: Survey, words: readonly string[]): FileFacts {
+/**
+ * What to remember of a surveyed file: the survey's findings, and which of the prefilter's words it
+ * contains. A `.tf.json` file (not surveyed: it is parsed) is "plain" when it parses and holds no
+ * module call: its body is then only needed, and parsed, when its configuration matters.
+ */
+function factsOf(path: string, text: string, survey: Survey | undefined, words: readonly string[]): FileFacts {
   let mentions = 0;
   words.forEach((word, bit) => {
     if (text.includes(word)) mentions |= 1 << bit;
   });
+  if (!survey) {
+    const wellFormed = path.endsWith(".json") && parseTerraformJson(text).ok;
+    return { wellFormed, skeleton: wellFormed && !text.includes("module") ? "plain" : "none", mentions };
+  }
   return {
     wellFormed: survey.wellFormed,
     skeleton: !survey.skeleton ? "none" : survey.outlined ? "outlined" : "plain",
