@@ -19,7 +19,24 @@ export function blobIdOf(text: string): string {
  * git is told not to look at (assume-unchanged, skip-worktree), symbolic links and submodules are
  * left out, like untracked ones. Undefined outside a work tree or without git.
  */
-export async function unchangedBlobIds(dir: string): Promise<Map<string, string> | undefined> {
+export function unchangedBlobIds(dir: string): Promise<Map<string, string> | undefined> {
+  const early = (globalThis as { [EARLY_KEY]?: { dir: string; ids: Promise<Map<string, string> | undefined> } })[EARLY_KEY];
+  if (early?.dir === dir) return early.ids;
+  return askGit(dir);
+}
+
+/** Where the bin leaves the answer it asked for before loading the CLI (shared by every copy of this module). */
+const EARLY_KEY = Symbol.for("keygate.unchangedBlobIds");
+
+/**
+ * Asks git now, for a scan of `dir` that will want the answer: the bin calls this before it loads
+ * the CLI, so that git works on the other core meanwhile instead of beside discovery.
+ */
+export function askGitEarly(dir: string): void {
+  (globalThis as { [EARLY_KEY]?: { dir: string; ids: Promise<Map<string, string> | undefined> } })[EARLY_KEY] = { dir, ids: askGit(dir) };
+}
+
+async function askGit(dir: string): Promise<Map<string, string> | undefined> {
   const git = (args: string[]) =>
     new Promise<string>((resolve, reject) =>
       execFile("git", ["-c", "core.quotePath=false", ...args], { cwd: dir, encoding: "utf8", maxBuffer: 1 << 30 }, (error, stdout) => (error ? reject(error) : resolve(stdout))),

@@ -7,7 +7,7 @@ import { TOOL } from "../package.js";
 import type { ParsedHcl } from "./parse-pool.js";
 
 /** The parser's identity: a cache written by another hcl2json would not be trusted. */
-const PARSER = "keygate-hcl1+@cdktf/hcl2json@0.21+outline1";
+const PARSER = "keygate-hcl1+@cdktf/hcl2json@0.21+outline1+facts1";
 
 /** Where parse results are kept between runs unless `--cache-location` says otherwise. */
 export function defaultCacheDir(env: NodeJS.ProcessEnv): string {
@@ -40,8 +40,11 @@ export interface FileFacts {
 export class ParseCache {
   private entries = new Map<string, ParsedHcl>();
   private readonly used = new Map<string, ParsedHcl>();
-  private files = new Map<string, FileFacts>();
-  private readonly usedFiles = new Map<string, FileFacts>();
+  /** Facts packed into one number each (see pack): a cache of ten thousand files loads in milliseconds. */
+  private files = new Map<string, number>();
+  private readonly usedFiles = new Map<string, number>();
+  private wordsChecked: readonly string[] | undefined;
+  private wordsMatch = false;
   private words: readonly string[] = [];
   private changed = false;
   readonly file: string;
@@ -60,7 +63,7 @@ export class ParseCache {
         if (typeof key === "string" && isParsedHcl(value)) this.entries.set(key, value);
       }
       if (data.files instanceof Map && Array.isArray(data.words) && data.words.every((w) => typeof w === "string")) {
-        for (const [key, facts] of data.files as Map<unknown, unknown>) if (typeof key === "string" && isFileFacts(facts)) this.files.set(key, facts);
+        for (const [key, packed] of data.files as Map<unknown, unknown>) if (typeof key === "string" && isPacked(packed)) this.files.set(key, packed);
         this.words = data.words as string[];
       }
     } catch {
@@ -74,22 +77,26 @@ export class ParseCache {
 
   /** The facts remembered of a content (by its object id), if they were taken with the same prefilter words. */
   facts(key: string, words: readonly string[]): FileFacts | undefined {
-    if (!sameWords(this.words, words)) return undefined;
-    const facts = this.files.get(key);
-    if (facts) {
-      this.usedFiles.set(key, facts);
-      this.factHits++;
+    if (this.wordsChecked !== words) {
+      this.wordsChecked = words;
+      this.wordsMatch = sameWords(this.words, words);
     }
-    return facts;
+    if (!this.wordsMatch) return undefined;
+    const packed = this.files.get(key);
+    if (packed === undefined) return undefined;
+    this.usedFiles.set(key, packed);
+    this.factHits++;
+    return unpack(packed);
   }
 
   /** Remembers what a survey found of a content (by its object id), for the next run. */
   setFacts(key: string, facts: FileFacts, words: readonly string[]): void {
     if (!sameWords(this.words, words)) {
       this.words = words;
+      this.wordsChecked = undefined;
       this.usedFiles.clear();
     }
-    this.usedFiles.set(key, facts);
+    this.usedFiles.set(key, pack(facts));
     this.changed = true;
   }
 
@@ -122,14 +129,19 @@ function sameWords(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((w, i) => w === b[i]);
 }
 
-function isFileFacts(value: unknown): value is FileFacts {
-  if (typeof value !== "object" || value === null) return false;
-  const f = value as Record<string, unknown>;
-  return (
-    typeof f.mentions === "number" &&
-    typeof f.wellFormed === "boolean" &&
-    (f.skeleton === "plain" || f.skeleton === "outlined" || f.skeleton === "none")
-  );
+const SKELETONS = ["plain", "outlined", "none"] as const;
+
+/** Facts as one number: bit 0 well formed, bits 1–2 the kind of skeleton, bits 3 and up the words mentioned. */
+function pack(facts: FileFacts): number {
+  return (facts.wellFormed ? 1 : 0) | (SKELETONS.indexOf(facts.skeleton) << 1) | (facts.mentions << 3);
+}
+
+function unpack(packed: number): FileFacts {
+  return { wellFormed: (packed & 1) === 1, skeleton: SKELETONS[(packed >> 1) & 3]!, mentions: packed >>> 3 };
+}
+
+function isPacked(value: unknown): value is number {
+  return typeof value === "number" && Number.isInteger(value) && value >= 0 && ((value >> 1) & 3) < SKELETONS.length;
 }
 
 function isParsedHcl(value: unknown): value is ParsedHcl {

@@ -254,8 +254,8 @@ export class ModuleLoader implements ModuleSource {
   private async survey(paths: string[]): Promise<void> {
     if (paths.length < 2) return;
     const { cache, prefilter, tree, cwd, errors } = this.options;
-    // Facts are a bit mask over the prefilter's words: a few dozen at most.
-    const usable = cache && prefilter && tree === workingTree && prefilter.words.length <= 30;
+    // Facts hold a bit mask over the prefilter's words (see parse-cache.ts): a few dozen at most.
+    const usable = cache && prefilter && tree === workingTree && prefilter.words.length <= 28;
     // Git knows the content hash of every tracked file it sees unchanged: those need no reading.
     const ids = usable ? await (this.blobIds ??= this.options.blobIds ?? unchangedBlobIds(cwd)) : undefined;
     // Outside a git work tree, facts could never be looked up again: none are kept.

@@ -29,20 +29,25 @@ export type HclParser = (text: string) => Promise<ParseResult>;
  */
 export class VariableReader {
   private readonly cliFiles = new Map<string, Promise<{ values: Map<string, VariableValue>; errors: InputError[] }>>();
+  /** `TF_VAR_*` values, sorted by name: read once (process.env is slow to enumerate, and there are many roots). */
+  private readonly environment: [string, VariableValue][];
 
   constructor(
     private readonly inputs: VariableInputs,
     private readonly cwd: string,
     private readonly parse: HclParser,
-  ) {}
+  ) {
+    this.environment = Object.entries(inputs.env ?? {})
+      .filter(([key, value]) => key.startsWith("TF_VAR_") && key.length > "TF_VAR_".length && value !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([key, value]) => [key.slice("TF_VAR_".length), { value: value!, raw: true, origin: key }]);
+  }
 
   /** The values for the root module in `dir` (files read from `tree`), and the errors met reading them. */
   async rootValues(dir: string, tree: SourceTree): Promise<{ values: Map<string, VariableValue>; errors: InputError[] }> {
     const values = new Map<string, VariableValue>();
     const errors: InputError[] = [];
-    for (const [key, value] of Object.entries(this.inputs.env ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-      if (key.startsWith("TF_VAR_") && key.length > "TF_VAR_".length && value !== undefined) values.set(key.slice("TF_VAR_".length), { value, raw: true, origin: key });
-    }
+    for (const [name, value] of this.environment) values.set(name, { ...value });
     let names: string[] = [];
     try {
       names = await tree.files(dir);

@@ -6,7 +6,8 @@ import { globbySync } from "globby";
 import { afterAll, describe, expect, it } from "vitest";
 import { parseHclNative } from "../../src/load/hcl-parser.js";
 
-import { generateMonorepo } from "../../scripts/bench/generate-monorepo.mjs";
+// mulberry32, so that every run writes the same trees and tries the same mutants.
+import { generateMonorepo, random } from "../../scripts/bench/generate-monorepo.mjs";
 
 // The native parser must agree with hcl2json on every input it accepts, and must never accept an
 // input hcl2json rejects. Declining (undefined) is always allowed, but should be rare.
@@ -187,18 +188,6 @@ describe("hand-written fragments", () => {
     expect(parseHclNative('a = "\ud800"\n')).toBeUndefined();
   });
 });
-
-/** mulberry32, so that every run tries the same mutants. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const INSERTIONS = ["{", "}", "[", "]", "(", ")", '"', "=", ",", ".", ":", "?", "$", "%", "~", "\n", "#", "/*", "*/", "<<EOF\n", "${", "%{", "\\", "<<-EOT\n", "EOT\n", "~}", "\r\n", "-", "!", "...", "=>", "for ", " if "];
 
