@@ -1,4 +1,4 @@
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { stat } from "node:fs/promises";
 import { dirname, isAbsolute, relative, resolve, sep } from "node:path";
 import picomatch from "picomatch";
@@ -78,7 +78,7 @@ export async function discoverFiles(paths: readonly string[], cwd: string, exclu
       } else otherFiles.add(absolute);
       continue;
     }
-    const listed = gitListing(absolute);
+    const listed = await gitListing(absolute);
     const found =
       listed ??
       (await (await import("globby")).globby(TERRAFORM_EXTENSIONS.map((ext) => `**/*${ext}`), {
@@ -95,6 +95,23 @@ export async function discoverFiles(paths: readonly string[], cwd: string, exclu
   return { files: [...files].sort(), namedFiles: [...namedFiles].sort(), otherFiles: [...otherFiles].sort(), errors };
 }
 
+/** `git ls-files` as discovery runs it: tracked (H…), untracked (?) and deleted from the work tree (R), tagged by -t. */
+const LISTING_ARGS = ["-c", "core.quotePath=false", "ls-files", "-z", "-t", "--cached", "--others", "--deleted", "--exclude-standard", "--", ...TERRAFORM_EXTENSIONS.map((ext) => `*${ext}`)];
+
+/** Where the bin leaves the listing it asked git for before loading the CLI (shared by every copy of this module). */
+const EARLY_LISTING = Symbol.for("keygate.gitListing");
+
+/**
+ * Asks git for the listing of `dir` now, for a scan of it that will want it: the bin calls this
+ * before it loads the CLI, so that git runs on the other core meanwhile.
+ */
+export function listWithGitEarly(dir: string): void {
+  const listing = new Promise<string | null>((done) => {
+    execFile("git", LISTING_ARGS, { cwd: dir, encoding: "utf8", maxBuffer: 1 << 30 }, (error, stdout) => done(error ? null : stdout));
+  });
+  (globalThis as { [EARLY_LISTING]?: { dir: string; listing: Promise<string | null> } })[EARLY_LISTING] = { dir, listing };
+}
+
 /**
  * The Terraform files under a directory inside a git work tree, as git sees them: tracked or
  * untracked, minus what .gitignore (at any level), .git/info/exclude and the global excludes file
@@ -102,33 +119,36 @@ export async function discoverFiles(paths: readonly string[], cwd: string, exclu
  * tree and matching every .gitignore takes most of a second on a large repository. Null when the
  * directory is not in a work tree or git cannot be run (then globby walks it).
  */
-function gitListing(dir: string): string[] | null {
-  try {
-    // One call: tracked (H…), untracked (?), and deleted from the work tree (R), tagged by -t.
-    const out = execFileSync("git", ["-c", "core.quotePath=false", "ls-files", "-z", "-t", "--cached", "--others", "--deleted", "--exclude-standard", "--", ...TERRAFORM_EXTENSIONS.map((ext) => `*${ext}`)], {
-      cwd: dir,
-      encoding: "utf8",
-      maxBuffer: 1 << 30,
-      stdio: ["ignore", "pipe", "ignore"],
-    });
-    const present = new Set<string>();
-    const deleted = new Set<string>();
-    for (const entry of out.split("\0")) {
-      if (entry.length < 3) continue;
-      (entry[0] === "R" ? deleted : present).add(entry.slice(2));
+async function gitListing(dir: string): Promise<string[] | null> {
+  const early = (globalThis as { [EARLY_LISTING]?: { dir: string; listing: Promise<string | null> } })[EARLY_LISTING];
+  let out: string | null;
+  if (early?.dir === dir) {
+    // Used once: a later scan in the same process must see the tree as it is then.
+    delete (globalThis as { [EARLY_LISTING]?: unknown })[EARLY_LISTING];
+    out = await early.listing;
+  } else {
+    try {
+      out = execFileSync("git", LISTING_ARGS, { cwd: dir, encoding: "utf8", maxBuffer: 1 << 30, stdio: ["ignore", "pipe", "ignore"] });
+    } catch {
+      // Not a work tree, or no git.
+      out = null;
     }
-    // Git's paths are relative, `/`-separated and normalised: joining them needs no path.resolve.
-    const base = sep === "/" ? (dir.endsWith("/") ? dir : `${dir}/`) : undefined;
-    const files: string[] = [];
-    for (const file of present) {
-      if (deleted.has(file) || SKIPPED_IN_GIT.test(file)) continue;
-      files.push(base ? base + file : resolve(dir, file));
-    }
-    return files;
-  } catch {
-    // Not a work tree, or no git.
-    return null;
   }
+  if (out === null) return null;
+  const present = new Set<string>();
+  const deleted = new Set<string>();
+  for (const entry of out.split("\0")) {
+    if (entry.length < 3) continue;
+    (entry[0] === "R" ? deleted : present).add(entry.slice(2));
+  }
+  // Git's paths are relative, `/`-separated and normalised: joining them needs no path.resolve.
+  const base = sep === "/" ? (dir.endsWith("/") ? dir : `${dir}/`) : undefined;
+  const files: string[] = [];
+  for (const file of present) {
+    if (deleted.has(file) || SKIPPED_IN_GIT.test(file)) continue;
+    files.push(base ? base + file : resolve(dir, file));
+  }
+  return files;
 }
 
 /** A path as reports show it: relative to the working directory, with `/` separators. */

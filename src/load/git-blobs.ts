@@ -20,9 +20,12 @@ export function blobIdOf(text: string): string {
  * left out, like untracked ones. Undefined outside a work tree or without git.
  */
 export function unchangedBlobIds(dir: string): Promise<Map<string, string> | undefined> {
-  const early = (globalThis as { [EARLY_KEY]?: { dir: string; ids: Promise<Map<string, string> | undefined> } })[EARLY_KEY];
-  if (early?.dir === dir) return early.ids;
-  return askGit(dir);
+  const global = globalThis as { [EARLY_KEY]?: { dir: string; ids: Promise<Map<string, string> | undefined> } };
+  const early = global[EARLY_KEY];
+  if (early?.dir !== dir) return askGit(dir);
+  // Used once: a later scan in the same process must see the tree as it is then.
+  delete global[EARLY_KEY];
+  return early.ids;
 }
 
 /** Where the bin leaves the answer it asked for before loading the CLI (shared by every copy of this module). */
