@@ -1,11 +1,11 @@
 // Runs the built CLI in this process as bin.js does (from its bundle), with its output discarded,
 // then prints one JSON line: the process's CPU time and peak RSS (worker threads included), the
 // exit code and the report summary.
-import { askGitEarly } from "../../dist/load/git-blobs.js";
+import { startEarlyWork } from "../../dist/early.js";
 
 // What the bin does before it loads the CLI (see src/bin.ts).
 const argv = process.argv.slice(2);
-if (!argv.some((a) => /^(--no-cache|--no-prefilter|--base|--staged)$/.test(a))) askGitEarly(process.cwd());
+startEarlyWork(argv, process.cwd());
 const { run } = await import("../../dist/bundle/cli.js");
 
 let stdout = "";

@@ -2,11 +2,13 @@ import { execFile } from "node:child_process";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-import { runCli } from "../support/scan-fixture.js";
+import { generateMonorepo } from "../../scripts/bench/generate-monorepo.mjs";
+import { runCli, writeTree } from "../support/scan-fixture.js";
 
 /**
- * The built bin as users run it. Under the test runner the parser runs in-thread; the bin parses on
- * worker threads (and skips files through the prefilter): both must give the very same report.
+ * The built bin as users run it, from its bundle. It asks git for the listing and the unchanged
+ * files before it loads the CLI, and parses what its own parser declines on worker threads; the
+ * in-process CLI of the tests does neither: both must give the very same report.
  */
 const ROOT = join(import.meta.dirname, "..", "..");
 const run = promisify(execFile);
@@ -28,6 +30,23 @@ describe("the bin", () => {
     expect(spawned.stderr).toBe("");
     expect(spawned.code).toBe(1);
     expect(JSON.parse(spawned.stdout)).toEqual(JSON.parse(inProcess.stdout));
+  });
+
+  it("scans a git work tree as the in-process CLI does, cold and warm (git asked early, files known from the cache)", async () => {
+    const dir = await writeTree({});
+    generateMonorepo(dir, { files: 400, violations: 4 });
+    const git = (...args: string[]) => run("git", ["-c", "user.name=t", "-c", "user.email=t@example.com", ...args], { cwd: dir });
+    await git("init", "-q");
+    await git("add", "-A");
+    await git("commit", "-qm", "generated");
+    const cache = await writeTree({});
+    const expected = JSON.parse((await runCli([".", "-f", "json", "--no-cache"], dir)).stdout);
+    expect(expected.findings).toHaveLength(4);
+    for (const pass of ["cold", "warm"]) {
+      const spawned = await bin([".", "-f", "json", "--cache-location", cache], dir);
+      expect(spawned.code, pass).toBe(1);
+      expect(JSON.parse(spawned.stdout), pass).toEqual(expected);
+    }
   });
 
   it("sets the exit code 2 for an input error and prints no stack trace", async () => {
