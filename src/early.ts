@@ -1,10 +1,9 @@
-import { listWithGitEarly } from "./load/discover.js";
-import { askGitEarly } from "./load/git-blobs.js";
+import { askGitEarly, listWithGitEarly } from "./load/git.js";
 
 /**
  * What a run starts before the CLI is loaded, so that it proceeds on another core meanwhile: for a
  * scan of the working directory, git's listing of its files (see load/discover.ts) and, with the
- * cache, the object ids of the unchanged ones (see load/git-blobs.ts). Each is used only by a scan
+ * cache, the object ids of the unchanged ones (see load/git.ts). Each is used only by a scan
  * of that very directory; a guess that turns out wrong costs a git process, never a result.
  */
 export function startEarlyWork(argv: readonly string[], cwd: string): void {

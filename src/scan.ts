@@ -2,7 +2,7 @@ import { dirname, resolve } from "node:path";
 import { compareDiagnostics, compareFindings, compareStrings, type Finding, type InputError, type Warning } from "./findings.js";
 import type { Settings } from "./load/config.js";
 import { displayPath, groupByDirectory, TERRAFORM_EXTENSIONS } from "./load/discover.js";
-import { unchangedBlobIds } from "./load/git-blobs.js";
+import { unchangedBlobIds } from "./load/git.js";
 import type { ParseCache } from "./load/parse-cache.js";
 import { ParserPool } from "./load/parse-pool.js";
 import { readPlanFile } from "./load/plan.js";

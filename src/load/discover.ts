@@ -1,11 +1,10 @@
-import { execFile, execFileSync } from "node:child_process";
 import { stat } from "node:fs/promises";
 import { dirname, isAbsolute, relative, resolve, sep } from "node:path";
 import picomatch from "picomatch";
 import type { InputError } from "../findings.js";
+import { gitListingOutput, TERRAFORM_EXTENSIONS } from "./git.js";
 
-/** File name endings keygate reads as Terraform/OpenTofu configuration. */
-export const TERRAFORM_EXTENSIONS = [".tf", ".tf.json", ".tofu", ".tofu.json"] as const;
+export { TERRAFORM_EXTENSIONS };
 
 /** Directories that never hold configuration to scan. */
 const ALWAYS_SKIPPED = ["**/.terraform/**", "**/.git/**", "**/node_modules/**"];
@@ -95,23 +94,6 @@ export async function discoverFiles(paths: readonly string[], cwd: string, exclu
   return { files: [...files].sort(), namedFiles: [...namedFiles].sort(), otherFiles: [...otherFiles].sort(), errors };
 }
 
-/** `git ls-files` as discovery runs it: tracked (H…), untracked (?) and deleted from the work tree (R), tagged by -t. */
-const LISTING_ARGS = ["-c", "core.quotePath=false", "ls-files", "-z", "-t", "--cached", "--others", "--deleted", "--exclude-standard", "--", ...TERRAFORM_EXTENSIONS.map((ext) => `*${ext}`)];
-
-/** Where the bin leaves the listing it asked git for before loading the CLI (shared by every copy of this module). */
-const EARLY_LISTING = Symbol.for("keygate.gitListing");
-
-/**
- * Asks git for the listing of `dir` now, for a scan of it that will want it: the bin calls this
- * before it loads the CLI, so that git runs on the other core meanwhile.
- */
-export function listWithGitEarly(dir: string): void {
-  const listing = new Promise<string | null>((done) => {
-    execFile("git", LISTING_ARGS, { cwd: dir, encoding: "utf8", maxBuffer: 1 << 30 }, (error, stdout) => done(error ? null : stdout));
-  });
-  (globalThis as { [EARLY_LISTING]?: { dir: string; listing: Promise<string | null> } })[EARLY_LISTING] = { dir, listing };
-}
-
 /**
  * The Terraform files under a directory inside a git work tree, as git sees them: tracked or
  * untracked, minus what .gitignore (at any level), .git/info/exclude and the global excludes file
@@ -120,20 +102,7 @@ export function listWithGitEarly(dir: string): void {
  * directory is not in a work tree or git cannot be run (then globby walks it).
  */
 async function gitListing(dir: string): Promise<string[] | null> {
-  const early = (globalThis as { [EARLY_LISTING]?: { dir: string; listing: Promise<string | null> } })[EARLY_LISTING];
-  let out: string | null;
-  if (early?.dir === dir) {
-    // Used once: a later scan in the same process must see the tree as it is then.
-    delete (globalThis as { [EARLY_LISTING]?: unknown })[EARLY_LISTING];
-    out = await early.listing;
-  } else {
-    try {
-      out = execFileSync("git", LISTING_ARGS, { cwd: dir, encoding: "utf8", maxBuffer: 1 << 30, stdio: ["ignore", "pipe", "ignore"] });
-    } catch {
-      // Not a work tree, or no git.
-      out = null;
-    }
-  }
+  const out = await gitListingOutput(dir);
   if (out === null) return null;
   const present = new Set<string>();
   const deleted = new Set<string>();

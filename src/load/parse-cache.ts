@@ -21,7 +21,7 @@ export function contentKey(text: string): string {
 
 /**
  * What a survey found of a file (see survey.ts), remembered by its content hash (git's object id,
- * see git-blobs.ts): a later run that finds the same id for a file need not read it, unless its
+ * see git.ts): a later run that finds the same id for a file need not read it, unless its
  * configuration turns out to matter.
  */
 export interface FileFacts {

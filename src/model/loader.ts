@@ -4,7 +4,7 @@ import type { ParsedHcl, ParserPool } from "../load/parse-pool.js";
 import { displayPath } from "../load/discover.js";
 import { outlineTfJson, type FileOutline } from "../load/outline.js";
 import type { TerraformBody } from "../load/terraform-syntax.js";
-import { blobIdOf, unchangedBlobIds } from "../load/git-blobs.js";
+import { blobIdOf, unchangedBlobIds } from "../load/git.js";
 import { mentionsIn, surveyHcl, type Mentions, type Prefilter, type Skeleton, type Survey } from "../load/prefilter.js";
 import { readTextFile, readWorkingTreeText, type ReadResult } from "../load/read.js";
 import { surveyFiles } from "../load/survey.js";
@@ -37,7 +37,7 @@ export interface LoaderOptions {
   onProgress?: (done: number, total: number) => void;
   /** Root variable values from the environment (`TF_VAR_*`) and the command line (`--var`, `--var-file`). */
   variables?: VariableInputs;
-  /** Git's object ids of the unchanged files of the working directory, when the caller asked early (see git-blobs.ts). */
+  /** Git's object ids of the unchanged files of the working directory, when the caller asked early (see git.ts). */
   blobIds?: Promise<Map<string, string> | undefined>;
 }
 

@@ -1,6 +1,48 @@
-import { execFile } from "node:child_process";
+// What keygate asks git, which knows a work tree best and fastest: the Terraform files to scan
+// (discover.ts), and which of them are unchanged, by content hash (the cache, see loader.ts). Both
+// can be asked before the CLI loads (see early.ts).
+import { execFile, execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { resolve, sep } from "node:path";
+
+/** File name endings keygate reads as Terraform/OpenTofu configuration (discover.ts re-exports them). */
+export const TERRAFORM_EXTENSIONS = [".tf", ".tf.json", ".tofu", ".tofu.json"] as const;
+
+/** `git ls-files` as discovery runs it: tracked (H…), untracked (?) and deleted from the work tree (R), tagged by -t. */
+const LISTING_ARGS = ["-c", "core.quotePath=false", "ls-files", "-z", "-t", "--cached", "--others", "--deleted", "--exclude-standard", "--", ...TERRAFORM_EXTENSIONS.map((ext) => `*${ext}`)];
+
+/** Where the bin leaves the listing it asked git for before loading the CLI (shared by every copy of this module). */
+const EARLY_LISTING = Symbol.for("keygate.gitListing");
+
+/**
+ * Asks git for the listing of `dir` now, for a scan of it that will want it: the bin calls this
+ * before it loads the CLI, so that git runs on the other core meanwhile.
+ */
+export function listWithGitEarly(dir: string): void {
+  const listing = new Promise<string | null>((done) => {
+    execFile("git", LISTING_ARGS, { cwd: dir, encoding: "utf8", maxBuffer: 1 << 30 }, (error, stdout) => done(error ? null : stdout));
+  });
+  (globalThis as { [EARLY_LISTING]?: { dir: string; listing: Promise<string | null> } })[EARLY_LISTING] = { dir, listing };
+}
+
+/**
+ * `git ls-files` of the Terraform files under `dir` (see discover.ts), raw: the answer asked for
+ * early, if it was for this directory (used once: a later scan must see the tree as it is then),
+ * else asked now. Null outside a work tree or without git.
+ */
+export async function gitListingOutput(dir: string): Promise<string | null> {
+  const global = globalThis as { [EARLY_LISTING]?: { dir: string; listing: Promise<string | null> } };
+  const early = global[EARLY_LISTING];
+  if (early?.dir === dir) {
+    delete global[EARLY_LISTING];
+    return early.listing;
+  }
+  try {
+    return execFileSync("git", LISTING_ARGS, { cwd: dir, encoding: "utf8", maxBuffer: 1 << 30, stdio: ["ignore", "pipe", "ignore"] });
+  } catch {
+    return null;
+  }
+}
 
 /**
  * Git's object id of a file's content (`git hash-object`): a content hash that git has already
