@@ -150,6 +150,6 @@ function isParsedHcl(value: unknown): value is ParsedHcl {
   if (outline !== undefined && !(typeof outline === "object" && outline !== null && Array.isArray((outline as { blocks?: unknown }).blocks) && Array.isArray((outline as { comments?: unknown }).comments))) return false;
   if (typeof result !== "object" || result === null) return false;
   const r = result as { ok?: unknown; body?: unknown; problems?: unknown };
-  if (r.ok === true) return outline !== undefined && typeof r.body === "object" && r.body !== null && !Array.isArray(r.body);
+  if (r.ok === true) return typeof r.body === "object" && r.body !== null && !Array.isArray(r.body);
   return r.ok === false && Array.isArray(r.problems) && r.problems.every((p) => typeof p === "object" && p !== null && typeof (p as { message?: unknown }).message === "string");
 }

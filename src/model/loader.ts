@@ -2,7 +2,7 @@ import type { InputError } from "../findings.js";
 import { contentKey, type FileFacts, type ParseCache } from "../load/parse-cache.js";
 import type { ParsedHcl, ParserPool } from "../load/parse-pool.js";
 import { displayPath } from "../load/discover.js";
-import { outlineTfJson, type FileOutline } from "../load/outline.js";
+import { outlineHcl, outlineTfJson, type FileOutline } from "../load/outline.js";
 import type { TerraformBody } from "../load/terraform-syntax.js";
 import { blobIdOf, unchangedBlobIds } from "../load/git.js";
 import { mentionsIn, surveyHcl, type Mentions, type Prefilter, type Skeleton, type Survey } from "../load/prefilter.js";
@@ -61,6 +61,8 @@ export class ModuleLoader implements ModuleSource {
   private readonly known = new Map<string, FileFacts>();
   /** Object ids of the files git sees unchanged, asked once (undefined: not in a work tree). */
   private blobIds: Promise<Map<string, string> | undefined> | undefined;
+  /** The same, once known (undefined: no cache, or not in a work tree). */
+  private ids: Map<string, string> | undefined;
   private readonly variableReader: VariableReader;
   private readonly manifests = new Map<string, Promise<ModuleManifest | undefined>>();
 
@@ -129,7 +131,15 @@ export class ModuleLoader implements ModuleSource {
     for (const { dir, path } of files) {
       // A file known from the cache is read only if it must be parsed or cannot be a plain skeleton.
       const known = this.known.get(path);
-      if (known && !this.texts.has(path) && !this.knownNeedsText(known, this.mode(dir))) continue;
+      if (known && !this.texts.has(path)) {
+        if (!this.knownNeedsText(known, this.mode(dir))) continue;
+        // To be parsed, and parsed before: the body the cache keeps for its content.
+        const body = known.wellFormed && known.skeleton !== "outlined" && !path.endsWith(".json") ? this.cachedBody(path) : undefined;
+        if (body) {
+          this.parsed.set(path, new KnownParsedSource(path, displayPath(path, this.options.cwd), body, known, this.options.prefilter!.words, this.options.errors, this.options.cwd));
+          continue;
+        }
+      }
       const read = await this.readText(path);
       if (read.ok && this.needsParse(path, read.text, this.mode(dir))) jobs.push({ path, text: read.text });
     }
@@ -175,12 +185,10 @@ export class ModuleLoader implements ModuleSource {
     return !facts.wellFormed || facts.skeleton !== "plain" || this.options.prefilter!.mustParse(this.knownMentions(facts), mode);
   }
 
+  /** The mentions of a file known from the cache; a word it did not remember counts as mentioned. */
   private knownMentions(facts: FileFacts): Mentions {
     const words = this.options.prefilter!.words;
-    return (word) => {
-      const bit = words.indexOf(word);
-      return bit === -1 || (facts.mentions & (1 << bit)) !== 0;
-    };
+    return (word) => mentionedIn(facts, words, word) !== false;
   }
 
   private moduleFiles(dir: string): Promise<string[] | null> {
@@ -209,7 +217,7 @@ export class ModuleLoader implements ModuleSource {
     for (const path of paths) {
       const known = this.known.get(path);
       if (known && !this.texts.has(path)) {
-        sources.push(this.knownSkeleton(path));
+        sources.push(this.parsed.get(path) ?? this.knownSkeleton(path));
         continue;
       }
       const read = await this.readText(path);
@@ -258,6 +266,7 @@ export class ModuleLoader implements ModuleSource {
     const usable = cache && prefilter && tree === workingTree && prefilter.words.length <= 28;
     // Git knows the content hash of every tracked file it sees unchanged: those need no reading.
     const ids = usable ? await (this.blobIds ??= this.options.blobIds ?? unchangedBlobIds(cwd)) : undefined;
+    this.ids = ids;
     // Outside a git work tree, facts could never be looked up again: none are kept.
     const remember = usable && ids ? { cache, words: prefilter.words } : undefined;
     let unread = paths;
@@ -293,6 +302,13 @@ export class ModuleLoader implements ModuleSource {
   }
 
   /** Parses files (cache first, then the pool) and records their sources or errors. */
+  /** The parsed body the cache keeps for a file git reports unchanged (see survey), if any. */
+  private cachedBody(path: string): TerraformBody | undefined {
+    const id = this.ids?.get(path);
+    const hit = id === undefined ? undefined : this.options.cache?.get(`blob:${id}`);
+    return hit?.result.ok ? hit.result.body : undefined;
+  }
+
   private async parseAll(jobs: { path: string; text: string }[]): Promise<void> {
     const { cache, cwd, errors } = this.options;
     const results = new Map<string, ParsedHcl>();
@@ -312,9 +328,12 @@ export class ModuleLoader implements ModuleSource {
       this.options.onProgress,
     );
     misses.forEach((miss, i) => {
-      results.set(miss.path, parsed[i]!);
-      // Only hcl2json's results are worth keeping: the native parser is faster than a cache lookup.
-      if (parsed[i]!.outline || !parsed[i]!.result.ok) cache?.set(miss.key, parsed[i]!);
+      const result = parsed[i]!;
+      results.set(miss.path, result);
+      // hcl2json's results are worth keeping by content; the native parser is faster than a lookup,
+      // but for a file git vouches for, a later run can skip reading it too (see cachedBody).
+      if (result.outline || !result.result.ok) cache?.set(miss.key, result);
+      else if (this.ids?.has(miss.path)) cache?.set(`blob:${blobIdOf(miss.text)}`, { result: result.result });
     });
     for (const job of jobs) {
       const { result, outline } = results.get(job.path)!;
@@ -348,8 +367,7 @@ class KnownSkeleton implements SourceFile {
   }
 
   mentions(word: string): boolean | undefined {
-    const bit = this.words.indexOf(word);
-    return bit === -1 ? undefined : (this.facts.mentions & (1 << bit)) !== 0;
+    return mentionedIn(this.facts, this.words, word);
   }
 
   get text(): string {
@@ -390,6 +408,46 @@ class KnownSkeleton implements SourceFile {
       this.built = skeleton ?? { body: {}, outline: { blocks: [], comments: [] } };
     }
     return this.built;
+  }
+}
+
+/** Whether remembered facts say a file's text contains a word (undefined: not one of the words remembered). */
+function mentionedIn(facts: FileFacts, words: readonly string[], word: string): boolean | undefined {
+  const bit = words.indexOf(word);
+  return bit === -1 ? undefined : (facts.mentions & (1 << bit)) !== 0;
+}
+
+/** A file git reports unchanged whose parsed body the cache kept: read only if its text or positions are asked for. */
+class KnownParsedSource implements SourceFile {
+  readonly syntax = "hcl";
+  private read: string | undefined;
+  private outlined: FileOutline | undefined;
+
+  constructor(
+    readonly path: string,
+    readonly file: string,
+    readonly body: TerraformBody,
+    private readonly facts: FileFacts,
+    private readonly words: readonly string[],
+    private readonly errors: InputError[],
+    private readonly cwd: string,
+  ) {}
+
+  mentions(word: string): boolean | undefined {
+    return mentionedIn(this.facts, this.words, word);
+  }
+
+  get text(): string {
+    if (this.read === undefined) {
+      const result = readWorkingTreeText(this.path);
+      if (!result.ok) this.errors.push(readError(this.path, this.cwd, result));
+      this.read = result.ok ? result.text : "";
+    }
+    return this.read;
+  }
+
+  get outline(): FileOutline {
+    return (this.outlined ??= outlineHcl(this.text));
   }
 }
 
