@@ -75,7 +75,9 @@ export class ModuleLoader implements ModuleSource {
   get sources(): SourceFile[] {
     const byPath = new Map<string, SourceFile>();
     // Only suppression comments matter in a file that was not parsed (they make its skeleton an outlined one).
-    for (const [path, skeleton] of this.skeletons) if (skeleton?.skeleton === "outlined" && skeleton.text.includes("keygate:ignore")) byPath.set(path, skeleton);
+    for (const [path, skeleton] of this.skeletons) {
+      if (skeleton?.skeleton === "outlined" && skeleton.mentions?.("keygate:ignore") !== false && skeleton.text.includes("keygate:ignore")) byPath.set(path, skeleton);
+    }
     for (const [path, source] of this.parsed) {
       if (source) byPath.set(path, source);
       else byPath.delete(path);
@@ -133,6 +135,15 @@ export class ModuleLoader implements ModuleSource {
       const known = this.known.get(path);
       if (known && !this.texts.has(path)) {
         if (!this.knownNeedsText(known, this.mode(dir))) continue;
+        // A skeleton from the outline (module calls, comments), taken before: the cache keeps it.
+        if (known.wellFormed && known.skeleton === "outlined" && !this.options.prefilter!.mustParse(this.knownMentions(known), this.mode(dir))) {
+          const kept = this.cachedEntry(path, "skeleton");
+          if (kept?.result.ok && kept.outline) {
+            const { cwd, errors, prefilter } = this.options;
+            this.skeletons.set(path, new KnownSkeleton(path, displayPath(path, cwd), known, prefilter!.words, errors, cwd, { body: kept.result.body, outline: kept.outline }));
+            continue;
+          }
+        }
         // To be parsed, and parsed before: the body the cache keeps for its content.
         const body = known.wellFormed && known.skeleton !== "outlined" && !path.endsWith(".json") ? this.cachedBody(path) : undefined;
         if (body) {
@@ -285,7 +296,11 @@ export class ModuleLoader implements ModuleSource {
       if (!read.ok) errors.push(readError(path, cwd, read));
       this.texts.set(path, Promise.resolve(read));
       if (survey) this.surveys.set(path, survey);
-      if (remember && read.ok) remember.cache.setFacts(blobIdOf(read.text), factsOf(path, read.text, survey, remember.words), remember.words);
+      if (!remember || !read.ok) return;
+      const id = blobIdOf(read.text);
+      remember.cache.setFacts(id, factsOf(path, read.text, survey, remember.words), remember.words);
+      // An outlined skeleton costs a lexing pass: kept for the next run (see prepare).
+      if (survey?.outlined && survey.skeleton) remember.cache.set(`skeleton:${id}`, { result: { ok: true, body: survey.skeleton.body }, outline: survey.skeleton.outline });
     });
   }
 
@@ -304,9 +319,14 @@ export class ModuleLoader implements ModuleSource {
   /** Parses files (cache first, then the pool) and records their sources or errors. */
   /** The parsed body the cache keeps for a file git reports unchanged (see survey), if any. */
   private cachedBody(path: string): TerraformBody | undefined {
-    const id = this.ids?.get(path);
-    const hit = id === undefined ? undefined : this.options.cache?.get(`blob:${id}`);
+    const hit = this.cachedEntry(path, "blob");
     return hit?.result.ok ? hit.result.body : undefined;
+  }
+
+  /** What the cache keeps for the content of a file git reports unchanged: its parsed body ("blob") or its outlined skeleton ("skeleton"). */
+  private cachedEntry(path: string, kind: "blob" | "skeleton"): ParsedHcl | undefined {
+    const id = this.ids?.get(path);
+    return id === undefined ? undefined : this.options.cache?.get(`${kind}:${id}`);
   }
 
   private async parseAll(jobs: { path: string; text: string }[]): Promise<void> {
@@ -346,12 +366,13 @@ export class ModuleLoader implements ModuleSource {
 }
 
 /**
- * A file known from the cache to be a plain skeleton (see ModuleLoader.knownSkeleton): read, from
- * the working tree, and surveyed again only when its text or blocks are looked at.
+ * A file known from the cache to be a skeleton (see ModuleLoader.knownSkeleton): read, from the
+ * working tree, only when its text is looked at, and surveyed again only when its blocks are (a
+ * plain skeleton), unless the cache kept them (an outlined one).
  */
 class KnownSkeleton implements SourceFile {
   readonly syntax: "hcl" | "json";
-  readonly skeleton = "plain";
+  readonly skeleton: "plain" | "outlined";
   private read: string | undefined;
   private built: Skeleton | undefined;
 
@@ -362,8 +383,12 @@ class KnownSkeleton implements SourceFile {
     private readonly words: readonly string[],
     private readonly errors: InputError[],
     private readonly cwd: string,
+    /** An outlined skeleton the cache kept (otherwise a plain one is built from the text, when needed). */
+    kept?: Skeleton,
   ) {
     this.syntax = path.endsWith(".json") ? "json" : "hcl";
+    this.skeleton = kept ? "outlined" : "plain";
+    this.built = kept;
   }
 
   mentions(word: string): boolean | undefined {

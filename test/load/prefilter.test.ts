@@ -140,6 +140,12 @@ describe("the cache in a git work tree", () => {
   async function committedMonorepo(): Promise<string> {
     const dir = await writeTree({});
     generateMonorepo(dir, { files: 300, violations: 3 });
+    // A suppressed pair, and a suppression comment that suppresses nothing (a warning): comments are read from skeletons too.
+    await writeFile(
+      join(dir, "stacks/team0/env4/vendor.tf"),
+      'resource "aws_iam_user" "vendor" {\n  name = "vendor-sync"\n}\n\n# keygate:ignore KG001 -- vendor sync needs a key at creation, approved in SEC-142\nresource "aws_iam_access_key" "vendor" {\n  user = aws_iam_user.vendor.name\n}\n',
+    );
+    await writeFile(join(dir, "stacks/team0/env2/notes.tf"), '# keygate:ignore KG001 -- stale\nresource "aws_sqs_queue" "q" {\n  name = "q"\n}\n');
     git(dir, "init", "-q");
     git(dir, "add", "-A");
     git(dir, "commit", "-qm", "generated");
@@ -161,7 +167,9 @@ describe("the cache in a git work tree", () => {
     const dir = await committedMonorepo();
     const { warm, fresh, hits } = await coldThenWarm(dir, () => {});
     expect(hits).toBeGreaterThan(200);
-    expect(warm.findings).toHaveLength(3);
+    expect(warm.findings.filter((f) => !f.suppressed)).toHaveLength(3);
+    expect(warm.findings.filter((f) => f.suppressed)).toHaveLength(1);
+    expect(warm.warnings.map((w) => w.file)).toContain("stacks/team0/env2/notes.tf");
     expect(comparable(warm)).toEqual(comparable(fresh));
   });
 
@@ -176,7 +184,7 @@ describe("the cache in a git work tree", () => {
       git(dir, "update-index", "--assume-unchanged", hidden);
       await writeFile(join(dir, hidden), 'resource "aws_sqs_queue" "r" {\n  name = "r\n}\n');
     });
-    expect(warm.findings).toHaveLength(4);
+    expect(warm.findings.filter((f) => !f.suppressed)).toHaveLength(4);
     expect([...new Set(warm.errors.map((e) => e.file))].sort()).toEqual([modified, hidden].sort());
     expect(comparable(warm)).toEqual(comparable(fresh));
   });
