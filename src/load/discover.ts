@@ -2,13 +2,12 @@ import { stat } from "node:fs/promises";
 import { dirname, isAbsolute, relative, resolve, sep } from "node:path";
 import picomatch from "picomatch";
 import type { InputError } from "../findings.js";
-import { gitListingOutput, TERRAFORM_EXTENSIONS } from "./git.js";
+import { gitFiles, TERRAFORM_EXTENSIONS } from "./git.js";
 
 export { TERRAFORM_EXTENSIONS };
 
 /** Directories that never hold configuration to scan. */
 const ALWAYS_SKIPPED = ["**/.terraform/**", "**/.git/**", "**/node_modules/**"];
-const SKIPPED_IN_GIT = /(^|\/)(\.terraform|\.git|node_modules)\//;
 
 /** Config-file `exclude` globs, relative to the directory of the config file that declared them. */
 export interface ExcludeRules {
@@ -77,7 +76,8 @@ export async function discoverFiles(paths: readonly string[], cwd: string, exclu
       } else otherFiles.add(absolute);
       continue;
     }
-    const listed = await gitListing(absolute);
+    // Git knows the files and .gitignore best (see git.ts); outside a work tree, globby walks the tree.
+    const listed = await gitFiles(absolute);
     const found =
       listed ??
       (await (await import("globby")).globby(TERRAFORM_EXTENSIONS.map((ext) => `**/*${ext}`), {
@@ -92,32 +92,6 @@ export async function discoverFiles(paths: readonly string[], cwd: string, exclu
     for (const file of found) if (!isExcluded(file)) files.add(file);
   }
   return { files: [...files].sort(), namedFiles: [...namedFiles].sort(), otherFiles: [...otherFiles].sort(), errors };
-}
-
-/**
- * The Terraform files under a directory inside a git work tree, as git sees them: tracked or
- * untracked, minus what .gitignore (at any level), .git/info/exclude and the global excludes file
- * ignore, minus files deleted from the work tree. Git answers in milliseconds where walking the
- * tree and matching every .gitignore takes most of a second on a large repository. Null when the
- * directory is not in a work tree or git cannot be run (then globby walks it).
- */
-async function gitListing(dir: string): Promise<string[] | null> {
-  const out = await gitListingOutput(dir);
-  if (out === null) return null;
-  const present = new Set<string>();
-  const deleted = new Set<string>();
-  for (const entry of out.split("\0")) {
-    if (entry.length < 3) continue;
-    (entry[0] === "R" ? deleted : present).add(entry.slice(2));
-  }
-  // Git's paths are relative, `/`-separated and normalised: joining them needs no path.resolve.
-  const base = sep === "/" ? (dir.endsWith("/") ? dir : `${dir}/`) : undefined;
-  const files: string[] = [];
-  for (const file of present) {
-    if (deleted.has(file) || SKIPPED_IN_GIT.test(file)) continue;
-    files.push(base ? base + file : resolve(dir, file));
-  }
-  return files;
 }
 
 /** A path as reports show it: relative to the working directory, with `/` separators. */

@@ -1,6 +1,6 @@
 // What keygate asks git, which knows a work tree best and fastest: the Terraform files to scan
-// (discover.ts), and which of them are unchanged, by content hash (the cache, see loader.ts). Both
-// can be asked before the CLI loads (see early.ts).
+// (discover.ts), and which of them are unchanged, by content hash (the cache, see loader.ts). One
+// `git ls-files` answers both, and it can be asked before the CLI loads (see early.ts).
 import { execFile, execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { resolve, sep } from "node:path";
@@ -8,40 +8,110 @@ import { resolve, sep } from "node:path";
 /** File name endings keygate reads as Terraform/OpenTofu configuration (discover.ts re-exports them). */
 export const TERRAFORM_EXTENSIONS = [".tf", ".tf.json", ".tofu", ".tofu.json"] as const;
 
-/** `git ls-files` as discovery runs it: tracked (H…), untracked (?) and deleted from the work tree (R), tagged by -t. */
-const LISTING_ARGS = ["-c", "core.quotePath=false", "ls-files", "-z", "-t", "--cached", "--others", "--deleted", "--exclude-standard", "--", ...TERRAFORM_EXTENSIONS.map((ext) => `*${ext}`)];
-
-/** Where the bin leaves the listing it asked git for before loading the CLI (shared by every copy of this module). */
-const EARLY_LISTING = Symbol.for("keygate.gitListing");
-
 /**
- * Asks git for the listing of `dir` now, for a scan of it that will want it: the bin calls this
- * before it loads the CLI, so that git runs on the other core meanwhile.
+ * The one question: every Terraform file git sees under the directory, tagged (-v) — tracked (H,
+ * h when assume-unchanged, S skip-worktree, M unmerged), untracked and not ignored (?), deleted
+ * from the work tree (R), modified there (C) — with, for tracked ones, mode, object id and stage (-s).
  */
-export function listWithGitEarly(dir: string): void {
-  const listing = new Promise<string | null>((done) => {
-    execFile("git", LISTING_ARGS, { cwd: dir, encoding: "utf8", maxBuffer: 1 << 30 }, (error, stdout) => done(error ? null : stdout));
+const LISTING_ARGS = ["-c", "core.quotePath=false", "ls-files", "-z", "-v", "-s", "--cached", "--others", "--deleted", "--modified", "--exclude-standard", "--", ...TERRAFORM_EXTENSIONS.map((ext) => `*${ext}`)];
+
+/** What git says of the Terraform files under a directory. */
+export interface GitListing {
+  /** Files present in the work tree, tracked or not, outside .terraform/, .git/ and node_modules/ (absolute paths). */
+  files: string[];
+  /** The object ids of the tracked files whose working-tree content is what the index holds (see unchangedBlobIds). */
+  unchanged: Map<string, string>;
+}
+
+/** Directories whose files are never scanned, even when git does not ignore them. */
+const NEVER_SCANNED = /(^|\/)(\.terraform|\.git|node_modules)\//;
+
+function parseListing(out: string, dir: string): GitListing {
+  const present = new Set<string>();
+  const gone = new Set<string>();
+  const changed = new Set<string>();
+  const staged = new Map<string, string>();
+  for (const entry of out.split("\0")) {
+    if (entry.length < 3) continue;
+    const tag = entry[0]!;
+    const tab = entry.indexOf("\t");
+    // "? path" (untracked) has no stage part; the others read "T mode id stage\tpath".
+    const path = tag === "?" || tab === -1 ? entry.slice(2) : entry.slice(tab + 1);
+    if (tag === "R") gone.add(path);
+    else if (tag === "C") changed.add(path);
+    else present.add(path);
+    // A regular file at stage 0 that git looks at (not assume-unchanged, not skip-worktree, not a link or a submodule).
+    const match = tag === "H" ? /^H 10(?:0644|0755) ([0-9a-f]{40,64}) 0\t/.exec(entry) : null;
+    if (match) staged.set(path, match[1]!);
+  }
+  // Git's paths are relative, `/`-separated and normalised: joining them needs no path.resolve.
+  const base = sep === "/" ? (dir.endsWith("/") ? dir : `${dir}/`) : undefined;
+  const absolute = (path: string) => (base ? base + path : resolve(dir, path));
+  const files: string[] = [];
+  for (const path of present) if (!gone.has(path) && !NEVER_SCANNED.test(path)) files.push(absolute(path));
+  const unchanged = new Map<string, string>();
+  for (const [path, id] of staged) if (!changed.has(path) && !gone.has(path)) unchanged.set(absolute(path), id);
+  return { files, unchanged };
+}
+
+/** Asks git now, without waiting (null: not a work tree, or no git). */
+function askGit(dir: string): Promise<GitListing | null> {
+  return new Promise((done) => {
+    execFile("git", LISTING_ARGS, { cwd: dir, encoding: "utf8", maxBuffer: 1 << 30 }, (error, stdout) => done(error ? null : parseListing(stdout, dir)));
   });
-  (globalThis as { [EARLY_LISTING]?: { dir: string; listing: Promise<string | null> } })[EARLY_LISTING] = { dir, listing };
+}
+
+/** Where the bin leaves the answer it asked for before loading the CLI (shared by every copy of this module). */
+const EARLY = Symbol.for("keygate.gitListing");
+interface Early {
+  dir: string;
+  listing: Promise<GitListing | null>;
+  /** Each use once: a later scan in the same process must see the tree as it is then. */
+  unused: Set<"files" | "ids">;
 }
 
 /**
- * `git ls-files` of the Terraform files under `dir` (see discover.ts), raw: the answer asked for
- * early, if it was for this directory (used once: a later scan must see the tree as it is then),
- * else asked now. Null outside a work tree or without git.
+ * Asks git about `dir` now, for a scan of it that will want the answer: the bin calls this before it
+ * loads the CLI, so that git works on the other core meanwhile.
  */
-export async function gitListingOutput(dir: string): Promise<string | null> {
-  const global = globalThis as { [EARLY_LISTING]?: { dir: string; listing: Promise<string | null> } };
-  const early = global[EARLY_LISTING];
-  if (early?.dir === dir) {
-    delete global[EARLY_LISTING];
-    return early.listing;
-  }
+export function askGitEarly(dir: string): void {
+  (globalThis as { [EARLY]?: Early })[EARLY] = { dir, listing: askGit(dir), unused: new Set(["files", "ids"]) };
+}
+
+function early(dir: string, use: "files" | "ids"): Promise<GitListing | null> | undefined {
+  const global = globalThis as { [EARLY]?: Early };
+  const asked = global[EARLY];
+  if (asked?.dir !== dir || !asked.unused.delete(use)) return undefined;
+  if (asked.unused.size === 0) delete global[EARLY];
+  return asked.listing;
+}
+
+/**
+ * The Terraform files under a directory inside a git work tree, as git sees them: tracked or
+ * untracked, minus what .gitignore (at any level), .git/info/exclude and the global excludes file
+ * ignore, minus files deleted from the work tree. Git answers in milliseconds where walking the
+ * tree and matching every .gitignore takes most of a second on a large repository. Null when the
+ * directory is not in a work tree or git cannot be run.
+ */
+export async function gitFiles(dir: string): Promise<string[] | null> {
+  const asked = early(dir, "files");
+  if (asked) return (await asked)?.files ?? null;
   try {
-    return execFileSync("git", LISTING_ARGS, { cwd: dir, encoding: "utf8", maxBuffer: 1 << 30, stdio: ["ignore", "pipe", "ignore"] });
+    return parseListing(execFileSync("git", LISTING_ARGS, { cwd: dir, encoding: "utf8", maxBuffer: 1 << 30, stdio: ["ignore", "pipe", "ignore"] }), dir).files;
   } catch {
     return null;
   }
+}
+
+/**
+ * The object ids of the tracked Terraform files under `dir` (absolute paths) whose working-tree
+ * content is what the index holds, as git sees it (`ls-files --modified` rechecks the files whose
+ * metadata changed, and those modified too recently to tell by it). Files git is told not to look
+ * at (assume-unchanged, skip-worktree), unmerged ones, symbolic links and submodules are left out,
+ * like untracked ones. Undefined outside a work tree or without git.
+ */
+export async function unchangedBlobIds(dir: string): Promise<Map<string, string> | undefined> {
+  return (await (early(dir, "ids") ?? askGit(dir)))?.unchanged;
 }
 
 /**
@@ -52,54 +122,4 @@ export async function gitListingOutput(dir: string): Promise<string | null> {
 export function blobIdOf(text: string): string {
   const bytes = Buffer.from(text, "utf8");
   return createHash("sha1").update(`blob ${bytes.length}\u0000`).update(bytes).digest("hex");
-}
-
-/**
- * The object ids of the tracked files under `dir` (absolute paths) whose working-tree content is
- * what the index holds, as git sees it: `git ls-files -s` for the ids, `git diff` (index against
- * working tree, which rechecks files whose metadata changed) for the files that differ. Files
- * git is told not to look at (assume-unchanged, skip-worktree), symbolic links and submodules are
- * left out, like untracked ones. Undefined outside a work tree or without git.
- */
-export function unchangedBlobIds(dir: string): Promise<Map<string, string> | undefined> {
-  const global = globalThis as { [EARLY_KEY]?: { dir: string; ids: Promise<Map<string, string> | undefined> } };
-  const early = global[EARLY_KEY];
-  if (early?.dir !== dir) return askGit(dir);
-  // Used once: a later scan in the same process must see the tree as it is then.
-  delete global[EARLY_KEY];
-  return early.ids;
-}
-
-/** Where the bin leaves the answer it asked for before loading the CLI (shared by every copy of this module). */
-const EARLY_KEY = Symbol.for("keygate.unchangedBlobIds");
-
-/**
- * Asks git now, for a scan of `dir` that will want the answer: the bin calls this before it loads
- * the CLI, so that git works on the other core meanwhile instead of beside discovery.
- */
-export function askGitEarly(dir: string): void {
-  (globalThis as { [EARLY_KEY]?: { dir: string; ids: Promise<Map<string, string> | undefined> } })[EARLY_KEY] = { dir, ids: askGit(dir) };
-}
-
-async function askGit(dir: string): Promise<Map<string, string> | undefined> {
-  const git = (args: string[]) =>
-    new Promise<string>((resolve, reject) =>
-      execFile("git", ["-c", "core.quotePath=false", ...args], { cwd: dir, encoding: "utf8", maxBuffer: 1 << 30 }, (error, stdout) => (error ? reject(error) : resolve(stdout))),
-    );
-  try {
-    // Both at once: they are separate processes.
-    const [changed, staged] = await Promise.all([git(["diff", "--no-ext-diff", "--name-only", "--relative", "-z"]), git(["ls-files", "-s", "-v", "-z"])]);
-    const modified = new Set(changed.split("\0"));
-    const ids = new Map<string, string>();
-    const base = sep === "/" ? (dir.endsWith("/") ? dir : `${dir}/`) : undefined;
-    // "H 100644 <id> 0\t<path>": a cached file (lowercase: assume-unchanged, S: skip-worktree), stage 0.
-    for (const entry of staged.split("\0")) {
-      const match = /^H 10(?:0644|0755) ([0-9a-f]{40,64}) 0\t(.+)$/s.exec(entry);
-      if (!match || modified.has(match[2]!)) continue;
-      ids.set(base ? base + match[2]! : resolve(dir, match[2]!), match[1]!);
-    }
-    return ids;
-  } catch {
-    return undefined;
-  }
 }
