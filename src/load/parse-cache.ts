@@ -96,8 +96,9 @@ export class ParseCache {
       this.wordsChecked = undefined;
       this.usedFiles.clear();
     }
-    this.usedFiles.set(key, pack(facts));
-    this.changed = true;
+    const packed = pack(facts);
+    this.usedFiles.set(key, packed);
+    if (this.files.get(key) !== packed) this.changed = true;
   }
 
   get(key: string): ParsedHcl | undefined {
@@ -108,7 +109,8 @@ export class ParseCache {
 
   set(key: string, result: ParsedHcl): void {
     this.used.set(key, result);
-    this.changed = true;
+    // Keys are content hashes: an entry already kept is the same entry.
+    if (!this.entries.has(key)) this.changed = true;
   }
 
   /** Writes what this run used (so the file does not grow without bound), atomically. */

@@ -145,7 +145,7 @@ export class ModuleLoader implements ModuleSource {
           }
         }
         // To be parsed, and parsed before: the body the cache keeps for its content.
-        const body = known.wellFormed && known.skeleton !== "outlined" && !path.endsWith(".json") ? this.cachedBody(path) : undefined;
+        const body = known.wellFormed && !path.endsWith(".json") ? this.cachedBody(path) : undefined;
         if (body) {
           this.parsed.set(path, new KnownParsedSource(path, displayPath(path, this.options.cwd), body, known, this.options.prefilter!.words, this.options.errors, this.options.cwd));
           continue;
