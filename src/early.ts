@@ -10,5 +10,6 @@ export function startEarlyWork(argv: readonly string[], cwd: string): void {
   if (["live", "policies"].includes(argv[0] ?? "") || argv.some((a) => /^(-h|--help|-v|--version|--base|--staged)$/.test(a) || a.startsWith("--base="))) return;
   // Paths named on the command line (a token after an option may be that option's value: never mind).
   const paths = argv.filter((a, i) => !a.startsWith("-") && !/^(-[a-zA-Z]|--[\w-]+)$/.test(argv[i - 1] ?? "") && !(i === 0 && a === "scan"));
-  if (paths.length === 0 || paths.every((p) => p === "." || p === "./")) askGitEarly(cwd);
+  // The object ids are for the cache (see load/loader.ts), which the prefilter's facts are about.
+  if (paths.length === 0 || paths.every((p) => p === "." || p === "./")) askGitEarly(cwd, { withIds: !argv.some((a) => /^(--no-cache|--no-prefilter)$/.test(a)) });
 }

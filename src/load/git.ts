@@ -11,9 +11,12 @@ export const TERRAFORM_EXTENSIONS = [".tf", ".tf.json", ".tofu", ".tofu.json"] a
 /**
  * The one question: every Terraform file git sees under the directory, tagged (-v) — tracked (H,
  * h when assume-unchanged, S skip-worktree, M unmerged), untracked and not ignored (?), deleted
- * from the work tree (R), modified there (C) — with, for tracked ones, mode, object id and stage (-s).
+ * from the work tree (R), modified there (C) — with, for tracked ones and when the object ids are
+ * wanted, mode, object id and stage (-s).
  */
-const LISTING_ARGS = ["-c", "core.quotePath=false", "ls-files", "-z", "-v", "-s", "--cached", "--others", "--deleted", "--modified", "--exclude-standard", "--", ...TERRAFORM_EXTENSIONS.map((ext) => `*${ext}`)];
+function listingArgs(withIds: boolean): string[] {
+  return ["-c", "core.quotePath=false", "ls-files", "-z", "-v", ...(withIds ? ["-s"] : []), "--cached", "--others", "--deleted", "--modified", "--exclude-standard", "--", ...TERRAFORM_EXTENSIONS.map((ext) => `*${ext}`)];
+}
 
 /** What git says of the Terraform files under a directory. */
 export interface GitListing {
@@ -49,15 +52,23 @@ function parseListing(out: string, dir: string): GitListing {
   const absolute = (path: string) => (base ? base + path : resolve(dir, path));
   const files: string[] = [];
   for (const path of present) if (!gone.has(path) && !NEVER_SCANNED.test(path)) files.push(absolute(path));
-  const unchanged = new Map<string, string>();
-  for (const [path, id] of staged) if (!changed.has(path) && !gone.has(path)) unchanged.set(absolute(path), id);
-  return { files, unchanged };
+  let unchanged: Map<string, string> | undefined;
+  return {
+    files,
+    get unchanged() {
+      if (!unchanged) {
+        unchanged = new Map();
+        for (const [path, id] of staged) if (!changed.has(path) && !gone.has(path)) unchanged.set(absolute(path), id);
+      }
+      return unchanged;
+    },
+  };
 }
 
 /** Asks git now, without waiting (null: not a work tree, or no git). */
-function askGit(dir: string): Promise<GitListing | null> {
+function askGit(dir: string, withIds: boolean): Promise<GitListing | null> {
   return new Promise((done) => {
-    execFile("git", LISTING_ARGS, { cwd: dir, encoding: "utf8", maxBuffer: 1 << 30 }, (error, stdout) => done(error ? null : parseListing(stdout, dir)));
+    execFile("git", listingArgs(withIds), { cwd: dir, encoding: "utf8", maxBuffer: 1 << 30 }, (error, stdout) => done(error ? null : parseListing(stdout, dir)));
   });
 }
 
@@ -74,8 +85,8 @@ interface Early {
  * Asks git about `dir` now, for a scan of it that will want the answer: the bin calls this before it
  * loads the CLI, so that git works on the other core meanwhile.
  */
-export function askGitEarly(dir: string): void {
-  (globalThis as { [EARLY]?: Early })[EARLY] = { dir, listing: askGit(dir), unused: new Set(["files", "ids"]) };
+export function askGitEarly(dir: string, { withIds }: { withIds: boolean }): void {
+  (globalThis as { [EARLY]?: Early })[EARLY] = { dir, listing: askGit(dir, withIds), unused: new Set(withIds ? ["files", "ids"] : ["files"]) };
 }
 
 function early(dir: string, use: "files" | "ids"): Promise<GitListing | null> | undefined {
@@ -97,7 +108,7 @@ export async function gitFiles(dir: string): Promise<string[] | null> {
   const asked = early(dir, "files");
   if (asked) return (await asked)?.files ?? null;
   try {
-    return parseListing(execFileSync("git", LISTING_ARGS, { cwd: dir, encoding: "utf8", maxBuffer: 1 << 30, stdio: ["ignore", "pipe", "ignore"] }), dir).files;
+    return parseListing(execFileSync("git", listingArgs(false), { cwd: dir, encoding: "utf8", maxBuffer: 1 << 30, stdio: ["ignore", "pipe", "ignore"] }), dir).files;
   } catch {
     return null;
   }
@@ -111,7 +122,7 @@ export async function gitFiles(dir: string): Promise<string[] | null> {
  * like untracked ones. Undefined outside a work tree or without git.
  */
 export async function unchangedBlobIds(dir: string): Promise<Map<string, string> | undefined> {
-  return (await (early(dir, "ids") ?? askGit(dir)))?.unchanged;
+  return (await (early(dir, "ids") ?? askGit(dir, true)))?.unchanged;
 }
 
 /**
