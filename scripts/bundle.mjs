@@ -4,7 +4,7 @@
 // bundle starts in about half the time. Code splitting keeps the lazy command imports lazy.
 // The library entry (dist/index.js) stays unbundled. Packages with files of their own to load
 // (hcl2json's WebAssembly, the AWS SDK) stay outside the bundle and are imported as usual.
-import { rmSync } from "node:fs";
+import { chmodSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { build } from "esbuild";
 
@@ -26,3 +26,6 @@ await build({
   banner: { js: 'import { createRequire as __keygateRequire } from "node:module"; const require = __keygateRequire(import.meta.url);' },
   logLevel: "warning",
 });
+
+// tsc writes the bin without the executable bit; npm runs it as a program (npx keygate, the bin link).
+chmodSync(join(dist, "bin.js"), 0o755);
