@@ -5,7 +5,7 @@ import { PACKAGE_ROOT } from "../package.js";
 import type { ParseJob } from "./parse-worker.js";
 import { outlineHcl, type FileOutline } from "./outline.js";
 import { parseHclNative } from "./hcl-parser.js";
-import { parseHcl, parseHclWasm, type ParseResult } from "./terraform-syntax.js";
+import { parseHclWasm, type ParseResult } from "./terraform-syntax.js";
 
 /**
  * A parsed HCL file: the parse result and, when hcl2json parsed it (in a worker, where lexing is
@@ -15,11 +15,6 @@ import { parseHcl, parseHclWasm, type ParseResult } from "./terraform-syntax.js"
 export interface ParsedHcl {
   result: ParseResult;
   outline?: FileOutline;
-}
-
-/** Parses a file and outlines it: with keygate's own parser, or hcl2json's for what that declines. */
-export async function parseHclWithOutline(text: string): Promise<ParsedHcl> {
-  return withOutline(text, await parseHcl(text));
 }
 
 /** Parses a file with hcl2json and outlines it (what a worker does for a file the native parser declined). */

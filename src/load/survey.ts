@@ -10,12 +10,12 @@ export interface SurveyedFile {
 }
 
 /** Reads and surveys one file. */
-export async function surveyFile(path: string, tree: SourceTree = workingTree): Promise<SurveyedFile> {
+async function surveyFile(path: string, tree: SourceTree = workingTree): Promise<SurveyedFile> {
   return surveyed(path, await readTextFile(path, tree));
 }
 
 /** The same from the working tree, without a promise per file: thousands of them add up. */
-export function surveyWorkingTreeFile(path: string): SurveyedFile {
+function surveyWorkingTreeFile(path: string): SurveyedFile {
   return surveyed(path, readWorkingTreeText(path));
 }
 

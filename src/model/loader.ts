@@ -365,96 +365,22 @@ export class ModuleLoader implements ModuleSource {
 
 }
 
+/** Said of a file whose content no longer matches what the cache or git said of it a moment ago. */
+const CHANGED_WHILE_READING = "the file changed while keygate was reading it; run keygate again";
+
 /**
- * A file known from the cache to be a skeleton (see ModuleLoader.knownSkeleton): read, from the
- * working tree, only when its text is looked at, and surveyed again only when its blocks are (a
- * plain skeleton), unless the cache kept them (an outlined one).
+ * A file git reports unchanged and the cache knows (see ModuleLoader.survey): its words come from the
+ * cache, and its text is read, from the working tree, only when it is asked for.
  */
-class KnownSkeleton implements SourceFile {
-  readonly syntax: "hcl" | "json";
-  readonly skeleton: "plain" | "outlined";
+abstract class UnreadSource {
   private read: string | undefined;
-  private built: Skeleton | undefined;
 
   constructor(
     readonly path: string,
     readonly file: string,
     private readonly facts: FileFacts,
     private readonly words: readonly string[],
-    private readonly errors: InputError[],
-    private readonly cwd: string,
-    /** An outlined skeleton the cache kept (otherwise a plain one is built from the text, when needed). */
-    kept?: Skeleton,
-  ) {
-    this.syntax = path.endsWith(".json") ? "json" : "hcl";
-    this.skeleton = kept ? "outlined" : "plain";
-    this.built = kept;
-  }
-
-  mentions(word: string): boolean | undefined {
-    return mentionedIn(this.facts, this.words, word);
-  }
-
-  get text(): string {
-    if (this.read === undefined) {
-      const result = readWorkingTreeText(this.path);
-      if (!result.ok) this.errors.push(readError(this.path, this.cwd, result));
-      this.read = result.ok ? result.text : "";
-    }
-    return this.read;
-  }
-
-  get body(): TerraformBody {
-    return this.parts().body;
-  }
-
-  get outline(): FileOutline {
-    return this.parts().outline;
-  }
-
-  private parts(): Skeleton {
-    if (!this.built && this.syntax === "json") {
-      // A .tf.json file's skeleton is its whole body: JSON parses fast.
-      const parsed = parseTerraformJson(this.text);
-      if (!parsed.ok) this.errors.push({ file: this.file, message: "the file changed while keygate was reading it; run keygate again" });
-      const text = this.text;
-      let outline: FileOutline | undefined;
-      this.built = {
-        body: parsed.ok ? parsed.body : {},
-        get outline() {
-          return (outline ??= outlineTfJson(text));
-        },
-      };
-    }
-    if (!this.built) {
-      const skeleton = surveyHcl(this.text).skeleton;
-      // Changed since the cache was written, during this run: it must not pass unnoticed.
-      if (!skeleton) this.errors.push({ file: this.file, message: "the file changed while keygate was reading it; run keygate again" });
-      this.built = skeleton ?? { body: {}, outline: { blocks: [], comments: [] } };
-    }
-    return this.built;
-  }
-}
-
-/** Whether remembered facts say a file's text contains a word (undefined: not one of the words remembered). */
-function mentionedIn(facts: FileFacts, words: readonly string[], word: string): boolean | undefined {
-  const bit = words.indexOf(word);
-  return bit === -1 ? undefined : (facts.mentions & (1 << bit)) !== 0;
-}
-
-/** A file git reports unchanged whose parsed body the cache kept: read only if its text or positions are asked for. */
-class KnownParsedSource implements SourceFile {
-  readonly syntax = "hcl";
-  private read: string | undefined;
-  private outlined: FileOutline | undefined;
-
-  constructor(
-    readonly path: string,
-    readonly file: string,
-    readonly body: TerraformBody,
-    private readonly facts: FileFacts,
-    private readonly words: readonly string[],
-    private readonly errors: InputError[],
+    protected readonly errors: InputError[],
     private readonly cwd: string,
   ) {}
 
@@ -469,6 +395,79 @@ class KnownParsedSource implements SourceFile {
       this.read = result.ok ? result.text : "";
     }
     return this.read;
+  }
+}
+
+/**
+ * A file known from the cache to be a skeleton (see ModuleLoader.knownSkeleton), surveyed again only
+ * when its blocks are looked at (a plain skeleton), unless the cache kept them (an outlined one).
+ */
+class KnownSkeleton extends UnreadSource implements SourceFile {
+  readonly syntax: "hcl" | "json";
+  readonly skeleton: "plain" | "outlined";
+  private built: Skeleton | undefined;
+
+  constructor(
+    path: string,
+    file: string,
+    facts: FileFacts,
+    words: readonly string[],
+    errors: InputError[],
+    cwd: string,
+    /** An outlined skeleton the cache kept (otherwise a plain one is built from the text, when needed). */
+    kept?: Skeleton,
+  ) {
+    super(path, file, facts, words, errors, cwd);
+    this.syntax = path.endsWith(".json") ? "json" : "hcl";
+    this.skeleton = kept ? "outlined" : "plain";
+    this.built = kept;
+  }
+
+  get body(): TerraformBody {
+    return this.parts().body;
+  }
+
+  get outline(): FileOutline {
+    return this.parts().outline;
+  }
+
+  private parts(): Skeleton {
+    if (!this.built && this.syntax === "json") {
+      // A .tf.json file's skeleton is its whole body: JSON parses fast.
+      const parsed = parseTerraformJson(this.text);
+      if (!parsed.ok) this.errors.push({ file: this.file, message: CHANGED_WHILE_READING });
+      const text = this.text;
+      let outline: FileOutline | undefined;
+      this.built = {
+        body: parsed.ok ? parsed.body : {},
+        get outline() {
+          return (outline ??= outlineTfJson(text));
+        },
+      };
+    }
+    if (!this.built) {
+      const skeleton = surveyHcl(this.text).skeleton;
+      // Changed since the cache was written, during this run: it must not pass unnoticed.
+      if (!skeleton) this.errors.push({ file: this.file, message: CHANGED_WHILE_READING });
+      this.built = skeleton ?? { body: {}, outline: { blocks: [], comments: [] } };
+    }
+    return this.built;
+  }
+}
+
+/** Whether remembered facts say a file's text contains a word (undefined: not one of the words remembered). */
+function mentionedIn(facts: FileFacts, words: readonly string[], word: string): boolean | undefined {
+  const bit = words.indexOf(word);
+  return bit === -1 ? undefined : (facts.mentions & (1 << bit)) !== 0;
+}
+
+/** A file known from the cache whose parsed body the cache kept: outlined, from its text, only if positions are asked for. */
+class KnownParsedSource extends UnreadSource implements SourceFile {
+  readonly syntax = "hcl";
+  private outlined: FileOutline | undefined;
+
+  constructor(path: string, file: string, readonly body: TerraformBody, facts: FileFacts, words: readonly string[], errors: InputError[], cwd: string) {
+    super(path, file, facts, words, errors, cwd);
   }
 
   get outline(): FileOutline {
