@@ -109,14 +109,14 @@ export async function scan(request: ScanRequest): Promise<ScanResult> {
   });
   await request.cache?.load();
   try {
-    return await checkAll(request, loader, pool, policies, planPaths, errors);
+    return await checkAll(request, loader, policies, planPaths, errors);
   } finally {
     if (!request.pool) await pool.close();
   }
 }
 
 /** Everything after discovery: configurations and plans checked, suppressions applied, results sorted. */
-async function checkAll(request: ScanRequest, loader: ModuleLoader, pool: ParserPool, policies: readonly Policy[], planPaths: string[], errors: InputError[]): Promise<ScanResult> {
+async function checkAll(request: ScanRequest, loader: ModuleLoader, policies: readonly Policy[], planPaths: string[], errors: InputError[]): Promise<ScanResult> {
   const { cwd, settings } = request;
   const { configurations, checked } = await loadConfigurations(loader, errors);
   await request.cache?.save();
@@ -129,7 +129,7 @@ async function checkAll(request: ScanRequest, loader: ModuleLoader, pool: Parser
       await request.observe?.(configuration, found);
       continue;
     }
-    const evaluator = new Evaluator((source) => pool.expression(source));
+    const evaluator = new Evaluator();
     for (const policy of policies) {
       const check = CONFIGURATION_CHECKS[policy.id];
       if (!check) continue;

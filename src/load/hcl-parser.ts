@@ -1,3 +1,4 @@
+import type { BinaryOperator, Expression, LiteralExpr, ObjectItem, TemplateExpr, TraversalStep } from "./hcl-syntax.js";
 import type { TerraformBody } from "./terraform-syntax.js";
 
 /**
@@ -11,6 +12,34 @@ export function parseHclNative(text: string): TerraformBody | undefined {
     return new Parser(text).parseFile();
   } catch {
     // A decline, or anything unforeseen (such as a stack overflow on absurd nesting): hcl2json decides.
+    return undefined;
+  }
+}
+
+/**
+ * Parses a text as a template's content (`deploy-${var.env}`), as Terraform reads a string in JSON
+ * syntax and as hcl2json writes expressions: `${x}` alone is the value of `x`. `undefined` when
+ * the text is not a valid template.
+ */
+export function parseHclTemplate(text: string): Expression | undefined {
+  if (!isWellFormed(text)) return undefined;
+  try {
+    return new Parser(text).parseTemplateText();
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Parses one HCL expression (as Terraform reads `-var` values and expressions outside a file) into
+ * keygate's syntax tree; `undefined` when it is not a valid expression. Newlines are ignored, as
+ * in hclsyntax's ParseExpression.
+ */
+export function parseHclExpression(text: string): Expression | undefined {
+  if (!isWellFormed(text)) return undefined;
+  try {
+    return new Parser(text).parseStandaloneExpression();
+  } catch {
     return undefined;
   }
 }
@@ -92,33 +121,21 @@ PRECEDENCE[T_STAR] = 6;
 PRECEDENCE[T_SLASH] = 6;
 PRECEDENCE[T_PERCENT] = 6;
 
-// Expression node kinds: only the distinctions the hcl2json converter makes.
-const K_NUM = 0; // a: source text of the number
-const K_TRUE = 1;
-const K_FALSE = 2;
-const K_NULL = 3;
-const K_TEMPLATE = 4; // a: parts (Node[]) — a TemplateExpr
-const K_WRAP = 5; // a: the single interpolated expression — a TemplateWrapExpr
-const K_STR = 6; // a: literal text of a template part
-const K_TUPLE = 7; // a: items
-const K_OBJECT = 8; // a: keys, b: values
-const K_UNARY = 9; // a: operator token type, b: operand
-const K_COND = 10; // a: condition, b: true result, c: false result
-const K_TFOR = 11; // a: key variable ("" if none), b: value variable, c: collection, d: body template
-const K_TRAVERSAL = 12; // a ScopeTraversalExpr (root name and static steps)
-const K_OTHER = 13; // anything hcl2json renders as "${<source>}"
-
-class Node {
-  constructor(
-    readonly k: number,
-    readonly s: number,
-    readonly e: number,
-    readonly a: unknown = undefined,
-    readonly b: unknown = undefined,
-    readonly c: unknown = undefined,
-    readonly d: unknown = undefined,
-  ) {}
-}
+/** Binary operators by token type, with hclsyntax's names. */
+const OPERATORS: BinaryOperator[] = [];
+OPERATORS[T_OR] = "logicalOr";
+OPERATORS[T_AND] = "logicalAnd";
+OPERATORS[T_EQ] = "equal";
+OPERATORS[T_NE] = "notEqual";
+OPERATORS[T_LT] = "lessThan";
+OPERATORS[T_LE] = "lessThanOrEqual";
+OPERATORS[T_GT] = "greaterThan";
+OPERATORS[T_GE] = "greaterThanOrEqual";
+OPERATORS[T_PLUS] = "add";
+OPERATORS[T_MINUS] = "subtract";
+OPERATORS[T_STAR] = "multiply";
+OPERATORS[T_SLASH] = "divide";
+OPERATORS[T_PERCENT] = "modulo";
 
 // Template tokens, the intermediate form hclsyntax trims, flushes and melds before building the tree.
 const P_LIT = 0;
@@ -133,25 +150,36 @@ interface TemplateToken {
   t: number;
   val: string; // P_LIT: text; P_FOR: key variable
   val2: string; // P_FOR: value variable
-  node: Node | undefined; // P_INTERP: expression; P_IF: condition; P_FOR: collection
+  node: Expression | undefined; // P_INTERP: expression; P_IF: condition; P_FOR: collection
+  s: number; // where the token starts and ends in the source
+  e: number;
 }
 
 function isDigit(c: number): boolean {
   return c >= 0x30 && c <= 0x39;
 }
 
+const NUMBER = /^\d+(?:\.\d+)?(?:[eE][-+]?\d+)?$/;
 const ID_START = /^[\p{ID_Start}]$/u;
 const ID_CONTINUE = /^[\p{ID_Continue}]$/u;
+
+/**
+ * Letters V8's tables (Unicode 15 and later) know but HCL's (Unicode 9) do not: in HCL they are
+ * not identifier characters, and a file using them is a syntax error there.
+ */
+function isAfterUnicode9(c: number): boolean {
+  return c === 0x560 || c === 0x588 || c === 0x5ef || c === 0x7fd;
+}
 
 function isIdentStart(c: number): boolean {
   if (c < 0x80) return (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || c === 0x5f;
   // Non-ASCII letters only from the oldest, stable blocks, where Go's and V8's Unicode tables agree.
-  return c < 0x800 && ID_START.test(String.fromCharCode(c));
+  return c < 0x800 && !isAfterUnicode9(c) && ID_START.test(String.fromCharCode(c));
 }
 
 function isIdentContinue(c: number): boolean {
   if (c < 0x80) return (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x39) || c === 0x5f || c === 0x2d;
-  return c < 0x800 && ID_CONTINUE.test(String.fromCharCode(c));
+  return c < 0x800 && !isAfterUnicode9(c) && ID_CONTINUE.test(String.fromCharCode(c));
 }
 
 /** Go's unicode.IsSpace. */
@@ -288,6 +316,21 @@ class Parser {
 
   parseFile(): TerraformBody {
     return this.parseBody(true);
+  }
+
+  /** The whole text as a template's content, as hclsyntax's ParseTemplate reads it (a heredoc without its markers). */
+  parseTemplateText(): Expression {
+    this.heredocMarker = "";
+    this.heredocFlush = false;
+    this.tokEnd = 0;
+    return this.parseHeredoc(0);
+  }
+
+  parseStandaloneExpression(): Expression {
+    this.nl = false;
+    const expression = this.parseExpression();
+    if (this.peek() !== T_EOF) decline();
+    return expression;
   }
 
   // ---------------------------------------------------------------- lexer
@@ -432,26 +475,28 @@ class Parser {
   }
 
   private scanNumber(p: number): void {
-    // hclsyntax's NumberLit: digits, dots and exponents, never ending in a dot. We accept only
-    // plain decimals; anything else (exponents, "1..2") is declined.
+    // hclsyntax's NumberLit: digits, dots and exponents, never ending in a dot; the number itself
+    // must then read as digits, an optional fraction and an optional exponent ("1..2" is an error).
     const src = this.src;
     let q = p + 1;
     let good = q;
+    let plain = true;
     for (;;) {
       const c = src.charCodeAt(q);
       if (isDigit(c)) good = ++q;
-      else if (c === 0x2e) q++;
-      else if (c === 0x65 || c === 0x45) {
+      else if (c === 0x2e) {
+        q++;
+        plain = false;
+      } else if (c === 0x65 || c === 0x45) {
         const d = src.charCodeAt(q + 1);
-        if (isDigit(d) || ((d === 0x2b || d === 0x2d) && isDigit(src.charCodeAt(q + 2)))) decline();
-        break;
+        if (isDigit(d)) q += 2;
+        else if ((d === 0x2b || d === 0x2d) && isDigit(src.charCodeAt(q + 2))) q += 3;
+        else break;
+        good = q;
+        plain = false;
       } else break;
     }
-    let dots = 0;
-    for (let i = p; i < good; i++) {
-      if (src.charCodeAt(i) !== 0x2e) continue;
-      if (++dots > 1 || !isDigit(src.charCodeAt(i + 1))) decline();
-    }
+    if (!plain && !NUMBER.test(src.slice(p, good))) decline();
     if (good - p > 100) decline();
     this.setToken(T_NUMBER, p, good);
   }
@@ -596,114 +641,120 @@ class Parser {
 
   // ---------------------------------------------------------------- expressions
 
-  private parseExpression(): Node {
-    const cond = this.parseBinary(1);
-    if (this.peek() !== T_QUESTION) return cond;
+  private parseExpression(): Expression {
+    const condition = this.parseBinary(1);
+    if (this.peek() !== T_QUESTION) return condition;
     this.consume();
     const whenTrue = this.parseExpression();
     this.expect(T_COLON);
     const whenFalse = this.parseExpression();
-    return new Node(K_COND, cond.s, whenFalse.e, cond, whenTrue, whenFalse);
+    return { kind: "conditional", condition, then: whenTrue, else: whenFalse, start: condition.start, end: whenFalse.end };
   }
 
-  private parseBinary(minPrecedence: number): Node {
-    let lhs = this.parseWithTraversals();
+  private parseBinary(minPrecedence: number): Expression {
+    let left = this.parseWithTraversals();
     for (;;) {
-      const precedence = PRECEDENCE[this.peek()]!;
-      if (precedence === 0 || precedence < minPrecedence) return lhs;
+      const t = this.peek();
+      const precedence = PRECEDENCE[t]!;
+      if (precedence === 0 || precedence < minPrecedence) return left;
       this.consume();
-      const rhs = this.parseBinary(precedence + 1);
-      lhs = new Node(K_OTHER, lhs.s, rhs.e);
+      const right = this.parseBinary(precedence + 1);
+      left = { kind: "binary", operator: OPERATORS[t]!, left, right, start: left.start, end: right.end };
     }
   }
 
-  private parseWithTraversals(): Node {
+  private parseWithTraversals(): Expression {
     return this.parseTraversals(this.parseTerm());
   }
 
-  private parseTraversals(from: Node): Node {
-    let static_ = from.k === K_TRAVERSAL;
-    let end = from.e;
-    let steps = 0;
+  /** hclsyntax's parseExpressionTraversals: `.name`, `[key]`, `.*` and `[*]` after a term. */
+  private parseTraversals(from: Expression): Expression {
+    let ret = from;
+    const start = from.start;
     for (;;) {
       const t = this.peek();
       if (t === T_DOT) {
         this.consume();
         const u = this.peek();
         if (u === T_IDENT) {
-          end = this.tokEnd;
+          ret = relative(ret, { kind: "attr", name: this.src.slice(this.tokStart, this.tokEnd) }, start, this.tokEnd);
           this.consume();
         } else if (u === T_NUMBER) {
-          this.legacyIndex();
-          end = this.tokEnd;
+          ret = relative(ret, this.legacyIndex(), start, this.tokEnd);
           this.consume();
         } else if (u === T_STAR) {
           // Attribute-only splat: only .name and .N steps may follow inside it.
-          end = this.tokEnd;
+          const item: Expression = { kind: "anon", start: this.tokStart, end: this.tokEnd };
+          let end = this.tokEnd;
           this.consume();
-          static_ = false;
+          const steps: TraversalStep[] = [];
           while (this.peek() === T_DOT) {
             this.consume();
             const v = this.peek();
-            if (v === T_NUMBER) this.legacyIndex();
-            else if (v !== T_IDENT) decline();
+            if (v === T_NUMBER) steps.push(this.legacyIndex());
+            else if (v === T_IDENT) steps.push({ kind: "attr", name: this.src.slice(this.tokStart, this.tokEnd) });
+            else decline();
             end = this.tokEnd;
             this.consume();
           }
+          const each: Expression = steps.length === 0 ? item : { kind: "relative", source: item, steps, start: item.start, end };
+          ret = { kind: "splat", source: ret, each, start, end };
         } else {
           decline();
         }
       } else if (t === T_LBRACK) {
         this.consume();
         if (this.peek() === T_STAR) {
+          // Full splat: every step after it applies to each element.
+          const item: Expression = { kind: "anon", start: this.tokStart, end: this.tokEnd };
           this.consume();
           if (this.peek() !== T_RBRACK) decline();
-          end = this.tokEnd;
+          item.end = this.tokEnd;
           this.consume();
-          static_ = false;
-        } else {
-          const saved = this.nl;
-          this.nl = false;
-          const key = this.parseExpression();
-          if (this.peek() !== T_RBRACK) decline();
-          end = this.tokEnd;
-          this.consume();
-          this.nl = saved;
-          if (!isLiteralKey(key)) static_ = false;
+          const each = this.parseTraversals(item);
+          return { kind: "splat", source: ret, each, start, end: each.end };
         }
+        const saved = this.nl;
+        this.nl = false;
+        const key = this.parseExpression();
+        if (this.peek() !== T_RBRACK) decline();
+        const end = this.tokEnd;
+        this.consume();
+        this.nl = saved;
+        const literal = literalKey(key);
+        ret = literal === undefined ? { kind: "index", collection: ret, key, start, end } : relative(ret, { kind: "index", key: literal.value }, start, end);
       } else {
-        break;
+        return ret;
       }
-      steps++;
     }
-    if (steps === 0) return from;
-    return new Node(static_ ? K_TRAVERSAL : K_OTHER, from.s, end);
   }
 
   /** `foo.0`: a number after a dot must be a plain index (`foo.0.1` is an error in hclsyntax). */
-  private legacyIndex(): void {
+  private legacyIndex(): TraversalStep {
     for (let i = this.tokStart; i < this.tokEnd; i++) if (!isDigit(this.src.charCodeAt(i))) decline();
+    return { kind: "index", key: Number(this.src.slice(this.tokStart, this.tokEnd)) };
   }
 
-  private parseTerm(): Node {
+  private parseTerm(): Expression {
     const t = this.peek();
     const s = this.tokStart;
     switch (t) {
       case T_NUMBER: {
-        const node = new Node(K_NUM, s, this.tokEnd, this.src.slice(s, this.tokEnd));
+        const e = this.tokEnd;
+        const text = this.src.slice(s, e);
         this.consume();
-        return node;
+        return { kind: "literal", value: Number(text), text, start: s, end: e };
       }
       case T_IDENT: {
         const e = this.tokEnd;
         const len = e - s;
         this.consume();
         const next = this.peek();
-        if (next === T_LPAREN || next === T_DCOLON) return this.finishFunctionCall(s);
-        if (len === 4 && this.src.startsWith("true", s)) return new Node(K_TRUE, s, e);
-        if (len === 5 && this.src.startsWith("false", s)) return new Node(K_FALSE, s, e);
-        if (len === 4 && this.src.startsWith("null", s)) return new Node(K_NULL, s, e);
-        return new Node(K_TRAVERSAL, s, e);
+        if (next === T_LPAREN || next === T_DCOLON) return this.finishFunctionCall(s, e);
+        if (len === 4 && this.src.startsWith("true", s)) return { kind: "literal", value: true, start: s, end: e };
+        if (len === 5 && this.src.startsWith("false", s)) return { kind: "literal", value: false, start: s, end: e };
+        if (len === 4 && this.src.startsWith("null", s)) return { kind: "literal", value: null, start: s, end: e };
+        return { kind: "traversal", root: this.src.slice(s, e), steps: [], start: s, end: e };
       }
       case T_OQUOTE:
         return this.parseQuotedTemplate(s);
@@ -713,18 +764,18 @@ class Parser {
       case T_NOT: {
         this.consume();
         const operand = this.parseWithTraversals();
-        return new Node(K_UNARY, s, operand.e, t, operand);
+        return { kind: "unary", operator: t === T_MINUS ? "negate" : "logicalNot", operand, start: s, end: operand.end };
       }
       case T_LPAREN: {
         this.consume();
         const saved = this.nl;
         this.nl = false;
-        this.parseExpression();
+        const inner = this.parseExpression();
         if (this.peek() !== T_RPAREN) decline();
         const e = this.tokEnd;
         this.consume();
         this.nl = saved;
-        return new Node(K_OTHER, s, e);
+        return { kind: "parens", inner, start: s, end: e };
       }
       case T_LBRACK:
         return this.parseTuple(s);
@@ -735,15 +786,20 @@ class Parser {
     }
   }
 
-  private finishFunctionCall(s: number): Node {
+  private finishFunctionCall(s: number, nameEnd: number): Expression {
+    let end = nameEnd;
     while (this.peek() === T_DCOLON) {
       this.consume();
       if (this.peek() !== T_IDENT) decline();
+      end = this.tokEnd;
       this.consume();
     }
+    const name = this.src.slice(s, end);
     this.expect(T_LPAREN);
     const saved = this.nl;
     this.nl = false;
+    const args: Expression[] = [];
+    let expand = false;
     let e: number;
     for (;;) {
       if (this.peek() === T_RPAREN) {
@@ -751,7 +807,7 @@ class Parser {
         this.consume();
         break;
       }
-      this.parseExpression();
+      args.push(this.parseExpression());
       const sep = this.peek();
       if (sep === T_RPAREN) {
         e = this.tokEnd;
@@ -761,6 +817,7 @@ class Parser {
       if (sep === T_ELLIPSIS) {
         this.consume();
         if (this.peek() !== T_RPAREN) decline();
+        expand = true;
         e = this.tokEnd;
         this.consume();
         break;
@@ -769,10 +826,10 @@ class Parser {
       this.consume();
     }
     this.nl = saved;
-    return new Node(K_OTHER, s, e);
+    return { kind: "call", name, args, expand, start: s, end: e };
   }
 
-  private parseTuple(s: number): Node {
+  private parseTuple(s: number): Expression {
     this.consume();
     const saved = this.nl;
     this.nl = false;
@@ -782,7 +839,7 @@ class Parser {
       this.nl = saved;
       return node;
     }
-    const items: Node[] = [];
+    const items: Expression[] = [];
     let e: number;
     for (;;) {
       if (this.peek() === T_RBRACK) {
@@ -801,10 +858,10 @@ class Parser {
       this.consume();
     }
     this.nl = saved;
-    return new Node(K_TUPLE, s, e, items);
+    return { kind: "tuple", items, start: s, end: e };
   }
 
-  private parseObject(s: number): Node {
+  private parseObject(s: number): Expression {
     this.consume();
     const saved = this.nl;
     this.nl = false;
@@ -815,8 +872,7 @@ class Parser {
       return node;
     }
     this.nl = true;
-    const keys: Node[] = [];
-    const values: Node[] = [];
+    const items: ObjectItem[] = [];
     let e: number;
     for (;;) {
       const t = this.peek();
@@ -829,11 +885,12 @@ class Parser {
         this.consume();
         break;
       }
-      keys.push(this.parseExpression());
+      const key = this.parseExpression();
       const sep = this.peek();
       if (sep !== T_ASSIGN && sep !== T_COLON) decline();
       this.consume();
-      values.push(this.parseExpression());
+      // A key that is a lone name is the string it spells (hclsyntax's ObjectConsKeyExpr).
+      items.push({ key, value: this.parseExpression(), bare: key.kind === "traversal" && key.steps.length === 0 });
       const next = this.peek();
       if (next === T_RBRACE) {
         e = this.tokEnd;
@@ -844,46 +901,51 @@ class Parser {
       this.consume();
     }
     this.nl = saved;
-    return new Node(K_OBJECT, s, e, keys, values);
+    return { kind: "object", items, start: s, end: e };
   }
 
   /** `[for k, v in coll : v if cond]` or `{for k, v in coll : k => v... if cond}`, after the bracket. */
-  private finishFor(s: number, makeObject: boolean): Node {
+  private finishFor(s: number, makeObject: boolean): Expression {
     this.consume(); // "for"
     if (this.peek() !== T_IDENT) decline();
+    let keyVar: string | undefined;
+    let valueVar = this.src.slice(this.tokStart, this.tokEnd);
     this.consume();
     if (this.peek() === T_COMMA) {
       this.consume();
       if (this.peek() !== T_IDENT) decline();
+      keyVar = valueVar;
+      valueVar = this.src.slice(this.tokStart, this.tokEnd);
       this.consume();
     }
     this.peek();
     if (!this.identIs("in")) decline();
     this.consume();
-    this.parseExpression();
+    const collection = this.parseExpression();
     this.expect(T_COLON);
-    this.parseExpression();
-    let hasKey = false;
+    let value = this.parseExpression();
+    let key: Expression | undefined;
     if (this.peek() === T_ARROW) {
       this.consume();
-      hasKey = true;
-      this.parseExpression();
+      key = value;
+      value = this.parseExpression();
     }
     let group = false;
     if (this.peek() === T_ELLIPSIS) {
       this.consume();
       group = true;
     }
+    let condition: Expression | undefined;
     this.peek();
     if (this.identIs("if")) {
       this.consume();
-      this.parseExpression();
+      condition = this.parseExpression();
     }
     if (this.peek() !== (makeObject ? T_RBRACE : T_RBRACK)) decline();
     const e = this.tokEnd;
     this.consume();
-    if (makeObject ? !hasKey : hasKey || group) decline();
-    return new Node(K_OTHER, s, e);
+    if (makeObject ? key === undefined : key !== undefined || group) decline();
+    return { kind: "for", keyVar, valueVar, collection, key, value, condition, group, start: s, end: e };
   }
 
   // ---------------------------------------------------------------- templates
@@ -961,18 +1023,19 @@ class Parser {
     }
   }
 
-  private parseQuotedTemplate(s: number): Node {
+  private parseQuotedTemplate(s: number): Expression {
     const src = this.src;
     const tokens: TemplateToken[] = [];
     let p = s + 1;
     let lit = ""; // decoded text before src[run, p)
     let run = p;
+    let litStart = p;
     let ltrimNext = false;
     let canTrimPrev = false;
     const pushLiteral = () => {
-      let val = lit + src.slice(run, p);
+      let val = normalizeNfc(lit + src.slice(run, p));
       if (ltrimNext) val = trimLeftSpace(val);
-      tokens.push({ t: P_LIT, val, val2: "", node: undefined });
+      tokens.push({ t: P_LIT, val, val2: "", node: undefined, s: litStart, e: p });
       lit = "";
       ltrimNext = false;
       canTrimPrev = true;
@@ -992,8 +1055,9 @@ class Parser {
         const d = src.charCodeAt(p + 1);
         if (d === 0x7b) {
           if (lit !== "" || run < p) pushLiteral();
-          p = this.parseSequence(p, c === 0x24, tokens, canTrimPrev);
+          p = this.parseSequence(p, c === 0x24, tokens, canTrimPrev, false);
           run = p;
+          litStart = p;
           ltrimNext = this.stripAfter;
           canTrimPrev = false;
           continue;
@@ -1013,7 +1077,7 @@ class Parser {
     if (lit !== "" || run < p) pushLiteral();
     this.pos = p + 1;
     this.tok = T_NONE;
-    return this.finishTemplate(tokens, s, p + 1);
+    return finishTemplate(tokens, s, p + 1);
   }
 
   /** Set by parseSequence: whether the sequence closed with "~}". */
@@ -1023,35 +1087,35 @@ class Parser {
    * Parses a `${…}` or `%{…}` sequence starting at p, appending its template token; returns the
    * position after its closing brace.
    */
-  private parseSequence(p: number, interpolation: boolean, tokens: TemplateToken[], canTrimPrev: boolean): number {
+  private parseSequence(p: number, interpolation: boolean, tokens: TemplateToken[], canTrimPrev: boolean, heredoc: boolean): number {
     let q = p + 2;
     if (this.src.charCodeAt(q) === 0x7e) {
       q++;
       const prev = tokens[tokens.length - 1];
-      if (canTrimPrev && prev !== undefined && prev.t === P_LIT) prev.val = trimRightSpace(prev.val);
+      if (canTrimPrev && prev !== undefined && prev.t === P_LIT) prev.val = trimBeforeStrip(prev.val, heredoc);
     }
     this.pos = q;
     this.tok = T_NONE;
     const saved = this.nl;
     this.nl = false;
     if (interpolation) {
-      tokens.push({ t: P_INTERP, val: "", val2: "", node: this.parseExpression() });
+      tokens.push({ t: P_INTERP, val: "", val2: "", node: this.parseExpression(), s: p, e: p });
     } else {
       if (this.peek() !== T_IDENT) decline();
       const keyword = this.src.slice(this.tokStart, this.tokEnd);
       this.consume();
       switch (keyword) {
         case "if":
-          tokens.push({ t: P_IF, val: "", val2: "", node: this.parseExpression() });
+          tokens.push({ t: P_IF, val: "", val2: "", node: this.parseExpression(), s: p, e: p });
           break;
         case "else":
-          tokens.push({ t: P_ELSE, val: "", val2: "", node: undefined });
+          tokens.push({ t: P_ELSE, val: "", val2: "", node: undefined, s: p, e: p });
           break;
         case "endif":
-          tokens.push({ t: P_ENDIF, val: "", val2: "", node: undefined });
+          tokens.push({ t: P_ENDIF, val: "", val2: "", node: undefined, s: p, e: p });
           break;
         case "endfor":
-          tokens.push({ t: P_ENDFOR, val: "", val2: "", node: undefined });
+          tokens.push({ t: P_ENDFOR, val: "", val2: "", node: undefined, s: p, e: p });
           break;
         case "for": {
           if (this.peek() !== T_IDENT) decline();
@@ -1068,7 +1132,7 @@ class Parser {
           this.peek();
           if (!this.identIs("in")) decline();
           this.consume();
-          tokens.push({ t: P_FOR, val: keyVar, val2: valVar, node: this.parseExpression() });
+          tokens.push({ t: P_FOR, val: keyVar, val2: valVar, node: this.parseExpression(), s: p, e: p });
           break;
         }
         default:
@@ -1079,12 +1143,13 @@ class Parser {
     if (close !== T_RBRACE && close !== T_STRIP_CLOSE) decline();
     this.stripAfter = close === T_STRIP_CLOSE;
     const end = this.tokEnd;
+    tokens[tokens.length - 1]!.e = end;
     this.tok = T_NONE;
     this.nl = saved;
     return end;
   }
 
-  private parseHeredoc(s: number): Node {
+  private parseHeredoc(s: number): Expression {
     const src = this.src;
     const len = this.len;
     const marker = this.heredocMarker;
@@ -1096,10 +1161,11 @@ class Parser {
     let canTrimPrev = false;
     let lit = "";
     let run = p;
+    let litStart = p;
     const pushLiteral = () => {
-      let val = lit + src.slice(run, p);
+      let val = normalizeNfc(lit + src.slice(run, p));
       if (ltrimNext) val = trimLeftSpace(val);
-      tokens.push({ t: P_LIT, val, val2: "", node: undefined });
+      tokens.push({ t: P_LIT, val, val2: "", node: undefined, s: litStart, e: p });
       lit = "";
       ltrimNext = false;
       canTrimPrev = true;
@@ -1113,16 +1179,24 @@ class Parser {
           this.pos = end;
           this.tok = T_NONE;
           if (flush) flushHeredoc(tokens);
-          return this.finishTemplate(tokens, s, end);
+          return finishTemplate(tokens, s, end);
         }
         startOfLine = false;
       }
-      if (p >= len) decline();
+      if (p >= len) {
+        // Only a bare template (see parseTemplateText) ends with the text.
+        if (marker !== "") decline();
+        if (lit !== "" || run < p) pushLiteral();
+        this.pos = p;
+        this.tok = T_NONE;
+        return finishTemplate(tokens, s, p);
+      }
       const c = src.charCodeAt(p);
       if (c === 0x0a) {
         p++;
         pushLiteral();
         run = p;
+        litStart = p;
         startOfLine = true;
         continue;
       }
@@ -1135,8 +1209,9 @@ class Parser {
         const d = src.charCodeAt(p + 1);
         if (d === 0x7b) {
           if (lit !== "" || run < p) pushLiteral();
-          p = this.parseSequence(p, c === 0x24, tokens, canTrimPrev);
+          p = this.parseSequence(p, c === 0x24, tokens, canTrimPrev, true);
           run = p;
+          litStart = p;
           ltrimNext = this.stripAfter;
           canTrimPrev = false;
           continue;
@@ -1152,130 +1227,103 @@ class Parser {
     }
   }
 
-  /** hclsyntax's template parser: melds literals and builds the if/for tree from the token list. */
-  private finishTemplate(tokens: TemplateToken[], s: number, e: number): Node {
-    if (tokens.length === 0) tokens.push({ t: P_LIT, val: "", val2: "", node: undefined });
-    // Meld consecutive literals.
-    let w = 0;
-    for (let r = 0; r < tokens.length; r++) {
-      const token = tokens[r]!;
-      const prev = w > 0 ? tokens[w - 1]! : undefined;
-      if (prev !== undefined && prev.t === P_LIT && token.t === P_LIT) prev.val += token.val;
-      else tokens[w++] = token;
-    }
-    tokens.length = w;
-    if (w === 1 && tokens[0]!.t === P_INTERP) return new Node(K_WRAP, s, e, tokens[0]!.node);
-    const cursor = { i: 0 };
-    const parts = buildTemplateParts(tokens, cursor);
-    if (cursor.i !== tokens.length) decline(); // an unbalanced else/endif/endfor
-    return new Node(K_TEMPLATE, s, e, parts);
-  }
-
   // ---------------------------------------------------------------- conversion (tmccombs/hcl2json)
 
-  private source(node: Node): string {
-    let end = node.e;
+  private source(node: Expression): string {
+    let end = node.end;
     // hcl2json's rangeSource includes a ")" right after the range, for old hclsyntax ranges.
     if (end < this.len && this.src.charCodeAt(end) === 0x29) end++;
-    return this.src.slice(node.s, end);
+    return this.src.slice(node.start, end);
   }
 
-  private wrap(node: Node): string {
+  private wrap(node: Expression): string {
     return "${" + this.source(node) + "}";
   }
 
-  private convertExpression(node: Node): unknown {
-    switch (node.k) {
-      case K_NUM:
-        return Number(node.a as string);
-      case K_TRUE:
-        return true;
-      case K_FALSE:
-        return false;
-      case K_NULL:
-        return null;
-      case K_TEMPLATE:
-        return this.convertTemplate(node);
-      case K_WRAP:
-        return this.convertExpression(node.a as Node);
-      case K_TUPLE:
-        return (node.a as Node[]).map((item) => this.convertExpression(item));
-      case K_OBJECT: {
-        const keys = node.a as Node[];
-        const values = node.b as Node[];
+  private convertExpression(node: Expression): unknown {
+    switch (node.kind) {
+      case "literal":
+        return typeof node.value === "number" ? jsonNumber(node) : node.value;
+      case "template": {
+        const text = this.convertTemplate(node);
+        return text === undefined ? decline() : text;
+      }
+      case "wrap":
+        return this.convertExpression(node.wrapped);
+      case "tuple":
+        return node.items.map((item) => this.convertExpression(item));
+      case "object": {
         const names: string[] = [];
         const converted: unknown[] = [];
-        for (let i = 0; i < keys.length; i++) {
-          const key = keys[i]!;
-          names.push(key.k === K_TRAVERSAL ? this.source(key) : this.convertStringPart(key));
-          converted.push(this.convertExpression(values[i]!));
+        for (const { key, value } of node.items) {
+          names.push(key.kind === "traversal" ? this.source(key) : (this.convertStringPart(key) ?? decline()));
+          converted.push(this.convertExpression(value));
         }
         return goObject(names, converted); // a repeated key keeps its last value
       }
-      case K_UNARY: {
-        const operand = node.b as Node;
-        if (operand.k === K_NUM) {
-          if (node.a !== T_MINUS) decline(); // hcl2json fails on !<number>
-          return -Number(operand.a as string);
+      case "unary": {
+        const operand = node.operand;
+        if (operand.kind !== "literal") return this.wrap(node);
+        if (typeof operand.value === "number") {
+          if (node.operator !== "negate") decline(); // hcl2json fails on !<number>
+          return -jsonNumber(operand);
         }
-        if (operand.k === K_TRUE || operand.k === K_FALSE) {
-          if (node.a !== T_NOT) decline(); // hcl2json fails on -<bool>
-          return operand.k === K_FALSE;
+        if (typeof operand.value === "boolean") {
+          if (node.operator !== "logicalNot") decline(); // hcl2json fails on -<bool>
+          return !operand.value;
         }
-        if (operand.k === K_NULL) decline(); // hcl2json fails on -null and !null
-        return this.wrap(node);
+        return decline(); // hcl2json fails on -null and !null
       }
       default:
         return this.wrap(node);
     }
   }
 
-  private convertTemplate(node: Node): string {
-    const parts = node.a as Node[];
-    if (parts.length === 1 && parts[0]!.k === K_STR) return escapeLiteral(parts[0]!.a as string);
+  /**
+   * A template as hcl2json writes it; undefined where hcl2json's conversion fails: a template that
+   * is a single literal is evaluated, and a lone `${null}` cannot be.
+   */
+  private convertTemplate(node: TemplateExpr): string | undefined {
+    const parts = node.parts;
+    if (parts.length === 1 && parts[0]!.kind === "literal") {
+      const value = parts[0]!.value;
+      if (typeof value === "string") return escapeLiteral(value);
+      if (value === null) return undefined;
+    }
     let out = "";
-    for (const part of parts) out += this.convertStringPart(part);
+    for (const part of parts) {
+      const text = this.convertStringPart(part);
+      if (text === undefined) return undefined;
+      out += text;
+    }
     return out;
   }
 
-  private convertStringPart(node: Node): string {
-    switch (node.k) {
-      case K_STR:
-        return escapeLiteral(node.a as string);
-      case K_NUM:
-        return normalizeDecimal(node.a as string);
-      case K_TRUE:
-        return "true";
-      case K_FALSE:
-        return "false";
-      case K_NULL:
-        return "null";
-      case K_TEMPLATE:
-        return this.convertTemplate(node);
-      case K_WRAP:
-        return this.convertStringPart(node.a as Node);
-      case K_COND: {
-        const whenFalse = this.convertStringPart(node.c as Node);
-        return (
-          "%{if " +
-          this.source(node.a as Node) +
-          "}" +
-          this.convertStringPart(node.b as Node) +
-          (whenFalse.length > 0 ? "%{else}" + whenFalse : "") +
-          "%{endif}"
-        );
+  private convertStringPart(node: Expression): string | undefined {
+    switch (node.kind) {
+      case "literal": {
+        const value = node.value;
+        if (typeof value === "string") return escapeLiteral(value);
+        if (typeof value === "number") return normalizeDecimal(plainNumberText(node));
+        return value === null ? "null" : value ? "true" : "false";
       }
-      case K_TFOR: {
-        const keyVar = node.a as string;
+      case "template":
+        return this.convertTemplate(node);
+      case "wrap":
+        return this.convertStringPart(node.wrapped);
+      case "conditional":
+      case "templateIf": {
+        // hcl2json drops the whole directive when its first branch fails, and an else branch that fails.
+        const whenTrue = this.convertStringPart(node.then);
+        if (whenTrue === undefined) return "";
+        const whenFalse = this.convertStringPart(node.else) ?? "";
+        return "%{if " + this.source(node.condition) + "}" + whenTrue + (whenFalse.length > 0 ? "%{else}" + whenFalse : "") + "%{endif}";
+      }
+      case "templateFor": {
+        const body = this.convertStringPart(node.body);
+        if (body === undefined) decline(); // hcl2json fails on the whole file
         return (
-          "%{for " +
-          (keyVar.length > 0 ? keyVar + ", " : "") +
-          (node.b as string) +
-          " in " +
-          this.source(node.c as Node) +
-          "}" +
-          this.convertStringPart(node.d as Node) +
-          "%{endfor}"
+          "%{for " + (node.keyVar !== undefined ? node.keyVar + ", " : "") + node.valueVar + " in " + this.source(node.collection) + "}" + body + "%{endfor}"
         );
       }
       default:
@@ -1284,11 +1332,82 @@ class Parser {
   }
 }
 
-function isLiteralKey(key: Node): boolean {
-  if (key.k <= K_NULL) return true;
-  if (key.k !== K_TEMPLATE) return false;
-  const parts = key.a as Node[];
-  return parts.length === 1 && parts[0]!.k === K_STR;
+/** The number a literal stands for in hcl2json's JSON (exponents are left to hcl2json's big floats). */
+function jsonNumber(node: LiteralExpr): number {
+  return Number(plainNumberText(node));
+}
+
+function plainNumberText(node: LiteralExpr): string {
+  const text = node.text ?? String(node.value);
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x65 || c === 0x45) decline();
+  }
+  return text;
+}
+
+/** Appends a static step: to a traversal (still static), else as a traversal relative to the expression. */
+function relative(ret: Expression, step: TraversalStep, start: number, end: number): Expression {
+  if (ret.kind === "traversal" || ret.kind === "relative") {
+    ret.steps.push(step);
+    ret.end = end;
+    return ret;
+  }
+  return { kind: "relative", source: ret, steps: [step], start, end };
+}
+
+/** The value of an index key that is a literal (`[0]`, `["k"]`), making the step static in hclsyntax. */
+function literalKey(key: Expression): { value: string | number | boolean | null } | undefined {
+  if (key.kind === "literal") return { value: key.value };
+  if (key.kind !== "template" || key.parts.length !== 1) return undefined;
+  const part = key.parts[0]!;
+  return part.kind === "literal" && typeof part.value === "string" ? { value: part.value } : undefined;
+}
+
+/** HCL normalises the literal text of templates to Unicode NFC. */
+function normalizeNfc(text: string): string {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) >= 0x300) return text.normalize("NFC");
+  return text;
+}
+
+/**
+ * The literal text before a `${~` / `%{~` with trailing whitespace removed. hclsyntax's scanner
+ * splits a heredoc line that ends in `$` or `%` and one whitespace byte before its newline: only
+ * the newline, a token of its own, is then trimmed.
+ */
+function trimBeforeStrip(text: string, heredoc: boolean): string {
+  if (heredoc) {
+    let n = text.length;
+    if (text.charCodeAt(n - 1) === 0x0a) {
+      n--;
+      if (text.charCodeAt(n - 1) === 0x0d) n--;
+      const w = text.charCodeAt(n - 1);
+      const d = text.charCodeAt(n - 2);
+      if ((w === 0x20 || (w >= 0x09 && w <= 0x0c)) && (d === 0x24 || d === 0x25)) return text.slice(0, n);
+    }
+  }
+  return trimRightSpace(text);
+}
+
+/** hclsyntax's template parser: melds literals and builds the if/for tree from the token list. */
+function finishTemplate(tokens: TemplateToken[], s: number, e: number): Expression {
+  if (tokens.length === 0) tokens.push({ t: P_LIT, val: "", val2: "", node: undefined, s, e: s });
+  // Meld consecutive literals.
+  let w = 0;
+  for (let r = 0; r < tokens.length; r++) {
+    const token = tokens[r]!;
+    const prev = w > 0 ? tokens[w - 1]! : undefined;
+    if (prev !== undefined && prev.t === P_LIT && token.t === P_LIT) {
+      prev.val += token.val;
+      prev.e = token.e;
+    } else tokens[w++] = token;
+  }
+  tokens.length = w;
+  if (w === 1 && tokens[0]!.t === P_INTERP) return { kind: "wrap", wrapped: tokens[0]!.node!, start: s, end: e };
+  const cursor = { i: 0 };
+  const parts = buildTemplateParts(tokens, cursor);
+  if (cursor.i !== tokens.length) decline(); // an unbalanced else/endif/endfor
+  return { kind: "template", parts, start: s, end: e };
 }
 
 /** A quick filter: the line's first non-blank character starts the marker. */
@@ -1341,13 +1460,13 @@ function flushHeredoc(tokens: TemplateToken[]): void {
   for (const token of adjust) token.val = token.val.slice(minSpaces);
 }
 
-function buildTemplateParts(tokens: TemplateToken[], cursor: { i: number }): Node[] {
-  const parts: Node[] = [];
+function buildTemplateParts(tokens: TemplateToken[], cursor: { i: number }): Expression[] {
+  const parts: Expression[] = [];
   while (cursor.i < tokens.length) {
     const token = tokens[cursor.i]!;
     switch (token.t) {
       case P_LIT:
-        parts.push(new Node(K_STR, 0, 0, token.val));
+        parts.push({ kind: "literal", value: token.val, start: token.s, end: token.e });
         cursor.i++;
         break;
       case P_INTERP:
@@ -1356,9 +1475,10 @@ function buildTemplateParts(tokens: TemplateToken[], cursor: { i: number }): Nod
         break;
       case P_IF: {
         cursor.i++;
-        let whenTrue = buildTemplateParts(tokens, cursor);
-        let whenFalse: Node[] = [];
+        const whenTrue = buildTemplateParts(tokens, cursor);
+        let whenFalse: Expression[] = [];
         let end = tokens[cursor.i];
+        const elseAt = end?.s ?? token.e;
         if (end !== undefined && end.t === P_ELSE) {
           cursor.i++;
           whenFalse = buildTemplateParts(tokens, cursor);
@@ -1366,19 +1486,31 @@ function buildTemplateParts(tokens: TemplateToken[], cursor: { i: number }): Nod
         }
         if (end === undefined || end.t !== P_ENDIF) decline();
         cursor.i++;
-        if (whenTrue.length === 0) whenTrue = [new Node(K_STR, 0, 0, "")];
-        if (whenFalse.length === 0) whenFalse = [new Node(K_STR, 0, 0, "")];
-        parts.push(new Node(K_COND, 0, 0, token.node, new Node(K_TEMPLATE, 0, 0, whenTrue), new Node(K_TEMPLATE, 0, 0, whenFalse)));
+        parts.push({
+          kind: "templateIf",
+          condition: token.node!,
+          then: templateOf(whenTrue, token.e, elseAt),
+          else: templateOf(whenFalse, elseAt, end.s),
+          start: token.s,
+          end: end.e,
+        });
         break;
       }
       case P_FOR: {
         cursor.i++;
-        let body = buildTemplateParts(tokens, cursor);
+        const body = buildTemplateParts(tokens, cursor);
         const end = tokens[cursor.i];
         if (end === undefined || end.t !== P_ENDFOR) decline();
         cursor.i++;
-        if (body.length === 0) body = [new Node(K_STR, 0, 0, "")];
-        parts.push(new Node(K_TFOR, 0, 0, token.val, token.val2, token.node, new Node(K_TEMPLATE, 0, 0, body)));
+        parts.push({
+          kind: "templateFor",
+          keyVar: token.val === "" ? undefined : token.val,
+          valueVar: token.val2,
+          collection: token.node!,
+          body: templateOf(body, token.e, end.s),
+          start: token.s,
+          end: end.e,
+        });
         break;
       }
       default:
@@ -1387,4 +1519,9 @@ function buildTemplateParts(tokens: TemplateToken[], cursor: { i: number }): Nod
     }
   }
   return parts;
+}
+
+/** A directive's body; an empty one is an empty literal, as in hclsyntax. */
+function templateOf(parts: Expression[], start: number, end: number): TemplateExpr {
+  return { kind: "template", parts: parts.length === 0 ? [{ kind: "literal", value: "", start, end: start }] : parts, start, end };
 }

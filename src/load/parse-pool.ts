@@ -31,8 +31,8 @@ const SPREAD_THRESHOLD = 48;
 
 /**
  * Parses HCL: with keygate's own parser (`hcl-parser.ts`) on the calling thread, and with
- * hcl2json's WebAssembly parser on worker threads for the files it declines (syntax errors, whose
- * diagnostics hcl2json words, and rare constructs) and for expressions. The WebAssembly module
+ * hcl2json's WebAssembly parser on worker threads only for the files it declines (syntax errors,
+ * whose diagnostics hcl2json words, and rare constructs). The WebAssembly module
  * takes a few hundred milliseconds to compile, so workers start only when first needed, and more
  * join for large batches. Results are identical either way (a differential test holds the two
  * parsers to the same output); under the test runner, whose sources a bare worker cannot load,
@@ -82,24 +82,13 @@ export class ParserPool {
     return results;
   }
 
-  /** The syntax tree of one expression (null when it does not parse). */
-  async expression(source: string): Promise<unknown> {
-    if (this.inThread) {
-      const { getExpressionAst } = await import("@cdktf/hcl2json");
-      return getExpressionAst("expression.tf", source).catch(() => null);
-    }
-    this.grow(1);
-    // Spread over the workers that are up: expression requests come many at a time.
-    return this.send(this.workers[this.nextId % this.workers.length]!, { kind: "expression", text: source });
-  }
-
   /** Stops the workers. */
   async close(): Promise<void> {
     const workers = this.workers.splice(0);
     await Promise.all(workers.map((w) => w.terminate()));
   }
 
-  private send(worker: Worker, job: { kind: "file" | "expression"; text: string }): Promise<unknown> {
+  private send(worker: Worker, job: { kind: "file"; text: string }): Promise<unknown> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, resolve);

@@ -1,3 +1,6 @@
+import { parseHclExpression, parseHclTemplate } from "../load/hcl-parser.js";
+import type { ConditionalExpr, Expression, ForExpr, ObjectConsExpr, ScopeTraversalExpr, SplatExpr, TemplateForExpr, TemplateIfExpr, TraversalStep } from "../load/hcl-syntax.js";
+import { canonicalText } from "./canonical.js";
 import type { ModuleInstance, VariableValue } from "./configuration.js";
 import { resourcesOfType, type Resource, type Variable } from "./module.js";
 import { isPrimitive, parseTypeConstraint, type TypeConstraint } from "./types.js";
@@ -33,6 +36,10 @@ export interface Scope {
   bound?: Map<string, Value>;
   /** How deep the evaluation has gone (a guard against runaway recursion). */
   depth?: number;
+  /** The text the expression being evaluated was parsed from (for the conditions a finding lists). */
+  source?: string;
+  /** The element a splat's remaining steps apply to. */
+  item?: Value;
 }
 
 /** What one evaluation met on its way, besides the value. */
@@ -50,106 +57,28 @@ export function newTrace(): Trace {
 const MAX_OPTIONS = 256;
 const MAX_DEPTH = 64;
 
-/** A node of hcl2json's expression syntax tree, typed as loosely as it really is. */
-interface Node {
-  type: string;
-  meta?: Record<string, unknown> & { value?: string };
-  children?: Node[];
-}
+/** Parsed expressions by their text: the same text is parsed once per run. */
+const templates = new Map<string, Expression | null>();
+const expressions = new Map<string, Expression | null>();
 
-interface TraversalPart {
-  type: "nameTraversal" | "indexTraversal";
-  segment: string;
-}
-
-const astCache = new Map<string, Promise<Node | null>>();
-
-/** Parses an expression's source into hcl2json's syntax tree (null when it does not parse). */
-export type ExpressionParser = (source: string) => Promise<unknown>;
-
-const inThread: ExpressionParser = async (source) => {
-  const { getExpressionAst } = await import("@cdktf/hcl2json");
-  return getExpressionAst("expression.tf", source).catch(() => null);
-};
-
-/** Parses an expression once (hcl2json's parser runs in WebAssembly; results are cached by text). */
-function parseExpression(source: string, parser: ExpressionParser): Promise<Node | null> {
-  let cached = astCache.get(source);
-  if (!cached) {
-    const plain = traversalNode(source) ?? templateNode(source);
-    cached = plain ? Promise.resolve(plain) : parser(source).then(
-      (ast) => (ast ?? null) as Node | null,
-      () => null,
-    );
-    astCache.set(source, cached);
+/** The syntax tree of a string as hcl2json or Terraform JSON gives it (a template's content), or null. */
+function parsedTemplate(raw: string): Expression | null {
+  let node = templates.get(raw);
+  if (node === undefined) {
+    node = parseHclTemplate(raw) ?? null;
+    templates.set(raw, node);
   }
-  return cached;
-}
-
-/**
- * The syntax tree of a quoted template whose interpolations are all plain traversals
- * (`"deploy-${var.env}"`), as hcl2json gives it; undefined for anything else. Literal parts with
- * escapes, directives or non-ASCII text are left to hcl2json.
- */
-export function templateNode(source: string): Node | undefined {
-  if (source.length < 2 || !source.startsWith('"') || !source.endsWith('"') || !/^[\x20-\x7e]*$/.test(source)) return undefined;
-  const children: Node[] = [];
-  const range = (start: number, end: number) => ({ start: { line: 0, column: start, byte: start }, end: { line: 0, column: end, byte: end } });
-  const end = source.length - 1;
-  let i = 1;
-  while (i < end) {
-    const open = source.indexOf("${", i);
-    const literalEnd = open === -1 || open > end ? end : open;
-    if (literalEnd > i) {
-      const text = source.slice(i, literalEnd);
-      if (/["\\]|%\{|\$\$/.test(text) || text.endsWith("$") || text.endsWith("%")) return undefined;
-      children.push({ children: [], type: "literalValue", meta: { type: "string", value: text }, range: range(i, literalEnd) } as Node);
-    }
-    if (literalEnd === end) break;
-    const close = source.indexOf("}", open + 2);
-    if (close === -1 || close > end) return undefined;
-    const inner = traversalNode(source.slice(open + 2, close));
-    if (!inner) return undefined;
-    children.push(shifted(inner, open + 2));
-    i = close + 1;
-  }
-  // A lone interpolation is a different node (templateWrap); a lone literal is not worth a tree.
-  if (children.length < 2 || !children.some((c) => c.type === "scopeTraversal")) return undefined;
-  return { children, type: "template", meta: { value: source }, range: (children[0] as unknown as { range: unknown }).range } as Node;
-}
-
-/** A single-line syntax tree moved right by `offset` characters. */
-function shifted(node: Node, offset: number): Node {
-  const move = (r: { start: { column: number; byte: number }; end: { column: number; byte: number } }) => {
-    for (const p of [r.start, r.end]) {
-      p.column += offset;
-      p.byte += offset;
-    }
-  };
-  move((node as unknown as { range: Parameters<typeof move>[0] }).range);
-  for (const part of (node.meta?.traversal ?? []) as { range: Parameters<typeof move>[0] }[]) move(part.range);
   return node;
 }
 
-const PLAIN_TRAVERSAL = /^[A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*|\[(?:0|[1-9]\d*|"[^"\\$%]*")\])*$/;
-const TRAVERSAL_STEP = /\.([A-Za-z_][\w-]*)|\[([^\]]*)\]/gy;
-
-/**
- * The syntax tree of a plain traversal (`aws_iam_user.deploy.name`, `each.value["team"]`, `var.x[0]`),
- * the most common expression by far, exactly as hcl2json gives it — built here rather than by a
- * round trip through its WebAssembly parser. Undefined for anything else (parsed by hcl2json).
- */
-export function traversalNode(source: string): Node | undefined {
-  if (!PLAIN_TRAVERSAL.test(source) || /^(true|false|null)\b(?!-)/.test(source)) return undefined;
-  const range = (start: number, end: number) => ({ start: { line: 0, column: start, byte: start }, end: { line: 0, column: end, byte: end } });
-  const rootEnd = /^[A-Za-z_][\w-]*/.exec(source)![0].length;
-  const traversal: (TraversalPart & { range: ReturnType<typeof range> })[] = [{ type: "nameTraversal", segment: source.slice(0, rootEnd), range: range(0, rootEnd) }];
-  TRAVERSAL_STEP.lastIndex = rootEnd;
-  for (let step = TRAVERSAL_STEP.exec(source); step; step = TRAVERSAL_STEP.exec(source)) {
-    const [whole, name, key] = step;
-    traversal.push({ type: name !== undefined ? "nameTraversal" : "indexTraversal", segment: name ?? key!, range: range(step.index, step.index + whole.length) });
+/** The syntax tree of HCL expression source, or null when it does not parse. */
+export function parsedExpression(source: string): Expression | null {
+  let node = expressions.get(source);
+  if (node === undefined) {
+    node = parseHclExpression(source) ?? null;
+    expressions.set(source, node);
   }
-  return { children: [], type: "scopeTraversal", meta: { fullAccessor: source, traversal, value: source }, range: range(0, source.length) } as Node;
+  return node;
 }
 
 /** Whether a string from hcl2json holds an expression rather than a plain literal. */
@@ -157,61 +86,17 @@ export function isTemplate(raw: string): boolean {
   return raw.includes("${") || raw.includes("%{");
 }
 
-/**
- * Turns a string from hcl2json (`${aws_iam_user.u.name}`, `deploy-${var.env}`) back into HCL
- * expression source: a lone interpolation is unwrapped (keeping its type), anything else becomes a
- * quoted template with the literal parts escaped.
- */
-export function expressionSource(raw: string): string {
-  if (raw.startsWith("${") && interpolationEnd(raw, 0) === raw.length) return raw.slice(2, -1);
-  let out = '"';
-  let i = 0;
-  while (i < raw.length) {
-    if ((raw.startsWith("${", i) || raw.startsWith("%{", i)) && raw[i - 1] !== "$" && raw[i - 1] !== "%") {
-      const end = interpolationEnd(raw, i);
-      out += raw.slice(i, end);
-      i = end;
-      continue;
-    }
-    const c = raw[i]!;
-    out += c === '"' ? '\\"' : c === "\\" ? "\\\\" : c === "\n" ? "\\n" : c === "\r" ? "\\r" : c === "\t" ? "\\t" : c;
-    i++;
-  }
-  return `${out}"`;
-}
-
-/** Index just past the `}` that closes the interpolation opening at `start` (strings inside may hold braces). */
-function interpolationEnd(raw: string, start: number): number {
-  let depth = 0;
-  let inString = false;
-  for (let i = start + 1; i < raw.length; i++) {
-    const c = raw[i];
-    if (inString) {
-      if (c === "\\") i++;
-      else if (c === '"') inString = false;
-      continue;
-    }
-    if (c === '"') inString = true;
-    else if (c === "{") depth++;
-    else if (c === "}" && --depth === 0) return i + 1;
-  }
-  return raw.length;
-}
-
 /** Static evaluator of Terraform expressions over one configuration. */
 export class Evaluator {
   private readonly localCache = new Map<string, Promise<{ value: Value; trace: Trace }>>();
-
-  /** `parser`: where expressions are parsed (the scan's worker pool; by default in this thread). */
-  constructor(private readonly parser: ExpressionParser = inThread) {}
 
   /** Evaluates a value as hcl2json gives it (a JSON value whose strings may be templates). */
   async evaluate(raw: unknown, scope: Scope, trace: Trace): Promise<Value> {
     if (raw === undefined) return { kind: "known", value: null };
     if (typeof raw === "string") {
       if (!isTemplate(raw)) return known(raw);
-      const ast = await parseExpression(expressionSource(raw), this.parser);
-      return ast ? this.node(ast, scope, trace) : unknown(raw);
+      const node = parsedTemplate(raw);
+      return node ? this.node(node, { ...scope, source: raw }, trace) : unknown(raw);
     }
     if (Array.isArray(raw)) return collapse({ kind: "tuple", items: await Promise.all(raw.map((r) => this.evaluate(r, scope, trace))) });
     if (typeof raw === "object" && raw !== null) {
@@ -222,195 +107,185 @@ export class Evaluator {
     return known(raw);
   }
 
-  /** Evaluates HCL expression source text (as found in AST metadata). */
+  /** Evaluates HCL expression source text (a `-var` value, a catalog condition). */
   async evaluateSource(source: string, scope: Scope, trace: Trace): Promise<Value> {
-    const ast = await parseExpression(source, this.parser);
-    return ast ? this.node(ast, scope, trace) : unknown(source);
+    const node = parsedExpression(source);
+    return node ? this.node(node, { ...scope, source }, trace) : unknown(source);
   }
 
-  private node(node: Node, scope: Scope, trace: Trace): Promise<Value> {
+  private node(node: Expression, scope: Scope, trace: Trace): Promise<Value> {
     // The depth travels with the scope, so that evaluations running side by side do not add up.
     const depth = (scope.depth ?? 0) + 1;
-    if (depth > MAX_DEPTH) return Promise.resolve(unknown(text(node)));
+    if (depth > MAX_DEPTH) return Promise.resolve(unknown(qualifiedText(scope.instance, canonicalText(node))));
     return this.nodeInner(node, { ...scope, depth }, trace);
   }
 
-  private async nodeInner(node: Node, scope: Scope, trace: Trace): Promise<Value> {
-    const children = node.children ?? [];
-    const meta = node.meta ?? {};
-    switch (node.type) {
-      case "literalValue":
-        return literal(meta.type as string, meta.value ?? "");
-      case "templateWrap":
-        return children[0] ? this.node(children[0], scope, trace) : unknown(text(node));
-      case "template":
-        return this.template(node, scope, trace);
-      case "templateJoin":
-        return this.templateJoin(node, scope, trace);
-      case "scopeTraversal":
-        return this.traversal(meta.traversal as TraversalPart[], scope, trace, text(node));
-      case "relativeTraversal": {
-        const base = children[0] ? await this.node(children[0], scope, trace) : unknown("?");
-        return applyParts(base, meta.traversal as TraversalPart[]);
+  private async nodeInner(node: Expression, scope: Scope, trace: Trace): Promise<Value> {
+    switch (node.kind) {
+      case "literal":
+        return known(node.value);
+      case "wrap":
+        return this.node(node.wrapped, scope, trace);
+      case "parens":
+        return this.node(node.inner, scope, trace);
+      case "template": {
+        const parts = await Promise.all(node.parts.map((part) => this.node(part, scope, trace)));
+        return parts.length === 1 ? parts[0]! : concatenate(parts);
       }
+      case "templateIf":
+        return this.conditional(node, scope, trace);
+      case "templateFor":
+        return this.templateFor(node, scope, trace);
+      case "traversal":
+        return this.traversal(node, scope, trace);
+      case "relative":
+        return applySteps(await this.node(node.source, scope, trace), node.steps);
       case "index": {
-        const [collection, key] = await Promise.all(children.slice(0, 2).map((c) => this.node(c, scope, trace)));
-        return index(collection ?? unknown("?"), key ?? unknown("?"));
+        const [collection, key] = await Promise.all([this.node(node.collection, scope, trace), this.node(node.key, scope, trace)]);
+        return index(collection, key);
       }
-      case "splat": {
-        const source = children[0] ? await this.node(children[0], scope, trace) : unknown("?");
-        const parts = (children[1]?.meta?.traversal as TraversalPart[] | undefined) ?? [];
-        return splat(source, parts);
-      }
+      case "splat":
+        return this.splat(node, scope, trace);
+      case "anon":
+        return scope.item ?? unknown("?");
       case "conditional":
         return this.conditional(node, scope, trace);
-      case "binaryOp":
-        return binary(meta.operator as string, ...(await Promise.all([children[0], children[1]].map((c) => (c ? this.node(c, scope, trace) : unknown("?"))))) as [Value, Value], text(node));
-      case "unaryOp": {
-        const operand = children[0] ? await this.node(children[0], scope, trace) : unknown("?");
-        return unary(meta.operator as string, operand, text(node));
+      case "binary": {
+        const [left, right] = await Promise.all([this.node(node.left, scope, trace), this.node(node.right, scope, trace)]);
+        return binary(node.operator, left, right);
       }
+      case "unary":
+        return unary(node.operator, await this.node(node.operand, scope, trace));
       case "tuple":
-        return collapse({ kind: "tuple", items: await Promise.all(children.map((c) => this.node(c, scope, trace))) });
+        return collapse({ kind: "tuple", items: await Promise.all(node.items.map((item) => this.node(item, scope, trace))) });
       case "object":
         return this.object(node, scope, trace);
-      case "function": {
-        const args = await Promise.all(children.map((c) => this.node(c, scope, trace)));
+      case "call": {
+        const args = await Promise.all(node.args.map((arg) => this.node(arg, scope, trace)));
         // f(list...): the last argument's elements are the arguments.
-        if (meta.expandedFinalArgument === true) {
+        if (node.expand) {
           const spread = elementsOf(args.pop() ?? unknown("?"));
-          if (!spread) return unknown(text(node));
+          if (!spread) return unknown(qualifiedText(scope.instance, canonicalText(node)));
           args.push(...spread);
         }
-        return callFunction(meta.name as string, args, text(node));
+        return callFunction(node.name, args);
       }
       case "for":
         return this.forExpression(node, scope, trace);
-      case "":
-        // Parentheses and object keys come through as untyped wrappers around one child.
-        return children.length === 1 ? this.node(children[0]!, scope, trace) : unknown(text(node));
-      default:
-        return unknown(text(node));
     }
-  }
-
-  private async template(node: Node, scope: Scope, trace: Trace): Promise<Value> {
-    // hcl2json gives literal text as written: a quoted string's escapes are still to be read.
-    const quoted = String(node.meta?.value ?? "").startsWith('"');
-    const parts = await Promise.all(
-      (node.children ?? []).map((c) => (quoted && c.type === "literalValue" && c.meta?.type === "string" ? known(unescapeQuoted(String(c.meta.value ?? ""))) : this.node(c, scope, trace))),
-    );
-    if (parts.length === 1) return parts[0]!;
-    return concatenate(parts);
   }
 
   /** `%{ for x in list }…%{ endfor }` in a template: the body once per element, joined. */
-  private async templateJoin(node: Node, scope: Scope, trace: Trace): Promise<Value> {
-    const loop = node.children?.[0];
-    const [collectionNode, body] = [loop?.children?.[0], loop?.children?.[1]];
-    if (loop?.type !== "for" || !collectionNode || !body) return unknown(text(node));
-    const pairs = entriesOf(await this.node(collectionNode, scope, trace));
-    if (!pairs) return unknown(text(node));
-    const meta = loop.meta as Record<string, string>;
+  private async templateFor(node: TemplateForExpr, scope: Scope, trace: Trace): Promise<Value> {
+    const pairs = entriesOf(await this.node(node.collection, scope, trace));
+    if (!pairs) return unknown(qualifiedText(scope.instance, canonicalText(node)));
     const parts: Value[] = [known("")];
     for (const [k, v] of pairs) {
       const bound = new Map(scope.bound ?? []);
-      if (meta.keyVar) bound.set(meta.keyVar, k);
-      bound.set(meta.valVar ?? "", v);
-      parts.push(await this.node(body, { ...scope, bound }, trace));
+      if (node.keyVar !== undefined) bound.set(node.keyVar, k);
+      bound.set(node.valueVar, v);
+      parts.push(await this.node(node.body, { ...scope, bound }, trace));
     }
     return concatenate(parts);
   }
 
-  private async conditional(node: Node, scope: Scope, trace: Trace): Promise<Value> {
-    const [c, t, f] = node.children ?? [];
-    const condition = c ? await this.node(c, scope, trace) : unknown("?");
+  private async conditional(node: ConditionalExpr | TemplateIfExpr, scope: Scope, trace: Trace): Promise<Value> {
+    const condition = await this.node(node.condition, scope, trace);
     const decided = decideBool(condition);
-    if (decided === "error") return failure(text(node));
-    if (decided !== undefined) {
-      const branch = decided ? t : f;
-      return branch ? this.node(branch, scope, trace) : known(null);
-    }
-    trace.undecided.push(String(node.meta?.conditionExpression ?? text(node)));
-    const options = await Promise.all([t, f].map((b) => (b ? this.node(b, scope, trace) : known(null))));
-    return oneOf(options);
+    if (decided === "error") return failure(qualifiedText(scope.instance, canonicalText(node)));
+    if (decided !== undefined) return this.node(decided ? node.then : node.else, scope, trace);
+    trace.undecided.push(sourceText(node.condition, scope));
+    return oneOf(await Promise.all([this.node(node.then, scope, trace), this.node(node.else, scope, trace)]));
   }
 
-  private async object(node: Node, scope: Scope, trace: Trace): Promise<Value> {
-    const items = (node.meta?.items ?? {}) as Record<string, string>;
+  private async object(node: ObjectConsExpr, scope: Scope, trace: Trace): Promise<Value> {
     const entries = new Map<string, Value>();
-    for (const [keySource, valueSource] of Object.entries(items)) {
-      const key = await this.evaluateSource(keySource, { ...scope, bound: new Map([...(scope.bound ?? []), ...bareKey(keySource)]) }, trace);
-      if (key.kind !== "known" || (typeof key.value !== "string" && typeof key.value !== "number")) return unknown(text(node));
-      entries.set(String(key.value), await this.evaluateSource(valueSource, scope, trace));
+    for (const item of node.items) {
+      // A bare key (`{ a = 1 }`) is the string "a", not a variable named a.
+      const key = item.bare ? known((item.key as ScopeTraversalExpr).root) : await this.node(item.key, scope, trace);
+      if (key.kind !== "known" || (typeof key.value !== "string" && typeof key.value !== "number")) return unknown(qualifiedText(scope.instance, canonicalText(node)));
+      entries.set(String(key.value), await this.node(item.value, scope, trace));
     }
     return collapse({ kind: "object", entries });
   }
 
-  private async forExpression(node: Node, scope: Scope, trace: Trace): Promise<Value> {
-    const meta = node.meta as Record<string, string | boolean>;
-    const collection = node.children?.[0] ? await this.node(node.children[0], scope, trace) : unknown("?");
+  private async forExpression(node: ForExpr, scope: Scope, trace: Trace): Promise<Value> {
+    const collection = await this.node(node.collection, scope, trace);
     // A `for` over resources yields values derived from them: keep the link.
     if (collection.kind === "ref") return collection;
     const pairs = entriesOf(collection);
-    if (!pairs) return unknown(text(node));
-    const keyVar = meta.keyVar as string;
-    const valVar = meta.valVar as string;
-    const isObject = Boolean(meta.keyExpression);
+    if (!pairs) return unknown(qualifiedText(scope.instance, canonicalText(node)));
     const items: Value[] = [];
     const entries = new Map<string, Value>();
+    const groups = new Map<string, Value[]>();
     for (const [k, v] of pairs) {
       const bound = new Map(scope.bound ?? []);
-      if (keyVar) bound.set(keyVar, k);
-      bound.set(valVar, v);
+      if (node.keyVar !== undefined) bound.set(node.keyVar, k);
+      bound.set(node.valueVar, v);
       const inner: Scope = { ...scope, bound };
-      if (meta.conditionalExpression) {
-        const keep = await this.evaluateSource(meta.conditionalExpression as string, inner, trace);
+      if (node.condition) {
+        const keep = await this.node(node.condition, inner, trace);
         if (keep.kind === "known" && keep.value === false) continue;
-        if (keep.kind !== "known") trace.undecided.push(meta.conditionalExpression as string);
+        if (keep.kind !== "known") trace.undecided.push(sourceText(node.condition, scope));
       }
-      const value = await this.evaluateSource(meta.valueExpression as string, inner, trace);
-      if (isObject) {
-        const key = await this.evaluateSource(meta.keyExpression as string, inner, trace);
-        if (key.kind !== "known") return unknown(text(node));
-        entries.set(String(key.value), value);
+      const value = await this.node(node.value, inner, trace);
+      if (node.key) {
+        const key = await this.node(node.key, inner, trace);
+        if (key.kind !== "known") return unknown(qualifiedText(scope.instance, canonicalText(node)));
+        if (node.group) groups.set(String(key.value), [...(groups.get(String(key.value)) ?? []), value]);
+        else entries.set(String(key.value), value);
       } else items.push(value);
     }
-    return collapse(isObject ? { kind: "object", entries } : { kind: "tuple", items });
+    for (const [key, values] of groups) entries.set(key, collapse({ kind: "tuple", items: values }));
+    return collapse(node.key ? { kind: "object", entries } : { kind: "tuple", items });
   }
 
-  private async traversal(parts: TraversalPart[], scope: Scope, trace: Trace, source: string): Promise<Value> {
-    const [first, second, ...rest] = parts;
-    const root = first?.segment ?? "";
-    const name = second?.type === "nameTraversal" ? second.segment : undefined;
+  /** `source[*].rest`: `rest` for each element (for a resource, the resource itself). */
+  private async splat(node: SplatExpr, scope: Scope, trace: Trace): Promise<Value> {
+    const source = await this.node(node.source, scope, trace);
+    if (source.kind === "ref") return this.node(node.each, { ...scope, item: source }, trace);
+    // null[*] is an empty list; any other single value is a list of one.
+    if (source.kind === "known" && source.value === null) return known([]);
+    const pairs = entriesOf(source);
+    if (pairs && (source.kind === "tuple" || (source.kind === "known" && Array.isArray(source.value)))) {
+      return collapse({ kind: "tuple", items: await Promise.all(pairs.map(([, v]) => this.node(node.each, { ...scope, item: v }, trace))) });
+    }
+    if (source.kind === "known" || source.kind === "object") return collapse({ kind: "tuple", items: [await this.node(node.each, { ...scope, item: source }, trace)] });
+    return unknown(`${textOf(source)}[*]${canonicalText(node.each)}`);
+  }
+
+  private async traversal(node: ScopeTraversalExpr, scope: Scope, trace: Trace): Promise<Value> {
+    const { root, steps } = node;
+    const [second, ...rest] = steps;
+    const name = second?.kind === "attr" ? second.name : undefined;
     const { instance } = scope;
     const bound = scope.bound?.get(root);
-    if (bound) return applyParts(bound, parts.slice(1));
+    if (bound) return applySteps(bound, steps);
     switch (root) {
       case "var":
         if (!name) break;
-        return applyParts(await this.variable(instance, name, trace), rest);
+        return applySteps(await this.variable(instance, name, trace), rest);
       case "local": {
         if (!name) break;
         trace.steps.add("local");
-        return applyParts(await this.local(instance, name, trace), rest);
+        return applySteps(await this.local(instance, name, trace), rest);
       }
       case "module": {
         if (!name) break;
         const child = instance.children.get(name);
         // `module.x["key"].out`: the instance key of a module call does not change which module it is.
-        const afterCall = rest[0]?.type === "indexTraversal" ? rest.slice(1) : rest;
-        const output = afterCall[0]?.type === "nameTraversal" ? afterCall[0].segment : undefined;
+        const afterCall = rest[0]?.kind === "index" ? rest.slice(1) : rest;
+        const output = afterCall[0]?.kind === "attr" ? afterCall[0].name : undefined;
         if (!child || !output) break;
         const raw = child.module.outputs.get(output);
         if (raw === undefined) break;
         trace.steps.add("module-output");
-        return applyParts(await this.evaluate(raw, { instance: child }, trace), afterCall.slice(1));
+        return applySteps(await this.evaluate(raw, { instance: child }, trace), afterCall.slice(1));
       }
       case "each": {
         if (!scope.each || (name !== "key" && name !== "value")) break;
         trace.steps.add("each");
-        return applyParts(scope.each[name], rest);
+        return applySteps(scope.each[name], rest);
       }
       case "count":
         if (name === "index" && scope.countIndex) {
@@ -420,17 +295,18 @@ export class Evaluator {
         break;
       case "data": {
         const type = name;
-        const dataName = rest[0]?.segment;
+        const first = rest[0];
+        const dataName = first === undefined ? undefined : first.kind === "attr" ? first.name : String(first.key);
         const resource = type === undefined ? undefined : resourcesOfType(instance.module, type).find((r) => r.mode === "data" && r.name === dataName);
-        if (resource) return applyParts({ kind: "ref", instance, resource, path: [] }, rest.slice(1));
+        if (resource) return applySteps({ kind: "ref", instance, resource, path: [] }, rest.slice(1));
         break;
       }
       default: {
         const resource = resourcesOfType(instance.module, root).find((r) => r.mode === "managed" && r.name === name);
-        if (resource) return applyParts({ kind: "ref", instance, resource, path: [] }, rest);
+        if (resource) return applySteps({ kind: "ref", instance, resource, path: [] }, rest);
       }
     }
-    return unknown(qualifiedText(instance, source));
+    return unknown(qualifiedText(instance, canonicalText(node)));
   }
 
   /**
@@ -457,7 +333,7 @@ export class Evaluator {
       value = await this.evaluate(declared.default, { instance }, trace);
     }
     if (!declared || declared.type === undefined) return value;
-    return this.convert(value, await this.typeOf(declared), instance, trace);
+    return this.convert(value, this.typeOf(declared), instance, trace);
   }
 
   /** A root variable's value from a file (as hcl2json gives it) or from `-var` / `TF_VAR_*` (text read per the type). */
@@ -465,12 +341,12 @@ export class Evaluator {
     if (!given.raw) return this.evaluate(given.value, { instance }, trace);
     const text = String(given.value);
     // Terraform reads -var and TF_VAR_ values of primitive (or undeclared) types literally, others as HCL.
-    if (!declared || declared.type === undefined || isPrimitive(await this.typeOf(declared))) return known(text);
+    if (!declared || declared.type === undefined || isPrimitive(this.typeOf(declared))) return known(text);
     return this.evaluateSource(text, { instance }, trace);
   }
 
-  private typeOf(variable: Variable): Promise<TypeConstraint> {
-    return parseTypeConstraint(variable.type, (source) => parseExpression(source, this.parser));
+  private typeOf(variable: Variable): TypeConstraint {
+    return parseTypeConstraint(variable.type);
   }
 
   /** Converts a value to a type constraint; what does not convert is an error, as in Terraform. */
@@ -529,7 +405,7 @@ export class Evaluator {
         const items = await Promise.all(value.map((v, i) => this.convertKnown(v, type.kind === "tuple" ? (type.elements[i] ?? { kind: "any" }) : type.element, instance, trace)));
         const converted = collapse({ kind: "tuple", items });
         if (type.kind !== "set" || converted.kind !== "known") return converted;
-        return callFunction("toset", [converted], "toset");
+        return callFunction("toset", [converted]);
       }
       case "map":
       case "object": {
@@ -677,23 +553,12 @@ export function textOf(value: Value): string {
   }
 }
 
-function literal(type: string, value: string): Value {
-  if (type === "number") return known(Number(value));
-  if (type === "bool") return known(value === "true");
-  if (type === "dynamic" && value === "null") return known(null);
-  // hcl2json keeps the template escapes `$${` and `%%{` in literal text (heredocs have no others).
-  return known(value.replace(/\$\$\{/g, "${").replace(/%%\{/g, "%{"));
-}
+/** A text computed when first asked for: most evaluations never need theirs. */
+type Text = () => string;
 
-const ESCAPES: Record<string, string> = { n: "\n", r: "\r", t: "\t", '"': '"', "\\": "\\" };
-
-/** The text of a quoted string's literal part: `\n`, `\"`, `\\`, `\uNNNN`, `\UNNNNNNNN`, `$${` and `%%{` read. */
-function unescapeQuoted(raw: string): string {
-  return raw.replace(/\\(u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|.)|\$\$\{|%%\{/g, (match, escape: string | undefined) => {
-    if (escape === undefined) return match.slice(1);
-    if (escape.length > 1) return String.fromCodePoint(parseInt(escape.slice(1), 16));
-    return ESCAPES[escape] ?? match;
-  });
+function lazy(compute: () => string): Text {
+  let text: string | undefined;
+  return () => (text ??= compute());
 }
 
 /** A value whose evaluation fails in Terraform. */
@@ -752,25 +617,10 @@ function templateText(part: Value): string {
 }
 
 /** Applies traversal steps (`.name`, `[0]`, `["k"]`) to a value. */
-function applyParts(value: Value, parts: readonly TraversalPart[]): Value {
+function applySteps(value: Value, steps: readonly TraversalStep[]): Value {
   let current = value;
-  for (const part of parts) {
-    const key = part.type === "indexTraversal" ? parseIndexSegment(part.segment) : part.segment;
-    current = index(current, known(key));
-  }
+  for (const step of steps) current = index(current, known(step.kind === "attr" ? step.name : step.key));
   return current;
-}
-
-function parseIndexSegment(segment: string): string | number {
-  if (/^-?\d+$/.test(segment)) return Number(segment);
-  if (segment.startsWith('"')) {
-    try {
-      return JSON.parse(segment) as string;
-    } catch {
-      return segment.slice(1, -1);
-    }
-  }
-  return segment;
 }
 
 /** `collection[key]` and `collection.key`; a key a known collection lacks is an error, as in Terraform. */
@@ -819,18 +669,6 @@ function isInstanceKey(ref: Extract<Value, { kind: "ref" }>, key: Value): boolea
   return key.kind === "known" && typeof key.value === "string" && ref.resource.body.for_each !== undefined;
 }
 
-function splat(source: Value, parts: readonly TraversalPart[]): Value {
-  if (source.kind === "ref") return applyParts(source, parts);
-  // null[*] is an empty list; any other single value is a list of one.
-  if (source.kind === "known" && source.value === null) return known([]);
-  const pairs = entriesOf(source);
-  if (pairs && (source.kind === "tuple" || (source.kind === "known" && Array.isArray(source.value)))) {
-    return collapse({ kind: "tuple", items: pairs.map(([, v]) => applyParts(v, parts)) });
-  }
-  if (source.kind === "known" || source.kind === "object") return collapse({ kind: "tuple", items: [applyParts(source, parts)] });
-  return unknown(`${textOf(source)}[*]${parts.map((p) => (p.type === "nameTraversal" ? `.${p.segment}` : `[${p.segment}]`)).join("")}`);
-}
-
 // ---------------------------------------------------------------------------------------------
 // Operators, with Terraform's conversions: `!`, `&&`, `||` and conditions take booleans (or the
 // strings "true"/"false"), arithmetic and ordering take numbers (or numeric strings), `==` compares
@@ -869,13 +707,32 @@ const BINARY: Record<string, (a: unknown, b: unknown) => unknown> = {
   modulo: (a, b) => (num(b) === 0 ? fail("divide by zero") : num(a) % num(b)),
 };
 
-function binary(operator: string, a: Value, b: Value, source: string): Value {
+/** The text of an undecided operation: its operator over its operands' texts, so that equal operations compare equal. */
+const SYMBOLS: Record<string, string> = {
+  logicalOr: "||",
+  logicalAnd: "&&",
+  equal: "==",
+  notEqual: "!=",
+  lessThan: "<",
+  lessThanOrEqual: "<=",
+  greaterThan: ">",
+  greaterThanOrEqual: ">=",
+  add: "+",
+  subtract: "-",
+  multiply: "*",
+  divide: "/",
+  modulo: "%",
+  negate: "-",
+  logicalNot: "!",
+};
+
+function binary(operator: string, a: Value, b: Value, source: Text = lazy(() => `(${textOf(a)} ${SYMBOLS[operator] ?? operator} ${textOf(b)})`)): Value {
   const op = BINARY[operator];
-  if (!op) return unknown(source);
+  if (!op) return unknown(source());
   // false && x and true || x are decided whatever x is (cty decides them with x unknown too).
   if (operator === "logicalAnd" && (decideBool(a) === false || decideBool(b) === false)) return known(false);
   if (operator === "logicalOr" && (decideBool(a) === true || decideBool(b) === true)) return known(true);
-  if (isError(a) || isError(b)) return failure(source);
+  if (isError(a) || isError(b)) return failure(source());
   const as = alternatives(a);
   const bs = alternatives(b);
   if (as.every((x) => x.kind === "known") && bs.every((x) => x.kind === "known") && as.length * bs.length <= MAX_OPTIONS) {
@@ -883,26 +740,26 @@ function binary(operator: string, a: Value, b: Value, source: string): Value {
   }
   // x == x holds for the very same undecided value.
   if ((operator === "equal" || operator === "notEqual") && a.kind === "unknown" && b.kind === "unknown" && a.text === b.text) return known(operator === "equal");
-  return unknown(source);
+  return unknown(source());
 }
 
-function unary(operator: string, operand: Value, source: string): Value {
+function unary(operator: string, operand: Value, source: Text = lazy(() => `${SYMBOLS[operator] ?? operator}${textOf(operand)}`)): Value {
   if (operand.kind === "oneOf") return oneOf(operand.options.map((o) => unary(operator, o, source)));
-  if (isError(operand)) return failure(source);
-  if (operand.kind !== "known") return unknown(source);
+  if (isError(operand)) return failure(source());
+  if (operand.kind !== "known") return unknown(source());
   if (operator === "logicalNot") return attempt(() => !bool(operand.value), source);
   if (operator === "negate") return attempt(() => -num(operand.value), source);
-  return unknown(source);
+  return unknown(source());
 }
 
 /** The known result of a computation, or an error value if Terraform would fail it. */
-function attempt(compute: () => unknown, source: string): Value {
+function attempt(compute: () => unknown, source: Text): Value {
   try {
     const result = compute();
-    if (typeof result === "number" && !Number.isFinite(result)) return failure(source);
-    return result === undefined ? unknown(source) : known(result);
+    if (typeof result === "number" && !Number.isFinite(result)) return failure(source());
+    return result === undefined ? unknown(source()) : known(result);
   } catch (error) {
-    if (error instanceof EvaluationError) return failure(source);
+    if (error instanceof EvaluationError) return failure(source());
     throw error;
   }
 }
@@ -1067,11 +924,15 @@ const FUNCTIONS: Record<string, Fn> = {
   },
 };
 
-/** Evaluates a function call; arguments that are references pass through identity-preserving functions. */
-function callFunction(name: string, args: Value[], source: string): Value {
+/**
+ * Evaluates a function call; arguments that are references pass through identity-preserving
+ * functions. An undecided call's text is the function over its arguments' texts, so that the very
+ * same call (however it is spaced, wrapped or commented) compares equal.
+ */
+function callFunction(name: string, args: Value[], source: Text = lazy(() => `${name}(${args.map(textOf).join(", ")})`)): Value {
   if (name === "try") return tryFunction(args, source);
   if (name === "can") return canFunction(args, source);
-  if (args.some(isError)) return failure(source);
+  if (args.some(isError)) return failure(source());
   const ref = args.find((a) => a.kind === "ref");
   if (ref && (PASS_THROUGH.has(name) || name === "lookup" || name === "element" || name === "concat" || name === "coalesce")) return ref;
   // join("", aws_iam_user.u[*].name): the names of the resource's instances, joined.
@@ -1082,14 +943,14 @@ function callFunction(name: string, args: Value[], source: string): Value {
   const structural = STRUCTURAL[name]?.(args, source);
   if (structural) return structural;
   const fn = FUNCTIONS[name];
-  if (!fn) return unknown(source);
+  if (!fn) return unknown(source());
   const choices = combinations(args);
-  if (!choices) return unknown(source);
+  if (!choices) return unknown(source());
   return oneOf(choices.map((combo) => attempt(() => fn(combo), source)));
 }
 
 /** Calls whose arguments are only partly known but whose result is decided all the same. */
-const STRUCTURAL: Record<string, (args: Value[], source: string) => Value | undefined> = {
+const STRUCTURAL: Record<string, (args: Value[], source: Text) => Value | undefined> = {
   length: ([x]) => (x?.kind === "tuple" ? known(x.items.length) : x?.kind === "object" ? known(x.entries.size) : undefined),
   keys: ([x]) => (x?.kind === "object" ? known([...x.entries.keys()].sort(compareStrings)) : undefined),
   values: ([x]) => (x?.kind === "object" ? collapse({ kind: "tuple", items: [...x.entries.keys()].sort(compareStrings).map((k) => x.entries.get(k)!) }) : undefined),
@@ -1101,12 +962,12 @@ const STRUCTURAL: Record<string, (args: Value[], source: string) => Value | unde
     if (m?.kind !== "object" || k?.kind !== "known") return undefined;
     const key = toStr(k.value);
     if (key !== undefined && m.entries.has(key)) return m.entries.get(key)!;
-    return d ?? failure(source);
+    return d ?? failure(source());
   },
   element: ([l, i], source) => {
     if (l?.kind !== "tuple" || i?.kind !== "known") return undefined;
     const n = toNumber(i.value);
-    if (l.items.length === 0 || n === undefined || !Number.isInteger(n)) return failure(source);
+    if (l.items.length === 0 || n === undefined || !Number.isInteger(n)) return failure(source());
     return l.items[((n % l.items.length) + l.items.length) % l.items.length]!;
   },
   contains: ([l, v]) => {
@@ -1140,23 +1001,23 @@ const STRUCTURAL: Record<string, (args: Value[], source: string) => Value | unde
 };
 
 /** try(a, b, …): the first argument that evaluates without an error; undecided ones may or may not fail. */
-function tryFunction(args: Value[], source: string): Value {
+function tryFunction(args: Value[], source: Text): Value {
   const candidates: Value[] = [];
   for (const arg of args) {
     const options = alternatives(arg);
     candidates.push(...options.filter((o) => !(o.kind === "unknown" && o.error)));
     if (!options.some((o) => o.kind === "unknown")) return oneOf(candidates);
   }
-  return candidates.length ? oneOf(candidates) : failure(source);
+  return candidates.length ? oneOf(candidates) : failure(source());
 }
 
 /** can(x): whether x evaluates without an error. */
-function canFunction(args: Value[], source: string): Value {
+function canFunction(args: Value[], source: Text): Value {
   const options = alternatives(args[0] ?? known(null));
   const errors = options.filter((o) => o.kind === "unknown" && o.error).length;
   if (errors === options.length) return known(false);
   if (options.every((o) => o.kind !== "unknown")) return known(true);
-  return unknown(source);
+  return unknown(source());
 }
 
 /** Every combination of the arguments' known alternatives, or undefined if any is not known. */
@@ -1336,16 +1197,12 @@ function deepEqual(a: unknown, b: unknown): boolean {
   return ka.length === kb.length && ka.every((k) => deepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
 }
 
-function text(node: Node): string {
-  return String(node.meta?.value ?? node.type);
+/** The source text of a node, as written (for the conditions a finding lists). */
+function sourceText(node: Expression, scope: Scope): string {
+  return scope.source?.slice(node.start, node.end) ?? canonicalText(node);
 }
 
 /** An unknown's text qualified by its module instance, so that `var.x` of two modules never compare equal. */
 function qualifiedText(instance: ModuleInstance, source: string): string {
   return `${instance.address || "root"}@${instance.module.dir}:${source}`;
-}
-
-/** A bare object key (`{ a = 1 }`) is the string "a", not a variable named a. */
-function bareKey(keySource: string): [string, Value][] {
-  return /^[A-Za-z_][\w-]*$/.test(keySource) ? [[keySource, known(keySource)]] : [];
 }

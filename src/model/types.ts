@@ -1,3 +1,6 @@
+import { parseHclExpression, parseHclTemplate } from "../load/hcl-parser.js";
+import { unwrap, type Expression, type ObjectConsExpr } from "../load/hcl-syntax.js";
+
 /**
  * A variable's type constraint (`type = …`), as far as conversion of known values needs it:
  * primitive types convert strings from `-var` / `TF_VAR_*` (`"true"` → `true`), and object types
@@ -18,35 +21,25 @@ export interface ObjectAttribute {
   defaultSource?: string;
 }
 
-interface Node {
-  type: string;
-  meta?: Record<string, unknown>;
-  children?: Node[];
-}
-
 const ANY: TypeConstraint = { kind: "any" };
-const cache = new Map<string, Promise<TypeConstraint>>();
+const cache = new Map<string, TypeConstraint>();
 
 /**
  * The type constraint of a variable's `type` argument as hcl2json gives it (`${bool}`,
  * `${object({a = optional(bool, true)})}`, or a plain `"list(string)"` from JSON syntax); `any`
- * when it is absent or not understood (Terraform 0.11's `"list"` and `"map"` among them). `parse`
- * turns expression source into hcl2json's syntax tree.
+ * when it is absent or not understood (Terraform 0.11's `"list"` and `"map"` among them).
  */
-export function parseTypeConstraint(raw: unknown, parse: (source: string) => Promise<unknown>): Promise<TypeConstraint> {
-  if (typeof raw !== "string") return Promise.resolve(ANY);
-  // HCL gives `${bool}`; Terraform JSON syntax and Terraform 0.11 give the type expression as a plain string.
-  const interpolation = /^\$\{([\s\S]*)\}$/.exec(raw);
-  const source = interpolation ? interpolation[1]! : raw;
-  let parsed = cache.get(source);
-  if (!parsed) {
-    parsed = parse(source).then(
-      (ast) => (ast ? typeOf(ast as Node) : ANY),
-      () => ANY,
-    );
-    cache.set(source, parsed);
+export function parseTypeConstraint(raw: unknown): TypeConstraint {
+  if (typeof raw !== "string") return ANY;
+  let type = cache.get(raw);
+  if (!type) {
+    // HCL gives `${bool}`; Terraform JSON syntax and Terraform 0.11 give the type expression as a plain string.
+    const template = raw.includes("${") ? parseHclTemplate(raw) : undefined;
+    const node = template ? unwrap(template) : parseHclExpression(raw);
+    type = node && node.kind !== "template" ? typeOf(node, raw) : ANY;
+    cache.set(raw, type);
   }
-  return parsed;
+  return type;
 }
 
 /** Whether values of this type are read literally from `-var` and `TF_VAR_*` (Terraform parses the others as HCL). */
@@ -54,62 +47,46 @@ export function isPrimitive(type: TypeConstraint | undefined): boolean {
   return type === undefined || type.kind === "string" || type.kind === "number" || type.kind === "bool";
 }
 
-function typeOf(node: Node): TypeConstraint {
-  const children = node.children ?? [];
-  if (node.type === "" && children.length === 1) return typeOf(children[0]!);
-  if (node.type === "scopeTraversal") {
-    const name = String(node.meta?.value ?? "");
+function typeOf(node: Expression, source: string): TypeConstraint {
+  node = unwrap(node);
+  if (node.kind === "traversal") {
+    if (node.steps.length > 0) return ANY;
+    const name = node.root;
     if (name === "string" || name === "number" || name === "bool") return { kind: name };
     return ANY;
   }
-  if (node.type !== "function") return ANY;
-  const name = String(node.meta?.name ?? "");
-  const [first] = children;
-  switch (name) {
+  if (node.kind !== "call") return ANY;
+  const first = node.args[0] ? unwrap(node.args[0]) : undefined;
+  switch (node.name) {
     case "list":
     case "set":
     case "map":
-      return { kind: name, element: first ? typeOf(first) : ANY };
+      return { kind: node.name, element: first ? typeOf(first, source) : ANY };
     case "tuple":
-      return { kind: "tuple", elements: first?.type === "tuple" ? (first.children ?? []).map(typeOf) : [] };
+      return { kind: "tuple", elements: first?.kind === "tuple" ? first.items.map((item) => typeOf(item, source)) : [] };
     case "object":
-      return first?.type === "object" ? { kind: "object", attributes: objectAttributes(first) } : ANY;
+      return first?.kind === "object" ? { kind: "object", attributes: objectAttributes(first, source) } : ANY;
     default:
       return ANY;
   }
 }
 
-/**
- * The attributes of `object({…})`. hcl2json gives the items as a map from key source to value
- * source (keys sorted) and the children as key and value nodes in source order; values are matched
- * to keys by their source text, and attributes with the same value text have the same type anyway.
- */
-function objectAttributes(node: Node): Map<string, ObjectAttribute> {
+/** The attributes of `object({…})`; a key is a bare name or a quoted string. */
+function objectAttributes(node: ObjectConsExpr, source: string): Map<string, ObjectAttribute> {
   const attributes = new Map<string, ObjectAttribute>();
-  const keysByValue = new Map<string, string[]>();
-  for (const [key, value] of Object.entries((node.meta?.items ?? {}) as Record<string, string>)) keysByValue.set(value, [...(keysByValue.get(value) ?? []), key]);
-  const children = node.children ?? [];
-  for (let i = 1; i < children.length; i += 2) {
-    const valueNode = children[i]!;
-    const key = keysByValue.get(String(valueNode.meta?.value ?? ""))?.shift();
-    if (key === undefined) continue;
-    const name = key.replace(/^"(.*)"$/, "$1");
-    if (valueNode.type === "function" && valueNode.meta?.name === "optional") {
-      const [typeNode, defaultNode] = valueNode.children ?? [];
+  for (const item of node.items) {
+    const key = unwrap(item.key);
+    const name = key.kind === "traversal" && key.steps.length === 0 ? key.root : key.kind === "template" && key.parts.length === 1 && key.parts[0]!.kind === "literal" ? String(key.parts[0]!.value) : undefined;
+    if (name === undefined) continue;
+    const value = unwrap(item.value);
+    if (value.kind === "call" && value.name === "optional") {
+      const [typeNode, defaultNode] = value.args;
       attributes.set(name, {
-        type: typeNode ? typeOf(typeNode) : ANY,
+        type: typeNode ? typeOf(typeNode, source) : ANY,
         optional: true,
-        ...(defaultNode ? { defaultSource: String(defaultNode.meta?.value ?? sourceOfLiteral(defaultNode)) } : {}),
+        ...(defaultNode ? { defaultSource: source.slice(defaultNode.start, defaultNode.end) } : {}),
       });
-    } else attributes.set(name, { type: typeOf(valueNode), optional: false });
+    } else attributes.set(name, { type: typeOf(value, source), optional: false });
   }
   return attributes;
-}
-
-function sourceOfLiteral(node: Node): string {
-  if (node.type === "literalValue") {
-    const value = String(node.meta?.value ?? "");
-    return node.meta?.type === "string" ? JSON.stringify(value) : value;
-  }
-  return "null";
 }

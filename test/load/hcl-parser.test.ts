@@ -131,6 +131,11 @@ const VALID: [string, string][] = [
   ["keywords as names", 'a = true(1)\nb = for\nc = { for_each = 1, in = 2, if = 3 }\n'],
   ["identifiers with dashes", "a = my-var.x\nb = a - b\nc = a-b\nd = 1-2\n"],
   ["legacy number traversal", "a = 1.5.x\n"],
+  // Divergences the differential fuzzing found, closed:
+  ["string literals in NFC (a decomposed é, written out and escaped)", 'a = "e\u0301"\nb = "\\u0065\\u0301-${x}"\nc = <<EOT\ne\u0301\nEOT\nd = { "e\u0301" = 1 }\n'],
+  ["a lone ${null} as the body of %{if}", 'a = "%{if x}${null}%{endif}"\nb = "a%{if x}a%{else}${null}%{endif}"\nc = "%{if x}%{if y}${~null}%{endif}%{endif}"\n'],
+  ["a heredoc line ending in $ or % and one whitespace byte before ${~ / %{~", 'a = <<EOT\nab$ \n${~x}\nEOT\nb = <<EOT\nab%\t\r\n%{~if x}y%{endif}\nEOT\nc = <<EOT\n$$ \n${~x}${~x}\nEOT\nd = <<EOT\nab$  \n${~x}\nEOT\n'],
+  ["numbers with exponents inside expressions", "a = [1e3 + x, 2.5E-1 * y]\nb = f(1e+2)\n"],
 ];
 
 /** Inputs hcl2json rejects; the native parser must return undefined for each. */
@@ -171,6 +176,11 @@ const INVALID: [string, string][] = [
   ["semicolon", "a = 1;\n"],
   ["lone carriage return", "a = 1\rb = 2\n"],
   ["curly quotes", "a = \u201cx\u201d\n"],
+  ["a lone ${null} as the body of %{for}", 'a = "%{for v in x}${null}%{endfor}"\n'],
+  ["identifier letters newer than Unicode 9 (U+0560)", "a = \u0560b\n"],
+  ["identifier letters newer than Unicode 9 (U+0588)", "a = x\u0588\n"],
+  ["identifier letters newer than Unicode 9 (U+05EF)", "a = \u05efb\n"],
+  ["identifier letters newer than Unicode 9 (U+07FD)", "a = x\u07fd\n"],
 ];
 
 describe("hand-written fragments", () => {

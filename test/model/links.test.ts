@@ -103,6 +103,45 @@ const cases: Case[] = [
     expected: ["aws_iam_access_key.k"],
     route: "same-value",
   },
+  // 4. the very same expression, compared on the syntax tree
+  {
+    name: 'element(var.names, count.index) against "${element(var.names,count.index)}"',
+    files: { "main.tf": `variable "names" {\n  type = list(string)\n}\nresource "aws_iam_user" "batch" {\n  count = 2\n  name  = "\${element(var.names, count.index)}"\n}\nresource "aws_iam_access_key" "batch" {\n  count = 2\n  user  = element(var.names,count.index)\n}\n` },
+    expected: ["aws_iam_access_key.batch"],
+    route: "same-value",
+  },
+  {
+    name: 'format("%s-deployer", var.team) against format( "%s-deployer" , var.team )',
+    files: { "main.tf": `variable "team" {\n  type = string\n}\nresource "aws_iam_user" "u" {\n  name = format("%s-deployer", var.team)\n}\nresource "aws_iam_access_key" "k" {\n  user = format( "%s-deployer" , var.team )\n}\n` },
+    expected: ["aws_iam_access_key.k"],
+    route: "same-value",
+  },
+  {
+    name: "the same expression with comments, line breaks and redundant parentheses",
+    files: { "main.tf": `variable "team" {\n  type = string\n}\nresource "aws_iam_user" "u" {\n  name = lower("\${var.team}-ci")\n}\nresource "aws_iam_access_key" "k" {\n  user = (lower( # the team's CI user\n    ("\${(var.team)}-ci") /* same name */\n  ))\n}\n` },
+    expected: ["aws_iam_access_key.k"],
+    route: "same-value",
+  },
+  {
+    name: "the same string literal in another Unicode normal form",
+    files: { "main.tf": `variable "team" {\n  type = string\n}\nresource "aws_iam_user" "u" {\n  name = format("%s-caf\u00e9", var.team)\n}\nresource "aws_iam_access_key" "k" {\n  user = format("%s-cafe\\u0301", var.team)\n}\n` },
+    expected: ["aws_iam_access_key.k"],
+    route: "same-value",
+  },
+  {
+    name: "the same function over a different operand",
+    files: { "main.tf": `variable "team" {\n  type = string\n}\nvariable "other" {\n  type = string\n}\nresource "aws_iam_user" "u" {\n  name = format("%s-deployer", var.team)\n}\nresource "aws_iam_access_key" "k" {\n  user = format("%s-deployer", var.other)\n}\n` },
+    expected: [],
+  },
+  {
+    name: "the same call spelt the same in another module instance",
+    files: {
+      "main.tf": `module "a" {\n  source = "./m"\n}\nmodule "b" {\n  source = "./k"\n}\n`,
+      "m/main.tf": `variable "team" {\n  type = string\n}\nresource "aws_iam_user" "u" {\n  name = lower(var.team)\n}\n`,
+      "k/main.tf": `variable "team" {\n  type = string\n}\nresource "aws_iam_access_key" "k" {\n  user = lower(var.team)\n}\n`,
+    },
+    expected: [],
+  },
   {
     name: "a variable value from terraform.tfvars",
     files: {

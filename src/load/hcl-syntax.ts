@@ -1,0 +1,190 @@
+/**
+ * keygate's syntax tree for HCL expressions, as hashicorp/hcl's `hclsyntax` models them. The parser
+ * (`hcl-parser.ts`) builds it for every expression it reads; the evaluator (`src/model/`) walks it.
+ * Every node knows where it is: `start` and `end` are character offsets (UTF-16 code units) into
+ * the text it was parsed from, the end just past its last character.
+ */
+export type Expression =
+  | LiteralExpr
+  | TemplateExpr
+  | TemplateWrapExpr
+  | TemplateIfExpr
+  | TemplateForExpr
+  | ScopeTraversalExpr
+  | RelativeTraversalExpr
+  | IndexExpr
+  | SplatExpr
+  | AnonSymbolExpr
+  | FunctionCallExpr
+  | ConditionalExpr
+  | BinaryOpExpr
+  | UnaryOpExpr
+  | TupleConsExpr
+  | ObjectConsExpr
+  | ForExpr
+  | ParenthesesExpr;
+
+interface Ranged {
+  start: number;
+  end: number;
+}
+
+/**
+ * A number, `true`, `false`, `null`, or the literal text of a template part (string literals are
+ * decoded and NFC-normalised, as HCL does). `text` is a number's source (for exact printing).
+ */
+export interface LiteralExpr extends Ranged {
+  kind: "literal";
+  value: string | number | boolean | null;
+  text?: string;
+}
+
+/** A quoted string or heredoc with more than a single interpolation: its parts are joined. */
+export interface TemplateExpr extends Ranged {
+  kind: "template";
+  parts: Expression[];
+}
+
+/** `"${x}"`: a template that is one interpolation stands for the value of `x`, whatever its type. */
+export interface TemplateWrapExpr extends Ranged {
+  kind: "wrap";
+  wrapped: Expression;
+}
+
+/** `%{ if c }…%{ else }…%{ endif }` inside a template. */
+export interface TemplateIfExpr extends Ranged {
+  kind: "templateIf";
+  condition: Expression;
+  then: TemplateExpr;
+  else: TemplateExpr;
+}
+
+/** `%{ for k, v in coll }…%{ endfor }` inside a template. */
+export interface TemplateForExpr extends Ranged {
+  kind: "templateFor";
+  keyVar: string | undefined;
+  valueVar: string;
+  collection: Expression;
+  body: TemplateExpr;
+}
+
+/** One static step of a traversal: `.name`, or `[key]` with a literal key (`[0]`, `["k"]`, legacy `.0`). */
+export type TraversalStep = { kind: "attr"; name: string } | { kind: "index"; key: string | number | boolean | null };
+
+/** `root.a["b"][0]`: a name followed by static steps only. */
+export interface ScopeTraversalExpr extends Ranged {
+  kind: "traversal";
+  root: string;
+  steps: TraversalStep[];
+}
+
+/** Static steps after an expression that is not a plain name: `f(x).a[0]`. */
+export interface RelativeTraversalExpr extends Ranged {
+  kind: "relative";
+  source: Expression;
+  steps: TraversalStep[];
+}
+
+/** `collection[key]` with a key that is not a literal. */
+export interface IndexExpr extends Ranged {
+  kind: "index";
+  collection: Expression;
+  key: Expression;
+}
+
+/** `source[*].rest` or `source.*.rest`: `each` is evaluated for every element, standing for it as {@link AnonSymbolExpr}. */
+export interface SplatExpr extends Ranged {
+  kind: "splat";
+  source: Expression;
+  each: Expression;
+}
+
+/** The element a splat's `each` applies to. */
+export interface AnonSymbolExpr extends Ranged {
+  kind: "anon";
+}
+
+/** `name(args…)`, `provider::p::name(…)`; `expand`: the last argument ends in `...`. */
+export interface FunctionCallExpr extends Ranged {
+  kind: "call";
+  name: string;
+  args: Expression[];
+  expand: boolean;
+}
+
+export interface ConditionalExpr extends Ranged {
+  kind: "conditional";
+  condition: Expression;
+  then: Expression;
+  else: Expression;
+}
+
+/** Operators by hclsyntax's names. */
+export type BinaryOperator =
+  | "logicalOr"
+  | "logicalAnd"
+  | "equal"
+  | "notEqual"
+  | "lessThan"
+  | "lessThanOrEqual"
+  | "greaterThan"
+  | "greaterThanOrEqual"
+  | "add"
+  | "subtract"
+  | "multiply"
+  | "divide"
+  | "modulo";
+
+export interface BinaryOpExpr extends Ranged {
+  kind: "binary";
+  operator: BinaryOperator;
+  left: Expression;
+  right: Expression;
+}
+
+export interface UnaryOpExpr extends Ranged {
+  kind: "unary";
+  operator: "negate" | "logicalNot";
+  operand: Expression;
+}
+
+export interface TupleConsExpr extends Ranged {
+  kind: "tuple";
+  items: Expression[];
+}
+
+/** One `key = value` of an object constructor; a `bare` key (`{ name = 1 }`) is the string it spells. */
+export interface ObjectItem {
+  key: Expression;
+  value: Expression;
+  bare: boolean;
+}
+
+export interface ObjectConsExpr extends Ranged {
+  kind: "object";
+  items: ObjectItem[];
+}
+
+/** `[for k, v in coll : value if cond]` or `{for k, v in coll : key => value... if cond}`. */
+export interface ForExpr extends Ranged {
+  kind: "for";
+  keyVar: string | undefined;
+  valueVar: string;
+  collection: Expression;
+  key: Expression | undefined;
+  value: Expression;
+  condition: Expression | undefined;
+  group: boolean;
+}
+
+export interface ParenthesesExpr extends Ranged {
+  kind: "parens";
+  inner: Expression;
+}
+
+/** The expression a node stands for once redundant parentheses and `"${…}"` wrapping are looked through. */
+export function unwrap(node: Expression): Expression {
+  let current = node;
+  while (current.kind === "parens" || current.kind === "wrap") current = current.kind === "parens" ? current.inner : current.wrapped;
+  return current;
+}
