@@ -135,6 +135,25 @@ export type BinaryOperator =
   | "divide"
   | "modulo";
 
+/** How each operator is written. */
+export const OPERATOR_SYMBOLS: Readonly<Record<BinaryOperator | UnaryOpExpr["operator"], string>> = {
+  logicalOr: "||",
+  logicalAnd: "&&",
+  equal: "==",
+  notEqual: "!=",
+  lessThan: "<",
+  lessThanOrEqual: "<=",
+  greaterThan: ">",
+  greaterThanOrEqual: ">=",
+  add: "+",
+  subtract: "-",
+  multiply: "*",
+  divide: "/",
+  modulo: "%",
+  negate: "-",
+  logicalNot: "!",
+};
+
 export interface BinaryOpExpr extends Ranged {
   kind: "binary";
   operator: BinaryOperator;

@@ -1,4 +1,4 @@
-import type { Expression, TemplateExpr, TraversalStep } from "../load/hcl-syntax.js";
+import { OPERATOR_SYMBOLS, type Expression, type TemplateExpr, type TraversalStep } from "../load/hcl-syntax.js";
 
 /**
  * A canonical text of an expression's syntax tree: the same for two expressions that differ only
@@ -35,9 +35,9 @@ export function canonicalText(node: Expression): string {
     case "conditional":
       return `(${canonicalText(node.condition)} ? ${canonicalText(node.then)} : ${canonicalText(node.else)})`;
     case "binary":
-      return `(${canonicalText(node.left)} ${OPERATORS[node.operator]} ${canonicalText(node.right)})`;
+      return `(${canonicalText(node.left)} ${OPERATOR_SYMBOLS[node.operator]} ${canonicalText(node.right)})`;
     case "unary":
-      return `${node.operator === "negate" ? "-" : "!"}${canonicalText(node.operand)}`;
+      return `${OPERATOR_SYMBOLS[node.operator]}${canonicalText(node.operand)}`;
     case "tuple":
       return `[${node.items.map(canonicalText).join(", ")}]`;
     case "object":
@@ -50,22 +50,6 @@ export function canonicalText(node: Expression): string {
     }
   }
 }
-
-const OPERATORS: Record<string, string> = {
-  logicalOr: "||",
-  logicalAnd: "&&",
-  equal: "==",
-  notEqual: "!=",
-  lessThan: "<",
-  lessThanOrEqual: "<=",
-  greaterThan: ">",
-  greaterThanOrEqual: ">=",
-  add: "+",
-  subtract: "-",
-  multiply: "*",
-  divide: "/",
-  modulo: "%",
-};
 
 function stepsText(steps: readonly TraversalStep[]): string {
   let out = "";

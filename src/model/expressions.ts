@@ -1,5 +1,5 @@
 import { parseHclExpression, parseHclTemplate } from "../load/hcl-parser.js";
-import type { ConditionalExpr, Expression, ForExpr, ObjectConsExpr, ScopeTraversalExpr, SplatExpr, TemplateForExpr, TemplateIfExpr, TraversalStep } from "../load/hcl-syntax.js";
+import { OPERATOR_SYMBOLS, type ConditionalExpr, type Expression, type ForExpr, type ObjectConsExpr, type ScopeTraversalExpr, type SplatExpr, type TemplateForExpr, type TemplateIfExpr, type TraversalStep } from "../load/hcl-syntax.js";
 import { canonicalText } from "./canonical.js";
 import type { ModuleInstance, VariableValue } from "./configuration.js";
 import { resourcesOfType, type Resource, type Variable } from "./module.js";
@@ -707,26 +707,8 @@ const BINARY: Record<string, (a: unknown, b: unknown) => unknown> = {
   modulo: (a, b) => (num(b) === 0 ? fail("divide by zero") : num(a) % num(b)),
 };
 
-/** The text of an undecided operation: its operator over its operands' texts, so that equal operations compare equal. */
-const SYMBOLS: Record<string, string> = {
-  logicalOr: "||",
-  logicalAnd: "&&",
-  equal: "==",
-  notEqual: "!=",
-  lessThan: "<",
-  lessThanOrEqual: "<=",
-  greaterThan: ">",
-  greaterThanOrEqual: ">=",
-  add: "+",
-  subtract: "-",
-  multiply: "*",
-  divide: "/",
-  modulo: "%",
-  negate: "-",
-  logicalNot: "!",
-};
-
-function binary(operator: string, a: Value, b: Value, source: Text = lazy(() => `(${textOf(a)} ${SYMBOLS[operator] ?? operator} ${textOf(b)})`)): Value {
+/** An undecided operation's text is its operator over its operands' texts, so that equal operations compare equal. */
+function binary(operator: string, a: Value, b: Value, source: Text = lazy(() => `(${textOf(a)} ${OPERATOR_SYMBOLS[operator as keyof typeof OPERATOR_SYMBOLS] ?? operator} ${textOf(b)})`)): Value {
   const op = BINARY[operator];
   if (!op) return unknown(source());
   // false && x and true || x are decided whatever x is (cty decides them with x unknown too).
@@ -743,7 +725,7 @@ function binary(operator: string, a: Value, b: Value, source: Text = lazy(() => 
   return unknown(source());
 }
 
-function unary(operator: string, operand: Value, source: Text = lazy(() => `${SYMBOLS[operator] ?? operator}${textOf(operand)}`)): Value {
+function unary(operator: string, operand: Value, source: Text = lazy(() => `${OPERATOR_SYMBOLS[operator as keyof typeof OPERATOR_SYMBOLS] ?? operator}${textOf(operand)}`)): Value {
   if (operand.kind === "oneOf") return oneOf(operand.options.map((o) => unary(operator, o, source)));
   if (isError(operand)) return failure(source());
   if (operand.kind !== "known") return unknown(source());
