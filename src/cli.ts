@@ -6,8 +6,12 @@ import { DEFAULT_WINDOW_SECONDS } from "./live/classify.js";
 import { REQUIRED_IAM_PERMISSIONS } from "./live/errors.js";
 import { TOOL } from "./package.js";
 import { DEFAULT_FORMAT, REPORTERS } from "./report/index.js";
-import { planReportTargets } from "./report/targets.js";
+import { planReportTargets, TargetError } from "./report/targets.js";
 import { parseCliVariable, type CliVariable } from "./model/variables.js";
+import type { LiveArgs } from "./commands/live.js";
+import type { OutputArgs } from "./commands/output.js";
+import type { ScanArgs } from "./commands/scan.js";
+import { checkOutputPath, explainFailure, helpHint, UsageError, type CommandOptions } from "./commands/usage.js";
 
 export { EXIT, processIO, type CliIO } from "./commands/io.js";
 export { exitCodeOf } from "./commands/output.js";
@@ -54,10 +58,46 @@ export async function run(rawArgv: readonly string[], io: CliIO = processIO()): 
 
 async function runCommand(rawArgv: readonly string[], io: CliIO): Promise<number> {
   const argv = rawArgv.map((a) => (a === "-" ? STDIN_TOKEN : a));
-  let exitCode: number = EXIT.ok;
-  let usageError: string | undefined;
-  const parser = yargs([...argv])
+  // The command chosen, with its arguments: carried out only once the whole command line is known good.
+  let invocation: (() => Promise<number>) | undefined;
+  let failure: UsageError | undefined;
+  const parser = commandLine(argv, io, (run) => (invocation = run)).fail((message, error) => {
+    // yargs' own validation (unknown options, choices, conflicts) comes as a message; keygate's
+    // checks (in .check() and the handlers) throw UsageError.
+    failure ??= error instanceof UsageError ? error : usageFailure(message || error?.message || "invalid usage", argv, io);
+  });
+  let helpOrVersion = "";
+  try {
+    await parser.parseAsync([...argv], {}, (_err, _argv, output) => {
+      helpOrVersion = output;
+    });
+  } catch (error) {
+    if (error instanceof UsageError) failure ??= error;
+    else if (!failure) {
+      io.stderr(`keygate: internal error: ${(error as Error).message}\n${io.env.KEYGATE_DEBUG ? `${(error as Error).stack}\n` : "Set KEYGATE_DEBUG=1 for the stack trace, and please report it.\n"}`);
+      return EXIT.incomplete;
+    }
+  }
+  if (failure) {
+    io.stderr(`keygate: ${failure.message}\n${failure.hint ?? helpHint(commandOf(argv))}\n`);
+    return EXIT.incomplete;
+  }
+  if (helpOrVersion) {
+    io.stdout(`${helpOrVersion}\n`);
+    return EXIT.ok;
+  }
+  // Only now, the whole command line known good, is anything read, written or asked of AWS.
+  return invocation ? invocation() : EXIT.ok;
+}
+
+/**
+ * keygate's command line. Each command's handler only checks its arguments and hands `onRun` the
+ * work to do: nothing runs before yargs has validated all of the command line.
+ */
+function commandLine(argv: readonly string[], io: CliIO, onRun: (run: () => Promise<number>) => void) {
+  return yargs([...argv])
     .scriptName("keygate")
+    .parserConfiguration({ "camel-case-expansion": false })
     .usage(
       "keygate [scan] [PATH...]\n\nFlags IAM users that get an access key during their initial setup (CIS AWS Foundations 1.11 / 1.10 / 2.10):\nan aws_iam_user and an aws_iam_access_key for it declared in the same Terraform/OpenTofu configuration.",
     )
@@ -65,7 +105,7 @@ async function runCommand(rawArgv: readonly string[], io: CliIO): Promise<number
       ["scan [paths..]", "$0 [paths..]"],
       "Scan Terraform/OpenTofu directories and files (default: the current directory)",
       (y) =>
-        withReportOptions(y)
+        known("scan", withReportOptions(y)
           .positional("paths", { describe: "directories (searched recursively), Terraform files and plan .json files to scan; \"-\" reads a plan from stdin [default: . unless --plan is given]", type: "string", array: true })
           .option("plan", { describe: "a plan to check: the output of `terraform show -json tfplan` (repeatable; \"-\" reads stdin). A .json path among PATHS is read as a plan too", type: "string", array: true, requiresArg: true })
           .option("source", { describe: "the root module directory a plan was made from, so that plan findings also point at the .tf lines (and honour keygate:ignore comments there); default: the plan file's directory when it is a scanned root module", type: "string", requiresArg: true })
@@ -90,17 +130,11 @@ async function runCommand(rawArgv: readonly string[], io: CliIO): Promise<number
           .example("keygate --fail-on warning stacks/prod", "also fail on warnings")
           .example("keygate -f text -f sarif -o sarif=keygate.sarif", "text on the terminal, SARIF for GitHub code scanning in a file")
           .example("keygate -f github -o markdown=$GITHUB_STEP_SUMMARY", "in GitHub Actions: annotations on the pull request, a table in the run's summary")
-          .example("keygate --write-baseline .keygate-baseline.json", "accept today's findings; later runs with --baseline fail only on new ones"),
-      async (args) => {
+          .example("keygate --write-baseline .keygate-baseline.json", "accept today's findings; later runs with --baseline fail only on new ones")),
+      (args) => {
         const badVar = asList(args.var).find((v) => !parseCliVariable(v));
-        if (badVar !== undefined) {
-          usageError = `--var takes NAME=VALUE, got "${badVar}"`;
-          return;
-        }
-        // Each command's module (and what it pulls in: git, the AWS SDK) loads only when it runs.
-        const { runScan } = await import("./commands/scan.js");
-        exitCode = await runScan(
-          {
+        if (badVar !== undefined) throw new UsageError(`--var takes NAME=VALUE, got "${badVar}"`, 'Set a variable as terraform -var does: --var region=eu-west-1, --var \'names=["a","b"]\'.');
+        const scanArgs: ScanArgs = {
             // The working directory is the default, unless only plans are to be checked.
             paths: fromToken(args.paths as string[] | undefined)?.length ? fromToken(args.paths as string[])! : (args.plan as string[] | undefined)?.length ? [] : ["."],
             ...reportArgs(args),
@@ -110,16 +144,17 @@ async function runCommand(rawArgv: readonly string[], io: CliIO): Promise<number
             prefilter: args.prefilter !== false,
             cache: args.cache === false ? false : (args["cache-location"] as string | undefined),
             variables: cliVariables(argv),
-          },
-          io,
-        );
+          };
+        checkReportArgs(scanArgs, io);
+        // Each command's module (and what it pulls in: git, the AWS SDK) loads only when it runs.
+        onRun(async () => (await import("./commands/scan.js")).runScan(scanArgs, io));
       },
     )
     .command(
       "live",
       "Audit an AWS account (or organization, or a saved credential report) for access keys created with their user",
       (y) =>
-        withReportOptions(y)
+        known("live", withReportOptions(y)
           .option("credential-report", { describe: "audit a saved credential report instead of the account: CSV, its base64 text or the AWS CLI's JSON (\"-\" reads stdin). Makes no AWS calls", type: "string", requiresArg: true })
           .option("profile", { describe: "a profile of the shared AWS config and credentials files (default: the SDK's credential chain, AWS_PROFILE…)", type: "string", requiresArg: true })
           .option("region", { describe: "region for STS (IAM is global and signs for its partition's region) [default: the SDK's, else us-east-1]", type: "string", requiresArg: true })
@@ -141,11 +176,9 @@ async function runCommand(rawArgv: readonly string[], io: CliIO): Promise<number
           .example("keygate live", "audit the account of the current credentials")
           .example("keygate live --org --role-name KeygateAudit -f sarif -o live.sarif", "audit every account of the organization")
           .example("aws iam get-credential-report --query Content --output text | base64 -d > report.csv && keygate live --credential-report report.csv", "audit a saved credential report offline")
-          .epilogue(`Read-only: the calls need ${REQUIRED_IAM_PERMISSIONS.join(", ")} (the AWS-managed SecurityAudit policy has them all).\n\nFindings by key (a user with a console password; --window, default 60 s):\n  created within the window, never used, active   error    the exact CIS case: delete it\n  created within the window, in use, active       warning  replace it with a separately issued key\n  created within the window, inactive             info     delete it\n  created later, never used, active               warning  the CIS command-line audit\n\nExit codes: 0 nothing at or above --fail-on, 1 findings, 2 the audit could not be completed (credentials, permissions, an unreachable endpoint, a malformed report; the other accounts are still audited).`),
-      async (args) => {
-        const { runLive } = await import("./commands/live.js");
-        exitCode = await runLive(
-          {
+          .epilogue(`Read-only: the calls need ${REQUIRED_IAM_PERMISSIONS.join(", ")} (the AWS-managed SecurityAudit policy has them all).\n\nFindings by key (a user with a console password; --window, default 60 s):\n  created within the window, never used, active   error    the exact CIS case: delete it\n  created within the window, in use, active       warning  replace it with a separately issued key\n  created within the window, inactive             info     delete it\n  created later, never used, active               warning  the CIS command-line audit\n\nExit codes: 0 nothing at or above --fail-on, 1 findings, 2 the audit could not be completed (credentials, permissions, an unreachable endpoint, a malformed report; the other accounts are still audited).`)),
+      (args) => {
+        const liveArgs: LiveArgs = {
             ...reportArgs(args),
             credentialReport: fromToken(asList(args["credential-report"]))?.[0],
             profile: args.profile,
@@ -158,18 +191,17 @@ async function runCommand(rawArgv: readonly string[], io: CliIO): Promise<number
             roleName: args["role-name"],
             externalId: args["external-id"],
             concurrency: args.concurrency,
-          },
-          io,
-        );
+          };
+        checkReportArgs(liveArgs, io);
+        onRun(async () => (await import("./commands/live.js")).runLive(liveArgs, io));
       },
     )
     .command(
       "policies",
       "List the policies keygate enforces",
-      (y) => y.option("format", { alias: "f", describe: "text or json", choices: ["text", "json"], default: "text" }),
-      async (args) => {
-        const { listPolicies } = await import("./commands/policies.js");
-        exitCode = listPolicies(args.format as string, io);
+      (y) => known("policies", y.option("format", { alias: "f", describe: "text or json", choices: ["text", "json"], default: "text" })),
+      (args) => {
+        onRun(async () => (await import("./commands/policies.js")).listPolicies(args.format as string, io));
       },
     )
     .epilogue(`${formatsHelp()}\n\n${EPILOGUE}`)
@@ -179,28 +211,54 @@ async function runCommand(rawArgv: readonly string[], io: CliIO): Promise<number
     .alias("v", "version")
     .strict()
     .wrap(Math.min(100, process.stdout.columns || 100))
-    .exitProcess(false)
-    .fail((message, error) => {
-      usageError = message || error?.message || "invalid usage";
-    });
-  let helpOrVersion = "";
-  try {
-    await parser.parseAsync([...argv], {}, (_err, _argv, output) => {
-      helpOrVersion = output;
-    });
-  } catch (error) {
-    if (!usageError) {
-      io.stderr(`keygate: internal error: ${(error as Error).message}\n${io.env.KEYGATE_DEBUG ? `${(error as Error).stack}\n` : "Set KEYGATE_DEBUG=1 for the stack trace, and please report it.\n"}`);
-      return EXIT.incomplete;
-    }
-  }
-  if (usageError) {
-    io.stderr(`keygate: ${usageError}\nRun \`keygate --help\` for usage.\n`);
-    return EXIT.incomplete;
-  }
-  if (helpOrVersion) io.stdout(`${helpOrVersion}\n`);
-  return exitCode;
+    .exitProcess(false);
 }
+
+/** The options each command's builder declared, by command, as it ran (see usageFailure). */
+const declared = new Map<string, CommandOptions>();
+
+/** Records what a command's builder declared, for the messages of usage errors. */
+function known<T>(command: "scan" | "live" | "policies", y: Argv<T>): Argv<T> {
+  // yargs' getOptions() is public but missing from its type definitions.
+  const options = (y as unknown as { getOptions(): { key: Record<string, unknown>; alias: Record<string, string[]>; boolean: string[]; choices: Record<string, string[]> } }).getOptions();
+  const names = new Map<string, string>();
+  for (const key of Object.keys(options.key)) {
+    if (key === "help" || key === "version" || key === "paths") continue;
+    names.set(key, key);
+    for (const alias of options.alias[key] ?? []) names.set(alias, key);
+  }
+  const display = command === "scan" ? "keygate" : `keygate ${command}`;
+  declared.set(display, {
+    command: display,
+    names,
+    booleans: new Set(options.boolean),
+    choices: new Map(Object.entries(options.choices)),
+  });
+  return y;
+}
+
+/** The command a command line runs (before yargs says so: for messages). */
+function commandOf(argv: readonly string[]): string {
+  const first = argv.find((a) => !a.startsWith("-"));
+  return first === "live" || first === "policies" ? `keygate ${first}` : "keygate";
+}
+
+/** A yargs validation message in keygate's words, with a suggestion drawn from every command's options. */
+function usageFailure(message: string, argv: readonly string[], io: CliIO): UsageError {
+  const name = commandOf(argv);
+  const own = declared.get(name);
+  // The other commands' builders have not run: a throwaway parse of `COMMAND --help` runs each one
+  // (and no handler), so that a message can say which command an option belongs to.
+  for (const other of ["scan", "live", "policies"]) {
+    if (declared.has(other === "scan" ? "keygate" : `keygate ${other}`)) continue;
+    commandLine([other, "--help"], io, () => undefined)
+      .fail(() => undefined)
+      .parse([other, "--help"], {}, () => undefined);
+  }
+  const options = own ?? { command: name, names: new Map(), booleans: new Set(), choices: new Map() };
+  return explainFailure(message, argv, options, [...declared.values()].filter((o) => o.command !== name));
+}
+
 
 /** The "Report formats" section of --help: each reporter's own description, and how to combine them. */
 function formatsHelp(): string {
@@ -232,11 +290,25 @@ function withReportOptions<T>(y: Argv<T>) {
     })
     .option("baseline", { describe: "accept the findings recorded in FILE: they are reported as baselined and do not fail the run; new ones do", type: "string", requiresArg: true })
     .option("write-baseline", { describe: "record the current findings (all but those suppressed inline) in FILE, and use it for this run", type: "string", requiresArg: true })
-    // A -f/-o combination that cannot be carried out is a usage error, found before any work.
-    .check((argv) => planReportTargets(asList(argv.format), asList(argv.output), formats, DEFAULT_FORMAT).length > 0)
     .option("config", { alias: "c", describe: "config file (default: .keygate.json found from the working directory upward)", type: "string", requiresArg: true })
     .option("fail-on", { describe: "lowest severity that makes the run exit 1 (default: error, or failOn from the config)", choices: FAIL_ON })
     .option("color", { describe: "force colours on or off (default: on for a terminal, off with NO_COLOR)", type: "boolean" });
+}
+
+/**
+ * Checks where the reports go before any work is done: a -f/-o combination that cannot be carried
+ * out, or an output file that cannot be written (a directory, under a file), is a usage error.
+ */
+function checkReportArgs(args: OutputArgs, io: CliIO): void {
+  let targets;
+  try {
+    targets = planReportTargets(args.formats, args.outputs, [...REPORTERS.keys()], DEFAULT_FORMAT);
+  } catch (error) {
+    if (error instanceof TargetError) throw new UsageError(error.message, error.hint);
+    throw error;
+  }
+  for (const target of targets) if (target.file !== undefined) checkOutputPath(target.file, io.cwd, `-o ${target.file}`);
+  if (args.writeBaseline !== undefined) checkOutputPath(args.writeBaseline, io.cwd, "--write-baseline");
 }
 
 /** The report options as the command modules take them. */

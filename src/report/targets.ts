@@ -9,7 +9,15 @@ export interface ReportTarget {
 }
 
 /** A `-f`/`-o` combination that cannot be carried out; the CLI reports it as a usage error (exit 2). */
-export class TargetError extends Error {}
+export class TargetError extends Error {
+  constructor(
+    message: string,
+    /** What to write instead, when there is more to say than the message does. */
+    readonly hint?: string,
+  ) {
+    super(message);
+  }
+}
 
 /**
  * Pairs the formats (`-f`, repeatable) with the outputs (`-o`, repeatable) in the manner of Spectral
@@ -32,6 +40,9 @@ export function planReportTargets(formats: readonly string[], outputs: readonly 
     } else if (format !== undefined && /^[a-z][a-z0-9-]*$/i.test(format)) {
       // Most likely a misspelt format; a file whose name has "=" in it can be given as ./NAME.
       throw new TargetError(`-o ${output}: unknown format "${format}"; formats: ${known.join(", ")} (for a file named so, write -o ./${output})`);
+    } else if (known.includes(output)) {
+      // Checkov's habit (-o sarif): a format, not a file named after it.
+      throw new TargetError(`-o ${output}: "${output}" is a format, not a file`, `Write -f ${output} for ${output} on standard output, or -o ${output}=FILE to write it to a file (for a file named "${output}", write -o ./${output}).`);
     } else plain.push(output);
   }
   if (plain.length) {

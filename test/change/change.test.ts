@@ -348,7 +348,7 @@ describe("errors (exit 2)", () => {
   it("bad usage: --base with --staged, a plan, a file that exists nowhere", async () => {
     const repo = GitHistory.create();
     repo.commit("one", { "main.tf": tf.user("a"), "plan.json": "{}" });
-    expect((await repo.keygate(["--base", "HEAD", "--staged"])).stderr).toMatch(/mutually exclusive/);
+    expect((await repo.keygate(["--base", "HEAD", "--staged"])).stderr).toMatch(/--base and --staged cannot be used together/);
     expect((await repo.keygate(["--staged", "--plan", "plan.json"])).code).toBe(2);
     const plan = await repo.keygate(["--staged", "plan.json"]);
     expect(plan.code).toBe(2);

@@ -89,7 +89,8 @@ describe("keygate with several reports", () => {
     const root = await writeTree(PAIR);
     const { code, stderr } = await runCli(["-f", "xml"], root);
     expect(code).toBe(2);
-    expect(stderr).toContain('Invalid values:\n  Argument: format, Given: "xml", Choices: "text", "json", "sarif", "junit", "github", "markdown"');
+    // One line and the valid values (issue 16 replaced yargs' "Invalid values:" block).
+    expect(stderr).toBe("keygate: --format xml: not a valid value\nValid values: text, json, sarif, junit, github, markdown.\n");
   });
 
   it("teaches every format in --help, in the reporter's own words", async () => {

@@ -1,0 +1,131 @@
+import { execFile } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { mkdir } from "node:fs/promises";
+import { createServer, type Server } from "node:net";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { writeTree } from "../support/scan-fixture.js";
+
+/**
+ * Usage errors, through the built bin as users run it: one line and a hint on stderr, exit 2, and
+ * nothing done before. The bin runs with test/support/io-spy.mjs loaded, which logs every read,
+ * listing or write under the fixture and every process started; AWS is a 127.0.0.1 listener that
+ * counts the connections made to it.
+ */
+const ROOT = join(import.meta.dirname, "..", "..");
+const BIN = join(ROOT, "dist", "bin.js");
+const SPY = join(ROOT, "test", "support", "io-spy.mjs");
+const run = promisify(execFile);
+
+const PAIR = 'resource "aws_iam_user" "u" {\n  name = "u"\n}\n\nresource "aws_iam_access_key" "k" {\n  user = aws_iam_user.u.name\n}\n';
+
+let aws: Server;
+let connections = 0;
+let endpoint = "";
+beforeAll(async () => {
+  aws = createServer((socket) => {
+    connections++;
+    socket.destroy();
+  });
+  await new Promise<void>((done) => aws.listen(0, "127.0.0.1", done));
+  endpoint = `http://127.0.0.1:${(aws.address() as { port: number }).port}`;
+});
+afterAll(async () => {
+  await new Promise((done) => aws.close(done));
+});
+
+interface Outcome {
+  code: number;
+  stdout: string;
+  stderr: string;
+  /** What the run did under the fixture directory, and the processes it started. */
+  touched: string[];
+  dir: string;
+}
+
+async function keygate(args: string[]): Promise<Outcome> {
+  const dir = await writeTree({ "tf/clean/main.tf": PAIR, ".keygate.json": "{}\n", "tf/main.tf": PAIR });
+  await mkdir(join(dir, "reports"));
+  const log = join(`${dir}.spy.log`);
+  const env = {
+    PATH: process.env.PATH,
+    HOME: dir,
+    NO_COLOR: "1",
+    KEYGATE_SPY_ROOT: dir,
+    KEYGATE_SPY_LOG: log,
+    AWS_ACCESS_KEY_ID: "AKIAIOSFODNN7EXAMPLE",
+    AWS_SECRET_ACCESS_KEY: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+    AWS_ENDPOINT_URL: endpoint,
+    AWS_EC2_METADATA_DISABLED: "true",
+  };
+  let outcome: Omit<Outcome, "touched" | "dir">;
+  try {
+    const { stdout, stderr } = await run(process.execPath, ["--import", SPY, BIN, ...args], { cwd: dir, env, timeout: 60_000 });
+    outcome = { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    outcome = { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+  const touched = existsSync(log) ? readFileSync(log, "utf8").split("\n").filter(Boolean) : [];
+  return { ...outcome, touched, dir };
+}
+
+/** Each case: the arguments and the exact stderr. */
+const CASES: [string, string[], string][] = [
+  ["a misspelt option", ["--formt", "json", "tf"], "keygate: unknown option --formt\nDid you mean --format? Run `keygate --help` for usage.\n"],
+  ["an invalid --fail-on, with a report to write", ["--fail-on", "critical", "-o", "sarif=x.sarif", "tf"], "keygate: --fail-on critical: not a valid value\nValid values: error, warning, info, never.\n"],
+  ["an option that does not exist, before a path (the path is not its value)", ["--colour", "tf/clean"], "keygate: unknown option --colour\nDid you mean --color? Run `keygate --help` for usage.\n"],
+  ["a format where a file belongs (Checkov's -o sarif)", ["-o", "sarif", "tf"], 'keygate: -o sarif: "sarif" is a format, not a file\nWrite -f sarif for sarif on standard output, or -o sarif=FILE to write it to a file (for a file named "sarif", write -o ./sarif).\n'],
+  ["an unknown format, with the valid ones", ["-f", "jsno", "tf"], "keygate: --format jsno: not a valid value\nDid you mean json? Valid values: text, json, sarif, junit, github, markdown.\n"],
+  ["an option named once, as typed", ["--write-baselin", "b.json", "tf"], "keygate: unknown option --write-baselin\nDid you mean --write-baseline? Run `keygate --help` for usage.\n"],
+  ["an option without its value", ["tf", "-o"], "keygate: -o needs a value\nRun `keygate --help` for usage.\n"],
+  ["two formats for standard output", ["-f", "json", "-f", "sarif", "tf"], "keygate: only one format can go to standard output, but json and sarif would; send the others to files with -o FORMAT=FILE\nRun `keygate --help` for usage.\n"],
+  ["a report to write to a directory", ["-o", "reports", "tf"], "keygate: -o reports: reports is a directory\nName a file to write the report to.\n"],
+  ["a report to write under a file", ["-o", "json=tf/main.tf/out.json", "tf"], `keygate: -o tf/main.tf/out.json: cannot create tf/main.tf/out.json: ${"DIR"}/tf/main.tf is not a directory\nName a file in a directory.\n`],
+  ["options that exclude each other", ["--base", "main", "--staged"], "keygate: --base and --staged cannot be used together\nRun `keygate --help` for usage.\n"],
+  ["a --var without NAME=", ["--var", "region", "tf"], "keygate: --var takes NAME=VALUE, got \"region\"\nSet a variable as terraform -var does: --var region=eu-west-1, --var 'names=[\"a\",\"b\"]'.\n"],
+  ["an unknown option of live", ["live", "--bogus", "--endpoint-url", "ENDPOINT"], "keygate: unknown option --bogus for keygate live\nRun `keygate live --help` for usage.\n"],
+  ["a scan option given to live", ["live", "--no-cache", "--endpoint-url", "ENDPOINT"], "keygate: unknown option --no-cache for keygate live\n--no-cache is an option of `keygate scan`, not of `keygate live`. Run `keygate live --help` for usage.\n"],
+  ["live options that exclude each other", ["live", "--org", "--accounts", "111111111111", "--endpoint-url", "ENDPOINT"], "keygate: --org and --accounts cannot be used together\nRun `keygate live --help` for usage.\n"],
+  ["a negative live window", ["live", "--window", "-5", "--endpoint-url", "ENDPOINT"], "keygate: --window takes a number of seconds (0 or more)\nRun `keygate live --help` for usage.\n"],
+  ["a path given to live", ["live", "tf", "--endpoint-url", "ENDPOINT"], 'keygate: keygate live takes no paths, but was given "tf"\nRun `keygate live --help` for usage.\n'],
+  ["an unknown format of policies", ["policies", "-f", "yaml"], "keygate: --format yaml: not a valid value\nValid values: text, json.\n"],
+];
+
+describe("usage errors (the built bin)", () => {
+  it.each(CASES)("%s: one line and a hint, exit 2, nothing read, written or called", async (_name, args, expected) => {
+    const before = connections;
+    const outcome = await keygate(args.map((a) => (a === "ENDPOINT" ? endpoint : a)));
+    expect(outcome.stderr).toBe(expected.replace("DIR", outcome.dir));
+    expect(outcome.code).toBe(2);
+    expect(outcome.stdout).toBe("");
+    expect(outcome.touched).toEqual([]);
+    expect(connections - before).toBe(0);
+    for (const file of ["x.sarif", "sarif", "b.json", "reports/out.json"]) expect(existsSync(join(outcome.dir, file)), file).toBe(false);
+  });
+
+  it("the spy sees what a valid run reads, and the listener what a live run calls", async () => {
+    const scanned = await keygate(["-f", "json", "-o", "json=x.json", "tf"]);
+    expect(scanned.code).toBe(1);
+    expect(scanned.touched.some((t) => t.includes("tf/main.tf"))).toBe(true);
+    expect(existsSync(join(scanned.dir, "x.json"))).toBe(true);
+    const before = connections;
+    const live = await keygate(["live", "--endpoint-url", endpoint]);
+    expect(live.code).toBe(2);
+    expect(connections - before).toBeGreaterThan(0);
+  });
+});
+
+describe("the bin's early start", () => {
+  it("accepts only formats the CLI knows, and waits for the CLI's checks on anything unusual", async () => {
+    const { EARLY_FORMATS, onlyCommonOptions } = await import("../../src/early.js");
+    const { REPORTERS } = await import("../../src/report/index.js");
+    for (const format of EARLY_FORMATS) expect([...REPORTERS.keys()]).toContain(format);
+    expect(onlyCommonOptions(["-f", "json", "-o", "out.json", "--no-cache", "."])).toBe(true);
+    expect(onlyCommonOptions(["--formt", "json"])).toBe(false);
+    expect(onlyCommonOptions(["-f", "xml"])).toBe(false);
+    expect(onlyCommonOptions(["-o", "sarif"])).toBe(false);
+    expect(onlyCommonOptions(["--colour", "tf/clean"])).toBe(false);
+  });
+});
