@@ -57,6 +57,13 @@ describe("keygate live", () => {
     expect(code).toBe(1);
   });
 
+  it("prints no AWS SDK notice about the Node.js version: keygate sets the SDK's switch itself", async () => {
+    const { code, stderr } = await keygate(["live", "--endpoint-url", fake.url, "-f", "json"], { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: undefined });
+    expect(stderr).not.toContain("NodeVersionSupportWarning");
+    expect(stderr).toBe("");
+    expect(code).toBe(1);
+  });
+
   it("prints the remediation commands in the text report", async () => {
     const { code, stdout } = await keygate(["live", "--endpoint-url", fake.url, "--fail-on", "never"]);
     expect(code).toBe(0);
