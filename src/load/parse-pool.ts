@@ -99,7 +99,7 @@ export class ParserPool {
 
   private grow(size: number): void {
     while (this.workers.length < size) {
-      const worker = new Worker(join(PACKAGE_ROOT, "dist", "load", "parse-worker.js"));
+      const worker = new Worker(workerFile);
       worker.on("message", (message: { id: number; result: unknown }) => {
         this.failures.delete(message.id);
         this.pending.get(message.id)?.(message.result);
@@ -115,6 +115,14 @@ export class ParserPool {
       this.workers.push(worker);
     }
   }
+}
+
+/** The workers' module: dist/load/parse-worker.js, or a self-contained bundle that is its own worker. */
+let workerFile = join(PACKAGE_ROOT, "dist", "load", "parse-worker.js");
+
+/** Makes the pool start its workers from this file (the Action's bundle, scripts/build-action.mjs). */
+export function useParseWorkerFile(file: string): void {
+  workerFile = file;
 }
 
 let shared: ParserPool | undefined;

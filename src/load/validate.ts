@@ -29,7 +29,16 @@ export function lazySchema<T>(name: string): () => ValidateFunction<T> {
   return () => (validator ??= precompiled<T>(name) ?? compileSchema<T>(JSON.parse(readFileSync(SCHEMA_FILES[name]!, "utf8")) as object));
 }
 
+/** Validators compiled into a self-contained bundle (the Action's), by schema file name. */
+const provided = new Map<string, ValidateFunction>();
+
+/** Gives the validators a bundle carries, which has no dist/validators/ beside it (scripts/build-action.mjs). */
+export function provideValidators(validators: Readonly<Record<string, ValidateFunction>>): void {
+  for (const [name, validator] of Object.entries(validators)) provided.set(name, validator);
+}
+
 function precompiled<T>(name: string): ValidateFunction<T> | undefined {
+  if (provided.has(name)) return provided.get(name) as ValidateFunction<T>;
   if (!import.meta.url.endsWith(".js")) return undefined;
   try {
     return require(join(PACKAGE_ROOT, "dist", "validators", `${basename(name, ".json")}.cjs`)) as ValidateFunction<T>;

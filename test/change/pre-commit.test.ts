@@ -1,21 +1,30 @@
 import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { snapshotRepository } from "../support/repository-snapshot.js";
 import { GIT_ENV, GitHistory, tf } from "./git-history.js";
 
 /**
  * The hook end to end with the real pre-commit framework: `.pre-commit-hooks.yaml` installs keygate
- * as pre-commit does (`language: node`: npm install of the hook repository, which builds it, npm
- * pack, npm install -g) and runs `keygate --staged` on the staged Terraform files. The hook
- * repository is a snapshot of this package committed to a temporary repository, so the test
- * checks the working tree as it is, committed or not. Installing takes half a minute or so; npm
- * prefers its cache.
+ * as pre-commit does (`language: script`: a clone of the hook repository, nothing compiled or
+ * installed) and runs `keygate --staged` on the staged Terraform files, from the committed bundle
+ * (action/dist/index.mjs). The hook repository is a snapshot of this repository's files (tracked
+ * and untracked, as `git ls-files` lists them) committed to a temporary repository, so the test
+ * checks the working tree as it is, committed or not. The first run's time and the size of
+ * pre-commit's environment (PRE_COMMIT_HOME: the clone, pre-commit's database) are printed.
  */
 const PACKAGE_ROOT = join(import.meta.dirname, "..", "..");
 const hasPreCommit = spawnSync("pre-commit", ["--version"]).status === 0;
 const INSTALL_TIMEOUT = 600_000;
+
+/** The bytes of every file under a directory. */
+function directorySize(dir: string): number {
+  let total = 0;
+  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) if (entry.isFile()) total += statSync(join(entry.parentPath, entry.name)).size;
+  return total;
+}
 
 let hookRepository: string;
 let hookRevision: string;
@@ -28,17 +37,16 @@ function preCommit(args: string[], cwd: string, home: string) {
     env: { ...process.env, ...GIT_ENV, PRE_COMMIT_HOME: home, PRE_COMMIT_COLOR: "never", npm_config_prefer_offline: "true", npm_config_audit: "false", npm_config_fund: "false" },
     timeout: INSTALL_TIMEOUT,
   });
-  const seconds = ((performance.now() - started) / 1000).toFixed(1);
-  console.log(`pre-commit ${args.join(" ")}: exit ${result.status} in ${seconds} s`);
-  return { code: result.status, output: `${result.stdout}${result.stderr}` };
+  const seconds = (performance.now() - started) / 1000;
+  console.log(`pre-commit ${args.join(" ")}: exit ${result.status} in ${seconds.toFixed(1)} s`);
+  return { code: result.status, output: `${result.stdout}${result.stderr}`, seconds };
 }
 
 describe.skipIf(!hasPreCommit)("pre-commit hook (end to end)", () => {
   beforeAll(() => {
     const hook = GitHistory.create();
-    for (const entry of ["package.json", "package-lock.json", "tsconfig.json", ".npmrc", ".pre-commit-hooks.yaml", "README.md", "src", "scripts", "policies", "schemas", "docs"]) {
-      if (existsSync(join(PACKAGE_ROOT, entry))) cpSync(join(PACKAGE_ROOT, entry), join(hook.dir, entry), { recursive: true });
-    }
+    snapshotRepository(hook.dir);
+    expect(existsSync(join(hook.dir, "action", "dist", "index.mjs")), "action/dist/index.mjs: run `npm run build:action`").toBe(true);
     hook.git("add", "-A");
     hookRevision = hook.commit("keygate as it is in the working tree");
     hookRepository = hook.dir;
@@ -59,7 +67,9 @@ describe.skipIf(!hasPreCommit)("pre-commit hook (end to end)", () => {
       // Unstaged edits are stashed by pre-commit while the hook runs.
       repo.write({ "stacks/etl/keys.tf": `${tf.key("etl", "etl")}# unstaged\n`, "untracked.tf": tf.user("x") + tf.key("x", "x") });
 
-      const { code, output } = preCommit(["try-repo", hookRepository, "keygate", "--ref", hookRevision], repo.dir, mkdtempSync(join(tmpdir(), "keygate-pre-commit-")));
+      // try-repo clones the hook repository and installs the hook afresh, in a directory of its own.
+      const { code, output, seconds } = preCommit(["try-repo", hookRepository, "keygate", "--ref", hookRevision], repo.dir, mkdtempSync(join(tmpdir(), "keygate-pre-commit-")));
+      console.log(`pre-commit try-repo, the hook installed and run: ${seconds.toFixed(1)} s`);
       expect(output).toMatch(/keygate \(no access key at an IAM user's initial setup.*Failed/);
       expect(code).toBe(1);
       expect(output).toContain("stacks/etl/keys.tf");
@@ -84,12 +94,21 @@ describe.skipIf(!hasPreCommit)("pre-commit hook (end to end)", () => {
       const commit = (message: string) => {
         const started = performance.now();
         const result = spawnSync("git", ["commit", "-m", message], { cwd: repo.dir, encoding: "utf8", env: { ...process.env, ...GIT_ENV, PRE_COMMIT_HOME: home, PRE_COMMIT_COLOR: "never", npm_config_prefer_offline: "true" }, timeout: INSTALL_TIMEOUT });
-        console.log(`git commit -m "${message}": exit ${result.status} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-        return { code: result.status, output: `${result.stdout}${result.stderr}` };
+        const seconds = (performance.now() - started) / 1000;
+        console.log(`git commit -m "${message}": exit ${result.status} in ${seconds.toFixed(1)} s`);
+        return { code: result.status, output: `${result.stdout}${result.stderr}`, seconds };
       };
 
       repo.stage({ ".pre-commit-config.yaml": config });
-      expect(commit("pre-commit config (installs the hook)").code).toBe(0);
+      const first = commit("pre-commit config (installs the hook)");
+      expect(first.code).toBe(0);
+      // The hook's first run installs it: pre-commit's environment (PRE_COMMIT_HOME) is then the
+      // clone of the hook repository and pre-commit's database; nothing is compiled or installed.
+      const megabytes = directorySize(home) / 1e6;
+      console.log(`pre-commit hook, first run (install included): ${first.seconds.toFixed(1)} s; its environment (PRE_COMMIT_HOME): ${megabytes.toFixed(1)} MB`);
+      expect(megabytes).toBeGreaterThan(1); // the clone is there: the measure measures something
+      expect(megabytes).toBeLessThanOrEqual(60);
+      expect(readdirSync(home, { recursive: true }).some((f) => String(f).split(/[\\/]/).includes("node_modules"))).toBe(false);
 
       repo.stage({ "main.tf": tf.user("deploy") + tf.key("deploy", "deploy") });
       const refused = commit("user and key together");
