@@ -10,6 +10,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { build } from "esbuild";
+import { yargsOwnPackage } from "./esbuild-plugins.mjs";
 
 const root = join(import.meta.dirname, "..");
 const dist = join(root, "dist");
@@ -76,7 +77,7 @@ await build({
   loader: { ".gz": "binary" },
   // wasm_exec polyfills `performance` from a module of that name on Node versions older than keygate's.
   external: ["performance"],
-  plugins: [embedHcl2jsonWasm, noAwsSdk],
+  plugins: [embedHcl2jsonWasm, noAwsSdk, yargsOwnPackage()],
   // Bundled CommonJS dependencies may call require().
   banner: {
     js: `// keygate's GitHub Action and pre-commit hook, bundled by scripts/build-action.mjs (npm run build:action): do not edit.\nimport { createRequire as __keygateRequire } from "node:module"; const require = __keygateRequire(import.meta.url);`,

@@ -4,9 +4,10 @@
 // bundle starts in about half the time. Code splitting keeps the lazy command imports lazy.
 // The library entry (dist/index.js) stays unbundled. Packages with files of their own to load
 // (hcl2json's WebAssembly, the AWS SDK) stay outside the bundle and are imported as usual.
-import { chmodSync, readFileSync, rmSync } from "node:fs";
+import { chmodSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { build } from "esbuild";
+import { yargsOwnPackage } from "./esbuild-plugins.mjs";
 
 const dist = join(import.meta.dirname, "..", "dist");
 const outdir = join(dist, "bundle");
@@ -27,27 +28,6 @@ await build({
   logLevel: "warning",
   plugins: [yargsOwnPackage()],
 });
-
-/**
- * yargs looks for "the application's" package.json from the directory above its node_modules, which
- * in a bundle is the working directory: every run would list the scanned directory and its parents
- * (and read a package.json there) before keygate has even checked its command line. Bundled, it
- * starts from the bundle's own directory, and finds keygate's package.json.
- */
-function yargsOwnPackage() {
-  const shim = /[\\/]yargs[\\/]lib[\\/]platform-shims[\\/]esm\.mjs$/;
-  const from = "mainFilename: mainFilename || process.cwd(),";
-  return {
-    name: "yargs-own-package",
-    setup(b) {
-      b.onLoad({ filter: shim }, (args) => {
-        const source = readFileSync(args.path, "utf8");
-        if (!source.includes(from)) throw new Error(`${args.path} no longer holds "${from}": update scripts/bundle.mjs`);
-        return { contents: source.replace(from, "mainFilename: fileURLToPath(import.meta.url),"), loader: "js" };
-      });
-    },
-  };
-}
 
 // tsc writes the bin without the executable bit; npm runs it as a program (npx keygate, the bin link).
 chmodSync(join(dist, "bin.js"), 0o755);
