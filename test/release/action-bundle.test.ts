@@ -35,6 +35,9 @@ describe("action/dist/index.mjs", () => {
     const text = fresh.toString("utf8");
     expect(text).not.toContain(ROOT);
     expect(text).not.toContain(tmpdir());
+    // esbuild names each module's path relative to the repository: one outside it (a symlinked
+    // node_modules, say) would make the bundle differ from a build in any other checkout.
+    expect(text.match(/^\/\/ \.\.\/.*$/gm) ?? []).toEqual([]);
   });
 
   it("holds keygate and hcl2json's parser, and leaves out the AWS SDK", () => {
