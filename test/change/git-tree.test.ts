@@ -1,5 +1,7 @@
-import { symlinkSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { delimiter, join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { BlobReader } from "../../src/change/blob-reader.js";
 import { openRepository } from "../../src/change/git.js";
@@ -97,13 +99,24 @@ describe("GitTree", () => {
     const files: Record<string, string> = {};
     for (let i = 0; i < 3000; i++) files[`stacks/s${i % 100}/f${i}.tf`] = `# file ${i}\n`;
     repo.commit("many", files);
-    const tree = await snapshot(repo);
-    const started = performance.now();
-    const found = await tree.discover(["."], repo.dir);
-    for (const path of found.files) await tree.read(path);
-    const ms = performance.now() - started;
-    expect(found.files).toHaveLength(3000);
-    // One process per file takes several seconds here; the batch takes a fraction of one.
-    expect(ms).toBeLessThan(5000);
+    // Count git processes with a logging wrapper first on PATH: one per file would be 3,000.
+    const bin = mkdtempSync(join(tmpdir(), "keygate-git-count-"));
+    const log = join(bin, "calls.log");
+    const realGit = execFileSync("sh", ["-c", "command -v git"], { encoding: "utf8" }).trim();
+    writeFileSync(join(bin, "git"), `#!/bin/sh\necho "$1 $2" >> '${log}'\nexec '${realGit}' "$@"\n`, { mode: 0o755 });
+    const path = process.env.PATH;
+    process.env.PATH = `${bin}${delimiter}${path ?? ""}`;
+    try {
+      const tree = await snapshot(repo);
+      const found = await tree.discover(["."], repo.dir);
+      for (const file of found.files) await tree.read(file);
+      expect(found.files).toHaveLength(3000);
+    } finally {
+      process.env.PATH = path;
+    }
+    const calls = readFileSync(log, "utf8").trim().split("\n");
+    rmSync(bin, { recursive: true, force: true });
+    expect(calls.filter((call) => call.startsWith("cat-file"))).toHaveLength(1);
+    expect(calls.length).toBeLessThanOrEqual(5);
   });
 });
