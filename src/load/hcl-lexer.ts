@@ -114,6 +114,13 @@ export function isHex(c: number): boolean {
   return (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66) || (c >= 0x41 && c <= 0x46);
 }
 
+/** A comment's offsets (`#` and `//` comments end before their newline). */
+export interface Comment {
+  start: number;
+  end: number;
+  style: "#" | "//" | "/*";
+}
+
 /** Reads tokens from a text on demand; the parser drives it (peek, consume). */
 export class Lexer {
   protected readonly src: string;
@@ -128,9 +135,19 @@ export class Lexer {
   protected heredocMarker = "";
   protected heredocFlush = false;
 
+  /** The comments met, in source order, when the caller wants them (an outline). */
+  comments: Comment[] | undefined;
+
   constructor(src: string) {
     this.src = src;
     this.len = src.length;
+  }
+
+  private noteComment(start: number, end: number, style: Comment["style"]): void {
+    const comments = this.comments!;
+    // A token may be scanned again after the parser looked ahead; its comment is noted once.
+    if (comments.length > 0 && comments[comments.length - 1]!.start >= start) return;
+    comments.push({ start, end, style });
   }
 
   protected peek(): number {
@@ -177,6 +194,7 @@ export class Lexer {
         case 0x23: {
           // "#" comment: with its newline it counts as one.
           const eol = src.indexOf("\n", p);
+          if (this.comments) this.noteComment(p, eol < 0 ? len : eol, "#");
           if (eol < 0) {
             p = len;
             continue;
@@ -187,6 +205,7 @@ export class Lexer {
           const d = src.charCodeAt(p + 1);
           if (d === 0x2f) {
             const eol = src.indexOf("\n", p);
+            if (this.comments) this.noteComment(p, eol < 0 ? len : eol, "//");
             if (eol < 0) {
               p = len;
               continue;
@@ -196,6 +215,7 @@ export class Lexer {
           if (d === 0x2a) {
             const close = src.indexOf("*/", p + 2);
             if (close < 0) decline();
+            if (this.comments) this.noteComment(p, close + 2, "/*");
             p = close + 2;
             continue;
           }

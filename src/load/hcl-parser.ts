@@ -1,6 +1,6 @@
 import type { BinaryOperator, Expression, ObjectItem, TraversalStep } from "./hcl-syntax.js";
 import { JsonConverter, type BlockEntry } from "./hcl-json.js";
-import { decline, isDigit, isWellFormed, T_AND, T_ARROW, T_ASSIGN, T_COLON, T_COMMA, T_DCOLON, T_DOT, T_ELLIPSIS, T_EOF, T_EQ, T_GE, T_GT, T_HEREDOC, T_IDENT, T_LBRACE, T_LBRACK, T_LE, T_LPAREN, T_LT, T_MINUS, T_NE, T_NL, T_NOT, T_NUMBER, T_OQUOTE, T_OR, T_PERCENT, T_PLUS, T_QUESTION, T_RBRACE, T_RBRACK, T_RPAREN, T_SLASH, T_STAR } from "./hcl-lexer.js";
+import { decline, isDigit, isWellFormed, type Comment, T_AND, T_ARROW, T_ASSIGN, T_COLON, T_COMMA, T_DCOLON, T_DOT, T_ELLIPSIS, T_EOF, T_EQ, T_GE, T_GT, T_HEREDOC, T_IDENT, T_LBRACE, T_LBRACK, T_LE, T_LPAREN, T_LT, T_MINUS, T_NE, T_NL, T_NOT, T_NUMBER, T_OQUOTE, T_OR, T_PERCENT, T_PLUS, T_QUESTION, T_RBRACE, T_RBRACK, T_RPAREN, T_SLASH, T_STAR } from "./hcl-lexer.js";
 import { TemplateParser } from "./hcl-templates.js";
 import type { TerraformBody } from "./terraform-syntax.js";
 
@@ -85,8 +85,48 @@ OPERATORS[T_STAR] = "multiply";
 OPERATORS[T_SLASH] = "divide";
 OPERATORS[T_PERCENT] = "modulo";
 
+/** Where a top-level block, its header (to just past its `{`) and its own attributes are: offsets. */
+export interface BlockPlace {
+  keyword: string;
+  labels: string[];
+  start: number;
+  headerEnd: number;
+  end: number;
+  /** Attributes directly in the block's body (the first of a name), from the name to the value's end. */
+  attributes: Map<string, { start: number; end: number; value: Expression }>;
+}
+
+/** A file's top-level blocks and comments, where they are (see outline.ts). */
+export interface HclPlaces {
+  blocks: BlockPlace[];
+  comments: Comment[];
+}
+
+/**
+ * Where the top-level blocks, their attributes and the comments of a native-syntax file are;
+ * undefined when the text is not valid HCL (it has no outline then: it is reported).
+ */
+export function placesInHcl(text: string): HclPlaces | undefined {
+  if (!isWellFormed(text)) return undefined;
+  const parser = new Parser(text);
+  const places: HclPlaces = { blocks: [], comments: [] };
+  parser.outline = places;
+  parser.comments = places.comments;
+  try {
+    parser.parseFile();
+    return places;
+  } catch {
+    return undefined;
+  }
+}
+
 class Parser extends TemplateParser {
   private readonly json: JsonConverter;
+  /** When outlining: the places noted (and nothing converted). */
+  outline: HclPlaces | undefined;
+  /** How many blocks deep the parser is; where the last block body ended. */
+  private depth = 0;
+  private bodyEnd = 0;
 
   constructor(src: string) {
     super(src);
@@ -94,6 +134,8 @@ class Parser extends TemplateParser {
   }
 
   parseFile(): TerraformBody {
+    // A byte order mark is not part of the text (hcl2json is left the files that have one).
+    if (this.src.charCodeAt(0) === 0xfeff) this.pos = 1;
     return this.parseBody(true);
   }
 
@@ -125,35 +167,52 @@ class Parser extends TemplateParser {
         continue;
       }
       if (top ? t === T_EOF : t === T_RBRACE) {
-        if (!top) this.consume();
+        if (!top) {
+          this.bodyEnd = this.tokEnd;
+          this.consume();
+        }
         break;
       }
       if (t !== T_IDENT) decline();
-      const name = this.src.slice(this.tokStart, this.tokEnd);
+      const nameStart = this.tokStart;
+      const name = this.src.slice(nameStart, this.tokEnd);
       this.consume();
       const next = this.peek();
       if (next === T_ASSIGN) {
         this.consume();
-        const value = this.json.convertExpression(this.parseExpression());
+        const value = this.attribute(nameStart, name, this.parseExpression());
         const end = this.peek();
         if (end === T_NL) this.consume();
         else if (end !== T_EOF) decline();
         attrNames.push(name);
         attrValues.push(value);
       } else if (next === T_OQUOTE || next === T_LBRACE || next === T_IDENT) {
-        blocks.push(this.parseBlock(name));
+        blocks.push(this.parseBlock(name, nameStart));
       } else {
         decline();
       }
     }
-    return this.json.assembleBody(attrNames, attrValues, blocks);
+    return this.outline ? {} : this.json.assembleBody(attrNames, attrValues, blocks);
   }
 
-  private parseBlock(type: string): BlockEntry {
+  /** An attribute's value: converted to hcl2json's shape, or (outlining) noted where it is. */
+  private attribute(nameStart: number, name: string, value: Expression): unknown {
+    if (!this.outline) return this.json.convertExpression(value);
+    const block = this.outline.blocks[this.outline.blocks.length - 1];
+    if (this.depth !== 1 || !block || block.attributes.has(name)) return undefined;
+    // A heredoc's range runs to the end of its closing line; the attribute ends with its marker.
+    let end = value.end;
+    while (this.src.charCodeAt(end - 1) === 0x20 || this.src.charCodeAt(end - 1) === 0x09) end--;
+    block.attributes.set(name, { start: nameStart, end, value });
+    return undefined;
+  }
+
+  private parseBlock(type: string, start: number): BlockEntry {
     const labels: string[] = [];
     for (;;) {
       const t = this.peek();
       if (t === T_LBRACE) {
+        if (this.outline && this.depth === 0) this.outline.blocks.push({ keyword: type, labels, start, headerEnd: this.tokEnd, end: this.len, attributes: new Map() });
         this.consume();
         break;
       }
@@ -165,18 +224,24 @@ class Parser extends TemplateParser {
     }
     let body: Record<string, unknown>;
     const t = this.peek();
+    this.depth++;
     if (t === T_NL || t === T_EOF || t === T_RBRACE) {
       body = this.parseBody(false);
     } else {
       // One-line block: exactly one attribute, closed on the same line.
       if (t !== T_IDENT) decline();
-      const name = this.src.slice(this.tokStart, this.tokEnd);
+      const nameStart = this.tokStart;
+      const name = this.src.slice(nameStart, this.tokEnd);
       this.consume();
       this.expect(T_ASSIGN);
-      const value = this.json.convertExpression(this.parseExpression());
-      this.expect(T_RBRACE);
-      body = this.json.assembleBody([name], [value], []);
+      const value = this.attribute(nameStart, name, this.parseExpression());
+      if (this.peek() !== T_RBRACE) decline();
+      this.bodyEnd = this.tokEnd;
+      this.consume();
+      body = this.outline ? {} : this.json.assembleBody([name], [value], []);
     }
+    this.depth--;
+    if (this.outline && this.depth === 0) this.outline.blocks[this.outline.blocks.length - 1]!.end = this.bodyEnd;
     const end = this.peek();
     if (end === T_NL) this.consume();
     else if (end !== T_EOF) decline();

@@ -1,4 +1,6 @@
-import { outlineHcl, type BlockOutline, type FileOutline } from "./outline.js";
+import { placesInHcl } from "./hcl-parser.js";
+import type { Expression } from "./hcl-syntax.js";
+import { outlineFromPlaces, type BlockOutline, type FileOutline } from "./outline.js";
 import type { TerraformBody } from "./terraform-syntax.js";
 
 /**
@@ -109,40 +111,35 @@ export function skeletonOf(text: string): Skeleton | null {
   return surveyHcl(text).skeleton;
 }
 
-/** The skeleton from the outline (the lexer): exact, for files with module calls or comments that matter. */
+/**
+ * The skeleton from keygate's parser (without building hcl2json's shape): exact, for files with
+ * module calls or comments that matter. Null when the file is not valid HCL or a module call's
+ * source is not a plain string: it is parsed, and its error or its call read in full.
+ */
 function outlinedSkeleton(text: string): Skeleton | null {
-  const outline = outlineHcl(text);
+  const places = placesInHcl(text);
+  if (!places) return null;
   const body: Record<string, Record<string, unknown>> = { resource: {}, data: {}, module: {} };
-  for (const block of outline.blocks) {
+  for (const block of places.blocks) {
     if ((block.keyword === "resource" || block.keyword === "data") && block.labels.length === 2) {
       const byType = (body[block.keyword]![block.labels[0]!] ??= {}) as Record<string, object[]>;
       (byType[block.labels[1]!] ??= []).push({});
     } else if (block.keyword === "module" && block.labels.length === 1) {
-      const source = block.attributes.source ? stringLiteral(sliceSpan(text, block.attributes.source)) : undefined;
+      const value = block.attributes.get("source")?.value;
+      const source = value === undefined ? undefined : stringLiteral(value);
       if (source === null) return null;
       ((body.module![block.labels[0]!] ??= []) as object[]).push(source === undefined ? {} : { source });
     }
   }
-  return { body, outline };
+  return { body, outline: outlineFromPlaces(text, places) };
 }
 
-/** The value of `name = "literal"`, undefined without a value, null when it is not a plain string. */
-function stringLiteral(attribute: string): string | undefined | null {
-  const match = /=\s*("(?:[^"\\$%]|\\.)*")\s*$/s.exec(attribute);
-  if (!match) return null;
-  try {
-    return JSON.parse(match[1]!) as string;
-  } catch {
-    return null;
-  }
-}
-
-function sliceSpan(text: string, span: { start: { line: number; column: number }; end: { line: number; column: number } }): string {
-  const lines = text.split("\n").slice(span.start.line - 1, span.end.line);
-  if (lines.length === 0) return "";
-  lines[lines.length - 1] = lines[lines.length - 1]!.slice(0, span.end.column - 1);
-  lines[0] = lines[0]!.slice(span.start.column - 1);
-  return lines.join("\n");
+/** The string a plain literal (`"./modules/x"`) spells; null for any other expression. */
+function stringLiteral(node: Expression): string | null {
+  if (node.kind !== "template" || node.parts.length !== 1) return null;
+  const part = node.parts[0]!;
+  // hcl2json would write `${` and `%{` in a literal escaped; such a source is not worth a skeleton.
+  return part.kind === "literal" && typeof part.value === "string" && !/[$%]\{/.test(part.value) ? part.value : null;
 }
 
 /** A top-level `resource "type" "name" {` or `data "type" "name" {` header found by the structure scan. */

@@ -281,31 +281,11 @@ describe("outlineHcl", () => {
     ]);
   });
 
-  describe("unfinished input", () => {
-    it("lists an unclosed block up to the end of the text", () => {
-      const { blocks } = outlineHcl('resource "aws_iam_user" "u" {\n  name = "u');
-      expect(blocks).toEqual([
-        {
-          keyword: "resource",
-          labels: ["aws_iam_user", "u"],
-          header: at("1:1-1:30"),
-          span: at("1:1-2:12"),
-          attributes: { name: at("2:3-2:12") },
-        },
-      ]);
-    });
-
-    it("runs an unclosed heredoc or block comment to the end of the text", () => {
-      expect(outlineHcl("locals {\n  a = <<EOF\n  } # not closed\n").blocks[0]!.span).toEqual(at("1:1-4:1"));
-      expect(outlineHcl("/* open").comments).toEqual([{ ...at("1:1-1:8"), style: "/*", text: "open" }]);
-    });
-
-    it("ends an unterminated quoted string at its line, so later blocks are still found", () => {
-      const { blocks } = outlineHcl('locals {\n  a = "open\n}\nvariable "x" {}\n');
-      expect(blocks.map((b) => [b.keyword, b.span])).toEqual([
-        ["locals", at("1:1-3:2")],
-        ["variable", at("4:1-4:16")],
-      ]);
+  describe("invalid input", () => {
+    it("has no outline for a text that is not valid HCL (such a file is reported, not outlined)", () => {
+      for (const text of ['resource "aws_iam_user" "u" {\n  name = "u', "locals {\n  a = <<EOF\n  } # not closed\n", "/* open", 'locals {\n  a = "open\n}\nvariable "x" {}\n']) {
+        expect(outlineHcl(text), text).toEqual({ blocks: [], comments: [] });
+      }
     });
 
     it("never throws on any prefix of a real file", () => {
@@ -325,7 +305,7 @@ describe("outlineHcl", () => {
 
     it("survives pathological nesting without overflowing the stack", () => {
       expect(() => outlineHcl('locals {\n  a = "' + "${\"".repeat(200_000))).not.toThrow();
-      expect(outlineHcl("locals {" + "{[(".repeat(100_000)).blocks).toHaveLength(1);
+      expect(outlineHcl("locals {" + "{[(".repeat(100_000)).blocks).toHaveLength(0);
     });
 
     it("ends on random HCL-ish noise", () => {
