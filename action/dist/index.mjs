@@ -1212,392 +1212,9 @@ var init_main = __esm({
   }
 });
 
-// dist/load/positions.js
-var LineIndex;
-var init_positions = __esm({
-  "dist/load/positions.js"() {
-    "use strict";
-    LineIndex = class {
-      starts;
-      constructor(text2) {
-        this.starts = [text2.charCodeAt(0) === 65279 ? 1 : 0];
-        for (let i = text2.indexOf("\n"); i >= 0; i = text2.indexOf("\n", i + 1))
-          this.starts.push(i + 1);
-      }
-      /** The 1-based line and column of a character offset. */
-      position(offset) {
-        let lo = 0;
-        let hi = this.starts.length - 1;
-        while (lo < hi) {
-          const mid = lo + hi + 1 >> 1;
-          if (this.starts[mid] <= offset)
-            lo = mid;
-          else
-            hi = mid - 1;
-        }
-        return { line: lo + 1, column: offset - this.starts[lo] + 1 };
-      }
-      /** The span between two character offsets. */
-      span(start2, end) {
-        return { start: this.position(start2), end: this.position(end) };
-      }
-    };
-  }
-});
-
-// dist/load/outline.js
-function addAttribute(attributes, name, span) {
-  if (!Object.hasOwn(attributes, name)) {
-    Object.defineProperty(attributes, name, { value: span(), enumerable: true, writable: true, configurable: true });
-  }
-}
-function isPunct(t, text2) {
-  return t?.kind === "punct" && t.text === text2;
-}
-function labelOf(t) {
-  if (t.kind === "ident")
-    return t.text;
-  try {
-    return JSON.parse(t.text);
-  } catch {
-    return t.text.slice(1, t.text.endsWith('"') && t.text.length > 1 ? -1 : void 0);
-  }
-}
-function endOfExpression(tokens, from) {
-  let nesting = 0;
-  let last = from - 1;
-  for (let i = from; i < tokens.length; i++) {
-    const t = tokens[i];
-    if (nesting === 0 && (t.kind === "newline" || isPunct(t, "}")))
-      break;
-    if (t.kind === "punct" && OPENERS.has(t.text))
-      nesting++;
-    else if (t.kind === "punct" && CLOSERS.has(t.text))
-      nesting = Math.max(0, nesting - 1);
-    last = i;
-  }
-  return last;
-}
-function readBody(tokens, open, lines) {
-  const attributes = {};
-  let nesting = 0;
-  let i = open + 1;
-  while (i < tokens.length) {
-    const t = tokens[i];
-    if (nesting === 0 && isPunct(t, "}"))
-      return { attributes, close: i };
-    if (nesting === 0 && t.kind === "ident" && isPunct(tokens[i + 1], "=")) {
-      const last = endOfExpression(tokens, i + 2);
-      addAttribute(attributes, t.text, () => lines.span(t.start, tokens[last].end));
-      i = last + 1;
-      continue;
-    }
-    if (t.kind === "punct" && OPENERS.has(t.text))
-      nesting++;
-    else if (t.kind === "punct" && CLOSERS.has(t.text))
-      nesting = Math.max(0, nesting - 1);
-    i++;
-  }
-  return { attributes, close: tokens.length };
-}
-function outlineHcl(text2) {
-  const lines = new LineIndex(text2);
-  const lexer = new HclLexer(text2, lines);
-  const tokens = lexer.tokenize();
-  const blocks = [];
-  let nesting = 0;
-  let i = 0;
-  while (i < tokens.length) {
-    const t = tokens[i];
-    if (nesting === 0 && t.kind === "ident") {
-      let open = i + 1;
-      while (tokens[open]?.kind === "string" || tokens[open]?.kind === "ident")
-        open++;
-      if (isPunct(tokens[open], "{")) {
-        const { attributes, close } = readBody(tokens, open, lines);
-        blocks.push({
-          keyword: t.text,
-          labels: tokens.slice(i + 1, open).map(labelOf),
-          header: lines.span(t.start, tokens[open].end),
-          span: lines.span(t.start, tokens[close]?.end ?? text2.length),
-          attributes
-        });
-        i = close + 1;
-        continue;
-      }
-    }
-    if (t.kind === "punct" && OPENERS.has(t.text))
-      nesting++;
-    else if (t.kind === "punct" && CLOSERS.has(t.text))
-      nesting = Math.max(0, nesting - 1);
-    i++;
-  }
-  return { blocks, comments: lexer.comments };
-}
-function outlineTfJson(text2) {
-  const lines = new LineIndex(text2);
-  const outline = { blocks: [], comments: [] };
-  const root = parseTree2(text2.replace(/^\uFEFF/, " "), [], { allowTrailingComma: true });
-  if (root?.type !== "object")
-    return outline;
-  const takeComment = (prop, key, value) => {
-    if (key.value !== "//")
-      return false;
-    if (value.type === "string") {
-      const { start: start2, end } = lines.span(prop.offset, value.offset + value.length);
-      outline.comments.push({ start: start2, end, style: "//", text: String(value.value).trim() });
-    }
-    return true;
-  };
-  const walk = (node, keyword, labels, labelsLeft, key, first) => {
-    if (node.type === "array") {
-      node.children?.forEach((element, n) => walk(element, keyword, labels, labelsLeft, key, first && n === 0));
-      return;
-    }
-    if (node.type !== "object")
-      return;
-    const attributes = {};
-    for (const prop of node.children ?? []) {
-      const [k, v] = prop.children ?? [];
-      if (!k || !v || takeComment(prop, k, v))
-        continue;
-      const name = String(k.value);
-      if (labelsLeft > 0)
-        walk(v, keyword, [...labels, name], labelsLeft - 1, k, true);
-      else
-        addAttribute(attributes, name, () => lines.span(prop.offset, v.offset + v.length));
-    }
-    if (labelsLeft > 0)
-      return;
-    const start2 = first ? key.offset : node.offset;
-    outline.blocks.push({
-      keyword,
-      labels,
-      header: lines.span(start2, node.offset + 1),
-      span: lines.span(start2, node.offset + node.length),
-      attributes
-    });
-  };
-  for (const prop of root.children ?? []) {
-    const [key, value] = prop.children ?? [];
-    if (!key || !value || takeComment(prop, key, value))
-      continue;
-    const labelCount = JSON_BLOCK_LABELS.get(String(key.value));
-    if (labelCount !== void 0)
-      walk(value, String(key.value), [], labelCount, key, true);
-  }
-  return outline;
-}
-var IDENT, HEREDOC_OPENING, TWO_CHAR_OPERATORS, HclLexer, OPENERS, CLOSERS, JSON_BLOCK_LABELS;
-var init_outline = __esm({
-  "dist/load/outline.js"() {
-    "use strict";
-    init_main();
-    init_positions();
-    IDENT = /[\p{ID_Start}_][\p{ID_Continue}-]*/uy;
-    HEREDOC_OPENING = /<<-?([\p{ID_Start}_][\p{ID_Continue}-]*)\r?\n/uy;
-    TWO_CHAR_OPERATORS = /* @__PURE__ */ new Set(["==", "!=", "<=", ">=", "=>"]);
-    HclLexer = class {
-      text;
-      lines;
-      comments = [];
-      pos;
-      constructor(text2, lines) {
-        this.text = text2;
-        this.lines = lines;
-        this.pos = text2.charCodeAt(0) === 65279 ? 1 : 0;
-      }
-      tokenize() {
-        const tokens = [];
-        for (let t = this.next(); t; t = this.next())
-          tokens.push(t);
-        return tokens;
-      }
-      next() {
-        const s = this.text;
-        while (this.pos < s.length) {
-          const start2 = this.pos;
-          const c = s[start2];
-          if (c === " " || c === "	" || c === "\r") {
-            this.pos++;
-            continue;
-          }
-          const commentEnd = this.comment(start2);
-          if (commentEnd > start2) {
-            this.pos = commentEnd;
-            continue;
-          }
-          const [kind, end] = this.scanToken(start2);
-          this.pos = end;
-          return { kind, start: start2, end: this.pos, text: s.slice(start2, this.pos) };
-        }
-        return void 0;
-      }
-      /** The kind and end of the token at `start`. */
-      scanToken(start2) {
-        const s = this.text;
-        const c = s[start2];
-        if (c === "\n")
-          return ["newline", start2 + 1];
-        if (c === '"')
-          return ["string", this.skipTemplate(start2 + 1, { kind: "string" })];
-        const heredoc = this.heredocOpening(start2);
-        if (heredoc)
-          return ["heredoc", this.skipTemplate(heredoc.bodyStart, heredoc.frame)];
-        IDENT.lastIndex = start2;
-        if (IDENT.test(s))
-          return ["ident", IDENT.lastIndex];
-        return ["punct", start2 + (TWO_CHAR_OPERATORS.has(s.slice(start2, start2 + 2)) ? 2 : 1)];
-      }
-      /** Records the comment starting at `start`, if any; returns the offset just past it (or `start`). */
-      comment(start2) {
-        const s = this.text;
-        let style;
-        let bodyEnd;
-        let end;
-        if (s[start2] === "#" || s.startsWith("//", start2)) {
-          style = s[start2] === "#" ? "#" : "//";
-          end = s.indexOf("\n", start2);
-          if (end < 0)
-            end = s.length;
-          if (s[end - 1] === "\r")
-            end--;
-          bodyEnd = end;
-        } else if (s.startsWith("/*", start2)) {
-          style = "/*";
-          const close = s.indexOf("*/", start2 + 2);
-          bodyEnd = close < 0 ? s.length : close;
-          end = close < 0 ? s.length : close + 2;
-        } else {
-          return start2;
-        }
-        const { start: from, end: to } = this.lines.span(start2, end);
-        const text2 = s.slice(start2 + style.length, bodyEnd).replaceAll("\r\n", "\n").trim();
-        this.comments.push({ start: from, end: to, style, text: text2 });
-        return end;
-      }
-      /** A heredoc's `<<EOF` / `<<-EOF` line; both forms allow the closing marker to be indented. */
-      heredocOpening(start2) {
-        if (this.text[start2] !== "<")
-          return void 0;
-        HEREDOC_OPENING.lastIndex = start2;
-        const m = HEREDOC_OPENING.exec(this.text);
-        return m ? { frame: { kind: "heredoc", marker: m[1] }, bodyStart: HEREDOC_OPENING.lastIndex } : void 0;
-      }
-      /** Skips the rest of a quoted string or heredoc, templates and all; returns the offset just past it. */
-      skipTemplate(pos, outer) {
-        const s = this.text;
-        const stack = [outer];
-        while (stack.length > 0 && pos < s.length) {
-          const frame = stack[stack.length - 1];
-          const c = s[pos];
-          if (frame.kind === "interp") {
-            const commentEnd = this.comment(pos);
-            const heredoc = this.heredocOpening(pos);
-            if (commentEnd > pos) {
-              pos = commentEnd;
-            } else if (c === '"') {
-              stack.push({ kind: "string" });
-              pos++;
-            } else if (heredoc) {
-              stack.push(heredoc.frame);
-              pos = heredoc.bodyStart;
-            } else {
-              if (c === "{")
-                frame.depth++;
-              else if (c === "}" && frame.depth-- === 0)
-                stack.pop();
-              pos++;
-            }
-            continue;
-          }
-          if (frame.kind === "heredoc" && s[pos - 1] === "\n") {
-            const close = this.closingMarkerEnd(pos, frame.marker);
-            if (close >= 0) {
-              stack.pop();
-              pos = close;
-              continue;
-            }
-          }
-          if ((c === "$" || c === "%") && s[pos + 1] === c && s[pos + 2] === "{") {
-            pos += 3;
-          } else if ((c === "$" || c === "%") && s[pos + 1] === "{") {
-            stack.push({ kind: "interp", depth: 0 });
-            pos += 2;
-          } else if (frame.kind === "string" && c === "\\") {
-            pos += 2;
-          } else if (frame.kind === "string" && c === "\n") {
-            stack.pop();
-          } else {
-            if (frame.kind === "string" && c === '"')
-              stack.pop();
-            pos++;
-          }
-        }
-        return Math.min(pos, s.length);
-      }
-      /** If the line at `lineStart` is the heredoc's closing marker, the offset just past the marker; else -1. */
-      closingMarkerEnd(lineStart, marker) {
-        const s = this.text;
-        let p = lineStart;
-        while (s[p] === " " || s[p] === "	")
-          p++;
-        if (!s.startsWith(marker, p))
-          return -1;
-        const end = p + marker.length;
-        let q = end;
-        while (s[q] === " " || s[q] === "	" || s[q] === "\r")
-          q++;
-        return q >= s.length || s[q] === "\n" ? end : -1;
-      }
-    };
-    OPENERS = /* @__PURE__ */ new Set(["{", "[", "("]);
-    CLOSERS = /* @__PURE__ */ new Set(["}", "]", ")"]);
-    JSON_BLOCK_LABELS = /* @__PURE__ */ new Map([
-      ["resource", 2],
-      ["data", 2],
-      ["ephemeral", 2],
-      ["module", 1],
-      ["variable", 1],
-      ["output", 1],
-      ["provider", 1],
-      ["check", 1],
-      ["locals", 0],
-      ["terraform", 0],
-      ["moved", 0],
-      ["import", 0],
-      ["removed", 0]
-    ]);
-  }
-});
-
-// dist/load/hcl-parser.js
-function parseHclNative(text2) {
-  if (text2.charCodeAt(0) === 65279 || !isWellFormed(text2))
-    return void 0;
-  try {
-    return new Parser(text2).parseFile();
-  } catch {
-    return void 0;
-  }
-}
-function parseHclTemplate(text2) {
-  if (!isWellFormed(text2))
-    return void 0;
-  try {
-    return new Parser(text2).parseTemplateText();
-  } catch {
-    return void 0;
-  }
-}
-function parseHclExpression(text2) {
-  if (!isWellFormed(text2))
-    return void 0;
-  try {
-    return new Parser(text2).parseStandaloneExpression();
-  } catch {
-    return void 0;
-  }
+// dist/load/hcl-lexer.js
+function decline() {
+  throw DECLINE;
 }
 function isWellFormed(text2) {
   const native = text2.isWellFormed;
@@ -1615,9 +1232,6 @@ function isWellFormed(text2) {
     i++;
   }
   return true;
-}
-function decline() {
-  throw DECLINE;
 }
 function isDigit2(c) {
   return c >= 48 && c <= 57;
@@ -1655,6 +1269,340 @@ function trimRightSpace(s) {
 function isHex(c) {
   return c >= 48 && c <= 57 || c >= 97 && c <= 102 || c >= 65 && c <= 70;
 }
+var Decline, DECLINE, T_NONE, T_EOF, T_NL, T_IDENT, T_NUMBER, T_OQUOTE, T_HEREDOC, T_LBRACE, T_RBRACE, T_LBRACK, T_RBRACK, T_LPAREN, T_RPAREN, T_COMMA, T_DOT, T_ELLIPSIS, T_COLON, T_DCOLON, T_QUESTION, T_ASSIGN, T_ARROW, T_EQ, T_NE, T_LT, T_LE, T_GT, T_GE, T_AND, T_OR, T_NOT, T_PLUS, T_MINUS, T_STAR, T_SLASH, T_PERCENT, T_STRIP_CLOSE, NUMBER, ID_START, ID_CONTINUE, Lexer;
+var init_hcl_lexer = __esm({
+  "dist/load/hcl-lexer.js"() {
+    "use strict";
+    Decline = class {
+    };
+    DECLINE = new Decline();
+    T_NONE = 0;
+    T_EOF = 1;
+    T_NL = 2;
+    T_IDENT = 3;
+    T_NUMBER = 4;
+    T_OQUOTE = 5;
+    T_HEREDOC = 6;
+    T_LBRACE = 7;
+    T_RBRACE = 8;
+    T_LBRACK = 9;
+    T_RBRACK = 10;
+    T_LPAREN = 11;
+    T_RPAREN = 12;
+    T_COMMA = 13;
+    T_DOT = 14;
+    T_ELLIPSIS = 15;
+    T_COLON = 16;
+    T_DCOLON = 17;
+    T_QUESTION = 18;
+    T_ASSIGN = 19;
+    T_ARROW = 20;
+    T_EQ = 21;
+    T_NE = 22;
+    T_LT = 23;
+    T_LE = 24;
+    T_GT = 25;
+    T_GE = 26;
+    T_AND = 27;
+    T_OR = 28;
+    T_NOT = 29;
+    T_PLUS = 30;
+    T_MINUS = 31;
+    T_STAR = 32;
+    T_SLASH = 33;
+    T_PERCENT = 34;
+    T_STRIP_CLOSE = 35;
+    NUMBER = /^\d+(?:\.\d+)?(?:[eE][-+]?\d+)?$/;
+    ID_START = /^[\p{ID_Start}]$/u;
+    ID_CONTINUE = /^[\p{ID_Continue}]$/u;
+    Lexer = class {
+      src;
+      len;
+      pos = 0;
+      /** Whether newlines are tokens here (bodies, object constructors) or skipped (brackets). */
+      nl = true;
+      tok = T_NONE;
+      tokStart = 0;
+      tokEnd = 0;
+      // Heredoc introducer details, set when the lexer produces T_HEREDOC.
+      heredocMarker = "";
+      heredocFlush = false;
+      /** The comments met, in source order, when the caller wants them (an outline). */
+      comments;
+      constructor(src) {
+        this.src = src;
+        this.len = src.length;
+      }
+      noteComment(start2, end, style) {
+        const comments = this.comments;
+        if (comments.length > 0 && comments[comments.length - 1].start >= start2)
+          return;
+        comments.push({ start: start2, end, style });
+      }
+      peek() {
+        while (this.tok === T_NONE || this.tok === T_NL && !this.nl) {
+          if (this.tok === T_NL)
+            this.pos = this.tokEnd;
+          this.scan();
+        }
+        return this.tok;
+      }
+      consume() {
+        this.pos = this.tokEnd;
+        this.tok = T_NONE;
+      }
+      expect(type) {
+        if (this.peek() !== type)
+          decline();
+        this.consume();
+      }
+      setToken(type, start2, end) {
+        this.tok = type;
+        this.tokStart = start2;
+        this.tokEnd = end;
+      }
+      scan() {
+        const src = this.src;
+        const len = this.len;
+        let p = this.pos;
+        for (; ; ) {
+          if (p >= len)
+            return this.setToken(T_EOF, len, len);
+          const c = src.charCodeAt(p);
+          switch (c) {
+            case 32:
+            // space
+            case 9:
+              p++;
+              continue;
+            case 10:
+              return this.setToken(T_NL, p, p + 1);
+            case 13:
+              if (src.charCodeAt(p + 1) !== 10)
+                decline();
+              return this.setToken(T_NL, p, p + 2);
+            case 35: {
+              const eol = src.indexOf("\n", p);
+              if (this.comments)
+                this.noteComment(p, eol < 0 ? len : eol, "#");
+              if (eol < 0) {
+                p = len;
+                continue;
+              }
+              return this.setToken(T_NL, p, eol + 1);
+            }
+            case 47: {
+              const d = src.charCodeAt(p + 1);
+              if (d === 47) {
+                const eol = src.indexOf("\n", p);
+                if (this.comments)
+                  this.noteComment(p, eol < 0 ? len : eol, "//");
+                if (eol < 0) {
+                  p = len;
+                  continue;
+                }
+                return this.setToken(T_NL, p, eol + 1);
+              }
+              if (d === 42) {
+                const close = src.indexOf("*/", p + 2);
+                if (close < 0)
+                  decline();
+                if (this.comments)
+                  this.noteComment(p, close + 2, "/*");
+                p = close + 2;
+                continue;
+              }
+              return this.setToken(T_SLASH, p, p + 1);
+            }
+            case 34:
+              return this.setToken(T_OQUOTE, p, p + 1);
+            case 123:
+              return this.setToken(T_LBRACE, p, p + 1);
+            case 125:
+              return this.setToken(T_RBRACE, p, p + 1);
+            case 91:
+              return this.setToken(T_LBRACK, p, p + 1);
+            case 93:
+              return this.setToken(T_RBRACK, p, p + 1);
+            case 40:
+              return this.setToken(T_LPAREN, p, p + 1);
+            case 41:
+              return this.setToken(T_RPAREN, p, p + 1);
+            case 44:
+              return this.setToken(T_COMMA, p, p + 1);
+            case 63:
+              return this.setToken(T_QUESTION, p, p + 1);
+            case 43:
+              return this.setToken(T_PLUS, p, p + 1);
+            case 45:
+              return this.setToken(T_MINUS, p, p + 1);
+            case 42:
+              return this.setToken(T_STAR, p, p + 1);
+            case 37:
+              return this.setToken(T_PERCENT, p, p + 1);
+            case 46:
+              if (src.charCodeAt(p + 1) === 46 && src.charCodeAt(p + 2) === 46)
+                return this.setToken(T_ELLIPSIS, p, p + 3);
+              return this.setToken(T_DOT, p, p + 1);
+            case 58:
+              if (src.charCodeAt(p + 1) === 58)
+                return this.setToken(T_DCOLON, p, p + 2);
+              return this.setToken(T_COLON, p, p + 1);
+            case 61: {
+              const d = src.charCodeAt(p + 1);
+              if (d === 61)
+                return this.setToken(T_EQ, p, p + 2);
+              if (d === 62)
+                return this.setToken(T_ARROW, p, p + 2);
+              return this.setToken(T_ASSIGN, p, p + 1);
+            }
+            case 33:
+              if (src.charCodeAt(p + 1) === 61)
+                return this.setToken(T_NE, p, p + 2);
+              return this.setToken(T_NOT, p, p + 1);
+            case 62:
+              if (src.charCodeAt(p + 1) === 61)
+                return this.setToken(T_GE, p, p + 2);
+              return this.setToken(T_GT, p, p + 1);
+            case 60: {
+              const d = src.charCodeAt(p + 1);
+              if (d === 61)
+                return this.setToken(T_LE, p, p + 2);
+              if (d === 60)
+                return this.scanHeredocIntroducer(p);
+              return this.setToken(T_LT, p, p + 1);
+            }
+            case 38:
+              if (src.charCodeAt(p + 1) === 38)
+                return this.setToken(T_AND, p, p + 2);
+              return decline();
+            case 124:
+              if (src.charCodeAt(p + 1) === 124)
+                return this.setToken(T_OR, p, p + 2);
+              return decline();
+            case 126:
+              if (src.charCodeAt(p + 1) === 125)
+                return this.setToken(T_STRIP_CLOSE, p, p + 2);
+              return decline();
+            default:
+              if (isDigit2(c))
+                return this.scanNumber(p);
+              if (isIdentStart(c)) {
+                let q = p + 1;
+                while (q < len && isIdentContinue(src.charCodeAt(q)))
+                  q++;
+                return this.setToken(T_IDENT, p, q);
+              }
+              return decline();
+          }
+        }
+      }
+      scanNumber(p) {
+        const src = this.src;
+        let q = p + 1;
+        let good = q;
+        let plain = true;
+        for (; ; ) {
+          const c = src.charCodeAt(q);
+          if (isDigit2(c))
+            good = ++q;
+          else if (c === 46) {
+            q++;
+            plain = false;
+          } else if (c === 101 || c === 69) {
+            const d = src.charCodeAt(q + 1);
+            if (isDigit2(d))
+              q += 2;
+            else if ((d === 43 || d === 45) && isDigit2(src.charCodeAt(q + 2)))
+              q += 3;
+            else
+              break;
+            good = q;
+            plain = false;
+          } else
+            break;
+        }
+        if (!plain && !NUMBER.test(src.slice(p, good)))
+          decline();
+        if (good - p > 100)
+          decline();
+        this.setToken(T_NUMBER, p, good);
+      }
+      scanHeredocIntroducer(p) {
+        const src = this.src;
+        let q = p + 2;
+        const flush = src.charCodeAt(q) === 45;
+        if (flush)
+          q++;
+        const markerStart = q;
+        const c = src.charCodeAt(q);
+        if (!(c >= 97 && c <= 122 || c >= 65 && c <= 90 || c === 95))
+          decline();
+        q++;
+        for (; ; ) {
+          const d = src.charCodeAt(q);
+          if (d >= 97 && d <= 122 || d >= 65 && d <= 90 || d >= 48 && d <= 57 || d === 95 || d === 45)
+            q++;
+          else
+            break;
+        }
+        const markerEnd = q;
+        if (src.charCodeAt(q) === 13)
+          q++;
+        if (src.charCodeAt(q) !== 10)
+          decline();
+        this.heredocMarker = src.slice(markerStart, markerEnd);
+        this.heredocFlush = flush;
+        this.setToken(T_HEREDOC, p, q + 1);
+      }
+      identIs(word) {
+        return this.tok === T_IDENT && this.tokEnd - this.tokStart === word.length && this.src.startsWith(word, this.tokStart);
+      }
+      escaped = "";
+      /** Decodes the escape sequence at p (a backslash) into this.escaped; returns the position after it. */
+      unescape(p) {
+        const src = this.src;
+        const c = src.charCodeAt(p + 1);
+        switch (c) {
+          case 110:
+            this.escaped = "\n";
+            return p + 2;
+          case 114:
+            this.escaped = "\r";
+            return p + 2;
+          case 116:
+            this.escaped = "	";
+            return p + 2;
+          case 34:
+            this.escaped = '"';
+            return p + 2;
+          case 92:
+            this.escaped = "\\";
+            return p + 2;
+          case 117:
+          case 85: {
+            const digits = c === 117 ? 4 : 8;
+            let code2 = 0;
+            for (let i = 0; i < digits; i++) {
+              const h = src.charCodeAt(p + 2 + i);
+              if (!isHex(h))
+                decline();
+              code2 = code2 * 16 + parseInt(src[p + 2 + i], 16);
+            }
+            if (code2 >= 55296 && code2 <= 57343 || code2 > 1114111)
+              decline();
+            this.escaped = String.fromCodePoint(code2);
+            return p + 2 + digits;
+          }
+          default:
+            return decline();
+        }
+      }
+    };
+  }
+});
+
+// dist/load/hcl-json.js
 function escapeLiteral(s) {
   if (s.indexOf("{") < 0)
     return s;
@@ -1745,22 +1693,174 @@ function plainNumberText(node) {
   }
   return text2;
 }
-function relative(ret, step, start2, end) {
-  if (ret.kind === "traversal" || ret.kind === "relative") {
-    ret.steps.push(step);
-    ret.end = end;
-    return ret;
+var JsonConverter;
+var init_hcl_json = __esm({
+  "dist/load/hcl-json.js"() {
+    "use strict";
+    init_hcl_lexer();
+    JsonConverter = class {
+      src;
+      len;
+      constructor(src, len = src.length) {
+        this.src = src;
+        this.len = len;
+      }
+      /** tmccombs/hcl2json's convertBody: blocks nest by labels first, then attributes overwrite. */
+      assembleBody(attrNames, attrValues, blocks) {
+        sortEntries(attrNames, attrValues);
+        for (let i = 1; i < attrNames.length; i++)
+          if (attrNames[i] === attrNames[i - 1])
+            decline();
+        if (blocks.length === 0)
+          return goObject(attrNames, attrValues);
+        const byType = /* @__PURE__ */ new Map();
+        for (const block of blocks) {
+          let level = byType;
+          let key = block.type;
+          for (const label of block.labels) {
+            const existing2 = level.get(key);
+            if (existing2 === void 0) {
+              const created = /* @__PURE__ */ new Map();
+              level.set(key, created);
+              level = created;
+            } else if (existing2 instanceof Map) {
+              level = existing2;
+            } else {
+              decline();
+            }
+            key = label;
+          }
+          const existing = level.get(key);
+          if (existing === void 0)
+            level.set(key, [block.body]);
+          else if (Array.isArray(existing))
+            existing.push(block.body);
+          else
+            decline();
+        }
+        if (attrNames.length === 0)
+          return objectFromMap(byType);
+        for (const name of attrNames)
+          byType.delete(name);
+        const keys = [];
+        const values = [];
+        for (const [key, value] of byType) {
+          keys.push(key);
+          values.push(value instanceof Map ? objectFromMap(value) : value);
+        }
+        keys.push(...attrNames);
+        values.push(...attrValues);
+        return goObject(keys, values);
+      }
+      source(node) {
+        let end = node.end;
+        if (end < this.len && this.src.charCodeAt(end) === 41)
+          end++;
+        return this.src.slice(node.start, end);
+      }
+      wrap(node) {
+        return "${" + this.source(node) + "}";
+      }
+      convertExpression(node) {
+        switch (node.kind) {
+          case "literal":
+            return typeof node.value === "number" ? jsonNumber(node) : node.value;
+          case "template": {
+            const text2 = this.convertTemplate(node);
+            return text2 === void 0 ? decline() : text2;
+          }
+          case "wrap":
+            return this.convertExpression(node.wrapped);
+          case "tuple":
+            return node.items.map((item) => this.convertExpression(item));
+          case "object": {
+            const names = [];
+            const converted = [];
+            for (const { key, value } of node.items) {
+              names.push(key.kind === "traversal" ? this.source(key) : this.convertStringPart(key) ?? decline());
+              converted.push(this.convertExpression(value));
+            }
+            return goObject(names, converted);
+          }
+          case "unary": {
+            const operand = node.operand;
+            if (operand.kind !== "literal")
+              return this.wrap(node);
+            if (typeof operand.value === "number") {
+              if (node.operator !== "negate")
+                decline();
+              return -jsonNumber(operand);
+            }
+            if (typeof operand.value === "boolean") {
+              if (node.operator !== "logicalNot")
+                decline();
+              return !operand.value;
+            }
+            return decline();
+          }
+          default:
+            return this.wrap(node);
+        }
+      }
+      /**
+       * A template as hcl2json writes it; undefined where hcl2json's conversion fails: a template that
+       * is a single literal is evaluated, and a lone `${null}` cannot be.
+       */
+      convertTemplate(node) {
+        const parts = node.parts;
+        if (parts.length === 1 && parts[0].kind === "literal") {
+          const value = parts[0].value;
+          if (typeof value === "string")
+            return escapeLiteral(value);
+          if (value === null)
+            return void 0;
+        }
+        let out = "";
+        for (const part of parts) {
+          const text2 = this.convertStringPart(part);
+          if (text2 === void 0)
+            return void 0;
+          out += text2;
+        }
+        return out;
+      }
+      convertStringPart(node) {
+        switch (node.kind) {
+          case "literal": {
+            const value = node.value;
+            if (typeof value === "string")
+              return escapeLiteral(value);
+            if (typeof value === "number")
+              return normalizeDecimal(plainNumberText(node));
+            return value === null ? "null" : value ? "true" : "false";
+          }
+          case "template":
+            return this.convertTemplate(node);
+          case "wrap":
+            return this.convertStringPart(node.wrapped);
+          case "conditional":
+          case "templateIf": {
+            const whenTrue = this.convertStringPart(node.then);
+            if (whenTrue === void 0)
+              return "";
+            const whenFalse = this.convertStringPart(node.else) ?? "";
+            return "%{if " + this.source(node.condition) + "}" + whenTrue + (whenFalse.length > 0 ? "%{else}" + whenFalse : "") + "%{endif}";
+          }
+          case "templateFor": {
+            const body = this.convertStringPart(node.body);
+            if (body === void 0)
+              decline();
+            return "%{for " + (node.keyVar !== void 0 ? node.keyVar + ", " : "") + node.valueVar + " in " + this.source(node.collection) + "}" + body + "%{endfor}";
+          }
+          default:
+            return this.wrap(node);
+        }
+      }
+    };
   }
-  return { kind: "relative", source: ret, steps: [step], start: start2, end };
-}
-function literalKey(key) {
-  if (key.kind === "literal")
-    return { value: key.value };
-  if (key.kind !== "template" || key.parts.length !== 1)
-    return void 0;
-  const part = key.parts[0];
-  return part.kind === "literal" && typeof part.value === "string" ? { value: part.value } : void 0;
-}
+});
+
+// dist/load/hcl-templates.js
 function normalizeNfc(text2) {
   for (let i = 0; i < text2.length; i++)
     if (text2.charCodeAt(i) >= 768)
@@ -1916,49 +2016,341 @@ function buildTemplateParts(tokens, cursor) {
 function templateOf(parts, start2, end) {
   return { kind: "template", parts: parts.length === 0 ? [{ kind: "literal", value: "", start: start2, end: start2 }] : parts, start: start2, end };
 }
-var Decline, DECLINE, T_NONE, T_EOF, T_NL, T_IDENT, T_NUMBER, T_OQUOTE, T_HEREDOC, T_LBRACE, T_RBRACE, T_LBRACK, T_RBRACK, T_LPAREN, T_RPAREN, T_COMMA, T_DOT, T_ELLIPSIS, T_COLON, T_DCOLON, T_QUESTION, T_ASSIGN, T_ARROW, T_EQ, T_NE, T_LT, T_LE, T_GT, T_GE, T_AND, T_OR, T_NOT, T_PLUS, T_MINUS, T_STAR, T_SLASH, T_PERCENT, T_STRIP_CLOSE, PRECEDENCE, OPERATORS, P_LIT, P_INTERP, P_IF, P_ELSE, P_ENDIF, P_FOR, P_ENDFOR, NUMBER, ID_START, ID_CONTINUE, Parser;
+var P_LIT, P_INTERP, P_IF, P_ELSE, P_ENDIF, P_FOR, P_ENDFOR, TemplateParser;
+var init_hcl_templates = __esm({
+  "dist/load/hcl-templates.js"() {
+    "use strict";
+    init_hcl_lexer();
+    P_LIT = 0;
+    P_INTERP = 1;
+    P_IF = 2;
+    P_ELSE = 3;
+    P_ENDIF = 4;
+    P_FOR = 5;
+    P_ENDFOR = 6;
+    TemplateParser = class extends Lexer {
+      /** A block label: a quoted string with escapes but no template sequences. */
+      parseQuotedLabel() {
+        const src = this.src;
+        let p = this.tokStart + 1;
+        let out = "";
+        let run2 = p;
+        for (; ; ) {
+          if (p >= this.len)
+            decline();
+          const c = src.charCodeAt(p);
+          if (c === 34)
+            break;
+          if (c === 92) {
+            out += src.slice(run2, p);
+            p = this.unescape(p);
+            out += this.escaped;
+            run2 = p;
+          } else if (c === 36 || c === 37) {
+            const d = src.charCodeAt(p + 1);
+            if (d === 123)
+              decline();
+            if (d === c && src.charCodeAt(p + 2) === 123) {
+              out += src.slice(run2, p + 1) + "{";
+              p += 3;
+              run2 = p;
+            } else
+              p++;
+          } else if (c === 10 || c === 13) {
+            decline();
+          } else
+            p++;
+        }
+        out += src.slice(run2, p);
+        this.pos = p + 1;
+        this.tok = T_NONE;
+        return out;
+      }
+      parseQuotedTemplate(s) {
+        const src = this.src;
+        const tokens = [];
+        let p = s + 1;
+        let lit = "";
+        let run2 = p;
+        let litStart = p;
+        let ltrimNext = false;
+        let canTrimPrev = false;
+        const pushLiteral = () => {
+          let val = normalizeNfc(lit + src.slice(run2, p));
+          if (ltrimNext)
+            val = trimLeftSpace(val);
+          tokens.push({ t: P_LIT, val, val2: "", node: void 0, s: litStart, e: p });
+          lit = "";
+          ltrimNext = false;
+          canTrimPrev = true;
+        };
+        for (; ; ) {
+          if (p >= this.len)
+            decline();
+          const c = src.charCodeAt(p);
+          if (c === 34)
+            break;
+          if (c === 92) {
+            lit += src.slice(run2, p);
+            p = this.unescape(p);
+            lit += this.escaped;
+            run2 = p;
+            continue;
+          }
+          if (c === 36 || c === 37) {
+            const d = src.charCodeAt(p + 1);
+            if (d === 123) {
+              if (lit !== "" || run2 < p)
+                pushLiteral();
+              p = this.parseSequence(p, c === 36, tokens, canTrimPrev, false);
+              run2 = p;
+              litStart = p;
+              ltrimNext = this.stripAfter;
+              canTrimPrev = false;
+              continue;
+            }
+            if (d === c && src.charCodeAt(p + 2) === 123) {
+              lit += src.slice(run2, p + 1) + "{";
+              p += 3;
+              run2 = p;
+              continue;
+            }
+            p++;
+            continue;
+          }
+          if (c === 10 || c === 13)
+            decline();
+          p++;
+        }
+        if (lit !== "" || run2 < p)
+          pushLiteral();
+        this.pos = p + 1;
+        this.tok = T_NONE;
+        return finishTemplate(tokens, s, p + 1);
+      }
+      /** Set by parseSequence: whether the sequence closed with "~}". */
+      stripAfter = false;
+      /**
+       * Parses a `${…}` or `%{…}` sequence starting at p, appending its template token; returns the
+       * position after its closing brace.
+       */
+      parseSequence(p, interpolation, tokens, canTrimPrev, heredoc) {
+        let q = p + 2;
+        if (this.src.charCodeAt(q) === 126) {
+          q++;
+          const prev = tokens[tokens.length - 1];
+          if (canTrimPrev && prev !== void 0 && prev.t === P_LIT)
+            prev.val = trimBeforeStrip(prev.val, heredoc);
+        }
+        this.pos = q;
+        this.tok = T_NONE;
+        const saved = this.nl;
+        this.nl = false;
+        if (interpolation) {
+          tokens.push({ t: P_INTERP, val: "", val2: "", node: this.parseExpression(), s: p, e: p });
+        } else {
+          if (this.peek() !== T_IDENT)
+            decline();
+          const keyword = this.src.slice(this.tokStart, this.tokEnd);
+          this.consume();
+          switch (keyword) {
+            case "if":
+              tokens.push({ t: P_IF, val: "", val2: "", node: this.parseExpression(), s: p, e: p });
+              break;
+            case "else":
+              tokens.push({ t: P_ELSE, val: "", val2: "", node: void 0, s: p, e: p });
+              break;
+            case "endif":
+              tokens.push({ t: P_ENDIF, val: "", val2: "", node: void 0, s: p, e: p });
+              break;
+            case "endfor":
+              tokens.push({ t: P_ENDFOR, val: "", val2: "", node: void 0, s: p, e: p });
+              break;
+            case "for": {
+              if (this.peek() !== T_IDENT)
+                decline();
+              let keyVar = "";
+              let valVar = this.src.slice(this.tokStart, this.tokEnd);
+              this.consume();
+              if (this.peek() === T_COMMA) {
+                this.consume();
+                if (this.peek() !== T_IDENT)
+                  decline();
+                keyVar = valVar;
+                valVar = this.src.slice(this.tokStart, this.tokEnd);
+                this.consume();
+              }
+              this.peek();
+              if (!this.identIs("in"))
+                decline();
+              this.consume();
+              tokens.push({ t: P_FOR, val: keyVar, val2: valVar, node: this.parseExpression(), s: p, e: p });
+              break;
+            }
+            default:
+              decline();
+          }
+        }
+        const close = this.peek();
+        if (close !== T_RBRACE && close !== T_STRIP_CLOSE)
+          decline();
+        this.stripAfter = close === T_STRIP_CLOSE;
+        const end = this.tokEnd;
+        tokens[tokens.length - 1].e = end;
+        this.tok = T_NONE;
+        this.nl = saved;
+        return end;
+      }
+      parseHeredoc(s) {
+        const src = this.src;
+        const len = this.len;
+        const marker = this.heredocMarker;
+        const flush = this.heredocFlush;
+        const tokens = [];
+        let p = this.tokEnd;
+        let startOfLine = true;
+        let ltrimNext = false;
+        let canTrimPrev = false;
+        let lit = "";
+        let run2 = p;
+        let litStart = p;
+        const pushLiteral = () => {
+          let val = normalizeNfc(lit + src.slice(run2, p));
+          if (ltrimNext)
+            val = trimLeftSpace(val);
+          tokens.push({ t: P_LIT, val, val2: "", node: void 0, s: litStart, e: p });
+          lit = "";
+          ltrimNext = false;
+          canTrimPrev = true;
+        };
+        for (; ; ) {
+          if (startOfLine) {
+            const eol = mayBeMarker(src, p, marker) ? src.indexOf("\n", p) : -1;
+            if (eol >= 0 && lineIsMarker(src, p, eol, marker)) {
+              const end = src.charCodeAt(eol - 1) === 13 ? eol - 1 : eol;
+              this.pos = end;
+              this.tok = T_NONE;
+              if (flush)
+                flushHeredoc(tokens);
+              return finishTemplate(tokens, s, end);
+            }
+            startOfLine = false;
+          }
+          if (p >= len) {
+            if (marker !== "")
+              decline();
+            if (lit !== "" || run2 < p)
+              pushLiteral();
+            this.pos = p;
+            this.tok = T_NONE;
+            return finishTemplate(tokens, s, p);
+          }
+          const c = src.charCodeAt(p);
+          if (c === 10) {
+            p++;
+            pushLiteral();
+            run2 = p;
+            litStart = p;
+            startOfLine = true;
+            continue;
+          }
+          if (c === 13) {
+            if (src.charCodeAt(p + 1) !== 10)
+              decline();
+            p++;
+            continue;
+          }
+          if (c === 36 || c === 37) {
+            const d = src.charCodeAt(p + 1);
+            if (d === 123) {
+              if (lit !== "" || run2 < p)
+                pushLiteral();
+              p = this.parseSequence(p, c === 36, tokens, canTrimPrev, true);
+              run2 = p;
+              litStart = p;
+              ltrimNext = this.stripAfter;
+              canTrimPrev = false;
+              continue;
+            }
+            if (d === c && src.charCodeAt(p + 2) === 123) {
+              lit += src.slice(run2, p + 1) + "{";
+              p += 3;
+              run2 = p;
+              continue;
+            }
+          }
+          p++;
+        }
+      }
+    };
+  }
+});
+
+// dist/load/hcl-parser.js
+function parseHclNative(text2) {
+  if (text2.charCodeAt(0) === 65279 || !isWellFormed(text2))
+    return void 0;
+  try {
+    return new Parser(text2).parseFile();
+  } catch {
+    return void 0;
+  }
+}
+function parseHclTemplate(text2) {
+  if (!isWellFormed(text2))
+    return void 0;
+  try {
+    return new Parser(text2).parseTemplateText();
+  } catch {
+    return void 0;
+  }
+}
+function parseHclExpression(text2) {
+  if (!isWellFormed(text2))
+    return void 0;
+  try {
+    return new Parser(text2).parseStandaloneExpression();
+  } catch {
+    return void 0;
+  }
+}
+function placesInHcl(text2) {
+  if (!isWellFormed(text2))
+    return void 0;
+  const parser2 = new Parser(text2);
+  const places = { blocks: [], comments: [] };
+  parser2.outline = places;
+  parser2.comments = places.comments;
+  try {
+    parser2.parseFile();
+    return places;
+  } catch {
+    return void 0;
+  }
+}
+function relative(ret, step, start2, end) {
+  if (ret.kind === "traversal" || ret.kind === "relative") {
+    ret.steps.push(step);
+    ret.end = end;
+    return ret;
+  }
+  return { kind: "relative", source: ret, steps: [step], start: start2, end };
+}
+function literalKey(key) {
+  if (key.kind === "literal")
+    return { value: key.value };
+  if (key.kind !== "template" || key.parts.length !== 1)
+    return void 0;
+  const part = key.parts[0];
+  return part.kind === "literal" && typeof part.value === "string" ? { value: part.value } : void 0;
+}
+var PRECEDENCE, OPERATORS, Parser;
 var init_hcl_parser = __esm({
   "dist/load/hcl-parser.js"() {
     "use strict";
-    Decline = class {
-    };
-    DECLINE = new Decline();
-    T_NONE = 0;
-    T_EOF = 1;
-    T_NL = 2;
-    T_IDENT = 3;
-    T_NUMBER = 4;
-    T_OQUOTE = 5;
-    T_HEREDOC = 6;
-    T_LBRACE = 7;
-    T_RBRACE = 8;
-    T_LBRACK = 9;
-    T_RBRACK = 10;
-    T_LPAREN = 11;
-    T_RPAREN = 12;
-    T_COMMA = 13;
-    T_DOT = 14;
-    T_ELLIPSIS = 15;
-    T_COLON = 16;
-    T_DCOLON = 17;
-    T_QUESTION = 18;
-    T_ASSIGN = 19;
-    T_ARROW = 20;
-    T_EQ = 21;
-    T_NE = 22;
-    T_LT = 23;
-    T_LE = 24;
-    T_GT = 25;
-    T_GE = 26;
-    T_AND = 27;
-    T_OR = 28;
-    T_NOT = 29;
-    T_PLUS = 30;
-    T_MINUS = 31;
-    T_STAR = 32;
-    T_SLASH = 33;
-    T_PERCENT = 34;
-    T_STRIP_CLOSE = 35;
+    init_hcl_json();
+    init_hcl_lexer();
+    init_hcl_templates();
     PRECEDENCE = new Uint8Array(40);
     PRECEDENCE[T_OR] = 1;
     PRECEDENCE[T_AND] = 2;
@@ -1987,33 +2379,20 @@ var init_hcl_parser = __esm({
     OPERATORS[T_STAR] = "multiply";
     OPERATORS[T_SLASH] = "divide";
     OPERATORS[T_PERCENT] = "modulo";
-    P_LIT = 0;
-    P_INTERP = 1;
-    P_IF = 2;
-    P_ELSE = 3;
-    P_ENDIF = 4;
-    P_FOR = 5;
-    P_ENDFOR = 6;
-    NUMBER = /^\d+(?:\.\d+)?(?:[eE][-+]?\d+)?$/;
-    ID_START = /^[\p{ID_Start}]$/u;
-    ID_CONTINUE = /^[\p{ID_Continue}]$/u;
-    Parser = class {
-      src;
-      len;
-      pos = 0;
-      /** Whether newlines are tokens here (bodies, object constructors) or skipped (brackets). */
-      nl = true;
-      tok = T_NONE;
-      tokStart = 0;
-      tokEnd = 0;
-      // Heredoc introducer details, set when the lexer produces T_HEREDOC.
-      heredocMarker = "";
-      heredocFlush = false;
+    Parser = class extends TemplateParser {
+      json;
+      /** When outlining: the places noted (and nothing converted). */
+      outline;
+      /** How many blocks deep the parser is; where the last block body ended. */
+      depth = 0;
+      bodyEnd = 0;
       constructor(src) {
-        this.src = src;
-        this.len = src.length;
+        super(src);
+        this.json = new JsonConverter(src);
       }
       parseFile() {
+        if (this.src.charCodeAt(0) === 65279)
+          this.pos = 1;
         return this.parseBody(true);
       }
       /** The whole text as a template's content, as hclsyntax's ParseTemplate reads it (a heredoc without its markers). */
@@ -2030,220 +2409,6 @@ var init_hcl_parser = __esm({
           decline();
         return expression;
       }
-      // ---------------------------------------------------------------- lexer
-      peek() {
-        while (this.tok === T_NONE || this.tok === T_NL && !this.nl) {
-          if (this.tok === T_NL)
-            this.pos = this.tokEnd;
-          this.scan();
-        }
-        return this.tok;
-      }
-      consume() {
-        this.pos = this.tokEnd;
-        this.tok = T_NONE;
-      }
-      expect(type) {
-        if (this.peek() !== type)
-          decline();
-        this.consume();
-      }
-      setToken(type, start2, end) {
-        this.tok = type;
-        this.tokStart = start2;
-        this.tokEnd = end;
-      }
-      scan() {
-        const src = this.src;
-        const len = this.len;
-        let p = this.pos;
-        for (; ; ) {
-          if (p >= len)
-            return this.setToken(T_EOF, len, len);
-          const c = src.charCodeAt(p);
-          switch (c) {
-            case 32:
-            // space
-            case 9:
-              p++;
-              continue;
-            case 10:
-              return this.setToken(T_NL, p, p + 1);
-            case 13:
-              if (src.charCodeAt(p + 1) !== 10)
-                decline();
-              return this.setToken(T_NL, p, p + 2);
-            case 35: {
-              const eol = src.indexOf("\n", p);
-              if (eol < 0) {
-                p = len;
-                continue;
-              }
-              return this.setToken(T_NL, p, eol + 1);
-            }
-            case 47: {
-              const d = src.charCodeAt(p + 1);
-              if (d === 47) {
-                const eol = src.indexOf("\n", p);
-                if (eol < 0) {
-                  p = len;
-                  continue;
-                }
-                return this.setToken(T_NL, p, eol + 1);
-              }
-              if (d === 42) {
-                const close = src.indexOf("*/", p + 2);
-                if (close < 0)
-                  decline();
-                p = close + 2;
-                continue;
-              }
-              return this.setToken(T_SLASH, p, p + 1);
-            }
-            case 34:
-              return this.setToken(T_OQUOTE, p, p + 1);
-            case 123:
-              return this.setToken(T_LBRACE, p, p + 1);
-            case 125:
-              return this.setToken(T_RBRACE, p, p + 1);
-            case 91:
-              return this.setToken(T_LBRACK, p, p + 1);
-            case 93:
-              return this.setToken(T_RBRACK, p, p + 1);
-            case 40:
-              return this.setToken(T_LPAREN, p, p + 1);
-            case 41:
-              return this.setToken(T_RPAREN, p, p + 1);
-            case 44:
-              return this.setToken(T_COMMA, p, p + 1);
-            case 63:
-              return this.setToken(T_QUESTION, p, p + 1);
-            case 43:
-              return this.setToken(T_PLUS, p, p + 1);
-            case 45:
-              return this.setToken(T_MINUS, p, p + 1);
-            case 42:
-              return this.setToken(T_STAR, p, p + 1);
-            case 37:
-              return this.setToken(T_PERCENT, p, p + 1);
-            case 46:
-              if (src.charCodeAt(p + 1) === 46 && src.charCodeAt(p + 2) === 46)
-                return this.setToken(T_ELLIPSIS, p, p + 3);
-              return this.setToken(T_DOT, p, p + 1);
-            case 58:
-              if (src.charCodeAt(p + 1) === 58)
-                return this.setToken(T_DCOLON, p, p + 2);
-              return this.setToken(T_COLON, p, p + 1);
-            case 61: {
-              const d = src.charCodeAt(p + 1);
-              if (d === 61)
-                return this.setToken(T_EQ, p, p + 2);
-              if (d === 62)
-                return this.setToken(T_ARROW, p, p + 2);
-              return this.setToken(T_ASSIGN, p, p + 1);
-            }
-            case 33:
-              if (src.charCodeAt(p + 1) === 61)
-                return this.setToken(T_NE, p, p + 2);
-              return this.setToken(T_NOT, p, p + 1);
-            case 62:
-              if (src.charCodeAt(p + 1) === 61)
-                return this.setToken(T_GE, p, p + 2);
-              return this.setToken(T_GT, p, p + 1);
-            case 60: {
-              const d = src.charCodeAt(p + 1);
-              if (d === 61)
-                return this.setToken(T_LE, p, p + 2);
-              if (d === 60)
-                return this.scanHeredocIntroducer(p);
-              return this.setToken(T_LT, p, p + 1);
-            }
-            case 38:
-              if (src.charCodeAt(p + 1) === 38)
-                return this.setToken(T_AND, p, p + 2);
-              return decline();
-            case 124:
-              if (src.charCodeAt(p + 1) === 124)
-                return this.setToken(T_OR, p, p + 2);
-              return decline();
-            case 126:
-              if (src.charCodeAt(p + 1) === 125)
-                return this.setToken(T_STRIP_CLOSE, p, p + 2);
-              return decline();
-            default:
-              if (isDigit2(c))
-                return this.scanNumber(p);
-              if (isIdentStart(c)) {
-                let q = p + 1;
-                while (q < len && isIdentContinue(src.charCodeAt(q)))
-                  q++;
-                return this.setToken(T_IDENT, p, q);
-              }
-              return decline();
-          }
-        }
-      }
-      scanNumber(p) {
-        const src = this.src;
-        let q = p + 1;
-        let good = q;
-        let plain = true;
-        for (; ; ) {
-          const c = src.charCodeAt(q);
-          if (isDigit2(c))
-            good = ++q;
-          else if (c === 46) {
-            q++;
-            plain = false;
-          } else if (c === 101 || c === 69) {
-            const d = src.charCodeAt(q + 1);
-            if (isDigit2(d))
-              q += 2;
-            else if ((d === 43 || d === 45) && isDigit2(src.charCodeAt(q + 2)))
-              q += 3;
-            else
-              break;
-            good = q;
-            plain = false;
-          } else
-            break;
-        }
-        if (!plain && !NUMBER.test(src.slice(p, good)))
-          decline();
-        if (good - p > 100)
-          decline();
-        this.setToken(T_NUMBER, p, good);
-      }
-      scanHeredocIntroducer(p) {
-        const src = this.src;
-        let q = p + 2;
-        const flush = src.charCodeAt(q) === 45;
-        if (flush)
-          q++;
-        const markerStart = q;
-        const c = src.charCodeAt(q);
-        if (!(c >= 97 && c <= 122 || c >= 65 && c <= 90 || c === 95))
-          decline();
-        q++;
-        for (; ; ) {
-          const d = src.charCodeAt(q);
-          if (d >= 97 && d <= 122 || d >= 65 && d <= 90 || d >= 48 && d <= 57 || d === 95 || d === 45)
-            q++;
-          else
-            break;
-        }
-        const markerEnd = q;
-        if (src.charCodeAt(q) === 13)
-          q++;
-        if (src.charCodeAt(q) !== 10)
-          decline();
-        this.heredocMarker = src.slice(markerStart, markerEnd);
-        this.heredocFlush = flush;
-        this.setToken(T_HEREDOC, p, q + 1);
-      }
-      identIs(word) {
-        return this.tok === T_IDENT && this.tokEnd - this.tokStart === word.length && this.src.startsWith(word, this.tokStart);
-      }
       // ---------------------------------------------------------------- bodies
       parseBody(top2) {
         const attrNames = [];
@@ -2256,18 +2421,21 @@ var init_hcl_parser = __esm({
             continue;
           }
           if (top2 ? t === T_EOF : t === T_RBRACE) {
-            if (!top2)
+            if (!top2) {
+              this.bodyEnd = this.tokEnd;
               this.consume();
+            }
             break;
           }
           if (t !== T_IDENT)
             decline();
-          const name = this.src.slice(this.tokStart, this.tokEnd);
+          const nameStart = this.tokStart;
+          const name = this.src.slice(nameStart, this.tokEnd);
           this.consume();
           const next = this.peek();
           if (next === T_ASSIGN) {
             this.consume();
-            const value = this.convertExpression(this.parseExpression());
+            const value = this.attribute(nameStart, name, this.parseExpression());
             const end = this.peek();
             if (end === T_NL)
               this.consume();
@@ -2276,18 +2444,33 @@ var init_hcl_parser = __esm({
             attrNames.push(name);
             attrValues.push(value);
           } else if (next === T_OQUOTE || next === T_LBRACE || next === T_IDENT) {
-            blocks.push(this.parseBlock(name));
+            blocks.push(this.parseBlock(name, nameStart));
           } else {
             decline();
           }
         }
-        return this.assembleBody(attrNames, attrValues, blocks);
+        return this.outline ? {} : this.json.assembleBody(attrNames, attrValues, blocks);
       }
-      parseBlock(type) {
+      /** An attribute's value: converted to hcl2json's shape, or (outlining) noted where it is. */
+      attribute(nameStart, name, value) {
+        if (!this.outline)
+          return this.json.convertExpression(value);
+        const block = this.outline.blocks[this.outline.blocks.length - 1];
+        if (this.depth !== 1 || !block || block.attributes.has(name))
+          return void 0;
+        let end = value.end;
+        while (this.src.charCodeAt(end - 1) === 32 || this.src.charCodeAt(end - 1) === 9)
+          end--;
+        block.attributes.set(name, { start: nameStart, end, value });
+        return void 0;
+      }
+      parseBlock(type, start2) {
         const labels = [];
         for (; ; ) {
           const t2 = this.peek();
           if (t2 === T_LBRACE) {
+            if (this.outline && this.depth === 0)
+              this.outline.blocks.push({ keyword: type, labels, start: start2, headerEnd: this.tokEnd, end: this.len, attributes: /* @__PURE__ */ new Map() });
             this.consume();
             break;
           }
@@ -2301,71 +2484,32 @@ var init_hcl_parser = __esm({
         }
         let body;
         const t = this.peek();
+        this.depth++;
         if (t === T_NL || t === T_EOF || t === T_RBRACE) {
           body = this.parseBody(false);
         } else {
           if (t !== T_IDENT)
             decline();
-          const name = this.src.slice(this.tokStart, this.tokEnd);
+          const nameStart = this.tokStart;
+          const name = this.src.slice(nameStart, this.tokEnd);
           this.consume();
           this.expect(T_ASSIGN);
-          const value = this.convertExpression(this.parseExpression());
-          this.expect(T_RBRACE);
-          body = this.assembleBody([name], [value], []);
+          const value = this.attribute(nameStart, name, this.parseExpression());
+          if (this.peek() !== T_RBRACE)
+            decline();
+          this.bodyEnd = this.tokEnd;
+          this.consume();
+          body = this.outline ? {} : this.json.assembleBody([name], [value], []);
         }
+        this.depth--;
+        if (this.outline && this.depth === 0)
+          this.outline.blocks[this.outline.blocks.length - 1].end = this.bodyEnd;
         const end = this.peek();
         if (end === T_NL)
           this.consume();
         else if (end !== T_EOF)
           decline();
         return { type, labels, body };
-      }
-      /** tmccombs/hcl2json's convertBody: blocks nest by labels first, then attributes overwrite. */
-      assembleBody(attrNames, attrValues, blocks) {
-        sortEntries(attrNames, attrValues);
-        for (let i = 1; i < attrNames.length; i++)
-          if (attrNames[i] === attrNames[i - 1])
-            decline();
-        if (blocks.length === 0)
-          return goObject(attrNames, attrValues);
-        const byType = /* @__PURE__ */ new Map();
-        for (const block of blocks) {
-          let level = byType;
-          let key = block.type;
-          for (const label of block.labels) {
-            const existing2 = level.get(key);
-            if (existing2 === void 0) {
-              const created = /* @__PURE__ */ new Map();
-              level.set(key, created);
-              level = created;
-            } else if (existing2 instanceof Map) {
-              level = existing2;
-            } else {
-              decline();
-            }
-            key = label;
-          }
-          const existing = level.get(key);
-          if (existing === void 0)
-            level.set(key, [block.body]);
-          else if (Array.isArray(existing))
-            existing.push(block.body);
-          else
-            decline();
-        }
-        if (attrNames.length === 0)
-          return objectFromMap(byType);
-        for (const name of attrNames)
-          byType.delete(name);
-        const keys = [];
-        const values = [];
-        for (const [key, value] of byType) {
-          keys.push(key);
-          values.push(value instanceof Map ? objectFromMap(value) : value);
-        }
-        keys.push(...attrNames);
-        values.push(...attrValues);
-        return goObject(keys, values);
       }
       // ---------------------------------------------------------------- expressions
       parseExpression() {
@@ -2687,406 +2831,145 @@ var init_hcl_parser = __esm({
           decline();
         return { kind: "for", keyVar, valueVar, collection, key, value, condition, group, start: s, end: e };
       }
-      // ---------------------------------------------------------------- templates
-      /** A block label: a quoted string with escapes but no template sequences. */
-      parseQuotedLabel() {
-        const src = this.src;
-        let p = this.tokStart + 1;
-        let out = "";
-        let run2 = p;
-        for (; ; ) {
-          if (p >= this.len)
-            decline();
-          const c = src.charCodeAt(p);
-          if (c === 34)
-            break;
-          if (c === 92) {
-            out += src.slice(run2, p);
-            p = this.unescape(p);
-            out += this.escaped;
-            run2 = p;
-          } else if (c === 36 || c === 37) {
-            const d = src.charCodeAt(p + 1);
-            if (d === 123)
-              decline();
-            if (d === c && src.charCodeAt(p + 2) === 123) {
-              out += src.slice(run2, p + 1) + "{";
-              p += 3;
-              run2 = p;
-            } else
-              p++;
-          } else if (c === 10 || c === 13) {
-            decline();
-          } else
-            p++;
-        }
-        out += src.slice(run2, p);
-        this.pos = p + 1;
-        this.tok = T_NONE;
-        return out;
+    };
+  }
+});
+
+// dist/load/positions.js
+var LineIndex;
+var init_positions = __esm({
+  "dist/load/positions.js"() {
+    "use strict";
+    LineIndex = class {
+      starts;
+      constructor(text2) {
+        this.starts = [text2.charCodeAt(0) === 65279 ? 1 : 0];
+        for (let i = text2.indexOf("\n"); i >= 0; i = text2.indexOf("\n", i + 1))
+          this.starts.push(i + 1);
       }
-      escaped = "";
-      /** Decodes the escape sequence at p (a backslash) into this.escaped; returns the position after it. */
-      unescape(p) {
-        const src = this.src;
-        const c = src.charCodeAt(p + 1);
-        switch (c) {
-          case 110:
-            this.escaped = "\n";
-            return p + 2;
-          case 114:
-            this.escaped = "\r";
-            return p + 2;
-          case 116:
-            this.escaped = "	";
-            return p + 2;
-          case 34:
-            this.escaped = '"';
-            return p + 2;
-          case 92:
-            this.escaped = "\\";
-            return p + 2;
-          case 117:
-          case 85: {
-            const digits = c === 117 ? 4 : 8;
-            let code2 = 0;
-            for (let i = 0; i < digits; i++) {
-              const h = src.charCodeAt(p + 2 + i);
-              if (!isHex(h))
-                decline();
-              code2 = code2 * 16 + parseInt(src[p + 2 + i], 16);
-            }
-            if (code2 >= 55296 && code2 <= 57343 || code2 > 1114111)
-              decline();
-            this.escaped = String.fromCodePoint(code2);
-            return p + 2 + digits;
-          }
-          default:
-            return decline();
+      /** The 1-based line and column of a character offset. */
+      position(offset) {
+        let lo = 0;
+        let hi = this.starts.length - 1;
+        while (lo < hi) {
+          const mid = lo + hi + 1 >> 1;
+          if (this.starts[mid] <= offset)
+            lo = mid;
+          else
+            hi = mid - 1;
         }
+        return { line: lo + 1, column: offset - this.starts[lo] + 1 };
       }
-      parseQuotedTemplate(s) {
-        const src = this.src;
-        const tokens = [];
-        let p = s + 1;
-        let lit = "";
-        let run2 = p;
-        let litStart = p;
-        let ltrimNext = false;
-        let canTrimPrev = false;
-        const pushLiteral = () => {
-          let val = normalizeNfc(lit + src.slice(run2, p));
-          if (ltrimNext)
-            val = trimLeftSpace(val);
-          tokens.push({ t: P_LIT, val, val2: "", node: void 0, s: litStart, e: p });
-          lit = "";
-          ltrimNext = false;
-          canTrimPrev = true;
-        };
-        for (; ; ) {
-          if (p >= this.len)
-            decline();
-          const c = src.charCodeAt(p);
-          if (c === 34)
-            break;
-          if (c === 92) {
-            lit += src.slice(run2, p);
-            p = this.unescape(p);
-            lit += this.escaped;
-            run2 = p;
-            continue;
-          }
-          if (c === 36 || c === 37) {
-            const d = src.charCodeAt(p + 1);
-            if (d === 123) {
-              if (lit !== "" || run2 < p)
-                pushLiteral();
-              p = this.parseSequence(p, c === 36, tokens, canTrimPrev, false);
-              run2 = p;
-              litStart = p;
-              ltrimNext = this.stripAfter;
-              canTrimPrev = false;
-              continue;
-            }
-            if (d === c && src.charCodeAt(p + 2) === 123) {
-              lit += src.slice(run2, p + 1) + "{";
-              p += 3;
-              run2 = p;
-              continue;
-            }
-            p++;
-            continue;
-          }
-          if (c === 10 || c === 13)
-            decline();
-          p++;
-        }
-        if (lit !== "" || run2 < p)
-          pushLiteral();
-        this.pos = p + 1;
-        this.tok = T_NONE;
-        return finishTemplate(tokens, s, p + 1);
-      }
-      /** Set by parseSequence: whether the sequence closed with "~}". */
-      stripAfter = false;
-      /**
-       * Parses a `${…}` or `%{…}` sequence starting at p, appending its template token; returns the
-       * position after its closing brace.
-       */
-      parseSequence(p, interpolation, tokens, canTrimPrev, heredoc) {
-        let q = p + 2;
-        if (this.src.charCodeAt(q) === 126) {
-          q++;
-          const prev = tokens[tokens.length - 1];
-          if (canTrimPrev && prev !== void 0 && prev.t === P_LIT)
-            prev.val = trimBeforeStrip(prev.val, heredoc);
-        }
-        this.pos = q;
-        this.tok = T_NONE;
-        const saved = this.nl;
-        this.nl = false;
-        if (interpolation) {
-          tokens.push({ t: P_INTERP, val: "", val2: "", node: this.parseExpression(), s: p, e: p });
-        } else {
-          if (this.peek() !== T_IDENT)
-            decline();
-          const keyword = this.src.slice(this.tokStart, this.tokEnd);
-          this.consume();
-          switch (keyword) {
-            case "if":
-              tokens.push({ t: P_IF, val: "", val2: "", node: this.parseExpression(), s: p, e: p });
-              break;
-            case "else":
-              tokens.push({ t: P_ELSE, val: "", val2: "", node: void 0, s: p, e: p });
-              break;
-            case "endif":
-              tokens.push({ t: P_ENDIF, val: "", val2: "", node: void 0, s: p, e: p });
-              break;
-            case "endfor":
-              tokens.push({ t: P_ENDFOR, val: "", val2: "", node: void 0, s: p, e: p });
-              break;
-            case "for": {
-              if (this.peek() !== T_IDENT)
-                decline();
-              let keyVar = "";
-              let valVar = this.src.slice(this.tokStart, this.tokEnd);
-              this.consume();
-              if (this.peek() === T_COMMA) {
-                this.consume();
-                if (this.peek() !== T_IDENT)
-                  decline();
-                keyVar = valVar;
-                valVar = this.src.slice(this.tokStart, this.tokEnd);
-                this.consume();
-              }
-              this.peek();
-              if (!this.identIs("in"))
-                decline();
-              this.consume();
-              tokens.push({ t: P_FOR, val: keyVar, val2: valVar, node: this.parseExpression(), s: p, e: p });
-              break;
-            }
-            default:
-              decline();
-          }
-        }
-        const close = this.peek();
-        if (close !== T_RBRACE && close !== T_STRIP_CLOSE)
-          decline();
-        this.stripAfter = close === T_STRIP_CLOSE;
-        const end = this.tokEnd;
-        tokens[tokens.length - 1].e = end;
-        this.tok = T_NONE;
-        this.nl = saved;
-        return end;
-      }
-      parseHeredoc(s) {
-        const src = this.src;
-        const len = this.len;
-        const marker = this.heredocMarker;
-        const flush = this.heredocFlush;
-        const tokens = [];
-        let p = this.tokEnd;
-        let startOfLine = true;
-        let ltrimNext = false;
-        let canTrimPrev = false;
-        let lit = "";
-        let run2 = p;
-        let litStart = p;
-        const pushLiteral = () => {
-          let val = normalizeNfc(lit + src.slice(run2, p));
-          if (ltrimNext)
-            val = trimLeftSpace(val);
-          tokens.push({ t: P_LIT, val, val2: "", node: void 0, s: litStart, e: p });
-          lit = "";
-          ltrimNext = false;
-          canTrimPrev = true;
-        };
-        for (; ; ) {
-          if (startOfLine) {
-            const eol = mayBeMarker(src, p, marker) ? src.indexOf("\n", p) : -1;
-            if (eol >= 0 && lineIsMarker(src, p, eol, marker)) {
-              const end = src.charCodeAt(eol - 1) === 13 ? eol - 1 : eol;
-              this.pos = end;
-              this.tok = T_NONE;
-              if (flush)
-                flushHeredoc(tokens);
-              return finishTemplate(tokens, s, end);
-            }
-            startOfLine = false;
-          }
-          if (p >= len) {
-            if (marker !== "")
-              decline();
-            if (lit !== "" || run2 < p)
-              pushLiteral();
-            this.pos = p;
-            this.tok = T_NONE;
-            return finishTemplate(tokens, s, p);
-          }
-          const c = src.charCodeAt(p);
-          if (c === 10) {
-            p++;
-            pushLiteral();
-            run2 = p;
-            litStart = p;
-            startOfLine = true;
-            continue;
-          }
-          if (c === 13) {
-            if (src.charCodeAt(p + 1) !== 10)
-              decline();
-            p++;
-            continue;
-          }
-          if (c === 36 || c === 37) {
-            const d = src.charCodeAt(p + 1);
-            if (d === 123) {
-              if (lit !== "" || run2 < p)
-                pushLiteral();
-              p = this.parseSequence(p, c === 36, tokens, canTrimPrev, true);
-              run2 = p;
-              litStart = p;
-              ltrimNext = this.stripAfter;
-              canTrimPrev = false;
-              continue;
-            }
-            if (d === c && src.charCodeAt(p + 2) === 123) {
-              lit += src.slice(run2, p + 1) + "{";
-              p += 3;
-              run2 = p;
-              continue;
-            }
-          }
-          p++;
-        }
-      }
-      // ---------------------------------------------------------------- conversion (tmccombs/hcl2json)
-      source(node) {
-        let end = node.end;
-        if (end < this.len && this.src.charCodeAt(end) === 41)
-          end++;
-        return this.src.slice(node.start, end);
-      }
-      wrap(node) {
-        return "${" + this.source(node) + "}";
-      }
-      convertExpression(node) {
-        switch (node.kind) {
-          case "literal":
-            return typeof node.value === "number" ? jsonNumber(node) : node.value;
-          case "template": {
-            const text2 = this.convertTemplate(node);
-            return text2 === void 0 ? decline() : text2;
-          }
-          case "wrap":
-            return this.convertExpression(node.wrapped);
-          case "tuple":
-            return node.items.map((item) => this.convertExpression(item));
-          case "object": {
-            const names = [];
-            const converted = [];
-            for (const { key, value } of node.items) {
-              names.push(key.kind === "traversal" ? this.source(key) : this.convertStringPart(key) ?? decline());
-              converted.push(this.convertExpression(value));
-            }
-            return goObject(names, converted);
-          }
-          case "unary": {
-            const operand = node.operand;
-            if (operand.kind !== "literal")
-              return this.wrap(node);
-            if (typeof operand.value === "number") {
-              if (node.operator !== "negate")
-                decline();
-              return -jsonNumber(operand);
-            }
-            if (typeof operand.value === "boolean") {
-              if (node.operator !== "logicalNot")
-                decline();
-              return !operand.value;
-            }
-            return decline();
-          }
-          default:
-            return this.wrap(node);
-        }
-      }
-      /**
-       * A template as hcl2json writes it; undefined where hcl2json's conversion fails: a template that
-       * is a single literal is evaluated, and a lone `${null}` cannot be.
-       */
-      convertTemplate(node) {
-        const parts = node.parts;
-        if (parts.length === 1 && parts[0].kind === "literal") {
-          const value = parts[0].value;
-          if (typeof value === "string")
-            return escapeLiteral(value);
-          if (value === null)
-            return void 0;
-        }
-        let out = "";
-        for (const part of parts) {
-          const text2 = this.convertStringPart(part);
-          if (text2 === void 0)
-            return void 0;
-          out += text2;
-        }
-        return out;
-      }
-      convertStringPart(node) {
-        switch (node.kind) {
-          case "literal": {
-            const value = node.value;
-            if (typeof value === "string")
-              return escapeLiteral(value);
-            if (typeof value === "number")
-              return normalizeDecimal(plainNumberText(node));
-            return value === null ? "null" : value ? "true" : "false";
-          }
-          case "template":
-            return this.convertTemplate(node);
-          case "wrap":
-            return this.convertStringPart(node.wrapped);
-          case "conditional":
-          case "templateIf": {
-            const whenTrue = this.convertStringPart(node.then);
-            if (whenTrue === void 0)
-              return "";
-            const whenFalse = this.convertStringPart(node.else) ?? "";
-            return "%{if " + this.source(node.condition) + "}" + whenTrue + (whenFalse.length > 0 ? "%{else}" + whenFalse : "") + "%{endif}";
-          }
-          case "templateFor": {
-            const body = this.convertStringPart(node.body);
-            if (body === void 0)
-              decline();
-            return "%{for " + (node.keyVar !== void 0 ? node.keyVar + ", " : "") + node.valueVar + " in " + this.source(node.collection) + "}" + body + "%{endfor}";
-          }
-          default:
-            return this.wrap(node);
-        }
+      /** The span between two character offsets. */
+      span(start2, end) {
+        return { start: this.position(start2), end: this.position(end) };
       }
     };
+  }
+});
+
+// dist/load/outline.js
+function addAttribute(attributes, name, span) {
+  if (!Object.hasOwn(attributes, name)) {
+    Object.defineProperty(attributes, name, { value: span(), enumerable: true, writable: true, configurable: true });
+  }
+}
+function outlineHcl(text2) {
+  return outlineFromPlaces(text2, placesInHcl(text2));
+}
+function outlineFromPlaces(text2, places) {
+  if (!places)
+    return { blocks: [], comments: [] };
+  const lines = new LineIndex(text2);
+  const blocks = places.blocks.map((block) => {
+    const attributes = {};
+    for (const [name, place] of block.attributes)
+      addAttribute(attributes, name, () => lines.span(place.start, place.end));
+    return { keyword: block.keyword, labels: block.labels, header: lines.span(block.start, block.headerEnd), span: lines.span(block.start, block.end), attributes };
+  });
+  const comments = places.comments.map(({ start: start2, end, style }) => {
+    const stop = style !== "/*" && text2.charCodeAt(end - 1) === 13 ? end - 1 : end;
+    const body = text2.slice(start2 + style.length, style === "/*" ? stop - 2 : stop).replaceAll("\r\n", "\n").trim();
+    return { ...lines.span(start2, stop), style, text: body };
+  });
+  return { blocks, comments };
+}
+function outlineTfJson(text2) {
+  const lines = new LineIndex(text2);
+  const outline = { blocks: [], comments: [] };
+  const root = parseTree2(text2.replace(/^\uFEFF/, " "), [], { allowTrailingComma: true });
+  if (root?.type !== "object")
+    return outline;
+  const takeComment = (prop, key, value) => {
+    if (key.value !== "//")
+      return false;
+    if (value.type === "string") {
+      const { start: start2, end } = lines.span(prop.offset, value.offset + value.length);
+      outline.comments.push({ start: start2, end, style: "//", text: String(value.value).trim() });
+    }
+    return true;
+  };
+  const walk = (node, keyword, labels, labelsLeft, key, first) => {
+    if (node.type === "array") {
+      node.children?.forEach((element, n) => walk(element, keyword, labels, labelsLeft, key, first && n === 0));
+      return;
+    }
+    if (node.type !== "object")
+      return;
+    const attributes = {};
+    for (const prop of node.children ?? []) {
+      const [k, v] = prop.children ?? [];
+      if (!k || !v || takeComment(prop, k, v))
+        continue;
+      const name = String(k.value);
+      if (labelsLeft > 0)
+        walk(v, keyword, [...labels, name], labelsLeft - 1, k, true);
+      else
+        addAttribute(attributes, name, () => lines.span(prop.offset, v.offset + v.length));
+    }
+    if (labelsLeft > 0)
+      return;
+    const start2 = first ? key.offset : node.offset;
+    outline.blocks.push({
+      keyword,
+      labels,
+      header: lines.span(start2, node.offset + 1),
+      span: lines.span(start2, node.offset + node.length),
+      attributes
+    });
+  };
+  for (const prop of root.children ?? []) {
+    const [key, value] = prop.children ?? [];
+    if (!key || !value || takeComment(prop, key, value))
+      continue;
+    const labelCount = JSON_BLOCK_LABELS.get(String(key.value));
+    if (labelCount !== void 0)
+      walk(value, String(key.value), [], labelCount, key, true);
+  }
+  return outline;
+}
+var JSON_BLOCK_LABELS;
+var init_outline = __esm({
+  "dist/load/outline.js"() {
+    "use strict";
+    init_main();
+    init_hcl_parser();
+    init_positions();
+    JSON_BLOCK_LABELS = /* @__PURE__ */ new Map([
+      ["resource", 2],
+      ["data", 2],
+      ["ephemeral", 2],
+      ["module", 1],
+      ["variable", 1],
+      ["output", 1],
+      ["provider", 1],
+      ["check", 1],
+      ["locals", 0],
+      ["terraform", 0],
+      ["moved", 0],
+      ["import", 0],
+      ["removed", 0]
+    ]);
   }
 });
 
@@ -21763,38 +21646,29 @@ function surveyHcl(text2) {
   return { wellFormed, outlined: false, skeleton: new HeaderSkeleton(text2, headers) };
 }
 function outlinedSkeleton(text2) {
-  const outline = outlineHcl(text2);
+  const places = placesInHcl(text2);
+  if (!places)
+    return null;
   const body = { resource: {}, data: {}, module: {} };
-  for (const block of outline.blocks) {
+  for (const block of places.blocks) {
     if ((block.keyword === "resource" || block.keyword === "data") && block.labels.length === 2) {
       const byType = body[block.keyword][block.labels[0]] ??= {};
       (byType[block.labels[1]] ??= []).push({});
     } else if (block.keyword === "module" && block.labels.length === 1) {
-      const source = block.attributes.source ? stringLiteral(sliceSpan(text2, block.attributes.source)) : void 0;
+      const value = block.attributes.get("source")?.value;
+      const source = value === void 0 ? void 0 : stringLiteral(value);
       if (source === null)
         return null;
       (body.module[block.labels[0]] ??= []).push(source === void 0 ? {} : { source });
     }
   }
-  return { body, outline };
+  return { body, outline: outlineFromPlaces(text2, places) };
 }
-function stringLiteral(attribute) {
-  const match = /=\s*("(?:[^"\\$%]|\\.)*")\s*$/s.exec(attribute);
-  if (!match)
+function stringLiteral(node) {
+  if (node.kind !== "template" || node.parts.length !== 1)
     return null;
-  try {
-    return JSON.parse(match[1]);
-  } catch {
-    return null;
-  }
-}
-function sliceSpan(text2, span) {
-  const lines = text2.split("\n").slice(span.start.line - 1, span.end.line);
-  if (lines.length === 0)
-    return "";
-  lines[lines.length - 1] = lines[lines.length - 1].slice(0, span.end.column - 1);
-  lines[0] = lines[0].slice(span.start.column - 1);
-  return lines.join("\n");
+  const part = node.parts[0];
+  return part.kind === "literal" && typeof part.value === "string" && !/[$%]\{/.test(part.value) ? part.value : null;
 }
 function headerSkeleton(text2, headers) {
   const body = { resource: {}, data: {} };
@@ -21997,6 +21871,7 @@ var MODEL_WORDS, HeaderSkeleton;
 var init_prefilter = __esm({
   "dist/load/prefilter.js"() {
     "use strict";
+    init_hcl_parser();
     init_outline();
     MODEL_WORDS = ["variable", "locals", "output", "moved", "module", "keygate:ignore"];
     HeaderSkeleton = class {
@@ -23497,117 +23372,7 @@ var init_canonical = __esm({
   }
 });
 
-// dist/model/types.js
-function parseTypeConstraint(raw) {
-  if (typeof raw !== "string")
-    return ANY;
-  let type = cache.get(raw);
-  if (!type) {
-    const template = raw.includes("${") ? parseHclTemplate(raw) : void 0;
-    const node = template ? unwrap(template) : parseHclExpression(raw);
-    type = node && node.kind !== "template" ? typeOf(node, raw) : ANY;
-    cache.set(raw, type);
-  }
-  return type;
-}
-function isPrimitive(type) {
-  return type === void 0 || type.kind === "string" || type.kind === "number" || type.kind === "bool";
-}
-function typeOf(node, source) {
-  node = unwrap(node);
-  if (node.kind === "traversal") {
-    if (node.steps.length > 0)
-      return ANY;
-    const name = node.root;
-    if (name === "string" || name === "number" || name === "bool")
-      return { kind: name };
-    return ANY;
-  }
-  if (node.kind !== "call")
-    return ANY;
-  const first = node.args[0] ? unwrap(node.args[0]) : void 0;
-  switch (node.name) {
-    case "list":
-    case "set":
-    case "map":
-      return { kind: node.name, element: first ? typeOf(first, source) : ANY };
-    case "tuple":
-      return { kind: "tuple", elements: first?.kind === "tuple" ? first.items.map((item) => typeOf(item, source)) : [] };
-    case "object":
-      return first?.kind === "object" ? { kind: "object", attributes: objectAttributes(first, source) } : ANY;
-    default:
-      return ANY;
-  }
-}
-function objectAttributes(node, source) {
-  const attributes = /* @__PURE__ */ new Map();
-  for (const item of node.items) {
-    const key = unwrap(item.key);
-    const name = key.kind === "traversal" && key.steps.length === 0 ? key.root : key.kind === "template" && key.parts.length === 1 && key.parts[0].kind === "literal" ? String(key.parts[0].value) : void 0;
-    if (name === void 0)
-      continue;
-    const value = unwrap(item.value);
-    if (value.kind === "call" && value.name === "optional") {
-      const [typeNode, defaultNode] = value.args;
-      attributes.set(name, {
-        type: typeNode ? typeOf(typeNode, source) : ANY,
-        optional: true,
-        ...defaultNode ? { defaultSource: source.slice(defaultNode.start, defaultNode.end) } : {}
-      });
-    } else
-      attributes.set(name, { type: typeOf(value, source), optional: false });
-  }
-  return attributes;
-}
-var ANY, cache;
-var init_types = __esm({
-  "dist/model/types.js"() {
-    "use strict";
-    init_hcl_parser();
-    init_hcl_syntax();
-    ANY = { kind: "any" };
-    cache = /* @__PURE__ */ new Map();
-  }
-});
-
-// dist/model/expressions.js
-function newTrace() {
-  return { steps: /* @__PURE__ */ new Set(), undecided: [] };
-}
-function parsedTemplate(raw) {
-  let node = templates.get(raw);
-  if (node === void 0) {
-    node = parseHclTemplate(raw) ?? null;
-    templates.set(raw, node);
-  }
-  return node;
-}
-function parsedExpression(source) {
-  let node = expressions.get(source);
-  if (node === void 0) {
-    node = parseHclExpression(source) ?? null;
-    expressions.set(source, node);
-  }
-  return node;
-}
-function isTemplate(raw) {
-  return raw.includes("${") || raw.includes("%{");
-}
-function eachBinding(collection) {
-  if (collection.kind === "ref")
-    return { key: collection, value: collection };
-  if (collection.kind === "oneOf") {
-    const bindings = collection.options.map(eachBinding);
-    return { key: oneOf(bindings.map((b) => b.key)), value: oneOf(bindings.map((b) => b.value)) };
-  }
-  const pairs = entriesOf(collection);
-  if (pairs) {
-    const isList = collection.kind === "tuple" || collection.kind === "known" && Array.isArray(collection.value);
-    return { key: oneOf(pairs.map(([k, v]) => isList ? v : k)), value: oneOf(pairs.map(([, v]) => v)) };
-  }
-  const t = textOf(collection);
-  return { key: unknown(`each.key of ${t}`), value: unknown(`each.value of ${t}`) };
-}
+// dist/model/values.js
 function entriesOf(value) {
   if (value.kind === "known") {
     if (Array.isArray(value.value))
@@ -23703,87 +23468,6 @@ function elementsOf(value) {
     return value.items;
   return void 0;
 }
-function concatenate(parts) {
-  if (parts.some(isError))
-    return failure(parts.map(templateText2).join(""));
-  let combos = [""];
-  for (const part of parts) {
-    const options = alternatives(part);
-    if (!combos || !options.every((o) => o.kind === "known") || combos.length * options.length > MAX_OPTIONS) {
-      combos = void 0;
-      break;
-    }
-    const strings = options.map((o) => toStr(o.value));
-    if (strings.some((s) => s === void 0))
-      return failure(parts.map(templateText2).join(""));
-    combos = combos.flatMap((c) => strings.map((s) => c + s));
-  }
-  if (combos)
-    return oneOf(combos.map(known));
-  return unknown(parts.map(templateText2).join(""));
-}
-function templateText2(part) {
-  if (part.kind === "known") {
-    const s = toStr(part.value);
-    if (s !== void 0)
-      return s;
-  }
-  return `\${${textOf(part)}}`;
-}
-function applySteps(value, steps) {
-  let current = value;
-  for (const step of steps)
-    current = index(current, known(step.kind === "attr" ? step.name : step.key));
-  return current;
-}
-function index(collection, key) {
-  if (key.kind === "oneOf" && collection.kind !== "ref")
-    return oneOf(key.options.map((k) => index(collection, k)));
-  const where2 = () => `${textOf(collection)}[${textOf(key)}]`;
-  if (isError(key))
-    return failure(where2());
-  switch (collection.kind) {
-    case "ref":
-      if (collection.path.length === 0 && (key.kind !== "known" || typeof key.value === "number" || isInstanceKey(collection, key)))
-        return collection;
-      return key.kind === "known" ? { ...collection, path: [...collection.path, String(key.value)] } : collection;
-    case "oneOf":
-      return oneOf(collection.options.map((o) => index(o, key)));
-    case "known": {
-      if (key.kind !== "known")
-        return collection.value === null ? failure(where2()) : unknown(where2());
-      const v = collection.value;
-      if (Array.isArray(v)) {
-        const i = toNumber(key.value);
-        return i !== void 0 && Number.isInteger(i) && i >= 0 && i < v.length ? known(v[i]) : failure(where2());
-      }
-      if (isPlainObject(v)) {
-        const k = toStr(key.value);
-        return k !== void 0 && Object.hasOwn(v, k) ? known(v[k]) : failure(where2());
-      }
-      return failure(where2());
-    }
-    case "tuple": {
-      if (key.kind !== "known")
-        return unknown(where2());
-      const i = toNumber(key.value);
-      return i !== void 0 && Number.isInteger(i) && i >= 0 && i < collection.items.length ? collection.items[i] : failure(where2());
-    }
-    case "object": {
-      if (key.kind !== "known")
-        return unknown(where2());
-      const k = toStr(key.value);
-      return k !== void 0 && collection.entries.has(k) ? collection.entries.get(k) : failure(where2());
-    }
-    case "unknown":
-      if (collection.error)
-        return failure(where2());
-      return unknown(key.kind === "known" && typeof key.value === "string" && /^[A-Za-z_][\w-]*$/.test(key.value) ? `${collection.text}.${key.value}` : `${collection.text}[${textOf(key)}]`);
-  }
-}
-function isInstanceKey(ref, key) {
-  return key.kind === "known" && typeof key.value === "string" && ref.resource.body.for_each !== void 0;
-}
 function decideBool(value) {
   if (isError(value))
     return "error";
@@ -23797,38 +23481,6 @@ function decideBool(value) {
 }
 function fail(message) {
   throw new EvaluationError(message);
-}
-function binary(operator, a, b, source = lazy(() => `(${textOf(a)} ${OPERATOR_SYMBOLS[operator] ?? operator} ${textOf(b)})`)) {
-  const op = BINARY[operator];
-  if (!op)
-    return unknown(source());
-  if (operator === "logicalAnd" && (decideBool(a) === false || decideBool(b) === false))
-    return known(false);
-  if (operator === "logicalOr" && (decideBool(a) === true || decideBool(b) === true))
-    return known(true);
-  if (isError(a) || isError(b))
-    return failure(source());
-  const as = alternatives(a);
-  const bs = alternatives(b);
-  if (as.every((x) => x.kind === "known") && bs.every((x) => x.kind === "known") && as.length * bs.length <= MAX_OPTIONS) {
-    return oneOf(as.flatMap((x) => bs.map((y) => attempt(() => op(x.value, y.value), source))));
-  }
-  if ((operator === "equal" || operator === "notEqual") && a.kind === "unknown" && b.kind === "unknown" && a.text === b.text)
-    return known(operator === "equal");
-  return unknown(source());
-}
-function unary(operator, operand, source = lazy(() => `${OPERATOR_SYMBOLS[operator] ?? operator}${textOf(operand)}`)) {
-  if (operand.kind === "oneOf")
-    return oneOf(operand.options.map((o) => unary(operator, o, source)));
-  if (isError(operand))
-    return failure(source());
-  if (operand.kind !== "known")
-    return unknown(source());
-  if (operator === "logicalNot")
-    return attempt(() => !bool(operand.value), source);
-  if (operator === "negate")
-    return attempt(() => -num(operand.value), source);
-  return unknown(source());
 }
 function attempt(compute, source) {
   try {
@@ -23900,82 +23552,40 @@ function numberToString(n) {
     return `${sign}${digits}${"0".repeat(point - digits.length)}`;
   return `${sign}${digits.slice(0, point)}.${digits.slice(point)}`;
 }
-function callFunction(name, args, source = lazy(() => `${name}(${args.map(textOf).join(", ")})`)) {
-  if (name === "try")
-    return tryFunction(args, source);
-  if (name === "can")
-    return canFunction(args, source);
-  if (args.some(isError))
-    return failure(source());
-  const ref = args.find((a) => a.kind === "ref");
-  if (ref && (PASS_THROUGH.has(name) || name === "lookup" || name === "element" || name === "concat" || name === "coalesce"))
-    return ref;
-  if (name === "join" && args[0]?.kind !== "ref") {
-    const listRef = args.slice(1).find((a) => a.kind === "ref");
-    if (listRef)
-      return listRef;
+function isPlainObject(value) {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+function compareStrings2(a, b) {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+function deepEqual(a, b) {
+  if (a === b)
+    return true;
+  if (typeof a !== typeof b || a === null || b === null || typeof a !== "object")
+    return false;
+  if (Array.isArray(a) !== Array.isArray(b))
+    return false;
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  return ka.length === kb.length && ka.every((k) => deepEqual(a[k], b[k]));
+}
+var MAX_OPTIONS, MAX_DEPTH, EvaluationError;
+var init_values = __esm({
+  "dist/model/values.js"() {
+    "use strict";
+    MAX_OPTIONS = 256;
+    MAX_DEPTH = 64;
+    EvaluationError = class extends Error {
+    };
   }
-  const structural = STRUCTURAL[name]?.(args, source);
-  if (structural)
-    return structural;
-  const fn = FUNCTIONS[name];
-  if (!fn)
-    return unknown(source());
-  const choices = combinations(args);
-  if (!choices)
-    return unknown(source());
-  return oneOf(choices.map((combo) => attempt(() => fn(combo), source)));
-}
-function tryFunction(args, source) {
-  const candidates = [];
-  for (const arg of args) {
-    const options = alternatives(arg);
-    candidates.push(...options.filter((o) => !(o.kind === "unknown" && o.error)));
-    if (!options.some((o) => o.kind === "unknown"))
-      return oneOf(candidates);
-  }
-  return candidates.length ? oneOf(candidates) : failure(source());
-}
-function canFunction(args, source) {
-  const options = alternatives(args[0] ?? known(null));
-  const errors = options.filter((o) => o.kind === "unknown" && o.error).length;
-  if (errors === options.length)
-    return known(false);
-  if (options.every((o) => o.kind !== "unknown"))
-    return known(true);
-  return unknown(source());
-}
-function combinations(args) {
-  let combos = [[]];
-  for (const arg of args) {
-    const options = alternatives(arg);
-    if (!options.every((o) => o.kind === "known") || combos.length * options.length > MAX_OPTIONS)
-      return void 0;
-    combos = combos.flatMap((c) => options.map((o) => [...c, o.value]));
-  }
-  return combos;
-}
-function toSet(items) {
-  if (items.some((v) => v === null))
-    fail("sets cannot contain null");
-  const unified = unify(items);
-  const unique = [...new Map(unified.map((v) => [JSON.stringify(v), v])).values()];
-  return unique.sort((a, b) => typeof a === "number" && typeof b === "number" ? a - b : typeof a === "boolean" && typeof b === "boolean" ? Number(a) - Number(b) : compareStrings2(JSON.stringify(a), JSON.stringify(b)));
-}
-function unify(items) {
-  const types = new Set(items.filter((v) => v !== null).map((v) => typeof v));
-  if (types.size > 1 && [...types].every((t) => t === "string" || t === "number" || t === "boolean"))
-    return items.map((v) => v === null ? null : toStr(v));
-  return items;
-}
+});
+
+// dist/model/functions/strings.js
 function mapCase(text2, convert) {
   return [...text2].map((c) => {
     const mapped = convert(c);
     return [...mapped].length === 1 ? mapped : c;
   }).join("");
-}
-function flattenList(items) {
-  return items.flatMap((v) => Array.isArray(v) ? flattenList(v) : [v]);
 }
 function formatString(spec, args) {
   let out = "";
@@ -24091,6 +23701,49 @@ function shortestG(n, precision) {
     return exponent(`${mantissa}e${x < 0 ? "-" : "+"}${Math.abs(x)}`);
   return numberToString(digits);
 }
+var STRINGS, graphemes;
+var init_strings = __esm({
+  "dist/model/functions/strings.js"() {
+    "use strict";
+    init_values();
+    STRINGS = {
+      join: ([sep8, ...lists]) => {
+        if (lists.length === 0)
+          fail("join needs at least one list");
+        return lists.flatMap(list).map((v) => v === null ? fail("join of a null element") : str(v)).join(str(sep8));
+      },
+      split: ([sep8, s]) => {
+        const [separator, text2] = [str(sep8), str(s)];
+        return separator === "" ? [...text2] : text2.split(separator);
+      },
+      lower: ([s]) => mapCase(str(s), (c) => c.toLowerCase()),
+      upper: ([s]) => mapCase(str(s), (c) => c.toUpperCase()),
+      title: ([s]) => str(s).replace(new RegExp("(^|[^\\p{L}\\p{N}])(\\p{L})", "gu"), (_, before, letter) => before + letter.toUpperCase()),
+      trimspace: ([s]) => str(s).trim(),
+      trimprefix: ([s, p]) => str(s).startsWith(str(p)) ? str(s).slice(str(p).length) : str(s),
+      trimsuffix: ([s, p]) => str(p) !== "" && str(s).endsWith(str(p)) ? str(s).slice(0, -str(p).length) : str(s),
+      startswith: ([s, p]) => str(s).startsWith(str(p)),
+      endswith: ([s, p]) => str(s).endsWith(str(p)),
+      replace: ([s, a, b]) => str(a).startsWith("/") && str(a).endsWith("/") && str(a).length > 1 ? void 0 : str(s).split(str(a)).join(str(b)),
+      substr: ([s, o, l]) => {
+        const chars = [...graphemes.segment(str(s))].map((g) => g.segment);
+        let offset = integer(o);
+        if (offset < 0)
+          offset += chars.length;
+        const length = integer(l);
+        return chars.slice(Math.max(offset, 0), length < 0 ? void 0 : Math.max(offset, 0) + length).join("");
+      },
+      format: ([f, ...args]) => formatString(str(f), args),
+      jsonencode: ([x]) => JSON.stringify(x)
+    };
+    graphemes = new Intl.Segmenter(void 0, { granularity: "grapheme" });
+  }
+});
+
+// dist/model/functions/collections.js
+function flattenList(items) {
+  return items.flatMap((v) => Array.isArray(v) ? flattenList(v) : [v]);
+}
 function range2(args) {
   const [a, b, step] = args.length === 1 ? [0, args[0], 1] : [args[0], args[1], args[2] ?? (args[1] < args[0] ? -1 : 1)];
   if (step === 0)
@@ -24102,22 +23755,488 @@ function range2(args) {
     out.push(x);
   return out;
 }
-function isPlainObject(value) {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
+var COLLECTIONS;
+var init_collections = __esm({
+  "dist/model/functions/collections.js"() {
+    "use strict";
+    init_values();
+    init_strings();
+    COLLECTIONS = {
+      length: ([x]) => typeof x === "string" ? [...graphemes.segment(x)].length : Array.isArray(x) ? x.length : Object.keys(map(x)).length,
+      keys: ([x]) => Object.keys(map(x)).sort(compareStrings2),
+      values: ([x]) => {
+        const m = map(x);
+        return Object.keys(m).sort(compareStrings2).map((k) => m[k]);
+      },
+      lookup: (args) => {
+        const [m, k] = [map(args[0]), str(args[1])];
+        if (Object.hasOwn(m, k))
+          return m[k];
+        return args.length >= 3 ? args[2] : fail(`lookup failed to find key "${k}"`);
+      },
+      contains: ([l, v]) => list(l).some((x) => deepEqual(x, v)),
+      coalesce: (args) => {
+        const found = args.find((a) => a !== null && a !== "");
+        if (found === void 0)
+          fail("no non-null, non-empty-string arguments");
+        return args.some((a) => typeof a === "string") ? str(found) : found;
+      },
+      coalescelist: (args) => args.map(list).find((l) => l.length > 0) ?? fail("no non-empty list arguments"),
+      compact: ([x]) => list(x).filter((v) => v !== null && v !== ""),
+      concat: (args) => args.flatMap(list),
+      merge: (args) => Object.assign({}, ...args.filter((a) => a !== null).map(map)),
+      flatten: ([x]) => flattenList(list(x)),
+      distinct: ([x]) => list(x).filter((v, i, all) => all.findIndex((w) => deepEqual(v, w)) === i),
+      element: ([l, i]) => {
+        const items = list(l);
+        if (items.length === 0)
+          fail("cannot use element function with an empty list");
+        const n = integer(i);
+        return items[(n % items.length + items.length) % items.length];
+      },
+      one: ([x]) => {
+        if (x === null)
+          return null;
+        const items = list(x);
+        return items.length <= 1 ? items[0] ?? null : fail("must be a list, set, or tuple value with either zero or one elements");
+      },
+      alltrue: ([x]) => list(x).every((v) => bool(v)),
+      anytrue: ([x]) => list(x).some((v) => bool(v)),
+      range: (args) => range2(args.map(num)),
+      zipmap: ([k, v]) => {
+        const [ks, vs] = [list(k).map(str), list(v)];
+        return ks.length === vs.length ? Object.fromEntries(ks.map((key, i) => [key, vs[i]])) : fail("number of keys and values must match");
+      },
+      sort: ([x]) => list(x).map((v) => v === null ? fail("sort of a null element") : str(v)).sort(compareStrings2)
+    };
+  }
+});
+
+// dist/model/functions/conversions.js
+function toSet(items) {
+  if (items.some((v) => v === null))
+    fail("sets cannot contain null");
+  const unified = unify(items);
+  const unique = [...new Map(unified.map((v) => [JSON.stringify(v), v])).values()];
+  return unique.sort((a, b) => typeof a === "number" && typeof b === "number" ? a - b : typeof a === "boolean" && typeof b === "boolean" ? Number(a) - Number(b) : compareStrings2(JSON.stringify(a), JSON.stringify(b)));
 }
-function compareStrings2(a, b) {
-  return a < b ? -1 : a > b ? 1 : 0;
+function unify(items) {
+  const types = new Set(items.filter((v) => v !== null).map((v) => typeof v));
+  if (types.size > 1 && [...types].every((t) => t === "string" || t === "number" || t === "boolean"))
+    return items.map((v) => v === null ? null : toStr(v));
+  return items;
 }
-function deepEqual(a, b) {
-  if (a === b)
-    return true;
-  if (typeof a !== typeof b || a === null || b === null || typeof a !== "object")
-    return false;
-  if (Array.isArray(a) !== Array.isArray(b))
-    return false;
-  const ka = Object.keys(a);
-  const kb = Object.keys(b);
-  return ka.length === kb.length && ka.every((k) => deepEqual(a[k], b[k]));
+var CONVERSIONS;
+var init_conversions = __esm({
+  "dist/model/functions/conversions.js"() {
+    "use strict";
+    init_values();
+    CONVERSIONS = {
+      toset: ([x]) => toSet(list(x)),
+      tolist: ([x]) => x === null ? null : unify(list(x)),
+      tomap: ([x]) => x === null ? null : map(x),
+      tostring: ([x]) => x === null ? null : str(x),
+      tonumber: ([x]) => x === null ? null : num(x),
+      tobool: ([x]) => x === null ? null : bool(x),
+      sensitive: ([x]) => x,
+      nonsensitive: ([x]) => x
+    };
+  }
+});
+
+// dist/model/functions/numbers.js
+var NUMBERS;
+var init_numbers = __esm({
+  "dist/model/functions/numbers.js"() {
+    "use strict";
+    init_values();
+    NUMBERS = {
+      min: (args) => args.length ? Math.min(...args.map(num)) : fail("must pass at least one number"),
+      max: (args) => args.length ? Math.max(...args.map(num)) : fail("must pass at least one number"),
+      abs: ([x]) => Math.abs(num(x)),
+      ceil: ([x]) => Math.ceil(num(x)),
+      floor: ([x]) => Math.floor(num(x))
+    };
+  }
+});
+
+// dist/model/functions/index.js
+function callFunction(name, args, source = lazy(() => `${name}(${args.map(textOf).join(", ")})`)) {
+  if (name === "try")
+    return tryFunction(args, source);
+  if (name === "can")
+    return canFunction(args, source);
+  if (args.some(isError))
+    return failure(source());
+  const ref = args.find((a) => a.kind === "ref");
+  if (ref && (PASS_THROUGH.has(name) || name === "lookup" || name === "element" || name === "concat" || name === "coalesce"))
+    return ref;
+  if (name === "join" && args[0]?.kind !== "ref") {
+    const listRef = args.slice(1).find((a) => a.kind === "ref");
+    if (listRef)
+      return listRef;
+  }
+  const structural = STRUCTURAL[name]?.(args, source);
+  if (structural)
+    return structural;
+  const fn = FUNCTIONS[name];
+  if (!fn)
+    return unknown(source());
+  const choices = combinations(args);
+  if (!choices)
+    return unknown(source());
+  return oneOf(choices.map((combo) => attempt(() => fn(combo), source)));
+}
+function tryFunction(args, source) {
+  const candidates = [];
+  for (const arg of args) {
+    const options = alternatives(arg);
+    candidates.push(...options.filter((o) => !(o.kind === "unknown" && o.error)));
+    if (!options.some((o) => o.kind === "unknown"))
+      return oneOf(candidates);
+  }
+  return candidates.length ? oneOf(candidates) : failure(source());
+}
+function canFunction(args, source) {
+  const options = alternatives(args[0] ?? known(null));
+  const errors = options.filter((o) => o.kind === "unknown" && o.error).length;
+  if (errors === options.length)
+    return known(false);
+  if (options.every((o) => o.kind !== "unknown"))
+    return known(true);
+  return unknown(source());
+}
+function combinations(args) {
+  let combos = [[]];
+  for (const arg of args) {
+    const options = alternatives(arg);
+    if (!options.every((o) => o.kind === "known") || combos.length * options.length > MAX_OPTIONS)
+      return void 0;
+    combos = combos.flatMap((c) => options.map((o) => [...c, o.value]));
+  }
+  return combos;
+}
+var PASS_THROUGH, FUNCTIONS, STRUCTURAL;
+var init_functions = __esm({
+  "dist/model/functions/index.js"() {
+    "use strict";
+    init_values();
+    init_collections();
+    init_conversions();
+    init_numbers();
+    init_strings();
+    PASS_THROUGH = /* @__PURE__ */ new Set(["toset", "tolist", "tomap", "tostring", "lower", "upper", "trimspace", "one", "nonsensitive", "sensitive", "flatten", "distinct", "sort", "values", "keys"]);
+    FUNCTIONS = { ...CONVERSIONS, ...COLLECTIONS, ...STRINGS, ...NUMBERS };
+    STRUCTURAL = {
+      length: ([x]) => x?.kind === "tuple" ? known(x.items.length) : x?.kind === "object" ? known(x.entries.size) : void 0,
+      keys: ([x]) => x?.kind === "object" ? known([...x.entries.keys()].sort(compareStrings2)) : void 0,
+      values: ([x]) => x?.kind === "object" ? collapse({ kind: "tuple", items: [...x.entries.keys()].sort(compareStrings2).map((k) => x.entries.get(k)) }) : void 0,
+      toset: ([x]) => x?.kind === "tuple" ? x : void 0,
+      tolist: ([x]) => x?.kind === "tuple" ? x : void 0,
+      tomap: ([x]) => x?.kind === "object" ? x : void 0,
+      flatten: ([x]) => x?.kind === "tuple" ? x : void 0,
+      lookup: ([m, k, d], source) => {
+        if (m?.kind !== "object" || k?.kind !== "known")
+          return void 0;
+        const key = toStr(k.value);
+        if (key !== void 0 && m.entries.has(key))
+          return m.entries.get(key);
+        return d ?? failure(source());
+      },
+      element: ([l, i], source) => {
+        if (l?.kind !== "tuple" || i?.kind !== "known")
+          return void 0;
+        const n = toNumber(i.value);
+        if (l.items.length === 0 || n === void 0 || !Number.isInteger(n))
+          return failure(source());
+        return l.items[(n % l.items.length + l.items.length) % l.items.length];
+      },
+      contains: ([l, v]) => {
+        if (v?.kind !== "known")
+          return void 0;
+        const items = l?.kind === "tuple" ? l.items : void 0;
+        if (!items)
+          return void 0;
+        if (items.some((i) => i.kind === "known" && deepEqual(i.value, v.value)))
+          return known(true);
+        return items.every((i) => i.kind === "known") ? known(false) : void 0;
+      },
+      merge: (args) => {
+        if (!args.some((a) => a.kind === "object") || !args.every((a) => a.kind === "object" || a.kind === "known" && (a.value === null || isPlainObject(a.value))))
+          return void 0;
+        const entries = /* @__PURE__ */ new Map();
+        for (const a of args) {
+          if (a.kind === "object")
+            a.entries.forEach((v, k) => entries.set(k, v));
+          else if (a.kind === "known" && isPlainObject(a.value))
+            Object.entries(a.value).forEach(([k, v]) => entries.set(k, known(v)));
+        }
+        return collapse({ kind: "object", entries });
+      },
+      concat: (args) => {
+        const parts = args.map(elementsOf);
+        return parts.every((p) => p !== void 0) && args.some((a) => a.kind === "tuple") ? collapse({ kind: "tuple", items: parts.flat() }) : void 0;
+      },
+      coalesce: (args) => {
+        if (args.every((a) => a.kind === "known"))
+          return void 0;
+        const isEmpty = (a) => a.kind === "known" && (a.value === null || a.value === "");
+        const firstSure = args.findIndex((a) => a.kind === "known" && !isEmpty(a));
+        const candidates = (firstSure === -1 ? args : args.slice(0, firstSure + 1)).filter((a) => !isEmpty(a));
+        return candidates.length ? oneOf(candidates) : void 0;
+      }
+    };
+  }
+});
+
+// dist/model/operators.js
+function binary(operator, a, b, source = lazy(() => `(${textOf(a)} ${OPERATOR_SYMBOLS[operator] ?? operator} ${textOf(b)})`)) {
+  const op = BINARY[operator];
+  if (!op)
+    return unknown(source());
+  if (operator === "logicalAnd" && (decideBool(a) === false || decideBool(b) === false))
+    return known(false);
+  if (operator === "logicalOr" && (decideBool(a) === true || decideBool(b) === true))
+    return known(true);
+  if (isError(a) || isError(b))
+    return failure(source());
+  const as = alternatives(a);
+  const bs = alternatives(b);
+  if (as.every((x) => x.kind === "known") && bs.every((x) => x.kind === "known") && as.length * bs.length <= MAX_OPTIONS) {
+    return oneOf(as.flatMap((x) => bs.map((y) => attempt(() => op(x.value, y.value), source))));
+  }
+  if ((operator === "equal" || operator === "notEqual") && a.kind === "unknown" && b.kind === "unknown" && a.text === b.text)
+    return known(operator === "equal");
+  return unknown(source());
+}
+function unary(operator, operand, source = lazy(() => `${OPERATOR_SYMBOLS[operator] ?? operator}${textOf(operand)}`)) {
+  if (operand.kind === "oneOf")
+    return oneOf(operand.options.map((o) => unary(operator, o, source)));
+  if (isError(operand))
+    return failure(source());
+  if (operand.kind !== "known")
+    return unknown(source());
+  if (operator === "logicalNot")
+    return attempt(() => !bool(operand.value), source);
+  if (operator === "negate")
+    return attempt(() => -num(operand.value), source);
+  return unknown(source());
+}
+var BINARY;
+var init_operators = __esm({
+  "dist/model/operators.js"() {
+    "use strict";
+    init_hcl_syntax();
+    init_values();
+    BINARY = {
+      equal: (a, b) => deepEqual(a, b),
+      notEqual: (a, b) => !deepEqual(a, b),
+      logicalAnd: (a, b) => bool(a) && bool(b),
+      logicalOr: (a, b) => bool(a) || bool(b),
+      lessThan: (a, b) => num(a) < num(b),
+      greaterThan: (a, b) => num(a) > num(b),
+      lessThanOrEqual: (a, b) => num(a) <= num(b),
+      greaterThanOrEqual: (a, b) => num(a) >= num(b),
+      add: (a, b) => num(a) + num(b),
+      subtract: (a, b) => num(a) - num(b),
+      multiply: (a, b) => num(a) * num(b),
+      divide: (a, b) => num(b) === 0 ? fail("divide by zero") : num(a) / num(b),
+      modulo: (a, b) => num(b) === 0 ? fail("divide by zero") : num(a) % num(b)
+    };
+  }
+});
+
+// dist/model/types.js
+function parseTypeConstraint(raw) {
+  if (typeof raw !== "string")
+    return ANY;
+  let type = cache.get(raw);
+  if (!type) {
+    const template = raw.includes("${") ? parseHclTemplate(raw) : void 0;
+    const node = template ? unwrap(template) : parseHclExpression(raw);
+    type = node && node.kind !== "template" ? typeOf(node, raw) : ANY;
+    cache.set(raw, type);
+  }
+  return type;
+}
+function isPrimitive(type) {
+  return type === void 0 || type.kind === "string" || type.kind === "number" || type.kind === "bool";
+}
+function typeOf(node, source) {
+  node = unwrap(node);
+  if (node.kind === "traversal") {
+    if (node.steps.length > 0)
+      return ANY;
+    const name = node.root;
+    if (name === "string" || name === "number" || name === "bool")
+      return { kind: name };
+    return ANY;
+  }
+  if (node.kind !== "call")
+    return ANY;
+  const first = node.args[0] ? unwrap(node.args[0]) : void 0;
+  switch (node.name) {
+    case "list":
+    case "set":
+    case "map":
+      return { kind: node.name, element: first ? typeOf(first, source) : ANY };
+    case "tuple":
+      return { kind: "tuple", elements: first?.kind === "tuple" ? first.items.map((item) => typeOf(item, source)) : [] };
+    case "object":
+      return first?.kind === "object" ? { kind: "object", attributes: objectAttributes(first, source) } : ANY;
+    default:
+      return ANY;
+  }
+}
+function objectAttributes(node, source) {
+  const attributes = /* @__PURE__ */ new Map();
+  for (const item of node.items) {
+    const key = unwrap(item.key);
+    const name = key.kind === "traversal" && key.steps.length === 0 ? key.root : key.kind === "template" && key.parts.length === 1 && key.parts[0].kind === "literal" ? String(key.parts[0].value) : void 0;
+    if (name === void 0)
+      continue;
+    const value = unwrap(item.value);
+    if (value.kind === "call" && value.name === "optional") {
+      const [typeNode, defaultNode] = value.args;
+      attributes.set(name, {
+        type: typeNode ? typeOf(typeNode, source) : ANY,
+        optional: true,
+        ...defaultNode ? { defaultSource: source.slice(defaultNode.start, defaultNode.end) } : {}
+      });
+    } else
+      attributes.set(name, { type: typeOf(value, source), optional: false });
+  }
+  return attributes;
+}
+var ANY, cache;
+var init_types = __esm({
+  "dist/model/types.js"() {
+    "use strict";
+    init_hcl_parser();
+    init_hcl_syntax();
+    ANY = { kind: "any" };
+    cache = /* @__PURE__ */ new Map();
+  }
+});
+
+// dist/model/expressions.js
+function newTrace() {
+  return { steps: /* @__PURE__ */ new Set(), undecided: [] };
+}
+function parsedTemplate(raw) {
+  let node = templates.get(raw);
+  if (node === void 0) {
+    node = parseHclTemplate(raw) ?? null;
+    templates.set(raw, node);
+  }
+  return node;
+}
+function parsedExpression(source) {
+  let node = expressions.get(source);
+  if (node === void 0) {
+    node = parseHclExpression(source) ?? null;
+    expressions.set(source, node);
+  }
+  return node;
+}
+function isTemplate(raw) {
+  return raw.includes("${") || raw.includes("%{");
+}
+function eachBinding(collection) {
+  if (collection.kind === "ref")
+    return { key: collection, value: collection };
+  if (collection.kind === "oneOf") {
+    const bindings = collection.options.map(eachBinding);
+    return { key: oneOf(bindings.map((b) => b.key)), value: oneOf(bindings.map((b) => b.value)) };
+  }
+  const pairs = entriesOf(collection);
+  if (pairs) {
+    const isList = collection.kind === "tuple" || collection.kind === "known" && Array.isArray(collection.value);
+    return { key: oneOf(pairs.map(([k, v]) => isList ? v : k)), value: oneOf(pairs.map(([, v]) => v)) };
+  }
+  const t = textOf(collection);
+  return { key: unknown(`each.key of ${t}`), value: unknown(`each.value of ${t}`) };
+}
+function concatenate(parts) {
+  if (parts.some(isError))
+    return failure(parts.map(templateText2).join(""));
+  let combos = [""];
+  for (const part of parts) {
+    const options = alternatives(part);
+    if (!combos || !options.every((o) => o.kind === "known") || combos.length * options.length > MAX_OPTIONS) {
+      combos = void 0;
+      break;
+    }
+    const strings = options.map((o) => toStr(o.value));
+    if (strings.some((s) => s === void 0))
+      return failure(parts.map(templateText2).join(""));
+    combos = combos.flatMap((c) => strings.map((s) => c + s));
+  }
+  if (combos)
+    return oneOf(combos.map(known));
+  return unknown(parts.map(templateText2).join(""));
+}
+function templateText2(part) {
+  if (part.kind === "known") {
+    const s = toStr(part.value);
+    if (s !== void 0)
+      return s;
+  }
+  return `\${${textOf(part)}}`;
+}
+function applySteps(value, steps) {
+  let current = value;
+  for (const step of steps)
+    current = index(current, known(step.kind === "attr" ? step.name : step.key));
+  return current;
+}
+function index(collection, key) {
+  if (key.kind === "oneOf" && collection.kind !== "ref")
+    return oneOf(key.options.map((k) => index(collection, k)));
+  const where2 = () => `${textOf(collection)}[${textOf(key)}]`;
+  if (isError(key))
+    return failure(where2());
+  switch (collection.kind) {
+    case "ref":
+      if (collection.path.length === 0 && (key.kind !== "known" || typeof key.value === "number" || isInstanceKey(collection, key)))
+        return collection;
+      return key.kind === "known" ? { ...collection, path: [...collection.path, String(key.value)] } : collection;
+    case "oneOf":
+      return oneOf(collection.options.map((o) => index(o, key)));
+    case "known": {
+      if (key.kind !== "known")
+        return collection.value === null ? failure(where2()) : unknown(where2());
+      const v = collection.value;
+      if (Array.isArray(v)) {
+        const i = toNumber(key.value);
+        return i !== void 0 && Number.isInteger(i) && i >= 0 && i < v.length ? known(v[i]) : failure(where2());
+      }
+      if (isPlainObject(v)) {
+        const k = toStr(key.value);
+        return k !== void 0 && Object.hasOwn(v, k) ? known(v[k]) : failure(where2());
+      }
+      return failure(where2());
+    }
+    case "tuple": {
+      if (key.kind !== "known")
+        return unknown(where2());
+      const i = toNumber(key.value);
+      return i !== void 0 && Number.isInteger(i) && i >= 0 && i < collection.items.length ? collection.items[i] : failure(where2());
+    }
+    case "object": {
+      if (key.kind !== "known")
+        return unknown(where2());
+      const k = toStr(key.value);
+      return k !== void 0 && collection.entries.has(k) ? collection.entries.get(k) : failure(where2());
+    }
+    case "unknown":
+      if (collection.error)
+        return failure(where2());
+      return unknown(key.kind === "known" && typeof key.value === "string" && /^[A-Za-z_][\w-]*$/.test(key.value) ? `${collection.text}.${key.value}` : `${collection.text}[${textOf(key)}]`);
+  }
+}
+function isInstanceKey(ref, key) {
+  return key.kind === "known" && typeof key.value === "string" && ref.resource.body.for_each !== void 0;
 }
 function sourceText(node, scope) {
   return scope.source?.slice(node.start, node.end) ?? canonicalText(node);
@@ -24125,17 +24244,18 @@ function sourceText(node, scope) {
 function qualifiedText(instance, source) {
   return `${instance.address || "root"}@${instance.module.dir}:${source}`;
 }
-var MAX_OPTIONS, MAX_DEPTH, templates, expressions, Evaluator, EvaluationError, BINARY, PASS_THROUGH, graphemes, FUNCTIONS, STRUCTURAL;
+var templates, expressions, Evaluator;
 var init_expressions = __esm({
   "dist/model/expressions.js"() {
     "use strict";
     init_hcl_parser();
-    init_hcl_syntax();
     init_canonical();
+    init_functions();
     init_module();
+    init_operators();
     init_types();
-    MAX_OPTIONS = 256;
-    MAX_DEPTH = 64;
+    init_values();
+    init_values();
     templates = /* @__PURE__ */ new Map();
     expressions = /* @__PURE__ */ new Map();
     Evaluator = class {
@@ -24530,173 +24650,6 @@ var init_expressions = __esm({
           scope.countIndex = n.kind === "known" && typeof n.value === "number" && n.value <= MAX_OPTIONS ? oneOf(Array.from({ length: n.value }, (_, i) => known(i))) : unknown("count.index");
         }
         return scope;
-      }
-    };
-    EvaluationError = class extends Error {
-    };
-    BINARY = {
-      equal: (a, b) => deepEqual(a, b),
-      notEqual: (a, b) => !deepEqual(a, b),
-      logicalAnd: (a, b) => bool(a) && bool(b),
-      logicalOr: (a, b) => bool(a) || bool(b),
-      lessThan: (a, b) => num(a) < num(b),
-      greaterThan: (a, b) => num(a) > num(b),
-      lessThanOrEqual: (a, b) => num(a) <= num(b),
-      greaterThanOrEqual: (a, b) => num(a) >= num(b),
-      add: (a, b) => num(a) + num(b),
-      subtract: (a, b) => num(a) - num(b),
-      multiply: (a, b) => num(a) * num(b),
-      divide: (a, b) => num(b) === 0 ? fail("divide by zero") : num(a) / num(b),
-      modulo: (a, b) => num(b) === 0 ? fail("divide by zero") : num(a) % num(b)
-    };
-    PASS_THROUGH = /* @__PURE__ */ new Set(["toset", "tolist", "tomap", "tostring", "lower", "upper", "trimspace", "one", "nonsensitive", "sensitive", "flatten", "distinct", "sort", "values", "keys"]);
-    graphemes = new Intl.Segmenter(void 0, { granularity: "grapheme" });
-    FUNCTIONS = {
-      toset: ([x]) => toSet(list(x)),
-      tolist: ([x]) => x === null ? null : unify(list(x)),
-      tomap: ([x]) => x === null ? null : map(x),
-      tostring: ([x]) => x === null ? null : str(x),
-      tonumber: ([x]) => x === null ? null : num(x),
-      tobool: ([x]) => x === null ? null : bool(x),
-      length: ([x]) => typeof x === "string" ? [...graphemes.segment(x)].length : Array.isArray(x) ? x.length : Object.keys(map(x)).length,
-      keys: ([x]) => Object.keys(map(x)).sort(compareStrings2),
-      values: ([x]) => {
-        const m = map(x);
-        return Object.keys(m).sort(compareStrings2).map((k) => m[k]);
-      },
-      lookup: (args) => {
-        const [m, k] = [map(args[0]), str(args[1])];
-        if (Object.hasOwn(m, k))
-          return m[k];
-        return args.length >= 3 ? args[2] : fail(`lookup failed to find key "${k}"`);
-      },
-      contains: ([l, v]) => list(l).some((x) => deepEqual(x, v)),
-      coalesce: (args) => {
-        const found = args.find((a) => a !== null && a !== "");
-        if (found === void 0)
-          fail("no non-null, non-empty-string arguments");
-        return args.some((a) => typeof a === "string") ? str(found) : found;
-      },
-      coalescelist: (args) => args.map(list).find((l) => l.length > 0) ?? fail("no non-empty list arguments"),
-      compact: ([x]) => list(x).filter((v) => v !== null && v !== ""),
-      concat: (args) => args.flatMap(list),
-      merge: (args) => Object.assign({}, ...args.filter((a) => a !== null).map(map)),
-      flatten: ([x]) => flattenList(list(x)),
-      distinct: ([x]) => list(x).filter((v, i, all) => all.findIndex((w) => deepEqual(v, w)) === i),
-      join: ([sep8, ...lists]) => {
-        if (lists.length === 0)
-          fail("join needs at least one list");
-        return lists.flatMap(list).map((v) => v === null ? fail("join of a null element") : str(v)).join(str(sep8));
-      },
-      split: ([sep8, s]) => {
-        const [separator, text2] = [str(sep8), str(s)];
-        return separator === "" ? [...text2] : text2.split(separator);
-      },
-      element: ([l, i]) => {
-        const items = list(l);
-        if (items.length === 0)
-          fail("cannot use element function with an empty list");
-        const n = integer(i);
-        return items[(n % items.length + items.length) % items.length];
-      },
-      lower: ([s]) => mapCase(str(s), (c) => c.toLowerCase()),
-      upper: ([s]) => mapCase(str(s), (c) => c.toUpperCase()),
-      title: ([s]) => str(s).replace(new RegExp("(^|[^\\p{L}\\p{N}])(\\p{L})", "gu"), (_, before, letter) => before + letter.toUpperCase()),
-      trimspace: ([s]) => str(s).trim(),
-      trimprefix: ([s, p]) => str(s).startsWith(str(p)) ? str(s).slice(str(p).length) : str(s),
-      trimsuffix: ([s, p]) => str(p) !== "" && str(s).endsWith(str(p)) ? str(s).slice(0, -str(p).length) : str(s),
-      startswith: ([s, p]) => str(s).startsWith(str(p)),
-      endswith: ([s, p]) => str(s).endsWith(str(p)),
-      replace: ([s, a, b]) => str(a).startsWith("/") && str(a).endsWith("/") && str(a).length > 1 ? void 0 : str(s).split(str(a)).join(str(b)),
-      substr: ([s, o, l]) => {
-        const chars = [...graphemes.segment(str(s))].map((g) => g.segment);
-        let offset = integer(o);
-        if (offset < 0)
-          offset += chars.length;
-        const length = integer(l);
-        return chars.slice(Math.max(offset, 0), length < 0 ? void 0 : Math.max(offset, 0) + length).join("");
-      },
-      one: ([x]) => {
-        if (x === null)
-          return null;
-        const items = list(x);
-        return items.length <= 1 ? items[0] ?? null : fail("must be a list, set, or tuple value with either zero or one elements");
-      },
-      alltrue: ([x]) => list(x).every((v) => bool(v)),
-      anytrue: ([x]) => list(x).some((v) => bool(v)),
-      format: ([f, ...args]) => formatString(str(f), args),
-      jsonencode: ([x]) => JSON.stringify(x),
-      min: (args) => args.length ? Math.min(...args.map(num)) : fail("must pass at least one number"),
-      max: (args) => args.length ? Math.max(...args.map(num)) : fail("must pass at least one number"),
-      abs: ([x]) => Math.abs(num(x)),
-      ceil: ([x]) => Math.ceil(num(x)),
-      floor: ([x]) => Math.floor(num(x)),
-      range: (args) => range2(args.map(num)),
-      nonsensitive: ([x]) => x,
-      sensitive: ([x]) => x,
-      sort: ([x]) => list(x).map((v) => v === null ? fail("sort of a null element") : str(v)).sort(compareStrings2),
-      zipmap: ([k, v]) => {
-        const [ks, vs] = [list(k).map(str), list(v)];
-        return ks.length === vs.length ? Object.fromEntries(ks.map((key, i) => [key, vs[i]])) : fail("number of keys and values must match");
-      }
-    };
-    STRUCTURAL = {
-      length: ([x]) => x?.kind === "tuple" ? known(x.items.length) : x?.kind === "object" ? known(x.entries.size) : void 0,
-      keys: ([x]) => x?.kind === "object" ? known([...x.entries.keys()].sort(compareStrings2)) : void 0,
-      values: ([x]) => x?.kind === "object" ? collapse({ kind: "tuple", items: [...x.entries.keys()].sort(compareStrings2).map((k) => x.entries.get(k)) }) : void 0,
-      toset: ([x]) => x?.kind === "tuple" ? x : void 0,
-      tolist: ([x]) => x?.kind === "tuple" ? x : void 0,
-      tomap: ([x]) => x?.kind === "object" ? x : void 0,
-      flatten: ([x]) => x?.kind === "tuple" ? x : void 0,
-      lookup: ([m, k, d], source) => {
-        if (m?.kind !== "object" || k?.kind !== "known")
-          return void 0;
-        const key = toStr(k.value);
-        if (key !== void 0 && m.entries.has(key))
-          return m.entries.get(key);
-        return d ?? failure(source());
-      },
-      element: ([l, i], source) => {
-        if (l?.kind !== "tuple" || i?.kind !== "known")
-          return void 0;
-        const n = toNumber(i.value);
-        if (l.items.length === 0 || n === void 0 || !Number.isInteger(n))
-          return failure(source());
-        return l.items[(n % l.items.length + l.items.length) % l.items.length];
-      },
-      contains: ([l, v]) => {
-        if (v?.kind !== "known")
-          return void 0;
-        const items = l?.kind === "tuple" ? l.items : void 0;
-        if (!items)
-          return void 0;
-        if (items.some((i) => i.kind === "known" && deepEqual(i.value, v.value)))
-          return known(true);
-        return items.every((i) => i.kind === "known") ? known(false) : void 0;
-      },
-      merge: (args) => {
-        if (!args.some((a) => a.kind === "object") || !args.every((a) => a.kind === "object" || a.kind === "known" && (a.value === null || isPlainObject(a.value))))
-          return void 0;
-        const entries = /* @__PURE__ */ new Map();
-        for (const a of args) {
-          if (a.kind === "object")
-            a.entries.forEach((v, k) => entries.set(k, v));
-          else if (a.kind === "known" && isPlainObject(a.value))
-            Object.entries(a.value).forEach(([k, v]) => entries.set(k, known(v)));
-        }
-        return collapse({ kind: "object", entries });
-      },
-      concat: (args) => {
-        const parts = args.map(elementsOf);
-        return parts.every((p) => p !== void 0) && args.some((a) => a.kind === "tuple") ? collapse({ kind: "tuple", items: parts.flat() }) : void 0;
-      },
-      coalesce: (args) => {
-        if (args.every((a) => a.kind === "known"))
-          return void 0;
-        const isEmpty = (a) => a.kind === "known" && (a.value === null || a.value === "");
-        const firstSure = args.findIndex((a) => a.kind === "known" && !isEmpty(a));
-        const candidates = (firstSure === -1 ? args : args.slice(0, firstSure + 1)).filter((a) => !isEmpty(a));
-        return candidates.length ? oneOf(candidates) : void 0;
       }
     };
   }
@@ -33228,6 +33181,12 @@ Exit codes:
   0  no finding at or above --fail-on
   1  findings at or above --fail-on
   2  the check could not be completed: bad usage or config, an unreadable or unparseable input
+
+How files are read:
+  .tf, .tofu and .tfvars files are parsed once, by keygate's own HCL parser, into one syntax tree
+  that every check reads (expressions are compared on it); @cdktf/hcl2json is asked only for the
+  exact message of a syntax error. .tf.json files are Terraform's JSON syntax. A file that cannot
+  matter is only checked for broken structure (--no-prefilter parses it too).
 
 Suppress one finding with a comment on the line directly above the key's (or the user's) block:
   # keygate:ignore KG001 -- vendor sync needs a key at creation, approved in SEC-142
