@@ -5,15 +5,28 @@
 //
 //   npm run bench               all cases
 //   npm run bench -- --quick    smaller inputs (a smoke test of the benchmark itself)
+//   npm run bench -- --live     only the live audit rows (an organization's take minutes)
+//   npm run bench -- --live --baseline DIR --runs 3
+//                               also the same live rows with another checkout's build (e.g. a
+//                               `git worktree add DIR main` built with `npm run build`),
+//                               alternating runs, for a side-by-side comparison on a loaded machine
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { benchLiveAudit } from "../../test/support/live-bench.js";
+import { benchLiveOrganization, type OrgBenchOptions, type OrgBenchResult } from "../../test/support/live-org-bench.js";
 import { generateMonorepo } from "./generate-monorepo.mjs";
 import { generatePlan } from "./generate-plan.mjs";
 
 const quick = process.argv.includes("--quick");
+const liveOnly = process.argv.includes("--live");
+const flag = (name: string): string | undefined => {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+};
+const baseline = flag("--baseline");
+const orgRuns = Number(flag("--runs") ?? (quick ? 1 : 3));
 
 const MEASURE = join(import.meta.dirname, "measure.mjs");
 const work = mkdtempSync(join(tmpdir(), "keygate-bench-"));
@@ -77,6 +90,7 @@ function report(name: string, m: Measured, target: string, ok: boolean, extra = 
   verdicts.push(`${ok ? "✔" : "✖"} ${name}: ${target}`);
 }
 
+if (!liveOnly) {
 const files = quick ? 1000 : 10000;
 console.log(`generating a ${files}-file monorepo and a worst case (every file IAM-related) in ${work} …`);
 const mono = join(work, "monorepo");
@@ -123,14 +137,73 @@ writeFileSync(planFile, JSON.stringify(generatePlan(changes)));
 const plan = keygate(work, ["plan.json", "-f", "json"]);
 report(`plan with ${changes} resource changes`, plan, "≤ 3000 ms wall, < 1024 MB", plan.wallMs <= 3000 && plan.peakRssMb < 1024, `${plan.summary.findings} findings`);
 
+}
+
 const live = await benchLiveAudit({ users: quick ? 200 : 1000, latencyMs: 5 });
 rows.push([`live audit, ${live.users} users, 5 ms/call`, `${live.wallMs.toFixed(0)} ms`, "", "", `${live.apiCallsPerUser.toFixed(2)} API calls/user`, "≤ 10000 ms wall", live.wallMs <= 10000 ? "ok" : "MISSED"]);
 verdicts.push(`${live.wallMs <= 10000 ? "✔" : "✖"} live audit: ≤ 10000 ms wall`);
 
+// An organization (the issue's table): the CLI in a child process against the fake endpoint in
+// this one, 5 ms per call, reports generated during the run (IAM answers STARTED, INPROGRESS,
+// COMPLETE), `keygate live`'s default poll interval and report timeout.
+const orgAccounts = quick ? 10 : 100;
+const orgUsers = quick ? 100 : 1000;
+const here = join(import.meta.dirname, "../..");
+interface OrgCase {
+  name: string;
+  options: Omit<OrgBenchOptions, "checkout">;
+  target: string;
+  ok: (r: OrgBenchResult, base: OrgBenchResult[]) => boolean;
+}
+const orgCases: OrgCase[] = [
+  {
+    name: `live org, ${orgAccounts} accounts × ${orgUsers} users, reports generated`,
+    options: { accounts: orgAccounts, usersPerAccount: orgUsers, report: "generated" },
+    target: "≤ 60000 ms wall, exit 1, ≤ 1024 MB",
+    ok: (r) => r.wallMs <= 60_000 && r.exitCode === 1 && r.peakRssMb <= 1024,
+  },
+  {
+    name: `  same, 1 AssumeRole denied, 1 report never ready`,
+    options: { accounts: orgAccounts, usersPerAccount: orgUsers, report: "generated", faulty: true },
+    target: "≤ 130000 ms wall, exit 2, 2 errors",
+    ok: (r) => r.wallMs <= 130_000 && r.exitCode === 2 && r.errors === 2,
+  },
+  {
+    name: `live, 1 account × 1000 users, 30 % throttled`,
+    options: { accounts: 1, usersPerAccount: 1000, report: "existing", throttleRate: 0.3 },
+    target: "≤ 10000 ms wall, exit 1, no error",
+    ok: (r) => r.wallMs <= 10_000 && r.exitCode === 1 && r.errors === 0,
+  },
+];
+const spread = (values: number[], unit: string): string => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const median = sorted[Math.floor(sorted.length / 2)]!;
+  return sorted.length > 1 ? `${median.toFixed(0)} ${unit} (${sorted[0]!.toFixed(0)}–${sorted.at(-1)!.toFixed(0)})` : `${median.toFixed(0)} ${unit}`;
+};
+for (const c of orgCases) {
+  const mine: OrgBenchResult[] = [];
+  const theirs: OrgBenchResult[] = [];
+  for (let i = 0; i < orgRuns; i++) {
+    if (baseline) theirs.push(await benchLiveOrganization({ ...c.options, checkout: baseline }));
+    mine.push(await benchLiveOrganization({ ...c.options, checkout: here }));
+  }
+  const row = (label: string, rs: OrgBenchResult[], target: string, ok: string): void => {
+    const r = rs[0]!;
+    const detail = `${(r.totalApiCalls / r.users).toFixed(2)} calls/user, ≤ ${Math.max(...rs.map((x) => x.maxInFlight))} in flight, ${r.throttled} throttled, ${r.findings} findings, ${r.errors} errors, exit ${rs.map((x) => x.exitCode).join("/")}`;
+    rows.push([label, spread(rs.map((x) => x.wallMs), "ms"), spread(rs.map((x) => x.cpuMs), "ms"), spread(rs.map((x) => x.peakRssMb), "MB"), detail, target, ok]);
+  };
+  const medianRun = [...mine].sort((a, b) => a.wallMs - b.wallMs)[Math.floor(mine.length / 2)]!;
+  const ok = c.ok(medianRun, theirs);
+  if (baseline) row(`${c.name} [baseline]`, theirs, "(reference)", "");
+  row(c.name, mine, c.target, ok ? "ok" : "MISSED");
+  verdicts.push(`${ok ? "✔" : "✖"} ${c.name.trim()}: ${c.target}`);
+}
+
 const header = ["case", "wall", "cpu", "peak RSS", "", "target", ""];
 const widths = header.map((_, i) => Math.max(...[header, ...rows].map((r) => (r[i] ?? "").length)));
 for (const row of [header, ...rows]) console.log(row.map((c, i) => (c ?? "").padEnd(widths[i]!)).join("  "));
-console.log(`\nmachine: ${(await import("node:os")).cpus().length} cores, node ${process.version}; medians of ${quick ? 1 : 3} runs`);
+const os = await import("node:os");
+console.log(`\nmachine: ${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}, node ${process.version}; medians of ${quick ? 1 : 3} runs (organization rows: median (range) of ${orgRuns})`);
 console.log(verdicts.join("\n"));
 rmSync(work, { recursive: true, force: true });
 
