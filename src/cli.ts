@@ -171,12 +171,20 @@ function commandLine(argv: readonly string[], io: CliIO, onRun: (run: () => Prom
           .option("accounts", { describe: "audit these account ids (comma-separated), assuming --role-name in each", type: "string", requiresArg: true })
           .option("role-name", { describe: "the read-only audit role to assume in each account [default: KeygateAudit]", type: "string", requiresArg: true })
           .option("external-id", { describe: "external id for AssumeRole, when the audit role's trust policy requires one", type: "string", requiresArg: true })
-          .option("concurrency", { describe: "concurrent IAM calls per account [default: 8]", type: "number", requiresArg: true })
+          .option("concurrency", { describe: "concurrent IAM calls per account; throttling lowers it for that account [default: 8]", type: "number", requiresArg: true })
+          .option("account-concurrency", { describe: "accounts whose users are audited at once (waiting for a credential report takes no slot) [default: 8]", type: "number", requiresArg: true })
+          .option("max-calls-in-flight", { describe: "concurrent AWS calls over all accounts [default: 64]", type: "number", requiresArg: true })
+          .option("report-timeout", { describe: "seconds an account's credential report may take after it is requested; then that account fails (exit 2) and the others go on [default: 120]", type: "number", requiresArg: true })
+          .option("progress", { describe: "progress on stderr: auto (a line redrawn on a terminal, else one line every 10 s) or none", choices: ["auto", "none"], default: "auto", requiresArg: true })
           .conflicts("credential-report", ["org", "accounts", "profile", "endpoint-url"])
           .conflicts("org", "accounts")
           .check((argv) => {
             if (!(Number(argv.window) >= 0)) throw new Error("--window takes a number of seconds (0 or more)");
-            if (argv.concurrency !== undefined && !(Number(argv.concurrency) >= 1)) throw new Error("--concurrency takes a whole number of 1 or more");
+            for (const name of ["concurrency", "account-concurrency", "max-calls-in-flight"]) {
+              const value = argv[name];
+              if (value !== undefined && !(Number.isInteger(Number(value)) && Number(value) >= 1)) throw new Error(`--${name} takes a whole number of 1 or more`);
+            }
+            if (argv["report-timeout"] !== undefined && !(Number(argv["report-timeout"]) > 0)) throw new Error("--report-timeout takes a number of seconds greater than 0");
             return true;
           })
           .example("keygate live", "audit the account of the current credentials")
@@ -197,6 +205,10 @@ function commandLine(argv: readonly string[], io: CliIO, onRun: (run: () => Prom
             roleName: args["role-name"],
             externalId: args["external-id"],
             concurrency: args.concurrency,
+            accountConcurrency: args["account-concurrency"],
+            maxCallsInFlight: args["max-calls-in-flight"],
+            reportTimeoutSeconds: args["report-timeout"],
+            progress: args.progress as "auto" | "none",
           };
         checkReportArgs(liveArgs, io);
         onRun(async () => (await import("./commands/live.js")).runLive(liveArgs, io));

@@ -1,10 +1,11 @@
 import { resolve } from "node:path";
 import { loadSettings, type FailOn } from "../load/config.js";
-import { auditCredentialReport, auditLive, LiveUsageError, type LiveOptions, type LiveProgress } from "../live/index.js";
+import { auditCredentialReport, auditLive, LiveUsageError, type LiveAuditResult, type LiveOptions } from "../live/index.js";
 import { loadPolicies } from "../policies/catalog.js";
 import type { ScanResult } from "../scan.js";
 import type { Baseline } from "../suppress/baseline.js";
-import { progressLine, type CliIO } from "./io.js";
+import type { CliIO } from "./io.js";
+import { liveProgressDisplay, PROGRESS_MODES, type ProgressMode } from "./live-progress.js";
 import { deliverReports, readBaselineArg, stoppedBy, type OutputArgs } from "./output.js";
 
 /** `keygate live`, as parsed. */
@@ -22,6 +23,11 @@ export interface LiveArgs extends OutputArgs {
   roleName: string | undefined;
   externalId: string | undefined;
   concurrency: number | undefined;
+  /** `--account-concurrency`, `--max-calls-in-flight`, `--report-timeout` (seconds), `--progress`. */
+  accountConcurrency?: number | undefined;
+  maxCallsInFlight?: number | undefined;
+  reportTimeoutSeconds?: number | undefined;
+  progress?: ProgressMode | undefined;
 }
 
 /** Audits an AWS account (or organization, or a saved credential report) and delivers the reports; resolves to the exit code. */
@@ -49,16 +55,16 @@ export async function runLive(args: LiveArgs, io: CliIO): Promise<number> {
       });
       result = { findings: audit.findings, errors: audit.errors, warnings: [], files: 1, policies: enabled };
     } else {
-      const progress = progressLine(io);
-      const onProgress = (p: LiveProgress) => {
-        const accounts = p.accounts > 1 || p.accountsDone > 1 ? `${p.accountsDone}/${p.accounts} accounts, ` : "";
-        progress.draw(`keygate live: ${accounts}${p.usersDone}/${p.users} users audited`, p.usersDone === p.users);
-      };
+      const options = liveOptions(args);
+      const mode = args.progress ?? "auto";
+      if (!PROGRESS_MODES.includes(mode)) throw new LiveUsageError(`--progress takes ${PROGRESS_MODES.join(" or ")}, got ${JSON.stringify(mode)}`);
+      const progress = liveProgressDisplay(io, mode);
+      let audit: LiveAuditResult | undefined;
       try {
-        const audit = await auditLive({ ...liveOptions(args), ...(io.stderrIsTTY ? { onProgress } : {}) });
+        audit = await auditLive({ ...options, onProgress: progress.onProgress });
         result = { findings: audit.findings, errors: audit.errors, warnings: [], files: 0, policies: enabled };
       } finally {
-        progress.clear();
+        progress.finish(audit?.stats);
       }
     }
   } catch (error) {
@@ -82,5 +88,8 @@ function liveOptions(args: LiveArgs): LiveOptions {
     ...(args.roleName !== undefined ? { roleName: args.roleName } : {}),
     ...(args.externalId !== undefined ? { externalId: args.externalId } : {}),
     ...(args.concurrency !== undefined ? { concurrency: args.concurrency } : {}),
+    ...(args.accountConcurrency !== undefined ? { accountConcurrency: args.accountConcurrency } : {}),
+    ...(args.maxCallsInFlight !== undefined ? { maxCallsInFlight: args.maxCallsInFlight } : {}),
+    ...(args.reportTimeoutSeconds !== undefined ? { reportTimeoutMs: args.reportTimeoutSeconds * 1000 } : {}),
   };
 }

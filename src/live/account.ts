@@ -65,6 +65,10 @@ export interface AccountStats {
   apiCalls: Record<string, number>;
   totalApiCalls: number;
   throttledRetries: number;
+  /** Calls AWS answered with a throttling error. */
+  throttledCalls: number;
+  /** The fewest calls in flight the account's rate came down to (its `--concurrency` when never throttled). */
+  lowestConcurrency: number;
   durationMs: number;
 }
 
@@ -104,12 +108,14 @@ export function accountStats(accountId: string | null, accountName: string | und
     apiCalls: {},
     totalApiCalls: 0,
     throttledRetries: 0,
+    throttledCalls: 0,
+    lowestConcurrency: 0,
     durationMs: 0,
   };
 }
 
 /** Audit one account. Never throws: failures become `errors`. */
-export async function auditAccount(target: AccountTarget, settings: AccountAuditSettings): Promise<AccountAudit> {
+export async function auditAccount(target: AccountTarget, settings: AccountAuditSettings, requested?: { wait: ReportWait; ready: boolean }): Promise<AccountAudit> {
   const started = performance.now();
   const { iam, caller } = target;
   const findings: Finding[] = [];
@@ -119,6 +125,8 @@ export async function auditAccount(target: AccountTarget, settings: AccountAudit
     stats.apiCalls = Object.fromEntries([...caller.calls.entries()].sort(([a], [b]) => compareStrings(a, b)));
     stats.totalApiCalls = caller.total;
     stats.throttledRetries = caller.throttledRetries;
+    stats.throttledCalls = caller.throttledCalls;
+    stats.lowestConcurrency = caller.rate?.lowestLimit ?? settings.concurrency;
     stats.durationMs = Math.round(performance.now() - started);
     return { findings, errors, stats };
   };
@@ -131,7 +139,7 @@ export async function auditAccount(target: AccountTarget, settings: AccountAudit
 
   let fetched: FetchedReport;
   try {
-    fetched = await fetchCredentialReport(iam, caller, settings);
+    fetched = await fetchCredentialReport(iam, caller, settings, requested?.wait, requested?.ready);
   } catch (err) {
     return fail(err);
   }
@@ -267,40 +275,70 @@ export interface FetchedReport {
   generatedDuringRun: boolean;
 }
 
+/** The wait for one account's report: its deadline counts from the first request. */
+export interface ReportWait {
+  /** `Date.now()` after which the account gives up. */
+  deadline: number;
+  timeoutMs: number;
+  /** IAM generated the report during this run (STARTED or INPROGRESS was seen). */
+  generatedDuringRun: boolean;
+  lastState: string;
+}
+
+export function startReportWait(timeoutMs: number): ReportWait {
+  return { deadline: Date.now() + timeoutMs, timeoutMs, generatedDuringRun: false, lastState: "not requested" };
+}
+
 /**
- * Generate the credential report and wait for it: GenerateCredentialReport until `COMPLETE`,
- * pausing `reportPollIntervalMs` between calls, then GetCredentialReport; `ReportInProgress`,
- * `ReportNotPresent` and `ReportExpired` go round again. Gives up after `reportTimeoutMs`.
+ * Ask IAM for the credential report until it is ready: GenerateCredentialReport until it says
+ * `COMPLETE`, pausing `reportPollIntervalMs` between calls. Gives up (a `report-timeout` error)
+ * once the wait's deadline has passed.
  */
-export async function fetchCredentialReport(iam: IAMClient, caller: AwsCaller, s: Pick<AccountAuditSettings, "reportPollIntervalMs" | "reportTimeoutMs">): Promise<FetchedReport> {
-  const deadline = Date.now() + s.reportTimeoutMs;
-  const maxRounds = Math.ceil(s.reportTimeoutMs / Math.max(1, s.reportPollIntervalMs)) + 2;
-  let generatedDuringRun = false;
-  let lastState = "not requested";
-  for (let round = 0; round < maxRounds; round++) {
+export async function awaitCredentialReport(iam: IAMClient, caller: AwsCaller, s: Pick<AccountAuditSettings, "reportPollIntervalMs">, wait: ReportWait): Promise<void> {
+  for (;;) {
     const generated = await caller.call("iam:GenerateCredentialReport", () => iam.send(new GenerateCredentialReportCommand({})));
-    lastState = generated.State ?? "unknown";
-    if (generated.State === "COMPLETE") {
-      try {
-        const out = await caller.call("iam:GetCredentialReport", () => iam.send(new GetCredentialReportCommand({})));
-        if (!out.Content || !out.GeneratedTime) throw new AwsAuditError("service", "GetCredentialReport returned no Content or GeneratedTime", "iam:GetCredentialReport");
-        if (out.ReportFormat && out.ReportFormat !== "text/csv") throw new AwsAuditError("service", `GetCredentialReport returned ReportFormat ${out.ReportFormat}, expected text/csv`, "iam:GetCredentialReport");
-        return { csv: Buffer.from(out.Content).toString("utf8"), generatedTime: out.GeneratedTime, generatedDuringRun };
-      } catch (err) {
-        const code = err instanceof AwsAuditError ? err.code : undefined;
-        if (code === undefined || !REPORT_NOT_READY.has(code)) throw err;
-        lastState = `COMPLETE, then GetCredentialReport said ${code ?? "?"}`;
-      }
-    }
-    generatedDuringRun = true;
-    if (Date.now() + s.reportPollIntervalMs > deadline) break;
-    await sleep(s.reportPollIntervalMs);
+    wait.lastState = generated.State ?? "unknown";
+    if (generated.State === "COMPLETE") return;
+    wait.generatedDuringRun = true;
+    await pauseBeforePoll(s, wait);
   }
-  throw new AwsAuditError(
-    "report-timeout",
-    `the credential report was not ready within ${formatSeconds(s.reportTimeoutMs)} (last state: ${lastState}); IAM can take a while for large accounts: run again, or allow more time with a longer report timeout`,
-    "iam:GenerateCredentialReport",
-  );
+}
+
+/**
+ * Generate the credential report and download it: {@link awaitCredentialReport}, then
+ * GetCredentialReport; `ReportInProgress`, `ReportNotPresent` and `ReportExpired` go round again,
+ * within the same deadline. `ready`: GenerateCredentialReport already said `COMPLETE`.
+ */
+export async function fetchCredentialReport(iam: IAMClient, caller: AwsCaller, s: Pick<AccountAuditSettings, "reportPollIntervalMs" | "reportTimeoutMs">, wait = startReportWait(s.reportTimeoutMs), ready = false): Promise<FetchedReport> {
+  for (;;) {
+    if (!ready) await awaitCredentialReport(iam, caller, s, wait);
+    ready = false;
+    try {
+      const out = await caller.call("iam:GetCredentialReport", () => iam.send(new GetCredentialReportCommand({})));
+      if (!out.Content || !out.GeneratedTime) throw new AwsAuditError("service", "GetCredentialReport returned no Content or GeneratedTime", "iam:GetCredentialReport");
+      if (out.ReportFormat && out.ReportFormat !== "text/csv") throw new AwsAuditError("service", `GetCredentialReport returned ReportFormat ${out.ReportFormat}, expected text/csv`, "iam:GetCredentialReport");
+      return { csv: Buffer.from(out.Content).toString("utf8"), generatedTime: out.GeneratedTime, generatedDuringRun: wait.generatedDuringRun };
+    } catch (err) {
+      const code = err instanceof AwsAuditError ? err.code : undefined;
+      if (code === undefined || !REPORT_NOT_READY.has(code)) throw err;
+      wait.lastState = `COMPLETE, then GetCredentialReport said ${code}`;
+    }
+    wait.generatedDuringRun = true;
+    await pauseBeforePoll(s, wait);
+  }
+}
+
+/** Sleep until the next poll, or throw when the deadline has passed (the last poll is made at the deadline). */
+async function pauseBeforePoll(s: Pick<AccountAuditSettings, "reportPollIntervalMs">, wait: ReportWait): Promise<void> {
+  const left = wait.deadline - Date.now();
+  if (left <= 0) {
+    throw new AwsAuditError(
+      "report-timeout",
+      `the credential report was not ready ${formatSeconds(wait.timeoutMs)} after it was requested (last state: ${wait.lastState}); IAM can take a while for large accounts: run again, or allow more time with --report-timeout SECONDS`,
+      "iam:GenerateCredentialReport",
+    );
+  }
+  await sleep(Math.min(s.reportPollIntervalMs, left));
 }
 
 async function listUsers(iam: IAMClient, caller: AwsCaller): Promise<User[]> {

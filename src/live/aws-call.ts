@@ -1,10 +1,14 @@
 /**
  * Every AWS call of the live audit goes through an {@link AwsCaller}: it counts calls per action,
- * retries throttling with exponential backoff and jitter (the SDK's own retries are off, so that
- * the count is exact, an exhausted retry quota never drops a call, and an unreachable endpoint
- * fails at once), and turns failures into `AwsAuditError`s.
+ * retries throttling (the SDK's own retries are off, so that the count is exact, an exhausted
+ * retry quota never drops a call, and an unreachable endpoint fails at once), and turns failures
+ * into `AwsAuditError`s. With an {@link AccountRate} (the audit always has one per account) a
+ * throttled call lowers the account's rate and waits its turn again; without one it backs off
+ * alone, exponentially with jitter. With {@link Slots} it also waits for one of the run's
+ * slots (`--max-calls-in-flight`).
  */
 import { describeAwsError, isThrottling, isTransient } from "./errors.js";
+import type { AccountRate, Slots } from "./rate.js";
 
 export interface RetryPolicy {
   /** Attempts per call, the first included. */
@@ -24,6 +28,8 @@ export class AwsCaller {
   readonly calls = new Map<string, number>();
   /** Retries caused by throttling. */
   throttledRetries = 0;
+  /** Calls AWS answered with a throttling error (retried or not). */
+  throttledCalls = 0;
 
   constructor(
     /** Where the calls go, for messages (an endpoint URL or "IAM"). */
@@ -32,21 +38,34 @@ export class AwsCaller {
     /** The `--profile` the credentials come from, for messages. */
     private readonly profile?: string,
     private readonly random: () => number = Math.random,
+    /** The account's rate controller, shared by all its callers. */
+    readonly rate?: AccountRate,
+    /** The run's call slots, shared by all callers. */
+    private readonly slots?: Slots,
   ) {}
 
   /** Run one AWS call for `action` (its IAM permission name). */
   async call<T>(action: string, send: () => Promise<T>): Promise<T> {
     const max = Math.max(1, this.policy.maxAttempts);
     for (let attempt = 1; ; attempt++) {
+      const ticket = await this.rate?.acquire();
+      await this.slots?.acquire();
       this.calls.set(action, (this.calls.get(action) ?? 0) + 1);
+      let throttled = false;
       try {
         return await send();
       } catch (err) {
-        const retry = (isThrottling(err) && attempt < max) || (isTransient(err) && attempt < Math.min(max, MAX_TRANSIENT_ATTEMPTS));
+        throttled = isThrottling(err);
+        const retry = (throttled && attempt < max) || (isTransient(err) && attempt < Math.min(max, MAX_TRANSIENT_ATTEMPTS));
+        if (throttled) this.throttledCalls += 1;
         if (!retry) throw describeAwsError(err, action, this.endpoint, this.profile);
-        if (isThrottling(err)) this.throttledRetries += 1;
-        await sleep(this.backoff(attempt));
+        if (throttled) this.throttledRetries += 1;
+      } finally {
+        this.slots?.release();
+        if (ticket) this.rate?.release(ticket, throttled);
       }
+      // A throttled call waits its turn with the account's lowered rate; otherwise it backs off alone.
+      if (!throttled || !this.rate) await sleep(this.backoff(attempt));
     }
   }
 

@@ -4,14 +4,14 @@
  * KG001 findings with `source: "live"`; the CLI (`keygate live`) and the reporters do the rest.
  */
 import { compareDiagnostics, compareFindings, compareStrings, type Finding, type InputError } from "../findings.js";
-import { accountStats, auditAccount, type AccountAuditSettings, type AccountStats } from "./account.js";
+import { accountStats, auditAccount, awaitCredentialReport, startReportWait, type AccountAuditSettings, type AccountStats } from "./account.js";
 import { AwsCaller, DEFAULT_RETRY_POLICY, type RetryPolicy } from "./aws-call.js";
 import { DEFAULT_WINDOW_SECONDS } from "./classify.js";
 import { iamClient, organizationsClient, resolveRegion, stsClient, type ClientSettings, type Credentials } from "./clients.js";
 import { AwsAuditError } from "./errors.js";
 import { accountFile } from "./key-finding.js";
 import { assumeAuditRole, callerIdentity, DEFAULT_AUDIT_ROLE_NAME, listOrganizationAccounts, roleArnOf, type CallerIdentity } from "./organization.js";
-import { forEachLimited } from "./pool.js";
+import { AccountRate, Slots } from "./rate.js";
 
 export { auditCredentialReport, type CredentialReportAudit, type CredentialReportAuditOptions, type CredentialReportAuditStats } from "./offline.js";
 export type { LiveKeyCase, LiveKeyEvidence } from "./evidence.js";
@@ -46,31 +46,51 @@ export interface LiveOptions {
   roleName?: string;
   /** `--external-id` for AssumeRole, when the audit role's trust policy requires one. */
   externalId?: string;
-  /** Concurrent calls per account (default 8). */
+  /** `--concurrency`: calls in flight per account at most (default 8); throttling lowers it for the account. */
   concurrency?: number;
-  /** Accounts audited at once (default 4). */
+  /** `--account-concurrency`: accounts whose users are audited at once (default {@link DEFAULT_ACCOUNT_CONCURRENCY}); waiting for reports takes no slot. */
   accountConcurrency?: number;
-  /** Attempts per call when throttled (default 10), with backoff from `retryBaseDelayMs` (default 200). */
+  /** `--max-calls-in-flight`: calls in flight over all accounts at most (default {@link DEFAULT_MAX_CALLS_IN_FLIGHT}). */
+  maxCallsInFlight?: number;
+  /** Attempts per call when throttled (default 10); 5xx answers back off from `retryBaseDelayMs` (default 200). */
   maxAttempts?: number;
   retryBaseDelayMs?: number;
   /** Give up connecting after this long (default 3000 ms), and on a silent endpoint after `requestTimeoutMs` (default 30000 ms). */
   connectTimeoutMs?: number;
   requestTimeoutMs?: number;
-  /** Pause between credential report polls (default 2000 ms) and the overall wait (default 120000 ms). */
+  /** Pause between credential report polls (default 2000 ms). */
   reportPollIntervalMs?: number;
+  /** `--report-timeout` (in ms here): how long after its request an account's report may take (default 120000 ms); then that account fails. */
   reportTimeoutMs?: number;
-  /** Told how far the audit has come (the CLI draws a progress line on a terminal). */
+  /** Told how far the audit has come, on every change (the CLI draws it, or prints a line now and then). */
   onProgress?: (progress: LiveProgress) => void;
+  /** Told each time an account is finished: audited, failed or skipped. */
+  onAccountDone?: (account: AccountStats) => void;
 }
+
+export const DEFAULT_CONCURRENCY = 8;
+export const DEFAULT_ACCOUNT_CONCURRENCY = 8;
+export const DEFAULT_MAX_CALLS_IN_FLIGHT = 64;
+export const DEFAULT_REPORT_TIMEOUT_MS = 120_000;
 
 /** How far an audit has come. */
 export interface LiveProgress {
+  /** What the run is doing now. */
+  phase: "listing accounts" | "requesting reports" | "auditing" | "waiting for reports" | "done";
+  /** Accounts finished (audited or failed); skipped accounts are not counted. */
   accountsDone: number;
+  accountsFailed: number;
   /** Accounts to audit; known once they are listed (1 without --org/--accounts). */
   accounts: number;
+  /** Accounts (ids) whose credential report IAM is still generating, sorted. */
+  waitingForReport: string[];
+  /** Accounts whose users are being audited now. */
+  accountsAuditing: number;
   usersDone: number;
   /** Users listed so far over all accounts. */
   users: number;
+  /** Calls answered with a throttling error so far. */
+  throttledCalls: number;
 }
 
 export interface LiveAuditStats {
@@ -85,6 +105,10 @@ export interface LiveAuditStats {
   /** `totalApiCalls` divided by the users listed. */
   apiCallsPerUser: number;
   throttledRetries: number;
+  /** Calls AWS answered with a throttling error (each slowed its account down). */
+  throttledCalls: number;
+  /** The most calls in flight at once over the run. */
+  peakCallsInFlight: number;
   durationMs: number;
 }
 
@@ -101,15 +125,25 @@ export class LiveUsageError extends Error {
   override name = "LiveUsageError";
 }
 
+/** Re-assume an account's role when its credentials would expire within this long of its audit. */
+const CREDENTIALS_MARGIN_MS = 15 * 60_000;
+
 /**
  * Audit one AWS account (the credentials' own), or several (`org`, `accounts`) through an
  * assumed role. Read-only calls only. Throws only {@link LiveUsageError}; AWS failures are returned
  * in `errors`, and an account that fails does not stop the others.
+ *
+ * The schedule: each account's role is assumed and its credential report requested as soon as the
+ * account is known; the polls that wait for reports hold no account slot. An account whose report
+ * is ready takes one of `accountConcurrency` slots for its users; one whose report is not ready
+ * `reportTimeoutMs` after the request fails alone. All calls share `maxCallsInFlight` slots, and
+ * each account has its own {@link AccountRate}, which throttling slows down.
  */
 export async function auditLive(options: LiveOptions = {}): Promise<LiveAuditResult> {
   const started = performance.now();
   validate(options);
   const region = await resolveRegion(options.region, options.profile);
+  const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
   const settings: ClientSettings = {
     region,
     ...(options.profile !== undefined ? { profile: options.profile } : {}),
@@ -121,17 +155,41 @@ export async function auditLive(options: LiveOptions = {}): Promise<LiveAuditRes
     },
     connectTimeoutMs: options.connectTimeoutMs ?? 3_000,
     requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
-    maxSockets: (options.concurrency ?? 8) + 2,
+    maxSockets: concurrency + 2,
   };
   const audit: AccountAuditSettings = {
     windowSeconds: options.windowSeconds ?? DEFAULT_WINDOW_SECONDS,
     allUsers: options.allUsers ?? false,
-    concurrency: options.concurrency ?? 8,
+    concurrency,
     reportPollIntervalMs: options.reportPollIntervalMs ?? 2_000,
-    reportTimeoutMs: options.reportTimeoutMs ?? 120_000,
+    reportTimeoutMs: options.reportTimeoutMs ?? DEFAULT_REPORT_TIMEOUT_MS,
   };
-  const progress: LiveProgress = { accountsDone: 0, accounts: options.org ? 0 : (options.accounts ? new Set(options.accounts).size : 1), usersDone: 0, users: 0 };
-  const tell = () => options.onProgress?.({ ...progress });
+  const multi = Boolean(options.org || options.accounts);
+  const progress: LiveProgress = {
+    phase: options.org ? "listing accounts" : "requesting reports",
+    accountsDone: 0,
+    accountsFailed: 0,
+    accounts: options.org ? 0 : options.accounts ? new Set(options.accounts).size : 1,
+    waitingForReport: [],
+    accountsAuditing: 0,
+    usersDone: 0,
+    users: 0,
+    throttledCalls: 0,
+  };
+  const waiting = new Set<string>();
+  const tell = () => {
+    if (!options.onProgress) return;
+    progress.throttledCalls = callers.reduce((n, c) => n + c.throttledCalls, 0);
+    progress.waitingForReport = [...waiting].sort(compareStrings);
+    if (progress.phase !== "listing accounts") {
+      progress.phase =
+        progress.accountsAuditing > 0 ? "auditing"
+        : waiting.size > 0 ? "waiting for reports"
+        : progress.accountsDone >= progress.accounts ? "done"
+        : "requesting reports";
+    }
+    options.onProgress({ ...progress, waitingForReport: [...progress.waitingForReport] });
+  };
   if (options.onProgress) {
     audit.progress = {
       usersListed: (count) => {
@@ -149,31 +207,119 @@ export async function auditLive(options: LiveOptions = {}): Promise<LiveAuditRes
     ...(options.maxAttempts !== undefined ? { maxAttempts: options.maxAttempts } : {}),
     ...(options.retryBaseDelayMs !== undefined ? { baseDelayMs: options.retryBaseDelayMs } : {}),
   };
+  const callSlots = new Slots(options.maxCallsInFlight ?? DEFAULT_MAX_CALLS_IN_FLIGHT);
+  const accountSlots = new Slots(options.accountConcurrency ?? DEFAULT_ACCOUNT_CONCURRENCY);
   const iamLabel = settings.endpoints.iam ?? "the IAM endpoint";
   const findings: Finding[] = [];
   const errors: InputError[] = [];
   const accounts: AccountStats[] = [];
   const callers: AwsCaller[] = [];
-  const newCaller = (endpoint: string): AwsCaller => {
-    const c = new AwsCaller(endpoint, policy, options.credentials ? undefined : options.profile);
+  const newCaller = (endpoint: string, rate?: AccountRate): AwsCaller => {
+    const c = new AwsCaller(endpoint, policy, options.credentials ? undefined : options.profile, Math.random, rate ?? newRate(), callSlots);
     callers.push(c);
     return c;
   };
-  const collect = (a: { findings: Finding[]; errors: InputError[]; stats: AccountStats }): void => {
-    findings.push(...a.findings);
-    errors.push(...a.errors);
-    accounts.push(a.stats);
-    progress.accountsDone += 1;
+  // A throttled call's first pause at one call in flight: a quarter of the 5xx backoff.
+  const newRate = () => new AccountRate(concurrency, policy.baseDelayMs / 4, policy.maxDelayMs);
+  const finished = (stats: AccountStats): void => {
+    accounts.push(stats);
+    if (stats.status !== "skipped") {
+      progress.accountsDone += 1;
+      if (stats.status === "failed") progress.accountsFailed += 1;
+    }
+    options.onAccountDone?.(stats);
     tell();
   };
+  const collect = (a: { findings: Finding[]; errors: InputError[]; stats: AccountStats }): void => {
+    for (const f of a.findings) findings.push(f);
+    for (const e of a.errors) errors.push(e);
+    finished(a.stats);
+  };
+  /** An account that failed before its users were listed (its role, its report); `id` undefined: the credentials' own, not known yet. */
+  const failed = (id: string | undefined, name: string | undefined, caller: AwsCaller, reason: string, started: number): void => {
+    const label = id === undefined ? "" : name ? `account ${id} (${name}): ` : `account ${id}: `;
+    errors.push({ file: accountFile(id ?? null), message: `${label}${reason}` });
+    const s = skipped(id ?? null, name, reason);
+    s.status = "failed";
+    s.apiCalls = Object.fromEntries([...caller.calls.entries()].sort(([a], [b]) => compareStrings(a, b)));
+    s.totalApiCalls = caller.total;
+    s.throttledRetries = caller.throttledRetries;
+    s.throttledCalls = caller.throttledCalls;
+    s.lowestConcurrency = caller.rate?.lowestLimit ?? concurrency;
+    s.durationMs = Math.round(performance.now() - started);
+    finished(s);
+  };
 
-  if (!options.org && !options.accounts) {
-    const iam = iamClient(settings);
+  /**
+   * One account: its report requested and awaited outside the account slots, then its users
+   * audited in one. `assume`: how to get its credentials (undefined: the caller's own).
+   */
+  const runAccount = async (
+    target: { id?: string; name?: string },
+    assume: ((caller: AwsCaller) => Promise<AssumedCredentials>) | undefined,
+  ): Promise<void> => {
+    const accountStarted = performance.now();
+    const caller = newCaller(iamLabel);
+    let credentials: Credentials | undefined = settings.credentials;
+    let expiration: Date | undefined;
+    if (assume) {
+      try {
+        const assumed = await assume(caller);
+        credentials = assumed;
+        expiration = assumed.expiration;
+      } catch (err) {
+        failed(target.id, target.name, caller, messageOf(err), accountStarted);
+        return;
+      }
+    }
+    const key = target.id ?? "this account";
+    const wait = startReportWait(audit.reportTimeoutMs);
+    waiting.add(key);
+    tell();
+    let iam = iamClient(settings, credentials);
     try {
-      collect(await auditAccount({ iam, caller: newCaller(iamLabel) }, audit));
+      try {
+        await awaitCredentialReport(iam, caller, audit, wait);
+      } catch (err) {
+        waiting.delete(key);
+        failed(target.id, target.name, caller, messageOf(err), accountStarted);
+        return;
+      }
+      waiting.delete(key);
+      tell();
     } finally {
+      // A waiting account keeps no client (nor its sockets) until it has a slot.
       iam.destroy();
     }
+    await accountSlots.acquire();
+    progress.accountsAuditing += 1;
+    tell();
+    try {
+      if (assume && expiration && expiration.getTime() - Date.now() < CREDENTIALS_MARGIN_MS) {
+        try {
+          credentials = await assume(caller);
+        } catch (err) {
+          failed(target.id, target.name, caller, messageOf(err), accountStarted);
+          return;
+        }
+      }
+      iam = iamClient(settings, credentials);
+      try {
+        const done = await auditAccount({ iam, caller, ...(target.id ? { accountId: target.id } : {}), ...(target.name ? { accountName: target.name } : {}) }, audit, { wait, ready: true });
+        done.stats.durationMs = Math.round(performance.now() - accountStarted);
+        collect(done);
+      } finally {
+        iam.destroy();
+      }
+    } finally {
+      progress.accountsAuditing -= 1;
+      accountSlots.release();
+      tell();
+    }
+  };
+
+  if (!multi) {
+    await runAccount({}, undefined);
   } else {
     const sts = stsClient(settings);
     const base = newCaller(settings.endpoints.sts ?? "the STS endpoint");
@@ -191,68 +337,58 @@ export async function auditLive(options: LiveOptions = {}): Promise<LiveAuditRes
         errors.push({ file: "aws://sts", message: `cannot tell whose credentials these are: ${messageOf(err)}` });
         return;
       }
-      let targets: Array<{ id: string; name?: string }>;
+      const roleName = options.roleName ?? DEFAULT_AUDIT_ROLE_NAME;
+      const assumeIn = (t: { id: string; name?: string }) => async (caller: AwsCaller): Promise<AssumedCredentials> => {
+        const roleArn = roleArnOf({ accountId: t.id, roleName, partition: identity.partition });
+        try {
+          return await assumeAuditRole(sts, caller, { accountId: t.id, roleName, partition: identity.partition, ...(options.externalId ? { externalId: options.externalId } : {}) });
+        } catch (err) {
+          throw new Error(
+            err instanceof AwsAuditError && err.kind === "access-denied"
+              ? `cannot assume ${roleArn}: the role must exist in the account and trust ${identity.arn}, which needs sts:AssumeRole on it. AWS said: ${err.detail ?? err.message}`
+              : `cannot assume ${roleArn}: ${messageOf(err)}`,
+          );
+        }
+      };
+      const start = (t: { id: string; name?: string }) => runAccount(t, t.id === identity.accountId ? undefined : assumeIn(t));
+      const running: Array<Promise<void>> = [];
       if (options.org) {
         const org = organizationsClient(settings);
         try {
-          const all = await listOrganizationAccounts(org, newCaller(settings.endpoints.organizations ?? "the Organizations endpoint"));
-          targets = [];
-          for (const a of all) {
-            if (a.state === "ACTIVE") targets.push({ id: a.id, ...(a.name ? { name: a.name } : {}) });
-            else accounts.push(skipped(a.id, a.name, `state ${a.state}`));
-          }
-          progress.accounts = targets.length;
+          // Each account starts (role, report request) as soon as its page of ListAccounts arrives.
+          await listOrganizationAccounts(org, newCaller(settings.endpoints.organizations ?? "the Organizations endpoint"), (page) => {
+            for (const a of page) {
+              if (a.state === "ACTIVE") {
+                progress.accounts += 1;
+                running.push(start({ id: a.id, ...(a.name ? { name: a.name } : {}) }));
+              } else accounts.push(skipped(a.id, a.name, `state ${a.state}`));
+            }
+            tell();
+          });
+          progress.phase = "requesting reports";
           tell();
         } catch (err) {
           const hint = err instanceof AwsAuditError && err.kind === "access-denied" ? " (run --org from the management account or a delegated administrator)" : "";
           errors.push({ file: "aws://organizations", message: `cannot list the organization's accounts${hint}: ${messageOf(err)}` });
-          return;
         } finally {
           org.destroy();
         }
       } else {
-        targets = [...new Set(options.accounts)].map((id) => ({ id }));
+        for (const id of new Set(options.accounts)) running.push(start({ id }));
       }
-      const roleName = options.roleName ?? DEFAULT_AUDIT_ROLE_NAME;
-      await forEachLimited(targets, options.accountConcurrency ?? 4, async (t) => {
-        const caller = newCaller(iamLabel);
-        const label = t.name ? `account ${t.id} (${t.name})` : `account ${t.id}`;
-        let credentials: Credentials | undefined = settings.credentials;
-        if (t.id !== identity.accountId) {
-          const roleArn = roleArnOf({ accountId: t.id, roleName, partition: identity.partition });
-          try {
-            credentials = await assumeAuditRole(sts, caller, { accountId: t.id, roleName, partition: identity.partition, ...(options.externalId ? { externalId: options.externalId } : {}) });
-          } catch (err) {
-            const reason =
-              err instanceof AwsAuditError && err.kind === "access-denied"
-                ? `cannot assume ${roleArn}: the role must exist in the account and trust ${identity.arn}, which needs sts:AssumeRole on it. AWS said: ${err.detail ?? err.message}`
-                : `cannot assume ${roleArn}: ${messageOf(err)}`;
-            errors.push({ file: accountFile(t.id), message: `${label}: ${reason}` });
-            const s = skipped(t.id, t.name, reason);
-            s.status = "failed";
-            s.apiCalls = Object.fromEntries(caller.calls);
-            s.totalApiCalls = caller.total;
-            accounts.push(s);
-            progress.accountsDone += 1;
-            tell();
-            return;
-          }
-        }
-        const iam = iamClient(settings, credentials);
-        try {
-          collect(await auditAccount({ iam, caller, accountId: t.id, ...(t.name ? { accountName: t.name } : {}) }, audit));
-        } finally {
-          iam.destroy();
-        }
-      });
+      await Promise.all(running);
     }
   }
+  progress.phase = "done";
+  tell();
 
   const apiCalls: Record<string, number> = {};
   let throttledRetries = 0;
+  let throttledCalls = 0;
   for (const c of callers) {
     for (const [action, n] of c.calls) apiCalls[action] = (apiCalls[action] ?? 0) + n;
     throttledRetries += c.throttledRetries;
+    throttledCalls += c.throttledCalls;
   }
   const totalApiCalls = Object.values(apiCalls).reduce((a, b) => a + b, 0);
   const users = accounts.reduce((n, a) => n + a.users, 0);
@@ -269,10 +405,14 @@ export async function auditLive(options: LiveOptions = {}): Promise<LiveAuditRes
       totalApiCalls,
       apiCallsPerUser: users === 0 ? 0 : totalApiCalls / users,
       throttledRetries,
+      throttledCalls,
+      peakCallsInFlight: callSlots.peak,
       durationMs: Math.round(performance.now() - started),
     },
   };
 }
+
+type AssumedCredentials = Awaited<ReturnType<typeof assumeAuditRole>>;
 
 /** Findings in the house order; within one user, keys by creation time, then id. */
 export function sortFindings(findings: Finding[]): Finding[] {
@@ -286,9 +426,11 @@ export function sortFindings(findings: Finding[]): Finding[] {
 function validate(o: LiveOptions): void {
   const problems: string[] = [];
   if (o.windowSeconds !== undefined && !(Number.isFinite(o.windowSeconds) && o.windowSeconds >= 0)) problems.push(`--window must be a number of seconds ≥ 0, got ${o.windowSeconds}`);
-  for (const [name, v] of [["--concurrency", o.concurrency], ["account concurrency", o.accountConcurrency], ["max attempts", o.maxAttempts]] as const) {
+  for (const [name, v] of [["--concurrency", o.concurrency], ["--account-concurrency", o.accountConcurrency], ["--max-calls-in-flight", o.maxCallsInFlight], ["max attempts", o.maxAttempts]] as const) {
     if (v !== undefined && !(Number.isInteger(v) && v >= 1)) problems.push(`${name} must be a whole number ≥ 1, got ${v}`);
   }
+  if (o.reportTimeoutMs !== undefined && !(Number.isFinite(o.reportTimeoutMs) && o.reportTimeoutMs > 0)) problems.push(`--report-timeout must be a number of seconds > 0, got ${o.reportTimeoutMs / 1000}`);
+  if (o.reportPollIntervalMs !== undefined && !(Number.isFinite(o.reportPollIntervalMs) && o.reportPollIntervalMs >= 0)) problems.push(`the report poll interval must be a number of ms ≥ 0, got ${o.reportPollIntervalMs}`);
   if (o.org && o.accounts) problems.push("--org and --accounts cannot be used together");
   if (o.accounts) {
     if (o.accounts.length === 0) problems.push("--accounts needs at least one account id");
@@ -303,7 +445,7 @@ function validate(o: LiveOptions): void {
   if (problems.length > 0) throw new LiveUsageError(problems.join("; "));
 }
 
-function skipped(id: string, name: string | undefined, reason: string): AccountStats {
+function skipped(id: string | null, name: string | undefined, reason: string): AccountStats {
   return { ...accountStats(id, name || undefined, "skipped"), reason };
 }
 

@@ -39,16 +39,19 @@ export async function callerIdentity(sts: STSClient, caller: AwsCaller): Promise
   return { accountId: out.Account, arn: out.Arn, partition: out.Arn.split(":")[1] ?? "aws" };
 }
 
-/** All accounts of the organization, in the order Organizations lists them. */
-export async function listOrganizationAccounts(org: OrganizationsClient, caller: AwsCaller): Promise<OrganizationAccount[]> {
+/** All accounts of the organization, in the order Organizations lists them; `onPage` is told each page as it arrives. */
+export async function listOrganizationAccounts(org: OrganizationsClient, caller: AwsCaller, onPage?: (accounts: OrganizationAccount[]) => void): Promise<OrganizationAccount[]> {
   const accounts: OrganizationAccount[] = [];
   let token: string | undefined;
   for (let page = 0; page < 10_000; page++) {
     const out = await caller.call("organizations:ListAccounts", () => org.send(new ListAccountsCommand(token ? { NextToken: token } : {})));
+    const listed: OrganizationAccount[] = [];
     for (const a of out.Accounts ?? []) {
       if (!a.Id) continue;
-      accounts.push({ id: a.Id, ...(a.Name ? { name: a.Name } : {}), state: a.State ?? a.Status ?? "UNKNOWN" });
+      listed.push({ id: a.Id, ...(a.Name ? { name: a.Name } : {}), state: a.State ?? a.Status ?? "UNKNOWN" });
     }
+    accounts.push(...listed);
+    onPage?.(listed);
     if (!out.NextToken || out.NextToken === token) return accounts;
     token = out.NextToken;
   }

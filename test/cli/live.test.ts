@@ -99,6 +99,28 @@ describe("keygate live", () => {
     expect(code).toBe(2);
   });
 
+  it("refuses bad values of the organization options before any AWS call, exit 2", async () => {
+    const before = fake.callCount();
+    for (const [option, value, message] of [
+      ["--report-timeout", "0", "--report-timeout takes a number of seconds greater than 0"],
+      ["--account-concurrency", "0", "--account-concurrency takes a whole number of 1 or more"],
+      ["--max-calls-in-flight", "1.5", "--max-calls-in-flight takes a whole number of 1 or more"],
+      ["--progress", "verbose", "Invalid values"],
+    ] as const) {
+      const { code, stdout, stderr } = await keygate(["live", "--endpoint-url", fake.url, option, value]);
+      expect(stderr).toContain(message);
+      expect(stdout).toBe("");
+      expect(code).toBe(2);
+    }
+    expect(fake.callCount()).toBe(before);
+  });
+
+  it("takes the organization options, and stays silent on stderr with --progress none", async () => {
+    const { code, stderr } = await keygate(["live", "--endpoint-url", fake.url, "--report-timeout", "30", "--account-concurrency", "2", "--max-calls-in-flight", "4", "--progress", "none", "-f", "json"]);
+    expect(stderr).toBe("");
+    expect(code).toBe(1);
+  });
+
   it("refuses options that cannot go together, exit 2", async () => {
     const { code, stderr } = await keygate(["live", "--org", "--accounts", "111111111111"]);
     // Each option once, in keygate's words (issue 16; yargs said "Arguments org and accounts are mutually exclusive").

@@ -265,7 +265,7 @@ describe("auditLive: the credential report", () => {
     const { findings, errors, stats } = await auditLive(liveOptions(fake, { reportPollIntervalMs: 20, reportTimeoutMs: 200 }));
     const elapsed = Date.now() - started;
     expect(findings).toEqual([]);
-    expect(errors).toEqual([{ file: "aws://iam", message: "the credential report was not ready within 0.2 s (last state: INPROGRESS); IAM can take a while for large accounts: run again, or allow more time with a longer report timeout" }]);
+    expect(errors).toEqual([{ file: "aws://iam", message: "the credential report was not ready 0.2 s after it was requested (last state: INPROGRESS); IAM can take a while for large accounts: run again, or allow more time with --report-timeout SECONDS" }]);
     expect(elapsed).toBeGreaterThanOrEqual(180);
     expect(elapsed).toBeLessThan(2_000);
     expect(fake.callCount("iam:GenerateCredentialReport")).toBeLessThanOrEqual(12);

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { auditLive, type LiveKeyEvidence } from "../../src/live/index.js";
+import { auditLive, type LiveKeyEvidence, type LiveProgress } from "../../src/live/index.js";
 import { MANAGEMENT_ACCOUNT, startFakeAws, type FakeAws } from "../support/fake-aws.js";
 import { liveOptions } from "../support/live.js";
 import { at, T0 } from "../support/live-scenario.js";
@@ -94,9 +94,28 @@ describe("auditLive over an organization", () => {
       fake.account(id).snapshotReport();
     }
     fake.resetCalls();
-    const { errors, stats } = await auditLive(liveOptions(fake, { accounts: ids, accountConcurrency: 2, concurrency: 1 }));
+    let mostAuditing = 0;
+    const onProgress = (p: LiveProgress) => (mostAuditing = Math.max(mostAuditing, p.accountsAuditing));
+    const { errors, stats } = await auditLive(liveOptions(fake, { accounts: ids, accountConcurrency: 2, concurrency: 1, onProgress }));
     expect(errors).toEqual([]);
     expect(stats.accounts.filter((a) => a.status === "audited")).toHaveLength(6);
-    expect(fake.maxInFlight).toBe(2);
+    // Report polls hold no account slot, so more calls than accounts audited can be in flight.
+    expect(mostAuditing).toBe(2);
+    expect(fake.maxInFlight).toBeLessThanOrEqual(6);
+  });
+
+  it("bounds the calls in flight over all accounts with maxCallsInFlight", async () => {
+    fake.latencyMs = 5;
+    const ids = Array.from({ length: 6 }, (_, i) => String(600000000000 + i));
+    for (const id of ids) {
+      fake.account(id).roles.add("KeygateAudit");
+      for (let u = 0; u < 10; u++) fake.account(id).addUser({ name: `u${u}`, created: T0, password: true, keys: [{ created: at(4) }] });
+    }
+    fake.resetCalls();
+    const { errors, findings, stats } = await auditLive(liveOptions(fake, { accounts: ids, maxCallsInFlight: 3 }));
+    expect(errors).toEqual([]);
+    expect(findings).toHaveLength(60);
+    expect(fake.maxInFlight).toBeLessThanOrEqual(3);
+    expect(stats.peakCallsInFlight).toBeLessThanOrEqual(3);
   });
 });

@@ -91,6 +91,8 @@ export class FakeAws {
   maxInFlight = 0;
   /** Organization accounts in `ListAccounts` order. */
   readonly orgAccounts: OrgAccountSpec[] = [];
+  /** Told of each call as it arrives (its account, when the credentials are known), for tests of the order of calls. */
+  onCall: ((action: string, accountId: string | undefined) => void) | undefined;
   /** Current time of the model (the report's generation time, the expiry of assumed credentials). */
   clock: () => Date = () => new Date();
 
@@ -256,6 +258,7 @@ export class FakeAws {
     const seq = ++this.seq;
     this.calls.set(action, (this.calls.get(action) ?? 0) + 1);
     const principal = auth ? this.principals.get(auth.accessKeyId) : undefined;
+    this.onCall?.(action, principal?.accountId);
     if (principal) {
       let m = this.callsByAccount.get(principal.accountId);
       if (!m) this.callsByAccount.set(principal.accountId, (m = new Map()));
