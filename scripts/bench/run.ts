@@ -191,6 +191,7 @@ for (const c of orgCases) {
     const r = rs[0]!;
     const detail = `${(r.totalApiCalls / r.users).toFixed(2)} calls/user, ≤ ${Math.max(...rs.map((x) => x.maxInFlight))} in flight, ${r.throttled} throttled, ${r.findings} findings, ${r.errors} errors, exit ${rs.map((x) => x.exitCode).join("/")}`;
     rows.push([label, spread(rs.map((x) => x.wallMs), "ms"), spread(rs.map((x) => x.cpuMs), "ms"), spread(rs.map((x) => x.peakRssMb), "MB"), detail, target, ok]);
+    console.log(`  ${rows.at(-1)!.join(" | ")}`); // as it comes: the organization rows take minutes
   };
   const medianRun = [...mine].sort((a, b) => a.wallMs - b.wallMs)[Math.floor(mine.length / 2)]!;
   const ok = c.ok(medianRun, theirs);

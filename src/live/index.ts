@@ -64,7 +64,7 @@ export interface LiveOptions {
   reportTimeoutMs?: number;
   /** Told how far the audit has come, on every change (the CLI draws it, or prints a line now and then). */
   onProgress?: (progress: LiveProgress) => void;
-  /** Told each time an account is finished: audited, failed or skipped. */
+  /** Told each time an account is finished: audited or failed (not the skipped, listed in the stats). */
   onAccountDone?: (account: AccountStats) => void;
 }
 
