@@ -69,8 +69,8 @@ export interface LiveOptions {
 }
 
 export const DEFAULT_CONCURRENCY = 8;
-export const DEFAULT_ACCOUNT_CONCURRENCY = 8;
-export const DEFAULT_MAX_CALLS_IN_FLIGHT = 64;
+export const DEFAULT_ACCOUNT_CONCURRENCY = 4;
+export const DEFAULT_MAX_CALLS_IN_FLIGHT = 32;
 export const DEFAULT_REPORT_TIMEOUT_MS = 120_000;
 
 /** How far an audit has come. */
