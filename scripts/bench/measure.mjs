@@ -21,9 +21,13 @@ const code = await run(argv, {
 });
 const usage = process.resourceUsage();
 let summary = {};
+let errors = [];
 try {
-  summary = JSON.parse(stdout).summary ?? {};
+  const report = JSON.parse(stdout);
+  summary = report.summary ?? {};
+  // The first few input errors, so that a run that could not complete says why.
+  errors = (report.errors ?? []).slice(0, 5).map((e) => `${e.file}: ${e.message}`);
 } catch {
   // not a JSON report
 }
-console.log(JSON.stringify({ cpuMs: (usage.userCPUTime + usage.systemCPUTime) / 1000, peakRssMb: usage.maxRSS / 1024, exitCode: code, summary }));
+console.log(JSON.stringify({ cpuMs: (usage.userCPUTime + usage.systemCPUTime) / 1000, peakRssMb: usage.maxRSS / 1024, exitCode: code, summary, errors }));

@@ -40,6 +40,8 @@ export interface OrgBenchResult {
   maxInFlight: number;
   /** Calls the endpoint answered with `Throttling`. */
   throttled: number;
+  /** The first few input errors of the report (from checkouts whose measure.mjs gives them). */
+  firstErrors: string[];
   stderr: string;
 }
 
@@ -84,7 +86,7 @@ export async function benchLiveOrganization(o: OrgBenchOptions): Promise<OrgBenc
     const status = await new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
     const wallMs = performance.now() - started;
     const last = stdout.trim().split("\n").at(-1) ?? "";
-    let usage: { cpuMs: number; peakRssMb: number; exitCode: number; summary: { findings?: number; errors?: number } };
+    let usage: { cpuMs: number; peakRssMb: number; exitCode: number; summary: { findings?: number; errors?: number }; errors?: string[] };
     try {
       usage = JSON.parse(last) as typeof usage;
     } catch {
@@ -104,6 +106,7 @@ export async function benchLiveOrganization(o: OrgBenchOptions): Promise<OrgBenc
       apiCallsPerUser: totalApiCalls / users,
       maxInFlight: fake.maxInFlight,
       throttled: fake.throttled,
+      firstErrors: usage.errors ?? [],
       stderr,
     };
   } finally {
