@@ -107,10 +107,18 @@ export function isThrottling(err: unknown): boolean {
   return (code !== undefined && THROTTLING.has(code)) || httpStatus(err) === 429;
 }
 
-/** A server-side failure worth one more try (HTTP 5xx). */
+/** Connection failures worth one more try: a kept-alive socket the server closed while it was idle. */
+const RESET = new Set(["ECONNRESET", "EPIPE"]);
+
+/**
+ * A failure worth one more try: HTTP 5xx, or a connection reset (every call of the audit is
+ * read-only, so sending it again is safe). A refused or unreachable endpoint is not retried.
+ */
 export function isTransient(err: unknown): boolean {
   const status = httpStatus(err);
-  return status !== undefined && status >= 500;
+  if (status !== undefined) return status >= 500;
+  const net = networkCode(err);
+  return net !== undefined && RESET.has(net);
 }
 
 /**

@@ -105,7 +105,7 @@ describe("keygate live", () => {
       ["--report-timeout", "0", "--report-timeout takes a number of seconds greater than 0"],
       ["--account-concurrency", "0", "--account-concurrency takes a whole number of 1 or more"],
       ["--max-calls-in-flight", "1.5", "--max-calls-in-flight takes a whole number of 1 or more"],
-      ["--progress", "verbose", "Invalid values"],
+      ["--progress", "verbose", "--progress verbose: not a valid value"],
     ] as const) {
       const { code, stdout, stderr } = await keygate(["live", "--endpoint-url", fake.url, option, value]);
       expect(stderr).toContain(message);

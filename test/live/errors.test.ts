@@ -52,6 +52,18 @@ describe("AwsCaller", () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(5 + 10 + 20 - 3); // half of 10, 20, 40 with no jitter
   });
 
+  it("retries a connection reset (a kept-alive socket closed by the server) but not a refused connection", async () => {
+    const caller = new AwsCaller("x", { maxAttempts: 5, baseDelayMs: 1, maxDelayMs: 1 });
+    let n = 0;
+    const out = await caller.call("sts:AssumeRole", async () => {
+      n += 1;
+      if (n === 1) throw Object.assign(new Error("socket hang up"), { code: "ECONNRESET" });
+      return "ok";
+    });
+    expect(out).toBe("ok");
+    expect(caller.total).toBe(2);
+  });
+
   it("does not retry access denied or connection failures", async () => {
     const caller = new AwsCaller("x", { maxAttempts: 5, baseDelayMs: 1, maxDelayMs: 1 });
     await expect(caller.call("iam:ListUsers", () => Promise.reject(sdkError("AccessDenied", "no", 403)))).rejects.toMatchObject({ kind: "access-denied" });
