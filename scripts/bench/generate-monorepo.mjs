@@ -2,7 +2,7 @@
 // mostly unrelated resources (heredocs, dynamic blocks, .tf.json), shared local modules, and a
 // few IAM files among them — `violations` of them with a user and its key together.
 //
-//   node scripts/bench/generate-monorepo.mjs OUT_DIR [--files 10000] [--violations 20] [--all-iam]
+//   node scripts/bench/generate-monorepo.mjs OUT_DIR [--files 10000] [--violations 20] [--all-iam] [--roots 1000]
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
@@ -21,7 +21,12 @@ export function random(seed) {
 const FILES_PER_STACK = 50;
 const MODULES = 20;
 
-export function generateMonorepo(out, { files = 10000, violations = 20, allIam = false } = {}) {
+/**
+ * Writes the monorepo. By default, stacks of 50 files in `stacks/teamN/envM`; with `roots`, that
+ * many root modules of `files / roots` files each in `envs/stack-NNNN` (the layout of the gate
+ * benchmark: many small roots, as in large Terraform monorepos).
+ */
+export function generateMonorepo(out, { files = 10000, violations = 20, allIam = false, roots = undefined } = {}) {
   rmSync(out, { recursive: true, force: true });
   const rand = random(42);
   const pick = (list) => list[Math.floor(rand() * list.length)];
@@ -39,20 +44,22 @@ export function generateMonorepo(out, { files = 10000, violations = 20, allIam =
     write(`modules/svc${m}/variables.tf`, `variable "name" {\n  type = string\n}\n\nvariable "tags" {\n  type    = map(string)\n  default = {}\n}\n`);
     write(`modules/svc${m}/outputs.tf`, `output "bucket_arn" {\n  value = aws_s3_bucket.this.arn\n}\n`);
   }
-  const stacks = Math.max(1, Math.ceil((files - written) / FILES_PER_STACK));
+  const perStack = roots ? Math.max(4, Math.floor((files - written) / roots)) : FILES_PER_STACK;
+  const stacks = roots ?? Math.max(1, Math.ceil((files - written) / perStack));
   const iamEvery = Math.max(1, Math.floor(stacks / Math.max(1, violations)));
   let violationCount = 0;
   for (let s = 0; s < stacks && written < files; s++) {
-    const dir = `stacks/team${Math.floor(s / 10)}/env${s % 10}`;
+    const dir = roots ? `envs/stack-${String(s).padStart(4, "0")}` : `stacks/team${Math.floor(s / 10)}/env${s % 10}`;
+    const stackStart = written;
     write(`${dir}/versions.tf`, versions());
-    write(`${dir}/main.tf`, `module "svc" {\n  source = "../../../modules/svc${s % MODULES}"\n  name   = "team${s}"\n  tags   = local.tags\n}\n\nlocals {\n  tags = {\n    Stack = "${dir}"\n    Owner = "team${Math.floor(s / 10)}"\n  }\n}\n`);
+    write(`${dir}/main.tf`, `module "svc" {\n  source = "${roots ? "../.." : "../../.."}/modules/svc${s % MODULES}"\n  name   = "team${s}"\n  tags   = local.tags\n}\n\nlocals {\n  tags = {\n    Stack = "${dir}"\n    Owner = "team${Math.floor(s / 10)}"\n  }\n}\n`);
     if (s % iamEvery === 0 && violationCount < violations) {
       violationCount++;
       write(`${dir}/iam.tf`, iamPair(s));
     } else if (s % 7 === 0 || allIam) {
       write(`${dir}/iam.tf`, iamCompliant(s));
     }
-    for (let f = 0; written < files && f < FILES_PER_STACK - 3; f++) {
+    for (let f = 0; written < files && (roots ? written - stackStart < perStack : f < perStack - 3); f++) {
       if (allIam) write(`${dir}/iam_${f}.tf`, iamCompliant(s * 100 + f));
       else if (f % 10 === 9) write(`${dir}/generated_${f}.tf.json`, jsonResources(s, f, rand));
       else write(`${dir}/${pick(["network", "storage", "compute", "dns", "queues"])}_${f}.tf`, unrelated(s, f, rand));
@@ -146,6 +153,6 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const args = process.argv.slice(2);
   const out = args[0] ?? "bench-monorepo";
   const num = (flag, fallback) => (args.includes(flag) ? Number(args[args.indexOf(flag) + 1]) : fallback);
-  const result = generateMonorepo(out, { files: num("--files", 10000), violations: num("--violations", 20), allIam: args.includes("--all-iam") });
+  const result = generateMonorepo(out, { files: num("--files", 10000), violations: num("--violations", 20), allIam: args.includes("--all-iam"), roots: args.includes("--roots") ? num("--roots", 1000) : undefined });
   console.log(JSON.stringify({ out, ...result }));
 }

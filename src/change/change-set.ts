@@ -1,6 +1,7 @@
 import { stat } from "node:fs/promises";
 import { workingTree, type SourceTree } from "../load/tree.js";
 import { BlobReader } from "./blob-reader.js";
+import { snapshotChanges, workingTreeChanges, type Changes } from "./diff.js";
 import { openRepository, resolveBase, resolveCommit, type Repository } from "./git.js";
 import { GitTree } from "./git-tree.js";
 
@@ -16,6 +17,8 @@ export interface ChangeSet {
   after: SourceTree;
   /** How messages name the "after" side. */
   afterLabel: string;
+  /** What differs between the two sides, by git object ids (computed once, when first asked). */
+  changes(): Promise<Changes>;
   /** Whether a path is a file, a directory or absent after the change. */
   afterKind(path: string): Promise<"file" | "dir" | undefined>;
   /** Ends the git processes. */
@@ -30,13 +33,15 @@ export async function openChangeSet(cwd: string, mode: ChangeMode): Promise<Chan
     if (mode.kind === "base") {
       const commit = await resolveBase(repository, mode.ref);
       const before = await GitTree.ofCommit(repository, commit, mode.ref, reader);
-      return { repository, before, after: workingTree, afterLabel: "the working tree", afterKind: diskKind, close: () => reader.close() };
+      let changes: Promise<Changes> | undefined;
+      return { repository, before, after: workingTree, afterLabel: "the working tree", afterKind: diskKind, changes: () => (changes ??= workingTreeChanges(repository, commit, before)), close: () => reader.close() };
     }
     const head = await resolveCommit(repository, "HEAD");
     // Before the first commit everything staged is new.
     const before = head ? await GitTree.ofCommit(repository, head, "HEAD", reader) : GitTree.empty(repository, "HEAD (no commits yet)", reader);
     const after = await GitTree.ofIndex(repository, reader);
-    return { repository, before, after, afterLabel: after.label, afterKind: async (path) => after.kind(path), close: () => reader.close() };
+    const changes = snapshotChanges(repository, before, after);
+    return { repository, before, after, afterLabel: after.label, afterKind: async (path) => after.kind(path), changes: async () => changes, close: () => reader.close() };
   } catch (error) {
     reader.close();
     throw error;

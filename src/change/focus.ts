@@ -2,7 +2,6 @@ import { dirname, isAbsolute, relative, resolve, sep } from "node:path";
 import type { InputError } from "../findings.js";
 import { displayPath, isTerraformFile } from "../load/discover.js";
 import type { ChangeSet } from "./change-set.js";
-import type { Inventory } from "./inventory.js";
 
 /**
  * What a change-aware scan reports on. Directories are scanned as in a full scan. Files — as
@@ -50,10 +49,10 @@ export async function focusOf(paths: readonly string[], cwd: string, change: Cha
   return { kind: "files", dirs, trees, errors };
 }
 
-/** Whether a configuration is one the focus reports on. */
-export function inFocus(inventory: Inventory, focus: Focus): boolean {
+/** Whether a configuration (the directories of its modules) is one the focus reports on. */
+export function inFocus(dirs: ReadonlySet<string>, focus: Focus): boolean {
   if (focus.kind === "directories") return true;
-  return [...inventory.dirs].some((dir) => focus.dirs.has(dir) || focus.trees.some((tree) => isWithin(dir, tree)));
+  return [...dirs].some((dir) => focus.dirs.has(dir) || focus.trees.some((tree) => isWithin(dir, tree)));
 }
 
 /** Whether `path` is `dir` or below it. */

@@ -1,9 +1,10 @@
+import { spawnSync } from "node:child_process";
 import { isAbsolute, join, relative, resolve, sep } from "node:path";
 import type { InputError } from "../findings.js";
 import { displayPath, excludeMatcher, isTerraformFile, TERRAFORM_EXTENSIONS, type Discovery, type ExcludeRules } from "../load/discover.js";
 import type { SourceTree } from "../load/tree.js";
 import type { BlobReader } from "./blob-reader.js";
-import { git, type Repository } from "./git.js";
+import { git, gitEnvironment, GitError, startFailure, type Repository } from "./git.js";
 
 /** Directories that never hold configuration to scan (as for the working tree). */
 const SKIPPED_DIRS = new Set([".terraform", ".git", "node_modules"]);
@@ -25,6 +26,8 @@ export class GitTree implements SourceTree {
     /** Repository-relative path (`/` separators) → blob id. */
     private readonly blobs: Map<string, string>,
     private readonly reader: BlobReader,
+    /** Paths of symbolic links and submodules, which a snapshot does not read (the working tree may). */
+    readonly special: readonly string[] = [],
   ) {
     this.dirs.set("", []);
     for (const path of blobs.keys()) {
@@ -46,33 +49,90 @@ export class GitTree implements SourceTree {
   static async ofCommit(repository: Repository, commit: string, label: string, reader: BlobReader): Promise<GitTree> {
     const out = await git(["ls-tree", "-r", "-z", "--full-tree", commit], repository.toplevel);
     const blobs = new Map<string, string>();
+    const special: string[] = [];
     // "<mode> SP <type> SP <oid> TAB <path>"
     for (const record of records(out)) {
       const tab = record.indexOf("\t");
       const [mode, type, oid] = record.slice(0, tab).split(" ");
       if (type === "blob" && isRegularFile(mode) && oid) blobs.set(record.slice(tab + 1), oid);
+      else special.push(record.slice(tab + 1));
     }
-    return new GitTree(label, repository.toplevel, blobs, reader);
+    return new GitTree(label, repository.toplevel, blobs, reader, special);
   }
 
   /** What is staged: the index (`git ls-files -s -z`); conflicted paths are read as "ours". */
   static async ofIndex(repository: Repository, reader: BlobReader): Promise<GitTree> {
     const out = await git(["ls-files", "-s", "-z", "--full-name"], repository.toplevel);
     const blobs = new Map<string, string>();
+    const special: string[] = [];
     // "<mode> SP <oid> SP <stage> TAB <path>"
     for (const record of records(out)) {
       const tab = record.indexOf("\t");
       const [mode, oid, stage] = record.slice(0, tab).split(" ");
       const path = record.slice(tab + 1);
-      if (!isRegularFile(mode) || !oid) continue;
+      if (!isRegularFile(mode) || !oid) {
+        special.push(path);
+        continue;
+      }
       if (stage === "0" || stage === "2" || !blobs.has(path)) blobs.set(path, oid);
     }
-    return new GitTree("the index", repository.toplevel, blobs, reader);
+    return new GitTree("the index", repository.toplevel, blobs, reader, special);
   }
 
   /** A snapshot with no files: the "before" of a repository without commits. */
   static empty(repository: Repository, label: string, reader: BlobReader): GitTree {
     return new GitTree(label, repository.toplevel, new Map(), reader);
+  }
+
+  private ids: Map<string, string> | undefined;
+
+  /** Every file's blob id, by absolute path: the cache knows a content by its id (see SourceTree.blobIds). */
+  get blobIds(): Map<string, string> {
+    if (!this.ids) {
+      this.ids = new Map();
+      for (const [path, oid] of this.blobs) this.ids.set(this.absolute(path), oid);
+    }
+    return this.ids;
+  }
+
+  /** The repository-relative path (`/` separators) → blob id of every file (to compare snapshots by ids). */
+  get entries(): ReadonlyMap<string, string> {
+    return this.blobs;
+  }
+
+  /** Contents read synchronously (see readNow), by blob id. */
+  private readonly readNowCache = new Map<string, Buffer>();
+
+  /**
+   * A file's bytes, synchronously: a file known from the cache whose text turns out to be needed
+   * (rarely: its configuration matters). Its directory's files are read with it, in one
+   * `git cat-file --batch`, since its neighbours are usually asked for next.
+   */
+  readNow(path: string): Uint8Array {
+    const rel = this.repoPath(path);
+    const oid = rel === undefined ? undefined : this.blobs.get(rel);
+    if (oid === undefined) throw this.fsError("ENOENT", path);
+    let bytes = this.readNowCache.get(oid);
+    if (!bytes) {
+      const slash = rel!.lastIndexOf("/");
+      const dir = slash === -1 ? "" : rel!.slice(0, slash);
+      const oids = [...new Set([oid, ...(this.dirs.get(dir) ?? []).map((name) => this.blobs.get(dir === "" ? name : `${dir}/${name}`)!)])].filter((o) => !this.readNowCache.has(o));
+      for (const [read, content] of readBlobsNow(oids, this.toplevel)) this.readNowCache.set(read, content);
+      bytes = this.readNowCache.get(oid);
+      if (!bytes) throw new GitError(`git object ${oid} is missing from the repository`);
+    }
+    return bytes;
+  }
+
+  /** Reads files through the cat-file pipe, all at once, for {@link readNow} to find. */
+  async prefetch(paths: readonly string[]): Promise<void> {
+    const oids = new Set<string>();
+    for (const path of paths) {
+      const rel = this.repoPath(path);
+      const oid = rel === undefined ? undefined : this.blobs.get(rel);
+      if (oid !== undefined && !this.readNowCache.has(oid)) oids.add(oid);
+    }
+    await Promise.all([...oids].map(async (oid) => this.readNowCache.set(oid, Buffer.from(await this.reader.read(oid)))));
   }
 
   /** Whether an absolute path is a file, a directory, or absent in this snapshot. */
@@ -156,6 +216,26 @@ export class GitTree implements SourceTree {
     error.code = code;
     return error;
   }
+}
+
+/** Blobs read synchronously through one `git cat-file --batch`: id → content (missing ones left out). */
+function readBlobsNow(oids: readonly string[], cwd: string): Map<string, Buffer> {
+  const found = new Map<string, Buffer>();
+  const result = spawnSync("git", ["cat-file", "--batch"], { cwd, env: gitEnvironment(), input: oids.map((o) => `${o}\n`).join(""), maxBuffer: 1 << 30 });
+  if (result.error) throw startFailure(result.error as NodeJS.ErrnoException);
+  const out = result.stdout;
+  let at = 0;
+  for (const oid of oids) {
+    const newline = out.indexOf(0x0a, at);
+    if (newline === -1) break;
+    // "<oid> <type> <size>" or "<oid> missing"
+    const [, type, size] = out.subarray(at, newline).toString("utf8").split(" ");
+    at = newline + 1;
+    if (type === "missing" || size === undefined) continue;
+    found.set(oid, out.subarray(at, at + Number(size)));
+    at += Number(size) + 1;
+  }
+  return found;
 }
 
 function isRegularFile(mode: string | undefined): boolean {

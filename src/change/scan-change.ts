@@ -1,21 +1,28 @@
 import { posix, resolve } from "node:path";
-import { compareDiagnostics, type InputError, type Warning } from "../findings.js";
+import { compareDiagnostics, type Finding, type InputError, type Warning } from "../findings.js";
 import { displayPath } from "../load/discover.js";
 import { scan, type ScanRequest, type ScanResult } from "../scan.js";
 import { openChangeSet, type ChangeMode, type ChangeSet } from "./change-set.js";
 import { focusOf, inFocus, isWithin, type Focus } from "./focus.js";
 import { isNewPair, takeInventory, type Inventory } from "./inventory.js";
+import { localCallDir, type Configuration } from "../model/configuration.js";
 
 /** A change-aware scan: the paths, and which change to judge them by. */
 export interface ChangeScanRequest extends Pick<ScanRequest, "paths" | "cwd" | "settings" | "policies" | "today" | "prefilter" | "cache" | "onProgress" | "pool"> {
   change: ChangeMode;
+  /**
+   * "scoped" (default): the "before" side is read only for the configurations the change touches
+   * (see compare); "full": for every configuration in focus, as the reference the scoped
+   * evaluation is tested against (the results are the same).
+   */
+  evaluation?: "scoped" | "full";
 }
 
 /**
  * Scans the configuration after a change and keeps only the pairs that are new in it: a key and
  * its user both absent before (under their module-qualified addresses, in the same root module, with
- * `moved` blocks followed). Both sides are scanned whole, so that linking sees every file, changed
- * or not. The result has the shape of a full scan's, so reporting and exit codes work alike.
+ * `moved` blocks followed). Linking sees every file, changed or not. The result has the shape of a
+ * full scan's, so reporting and exit codes work alike.
  * Throws a GitError when git cannot give the two sides.
  */
 export async function scanChange(request: ChangeScanRequest): Promise<ScanResult> {
@@ -27,6 +34,42 @@ export async function scanChange(request: ChangeScanRequest): Promise<ScanResult
   }
 }
 
+/** A configuration as a scan saw it, with the findings it yielded; its inventory is taken when a finding asks for it. */
+class Observed {
+  private inventory: Promise<Inventory> | undefined;
+  readonly root: string;
+  readonly dirs: Set<string>;
+  readonly fingerprints: Set<string>;
+  constructor(
+    readonly configuration: Configuration,
+    readonly findings: readonly Finding[],
+  ) {
+    this.root = configuration.root.module.dir;
+    this.dirs = new Set(configuration.instances.map((i) => i.module.dir));
+    this.fingerprints = new Set(findings.map((f) => f.fingerprint));
+  }
+
+  /** The directories it was read from, and those its local module calls point at (a module that is gone changes it too). */
+  reads(): string[] {
+    const calls = this.configuration.instances.flatMap((i) => i.module.calls.flatMap((call) => localCallDir(i.module, call) ?? []));
+    return [...this.dirs, ...calls];
+  }
+
+  take(): Promise<Inventory> {
+    return (this.inventory ??= takeInventory(this.configuration, this.findings));
+  }
+}
+
+/**
+ * The "after" side is scanned whole (its errors, warnings and findings are the report's), the
+ * "before" side only where the change can make a difference. A root module's configuration is the
+ * same on both sides, and yields no new pair, unless one of its directories holds a file that
+ * differs — git says which, by object ids, without reading them (see diff.ts) — or its being a root
+ * changed (a changed module calls it, or stops calling it). So the "before" side is read for the
+ * roots whose configuration touches a changed directory, and for the changed directories
+ * themselves; every other root is judged against itself. With the cache, unchanged files cost
+ * nothing on either side: their facts and parses are filed by blob id.
+ */
 async function compare(request: ChangeScanRequest, change: ChangeSet, focus: Focus): Promise<ScanResult> {
   const { cwd, settings } = request;
   const { prefilter, cache, onProgress, pool } = request;
@@ -37,35 +80,64 @@ async function compare(request: ChangeScanRequest, change: ChangeSet, focus: Foc
     // Only deleted files, and nothing left to check in the repository.
     afterPaths = [];
   }
-  const afterInventories: Inventory[] = [];
+  const afterSeen: Observed[] = [];
   const after: ScanResult = afterPaths.length
-    ? await scan({ ...base, paths: afterPaths, tree: change.after, observe: async (c, f) => void afterInventories.push(await takeInventory(c, f)) })
+    ? await scan({ ...base, paths: afterPaths, tree: change.after, observe: (c, f) => void afterSeen.push(new Observed(c, f)) })
     : { findings: [], errors: [], warnings: [], files: 0, policies: request.policies.filter((p) => settings.severities.has(p.id)), configurations: [] };
-  const selected = afterInventories.filter((inventory) => inFocus(inventory, focus));
+  const selected = afterSeen.filter((observed) => inFocus(observed.dirs, focus));
 
-  // The same paths before the change (files: the roots of the configurations in focus), where they existed.
-  const beforePaths = (focus.kind === "directories" ? focus.paths.map((p) => resolve(cwd, p)) : outermost(selected.map((i) => i.root))).filter(
-    (path) => change.before.kind(path) !== undefined,
-  );
-  const beforeInventories = new Map<string, Inventory>();
+  // What the "before" side is read for: the same paths (files: the roots of the configurations in focus), where they existed ...
+  const scope = (focus.kind === "directories" ? focus.paths.map((p) => resolve(cwd, p)) : outermost(selected.map((o) => o.root))).filter((path) => change.before.kind(path) !== undefined);
+  const changes = await change.changes();
+  let beforePaths = scope;
+  // ... and, scoped, only the roots the change touches, and the changed directories in those paths.
+  let affected: Set<string> | undefined;
+  if (request.evaluation !== "full") {
+    affected = new Set(selected.filter((o) => o.reads().some((dir) => changes.touches(dir))).map((o) => o.root));
+    const changedDirs = [...changes.dirs].filter((dir) => scope.some((path) => isWithin(dir, path)) && change.before.kind(dir) === "dir");
+    beforePaths = outermost([...affected, ...changedDirs]).filter((path) => change.before.kind(path) !== undefined);
+  }
+  const beforeSeen = new Map<string, Observed>();
   let beforeWarnings: Warning[] = [];
   if (beforePaths.length && selected.length) {
-    const before = await scan({ ...base, paths: beforePaths, tree: change.before, observe: async (c, f) => void beforeInventories.set(c.root.module.dir, await takeInventory(c, f)) });
-    // Fail closed: what an unreadable file declared before is unknown, so it counts as new.
-    beforeWarnings = before.errors.map((e) => incompleteBefore(e, change.before.label));
+    const before = await scan({ ...base, paths: beforePaths, tree: change.before, observe: (c, f) => void beforeSeen.set(c.root.module.dir, new Observed(c, f)) });
+    // Fail closed: what an unreadable file declared before is unknown, so it counts as new. (An unchanged one is the after side's error to report.)
+    beforeWarnings = before.errors.filter((e) => changes.changed(resolve(cwd, e.file))).map((e) => incompleteBefore(e, change.before.label));
+    if (affected) {
+      // A root that a changed module called before was no root then: everything in it is new.
+      const roots = new Set(selected.map((o) => o.root));
+      for (const observed of beforeSeen.values()) {
+        for (const instance of observed.configuration.instances) {
+          if (!changes.touches(instance.module.dir) || !beforePaths.some((path) => isWithin(instance.module.dir, path))) continue;
+          for (const call of instance.module.calls) {
+            const target = localCallDir(instance.module, call);
+            if (target && roots.has(target)) affected.add(target);
+          }
+        }
+      }
+    }
   }
 
-  const findings = after.findings.filter((finding) =>
-    selected.some((inventory) => inventory.fingerprints.has(finding.fingerprint) && isNewPair(finding, beforeInventories.get(inventory.root), inventory)),
-  );
-  const focusDirs = new Set(selected.flatMap((i) => [...i.dirs].map((dir) => displayPath(dir, cwd))));
+  // A root the change does not touch is the same on both sides: judged against itself.
+  const beforeOf = async (observed: Observed) => (affected && !affected.has(observed.root) ? observed.take() : beforeSeen.get(observed.root)?.take());
+  const findings: Finding[] = [];
+  for (const finding of after.findings) {
+    for (const observed of selected) {
+      if (!observed.fingerprints.has(finding.fingerprint)) continue;
+      if (!isNewPair(finding, await beforeOf(observed), await observed.take())) continue;
+      // Reported in the configuration where the pair is new (a module called from several roots yields it once).
+      findings.push({ ...finding, configuration: displayPath(observed.root, cwd) });
+      break;
+    }
+  }
+  const focusDirs = new Set(selected.flatMap((o) => [...o.dirs].map((dir) => displayPath(dir, cwd))));
   const warnings = focus.kind === "files" ? after.warnings.filter((w) => focusDirs.has(posix.dirname(w.file))) : after.warnings;
   return {
     ...after,
     findings,
     errors: [...after.errors, ...focus.errors].sort(compareDiagnostics),
     warnings: [...warnings, ...beforeWarnings].sort(compareDiagnostics),
-    ...(focus.kind === "files" ? { configurations: [...new Set(selected.map((i) => displayPath(i.root, cwd)))].sort() } : {}),
+    ...(focus.kind === "files" ? { configurations: [...new Set(selected.map((o) => displayPath(o.root, cwd)))].sort() } : {}),
   };
 }
 

@@ -53,7 +53,7 @@ export async function runScan(args: ScanArgs, io: CliIO): Promise<number> {
     };
     try {
       result = args.change
-        ? await scanChange({ ...common, paths: args.paths, change: args.change })
+        ? await scanChange({ ...common, paths: args.paths, change: args.change, ...(io.env.KEYGATE_CHANGE_EVALUATION === "full" ? { evaluation: "full" as const } : {}) })
         : await scan({ ...common, paths: args.paths, plans: args.plans, source: args.source, readStdin: io.readStdin, variables: { env: io.env, cli: args.variables ?? [] } });
     } finally {
       progress.clear();

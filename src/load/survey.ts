@@ -31,7 +31,6 @@ function surveyed(path: string, read: ReadResult): SurveyedFile {
  */
 export async function surveyFiles(paths: readonly string[], tree: SourceTree): Promise<SurveyedFile[]> {
   if (tree === workingTree) return paths.map(surveyWorkingTreeFile);
-  const results: SurveyedFile[] = [];
-  for (const path of paths) results.push(await surveyFile(path, tree));
-  return results;
+  // A git snapshot answers through one pipe (see change/blob-reader.ts): all requests at once, not one round trip per file.
+  return Promise.all(paths.map((path) => surveyFile(path, tree)));
 }

@@ -13,6 +13,15 @@ export interface SourceTree {
   files(dir: string): Promise<string[]>;
   /** Finds the Terraform files under the paths given on the command line. */
   discover(paths: readonly string[], cwd: string, exclude?: ExcludeRules): Promise<Discovery>;
+  /**
+   * For a snapshot whose content git vouches for (a commit, the index): each file's blob id, by
+   * absolute path, so that the cache's facts and parses, filed by blob id, serve it unread.
+   */
+  readonly blobIds?: Map<string, string>;
+  /** The file's bytes, synchronously (for a file known from the cache whose text turns out to be needed). */
+  readNow?(path: string): Uint8Array;
+  /** Reads files ahead, so that {@link readNow} finds them (for a tree whose synchronous reads are dear). */
+  prefetch?(paths: readonly string[]): Promise<void>;
 }
 
 /**
@@ -23,4 +32,5 @@ export const workingTree: SourceTree = {
   read: async (path) => readFileSync(path),
   files: async (dir) => readdirSync(dir, { withFileTypes: true }).filter((e) => e.isFile()).map((e) => e.name),
   discover: discoverFiles,
+  readNow: (path) => readFileSync(path),
 };

@@ -6,7 +6,7 @@ import { outlineHcl, outlineTfJson, type FileOutline } from "../load/outline.js"
 import type { TerraformBody } from "../load/terraform-syntax.js";
 import { blobIdOf, unchangedBlobIds } from "../load/git.js";
 import { mentionsIn, surveyHcl, type Mentions, type Prefilter, type Skeleton, type Survey } from "../load/prefilter.js";
-import { readTextFile, readWorkingTreeText, type ReadResult } from "../load/read.js";
+import { decodeText, readTextFile, readWorkingTreeText, type ReadResult } from "../load/read.js";
 import { surveyFiles } from "../load/survey.js";
 import { listModuleFiles, preferTofu, readError, skeletonSource, sourceFromParse, type SourceFile } from "../load/sources.js";
 import { parseTerraformJson } from "../load/terraform-syntax.js";
@@ -129,6 +129,9 @@ export class ModuleLoader implements ModuleSource {
     const files: { dir: string; path: string }[] = [];
     for (const dir of dirs) for (const path of (await this.moduleFiles(dir)) ?? []) if (!this.parsed.has(path)) files.push({ dir, path });
     await this.survey(files.map((f) => f.path).filter((path) => !this.texts.has(path) && !this.known.has(path)));
+    // Files known from the cache are read when their text is needed, synchronously: a git snapshot fetches those of
+    // the modules that matter now, all at once.
+    await this.options.tree.prefetch?.(files.filter(({ dir, path }) => this.mode(dir) === "full" && this.known.has(path) && !this.texts.has(path)).map((f) => f.path));
     const jobs: { path: string; text: string }[] = [];
     for (const { dir, path } of files) {
       // A file known from the cache is read only if it must be parsed or cannot be a plain skeleton.
@@ -140,14 +143,14 @@ export class ModuleLoader implements ModuleSource {
           const kept = this.cachedEntry(path, "skeleton");
           if (kept?.result.ok && kept.outline) {
             const { cwd, errors, prefilter } = this.options;
-            this.skeletons.set(path, new KnownSkeleton(path, displayPath(path, cwd), known, prefilter!.words, errors, cwd, { body: kept.result.body, outline: kept.outline }));
+            this.skeletons.set(path, this.unread(new KnownSkeleton(path, displayPath(path, cwd), known, prefilter!.words, errors, cwd, { body: kept.result.body, outline: kept.outline })));
             continue;
           }
         }
         // To be parsed, and parsed before: the body the cache keeps for its content.
         const body = known.wellFormed && !path.endsWith(".json") ? this.cachedBody(path) : undefined;
         if (body) {
-          this.parsed.set(path, new KnownParsedSource(path, displayPath(path, this.options.cwd), body, known, this.options.prefilter!.words, this.options.errors, this.options.cwd));
+          this.parsed.set(path, this.unread(new KnownParsedSource(path, displayPath(path, this.options.cwd), body, known, this.options.prefilter!.words, this.options.errors, this.options.cwd)));
           continue;
         }
       }
@@ -243,6 +246,12 @@ export class ModuleLoader implements ModuleSource {
     return buildModule(dir, sources);
   }
 
+  /** A source known from the cache, reading its text (when needed) from this loader's tree. */
+  private unread<T extends UnreadSource>(source: T): T {
+    source.tree = this.options.tree;
+    return source;
+  }
+
   /** The file's skeleton (made once), or null when it cannot have one or looks broken, and must be parsed. */
   private skeleton(path: string, text: string): SourceFile | null {
     if (!this.skeletons.has(path)) this.skeletons.set(path, skeletonSource(path, this.options.cwd, text, this.surveys.get(path)));
@@ -258,7 +267,7 @@ export class ModuleLoader implements ModuleSource {
     let skeleton = this.skeletons.get(path);
     if (!skeleton) {
       const { cwd, errors, prefilter } = this.options;
-      skeleton = new KnownSkeleton(path, displayPath(path, cwd), this.known.get(path)!, prefilter!.words, errors, cwd);
+      skeleton = this.unread(new KnownSkeleton(path, displayPath(path, cwd), this.known.get(path)!, prefilter!.words, errors, cwd));
       this.skeletons.set(path, skeleton);
     }
     return skeleton;
@@ -274,9 +283,9 @@ export class ModuleLoader implements ModuleSource {
     if (paths.length < 2) return;
     const { cache, prefilter, tree, cwd, errors } = this.options;
     // Facts hold a bit mask over the prefilter's words (see parse-cache.ts): a few dozen at most.
-    const usable = cache && prefilter && tree === workingTree && prefilter.words.length <= 28;
-    // Git knows the content hash of every tracked file it sees unchanged: those need no reading.
-    const ids = usable ? await (this.blobIds ??= this.options.blobIds ?? unchangedBlobIds(cwd)) : undefined;
+    const usable = cache && prefilter && (tree === workingTree || tree.blobIds) && prefilter.words.length <= 28;
+    // Git knows the content hash of every tracked file it sees unchanged (of every file, in a git snapshot): those need no reading.
+    const ids = usable ? await (this.blobIds ??= tree.blobIds ? Promise.resolve(tree.blobIds) : (this.options.blobIds ?? unchangedBlobIds(cwd))) : undefined;
     this.ids = ids;
     // Outside a git work tree, facts could never be looked up again: none are kept.
     const remember = usable && ids ? { cache, words: prefilter.words } : undefined;
@@ -365,6 +374,16 @@ export class ModuleLoader implements ModuleSource {
 
 }
 
+/** A file's text, synchronously, from the working tree or a git snapshot (see SourceTree.readNow). */
+function readNow(path: string, tree: SourceTree): ReadResult {
+  if (tree === workingTree) return readWorkingTreeText(path);
+  try {
+    return decodeText(tree.readNow!(path));
+  } catch (error) {
+    return { ok: false, message: (error as Error).message };
+  }
+}
+
 /** Said of a file whose content no longer matches what the cache or git said of it a moment ago. */
 const CHANGED_WHILE_READING = "the file changed while keygate was reading it; run keygate again";
 
@@ -374,6 +393,8 @@ const CHANGED_WHILE_READING = "the file changed while keygate was reading it; ru
  */
 abstract class UnreadSource {
   private read: string | undefined;
+  /** Where the text is read from when asked for (set by the loader: the tree it reads). */
+  tree: SourceTree = workingTree;
 
   constructor(
     readonly path: string,
@@ -390,7 +411,7 @@ abstract class UnreadSource {
 
   get text(): string {
     if (this.read === undefined) {
-      const result = readWorkingTreeText(this.path);
+      const result = readNow(this.path, this.tree);
       if (!result.ok) this.errors.push(readError(this.path, this.cwd, result));
       this.read = result.ok ? result.text : "";
     }

@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { expect } from "vitest";
 import { runCli } from "../support/scan-fixture.js";
 
 /**
@@ -65,9 +66,17 @@ export class GitHistory {
     return this.git("rev-parse", "HEAD").trim();
   }
 
-  /** Runs keygate in the repository (or a directory in it) with the JSON report; returns exit code, findings' addresses and the rest. */
+  /**
+   * Runs keygate in the repository (or a directory in it) with the JSON report; returns exit code,
+   * findings' addresses and the rest. A change-aware run is made twice, scoped (the default) and
+   * with the full evaluation of both sides, and the two must agree byte for byte.
+   */
   async keygate(args: string[], cwd = ".") {
     const { code, stdout, stderr } = await runCli([...args, "-f", "json"], join(this.dir, cwd), { ...process.env });
+    if (args.some((a) => a === "--staged" || a.startsWith("--base"))) {
+      const full = await runCli([...args, "-f", "json"], join(this.dir, cwd), { ...process.env, KEYGATE_CHANGE_EVALUATION: "full" });
+      expect({ args, code: full.code, stdout: full.stdout, stderr: full.stderr }).toEqual({ args, code, stdout, stderr });
+    }
     const report = stdout ? (JSON.parse(stdout) as JsonReport) : undefined;
     return {
       code,

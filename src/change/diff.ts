@@ -1,0 +1,88 @@
+import { join, sep } from "node:path";
+import { git, type Repository } from "./git.js";
+import type { GitTree } from "./git-tree.js";
+
+/**
+ * What a change touched, found by comparing git object ids (`git diff-index`, the two snapshots'
+ * listings): nothing is read or parsed to find it. Directories are what it is about, since a
+ * module is its directory: a root module's configuration can differ between the two sides only if
+ * one of its directories holds a file that differs.
+ */
+export class Changes {
+  /** Absolute paths of the files that differ (added, deleted, modified, changed in type). */
+  readonly files = new Set<string>();
+  /** Absolute directories holding such a file. */
+  readonly dirs = new Set<string>();
+  /** Absolute directories everything below which differs (untracked or ignored directories of the working tree). */
+  readonly trees: string[] = [];
+
+  constructor(private readonly toplevel: string) {}
+
+  /** Records a repository-relative path (`/` separators; a trailing `/` for a whole directory). */
+  add(repoPath: string): void {
+    // A root module's .terraform/ (downloaded modules, modules.json) belongs to the root: the snapshot lacks it.
+    const terraform = repoPath.split("/").indexOf(".terraform");
+    if (terraform !== -1) {
+      this.dirs.add(this.absolute(repoPath.split("/").slice(0, terraform).join("/")));
+      return;
+    }
+    if (repoPath.endsWith("/")) {
+      const dir = this.absolute(repoPath.slice(0, -1));
+      this.trees.push(dir);
+      this.dirs.add(dir);
+      return;
+    }
+    const slash = repoPath.lastIndexOf("/");
+    this.files.add(this.absolute(repoPath));
+    this.dirs.add(this.absolute(slash === -1 ? "" : repoPath.slice(0, slash)));
+  }
+
+  /** Records a symbolic link or a submodule: its directory, and what lies below it when it stands for a directory. */
+  addSpecial(repoPath: string): void {
+    this.add(repoPath);
+    this.add(`${repoPath}/`);
+  }
+
+  /** Whether a directory holds something that differs. */
+  touches(dir: string): boolean {
+    return this.dirs.has(dir) || this.trees.some((tree) => dir.startsWith(`${tree}${sep}`));
+  }
+
+  /** Whether a file's content differs between the two sides. */
+  changed(file: string): boolean {
+    return this.files.has(file) || this.trees.some((tree) => file.startsWith(`${tree}${sep}`));
+  }
+
+  private absolute(repoPath: string): string {
+    return repoPath === "" ? this.toplevel : join(this.toplevel, ...repoPath.split("/"));
+  }
+}
+
+/** The differences between two git snapshots (`--staged`: HEAD and the index), from their listings. */
+export function snapshotChanges(repository: Repository, before: GitTree, after: GitTree): Changes {
+  const changes = new Changes(repository.toplevel);
+  for (const [path, oid] of after.entries) if (before.entries.get(path) !== oid) changes.add(path);
+  for (const path of before.entries.keys()) if (!after.entries.has(path)) changes.add(path);
+  for (const path of [...before.special, ...after.special]) changes.addSpecial(path);
+  return changes;
+}
+
+/**
+ * The differences between a commit and the working tree (`--base`): the tracked files git finds
+ * different (`git diff-index`, which rechecks the content of files whose metadata changed), and
+ * every untracked path, ignored ones included (`git ls-files --others --directory`: keygate reads
+ * some ignored files too, such as `*.auto.tfvars` and `.terraform/`), and the commit's symbolic
+ * links and submodules (read on one side only). A file whose metadata changed but whose content
+ * did not may be listed too: that costs work, never a result.
+ */
+export async function workingTreeChanges(repository: Repository, commit: string, before: GitTree): Promise<Changes> {
+  const [tracked, untracked] = await Promise.all([
+    git(["diff-index", "-z", "--name-only", "--no-renames", "--ignore-submodules", commit, "--"], repository.toplevel),
+    git(["ls-files", "-z", "--others", "--directory", "--full-name", "--", "."], repository.toplevel),
+  ]);
+  const changes = new Changes(repository.toplevel);
+  for (const out of [tracked, untracked]) for (const path of out.toString("utf8").split("\0")) if (path) changes.add(path);
+  // A snapshot does not read symbolic links (nor submodules); the working tree follows them.
+  for (const path of before.special) changes.addSpecial(path);
+  return changes;
+}

@@ -1,0 +1,194 @@
+import { existsSync, readFileSync, readdirSync, renameSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { random } from "../../scripts/bench/generate-monorepo.mjs";
+import { GitHistory, tf } from "./git-history.js";
+
+/**
+ * The scoped change-aware evaluation (only the configurations a change touches are read before it)
+ * against the full one (both sides whole), on seeded random histories over a small monorepo: edits,
+ * renamed files, moved blocks, moved and re-pointed modules, deleted files and roots, new roots,
+ * tfvars changes and broken files, each committed, staged or left in the working tree. Every run
+ * goes through GitHistory.keygate, which makes it both ways and requires byte-identical reports.
+ */
+
+const ROOTS = ["envs/a", "envs/b", "envs/c", "envs/d", "stacks/e"];
+const MODULES = ["modules/keys", "modules/user", "modules/bucket"];
+
+const module: Record<string, string> = {
+  "modules/keys": `variable "user_name" {}\n${tf.key("this", "", "var.user_name")}`,
+  "modules/user": `${tf.user("this")}output "name" {\n  value = aws_iam_user.this.name\n}\n` + tf.call("nested", "../bucket"),
+  "modules/bucket": `resource "aws_s3_bucket" "b" {\n  bucket = "b"\n}\n`,
+};
+
+function initial(rand: () => number): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (const [dir, text] of Object.entries(module)) files[`${dir}/main.tf`] = text;
+  ROOTS.forEach((root, i) => {
+    files[`${root}/main.tf`] = rand() < 0.6 ? tf.call("user", "../../modules/user") : `resource "aws_sqs_queue" "q" {\n  name = "q${i}"\n}\n`;
+    files[`${root}/iam.tf`] = tf.user(`u${i}`) + (rand() < 0.5 ? tf.key(`k${i}`, `u${i}`) : "");
+    files[`${root}/other.tf`] = `resource "aws_route53_record" "r" {\n  name = "r${i}"\n}\n`;
+    if (rand() < 0.4) files[`${root}/vars.tf`] = `variable "n" {\n  default = 0\n}\n${tf.user(`cu${i}`, "  count = var.n\n")}${tf.key(`ck${i}`, "", `aws_iam_user.cu${i}[0].name`).replace("{\n", "{\n  count = var.n\n")}`;
+  });
+  return files;
+}
+
+/** One random edit of the working tree; returns the paths it touched (for file arguments). */
+function edit(repo: GitHistory, rand: () => number, step: number): string[] {
+  const pick = <T>(list: readonly T[]): T => list[Math.floor(rand() * list.length)]!;
+  const dirs = (under: string) => (existsSync(join(repo.dir, under)) ? readdirSync(join(repo.dir, under)).map((d) => `${under}/${d}`) : []);
+  const roots = [...dirs("envs"), ...dirs("stacks")].filter((d) => readdirSync(join(repo.dir, d)).some((f) => f.endsWith(".tf")));
+  const tfFiles = (dir: string) => readdirSync(join(repo.dir, dir)).filter((f) => f.endsWith(".tf")).map((f) => `${dir}/${f}`);
+  const read = (path: string) => (existsSync(join(repo.dir, path)) ? readFileSync(join(repo.dir, path), "utf8") : "");
+  const root = roots.length ? pick(roots) : "envs/new";
+  const n = `s${step}`;
+  switch (Math.floor(rand() * 15)) {
+    case 12:
+    case 13:
+    case 14: {
+      // a module's own code changed: a pair, a user or a key added to it, or a block removed
+      const dir = pick([...MODULES, ...dirs("modules")].filter((m) => existsSync(join(repo.dir, m, "main.tf"))));
+      if (!dir) return [];
+      const text = read(`${dir}/main.tf`);
+      const choice = rand();
+      const updated = choice < 0.6 ? text + tf.user(n) + tf.key(n, n) : choice < 0.7 ? text + tf.user(n) : choice < 0.8 ? text + tf.key(n, "", `aws_iam_user.${n}.name`) : text.replace(/resource "\w+" "\w+" \{\n(?: .*\n)*\}\n/, "");
+      repo.write({ [`${dir}/main.tf`]: updated });
+      return [`${dir}/main.tf`];
+    }
+    case 0: // a new pair
+      repo.write({ [`${root}/iam.tf`]: read(`${root}/iam.tf`) + tf.user(n) + tf.key(n, n) });
+      return [`${root}/iam.tf`];
+    case 1: {
+      // a key for a user that exists (or not)
+      const users = [...read(`${root}/iam.tf`).matchAll(/resource "aws_iam_user" "(\w+)"/g)].map((m) => m[1]!);
+      const user = users.length ? pick(users) : n;
+      repo.write({ [`${root}/keys.tf`]: read(`${root}/keys.tf`) + tf.key(`${n}_${user}`, user) });
+      return [`${root}/keys.tf`];
+    }
+    case 2: {
+      // a user renamed, with a moved block or without one
+      const text = read(`${root}/iam.tf`);
+      const user = /resource "aws_iam_user" "(\w+)"/.exec(text)?.[1];
+      if (!user) return [];
+      const renamed = text.replaceAll(`"${user}"`, `"${user}_${n}"`).replaceAll(`aws_iam_user.${user}.`, `aws_iam_user.${user}_${n}.`);
+      repo.write({ [`${root}/iam.tf`]: renamed + (rand() < 0.6 ? tf.moved(`aws_iam_user.${user}`, `aws_iam_user.${user}_${n}`) : "") });
+      return [`${root}/iam.tf`];
+    }
+    case 3: {
+      // a file renamed
+      const file = pick(tfFiles(root));
+      renameSync(join(repo.dir, file), join(repo.dir, `${root}/renamed_${n}.tf`));
+      return [file, `${root}/renamed_${n}.tf`];
+    }
+    case 4: {
+      // a block moved to another file of the module
+      const text = read(`${root}/iam.tf`);
+      const block = /resource "aws_iam_user" "\w+" \{\n(?: .*\n)*\}\n/.exec(text)?.[0];
+      if (!block) return [];
+      repo.write({ [`${root}/iam.tf`]: text.replace(block, ""), [`${root}/other.tf`]: read(`${root}/other.tf`) + block });
+      return [`${root}/iam.tf`, `${root}/other.tf`];
+    }
+    case 5: {
+      // a module moved to another directory, its callers re-pointed (or not: a broken call)
+      const from = pick(MODULES.filter((m) => existsSync(join(repo.dir, m))).concat(dirs("modules")));
+      if (!from || !existsSync(join(repo.dir, from))) return [];
+      const to = `modules/moved_${n}`;
+      renameSync(join(repo.dir, from), join(repo.dir, to));
+      const touched = [`${from}/main.tf`, `${to}/main.tf`];
+      if (rand() < 0.8) {
+        for (const dir of [...roots, ...dirs("modules")]) {
+          for (const file of existsSync(join(repo.dir, dir)) ? tfFiles(dir) : []) {
+            const text = read(file);
+            const depth = dir.split("/").length === 2 ? "../.." : "..";
+            const updated = text.replaceAll(`"${depth}/${from}"`, `"${depth}/${to}"`).replaceAll(`"../${from.slice("modules/".length)}"`, `"../${to.slice("modules/".length)}"`);
+            if (updated !== text) {
+              repo.write({ [file]: updated });
+              touched.push(file);
+            }
+          }
+        }
+      }
+      return touched;
+    }
+    case 6: {
+      // a module call added, re-pointed or removed
+      const target = pick([...MODULES, ...dirs("modules")]);
+      const choice = rand();
+      const text = read(`${root}/main.tf`);
+      const updated = choice < 0.4 ? text + tf.call(`m_${n}`, `../../${target}`, target.endsWith("keys") ? `  user_name = "x"\n` : "") : choice < 0.7 ? text.replace(/source = "[^"]*"/, `source = "../../${target}"`) : text.replace(/module "\w+" \{\n(?: .*\n)*\}\n/, "");
+      repo.write({ [`${root}/main.tf`]: updated });
+      return [`${root}/main.tf`];
+    }
+    case 7: {
+      // a file deleted
+      const file = pick(tfFiles(root));
+      repo.write({ [file]: null });
+      return [file];
+    }
+    case 8:
+      // a root deleted
+      if (roots.length < 2) return [];
+      rmSync(join(repo.dir, root), { recursive: true, force: true });
+      return [`${root}/main.tf`];
+    case 9: {
+      // a new root, with a pair or through a module
+      const dir = `envs/new_${n}`;
+      repo.write({ [`${dir}/main.tf`]: rand() < 0.5 ? tf.user("x") + tf.key("x", "x") : tf.user("x") + tf.call("k", "../../modules/keys", "  user_name = aws_iam_user.x.name\n") });
+      return [`${dir}/main.tf`];
+    }
+    case 10:
+      // root variables changed (count = var.n)
+      repo.write({ [`${root}/terraform.tfvars`]: `n = ${Math.floor(rand() * 3)}\n` });
+      return [`${root}/terraform.tfvars`];
+    default: {
+      // a broken file, or one repaired
+      const file = `${root}/broken.tf`;
+      repo.write({ [file]: existsSync(join(repo.dir, file)) && rand() < 0.6 ? null : `resource "aws_iam_user" "b" {\n  name = \n` });
+      return [file];
+    }
+  }
+}
+
+describe("the scoped change-aware evaluation matches the full one", () => {
+  it("when only a module changes, in every root that calls it", async () => {
+    const repo = GitHistory.create();
+    repo.commit("bucket", { "modules/user/main.tf": `resource "aws_s3_bucket" "b" {\n  bucket = "b"\n}\n`, "envs/a/main.tf": tf.call("user", "../../modules/user"), "envs/b/main.tf": tf.user("b") });
+    repo.write({ "modules/user/main.tf": tf.user("x") + tf.key("x", "x") });
+    expect((await repo.keygate(["--base", "HEAD"])).flagged).toEqual(["module.user.aws_iam_access_key.x"]);
+  });
+
+  it("when a changed module called a root before", async () => {
+    const repo = GitHistory.create();
+    repo.commit("nested", { "envs/a/main.tf": tf.call("b", "../b"), "envs/b/main.tf": tf.user("u") + tf.key("k", "u") });
+    repo.write({ "envs/a/main.tf": "# no more calls\n" });
+    expect((await repo.keygate(["--base", "HEAD"])).flagged).toEqual(["aws_iam_access_key.k"]);
+  });
+
+  for (const seed of [1, 2]) {
+    it(`on a generated history (seed ${seed})`, { timeout: 600_000 }, async () => {
+      const rand = random(seed);
+      const repo = GitHistory.create();
+      const first = repo.commit("initial", initial(rand));
+      repo.commit("second");
+      let flagged = 0;
+      for (let step = 0; step < 10; step++) {
+        const touched = edit(repo, rand, step);
+        const fate = rand();
+        if (fate < 0.4) {
+          repo.git("add", "-A");
+          repo.git("commit", "-q", "--allow-empty", "-m", `step ${step}`);
+        } else if (fate < 0.7) repo.git("add", "-A");
+        const files = [...new Set(touched)].filter((f) => f.endsWith(".tf") || f.endsWith(".tfvars")).slice(0, 3);
+        const others: string[][] = [["--base", first], ["--staged"], ["--base", first, "envs"], ["--staged", "--no-cache"]];
+        if (files.length) others.push(["--staged", ...files], ["--base", first, ...files]);
+        // This step's change alone, and one of the others at random: every kind comes up over the steps.
+        for (const args of [fate < 0.4 ? ["--base", "HEAD~1"] : ["--base", "HEAD"], others[Math.floor(rand() * others.length)]!]) {
+          const result = await repo.keygate(args);
+          flagged += result.flagged.length;
+        }
+      }
+      // The histories do make new pairs: the comparison is not between two empty reports.
+      expect(flagged).toBeGreaterThan(0);
+    });
+  }
+});
