@@ -310,7 +310,8 @@ function withReportOptions<T>(y: Argv<T>) {
     .option("write-baseline", { describe: "record the current findings (all but those suppressed inline) in FILE, and use it for this run", type: "string", requiresArg: true })
     .option("config", { alias: "c", describe: "config file (default: .keygate.json found from the working directory upward)", type: "string", requiresArg: true })
     .option("fail-on", { describe: "lowest severity that makes the run exit 1 (default: error, or failOn from the config)", choices: FAIL_ON })
-    .option("color", { describe: "force colours on or off (default: on for a terminal, off with NO_COLOR)", type: "boolean" });
+    .option("color", { describe: "force colours on or off (default: on for a terminal; FORCE_COLOR turns them on, NO_COLOR off)", type: "boolean" })
+    .option("verbose", { describe: "text report: the fix, how to suppress and the docs link under every finding (default: once per policy)", type: "boolean" });
 }
 
 /**
@@ -330,7 +331,7 @@ function checkReportArgs(args: OutputArgs, io: CliIO): void {
 }
 
 /** The report options as the command modules take them. */
-function reportArgs(args: { format?: unknown; output?: unknown; baseline?: unknown; "write-baseline"?: unknown; config?: string; "fail-on"?: unknown; color?: boolean }) {
+function reportArgs(args: { format?: unknown; output?: unknown; baseline?: unknown; "write-baseline"?: unknown; config?: string; "fail-on"?: unknown; color?: boolean; verbose?: boolean }) {
   return {
     formats: asList(args.format),
     outputs: asList(args.output),
@@ -339,6 +340,7 @@ function reportArgs(args: { format?: unknown; output?: unknown; baseline?: unkno
     config: args.config,
     failOn: args["fail-on"] as FailOn | undefined,
     color: args.color,
+    verbose: args.verbose === true,
   };
 }
 

@@ -17,7 +17,7 @@ export function startEarlyWork(argv: readonly string[], cwd: string): void {
 }
 
 /** The report formats the early start accepts (a subset of the CLI's: a test holds them to it). */
-export const EARLY_FORMATS: readonly string[] = ["text", "json", "sarif", "junit", "github", "markdown"];
+export const EARLY_FORMATS: readonly string[] = ["text", "compact", "json", "sarif", "junit", "github", "markdown"];
 
 /** Options of a scan that take a value, and the values allowed where only some are. */
 const VALUE_OPTIONS: Readonly<Record<string, readonly string[] | undefined>> = {
@@ -34,7 +34,7 @@ const VALUE_OPTIONS: Readonly<Record<string, readonly string[] | undefined>> = {
   "--var": undefined,
   "--var-file": undefined,
 };
-const FLAGS = new Set(["--no-cache", "--no-prefilter", "--color", "--no-color"]);
+const FLAGS = new Set(["--no-cache", "--no-prefilter", "--color", "--no-color", "--verbose"]);
 
 /**
  * Whether every option on the command line is a common scan option with an acceptable value, so

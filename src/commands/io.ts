@@ -8,6 +8,8 @@ export interface CliIO {
   env: NodeJS.ProcessEnv;
   /** Whether stdout is a terminal (colour is used only then). */
   stdoutIsTTY: boolean;
+  /** The terminal's width, when stdout is a terminal (the text report is wrapped to it, else to 80). */
+  stdoutColumns?: number;
   /** Whether stderr is a terminal (progress is drawn only then). */
   stderrIsTTY?: boolean;
   /** Today's date, `YYYY-MM-DD` (suppressions with `until=`). */
@@ -49,6 +51,7 @@ export function processIO(): CliIO {
     cwd: process.cwd(),
     env: process.env,
     stdoutIsTTY: Boolean(process.stdout.isTTY),
+    ...(process.stdout.isTTY && process.stdout.columns ? { stdoutColumns: process.stdout.columns } : {}),
     stderrIsTTY: Boolean(process.stderr.isTTY),
     today: new Date().toISOString().slice(0, 10),
     readStdin: readStandardInput,

@@ -16,6 +16,8 @@ export interface OutputArgs {
   baseline: string | undefined;
   writeBaseline: string | undefined;
   color: boolean | undefined;
+  /** --verbose: the text report's details under every finding. */
+  verbose?: boolean;
 }
 
 /** Reads `--baseline FILE` before any work is done, so that a bad baseline stops the run early (throws BaselineError). */
@@ -40,12 +42,25 @@ export async function deliverReports(result: ScanResult, args: OutputArgs, basel
   const paths = targets.some((t) => REPORTERS.get(t.format)!.usesRepositoryRoot) ? repositoryRoot(io.cwd) : { cwd: io.cwd, root: io.cwd };
   for (const target of targets) {
     const toFile = target.file !== undefined;
-    const color = args.color ?? (!toFile && io.stdoutIsTTY && !("NO_COLOR" in io.env && io.env.NO_COLOR !== ""));
-    const report = REPORTERS.get(target.format)!.render(result, { color, cwd: paths.cwd, repoRoot: paths.root });
+    const color = args.color ?? (!toFile && colorWanted(io));
+    const width = !toFile && io.stdoutColumns ? io.stdoutColumns : undefined;
+    const report = REPORTERS.get(target.format)!.render(result, { color, cwd: paths.cwd, repoRoot: paths.root, ...(width ? { width } : {}), ...(args.verbose ? { verbose: true } : {}) });
     if (!toFile) io.stdout(report);
     else if (!(await writeReport(resolve(io.cwd, target.file!), report, `the ${target.format} report to ${target.file}`, io))) return EXIT.incomplete;
   }
   return exitCodeOf(result, failOn);
+}
+
+/**
+ * Whether standard output gets colours when --color / --no-color do not say: FORCE_COLOR (set and
+ * not "0" or "false") turns them on and wins, as in Node and supports-color; then a non-empty
+ * NO_COLOR or TERM=dumb turns them off; else a terminal has them.
+ */
+export function colorWanted(io: CliIO): boolean {
+  const force = io.env.FORCE_COLOR;
+  if (force !== undefined) return !["0", "false"].includes(force.toLowerCase());
+  if (io.env.NO_COLOR || io.env.TERM === "dumb") return false;
+  return io.stdoutIsTTY;
 }
 
 async function writeReport(path: string, text: string, what: string, io: CliIO): Promise<boolean> {

@@ -15,6 +15,48 @@ export function findingMessage(finding: Finding): string {
 }
 
 /**
+ * The finding in one sentence for the terminal (text and compact formats): the key, its user and
+ * why it matters, without the file and line the report already shows beside it. A location in
+ * the same file is given as its line only. Everything keygate assumed stays in it.
+ */
+export function shortFindingMessage(finding: Finding): string {
+  const e = finding.evidence;
+  if (e.kind === "live-key") return liveMessage(e);
+  const userRelated = finding.related.find((r) => r.role === "user");
+  const name = e.userName !== undefined ? ` "${e.userName}"` : "";
+  const where = userRelated?.location ? ` (${nearby(userRelated.location, finding.location)})` : "";
+  const password = e.loginProfile ? `, who also gets a console password (${e.loginProfile})` : "";
+  const why = "so the key is issued at the user's setup, not as a separate, later step";
+  let sentence: string;
+  if (e.kind === "module-call") {
+    const version = e.version !== undefined ? ` ${e.version}` : "";
+    sentence = e.user.startsWith(`${e.module}.`)
+      ? `Module call ${e.module} (${e.source}${version}) creates IAM user ${e.user}${name} together with an access key for it, ${why}${e.loginProfile ? `; the user also gets a console password (${e.loginProfile})` : ""}.`
+      : `Module call ${e.module} (${e.source}${version}) creates access key ${e.key} for user ${e.user}${name}${where}${password}, which this configuration also creates, ${why}.`;
+  } else {
+    const others = finding.related.filter((r) => r.role === "user" && r.address !== e.user);
+    const alternatives = others.length ? ` (or ${others.map((o) => o.address).join(", ")})` : "";
+    sentence = `Access key ${e.key} is created together with its user ${e.user}${name}${where}${alternatives}${password}, ${why}.`;
+  }
+  return e.undecided.length ? `${sentence} Assumed created, as keygate cannot decide: ${e.undecided.join("; ")}.` : sentence;
+}
+
+/** A related location as seen from the finding's: `line 2` in the same file, else `file:line`. */
+function nearby(location: SourceLocation, from: SourceLocation): string {
+  return location.file === from.file ? `line ${location.line}` : `${location.file}:${location.line}`;
+}
+
+/**
+ * How to suppress a finding of this policy in code, or undefined where there is no code (a live
+ * finding: the baseline is the way).
+ */
+export function suppressionHint(finding: Finding): string | undefined {
+  if (finding.source === "live") return undefined;
+  const above = finding.evidence.kind === "module-call" ? "the module block" : "the key's block";
+  return `put "# keygate:ignore ${finding.ruleId} -- <why>" on the line above ${above}`;
+}
+
+/**
  * How to fix this very finding: for a deployed key, the commands (deactivate, then delete); for
  * code, the policy's remediation (its first sentence when `short`).
  */

@@ -1,58 +1,142 @@
 import { createColors } from "picocolors";
 import { compareStrings, type Finding, type InputError, type Warning } from "../findings.js";
+import type { Policy } from "../policies/catalog.js";
 import type { ScanResult } from "../scan.js";
-import { findingFix, findingMessage } from "./messages.js";
+import { findingFix, shortFindingMessage, suppressionHint } from "./messages.js";
 import type { ReportContext, Reporter } from "./types.js";
 
-type Entry =
-  | { kind: "finding"; line: number; column: number; finding: Finding }
-  | { kind: "error"; line: number; column: number; error: InputError }
-  | { kind: "warning"; line: number; column: number; warning: Warning };
+/** The width a report is wrapped to when the terminal's is not known (not a terminal). */
+export const DEFAULT_WIDTH = 80;
 
-/** The human report: problems grouped by file, each with its fix and docs link, then a one-line summary. */
+type Colors = ReturnType<typeof createColors>;
+
+/** One line of the report's table: a finding, an input error or a warning, at its position. */
+interface Row {
+  line: number | undefined;
+  column: number | undefined;
+  severity: "error" | "warning" | "info";
+  message: string;
+  rule: string;
+  /** Indented lines under the message: notes, fix, suppression hint, docs. */
+  details: { label: string; text: string; color: (s: string) => string }[];
+}
+
+/**
+ * The human report, in the manner of ESLint's "stylish": per file, `line:col  severity  message
+ * rule`, the message (one sentence: the key, its user, why) wrapped to the terminal's width; the
+ * fix, how to suppress and the docs link on indented lines under the first finding of each policy
+ * (under every finding with --verbose, and always where the fix is particular to the finding); the
+ * summary line last.
+ */
 export const textReporter: Reporter = {
   name: "text",
-  description: "human-readable, grouped by file (default)",
+  description: "human-readable, grouped by file, wrapped to the terminal (default)",
   render(result: ScanResult, context: ReportContext): string {
     const c = createColors(context.color);
-    const byFile = new Map<string, Entry[]>();
-    const add = (file: string, entry: Entry) => byFile.set(file, [...(byFile.get(file) ?? []), entry]);
-    const active = result.findings.filter((f) => !f.suppressed);
-    for (const finding of active) add(finding.location.file, { kind: "finding", line: finding.location.line, column: finding.location.column, finding });
-    for (const error of result.errors) add(error.file, { kind: "error", line: error.line ?? 0, column: error.column ?? 0, error });
-    for (const warning of result.warnings) add(warning.file, { kind: "warning", line: warning.line, column: warning.column, warning });
+    const width = Math.max(40, context.width ?? DEFAULT_WIDTH);
     const policies = new Map(result.policies.map((p) => [p.id, p]));
+    const shown = new Set<string>();
+    const byFile = new Map<string, Row[]>();
+    const add = (file: string, row: Row) => byFile.set(file, [...(byFile.get(file) ?? []), row]);
+    const active = result.findings.filter((f) => !f.suppressed);
+    for (const finding of active) add(finding.location.file, findingRow(finding, policies.get(finding.ruleId), shown, context.verbose === true));
+    for (const error of result.errors) add(error.file, diagnosticRow(error, "error"));
+    for (const warning of result.warnings) add(warning.file, diagnosticRow(warning, "warning"));
 
+    // Columns as wide as their widest cell in the whole report, as ESLint aligns them.
+    const all = [...byFile.values()].flat();
+    const columns = {
+      position: Math.max(0, ...all.map((r) => position(r).length)),
+      severity: Math.max(0, ...all.map((r) => r.severity.length)),
+      rule: Math.max(0, ...all.map((r) => r.rule.length)),
+    };
     const lines: string[] = [];
     for (const file of [...byFile.keys()].sort(compareStrings)) {
-      lines.push(c.underline(file));
-      const entries = byFile.get(file)!.sort((a, b) => a.line - b.line || a.column - b.column);
-      for (const entry of entries) {
-        const position = entry.line ? `${entry.line}:${entry.column}` : "";
-        const pad = position.padEnd(7);
-        if (entry.kind === "finding") {
-          const f = entry.finding;
-          const severity = f.severity === "error" ? c.red("error") : f.severity === "warning" ? c.yellow("warning") : c.blue("info");
-          lines.push(`  ${c.dim(pad)} ${severity}  ${findingMessage(f)}  ${c.dim(`${f.ruleId} ${f.ruleName}`)}`);
-          for (const note of f.notes) lines.push(`  ${" ".repeat(7)}   ${c.yellow("note:")} ${note}`);
-          const policy = policies.get(f.ruleId);
-          const fix = findingFix(f, policy, true);
-          if (fix) lines.push(`  ${" ".repeat(7)}   ${c.green("fix:")} ${fix}`);
-          if (policy) lines.push(`  ${" ".repeat(7)}   ${c.dim(`docs: ${policy.docsUrl}`)}`);
-        } else if (entry.kind === "error") {
-          lines.push(`  ${c.dim(pad)} ${c.red("error")}  ${entry.error.message}  ${c.dim("input error")}`);
-        } else {
-          lines.push(`  ${c.dim(pad)} ${c.yellow("warning")}  ${entry.warning.message}  ${c.dim("suppression")}`);
-        }
-      }
-      lines.push("");
+      const rows = byFile.get(file)!.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
+      lines.push(c.underline(file), ...table(rows, columns, width, c), "");
     }
-    lines.push(summaryLine(result, active.length, c));
+    lines.push(...summaryLines(result, active.length, width, c));
     return `${lines.join("\n")}\n`;
   },
 };
 
-function summaryLine(result: ScanResult, activeCount: number, c: ReturnType<typeof createColors>): string {
+function findingRow(finding: Finding, policy: Policy | undefined, shown: Set<string>, verbose: boolean): Row {
+  const details: Row["details"] = finding.notes.map((note) => ({ label: "note:", text: note, color: (s: string) => s }));
+  // What made a module create the pair: the inputs the fix is about.
+  const e = finding.evidence;
+  if (e.kind === "module-call" && e.inputs.length) {
+    details.push({ label: "inputs:", text: e.inputs.map((i) => `${i.name} = ${i.value}${i.from === "default" ? " (default)" : ""}`).join(", "), color: (s) => s });
+  }
+  // The fix's first sentence: how to suppress has a line of its own.
+  const fix = findingFix(finding, policy, true);
+  // The policy's own fix, hint and docs once per policy; a fix particular to the finding each time.
+  const once = (key: string) => {
+    if (verbose) return true;
+    if (shown.has(key)) return false;
+    shown.add(key);
+    return true;
+  };
+  if (fix && once(`fix:${fix}`)) details.push({ label: "fix:", text: fix, color: (s) => s });
+  const hint = suppressionHint(finding);
+  if (hint && once(`suppress:${finding.ruleId}:${hint}`)) details.push({ label: "suppress:", text: hint, color: (s) => s });
+  if (policy && once(`docs:${policy.id}`)) details.push({ label: "docs:", text: policy.docsUrl, color: (s) => s });
+  return { line: finding.location.line, column: finding.location.column, severity: finding.severity, message: shortFindingMessage(finding), rule: finding.ruleId, details };
+}
+
+function diagnosticRow(diagnostic: InputError | Warning, severity: "error" | "warning"): Row {
+  return { line: diagnostic.line, column: diagnostic.line !== undefined ? (diagnostic.column ?? 1) : undefined, severity, message: diagnostic.message, rule: "", details: [] };
+}
+
+function position(row: Row): string {
+  return row.line !== undefined ? `${row.line}:${row.column ?? 1}` : "";
+}
+
+/**
+ * The rows of one file in aligned columns. The message is wrapped to the width: its first line
+ * leaves room for the rule, the following ones run to the edge under the message column.
+ */
+function table(rows: Row[], columns: { position: number; severity: number; rule: number }, width: number, c: Colors): string[] {
+  const indent = 2 + columns.position + 2 + columns.severity + 2;
+  const rest = Math.max(20, width - indent);
+  const first = columns.rule ? Math.max(20, rest - columns.rule - 2) : rest;
+  const out: string[] = [];
+  for (const row of rows) {
+    const severity = row.severity === "error" ? c.red : row.severity === "warning" ? c.yellow : c.blue;
+    const message = wrap(row.message, rest, 0, row.rule ? first : rest);
+    const lead = `  ${c.dim(position(row).padEnd(columns.position))}  ${severity(row.severity.padEnd(columns.severity))}  `;
+    out.push(row.rule ? `${lead}${message[0]!.padEnd(first)}  ${c.dim(row.rule)}` : `${lead}${message[0]!}`.trimEnd());
+    for (const line of message.slice(1)) out.push(`${" ".repeat(indent)}${line}`);
+    for (const detail of row.details) {
+      // The label and the first word stay together (a URL after "docs:" is not put on a line of its own).
+      const text = wrap(`${detail.label}\u00a0${detail.text}`, rest, detail.label.length + 1);
+      out.push(`${" ".repeat(indent)}${c.dim(detail.label)} ${detail.color(text[0]!.slice(detail.label.length + 1))}`);
+      for (const line of text.slice(1)) out.push(`${" ".repeat(indent)}${line}`);
+    }
+  }
+  return out;
+}
+
+/**
+ * Breaks text at spaces into lines of at most `width` characters (a longer word, a URL say, gets a
+ * line of its own rather than being cut); lines after the first are indented by `hang`.
+ */
+export function wrap(text: string, width: number, hang = 0, firstWidth = width): string[] {
+  const lines: string[] = [];
+  let line = "";
+  for (const word of text.split(/ +/)) {
+    const limit = lines.length ? width - hang : firstWidth;
+    if (line && line.length + 1 + word.length > limit) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  lines.push(line);
+  return lines.map((l, i) => (i ? `${" ".repeat(hang)}${l}` : l).replace(/\u00a0/g, " "));
+}
+
+/** `✖ 2 findings (2 errors), 1 suppressed … in 5 files`, only naming what happened. */
+export function summaryText(result: ScanResult): { text: string; failed: boolean } {
+  const activeCount = result.findings.filter((f) => !f.suppressed).length;
   const count = (kind: "inline" | "baseline") => result.findings.filter((f) => f.suppressed?.kind === kind).length;
   const bySeverity = (["error", "warning", "info"] as const).map((s) => [s, result.findings.filter((f) => !f.suppressed && f.severity === s).length] as const);
   const breakdown = activeCount ? ` (${bySeverity.filter(([, n]) => n).map(([s, n]) => plural(n, s)).join(", ")})` : "";
@@ -64,12 +148,16 @@ function summaryLine(result: ScanResult, activeCount: number, c: ReturnType<type
   if (result.errors.length) parts.push(plural(result.errors.length, "input error"));
   if (result.warnings.length) parts.push(plural(result.warnings.length, "suppression warning"));
   const text = `${parts.join(", ")}${result.files ? ` in ${plural(result.files, "file")}` : ""}`;
-  if (result.errors.length) return c.red(c.bold(`✖ ${text}; the check is incomplete`));
-  if (activeCount) return c.red(c.bold(`✖ ${text}`));
-  return c.green(`✔ ${text}`);
+  if (result.errors.length) return { text: `${text}; the check is incomplete`, failed: true };
+  return { text, failed: activeCount > 0 };
+}
+
+function summaryLines(result: ScanResult, activeCount: number, width: number, c: Colors): string[] {
+  const { text, failed } = summaryText(result);
+  const paint = failed || activeCount ? (t: string) => c.red(c.bold(t)) : c.green;
+  return wrap(`${failed || activeCount ? "✖" : "✔"} ${text}`, width, 2).map(paint);
 }
 
 function plural(n: number, word: string, words = `${word}s`): string {
   return `${n} ${n === 1 ? word : words}`;
 }
-

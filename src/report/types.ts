@@ -11,6 +11,10 @@ export interface ReportContext {
    * directory), for formats whose paths must be relative to it: SARIF, GitHub annotations.
    */
   repoRoot?: string;
+  /** The width to wrap human-readable text to: the terminal's, else 80. */
+  width?: number;
+  /** --verbose: details under every finding rather than once per policy. */
+  verbose?: boolean;
 }
 
 /** One output format: `--format NAME`. */

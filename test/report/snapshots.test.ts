@@ -3,7 +3,7 @@ import { REPORTERS } from "../../src/report/index.js";
 import { CONTEXT, scanScenario } from "./ci-scenario.js";
 
 /** File extensions of the snapshots, so that each opens as what it is in an editor or a diff. */
-const EXTENSION: Record<string, string> = { text: "txt", json: "json", sarif: "sarif", junit: "xml", github: "log", markdown: "md" };
+const EXTENSION: Record<string, string> = { text: "txt", compact: "compact.txt", json: "json", sarif: "sarif", junit: "xml", github: "log", markdown: "md" };
 
 /**
  * One snapshot per format of the same scenario, so that the wording and shape of every report
@@ -18,6 +18,28 @@ describe("report snapshots (fixtures/ci-scenario)", () => {
     const result = await scanScenario();
     const report = REPORTERS.get(name)!.render(result, CONTEXT);
     await expect(report).toMatchFileSnapshot(`__snapshots__/ci-scenario.${EXTENSION[name] ?? "txt"}`);
+  });
+
+  // The text report as a terminal of 80 and of 120 columns shows it, with and without colour.
+  it.each([
+    [80, false],
+    [120, false],
+    [80, true],
+    [120, true],
+  ])("text at %i columns, colour %s", async (width, color) => {
+    const report = REPORTERS.get("text")!.render(await scanScenario(), { ...CONTEXT, width, color });
+    await expect(report).toMatchFileSnapshot(`__snapshots__/ci-scenario.${width}${color ? ".color" : ""}.txt`);
+    for (const line of report.replace(/\x1b\[[0-9;]*m/g, "").split("\n")) {
+      // Nothing runs past the edge but a word that cannot be broken (a URL).
+      if (line.length > width) expect(line.trim().replace(/^docs: /, "")).not.toContain(" ");
+    }
+    expect(report.includes("\x1b[")).toBe(color);
+  });
+
+  it("text with --verbose: the details under every finding", async () => {
+    const report = REPORTERS.get("text")!.render(await scanScenario(), { ...CONTEXT, verbose: true });
+    await expect(report).toMatchFileSnapshot("__snapshots__/ci-scenario.verbose.txt");
+    expect(report.match(/docs: /g)).toHaveLength(2);
   });
 
   it.each([...REPORTERS.keys()])("%s is the same on every run", async (name) => {
