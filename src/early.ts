@@ -17,7 +17,7 @@ export function startEarlyWork(argv: readonly string[], cwd: string): void {
 }
 
 /** The report formats the early start accepts (a subset of the CLI's: a test holds them to it). */
-export const EARLY_FORMATS: readonly string[] = ["text", "compact", "json", "sarif", "junit", "github", "markdown"];
+export const EARLY_FORMATS: readonly string[] = ["text", "compact", "json", "sarif", "junit", "github", "gitlab", "markdown"];
 
 /** Options of a scan that take a value, and the values allowed where only some are. */
 const VALUE_OPTIONS: Readonly<Record<string, readonly string[] | undefined>> = {

@@ -1,13 +1,14 @@
 import { TOOL } from "../package.js";
 import type { ScanResult } from "../scan.js";
-import { findingMessage } from "./messages.js";
+import { findingFix, findingMessage } from "./messages.js";
 import type { Reporter } from "./types.js";
 
-/** The JSON report of DESIGN.md ("JSON report (contract)"): version 1. */
+/** The JSON report of DESIGN.md ("JSON report (contract)"): version 1, described by schemas/report.schema.json. */
 export const jsonReporter: Reporter = {
   name: "json",
   description: "machine-readable report (the documented JSON contract, version 1)",
   render(result: ScanResult): string {
+    const policies = new Map(result.policies.map((p) => [p.id, p]));
     const report = {
       version: 1,
       tool: { name: TOOL.name, version: TOOL.version },
@@ -16,6 +17,9 @@ export const jsonReporter: Reporter = {
         ruleName: f.ruleName,
         severity: f.severity,
         message: findingMessage(f),
+        // The policy's documentation (tflint's rule.link, SARIF's helpUri) and how to fix this finding.
+        helpUri: policies.get(f.ruleId)?.docsUrl ?? null,
+        remediation: findingFix(f, policies.get(f.ruleId)) ?? null,
         source: f.source,
         resource: f.resource,
         related: [...new Set(f.related.filter((r) => r.role !== "source").map((r) => r.address))],

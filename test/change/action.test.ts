@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { PACKAGE_ROOT, snapshotRepository } from "../support/repository-snapshot.js";
+import { assertMatchesSchema } from "../support/report-schemas.js";
 import { GIT_ENV, GitHistory, tf } from "./git-history.js";
 
 /**
@@ -213,7 +214,7 @@ describe("action.yml", () => {
 });
 
 describe("examples/ci/gitlab-ci.yml", () => {
-  it("runs keygate against the merge request's diff base with a JUnit report", () => {
+  it("runs keygate against the merge request's diff base with Code Quality and JUnit reports", () => {
     const binDir = mkdtempSync(join(tmpdir(), "keygate-bin-"));
     writeFileSync(join(binDir, "keygate"), `#!/bin/sh\nexec "${process.execPath}" "${BIN}" "$@"\n`, { mode: 0o755 });
     const { repo, base } = pullRequest();
@@ -226,5 +227,8 @@ describe("examples/ci/gitlab-ci.yml", () => {
     expect(result.stdout).toContain("aws_iam_access_key.etl");
     expect(result.stdout).not.toContain("aws_iam_access_key.app");
     expect(readFileSync(join(repo.dir, "keygate.junit.xml"), "utf8")).toContain("<testsuites");
+    const codeQuality = JSON.parse(readFileSync(join(repo.dir, "gl-code-quality-report.json"), "utf8"));
+    assertMatchesSchema("gitlab-codequality.schema.json", codeQuality);
+    expect(codeQuality.map((i: { location: { path: string } }) => i.location.path)).toEqual(["iam/etl.tf"]);
   });
 });

@@ -4,6 +4,7 @@ import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { generateMonorepo } from "../../scripts/bench/generate-monorepo.mjs";
 import { runCli, writeTree } from "../support/scan-fixture.js";
+import { checkPrintedReport } from "../support/report-schemas.js";
 
 /**
  * The built bin as users run it, from its bundle. It asks git for the listing and the unchanged
@@ -16,9 +17,11 @@ const run = promisify(execFile);
 async function bin(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const { stdout, stderr } = await run(process.execPath, [join(ROOT, "dist", "bin.js"), ...args], { cwd, env: { PATH: process.env.PATH, NO_COLOR: "1" }, timeout: 60_000 });
+    checkPrintedReport(stdout);
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };
+    checkPrintedReport(e.stdout);
     return { code: e.code, stdout: e.stdout, stderr: e.stderr };
   }
 }

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeAws, type FakeAws } from "../support/fake-aws.js";
 import { addTableScenario, casesByUser, TABLE_EXPECTATIONS } from "../support/live-scenario.js";
 import { writeTree } from "../support/scan-fixture.js";
+import { checkPrintedReport } from "../support/report-schemas.js";
 
 /** `keygate live` end to end: the built bin, run as a user runs it, against the local IAM endpoint. */
 const BIN = join(import.meta.dirname, "..", "..", "dist", "bin.js");
@@ -38,9 +39,11 @@ async function keygate(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ c
       cwd: home,
       timeout: 60_000,
     });
+    checkPrintedReport(stdout);
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };
+    checkPrintedReport(e.stdout);
     return { code: e.code, stdout: e.stdout, stderr: e.stderr };
   }
 }

@@ -5,6 +5,7 @@ import { run, type CliIO } from "../../src/cli.js";
 import { loadSettings } from "../../src/load/config.js";
 import { loadPolicies } from "../../src/policies/catalog.js";
 import { scan, type ScanResult } from "../../src/scan.js";
+import { checkPrintedReport } from "./report-schemas.js";
 
 /** A fixed "today" so that suppressions with `until=` behave the same every day. */
 export const TODAY = "2026-11-23";
@@ -42,6 +43,8 @@ export async function runCli(argv: string[], cwd: string, env: NodeJS.ProcessEnv
     readStdin: async () => new Uint8Array(stdin),
   };
   const code = await run(argv, io);
+  // Every JSON report a test sees is checked against its published schema.
+  checkPrintedReport(stdout);
   return { code, stdout, stderr };
 }
 
