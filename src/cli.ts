@@ -12,6 +12,7 @@ import type { LiveArgs } from "./commands/live.js";
 import type { OutputArgs } from "./commands/output.js";
 import type { ScanArgs } from "./commands/scan.js";
 import { checkOutputPath, explainFailure, helpHint, UsageError, type CommandOptions } from "./commands/usage.js";
+import { parsePolicyArg, type SettingsArgs } from "./commands/settings.js";
 
 export { EXIT, processIO, type CliIO } from "./commands/io.js";
 export { exitCodeOf } from "./commands/output.js";
@@ -125,6 +126,11 @@ function commandLine(argv: readonly string[], io: CliIO, onRun: (run: () => Prom
           .option("cache", { describe: "remember between runs what only hcl2json could parse and, in a git work tree, what each unchanged file holds (--no-cache: read and parse afresh)", type: "boolean", default: true })
           .option("cache-location", { describe: "directory for the cache [default: $XDG_CACHE_HOME/keygate or ~/.cache/keygate]", type: "string", requiresArg: true })
           .option("var", { describe: "set a root module variable, NAME=VALUE, as terraform -var does (repeatable; later values win, also over --var-file, tfvars files and TF_VAR_NAME)", type: "string", requiresArg: true })
+          .option("exclude", { describe: "a glob of files not to scan, relative to the working directory, on top of the config's exclude (repeatable)", type: "string", requiresArg: true })
+          .option("print-config", { describe: "print the configuration in effect (config file, --policy, --exclude, --fail-on) as JSON, and scan nothing", type: "boolean" })
+          .option("init", { describe: "write a commented .keygate.json in the working directory (never over an existing one), and scan nothing", type: "boolean" })
+          .option("pre-commit", { describe: "with --init: also write .pre-commit-config.yaml running keygate's hook (or print the lines to add to an existing one)", type: "boolean", implies: "init" })
+          .option("list-policies", { describe: "list the policies, as `keygate policies` does", type: "boolean" })
           .option("var-file", { describe: "read root module variables from a .tfvars or .tfvars.json file, as terraform -var-file does (repeatable; applied in command-line order with --var)", type: "string", requiresArg: true })
           .conflicts("base", ["staged", "plan"])
           .conflicts("staged", "plan")
@@ -140,6 +146,14 @@ function commandLine(argv: readonly string[], io: CliIO, onRun: (run: () => Prom
       (args) => {
         const badVar = asList(args.var).find((v) => !parseCliVariable(v));
         if (badVar !== undefined) throw new UsageError(`--var takes NAME=VALUE, got "${badVar}"`, 'Set a variable as terraform -var does: --var region=eu-west-1, --var \'names=["a","b"]\'.');
+        if (args.init) {
+          onRun(async () => (await import("./commands/init.js")).init(args["pre-commit"] === true, io));
+          return;
+        }
+        if (args["list-policies"]) {
+          onRun(async () => (await import("./commands/policies.js")).listPolicies(asList(args.format).includes("json") ? "json" : "text", io));
+          return;
+        }
         const scanArgs: ScanArgs = {
             // The working directory is the default, unless only plans are to be checked.
             paths: fromToken(args.paths as string[] | undefined)?.length ? fromToken(args.paths as string[])! : (args.plan as string[] | undefined)?.length ? [] : ["."],
@@ -150,6 +164,8 @@ function commandLine(argv: readonly string[], io: CliIO, onRun: (run: () => Prom
             prefilter: args.prefilter !== false,
             cache: args.cache === false ? false : (args["cache-location"] as string | undefined),
             variables: cliVariables(argv),
+            exclude: asList(args.exclude),
+            printConfig: args["print-config"] === true,
           };
         checkReportArgs(scanArgs, io);
         // Each command's module (and what it pulls in: git, the AWS SDK) loads only when it runs.
@@ -311,14 +327,21 @@ function withReportOptions<T>(y: Argv<T>) {
     .option("config", { alias: "c", describe: "config file (default: .keygate.json found from the working directory upward)", type: "string", requiresArg: true })
     .option("fail-on", { describe: "lowest severity that makes the run exit 1 (default: error, or failOn from the config)", choices: FAIL_ON })
     .option("color", { describe: "force colours on or off (default: on for a terminal; FORCE_COLOR turns them on, NO_COLOR off)", type: "boolean" })
-    .option("verbose", { describe: "text report: the fix, how to suppress and the docs link under every finding (default: once per policy)", type: "boolean" });
+    .option("quiet", { alias: "q", describe: "report only error-severity findings and input errors (the exit code still judges them all)", type: "boolean" })
+    .option("max-warnings", { describe: "exit 1 when there are more than N warnings (warning-severity findings and suppression warnings)", type: "number", requiresArg: true })
+    .option("policy", { describe: "ID=LEVEL: a policy's severity (error, warning, info) or off, over the config's (repeatable)", type: "string", requiresArg: true })
+    .option("verbose", { describe: "text report: the fix, how to suppress and the docs link under every finding (default: once per policy); a scan also says on stderr what it read (config, policies, files, configurations, cache) and how long it took", type: "boolean" });
 }
 
 /**
  * Checks where the reports go before any work is done: a -f/-o combination that cannot be carried
  * out, or an output file that cannot be written (a directory, under a file), is a usage error.
  */
-function checkReportArgs(args: OutputArgs, io: CliIO): void {
+function checkReportArgs(args: OutputArgs & SettingsArgs, io: CliIO): void {
+  if (args.maxWarnings !== undefined && !(Number.isInteger(args.maxWarnings) && args.maxWarnings >= 0)) {
+    throw new UsageError(`--max-warnings ${args.maxWarnings}: not a whole number of 0 or more`, "Write --max-warnings 0 to fail on any warning.");
+  }
+  for (const value of args.policy ?? []) parsePolicyArg(value);
   let targets;
   try {
     targets = planReportTargets(args.formats, args.outputs, [...REPORTERS.keys()], DEFAULT_FORMAT);
@@ -331,7 +354,7 @@ function checkReportArgs(args: OutputArgs, io: CliIO): void {
 }
 
 /** The report options as the command modules take them. */
-function reportArgs(args: { format?: unknown; output?: unknown; baseline?: unknown; "write-baseline"?: unknown; config?: string; "fail-on"?: unknown; color?: boolean; verbose?: boolean }) {
+function reportArgs(args: { format?: unknown; output?: unknown; baseline?: unknown; "write-baseline"?: unknown; config?: string; "fail-on"?: unknown; color?: boolean; verbose?: boolean; quiet?: boolean; "max-warnings"?: number; policy?: unknown }) {
   return {
     formats: asList(args.format),
     outputs: asList(args.output),
@@ -341,6 +364,9 @@ function reportArgs(args: { format?: unknown; output?: unknown; baseline?: unkno
     failOn: args["fail-on"] as FailOn | undefined,
     color: args.color,
     verbose: args.verbose === true,
+    quiet: args.quiet === true,
+    ...(args["max-warnings"] !== undefined ? { maxWarnings: Number(args["max-warnings"]) } : {}),
+    policy: asList(args.policy),
   };
 }
 

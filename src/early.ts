@@ -33,8 +33,9 @@ const VALUE_OPTIONS: Readonly<Record<string, readonly string[] | undefined>> = {
   "--cache-location": undefined,
   "--var": undefined,
   "--var-file": undefined,
+  "--exclude": undefined,
 };
-const FLAGS = new Set(["--no-cache", "--no-prefilter", "--color", "--no-color", "--verbose"]);
+const FLAGS = new Set(["--no-cache", "--no-prefilter", "--color", "--no-color", "--verbose", "--quiet", "-q"]);
 
 /**
  * Whether every option on the command line is a common scan option with an acceptable value, so

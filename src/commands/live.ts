@@ -7,9 +7,10 @@ import type { Baseline } from "../suppress/baseline.js";
 import type { CliIO } from "./io.js";
 import { liveProgressDisplay, PROGRESS_MODES, type ProgressMode } from "./live-progress.js";
 import { deliverReports, readBaselineArg, stoppedBy, type OutputArgs } from "./output.js";
+import { withCommandLine, type SettingsArgs } from "./settings.js";
 
 /** `keygate live`, as parsed. */
-export interface LiveArgs extends OutputArgs {
+export interface LiveArgs extends OutputArgs, SettingsArgs {
   config: string | undefined;
   failOn: FailOn | undefined;
   credentialReport: string | undefined;
@@ -38,7 +39,7 @@ export async function runLive(args: LiveArgs, io: CliIO): Promise<number> {
   try {
     baseline = await readBaselineArg(args, io);
     const policies = loadPolicies();
-    const settings = await loadSettings(policies, io.cwd, args.config);
+    const settings = withCommandLine(await loadSettings(policies, io.cwd, args.config), policies, args, io.cwd);
     failOn = args.failOn ?? settings.failOn;
     const enabled = policies.filter((p) => settings.severities.has(p.id));
     if (enabled.length === 0) {

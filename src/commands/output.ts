@@ -8,6 +8,7 @@ import { planReportTargets, repositoryRoot } from "../report/targets.js";
 import type { ScanResult } from "../scan.js";
 import { applyBaseline, baselineOf, BaselineError, formatBaseline, parseBaseline, readBaseline, type Baseline } from "../suppress/baseline.js";
 import { EXIT, type CliIO } from "./io.js";
+import { UsageError } from "./usage.js";
 
 /** The options every checking command shares: which reports go where, the baseline, the threshold. */
 export interface OutputArgs {
@@ -18,6 +19,10 @@ export interface OutputArgs {
   color: boolean | undefined;
   /** --verbose: the text report's details under every finding. */
   verbose?: boolean;
+  /** --quiet: only error-severity findings and input errors are reported (the exit code is unchanged). */
+  quiet?: boolean;
+  /** --max-warnings N: more warnings than N (warning findings and suppression warnings) fail the run. */
+  maxWarnings?: number;
 }
 
 /** Reads `--baseline FILE` before any work is done, so that a bad baseline stops the run early (throws BaselineError). */
@@ -39,6 +44,9 @@ export async function deliverReports(result: ScanResult, args: OutputArgs, basel
     io.stderr(`keygate: wrote ${baseline.entries.length} finding${baseline.entries.length === 1 ? "" : "s"} to the baseline ${args.writeBaseline}\n`);
   }
   if (baseline) result = applyBaseline(result, baseline, inScope);
+  const judged = result;
+  // --quiet shows errors only; the verdict is still the whole result's (a gate does not pass by hiding).
+  if (args.quiet) result = { ...result, findings: result.findings.filter((f) => f.severity === "error"), warnings: [] };
   const paths = targets.some((t) => REPORTERS.get(t.format)!.usesRepositoryRoot) ? repositoryRoot(io.cwd) : { cwd: io.cwd, root: io.cwd };
   for (const target of targets) {
     const toFile = target.file !== undefined;
@@ -48,7 +56,15 @@ export async function deliverReports(result: ScanResult, args: OutputArgs, basel
     if (!toFile) io.stdout(report);
     else if (!(await writeReport(resolve(io.cwd, target.file!), report, `the ${target.format} report to ${target.file}`, io))) return EXIT.incomplete;
   }
-  return exitCodeOf(result, failOn);
+  const code = exitCodeOf(judged, failOn);
+  if (args.maxWarnings !== undefined && code !== EXIT.incomplete) {
+    const warnings = judged.findings.filter((f) => !f.suppressed && f.severity === "warning").length + judged.warnings.length;
+    if (warnings > args.maxWarnings) {
+      io.stderr(`keygate: ${warnings} warning${warnings === 1 ? "" : "s"}, more than --max-warnings ${args.maxWarnings} allows\n`);
+      return EXIT.findings;
+    }
+  }
+  return code;
 }
 
 /**
@@ -81,6 +97,10 @@ async function writeReport(path: string, text: string, what: string, io: CliIO):
 export function stoppedBy(error: unknown, expected: readonly (abstract new (...args: never[]) => Error)[], io: CliIO): number {
   if (error instanceof BaselineError) {
     io.stderr(`keygate: baseline ${error.message}\n`);
+    return EXIT.incomplete;
+  }
+  if (error instanceof UsageError) {
+    io.stderr(`keygate: ${error.message}\n${error.hint ? `${error.hint}\n` : ""}`);
     return EXIT.incomplete;
   }
   if ([ConfigError, PolicyLoadError, ...expected].some((kind) => error instanceof kind)) {

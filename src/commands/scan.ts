@@ -12,9 +12,12 @@ import { scan, type ScanResult } from "../scan.js";
 import type { Baseline } from "../suppress/baseline.js";
 import { progressLine, type CliIO } from "./io.js";
 import { deliverReports, readBaselineArg, stoppedBy, type OutputArgs } from "./output.js";
+import { printableConfig, withCommandLine, type SettingsArgs } from "./settings.js";
 
 /** `keygate [scan]`, as parsed. */
-export interface ScanArgs extends OutputArgs {
+export interface ScanArgs extends OutputArgs, SettingsArgs {
+  /** --print-config: print the resolved configuration as JSON instead of scanning. */
+  printConfig?: boolean;
   paths: string[];
   config: string | undefined;
   failOn: FailOn | undefined;
@@ -38,8 +41,12 @@ export async function runScan(args: ScanArgs, io: CliIO): Promise<number> {
   try {
     baseline = await readBaselineArg(args, io);
     const policies = loadPolicies();
-    const settings = await loadSettings(policies, io.cwd, args.config);
+    const settings = withCommandLine(await loadSettings(policies, io.cwd, args.config), policies, args, io.cwd);
     failOn = args.failOn ?? settings.failOn;
+    if (args.printConfig) {
+      io.stdout(`${JSON.stringify(printableConfig(settings, policies, failOn, io.cwd), null, 2)}\n`);
+      return 0;
+    }
     const progress = progressLine(io);
     const common = {
       cwd: io.cwd,
@@ -51,12 +58,22 @@ export async function runScan(args: ScanArgs, io: CliIO): Promise<number> {
       ...(args.cache === false ? {} : { cache: new ParseCache(args.cache === undefined ? defaultCacheDir(io.env) : resolve(io.cwd, args.cache), { cwd: io.cwd, policies: policies.map((p) => p.id) }) }),
       onProgress: (done: number, total: number) => total >= 200 && progress.draw(`keygate: parsed ${done}/${total} files`, done === total),
     };
+    const started = performance.now();
     try {
       result = args.change
         ? await scanChange({ ...common, paths: args.paths, change: args.change, ...(io.env.KEYGATE_CHANGE_EVALUATION === "full" ? { evaluation: "full" as const } : {}) })
         : await scan({ ...common, paths: args.paths, plans: args.plans, source: args.source, readStdin: io.readStdin, variables: { env: io.env, cli: args.variables ?? [] } });
     } finally {
       progress.clear();
+    }
+    if (args.verbose) {
+      // What was read and how, on stderr (the report on stdout stays as it is).
+      const cache = args.cache === false ? "off" : args.cache === undefined ? defaultCacheDir(io.env) : resolve(io.cwd, args.cache);
+      io.stderr(
+        `keygate: config ${settings.configFile ?? "none (defaults)"}; policies ${[...settings.severities].map(([id, s]) => `${id}=${s}`).join(", ") || "all off"}; ` +
+          `${result.files} file${result.files === 1 ? "" : "s"} read, ${result.configurations?.length ?? 0} configuration${result.configurations?.length === 1 ? "" : "s"}; ` +
+          `prefilter ${args.prefilter ? "on" : "off"}; cache ${cache}; scanned in ${((performance.now() - started) / 1000).toFixed(2)} s\n`,
+      );
     }
   } catch (error) {
     return stoppedBy(error, [GitError, ModuleCatalogError], io);

@@ -64,7 +64,8 @@ export async function loadSettings(policies: readonly Policy[], cwd: string, exp
   const shown = displayPath(path, cwd);
   const read = await readTextFile(path);
   if (!read.ok) throw new ConfigError(`${shown}: ${read.message === "no such file" ? "config file not found" : read.message}`);
-  const parsed = parseJson(read.text);
+  // Comments are allowed, as in tsconfig.json and ESLint's JSON configs (keygate --init writes some).
+  const parsed = parseJson(read.text, { comments: true });
   if (!parsed.ok) {
     const p = parsed.problems[0]!;
     throw new ConfigError(`${shown}:${p.line}:${p.column}: ${p.message}`);

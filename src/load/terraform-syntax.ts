@@ -65,7 +65,7 @@ export function splitHclDiagnostics(raw: string): SyntaxProblem[] {
 }
 
 /** Parses JSON text strictly, with the position of the first error (1-based). */
-export function parseJson(text: string): { ok: true; value: unknown } | { ok: false; problems: SyntaxProblem[] } {
+export function parseJson(text: string, { comments = false }: { comments?: boolean } = {}): { ok: true; value: unknown } | { ok: false; problems: SyntaxProblem[] } {
   // The native parser is several times faster on large plans; the tolerant one only explains failures.
   try {
     return { ok: true, value: JSON.parse(text) as unknown };
@@ -73,7 +73,7 @@ export function parseJson(text: string): { ok: true; value: unknown } | { ok: fa
     // fall through for the position of the error
   }
   const errors: ParseError[] = [];
-  const value = parseJsonText(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
+  const value = parseJsonText(text, errors, { disallowComments: !comments, allowTrailingComma: false, allowEmptyContent: false });
   if (errors.length === 0) return { ok: true, value };
   const lines = new LineIndex(text);
   const end = text.trimEnd().length;
