@@ -91,7 +91,11 @@ export async function scan(request: ScanRequest): Promise<ScanResult> {
     errors.push({ file: displayPath(other, cwd), message });
   }
   if (paths.length && discovery.files.length === 0 && planPaths.length === 0 && errors.length === 0) {
-    errors.push({ file: request.paths.join(" "), message: `no Terraform files (${TERRAFORM_EXTENSIONS.join(", ")}) found in ${request.paths.map((p) => `"${p}"`).join(", ")}` });
+    const terragrunt = await terragruntConfiguration(paths, cwd);
+    const why = terragrunt
+      ? `; ${terragrunt} is a Terragrunt configuration, which keygate does not read: scan the Terraform modules it sources, or its plan (terragrunt plan -out tfplan && terragrunt show -json tfplan > tfplan.json)`
+      : "";
+    errors.push({ file: request.paths.join(" "), message: `no Terraform files (${TERRAFORM_EXTENSIONS.join(", ")}) found in ${request.paths.map((p) => `"${p}"`).join(", ")}${why}` });
   }
 
   const loader = new ModuleLoader({
@@ -235,4 +239,17 @@ function dedupeErrors(errors: InputError[]): InputError[] {
     seen.add(key);
     return true;
   });
+}
+
+/**
+ * A `terragrunt.hcl` in (or under) the scanned directories, as shown to the user, when there are no
+ * Terraform files: a Terragrunt repository deserves to hear why nothing was read.
+ */
+async function terragruntConfiguration(paths: readonly string[], cwd: string): Promise<string | undefined> {
+  const { globby } = await import("globby");
+  for (const path of paths) {
+    const found = await globby("**/terragrunt.hcl", { cwd: resolve(cwd, path), deep: 8, ignore: ["**/.terragrunt-cache/**", "**/node_modules/**", "**/.git/**"], suppressErrors: true }).catch(() => []);
+    if (found.length) return displayPath(resolve(cwd, path, found.sort()[0]!), cwd);
+  }
+  return undefined;
 }

@@ -34,6 +34,10 @@ export const textReporter: Reporter = {
   render(result: ScanResult, context: ReportContext): string {
     const c = createColors(context.color);
     const width = Math.max(40, context.width ?? DEFAULT_WIDTH);
+    if (nothingChecked(result)) {
+      // A path that does not exist, a directory without Terraform files: one line each and a hint, not a report.
+      return `${[...result.errors.map((e) => c.red(`✖ ${e.message}`)), "Nothing was checked: name the directories, files or plans to scan."].flatMap((l) => wrap(l, width, 2)).join("\n")}\n`;
+    }
     const policies = new Map(result.policies.map((p) => [p.id, p]));
     const shown = new Set<string>();
     const byFile = new Map<string, Row[]>();
@@ -59,6 +63,11 @@ export const textReporter: Reporter = {
     return `${lines.join("\n")}\n`;
   },
 };
+
+/** Whether the run found nothing to check at all: only errors without a position, no configuration. */
+function nothingChecked(result: ScanResult): boolean {
+  return result.errors.length > 0 && result.findings.length === 0 && result.warnings.length === 0 && !result.configurations?.length && result.errors.every((e) => e.line === undefined && /^(path does not exist|no Terraform files)/.test(e.message));
+}
 
 function findingRow(finding: Finding, policy: Policy | undefined, shown: Set<string>, verbose: boolean): Row {
   const details: Row["details"] = finding.notes.map((note) => ({ label: "note:", text: note, color: (s: string) => s }));
