@@ -173,6 +173,9 @@ function parseRow(fields: string[], line: number): { row: CredentialReportRow } 
     },
   });
   if (cells.user === "") return fail("user", "a user name");
+  const account = /^arn:[\w-]+:iam::(\d+):/.exec(cells.arn)?.[1];
+  // The commonest corruption (a spreadsheet dropping leading zeros) gets named.
+  if (account !== undefined && account.length !== 12) return fail("arn", `an IAM user or root ARN, whose account id has 12 digits (${account} has ${account.length})`);
   if (!/^arn:[\w-]+:iam::\d{12}:(root|user\/.+)$/.test(cells.arn)) return fail("arn", "an IAM user or root ARN");
   const userCreated = parseReportTime(cells.user_creation_time);
   if (!userCreated) return fail("user_creation_time", "an ISO 8601 time");

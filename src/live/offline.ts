@@ -54,7 +54,9 @@ export async function auditCredentialReport(options: CredentialReportAuditOption
     bytes = options.content ?? (await readFile(options.file));
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    errors.push({ file, message: `cannot read the credential report: ${e.code ? `${e.code}: ` : ""}${e.message}` });
+    // Node's message already starts with the code ("ENOENT: no such file or directory, open '…'"): say it once, in words.
+    const reason = e.code === "ENOENT" ? "no such file" : e.code === "EISDIR" ? "it is a directory" : e.code === "EACCES" ? "permission denied" : e.message;
+    errors.push({ file, message: `cannot read the credential report: ${reason}` });
     return { findings, errors, stats };
   }
   const decoded = decodeSavedReport(bytes);
