@@ -716,11 +716,11 @@ function parseTree(text2, errors = [], options = ParseOptions.DEFAULT) {
       onValue({ type: getNodeType(value), offset, length, parent: currentParent, value });
       ensurePropertyComplete(offset + length);
     },
-    onSeparator: (sep8, offset, length) => {
+    onSeparator: (sep9, offset, length) => {
       if (currentParent.type === "property") {
-        if (sep8 === ":") {
+        if (sep9 === ":") {
           currentParent.colonOffset = offset;
-        } else if (sep8 === ",") {
+        } else if (sep9 === ",") {
           ensurePropertyComplete(offset);
         }
       }
@@ -2686,13 +2686,13 @@ var init_hcl_parser = __esm({
             break;
           }
           args.push(this.parseExpression());
-          const sep8 = this.peek();
-          if (sep8 === T_RPAREN) {
+          const sep9 = this.peek();
+          if (sep9 === T_RPAREN) {
             e = this.tokEnd;
             this.consume();
             break;
           }
-          if (sep8 === T_ELLIPSIS) {
+          if (sep9 === T_ELLIPSIS) {
             this.consume();
             if (this.peek() !== T_RPAREN)
               decline();
@@ -2701,7 +2701,7 @@ var init_hcl_parser = __esm({
             this.consume();
             break;
           }
-          if (sep8 !== T_COMMA)
+          if (sep9 !== T_COMMA)
             decline();
           this.consume();
         }
@@ -2727,13 +2727,13 @@ var init_hcl_parser = __esm({
             break;
           }
           items.push(this.parseExpression());
-          const sep8 = this.peek();
-          if (sep8 === T_RBRACK) {
+          const sep9 = this.peek();
+          if (sep9 === T_RBRACK) {
             e = this.tokEnd;
             this.consume();
             break;
           }
-          if (sep8 !== T_COMMA)
+          if (sep9 !== T_COMMA)
             decline();
           this.consume();
         }
@@ -2765,8 +2765,8 @@ var init_hcl_parser = __esm({
             break;
           }
           const key = this.parseExpression();
-          const sep8 = this.peek();
-          if (sep8 !== T_ASSIGN && sep8 !== T_COLON)
+          const sep9 = this.peek();
+          if (sep9 !== T_ASSIGN && sep9 !== T_COLON)
             decline();
           this.consume();
           items.push({ key, value: this.parseExpression(), bare: key.kind === "traversal" && key.steps.length === 0 });
@@ -3093,29 +3093,29 @@ var require_polyfills = __commonJS({
         })(fs5.rename);
       }
       fs5.read = typeof fs5.read !== "function" ? fs5.read : (function(fs$read) {
-        function read(fd, buffer, offset, length, position2, callback_) {
+        function read(fd, buffer, offset, length, position4, callback_) {
           var callback;
           if (callback_ && typeof callback_ === "function") {
             var eagCounter = 0;
             callback = function(er, _, __) {
               if (er && er.code === "EAGAIN" && eagCounter < 10) {
                 eagCounter++;
-                return fs$read.call(fs5, fd, buffer, offset, length, position2, callback);
+                return fs$read.call(fs5, fd, buffer, offset, length, position4, callback);
               }
               callback_.apply(this, arguments);
             };
           }
-          return fs$read.call(fs5, fd, buffer, offset, length, position2, callback);
+          return fs$read.call(fs5, fd, buffer, offset, length, position4, callback);
         }
         if (Object.setPrototypeOf) Object.setPrototypeOf(read, fs$read);
         return read;
       })(fs5.read);
       fs5.readSync = typeof fs5.readSync !== "function" ? fs5.readSync : /* @__PURE__ */ (function(fs$readSync) {
-        return function(fd, buffer, offset, length, position2) {
+        return function(fd, buffer, offset, length, position4) {
           var eagCounter = 0;
           while (true) {
             try {
-              return fs$readSync.call(fs5, fd, buffer, offset, length, position2);
+              return fs$readSync.call(fs5, fd, buffer, offset, length, position4);
             } catch (er) {
               if (er.code === "EAGAIN" && eagCounter < 10) {
                 eagCounter++;
@@ -3510,8 +3510,8 @@ var require_graceful_fs = __commonJS({
         }
       }
       var fs$writeFile = fs6.writeFile;
-      fs6.writeFile = writeFile4;
-      function writeFile4(path4, data, options, cb) {
+      fs6.writeFile = writeFile5;
+      function writeFile5(path4, data, options, cb) {
         if (typeof options === "function")
           cb = options, options = null;
         return go$writeFile(path4, data, options, cb);
@@ -3838,12 +3838,12 @@ var require_fs = __commonJS({
         return fs5.exists(filename, resolve24);
       });
     };
-    exports.read = function(fd, buffer, offset, length, position2, callback) {
+    exports.read = function(fd, buffer, offset, length, position4, callback) {
       if (typeof callback === "function") {
-        return fs5.read(fd, buffer, offset, length, position2, callback);
+        return fs5.read(fd, buffer, offset, length, position4, callback);
       }
       return new Promise((resolve24, reject) => {
-        fs5.read(fd, buffer, offset, length, position2, (err, bytesRead, buffer2) => {
+        fs5.read(fd, buffer, offset, length, position4, (err, bytesRead, buffer2) => {
           if (err) return reject(err);
           resolve24({ bytesRead, buffer: buffer2 });
         });
@@ -4615,8 +4615,8 @@ var require_symlink_paths = __commonJS({
       }
       const dstdir = path4.dirname(dstpath);
       const relativeToDst = path4.join(dstdir, srcpath);
-      const exists = await pathExists(relativeToDst);
-      if (exists) {
+      const exists2 = await pathExists(relativeToDst);
+      if (exists2) {
         return {
           toCwd: relativeToDst,
           toDst: srcpath
@@ -4635,8 +4635,8 @@ var require_symlink_paths = __commonJS({
     }
     function symlinkPathsSync(srcpath, dstpath) {
       if (path4.isAbsolute(srcpath)) {
-        const exists2 = fs5.existsSync(srcpath);
-        if (!exists2) throw new Error("absolute srcpath does not exist");
+        const exists3 = fs5.existsSync(srcpath);
+        if (!exists3) throw new Error("absolute srcpath does not exist");
         return {
           toCwd: srcpath,
           toDst: srcpath
@@ -4644,8 +4644,8 @@ var require_symlink_paths = __commonJS({
       }
       const dstdir = path4.dirname(dstpath);
       const relativeToDst = path4.join(dstdir, srcpath);
-      const exists = fs5.existsSync(relativeToDst);
-      if (exists) {
+      const exists2 = fs5.existsSync(relativeToDst);
+      if (exists2) {
         return {
           toCwd: relativeToDst,
           toDst: srcpath
@@ -4723,9 +4723,9 @@ var require_symlink = __commonJS({
         ]);
         if (areIdentical(srcStat, dstStat)) return;
       }
-      const relative9 = await symlinkPaths(srcpath, dstpath);
-      srcpath = relative9.toDst;
-      const toType = await symlinkType(relative9.toCwd, type);
+      const relative10 = await symlinkPaths(srcpath, dstpath);
+      srcpath = relative10.toDst;
+      const toType = await symlinkType(relative10.toCwd, type);
       const dir = path4.dirname(dstpath);
       if (!await pathExists(dir)) {
         await mkdirs(dir);
@@ -4743,12 +4743,12 @@ var require_symlink = __commonJS({
         const dstStat = fs5.statSync(dstpath);
         if (areIdentical(srcStat, dstStat)) return;
       }
-      const relative9 = symlinkPathsSync(srcpath, dstpath);
-      srcpath = relative9.toDst;
-      type = symlinkTypeSync(relative9.toCwd, type);
+      const relative10 = symlinkPathsSync(srcpath, dstpath);
+      srcpath = relative10.toDst;
+      type = symlinkTypeSync(relative10.toCwd, type);
       const dir = path4.dirname(dstpath);
-      const exists = fs5.existsSync(dir);
-      if (exists) return fs5.symlinkSync(srcpath, dstpath, type);
+      const exists2 = fs5.existsSync(dir);
+      if (exists2) return fs5.symlinkSync(srcpath, dstpath, type);
       mkdirsSync(dir);
       return fs5.symlinkSync(srcpath, dstpath, type);
     }
@@ -4862,7 +4862,7 @@ var require_jsonfile = __commonJS({
       const str2 = stringify(obj, options);
       await universalify.fromCallback(fs5.writeFile)(file, str2, options);
     }
-    var writeFile4 = universalify.fromPromise(_writeFile);
+    var writeFile5 = universalify.fromPromise(_writeFile);
     function writeFileSync(file, obj, options = {}) {
       const fs5 = options.fs || _fs;
       const str2 = stringify(obj, options);
@@ -4871,7 +4871,7 @@ var require_jsonfile = __commonJS({
     module.exports = {
       readFile: readFile3,
       readFileSync: readFileSync12,
-      writeFile: writeFile4,
+      writeFile: writeFile5,
       writeFileSync
     };
   }
@@ -5376,8 +5376,8 @@ var require_wasm_exec = __commonJS({
             }
             return buf.length;
           },
-          write(fd, buf, offset, length, position2, callback) {
-            if (offset !== 0 || length !== buf.length || position2 !== null) {
+          write(fd, buf, offset, length, position4, callback) {
+            if (offset !== 0 || length !== buf.length || position4 !== null) {
               callback(enosys());
               return;
             }
@@ -5423,7 +5423,7 @@ var require_wasm_exec = __commonJS({
           open(path4, flags, mode, callback) {
             callback(enosys());
           },
-          read(fd, buffer, offset, length, position2, callback) {
+          read(fd, buffer, offset, length, position4, callback) {
             callback(enosys());
           },
           readdir(path4, callback) {
@@ -5987,7 +5987,7 @@ var require_bridge = __commonJS({
     }
     function goBridge(getBytes) {
       let ready = false;
-      async function init() {
+      async function init2() {
         await Promise.resolve().then(() => __importStar(require_bridge_wasm_exec()));
         const go = new global.Go();
         const bytes = await getBytes;
@@ -5996,7 +5996,7 @@ var require_bridge = __commonJS({
         void go.run(result.instance);
         ready = true;
       }
-      init().catch((error) => {
+      init2().catch((error) => {
         throw error;
       });
       const proxy = new Proxy({}, {
@@ -6173,13 +6173,13 @@ function splitHclDiagnostics(raw) {
   });
   return problems.filter((p, i) => problems.findIndex((q) => q.line === p.line && q.column === p.column && q.message === p.message) === i);
 }
-function parseJson(text2) {
+function parseJson(text2, { comments = false } = {}) {
   try {
     return { ok: true, value: JSON.parse(text2) };
   } catch {
   }
   const errors = [];
-  const value = parse2(text2, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
+  const value = parse2(text2, errors, { disallowComments: !comments, allowTrailingComma: false, allowEmptyContent: false });
   if (errors.length === 0)
     return { ok: true, value };
   const lines = new LineIndex(text2);
@@ -9364,12 +9364,12 @@ var require_policy_schema = __commonJS({
 var require_get_caller_file = __commonJS({
   "node_modules/get-caller-file/index.js"(exports, module) {
     "use strict";
-    module.exports = function getCallerFile2(position2) {
-      if (position2 === void 0) {
-        position2 = 2;
+    module.exports = function getCallerFile2(position4) {
+      if (position4 === void 0) {
+        position4 = 2;
       }
-      if (position2 >= Error.stackTraceLimit) {
-        throw new TypeError("getCallerFile(position) requires position be less then Error.stackTraceLimit but position was: `" + position2 + "` and Error.stackTraceLimit was: `" + Error.stackTraceLimit + "`");
+      if (position4 >= Error.stackTraceLimit) {
+        throw new TypeError("getCallerFile(position) requires position be less then Error.stackTraceLimit but position was: `" + position4 + "` and Error.stackTraceLimit was: `" + Error.stackTraceLimit + "`");
       }
       var oldPrepareStackTrace = Error.prepareStackTrace;
       Error.prepareStackTrace = function(_, stack2) {
@@ -9378,7 +9378,7 @@ var require_get_caller_file = __commonJS({
       var stack = new Error().stack;
       Error.prepareStackTrace = oldPrepareStackTrace;
       if (stack !== null && typeof stack === "object") {
-        return stack[position2] ? stack[position2].getFileName() : void 0;
+        return stack[position4] ? stack[position4].getFileName() : void 0;
       }
     };
   }
@@ -10510,9 +10510,9 @@ var require_parse = __commonJS({
                 const idx = prev.value.lastIndexOf("[");
                 const pre = prev.value.slice(0, idx);
                 const rest2 = prev.value.slice(idx + 2);
-                const posix2 = POSIX_REGEX_SOURCE[rest2];
-                if (posix2) {
-                  prev.value = pre + posix2;
+                const posix3 = POSIX_REGEX_SOURCE[rest2];
+                if (posix3) {
+                  prev.value = pre + posix3;
                   state.backtrack = true;
                   advance();
                   if (!bos.output && tokens.indexOf(prev) === 1) {
@@ -11029,7 +11029,7 @@ var require_picomatch = __commonJS({
         throw new TypeError("Expected pattern to be a non-empty string");
       }
       const opts = options || {};
-      const posix2 = opts.windows;
+      const posix3 = opts.windows;
       const regex2 = isState ? picomatch2.compileRe(glob, options) : picomatch2.makeRe(glob, options, false, true);
       const state = regex2.state;
       delete regex2.state;
@@ -11039,8 +11039,8 @@ var require_picomatch = __commonJS({
         isIgnored = picomatch2(opts.ignore, ignoreOpts, returnState);
       }
       const matcher = (input, returnObject = false) => {
-        const { isMatch, match, output } = picomatch2.test(input, regex2, options, { glob, posix: posix2 });
-        const result = { glob, state, regex: regex2, posix: posix2, input, output, match, isMatch };
+        const { isMatch, match, output } = picomatch2.test(input, regex2, options, { glob, posix: posix3 });
+        const result = { glob, state, regex: regex2, posix: posix3, input, output, match, isMatch };
         if (typeof opts.onResult === "function") {
           opts.onResult(result);
         }
@@ -11065,7 +11065,7 @@ var require_picomatch = __commonJS({
       }
       return matcher;
     };
-    picomatch2.test = (input, regex2, options, { glob, posix: posix2 } = {}) => {
+    picomatch2.test = (input, regex2, options, { glob, posix: posix3 } = {}) => {
       if (typeof input !== "string") {
         throw new TypeError("Expected input to be a string");
       }
@@ -11073,7 +11073,7 @@ var require_picomatch = __commonJS({
         return { isMatch: false, output: "" };
       }
       const opts = options || {};
-      const format4 = opts.format || (posix2 ? utils.toPosixSlashes : null);
+      const format4 = opts.format || (posix3 ? utils.toPosixSlashes : null);
       let match = input === glob;
       let output = match && format4 ? format4(input) : input;
       if (match === false) {
@@ -11082,16 +11082,16 @@ var require_picomatch = __commonJS({
       }
       if (match === false || opts.capture === true) {
         if (opts.matchBase === true || opts.basename === true) {
-          match = picomatch2.matchBase(input, regex2, options, posix2);
+          match = picomatch2.matchBase(input, regex2, options, posix3);
         } else {
           match = regex2.exec(output);
         }
       }
       return { isMatch: Boolean(match), match, output };
     };
-    picomatch2.matchBase = (input, glob, options, posix2 = options && options.windows) => {
+    picomatch2.matchBase = (input, glob, options, posix3 = options && options.windows) => {
       const regex2 = glob instanceof RegExp ? glob : picomatch2.makeRe(glob, options);
-      return regex2.test(utils.basename(input, { windows: posix2 }));
+      return regex2.test(utils.basename(input, { windows: posix3 }));
     };
     picomatch2.isMatch = (str2, patterns, options) => picomatch2(patterns, options)(str2);
     picomatch2.parse = (pattern2, options) => {
@@ -11920,8 +11920,8 @@ var require_to_regex_range = __commonJS({
       let relax = String(opts.relaxZeros);
       let shorthand = String(opts.shorthand);
       let capture = String(opts.capture);
-      let wrap = String(opts.wrap);
-      let cacheKey = min + ":" + max + "=" + relax + shorthand + capture + wrap;
+      let wrap2 = String(opts.wrap);
+      let cacheKey = min + ":" + max + "=" + relax + shorthand + capture + wrap2;
       if (toRegexRange.cache.hasOwnProperty(cacheKey)) {
         return toRegexRange.cache[cacheKey].result;
       }
@@ -12191,9 +12191,9 @@ var require_fill_range = __commonJS({
     };
     var toRegex = (start2, end, options) => {
       if (Array.isArray(start2)) {
-        let wrap = options.wrap === true;
+        let wrap2 = options.wrap === true;
         let prefix2 = options.capture ? "" : "?:";
-        return wrap ? `(${prefix2}${start2.join("|")})` : start2.join("|");
+        return wrap2 ? `(${prefix2}${start2.join("|")})` : start2.join("|");
       }
       return toRegexRange(start2, end, options);
     };
@@ -13949,9 +13949,9 @@ var require_parse3 = __commonJS({
                 const idx = prev.value.lastIndexOf("[");
                 const pre = prev.value.slice(0, idx);
                 const rest2 = prev.value.slice(idx + 2);
-                const posix2 = POSIX_REGEX_SOURCE[rest2];
-                if (posix2) {
-                  prev.value = pre + posix2;
+                const posix3 = POSIX_REGEX_SOURCE[rest2];
+                if (posix3) {
+                  prev.value = pre + posix3;
                   state.backtrack = true;
                   advance();
                   if (!bos.output && tokens.indexOf(prev) === 1) {
@@ -14472,7 +14472,7 @@ var require_picomatch3 = __commonJS({
         throw new TypeError("Expected pattern to be a non-empty string");
       }
       const opts = options || {};
-      const posix2 = utils.isWindows(options);
+      const posix3 = utils.isWindows(options);
       const regex2 = isState ? picomatch2.compileRe(glob, options) : picomatch2.makeRe(glob, options, false, true);
       const state = regex2.state;
       delete regex2.state;
@@ -14482,8 +14482,8 @@ var require_picomatch3 = __commonJS({
         isIgnored = picomatch2(opts.ignore, ignoreOpts, returnState);
       }
       const matcher = (input, returnObject = false) => {
-        const { isMatch, match, output } = picomatch2.test(input, regex2, options, { glob, posix: posix2 });
-        const result = { glob, state, regex: regex2, posix: posix2, input, output, match, isMatch };
+        const { isMatch, match, output } = picomatch2.test(input, regex2, options, { glob, posix: posix3 });
+        const result = { glob, state, regex: regex2, posix: posix3, input, output, match, isMatch };
         if (typeof opts.onResult === "function") {
           opts.onResult(result);
         }
@@ -14508,7 +14508,7 @@ var require_picomatch3 = __commonJS({
       }
       return matcher;
     };
-    picomatch2.test = (input, regex2, options, { glob, posix: posix2 } = {}) => {
+    picomatch2.test = (input, regex2, options, { glob, posix: posix3 } = {}) => {
       if (typeof input !== "string") {
         throw new TypeError("Expected input to be a string");
       }
@@ -14516,7 +14516,7 @@ var require_picomatch3 = __commonJS({
         return { isMatch: false, output: "" };
       }
       const opts = options || {};
-      const format4 = opts.format || (posix2 ? utils.toPosixSlashes : null);
+      const format4 = opts.format || (posix3 ? utils.toPosixSlashes : null);
       let match = input === glob;
       let output = match && format4 ? format4(input) : input;
       if (match === false) {
@@ -14525,14 +14525,14 @@ var require_picomatch3 = __commonJS({
       }
       if (match === false || opts.capture === true) {
         if (opts.matchBase === true || opts.basename === true) {
-          match = picomatch2.matchBase(input, regex2, options, posix2);
+          match = picomatch2.matchBase(input, regex2, options, posix3);
         } else {
           match = regex2.exec(output);
         }
       }
       return { isMatch: Boolean(match), match, output };
     };
-    picomatch2.matchBase = (input, glob, options, posix2 = utils.isWindows(options)) => {
+    picomatch2.matchBase = (input, glob, options, posix3 = utils.isWindows(options)) => {
       const regex2 = glob instanceof RegExp ? glob : picomatch2.makeRe(glob, options);
       return regex2.test(path4.basename(input));
     };
@@ -14721,9 +14721,9 @@ var require_micromatch = __commonJS({
       return [].concat(patterns).every((p) => picomatch2(p, options)(str2));
     };
     micromatch2.capture = (glob, input, options) => {
-      let posix2 = utils.isWindows(options);
+      let posix3 = utils.isWindows(options);
       let regex2 = picomatch2.makeRe(String(glob), { ...options, capture: true });
-      let match = regex2.exec(posix2 ? utils.toPosixSlashes(input) : input);
+      let match = regex2.exec(posix3 ? utils.toPosixSlashes(input) : input);
       if (match) {
         return match.slice(1).map((v) => v === void 0 ? "" : v);
       }
@@ -14902,21 +14902,21 @@ var require_pattern = __commonJS({
     exports.removeDuplicateSlashes = removeDuplicateSlashes;
     function partitionAbsoluteAndRelative(patterns) {
       const absolute = [];
-      const relative9 = [];
+      const relative10 = [];
       for (const pattern2 of patterns) {
-        if (isAbsolute7(pattern2)) {
+        if (isAbsolute8(pattern2)) {
           absolute.push(pattern2);
         } else {
-          relative9.push(pattern2);
+          relative10.push(pattern2);
         }
       }
-      return [absolute, relative9];
+      return [absolute, relative10];
     }
     exports.partitionAbsoluteAndRelative = partitionAbsoluteAndRelative;
-    function isAbsolute7(pattern2) {
+    function isAbsolute8(pattern2) {
       return path4.isAbsolute(pattern2);
     }
-    exports.isAbsolute = isAbsolute7;
+    exports.isAbsolute = isAbsolute8;
   }
 });
 
@@ -17175,19 +17175,19 @@ var require_out4 = __commonJS({
         return utils.path.convertPathToPattern(source);
       }
       FastGlob2.convertPathToPattern = convertPathToPattern2;
-      let posix2;
-      (function(posix3) {
+      let posix3;
+      (function(posix4) {
         function escapePath2(source) {
           assertPatternsInput2(source);
           return utils.path.escapePosixPath(source);
         }
-        posix3.escapePath = escapePath2;
+        posix4.escapePath = escapePath2;
         function convertPathToPattern3(source) {
           assertPatternsInput2(source);
           return utils.path.convertPosixPathToPattern(source);
         }
-        posix3.convertPathToPattern = convertPathToPattern3;
-      })(posix2 = FastGlob2.posix || (FastGlob2.posix = {}));
+        posix4.convertPathToPattern = convertPathToPattern3;
+      })(posix3 = FastGlob2.posix || (FastGlob2.posix = {}));
       let win32;
       (function(win322) {
         function escapePath2(source) {
@@ -19933,6 +19933,7 @@ function processIO() {
     cwd: process.cwd(),
     env: process.env,
     stdoutIsTTY: Boolean(process.stdout.isTTY),
+    ...process.stdout.isTTY && process.stdout.columns ? { stdoutColumns: process.stdout.columns } : {},
     stderrIsTTY: Boolean(process.stderr.isTTY),
     today: (/* @__PURE__ */ new Date()).toISOString().slice(0, 10),
     readStdin: readStandardInput
@@ -20009,7 +20010,10 @@ function isThrottling(err) {
 }
 function isTransient(err) {
   const status = httpStatus(err);
-  return status !== void 0 && status >= 500;
+  if (status !== void 0)
+    return status >= 500;
+  const net = networkCode(err);
+  return net !== void 0 && RESET.has(net);
 }
 function describeAwsError(err, action, endpoint, profile) {
   if (err instanceof AwsAuditError)
@@ -20052,7 +20056,7 @@ function awsMessage(err) {
     return err.message.replace(/\s+/g, " ").trim();
   return String(err);
 }
-var AwsAuditError, REQUIRED_IAM_PERMISSIONS, ACCESS_DENIED, EXPIRED, INVALID, THROTTLING, NETWORK;
+var AwsAuditError, REQUIRED_IAM_PERMISSIONS, ACCESS_DENIED, EXPIRED, INVALID, THROTTLING, NETWORK, RESET;
 var init_errors = __esm({
   "dist/live/errors.js"() {
     "use strict";
@@ -20110,6 +20114,34 @@ var init_errors = __esm({
       "LimitExceededException"
     ]);
     NETWORK = /* @__PURE__ */ new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "ECONNRESET", "EPIPE", "ETIMEDOUT", "ECONNABORTED"]);
+    RESET = /* @__PURE__ */ new Set(["ECONNRESET", "EPIPE"]);
+  }
+});
+
+// dist/findings.js
+import { createHash as createHash2 } from "node:crypto";
+function fingerprintOf(parts) {
+  const h = createHash2("sha256");
+  h.update([parts.ruleId, parts.file, parts.resource, ...[...parts.related].sort()].join("\0"));
+  return h.digest("hex").slice(0, 32);
+}
+function compareFindings(a, b) {
+  return compareStrings(a.location.file, b.location.file) || a.location.line - b.location.line || a.location.column - b.location.column || compareStrings(a.ruleId, b.ruleId) || compareStrings(a.resource, b.resource);
+}
+function compareDiagnostics(a, b) {
+  return compareStrings(a.file, b.file) || (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0) || compareStrings(a.message, b.message);
+}
+function compareStrings(a, b) {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+function atOrAbove(severity, threshold) {
+  return SEVERITIES.indexOf(severity) <= SEVERITIES.indexOf(threshold);
+}
+var SEVERITIES;
+var init_findings = __esm({
+  "dist/findings.js"() {
+    "use strict";
+    SEVERITIES = ["error", "warning", "info"];
   }
 });
 
@@ -20123,6 +20155,35 @@ function findingMessage(finding2) {
     default:
       return staticPairMessage(finding2, finding2.evidence);
   }
+}
+function shortFindingMessage(finding2) {
+  const e = finding2.evidence;
+  if (e.kind === "live-key")
+    return liveMessage(e);
+  const userRelated = finding2.related.find((r) => r.role === "user");
+  const name = e.userName !== void 0 ? ` "${e.userName}"` : "";
+  const where2 = userRelated?.location ? ` (${nearby(userRelated.location, finding2.location)})` : "";
+  const password = e.loginProfile ? `, who also gets a console password (${e.loginProfile})` : "";
+  const why = "so the key is issued at the user's setup, not as a separate, later step";
+  let sentence2;
+  if (e.kind === "module-call") {
+    const version = e.version !== void 0 ? ` ${e.version}` : "";
+    sentence2 = e.user.startsWith(`${e.module}.`) ? `Module call ${e.module} (${e.source}${version}) creates IAM user ${e.user}${name} together with an access key for it, ${why}${e.loginProfile ? `; the user also gets a console password (${e.loginProfile})` : ""}.` : `Module call ${e.module} (${e.source}${version}) creates access key ${e.key} for user ${e.user}${name}${where2}${password}, which this configuration also creates, ${why}.`;
+  } else {
+    const others = finding2.related.filter((r) => r.role === "user" && r.address !== e.user);
+    const alternatives2 = others.length ? ` (or ${others.map((o) => o.address).join(", ")})` : "";
+    sentence2 = `Access key ${e.key} is created together with its user ${e.user}${name}${where2}${alternatives2}${password}, ${why}.`;
+  }
+  return e.undecided.length ? `${sentence2} Assumed created, as keygate cannot decide: ${e.undecided.join("; ")}.` : sentence2;
+}
+function nearby(location, from) {
+  return location.file === from.file ? `line ${location.line}` : `${location.file}:${location.line}`;
+}
+function suppressionHint(finding2) {
+  if (finding2.source === "live")
+    return void 0;
+  const above = finding2.evidence.kind === "module-call" ? "the module block" : "the key's block";
+  return `put "# keygate:ignore ${finding2.ruleId} -- <why>" on the line above ${above}`;
 }
 function findingFix(finding2, policy, short = false) {
   if (finding2.evidence.kind === "live-key")
@@ -20205,12 +20266,261 @@ function at(location) {
   return `${location.file}:${location.line}:${location.column}`;
 }
 function diagnosticText(diagnostic) {
-  const position2 = diagnostic.line !== void 0 ? `:${diagnostic.line}${diagnostic.column !== void 0 ? `:${diagnostic.column}` : ""}` : "";
-  return `${diagnostic.file}${position2}: ${diagnostic.message}`;
+  const position4 = diagnostic.line !== void 0 ? `:${diagnostic.line}${diagnostic.column !== void 0 ? `:${diagnostic.column}` : ""}` : "";
+  return `${diagnostic.file}${position4}: ${diagnostic.message}`;
 }
 var init_messages = __esm({
   "dist/report/messages.js"() {
     "use strict";
+  }
+});
+
+// node_modules/picocolors/picocolors.js
+var require_picocolors = __commonJS({
+  "node_modules/picocolors/picocolors.js"(exports, module) {
+    var p = process || {};
+    var argv = p.argv || [];
+    var env2 = p.env || {};
+    var isColorSupported = !(!!env2.NO_COLOR || argv.includes("--no-color")) && (!!env2.FORCE_COLOR || argv.includes("--color") || p.platform === "win32" || (p.stdout || {}).isTTY && env2.TERM !== "dumb" || !!env2.CI);
+    var formatter = (open, close, replace = open) => (input) => {
+      let string = "" + input, index2 = string.indexOf(close, open.length);
+      return ~index2 ? open + replaceClose(string, close, replace, index2) + close : open + string + close;
+    };
+    var replaceClose = (string, close, replace, index2) => {
+      let result = "", cursor = 0;
+      do {
+        result += string.substring(cursor, index2) + replace;
+        cursor = index2 + close.length;
+        index2 = string.indexOf(close, cursor);
+      } while (~index2);
+      return result + string.substring(cursor);
+    };
+    var createColors2 = (enabled = isColorSupported) => {
+      let f = enabled ? formatter : () => String;
+      return {
+        isColorSupported: enabled,
+        reset: f("\x1B[0m", "\x1B[0m"),
+        bold: f("\x1B[1m", "\x1B[22m", "\x1B[22m\x1B[1m"),
+        dim: f("\x1B[2m", "\x1B[22m", "\x1B[22m\x1B[2m"),
+        italic: f("\x1B[3m", "\x1B[23m"),
+        underline: f("\x1B[4m", "\x1B[24m"),
+        inverse: f("\x1B[7m", "\x1B[27m"),
+        hidden: f("\x1B[8m", "\x1B[28m"),
+        strikethrough: f("\x1B[9m", "\x1B[29m"),
+        black: f("\x1B[30m", "\x1B[39m"),
+        red: f("\x1B[31m", "\x1B[39m"),
+        green: f("\x1B[32m", "\x1B[39m"),
+        yellow: f("\x1B[33m", "\x1B[39m"),
+        blue: f("\x1B[34m", "\x1B[39m"),
+        magenta: f("\x1B[35m", "\x1B[39m"),
+        cyan: f("\x1B[36m", "\x1B[39m"),
+        white: f("\x1B[37m", "\x1B[39m"),
+        gray: f("\x1B[90m", "\x1B[39m"),
+        bgBlack: f("\x1B[40m", "\x1B[49m"),
+        bgRed: f("\x1B[41m", "\x1B[49m"),
+        bgGreen: f("\x1B[42m", "\x1B[49m"),
+        bgYellow: f("\x1B[43m", "\x1B[49m"),
+        bgBlue: f("\x1B[44m", "\x1B[49m"),
+        bgMagenta: f("\x1B[45m", "\x1B[49m"),
+        bgCyan: f("\x1B[46m", "\x1B[49m"),
+        bgWhite: f("\x1B[47m", "\x1B[49m"),
+        blackBright: f("\x1B[90m", "\x1B[39m"),
+        redBright: f("\x1B[91m", "\x1B[39m"),
+        greenBright: f("\x1B[92m", "\x1B[39m"),
+        yellowBright: f("\x1B[93m", "\x1B[39m"),
+        blueBright: f("\x1B[94m", "\x1B[39m"),
+        magentaBright: f("\x1B[95m", "\x1B[39m"),
+        cyanBright: f("\x1B[96m", "\x1B[39m"),
+        whiteBright: f("\x1B[97m", "\x1B[39m"),
+        bgBlackBright: f("\x1B[100m", "\x1B[49m"),
+        bgRedBright: f("\x1B[101m", "\x1B[49m"),
+        bgGreenBright: f("\x1B[102m", "\x1B[49m"),
+        bgYellowBright: f("\x1B[103m", "\x1B[49m"),
+        bgBlueBright: f("\x1B[104m", "\x1B[49m"),
+        bgMagentaBright: f("\x1B[105m", "\x1B[49m"),
+        bgCyanBright: f("\x1B[106m", "\x1B[49m"),
+        bgWhiteBright: f("\x1B[107m", "\x1B[49m")
+      };
+    };
+    module.exports = createColors2();
+    module.exports.createColors = createColors2;
+  }
+});
+
+// dist/report/text.js
+function nothingChecked(result) {
+  return result.errors.length > 0 && result.findings.length === 0 && result.warnings.length === 0 && !result.configurations?.length && result.errors.every((e) => e.line === void 0 && /^(path does not exist|no Terraform files)/.test(e.message));
+}
+function findingRow(finding2, policy, shown, verbose) {
+  const details = finding2.notes.map((note) => ({ label: "note:", text: note, color: (s) => s }));
+  const e = finding2.evidence;
+  if (e.kind === "module-call" && e.inputs.length) {
+    details.push({ label: "inputs:", text: e.inputs.map((i) => `${i.name} = ${i.value}${i.from === "default" ? " (default)" : ""}`).join(", "), color: (s) => s });
+  }
+  const fix = findingFix(finding2, policy, true);
+  const once2 = (key) => {
+    if (verbose)
+      return true;
+    if (shown.has(key))
+      return false;
+    shown.add(key);
+    return true;
+  };
+  if (fix && once2(`fix:${fix}`))
+    details.push({ label: "fix:", text: fix, color: (s) => s });
+  const hint = suppressionHint(finding2);
+  if (hint && once2(`suppress:${finding2.ruleId}:${hint}`))
+    details.push({ label: "suppress:", text: hint, color: (s) => s });
+  if (policy && once2(`docs:${policy.id}`))
+    details.push({ label: "docs:", text: policy.docsUrl, color: (s) => s });
+  return { line: finding2.location.line, column: finding2.location.column, severity: finding2.severity, message: shortFindingMessage(finding2), rule: finding2.ruleId, details };
+}
+function diagnosticRow(diagnostic, severity) {
+  return { line: diagnostic.line, column: diagnostic.line !== void 0 ? diagnostic.column ?? 1 : void 0, severity, message: diagnostic.message, rule: "", details: [] };
+}
+function position(row) {
+  return row.line !== void 0 ? `${row.line}:${row.column ?? 1}` : "";
+}
+function table(rows, columns, width, c) {
+  const indent = 2 + columns.position + 2 + columns.severity + 2;
+  const rest = Math.max(20, width - indent);
+  const first = columns.rule ? Math.max(20, rest - columns.rule - 2) : rest;
+  const out = [];
+  for (const row of rows) {
+    const severity = row.severity === "error" ? c.red : row.severity === "warning" ? c.yellow : c.blue;
+    const message = wrap(row.message, rest, 0, row.rule ? first : rest);
+    const lead = `  ${c.dim(position(row).padEnd(columns.position))}  ${severity(row.severity.padEnd(columns.severity))}  `;
+    out.push(row.rule ? `${lead}${message[0].padEnd(first)}  ${c.dim(row.rule)}` : `${lead}${message[0]}`.trimEnd());
+    for (const line of message.slice(1))
+      out.push(`${" ".repeat(indent)}${line}`);
+    for (const detail of row.details) {
+      const text2 = wrap(`${detail.label} ${detail.text}`, rest, detail.label.length + 1);
+      out.push(`${" ".repeat(indent)}${c.dim(detail.label)} ${detail.color(text2[0].slice(detail.label.length + 1))}`);
+      for (const line of text2.slice(1))
+        out.push(`${" ".repeat(indent)}${line}`);
+    }
+  }
+  return out;
+}
+function wrap(text2, width, hang = 0, firstWidth = width) {
+  const lines = [];
+  let line = "";
+  for (const word of text2.split(/ +/)) {
+    const limit = lines.length ? width - hang : firstWidth;
+    if (line && line.length + 1 + word.length > limit) {
+      lines.push(line);
+      line = word;
+    } else
+      line = line ? `${line} ${word}` : word;
+  }
+  lines.push(line);
+  return lines.map((l, i) => (i ? `${" ".repeat(hang)}${l}` : l).replace(/\u00a0/g, " "));
+}
+function summaryText(result) {
+  const activeCount = result.findings.filter((f) => !f.suppressed).length;
+  const count = (kind) => result.findings.filter((f) => f.suppressed?.kind === kind).length;
+  const bySeverity = ["error", "warning", "info"].map((s) => [s, result.findings.filter((f) => !f.suppressed && f.severity === s).length]);
+  const breakdown = activeCount ? ` (${bySeverity.filter(([, n]) => n).map(([s, n]) => plural(n, s)).join(", ")})` : "";
+  const parts = [`${plural(activeCount, "finding")}${breakdown}`];
+  if (count("inline"))
+    parts.push(`${count("inline")} suppressed`);
+  if (count("baseline"))
+    parts.push(`${count("baseline")} baselined`);
+  if (result.baseline?.stale.length)
+    parts.push(plural(result.baseline.stale.length, "stale baseline entry", "stale baseline entries"));
+  if (result.errors.length)
+    parts.push(plural(result.errors.length, "input error"));
+  if (result.warnings.length)
+    parts.push(plural(result.warnings.length, "suppression warning"));
+  const text2 = `${parts.join(", ")}${result.files ? ` in ${plural(result.files, "file")}` : ""}`;
+  if (result.errors.length)
+    return { text: `${text2}; the check is incomplete`, failed: true };
+  return { text: text2, failed: activeCount > 0 };
+}
+function summaryLines(result, activeCount, width, c) {
+  const { text: text2, failed } = summaryText(result);
+  const paint = failed || activeCount ? (t) => c.red(c.bold(t)) : c.green;
+  return wrap(`${failed || activeCount ? "✖" : "✔"} ${text2}`, width, 2).map(paint);
+}
+function plural(n, word, words = `${word}s`) {
+  return `${n} ${n === 1 ? word : words}`;
+}
+var import_picocolors, DEFAULT_WIDTH, textReporter;
+var init_text = __esm({
+  "dist/report/text.js"() {
+    "use strict";
+    import_picocolors = __toESM(require_picocolors(), 1);
+    init_findings();
+    init_messages();
+    DEFAULT_WIDTH = 80;
+    textReporter = {
+      name: "text",
+      description: "human-readable, grouped by file, wrapped to the terminal (default)",
+      render(result, context) {
+        const c = (0, import_picocolors.createColors)(context.color);
+        const width = Math.max(40, context.width ?? DEFAULT_WIDTH);
+        if (nothingChecked(result)) {
+          return `${[...result.errors.map((e) => c.red(`✖ ${e.message}`)), "Nothing was checked: name the directories, files or plans to scan."].flatMap((l) => wrap(l, width, 2)).join("\n")}
+`;
+        }
+        const policies = new Map(result.policies.map((p) => [p.id, p]));
+        const shown = /* @__PURE__ */ new Set();
+        const byFile = /* @__PURE__ */ new Map();
+        const add = (file, row) => byFile.set(file, [...byFile.get(file) ?? [], row]);
+        const active = result.findings.filter((f) => !f.suppressed);
+        for (const finding2 of active)
+          add(finding2.location.file, findingRow(finding2, policies.get(finding2.ruleId), shown, context.verbose === true));
+        for (const error of result.errors)
+          add(error.file, diagnosticRow(error, "error"));
+        for (const warning of result.warnings)
+          add(warning.file, diagnosticRow(warning, "warning"));
+        const all = [...byFile.values()].flat();
+        const columns = {
+          position: Math.max(0, ...all.map((r) => position(r).length)),
+          severity: Math.max(0, ...all.map((r) => r.severity.length)),
+          rule: Math.max(0, ...all.map((r) => r.rule.length))
+        };
+        const lines = [];
+        for (const file of [...byFile.keys()].sort(compareStrings)) {
+          const rows = byFile.get(file).sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
+          lines.push(c.underline(file), ...table(rows, columns, width, c), "");
+        }
+        lines.push(...summaryLines(result, active.length, width, c));
+        return `${lines.join("\n")}
+`;
+      }
+    };
+  }
+});
+
+// dist/report/compact.js
+function position2(file, line, column) {
+  return line === void 0 ? `${file}:` : `${file}:${line}:${column ?? 1}:`;
+}
+var compactReporter;
+var init_compact = __esm({
+  "dist/report/compact.js"() {
+    "use strict";
+    init_findings();
+    init_messages();
+    init_text();
+    compactReporter = {
+      name: "compact",
+      description: "one line per problem (file:line:col: severity message [rule]), for editors and grep",
+      render(result) {
+        const lines = [];
+        for (const f of result.findings.filter((x) => !x.suppressed)) {
+          lines.push({ file: f.location.file, line: f.location.line, column: f.location.column, text: `${position2(f.location.file, f.location.line, f.location.column)} ${f.severity} ${shortFindingMessage(f)} [${f.ruleId}]` });
+        }
+        for (const [kind, list2] of [["error", result.errors], ["warning", result.warnings]]) {
+          for (const d of list2)
+            lines.push({ file: d.file, line: d.line ?? 0, column: d.column ?? 0, text: `${position2(d.file, d.line, d.column)} ${kind} ${d.message}` });
+        }
+        lines.sort((a, b) => compareStrings(a.file, b.file) || a.line - b.line || a.column - b.column);
+        return `${[...lines.map((l) => l.text), summaryText(result).text].join("\n")}
+`;
+      }
+    };
   }
 });
 
@@ -20450,7 +20760,7 @@ function range(l, file) {
   const columns = l.line === l.endLine ? { col: l.column, endColumn: l.endColumn } : { col: l.column };
   return { ...file(l.file), line: l.line, endLine: l.endLine, ...columns };
 }
-function position(diagnostic, file) {
+function position3(diagnostic, file) {
   return {
     ...file(diagnostic.file),
     ...diagnostic.line !== void 0 ? { line: diagnostic.line } : {},
@@ -20501,11 +20811,50 @@ var init_github = __esm({
           lines.push(command2(COMMAND[finding2.severity], { ...range(finding2.location, file), title }, annotationText(finding2, policy)));
         }
         for (const error of result.errors)
-          lines.push(command2("error", { ...position(error, file), title: "keygate: input error (the check is incomplete)" }, error.message));
+          lines.push(command2("error", { ...position3(error, file), title: "keygate: input error (the check is incomplete)" }, error.message));
         for (const warning of result.warnings)
-          lines.push(command2("warning", { ...position(warning, file), title: "keygate: warning" }, warning.message));
+          lines.push(command2("warning", { ...position3(warning, file), title: "keygate: warning" }, warning.message));
         lines.push(summary(result));
         return `${lines.join("\n")}
+`;
+      }
+    };
+  }
+});
+
+// dist/report/gitlab.js
+import { createHash as createHash3 } from "node:crypto";
+var SEVERITY, gitlabReporter;
+var init_gitlab = __esm({
+  "dist/report/gitlab.js"() {
+    "use strict";
+    init_messages();
+    init_sarif();
+    SEVERITY = { error: "major", warning: "minor", info: "info" };
+    gitlabReporter = {
+      name: "gitlab",
+      description: "GitLab Code Quality report (artifacts:reports:codequality): findings in the merge request",
+      usesRepositoryRoot: true,
+      render(result, context) {
+        const paths = new RepositoryPaths(context);
+        const path4 = (file) => isUri(file) ? file : paths.relative(file) ?? file;
+        const issues = [];
+        for (const f of result.findings.filter((x) => !x.suppressed)) {
+          issues.push({ description: shortFindingMessage(f), check_name: f.ruleId, fingerprint: f.fingerprint, severity: SEVERITY[f.severity], location: { path: path4(f.location.file), lines: { begin: f.location.line } } });
+        }
+        for (const [kind, list2] of [["input-error", result.errors], ["warning", result.warnings]]) {
+          for (const d of list2) {
+            const file = path4(d.file);
+            issues.push({
+              description: d.message,
+              check_name: `keygate/${kind}`,
+              fingerprint: createHash3("sha256").update([kind, file, d.line ?? "", d.column ?? "", d.message].join("\0")).digest("hex").slice(0, 32),
+              severity: kind === "input-error" ? "blocker" : "minor",
+              location: { path: file, lines: { begin: d.line ?? 1 } }
+            });
+          }
+        }
+        return `${JSON.stringify(issues, null, 2)}
 `;
       }
     };
@@ -20523,6 +20872,7 @@ var init_json = __esm({
       name: "json",
       description: "machine-readable report (the documented JSON contract, version 1)",
       render(result) {
+        const policies = new Map(result.policies.map((p) => [p.id, p]));
         const report = {
           version: 1,
           tool: { name: TOOL.name, version: TOOL.version },
@@ -20531,6 +20881,9 @@ var init_json = __esm({
             ruleName: f.ruleName,
             severity: f.severity,
             message: findingMessage(f),
+            // The policy's documentation (tflint's rule.link, SARIF's helpUri) and how to fix this finding.
+            helpUri: policies.get(f.ruleId)?.docsUrl ?? null,
+            remediation: findingFix(f, policies.get(f.ruleId)) ?? null,
             source: f.source,
             resource: f.resource,
             related: [...new Set(f.related.filter((r) => r.role !== "source").map((r) => r.address))],
@@ -20555,33 +20908,6 @@ var init_json = __esm({
 `;
       }
     };
-  }
-});
-
-// dist/findings.js
-import { createHash as createHash2 } from "node:crypto";
-function fingerprintOf(parts) {
-  const h = createHash2("sha256");
-  h.update([parts.ruleId, parts.file, parts.resource, ...[...parts.related].sort()].join("\0"));
-  return h.digest("hex").slice(0, 32);
-}
-function compareFindings(a, b) {
-  return compareStrings(a.location.file, b.location.file) || a.location.line - b.location.line || a.location.column - b.location.column || compareStrings(a.ruleId, b.ruleId) || compareStrings(a.resource, b.resource);
-}
-function compareDiagnostics(a, b) {
-  return compareStrings(a.file, b.file) || (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0) || compareStrings(a.message, b.message);
-}
-function compareStrings(a, b) {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-function atOrAbove(severity, threshold) {
-  return SEVERITIES.indexOf(severity) <= SEVERITIES.indexOf(threshold);
-}
-var SEVERITIES;
-var init_findings = __esm({
-  "dist/findings.js"() {
-    "use strict";
-    SEVERITIES = ["error", "warning", "info"];
   }
 });
 
@@ -20739,7 +21065,7 @@ function suppressedRow(f) {
 function where(location) {
   return `${location.file}:${location.line}`;
 }
-function plural(n, word, many = `${word}s`) {
+function plural2(n, word, many = `${word}s`) {
   return `${n} ${n === 1 ? word : many}`;
 }
 function cell(text2) {
@@ -20763,15 +21089,15 @@ var init_markdown = __esm({
         const suppressed = result.findings.filter((f) => f.suppressed);
         const bySeverity = (s) => active.filter((f) => f.severity === s).length;
         const out = [];
-        const status = result.errors.length ? `⚠️ keygate could not complete the check: ${plural(result.errors.length, "input error")}` : active.length ? `❌ keygate: ${plural(active.length, "finding")}` : "✅ keygate: no findings";
+        const status = result.errors.length ? `⚠️ keygate could not complete the check: ${plural2(result.errors.length, "input error")}` : active.length ? `❌ keygate: ${plural2(active.length, "finding")}` : "✅ keygate: no findings";
         out.push(`### ${status}`, "");
         const counts = [
-          `${plural(active.length, "finding")}${active.length ? ` (${["error", "warning", "info"].filter((s) => bySeverity(s)).map((s) => plural(bySeverity(s), s)).join(", ")})` : ""}`,
+          `${plural2(active.length, "finding")}${active.length ? ` (${["error", "warning", "info"].filter((s) => bySeverity(s)).map((s) => plural2(bySeverity(s), s)).join(", ")})` : ""}`,
           `${suppressed.filter((f) => f.suppressed.kind === "inline").length} suppressed`,
           ...result.baseline ? [`${suppressed.filter((f) => f.suppressed.kind === "baseline").length} baselined`] : [],
-          plural(result.errors.length, "input error"),
-          plural(result.warnings.length, "warning"),
-          `${plural(result.files, "file")} scanned`
+          plural2(result.errors.length, "input error"),
+          plural2(result.warnings.length, "warning"),
+          `${plural2(result.files, "file")} scanned`
         ];
         out.push(counts.join(" · "), "");
         if (active.length) {
@@ -20810,10 +21136,10 @@ var init_markdown = __esm({
         }
         if (result.baseline) {
           const b = result.baseline;
-          out.push(`Baseline ${code(b.file)}: ${b.matched.length} of ${plural(b.entries, "entry", "entries")} matched, ${b.stale.length} stale.`, "");
+          out.push(`Baseline ${code(b.file)}: ${b.matched.length} of ${plural2(b.entries, "entry", "entries")} matched, ${b.stale.length} stale.`, "");
         }
         if (suppressed.length) {
-          out.push(`<details><summary>${plural(suppressed.length, "suppressed finding")}</summary>`, "", "| Rule | Resource | Location | Kind | Reason |", "|---|---|---|---|---|");
+          out.push(`<details><summary>${plural2(suppressed.length, "suppressed finding")}</summary>`, "", "| Rule | Resource | Location | Kind | Reason |", "|---|---|---|---|---|");
           for (const f of suppressed.slice(0, MAX_ROWS))
             out.push(suppressedRow(f));
           if (suppressed.length > MAX_ROWS)
@@ -20828,173 +21154,20 @@ var init_markdown = __esm({
   }
 });
 
-// node_modules/picocolors/picocolors.js
-var require_picocolors = __commonJS({
-  "node_modules/picocolors/picocolors.js"(exports, module) {
-    var p = process || {};
-    var argv = p.argv || [];
-    var env2 = p.env || {};
-    var isColorSupported = !(!!env2.NO_COLOR || argv.includes("--no-color")) && (!!env2.FORCE_COLOR || argv.includes("--color") || p.platform === "win32" || (p.stdout || {}).isTTY && env2.TERM !== "dumb" || !!env2.CI);
-    var formatter = (open, close, replace = open) => (input) => {
-      let string = "" + input, index2 = string.indexOf(close, open.length);
-      return ~index2 ? open + replaceClose(string, close, replace, index2) + close : open + string + close;
-    };
-    var replaceClose = (string, close, replace, index2) => {
-      let result = "", cursor = 0;
-      do {
-        result += string.substring(cursor, index2) + replace;
-        cursor = index2 + close.length;
-        index2 = string.indexOf(close, cursor);
-      } while (~index2);
-      return result + string.substring(cursor);
-    };
-    var createColors2 = (enabled = isColorSupported) => {
-      let f = enabled ? formatter : () => String;
-      return {
-        isColorSupported: enabled,
-        reset: f("\x1B[0m", "\x1B[0m"),
-        bold: f("\x1B[1m", "\x1B[22m", "\x1B[22m\x1B[1m"),
-        dim: f("\x1B[2m", "\x1B[22m", "\x1B[22m\x1B[2m"),
-        italic: f("\x1B[3m", "\x1B[23m"),
-        underline: f("\x1B[4m", "\x1B[24m"),
-        inverse: f("\x1B[7m", "\x1B[27m"),
-        hidden: f("\x1B[8m", "\x1B[28m"),
-        strikethrough: f("\x1B[9m", "\x1B[29m"),
-        black: f("\x1B[30m", "\x1B[39m"),
-        red: f("\x1B[31m", "\x1B[39m"),
-        green: f("\x1B[32m", "\x1B[39m"),
-        yellow: f("\x1B[33m", "\x1B[39m"),
-        blue: f("\x1B[34m", "\x1B[39m"),
-        magenta: f("\x1B[35m", "\x1B[39m"),
-        cyan: f("\x1B[36m", "\x1B[39m"),
-        white: f("\x1B[37m", "\x1B[39m"),
-        gray: f("\x1B[90m", "\x1B[39m"),
-        bgBlack: f("\x1B[40m", "\x1B[49m"),
-        bgRed: f("\x1B[41m", "\x1B[49m"),
-        bgGreen: f("\x1B[42m", "\x1B[49m"),
-        bgYellow: f("\x1B[43m", "\x1B[49m"),
-        bgBlue: f("\x1B[44m", "\x1B[49m"),
-        bgMagenta: f("\x1B[45m", "\x1B[49m"),
-        bgCyan: f("\x1B[46m", "\x1B[49m"),
-        bgWhite: f("\x1B[47m", "\x1B[49m"),
-        blackBright: f("\x1B[90m", "\x1B[39m"),
-        redBright: f("\x1B[91m", "\x1B[39m"),
-        greenBright: f("\x1B[92m", "\x1B[39m"),
-        yellowBright: f("\x1B[93m", "\x1B[39m"),
-        blueBright: f("\x1B[94m", "\x1B[39m"),
-        magentaBright: f("\x1B[95m", "\x1B[39m"),
-        cyanBright: f("\x1B[96m", "\x1B[39m"),
-        whiteBright: f("\x1B[97m", "\x1B[39m"),
-        bgBlackBright: f("\x1B[100m", "\x1B[49m"),
-        bgRedBright: f("\x1B[101m", "\x1B[49m"),
-        bgGreenBright: f("\x1B[102m", "\x1B[49m"),
-        bgYellowBright: f("\x1B[103m", "\x1B[49m"),
-        bgBlueBright: f("\x1B[104m", "\x1B[49m"),
-        bgMagentaBright: f("\x1B[105m", "\x1B[49m"),
-        bgCyanBright: f("\x1B[106m", "\x1B[49m"),
-        bgWhiteBright: f("\x1B[107m", "\x1B[49m")
-      };
-    };
-    module.exports = createColors2();
-    module.exports.createColors = createColors2;
-  }
-});
-
-// dist/report/text.js
-function summaryLine(result, activeCount, c) {
-  const count = (kind) => result.findings.filter((f) => f.suppressed?.kind === kind).length;
-  const bySeverity = ["error", "warning", "info"].map((s) => [s, result.findings.filter((f) => !f.suppressed && f.severity === s).length]);
-  const breakdown = activeCount ? ` (${bySeverity.filter(([, n]) => n).map(([s, n]) => plural2(n, s)).join(", ")})` : "";
-  const parts = [`${plural2(activeCount, "finding")}${breakdown}`];
-  if (count("inline"))
-    parts.push(`${count("inline")} suppressed`);
-  if (count("baseline"))
-    parts.push(`${count("baseline")} baselined`);
-  if (result.baseline?.stale.length)
-    parts.push(plural2(result.baseline.stale.length, "stale baseline entry", "stale baseline entries"));
-  if (result.errors.length)
-    parts.push(plural2(result.errors.length, "input error"));
-  if (result.warnings.length)
-    parts.push(plural2(result.warnings.length, "suppression warning"));
-  const text2 = `${parts.join(", ")}${result.files ? ` in ${plural2(result.files, "file")}` : ""}`;
-  if (result.errors.length)
-    return c.red(c.bold(`✖ ${text2}; the check is incomplete`));
-  if (activeCount)
-    return c.red(c.bold(`✖ ${text2}`));
-  return c.green(`✔ ${text2}`);
-}
-function plural2(n, word, words = `${word}s`) {
-  return `${n} ${n === 1 ? word : words}`;
-}
-var import_picocolors, textReporter;
-var init_text = __esm({
-  "dist/report/text.js"() {
-    "use strict";
-    import_picocolors = __toESM(require_picocolors(), 1);
-    init_findings();
-    init_messages();
-    textReporter = {
-      name: "text",
-      description: "human-readable, grouped by file (default)",
-      render(result, context) {
-        const c = (0, import_picocolors.createColors)(context.color);
-        const byFile = /* @__PURE__ */ new Map();
-        const add = (file, entry) => byFile.set(file, [...byFile.get(file) ?? [], entry]);
-        const active = result.findings.filter((f) => !f.suppressed);
-        for (const finding2 of active)
-          add(finding2.location.file, { kind: "finding", line: finding2.location.line, column: finding2.location.column, finding: finding2 });
-        for (const error of result.errors)
-          add(error.file, { kind: "error", line: error.line ?? 0, column: error.column ?? 0, error });
-        for (const warning of result.warnings)
-          add(warning.file, { kind: "warning", line: warning.line, column: warning.column, warning });
-        const policies = new Map(result.policies.map((p) => [p.id, p]));
-        const lines = [];
-        for (const file of [...byFile.keys()].sort(compareStrings)) {
-          lines.push(c.underline(file));
-          const entries = byFile.get(file).sort((a, b) => a.line - b.line || a.column - b.column);
-          for (const entry of entries) {
-            const position2 = entry.line ? `${entry.line}:${entry.column}` : "";
-            const pad = position2.padEnd(7);
-            if (entry.kind === "finding") {
-              const f = entry.finding;
-              const severity = f.severity === "error" ? c.red("error") : f.severity === "warning" ? c.yellow("warning") : c.blue("info");
-              lines.push(`  ${c.dim(pad)} ${severity}  ${findingMessage(f)}  ${c.dim(`${f.ruleId} ${f.ruleName}`)}`);
-              for (const note of f.notes)
-                lines.push(`  ${" ".repeat(7)}   ${c.yellow("note:")} ${note}`);
-              const policy = policies.get(f.ruleId);
-              const fix = findingFix(f, policy, true);
-              if (fix)
-                lines.push(`  ${" ".repeat(7)}   ${c.green("fix:")} ${fix}`);
-              if (policy)
-                lines.push(`  ${" ".repeat(7)}   ${c.dim(`docs: ${policy.docsUrl}`)}`);
-            } else if (entry.kind === "error") {
-              lines.push(`  ${c.dim(pad)} ${c.red("error")}  ${entry.error.message}  ${c.dim("input error")}`);
-            } else {
-              lines.push(`  ${c.dim(pad)} ${c.yellow("warning")}  ${entry.warning.message}  ${c.dim("suppression")}`);
-            }
-          }
-          lines.push("");
-        }
-        lines.push(summaryLine(result, active.length, c));
-        return `${lines.join("\n")}
-`;
-      }
-    };
-  }
-});
-
 // dist/report/index.js
 var REPORTERS, DEFAULT_FORMAT;
 var init_report = __esm({
   "dist/report/index.js"() {
     "use strict";
+    init_compact();
     init_github();
+    init_gitlab();
     init_json();
     init_junit();
     init_markdown();
     init_sarif();
     init_text();
-    REPORTERS = new Map([textReporter, jsonReporter, sarifReporter, junitReporter, githubReporter, markdownReporter].map((r) => [r.name, r]));
+    REPORTERS = new Map([textReporter, compactReporter, jsonReporter, sarifReporter, junitReporter, githubReporter, gitlabReporter, markdownReporter].map((r) => [r.name, r]));
     DEFAULT_FORMAT = "text";
   }
 });
@@ -21169,6 +21342,135 @@ var init_variables = __esm({
   }
 });
 
+// dist/commands/usage.js
+import { accessSync, constants, statSync as statSync3 } from "node:fs";
+import { dirname as dirname5, resolve as resolve10 } from "node:path";
+function flag(name) {
+  return name.length === 1 ? `-${name}` : `--${name}`;
+}
+function helpHint(command3) {
+  return `Run \`${command3} --help\` for usage.`;
+}
+function explainFailure(message, argv, options, others) {
+  const hint = helpHint(options.command);
+  const unknown2 = /^Unknown arguments?: (.+)$/s.exec(message);
+  if (unknown2) {
+    const names = unknown2[1].split(", ");
+    const typed = names.map((name) => asTyped(name, argv));
+    const flags = typed.filter((t) => t.startsWith("-"));
+    if (flags.length === 0)
+      return new UsageError(`${options.command} takes no paths, but was given ${typed.map((t) => JSON.stringify(t)).join(", ")}`, hint);
+    const first = flags[0];
+    const elsewhere = others.find((o) => knows(o, first));
+    const suggestion = closest(first, allFlags(options));
+    const tip = elsewhere ? `${first} is an option of \`${scanNamed(elsewhere.command)}\`, not of \`${scanNamed(options.command)}\`. ${hint}` : suggestion ? `Did you mean ${suggestion}? ${hint}` : hint;
+    const of = options.command === "keygate" ? "" : ` for ${options.command}`;
+    return new UsageError(`unknown option${flags.length > 1 ? "s" : ""} ${flags.join(", ")}${of}`, tip);
+  }
+  const invalid = /Argument: (\S+), Given: "(.*)", Choices: (.+)$/s.exec(message);
+  if (invalid) {
+    const [, name, given] = invalid;
+    const valid = options.choices.get(name) ?? invalid[3].split(", ").map((c) => JSON.parse(c));
+    const suggestion = closest(given, valid);
+    return new UsageError(`${flag(name)} ${given}: not a valid value`, `${suggestion ? `Did you mean ${suggestion}? ` : ""}Valid values: ${valid.join(", ")}.`);
+  }
+  const missing = /^Not enough arguments following: (\S+)$/.exec(message);
+  if (missing)
+    return new UsageError(`${asTyped(missing[1], argv)} needs a value`, hint);
+  const exclusive = /^Arguments (\S+) and (\S+) are mutually exclusive$/.exec(message);
+  if (exclusive)
+    return new UsageError(`${asTyped(exclusive[1], argv)} and ${asTyped(exclusive[2], argv)} cannot be used together`, hint);
+  return new UsageError(message.replace(/\s*\n\s*/g, " "), hint);
+}
+function scanNamed(command3) {
+  return command3 === "keygate" ? "keygate scan" : command3;
+}
+function asTyped(name, argv) {
+  for (const token of argv) {
+    if (token === "--")
+      break;
+    const bare = token.replace(/=.*$/s, "");
+    if (bare === `--${name}` || bare === `--no-${name}` || name.length === 1 && /^-[^-]/.test(bare) && bare.includes(name)) {
+      return bare.startsWith("--") ? bare : `-${name}`;
+    }
+  }
+  return argv.includes(name) ? name : flag(name);
+}
+function allFlags(options) {
+  return [...options.names.keys()].filter((n) => n.length > 1).flatMap((n) => options.booleans.has(n) ? [`--${n}`, `--no-${n}`] : [`--${n}`]);
+}
+function knows(options, typed) {
+  const name = typed.replace(/^--?/, "");
+  return options.names.has(name) || name.startsWith("no-") && options.booleans.has(name.slice(3));
+}
+function closest(word, candidates) {
+  let best;
+  for (const candidate of candidates) {
+    const distance = editDistance(word.toLowerCase(), candidate.toLowerCase());
+    if (!best || distance < best.distance)
+      best = { candidate, distance };
+  }
+  const bare = word.replace(/^--?/, "");
+  return best && best.distance <= Math.max(1, Math.floor(bare.length / 3)) ? best.candidate : void 0;
+}
+function editDistance(a, b) {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++)
+    d[0][j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  }
+  return d[a.length][b.length];
+}
+function checkOutputPath(file, cwd, option) {
+  const path4 = resolve10(cwd, file);
+  const stat3 = statOf(path4);
+  if (stat3?.isDirectory())
+    throw new UsageError(`${option}: ${file} is a directory`, "Name a file to write the report to.");
+  let dir = dirname5(path4);
+  for (; ; ) {
+    const s = statOf(dir);
+    if (s) {
+      if (!s.isDirectory())
+        throw new UsageError(`${option}: cannot create ${file}: ${dir} is not a directory`, "Name a file in a directory.");
+      try {
+        accessSync(dir, constants.W_OK);
+      } catch {
+        throw new UsageError(`${option}: cannot write ${file}: ${dir} is not writable`, "Name a file in a directory you can write to.");
+      }
+      return;
+    }
+    if (dirname5(dir) === dir)
+      return;
+    dir = dirname5(dir);
+  }
+}
+function statOf(path4) {
+  try {
+    return statSync3(path4);
+  } catch {
+    return void 0;
+  }
+}
+var UsageError;
+var init_usage = __esm({
+  "dist/commands/usage.js"() {
+    "use strict";
+    UsageError = class extends Error {
+      hint;
+      constructor(message, hint) {
+        super(message);
+        this.hint = hint;
+      }
+    };
+  }
+});
+
 // dist/policies/catalog.js
 import { readFileSync as readFileSync8, readdirSync as readdirSync4 } from "node:fs";
 import { join as join6 } from "node:path";
@@ -21212,6 +21514,65 @@ var init_catalog = __esm({
   }
 });
 
+// dist/commands/settings.js
+import { isAbsolute as isAbsolute3, posix, relative as relative5, sep as sep4 } from "node:path";
+function parsePolicyArg(value) {
+  const eq = value.indexOf("=");
+  const level = value.slice(eq + 1);
+  if (eq <= 0 || !LEVELS.includes(level)) {
+    throw new UsageError(`--policy ${value}: not ID=LEVEL`, `Write --policy KG001=off, or a severity: --policy KG001=warning (levels: ${LEVELS.join(", ")}).`);
+  }
+  return { name: value.slice(0, eq), level };
+}
+function withCommandLine(settings, policies, args, cwd) {
+  const severities = new Map(settings.severities);
+  for (const value of args.policy ?? []) {
+    const { name, level } = parsePolicyArg(value);
+    const policy = findPolicy(policies, name);
+    if (!policy)
+      throw new UsageError(`--policy ${value}: unknown policy "${name}"`, `Known policies: ${policies.map((p) => `${p.id} (${p.alias})`).join(", ")}.`);
+    if (level === "off")
+      severities.delete(policy.id);
+    else
+      severities.set(policy.id, level);
+  }
+  let exclude = settings.exclude;
+  const globs = args.exclude ?? [];
+  if (globs.length) {
+    if (!exclude)
+      exclude = { base: cwd, patterns: globs };
+    else {
+      const from = relative5(exclude.base, cwd);
+      if (from.startsWith("..") || isAbsolute3(from)) {
+        throw new UsageError(`--exclude: the working directory lies outside ${exclude.base}, the directory of the config's exclude patterns`, "Run keygate from the config's directory or below it, or put the patterns in the config.");
+      }
+      const prefix2 = from.split(sep4).join("/");
+      const rebased = globs.map((g) => g.startsWith("!") ? `!${posix.join(prefix2, g.slice(1))}` : posix.join(prefix2, g));
+      exclude = { base: exclude.base, patterns: [...exclude.patterns, ...rebased] };
+    }
+  }
+  return { ...settings, severities, exclude };
+}
+function printableConfig(settings, policies, failOn, cwd) {
+  return {
+    configFile: settings.configFile ?? null,
+    policies: Object.fromEntries(policies.map((p) => [p.id, settings.severities.get(p.id) ?? "off"])),
+    exclude: settings.exclude?.patterns ?? [],
+    excludeRelativeTo: settings.exclude ? relative5(cwd, settings.exclude.base).split(sep4).join("/") || "." : ".",
+    failOn,
+    allowInlineSuppressions: settings.allowInlineSuppressions
+  };
+}
+var LEVELS;
+var init_settings = __esm({
+  "dist/commands/settings.js"() {
+    "use strict";
+    init_catalog();
+    init_usage();
+    LEVELS = ["error", "warning", "info", "off"];
+  }
+});
+
 // dist/load/config.js
 import { access } from "node:fs/promises";
 import { dirname as dirname6, join as join7, resolve as resolve11 } from "node:path";
@@ -21242,7 +21603,7 @@ async function loadSettings(policies, cwd, explicitPath) {
   const read = await readTextFile(path4);
   if (!read.ok)
     throw new ConfigError(`${shown}: ${read.message === "no such file" ? "config file not found" : read.message}`);
-  const parsed = parseJson(read.text);
+  const parsed = parseJson(read.text, { comments: true });
   if (!parsed.ok) {
     const p = parsed.problems[0];
     throw new ConfigError(`${shown}:${p.line}:${p.column}: ${p.message}`);
@@ -21402,17 +21763,38 @@ async function deliverReports(result, args, baseline, failOn, inScope, io) {
   }
   if (baseline)
     result = applyBaseline(result, baseline, inScope);
+  const judged = result;
+  if (args.quiet)
+    result = { ...result, findings: result.findings.filter((f) => f.severity === "error"), warnings: [] };
   const paths = targets.some((t) => REPORTERS.get(t.format).usesRepositoryRoot) ? repositoryRoot(io.cwd) : { cwd: io.cwd, root: io.cwd };
   for (const target of targets) {
     const toFile = target.file !== void 0;
-    const color = args.color ?? (!toFile && io.stdoutIsTTY && !("NO_COLOR" in io.env && io.env.NO_COLOR !== ""));
-    const report = REPORTERS.get(target.format).render(result, { color, cwd: paths.cwd, repoRoot: paths.root });
+    const color = args.color ?? (!toFile && colorWanted(io));
+    const width = !toFile && io.stdoutColumns ? io.stdoutColumns : void 0;
+    const report = REPORTERS.get(target.format).render(result, { color, cwd: paths.cwd, repoRoot: paths.root, ...width ? { width } : {}, ...args.verbose ? { verbose: true } : {} });
     if (!toFile)
       io.stdout(report);
     else if (!await writeReport(resolve12(io.cwd, target.file), report, `the ${target.format} report to ${target.file}`, io))
       return EXIT.incomplete;
   }
-  return exitCodeOf(result, failOn);
+  const code2 = exitCodeOf(judged, failOn);
+  if (args.maxWarnings !== void 0 && code2 !== EXIT.incomplete) {
+    const warnings = judged.findings.filter((f) => !f.suppressed && f.severity === "warning").length + judged.warnings.length;
+    if (warnings > args.maxWarnings) {
+      io.stderr(`keygate: ${warnings} warning${warnings === 1 ? "" : "s"}, more than --max-warnings ${args.maxWarnings} allows
+`);
+      return EXIT.findings;
+    }
+  }
+  return code2;
+}
+function colorWanted(io) {
+  const force = io.env.FORCE_COLOR;
+  if (force !== void 0)
+    return !["0", "false"].includes(force.toLowerCase());
+  if (io.env.NO_COLOR || io.env.TERM === "dumb")
+    return false;
+  return io.stdoutIsTTY;
 }
 async function writeReport(path4, text2, what, io) {
   try {
@@ -21429,6 +21811,12 @@ function stoppedBy(error, expected, io) {
   if (error instanceof BaselineError) {
     io.stderr(`keygate: baseline ${error.message}
 `);
+    return EXIT.incomplete;
+  }
+  if (error instanceof UsageError) {
+    io.stderr(`keygate: ${error.message}
+${error.hint ? `${error.hint}
+` : ""}`);
     return EXIT.incomplete;
   }
   if ([ConfigError, PolicyLoadError, ...expected].some((kind) => error instanceof kind)) {
@@ -21459,6 +21847,128 @@ var init_output = __esm({
     init_report();
     init_targets();
     init_baseline();
+    init_io();
+    init_usage();
+  }
+});
+
+// dist/commands/init.js
+var init_exports = {};
+__export(init_exports, {
+  init: () => init,
+  preCommitSnippet: () => preCommitSnippet
+});
+import { access as access2, writeFile as writeFile3 } from "node:fs/promises";
+import { join as join8 } from "node:path";
+function configText() {
+  const policies = loadPolicies();
+  const lines = [
+    "// keygate's configuration (https://github.com/keygate-dev/keygate#configuration).",
+    "// Comments are allowed; the keys are checked against schemas/config.schema.json.",
+    "{",
+    `  "$schema": "https://raw.githubusercontent.com/keygate-dev/keygate/v${TOOL.version}/schemas/config.schema.json",`,
+    "  // Severity per policy, by id or alias: error, warning, info, or off.",
+    '  "policies": {',
+    ...policies.map((p, i) => `    "${p.id}": "${p.severity}"${i < policies.length - 1 ? "," : ""} // ${p.alias}: ${p.title}`),
+    "  },",
+    `  // Globs, relative to this file's directory, of files not to scan (e.g. "legacy/**").`,
+    '  "exclude": [],',
+    "  // The lowest severity that fails the run: error, warning, info, or never.",
+    '  "failOn": "error",',
+    "  // false: keygate:ignore comments are ignored (and reported).",
+    '  "allowInlineSuppressions": true',
+    "}"
+  ];
+  return `${lines.join("\n")}
+`;
+}
+function preCommitSnippet() {
+  return `repos:
+  - repo: https://github.com/keygate-dev/keygate
+    rev: v${TOOL.version}
+    hooks:
+      - id: keygate
+`;
+}
+async function init(withPreCommit, io) {
+  const config = join8(io.cwd, CONFIG_FILE_NAME);
+  if (await exists(config)) {
+    io.stderr(`keygate: ${CONFIG_FILE_NAME} exists already; --init does not overwrite it
+\`keygate --print-config\` shows the configuration in use.
+`);
+    return EXIT.incomplete;
+  }
+  await writeFile3(config, configText(), { flag: "wx" });
+  io.stderr(`keygate: wrote ${CONFIG_FILE_NAME}
+`);
+  if (withPreCommit) {
+    const hooks = join8(io.cwd, PRE_COMMIT_FILE);
+    if (await exists(hooks)) {
+      io.stderr(`keygate: ${PRE_COMMIT_FILE} exists; add keygate's hook to it:
+`);
+      io.stdout(preCommitSnippet().replace(/^repos:\n/, ""));
+    } else {
+      await writeFile3(hooks, `# pre-commit (https://pre-commit.com): run \`pre-commit install\` once.
+${preCommitSnippet()}`, { flag: "wx" });
+      io.stderr(`keygate: wrote ${PRE_COMMIT_FILE}; run \`pre-commit install\` to use it
+`);
+    }
+  }
+  return EXIT.ok;
+}
+async function exists(path4) {
+  try {
+    await access2(path4);
+    return true;
+  } catch {
+    return false;
+  }
+}
+var PRE_COMMIT_FILE;
+var init_init = __esm({
+  "dist/commands/init.js"() {
+    "use strict";
+    init_config();
+    init_catalog();
+    init_package();
+    init_io();
+    PRE_COMMIT_FILE = ".pre-commit-config.yaml";
+  }
+});
+
+// dist/commands/policies.js
+var policies_exports = {};
+__export(policies_exports, {
+  listPolicies: () => listPolicies
+});
+function listPolicies(format4, io) {
+  let policies;
+  try {
+    policies = loadPolicies();
+  } catch (error) {
+    io.stderr(`keygate: ${error.message}
+`);
+    return EXIT.incomplete;
+  }
+  if (format4 === "json") {
+    io.stdout(`${JSON.stringify(policies, null, 2)}
+`);
+    return EXIT.ok;
+  }
+  for (const p of policies) {
+    io.stdout(`${p.id}  ${p.alias}  (${p.severity})
+  ${p.title}
+  CIS: ${p.cis.map((c) => `v${c.versions.map((v) => v.replace(/\.0$/, "")).join("/v")} ${c.control}`).join("; ")}
+  docs: ${p.docsUrl}
+
+`);
+  }
+  return EXIT.ok;
+}
+var init_policies = __esm({
+  "dist/commands/policies.js"() {
+    "use strict";
+    init_catalog();
     init_io();
   }
 });
@@ -21966,9 +22476,9 @@ var init_module_sources = __esm({
 });
 
 // dist/model/manifest.js
-import { join as join8, resolve as resolve14 } from "node:path";
+import { join as join9, resolve as resolve14 } from "node:path";
 async function readModuleManifest(rootDir, tree, cwd) {
-  const path4 = join8(rootDir, MANIFEST_PATH);
+  const path4 = join9(rootDir, MANIFEST_PATH);
   const read = await readTextFile(path4, tree);
   if (!read.ok)
     return { manifest: void 0, errors: [] };
@@ -22009,7 +22519,7 @@ var init_manifest = __esm({
     init_discover();
     init_read();
     init_module_sources();
-    MANIFEST_PATH = join8(".terraform", "modules", "modules.json");
+    MANIFEST_PATH = join9(".terraform", "modules", "modules.json");
   }
 });
 
@@ -22096,7 +22606,7 @@ var init_versions = __esm({
 
 // dist/model/module-catalog.js
 import { readFileSync as readFileSync9 } from "node:fs";
-import { join as join9 } from "node:path";
+import { join as join10 } from "node:path";
 function loadModuleCatalog(file = MODULE_CATALOG_FILE) {
   if (file === MODULE_CATALOG_FILE && cached2)
     return cached2;
@@ -22104,7 +22614,7 @@ function loadModuleCatalog(file = MODULE_CATALOG_FILE) {
   let validate3;
   try {
     data = JSON.parse(readFileSync9(file, "utf8"));
-    validate3 = file === MODULE_CATALOG_FILE ? catalogSchema() : compileSchema(JSON.parse(readFileSync9(join9(file, "..", "modules.schema.json"), "utf8")));
+    validate3 = file === MODULE_CATALOG_FILE ? catalogSchema() : compileSchema(JSON.parse(readFileSync9(join10(file, "..", "modules.schema.json"), "utf8")));
   } catch (error) {
     throw new ModuleCatalogError(`${file}: ${error.message}`);
   }
@@ -22243,7 +22753,7 @@ var init_module_catalog = __esm({
     init_versions();
     ModuleCatalogError = class extends Error {
     };
-    MODULE_CATALOG_FILE = join9(PACKAGE_ROOT, "policies", "modules.json");
+    MODULE_CATALOG_FILE = join10(PACKAGE_ROOT, "policies", "modules.json");
     catalogSchema = lazySchema("modules.schema.json");
   }
 });
@@ -22387,16 +22897,16 @@ var init_configuration = __esm({
 });
 
 // dist/load/parse-cache.js
-import { createHash as createHash3 } from "node:crypto";
-import { mkdir as mkdir2, readFile, rename, writeFile as writeFile3 } from "node:fs/promises";
+import { createHash as createHash4 } from "node:crypto";
+import { mkdir as mkdir2, readFile, rename, writeFile as writeFile4 } from "node:fs/promises";
 import { homedir } from "node:os";
-import { join as join10 } from "node:path";
+import { join as join11 } from "node:path";
 import { deserialize, serialize } from "node:v8";
 function defaultCacheDir(env2) {
-  return join10(env2.XDG_CACHE_HOME || join10(homedir(), ".cache"), "keygate");
+  return join11(env2.XDG_CACHE_HOME || join11(homedir(), ".cache"), "keygate");
 }
 function contentKey(text2) {
-  return createHash3("sha1").update(text2).digest("base64url");
+  return createHash4("sha1").update(text2).digest("base64url");
 }
 function sameWords(a, b) {
   return a.length === b.length && a.every((w, i) => w === b[i]);
@@ -22441,8 +22951,8 @@ var init_parse_cache = __esm({
       changed = false;
       file;
       constructor(dir, scope) {
-        const id = createHash3("sha1").update([TOOL.version, PARSER, scope.cwd, ...scope.policies].join("\0")).digest("hex").slice(0, 16);
-        this.file = join10(dir, `parse-${id}.v8`);
+        const id = createHash4("sha1").update([TOOL.version, PARSER, scope.cwd, ...scope.policies].join("\0")).digest("hex").slice(0, 16);
+        this.file = join11(dir, `parse-${id}.v8`);
       }
       /** Reads the cache file; anything wrong with it leaves the cache empty. */
       async load() {
@@ -22510,9 +23020,9 @@ var init_parse_cache = __esm({
         if (!this.changed && this.used.size === this.entries.size && this.usedFiles.size === this.files.size)
           return;
         try {
-          await mkdir2(join10(this.file, ".."), { recursive: true });
+          await mkdir2(join11(this.file, ".."), { recursive: true });
           const temporary = `${this.file}.${process.pid}.tmp`;
-          await writeFile3(temporary, serialize({ version: TOOL.version, parser: PARSER, entries: this.used, files: this.usedFiles, words: this.words }));
+          await writeFile4(temporary, serialize({ version: TOOL.version, parser: PARSER, entries: this.used, files: this.usedFiles, words: this.words }));
           await rename(temporary, this.file);
         } catch {
         }
@@ -22552,7 +23062,7 @@ var init_survey = __esm({
 });
 
 // dist/load/sources.js
-import { join as join11 } from "node:path";
+import { join as join12 } from "node:path";
 function readError(path4, cwd, read) {
   return { file: displayPath(path4, cwd), ...read.line ? { line: read.line, column: read.column } : {}, message: read.message };
 }
@@ -22572,7 +23082,7 @@ function skeletonSource(path4, cwd, text2, survey = surveyHcl(text2)) {
 }
 async function listModuleFiles(dir, tree = workingTree) {
   const names = (await tree.files(dir)).filter(isTerraformFile);
-  return preferTofu(names).map((name) => join11(dir, name)).sort();
+  return preferTofu(names).map((name) => join12(dir, name)).sort();
 }
 function preferTofu(paths) {
   const present = new Set(paths);
@@ -23707,13 +24217,13 @@ var init_strings = __esm({
     "use strict";
     init_values();
     STRINGS = {
-      join: ([sep8, ...lists]) => {
+      join: ([sep9, ...lists]) => {
         if (lists.length === 0)
           fail("join needs at least one list");
-        return lists.flatMap(list).map((v) => v === null ? fail("join of a null element") : str(v)).join(str(sep8));
+        return lists.flatMap(list).map((v) => v === null ? fail("join of a null element") : str(v)).join(str(sep9));
       },
-      split: ([sep8, s]) => {
-        const [separator, text2] = [str(sep8), str(s)];
+      split: ([sep9, s]) => {
+        const [separator, text2] = [str(sep9), str(s)];
         return separator === "" ? [...text2] : text2.split(separator);
       },
       lower: ([s]) => mapCase(str(s), (c) => c.toLowerCase()),
@@ -25211,7 +25721,7 @@ var init_KG001 = __esm({
 
 // dist/policies/index.js
 var CONFIGURATION_CHECKS, PLAN_CHECKS;
-var init_policies = __esm({
+var init_policies2 = __esm({
   "dist/policies/index.js"() {
     "use strict";
     init_KG001();
@@ -25370,7 +25880,9 @@ async function scan(request) {
     errors.push({ file: displayPath(other, cwd), message });
   }
   if (paths.length && discovery.files.length === 0 && planPaths.length === 0 && errors.length === 0) {
-    errors.push({ file: request.paths.join(" "), message: `no Terraform files (${TERRAFORM_EXTENSIONS.join(", ")}) found in ${request.paths.map((p) => `"${p}"`).join(", ")}` });
+    const terragrunt = await terragruntConfiguration(paths, cwd);
+    const why = terragrunt ? `; ${terragrunt} is a Terragrunt configuration, which keygate does not read: scan the Terraform modules it sources, or its plan (terragrunt plan -out tfplan && terragrunt show -json tfplan > tfplan.json)` : "";
+    errors.push({ file: request.paths.join(" "), message: `no Terraform files (${TERRAFORM_EXTENSIONS.join(", ")}) found in ${request.paths.map((p) => `"${p}"`).join(", ")}${why}` });
   }
   const loader = new ModuleLoader({
     pool,
@@ -25503,6 +26015,15 @@ function dedupeErrors(errors) {
     return true;
   });
 }
+async function terragruntConfiguration(paths, cwd) {
+  const { globby: globby2 } = await Promise.resolve().then(() => (init_globby(), globby_exports));
+  for (const path4 of paths) {
+    const found = await globby2("**/terragrunt.hcl", { cwd: resolve16(cwd, path4), deep: 8, ignore: ["**/.terragrunt-cache/**", "**/node_modules/**", "**/.git/**"], suppressErrors: true }).catch(() => []);
+    if (found.length)
+      return displayPath(resolve16(cwd, path4, found.sort()[0]), cwd);
+  }
+  return void 0;
+}
 var init_scan = __esm({
   "dist/scan.js"() {
     "use strict";
@@ -25517,7 +26038,7 @@ var init_scan = __esm({
     init_configuration();
     init_loader();
     init_expressions();
-    init_policies();
+    init_policies2();
     init_inline();
   }
 });
@@ -25623,7 +26144,7 @@ var init_blob_reader = __esm({
 });
 
 // dist/change/git-tree.js
-import { isAbsolute as isAbsolute3, join as join12, relative as relative5, resolve as resolve17, sep as sep4 } from "node:path";
+import { isAbsolute as isAbsolute4, join as join13, relative as relative6, resolve as resolve17, sep as sep5 } from "node:path";
 function isRegularFile(mode) {
   return mode === "100644" || mode === "100755";
 }
@@ -25730,7 +26251,7 @@ var init_git_tree = __esm({
         const otherFiles = /* @__PURE__ */ new Set();
         const errors = [];
         for (const given of paths) {
-          const absolute = isAbsolute3(given) ? resolve17(given) : resolve17(cwd, given);
+          const absolute = isAbsolute4(given) ? resolve17(given) : resolve17(cwd, given);
           const rel = this.repoPath(absolute);
           const shown = displayPath(absolute, cwd);
           if (rel === void 0) {
@@ -25770,16 +26291,16 @@ var init_git_tree = __esm({
       }
       /** The absolute path of a repository-relative one. */
       absolute(repoPath) {
-        return repoPath === "" ? this.toplevel : join12(this.toplevel, ...repoPath.split("/"));
+        return repoPath === "" ? this.toplevel : join13(this.toplevel, ...repoPath.split("/"));
       }
       /** The repository-relative path (`/` separators, "" for the root) of an absolute path, or undefined outside the repository. */
       repoPath(path4) {
-        const rel = relative5(this.toplevel, resolve17(path4));
+        const rel = relative6(this.toplevel, resolve17(path4));
         if (rel === "")
           return "";
-        if (rel === ".." || rel.startsWith(`..${sep4}`) || isAbsolute3(rel))
+        if (rel === ".." || rel.startsWith(`..${sep5}`) || isAbsolute4(rel))
           return void 0;
-        return rel.split(sep4).join("/");
+        return rel.split(sep5).join("/");
       }
       fsError(code2, path4) {
         const error = new Error(`${code2}: ${path4} in ${this.label}`);
@@ -25829,7 +26350,7 @@ var init_change_set = __esm({
 });
 
 // dist/change/focus.js
-import { dirname as dirname9, isAbsolute as isAbsolute4, relative as relative6, resolve as resolve18, sep as sep5 } from "node:path";
+import { dirname as dirname9, isAbsolute as isAbsolute5, relative as relative7, resolve as resolve18, sep as sep6 } from "node:path";
 async function focusOf(paths, cwd, change) {
   const errors = [];
   for (const stdin of paths.filter((p) => p === "-"))
@@ -25861,8 +26382,8 @@ function inFocus(inventory, focus) {
   return [...inventory.dirs].some((dir) => focus.dirs.has(dir) || focus.trees.some((tree) => isWithin(dir, tree)));
 }
 function isWithin(path4, dir) {
-  const rel = relative6(dir, path4);
-  return rel === "" || !rel.startsWith(`..${sep5}`) && rel !== ".." && !isAbsolute4(rel);
+  const rel = relative7(dir, path4);
+  return rel === "" || !rel.startsWith(`..${sep6}`) && rel !== ".." && !isAbsolute5(rel);
 }
 var PLAN_REFUSED, VARIABLE_FILE;
 var init_focus = __esm({
@@ -26007,7 +26528,7 @@ var init_inventory = __esm({
 });
 
 // dist/change/scan-change.js
-import { posix, resolve as resolve19 } from "node:path";
+import { posix as posix2, resolve as resolve19 } from "node:path";
 async function scanChange(request) {
   const change = await openChangeSet(request.cwd, request.change);
   try {
@@ -26036,7 +26557,7 @@ async function compare(request, change, focus) {
   }
   const findings = after.findings.filter((finding2) => selected.some((inventory) => inventory.fingerprints.has(finding2.fingerprint) && isNewPair(finding2, beforeInventories.get(inventory.root), inventory)));
   const focusDirs = new Set(selected.flatMap((i) => [...i.dirs].map((dir) => displayPath(dir, cwd))));
-  const warnings = focus.kind === "files" ? after.warnings.filter((w) => focusDirs.has(posix.dirname(w.file))) : after.warnings;
+  const warnings = focus.kind === "files" ? after.warnings.filter((w) => focusDirs.has(posix2.dirname(w.file))) : after.warnings;
   return {
     ...after,
     findings,
@@ -26074,7 +26595,7 @@ var scan_exports = {};
 __export(scan_exports, {
   runScan: () => runScan
 });
-import { resolve as resolve20, sep as sep6 } from "node:path";
+import { resolve as resolve20, sep as sep7 } from "node:path";
 async function runScan(args, io) {
   let result;
   let failOn;
@@ -26082,8 +26603,13 @@ async function runScan(args, io) {
   try {
     baseline = await readBaselineArg(args, io);
     const policies = loadPolicies();
-    const settings = await loadSettings(policies, io.cwd, args.config);
+    const settings = withCommandLine(await loadSettings(policies, io.cwd, args.config), policies, args, io.cwd);
     failOn = args.failOn ?? settings.failOn;
+    if (args.printConfig) {
+      io.stdout(`${JSON.stringify(printableConfig(settings, policies, failOn, io.cwd), null, 2)}
+`);
+      return 0;
+    }
     const progress = progressLine(io);
     const common2 = {
       cwd: io.cwd,
@@ -26095,10 +26621,16 @@ async function runScan(args, io) {
       ...args.cache === false ? {} : { cache: new ParseCache(args.cache === void 0 ? defaultCacheDir(io.env) : resolve20(io.cwd, args.cache), { cwd: io.cwd, policies: policies.map((p) => p.id) }) },
       onProgress: (done, total) => total >= 200 && progress.draw(`keygate: parsed ${done}/${total} files`, done === total)
     };
+    const started = performance.now();
     try {
       result = args.change ? await scanChange({ ...common2, paths: args.paths, change: args.change }) : await scan({ ...common2, paths: args.paths, plans: args.plans, source: args.source, readStdin: io.readStdin, variables: { env: io.env, cli: args.variables ?? [] } });
     } finally {
       progress.clear();
+    }
+    if (args.verbose) {
+      const cache2 = args.cache === false ? "off" : args.cache === void 0 ? defaultCacheDir(io.env) : resolve20(io.cwd, args.cache);
+      io.stderr(`keygate: config ${settings.configFile ?? "none (defaults)"}; policies ${[...settings.severities].map(([id, s]) => `${id}=${s}`).join(", ") || "all off"}; ${result.files} file${result.files === 1 ? "" : "s"} read, ${result.configurations?.length ?? 0} configuration${result.configurations?.length === 1 ? "" : "s"}; prefilter ${args.prefilter ? "on" : "off"}; cache ${cache2}; scanned in ${((performance.now() - started) / 1e3).toFixed(2)} s
+`);
     }
   } catch (error) {
     return stoppedBy(error, [GitError, ModuleCatalogError], io);
@@ -26110,7 +26642,7 @@ function scopeOf(scanned, cwd) {
   const roots = scanned.filter((p) => p !== "-").map((p) => resolve20(cwd, p));
   return (file) => {
     const path4 = resolve20(cwd, file);
-    return roots.some((root) => path4 === root || path4.startsWith(root.endsWith(sep6) ? root : `${root}${sep6}`));
+    return roots.some((root) => path4 === root || path4.startsWith(root.endsWith(sep7) ? root : `${root}${sep7}`));
   };
 }
 var init_scan2 = __esm({
@@ -26126,6 +26658,7 @@ var init_scan2 = __esm({
     init_scan();
     init_io();
     init_output();
+    init_settings();
   }
 });
 
@@ -26153,31 +26686,48 @@ var init_aws_call = __esm({
       policy;
       profile;
       random;
+      rate;
+      slots;
       /** Calls sent per action (`iam:ListUsers`), retries included. */
       calls = /* @__PURE__ */ new Map();
       /** Retries caused by throttling. */
       throttledRetries = 0;
-      constructor(endpoint, policy = DEFAULT_RETRY_POLICY, profile, random = Math.random) {
+      /** Calls AWS answered with a throttling error (retried or not). */
+      throttledCalls = 0;
+      constructor(endpoint, policy = DEFAULT_RETRY_POLICY, profile, random = Math.random, rate, slots) {
         this.endpoint = endpoint;
         this.policy = policy;
         this.profile = profile;
         this.random = random;
+        this.rate = rate;
+        this.slots = slots;
       }
       /** Run one AWS call for `action` (its IAM permission name). */
       async call(action, send) {
         const max = Math.max(1, this.policy.maxAttempts);
         for (let attempt2 = 1; ; attempt2++) {
+          const ticket = await this.rate?.acquire();
+          await this.slots?.acquire();
           this.calls.set(action, (this.calls.get(action) ?? 0) + 1);
+          let throttled = false;
           try {
             return await send();
           } catch (err) {
-            const retry = isThrottling(err) && attempt2 < max || isTransient(err) && attempt2 < Math.min(max, MAX_TRANSIENT_ATTEMPTS);
+            throttled = isThrottling(err);
+            const retry = throttled && attempt2 < max || isTransient(err) && attempt2 < Math.min(max, MAX_TRANSIENT_ATTEMPTS);
+            if (throttled)
+              this.throttledCalls += 1;
             if (!retry)
               throw describeAwsError(err, action, this.endpoint, this.profile);
-            if (isThrottling(err))
+            if (throttled)
               this.throttledRetries += 1;
-            await sleep(this.backoff(attempt2));
+          } finally {
+            this.slots?.release();
+            if (ticket)
+              this.rate?.release(ticket, throttled);
           }
+          if (!throttled || !this.rate)
+            await sleep(this.backoff(attempt2));
         }
       }
       /** Total calls sent. */
@@ -26412,6 +26962,9 @@ function parseRow(fields, line) {
   });
   if (cells.user === "")
     return fail2("user", "a user name");
+  const account = /^arn:[\w-]+:iam::(\d+):/.exec(cells.arn)?.[1];
+  if (account !== void 0 && account.length !== 12)
+    return fail2("arn", `an IAM user or root ARN, whose account id has 12 digits (${account} has ${account.length})`);
   if (!/^arn:[\w-]+:iam::\d{12}:(root|user\/.+)$/.test(cells.arn))
     return fail2("arn", "an IAM user or root ARN");
   const userCreated = parseReportTime(cells.user_creation_time);
@@ -26618,10 +27171,12 @@ function accountStats(accountId, accountName, status) {
     apiCalls: {},
     totalApiCalls: 0,
     throttledRetries: 0,
+    throttledCalls: 0,
+    lowestConcurrency: 0,
     durationMs: 0
   };
 }
-async function auditAccount(target, settings) {
+async function auditAccount(target, settings, requested) {
   const started = performance.now();
   const { iam, caller } = target;
   const findings = [];
@@ -26631,6 +27186,8 @@ async function auditAccount(target, settings) {
     stats.apiCalls = Object.fromEntries([...caller.calls.entries()].sort(([a], [b]) => compareStrings(a, b)));
     stats.totalApiCalls = caller.total;
     stats.throttledRetries = caller.throttledRetries;
+    stats.throttledCalls = caller.throttledCalls;
+    stats.lowestConcurrency = caller.rate?.lowestLimit ?? settings.concurrency;
     stats.durationMs = Math.round(performance.now() - started);
     return { findings, errors, stats };
   };
@@ -26642,7 +27199,7 @@ async function auditAccount(target, settings) {
   };
   let fetched;
   try {
-    fetched = await fetchCredentialReport(iam, caller, settings);
+    fetched = await fetchCredentialReport(iam, caller, settings, requested?.wait, requested?.ready);
   } catch (err) {
     return fail2(err);
   }
@@ -26758,35 +27315,47 @@ async function auditUser(user, reportRow, ctx) {
   }
   return findings;
 }
-async function fetchCredentialReport(iam, caller, s) {
-  const deadline = Date.now() + s.reportTimeoutMs;
-  const maxRounds = Math.ceil(s.reportTimeoutMs / Math.max(1, s.reportPollIntervalMs)) + 2;
-  let generatedDuringRun = false;
-  let lastState = "not requested";
-  for (let round = 0; round < maxRounds; round++) {
+function startReportWait(timeoutMs) {
+  return { deadline: Date.now() + timeoutMs, timeoutMs, generatedDuringRun: false, lastState: "not requested" };
+}
+async function awaitCredentialReport(iam, caller, s, wait) {
+  for (; ; ) {
     const generated = await caller.call("iam:GenerateCredentialReport", () => iam.send(new import_client_iam.GenerateCredentialReportCommand({})));
-    lastState = generated.State ?? "unknown";
-    if (generated.State === "COMPLETE") {
-      try {
-        const out = await caller.call("iam:GetCredentialReport", () => iam.send(new import_client_iam.GetCredentialReportCommand({})));
-        if (!out.Content || !out.GeneratedTime)
-          throw new AwsAuditError("service", "GetCredentialReport returned no Content or GeneratedTime", "iam:GetCredentialReport");
-        if (out.ReportFormat && out.ReportFormat !== "text/csv")
-          throw new AwsAuditError("service", `GetCredentialReport returned ReportFormat ${out.ReportFormat}, expected text/csv`, "iam:GetCredentialReport");
-        return { csv: Buffer.from(out.Content).toString("utf8"), generatedTime: out.GeneratedTime, generatedDuringRun };
-      } catch (err) {
-        const code2 = err instanceof AwsAuditError ? err.code : void 0;
-        if (code2 === void 0 || !REPORT_NOT_READY.has(code2))
-          throw err;
-        lastState = `COMPLETE, then GetCredentialReport said ${code2 ?? "?"}`;
-      }
-    }
-    generatedDuringRun = true;
-    if (Date.now() + s.reportPollIntervalMs > deadline)
-      break;
-    await sleep(s.reportPollIntervalMs);
+    wait.lastState = generated.State ?? "unknown";
+    if (generated.State === "COMPLETE")
+      return;
+    wait.generatedDuringRun = true;
+    await pauseBeforePoll(s, wait);
   }
-  throw new AwsAuditError("report-timeout", `the credential report was not ready within ${formatSeconds(s.reportTimeoutMs)} (last state: ${lastState}); IAM can take a while for large accounts: run again, or allow more time with a longer report timeout`, "iam:GenerateCredentialReport");
+}
+async function fetchCredentialReport(iam, caller, s, wait = startReportWait(s.reportTimeoutMs), ready = false) {
+  for (; ; ) {
+    if (!ready)
+      await awaitCredentialReport(iam, caller, s, wait);
+    ready = false;
+    try {
+      const out = await caller.call("iam:GetCredentialReport", () => iam.send(new import_client_iam.GetCredentialReportCommand({})));
+      if (!out.Content || !out.GeneratedTime)
+        throw new AwsAuditError("service", "GetCredentialReport returned no Content or GeneratedTime", "iam:GetCredentialReport");
+      if (out.ReportFormat && out.ReportFormat !== "text/csv")
+        throw new AwsAuditError("service", `GetCredentialReport returned ReportFormat ${out.ReportFormat}, expected text/csv`, "iam:GetCredentialReport");
+      return { csv: Buffer.from(out.Content).toString("utf8"), generatedTime: out.GeneratedTime, generatedDuringRun: wait.generatedDuringRun };
+    } catch (err) {
+      const code2 = err instanceof AwsAuditError ? err.code : void 0;
+      if (code2 === void 0 || !REPORT_NOT_READY.has(code2))
+        throw err;
+      wait.lastState = `COMPLETE, then GetCredentialReport said ${code2}`;
+    }
+    wait.generatedDuringRun = true;
+    await pauseBeforePoll(s, wait);
+  }
+}
+async function pauseBeforePoll(s, wait) {
+  const left2 = wait.deadline - Date.now();
+  if (left2 <= 0) {
+    throw new AwsAuditError("report-timeout", `the credential report was not ready ${formatSeconds(wait.timeoutMs)} after it was requested (last state: ${wait.lastState}); IAM can take a while for large accounts: run again, or allow more time with --report-timeout SECONDS`, "iam:GenerateCredentialReport");
+  }
+  await sleep(Math.min(s.reportPollIntervalMs, left2));
 }
 async function listUsers(iam, caller) {
   const users = [];
@@ -26962,16 +27531,19 @@ async function callerIdentity(sts, caller) {
     throw new AwsAuditError("service", "GetCallerIdentity returned no account", "sts:GetCallerIdentity");
   return { accountId: out.Account, arn: out.Arn, partition: out.Arn.split(":")[1] ?? "aws" };
 }
-async function listOrganizationAccounts(org, caller) {
+async function listOrganizationAccounts(org, caller, onPage) {
   const accounts = [];
   let token;
   for (let page = 0; page < 1e4; page++) {
     const out = await caller.call("organizations:ListAccounts", () => org.send(new import_client_organizations2.ListAccountsCommand(token ? { NextToken: token } : {})));
+    const listed = [];
     for (const a of out.Accounts ?? []) {
       if (!a.Id)
         continue;
-      accounts.push({ id: a.Id, ...a.Name ? { name: a.Name } : {}, state: a.State ?? a.Status ?? "UNKNOWN" });
+      listed.push({ id: a.Id, ...a.Name ? { name: a.Name } : {}, state: a.State ?? a.Status ?? "UNKNOWN" });
     }
+    accounts.push(...listed);
+    onPage?.(listed);
     if (!out.NextToken || out.NextToken === token)
       return accounts;
     token = out.NextToken;
@@ -27006,9 +27578,121 @@ var init_organization = __esm({
   }
 });
 
+// dist/live/rate.js
+var AccountRate, Slots;
+var init_rate = __esm({
+  "dist/live/rate.js"() {
+    "use strict";
+    AccountRate = class {
+      maxInFlight;
+      basePauseMs;
+      maxPauseMs;
+      /** Calls that AWS answered with a throttling error. */
+      throttled = 0;
+      /** The lowest limit reached (for the summary and the tests). */
+      lowestLimit;
+      limit;
+      inFlight = 0;
+      epoch = 0;
+      pauseMs = 0;
+      throttledInARow = 0;
+      nextSendAt = 0;
+      waiting = [];
+      timer;
+      constructor(maxInFlight, basePauseMs = 50, maxPauseMs = 1e4) {
+        this.maxInFlight = maxInFlight;
+        this.basePauseMs = basePauseMs;
+        this.maxPauseMs = maxPauseMs;
+        this.limit = maxInFlight;
+        this.lowestLimit = maxInFlight;
+      }
+      /** Calls allowed in flight now. */
+      get allowed() {
+        return Math.max(1, Math.floor(this.limit));
+      }
+      /** Wait for a turn to send one call. */
+      acquire() {
+        return new Promise((resolve24) => {
+          this.waiting.push(() => resolve24({ epoch: this.epoch }));
+          this.pump();
+        });
+      }
+      /** The call's answer came: `throttled` if AWS asked to slow down. */
+      release(ticket, throttled) {
+        this.inFlight -= 1;
+        if (throttled) {
+          this.throttled += 1;
+          if (ticket.epoch === this.epoch) {
+            this.epoch += 1;
+            this.throttledInARow += 1;
+            if (this.limit > 1)
+              this.limit = Math.max(1, this.limit / 2);
+            else if (this.throttledInARow > 1)
+              this.pauseMs = Math.min(this.maxPauseMs, Math.max(this.basePauseMs, this.pauseMs * 2));
+            this.lowestLimit = Math.min(this.lowestLimit, this.allowed);
+          }
+        } else {
+          this.throttledInARow = 0;
+          if (this.pauseMs > 0)
+            this.pauseMs = this.pauseMs / 2 < this.basePauseMs ? 0 : this.pauseMs / 2;
+          else
+            this.limit = Math.min(this.maxInFlight, this.limit + 1 / this.limit);
+        }
+        this.pump();
+      }
+      pump() {
+        while (this.waiting.length > 0 && this.inFlight < this.allowed) {
+          const now = Date.now();
+          if (this.pauseMs > 0 && now < this.nextSendAt) {
+            if (!this.timer) {
+              this.timer = setTimeout(() => {
+                this.timer = void 0;
+                this.pump();
+              }, this.nextSendAt - now);
+            }
+            return;
+          }
+          this.nextSendAt = now + this.pauseMs;
+          this.inFlight += 1;
+          this.waiting.shift()();
+        }
+      }
+    };
+    Slots = class {
+      limit;
+      /** The most calls that were in flight at once. */
+      peak = 0;
+      inFlight = 0;
+      waiting = [];
+      constructor(limit) {
+        this.limit = limit;
+      }
+      acquire() {
+        if (this.inFlight < this.limit) {
+          this.take();
+          return Promise.resolve();
+        }
+        return new Promise((resolve24) => this.waiting.push(resolve24));
+      }
+      release() {
+        this.inFlight -= 1;
+        const next = this.waiting.shift();
+        if (next) {
+          this.take();
+          next();
+        }
+      }
+      take() {
+        this.inFlight += 1;
+        this.peak = Math.max(this.peak, this.inFlight);
+      }
+    };
+  }
+});
+
 // dist/live/offline.js
 import { readFile as readFile2 } from "node:fs/promises";
-import { isAbsolute as isAbsolute5, relative as relative7, resolve as resolve21, sep as sep7 } from "node:path";
+import { isAbsolute as isAbsolute6, relative as relative8, resolve as resolve21, sep as sep8 } from "node:path";
 async function auditCredentialReport(options) {
   const file = displayPath2(options.file, options.cwd ?? process.cwd());
   const windowSeconds = options.windowSeconds ?? DEFAULT_WINDOW_SECONDS;
@@ -27020,7 +27704,8 @@ async function auditCredentialReport(options) {
     bytes = options.content ?? await readFile2(options.file);
   } catch (err) {
     const e = err;
-    errors.push({ file, message: `cannot read the credential report: ${e.code ? `${e.code}: ` : ""}${e.message}` });
+    const reason = e.code === "ENOENT" ? "no such file" : e.code === "EISDIR" ? "it is a directory" : e.code === "EACCES" ? "permission denied" : e.message;
+    errors.push({ file, message: `cannot read the credential report: ${reason}` });
     return { findings, errors, stats };
   }
   const decoded = decodeSavedReport(bytes);
@@ -27081,9 +27766,9 @@ async function auditCredentialReport(options) {
   return { findings, errors, stats };
 }
 function displayPath2(file, cwd) {
-  const rel = relative7(cwd, resolve21(cwd, file));
-  const out = rel === "" || rel.startsWith("..") || isAbsolute5(rel) ? file : rel;
-  return out.split(sep7).join("/");
+  const rel = relative8(cwd, resolve21(cwd, file));
+  const out = rel === "" || rel.startsWith("..") || isAbsolute6(rel) ? file : rel;
+  return out.split(sep8).join("/");
 }
 function accountOf(arn) {
   return /^arn:[\w-]+:iam::(\d{12}):/.exec(arn)?.[1] ?? null;
@@ -27102,6 +27787,7 @@ async function auditLive(options = {}) {
   const started = performance.now();
   validate2(options);
   const region = await resolveRegion(options.region, options.profile);
+  const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
   const settings = {
     region,
     ...options.profile !== void 0 ? { profile: options.profile } : {},
@@ -27113,17 +27799,38 @@ async function auditLive(options = {}) {
     },
     connectTimeoutMs: options.connectTimeoutMs ?? 3e3,
     requestTimeoutMs: options.requestTimeoutMs ?? 3e4,
-    maxSockets: (options.concurrency ?? 8) + 2
+    maxSockets: concurrency + 2
   };
   const audit = {
     windowSeconds: options.windowSeconds ?? DEFAULT_WINDOW_SECONDS,
     allUsers: options.allUsers ?? false,
-    concurrency: options.concurrency ?? 8,
+    concurrency,
     reportPollIntervalMs: options.reportPollIntervalMs ?? 2e3,
-    reportTimeoutMs: options.reportTimeoutMs ?? 12e4
+    reportTimeoutMs: options.reportTimeoutMs ?? DEFAULT_REPORT_TIMEOUT_MS
   };
-  const progress = { accountsDone: 0, accounts: options.org ? 0 : options.accounts ? new Set(options.accounts).size : 1, usersDone: 0, users: 0 };
-  const tell = () => options.onProgress?.({ ...progress });
+  const multi = Boolean(options.org || options.accounts);
+  const progress = {
+    phase: options.org ? "listing accounts" : "requesting reports",
+    accountsDone: 0,
+    accountsFailed: 0,
+    accounts: options.org ? 0 : options.accounts ? new Set(options.accounts).size : 1,
+    waitingForReport: [],
+    accountsAuditing: 0,
+    usersDone: 0,
+    users: 0,
+    throttledCalls: 0
+  };
+  const waiting = /* @__PURE__ */ new Set();
+  const tell = () => {
+    if (!options.onProgress)
+      return;
+    progress.throttledCalls = callers.reduce((n, c) => n + c.throttledCalls, 0);
+    progress.waitingForReport = [...waiting].sort(compareStrings);
+    if (progress.phase !== "listing accounts") {
+      progress.phase = progress.accountsAuditing > 0 ? "auditing" : waiting.size > 0 ? "waiting for reports" : progress.accountsDone >= progress.accounts ? "done" : "requesting reports";
+    }
+    options.onProgress({ ...progress, waitingForReport: [...progress.waitingForReport] });
+  };
   if (options.onProgress) {
     audit.progress = {
       usersListed: (count) => {
@@ -27141,30 +27848,110 @@ async function auditLive(options = {}) {
     ...options.maxAttempts !== void 0 ? { maxAttempts: options.maxAttempts } : {},
     ...options.retryBaseDelayMs !== void 0 ? { baseDelayMs: options.retryBaseDelayMs } : {}
   };
+  const callSlots = new Slots(options.maxCallsInFlight ?? DEFAULT_MAX_CALLS_IN_FLIGHT);
+  const accountSlots = new Slots(options.accountConcurrency ?? DEFAULT_ACCOUNT_CONCURRENCY);
   const iamLabel = settings.endpoints.iam ?? "the IAM endpoint";
   const findings = [];
   const errors = [];
   const accounts = [];
   const callers = [];
-  const newCaller = (endpoint) => {
-    const c = new AwsCaller(endpoint, policy, options.credentials ? void 0 : options.profile);
+  const newCaller = (endpoint, rate) => {
+    const c = new AwsCaller(endpoint, policy, options.credentials ? void 0 : options.profile, Math.random, rate ?? newRate(), callSlots);
     callers.push(c);
     return c;
   };
-  const collect = (a) => {
-    findings.push(...a.findings);
-    errors.push(...a.errors);
-    accounts.push(a.stats);
-    progress.accountsDone += 1;
+  const newRate = () => new AccountRate(concurrency, policy.baseDelayMs / 4, policy.maxDelayMs);
+  const finished2 = (stats) => {
+    accounts.push(stats);
+    if (stats.status !== "skipped") {
+      progress.accountsDone += 1;
+      if (stats.status === "failed")
+        progress.accountsFailed += 1;
+    }
+    options.onAccountDone?.(stats);
     tell();
   };
-  if (!options.org && !options.accounts) {
-    const iam = iamClient(settings);
+  const collect = (a) => {
+    for (const f of a.findings)
+      findings.push(f);
+    for (const e of a.errors)
+      errors.push(e);
+    finished2(a.stats);
+  };
+  const failed = (id, name, caller, reason, started2) => {
+    const label = id === void 0 ? "" : name ? `account ${id} (${name}): ` : `account ${id}: `;
+    errors.push({ file: accountFile(id ?? null), message: `${label}${reason}` });
+    const s = skipped(id ?? null, name, reason);
+    s.status = "failed";
+    s.apiCalls = Object.fromEntries([...caller.calls.entries()].sort(([a], [b]) => compareStrings(a, b)));
+    s.totalApiCalls = caller.total;
+    s.throttledRetries = caller.throttledRetries;
+    s.throttledCalls = caller.throttledCalls;
+    s.lowestConcurrency = caller.rate?.lowestLimit ?? concurrency;
+    s.durationMs = Math.round(performance.now() - started2);
+    finished2(s);
+  };
+  const runAccount = async (target, assume) => {
+    const accountStarted = performance.now();
+    const caller = newCaller(iamLabel);
+    let credentials = settings.credentials;
+    let expiration;
+    if (assume) {
+      try {
+        const assumed = await assume(caller);
+        credentials = assumed;
+        expiration = assumed.expiration;
+      } catch (err) {
+        failed(target.id, target.name, caller, messageOf2(err), accountStarted);
+        return;
+      }
+    }
+    const key = target.id ?? "this account";
+    const wait = startReportWait(audit.reportTimeoutMs);
+    waiting.add(key);
+    tell();
+    let iam = iamClient(settings, credentials);
     try {
-      collect(await auditAccount({ iam, caller: newCaller(iamLabel) }, audit));
+      try {
+        await awaitCredentialReport(iam, caller, audit, wait);
+      } catch (err) {
+        waiting.delete(key);
+        failed(target.id, target.name, caller, messageOf2(err), accountStarted);
+        return;
+      }
+      waiting.delete(key);
+      tell();
     } finally {
       iam.destroy();
     }
+    await accountSlots.acquire();
+    progress.accountsAuditing += 1;
+    tell();
+    try {
+      if (assume && expiration && expiration.getTime() - Date.now() < CREDENTIALS_MARGIN_MS) {
+        try {
+          credentials = await assume(caller);
+        } catch (err) {
+          failed(target.id, target.name, caller, messageOf2(err), accountStarted);
+          return;
+        }
+      }
+      iam = iamClient(settings, credentials);
+      try {
+        const done = await auditAccount({ iam, caller, ...target.id ? { accountId: target.id } : {}, ...target.name ? { accountName: target.name } : {} }, audit, { wait, ready: true });
+        done.stats.durationMs = Math.round(performance.now() - accountStarted);
+        collect(done);
+      } finally {
+        iam.destroy();
+      }
+    } finally {
+      progress.accountsAuditing -= 1;
+      accountSlots.release();
+      tell();
+    }
+  };
+  if (!multi) {
+    await runAccount({}, void 0);
   } else {
     const sts = stsClient(settings);
     const base = newCaller(settings.endpoints.sts ?? "the STS endpoint");
@@ -27181,67 +27968,55 @@ async function auditLive(options = {}) {
         errors.push({ file: "aws://sts", message: `cannot tell whose credentials these are: ${messageOf2(err)}` });
         return;
       }
-      let targets;
+      const roleName = options.roleName ?? DEFAULT_AUDIT_ROLE_NAME;
+      const assumeIn = (t) => async (caller) => {
+        const roleArn = roleArnOf({ accountId: t.id, roleName, partition: identity.partition });
+        try {
+          return await assumeAuditRole(sts, caller, { accountId: t.id, roleName, partition: identity.partition, ...options.externalId ? { externalId: options.externalId } : {} });
+        } catch (err) {
+          throw new Error(err instanceof AwsAuditError && err.kind === "access-denied" ? `cannot assume ${roleArn}: the role must exist in the account and trust ${identity.arn}, which needs sts:AssumeRole on it. AWS said: ${err.detail ?? err.message}` : `cannot assume ${roleArn}: ${messageOf2(err)}`);
+        }
+      };
+      const start2 = (t) => runAccount(t, t.id === identity.accountId ? void 0 : assumeIn(t));
+      const running = [];
       if (options.org) {
         const org = organizationsClient(settings);
         try {
-          const all = await listOrganizationAccounts(org, newCaller(settings.endpoints.organizations ?? "the Organizations endpoint"));
-          targets = [];
-          for (const a of all) {
-            if (a.state === "ACTIVE")
-              targets.push({ id: a.id, ...a.name ? { name: a.name } : {} });
-            else
-              accounts.push(skipped(a.id, a.name, `state ${a.state}`));
-          }
-          progress.accounts = targets.length;
+          await listOrganizationAccounts(org, newCaller(settings.endpoints.organizations ?? "the Organizations endpoint"), (page) => {
+            for (const a of page) {
+              if (a.state === "ACTIVE") {
+                progress.accounts += 1;
+                running.push(start2({ id: a.id, ...a.name ? { name: a.name } : {} }));
+              } else
+                accounts.push(skipped(a.id, a.name, `state ${a.state}`));
+            }
+            tell();
+          });
+          progress.phase = "requesting reports";
           tell();
         } catch (err) {
           const hint = err instanceof AwsAuditError && err.kind === "access-denied" ? " (run --org from the management account or a delegated administrator)" : "";
           errors.push({ file: "aws://organizations", message: `cannot list the organization's accounts${hint}: ${messageOf2(err)}` });
-          return;
         } finally {
           org.destroy();
         }
       } else {
-        targets = [...new Set(options.accounts)].map((id) => ({ id }));
+        for (const id of new Set(options.accounts))
+          running.push(start2({ id }));
       }
-      const roleName = options.roleName ?? DEFAULT_AUDIT_ROLE_NAME;
-      await forEachLimited(targets, options.accountConcurrency ?? 4, async (t) => {
-        const caller = newCaller(iamLabel);
-        const label = t.name ? `account ${t.id} (${t.name})` : `account ${t.id}`;
-        let credentials = settings.credentials;
-        if (t.id !== identity.accountId) {
-          const roleArn = roleArnOf({ accountId: t.id, roleName, partition: identity.partition });
-          try {
-            credentials = await assumeAuditRole(sts, caller, { accountId: t.id, roleName, partition: identity.partition, ...options.externalId ? { externalId: options.externalId } : {} });
-          } catch (err) {
-            const reason = err instanceof AwsAuditError && err.kind === "access-denied" ? `cannot assume ${roleArn}: the role must exist in the account and trust ${identity.arn}, which needs sts:AssumeRole on it. AWS said: ${err.detail ?? err.message}` : `cannot assume ${roleArn}: ${messageOf2(err)}`;
-            errors.push({ file: accountFile(t.id), message: `${label}: ${reason}` });
-            const s = skipped(t.id, t.name, reason);
-            s.status = "failed";
-            s.apiCalls = Object.fromEntries(caller.calls);
-            s.totalApiCalls = caller.total;
-            accounts.push(s);
-            progress.accountsDone += 1;
-            tell();
-            return;
-          }
-        }
-        const iam = iamClient(settings, credentials);
-        try {
-          collect(await auditAccount({ iam, caller, accountId: t.id, ...t.name ? { accountName: t.name } : {} }, audit));
-        } finally {
-          iam.destroy();
-        }
-      });
+      await Promise.all(running);
     }
   }
+  progress.phase = "done";
+  tell();
   const apiCalls = {};
   let throttledRetries = 0;
+  let throttledCalls = 0;
   for (const c of callers) {
     for (const [action, n] of c.calls)
       apiCalls[action] = (apiCalls[action] ?? 0) + n;
     throttledRetries += c.throttledRetries;
+    throttledCalls += c.throttledCalls;
   }
   const totalApiCalls = Object.values(apiCalls).reduce((a, b) => a + b, 0);
   const users = accounts.reduce((n, a) => n + a.users, 0);
@@ -27258,6 +28033,8 @@ async function auditLive(options = {}) {
       totalApiCalls,
       apiCallsPerUser: users === 0 ? 0 : totalApiCalls / users,
       throttledRetries,
+      throttledCalls,
+      peakCallsInFlight: callSlots.peak,
       durationMs: Math.round(performance.now() - started)
     }
   };
@@ -27273,10 +28050,14 @@ function validate2(o) {
   const problems = [];
   if (o.windowSeconds !== void 0 && !(Number.isFinite(o.windowSeconds) && o.windowSeconds >= 0))
     problems.push(`--window must be a number of seconds ≥ 0, got ${o.windowSeconds}`);
-  for (const [name, v] of [["--concurrency", o.concurrency], ["account concurrency", o.accountConcurrency], ["max attempts", o.maxAttempts]]) {
+  for (const [name, v] of [["--concurrency", o.concurrency], ["--account-concurrency", o.accountConcurrency], ["--max-calls-in-flight", o.maxCallsInFlight], ["max attempts", o.maxAttempts]]) {
     if (v !== void 0 && !(Number.isInteger(v) && v >= 1))
       problems.push(`${name} must be a whole number ≥ 1, got ${v}`);
   }
+  if (o.reportTimeoutMs !== void 0 && !(Number.isFinite(o.reportTimeoutMs) && o.reportTimeoutMs > 0))
+    problems.push(`--report-timeout must be a number of seconds > 0, got ${o.reportTimeoutMs / 1e3}`);
+  if (o.reportPollIntervalMs !== void 0 && !(Number.isFinite(o.reportPollIntervalMs) && o.reportPollIntervalMs >= 0))
+    problems.push(`the report poll interval must be a number of ms ≥ 0, got ${o.reportPollIntervalMs}`);
   if (o.org && o.accounts)
     problems.push("--org and --accounts cannot be used together");
   if (o.accounts) {
@@ -27306,7 +28087,7 @@ function pick(key, value) {
 function messageOf2(err) {
   return err instanceof Error ? err.message : String(err);
 }
-var LiveUsageError;
+var DEFAULT_CONCURRENCY, DEFAULT_ACCOUNT_CONCURRENCY, DEFAULT_MAX_CALLS_IN_FLIGHT, DEFAULT_REPORT_TIMEOUT_MS, LiveUsageError, CREDENTIALS_MARGIN_MS;
 var init_live = __esm({
   "dist/live/index.js"() {
     "use strict";
@@ -27318,16 +28099,106 @@ var init_live = __esm({
     init_errors();
     init_key_finding();
     init_organization();
-    init_pool();
+    init_rate();
     init_offline();
     init_classify();
     init_credential_report();
     init_errors();
     init_organization();
     init_key_finding();
+    DEFAULT_CONCURRENCY = 8;
+    DEFAULT_ACCOUNT_CONCURRENCY = 4;
+    DEFAULT_MAX_CALLS_IN_FLIGHT = 32;
+    DEFAULT_REPORT_TIMEOUT_MS = 12e4;
     LiveUsageError = class extends Error {
       name = "LiveUsageError";
     };
+    CREDENTIALS_MARGIN_MS = 15 * 6e4;
+  }
+});
+
+// dist/commands/live-progress.js
+function liveProgressDisplay(io, mode, intervalMs = 1e4) {
+  if (mode === "none")
+    return { onProgress: () => {
+    }, finish: () => {
+    } };
+  const started = Date.now();
+  let latest;
+  let printed = 0;
+  if (io.stderrIsTTY) {
+    const line = progressLine(io);
+    return {
+      onProgress: (p) => {
+        latest = p;
+        line.draw(describeProgress(p), p.phase === "done");
+      },
+      finish: (stats) => {
+        line.clear();
+        if (stats)
+          io.stderr(`${describeSummary(stats)}
+`);
+      }
+    };
+  }
+  const timer = setInterval(() => {
+    if (!latest)
+      return;
+    printed += 1;
+    io.stderr(`${describeProgress(latest)} [${formatDuration(Date.now() - started)}]
+`);
+  }, intervalMs);
+  timer.unref();
+  return {
+    onProgress: (p) => {
+      latest = p;
+    },
+    finish: (stats) => {
+      clearInterval(timer);
+      if (stats && (printed > 0 || stats.throttledCalls > 0))
+        io.stderr(`${describeSummary(stats)}
+`);
+    }
+  };
+}
+function describeProgress(p) {
+  const parts = [p.phase];
+  const multi = p.accounts > 1;
+  if (multi || p.phase === "listing accounts") {
+    parts.push(`${p.accountsDone}/${p.accounts} accounts done${p.accountsFailed > 0 ? ` (${p.accountsFailed} failed)` : ""}`);
+    if (p.accountsAuditing > 0)
+      parts.push(`${p.accountsAuditing} auditing`);
+  }
+  if (p.waitingForReport.length > 0) {
+    const named = p.waitingForReport.slice(0, NAMED_ACCOUNTS).join(", ");
+    const more = p.waitingForReport.length > NAMED_ACCOUNTS ? `, +${p.waitingForReport.length - NAMED_ACCOUNTS}` : "";
+    parts.push(multi ? `${p.waitingForReport.length} waiting for a credential report (${named}${more})` : "waiting for the credential report");
+  }
+  if (p.users > 0)
+    parts.push(`${p.usersDone}/${p.users} users audited`);
+  if (p.throttledCalls > 0)
+    parts.push(`${p.throttledCalls} calls throttled`);
+  return `keygate live: ${parts.join(", ")}`;
+}
+function describeSummary(stats) {
+  const audited = stats.accounts.filter((a) => a.status === "audited").length;
+  const failed = stats.accounts.filter((a) => a.status === "failed").length;
+  const skipped2 = stats.accounts.filter((a) => a.status === "skipped").length;
+  const accounts = stats.accounts.length > 1 ? `${audited + failed} accounts (${audited} audited${failed ? `, ${failed} failed` : ""}${skipped2 ? `, ${skipped2} skipped` : ""}), ` : failed ? "the account failed, " : "";
+  const throttled = stats.throttledCalls > 0 ? ` (${stats.throttledCalls} throttled, each slowing its account down)` : " (none throttled)";
+  return `keygate live: ${accounts}${stats.users} users, ${stats.totalApiCalls} calls${throttled}, ${formatDuration(stats.durationMs)}`;
+}
+function formatDuration(ms) {
+  const s = Math.round(ms / 1e3);
+  return s < 60 ? `${s} s` : `${Math.floor(s / 60)} min ${s % 60} s`;
+}
+var PROGRESS_MODES, NAMED_ACCOUNTS;
+var init_live_progress = __esm({
+  "dist/commands/live-progress.js"() {
+    "use strict";
+    init_io();
+    PROGRESS_MODES = ["auto", "none"];
+    NAMED_ACCOUNTS = 3;
   }
 });
 
@@ -27344,7 +28215,7 @@ async function runLive(args, io) {
   try {
     baseline = await readBaselineArg(args, io);
     const policies = loadPolicies();
-    const settings = await loadSettings(policies, io.cwd, args.config);
+    const settings = withCommandLine(await loadSettings(policies, io.cwd, args.config), policies, args, io.cwd);
     failOn = args.failOn ?? settings.failOn;
     const enabled = policies.filter((p) => settings.severities.has(p.id));
     if (enabled.length === 0) {
@@ -27361,16 +28232,17 @@ async function runLive(args, io) {
       });
       result = { findings: audit.findings, errors: audit.errors, warnings: [], files: 1, policies: enabled };
     } else {
-      const progress = progressLine(io);
-      const onProgress = (p) => {
-        const accounts = p.accounts > 1 || p.accountsDone > 1 ? `${p.accountsDone}/${p.accounts} accounts, ` : "";
-        progress.draw(`keygate live: ${accounts}${p.usersDone}/${p.users} users audited`, p.usersDone === p.users);
-      };
+      const options = liveOptions(args);
+      const mode = args.progress ?? "auto";
+      if (!PROGRESS_MODES.includes(mode))
+        throw new LiveUsageError(`--progress takes ${PROGRESS_MODES.join(" or ")}, got ${JSON.stringify(mode)}`);
+      const progress = liveProgressDisplay(io, mode);
+      let audit;
       try {
-        const audit = await auditLive({ ...liveOptions(args), ...io.stderrIsTTY ? { onProgress } : {} });
+        audit = await auditLive({ ...options, onProgress: progress.onProgress });
         result = { findings: audit.findings, errors: audit.errors, warnings: [], files: 0, policies: enabled };
       } finally {
-        progress.clear();
+        progress.finish(audit?.stats);
       }
     }
   } catch (error) {
@@ -27391,7 +28263,10 @@ function liveOptions(args) {
     ...args.accounts.length ? { accounts: args.accounts } : {},
     ...args.roleName !== void 0 ? { roleName: args.roleName } : {},
     ...args.externalId !== void 0 ? { externalId: args.externalId } : {},
-    ...args.concurrency !== void 0 ? { concurrency: args.concurrency } : {}
+    ...args.concurrency !== void 0 ? { concurrency: args.concurrency } : {},
+    ...args.accountConcurrency !== void 0 ? { accountConcurrency: args.accountConcurrency } : {},
+    ...args.maxCallsInFlight !== void 0 ? { maxCallsInFlight: args.maxCallsInFlight } : {},
+    ...args.reportTimeoutSeconds !== void 0 ? { reportTimeoutMs: args.reportTimeoutSeconds * 1e3 } : {}
   };
 }
 var init_live2 = __esm({
@@ -27400,45 +28275,9 @@ var init_live2 = __esm({
     init_config();
     init_live();
     init_catalog();
-    init_io();
+    init_live_progress();
     init_output();
-  }
-});
-
-// dist/commands/policies.js
-var policies_exports = {};
-__export(policies_exports, {
-  listPolicies: () => listPolicies
-});
-function listPolicies(format4, io) {
-  let policies;
-  try {
-    policies = loadPolicies();
-  } catch (error) {
-    io.stderr(`keygate: ${error.message}
-`);
-    return EXIT.incomplete;
-  }
-  if (format4 === "json") {
-    io.stdout(`${JSON.stringify(policies, null, 2)}
-`);
-    return EXIT.ok;
-  }
-  for (const p of policies) {
-    io.stdout(`${p.id}  ${p.alias}  (${p.severity})
-  ${p.title}
-  CIS: ${p.cis.map((c) => `v${c.versions.map((v) => v.replace(/\.0$/, "")).join("/v")} ${c.control}`).join("; ")}
-  docs: ${p.docsUrl}
-
-`);
-  }
-  return EXIT.ok;
-}
-var init_policies2 = __esm({
-  "dist/commands/policies.js"() {
-    "use strict";
-    init_catalog();
-    init_io();
+    init_settings();
   }
 });
 
@@ -29749,7 +30588,7 @@ function argsert(arg1, arg2, arg3) {
     ];
   }
   try {
-    let position2 = 0;
+    let position4 = 0;
     const [parsed, callerArguments, _length] = parseArgs();
     const args = [].slice.call(callerArguments);
     while (args.length && args[args.length - 1] === void 0)
@@ -29767,8 +30606,8 @@ function argsert(arg1, arg2, arg3) {
       const observedType = guessType(arg);
       const matchingTypes = demanded.cmd.filter((type) => type === observedType || type === "*");
       if (matchingTypes.length === 0)
-        argumentTypeError(observedType, demanded.cmd, position2);
-      position2 += 1;
+        argumentTypeError(observedType, demanded.cmd, position4);
+      position4 += 1;
     });
     parsed.optional.forEach((optional) => {
       if (args.length === 0)
@@ -29777,8 +30616,8 @@ function argsert(arg1, arg2, arg3) {
       const observedType = guessType(arg);
       const matchingTypes = optional.cmd.filter((type) => type === observedType || type === "*");
       if (matchingTypes.length === 0)
-        argumentTypeError(observedType, optional.cmd, position2);
-      position2 += 1;
+        argumentTypeError(observedType, optional.cmd, position4);
+      position4 += 1;
     });
   } catch (err) {
     console.warn(err.stack);
@@ -29792,8 +30631,8 @@ function guessType(arg) {
   }
   return typeof arg;
 }
-function argumentTypeError(observedType, allowedTypes, position2) {
-  throw new YError(`Invalid ${positionName[position2] || "manyith"} argument. Expected ${allowedTypes.join(" or ")} but received ${observedType}.`);
+function argumentTypeError(observedType, allowedTypes, position4) {
+  throw new YError(`Invalid ${positionName[position4] || "manyith"} argument. Expected ${allowedTypes.join(" or ")} but received ${observedType}.`);
 }
 
 // node_modules/yargs/build/lib/middleware.js
@@ -30459,20 +31298,20 @@ function usage(yargs, shim3) {
     epilogs.push(msg);
   };
   let wrapSet = false;
-  let wrap;
+  let wrap2;
   self.wrap = (cols) => {
     wrapSet = true;
-    wrap = cols;
+    wrap2 = cols;
   };
   self.getWrap = () => {
     if (shim3.getEnv("YARGS_DISABLE_WRAP")) {
       return null;
     }
     if (!wrapSet) {
-      wrap = windowWidth();
+      wrap2 = windowWidth();
       wrapSet = true;
     }
-    return wrap;
+    return wrap2;
   };
   const deferY18nLookupPrefix = "__yargsString__:";
   self.deferY18nLookup = (str2) => deferY18nLookupPrefix + str2;
@@ -30675,12 +31514,12 @@ function usage(yargs, shim3) {
     }
     return ui2.toString().replace(/\s*$/, "");
   };
-  function maxWidth(table, theWrap, modifier) {
+  function maxWidth(table2, theWrap, modifier) {
     let width = 0;
-    if (!Array.isArray(table)) {
-      table = Object.values(table).map((v) => [v]);
+    if (!Array.isArray(table2)) {
+      table2 = Object.values(table2).map((v) => [v]);
     }
-    table.forEach((v) => {
+    table2.forEach((v) => {
       width = Math.max(shim3.stringWidth(modifier ? `${modifier} ${getText(v[0])}` : getText(v[0])) + getIndentation(v[0]), width);
     });
     if (theWrap)
@@ -30751,13 +31590,13 @@ function usage(yargs, shim3) {
   };
   self.stringifiedValues = function stringifiedValues(values, separator) {
     let string = "";
-    const sep8 = separator || ", ";
+    const sep9 = separator || ", ";
     const array = [].concat(values);
     if (!values || !array.length)
       return string;
     array.forEach((value) => {
       if (string.length)
-        string += sep8;
+        string += sep9;
       string += JSON.stringify(value);
     });
     return string;
@@ -33035,131 +33874,8 @@ init_package();
 init_report();
 init_targets();
 init_variables();
-
-// dist/commands/usage.js
-import { accessSync, constants, statSync as statSync3 } from "node:fs";
-import { dirname as dirname5, resolve as resolve10 } from "node:path";
-var UsageError = class extends Error {
-  hint;
-  constructor(message, hint) {
-    super(message);
-    this.hint = hint;
-  }
-};
-function flag(name) {
-  return name.length === 1 ? `-${name}` : `--${name}`;
-}
-function helpHint(command3) {
-  return `Run \`${command3} --help\` for usage.`;
-}
-function explainFailure(message, argv, options, others) {
-  const hint = helpHint(options.command);
-  const unknown2 = /^Unknown arguments?: (.+)$/s.exec(message);
-  if (unknown2) {
-    const names = unknown2[1].split(", ");
-    const typed = names.map((name) => asTyped(name, argv));
-    const flags = typed.filter((t) => t.startsWith("-"));
-    if (flags.length === 0)
-      return new UsageError(`${options.command} takes no paths, but was given ${typed.map((t) => JSON.stringify(t)).join(", ")}`, hint);
-    const first = flags[0];
-    const elsewhere = others.find((o) => knows(o, first));
-    const suggestion = closest(first, allFlags(options));
-    const tip = elsewhere ? `${first} is an option of \`${scanNamed(elsewhere.command)}\`, not of \`${scanNamed(options.command)}\`. ${hint}` : suggestion ? `Did you mean ${suggestion}? ${hint}` : hint;
-    const of = options.command === "keygate" ? "" : ` for ${options.command}`;
-    return new UsageError(`unknown option${flags.length > 1 ? "s" : ""} ${flags.join(", ")}${of}`, tip);
-  }
-  const invalid = /Argument: (\S+), Given: "(.*)", Choices: (.+)$/s.exec(message);
-  if (invalid) {
-    const [, name, given] = invalid;
-    const valid = options.choices.get(name) ?? invalid[3].split(", ").map((c) => JSON.parse(c));
-    const suggestion = closest(given, valid);
-    return new UsageError(`${flag(name)} ${given}: not a valid value`, `${suggestion ? `Did you mean ${suggestion}? ` : ""}Valid values: ${valid.join(", ")}.`);
-  }
-  const missing = /^Not enough arguments following: (\S+)$/.exec(message);
-  if (missing)
-    return new UsageError(`${asTyped(missing[1], argv)} needs a value`, hint);
-  const exclusive = /^Arguments (\S+) and (\S+) are mutually exclusive$/.exec(message);
-  if (exclusive)
-    return new UsageError(`${asTyped(exclusive[1], argv)} and ${asTyped(exclusive[2], argv)} cannot be used together`, hint);
-  return new UsageError(message.replace(/\s*\n\s*/g, " "), hint);
-}
-function scanNamed(command3) {
-  return command3 === "keygate" ? "keygate scan" : command3;
-}
-function asTyped(name, argv) {
-  for (const token of argv) {
-    if (token === "--")
-      break;
-    const bare = token.replace(/=.*$/s, "");
-    if (bare === `--${name}` || bare === `--no-${name}` || name.length === 1 && /^-[^-]/.test(bare) && bare.includes(name)) {
-      return bare.startsWith("--") ? bare : `-${name}`;
-    }
-  }
-  return argv.includes(name) ? name : flag(name);
-}
-function allFlags(options) {
-  return [...options.names.keys()].filter((n) => n.length > 1).flatMap((n) => options.booleans.has(n) ? [`--${n}`, `--no-${n}`] : [`--${n}`]);
-}
-function knows(options, typed) {
-  const name = typed.replace(/^--?/, "");
-  return options.names.has(name) || name.startsWith("no-") && options.booleans.has(name.slice(3));
-}
-function closest(word, candidates) {
-  let best;
-  for (const candidate of candidates) {
-    const distance = editDistance(word.toLowerCase(), candidate.toLowerCase());
-    if (!best || distance < best.distance)
-      best = { candidate, distance };
-  }
-  const bare = word.replace(/^--?/, "");
-  return best && best.distance <= Math.max(1, Math.floor(bare.length / 3)) ? best.candidate : void 0;
-}
-function editDistance(a, b) {
-  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array(b.length).fill(0)]);
-  for (let j = 1; j <= b.length; j++)
-    d[0][j] = j;
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
-        d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
-    }
-  }
-  return d[a.length][b.length];
-}
-function checkOutputPath(file, cwd, option) {
-  const path4 = resolve10(cwd, file);
-  const stat3 = statOf(path4);
-  if (stat3?.isDirectory())
-    throw new UsageError(`${option}: ${file} is a directory`, "Name a file to write the report to.");
-  let dir = dirname5(path4);
-  for (; ; ) {
-    const s = statOf(dir);
-    if (s) {
-      if (!s.isDirectory())
-        throw new UsageError(`${option}: cannot create ${file}: ${dir} is not a directory`, "Name a file in a directory.");
-      try {
-        accessSync(dir, constants.W_OK);
-      } catch {
-        throw new UsageError(`${option}: cannot write ${file}: ${dir} is not writable`, "Name a file in a directory you can write to.");
-      }
-      return;
-    }
-    if (dirname5(dir) === dir)
-      return;
-    dir = dirname5(dir);
-  }
-}
-function statOf(path4) {
-  try {
-    return statSync3(path4);
-  } catch {
-    return void 0;
-  }
-}
-
-// dist/cli.js
+init_usage();
+init_settings();
 init_io();
 init_output();
 var FAIL_ON = ["error", "warning", "info", "never"];
@@ -33242,10 +33958,18 @@ function commandLine(argv, io, onRun) {
     describe: "change-aware: report only pairs new since git revision REF (the user and its key both absent there), comparing REF with the working tree. For pull requests: the base commit",
     type: "string",
     requiresArg: true
-  }).option("staged", { describe: "change-aware: report only pairs new in what is staged (HEAD compared with the index). For pre-commit hooks; named files stand for the configurations they belong to", type: "boolean" }).option("prefilter", { describe: "skip parsing files that cannot matter (no IAM resource, module call, variable, local or output in them); --no-prefilter parses every file, to report syntax errors in those too", type: "boolean", default: true }).option("cache", { describe: "remember between runs what only hcl2json could parse and, in a git work tree, what each unchanged file holds (--no-cache: read and parse afresh)", type: "boolean", default: true }).option("cache-location", { describe: "directory for the cache [default: $XDG_CACHE_HOME/keygate or ~/.cache/keygate]", type: "string", requiresArg: true }).option("var", { describe: "set a root module variable, NAME=VALUE, as terraform -var does (repeatable; later values win, also over --var-file, tfvars files and TF_VAR_NAME)", type: "string", requiresArg: true }).option("var-file", { describe: "read root module variables from a .tfvars or .tfvars.json file, as terraform -var-file does (repeatable; applied in command-line order with --var)", type: "string", requiresArg: true }).conflicts("base", ["staged", "plan"]).conflicts("staged", "plan").example("keygate --base origin/main", "in CI: only the pairs this branch adds").example("keygate --staged", "before a commit: only the pairs the commit would add").example("terraform show -json tfplan > tfplan.json && keygate tfplan.json", "check what a plan will create").example("keygate scan .", "scan the current directory").example("keygate infra/ -f json -o keygate.json", "write the JSON report to a file").example("keygate --fail-on warning stacks/prod", "also fail on warnings").example("keygate -f text -f sarif -o sarif=keygate.sarif", "text on the terminal, SARIF for GitHub code scanning in a file").example("keygate -f github -o markdown=$GITHUB_STEP_SUMMARY", "in GitHub Actions: annotations on the pull request, a table in the run's summary").example("keygate --write-baseline .keygate-baseline.json", "accept today's findings; later runs with --baseline fail only on new ones")), (args) => {
+  }).option("staged", { describe: "change-aware: report only pairs new in what is staged (HEAD compared with the index). For pre-commit hooks; named files stand for the configurations they belong to", type: "boolean" }).option("prefilter", { describe: "skip parsing files that cannot matter (no IAM resource, module call, variable, local or output in them); --no-prefilter parses every file, to report syntax errors in those too", type: "boolean", default: true }).option("cache", { describe: "remember between runs what only hcl2json could parse and, in a git work tree, what each unchanged file holds (--no-cache: read and parse afresh)", type: "boolean", default: true }).option("cache-location", { describe: "directory for the cache [default: $XDG_CACHE_HOME/keygate or ~/.cache/keygate]", type: "string", requiresArg: true }).option("var", { describe: "set a root module variable, NAME=VALUE, as terraform -var does (repeatable; later values win, also over --var-file, tfvars files and TF_VAR_NAME)", type: "string", requiresArg: true }).option("exclude", { describe: "a glob of files not to scan, relative to the working directory, on top of the config's exclude (repeatable)", type: "string", requiresArg: true }).option("print-config", { describe: "print the configuration in effect (config file, --policy, --exclude, --fail-on) as JSON, and scan nothing", type: "boolean" }).option("init", { describe: "write a commented .keygate.json in the working directory (never over an existing one), and scan nothing", type: "boolean" }).option("pre-commit", { describe: "with --init: also write .pre-commit-config.yaml running keygate's hook (or print the lines to add to an existing one)", type: "boolean", implies: "init" }).option("list-policies", { describe: "list the policies, as `keygate policies` does", type: "boolean" }).option("var-file", { describe: "read root module variables from a .tfvars or .tfvars.json file, as terraform -var-file does (repeatable; applied in command-line order with --var)", type: "string", requiresArg: true }).conflicts("base", ["staged", "plan"]).conflicts("staged", "plan").example("keygate --base origin/main", "in CI: only the pairs this branch adds").example("keygate --staged", "before a commit: only the pairs the commit would add").example("terraform show -json tfplan > tfplan.json && keygate tfplan.json", "check what a plan will create").example("keygate scan .", "scan the current directory").example("keygate infra/ -f json -o keygate.json", "write the JSON report to a file").example("keygate --fail-on warning stacks/prod", "also fail on warnings").example("keygate -f text -f sarif -o sarif=keygate.sarif", "text on the terminal, SARIF for GitHub code scanning in a file").example("keygate -f github -o markdown=$GITHUB_STEP_SUMMARY", "in GitHub Actions: annotations on the pull request, a table in the run's summary").example("keygate --write-baseline .keygate-baseline.json", "accept today's findings; later runs with --baseline fail only on new ones")), (args) => {
     const badVar = asList(args.var).find((v) => !parseCliVariable(v));
     if (badVar !== void 0)
       throw new UsageError(`--var takes NAME=VALUE, got "${badVar}"`, `Set a variable as terraform -var does: --var region=eu-west-1, --var 'names=["a","b"]'.`);
+    if (args.init) {
+      onRun(async () => (await Promise.resolve().then(() => (init_init(), init_exports))).init(args["pre-commit"] === true, io));
+      return;
+    }
+    if (args["list-policies"]) {
+      onRun(async () => (await Promise.resolve().then(() => (init_policies(), policies_exports))).listPolicies(asList(args.format).includes("json") ? "json" : "text", io));
+      return;
+    }
     const scanArgs = {
       // The working directory is the default, unless only plans are to be checked.
       paths: fromToken(args.paths)?.length ? fromToken(args.paths) : args.plan?.length ? [] : ["."],
@@ -33255,15 +33979,22 @@ function commandLine(argv, io, onRun) {
       change: args.base !== void 0 ? { kind: "base", ref: args.base } : args.staged ? { kind: "staged" } : void 0,
       prefilter: args.prefilter !== false,
       cache: args.cache === false ? false : args["cache-location"],
-      variables: cliVariables(argv)
+      variables: cliVariables(argv),
+      exclude: asList(args.exclude),
+      printConfig: args["print-config"] === true
     };
     checkReportArgs(scanArgs, io);
     onRun(async () => (await Promise.resolve().then(() => (init_scan2(), scan_exports))).runScan(scanArgs, io));
-  }).command("live", "Audit an AWS account (or organization, or a saved credential report) for access keys created with their user", (y) => known2("live", withReportOptions(y).option("credential-report", { describe: `audit a saved credential report instead of the account: CSV, its base64 text or the AWS CLI's JSON ("-" reads stdin). Makes no AWS calls`, type: "string", requiresArg: true }).option("profile", { describe: "a profile of the shared AWS config and credentials files (default: the SDK's credential chain, AWS_PROFILE…)", type: "string", requiresArg: true }).option("region", { describe: "region for STS (IAM is global and signs for its partition's region) [default: the SDK's, else us-east-1]", type: "string", requiresArg: true }).option("endpoint-url", { describe: "an IAM-compatible endpoint (also used for STS and Organizations); AWS_ENDPOINT_URL_IAM works too", type: "string", requiresArg: true }).option("window", { describe: "seconds after a user's creation within which a key counts as created with the user", type: "number", default: DEFAULT_WINDOW_SECONDS, requiresArg: true }).option("all-users", { describe: "also audit users without a console password (CIS names users with one)", type: "boolean" }).option("org", { describe: "audit every ACTIVE account of the organization (from the management account or a delegated administrator), assuming --role-name in each", type: "boolean" }).option("accounts", { describe: "audit these account ids (comma-separated), assuming --role-name in each", type: "string", requiresArg: true }).option("role-name", { describe: "the read-only audit role to assume in each account [default: KeygateAudit]", type: "string", requiresArg: true }).option("external-id", { describe: "external id for AssumeRole, when the audit role's trust policy requires one", type: "string", requiresArg: true }).option("concurrency", { describe: "concurrent IAM calls per account [default: 8]", type: "number", requiresArg: true }).conflicts("credential-report", ["org", "accounts", "profile", "endpoint-url"]).conflicts("org", "accounts").check((argv2) => {
+  }).command("live", "Audit an AWS account (or organization, or a saved credential report) for access keys created with their user", (y) => known2("live", withReportOptions(y).option("credential-report", { describe: `audit a saved credential report instead of the account: CSV, its base64 text or the AWS CLI's JSON ("-" reads stdin). Makes no AWS calls`, type: "string", requiresArg: true }).option("profile", { describe: "a profile of the shared AWS config and credentials files (default: the SDK's credential chain, AWS_PROFILE…)", type: "string", requiresArg: true }).option("region", { describe: "region for STS (IAM is global and signs for its partition's region) [default: the SDK's, else us-east-1]", type: "string", requiresArg: true }).option("endpoint-url", { describe: "an IAM-compatible endpoint (also used for STS and Organizations); AWS_ENDPOINT_URL_IAM works too", type: "string", requiresArg: true }).option("window", { describe: "seconds after a user's creation within which a key counts as created with the user", type: "number", default: DEFAULT_WINDOW_SECONDS, requiresArg: true }).option("all-users", { describe: "also audit users without a console password (CIS names users with one)", type: "boolean" }).option("org", { describe: "audit every ACTIVE account of the organization (from the management account or a delegated administrator), assuming --role-name in each", type: "boolean" }).option("accounts", { describe: "audit these account ids (comma-separated), assuming --role-name in each", type: "string", requiresArg: true }).option("role-name", { describe: "the read-only audit role to assume in each account [default: KeygateAudit]", type: "string", requiresArg: true }).option("external-id", { describe: "external id for AssumeRole, when the audit role's trust policy requires one", type: "string", requiresArg: true }).option("concurrency", { describe: "concurrent IAM calls per account; throttling lowers it for that account [default: 8]", type: "number", requiresArg: true }).option("account-concurrency", { describe: "accounts whose users are audited at once (waiting for a credential report takes no slot) [default: 4]", type: "number", requiresArg: true }).option("max-calls-in-flight", { describe: "concurrent AWS calls over all accounts [default: 32]", type: "number", requiresArg: true }).option("report-timeout", { describe: "seconds an account's credential report may take after it is requested; then that account fails (exit 2) and the others go on [default: 120]", type: "number", requiresArg: true }).option("progress", { describe: "progress on stderr: auto (a line redrawn on a terminal, else one line every 10 s) or none", choices: ["auto", "none"], default: "auto", requiresArg: true }).conflicts("credential-report", ["org", "accounts", "profile", "endpoint-url"]).conflicts("org", "accounts").check((argv2) => {
     if (!(Number(argv2.window) >= 0))
       throw new Error("--window takes a number of seconds (0 or more)");
-    if (argv2.concurrency !== void 0 && !(Number(argv2.concurrency) >= 1))
-      throw new Error("--concurrency takes a whole number of 1 or more");
+    for (const name of ["concurrency", "account-concurrency", "max-calls-in-flight"]) {
+      const value = argv2[name];
+      if (value !== void 0 && !(Number.isInteger(Number(value)) && Number(value) >= 1))
+        throw new Error(`--${name} takes a whole number of 1 or more`);
+    }
+    if (argv2["report-timeout"] !== void 0 && !(Number(argv2["report-timeout"]) > 0))
+      throw new Error("--report-timeout takes a number of seconds greater than 0");
     return true;
   }).example("keygate live", "audit the account of the current credentials").example("keygate live --org --role-name KeygateAudit -f sarif -o live.sarif", "audit every account of the organization").example("aws iam get-credential-report --query Content --output text | base64 -d > report.csv && keygate live --credential-report report.csv", "audit a saved credential report offline").epilogue(`Read-only: the calls need ${REQUIRED_IAM_PERMISSIONS.join(", ")} (the AWS-managed SecurityAudit policy has them all).
 
@@ -33286,12 +34017,16 @@ Exit codes: 0 nothing at or above --fail-on, 1 findings, 2 the audit could not b
       accounts: asList(args.accounts).flatMap((a) => a.split(",")).map((a) => a.trim()).filter(Boolean),
       roleName: args["role-name"],
       externalId: args["external-id"],
-      concurrency: args.concurrency
+      concurrency: args.concurrency,
+      accountConcurrency: args["account-concurrency"],
+      maxCallsInFlight: args["max-calls-in-flight"],
+      reportTimeoutSeconds: args["report-timeout"],
+      progress: args.progress
     };
     checkReportArgs(liveArgs, io);
     onRun(async () => (await Promise.resolve().then(() => (init_live2(), live_exports))).runLive(liveArgs, io));
   }).command("policies", "List the policies keygate enforces", (y) => known2("policies", y.option("format", { alias: "f", describe: "text or json", choices: ["text", "json"], default: "text" })), (args) => {
-    onRun(async () => (await Promise.resolve().then(() => (init_policies2(), policies_exports))).listPolicies(args.format, io));
+    onRun(async () => (await Promise.resolve().then(() => (init_policies(), policies_exports))).listPolicies(args.format, io));
   }).epilogue(`${formatsHelp()}
 
 ${EPILOGUE}`).version(TOOL.version).help().alias("h", "help").alias("v", "version").strict().wrap(Math.min(100, process.stdout.columns || 100)).exitProcess(false);
@@ -33353,9 +34088,14 @@ function withReportOptions(y) {
     describe: "write a report to a file: FORMAT=FILE (repeatable), or just FILE when one format is asked for. A format without an output goes to stdout; at most one may",
     type: "string",
     requiresArg: true
-  }).option("baseline", { describe: "accept the findings recorded in FILE: they are reported as baselined and do not fail the run; new ones do", type: "string", requiresArg: true }).option("write-baseline", { describe: "record the current findings (all but those suppressed inline) in FILE, and use it for this run", type: "string", requiresArg: true }).option("config", { alias: "c", describe: "config file (default: .keygate.json found from the working directory upward)", type: "string", requiresArg: true }).option("fail-on", { describe: "lowest severity that makes the run exit 1 (default: error, or failOn from the config)", choices: FAIL_ON }).option("color", { describe: "force colours on or off (default: on for a terminal, off with NO_COLOR)", type: "boolean" });
+  }).option("baseline", { describe: "accept the findings recorded in FILE: they are reported as baselined and do not fail the run; new ones do", type: "string", requiresArg: true }).option("write-baseline", { describe: "record the current findings (all but those suppressed inline) in FILE, and use it for this run", type: "string", requiresArg: true }).option("config", { alias: "c", describe: "config file (default: .keygate.json found from the working directory upward)", type: "string", requiresArg: true }).option("fail-on", { describe: "lowest severity that makes the run exit 1 (default: error, or failOn from the config)", choices: FAIL_ON }).option("color", { describe: "force colours on or off (default: on for a terminal; FORCE_COLOR turns them on, NO_COLOR off)", type: "boolean" }).option("quiet", { alias: "q", describe: "report only error-severity findings and input errors (the exit code still judges them all)", type: "boolean" }).option("max-warnings", { describe: "exit 1 when there are more than N warnings (warning-severity findings and suppression warnings)", type: "number", requiresArg: true }).option("policy", { describe: "ID=LEVEL: a policy's severity (error, warning, info) or off, over the config's (repeatable)", type: "string", requiresArg: true }).option("verbose", { describe: "text report: the fix, how to suppress and the docs link under every finding (default: once per policy); a scan also says on stderr what it read (config, policies, files, configurations, cache) and how long it took", type: "boolean" });
 }
 function checkReportArgs(args, io) {
+  if (args.maxWarnings !== void 0 && !(Number.isInteger(args.maxWarnings) && args.maxWarnings >= 0)) {
+    throw new UsageError(`--max-warnings ${args.maxWarnings}: not a whole number of 0 or more`, "Write --max-warnings 0 to fail on any warning.");
+  }
+  for (const value of args.policy ?? [])
+    parsePolicyArg(value);
   let targets;
   try {
     targets = planReportTargets(args.formats, args.outputs, [...REPORTERS.keys()], DEFAULT_FORMAT);
@@ -33378,7 +34118,11 @@ function reportArgs(args) {
     writeBaseline: args["write-baseline"],
     config: args.config,
     failOn: args["fail-on"],
-    color: args.color
+    color: args.color,
+    verbose: args.verbose === true,
+    quiet: args.quiet === true,
+    ...args["max-warnings"] !== void 0 ? { maxWarnings: Number(args["max-warnings"]) } : {},
+    policy: asList(args.policy)
   };
 }
 function cliVariables(argv) {
@@ -33417,7 +34161,7 @@ function startEarlyWork(argv, cwd) {
   if (paths.length === 0 || paths.every((p) => p === "." || p === "./"))
     askGitEarly(cwd, { withIds: !argv.some((a) => /^(--no-cache|--no-prefilter)$/.test(a)) });
 }
-var EARLY_FORMATS = ["text", "json", "sarif", "junit", "github", "markdown"];
+var EARLY_FORMATS = ["text", "compact", "json", "sarif", "junit", "github", "gitlab", "markdown"];
 var VALUE_OPTIONS = {
   "-f": EARLY_FORMATS,
   "--format": EARLY_FORMATS,
@@ -33430,9 +34174,10 @@ var VALUE_OPTIONS = {
   "--write-baseline": void 0,
   "--cache-location": void 0,
   "--var": void 0,
-  "--var-file": void 0
+  "--var-file": void 0,
+  "--exclude": void 0
 };
-var FLAGS = /* @__PURE__ */ new Set(["--no-cache", "--no-prefilter", "--color", "--no-color"]);
+var FLAGS = /* @__PURE__ */ new Set(["--no-cache", "--no-prefilter", "--color", "--no-color", "--verbose", "--quiet", "-q"]);
 function onlyCommonOptions(argv) {
   for (let i = 0; i < argv.length; i++) {
     const token = argv[i];
@@ -33462,7 +34207,7 @@ function onlyCommonOptions(argv) {
 import { execFileSync as execFileSync3, spawnSync } from "node:child_process";
 import { existsSync as existsSync2, mkdtempSync, readFileSync as readFileSync11, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { isAbsolute as isAbsolute6, join as join13, relative as relative8, resolve as resolve23 } from "node:path";
+import { isAbsolute as isAbsolute7, join as join14, relative as relative9, resolve as resolve23 } from "node:path";
 
 // dist/action/runner.js
 import { randomUUID } from "node:crypto";
@@ -33532,8 +34277,8 @@ async function runAction(env2, keygate, log = (l) => process.stdout.write(`${l}
   if (sarif)
     args.push("-f", "sarif", "-o", `sarif=${sarif}`);
   log(`keygate ${args.join(" ")}`);
-  const scratch2 = mkdtempSync(join13(env2.RUNNER_TEMP || tmpdir(), "keygate-"));
-  const report = join13(scratch2, "keygate.json");
+  const scratch2 = mkdtempSync(join14(env2.RUNNER_TEMP || tmpdir(), "keygate-"));
+  const report = join14(scratch2, "keygate.json");
   try {
     const code2 = await keygate([...args, "-f", "json", "-o", `json=${report}`], cwd);
     runner.setOutput("findings", String(unsuppressedFindings(report) ?? ""));
@@ -33583,14 +34328,14 @@ function unsuppressedFindings(report) {
   }
 }
 function workspaceRelative(file, workspace) {
-  const path4 = relative8(workspace, file);
-  return path4.startsWith("..") || isAbsolute6(path4) ? file : path4.split("\\").join("/");
+  const path4 = relative9(workspace, file);
+  return path4.startsWith("..") || isAbsolute7(path4) ? file : path4.split("\\").join("/");
 }
 function publishedKeygate(version, env2) {
-  const prefix2 = join13(env2.RUNNER_TEMP || tmpdir(), "keygate-npm");
+  const prefix2 = join14(env2.RUNNER_TEMP || tmpdir(), "keygate-npm");
   return async (args, cwd) => {
     execFileSync3("npm", ["install", "--prefix", prefix2, "--no-audit", "--no-fund", "--no-save", "--omit=dev", `keygate@${version}`], { stdio: ["ignore", 2, 2], env: env2 });
-    const bin = join13(prefix2, "node_modules", "keygate", "dist", "bin.js");
+    const bin = join14(prefix2, "node_modules", "keygate", "dist", "bin.js");
     return spawnSync(process.execPath, [bin, ...args], { cwd, env: env2, stdio: "inherit" }).status ?? 2;
   };
 }
