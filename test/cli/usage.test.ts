@@ -77,7 +77,7 @@ const CASES: [string, string[], string][] = [
   ["an invalid --fail-on, with a report to write", ["--fail-on", "critical", "-o", "sarif=x.sarif", "tf"], "keygate: --fail-on critical: not a valid value\nValid values: error, warning, info, never.\n"],
   ["an option that does not exist, before a path (the path is not its value)", ["--colour", "tf/clean"], "keygate: unknown option --colour\nDid you mean --color? Run `keygate --help` for usage.\n"],
   ["a format where a file belongs (Checkov's -o sarif)", ["-o", "sarif", "tf"], 'keygate: -o sarif: "sarif" is a format, not a file\nWrite -f sarif for sarif on standard output, or -o sarif=FILE to write it to a file (for a file named "sarif", write -o ./sarif).\n'],
-  ["an unknown format, with the valid ones", ["-f", "jsno", "tf"], "keygate: --format jsno: not a valid value\nDid you mean json? Valid values: text, compact, json, sarif, junit, github, markdown.\n"],
+  ["an unknown format, with the valid ones", ["-f", "jsno", "tf"], "keygate: --format jsno: not a valid value\nDid you mean json? Valid values: text, compact, json, sarif, junit, github, gitlab, markdown.\n"],
   ["an option named once, as typed", ["--write-baselin", "b.json", "tf"], "keygate: unknown option --write-baselin\nDid you mean --write-baseline? Run `keygate --help` for usage.\n"],
   ["an option without its value", ["tf", "-o"], "keygate: -o needs a value\nRun `keygate --help` for usage.\n"],
   ["two formats for standard output", ["-f", "json", "-f", "sarif", "tf"], "keygate: only one format can go to standard output, but json and sarif would; send the others to files with -o FORMAT=FILE\nRun `keygate --help` for usage.\n"],

@@ -42,7 +42,7 @@ describe("which report goes where (-f, -o)", () => {
   it("reads -o with an = that names no format as a file when it is a path, and a misspelt format as an error", () => {
     expect(plan(["json"], ["reports/a=b.json"])).toEqual([{ format: "json", file: "reports/a=b.json" }]);
     expect(plan(["json"], ["./a=b.json"])).toEqual([{ format: "json", file: "./a=b.json" }]);
-    expect(() => plan(["sarif"], ["sarf=out.sarif"])).toThrow('-o sarf=out.sarif: unknown format "sarf"; formats: text, compact, json, sarif, junit, github, markdown (for a file named so, write -o ./sarf=out.sarif)');
+    expect(() => plan(["sarif"], ["sarf=out.sarif"])).toThrow('-o sarf=out.sarif: unknown format "sarf"; formats: text, compact, json, sarif, junit, github, gitlab, markdown (for a file named so, write -o ./sarf=out.sarif)');
   });
 
   it("refuses what cannot be done, saying how to do it", () => {
@@ -90,7 +90,7 @@ describe("keygate with several reports", () => {
     const { code, stderr } = await runCli(["-f", "xml"], root);
     expect(code).toBe(2);
     // One line and the valid values (issue 16 replaced yargs' "Invalid values:" block).
-    expect(stderr).toBe("keygate: --format xml: not a valid value\nValid values: text, compact, json, sarif, junit, github, markdown.\n");
+    expect(stderr).toBe("keygate: --format xml: not a valid value\nValid values: text, compact, json, sarif, junit, github, gitlab, markdown.\n");
   });
 
   it("teaches every format in --help, in the reporter's own words", async () => {
