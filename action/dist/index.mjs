@@ -716,11 +716,11 @@ function parseTree(text2, errors = [], options = ParseOptions.DEFAULT) {
       onValue({ type: getNodeType(value), offset, length, parent: currentParent, value });
       ensurePropertyComplete(offset + length);
     },
-    onSeparator: (sep9, offset, length) => {
+    onSeparator: (sep10, offset, length) => {
       if (currentParent.type === "property") {
-        if (sep9 === ":") {
+        if (sep10 === ":") {
           currentParent.colonOffset = offset;
-        } else if (sep9 === ",") {
+        } else if (sep10 === ",") {
           ensurePropertyComplete(offset);
         }
       }
@@ -2686,13 +2686,13 @@ var init_hcl_parser = __esm({
             break;
           }
           args.push(this.parseExpression());
-          const sep9 = this.peek();
-          if (sep9 === T_RPAREN) {
+          const sep10 = this.peek();
+          if (sep10 === T_RPAREN) {
             e = this.tokEnd;
             this.consume();
             break;
           }
-          if (sep9 === T_ELLIPSIS) {
+          if (sep10 === T_ELLIPSIS) {
             this.consume();
             if (this.peek() !== T_RPAREN)
               decline();
@@ -2701,7 +2701,7 @@ var init_hcl_parser = __esm({
             this.consume();
             break;
           }
-          if (sep9 !== T_COMMA)
+          if (sep10 !== T_COMMA)
             decline();
           this.consume();
         }
@@ -2727,13 +2727,13 @@ var init_hcl_parser = __esm({
             break;
           }
           items.push(this.parseExpression());
-          const sep9 = this.peek();
-          if (sep9 === T_RBRACK) {
+          const sep10 = this.peek();
+          if (sep10 === T_RBRACK) {
             e = this.tokEnd;
             this.consume();
             break;
           }
-          if (sep9 !== T_COMMA)
+          if (sep10 !== T_COMMA)
             decline();
           this.consume();
         }
@@ -2765,8 +2765,8 @@ var init_hcl_parser = __esm({
             break;
           }
           const key = this.parseExpression();
-          const sep9 = this.peek();
-          if (sep9 !== T_ASSIGN && sep9 !== T_COLON)
+          const sep10 = this.peek();
+          if (sep10 !== T_ASSIGN && sep10 !== T_COLON)
             decline();
           this.consume();
           items.push({ key, value: this.parseExpression(), bare: key.kind === "traversal" && key.steps.length === 0 });
@@ -19798,7 +19798,8 @@ var init_tree = __esm({
     workingTree = {
       read: async (path4) => readFileSync6(path4),
       files: async (dir) => readdirSync3(dir, { withFileTypes: true }).filter((e) => e.isFile()).map((e) => e.name),
-      discover: discoverFiles
+      discover: discoverFiles,
+      readNow: (path4) => readFileSync6(path4)
     };
   }
 });
@@ -23047,10 +23048,7 @@ function surveyed(path4, read) {
 async function surveyFiles(paths, tree) {
   if (tree === workingTree)
     return paths.map(surveyWorkingTreeFile);
-  const results = [];
-  for (const path4 of paths)
-    results.push(await surveyFile(path4, tree));
-  return results;
+  return Promise.all(paths.map((path4) => surveyFile(path4, tree)));
 }
 var init_survey = __esm({
   "dist/load/survey.js"() {
@@ -23342,6 +23340,15 @@ var init_module = __esm({
 });
 
 // dist/model/loader.js
+function readNow(path4, tree) {
+  if (tree === workingTree)
+    return readWorkingTreeText(path4);
+  try {
+    return decodeText(tree.readNow(path4));
+  } catch (error) {
+    return { ok: false, message: error.message };
+  }
+}
 function mentionedIn(facts, words, word) {
   const bit = words.indexOf(word);
   return bit === -1 ? void 0 : (facts.mentions & 1 << bit) !== 0;
@@ -23462,6 +23469,7 @@ var init_loader = __esm({
             if (!this.parsed.has(path4))
               files.push({ dir, path: path4 });
         await this.survey(files.map((f) => f.path).filter((path4) => !this.texts.has(path4) && !this.known.has(path4)));
+        await this.options.tree.prefetch?.(files.filter(({ dir, path: path4 }) => this.mode(dir) === "full" && this.known.has(path4) && !this.texts.has(path4)).map((f) => f.path));
         const jobs = [];
         for (const { dir, path: path4 } of files) {
           const known3 = this.known.get(path4);
@@ -23472,13 +23480,13 @@ var init_loader = __esm({
               const kept = this.cachedEntry(path4, "skeleton");
               if (kept?.result.ok && kept.outline) {
                 const { cwd, errors, prefilter } = this.options;
-                this.skeletons.set(path4, new KnownSkeleton(path4, displayPath(path4, cwd), known3, prefilter.words, errors, cwd, { body: kept.result.body, outline: kept.outline }));
+                this.skeletons.set(path4, this.unread(new KnownSkeleton(path4, displayPath(path4, cwd), known3, prefilter.words, errors, cwd, { body: kept.result.body, outline: kept.outline })));
                 continue;
               }
             }
             const body = known3.wellFormed && !path4.endsWith(".json") ? this.cachedBody(path4) : void 0;
             if (body) {
-              this.parsed.set(path4, new KnownParsedSource(path4, displayPath(path4, this.options.cwd), body, known3, this.options.prefilter.words, this.options.errors, this.options.cwd));
+              this.parsed.set(path4, this.unread(new KnownParsedSource(path4, displayPath(path4, this.options.cwd), body, known3, this.options.prefilter.words, this.options.errors, this.options.cwd)));
               continue;
             }
           }
@@ -23573,6 +23581,11 @@ var init_loader = __esm({
         }
         return buildModule(dir, sources);
       }
+      /** A source known from the cache, reading its text (when needed) from this loader's tree. */
+      unread(source) {
+        source.tree = this.options.tree;
+        return source;
+      }
       /** The file's skeleton (made once), or null when it cannot have one or looks broken, and must be parsed. */
       skeleton(path4, text2) {
         if (!this.skeletons.has(path4))
@@ -23588,7 +23601,7 @@ var init_loader = __esm({
         let skeleton = this.skeletons.get(path4);
         if (!skeleton) {
           const { cwd, errors, prefilter } = this.options;
-          skeleton = new KnownSkeleton(path4, displayPath(path4, cwd), this.known.get(path4), prefilter.words, errors, cwd);
+          skeleton = this.unread(new KnownSkeleton(path4, displayPath(path4, cwd), this.known.get(path4), prefilter.words, errors, cwd));
           this.skeletons.set(path4, skeleton);
         }
         return skeleton;
@@ -23603,8 +23616,8 @@ var init_loader = __esm({
         if (paths.length < 2)
           return;
         const { cache: cache2, prefilter, tree, cwd, errors } = this.options;
-        const usable = cache2 && prefilter && tree === workingTree && prefilter.words.length <= 28;
-        const ids = usable ? await (this.blobIds ??= this.options.blobIds ?? unchangedBlobIds(cwd)) : void 0;
+        const usable = cache2 && prefilter && (tree === workingTree || tree.blobIds) && prefilter.words.length <= 28;
+        const ids = usable ? await (this.blobIds ??= tree.blobIds ? Promise.resolve(tree.blobIds) : this.options.blobIds ?? unchangedBlobIds(cwd)) : void 0;
         this.ids = ids;
         const remember = usable && ids ? { cache: cache2, words: prefilter.words } : void 0;
         let unread = paths;
@@ -23701,6 +23714,8 @@ var init_loader = __esm({
       errors;
       cwd;
       read;
+      /** Where the text is read from when asked for (set by the loader: the tree it reads). */
+      tree = workingTree;
       constructor(path4, file, facts, words, errors, cwd) {
         this.path = path4;
         this.file = file;
@@ -23714,7 +23729,7 @@ var init_loader = __esm({
       }
       get text() {
         if (this.read === void 0) {
-          const result = readWorkingTreeText(this.path);
+          const result = readNow(this.path, this.tree);
           if (!result.ok)
             this.errors.push(readError(this.path, this.cwd, result));
           this.read = result.ok ? result.text : "";
@@ -24217,13 +24232,13 @@ var init_strings = __esm({
     "use strict";
     init_values();
     STRINGS = {
-      join: ([sep9, ...lists]) => {
+      join: ([sep10, ...lists]) => {
         if (lists.length === 0)
           fail("join needs at least one list");
-        return lists.flatMap(list).map((v) => v === null ? fail("join of a null element") : str(v)).join(str(sep9));
+        return lists.flatMap(list).map((v) => v === null ? fail("join of a null element") : str(v)).join(str(sep10));
       },
-      split: ([sep9, s]) => {
-        const [separator, text2] = [str(sep9), str(s)];
+      split: ([sep10, s]) => {
+        const [separator, text2] = [str(sep10), str(s)];
         return separator === "" ? [...text2] : text2.split(separator);
       },
       lower: ([s]) => mapCase(str(s), (c) => c.toLowerCase()),
@@ -26143,8 +26158,111 @@ var init_blob_reader = __esm({
   }
 });
 
+// dist/change/diff.js
+import { join as join13, sep as sep5 } from "node:path";
+function snapshotChanges(repository, before, after) {
+  const changes = new Changes(repository.toplevel);
+  for (const [path4, oid] of after.entries)
+    if (before.entries.get(path4) !== oid)
+      changes.add(path4);
+  for (const path4 of before.entries.keys())
+    if (!after.entries.has(path4))
+      changes.add(path4);
+  for (const path4 of [...before.special, ...after.special])
+    changes.addSpecial(path4);
+  return changes;
+}
+async function workingTreeChanges(repository, commit, before) {
+  const [tracked, untracked] = await Promise.all([
+    git(["diff-index", "-z", "--name-only", "--no-renames", "--ignore-submodules", commit, "--"], repository.toplevel),
+    git(["ls-files", "-z", "--others", "--directory", "--full-name", "--", "."], repository.toplevel)
+  ]);
+  const changes = new Changes(repository.toplevel);
+  for (const out of [tracked, untracked])
+    for (const path4 of out.toString("utf8").split("\0"))
+      if (path4)
+        changes.add(path4);
+  for (const path4 of before.special)
+    changes.addSpecial(path4);
+  return changes;
+}
+var Changes;
+var init_diff = __esm({
+  "dist/change/diff.js"() {
+    "use strict";
+    init_git2();
+    Changes = class {
+      toplevel;
+      /** Absolute paths of the files that differ (added, deleted, modified, changed in type). */
+      files = /* @__PURE__ */ new Set();
+      /** Absolute directories holding such a file. */
+      dirs = /* @__PURE__ */ new Set();
+      /** Absolute directories everything below which differs (untracked or ignored directories of the working tree). */
+      trees = [];
+      constructor(toplevel) {
+        this.toplevel = toplevel;
+      }
+      /** Records a repository-relative path (`/` separators; a trailing `/` for a whole directory). */
+      add(repoPath) {
+        const terraform = repoPath.split("/").indexOf(".terraform");
+        if (terraform !== -1) {
+          this.dirs.add(this.absolute(repoPath.split("/").slice(0, terraform).join("/")));
+          return;
+        }
+        if (repoPath.endsWith("/")) {
+          const dir = this.absolute(repoPath.slice(0, -1));
+          this.trees.push(dir);
+          this.dirs.add(dir);
+          return;
+        }
+        const slash2 = repoPath.lastIndexOf("/");
+        this.files.add(this.absolute(repoPath));
+        this.dirs.add(this.absolute(slash2 === -1 ? "" : repoPath.slice(0, slash2)));
+      }
+      /** Records a symbolic link or a submodule: its directory, and what lies below it when it stands for a directory. */
+      addSpecial(repoPath) {
+        this.add(repoPath);
+        this.add(`${repoPath}/`);
+      }
+      /** Whether a directory holds something that differs. */
+      touches(dir) {
+        return this.dirs.has(dir) || this.trees.some((tree) => dir.startsWith(`${tree}${sep5}`));
+      }
+      /** Whether a file's content differs between the two sides. */
+      changed(file) {
+        return this.files.has(file) || this.trees.some((tree) => file.startsWith(`${tree}${sep5}`));
+      }
+      absolute(repoPath) {
+        return repoPath === "" ? this.toplevel : join13(this.toplevel, ...repoPath.split("/"));
+      }
+    };
+  }
+});
+
 // dist/change/git-tree.js
-import { isAbsolute as isAbsolute4, join as join13, relative as relative6, resolve as resolve17, sep as sep5 } from "node:path";
+import { spawnSync } from "node:child_process";
+import { isAbsolute as isAbsolute4, join as join14, relative as relative6, resolve as resolve17, sep as sep6 } from "node:path";
+function readBlobsNow(oids, cwd) {
+  const found = /* @__PURE__ */ new Map();
+  const result = spawnSync("git", ["cat-file", "--batch"], { cwd, env: gitEnvironment(), input: oids.map((o) => `${o}
+`).join(""), maxBuffer: 1 << 30 });
+  if (result.error)
+    throw startFailure(result.error);
+  const out = result.stdout;
+  let at2 = 0;
+  for (const oid of oids) {
+    const newline = out.indexOf(10, at2);
+    if (newline === -1)
+      break;
+    const [, type, size] = out.subarray(at2, newline).toString("utf8").split(" ");
+    at2 = newline + 1;
+    if (type === "missing" || size === void 0)
+      continue;
+    found.set(oid, out.subarray(at2, at2 + Number(size)));
+    at2 += Number(size) + 1;
+  }
+  return found;
+}
 function isRegularFile(mode) {
   return mode === "100644" || mode === "100755";
 }
@@ -26168,13 +26286,15 @@ var init_git_tree = __esm({
       toplevel;
       blobs;
       reader;
+      special;
       /** Repository-relative directory ("" for the root) → names of the regular files directly in it. */
       dirs = /* @__PURE__ */ new Map();
-      constructor(label, toplevel, blobs, reader) {
+      constructor(label, toplevel, blobs, reader, special = []) {
         this.label = label;
         this.toplevel = toplevel;
         this.blobs = blobs;
         this.reader = reader;
+        this.special = special;
         this.dirs.set("", []);
         for (const path4 of blobs.keys()) {
           const slash2 = path4.lastIndexOf("/");
@@ -26194,32 +26314,88 @@ var init_git_tree = __esm({
       static async ofCommit(repository, commit, label, reader) {
         const out = await git(["ls-tree", "-r", "-z", "--full-tree", commit], repository.toplevel);
         const blobs = /* @__PURE__ */ new Map();
+        const special = [];
         for (const record of records(out)) {
           const tab = record.indexOf("	");
           const [mode, type, oid] = record.slice(0, tab).split(" ");
           if (type === "blob" && isRegularFile(mode) && oid)
             blobs.set(record.slice(tab + 1), oid);
+          else
+            special.push(record.slice(tab + 1));
         }
-        return new _GitTree(label, repository.toplevel, blobs, reader);
+        return new _GitTree(label, repository.toplevel, blobs, reader, special);
       }
       /** What is staged: the index (`git ls-files -s -z`); conflicted paths are read as "ours". */
       static async ofIndex(repository, reader) {
         const out = await git(["ls-files", "-s", "-z", "--full-name"], repository.toplevel);
         const blobs = /* @__PURE__ */ new Map();
+        const special = [];
         for (const record of records(out)) {
           const tab = record.indexOf("	");
           const [mode, oid, stage] = record.slice(0, tab).split(" ");
           const path4 = record.slice(tab + 1);
-          if (!isRegularFile(mode) || !oid)
+          if (!isRegularFile(mode) || !oid) {
+            special.push(path4);
             continue;
+          }
           if (stage === "0" || stage === "2" || !blobs.has(path4))
             blobs.set(path4, oid);
         }
-        return new _GitTree("the index", repository.toplevel, blobs, reader);
+        return new _GitTree("the index", repository.toplevel, blobs, reader, special);
       }
       /** A snapshot with no files: the "before" of a repository without commits. */
       static empty(repository, label, reader) {
         return new _GitTree(label, repository.toplevel, /* @__PURE__ */ new Map(), reader);
+      }
+      ids;
+      /** Every file's blob id, by absolute path: the cache knows a content by its id (see SourceTree.blobIds). */
+      get blobIds() {
+        if (!this.ids) {
+          this.ids = /* @__PURE__ */ new Map();
+          for (const [path4, oid] of this.blobs)
+            this.ids.set(this.absolute(path4), oid);
+        }
+        return this.ids;
+      }
+      /** The repository-relative path (`/` separators) → blob id of every file (to compare snapshots by ids). */
+      get entries() {
+        return this.blobs;
+      }
+      /** Contents read synchronously (see readNow), by blob id. */
+      readNowCache = /* @__PURE__ */ new Map();
+      /**
+       * A file's bytes, synchronously: a file known from the cache whose text turns out to be needed
+       * (rarely: its configuration matters). Its directory's files are read with it, in one
+       * `git cat-file --batch`, since its neighbours are usually asked for next.
+       */
+      readNow(path4) {
+        const rel = this.repoPath(path4);
+        const oid = rel === void 0 ? void 0 : this.blobs.get(rel);
+        if (oid === void 0)
+          throw this.fsError("ENOENT", path4);
+        let bytes = this.readNowCache.get(oid);
+        if (!bytes) {
+          const slash2 = rel.lastIndexOf("/");
+          const dir = slash2 === -1 ? "" : rel.slice(0, slash2);
+          const oids = [.../* @__PURE__ */ new Set([oid, ...(this.dirs.get(dir) ?? []).map((name) => this.blobs.get(dir === "" ? name : `${dir}/${name}`))])].filter((o) => !this.readNowCache.has(o));
+          for (const [read, content] of readBlobsNow(oids, this.toplevel))
+            this.readNowCache.set(read, content);
+          bytes = this.readNowCache.get(oid);
+          if (!bytes)
+            throw new GitError(`git object ${oid} is missing from the repository`);
+        }
+        return bytes;
+      }
+      /** Reads files through the cat-file pipe, all at once, for {@link readNow} to find. */
+      async prefetch(paths) {
+        const oids = /* @__PURE__ */ new Set();
+        for (const path4 of paths) {
+          const rel = this.repoPath(path4);
+          const oid = rel === void 0 ? void 0 : this.blobs.get(rel);
+          if (oid !== void 0 && !this.readNowCache.has(oid))
+            oids.add(oid);
+        }
+        await Promise.all([...oids].map(async (oid) => this.readNowCache.set(oid, Buffer.from(await this.reader.read(oid)))));
       }
       /** Whether an absolute path is a file, a directory, or absent in this snapshot. */
       kind(path4) {
@@ -26291,16 +26467,16 @@ var init_git_tree = __esm({
       }
       /** The absolute path of a repository-relative one. */
       absolute(repoPath) {
-        return repoPath === "" ? this.toplevel : join13(this.toplevel, ...repoPath.split("/"));
+        return repoPath === "" ? this.toplevel : join14(this.toplevel, ...repoPath.split("/"));
       }
       /** The repository-relative path (`/` separators, "" for the root) of an absolute path, or undefined outside the repository. */
       repoPath(path4) {
         const rel = relative6(this.toplevel, resolve17(path4));
         if (rel === "")
           return "";
-        if (rel === ".." || rel.startsWith(`..${sep5}`) || isAbsolute4(rel))
+        if (rel === ".." || rel.startsWith(`..${sep6}`) || isAbsolute4(rel))
           return void 0;
-        return rel.split(sep5).join("/");
+        return rel.split(sep6).join("/");
       }
       fsError(code2, path4) {
         const error = new Error(`${code2}: ${path4} in ${this.label}`);
@@ -26320,12 +26496,14 @@ async function openChangeSet(cwd, mode) {
     if (mode.kind === "base") {
       const commit = await resolveBase(repository, mode.ref);
       const before2 = await GitTree.ofCommit(repository, commit, mode.ref, reader);
-      return { repository, before: before2, after: workingTree, afterLabel: "the working tree", afterKind: diskKind, close: () => reader.close() };
+      let changes2;
+      return { repository, before: before2, after: workingTree, afterLabel: "the working tree", afterKind: diskKind, changes: () => changes2 ??= workingTreeChanges(repository, commit, before2), close: () => reader.close() };
     }
     const head = await resolveCommit(repository, "HEAD");
     const before = head ? await GitTree.ofCommit(repository, head, "HEAD", reader) : GitTree.empty(repository, "HEAD (no commits yet)", reader);
     const after = await GitTree.ofIndex(repository, reader);
-    return { repository, before, after, afterLabel: after.label, afterKind: async (path4) => after.kind(path4), close: () => reader.close() };
+    const changes = snapshotChanges(repository, before, after);
+    return { repository, before, after, afterLabel: after.label, afterKind: async (path4) => after.kind(path4), changes: async () => changes, close: () => reader.close() };
   } catch (error) {
     reader.close();
     throw error;
@@ -26344,13 +26522,14 @@ var init_change_set = __esm({
     "use strict";
     init_tree();
     init_blob_reader();
+    init_diff();
     init_git2();
     init_git_tree();
   }
 });
 
 // dist/change/focus.js
-import { dirname as dirname9, isAbsolute as isAbsolute5, relative as relative7, resolve as resolve18, sep as sep6 } from "node:path";
+import { dirname as dirname9, isAbsolute as isAbsolute5, relative as relative7, resolve as resolve18, sep as sep7 } from "node:path";
 async function focusOf(paths, cwd, change) {
   const errors = [];
   for (const stdin of paths.filter((p) => p === "-"))
@@ -26376,14 +26555,14 @@ async function focusOf(paths, cwd, change) {
   }
   return { kind: "files", dirs, trees, errors };
 }
-function inFocus(inventory, focus) {
+function inFocus(dirs, focus) {
   if (focus.kind === "directories")
     return true;
-  return [...inventory.dirs].some((dir) => focus.dirs.has(dir) || focus.trees.some((tree) => isWithin(dir, tree)));
+  return [...dirs].some((dir) => focus.dirs.has(dir) || focus.trees.some((tree) => isWithin(dir, tree)));
 }
 function isWithin(path4, dir) {
   const rel = relative7(dir, path4);
-  return rel === "" || !rel.startsWith(`..${sep6}`) && rel !== ".." && !isAbsolute5(rel);
+  return rel === "" || !rel.startsWith(`..${sep7}`) && rel !== ".." && !isAbsolute5(rel);
 }
 var PLAN_REFUSED, VARIABLE_FILE;
 var init_focus = __esm({
@@ -26545,25 +26724,58 @@ async function compare(request, change, focus) {
   if (focus.kind === "files" && (await change.after.discover(afterPaths, cwd, settings.exclude)).files.length === 0) {
     afterPaths = [];
   }
-  const afterInventories = [];
-  const after = afterPaths.length ? await scan({ ...base, paths: afterPaths, tree: change.after, observe: async (c, f) => void afterInventories.push(await takeInventory(c, f)) }) : { findings: [], errors: [], warnings: [], files: 0, policies: request.policies.filter((p) => settings.severities.has(p.id)), configurations: [] };
-  const selected = afterInventories.filter((inventory) => inFocus(inventory, focus));
-  const beforePaths = (focus.kind === "directories" ? focus.paths.map((p) => resolve19(cwd, p)) : outermost(selected.map((i) => i.root))).filter((path4) => change.before.kind(path4) !== void 0);
-  const beforeInventories = /* @__PURE__ */ new Map();
+  const afterSeen = [];
+  const after = afterPaths.length ? await scan({ ...base, paths: afterPaths, tree: change.after, observe: (c, f) => void afterSeen.push(new Observed(c, f)) }) : { findings: [], errors: [], warnings: [], files: 0, policies: request.policies.filter((p) => settings.severities.has(p.id)), configurations: [] };
+  const selected = afterSeen.filter((observed) => inFocus(observed.dirs, focus));
+  const scope = (focus.kind === "directories" ? focus.paths.map((p) => resolve19(cwd, p)) : outermost(selected.map((o) => o.root))).filter((path4) => change.before.kind(path4) !== void 0);
+  const changes = await change.changes();
+  let beforePaths = scope;
+  let affected;
+  if (request.evaluation !== "full") {
+    affected = new Set(selected.filter((o) => o.reads().some((dir) => changes.touches(dir))).map((o) => o.root));
+    const changedDirs = [...changes.dirs].filter((dir) => scope.some((path4) => isWithin(dir, path4)) && change.before.kind(dir) === "dir");
+    beforePaths = outermost([...affected, ...changedDirs]).filter((path4) => change.before.kind(path4) !== void 0);
+  }
+  const beforeSeen = /* @__PURE__ */ new Map();
   let beforeWarnings = [];
   if (beforePaths.length && selected.length) {
-    const before = await scan({ ...base, paths: beforePaths, tree: change.before, observe: async (c, f) => void beforeInventories.set(c.root.module.dir, await takeInventory(c, f)) });
-    beforeWarnings = before.errors.map((e) => incompleteBefore(e, change.before.label));
+    const before = await scan({ ...base, paths: beforePaths, tree: change.before, observe: (c, f) => void beforeSeen.set(c.root.module.dir, new Observed(c, f)) });
+    beforeWarnings = before.errors.filter((e) => changes.changed(resolve19(cwd, e.file))).map((e) => incompleteBefore(e, change.before.label));
+    if (affected) {
+      const roots = new Set(selected.map((o) => o.root));
+      for (const observed of beforeSeen.values()) {
+        for (const instance of observed.configuration.instances) {
+          if (!changes.touches(instance.module.dir) || !beforePaths.some((path4) => isWithin(instance.module.dir, path4)))
+            continue;
+          for (const call of instance.module.calls) {
+            const target = localCallDir(instance.module, call);
+            if (target && roots.has(target))
+              affected.add(target);
+          }
+        }
+      }
+    }
   }
-  const findings = after.findings.filter((finding2) => selected.some((inventory) => inventory.fingerprints.has(finding2.fingerprint) && isNewPair(finding2, beforeInventories.get(inventory.root), inventory)));
-  const focusDirs = new Set(selected.flatMap((i) => [...i.dirs].map((dir) => displayPath(dir, cwd))));
+  const beforeOf = async (observed) => affected && !affected.has(observed.root) ? observed.take() : beforeSeen.get(observed.root)?.take();
+  const findings = [];
+  for (const finding2 of after.findings) {
+    for (const observed of selected) {
+      if (!observed.fingerprints.has(finding2.fingerprint))
+        continue;
+      if (!isNewPair(finding2, await beforeOf(observed), await observed.take()))
+        continue;
+      findings.push({ ...finding2, configuration: displayPath(observed.root, cwd) });
+      break;
+    }
+  }
+  const focusDirs = new Set(selected.flatMap((o) => [...o.dirs].map((dir) => displayPath(dir, cwd))));
   const warnings = focus.kind === "files" ? after.warnings.filter((w) => focusDirs.has(posix2.dirname(w.file))) : after.warnings;
   return {
     ...after,
     findings,
     errors: [...after.errors, ...focus.errors].sort(compareDiagnostics),
     warnings: [...warnings, ...beforeWarnings].sort(compareDiagnostics),
-    ...focus.kind === "files" ? { configurations: [...new Set(selected.map((i) => displayPath(i.root, cwd)))].sort() } : {}
+    ...focus.kind === "files" ? { configurations: [...new Set(selected.map((o) => displayPath(o.root, cwd)))].sort() } : {}
   };
 }
 function incompleteBefore(error, label) {
@@ -26578,6 +26790,7 @@ function outermost(dirs) {
   const sorted = [...new Set(dirs)].sort();
   return sorted.filter((dir, i) => !sorted.slice(0, i).some((other) => isWithin(dir, other)));
 }
+var Observed;
 var init_scan_change = __esm({
   "dist/change/scan-change.js"() {
     "use strict";
@@ -26587,6 +26800,30 @@ var init_scan_change = __esm({
     init_change_set();
     init_focus();
     init_inventory();
+    init_configuration();
+    Observed = class {
+      configuration;
+      findings;
+      inventory;
+      root;
+      dirs;
+      fingerprints;
+      constructor(configuration, findings) {
+        this.configuration = configuration;
+        this.findings = findings;
+        this.root = configuration.root.module.dir;
+        this.dirs = new Set(configuration.instances.map((i) => i.module.dir));
+        this.fingerprints = new Set(findings.map((f) => f.fingerprint));
+      }
+      /** The directories it was read from, and those its local module calls point at (a module that is gone changes it too). */
+      reads() {
+        const calls = this.configuration.instances.flatMap((i) => i.module.calls.flatMap((call) => localCallDir(i.module, call) ?? []));
+        return [...this.dirs, ...calls];
+      }
+      take() {
+        return this.inventory ??= takeInventory(this.configuration, this.findings);
+      }
+    };
   }
 });
 
@@ -26595,7 +26832,7 @@ var scan_exports = {};
 __export(scan_exports, {
   runScan: () => runScan
 });
-import { resolve as resolve20, sep as sep7 } from "node:path";
+import { resolve as resolve20, sep as sep8 } from "node:path";
 async function runScan(args, io) {
   let result;
   let failOn;
@@ -26623,7 +26860,7 @@ async function runScan(args, io) {
     };
     const started = performance.now();
     try {
-      result = args.change ? await scanChange({ ...common2, paths: args.paths, change: args.change }) : await scan({ ...common2, paths: args.paths, plans: args.plans, source: args.source, readStdin: io.readStdin, variables: { env: io.env, cli: args.variables ?? [] } });
+      result = args.change ? await scanChange({ ...common2, paths: args.paths, change: args.change, ...io.env.KEYGATE_CHANGE_EVALUATION === "full" ? { evaluation: "full" } : {} }) : await scan({ ...common2, paths: args.paths, plans: args.plans, source: args.source, readStdin: io.readStdin, variables: { env: io.env, cli: args.variables ?? [] } });
     } finally {
       progress.clear();
     }
@@ -26642,7 +26879,7 @@ function scopeOf(scanned, cwd) {
   const roots = scanned.filter((p) => p !== "-").map((p) => resolve20(cwd, p));
   return (file) => {
     const path4 = resolve20(cwd, file);
-    return roots.some((root) => path4 === root || path4.startsWith(root.endsWith(sep7) ? root : `${root}${sep7}`));
+    return roots.some((root) => path4 === root || path4.startsWith(root.endsWith(sep8) ? root : `${root}${sep8}`));
   };
 }
 var init_scan2 = __esm({
@@ -27692,7 +27929,7 @@ var init_rate = __esm({
 
 // dist/live/offline.js
 import { readFile as readFile2 } from "node:fs/promises";
-import { isAbsolute as isAbsolute6, relative as relative8, resolve as resolve21, sep as sep8 } from "node:path";
+import { isAbsolute as isAbsolute6, relative as relative8, resolve as resolve21, sep as sep9 } from "node:path";
 async function auditCredentialReport(options) {
   const file = displayPath2(options.file, options.cwd ?? process.cwd());
   const windowSeconds = options.windowSeconds ?? DEFAULT_WINDOW_SECONDS;
@@ -27768,7 +28005,7 @@ async function auditCredentialReport(options) {
 function displayPath2(file, cwd) {
   const rel = relative8(cwd, resolve21(cwd, file));
   const out = rel === "" || rel.startsWith("..") || isAbsolute6(rel) ? file : rel;
-  return out.split(sep8).join("/");
+  return out.split(sep9).join("/");
 }
 function accountOf(arn) {
   return /^arn:[\w-]+:iam::(\d{12}):/.exec(arn)?.[1] ?? null;
@@ -31590,13 +31827,13 @@ function usage(yargs, shim3) {
   };
   self.stringifiedValues = function stringifiedValues(values, separator) {
     let string = "";
-    const sep9 = separator || ", ";
+    const sep10 = separator || ", ";
     const array = [].concat(values);
     if (!values || !array.length)
       return string;
     array.forEach((value) => {
       if (string.length)
-        string += sep9;
+        string += sep10;
       string += JSON.stringify(value);
     });
     return string;
@@ -34204,10 +34441,10 @@ function onlyCommonOptions(argv) {
 }
 
 // dist/action/main.js
-import { execFileSync as execFileSync3, spawnSync } from "node:child_process";
+import { execFileSync as execFileSync3, spawnSync as spawnSync2 } from "node:child_process";
 import { existsSync as existsSync2, mkdtempSync, readFileSync as readFileSync11, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { isAbsolute as isAbsolute7, join as join14, relative as relative9, resolve as resolve23 } from "node:path";
+import { isAbsolute as isAbsolute7, join as join15, relative as relative9, resolve as resolve23 } from "node:path";
 
 // dist/action/runner.js
 import { randomUUID } from "node:crypto";
@@ -34277,8 +34514,8 @@ async function runAction(env2, keygate, log = (l) => process.stdout.write(`${l}
   if (sarif)
     args.push("-f", "sarif", "-o", `sarif=${sarif}`);
   log(`keygate ${args.join(" ")}`);
-  const scratch2 = mkdtempSync(join14(env2.RUNNER_TEMP || tmpdir(), "keygate-"));
-  const report = join14(scratch2, "keygate.json");
+  const scratch2 = mkdtempSync(join15(env2.RUNNER_TEMP || tmpdir(), "keygate-"));
+  const report = join15(scratch2, "keygate.json");
   try {
     const code2 = await keygate([...args, "-f", "json", "-o", `json=${report}`], cwd);
     runner.setOutput("findings", String(unsuppressedFindings(report) ?? ""));
@@ -34312,7 +34549,7 @@ function changeBase(runner) {
   return /^0*$/.test(base) ? "" : base;
 }
 function ensureCommit(base, cwd, env2, log) {
-  const git2 = (args) => spawnSync("git", args, { cwd, env: env2, stdio: ["ignore", "ignore", "pipe"], encoding: "utf8" });
+  const git2 = (args) => spawnSync2("git", args, { cwd, env: env2, stdio: ["ignore", "ignore", "pipe"], encoding: "utf8" });
   if (git2(["cat-file", "-e", `${base}^{commit}`]).status === 0)
     return;
   const fetched = git2(["fetch", "--no-tags", "--depth=1", "origin", base]);
@@ -34332,11 +34569,11 @@ function workspaceRelative(file, workspace) {
   return path4.startsWith("..") || isAbsolute7(path4) ? file : path4.split("\\").join("/");
 }
 function publishedKeygate(version, env2) {
-  const prefix2 = join14(env2.RUNNER_TEMP || tmpdir(), "keygate-npm");
+  const prefix2 = join15(env2.RUNNER_TEMP || tmpdir(), "keygate-npm");
   return async (args, cwd) => {
     execFileSync3("npm", ["install", "--prefix", prefix2, "--no-audit", "--no-fund", "--no-save", "--omit=dev", `keygate@${version}`], { stdio: ["ignore", 2, 2], env: env2 });
-    const bin = join14(prefix2, "node_modules", "keygate", "dist", "bin.js");
-    return spawnSync(process.execPath, [bin, ...args], { cwd, env: env2, stdio: "inherit" }).status ?? 2;
+    const bin = join15(prefix2, "node_modules", "keygate", "dist", "bin.js");
+    return spawnSync2(process.execPath, [bin, ...args], { cwd, env: env2, stdio: "inherit" }).status ?? 2;
   };
 }
 
