@@ -1,6 +1,6 @@
 import { dirname, resolve } from "node:path";
 import { compareDiagnostics, compareFindings, compareStrings, type Finding, type InputError, type Warning } from "./findings.js";
-import type { Settings } from "./load/config.js";
+import type { ConfigUsed, Settings } from "./load/config.js";
 import { displayPath, groupByDirectory, TERRAFORM_EXTENSIONS } from "./load/discover.js";
 import { unchangedBlobIds } from "./load/git.js";
 import type { ParseCache } from "./load/parse-cache.js";
@@ -61,6 +61,8 @@ export interface ScanResult {
   configurations?: string[];
   /** How the findings compared with a baseline, when one was given (set by the CLI after the scan). */
   baseline?: BaselineSummary;
+  /** The config file used and the policies it turned off (set by the CLI, for the reports). */
+  config?: ConfigUsed;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { SAFE_GIT_OPTIONS } from "../load/git.js";
 import { gitEnvironment, GitError, startFailure } from "./git.js";
 
 interface Request {
@@ -40,7 +41,7 @@ export class BlobReader {
 
   private start(): ChildProcessWithoutNullStreams {
     if (this.child) return this.child;
-    const child = spawn("git", ["cat-file", "--batch"], { cwd: this.cwd, env: gitEnvironment(), stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn("git", [...SAFE_GIT_OPTIONS, "cat-file", "--batch"], { cwd: this.cwd, env: gitEnvironment(), stdio: ["pipe", "pipe", "pipe"] });
     let stderr = "";
     child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
     child.stdout.on("data", (chunk: Buffer) => this.receive(chunk));

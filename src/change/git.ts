@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import { resolve } from "node:path";
+import { SAFE_GIT_OPTIONS } from "../load/git.js";
 
 /** A git problem that stops a change-aware scan; the CLI prints the message and exits 2. */
 export class GitError extends Error {}
@@ -23,7 +24,7 @@ export function gitEnvironment(env: NodeJS.ProcessEnv = process.env): NodeJS.Pro
 /** Runs git to its end and collects its output; rejects with a {@link GitError} only when git cannot be started. */
 export function runGit(args: readonly string[], cwd: string): Promise<GitOutput> {
   return new Promise((done, fail) => {
-    const child = spawn("git", args, { cwd, env: gitEnvironment(), stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn("git", [...SAFE_GIT_OPTIONS, ...args], { cwd, env: gitEnvironment(), stdio: ["ignore", "pipe", "pipe"] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on("data", (chunk: Buffer) => out.push(chunk));

@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { loadSettings, type FailOn } from "../load/config.js";
+import { configUsed, loadSettings, type FailOn } from "../load/config.js";
 import { auditCredentialReport, auditLive, LiveUsageError, type LiveAuditResult, type LiveOptions } from "../live/index.js";
 import { loadPolicies } from "../policies/catalog.js";
 import type { ScanResult } from "../scan.js";
@@ -68,6 +68,7 @@ export async function runLive(args: LiveArgs, io: CliIO): Promise<number> {
         progress.finish(audit?.stats);
       }
     }
+    result.config = configUsed(settings, policies);
   } catch (error) {
     return stoppedBy(error, [LiveUsageError], io);
   }

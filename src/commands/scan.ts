@@ -2,8 +2,8 @@ import { resolve, sep } from "node:path";
 import type { ChangeMode } from "../change/change-set.js";
 import { GitError } from "../change/git.js";
 import { scanChange } from "../change/scan-change.js";
-import { loadSettings, type FailOn } from "../load/config.js";
-import { defaultCacheDir, ParseCache } from "../load/parse-cache.js";
+import { configUsed, loadSettings, type FailOn } from "../load/config.js";
+import { defaultCacheDir, defaultCacheKeyFile, ParseCache } from "../load/parse-cache.js";
 import { sharedParserPool } from "../load/parse-pool.js";
 import { ModuleCatalogError } from "../model/module-catalog.js";
 import type { CliVariable } from "../model/variables.js";
@@ -55,7 +55,7 @@ export async function runScan(args: ScanArgs, io: CliIO): Promise<number> {
       today: io.today,
       prefilter: args.prefilter,
       pool: sharedParserPool(),
-      ...(args.cache === false ? {} : { cache: new ParseCache(args.cache === undefined ? defaultCacheDir(io.env) : resolve(io.cwd, args.cache), { cwd: io.cwd, policies: policies.map((p) => p.id) }) }),
+      ...(args.cache === false ? {} : { cache: new ParseCache(args.cache === undefined ? defaultCacheDir(io.env) : resolve(io.cwd, args.cache), { cwd: io.cwd, policies: policies.map((p) => p.id), keyFile: defaultCacheKeyFile(io.env) }) }),
       onProgress: (done: number, total: number) => total >= 200 && progress.draw(`keygate: parsed ${done}/${total} files`, done === total),
     };
     const started = performance.now();
@@ -63,8 +63,10 @@ export async function runScan(args: ScanArgs, io: CliIO): Promise<number> {
       result = args.change
         ? await scanChange({ ...common, paths: args.paths, change: args.change, ...(io.env.KEYGATE_CHANGE_EVALUATION === "full" ? { evaluation: "full" as const } : {}) })
         : await scan({ ...common, paths: args.paths, plans: args.plans, source: args.source, readStdin: io.readStdin, variables: { env: io.env, cli: args.variables ?? [] } });
+      result.config = configUsed(settings, policies);
     } finally {
       progress.clear();
+      for (const note of common.cache?.notes ?? []) io.stderr(`keygate: note: ${note}\n`);
     }
     if (args.verbose) {
       // What was read and how, on stderr (the report on stdout stays as it is).

@@ -37,17 +37,46 @@ export const CONFIG_FILE_NAME = ".keygate.json";
 
 const configSchema = lazySchema<ConfigFile>("config.schema.json");
 
-/** Finds `.keygate.json` in `cwd` or the nearest parent directory. */
+async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Finds `.keygate.json` in `cwd` or the nearest parent directory up to the root of the repository
+ * that holds `cwd` (the nearest directory with a `.git` entry); outside a repository, in `cwd`
+ * only. A config above the repository (in a shared parent directory, a home directory) is never
+ * used: it is nobody's decision for this repository.
+ */
 export async function findConfigFile(cwd: string): Promise<string | undefined> {
+  const searched: string[] = [];
   for (let dir = resolve(cwd); ; dir = dirname(dir)) {
-    const candidate = join(dir, CONFIG_FILE_NAME);
-    try {
-      await access(candidate);
-      return candidate;
-    } catch {
-      if (dirname(dir) === dir) return undefined;
+    searched.push(dir);
+    if (await exists(join(dir, ".git"))) break;
+    if (dirname(dir) === dir) {
+      searched.splice(1);
+      break;
     }
   }
+  for (const dir of searched) if (await exists(join(dir, CONFIG_FILE_NAME))) return join(dir, CONFIG_FILE_NAME);
+  return undefined;
+}
+
+/** What reports say about the config a run used: its file, and the policies it turned off. */
+export interface ConfigUsed {
+  /** The config file (as shown in reports), or undefined for the defaults. */
+  file: string | undefined;
+  /** Policies the config turned off, with their aliases. */
+  off: { id: string; alias: string }[];
+}
+
+/** The config a run used, for the reports (see ConfigUsed). */
+export function configUsed(settings: Settings, policies: readonly Policy[]): ConfigUsed {
+  return { file: settings.configFile, off: policies.filter((p) => !settings.severities.has(p.id)).map((p) => ({ id: p.id, alias: p.alias })) };
 }
 
 /** Reads and validates the config (explicit `--config`, else the nearest `.keygate.json`); none at all gives the defaults. */

@@ -5,24 +5,35 @@ import { execFile, execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { resolve, sep } from "node:path";
 
+/**
+ * Settings every git command keygate runs starts with: nothing a scanned repository's configuration
+ * names is run. `core.fsmonitor` (a program git runs to learn what changed) and hooks are switched
+ * off; an empty value disables fsmonitor in old and new git alike. No command keygate runs compares
+ * work-tree content with the index (no `--modified`, no diff, no `--filters` or `--textconv`), so
+ * clean/smudge filters and diff drivers are never invoked. The caller's own settings (GIT_DIR,
+ * GIT_INDEX_FILE, safe.directory, excludes) still apply.
+ */
+export const SAFE_GIT_OPTIONS: readonly string[] = ["-c", "core.fsmonitor=", "-c", "core.hooksPath=/dev/null", "-c", "core.quotePath=false"];
+
 /** File name endings keygate reads as Terraform/OpenTofu configuration (discover.ts re-exports them). */
 export const TERRAFORM_EXTENSIONS = [".tf", ".tf.json", ".tofu", ".tofu.json"] as const;
 
 /**
  * The one question: every Terraform file git sees under the directory, tagged (-v) — tracked (H,
  * h when assume-unchanged, S skip-worktree, M unmerged), untracked and not ignored (?), deleted
- * from the work tree (R), modified there (C) — with, for tracked ones and when the object ids are
- * wanted, mode, object id and stage (-s).
+ * from the work tree (R) — with, for tracked ones and when the object ids are wanted, mode, object
+ * id and stage (-s). Not `--modified`: to tell a stat-dirty file's content git would run the
+ * repository's clean filter on it; what the index says is only a hint anyway (see unchangedBlobIds).
  */
 function listingArgs(withIds: boolean): string[] {
-  return ["-c", "core.quotePath=false", "ls-files", "-z", "-v", ...(withIds ? ["-s"] : []), "--cached", "--others", "--deleted", "--modified", "--exclude-standard", "--", ...TERRAFORM_EXTENSIONS.map((ext) => `*${ext}`)];
+  return [...SAFE_GIT_OPTIONS, "ls-files", "-z", "-v", ...(withIds ? ["-s"] : []), "--cached", "--others", "--deleted", "--exclude-standard", "--", ...TERRAFORM_EXTENSIONS.map((ext) => `*${ext}`)];
 }
 
 /** What git says of the Terraform files under a directory. */
 export interface GitListing {
   /** Files present in the work tree, tracked or not, outside .terraform/, .git/ and node_modules/ (absolute paths). */
   files: string[];
-  /** The object ids of the tracked files whose working-tree content is what the index holds (see unchangedBlobIds). */
+  /** The object ids the index holds for the tracked regular files (see unchangedBlobIds): a claim about their content, to be verified. */
   unchanged: Map<string, string>;
 }
 
@@ -32,7 +43,6 @@ const NEVER_SCANNED = /(^|\/)(\.terraform|\.git|node_modules)\//;
 function parseListing(out: string, dir: string): GitListing {
   const present = new Set<string>();
   const gone = new Set<string>();
-  const changed = new Set<string>();
   const staged = new Map<string, string>();
   for (const entry of out.split("\0")) {
     if (entry.length < 3) continue;
@@ -41,7 +51,6 @@ function parseListing(out: string, dir: string): GitListing {
     // "? path" (untracked) has no stage part; the others read "T mode id stage\tpath".
     const path = tag === "?" || tab === -1 ? entry.slice(2) : entry.slice(tab + 1);
     if (tag === "R") gone.add(path);
-    else if (tag === "C") changed.add(path);
     else present.add(path);
     // A regular file at stage 0 that git looks at (not assume-unchanged, not skip-worktree, not a link or a submodule).
     const match = tag === "H" ? /^H 10(?:0644|0755) ([0-9a-f]{40,64}) 0\t/.exec(entry) : null;
@@ -58,7 +67,7 @@ function parseListing(out: string, dir: string): GitListing {
     get unchanged() {
       if (!unchanged) {
         unchanged = new Map();
-        for (const [path, id] of staged) if (!changed.has(path) && !gone.has(path)) unchanged.set(absolute(path), id);
+        for (const [path, id] of staged) if (!gone.has(path)) unchanged.set(absolute(path), id);
       }
       return unchanged;
     },
@@ -68,7 +77,7 @@ function parseListing(out: string, dir: string): GitListing {
 /** Asks git now, without waiting (null: not a work tree, or no git). */
 function askGit(dir: string, withIds: boolean): Promise<GitListing | null> {
   return new Promise((done) => {
-    execFile("git", listingArgs(withIds), { cwd: dir, encoding: "utf8", maxBuffer: 1 << 30 }, (error, stdout) => done(error ? null : parseListing(stdout, dir)));
+    execFile("git", listingArgs(withIds), { cwd: dir, encoding: "utf8", maxBuffer: 1 << 30, env: { ...process.env, GIT_OPTIONAL_LOCKS: "0" } }, (error, stdout) => done(error ? null : parseListing(stdout, dir)));
   });
 }
 
@@ -108,27 +117,28 @@ export async function gitFiles(dir: string): Promise<string[] | null> {
   const asked = early(dir, "files");
   if (asked) return (await asked)?.files ?? null;
   try {
-    return parseListing(execFileSync("git", listingArgs(false), { cwd: dir, encoding: "utf8", maxBuffer: 1 << 30, stdio: ["ignore", "pipe", "ignore"] }), dir).files;
+    return parseListing(execFileSync("git", listingArgs(false), { cwd: dir, encoding: "utf8", maxBuffer: 1 << 30, stdio: ["ignore", "pipe", "ignore"], env: { ...process.env, GIT_OPTIONAL_LOCKS: "0" } }), dir).files;
   } catch {
     return null;
   }
 }
 
 /**
- * The object ids of the tracked Terraform files under `dir` (absolute paths) whose working-tree
- * content is what the index holds, as git sees it (`ls-files --modified` rechecks the files whose
- * metadata changed, and those modified too recently to tell by it). Files git is told not to look
- * at (assume-unchanged, skip-worktree), unmerged ones, symbolic links and submodules are left out,
- * like untracked ones. Undefined outside a work tree or without git.
+ * The object ids the index records for the tracked Terraform files under `dir` (absolute paths).
+ * They are what the file held when it was staged, not necessarily what it holds now: a user of an
+ * id reads the file and checks its blob id (see loader.ts) before it trusts anything filed under
+ * it. Files git is told not to look at (assume-unchanged, skip-worktree), unmerged ones, symbolic
+ * links and submodules are left out, like untracked ones. Undefined outside a work tree or without git.
  */
 export async function unchangedBlobIds(dir: string): Promise<Map<string, string> | undefined> {
   return (await (early(dir, "ids") ?? askGit(dir, true)))?.unchanged;
 }
 
 /**
- * Git's object id of a file's content (`git hash-object`): a content hash that git has already
- * computed for every tracked file. Computed here from the text as read, so that a file whose bytes
- * differ from its index entry (line-ending or other filters, a byte-order mark) never matches it.
+ * Git's object id of a file's content (`git hash-object`, SHA-1 repositories): a content hash that
+ * git has already computed for every tracked file. Computed here from the text as read, so that a
+ * file whose bytes differ from its index entry (line-ending or other filters, a byte-order mark)
+ * never matches it.
  */
 export function blobIdOf(text: string): string {
   const bytes = Buffer.from(text, "utf8");

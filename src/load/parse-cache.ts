@@ -1,7 +1,7 @@
-import { createHash } from "node:crypto";
+import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { deserialize, serialize } from "node:v8";
 import { TOOL } from "../package.js";
 import type { ParsedHcl } from "./parse-pool.js";
@@ -12,6 +12,43 @@ const PARSER = "keygate-hcl1+@cdktf/hcl2json@0.21+outline1+facts1";
 /** Where parse results are kept between runs unless `--cache-location` says otherwise. */
 export function defaultCacheDir(env: NodeJS.ProcessEnv): string {
   return join(env.XDG_CACHE_HOME || join(homedir(), ".cache"), "keygate");
+}
+
+/**
+ * Where the key that signs the caches of this account lives: in its state directory, never in a
+ * cache directory, so that a cache restored from elsewhere (a CI cache, a shared --cache-location)
+ * cannot come with a key that makes it verify.
+ */
+export function defaultCacheKeyFile(env: NodeJS.ProcessEnv): string {
+  return join(env.XDG_STATE_HOME || join(homedir(), ".local", "state"), "keygate", "cache-key");
+}
+
+/** The first bytes of a signed cache file; a file without them is foreign (another version, or not a cache). */
+const MAGIC = Buffer.from("keygate-cache-v2\n");
+const MAC_LENGTH = 32;
+
+/** This account's cache key (made on first use, readable by its owner only); undefined when it cannot be had. */
+async function cacheKey(file: string): Promise<Buffer | undefined> {
+  try {
+    const key = await readFile(file);
+    if (key.length >= 32) return key;
+  } catch {
+    // none yet
+  }
+  try {
+    await mkdir(dirname(file), { recursive: true, mode: 0o700 });
+    const key = randomBytes(32);
+    await writeFile(file, key, { mode: 0o600, flag: "wx" });
+    return key;
+  } catch {
+    // Another run made it meanwhile, or the state directory is not writable.
+    try {
+      const key = await readFile(file);
+      return key.length >= 32 ? key : undefined;
+    } catch {
+      return undefined;
+    }
+  }
 }
 
 /** The content hash a parse result is filed under. */
@@ -33,9 +70,12 @@ export interface FileFacts {
 
 /**
  * Parse results and survey facts keyed by content hash, in one file per working directory, tool
- * version and policy set. A cache that cannot be read, is corrupt
- * or was written by another version is ignored (and replaced), never trusted; one that cannot be
- * written is simply not kept.
+ * version and policy set. The cache is a hint, never a source of truth: every file is signed
+ * (HMAC-SHA-256) with a key of this account's that lives outside the cache directory (see
+ * defaultCacheKeyFile), and what it says about a file is used only for the content it was taken
+ * from (the loader checks the file's blob id on use). A cache whose signature does not verify
+ * (edited, or written elsewhere) is ignored with a note; one that cannot be read, is corrupt or was
+ * written by another version is ignored (and replaced); one that cannot be written is not kept.
  */
 export class ParseCache {
   private entries = new Map<string, ParsedHcl>();
@@ -48,16 +88,40 @@ export class ParseCache {
   private words: readonly string[] = [];
   private changed = false;
   readonly file: string;
+  private readonly keyFile: string;
+  private key: Promise<Buffer | undefined> | undefined;
+  /** Said of a cache that was there but not used (for the CLI to show). */
+  readonly notes: string[] = [];
 
-  constructor(dir: string, scope: { cwd: string; policies: readonly string[] }) {
+  constructor(dir: string, scope: { cwd: string; policies: readonly string[]; keyFile?: string }) {
     const id = createHash("sha1").update([TOOL.version, PARSER, scope.cwd, ...scope.policies].join("\u0000")).digest("hex").slice(0, 16);
     this.file = join(dir, `parse-${id}.v8`);
+    this.keyFile = scope.keyFile ?? defaultCacheKeyFile(process.env);
+  }
+
+  private signature(key: Buffer, payload: Buffer): Buffer {
+    return createHmac("sha256", key).update(MAGIC).update(payload).digest();
   }
 
   /** Reads the cache file; anything wrong with it leaves the cache empty. */
   async load(): Promise<void> {
+    let raw: Buffer;
     try {
-      const data = deserialize(await readFile(this.file)) as { version?: unknown; parser?: unknown; entries?: unknown; files?: unknown; words?: unknown };
+      raw = await readFile(this.file);
+    } catch {
+      return;
+    }
+    const key = await (this.key ??= cacheKey(this.keyFile));
+    if (!key || raw.length < MAGIC.length + MAC_LENGTH || !raw.subarray(0, MAGIC.length).equals(MAGIC)) return;
+    const mac = raw.subarray(MAGIC.length, MAGIC.length + MAC_LENGTH);
+    const payload = raw.subarray(MAGIC.length + MAC_LENGTH);
+    if (!timingSafeEqual(mac, this.signature(key, payload))) {
+      this.notes.push(`the cache ${this.file} was not written by keygate under this account (its signature does not verify): ignored, and replaced`);
+      this.changed = true;
+      return;
+    }
+    try {
+      const data = deserialize(payload) as { version?: unknown; parser?: unknown; entries?: unknown; files?: unknown; words?: unknown };
       if (data.version !== TOOL.version || data.parser !== PARSER || !(data.entries instanceof Map)) return;
       for (const [key, value] of data.entries as Map<unknown, unknown>) {
         if (typeof key === "string" && isParsedHcl(value)) this.entries.set(key, value);
@@ -117,9 +181,12 @@ export class ParseCache {
   async save(): Promise<void> {
     if (!this.changed && this.used.size === this.entries.size && this.usedFiles.size === this.files.size) return;
     try {
+      const key = await (this.key ??= cacheKey(this.keyFile));
+      if (!key) return;
       await mkdir(join(this.file, ".."), { recursive: true });
       const temporary = `${this.file}.${process.pid}.tmp`;
-      await writeFile(temporary, serialize({ version: TOOL.version, parser: PARSER, entries: this.used, files: this.usedFiles, words: this.words }));
+      const payload = serialize({ version: TOOL.version, parser: PARSER, entries: this.used, files: this.usedFiles, words: this.words });
+      await writeFile(temporary, Buffer.concat([MAGIC, this.signature(key, payload), payload]));
       await rename(temporary, this.file);
     } catch {
       // A cache is an optimisation: failing to keep it must not fail the run.

@@ -57,8 +57,10 @@ export class ModuleLoader implements ModuleSource {
   private readonly parsed = new Map<string, SourceFile | null>();
   private readonly skeletons = new Map<string, SourceFile | null>();
   private readonly surveys = new Map<string, Survey>();
-  /** Files not read: what the cache remembered of them still holds (see survey). */
+  /** Files not surveyed: what the cache remembered of their content still holds (see survey). */
   private readonly known = new Map<string, FileFacts>();
+  /** The text of those files, read to verify that it is the content the cache's facts are about. */
+  private readonly verified = new Map<string, string>();
   /** Object ids of the files git sees unchanged, asked once (undefined: not in a work tree). */
   private blobIds: Promise<Map<string, string> | undefined> | undefined;
   /** The same, once known (undefined: no cache, or not in a work tree). */
@@ -143,14 +145,14 @@ export class ModuleLoader implements ModuleSource {
           const kept = this.cachedEntry(path, "skeleton");
           if (kept?.result.ok && kept.outline) {
             const { cwd, errors, prefilter } = this.options;
-            this.skeletons.set(path, this.unread(new KnownSkeleton(path, displayPath(path, cwd), known, prefilter!.words, errors, cwd, { body: kept.result.body, outline: kept.outline })));
+            this.skeletons.set(path, this.unread(new KnownSkeleton(path, displayPath(path, cwd), known, prefilter!.words, errors, cwd, this.verified.get(path), { body: kept.result.body, outline: kept.outline })));
             continue;
           }
         }
         // To be parsed, and parsed before: the body the cache keeps for its content.
         const body = known.wellFormed && !path.endsWith(".json") ? this.cachedBody(path) : undefined;
         if (body) {
-          this.parsed.set(path, this.unread(new KnownParsedSource(path, displayPath(path, this.options.cwd), body, known, this.options.prefilter!.words, this.options.errors, this.options.cwd)));
+          this.parsed.set(path, this.unread(new KnownParsedSource(path, displayPath(path, this.options.cwd), body, known, this.options.prefilter!.words, this.options.errors, this.options.cwd, this.verified.get(path))));
           continue;
         }
       }
@@ -267,7 +269,7 @@ export class ModuleLoader implements ModuleSource {
     let skeleton = this.skeletons.get(path);
     if (!skeleton) {
       const { cwd, errors, prefilter } = this.options;
-      skeleton = this.unread(new KnownSkeleton(path, displayPath(path, cwd), this.known.get(path)!, prefilter!.words, errors, cwd));
+      skeleton = this.unread(new KnownSkeleton(path, displayPath(path, cwd), this.known.get(path)!, prefilter!.words, errors, cwd, this.verified.get(path)));
       this.skeletons.set(path, skeleton);
     }
     return skeleton;
@@ -286,7 +288,8 @@ export class ModuleLoader implements ModuleSource {
     const usable = cache && prefilter && (tree === workingTree || tree.blobIds) && prefilter.words.length <= 28;
     // Git knows the content hash of every tracked file it sees unchanged (of every file, in a git snapshot): those need no reading.
     const ids = usable ? await (this.blobIds ??= tree.blobIds ? Promise.resolve(tree.blobIds) : (this.options.blobIds ?? unchangedBlobIds(cwd))) : undefined;
-    this.ids = ids;
+    // A copy: ids that do not match the content are dropped from it (see below).
+    this.ids = ids && new Map(ids);
     // Outside a git work tree, facts could never be looked up again: none are kept.
     const remember = usable && ids ? { cache, words: prefilter.words } : undefined;
     let unread = paths;
@@ -295,8 +298,18 @@ export class ModuleLoader implements ModuleSource {
       for (const path of paths) {
         const id = ids!.get(path);
         const facts = id === undefined ? undefined : remember.cache.facts(id, remember.words);
-        if (facts) this.known.set(path, facts);
-        else unread.push(path);
+        // The index's id is a claim about the content: what the cache says is used only for the
+        // content it was taken from, checked here (a file edited since it was staged, or an index
+        // that lies, is surveyed afresh). Reading is cheap; surveying and parsing are what is saved.
+        // A git snapshot's ids are its objects' own: only the working tree's need checking.
+        const read = facts && tree === workingTree ? readWorkingTreeText(path) : undefined;
+        if (facts && (tree !== workingTree || (read?.ok && blobIdOf(read.text) === id))) {
+          this.known.set(path, facts);
+          if (read?.ok) this.verified.set(path, read.text);
+        } else {
+          if (facts) this.ids?.delete(path);
+          unread.push(path);
+        }
       }
     }
     const results = await surveyFiles(unread, tree);
@@ -392,7 +405,6 @@ const CHANGED_WHILE_READING = "the file changed while keygate was reading it; ru
  * cache, and its text is read, from the working tree, only when it is asked for.
  */
 abstract class UnreadSource {
-  private read: string | undefined;
   /** Where the text is read from when asked for (set by the loader: the tree it reads). */
   tree: SourceTree = workingTree;
 
@@ -403,6 +415,8 @@ abstract class UnreadSource {
     private readonly words: readonly string[],
     protected readonly errors: InputError[],
     private readonly cwd: string,
+    /** The text, when it was read to verify the cache's facts (see ModuleLoader.survey). */
+    private read: string | undefined,
   ) {}
 
   mentions(word: string): boolean | undefined {
@@ -435,10 +449,11 @@ class KnownSkeleton extends UnreadSource implements SourceFile {
     words: readonly string[],
     errors: InputError[],
     cwd: string,
+    text: string | undefined,
     /** An outlined skeleton the cache kept (otherwise a plain one is built from the text, when needed). */
     kept?: Skeleton,
   ) {
-    super(path, file, facts, words, errors, cwd);
+    super(path, file, facts, words, errors, cwd, text);
     this.syntax = path.endsWith(".json") ? "json" : "hcl";
     this.skeleton = kept ? "outlined" : "plain";
     this.built = kept;
@@ -487,8 +502,8 @@ class KnownParsedSource extends UnreadSource implements SourceFile {
   readonly syntax = "hcl";
   private outlined: FileOutline | undefined;
 
-  constructor(path: string, file: string, readonly body: TerraformBody, facts: FileFacts, words: readonly string[], errors: InputError[], cwd: string) {
-    super(path, file, facts, words, errors, cwd);
+  constructor(path: string, file: string, readonly body: TerraformBody, facts: FileFacts, words: readonly string[], errors: InputError[], cwd: string, text: string | undefined) {
+    super(path, file, facts, words, errors, cwd, text);
   }
 
   get outline(): FileOutline {

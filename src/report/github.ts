@@ -1,7 +1,7 @@
 import type { Finding, InputError, Severity, SourceLocation, Warning } from "../findings.js";
 import type { Policy } from "../policies/catalog.js";
 import type { ScanResult } from "../scan.js";
-import { findingMessage } from "./messages.js";
+import { describeConfigUsed, findingMessage } from "./messages.js";
 import { isUri, RepositoryPaths } from "./sarif.js";
 import type { ReportContext, Reporter } from "./types.js";
 
@@ -28,6 +28,9 @@ export const githubReporter: Reporter = {
     }
     for (const error of result.errors) lines.push(command("error", { ...position(error, file), title: "keygate: input error (the check is incomplete)" }, error.message));
     for (const warning of result.warnings) lines.push(command("warning", { ...position(warning, file), title: "keygate: warning" }, warning.message));
+    for (const policy of result.config?.off ?? []) {
+      lines.push(command("warning", { title: "keygate: policy turned off" }, `${policy.id} (${policy.alias}) is turned off by ${result.config!.file}: its findings are not reported.`));
+    }
     lines.push(summary(result));
     return `${lines.join("\n")}\n`;
   },
@@ -67,7 +70,8 @@ function summary(result: ScanResult): string {
     `${result.errors.length} input error${result.errors.length === 1 ? "" : "s"}`,
     `${result.warnings.length} warning${result.warnings.length === 1 ? "" : "s"}`,
   ];
-  return `keygate: ${parts.join(", ")} in ${result.files} file${result.files === 1 ? "" : "s"}`;
+  const config = describeConfigUsed(result.config);
+  return `keygate: ${parts.join(", ")} in ${result.files} file${result.files === 1 ? "" : "s"}${config ? `; ${config}` : ""}`;
 }
 
 /** `::name key=value,…::message`, escaped as the Actions runner unescapes it. */

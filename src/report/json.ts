@@ -32,6 +32,7 @@ export const jsonReporter: Reporter = {
       })),
       errors: result.errors.map((e) => ({ file: e.file, ...(e.line !== undefined ? { line: e.line } : {}), ...(e.column !== undefined ? { column: e.column } : {}), message: e.message })),
       warnings: result.warnings,
+      config: { file: result.config?.file ?? null, policiesOff: result.config?.off.map((p) => p.id) ?? [] },
       summary: {
         files: result.files,
         findings: result.findings.length,

@@ -68,6 +68,8 @@ export const junitReporter: Reporter = {
       lines.push(
         `  <testsuite name="${attr(suite.name)}" tests="${suite.cases.length}" failures="${count(suite.cases, "failure")}" errors="${count(suite.cases, "error")}" skipped="${count(suite.cases, "skipped")}">`,
       );
+      const properties = [...(result.config?.file ? [["keygate.config", result.config.file]] : []), ...(result.config?.off ?? []).map((p) => [`keygate.policy.${p.id}`, "off"])];
+      if (properties.length) lines.push("    <properties>", ...properties.map(([name, value]) => `      <property name="${attr(name!)}" value="${attr(value!)}"/>`), "    </properties>");
       for (const c of suite.cases) {
         const location = c.file !== undefined ? ` file="${attr(c.file)}"${c.line !== undefined ? ` line="${c.line}"` : ""}` : "";
         const open = `    <testcase name="${attr(c.name)}" classname="${attr(c.classname)}"${location}`;

@@ -35,6 +35,10 @@ export const markdownReporter: Reporter = {
       `${plural(result.files, "file")} scanned`,
     ];
     out.push(counts.join(" · "), "");
+    if (result.config?.file) {
+      const off = result.config.off.map((p) => `${p.id} (${p.alias})`);
+      out.push(`Config: ${code(result.config.file)}${off.length ? ` · **turned off:** ${off.join(", ")}` : ""}`, "");
+    }
 
     if (active.length) {
       out.push("| Severity | Rule | Location | Finding |", "|---|---|---|---|");

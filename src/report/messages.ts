@@ -1,5 +1,6 @@
 import type { Finding, InputError, ModuleCallEvidence, SourceLocation, StaticPairEvidence, Warning } from "../findings.js";
 import type { LiveKeyEvidence } from "../live/evidence.js";
+import type { ConfigUsed } from "../load/config.js";
 import type { Policy } from "../policies/catalog.js";
 
 /** The sentence that says what is wrong with a finding and why it matters; every reporter uses it. */
@@ -143,4 +144,11 @@ export function at(location: SourceLocation): string {
 export function diagnosticText(diagnostic: InputError | Warning): string {
   const position = diagnostic.line !== undefined ? `:${diagnostic.line}${diagnostic.column !== undefined ? `:${diagnostic.column}` : ""}` : "";
   return `${diagnostic.file}${position}: ${diagnostic.message}`;
+}
+
+/** The words every text-like report uses for the config (undefined: the defaults, nothing to say). */
+export function describeConfigUsed(config: ConfigUsed | undefined): string | undefined {
+  if (!config?.file) return undefined;
+  const off = config.off.map((p) => `${p.id} (${p.alias})`);
+  return `config ${config.file}${off.length ? `; turned off: ${off.join(", ")}` : ""}`;
 }

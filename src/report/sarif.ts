@@ -39,11 +39,23 @@ export const sarifReporter: Reporter = {
       .map((p) => ({ descriptor: { id: p.id, index: ruleIndex.get(p.id)! }, configuration: { level: LEVEL[effective(p)] } }));
 
     const baselined = result.baseline && new Set(result.baseline.matched);
+    // The config used and what it turned off, before the warnings: a reader must see what decided the run.
+    const configFile = result.config?.file;
+    const configuration = [
+      ...(configFile ? [{ level: "note", message: { text: `Configuration read from ${configFile}.` }, locations: [{ physicalLocation: { artifactLocation: paths.artifact(configFile) } }] }] : []),
+      ...(result.config?.off ?? []).map((p) => ({
+        level: "warning",
+        message: { text: `Policy ${p.id} (${p.alias}) is turned off by ${configFile}: its findings are not reported.` },
+        associatedRule: { id: p.id },
+        ...(configFile ? { locations: [{ physicalLocation: { artifactLocation: paths.artifact(configFile) } }] } : {}),
+      })),
+      ...result.warnings.map((w) => notification(w, "warning", paths)),
+    ];
     const invocation = {
       executionSuccessful: result.errors.length === 0,
       ...(overrides.length ? { ruleConfigurationOverrides: overrides } : {}),
       ...(result.errors.length ? { toolExecutionNotifications: result.errors.map((e) => notification(e, "error", paths)) } : {}),
-      ...(result.warnings.length ? { toolConfigurationNotifications: result.warnings.map((w) => notification(w, "warning", paths)) } : {}),
+      ...(configuration.length ? { toolConfigurationNotifications: configuration } : {}),
     };
 
     const log = {

@@ -1,4 +1,5 @@
 import { execFileSync } from "node:child_process";
+import { SAFE_GIT_OPTIONS } from "../load/git.js";
 import { realpathSync } from "node:fs";
 import { resolve } from "node:path";
 
@@ -78,7 +79,7 @@ export function planReportTargets(formats: readonly string[], outputs: readonly 
 export function repositoryRoot(cwd: string): { root: string; cwd: string } {
   const real = realPath(cwd);
   try {
-    const top = execFileSync("git", ["rev-parse", "--show-toplevel"], { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], timeout: 10_000 }).trim();
+    const top = execFileSync("git", [...SAFE_GIT_OPTIONS, "rev-parse", "--show-toplevel"], { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], timeout: 10_000 }).trim();
     if (top) return { root: realPath(top), cwd: real };
   } catch {
     // Not a repository, or no git: the working directory is the root.

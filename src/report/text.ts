@@ -2,7 +2,7 @@ import { createColors } from "picocolors";
 import { compareStrings, type Finding, type InputError, type Warning } from "../findings.js";
 import type { Policy } from "../policies/catalog.js";
 import type { ScanResult } from "../scan.js";
-import { findingFix, shortFindingMessage, suppressionHint } from "./messages.js";
+import { describeConfigUsed, findingFix, shortFindingMessage, suppressionHint } from "./messages.js";
 import type { ReportContext, Reporter } from "./types.js";
 
 /** The width a report is wrapped to when the terminal's is not known (not a terminal). */
@@ -156,7 +156,8 @@ export function summaryText(result: ScanResult): { text: string; failed: boolean
   if (result.baseline?.stale.length) parts.push(plural(result.baseline.stale.length, "stale baseline entry", "stale baseline entries"));
   if (result.errors.length) parts.push(plural(result.errors.length, "input error"));
   if (result.warnings.length) parts.push(plural(result.warnings.length, "suppression warning"));
-  const text = `${parts.join(", ")}${result.files ? ` in ${plural(result.files, "file")}` : ""}`;
+  const config = describeConfigUsed(result.config);
+  const text = `${parts.join(", ")}${result.files ? ` in ${plural(result.files, "file")}` : ""}${config ? `; ${config}` : ""}`;
   if (result.errors.length) return { text: `${text}; the check is incomplete`, failed: true };
   return { text, failed: activeCount > 0 };
 }

@@ -163,7 +163,7 @@ describe("the cache in a git work tree", () => {
     return { warm, fresh, hits: cache.factHits };
   }
 
-  it("does not read files git reports unchanged, and gives the same report", async () => {
+  it("does not survey again files whose content git and the cache know, and gives the same report", async () => {
     const dir = await committedMonorepo();
     const { warm, fresh, hits } = await coldThenWarm(dir, () => {});
     expect(hits).toBeGreaterThan(200);

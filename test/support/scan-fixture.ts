@@ -37,7 +37,7 @@ export async function runCli(argv: string[], cwd: string, env: NodeJS.ProcessEnv
     stderr: (t) => (stderr += t),
     cwd,
     // The parse cache goes to a directory of the test run's own, never the user's.
-    env: { XDG_CACHE_HOME: join(tmpdir(), `keygate-test-cache-${process.pid}`), ...env },
+    env: { XDG_CACHE_HOME: join(tmpdir(), `keygate-test-cache-${process.pid}`), XDG_STATE_HOME: join(tmpdir(), `keygate-test-state-${process.pid}`), ...env },
     stdoutIsTTY: false,
     today: TODAY,
     readStdin: async () => new Uint8Array(stdin),

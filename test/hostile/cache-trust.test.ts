@@ -1,0 +1,61 @@
+import { readFileSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { blobIdOf } from "../../src/load/git.js";
+import { ParseCache } from "../../src/load/parse-cache.js";
+import { runCli, writeTree } from "../support/scan-fixture.js";
+import { git, PAIR } from "./support.js";
+
+/** Every prefilter word (as many as there are) mentioned by none: a file that "cannot matter". */
+const NOTHING = { wellFormed: true, skeleton: "plain" as const, mentions: 0 };
+
+async function repositoryWithPair(): Promise<{ dir: string; cache: string; state: string }> {
+  const dir = await writeTree({ "main.tf": PAIR, "queue.tf": 'resource "aws_sqs_queue" "q" {\n  name = "q"\n}\n' });
+  git(dir, "init", "-q");
+  git(dir, "add", "-A");
+  git(dir, "commit", "-qm", "pair");
+  return { dir, cache: await writeTree({}), state: await writeTree({}) };
+}
+
+describe("the cache is a hint", () => {
+  it("a cache written with another key (a shared --cache-location, a restored CI cache) is ignored with a note", async () => {
+    const { dir, cache, state } = await repositoryWithPair();
+    const attacker = await writeTree({});
+    // The attacker's cache says of main.tf's content that it mentions nothing, so that it is never parsed.
+    const forged = new ParseCache(cache, { cwd: dir, policies: ["KG001"], keyFile: join(attacker, "key") });
+    const words = (await import("../../src/load/prefilter.js")).prefilterFor((await import("../../src/policies/catalog.js")).loadPolicies()).words;
+    for (const file of ["main.tf", "queue.tf"]) forged.setFacts(blobIdOf(readFileSync(join(dir, file), "utf8")), NOTHING, words);
+    await forged.save();
+    const env = { XDG_STATE_HOME: state };
+    const run = await runCli([".", "--cache-location", cache], dir, env);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/^keygate: note: the cache .* was not written by keygate under this account \(its signature does not verify\): ignored, and replaced\n$/);
+    // Replaced by one of this account's: the next run trusts it, and says nothing.
+    const again = await runCli([".", "--cache-location", cache], dir, env);
+    expect(again).toMatchObject({ code: 1, stderr: "" });
+  });
+
+  it("an index that lies about a file's content (stat unchanged, content changed) does not make the cache's facts apply", async () => {
+    const { dir, cache, state } = await repositoryWithPair();
+    // A benign file whose facts the cache learns; then the same number of bytes with a pair, times kept.
+    writeFileSync(join(dir, "main.tf"), PAIR.replace(/aws_iam_/g, "aws_xyz_"));
+    // Well in the past, so that git's index entry is not "racily clean" (which git would re-check).
+    const past = new Date(Date.now() - 3_600_000);
+    utimesSync(join(dir, "main.tf"), past, past);
+    git(dir, "add", "-A");
+    git(dir, "commit", "-qm", "no pair");
+    git(dir, "config", "core.checkStat", "minimal");
+    git(dir, "config", "core.trustctime", "false");
+    const env = { XDG_STATE_HOME: state };
+    expect((await runCli([".", "--cache-location", cache], dir, env)).code).toBe(0);
+    const before = statSync(join(dir, "main.tf"));
+    const pair = PAIR.replace('name = "u"', 'name = "v"');
+    expect(Buffer.byteLength(pair)).toBe(before.size);
+    writeFileSync(join(dir, "main.tf"), pair);
+    utimesSync(join(dir, "main.tf"), before.atime, before.mtime);
+    expect(git(dir, "ls-files", "--modified")).toBe("");
+    const run = await runCli([".", "--cache-location", cache, "-f", "json"], dir, env);
+    expect(run.code).toBe(1);
+    expect(JSON.parse(run.stdout).findings.map((f: { resource: string }) => f.resource)).toEqual(["aws_iam_access_key.k"]);
+  });
+});
