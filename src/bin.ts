@@ -6,5 +6,5 @@ import { startEarlyWork } from "./early.js";
 const argv = process.argv.slice(2);
 startEarlyWork(argv, process.cwd());
 const bundle = "./bundle/cli.js";
-const { run } = (await import(bundle)) as typeof import("./cli.js");
-process.exitCode = await run(argv);
+const { run, finalExitCode } = (await import(bundle)) as typeof import("./cli.js");
+process.exitCode = finalExitCode(await run(argv));

@@ -14,7 +14,7 @@ import type { ScanArgs } from "./commands/scan.js";
 import { checkOutputPath, explainFailure, helpHint, UsageError, type CommandOptions } from "./commands/usage.js";
 import { parsePolicyArg, type SettingsArgs } from "./commands/settings.js";
 
-export { EXIT, processIO, type CliIO } from "./commands/io.js";
+export { EXIT, finalExitCode, processIO, type CliIO } from "./commands/io.js";
 export { exitCodeOf } from "./commands/output.js";
 
 const FAIL_ON = ["error", "warning", "info", "never"] as const;

@@ -43,11 +43,49 @@ export function progressLine(io: CliIO): { draw: (text: string, final?: boolean)
   };
 }
 
+/**
+ * A process stream written so that a failed write is a message, never a stack trace: a closed
+ * pipe (`keygate … | head -1`, EPIPE) ends the output quietly and leaves the exit code as the run
+ * decides it; any other error (a full disk, ENOSPC) is one line on stderr and exit code 2.
+ */
+function guardedWrite(stream: NodeJS.WriteStream, name: string): (text: string) => void {
+  let failed = false;
+  const fail = (error: NodeJS.ErrnoException) => {
+    if (failed) return;
+    failed = true;
+    if (error.code === "EPIPE" || name === "stderr") return;
+    process.exitCode = EXIT.incomplete;
+    writeFailure = true;
+    try {
+      process.stderr.write(`keygate: cannot write the report to ${name}: ${error.code ? `${error.code} ` : ""}${error.message.replace(/^\w+: /, "")}\n`);
+    } catch {
+      // stderr is gone too: the exit code says it
+    }
+  };
+  stream.on("error", fail);
+  return (text) => {
+    if (failed) return;
+    try {
+      stream.write(text);
+    } catch (error) {
+      fail(error as NodeJS.ErrnoException);
+    }
+  };
+}
+
+/** Whether writing stdout failed for another reason than a closed pipe (the bin then exits 2). */
+let writeFailure = false;
+
+/** The exit code once the output is written: the run's, unless writing it failed (see guardedWrite). */
+export function finalExitCode(code: number): number {
+  return writeFailure ? EXIT.incomplete : code;
+}
+
 /** The real process's streams and environment. */
 export function processIO(): CliIO {
   return {
-    stdout: (text) => process.stdout.write(text),
-    stderr: (text) => process.stderr.write(text),
+    stdout: guardedWrite(process.stdout, "stdout"),
+    stderr: guardedWrite(process.stderr, "stderr"),
     cwd: process.cwd(),
     env: process.env,
     stdoutIsTTY: Boolean(process.stdout.isTTY),

@@ -2,6 +2,7 @@ import { stat } from "node:fs/promises";
 import { dirname, isAbsolute, relative, resolve, sep } from "node:path";
 import picomatch from "picomatch";
 import type { InputError } from "../findings.js";
+import { addScannedRoot } from "./file-kind.js";
 import { gitFiles, TERRAFORM_EXTENSIONS } from "./git.js";
 
 export { TERRAFORM_EXTENSIONS };
@@ -70,14 +71,18 @@ export async function discoverFiles(paths: readonly string[], cwd: string, exclu
     }
     if (kind === "file") {
       if (isExcluded(absolute)) continue;
+      addScannedRoot(dirname(absolute));
       if (isTerraformFile(absolute)) {
         files.add(absolute);
         namedFiles.add(absolute);
       } else otherFiles.add(absolute);
       continue;
     }
+    addScannedRoot(absolute);
     // Git knows the files and .gitignore best (see git.ts); outside a work tree, globby walks the tree.
     const listed = await gitFiles(absolute);
+    // Outside git as inside: symbolic links to files are listed (and checked when read, see
+    // file-kind.ts), links to directories are not followed, and special files are listed to be refused.
     const found =
       listed ??
       (await (await import("globby")).globby(TERRAFORM_EXTENSIONS.map((ext) => `**/*${ext}`), {
@@ -87,8 +92,11 @@ export async function discoverFiles(paths: readonly string[], cwd: string, exclu
         dot: true,
         followSymbolicLinks: false,
         ignore: ALWAYS_SKIPPED,
-        onlyFiles: true,
-      })).map((file) => resolve(file));
+        onlyFiles: false,
+        objectMode: true,
+      }))
+        .filter((entry) => !entry.dirent.isDirectory())
+        .map((entry) => resolve(entry.path));
     for (const file of found) if (!isExcluded(file)) files.add(file);
   }
   return { files: [...files].sort(), namedFiles: [...namedFiles].sort(), otherFiles: [...otherFiles].sort(), errors };

@@ -5,6 +5,7 @@ import { PACKAGE_ROOT } from "../package.js";
 import type { ParseJob } from "./parse-worker.js";
 import { outlineHcl, type FileOutline } from "./outline.js";
 import { parseHclNative } from "./hcl-parser.js";
+import { tooDeep } from "./nesting.js";
 import { parseHclWasm, type ParseResult } from "./terraform-syntax.js";
 
 /**
@@ -26,6 +27,10 @@ function withOutline(text: string, result: ParseResult): ParsedHcl {
   return result.ok ? { result, outline: outlineHcl(text) } : { result };
 }
 
+/** hcl2json's time budget per file: this much, plus HCL2JSON_BUDGET_PER_MB_MS per megabyte. */
+const HCL2JSON_BUDGET_MS = 10_000;
+const HCL2JSON_BUDGET_PER_MB_MS = 1_000;
+
 /** Batches of declined files at least this large are spread over every core; smaller ones go to one worker. */
 const SPREAD_THRESHOLD = 48;
 
@@ -42,6 +47,8 @@ export class ParserPool {
   private readonly workers: Worker[] = [];
   private readonly pending = new Map<number, (result: unknown) => void>();
   private readonly failures = new Map<number, (error: Error) => void>();
+  /** The requests each worker has yet to answer. */
+  private readonly byWorker = new Map<Worker, Set<number>>();
   private nextId = 0;
   private readonly inThread = import.meta.url.endsWith(".ts");
 
@@ -54,6 +61,13 @@ export class ParserPool {
     const results = new Array<ParsedHcl>(texts.length);
     const declined: number[] = [];
     texts.forEach((text, index) => {
+      // Too deep for any parser (see nesting.ts): an input error before either runs.
+      const deep = tooDeep(text);
+      if (deep) {
+        results[index] = { result: { ok: false, problems: [deep] } };
+        progress();
+        return;
+      }
       const body = parseHclNative(text);
       if (body === undefined) return declined.push(index);
       results[index] = { result: { ok: true, body } };
@@ -71,15 +85,49 @@ export class ParserPool {
     // Each worker takes the next file when it finishes one, so a slow file does not hold up a queue.
     let next = 0;
     await Promise.all(
-      this.workers.map(async (worker) => {
+      this.workers.map(async (_, lane) => {
         while (next < declined.length) {
           const index = declined[next++]!;
-          results[index] = (await this.send(worker, { kind: "file", text: texts[index]! })) as ParsedHcl;
+          results[index] = await this.parseInWorker(lane, texts[index]!);
           progress();
         }
       }),
     );
     return results;
+  }
+
+  /**
+   * One declined file on a worker, under a time budget (hcl2json takes minutes on some inputs). A
+   * worker that fails, crashes, cannot send its result back or runs out of time is replaced by a
+   * fresh one (hcl2json's Go runtime may be left broken), and the file gets an input error.
+   */
+  private async parseInWorker(lane: number, text: string): Promise<ParsedHcl> {
+    const worker = this.workers[lane]!;
+    const budgetMs = HCL2JSON_BUDGET_MS + Math.round(text.length / 1048576) * HCL2JSON_BUDGET_PER_MB_MS;
+    try {
+      return (await this.send(worker, { kind: "file", text }, budgetMs)) as ParsedHcl;
+    } catch (error) {
+      this.replace(worker);
+      return { result: { ok: false, problems: [{ line: 1, column: 1, message: (error as Error).message }] } };
+    }
+  }
+
+  /** Stops a worker and puts a fresh one in its place (pending requests on it fail). */
+  private replace(worker: Worker): void {
+    const lane = this.workers.indexOf(worker);
+    if (lane === -1) return;
+    this.failAll(worker, new Error("the parser's worker was restarted"));
+    void worker.terminate();
+    this.workers[lane] = this.spawn();
+  }
+
+  private failAll(worker: Worker, error: Error): void {
+    for (const id of this.byWorker.get(worker) ?? []) {
+      this.failures.get(id)?.(error);
+      this.failures.delete(id);
+      this.pending.delete(id);
+    }
+    this.byWorker.delete(worker);
   }
 
   /** Stops the workers. */
@@ -88,32 +136,50 @@ export class ParserPool {
     await Promise.all(workers.map((w) => w.terminate()));
   }
 
-  private send(worker: Worker, job: { kind: "file"; text: string }): Promise<unknown> {
+  private send(worker: Worker, job: { kind: "file"; text: string }, budgetMs?: number): Promise<unknown> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      this.pending.set(id, resolve);
-      this.failures.set(id, reject);
+      const timer =
+        budgetMs === undefined
+          ? undefined
+          : setTimeout(() => {
+              reject(new Error(`hcl2json, which parses what keygate's own parser declines, did not finish this file within ${Math.round(budgetMs / 1000)} s: it is too large or too unusual to check. Simplify it, or exclude it`));
+              this.failures.delete(id);
+              this.pending.delete(id);
+              this.byWorker.get(worker)?.delete(id);
+            }, budgetMs);
+      this.pending.set(id, (result) => {
+        clearTimeout(timer);
+        resolve(result);
+      });
+      this.failures.set(id, (error) => {
+        clearTimeout(timer);
+        reject(error);
+      });
+      let ids = this.byWorker.get(worker);
+      if (!ids) this.byWorker.set(worker, (ids = new Set()));
+      ids.add(id);
       worker.postMessage({ id, ...job } as ParseJob);
     });
   }
 
   private grow(size: number): void {
-    while (this.workers.length < size) {
-      const worker = new Worker(workerFile);
-      worker.on("message", (message: { id: number; result: unknown }) => {
-        this.failures.delete(message.id);
-        this.pending.get(message.id)?.(message.result);
-        this.pending.delete(message.id);
-      });
-      worker.on("error", (error) => {
-        for (const [id, fail] of this.failures) {
-          fail(error);
-          this.pending.delete(id);
-        }
-        this.failures.clear();
-      });
-      this.workers.push(worker);
-    }
+    while (this.workers.length < size) this.workers.push(this.spawn());
+  }
+
+  private spawn(): Worker {
+    const worker = new Worker(workerFile);
+    worker.on("message", (message: { id: number; result: unknown }) => {
+      this.byWorker.get(worker)?.delete(message.id);
+      this.failures.delete(message.id);
+      this.pending.get(message.id)?.(message.result);
+      this.pending.delete(message.id);
+    });
+    // A result too deep or too large to be cloned between threads never arrives as a message.
+    worker.on("messageerror", () => this.failAll(worker, new Error("the parser's result for this file could not be passed between threads (nested too deeply, or too large): simplify the file, or exclude it")));
+    worker.on("error", (error) => this.failAll(worker, new Error(`the fallback parser (hcl2json) failed on this file: ${error.message}`)));
+    worker.on("exit", () => this.failAll(worker, new Error("the fallback parser (hcl2json) stopped while parsing this file")));
+    return worker;
   }
 }
 

@@ -1,4 +1,4 @@
-import { closeSync, openSync, readFileSync, readSync } from "node:fs";
+import { readRegularFile } from "./file-kind.js";
 import { workingTree, type SourceTree } from "./tree.js";
 
 /** The text of a file that passed the encoding checks, or why it cannot be read. */
@@ -29,14 +29,8 @@ export function readWorkingTreeText(path: string): ReadResult {
   let bytes: Uint8Array;
   try {
     scratch ??= Buffer.allocUnsafe(1 << 20);
-    const fd = openSync(path, "r");
-    try {
-      const length = readSync(fd, scratch, 0, scratch.length, 0);
-      // A file of a megabyte or more is read whole, the usual way.
-      bytes = length < scratch.length ? scratch.subarray(0, length) : readFileSync(path);
-    } finally {
-      closeSync(fd);
-    }
+    // Files under a megabyte go through the one buffer; larger ones get their own.
+    bytes = readRegularFile(path, scratch);
   } catch (error) {
     return { ok: false, message: describeReadError(error as NodeJS.ErrnoException) };
   }
@@ -77,6 +71,10 @@ function describeReadError(error: NodeJS.ErrnoException): string {
     case "EACCES":
     case "EPERM":
       return "permission denied: keygate cannot read this file";
+    case "ENOTREG":
+    case "ELINKOUT":
+    case "EFBIG":
+      return error.message;
     default:
       return `cannot be read: ${error.message}`;
   }

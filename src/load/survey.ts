@@ -1,3 +1,4 @@
+import { tooDeep } from "./nesting.js";
 import { surveyHcl, type Survey } from "./prefilter.js";
 import { readTextFile, readWorkingTreeText, type ReadResult } from "./read.js";
 import { workingTree, type SourceTree } from "./tree.js";
@@ -21,6 +22,8 @@ function surveyWorkingTreeFile(path: string): SurveyedFile {
 
 function surveyed(path: string, read: ReadResult): SurveyedFile {
   if (!read.ok || path.endsWith(".json")) return { read };
+  // Nesting too deep for the parsers is not well formed either: such a file is parsed, which reports it (see nesting.ts).
+  if (tooDeep(read.text)) return { read, survey: { wellFormed: false, skeleton: null, outlined: false } };
   return { read, survey: surveyHcl(read.text) };
 }
 

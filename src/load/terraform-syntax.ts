@@ -1,5 +1,7 @@
 import { parse as parseJsonText, printParseErrorCode, type ParseError } from "jsonc-parser";
 import { parseHclNative } from "./hcl-parser.js";
+import { hasRepeatedProperty, valueKeepingRepeats } from "./json-duplicates.js";
+import { tooDeep } from "./nesting.js";
 import { LineIndex } from "./positions.js";
 
 /**
@@ -29,6 +31,8 @@ const DIAGNOSTIC = new RegExp(`${DIAGNOSTIC_NAME.replace(/\./g, "\\.")}:(\\d+),(
  * that their diagnostics are hcl2json's, and rare constructs).
  */
 export async function parseHcl(text: string): Promise<ParseResult> {
+  const deep = tooDeep(text);
+  if (deep) return { ok: false, problems: [deep] };
   const body = parseHclNative(text);
   return body === undefined ? parseHclWasm(text) : { ok: true, body };
 }
@@ -66,6 +70,8 @@ export function splitHclDiagnostics(raw: string): SyntaxProblem[] {
 
 /** Parses JSON text strictly, with the position of the first error (1-based). */
 export function parseJson(text: string, { comments = false }: { comments?: boolean } = {}): { ok: true; value: unknown } | { ok: false; problems: SyntaxProblem[] } {
+  const deep = tooDeep(text);
+  if (deep) return { ok: false, problems: [deep] };
   // The native parser is several times faster on large plans; the tolerant one only explains failures.
   try {
     return { ok: true, value: JSON.parse(text) as unknown };
@@ -89,8 +95,14 @@ export function parseJson(text: string, { comments = false }: { comments?: boole
 
 /** Parses Terraform's JSON syntax (`.tf.json`) and normalises it to hcl2json's shape. */
 export function parseTerraformJson(text: string): ParseResult {
-  const parsed = parseJson(text);
+  let parsed = parseJson(text);
   if (!parsed.ok) return parsed;
+  // JSON.parse keeps the last of repeated properties; HCL's JSON syntax keeps them all.
+  if (hasRepeatedProperty(text)) {
+    const kept = valueKeepingRepeats(text);
+    if (kept.problems.length) return { ok: false, problems: kept.problems };
+    parsed = { ok: true, value: kept.value };
+  }
   if (!isObject(parsed.value)) {
     return { ok: false, problems: [{ line: 1, column: 1, message: "Invalid Terraform JSON: the top level must be an object" }] };
   }

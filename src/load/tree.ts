@@ -1,4 +1,5 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync } from "node:fs";
+import { readRegularFile } from "./file-kind.js";
 import type { Discovery, ExcludeRules } from "./discover.js";
 import { discoverFiles } from "./discover.js";
 
@@ -29,8 +30,9 @@ export interface SourceTree {
  * after another, a blocking read is several times faster than a round trip through libuv's pool.
  */
 export const workingTree: SourceTree = {
-  read: async (path) => readFileSync(path),
-  files: async (dir) => readdirSync(dir, { withFileTypes: true }).filter((e) => e.isFile()).map((e) => e.name),
+  read: async (path) => readRegularFile(path),
+  // Everything but directories: links and special files are checked (and refused) when read, not skipped silently.
+  files: async (dir) => readdirSync(dir, { withFileTypes: true }).filter((e) => !e.isDirectory()).map((e) => e.name),
   discover: discoverFiles,
   readNow: (path) => readFileSync(path),
 };

@@ -3,7 +3,7 @@ import type { ConditionalExpr, Expression, ForExpr, ObjectConsExpr, ScopeTravers
 import { canonicalText } from "./canonical.js";
 import type { ModuleInstance, VariableValue } from "./configuration.js";
 import { callFunction } from "./functions/index.js";
-import { resourcesOfType, type Variable } from "./module.js";
+import { resourceNamed, type Variable } from "./module.js";
 import { binary, unary } from "./operators.js";
 import { isPrimitive, parseTypeConstraint, type TypeConstraint } from "./types.js";
 import { alternatives, collapse, decideBool, elementsOf, entriesOf, failure, isError, isPlainObject, known, MAX_DEPTH, MAX_OPTIONS, oneOf, textOf, toBool, toNumber, toStr, unknown, type Value } from "./values.js";
@@ -286,12 +286,12 @@ export class Evaluator {
         const type = name;
         const first = rest[0];
         const dataName = first === undefined ? undefined : first.kind === "attr" ? first.name : String(first.key);
-        const resource = type === undefined ? undefined : resourcesOfType(instance.module, type).find((r) => r.mode === "data" && r.name === dataName);
+        const resource = type === undefined || dataName === undefined ? undefined : resourceNamed(instance.module, "data", type, dataName);
         if (resource) return applySteps({ kind: "ref", instance, resource, path: [] }, rest.slice(1));
         break;
       }
       default: {
-        const resource = resourcesOfType(instance.module, root).find((r) => r.mode === "managed" && r.name === name);
+        const resource = name === undefined ? undefined : resourceNamed(instance.module, "managed", root, name);
         if (resource) return applySteps({ kind: "ref", instance, resource, path: [] }, rest);
       }
     }

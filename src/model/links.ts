@@ -55,8 +55,10 @@ export async function linkResources(configuration: Configuration, spec: LinkSpec
     }),
   );
   const links: Link[] = [];
+  const candidates = targetIndex(targets);
   for (const { subject, trace, value } of subjects) {
-    for (const target of targets) {
+    for (const index of candidates(value)) {
+      const target = targets[index]!;
       const how = matchTarget(value, target.placed, target.name);
       if (!how) continue;
       links.push({
@@ -144,6 +146,42 @@ function resourceScope(evaluator: Evaluator, placed: PlacedResource): Promise<Sc
 }
 
 type Match = "reference" | "name";
+
+/** What a value can match a target by (see matchTarget): the resource it refers to, or a name. */
+function nameKey(value: Value): string | undefined {
+  if (value.kind === "known") return typeof value.value === "string" && value.value !== "" ? `known\u0000${value.value}` : undefined;
+  return value.kind === "unknown" ? `unknown\u0000${value.text}` : undefined;
+}
+
+/**
+ * The targets a link value can match, in their order, found by index rather than by trying each
+ * (a file of 50,000 users and 50,000 keys would take 2.5 billion tries): by the resource a
+ * reference names, and by the known or unknown name. matchTarget still decides.
+ */
+function targetIndex(targets: readonly { placed: PlacedResource; name: Value }[]): (value: Value) => number[] {
+  const byResource = new Map<Resource, number[]>();
+  const byName = new Map<string, number[]>();
+  const add = <K>(map: Map<K, number[]>, key: K, index: number) => {
+    const list = map.get(key);
+    if (!list) map.set(key, [index]);
+    else if (list[list.length - 1] !== index) list.push(index);
+  };
+  targets.forEach((target, index) => {
+    add(byResource, target.placed.resource, index);
+    for (const name of alternatives(target.name)) {
+      const key = nameKey(name);
+      if (key !== undefined) add(byName, key, index);
+    }
+  });
+  return (value) => {
+    const found = new Set<number>();
+    for (const option of alternatives(value)) {
+      const list = option.kind === "ref" ? byResource.get(option.resource) : byName.get(nameKey(option) ?? "");
+      for (const index of list ?? []) found.add(index);
+    }
+    return [...found].sort((a, b) => a - b);
+  };
+}
 
 function matchTarget(value: Value, target: PlacedResource, targetName: Value): Match | undefined {
   const names = alternatives(targetName);

@@ -137,12 +137,38 @@ export function buildModule(dir: string, files: readonly SourceFile[]): Module {
 
 const resourceLookups = new WeakMap<Module, (type: string) => Resource[]>();
 
+/** Each module's resources by type, and by mode, type and name, built on first lookup (a file can declare 100,000). */
+const resourceIndex = new WeakMap<Module, { byType: Map<string, Resource[]>; byName: Map<string, Map<string, Resource>> }>();
+
+function indexOf(module: Module) {
+  let index = resourceIndex.get(module);
+  if (!index) resourceIndex.set(module, (index = { byType: new Map(), byName: new Map() }));
+  return index;
+}
+
 /**
  * The module's resources and data sources of one type, in the order of `module.resources`. For a
- * module built here, the files that cannot declare the type are not even looked at.
+ * module built here, the files that cannot declare the type are not even looked at. Looked up once
+ * per module and type: callers look up for every reference.
  */
 export function resourcesOfType(module: Module, type: string): Resource[] {
-  return resourceLookups.get(module)?.(type) ?? module.resources.filter((r) => r.type === type);
+  const { byType } = indexOf(module);
+  let found = byType.get(type);
+  if (!found) byType.set(type, (found = resourceLookups.get(module)?.(type) ?? module.resources.filter((r) => r.type === type)));
+  return found;
+}
+
+/** The first resource (or data source) of a mode, type and name in the module, by index. */
+export function resourceNamed(module: Module, mode: Resource["mode"], type: string, name: string): Resource | undefined {
+  const { byName } = indexOf(module);
+  const key = `${mode}\u0000${type}`;
+  let named = byName.get(key);
+  if (!named) {
+    named = new Map();
+    for (const resource of resourcesOfType(module, type)) if (resource.mode === mode && !named.has(resource.name)) named.set(resource.name, resource);
+    byName.set(key, named);
+  }
+  return named.get(name);
 }
 
 function listResources(source: SourceFile): Resource[] {
