@@ -79,6 +79,9 @@ function common(s: ClientSettings, credentials: Credentials | undefined) {
       connectionTimeout: s.connectTimeoutMs,
       requestTimeout: s.requestTimeoutMs,
       throwOnRequestTimeout: true,
+      // requestTimeout ends when the headers arrive: an idle timeout on the socket covers every
+      // read, so that an endpoint that sends headers and then stalls fails too.
+      socketTimeout: s.requestTimeoutMs,
       httpAgent: { keepAlive: true, maxSockets: s.maxSockets },
       httpsAgent: { keepAlive: true, maxSockets: s.maxSockets },
     },
