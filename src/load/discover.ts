@@ -1,8 +1,9 @@
+import { accessSync, constants, existsSync, readFileSync } from "node:fs";
 import { stat } from "node:fs/promises";
-import { dirname, isAbsolute, relative, resolve, sep } from "node:path";
+import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import picomatch from "picomatch";
 import type { InputError } from "../findings.js";
-import { addScannedRoot } from "./file-kind.js";
+import { addScannedRoot, repositoryRootOf } from "./file-kind.js";
 import { gitFiles, TERRAFORM_EXTENSIONS } from "./git.js";
 
 export { TERRAFORM_EXTENSIONS };
@@ -80,26 +81,76 @@ export async function discoverFiles(paths: readonly string[], cwd: string, exclu
     }
     addScannedRoot(absolute);
     // Git knows the files and .gitignore best (see git.ts); outside a work tree, globby walks the tree.
-    const listed = await gitFiles(absolute);
-    // Outside git as inside: symbolic links to files are listed (and checked when read, see
-    // file-kind.ts), links to directories are not followed, and special files are listed to be refused.
-    const found =
-      listed ??
-      (await (await import("globby")).globby(TERRAFORM_EXTENSIONS.map((ext) => `**/*${ext}`), {
-        cwd: absolute,
-        absolute: true,
-        gitignore: true,
-        dot: true,
-        followSymbolicLinks: false,
-        ignore: ALWAYS_SKIPPED,
-        onlyFiles: false,
-        objectMode: true,
-      }))
-        .filter((entry) => !entry.dirent.isDirectory())
-        .map((entry) => resolve(entry.path));
+    const found = await listTree(absolute, isExcluded, cwd, errors);
     for (const file of found) if (!isExcluded(file)) files.add(file);
   }
   return { files: [...files].sort(), namedFiles: [...namedFiles].sort(), otherFiles: [...otherFiles].sort(), errors };
+}
+
+/**
+ * The Terraform files under a directory: git's listing in a work tree (and the files of its
+ * checked-out submodules, which git lists as one entry), else a walk. A directory that cannot be
+ * read, and a submodule that is not checked out, are input errors: their files are not scanned,
+ * and the run must not pass as if they had been.
+ */
+async function listTree(dir: string, isExcluded: (path: string) => boolean, cwd: string, errors: InputError[]): Promise<string[]> {
+  const unreadable = (path: string) => errors.push({ file: displayPath(path, cwd), message: "this directory cannot be read (permission denied): its Terraform files are not scanned. Make it readable, or exclude it in .keygate.json" });
+  const listed = await gitFiles(dir);
+  if (listed) {
+    listed.unreadable.forEach(unreadable);
+    const found = [...listed.files];
+    for (const submodule of submodulesUnder(dir)) {
+      if (isExcluded(join(submodule, "main.tf"))) continue;
+      if (!existsSync(join(submodule, ".git"))) {
+        errors.push({ file: displayPath(submodule, cwd), message: "a git submodule that is not checked out: its Terraform files are not scanned. Run `git submodule update --init`, or exclude it in .keygate.json" });
+        continue;
+      }
+      found.push(...(await listTree(submodule, isExcluded, cwd, errors)));
+    }
+    return found;
+  }
+  // Outside git as inside: symbolic links to files are listed (and checked when read, see
+  // file-kind.ts), links to directories are not followed, and special files are listed to be refused.
+  const entries = await (await import("globby")).globby([...TERRAFORM_EXTENSIONS.map((ext) => `**/*${ext}`), "**/"], {
+    cwd: dir,
+    absolute: true,
+    gitignore: true,
+    dot: true,
+    followSymbolicLinks: false,
+    ignore: ALWAYS_SKIPPED,
+    onlyFiles: false,
+    objectMode: true,
+    // An unreadable directory is reported below, and the walk goes on without it.
+    suppressErrors: true,
+  });
+  const files: string[] = [];
+  for (const entry of entries) {
+    const path = resolve(entry.path);
+    if (!entry.dirent.isDirectory()) {
+      if (isTerraformFile(path)) files.push(path);
+      continue;
+    }
+    try {
+      accessSync(path, constants.R_OK | constants.X_OK);
+    } catch {
+      if (!isExcluded(join(path, "main.tf"))) unreadable(path);
+    }
+  }
+  return files;
+}
+
+/** The submodules under a directory, as the repository's .gitmodules lists them (absolute paths). */
+function submodulesUnder(dir: string): string[] {
+  const root = repositoryRootOf(dir);
+  if (!root) return [];
+  let text: string;
+  try {
+    text = readFileSync(join(root, ".gitmodules"), "utf8");
+  } catch {
+    return [];
+  }
+  const paths = [...text.matchAll(/^\s*path\s*=\s*(.+?)\s*$/gm)].map((m) => resolve(root, m[1]!));
+  return paths.filter((path) => path !== dir && path.startsWith(dir.endsWith(sep) ? dir : dir + sep));
 }
 
 /** A path as reports show it: relative to the working directory, with `/` separators. */

@@ -37,7 +37,7 @@ export function addScannedRoot(dir: string): void {
 const repositoryRoots = new Map<string, string | null>();
 
 /** The nearest directory at or above `dir` that holds a `.git` entry (a repository's work tree root), or null. */
-function repositoryRootOf(dir: string): string | null {
+export function repositoryRootOf(dir: string): string | null {
   const known = repositoryRoots.get(dir);
   if (known !== undefined) return known;
   const parent = dirname(dir);

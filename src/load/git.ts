@@ -1,7 +1,7 @@
 // What keygate asks git, which knows a work tree best and fastest: the Terraform files to scan
 // (discover.ts), and which of them are unchanged, by content hash (the cache, see loader.ts). One
 // `git ls-files` answers both, and it can be asked before the CLI loads (see early.ts).
-import { execFile, execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { resolve, sep } from "node:path";
 
@@ -35,12 +35,14 @@ export interface GitListing {
   files: string[];
   /** The object ids the index holds for the tracked regular files (see unchangedBlobIds): a claim about their content, to be verified. */
   unchanged: Map<string, string>;
+  /** Directories git could not read (absolute paths): their untracked files are unknown. */
+  unreadable: string[];
 }
 
 /** Directories whose files are never scanned, even when git does not ignore them. */
 const NEVER_SCANNED = /(^|\/)(\.terraform|\.git|node_modules)\//;
 
-function parseListing(out: string, dir: string): GitListing {
+function parseListing(out: string, dir: string, stderr: string): GitListing {
   const present = new Set<string>();
   const gone = new Set<string>();
   const staged = new Map<string, string>();
@@ -62,8 +64,11 @@ function parseListing(out: string, dir: string): GitListing {
   const files: string[] = [];
   for (const path of present) if (!gone.has(path) && !NEVER_SCANNED.test(path)) files.push(absolute(path));
   let unchanged: Map<string, string> | undefined;
+  // "warning: could not open directory 'x/': Permission denied": git goes on without that directory.
+  const unreadable = [...stderr.matchAll(/could not open directory '(.*?)\/?': /g)].map((m) => absolute(m[1]!));
   return {
     files,
+    unreadable,
     get unchanged() {
       if (!unchanged) {
         unchanged = new Map();
@@ -77,7 +82,7 @@ function parseListing(out: string, dir: string): GitListing {
 /** Asks git now, without waiting (null: not a work tree, or no git). */
 function askGit(dir: string, withIds: boolean): Promise<GitListing | null> {
   return new Promise((done) => {
-    execFile("git", listingArgs(withIds), { cwd: dir, encoding: "utf8", maxBuffer: 1 << 30, env: { ...process.env, GIT_OPTIONAL_LOCKS: "0" } }, (error, stdout) => done(error ? null : parseListing(stdout, dir)));
+    execFile("git", listingArgs(withIds), { cwd: dir, encoding: "utf8", maxBuffer: 1 << 30, env: { ...process.env, GIT_OPTIONAL_LOCKS: "0" } }, (error, stdout, stderr) => done(error ? null : parseListing(stdout, dir, stderr)));
   });
 }
 
@@ -113,14 +118,10 @@ function early(dir: string, use: "files" | "ids"): Promise<GitListing | null> | 
  * tree and matching every .gitignore takes most of a second on a large repository. Null when the
  * directory is not in a work tree or git cannot be run.
  */
-export async function gitFiles(dir: string): Promise<string[] | null> {
+export async function gitFiles(dir: string): Promise<{ files: string[]; unreadable: string[] } | null> {
   const asked = early(dir, "files");
-  if (asked) return (await asked)?.files ?? null;
-  try {
-    return parseListing(execFileSync("git", listingArgs(false), { cwd: dir, encoding: "utf8", maxBuffer: 1 << 30, stdio: ["ignore", "pipe", "ignore"], env: { ...process.env, GIT_OPTIONAL_LOCKS: "0" } }), dir).files;
-  } catch {
-    return null;
-  }
+  if (asked) return (await asked) ?? null;
+  return askGit(dir, false);
 }
 
 /**

@@ -17,12 +17,14 @@ export interface BinRun {
  * Runs the built bin as users do (dist/bin.js, its own process), killed after `timeoutMs`: a hang is
  * a failure the test sees (signal SIGKILL), not a test that never ends.
  */
-export function bin(args: string[], cwd: string, options: { env?: NodeJS.ProcessEnv; timeoutMs?: number; execArgv?: string[] } = {}): Promise<BinRun> {
+export function bin(args: string[], cwd: string, options: { env?: NodeJS.ProcessEnv; timeoutMs?: number; execArgv?: string[]; wrap?: string[] } = {}): Promise<BinRun> {
   const started = Date.now();
   return new Promise((done) => {
+    const command = [process.execPath, ...(options.execArgv ?? []), join(ROOT, "dist", "bin.js"), ...args];
+    const [file, ...rest] = [...(options.wrap ?? []), ...command];
     execFile(
-      process.execPath,
-      [...(options.execArgv ?? []), join(ROOT, "dist", "bin.js"), ...args],
+      file!,
+      rest,
       { cwd, env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: "1", ...options.env }, timeout: options.timeoutMs ?? 60_000, killSignal: "SIGKILL", maxBuffer: 1 << 28 },
       (error, stdout, stderr) => {
         const e = error as (Error & { code?: number | string; signal?: NodeJS.Signals }) | null;
