@@ -34,5 +34,5 @@ export const workingTree: SourceTree = {
   // Everything but directories: links and special files are checked (and refused) when read, not skipped silently.
   files: async (dir) => readdirSync(dir, { withFileTypes: true }).filter((e) => !e.isDirectory()).map((e) => e.name),
   discover: discoverFiles,
-  readNow: (path) => readFileSync(path),
+  readNow: (path) => readRegularFile(path),
 };
