@@ -88,7 +88,7 @@ export const STDIN_NAME = "<stdin>";
  */
 export async function readPlanFile(path: string, cwd: string, readStdin: () => Promise<Uint8Array>): Promise<{ plan?: PlanFile; errors: InputError[] }> {
   const file = path === "-" ? STDIN_NAME : displayPath(path, cwd);
-  const read = path === "-" ? decodeText(await readStdin(), { bom: "reject" }) : await readTextFile(path, undefined, { bom: "reject" });
+  const read = path === "-" ? decodeText(await readStdin(), { bom: "decode" }) : await readTextFile(path, undefined, { bom: "decode" });
   if (!read.ok) return { errors: [{ file, ...(read.line ? { line: read.line, column: read.column } : {}), message: read.message }] };
   const text = read.text;
   if (text.trim() === "") return { errors: [{ file, message: "the file is empty: expected the output of `terraform show -json tfplan`" }] };

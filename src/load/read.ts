@@ -1,5 +1,6 @@
 import { readRegularFile } from "./file-kind.js";
 import { workingTree, type SourceTree } from "./tree.js";
+import { decodeWideJson } from "./unicode.js";
 
 /** The text of a file that passed the encoding checks, or why it cannot be read. */
 export type ReadResult = { ok: true; text: string } | { ok: false; message: string; line?: number; column?: number };
@@ -11,7 +12,7 @@ const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
  * content, UTF-16 and invalid UTF-8 are refused with a message that says what to do; a UTF-8 byte
  * order mark is dropped (the decoder strips it), so columns on line 1 stay right.
  */
-export async function readTextFile(path: string, tree: SourceTree = workingTree, options: { bom?: "strip" | "reject" } = {}): Promise<ReadResult> {
+export async function readTextFile(path: string, tree: SourceTree = workingTree, options: DecodeOptions = {}): Promise<ReadResult> {
   let bytes: Uint8Array;
   try {
     bytes = await tree.read(path);
@@ -19,6 +20,11 @@ export async function readTextFile(path: string, tree: SourceTree = workingTree,
     return { ok: false, message: describeReadError(error as NodeJS.ErrnoException) };
   }
   return decodeText(bytes, options);
+}
+
+/** How a byte order mark is treated: see {@link decodeText}. */
+export interface DecodeOptions {
+  bom?: "strip" | "reject" | "decode";
 }
 
 /** Where {@link readWorkingTreeText} reads files into: one buffer for all, so that thousands of reads allocate nothing but their text. */
@@ -39,10 +45,14 @@ export function readWorkingTreeText(path: string): ReadResult {
 
 /**
  * Decodes bytes read from a file or stdin with the same checks as {@link readTextFile}. A UTF-8 byte
- * order mark is dropped, as HCL does, unless `bom: "reject"` (JSON tools refuse it, and a plan with
- * one was re-encoded by something other than Terraform).
+ * order mark is dropped, as HCL does, unless `bom: "reject"` (JSON tools refuse it). `bom: "decode"`
+ * (a plan re-encoded by Windows PowerShell) also reads UTF-16 and UTF-32 JSON, with or without a mark.
  */
-export function decodeText(bytes: Uint8Array, options: { bom?: "strip" | "reject" } = {}): ReadResult {
+export function decodeText(bytes: Uint8Array, options: DecodeOptions = {}): ReadResult {
+  if (options.bom === "decode") {
+    const wide = decodeWideJson(bytes);
+    if (wide) return wide;
+  }
   if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
     return { ok: false, message: "the file is UTF-16 encoded; Terraform reads UTF-8 only. Re-save it as UTF-8 (for a plan: `terraform show -json tfplan > tfplan.json` in a shell that writes UTF-8, not PowerShell's `>`)" };
   }

@@ -125,14 +125,60 @@ describe("plan format versions", () => {
   });
 });
 
+describe("plans re-encoded by Windows PowerShell", () => {
+  const planBytes = readFileSync(join(PLANS, "examples", "direct-reference.json"));
+  const planText = planBytes.toString("utf8");
+  const utf16be = (text: string) => Buffer.from(text, "utf16le").swap16();
+  const utf32 = (text: string, littleEndian: boolean) => {
+    const points = [...text].map((c) => c.codePointAt(0)!);
+    const out = Buffer.alloc(points.length * 4);
+    points.forEach((p, i) => (littleEndian ? out.writeUInt32LE(p, i * 4) : out.writeUInt32BE(p, i * 4)));
+    return out;
+  };
+  const encodings: [string, Buffer][] = [
+    ["UTF-8 with a byte order mark (Out-File -Encoding utf8)", Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), planBytes])],
+    ["UTF-16LE with a byte order mark (PowerShell 5.1's >)", Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(planText, "utf16le")])],
+    ["UTF-16BE with a byte order mark", Buffer.concat([Buffer.from([0xfe, 0xff]), utf16be(planText)])],
+    ["UTF-32LE with a byte order mark", Buffer.concat([Buffer.from([0xff, 0xfe, 0, 0]), utf32(planText, true)])],
+    ["UTF-32BE with a byte order mark", Buffer.concat([Buffer.from([0, 0, 0xfe, 0xff]), utf32(planText, false)])],
+    ["UTF-16LE without a byte order mark", Buffer.from(planText, "utf16le")],
+  ];
+
+  it.each(encodings)("%s: the same findings at the same places as the UTF-8 plan", async (_name, bytes) => {
+    const dir = await writeTree({ "plan.json": bytes as unknown as string, "utf8.json": planText });
+    const { code, stdout } = await runCli(["plan.json", "utf8.json", "-f", "json"], dir);
+    const report = JSON.parse(stdout) as { errors: unknown[]; findings: { resource: string; location: { file: string; line: number; column: number } }[] };
+    expect(report.errors).toEqual([]);
+    expect(code).toBe(1);
+    const at = (file: string) => report.findings.filter((f) => f.location.file === file).map((f) => [f.resource, f.location.line, f.location.column]);
+    expect(at("plan.json")).toEqual(at("utf8.json"));
+    expect(at("plan.json")).toHaveLength(1);
+  });
+
+  it("reads a UTF-16 plan from stdin", async () => {
+    const bytes = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(planText, "utf16le")]);
+    const { code, stdout } = await runCli(["-", "-f", "json"], PLANS, {}, bytes);
+    expect(JSON.parse(stdout).findings.map((f: { resource: string }) => f.resource)).toEqual(["aws_iam_access_key.deploy"]);
+    expect(code).toBe(1);
+  });
+
+  it("a .tf file stays UTF-8 only, as Terraform requires", async () => {
+    const tf = 'resource "aws_iam_user" "u" {\n  name = "u"\n}\n';
+    const dir = await writeTree({ "main.tf": Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(tf, "utf16le")]) as unknown as string });
+    const { code, stdout } = await runCli(["-f", "json", "."], dir);
+    expect(JSON.parse(stdout).errors).toEqual([expect.objectContaining({ file: "main.tf", message: expect.stringMatching(/UTF-16 encoded; Terraform reads UTF-8 only/) })]);
+    expect(code).toBe(2);
+  });
+});
+
 describe("bad plan input: one clear error each, exit 2", () => {
   const planText = readFileSync(join(PLANS, "examples", "direct-reference.json"), "utf8");
   const cases: [string, Record<string, string | Buffer>, string, RegExp][] = [
     ["a state, not a plan", { "state.json": readFileSync(join(PLANS, "special", "state.json"), "utf8") }, "state.json", /is a Terraform state .* not a plan/],
     ["a binary plan file", { "tfplan": readFileSync(join(PLANS, "special", "tfplan.bin")) }, "tfplan", /zip archive .*terraform show -json tfplan/],
     ["truncated JSON", { "plan.json": planText.slice(0, 5000) }, "plan.json", /Invalid JSON: .*truncated/],
-    ["UTF-16", { "plan.json": Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(planText, "utf16le")]) }, "plan.json", /UTF-16/],
-    ["a UTF-8 byte order mark", { "plan.json": `\ufeff${planText}` }, "plan.json", /byte order mark/],
+    ["UTF-16 cut in the middle of a character", { "plan.json": Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(planText, "utf16le"), Buffer.from([0x7d])]) }, "plan.json", /UTF-16LE .*truncated/],
+    ["UTF-16 with a lone surrogate", { "plan.json": Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from("{\"a\": \"", "utf16le"), Buffer.from([0x00, 0xd8]), Buffer.from("\"}", "utf16le")]) }, "plan.json", /not valid UTF-16LE/],
     ["an errored plan", { "plan.json": readFileSync(join(PLANS, "special", "errored.json"), "utf8") }, "plan.json", /marked errored/],
     ["an empty file", { "plan.json": "" }, "plan.json", /the file is empty/],
     ["JSON that is neither a plan nor configuration", { "package.json": '{"name": "x", "version": "1.0.0"}' }, "package.json", /neither a Terraform plan/],
