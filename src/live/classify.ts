@@ -16,7 +16,8 @@ export interface KeyFacts {
 export interface KeyVerdict {
   case: LiveKeyCase;
   severity: Severity;
-  gapSeconds: number;
+  /** null: the key's creation time is unknown (a credential report row with `N/A`). */
+  gapSeconds: number | null;
 }
 
 /** Seconds from the user's creation to the key's. */

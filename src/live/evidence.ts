@@ -27,12 +27,13 @@ export interface LiveKeyEvidence {
   accessKeyId: string | null;
   /** The key's column group in the credential report (1 or 2); null when the key is not in it. */
   slot: 1 | 2 | null;
-  keyCreated: string;
+  /** null only for a saved report whose row gives no time for an active key (`N/A`). */
+  keyCreated: string | null;
   /** Where `keyCreated` comes from: ListAccessKeys (exact) or the report's `access_key_N_last_rotated`. */
   keyCreatedFrom: "api" | "report";
   status: "Active" | "Inactive";
   /** Seconds from the user's creation to the key's (negative only through clock skew in a report). */
-  gapSeconds: number;
+  gapSeconds: number | null;
   /** The window (`--window`) the gap was compared with. */
   windowSeconds: number;
   /** When the key was last used; null: never used. */

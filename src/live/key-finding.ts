@@ -50,7 +50,11 @@ export function remediationCommands(e: Pick<LiveKeyEvidence, "case" | "userName"
   const commands: string[] = [];
   let keyId: string;
   if (e.accessKeyId) keyId = e.accessKeyId;
-  else {
+  else if (e.keyCreated === null) {
+    // No creation time to find it by: the active key(s) of the user; two of them make the commands fail rather than guess.
+    commands.push(`KEY_ID=$(aws iam list-access-keys --user-name ${user} --query "AccessKeyMetadata[?Status=='Active'].AccessKeyId" --output text)`);
+    keyId = '"$KEY_ID"';
+  } else {
     const second = e.keyCreated.slice(0, 19);
     commands.push(`KEY_ID=$(aws iam list-access-keys --user-name ${user} --query "AccessKeyMetadata[?starts_with(CreateDate, '${second}')].AccessKeyId" --output text)`);
     keyId = '"$KEY_ID"';

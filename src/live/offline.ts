@@ -5,7 +5,7 @@
 import { readFile } from "node:fs/promises";
 import { isAbsolute, relative, resolve, sep } from "node:path";
 import type { Finding, InputError } from "../findings.js";
-import { classifyKey, DEFAULT_WINDOW_SECONDS } from "./classify.js";
+import { classifyKey, DEFAULT_WINDOW_SECONDS, type KeyVerdict } from "./classify.js";
 import { decodeSavedReport, parseCredentialReport, reportAccountId, type ReportEncoding } from "./credential-report.js";
 import type { LiveKeyEvidence } from "./evidence.js";
 import { isoSeconds, keyFinding, remediationCommands } from "./key-finding.js";
@@ -81,11 +81,18 @@ export async function auditCredentialReport(options: CredentialReportAuditOption
     if (!passwordEnabled && !options.allUsers) continue;
     stats.usersInScope += 1;
     for (const slot of row.keys) {
-      if (slot.lastRotated === null) continue;
+      // An empty slot has no time and is not active. An active key without a time (IAM writes
+      // one for every key it has) cannot be placed in the window, but is never dropped silently.
+      if (slot.lastRotated === null && !slot.active) continue;
       stats.accessKeys += 1;
       const status = slot.active ? "Active" : "Inactive";
-      const verdict = classifyKey({ userCreated: row.userCreated, keyCreated: slot.lastRotated, status, neverUsed: slot.lastUsed === null, windowSeconds });
-      if (!verdict) continue;
+      const verdict = slot.lastRotated ? classifyKey({ userCreated: row.userCreated, keyCreated: slot.lastRotated, status, neverUsed: slot.lastUsed === null, windowSeconds }) : undatedKey(slot.lastUsed === null);
+      if (!verdict) {
+        if (slot.lastRotated === null) {
+          errors.push({ file, line: row.line, message: `access_key_${slot.slot} of user ${row.user} is active but its access_key_${slot.slot}_last_rotated is N/A, so keygate cannot tell whether it was created with the user: generate the report again (aws iam generate-credential-report), or audit the account with \`keygate live\`` });
+        }
+        continue;
+      }
       const evidence: LiveKeyEvidence = {
         kind: "live-key",
         case: verdict.case,
@@ -96,7 +103,7 @@ export async function auditCredentialReport(options: CredentialReportAuditOption
         passwordEnabled,
         accessKeyId: null,
         slot: slot.slot,
-        keyCreated: isoSeconds(slot.lastRotated),
+        keyCreated: slot.lastRotated ? isoSeconds(slot.lastRotated) : null,
         keyCreatedFrom: "report",
         status,
         gapSeconds: verdict.gapSeconds,
@@ -112,6 +119,16 @@ export async function auditCredentialReport(options: CredentialReportAuditOption
     }
   }
   return { findings, errors, stats };
+}
+
+/**
+ * The verdict on an active key whose creation time the report does not give: never used, it fails
+ * the CIS command-line audit, which needs no creation time (a user with a password and an active,
+ * never-used key); an error, since it may well be the setup key itself. A key in use cannot be
+ * judged without the time (null: the caller reports an input error).
+ */
+function undatedKey(neverUsed: boolean): KeyVerdict | null {
+  return neverUsed ? { case: "active-key-never-used", severity: "error", gapSeconds: null } : null;
 }
 
 /** `file` relative to `cwd` with `/` separators (as every location.file), unless it lies outside. */

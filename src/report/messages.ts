@@ -113,9 +113,12 @@ function liveMessage(e: LiveKeyEvidence): string {
   const key = `${e.accessKeyId ? `Access key ${e.accessKeyId}` : `The access key in slot ${e.slot}`}${e.accessKeyId && e.slot ? ` (slot ${e.slot})` : ""}`;
   const account = e.accountName ? `${e.accountId} (${e.accountName})` : e.accountId;
   const who = `IAM user ${e.userName} in account ${account}${e.passwordEnabled ? ", who has a console password," : ""}`;
-  const created = `created ${e.keyCreated}, ${formatGap(e.gapSeconds)} after the user (${e.userCreated})`;
+  const created =
+    e.keyCreated === null || e.gapSeconds === null
+      ? `creation time not in the credential report (access_key_${e.slot}_last_rotated is N/A), so it may be the key issued with the user (${e.userCreated})`
+      : `created ${e.keyCreated}, ${formatGap(e.gapSeconds)} after the user (${e.userCreated})`;
   const used = e.lastUsed ? `last used ${e.lastUsed}` : "never used";
-  const basis = e.keyCreatedFrom === "report" ? " Key creation time from the credential report's access_key_N_last_rotated." : "";
+  const basis = e.keyCreatedFrom === "report" && e.keyCreated !== null ? " Key creation time from the credential report's access_key_N_last_rotated." : "";
   switch (e.case) {
     case "setup-key-never-used":
       return `${key} of ${who} was ${created}, within the ${e.windowSeconds} s window, and has never been used: it was issued during the user's initial setup, exactly the case the CIS control names. Delete it.${basis}`;

@@ -130,3 +130,45 @@ describe("auditCredentialReport (a saved report, no AWS calls)", () => {
     expect(errors[0]).toMatchObject({ file: "missing.csv", message: "cannot read the credential report: no such file" });
   });
 });
+
+describe("an active key without a creation time in the report (access_key_N_last_rotated N/A)", () => {
+  const HEADER =
+    "user,arn,user_creation_time,password_enabled,password_last_used,password_last_changed,password_next_rotation,mfa_active,access_key_1_active,access_key_1_last_rotated,access_key_1_last_used_date,access_key_1_last_used_region,access_key_1_last_used_service,access_key_2_active,access_key_2_last_rotated,access_key_2_last_used_date,access_key_2_last_used_region,access_key_2_last_used_service,cert_1_active,cert_1_last_rotated,cert_2_active,cert_2_last_rotated";
+  const row = (user: string, password: boolean, key1: string) =>
+    `${user},arn:aws:iam::123456789012:user/${user},2024-03-01T10:00:00+00:00,${password},no_information,${password ? "2024-03-01T10:00:00+00:00" : "N/A"},N/A,false,${key1},false,N/A,N/A,N/A,N/A,false,N/A,false,N/A`;
+  const audit = async (...rows: string[]) => {
+    const dir = mkdtempSync(join(tmpdir(), "keygate-report-"));
+    try {
+      writeFileSync(join(dir, "report.csv"), [HEADER, ...rows, ""].join("\n"));
+      return await auditCredentialReport({ file: join(dir, "report.csv"), cwd: dir });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+
+  it("never used, for a user with a password: reported as an error, never dropped", async () => {
+    const { findings, errors, stats } = await audit(row("undated", true, "true,N/A,N/A,N/A,N/A"), row("empty-slots", true, "false,N/A,N/A,N/A,N/A"));
+    expect(errors).toEqual([]);
+    expect(stats.accessKeys).toBe(1);
+    expect(findings.map((f) => [evidenceOf(f).userName, evidenceOf(f).case, f.severity, f.location.line])).toEqual([["undated", "active-key-never-used", "error", 2]]);
+    expect(evidenceOf(findings[0]!)).toMatchObject({ keyCreated: null, gapSeconds: null, slot: 1, status: "Active", lastUsed: null });
+    expect(evidenceOf(findings[0]!).remediation[0]).toContain("AccessKeyMetadata[?Status=='Active'].AccessKeyId");
+  });
+
+  it("the message says the creation time is unknown", async () => {
+    const { findingMessage: messageOf } = await import("../../src/report/messages.js");
+    const { findings } = await audit(row("undated", true, "true,N/A,N/A,N/A,N/A"));
+    expect(messageOf(findings[0]!)).toMatch(/access_key_1_last_rotated is N\/A/);
+    expect(messageOf(findings[0]!)).toMatch(/CIS command-line audit flags it/);
+  });
+
+  it("in use: cannot be judged, so an input error at its line", async () => {
+    const { findings, errors } = await audit(row("used", true, "true,N/A,2024-05-01T00:00:00+00:00,us-east-1,s3"));
+    expect(findings).toEqual([]);
+    expect(errors).toEqual([{ file: "report.csv", line: 2, message: expect.stringMatching(/access_key_1 of user used is active but its access_key_1_last_rotated is N\/A/) }]);
+  });
+
+  it("a user without a password stays out of scope (unless --all-users)", async () => {
+    expect((await audit(row("nopw", false, "true,N/A,N/A,N/A,N/A"))).findings).toEqual([]);
+  });
+});
