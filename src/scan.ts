@@ -10,6 +10,7 @@ import { prefilterFor } from "./load/prefilter.js";
 import { readStandardInput, readTextFile } from "./load/read.js";
 import { workingTree, type SourceTree } from "./load/tree.js";
 import { assembleConfigurations, isLocalSource, qualify, type Configuration } from "./model/configuration.js";
+import { importsOf } from "./model/imports.js";
 import { ModuleLoader } from "./model/loader.js";
 import type { VariableInputs } from "./model/variables.js";
 import { Evaluator } from "./model/expressions.js";
@@ -136,6 +137,7 @@ async function checkAll(request: ScanRequest, loader: ModuleLoader, policies: re
       continue;
     }
     const evaluator = new Evaluator();
+    errors.push(...(await importsOf(configuration, evaluator)).errors);
     for (const policy of policies) {
       const check = CONFIGURATION_CHECKS[policy.id];
       if (!check) continue;

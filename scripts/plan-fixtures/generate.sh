@@ -3,10 +3,13 @@
 # offline by the Terraform CLI and the hashicorp/aws provider on this machine.
 #
 # Usage:   scripts/plan-fixtures/generate.sh        (from any directory)
+#          scripts/plan-fixtures/generate.sh NAME...  only these example folders
+#                   and scenarios (e.g. a new one), leaving every other fixture
+#                   and the special inputs as they are
 # Needs:   terraform (1.11.4 made the committed files), a local mirror of
 #          hashicorp/aws, node; jq if present (otherwise node pretty-prints).
 #          Installs nothing and reaches no network: the only AWS call a plan
-#          makes (IAM GetUser, for `data "aws_iam_user"`) goes to iam-stub.mjs on
+#          makes (IAM GetUser, for `data "aws_iam_user"` and imported users) goes to iam-stub.mjs on
 #          127.0.0.1.
 # Writes (under test/fixtures/plans/, replacing what was there):
 #   examples/<folder>.json        every folder of examples/ except ci/, empty state
@@ -81,6 +84,18 @@ find_mirror() {
   dirname "$(dirname "$(dirname "$aws")")"
 }
 mirror=$(find_mirror)
+
+# NAME... on the command line: regenerate only those examples and scenarios.
+only=("$@")
+selected() {
+  ((${#only[@]} == 0)) && return 0
+  local n
+  for n in "${only[@]}"; do [[ $n == "$1" ]] && return 0; done
+  return 1
+}
+for n in ${only[@]+"${only[@]}"}; do
+  [[ -d $repo/examples/$n || -d $fixtures/scenarios/$n ]] || die "no example folder or scenario named $n"
+done
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/keygate-plan-fixtures.XXXXXX")
 stage=$work/out
@@ -189,12 +204,13 @@ provider "aws" {
 EOF
 }
 
-# Does the configuration read a data "aws_iam_user" (in HCL or JSON syntax)?
+# Does the configuration read a data "aws_iam_user" or import a user (in HCL or
+# JSON syntax)? Both make the provider call IAM GetUser at plan time.
 needs_iam_stub() {
-  grep -rqsE '^[[:space:]]*data[[:space:]]+"aws_iam_user"' --include='*.tf' "$1" && return 0
+  grep -rqsE '^[[:space:]]*(data[[:space:]]+"aws_iam_user"|import[[:space:]]*\{)' --include='*.tf' "$1" && return 0
   local json
   while IFS= read -r -d '' json; do
-    node -e 'const c = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); process.exit(c.data?.aws_iam_user ? 0 : 1)' "$json" && return 0
+    node -e 'const c = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); process.exit(c.data?.aws_iam_user || c.import ? 0 : 1)' "$json" && return 0
   done < <(find "$1" -name '*.tf.json' -print0)
   return 1
 }
@@ -223,6 +239,7 @@ examples=()
 for src in "$repo"/examples/*/; do
   name=$(basename "$src")
   [[ $name == ci ]] && continue # examples/ci/ holds CI wiring, not a configuration
+  selected "$name" || continue
   examples+=("$name")
   dir=$work/examples/$name
   prepare "$src" "$dir"
@@ -233,11 +250,12 @@ for src in "$repo"/examples/*/; do
   show_plan "$dir" "$stage/examples/$name.json"
   log "examples/$name"
 done
-((${#examples[@]})) || die "no example folders under $repo/examples"
+((${#examples[@]} || ${#only[@]})) || die "no example folders under $repo/examples"
 
 # --- scenarios --------------------------------------------------------------
 for src in "$fixtures"/scenarios/*/; do
   name=$(basename "$src")
+  selected "$name" || continue
   [[ -f $src/case.json ]] || die "scenarios/$name has no case.json"
   mapfile -t replace < <(replace_addresses "$src/case.json")
   dir=$work/scenarios/$name
@@ -250,6 +268,18 @@ for src in "$fixtures"/scenarios/*/; do
   show_plan "$dir" "$stage/scenarios/$name/plan.json"
   log "scenarios/$name${replace[*]:+ (-replace=${replace[*]})}"
 done
+
+if ((${#only[@]})); then
+  for out in "$stage"/examples/*.json; do
+    [[ -f $out ]] && cp "$out" "$fixtures/examples/"
+  done
+  for out in "$stage"/scenarios/*/plan.json; do
+    [[ -f $out ]] && cp "$out" "$fixtures/scenarios/$(basename "$(dirname "$out")")/plan.json"
+  done
+  log "wrote $(find "$stage" -type f | wc -l) files under ${fixtures#"$repo"/} (only: ${only[*]})"
+  node "$here/verify.mjs"
+  exit
+fi
 
 # --- special inputs ---------------------------------------------------------
 state_source=$work/scenarios/replaced-user

@@ -29,10 +29,10 @@ export function mentionsIn(text: string): Mentions {
 }
 
 /**
- * Words of blocks an evaluation may need (variables, locals, outputs, renames, module calls) or
+ * Words of blocks an evaluation may need (variables, locals, outputs, renames, module calls, imports) or
  * that carry suppression comments, besides the policies' resource types.
  */
-const MODEL_WORDS = ["variable", "locals", "output", "moved", "module", "keygate:ignore"];
+const MODEL_WORDS = ["variable", "locals", "output", "moved", "module", "import", "keygate:ignore"];
 
 /** The prefilter for a set of policies: their resource types are what makes a file matter. */
 export function prefilterFor(policies: readonly { subject: { type: string }; target: { type: string }; aggravating: { type: string }[] }[]): Prefilter {

@@ -1,6 +1,7 @@
 import type { LinkRoute } from "../findings.js";
 import { qualify, type Configuration, type ModuleInstance } from "./configuration.js";
 import { alternatives, Evaluator, newTrace, sameValue, type Scope, type Trace, type Value } from "./expressions.js";
+import { isImported } from "./imports.js";
 import { resourcesOfType, type Resource } from "./module.js";
 
 /** A resource in one instance of a configuration, with its full address. */
@@ -73,7 +74,10 @@ export async function linkResources(configuration: Configuration, spec: LinkSpec
   return links;
 }
 
-/** Resources of a type that the configuration creates: managed, and not switched off by a decided `count = 0` / empty `for_each`. */
+/**
+ * Resources of a type that the configuration creates: managed, not adopted by `import` blocks, and
+ * not switched off by a decided `count = 0` / empty `for_each`.
+ */
 export async function createdResources(configuration: Configuration, type: string, evaluator: Evaluator): Promise<PlacedResource[]> {
   const placed: PlacedResource[] = [];
   for (const instance of configuration.instances) {
@@ -81,6 +85,8 @@ export async function createdResources(configuration: Configuration, type: strin
     if (instanceExistence === "absent") continue;
     for (const resource of resourcesOfType(instance.module, type)) {
       if (resource.mode !== "managed") continue;
+      // Adopted by `import` blocks: an existing object, not one the configuration creates.
+      if (await isImported(configuration, instance, resource, evaluator)) continue;
       const existence = await blockExistence(resource.body.count, resource.body.for_each, instance, evaluator);
       if (existence === "absent") continue;
       placed.push({ instance, resource, address: qualify(instance, resource.localAddress), undecided: [...instanceExistence, ...existence] });
