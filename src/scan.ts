@@ -12,6 +12,7 @@ import { workingTree, type SourceTree } from "./load/tree.js";
 import { assembleConfigurations, isLocalSource, qualify, type Configuration } from "./model/configuration.js";
 import { importsOf } from "./model/imports.js";
 import { ModuleLoader } from "./model/loader.js";
+import { referenceErrors } from "./model/references.js";
 import type { VariableInputs } from "./model/variables.js";
 import { Evaluator } from "./model/expressions.js";
 import type { Policy } from "./policies/catalog.js";
@@ -129,6 +130,11 @@ async function checkAll(request: ScanRequest, loader: ModuleLoader, policies: re
   await request.cache?.save();
 
   const byFingerprint = new Map<string, Finding>();
+  // What the policies evaluate, where an undeclared reference is an input error (see model/references.ts).
+  const referenceScope = {
+    types: [...new Set(policies.flatMap((p) => [p.subject.type, p.target.type, ...p.aggravating.map((a) => a.type)]))],
+    attributes: [...new Set(policies.flatMap((p) => [p.subject.linkAttribute, p.target.nameAttribute, ...p.aggravating.map((a) => a.linkAttribute)]))],
+  };
   for (const configuration of configurations) {
     const found: Finding[] = [];
     if (!checked.has(configuration)) {
@@ -137,7 +143,7 @@ async function checkAll(request: ScanRequest, loader: ModuleLoader, policies: re
       continue;
     }
     const evaluator = new Evaluator();
-    errors.push(...(await importsOf(configuration, evaluator)).errors);
+    errors.push(...(await importsOf(configuration, evaluator)).errors, ...referenceErrors(configuration, referenceScope));
     for (const policy of policies) {
       const check = CONFIGURATION_CHECKS[policy.id];
       if (!check) continue;
