@@ -13,6 +13,7 @@ import { assembleConfigurations, isLocalSource, qualify, type Configuration } fr
 import { importsOf } from "./model/imports.js";
 import { ModuleLoader } from "./model/loader.js";
 import { referenceErrors } from "./model/references.js";
+import { unfollowedCallWarnings } from "./model/unfollowed.js";
 import type { VariableInputs } from "./model/variables.js";
 import { Evaluator } from "./model/expressions.js";
 import type { Policy } from "./policies/catalog.js";
@@ -130,6 +131,7 @@ async function checkAll(request: ScanRequest, loader: ModuleLoader, policies: re
   await request.cache?.save();
 
   const byFingerprint = new Map<string, Finding>();
+  const callWarnings: Warning[] = [];
   // What the policies evaluate, where an undeclared reference is an input error (see model/references.ts).
   const referenceScope = {
     types: [...new Set(policies.flatMap((p) => [p.subject.type, p.target.type, ...p.aggravating.map((a) => a.type)]))],
@@ -144,6 +146,7 @@ async function checkAll(request: ScanRequest, loader: ModuleLoader, policies: re
     }
     const evaluator = new Evaluator();
     errors.push(...(await importsOf(configuration, evaluator)).errors, ...referenceErrors(configuration, referenceScope));
+    callWarnings.push(...(await unfollowedCallWarnings(configuration, displayPath(configuration.root.module.dir, cwd) || ".", evaluator)));
     for (const policy of policies) {
       const check = CONFIGURATION_CHECKS[policy.id];
       if (!check) continue;
@@ -183,7 +186,7 @@ async function checkAll(request: ScanRequest, loader: ModuleLoader, policies: re
   return {
     findings: suppressed.findings.sort(compareFindings),
     errors: dedupeErrors(errors).sort(compareDiagnostics),
-    warnings: [...directiveWarnings, ...suppressed.warnings].sort(compareDiagnostics),
+    warnings: dedupeErrors([...directiveWarnings, ...suppressed.warnings, ...callWarnings]).sort(compareDiagnostics) as Warning[],
     files: loader.filesRead + planPaths.length,
     policies,
     configurations: [...new Set(configurations.map((c) => displayPath(c.root.module.dir, cwd)))].sort(compareStrings),
