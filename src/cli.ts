@@ -29,7 +29,9 @@ const EPILOGUE = `Full scan or change-aware:
       passes. For pull-request gates, REF being the base commit; a shallow clone needs that
       history (actions/checkout: fetch-depth: 0).
   keygate --staged [FILE...]
-      The same between HEAD and the index: what the next commit adds. For pre-commit hooks;
+      The same between the index and where the branch left the default branch (the merge base of
+      HEAD and origin/HEAD, or .keygate.json's baseBranch; HEAD on the default branch itself), so
+      the hook refuses what the pull-request gate would; --staged --base REF names it. For pre-commit hooks;
       each file stands for the configurations it belongs to (root modules that contain or
       call its directory), scanned whole.
 
@@ -121,7 +123,7 @@ function commandLine(argv: readonly string[], io: CliIO, onRun: (run: () => Prom
             type: "string",
             requiresArg: true,
           })
-          .option("staged", { describe: "change-aware: report only pairs new in what is staged (HEAD compared with the index). For pre-commit hooks; named files stand for the configurations they belong to", type: "boolean" })
+          .option("staged", { describe: "change-aware: report only pairs new in what is staged, compared with where the branch left the default branch (merge base with origin/HEAD or .keygate.json baseBranch; HEAD on the default branch), as the pull-request gate judges it; --staged --base REF compares with REF. For pre-commit hooks; named files stand for the configurations they belong to", type: "boolean" })
           .option("prefilter", { describe: "skip parsing files that cannot matter (no IAM resource, module call, variable, local or output in them); --no-prefilter parses every file, to report syntax errors in those too", type: "boolean", default: true })
           .option("cache", { describe: "remember between runs what only hcl2json could parse and, in a git work tree, what each unchanged file holds (--no-cache: read and parse afresh)", type: "boolean", default: true })
           .option("cache-location", { describe: "directory for the cache [default: $XDG_CACHE_HOME/keygate or ~/.cache/keygate]", type: "string", requiresArg: true })
@@ -132,7 +134,7 @@ function commandLine(argv: readonly string[], io: CliIO, onRun: (run: () => Prom
           .option("pre-commit", { describe: "with --init: also write .pre-commit-config.yaml running keygate's hook (or print the lines to add to an existing one)", type: "boolean", implies: "init" })
           .option("list-policies", { describe: "list the policies, as `keygate policies` does", type: "boolean" })
           .option("var-file", { describe: "read root module variables from a .tfvars or .tfvars.json file, as terraform -var-file does (repeatable; applied in command-line order with --var)", type: "string", requiresArg: true })
-          .conflicts("base", ["staged", "plan"])
+          .conflicts("base", "plan")
           .conflicts("staged", "plan")
           .example("keygate --base origin/main", "in CI: only the pairs this branch adds")
           .example("keygate --staged", "before a commit: only the pairs the commit would add")
@@ -160,7 +162,7 @@ function commandLine(argv: readonly string[], io: CliIO, onRun: (run: () => Prom
             ...reportArgs(args),
             plans: fromToken(args.plan as string[] | undefined) ?? [],
             source: args.source as string | undefined,
-            change: args.base !== undefined ? { kind: "base", ref: args.base as string } : args.staged ? { kind: "staged" } : undefined,
+            change: args.staged ? { kind: "staged", ...(args.base !== undefined ? { base: args.base as string } : {}) } : args.base !== undefined ? { kind: "base", ref: args.base as string } : undefined,
             prefilter: args.prefilter !== false,
             cache: args.cache === false ? false : (args["cache-location"] as string | undefined),
             variables: cliVariables(argv),

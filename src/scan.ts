@@ -62,6 +62,8 @@ export interface ScanResult {
   policies: readonly Policy[];
   /** The configurations scanned, by root module directory (relative, `/` separators), sorted. */
   configurations?: string[];
+  /** In change mode: what the change was compared with (`the merge base of HEAD and origin/main (1a2b3c4)`). */
+  comparedWith?: string;
   /** How the findings compared with a baseline, when one was given (set by the CLI after the scan). */
   baseline?: BaselineSummary;
   /** The config file used and the policies it turned off (set by the CLI, for the reports). */

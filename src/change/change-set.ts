@@ -2,11 +2,15 @@ import { stat } from "node:fs/promises";
 import { workingTree, type SourceTree } from "../load/tree.js";
 import { BlobReader } from "./blob-reader.js";
 import { snapshotChanges, workingTreeChanges, type Changes } from "./diff.js";
-import { openRepository, resolveBase, resolveCommit, type Repository } from "./git.js";
+import { GitError, openRepository, resolveBase, resolveCommit, runGit, type Repository } from "./git.js";
 import { GitTree } from "./git-tree.js";
 
-/** What a change-aware scan compares: `--base REF` (REF → working tree) or `--staged` (HEAD → index). */
-export type ChangeMode = { kind: "base"; ref: string } | { kind: "staged" };
+/**
+ * What a change-aware scan compares: `--base REF` (REF → working tree) or `--staged` (→ the index,
+ * from `--base REF` when given, else from where the branch left the default branch: see
+ * {@link stagedBase}).
+ */
+export type ChangeMode = { kind: "base"; ref: string } | { kind: "staged"; base?: string };
 
 /** The two sides of a change, each readable as a {@link SourceTree}. */
 export interface ChangeSet {
@@ -19,6 +23,8 @@ export interface ChangeSet {
   afterLabel: string;
   /** What differs between the two sides, by git object ids (computed once, when first asked). */
   changes(): Promise<Changes>;
+  /** What the "before" side is, for the report: `origin/main (merge base 1a2b3c4)`, `HEAD (1a2b3c4)`. */
+  comparedWith: string;
   /** Whether a path is a file, a directory or absent after the change. */
   afterKind(path: string): Promise<"file" | "dir" | undefined>;
   /** Ends the git processes. */
@@ -26,7 +32,7 @@ export interface ChangeSet {
 }
 
 /** Opens both sides of a change; throws a GitError (exit 2) when git cannot give them. */
-export async function openChangeSet(cwd: string, mode: ChangeMode): Promise<ChangeSet> {
+export async function openChangeSet(cwd: string, mode: ChangeMode, baseBranch?: string): Promise<ChangeSet> {
   const repository = await openRepository(cwd);
   const reader = new BlobReader(repository.toplevel);
   try {
@@ -34,14 +40,16 @@ export async function openChangeSet(cwd: string, mode: ChangeMode): Promise<Chan
       const commit = await resolveBase(repository, mode.ref);
       const before = await GitTree.ofCommit(repository, commit, mode.ref, reader);
       let changes: Promise<Changes> | undefined;
-      return { repository, before, after: workingTree, afterLabel: "the working tree", afterKind: diskKind, changes: () => (changes ??= workingTreeChanges(repository, commit, before)), close: () => reader.close() };
+      return { repository, before, after: workingTree, afterLabel: "the working tree", comparedWith: `${mode.ref} (${commit.slice(0, 7)})`, afterKind: diskKind, changes: () => (changes ??= workingTreeChanges(repository, commit, before)), close: () => reader.close() };
     }
-    const head = await resolveCommit(repository, "HEAD");
+    const explicit = mode.base !== undefined ? await resolveBase(repository, mode.base) : undefined;
+    const base = explicit !== undefined ? { commit: explicit, label: mode.base!, shown: `${mode.base} (${explicit.slice(0, 7)})` } : await stagedBase(repository, baseBranch);
     // Before the first commit everything staged is new.
-    const before = head ? await GitTree.ofCommit(repository, head, "HEAD", reader) : GitTree.empty(repository, "HEAD (no commits yet)", reader);
+    const before = base ? await GitTree.ofCommit(repository, base.commit, base.label, reader) : GitTree.empty(repository, "HEAD (no commits yet)", reader);
+    const comparedWith = base ? base.shown : "an empty tree (no commits yet)";
     const after = await GitTree.ofIndex(repository, reader);
     const changes = snapshotChanges(repository, before, after);
-    return { repository, before, after, afterLabel: after.label, afterKind: async (path) => after.kind(path), changes: async () => changes, close: () => reader.close() };
+    return { repository, before, after, afterLabel: after.label, comparedWith, afterKind: async (path) => after.kind(path), changes: async () => changes, close: () => reader.close() };
   } catch (error) {
     reader.close();
     throw error;
@@ -55,4 +63,38 @@ async function diskKind(path: string): Promise<"file" | "dir" | undefined> {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The "before" side of `--staged` without `--base`: the point where the current branch left the
+ * default branch, so that the pre-commit hook refuses what the pull-request gate (`--base` = the
+ * base commit) would. The default branch is `baseBranch` (`.keygate.json`), else the remote's
+ * (`refs/remotes/origin/HEAD`, set by `git clone` or `git remote set-head origin --auto`). On the
+ * default branch itself, without one, or without a common commit, it is HEAD, as before.
+ * Undefined in a repository without commits.
+ */
+export async function stagedBase(repository: Repository, baseBranch: string | undefined): Promise<{ commit: string; label: string; shown: string } | undefined> {
+  const head = await resolveCommit(repository, "HEAD");
+  if (!head) return undefined;
+  const atHead = { commit: head, label: "HEAD", shown: `HEAD (${head.slice(0, 7)})` };
+  const branch = baseBranch ?? (await symbolicRef(repository, "refs/remotes/origin/HEAD"));
+  if (!branch) return atHead;
+  if (baseBranch !== undefined && !(await resolveCommit(repository, baseBranch))) {
+    throw new GitError(`baseBranch "${baseBranch}" (.keygate.json): unknown revision in this repository. Fetch it (git fetch origin), or fix the name (e.g. "origin/main")`);
+  }
+  const current = await symbolicRef(repository, "HEAD");
+  // On the default branch itself (main, or main tracking origin/main), the commit adds to HEAD.
+  if (current !== undefined && (current === branch || current === branch.replace(/^[^/]+\//, "") || `origin/${current}` === branch)) return atHead;
+  const result = await runGit(["merge-base", head, branch], repository.toplevel);
+  const mergeBase = result.code === 0 ? result.stdout.toString("utf8").trim() : "";
+  if (!mergeBase) return atHead;
+  if (mergeBase === head) return atHead;
+  return { commit: mergeBase, label: `the merge base with ${branch}`, shown: `the merge base of HEAD and ${branch} (${mergeBase.slice(0, 7)})` };
+}
+
+/** The short name a symbolic ref points at (`origin/main`, `main`), or undefined. */
+async function symbolicRef(repository: Repository, ref: string): Promise<string | undefined> {
+  const result = await runGit(["symbolic-ref", "--quiet", "--short", ref], repository.toplevel);
+  const name = result.code === 0 ? result.stdout.toString("utf8").trim() : "";
+  return name || undefined;
 }

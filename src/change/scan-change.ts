@@ -26,7 +26,7 @@ export interface ChangeScanRequest extends Pick<ScanRequest, "paths" | "cwd" | "
  * Throws a GitError when git cannot give the two sides.
  */
 export async function scanChange(request: ChangeScanRequest): Promise<ScanResult> {
-  const change = await openChangeSet(request.cwd, request.change);
+  const change = await openChangeSet(request.cwd, request.change, request.settings.baseBranch);
   try {
     return await compare(request, change, await focusOf(request.paths, request.cwd, change));
   } finally {
@@ -134,6 +134,7 @@ async function compare(request: ChangeScanRequest, change: ChangeSet, focus: Foc
   const warnings = focus.kind === "files" ? after.warnings.filter((w) => focusDirs.has(posix.dirname(w.file))) : after.warnings;
   return {
     ...after,
+    comparedWith: change.comparedWith,
     findings,
     errors: [...after.errors, ...focus.errors].sort(compareDiagnostics),
     warnings: [...warnings, ...beforeWarnings].sort(compareDiagnostics),

@@ -16,6 +16,7 @@ interface ConfigFile {
   exclude?: string[];
   failOn?: FailOn;
   allowInlineSuppressions?: boolean;
+  baseBranch?: string;
 }
 
 /** The settings of a run, after the config file is read and checked. */
@@ -27,6 +28,8 @@ export interface Settings {
   exclude: ExcludeRules | undefined;
   failOn: FailOn;
   allowInlineSuppressions: boolean;
+  /** `--staged` compares with where the branch left this branch (default: the remote's default branch, `origin/HEAD`). */
+  baseBranch?: string;
 }
 
 /** A config that cannot be used: the run stops with exit 2. */
@@ -117,5 +120,6 @@ export async function loadSettings(policies: readonly Policy[], cwd: string, exp
     exclude: config.exclude?.length ? { base: dirname(path), patterns: config.exclude } : undefined,
     failOn: config.failOn ?? "error",
     allowInlineSuppressions: config.allowInlineSuppressions ?? true,
+    ...(config.baseBranch !== undefined ? { baseBranch: config.baseBranch } : {}),
   };
 }

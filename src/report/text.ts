@@ -59,6 +59,7 @@ export const textReporter: Reporter = {
       const rows = byFile.get(file)!.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
       lines.push(c.underline(file), ...table(rows, columns, width, c), "");
     }
+    if (result.comparedWith) lines.push(c.dim(`Compared with ${result.comparedWith}.`));
     lines.push(...summaryLines(result, active.length, width, c));
     return `${lines.join("\n")}\n`;
   },

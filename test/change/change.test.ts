@@ -345,10 +345,11 @@ describe("errors (exit 2)", () => {
     }
   });
 
-  it("bad usage: --base with --staged, a plan, a file that exists nowhere", async () => {
+  it("bad usage: --staged with a plan, a file that exists nowhere", async () => {
     const repo = GitHistory.create();
     repo.commit("one", { "main.tf": tf.user("a"), "plan.json": "{}" });
-    expect((await repo.keygate(["--base", "HEAD", "--staged"])).stderr).toMatch(/--base and --staged cannot be used together/);
+    // --staged --base REF names the base of --staged (issue 13: hook = gate).
+    expect((await repo.keygate(["--base", "HEAD", "--staged"])).code).toBe(0);
     expect((await repo.keygate(["--staged", "--plan", "plan.json"])).code).toBe(2);
     const plan = await repo.keygate(["--staged", "plan.json"]);
     expect(plan.code).toBe(2);

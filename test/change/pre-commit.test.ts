@@ -122,6 +122,19 @@ describe.skipIf(!hasPreCommit)("pre-commit hook (end to end)", () => {
       const later = commit("its key, later");
       expect(later.output).toMatch(/keygate.*Passed/);
       expect(later.code).toBe(0);
+
+      // Hook = gate: on a feature branch off the remote's default branch, a user committed first
+      // and its key committed second is refused at the second commit, as the pull request would be.
+      repo.git("update-ref", "refs/remotes/origin/main", "HEAD");
+      repo.git("symbolic-ref", "refs/remotes/origin/HEAD", "refs/remotes/origin/main");
+      repo.git("checkout", "-q", "-b", "feature");
+      repo.stage({ "ops.tf": tf.user("ops") });
+      expect(commit("a user on the branch").code).toBe(0);
+      repo.stage({ "ops-key.tf": tf.key("ops", "ops") });
+      const branchKey = commit("its key, in the same branch");
+      expect(branchKey.code).toBe(1);
+      expect(branchKey.output).toContain("aws_iam_access_key.ops");
+      expect(branchKey.output).toMatch(/Compared with the merge base of HEAD and origin\/main \([0-9a-f]{7}\)/);
     },
     INSTALL_TIMEOUT,
   );

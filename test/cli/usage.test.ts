@@ -83,7 +83,8 @@ const CASES: [string, string[], string][] = [
   ["two formats for standard output", ["-f", "json", "-f", "sarif", "tf"], "keygate: only one format can go to standard output, but json and sarif would; send the others to files with -o FORMAT=FILE\nRun `keygate --help` for usage.\n"],
   ["a report to write to a directory", ["-o", "reports", "tf"], "keygate: -o reports: reports is a directory\nName a file to write the report to.\n"],
   ["a report to write under a file", ["-o", "json=tf/main.tf/out.json", "tf"], `keygate: -o tf/main.tf/out.json: cannot create tf/main.tf/out.json: ${"DIR"}/tf/main.tf is not a directory\nName a file in a directory.\n`],
-  ["options that exclude each other", ["--base", "main", "--staged"], "keygate: --base and --staged cannot be used together\nRun `keygate --help` for usage.\n"],
+  // --base and --staged combine since issue 13 (--staged --base REF); --staged and --plan still exclude each other.
+  ["options that exclude each other", ["--staged", "--plan", "p.json"], "keygate: --staged and --plan cannot be used together\nRun `keygate --help` for usage.\n"],
   ["a --var without NAME=", ["--var", "region", "tf"], "keygate: --var takes NAME=VALUE, got \"region\"\nSet a variable as terraform -var does: --var region=eu-west-1, --var 'names=[\"a\",\"b\"]'.\n"],
   ["an unknown option of live", ["live", "--bogus", "--endpoint-url", "ENDPOINT"], "keygate: unknown option --bogus for keygate live\nRun `keygate live --help` for usage.\n"],
   ["a scan option given to live", ["live", "--no-cache", "--endpoint-url", "ENDPOINT"], "keygate: unknown option --no-cache for keygate live\n--no-cache is an option of `keygate scan`, not of `keygate live`. Run `keygate live --help` for usage.\n"],
