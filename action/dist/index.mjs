@@ -5240,10 +5240,10 @@ var require_references = __commonJS({
     var syntax_tree_1 = require_syntax_tree();
     function traversalToReference(traversalExpression, localVariables) {
       const meta = traversalExpression.meta;
-      function onlyTakeTraversalPartsUntilFirstBracketPropertyAccess(traversals) {
+      function onlyTakeTraversalPartsUntilFirstBracketPropertyAccess(traversals2) {
         let filtered = [];
         let index2 = 0;
-        for (const traversal of traversals) {
+        for (const traversal of traversals2) {
           if ("segment" in traversal) {
             if (index2 === 0) {
               if (localVariables === null || localVariables === void 0 ? void 0 : localVariables.includes(traversal.segment)) {
@@ -6693,7 +6693,7 @@ var require_config_schema = __commonJS({
     "use strict";
     module.exports = validate10;
     module.exports.default = validate10;
-    var schema11 = { "$schema": "http://json-schema.org/draft-07/schema#", "$id": "https://keygate.dev/schemas/config.schema.json", "title": "keygate configuration (.keygate.json)", "type": "object", "additionalProperties": false, "properties": { "$schema": { "type": "string" }, "policies": { "description": 'Severity per policy, by id (KG001) or alias (access-key-created-with-user); "off" disables it.', "type": "object", "additionalProperties": { "enum": ["error", "warning", "info", "off"] } }, "exclude": { "description": "Glob patterns (relative to this file's directory) of files and directories not to scan.", "type": "array", "items": { "type": "string", "minLength": 1 } }, "failOn": { "description": "The lowest severity that makes the run exit 1. --fail-on overrides it.", "enum": ["error", "warning", "info", "never"] }, "allowInlineSuppressions": { "description": "false: keygate:ignore comments are ignored (and reported), so only the baseline can suppress.", "type": "boolean" } } };
+    var schema11 = { "$schema": "http://json-schema.org/draft-07/schema#", "$id": "https://keygate.dev/schemas/config.schema.json", "title": "keygate configuration (.keygate.json)", "type": "object", "additionalProperties": false, "properties": { "$schema": { "type": "string" }, "policies": { "description": 'Severity per policy, by id (KG001) or alias (access-key-created-with-user); "off" disables it.', "type": "object", "additionalProperties": { "enum": ["error", "warning", "info", "off"] } }, "exclude": { "description": "Glob patterns (relative to this file's directory) of files and directories not to scan.", "type": "array", "items": { "type": "string", "minLength": 1 } }, "failOn": { "description": "The lowest severity that makes the run exit 1. --fail-on overrides it.", "enum": ["error", "warning", "info", "never"] }, "allowInlineSuppressions": { "description": "false: keygate:ignore comments are ignored (and reported), so only the baseline can suppress.", "type": "boolean" }, "baseBranch": { "description": `The branch pull requests merge into (e.g. "origin/main"). keygate --staged (the pre-commit hook) compares the index with where the current branch left it, as the pull-request gate compares with the base commit. Default: the remote's default branch (refs/remotes/origin/HEAD).`, "type": "string", "minLength": 1 } } };
     var func2 = require_ucs2length().default;
     function validate10(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
       ;
@@ -6701,7 +6701,7 @@ var require_config_schema = __commonJS({
       let errors = 0;
       if (data && typeof data == "object" && !Array.isArray(data)) {
         for (const key0 in data) {
-          if (!(key0 === "$schema" || key0 === "policies" || key0 === "exclude" || key0 === "failOn" || key0 === "allowInlineSuppressions")) {
+          if (!(key0 === "$schema" || key0 === "policies" || key0 === "exclude" || key0 === "failOn" || key0 === "allowInlineSuppressions" || key0 === "baseBranch")) {
             const err0 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11, data };
             if (vErrors === null) {
               vErrors = [err0];
@@ -6808,12 +6808,34 @@ var require_config_schema = __commonJS({
             errors++;
           }
         }
+        if (data.baseBranch !== void 0) {
+          let data7 = data.baseBranch;
+          if (typeof data7 === "string") {
+            if (func2(data7) < 1) {
+              const err9 = { instancePath: instancePath + "/baseBranch", schemaPath: "#/properties/baseBranch/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema11.properties.baseBranch, data: data7 };
+              if (vErrors === null) {
+                vErrors = [err9];
+              } else {
+                vErrors.push(err9);
+              }
+              errors++;
+            }
+          } else {
+            const err10 = { instancePath: instancePath + "/baseBranch", schemaPath: "#/properties/baseBranch/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.baseBranch.type, parentSchema: schema11.properties.baseBranch, data: data7 };
+            if (vErrors === null) {
+              vErrors = [err10];
+            } else {
+              vErrors.push(err10);
+            }
+            errors++;
+          }
+        }
       } else {
-        const err9 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.type, parentSchema: schema11, data };
+        const err11 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.type, parentSchema: schema11, data };
         if (vErrors === null) {
-          vErrors = [err9];
+          vErrors = [err11];
         } else {
-          vErrors.push(err9);
+          vErrors.push(err11);
         }
         errors++;
       }
@@ -15778,7 +15800,7 @@ var require_queue = __commonJS({
       if (!(_concurrency >= 1)) {
         throw new Error("fastqueue concurrency must be equal to or greater than 1");
       }
-      var cache2 = reusify(Task);
+      var cache3 = reusify(Task);
       var queueHead = null;
       var queueTail = null;
       var _running = 0;
@@ -15857,7 +15879,7 @@ var require_queue = __commonJS({
         return _running === 0 && self.length() === 0;
       }
       function push(value, done) {
-        var current = cache2.get();
+        var current = cache3.get();
         current.context = context;
         current.release = release;
         current.value = value;
@@ -15878,7 +15900,7 @@ var require_queue = __commonJS({
         }
       }
       function unshift(value, done) {
-        var current = cache2.get();
+        var current = cache3.get();
         current.context = context;
         current.release = release;
         current.value = value;
@@ -15900,7 +15922,7 @@ var require_queue = __commonJS({
       }
       function release(holder) {
         if (holder) {
-          cache2.release(holder);
+          cache3.release(holder);
         }
         var next = queueHead;
         if (next && _running <= _concurrency) {
@@ -15950,7 +15972,7 @@ var require_queue = __commonJS({
             errorHandler2(new Error("abort"), val);
           }
           callback.call(context2, new Error("abort"));
-          cache2.release(current);
+          cache3.release(current);
           current = next;
         }
         self.drain = noop2;
@@ -18040,13 +18062,13 @@ var require_ignore = __commonJS({
         return this.add(pattern2);
       }
       // @returns {TestResult}
-      _test(originalPath, cache2, path4) {
+      _test(originalPath, cache3, path4) {
         checkPath(
           path4,
           originalPath,
           this._strictPathCheck ? throwError : RETURN_FALSE
         );
-        return path4 ? this._t(path4, cache2) : {
+        return path4 ? this._t(path4, cache3) : {
           ignored: false,
           unignored: false
         };
@@ -18063,13 +18085,13 @@ var require_ignore = __commonJS({
         const literal = this._rules.testLiteral(path4);
         return literal.ignored || literal.unignored ? literal : dir;
       }
-      _t(path4, cache2) {
-        if (path4 in cache2) {
-          return cache2[path4];
+      _t(path4, cache3) {
+        if (path4 in cache3) {
+          return cache3[path4];
         }
         const parentPath = parentOf(path4);
-        const parent = parentPath ? this._t(parentPath, cache2) : UNDEFINED;
-        return cache2[path4] = parent && parent.ignored ? parent : this._rules.test(path4, MODE_IGNORE);
+        const parent = parentPath ? this._t(parentPath, cache3) : UNDEFINED;
+        return cache3[path4] = parent && parent.ignored ? parent : this._rules.test(path4, MODE_IGNORE);
       }
       ignores(path4) {
         return this._test(path4, this._ignoreCache, convertPath(path4)).ignored;
@@ -19804,6 +19826,86 @@ var init_tree = __esm({
   }
 });
 
+// dist/load/unicode.js
+function decodeWideJson(bytes) {
+  const detected = detect(bytes);
+  if (!detected)
+    return void 0;
+  const { encoding, bom } = detected;
+  const unit = encoding.startsWith("UTF-16") ? 2 : 4;
+  const body = bytes.subarray(bom);
+  if (body.length % unit !== 0) {
+    return { ok: false, message: `the file is ${encoding} encoded but ends in the middle of a character (${body.length % unit} stray byte${body.length % unit === 1 ? "" : "s"}): it is truncated` };
+  }
+  const littleEndian = encoding.endsWith("LE");
+  const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
+  const parts = [];
+  let line = 1;
+  let column = 1;
+  const invalid = (offset) => ({ ok: false, message: `the file is not valid ${encoding} (an invalid character at byte offset ${bom + offset}): re-save it, or write the plan again with \`terraform show -json tfplan\``, line, column });
+  if (unit === 2) {
+    for (let i = 0; i < body.length; i += 2) {
+      const code2 = view.getUint16(i, littleEndian);
+      if (code2 >= 55296 && code2 <= 56319) {
+        const low = i + 2 < body.length ? view.getUint16(i + 2, littleEndian) : -1;
+        if (low < 56320 || low > 57343)
+          return invalid(i);
+        parts.push(String.fromCharCode(code2, low));
+        i += 2;
+        column += 2;
+        continue;
+      }
+      if (code2 >= 56320 && code2 <= 57343)
+        return invalid(i);
+      parts.push(String.fromCharCode(code2));
+      if (code2 === 10)
+        [line, column] = [line + 1, 1];
+      else
+        column += 1;
+    }
+  } else {
+    for (let i = 0; i < body.length; i += 4) {
+      const code2 = view.getUint32(i, littleEndian);
+      if (code2 > 1114111 || code2 >= 55296 && code2 <= 57343)
+        return invalid(i);
+      const char = String.fromCodePoint(code2);
+      parts.push(char);
+      if (code2 === 10)
+        [line, column] = [line + 1, 1];
+      else
+        column += char.length;
+    }
+  }
+  return { ok: true, text: parts.join("") };
+}
+function detect(bytes) {
+  const [a, b, c, d] = [bytes[0], bytes[1], bytes[2], bytes[3]];
+  if (a === 255 && b === 254 && c === 0 && d === 0)
+    return { encoding: "UTF-32LE", bom: 4 };
+  if (a === 0 && b === 0 && c === 254 && d === 255)
+    return { encoding: "UTF-32BE", bom: 4 };
+  if (a === 255 && b === 254)
+    return { encoding: "UTF-16LE", bom: 2 };
+  if (a === 254 && b === 255)
+    return { encoding: "UTF-16BE", bom: 2 };
+  if (bytes.length < 4 || a === void 0 || b === void 0 || c === void 0 || d === void 0)
+    return void 0;
+  if (a === 0 && b === 0 && c === 0 && d !== 0)
+    return { encoding: "UTF-32BE", bom: 0 };
+  if (a !== 0 && b === 0 && c === 0 && d === 0)
+    return { encoding: "UTF-32LE", bom: 0 };
+  if (a === 0 && b !== 0 && c === 0)
+    return { encoding: "UTF-16BE", bom: 0 };
+  if (a !== 0 && b === 0 && d === 0)
+    return { encoding: "UTF-16LE", bom: 0 };
+  return void 0;
+}
+var init_unicode = __esm({
+  "dist/load/unicode.js"() {
+    "use strict";
+  }
+});
+
 // dist/load/read.js
 import { closeSync, openSync, readFileSync as readFileSync7, readSync } from "node:fs";
 async function readTextFile(path4, tree = workingTree, options = {}) {
@@ -19832,6 +19934,11 @@ function readWorkingTreeText(path4) {
   return decodeText(bytes);
 }
 function decodeText(bytes, options = {}) {
+  if (options.bom === "decode") {
+    const wide = decodeWideJson(bytes);
+    if (wide)
+      return wide;
+  }
   if (bytes[0] === 255 && bytes[1] === 254 || bytes[0] === 254 && bytes[1] === 255) {
     return { ok: false, message: "the file is UTF-16 encoded; Terraform reads UTF-8 only. Re-save it as UTF-8 (for a plan: `terraform show -json tfplan > tfplan.json` in a shell that writes UTF-8, not PowerShell's `>`)" };
   }
@@ -19902,6 +20009,7 @@ var init_read = __esm({
   "dist/load/read.js"() {
     "use strict";
     init_tree();
+    init_unicode();
     utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
   }
 });
@@ -20049,8 +20157,8 @@ function describeAwsError(err, action, endpoint, profile) {
   if (status !== void 0 && (said === "" || said === "Unknown" || said === "UnknownError")) {
     return new AwsAuditError("service", `${endpoint} answered ${action} with HTTP ${status} and no AWS error: is it an IAM endpoint? Check --endpoint-url`, action, code2, said);
   }
-  const where2 = status !== void 0 ? ` (HTTP ${status}${code2 ? ` ${code2}` : ""})` : code2 ? ` (${code2})` : "";
-  return new AwsAuditError("service", `${action} failed${where2}: ${said || "no message"}`, action, code2, said);
+  const where3 = status !== void 0 ? ` (HTTP ${status}${code2 ? ` ${code2}` : ""})` : code2 ? ` (${code2})` : "";
+  return new AwsAuditError("service", `${action} failed${where3}: ${said || "no message"}`, action, code2, said);
 }
 function awsMessage(err) {
   if (err instanceof Error)
@@ -20163,17 +20271,17 @@ function shortFindingMessage(finding2) {
     return liveMessage(e);
   const userRelated = finding2.related.find((r) => r.role === "user");
   const name = e.userName !== void 0 ? ` "${e.userName}"` : "";
-  const where2 = userRelated?.location ? ` (${nearby(userRelated.location, finding2.location)})` : "";
+  const where3 = userRelated?.location ? ` (${nearby(userRelated.location, finding2.location)})` : "";
   const password = e.loginProfile ? `, who also gets a console password (${e.loginProfile})` : "";
   const why = "so the key is issued at the user's setup, not as a separate, later step";
   let sentence2;
   if (e.kind === "module-call") {
     const version = e.version !== void 0 ? ` ${e.version}` : "";
-    sentence2 = e.user.startsWith(`${e.module}.`) ? `Module call ${e.module} (${e.source}${version}) creates IAM user ${e.user}${name} together with an access key for it, ${why}${e.loginProfile ? `; the user also gets a console password (${e.loginProfile})` : ""}.` : `Module call ${e.module} (${e.source}${version}) creates access key ${e.key} for user ${e.user}${name}${where2}${password}, which this configuration also creates, ${why}.`;
+    sentence2 = e.user.startsWith(`${e.module}.`) ? `Module call ${e.module} (${e.source}${version}) creates IAM user ${e.user}${name} together with an access key for it, ${why}${e.loginProfile ? `; the user also gets a console password (${e.loginProfile})` : ""}.` : `Module call ${e.module} (${e.source}${version}) creates access key ${e.key} for user ${e.user}${name}${where3}${password}, which this configuration also creates, ${why}.`;
   } else {
     const others = finding2.related.filter((r) => r.role === "user" && r.address !== e.user);
     const alternatives2 = others.length ? ` (or ${others.map((o) => o.address).join(", ")})` : "";
-    sentence2 = `Access key ${e.key} is created together with its user ${e.user}${name}${where2}${alternatives2}${password}, ${why}.`;
+    sentence2 = `Access key ${e.key} is created together with its user ${e.user}${name}${where3}${alternatives2}${password}, ${why}.`;
   }
   return e.undecided.length ? `${sentence2} Assumed created, as keygate cannot decide: ${e.undecided.join("; ")}.` : sentence2;
 }
@@ -20240,9 +20348,9 @@ function liveMessage(e) {
   const key = `${e.accessKeyId ? `Access key ${e.accessKeyId}` : `The access key in slot ${e.slot}`}${e.accessKeyId && e.slot ? ` (slot ${e.slot})` : ""}`;
   const account = e.accountName ? `${e.accountId} (${e.accountName})` : e.accountId;
   const who = `IAM user ${e.userName} in account ${account}${e.passwordEnabled ? ", who has a console password," : ""}`;
-  const created = `created ${e.keyCreated}, ${formatGap(e.gapSeconds)} after the user (${e.userCreated})`;
+  const created = e.keyCreated === null || e.gapSeconds === null ? `creation time not in the credential report (access_key_${e.slot}_last_rotated is N/A), so it may be the key issued with the user (${e.userCreated})` : `created ${e.keyCreated}, ${formatGap(e.gapSeconds)} after the user (${e.userCreated})`;
   const used = e.lastUsed ? `last used ${e.lastUsed}` : "never used";
-  const basis = e.keyCreatedFrom === "report" ? " Key creation time from the credential report's access_key_N_last_rotated." : "";
+  const basis = e.keyCreatedFrom === "report" && e.keyCreated !== null ? " Key creation time from the credential report's access_key_N_last_rotated." : "";
   switch (e.case) {
     case "setup-key-never-used":
       return `${key} of ${who} was ${created}, within the ${e.windowSeconds} s window, and has never been used: it was issued during the user's initial setup, exactly the case the CIS control names. Delete it.${basis}`;
@@ -20486,6 +20594,8 @@ var init_text = __esm({
           const rows = byFile.get(file).sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
           lines.push(c.underline(file), ...table(rows, columns, width, c), "");
         }
+        if (result.comparedWith)
+          lines.push(c.dim(`Compared with ${result.comparedWith}.`));
         lines.push(...summaryLines(result, active.length, width, c));
         return `${lines.join("\n")}
 `;
@@ -21629,7 +21739,8 @@ async function loadSettings(policies, cwd, explicitPath) {
     severities,
     exclude: config.exclude?.length ? { base: dirname6(path4), patterns: config.exclude } : void 0,
     failOn: config.failOn ?? "error",
-    allowInlineSuppressions: config.allowInlineSuppressions ?? true
+    allowInlineSuppressions: config.allowInlineSuppressions ?? true,
+    ...config.baseBranch !== void 0 ? { baseBranch: config.baseBranch } : {}
   };
 }
 var ConfigError, CONFIG_FILE_NAME, configSchema;
@@ -22047,7 +22158,7 @@ var init_git2 = __esm({
 // dist/load/plan.js
 async function readPlanFile(path4, cwd, readStdin) {
   const file = path4 === "-" ? STDIN_NAME : displayPath(path4, cwd);
-  const read = path4 === "-" ? decodeText(await readStdin(), { bom: "reject" }) : await readTextFile(path4, void 0, { bom: "reject" });
+  const read = path4 === "-" ? decodeText(await readStdin(), { bom: "decode" }) : await readTextFile(path4, void 0, { bom: "decode" });
   if (!read.ok)
     return { errors: [{ file, ...read.line ? { line: read.line, column: read.column } : {}, message: read.message }] };
   const text2 = read.text;
@@ -22090,10 +22201,10 @@ function classifyJson(value) {
   return "other";
 }
 function locateResourceChanges(text2, addresses) {
-  const located = /* @__PURE__ */ new Map();
+  const located2 = /* @__PURE__ */ new Map();
   const start2 = text2.search(/"resource_changes"\s*:/);
   if (start2 === -1)
-    return located;
+    return located2;
   const lines = new LineIndex(text2);
   for (const address of addresses) {
     const pattern2 = new RegExp(`"address"\\s*:\\s*${escapeRegExp(JSON.stringify(address))}`, "g");
@@ -22103,9 +22214,9 @@ function locateResourceChanges(text2, addresses) {
       continue;
     const from = lines.position(match.index);
     const to = lines.position(match.index + match[0].length);
-    located.set(address, { line: from.line, column: from.column, endLine: to.line, endColumn: to.column });
+    located2.set(address, { line: from.line, column: from.column, endLine: to.line, endColumn: to.column });
   }
-  return located;
+  return located2;
 }
 function escapeRegExp(text2) {
   return text2.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
@@ -22384,7 +22495,7 @@ var init_prefilter = __esm({
     "use strict";
     init_hcl_parser();
     init_outline();
-    MODEL_WORDS = ["variable", "locals", "output", "moved", "module", "keygate:ignore"];
+    MODEL_WORDS = ["variable", "locals", "output", "moved", "module", "import", "keygate:ignore"];
     HeaderSkeleton = class {
       text;
       headers;
@@ -22624,16 +22735,16 @@ function loadModuleCatalog(file = MODULE_CATALOG_FILE) {
   const entries = data.modules;
   const ids = /* @__PURE__ */ new Set();
   for (const entry of entries) {
-    const where2 = `${file}: module "${entry.id}"`;
+    const where3 = `${file}: module "${entry.id}"`;
     if (ids.has(entry.id))
-      throw new ModuleCatalogError(`${where2}: the id is used twice.`);
+      throw new ModuleCatalogError(`${where3}: the id is used twice.`);
     ids.add(entry.id);
     if (!parseConstraint(entry.versions))
-      throw new ModuleCatalogError(`${where2}: versions "${entry.versions}" is not a version constraint.`);
+      throw new ModuleCatalogError(`${where3}: versions "${entry.versions}" is not a version constraint.`);
     for (const resource of [entry.user, entry.accessKey, entry.loginProfile]) {
       for (const input of resource?.when ?? []) {
         if (!(input in entry.inputs))
-          throw new ModuleCatalogError(`${where2}: condition input "${input}" is not among its inputs.`);
+          throw new ModuleCatalogError(`${where3}: condition input "${input}" is not among its inputs.`);
       }
     }
   }
@@ -22894,900 +23005,6 @@ var init_configuration = __esm({
     "use strict";
     init_manifest();
     init_module_catalog();
-  }
-});
-
-// dist/load/parse-cache.js
-import { createHash as createHash4 } from "node:crypto";
-import { mkdir as mkdir2, readFile, rename, writeFile as writeFile4 } from "node:fs/promises";
-import { homedir } from "node:os";
-import { join as join11 } from "node:path";
-import { deserialize, serialize } from "node:v8";
-function defaultCacheDir(env2) {
-  return join11(env2.XDG_CACHE_HOME || join11(homedir(), ".cache"), "keygate");
-}
-function contentKey(text2) {
-  return createHash4("sha1").update(text2).digest("base64url");
-}
-function sameWords(a, b) {
-  return a.length === b.length && a.every((w, i) => w === b[i]);
-}
-function pack(facts) {
-  return (facts.wellFormed ? 1 : 0) | SKELETONS.indexOf(facts.skeleton) << 1 | facts.mentions << 3;
-}
-function unpack(packed) {
-  return { wellFormed: (packed & 1) === 1, skeleton: SKELETONS[packed >> 1 & 3], mentions: packed >>> 3 };
-}
-function isPacked(value) {
-  return typeof value === "number" && Number.isInteger(value) && value >= 0 && (value >> 1 & 3) < SKELETONS.length;
-}
-function isParsedHcl(value) {
-  if (typeof value !== "object" || value === null)
-    return false;
-  const { result, outline } = value;
-  if (outline !== void 0 && !(typeof outline === "object" && outline !== null && Array.isArray(outline.blocks) && Array.isArray(outline.comments)))
-    return false;
-  if (typeof result !== "object" || result === null)
-    return false;
-  const r = result;
-  if (r.ok === true)
-    return typeof r.body === "object" && r.body !== null && !Array.isArray(r.body);
-  return r.ok === false && Array.isArray(r.problems) && r.problems.every((p) => typeof p === "object" && p !== null && typeof p.message === "string");
-}
-var PARSER, ParseCache, SKELETONS;
-var init_parse_cache = __esm({
-  "dist/load/parse-cache.js"() {
-    "use strict";
-    init_package();
-    PARSER = "keygate-hcl1+@cdktf/hcl2json@0.21+outline1+facts1";
-    ParseCache = class {
-      entries = /* @__PURE__ */ new Map();
-      used = /* @__PURE__ */ new Map();
-      /** Facts packed into one number each (see pack): a cache of ten thousand files loads in milliseconds. */
-      files = /* @__PURE__ */ new Map();
-      usedFiles = /* @__PURE__ */ new Map();
-      wordsChecked;
-      wordsMatch = false;
-      words = [];
-      changed = false;
-      file;
-      constructor(dir, scope) {
-        const id = createHash4("sha1").update([TOOL.version, PARSER, scope.cwd, ...scope.policies].join("\0")).digest("hex").slice(0, 16);
-        this.file = join11(dir, `parse-${id}.v8`);
-      }
-      /** Reads the cache file; anything wrong with it leaves the cache empty. */
-      async load() {
-        try {
-          const data = deserialize(await readFile(this.file));
-          if (data.version !== TOOL.version || data.parser !== PARSER || !(data.entries instanceof Map))
-            return;
-          for (const [key, value] of data.entries) {
-            if (typeof key === "string" && isParsedHcl(value))
-              this.entries.set(key, value);
-          }
-          if (data.files instanceof Map && Array.isArray(data.words) && data.words.every((w) => typeof w === "string")) {
-            for (const [key, packed] of data.files)
-              if (typeof key === "string" && isPacked(packed))
-                this.files.set(key, packed);
-            this.words = data.words;
-          }
-        } catch {
-          this.entries = /* @__PURE__ */ new Map();
-          this.files = /* @__PURE__ */ new Map();
-        }
-      }
-      /** How many files this run knew from the cache without reading them (for diagnostics and tests). */
-      factHits = 0;
-      /** The facts remembered of a content (by its object id), if they were taken with the same prefilter words. */
-      facts(key, words) {
-        if (this.wordsChecked !== words) {
-          this.wordsChecked = words;
-          this.wordsMatch = sameWords(this.words, words);
-        }
-        if (!this.wordsMatch)
-          return void 0;
-        const packed = this.files.get(key);
-        if (packed === void 0)
-          return void 0;
-        this.usedFiles.set(key, packed);
-        this.factHits++;
-        return unpack(packed);
-      }
-      /** Remembers what a survey found of a content (by its object id), for the next run. */
-      setFacts(key, facts, words) {
-        if (!sameWords(this.words, words)) {
-          this.words = words;
-          this.wordsChecked = void 0;
-          this.usedFiles.clear();
-        }
-        const packed = pack(facts);
-        this.usedFiles.set(key, packed);
-        if (this.files.get(key) !== packed)
-          this.changed = true;
-      }
-      get(key) {
-        const hit = this.entries.get(key);
-        if (hit)
-          this.used.set(key, hit);
-        return hit;
-      }
-      set(key, result) {
-        this.used.set(key, result);
-        if (!this.entries.has(key))
-          this.changed = true;
-      }
-      /** Writes what this run used (so the file does not grow without bound), atomically. */
-      async save() {
-        if (!this.changed && this.used.size === this.entries.size && this.usedFiles.size === this.files.size)
-          return;
-        try {
-          await mkdir2(join11(this.file, ".."), { recursive: true });
-          const temporary = `${this.file}.${process.pid}.tmp`;
-          await writeFile4(temporary, serialize({ version: TOOL.version, parser: PARSER, entries: this.used, files: this.usedFiles, words: this.words }));
-          await rename(temporary, this.file);
-        } catch {
-        }
-      }
-    };
-    SKELETONS = ["plain", "outlined", "none"];
-  }
-});
-
-// dist/load/survey.js
-async function surveyFile(path4, tree = workingTree) {
-  return surveyed(path4, await readTextFile(path4, tree));
-}
-function surveyWorkingTreeFile(path4) {
-  return surveyed(path4, readWorkingTreeText(path4));
-}
-function surveyed(path4, read) {
-  if (!read.ok || path4.endsWith(".json"))
-    return { read };
-  return { read, survey: surveyHcl(read.text) };
-}
-async function surveyFiles(paths, tree) {
-  if (tree === workingTree)
-    return paths.map(surveyWorkingTreeFile);
-  return Promise.all(paths.map((path4) => surveyFile(path4, tree)));
-}
-var init_survey = __esm({
-  "dist/load/survey.js"() {
-    "use strict";
-    init_prefilter();
-    init_read();
-    init_tree();
-  }
-});
-
-// dist/load/sources.js
-import { join as join12 } from "node:path";
-function readError(path4, cwd, read) {
-  return { file: displayPath(path4, cwd), ...read.line ? { line: read.line, column: read.column } : {}, message: read.message };
-}
-function sourceFromParse(path4, cwd, text2, parsed, outlined) {
-  const file = displayPath(path4, cwd);
-  if (!parsed.ok)
-    return { ok: false, errors: parsed.problems.map((p) => ({ file, line: p.line, column: p.column, message: p.message })) };
-  const syntax = path4.endsWith(".json") ? "json" : "hcl";
-  if (outlined)
-    return { ok: true, source: { path: path4, file, syntax, text: text2, body: parsed.body, outline: outlined } };
-  return { ok: true, source: new ParsedSource(path4, file, syntax, text2, parsed.body) };
-}
-function skeletonSource(path4, cwd, text2, survey = surveyHcl(text2)) {
-  if (!survey.wellFormed || !survey.skeleton)
-    return null;
-  return new SkeletonSource(path4, displayPath(path4, cwd), text2, survey.skeleton, survey.outlined ? "outlined" : "plain");
-}
-async function listModuleFiles(dir, tree = workingTree) {
-  const names = (await tree.files(dir)).filter(isTerraformFile);
-  return preferTofu(names).map((name) => join12(dir, name)).sort();
-}
-function preferTofu(paths) {
-  const present = new Set(paths);
-  return paths.filter((p) => {
-    if (p.endsWith(".tf"))
-      return !present.has(`${p.slice(0, -3)}.tofu`);
-    if (p.endsWith(".tf.json"))
-      return !present.has(`${p.slice(0, -8)}.tofu.json`);
-    return true;
-  });
-}
-var ParsedSource, SkeletonSource;
-var init_sources = __esm({
-  "dist/load/sources.js"() {
-    "use strict";
-    init_discover();
-    init_outline();
-    init_prefilter();
-    init_read();
-    init_tree();
-    init_terraform_syntax();
-    ParsedSource = class {
-      path;
-      file;
-      syntax;
-      text;
-      body;
-      outlined;
-      constructor(path4, file, syntax, text2, body) {
-        this.path = path4;
-        this.file = file;
-        this.syntax = syntax;
-        this.text = text2;
-        this.body = body;
-      }
-      get outline() {
-        return this.outlined ??= this.syntax === "json" ? outlineTfJson(this.text) : outlineHcl(this.text);
-      }
-    };
-    SkeletonSource = class {
-      path;
-      file;
-      text;
-      parts;
-      skeleton;
-      syntax = "hcl";
-      constructor(path4, file, text2, parts, skeleton) {
-        this.path = path4;
-        this.file = file;
-        this.text = text2;
-        this.parts = parts;
-        this.skeleton = skeleton;
-      }
-      get body() {
-        return this.parts.body;
-      }
-      get outline() {
-        return this.parts.outline;
-      }
-      mentions(word) {
-        return this.text.includes(word);
-      }
-    };
-  }
-});
-
-// dist/model/module.js
-function buildModule(dir, files) {
-  let resources;
-  const byFile = /* @__PURE__ */ new Map();
-  const ofFile = (source) => {
-    let listed = byFile.get(source);
-    if (!listed)
-      byFile.set(source, listed = listResources(source));
-    return listed;
-  };
-  const module = {
-    dir,
-    files: [...files],
-    get resources() {
-      return resources ??= files.flatMap(ofFile);
-    },
-    calls: [],
-    variables: /* @__PURE__ */ new Map(),
-    locals: /* @__PURE__ */ new Map(),
-    outputs: /* @__PURE__ */ new Map(),
-    moves: []
-  };
-  for (const source of files) {
-    if (!mayDeclareMoreThanResources(source))
-      continue;
-    const blocks = new BlockFinder(source);
-    for (const [name, bodies] of Object.entries(asRecord(source.body.module))) {
-      for (const body of asBodies(bodies)) {
-        const block = blocks.next("module", [name]);
-        module.calls.push({
-          name,
-          source: typeof body.source === "string" ? body.source : void 0,
-          version: typeof body.version === "string" ? body.version : void 0,
-          inputs: Object.fromEntries(Object.entries(body).filter(([k]) => !MODULE_META_ARGUMENTS.has(k))),
-          count: body.count,
-          forEach: body.for_each,
-          sourceFile: source,
-          location: spanLocation(source, block?.span)
-        });
-      }
-    }
-    for (const [name, bodies] of Object.entries(asRecord(source.body.variable))) {
-      const body = asBodies(bodies)[0] ?? {};
-      module.variables.set(name, {
-        name,
-        hasDefault: "default" in body,
-        default: body.default,
-        ...body.type !== void 0 ? { type: body.type } : {},
-        ...body.nullable === false || body.nullable === "false" ? { nullable: false } : {}
-      });
-    }
-    for (const body of asBodies(source.body.locals)) {
-      for (const [name, value] of Object.entries(body))
-        module.locals.set(name, value);
-    }
-    for (const [name, bodies] of Object.entries(asRecord(source.body.output))) {
-      const body = asBodies(bodies)[0];
-      if (body && "value" in body)
-        module.outputs.set(name, body.value);
-    }
-    for (const body of asBodies(source.body.moved)) {
-      const [from, to] = [bareAddress(body.from), bareAddress(body.to)];
-      if (from && to)
-        module.moves.push({ from, to });
-    }
-  }
-  resourceLookups.set(module, (type) => files.flatMap((source) => source.skeleton === "plain" && source.mentions?.(type) === false ? [] : ofFile(source).filter((r) => r.type === type)));
-  return module;
-}
-function resourcesOfType(module, type) {
-  return resourceLookups.get(module)?.(type) ?? module.resources.filter((r) => r.type === type);
-}
-function listResources(source) {
-  const resources = [];
-  const occurrences = /* @__PURE__ */ new Map();
-  for (const mode of ["managed", "data"]) {
-    const keyword = mode === "managed" ? "resource" : "data";
-    const byType = asRecord(source.body[keyword]);
-    for (const [type, byName] of Object.entries(byType)) {
-      for (const [name, bodies] of Object.entries(asRecord(byName))) {
-        for (const body of asBodies(bodies)) {
-          const key = `${keyword}\0${type}\0${name}`;
-          const nth = occurrences.get(key) ?? 0;
-          occurrences.set(key, nth + 1);
-          resources.push(new ResourceBlock(mode, type, name, body, source, key, nth));
-        }
-      }
-    }
-  }
-  return resources;
-}
-function blockOf(source, key, nth) {
-  const outline = source.outline;
-  let index2 = blocksByKey.get(outline);
-  if (!index2) {
-    index2 = /* @__PURE__ */ new Map();
-    for (const block of outline.blocks) {
-      const blockKey = [block.keyword, ...block.labels].join("\0");
-      const list2 = index2.get(blockKey);
-      if (list2)
-        list2.push(block);
-      else
-        index2.set(blockKey, [block]);
-    }
-    blocksByKey.set(outline, index2);
-  }
-  return index2.get(key)?.[nth];
-}
-function mayDeclareMoreThanResources(source) {
-  return source.skeleton !== "plain";
-}
-function spanLocation(source, span) {
-  if (!span)
-    return { file: source.file, line: 1, column: 1, endLine: 1, endColumn: 1 };
-  return { file: source.file, line: span.start.line, column: span.start.column, endLine: span.end.line, endColumn: span.end.column };
-}
-function bareAddress(value) {
-  if (typeof value !== "string")
-    return void 0;
-  const match = /^\$\{(.*)\}$/s.exec(value);
-  return (match ? match[1] : value).trim() || void 0;
-}
-function asRecord(value) {
-  return typeof value === "object" && value !== null && !Array.isArray(value) ? value : {};
-}
-function asBodies(value) {
-  const items = Array.isArray(value) ? value : [value];
-  return items.filter((v) => typeof v === "object" && v !== null && !Array.isArray(v));
-}
-var MODULE_META_ARGUMENTS, resourceLookups, ResourceBlock, blocksByKey, BlockFinder;
-var init_module = __esm({
-  "dist/model/module.js"() {
-    "use strict";
-    MODULE_META_ARGUMENTS = /* @__PURE__ */ new Set(["source", "version", "count", "for_each", "providers", "depends_on"]);
-    resourceLookups = /* @__PURE__ */ new WeakMap();
-    ResourceBlock = class {
-      mode;
-      type;
-      name;
-      body;
-      source;
-      key;
-      nth;
-      localAddress;
-      block = null;
-      spans;
-      constructor(mode, type, name, body, source, key, nth) {
-        this.mode = mode;
-        this.type = type;
-        this.name = name;
-        this.body = body;
-        this.source = source;
-        this.key = key;
-        this.nth = nth;
-        this.localAddress = mode === "managed" ? `${type}.${name}` : `data.${type}.${name}`;
-      }
-      get location() {
-        return this.located().location;
-      }
-      get attributeLocations() {
-        return this.located().attributes;
-      }
-      located() {
-        if (!this.spans) {
-          if (this.block === null)
-            this.block = blockOf(this.source, this.key, this.nth);
-          const block = this.block;
-          this.spans = {
-            location: spanLocation(this.source, block?.span),
-            attributes: Object.fromEntries(Object.entries(block?.attributes ?? {}).map(([k, span]) => [k, spanLocation(this.source, span)]))
-          };
-        }
-        return this.spans;
-      }
-    };
-    blocksByKey = /* @__PURE__ */ new WeakMap();
-    BlockFinder = class {
-      source;
-      used = /* @__PURE__ */ new Set();
-      constructor(source) {
-        this.source = source;
-      }
-      next(keyword, labels) {
-        const block = this.source.outline.blocks.find((b) => !this.used.has(b) && b.keyword === keyword && b.labels.length === labels.length && b.labels.every((l, i) => l === labels[i]));
-        if (block)
-          this.used.add(block);
-        return block;
-      }
-    };
-  }
-});
-
-// dist/model/loader.js
-function readNow(path4, tree) {
-  if (tree === workingTree)
-    return readWorkingTreeText(path4);
-  try {
-    return decodeText(tree.readNow(path4));
-  } catch (error) {
-    return { ok: false, message: error.message };
-  }
-}
-function mentionedIn(facts, words, word) {
-  const bit = words.indexOf(word);
-  return bit === -1 ? void 0 : (facts.mentions & 1 << bit) !== 0;
-}
-function factsOf(path4, text2, survey, words) {
-  let mentions = 0;
-  words.forEach((word, bit) => {
-    if (text2.includes(word))
-      mentions |= 1 << bit;
-  });
-  if (!survey) {
-    const wellFormed = path4.endsWith(".json") && parseTerraformJson(text2).ok;
-    return { wellFormed, skeleton: wellFormed && !text2.includes("module") ? "plain" : "none", mentions };
-  }
-  return {
-    wellFormed: survey.wellFormed,
-    skeleton: !survey.skeleton ? "none" : survey.outlined ? "outlined" : "plain",
-    mentions
-  };
-}
-var ModuleLoader, CHANGED_WHILE_READING, UnreadSource, KnownSkeleton, KnownParsedSource;
-var init_loader = __esm({
-  "dist/model/loader.js"() {
-    "use strict";
-    init_parse_cache();
-    init_discover();
-    init_outline();
-    init_git();
-    init_prefilter();
-    init_read();
-    init_survey();
-    init_sources();
-    init_terraform_syntax();
-    init_tree();
-    init_manifest();
-    init_module();
-    init_variables();
-    ModuleLoader = class {
-      options;
-      scannedDirs;
-      modules = /* @__PURE__ */ new Map();
-      /** The files of each module directory, listed once. */
-      listings = /* @__PURE__ */ new Map();
-      full = /* @__PURE__ */ new Set();
-      texts = /* @__PURE__ */ new Map();
-      parsed = /* @__PURE__ */ new Map();
-      skeletons = /* @__PURE__ */ new Map();
-      surveys = /* @__PURE__ */ new Map();
-      /** Files not read: what the cache remembered of them still holds (see survey). */
-      known = /* @__PURE__ */ new Map();
-      /** Object ids of the files git sees unchanged, asked once (undefined: not in a work tree). */
-      blobIds;
-      /** The same, once known (undefined: no cache, or not in a work tree). */
-      ids;
-      variableReader;
-      manifests = /* @__PURE__ */ new Map();
-      constructor(options) {
-        this.options = options;
-        this.scannedDirs = new Set(options.discovered.keys());
-        this.variableReader = new VariableReader(options.variables ?? {}, options.cwd, async (text2) => (await this.options.pool.parse([text2]))[0].result);
-      }
-      /** Every source file read (parsed, or its skeleton, which keeps its comments for suppressions). */
-      get sources() {
-        const byPath = /* @__PURE__ */ new Map();
-        for (const [path4, skeleton] of this.skeletons) {
-          if (skeleton?.skeleton === "outlined" && skeleton.mentions?.("keygate:ignore") !== false && skeleton.text.includes("keygate:ignore"))
-            byPath.set(path4, skeleton);
-        }
-        for (const [path4, source] of this.parsed) {
-          if (source)
-            byPath.set(path4, source);
-          else
-            byPath.delete(path4);
-        }
-        return [...byPath.values()].sort((a, b) => a.path < b.path ? -1 : 1);
-      }
-      /** How many files were read or known from the cache (parsed or not). */
-      get filesRead() {
-        let known3 = 0;
-        for (const path4 of this.known.keys())
-          if (!this.texts.has(path4))
-            known3++;
-        return this.texts.size + known3;
-      }
-      mode(dir) {
-        return !this.options.prefilter || this.full.has(dir) ? "full" : "graph";
-      }
-      load(dir) {
-        let module = this.modules.get(dir);
-        if (!module) {
-          module = this.loadNow(dir);
-          this.modules.set(dir, module);
-        }
-        return module;
-      }
-      async variableValues(dir) {
-        const { values, errors } = await this.variableReader.rootValues(dir, this.options.tree);
-        this.options.errors.push(...errors);
-        return values;
-      }
-      /** `.terraform/modules/modules.json` of a root module, read once. */
-      moduleManifest(rootDir) {
-        let manifest2 = this.manifests.get(rootDir);
-        if (!manifest2) {
-          manifest2 = readModuleManifest(rootDir, this.options.tree, this.options.cwd).then(({ manifest: found, errors }) => {
-            this.options.errors.push(...errors);
-            return found;
-          });
-          this.manifests.set(rootDir, manifest2);
-        }
-        return manifest2;
-      }
-      /** Reads the directories' files and parses, in one batch, those their current mode needs. */
-      async prepare(dirs) {
-        const files = [];
-        for (const dir of dirs)
-          for (const path4 of await this.moduleFiles(dir) ?? [])
-            if (!this.parsed.has(path4))
-              files.push({ dir, path: path4 });
-        await this.survey(files.map((f) => f.path).filter((path4) => !this.texts.has(path4) && !this.known.has(path4)));
-        await this.options.tree.prefetch?.(files.filter(({ dir, path: path4 }) => this.mode(dir) === "full" && this.known.has(path4) && !this.texts.has(path4)).map((f) => f.path));
-        const jobs = [];
-        for (const { dir, path: path4 } of files) {
-          const known3 = this.known.get(path4);
-          if (known3 && !this.texts.has(path4)) {
-            if (!this.knownNeedsText(known3, this.mode(dir)))
-              continue;
-            if (known3.wellFormed && known3.skeleton === "outlined" && !this.options.prefilter.mustParse(this.knownMentions(known3), this.mode(dir))) {
-              const kept = this.cachedEntry(path4, "skeleton");
-              if (kept?.result.ok && kept.outline) {
-                const { cwd, errors, prefilter } = this.options;
-                this.skeletons.set(path4, this.unread(new KnownSkeleton(path4, displayPath(path4, cwd), known3, prefilter.words, errors, cwd, { body: kept.result.body, outline: kept.outline })));
-                continue;
-              }
-            }
-            const body = known3.wellFormed && !path4.endsWith(".json") ? this.cachedBody(path4) : void 0;
-            if (body) {
-              this.parsed.set(path4, this.unread(new KnownParsedSource(path4, displayPath(path4, this.options.cwd), body, known3, this.options.prefilter.words, this.options.errors, this.options.cwd)));
-              continue;
-            }
-          }
-          const read = await this.readText(path4);
-          if (read.ok && this.needsParse(path4, read.text, this.mode(dir)))
-            jobs.push({ path: path4, text: read.text });
-        }
-        await this.parseAll(jobs);
-      }
-      /** Switches directories to "full" mode; their modules are rebuilt on the next `load`. */
-      async upgrade(dirs) {
-        const fresh = [...dirs].filter((d) => !this.full.has(d));
-        for (const dir of fresh) {
-          this.full.add(dir);
-          this.modules.delete(dir);
-        }
-        await this.prepare(fresh);
-      }
-      /** Whether any file of these directories names one of the policies' resource types (see Prefilter.canMatter). */
-      async canMatter(dirs) {
-        const prefilter = this.options.prefilter;
-        if (!prefilter)
-          return true;
-        for (const dir of dirs) {
-          for (const path4 of await this.moduleFiles(dir) ?? []) {
-            const known3 = this.known.get(path4);
-            if (known3 && !this.texts.has(path4)) {
-              if (prefilter.canMatter(this.knownMentions(known3)))
-                return true;
-              continue;
-            }
-            const read = await this.readText(path4);
-            if (read.ok && prefilter.canMatter(mentionsIn(read.text)))
-              return true;
-          }
-        }
-        return false;
-      }
-      needsParse(path4, text2, mode) {
-        const prefilter = this.options.prefilter;
-        return !prefilter || path4.endsWith(".json") || prefilter.mustParse(mentionsIn(text2), mode) || !this.skeleton(path4, text2);
-      }
-      /** Whether a file known from the cache must be read after all: to be parsed, or for a skeleton that needs its outline. */
-      knownNeedsText(facts, mode) {
-        return !facts.wellFormed || facts.skeleton !== "plain" || this.options.prefilter.mustParse(this.knownMentions(facts), mode);
-      }
-      /** The mentions of a file known from the cache; a word it did not remember counts as mentioned. */
-      knownMentions(facts) {
-        const words = this.options.prefilter.words;
-        return (word) => mentionedIn(facts, words, word) !== false;
-      }
-      moduleFiles(dir) {
-        let listing = this.listings.get(dir);
-        if (!listing)
-          this.listings.set(dir, listing = this.listFiles(dir));
-        return listing;
-      }
-      async listFiles(dir) {
-        let paths = this.options.discovered.get(dir);
-        if (!paths || this.options.wholeDirs.has(dir)) {
-          try {
-            paths = [.../* @__PURE__ */ new Set([...await listModuleFiles(dir, this.options.tree), ...paths ?? []])].sort();
-          } catch {
-            return null;
-          }
-        }
-        return preferTofu(paths);
-      }
-      async loadNow(dir) {
-        const paths = await this.moduleFiles(dir);
-        if (!paths || paths.length === 0)
-          return null;
-        await this.prepare([dir]);
-        const sources = [];
-        for (const path4 of paths) {
-          const known3 = this.known.get(path4);
-          if (known3 && !this.texts.has(path4)) {
-            sources.push(this.parsed.get(path4) ?? this.knownSkeleton(path4));
-            continue;
-          }
-          const read = await this.readText(path4);
-          if (!read.ok)
-            continue;
-          const parsed = this.parsed.get(path4);
-          if (parsed)
-            sources.push(parsed);
-          else if (parsed === void 0) {
-            const skeleton = this.skeleton(path4, read.text);
-            if (skeleton)
-              sources.push(skeleton);
-          }
-        }
-        return buildModule(dir, sources);
-      }
-      /** A source known from the cache, reading its text (when needed) from this loader's tree. */
-      unread(source) {
-        source.tree = this.options.tree;
-        return source;
-      }
-      /** The file's skeleton (made once), or null when it cannot have one or looks broken, and must be parsed. */
-      skeleton(path4, text2) {
-        if (!this.skeletons.has(path4))
-          this.skeletons.set(path4, skeletonSource(path4, this.options.cwd, text2, this.surveys.get(path4)));
-        return this.skeletons.get(path4);
-      }
-      /**
-       * The skeleton of a file known from the cache to be a plain one: its text is read (synchronously,
-       * from the working tree) only when the skeleton is looked at, which happens only when its
-       * configuration can matter.
-       */
-      knownSkeleton(path4) {
-        let skeleton = this.skeletons.get(path4);
-        if (!skeleton) {
-          const { cwd, errors, prefilter } = this.options;
-          skeleton = this.unread(new KnownSkeleton(path4, displayPath(path4, cwd), this.known.get(path4), prefilter.words, errors, cwd));
-          this.skeletons.set(path4, skeleton);
-        }
-        return skeleton;
-      }
-      /**
-       * Reads and surveys a batch of files at once (see survey.ts). With a cache, on the working tree
-       * of a git repository, files whose content git reports unchanged and whose content hash the cache
-       * knows are not read at all: what their survey found is taken from the cache (see knownNeedsText,
-       * knownSkeleton).
-       */
-      async survey(paths) {
-        if (paths.length < 2)
-          return;
-        const { cache: cache2, prefilter, tree, cwd, errors } = this.options;
-        const usable = cache2 && prefilter && (tree === workingTree || tree.blobIds) && prefilter.words.length <= 28;
-        const ids = usable ? await (this.blobIds ??= tree.blobIds ? Promise.resolve(tree.blobIds) : this.options.blobIds ?? unchangedBlobIds(cwd)) : void 0;
-        this.ids = ids;
-        const remember = usable && ids ? { cache: cache2, words: prefilter.words } : void 0;
-        let unread = paths;
-        if (remember) {
-          unread = [];
-          for (const path4 of paths) {
-            const id = ids.get(path4);
-            const facts = id === void 0 ? void 0 : remember.cache.facts(id, remember.words);
-            if (facts)
-              this.known.set(path4, facts);
-            else
-              unread.push(path4);
-          }
-        }
-        const results = await surveyFiles(unread, tree);
-        unread.forEach((path4, i) => {
-          const { read, survey } = results[i];
-          if (!read.ok)
-            errors.push(readError(path4, cwd, read));
-          this.texts.set(path4, Promise.resolve(read));
-          if (survey)
-            this.surveys.set(path4, survey);
-          if (!remember || !read.ok)
-            return;
-          const id = blobIdOf(read.text);
-          remember.cache.setFacts(id, factsOf(path4, read.text, survey, remember.words), remember.words);
-          if (survey?.outlined && survey.skeleton)
-            remember.cache.set(`skeleton:${id}`, { result: { ok: true, body: survey.skeleton.body }, outline: survey.skeleton.outline });
-        });
-      }
-      readText(path4) {
-        let read = this.texts.get(path4);
-        if (!read) {
-          read = readTextFile(path4, this.options.tree).then((result) => {
-            if (!result.ok)
-              this.options.errors.push(readError(path4, this.options.cwd, result));
-            return result;
-          });
-          this.texts.set(path4, read);
-        }
-        return read;
-      }
-      /** Parses files (cache first, then the pool) and records their sources or errors. */
-      /** The parsed body the cache keeps for a file git reports unchanged (see survey), if any. */
-      cachedBody(path4) {
-        const hit = this.cachedEntry(path4, "blob");
-        return hit?.result.ok ? hit.result.body : void 0;
-      }
-      /** What the cache keeps for the content of a file git reports unchanged: its parsed body ("blob") or its outlined skeleton ("skeleton"). */
-      cachedEntry(path4, kind) {
-        const id = this.ids?.get(path4);
-        return id === void 0 ? void 0 : this.options.cache?.get(`${kind}:${id}`);
-      }
-      async parseAll(jobs) {
-        const { cache: cache2, cwd, errors } = this.options;
-        const results = /* @__PURE__ */ new Map();
-        const misses = [];
-        for (const job of jobs) {
-          if (job.path.endsWith(".json")) {
-            results.set(job.path, { result: parseTerraformJson(job.text) });
-            continue;
-          }
-          const key = contentKey(job.text);
-          const hit = cache2?.get(key);
-          if (hit)
-            results.set(job.path, hit);
-          else
-            misses.push({ ...job, key });
-        }
-        const parsed = await this.options.pool.parse(misses.map((m) => m.text), this.options.onProgress);
-        misses.forEach((miss, i) => {
-          const result = parsed[i];
-          results.set(miss.path, result);
-          if (result.outline || !result.result.ok)
-            cache2?.set(miss.key, result);
-          else if (this.ids?.has(miss.path))
-            cache2?.set(`blob:${blobIdOf(miss.text)}`, { result: result.result });
-        });
-        for (const job of jobs) {
-          const { result, outline } = results.get(job.path);
-          const source = sourceFromParse(job.path, cwd, job.text, result, outline);
-          this.parsed.set(job.path, source.ok ? source.source : null);
-          if (!source.ok)
-            errors.push(...source.errors);
-        }
-      }
-    };
-    CHANGED_WHILE_READING = "the file changed while keygate was reading it; run keygate again";
-    UnreadSource = class {
-      path;
-      file;
-      facts;
-      words;
-      errors;
-      cwd;
-      read;
-      /** Where the text is read from when asked for (set by the loader: the tree it reads). */
-      tree = workingTree;
-      constructor(path4, file, facts, words, errors, cwd) {
-        this.path = path4;
-        this.file = file;
-        this.facts = facts;
-        this.words = words;
-        this.errors = errors;
-        this.cwd = cwd;
-      }
-      mentions(word) {
-        return mentionedIn(this.facts, this.words, word);
-      }
-      get text() {
-        if (this.read === void 0) {
-          const result = readNow(this.path, this.tree);
-          if (!result.ok)
-            this.errors.push(readError(this.path, this.cwd, result));
-          this.read = result.ok ? result.text : "";
-        }
-        return this.read;
-      }
-    };
-    KnownSkeleton = class extends UnreadSource {
-      syntax;
-      skeleton;
-      built;
-      constructor(path4, file, facts, words, errors, cwd, kept) {
-        super(path4, file, facts, words, errors, cwd);
-        this.syntax = path4.endsWith(".json") ? "json" : "hcl";
-        this.skeleton = kept ? "outlined" : "plain";
-        this.built = kept;
-      }
-      get body() {
-        return this.parts().body;
-      }
-      get outline() {
-        return this.parts().outline;
-      }
-      parts() {
-        if (!this.built && this.syntax === "json") {
-          const parsed = parseTerraformJson(this.text);
-          if (!parsed.ok)
-            this.errors.push({ file: this.file, message: CHANGED_WHILE_READING });
-          const text2 = this.text;
-          let outline;
-          this.built = {
-            body: parsed.ok ? parsed.body : {},
-            get outline() {
-              return outline ??= outlineTfJson(text2);
-            }
-          };
-        }
-        if (!this.built) {
-          const skeleton = surveyHcl(this.text).skeleton;
-          if (!skeleton)
-            this.errors.push({ file: this.file, message: CHANGED_WHILE_READING });
-          this.built = skeleton ?? { body: {}, outline: { blocks: [], comments: [] } };
-        }
-        return this.built;
-      }
-    };
-    KnownParsedSource = class extends UnreadSource {
-      body;
-      syntax = "hcl";
-      outlined;
-      constructor(path4, file, body, facts, words, errors, cwd) {
-        super(path4, file, facts, words, errors, cwd);
-        this.body = body;
-      }
-      get outline() {
-        return this.outlined ??= outlineHcl(this.text);
-      }
-    };
   }
 });
 
@@ -24514,6 +23731,198 @@ var init_functions = __esm({
   }
 });
 
+// dist/model/module.js
+function buildModule(dir, files) {
+  let resources;
+  const byFile = /* @__PURE__ */ new Map();
+  const ofFile = (source) => {
+    let listed = byFile.get(source);
+    if (!listed)
+      byFile.set(source, listed = listResources(source));
+    return listed;
+  };
+  const module = {
+    dir,
+    files: [...files],
+    get resources() {
+      return resources ??= files.flatMap(ofFile);
+    },
+    calls: [],
+    variables: /* @__PURE__ */ new Map(),
+    locals: /* @__PURE__ */ new Map(),
+    outputs: /* @__PURE__ */ new Map(),
+    moves: []
+  };
+  for (const source of files) {
+    if (!mayDeclareMoreThanResources(source))
+      continue;
+    const blocks = new BlockFinder(source);
+    for (const [name, bodies] of Object.entries(asRecord(source.body.module))) {
+      for (const body of asBodies(bodies)) {
+        const block = blocks.next("module", [name]);
+        module.calls.push({
+          name,
+          source: typeof body.source === "string" ? body.source : void 0,
+          version: typeof body.version === "string" ? body.version : void 0,
+          inputs: Object.fromEntries(Object.entries(body).filter(([k]) => !MODULE_META_ARGUMENTS.has(k))),
+          count: body.count,
+          forEach: body.for_each,
+          sourceFile: source,
+          location: spanLocation(source, block?.span)
+        });
+      }
+    }
+    for (const [name, bodies] of Object.entries(asRecord(source.body.variable))) {
+      const body = asBodies(bodies)[0] ?? {};
+      module.variables.set(name, {
+        name,
+        hasDefault: "default" in body,
+        default: body.default,
+        ...body.type !== void 0 ? { type: body.type } : {},
+        ...body.nullable === false || body.nullable === "false" ? { nullable: false } : {}
+      });
+    }
+    for (const body of asBodies(source.body.locals)) {
+      for (const [name, value] of Object.entries(body))
+        module.locals.set(name, value);
+    }
+    for (const [name, bodies] of Object.entries(asRecord(source.body.output))) {
+      const body = asBodies(bodies)[0];
+      if (body && "value" in body)
+        module.outputs.set(name, body.value);
+    }
+    for (const body of asBodies(source.body.moved)) {
+      const [from, to] = [bareAddress(body.from), bareAddress(body.to)];
+      if (from && to)
+        module.moves.push({ from, to });
+    }
+  }
+  resourceLookups.set(module, (type) => files.flatMap((source) => source.skeleton === "plain" && source.mentions?.(type) === false ? [] : ofFile(source).filter((r) => r.type === type)));
+  return module;
+}
+function resourcesOfType(module, type) {
+  return resourceLookups.get(module)?.(type) ?? module.resources.filter((r) => r.type === type);
+}
+function listResources(source) {
+  const resources = [];
+  const occurrences = /* @__PURE__ */ new Map();
+  for (const mode of ["managed", "data"]) {
+    const keyword = mode === "managed" ? "resource" : "data";
+    const byType = asRecord(source.body[keyword]);
+    for (const [type, byName] of Object.entries(byType)) {
+      for (const [name, bodies] of Object.entries(asRecord(byName))) {
+        for (const body of asBodies(bodies)) {
+          const key = `${keyword}\0${type}\0${name}`;
+          const nth = occurrences.get(key) ?? 0;
+          occurrences.set(key, nth + 1);
+          resources.push(new ResourceBlock(mode, type, name, body, source, key, nth));
+        }
+      }
+    }
+  }
+  return resources;
+}
+function blockOf(source, key, nth) {
+  const outline = source.outline;
+  let index2 = blocksByKey.get(outline);
+  if (!index2) {
+    index2 = /* @__PURE__ */ new Map();
+    for (const block of outline.blocks) {
+      const blockKey = [block.keyword, ...block.labels].join("\0");
+      const list2 = index2.get(blockKey);
+      if (list2)
+        list2.push(block);
+      else
+        index2.set(blockKey, [block]);
+    }
+    blocksByKey.set(outline, index2);
+  }
+  return index2.get(key)?.[nth];
+}
+function mayDeclareMoreThanResources(source) {
+  return source.skeleton !== "plain";
+}
+function spanLocation(source, span) {
+  if (!span)
+    return { file: source.file, line: 1, column: 1, endLine: 1, endColumn: 1 };
+  return { file: source.file, line: span.start.line, column: span.start.column, endLine: span.end.line, endColumn: span.end.column };
+}
+function bareAddress(value) {
+  if (typeof value !== "string")
+    return void 0;
+  const match = /^\$\{(.*)\}$/s.exec(value);
+  return (match ? match[1] : value).trim() || void 0;
+}
+function asRecord(value) {
+  return typeof value === "object" && value !== null && !Array.isArray(value) ? value : {};
+}
+function asBodies(value) {
+  const items = Array.isArray(value) ? value : [value];
+  return items.filter((v) => typeof v === "object" && v !== null && !Array.isArray(v));
+}
+var MODULE_META_ARGUMENTS, resourceLookups, ResourceBlock, blocksByKey, BlockFinder;
+var init_module = __esm({
+  "dist/model/module.js"() {
+    "use strict";
+    MODULE_META_ARGUMENTS = /* @__PURE__ */ new Set(["source", "version", "count", "for_each", "providers", "depends_on"]);
+    resourceLookups = /* @__PURE__ */ new WeakMap();
+    ResourceBlock = class {
+      mode;
+      type;
+      name;
+      body;
+      source;
+      key;
+      nth;
+      localAddress;
+      block = null;
+      spans;
+      constructor(mode, type, name, body, source, key, nth) {
+        this.mode = mode;
+        this.type = type;
+        this.name = name;
+        this.body = body;
+        this.source = source;
+        this.key = key;
+        this.nth = nth;
+        this.localAddress = mode === "managed" ? `${type}.${name}` : `data.${type}.${name}`;
+      }
+      get location() {
+        return this.located().location;
+      }
+      get attributeLocations() {
+        return this.located().attributes;
+      }
+      located() {
+        if (!this.spans) {
+          if (this.block === null)
+            this.block = blockOf(this.source, this.key, this.nth);
+          const block = this.block;
+          this.spans = {
+            location: spanLocation(this.source, block?.span),
+            attributes: Object.fromEntries(Object.entries(block?.attributes ?? {}).map(([k, span]) => [k, spanLocation(this.source, span)]))
+          };
+        }
+        return this.spans;
+      }
+    };
+    blocksByKey = /* @__PURE__ */ new WeakMap();
+    BlockFinder = class {
+      source;
+      used = /* @__PURE__ */ new Set();
+      constructor(source) {
+        this.source = source;
+      }
+      next(keyword, labels) {
+        const block = this.source.outline.blocks.find((b) => !this.used.has(b) && b.keyword === keyword && b.labels.length === labels.length && b.labels.every((l, i) => l === labels[i]));
+        if (block)
+          this.used.add(block);
+        return block;
+      }
+    };
+  }
+});
+
 // dist/model/operators.js
 function binary(operator, a, b, source = lazy(() => `(${textOf(a)} ${OPERATOR_SYMBOLS[operator] ?? operator} ${textOf(b)})`)) {
   const op = BINARY[operator];
@@ -24718,9 +24127,9 @@ function applySteps(value, steps) {
 function index(collection, key) {
   if (key.kind === "oneOf" && collection.kind !== "ref")
     return oneOf(key.options.map((k) => index(collection, k)));
-  const where2 = () => `${textOf(collection)}[${textOf(key)}]`;
+  const where3 = () => `${textOf(collection)}[${textOf(key)}]`;
   if (isError(key))
-    return failure(where2());
+    return failure(where3());
   switch (collection.kind) {
     case "ref":
       if (collection.path.length === 0 && (key.kind !== "known" || typeof key.value === "number" || isInstanceKey(collection, key)))
@@ -24730,33 +24139,33 @@ function index(collection, key) {
       return oneOf(collection.options.map((o) => index(o, key)));
     case "known": {
       if (key.kind !== "known")
-        return collection.value === null ? failure(where2()) : unknown(where2());
+        return collection.value === null ? failure(where3()) : unknown(where3());
       const v = collection.value;
       if (Array.isArray(v)) {
         const i = toNumber(key.value);
-        return i !== void 0 && Number.isInteger(i) && i >= 0 && i < v.length ? known(v[i]) : failure(where2());
+        return i !== void 0 && Number.isInteger(i) && i >= 0 && i < v.length ? known(v[i]) : failure(where3());
       }
       if (isPlainObject(v)) {
         const k = toStr(key.value);
-        return k !== void 0 && Object.hasOwn(v, k) ? known(v[k]) : failure(where2());
+        return k !== void 0 && Object.hasOwn(v, k) ? known(v[k]) : failure(where3());
       }
-      return failure(where2());
+      return failure(where3());
     }
     case "tuple": {
       if (key.kind !== "known")
-        return unknown(where2());
+        return unknown(where3());
       const i = toNumber(key.value);
-      return i !== void 0 && Number.isInteger(i) && i >= 0 && i < collection.items.length ? collection.items[i] : failure(where2());
+      return i !== void 0 && Number.isInteger(i) && i >= 0 && i < collection.items.length ? collection.items[i] : failure(where3());
     }
     case "object": {
       if (key.kind !== "known")
-        return unknown(where2());
+        return unknown(where3());
       const k = toStr(key.value);
-      return k !== void 0 && collection.entries.has(k) ? collection.entries.get(k) : failure(where2());
+      return k !== void 0 && collection.entries.has(k) ? collection.entries.get(k) : failure(where3());
     }
     case "unknown":
       if (collection.error)
-        return failure(where2());
+        return failure(where3());
       return unknown(key.kind === "known" && typeof key.value === "string" && /^[A-Za-z_][\w-]*$/.test(key.value) ? `${collection.text}.${key.value}` : `${collection.text}[${textOf(key)}]`);
   }
 }
@@ -25180,6 +24589,1252 @@ var init_expressions = __esm({
   }
 });
 
+// dist/model/imports.js
+function importBlocks(files) {
+  const blocks = [];
+  for (const source of files) {
+    const bodies = asBodies2(source.body.import);
+    if (bodies.length === 0)
+      continue;
+    const outlined = source.outline.blocks.filter((b) => b.keyword === "import");
+    bodies.forEach((body, i) => {
+      const block = outlined[i];
+      const to = bareExpression(body.to);
+      blocks.push({ to: to ?? "", forEach: body.for_each, source, location: spanLocation(source, block?.attributes.to ?? block?.header ?? block?.span) });
+    });
+  }
+  return blocks;
+}
+function importsOf(configuration, evaluator) {
+  let imports = cache2.get(configuration);
+  if (!imports)
+    cache2.set(configuration, imports = collectImports(configuration, evaluator));
+  return imports;
+}
+async function isImported(configuration, instance, resource, evaluator) {
+  if (resource.mode !== "managed")
+    return false;
+  const { imported } = await importsOf(configuration, evaluator);
+  return imported.size > 0 && imported.has(qualify(instance, resource.localAddress));
+}
+async function collectImports(configuration, evaluator) {
+  const errors = [];
+  const root = configuration.root;
+  for (const instance of configuration.instances) {
+    if (instance === root || instance.origin.kind !== "local")
+      continue;
+    for (const block of importBlocks(instance.module.files)) {
+      errors.push(errorAt(block, `an import block in module ${instance.address}: import blocks are only allowed in the root module (move it there, with \`to = ${instance.address}.…\`)`));
+    }
+  }
+  const targeted = /* @__PURE__ */ new Map();
+  for (const block of importBlocks(root.module.files)) {
+    const address = parseAddress(block.to);
+    if (!address) {
+      errors.push(errorAt(block, `import block: \`to = ${block.to || "…"}\` is not a resource address (expected e.g. \`aws_iam_user.legacy\` or \`module.team.aws_iam_user.this["name"]\`)`));
+      continue;
+    }
+    if (address.type === "data") {
+      errors.push(errorAt(block, `import block: \`to = ${block.to}\` names a data source; only managed resources can be imported`));
+      continue;
+    }
+    const target = resolveTarget(root, address);
+    if (target.kind === "unfollowed")
+      continue;
+    if (target.kind === "missing") {
+      errors.push(errorAt(block, `import block: \`to = ${block.to}\` names ${target.what}, which is not declared in the configuration: declare it, or fix the address (as \`terraform validate\` requires)`));
+      continue;
+    }
+    const resourceAddress = qualify(target.instance, target.resource.localAddress);
+    const entry = targeted.get(resourceAddress) ?? { instance: target.instance, resource: target.resource, keys: /* @__PURE__ */ new Set() };
+    targeted.set(resourceAddress, entry);
+    for (const key of await importedInstanceKeys(block, address, root, evaluator))
+      entry.keys.add(key);
+  }
+  const imported = /* @__PURE__ */ new Set();
+  for (const [resourceAddress, { instance, resource, keys }] of targeted) {
+    const all = await allInstanceKeys(instance, resource, evaluator);
+    if (all && all.length > 0 && all.every((k) => keys.has(k)))
+      imported.add(resourceAddress);
+  }
+  return { imported, errors };
+}
+function errorAt(block, message) {
+  return { file: block.location.file, line: block.location.line, column: block.location.column, message };
+}
+function parseAddress(text2) {
+  const steps = [];
+  let i = 0;
+  const ident = () => {
+    const m = /^[A-Za-z_][A-Za-z0-9_-]*/.exec(text2.slice(i));
+    if (!m)
+      return void 0;
+    i += m[0].length;
+    return m[0];
+  };
+  const bracket = () => {
+    if (text2[i] !== "[")
+      return void 0;
+    let depth = 0;
+    let quote = false;
+    for (let j = i; j < text2.length; j++) {
+      const c = text2[j];
+      if (quote) {
+        if (c === "\\")
+          j++;
+        else if (c === '"')
+          quote = false;
+        continue;
+      }
+      if (c === '"')
+        quote = true;
+      else if (c === "[")
+        depth++;
+      else if (c === "]" && --depth === 0) {
+        const inner = text2.slice(i + 1, j).trim();
+        i = j + 1;
+        return inner;
+      }
+    }
+    return void 0;
+  };
+  const words = [];
+  for (; ; ) {
+    const name = ident();
+    if (name === void 0)
+      return null;
+    const index2 = text2[i] === "[" ? bracket() : void 0;
+    if (text2[i - 1] === "]" && index2 === void 0)
+      return null;
+    words.push(index2 !== void 0 ? { name, index: index2 } : { name });
+    if (i === text2.length)
+      break;
+    if (text2[i] !== ".")
+      return null;
+    i++;
+  }
+  let w = 0;
+  while (words[w]?.name === "module" && words[w].index === void 0 && words[w + 1]) {
+    steps.push(words[w + 1]);
+    w += 2;
+  }
+  const rest = words.slice(w);
+  if (rest[0]?.name === "data" && rest.length === 3)
+    return { modules: steps, type: "data", name: `${rest[1].name}.${rest[2].name}` };
+  if (rest.length !== 2 || rest[0].index !== void 0)
+    return null;
+  return { modules: steps, type: rest[0].name, name: rest[1].name, ...rest[1].index !== void 0 ? { index: rest[1].index } : {} };
+}
+function resolveTarget(root, address) {
+  let instance = root;
+  const path4 = [];
+  for (const step of address.modules) {
+    path4.push(`module.${step.name}`);
+    const child = instance.children.get(step.name);
+    if (!child) {
+      if (instance.module.calls.some((c) => c.name === step.name))
+        return { kind: "unfollowed" };
+      return { kind: "missing", what: `the module call ${path4.join(".")}` };
+    }
+    instance = child;
+  }
+  const resource = resourcesOfType(instance.module, address.type).find((r) => r.mode === "managed" && r.name === address.name);
+  if (resource)
+    return { kind: "found", instance, resource };
+  if (instance.origin.kind === "catalog")
+    return { kind: "unfollowed" };
+  return { kind: "missing", what: `the resource ${qualify(instance, `${address.type}.${address.name}`)}` };
+}
+async function importedInstanceKeys(block, address, root, evaluator) {
+  const scopes = [];
+  if (block.forEach === void 0)
+    scopes.push({ instance: root });
+  else {
+    const collection = await evaluator.evaluate(block.forEach, { instance: root }, newTrace());
+    const entries = enumerate(collection);
+    if (!entries)
+      return [];
+    for (const [key, value] of entries)
+      scopes.push({ instance: root, each: { key, value } });
+  }
+  const keys = [];
+  for (const scope of scopes) {
+    const parts = [];
+    for (const step of [...address.modules.map((m) => ({ ...m, module: true })), { name: `${address.type}.${address.name}`, index: address.index, module: false }]) {
+      let key = "";
+      if (step.index !== void 0) {
+        const value = await evaluator.evaluateSource(step.index, scope, newTrace());
+        const text2 = instanceKeyText(value);
+        if (text2 === void 0)
+          return [];
+        key = text2;
+      }
+      parts.push(`${step.module ? `module.${step.name}` : step.name}${key}`);
+    }
+    keys.push(parts.join("."));
+  }
+  return keys;
+}
+async function allInstanceKeys(instance, resource, evaluator) {
+  const chain = [];
+  for (let i = instance; i?.call && i.parent; i = i.parent)
+    chain.unshift(i);
+  let prefixes = [""];
+  for (const child of chain) {
+    const keys2 = await keysOf(child.call.count, child.call.forEach, child.parent, evaluator);
+    if (!keys2)
+      return void 0;
+    prefixes = prefixes.flatMap((p) => keys2.map((k) => `${p}module.${child.call.name}${k}.`));
+    if (prefixes.length > MAX_INSTANCES)
+      return void 0;
+  }
+  const keys = await keysOf(resource.body.count, resource.body.for_each, instance, evaluator);
+  if (!keys)
+    return void 0;
+  return prefixes.flatMap((p) => keys.map((k) => `${p}${resource.localAddress}${k}`));
+}
+async function keysOf(count, forEach, instance, evaluator) {
+  if (forEach !== void 0) {
+    const entries = enumerate(await evaluator.evaluate(forEach, { instance }, newTrace()));
+    if (!entries)
+      return void 0;
+    const keys = [];
+    for (const [key] of entries) {
+      const text2 = instanceKeyText(key);
+      if (text2 === void 0)
+        return void 0;
+      keys.push(text2);
+    }
+    return keys;
+  }
+  if (count !== void 0) {
+    const n = await evaluator.evaluate(count, { instance }, newTrace());
+    if (n.kind !== "known" || typeof n.value !== "number" || !Number.isInteger(n.value) || n.value > MAX_INSTANCES)
+      return void 0;
+    return Array.from({ length: Math.max(0, n.value) }, (_, i) => `[${i}]`);
+  }
+  return [""];
+}
+function enumerate(collection) {
+  if (collection.kind === "known") {
+    const v = collection.value;
+    if (Array.isArray(v))
+      return v.map((x) => [{ kind: "known", value: x }, { kind: "known", value: x }]);
+    if (v !== null && typeof v === "object")
+      return Object.entries(v).map(([k, x]) => [{ kind: "known", value: k }, { kind: "known", value: x }]);
+    return void 0;
+  }
+  if (collection.kind === "object")
+    return [...collection.entries].map(([k, x]) => [{ kind: "known", value: k }, x]);
+  if (collection.kind === "tuple") {
+    const binding = collection.items.map((item) => [item, item]);
+    return binding.every(([k]) => k.kind === "known") ? binding : void 0;
+  }
+  if (collection.kind === "oneOf") {
+    const options = alternatives(collection).map(enumerate);
+    const first = options[0];
+    if (!first || options.some((o) => !o || o.map(([k]) => instanceKeyText(k)).join("\0") !== first.map(([k]) => instanceKeyText(k)).join("\0")))
+      return void 0;
+    return first.map(([k]) => [k, eachBinding(collection).value]);
+  }
+  return void 0;
+}
+function instanceKeyText(value) {
+  if (value.kind !== "known")
+    return void 0;
+  if (typeof value.value === "string")
+    return `[${JSON.stringify(value.value)}]`;
+  if (typeof value.value === "number" && Number.isInteger(value.value))
+    return `[${value.value}]`;
+  return void 0;
+}
+function bareExpression(value) {
+  if (typeof value !== "string")
+    return void 0;
+  const match = /^\$\{(.*)\}$/s.exec(value);
+  return (match ? match[1] : value).trim() || void 0;
+}
+function asBodies2(value) {
+  const items = Array.isArray(value) ? value : [value];
+  return items.filter((v) => typeof v === "object" && v !== null && !Array.isArray(v));
+}
+var MAX_INSTANCES, cache2;
+var init_imports = __esm({
+  "dist/model/imports.js"() {
+    "use strict";
+    init_configuration();
+    init_expressions();
+    init_module();
+    MAX_INSTANCES = 4096;
+    cache2 = /* @__PURE__ */ new WeakMap();
+  }
+});
+
+// dist/load/parse-cache.js
+import { createHash as createHash4 } from "node:crypto";
+import { mkdir as mkdir2, readFile, rename, writeFile as writeFile4 } from "node:fs/promises";
+import { homedir } from "node:os";
+import { join as join11 } from "node:path";
+import { deserialize, serialize } from "node:v8";
+function defaultCacheDir(env2) {
+  return join11(env2.XDG_CACHE_HOME || join11(homedir(), ".cache"), "keygate");
+}
+function contentKey(text2) {
+  return createHash4("sha1").update(text2).digest("base64url");
+}
+function sameWords(a, b) {
+  return a.length === b.length && a.every((w, i) => w === b[i]);
+}
+function pack(facts) {
+  return (facts.wellFormed ? 1 : 0) | SKELETONS.indexOf(facts.skeleton) << 1 | facts.mentions << 3;
+}
+function unpack(packed) {
+  return { wellFormed: (packed & 1) === 1, skeleton: SKELETONS[packed >> 1 & 3], mentions: packed >>> 3 };
+}
+function isPacked(value) {
+  return typeof value === "number" && Number.isInteger(value) && value >= 0 && (value >> 1 & 3) < SKELETONS.length;
+}
+function isParsedHcl(value) {
+  if (typeof value !== "object" || value === null)
+    return false;
+  const { result, outline } = value;
+  if (outline !== void 0 && !(typeof outline === "object" && outline !== null && Array.isArray(outline.blocks) && Array.isArray(outline.comments)))
+    return false;
+  if (typeof result !== "object" || result === null)
+    return false;
+  const r = result;
+  if (r.ok === true)
+    return typeof r.body === "object" && r.body !== null && !Array.isArray(r.body);
+  return r.ok === false && Array.isArray(r.problems) && r.problems.every((p) => typeof p === "object" && p !== null && typeof p.message === "string");
+}
+var PARSER, ParseCache, SKELETONS;
+var init_parse_cache = __esm({
+  "dist/load/parse-cache.js"() {
+    "use strict";
+    init_package();
+    PARSER = "keygate-hcl1+@cdktf/hcl2json@0.21+outline1+facts1";
+    ParseCache = class {
+      entries = /* @__PURE__ */ new Map();
+      used = /* @__PURE__ */ new Map();
+      /** Facts packed into one number each (see pack): a cache of ten thousand files loads in milliseconds. */
+      files = /* @__PURE__ */ new Map();
+      usedFiles = /* @__PURE__ */ new Map();
+      wordsChecked;
+      wordsMatch = false;
+      words = [];
+      changed = false;
+      file;
+      constructor(dir, scope) {
+        const id = createHash4("sha1").update([TOOL.version, PARSER, scope.cwd, ...scope.policies].join("\0")).digest("hex").slice(0, 16);
+        this.file = join11(dir, `parse-${id}.v8`);
+      }
+      /** Reads the cache file; anything wrong with it leaves the cache empty. */
+      async load() {
+        try {
+          const data = deserialize(await readFile(this.file));
+          if (data.version !== TOOL.version || data.parser !== PARSER || !(data.entries instanceof Map))
+            return;
+          for (const [key, value] of data.entries) {
+            if (typeof key === "string" && isParsedHcl(value))
+              this.entries.set(key, value);
+          }
+          if (data.files instanceof Map && Array.isArray(data.words) && data.words.every((w) => typeof w === "string")) {
+            for (const [key, packed] of data.files)
+              if (typeof key === "string" && isPacked(packed))
+                this.files.set(key, packed);
+            this.words = data.words;
+          }
+        } catch {
+          this.entries = /* @__PURE__ */ new Map();
+          this.files = /* @__PURE__ */ new Map();
+        }
+      }
+      /** How many files this run knew from the cache without reading them (for diagnostics and tests). */
+      factHits = 0;
+      /** The facts remembered of a content (by its object id), if they were taken with the same prefilter words. */
+      facts(key, words) {
+        if (this.wordsChecked !== words) {
+          this.wordsChecked = words;
+          this.wordsMatch = sameWords(this.words, words);
+        }
+        if (!this.wordsMatch)
+          return void 0;
+        const packed = this.files.get(key);
+        if (packed === void 0)
+          return void 0;
+        this.usedFiles.set(key, packed);
+        this.factHits++;
+        return unpack(packed);
+      }
+      /** Remembers what a survey found of a content (by its object id), for the next run. */
+      setFacts(key, facts, words) {
+        if (!sameWords(this.words, words)) {
+          this.words = words;
+          this.wordsChecked = void 0;
+          this.usedFiles.clear();
+        }
+        const packed = pack(facts);
+        this.usedFiles.set(key, packed);
+        if (this.files.get(key) !== packed)
+          this.changed = true;
+      }
+      get(key) {
+        const hit = this.entries.get(key);
+        if (hit)
+          this.used.set(key, hit);
+        return hit;
+      }
+      set(key, result) {
+        this.used.set(key, result);
+        if (!this.entries.has(key))
+          this.changed = true;
+      }
+      /** Writes what this run used (so the file does not grow without bound), atomically. */
+      async save() {
+        if (!this.changed && this.used.size === this.entries.size && this.usedFiles.size === this.files.size)
+          return;
+        try {
+          await mkdir2(join11(this.file, ".."), { recursive: true });
+          const temporary = `${this.file}.${process.pid}.tmp`;
+          await writeFile4(temporary, serialize({ version: TOOL.version, parser: PARSER, entries: this.used, files: this.usedFiles, words: this.words }));
+          await rename(temporary, this.file);
+        } catch {
+        }
+      }
+    };
+    SKELETONS = ["plain", "outlined", "none"];
+  }
+});
+
+// dist/load/survey.js
+async function surveyFile(path4, tree = workingTree) {
+  return surveyed(path4, await readTextFile(path4, tree));
+}
+function surveyWorkingTreeFile(path4) {
+  return surveyed(path4, readWorkingTreeText(path4));
+}
+function surveyed(path4, read) {
+  if (!read.ok || path4.endsWith(".json"))
+    return { read };
+  return { read, survey: surveyHcl(read.text) };
+}
+async function surveyFiles(paths, tree) {
+  if (tree === workingTree)
+    return paths.map(surveyWorkingTreeFile);
+  return Promise.all(paths.map((path4) => surveyFile(path4, tree)));
+}
+var init_survey = __esm({
+  "dist/load/survey.js"() {
+    "use strict";
+    init_prefilter();
+    init_read();
+    init_tree();
+  }
+});
+
+// dist/load/sources.js
+import { join as join12 } from "node:path";
+function readError(path4, cwd, read) {
+  return { file: displayPath(path4, cwd), ...read.line ? { line: read.line, column: read.column } : {}, message: read.message };
+}
+function sourceFromParse(path4, cwd, text2, parsed, outlined) {
+  const file = displayPath(path4, cwd);
+  if (!parsed.ok)
+    return { ok: false, errors: parsed.problems.map((p) => ({ file, line: p.line, column: p.column, message: p.message })) };
+  const syntax = path4.endsWith(".json") ? "json" : "hcl";
+  if (outlined)
+    return { ok: true, source: { path: path4, file, syntax, text: text2, body: parsed.body, outline: outlined } };
+  return { ok: true, source: new ParsedSource(path4, file, syntax, text2, parsed.body) };
+}
+function skeletonSource(path4, cwd, text2, survey = surveyHcl(text2)) {
+  if (!survey.wellFormed || !survey.skeleton)
+    return null;
+  return new SkeletonSource(path4, displayPath(path4, cwd), text2, survey.skeleton, survey.outlined ? "outlined" : "plain");
+}
+async function listModuleFiles(dir, tree = workingTree) {
+  const names = (await tree.files(dir)).filter(isTerraformFile);
+  return preferTofu(names).map((name) => join12(dir, name)).sort();
+}
+function preferTofu(paths) {
+  const present = new Set(paths);
+  return paths.filter((p) => {
+    if (p.endsWith(".tf"))
+      return !present.has(`${p.slice(0, -3)}.tofu`);
+    if (p.endsWith(".tf.json"))
+      return !present.has(`${p.slice(0, -8)}.tofu.json`);
+    return true;
+  });
+}
+var ParsedSource, SkeletonSource;
+var init_sources = __esm({
+  "dist/load/sources.js"() {
+    "use strict";
+    init_discover();
+    init_outline();
+    init_prefilter();
+    init_read();
+    init_tree();
+    init_terraform_syntax();
+    ParsedSource = class {
+      path;
+      file;
+      syntax;
+      text;
+      body;
+      outlined;
+      constructor(path4, file, syntax, text2, body) {
+        this.path = path4;
+        this.file = file;
+        this.syntax = syntax;
+        this.text = text2;
+        this.body = body;
+      }
+      get outline() {
+        return this.outlined ??= this.syntax === "json" ? outlineTfJson(this.text) : outlineHcl(this.text);
+      }
+    };
+    SkeletonSource = class {
+      path;
+      file;
+      text;
+      parts;
+      skeleton;
+      syntax = "hcl";
+      constructor(path4, file, text2, parts, skeleton) {
+        this.path = path4;
+        this.file = file;
+        this.text = text2;
+        this.parts = parts;
+        this.skeleton = skeleton;
+      }
+      get body() {
+        return this.parts.body;
+      }
+      get outline() {
+        return this.parts.outline;
+      }
+      mentions(word) {
+        return this.text.includes(word);
+      }
+    };
+  }
+});
+
+// dist/model/loader.js
+function readNow(path4, tree) {
+  if (tree === workingTree)
+    return readWorkingTreeText(path4);
+  try {
+    return decodeText(tree.readNow(path4));
+  } catch (error) {
+    return { ok: false, message: error.message };
+  }
+}
+function mentionedIn(facts, words, word) {
+  const bit = words.indexOf(word);
+  return bit === -1 ? void 0 : (facts.mentions & 1 << bit) !== 0;
+}
+function factsOf(path4, text2, survey, words) {
+  let mentions = 0;
+  words.forEach((word, bit) => {
+    if (text2.includes(word))
+      mentions |= 1 << bit;
+  });
+  if (!survey) {
+    const wellFormed = path4.endsWith(".json") && parseTerraformJson(text2).ok;
+    return { wellFormed, skeleton: wellFormed && !text2.includes("module") ? "plain" : "none", mentions };
+  }
+  return {
+    wellFormed: survey.wellFormed,
+    skeleton: !survey.skeleton ? "none" : survey.outlined ? "outlined" : "plain",
+    mentions
+  };
+}
+var ModuleLoader, CHANGED_WHILE_READING, UnreadSource, KnownSkeleton, KnownParsedSource;
+var init_loader = __esm({
+  "dist/model/loader.js"() {
+    "use strict";
+    init_parse_cache();
+    init_discover();
+    init_outline();
+    init_git();
+    init_prefilter();
+    init_read();
+    init_survey();
+    init_sources();
+    init_terraform_syntax();
+    init_tree();
+    init_manifest();
+    init_module();
+    init_variables();
+    ModuleLoader = class {
+      options;
+      scannedDirs;
+      modules = /* @__PURE__ */ new Map();
+      /** The files of each module directory, listed once. */
+      listings = /* @__PURE__ */ new Map();
+      full = /* @__PURE__ */ new Set();
+      texts = /* @__PURE__ */ new Map();
+      parsed = /* @__PURE__ */ new Map();
+      skeletons = /* @__PURE__ */ new Map();
+      surveys = /* @__PURE__ */ new Map();
+      /** Files not read: what the cache remembered of them still holds (see survey). */
+      known = /* @__PURE__ */ new Map();
+      /** Object ids of the files git sees unchanged, asked once (undefined: not in a work tree). */
+      blobIds;
+      /** The same, once known (undefined: no cache, or not in a work tree). */
+      ids;
+      variableReader;
+      manifests = /* @__PURE__ */ new Map();
+      constructor(options) {
+        this.options = options;
+        this.scannedDirs = new Set(options.discovered.keys());
+        this.variableReader = new VariableReader(options.variables ?? {}, options.cwd, async (text2) => (await this.options.pool.parse([text2]))[0].result);
+      }
+      /** Every source file read (parsed, or its skeleton, which keeps its comments for suppressions). */
+      get sources() {
+        const byPath = /* @__PURE__ */ new Map();
+        for (const [path4, skeleton] of this.skeletons) {
+          if (skeleton?.skeleton === "outlined" && skeleton.mentions?.("keygate:ignore") !== false && skeleton.text.includes("keygate:ignore"))
+            byPath.set(path4, skeleton);
+        }
+        for (const [path4, source] of this.parsed) {
+          if (source)
+            byPath.set(path4, source);
+          else
+            byPath.delete(path4);
+        }
+        return [...byPath.values()].sort((a, b) => a.path < b.path ? -1 : 1);
+      }
+      /** How many files were read or known from the cache (parsed or not). */
+      get filesRead() {
+        let known3 = 0;
+        for (const path4 of this.known.keys())
+          if (!this.texts.has(path4))
+            known3++;
+        return this.texts.size + known3;
+      }
+      mode(dir) {
+        return !this.options.prefilter || this.full.has(dir) ? "full" : "graph";
+      }
+      load(dir) {
+        let module = this.modules.get(dir);
+        if (!module) {
+          module = this.loadNow(dir);
+          this.modules.set(dir, module);
+        }
+        return module;
+      }
+      async variableValues(dir) {
+        const { values, errors } = await this.variableReader.rootValues(dir, this.options.tree);
+        this.options.errors.push(...errors);
+        return values;
+      }
+      /** `.terraform/modules/modules.json` of a root module, read once. */
+      moduleManifest(rootDir) {
+        let manifest2 = this.manifests.get(rootDir);
+        if (!manifest2) {
+          manifest2 = readModuleManifest(rootDir, this.options.tree, this.options.cwd).then(({ manifest: found, errors }) => {
+            this.options.errors.push(...errors);
+            return found;
+          });
+          this.manifests.set(rootDir, manifest2);
+        }
+        return manifest2;
+      }
+      /** Reads the directories' files and parses, in one batch, those their current mode needs. */
+      async prepare(dirs) {
+        const files = [];
+        for (const dir of dirs)
+          for (const path4 of await this.moduleFiles(dir) ?? [])
+            if (!this.parsed.has(path4))
+              files.push({ dir, path: path4 });
+        await this.survey(files.map((f) => f.path).filter((path4) => !this.texts.has(path4) && !this.known.has(path4)));
+        await this.options.tree.prefetch?.(files.filter(({ dir, path: path4 }) => this.mode(dir) === "full" && this.known.has(path4) && !this.texts.has(path4)).map((f) => f.path));
+        const jobs = [];
+        for (const { dir, path: path4 } of files) {
+          const known3 = this.known.get(path4);
+          if (known3 && !this.texts.has(path4)) {
+            if (!this.knownNeedsText(known3, this.mode(dir)))
+              continue;
+            if (known3.wellFormed && known3.skeleton === "outlined" && !this.options.prefilter.mustParse(this.knownMentions(known3), this.mode(dir))) {
+              const kept = this.cachedEntry(path4, "skeleton");
+              if (kept?.result.ok && kept.outline) {
+                const { cwd, errors, prefilter } = this.options;
+                this.skeletons.set(path4, this.unread(new KnownSkeleton(path4, displayPath(path4, cwd), known3, prefilter.words, errors, cwd, { body: kept.result.body, outline: kept.outline })));
+                continue;
+              }
+            }
+            const body = known3.wellFormed && !path4.endsWith(".json") ? this.cachedBody(path4) : void 0;
+            if (body) {
+              this.parsed.set(path4, this.unread(new KnownParsedSource(path4, displayPath(path4, this.options.cwd), body, known3, this.options.prefilter.words, this.options.errors, this.options.cwd)));
+              continue;
+            }
+          }
+          const read = await this.readText(path4);
+          if (read.ok && this.needsParse(path4, read.text, this.mode(dir)))
+            jobs.push({ path: path4, text: read.text });
+        }
+        await this.parseAll(jobs);
+      }
+      /** Switches directories to "full" mode; their modules are rebuilt on the next `load`. */
+      async upgrade(dirs) {
+        const fresh = [...dirs].filter((d) => !this.full.has(d));
+        for (const dir of fresh) {
+          this.full.add(dir);
+          this.modules.delete(dir);
+        }
+        await this.prepare(fresh);
+      }
+      /** Whether any file of these directories names one of the policies' resource types (see Prefilter.canMatter). */
+      async canMatter(dirs) {
+        const prefilter = this.options.prefilter;
+        if (!prefilter)
+          return true;
+        for (const dir of dirs) {
+          for (const path4 of await this.moduleFiles(dir) ?? []) {
+            const known3 = this.known.get(path4);
+            if (known3 && !this.texts.has(path4)) {
+              if (prefilter.canMatter(this.knownMentions(known3)))
+                return true;
+              continue;
+            }
+            const read = await this.readText(path4);
+            if (read.ok && prefilter.canMatter(mentionsIn(read.text)))
+              return true;
+          }
+        }
+        return false;
+      }
+      needsParse(path4, text2, mode) {
+        const prefilter = this.options.prefilter;
+        return !prefilter || path4.endsWith(".json") || prefilter.mustParse(mentionsIn(text2), mode) || !this.skeleton(path4, text2);
+      }
+      /** Whether a file known from the cache must be read after all: to be parsed, or for a skeleton that needs its outline. */
+      knownNeedsText(facts, mode) {
+        return !facts.wellFormed || facts.skeleton !== "plain" || this.options.prefilter.mustParse(this.knownMentions(facts), mode);
+      }
+      /** The mentions of a file known from the cache; a word it did not remember counts as mentioned. */
+      knownMentions(facts) {
+        const words = this.options.prefilter.words;
+        return (word) => mentionedIn(facts, words, word) !== false;
+      }
+      moduleFiles(dir) {
+        let listing = this.listings.get(dir);
+        if (!listing)
+          this.listings.set(dir, listing = this.listFiles(dir));
+        return listing;
+      }
+      async listFiles(dir) {
+        let paths = this.options.discovered.get(dir);
+        if (!paths || this.options.wholeDirs.has(dir)) {
+          try {
+            paths = [.../* @__PURE__ */ new Set([...await listModuleFiles(dir, this.options.tree), ...paths ?? []])].sort();
+          } catch {
+            return null;
+          }
+        }
+        return preferTofu(paths);
+      }
+      async loadNow(dir) {
+        const paths = await this.moduleFiles(dir);
+        if (!paths || paths.length === 0)
+          return null;
+        await this.prepare([dir]);
+        const sources = [];
+        for (const path4 of paths) {
+          const known3 = this.known.get(path4);
+          if (known3 && !this.texts.has(path4)) {
+            sources.push(this.parsed.get(path4) ?? this.knownSkeleton(path4));
+            continue;
+          }
+          const read = await this.readText(path4);
+          if (!read.ok)
+            continue;
+          const parsed = this.parsed.get(path4);
+          if (parsed)
+            sources.push(parsed);
+          else if (parsed === void 0) {
+            const skeleton = this.skeleton(path4, read.text);
+            if (skeleton)
+              sources.push(skeleton);
+          }
+        }
+        return buildModule(dir, sources);
+      }
+      /** A source known from the cache, reading its text (when needed) from this loader's tree. */
+      unread(source) {
+        source.tree = this.options.tree;
+        return source;
+      }
+      /** The file's skeleton (made once), or null when it cannot have one or looks broken, and must be parsed. */
+      skeleton(path4, text2) {
+        if (!this.skeletons.has(path4))
+          this.skeletons.set(path4, skeletonSource(path4, this.options.cwd, text2, this.surveys.get(path4)));
+        return this.skeletons.get(path4);
+      }
+      /**
+       * The skeleton of a file known from the cache to be a plain one: its text is read (synchronously,
+       * from the working tree) only when the skeleton is looked at, which happens only when its
+       * configuration can matter.
+       */
+      knownSkeleton(path4) {
+        let skeleton = this.skeletons.get(path4);
+        if (!skeleton) {
+          const { cwd, errors, prefilter } = this.options;
+          skeleton = this.unread(new KnownSkeleton(path4, displayPath(path4, cwd), this.known.get(path4), prefilter.words, errors, cwd));
+          this.skeletons.set(path4, skeleton);
+        }
+        return skeleton;
+      }
+      /**
+       * Reads and surveys a batch of files at once (see survey.ts). With a cache, on the working tree
+       * of a git repository, files whose content git reports unchanged and whose content hash the cache
+       * knows are not read at all: what their survey found is taken from the cache (see knownNeedsText,
+       * knownSkeleton).
+       */
+      async survey(paths) {
+        if (paths.length < 2)
+          return;
+        const { cache: cache3, prefilter, tree, cwd, errors } = this.options;
+        const usable = cache3 && prefilter && (tree === workingTree || tree.blobIds) && prefilter.words.length <= 28;
+        const ids = usable ? await (this.blobIds ??= tree.blobIds ? Promise.resolve(tree.blobIds) : this.options.blobIds ?? unchangedBlobIds(cwd)) : void 0;
+        this.ids = ids;
+        const remember = usable && ids ? { cache: cache3, words: prefilter.words } : void 0;
+        let unread = paths;
+        if (remember) {
+          unread = [];
+          for (const path4 of paths) {
+            const id = ids.get(path4);
+            const facts = id === void 0 ? void 0 : remember.cache.facts(id, remember.words);
+            if (facts)
+              this.known.set(path4, facts);
+            else
+              unread.push(path4);
+          }
+        }
+        const results = await surveyFiles(unread, tree);
+        unread.forEach((path4, i) => {
+          const { read, survey } = results[i];
+          if (!read.ok)
+            errors.push(readError(path4, cwd, read));
+          this.texts.set(path4, Promise.resolve(read));
+          if (survey)
+            this.surveys.set(path4, survey);
+          if (!remember || !read.ok)
+            return;
+          const id = blobIdOf(read.text);
+          remember.cache.setFacts(id, factsOf(path4, read.text, survey, remember.words), remember.words);
+          if (survey?.outlined && survey.skeleton)
+            remember.cache.set(`skeleton:${id}`, { result: { ok: true, body: survey.skeleton.body }, outline: survey.skeleton.outline });
+        });
+      }
+      readText(path4) {
+        let read = this.texts.get(path4);
+        if (!read) {
+          read = readTextFile(path4, this.options.tree).then((result) => {
+            if (!result.ok)
+              this.options.errors.push(readError(path4, this.options.cwd, result));
+            return result;
+          });
+          this.texts.set(path4, read);
+        }
+        return read;
+      }
+      /** Parses files (cache first, then the pool) and records their sources or errors. */
+      /** The parsed body the cache keeps for a file git reports unchanged (see survey), if any. */
+      cachedBody(path4) {
+        const hit = this.cachedEntry(path4, "blob");
+        return hit?.result.ok ? hit.result.body : void 0;
+      }
+      /** What the cache keeps for the content of a file git reports unchanged: its parsed body ("blob") or its outlined skeleton ("skeleton"). */
+      cachedEntry(path4, kind) {
+        const id = this.ids?.get(path4);
+        return id === void 0 ? void 0 : this.options.cache?.get(`${kind}:${id}`);
+      }
+      async parseAll(jobs) {
+        const { cache: cache3, cwd, errors } = this.options;
+        const results = /* @__PURE__ */ new Map();
+        const misses = [];
+        for (const job of jobs) {
+          if (job.path.endsWith(".json")) {
+            results.set(job.path, { result: parseTerraformJson(job.text) });
+            continue;
+          }
+          const key = contentKey(job.text);
+          const hit = cache3?.get(key);
+          if (hit)
+            results.set(job.path, hit);
+          else
+            misses.push({ ...job, key });
+        }
+        const parsed = await this.options.pool.parse(misses.map((m) => m.text), this.options.onProgress);
+        misses.forEach((miss, i) => {
+          const result = parsed[i];
+          results.set(miss.path, result);
+          if (result.outline || !result.result.ok)
+            cache3?.set(miss.key, result);
+          else if (this.ids?.has(miss.path))
+            cache3?.set(`blob:${blobIdOf(miss.text)}`, { result: result.result });
+        });
+        for (const job of jobs) {
+          const { result, outline } = results.get(job.path);
+          const source = sourceFromParse(job.path, cwd, job.text, result, outline);
+          this.parsed.set(job.path, source.ok ? source.source : null);
+          if (!source.ok)
+            errors.push(...source.errors);
+        }
+      }
+    };
+    CHANGED_WHILE_READING = "the file changed while keygate was reading it; run keygate again";
+    UnreadSource = class {
+      path;
+      file;
+      facts;
+      words;
+      errors;
+      cwd;
+      read;
+      /** Where the text is read from when asked for (set by the loader: the tree it reads). */
+      tree = workingTree;
+      constructor(path4, file, facts, words, errors, cwd) {
+        this.path = path4;
+        this.file = file;
+        this.facts = facts;
+        this.words = words;
+        this.errors = errors;
+        this.cwd = cwd;
+      }
+      mentions(word) {
+        return mentionedIn(this.facts, this.words, word);
+      }
+      get text() {
+        if (this.read === void 0) {
+          const result = readNow(this.path, this.tree);
+          if (!result.ok)
+            this.errors.push(readError(this.path, this.cwd, result));
+          this.read = result.ok ? result.text : "";
+        }
+        return this.read;
+      }
+    };
+    KnownSkeleton = class extends UnreadSource {
+      syntax;
+      skeleton;
+      built;
+      constructor(path4, file, facts, words, errors, cwd, kept) {
+        super(path4, file, facts, words, errors, cwd);
+        this.syntax = path4.endsWith(".json") ? "json" : "hcl";
+        this.skeleton = kept ? "outlined" : "plain";
+        this.built = kept;
+      }
+      get body() {
+        return this.parts().body;
+      }
+      get outline() {
+        return this.parts().outline;
+      }
+      parts() {
+        if (!this.built && this.syntax === "json") {
+          const parsed = parseTerraformJson(this.text);
+          if (!parsed.ok)
+            this.errors.push({ file: this.file, message: CHANGED_WHILE_READING });
+          const text2 = this.text;
+          let outline;
+          this.built = {
+            body: parsed.ok ? parsed.body : {},
+            get outline() {
+              return outline ??= outlineTfJson(text2);
+            }
+          };
+        }
+        if (!this.built) {
+          const skeleton = surveyHcl(this.text).skeleton;
+          if (!skeleton)
+            this.errors.push({ file: this.file, message: CHANGED_WHILE_READING });
+          this.built = skeleton ?? { body: {}, outline: { blocks: [], comments: [] } };
+        }
+        return this.built;
+      }
+    };
+    KnownParsedSource = class extends UnreadSource {
+      body;
+      syntax = "hcl";
+      outlined;
+      constructor(path4, file, body, facts, words, errors, cwd) {
+        super(path4, file, facts, words, errors, cwd);
+        this.body = body;
+      }
+      get outline() {
+        return this.outlined ??= outlineHcl(this.text);
+      }
+    };
+  }
+});
+
+// dist/model/references.js
+function referenceErrors(configuration, scope) {
+  const errors = [];
+  const seen = /* @__PURE__ */ new Set();
+  const queue = [];
+  const visit2 = (instance, raw, at2) => {
+    const key = `${instance.address}\0${at2.file.path}\0${at2.start}`;
+    if (seen.has(key))
+      return;
+    seen.add(key);
+    queue.push({ instance, raw, at: at2 });
+  };
+  for (const instance of configuration.instances) {
+    if (!checkable(instance))
+      continue;
+    for (const type of scope.types) {
+      for (const resource of resourcesOfType(instance.module, type)) {
+        if (resource.mode !== "managed")
+          continue;
+        for (const attribute of ["count", "for_each", ...scope.attributes]) {
+          if (!(attribute in resource.body))
+            continue;
+          const location = resource.attributeLocations[attribute];
+          visit2(instance, resource.body[attribute], located(resource.source, location));
+        }
+      }
+    }
+  }
+  while (queue.length) {
+    const { instance, raw, at: at2 } = queue.shift();
+    const module = instance.module;
+    for (const ref of referencesIn(raw)) {
+      const [root, name, third] = ref.parts;
+      const missing = (what, name2 = ref.text) => errors.push(errorAt2(at2, ref.text, `reference to an undeclared ${what}: ${name2} is not declared in ${where2(instance)}. Declare it or fix the name (\`terraform validate\` rejects this configuration)`));
+      switch (root) {
+        case "var": {
+          if (!name)
+            break;
+          if (!module.variables.has(name)) {
+            missing("input variable");
+            break;
+          }
+          const call = instance.call;
+          if (call && instance.parent && checkable(instance.parent) && name in call.inputs)
+            visit2(instance.parent, call.inputs[name], callArgument(call.sourceFile, call.name, name));
+          break;
+        }
+        case "local": {
+          if (!name)
+            break;
+          if (!module.locals.has(name))
+            missing("local value");
+          else {
+            const at3 = localLocation(module, name);
+            if (at3)
+              visit2(instance, module.locals.get(name), at3);
+          }
+          break;
+        }
+        case "module": {
+          if (!name)
+            break;
+          const call = module.calls.find((c) => c.name === name);
+          if (!call) {
+            missing("module call", `module.${name}`);
+            break;
+          }
+          for (const argument of ["count", "for_each"]) {
+            const raw2 = argument === "count" ? call.count : call.forEach;
+            if (raw2 !== void 0)
+              visit2(instance, raw2, callArgument(call.sourceFile, call.name, argument));
+          }
+          const child = instance.children.get(name);
+          if (!third || !child || child.origin.kind !== "local")
+            break;
+          if (!child.module.outputs.has(third)) {
+            errors.push(errorAt2(at2, ref.text, `reference to an undeclared output: module ${name} (${child.call?.source ?? ""}) has no output "${third}". Declare it in the module or fix the name (\`terraform validate\` rejects this configuration)`));
+            break;
+          }
+          const out = outputLocation(child.module, third);
+          if (out)
+            visit2(child, child.module.outputs.get(third), out);
+          break;
+        }
+        case "data": {
+          if (!name || !third)
+            break;
+          if (!resourcesOfType(module, name).some((r) => r.mode === "data" && r.name === third))
+            missing("data source");
+          break;
+        }
+        default:
+          if (!name)
+            break;
+          if (!resourcesOfType(module, root).some((r) => r.mode === "managed" && r.name === name))
+            missing("resource");
+      }
+    }
+  }
+  return errors;
+}
+function checkable(instance) {
+  return instance.origin.kind === "root" || instance.origin.kind === "local";
+}
+function where2(instance) {
+  return instance.address ? `module ${instance.address}` : "the root module";
+}
+function located(file, location) {
+  const at2 = location ?? { file: file.file, line: 1, column: 1, endLine: 1, endColumn: 1 };
+  return { file, start: offsetOf(file.text, at2.line, at2.column), location: at2 };
+}
+function errorAt2(at2, text2, message) {
+  const end = offsetOf(at2.file.text, at2.location.endLine, at2.location.endColumn);
+  const found = at2.file.text.indexOf(text2, at2.start);
+  if (found !== -1 && found < end) {
+    const before = at2.file.text.slice(0, found);
+    const line = before.split("\n").length;
+    const column = found - before.lastIndexOf("\n");
+    return { file: at2.file.file, line, column, message };
+  }
+  return { file: at2.file.file, line: at2.location.line, column: at2.location.column, message };
+}
+function offsetOf(text2, line, column) {
+  let offset = 0;
+  for (let l = 1; l < line; l++) {
+    const next = text2.indexOf("\n", offset);
+    if (next === -1)
+      return text2.length;
+    offset = next + 1;
+  }
+  return offset + column - 1;
+}
+function callArgument(file, callName, argument) {
+  const block = file.outline.blocks.find((b) => b.keyword === "module" && b.labels[0] === callName);
+  const span = block?.attributes[argument] ?? block?.header;
+  return located(file, span ? { file: file.file, line: span.start.line, column: span.start.column, endLine: span.end.line, endColumn: span.end.column } : void 0);
+}
+function localLocation(module, name) {
+  return attributeIn(module, (b) => b.keyword === "locals", name);
+}
+function outputLocation(module, name) {
+  return attributeIn(module, (b) => b.keyword === "output" && b.labels[0] === name, "value");
+}
+function attributeIn(module, match, attribute) {
+  for (const file of module.files) {
+    for (const block of file.outline.blocks) {
+      if (!match(block))
+        continue;
+      const span = block.attributes[attribute];
+      if (span)
+        return located(file, { file: file.file, line: span.start.line, column: span.start.column, endLine: span.end.line, endColumn: span.end.column });
+    }
+  }
+  return void 0;
+}
+function referencesIn(raw) {
+  const out = [];
+  const walk = (value) => {
+    if (typeof value === "string") {
+      if (value.includes("${") || value.includes("%{"))
+        out.push(...templateReferences(value));
+    } else if (Array.isArray(value))
+      value.forEach(walk);
+    else if (value !== null && typeof value === "object")
+      Object.values(value).forEach(walk);
+  };
+  walk(raw);
+  return out;
+}
+function templateReferences(template) {
+  const expressions2 = [];
+  collectTemplate(template, 0, false, expressions2);
+  const source = expressions2.join("\n");
+  const bound = /* @__PURE__ */ new Set();
+  for (const m of source.matchAll(/\bfor\s+([A-Za-z_][\w-]*)(?:\s*,\s*([A-Za-z_][\w-]*))?\s+in\b/g)) {
+    bound.add(m[1]);
+    if (m[2])
+      bound.add(m[2]);
+  }
+  const refs = [];
+  for (const expression of expressions2) {
+    for (const ref of traversals(expression)) {
+      if (RESERVED.has(ref.parts[0]) || bound.has(ref.parts[0]))
+        continue;
+      refs.push(ref);
+    }
+  }
+  return refs;
+}
+function collectTemplate(text2, i, quoted, out) {
+  while (i < text2.length) {
+    const c = text2[i];
+    if (quoted && c === '"')
+      return i + 1;
+    if (quoted && c === "\\") {
+      i += 2;
+      continue;
+    }
+    if ((c === "$" || c === "%") && text2[i + 1] === c && text2[i + 2] === "{") {
+      i += 3;
+      continue;
+    }
+    if ((c === "$" || c === "%") && text2[i + 1] === "{") {
+      i = collectExpression(text2, i + 2, out);
+      continue;
+    }
+    i++;
+  }
+  return i;
+}
+function collectExpression(text2, i, out) {
+  let depth = 0;
+  let source = "";
+  while (i < text2.length) {
+    const c = text2[i];
+    if (c === '"') {
+      i = collectTemplate(text2, i + 1, true, out);
+      source += '""';
+      continue;
+    }
+    if (c === "{")
+      depth++;
+    if (c === "}") {
+      if (depth === 0) {
+        out.push(source);
+        return i + 1;
+      }
+      depth--;
+    }
+    source += c;
+    i++;
+  }
+  out.push(source);
+  return i;
+}
+function traversals(source) {
+  const refs = [];
+  const pattern2 = /[A-Za-z_][\w-]*(?:\s*(?:\.\s*[A-Za-z_][\w-]*|\.\s*\d+|\[[^\][]*\]))*/g;
+  for (const m of source.matchAll(pattern2)) {
+    const before = source.slice(0, m.index).trimEnd();
+    const previous = before[before.length - 1];
+    if (previous === "." || previous === ":" && before[before.length - 2] === ":")
+      continue;
+    const after = source.slice(m.index + m[0].length).trimStart();
+    if (after.startsWith("(") || after.startsWith("::"))
+      continue;
+    const parts = [...m[0].matchAll(/(?:^|\.)\s*([A-Za-z_][\w-]*)/g)].map((p) => p[1]);
+    if (parts.length < 2)
+      continue;
+    const text2 = m[0].replace(/\[[^\][]*\]/g, "").replace(/\s+/g, "");
+    refs.push({ text: text2.split(".").slice(0, parts[0] === "module" || parts[0] === "data" ? 3 : 2).join("."), parts });
+  }
+  return refs;
+}
+var RESERVED;
+var init_references = __esm({
+  "dist/model/references.js"() {
+    "use strict";
+    init_module();
+    RESERVED = /* @__PURE__ */ new Set(["each", "count", "self", "path", "terraform", "ephemeral", "provider", "true", "false", "null", "for", "in", "if", "endif", "endfor", "else"]);
+  }
+});
+
 // dist/model/links.js
 async function linkResources(configuration, spec, evaluator = new Evaluator()) {
   const targets = await Promise.all((await createdResources(configuration, spec.targetType, evaluator)).map(async (placed) => ({
@@ -25216,6 +25871,8 @@ async function createdResources(configuration, type, evaluator) {
       continue;
     for (const resource of resourcesOfType(instance.module, type)) {
       if (resource.mode !== "managed")
+        continue;
+      if (await isImported(configuration, instance, resource, evaluator))
         continue;
       const existence = await blockExistence(resource.body.count, resource.body.for_each, instance, evaluator);
       if (existence === "absent")
@@ -25318,7 +25975,41 @@ var init_links = __esm({
     "use strict";
     init_configuration();
     init_expressions();
+    init_imports();
     init_module();
+  }
+});
+
+// dist/model/unfollowed.js
+async function unfollowedCallWarnings(configuration, rootShown, evaluator) {
+  const warnings = [];
+  for (const instance of configuration.instances) {
+    if (instance.origin.kind === "catalog")
+      continue;
+    for (const call of instance.module.calls) {
+      if (instance.children.has(call.name) || isLocalSource(call.source))
+        continue;
+      if (await moduleExistence(instance, evaluator) === "absent")
+        continue;
+      if (await blockExistence(call.count, call.forEach, instance, evaluator) === "absent")
+        continue;
+      const address = [instance.address, `module.${call.name}`].filter(Boolean).join(".");
+      const source = call.source === void 0 ? "a source that is not a literal string" : `"${call.source}"${call.version ? ` ${call.version}` : ""}`;
+      warnings.push({
+        file: call.location.file,
+        line: call.location.line,
+        column: call.location.column,
+        message: `module call ${address} (${source}) was not checked: it is not downloaded and the module catalog does not describe it, so what it creates is unknown. Run \`terraform init\` (or \`tofu init\`) in ${rootShown} so that .terraform/modules holds it, or propose a module catalog entry (policies/modules.json)`
+      });
+    }
+  }
+  return warnings;
+}
+var init_unfollowed = __esm({
+  "dist/model/unfollowed.js"() {
+    "use strict";
+    init_configuration();
+    init_links();
   }
 });
 
@@ -25829,15 +26520,15 @@ function applyInlineSuppressions(findings, directives, options) {
     matching.forEach((d) => used.add(d));
     const notes = [];
     for (const d of matching) {
-      const where2 = `${d.file}:${d.line}`;
+      const where3 = `${d.file}:${d.line}`;
       if (!options.allowed)
-        notes.push(`the suppression at ${where2} was ignored: inline suppressions are disabled by the configuration (allowInlineSuppressions: false)`);
+        notes.push(`the suppression at ${where3} was ignored: inline suppressions are disabled by the configuration (allowInlineSuppressions: false)`);
       else if (d.problem)
-        notes.push(`the suppression at ${where2} does not apply: ${d.problem}`);
+        notes.push(`the suppression at ${where3} does not apply: ${d.problem}`);
       else if (!d.reason)
-        notes.push(`the suppression at ${where2} does not apply: it gives no reason; write \`-- why\` after the rule`);
+        notes.push(`the suppression at ${where3} does not apply: it gives no reason; write \`-- why\` after the rule`);
       else if (d.until && d.until < options.today)
-        notes.push(`the suppression at ${where2} expired on ${d.until}`);
+        notes.push(`the suppression at ${where3} expired on ${d.until}`);
       else
         return { ...finding2, suppressed: { kind: "inline", reason: d.reason, until: d.until ?? null } };
     }
@@ -25925,6 +26616,11 @@ async function checkAll(request, loader, policies, planPaths, errors) {
   const { configurations, checked } = await loadConfigurations(loader, errors);
   await request.cache?.save();
   const byFingerprint = /* @__PURE__ */ new Map();
+  const callWarnings = [];
+  const referenceScope = {
+    types: [...new Set(policies.flatMap((p) => [p.subject.type, p.target.type, ...p.aggravating.map((a) => a.type)]))],
+    attributes: [...new Set(policies.flatMap((p) => [p.subject.linkAttribute, p.target.nameAttribute, ...p.aggravating.map((a) => a.linkAttribute)]))]
+  };
   for (const configuration of configurations) {
     const found = [];
     if (!checked.has(configuration)) {
@@ -25932,6 +26628,8 @@ async function checkAll(request, loader, policies, planPaths, errors) {
       continue;
     }
     const evaluator = new Evaluator();
+    errors.push(...(await importsOf(configuration, evaluator)).errors, ...referenceErrors(configuration, referenceScope));
+    callWarnings.push(...await unfollowedCallWarnings(configuration, displayPath(configuration.root.module.dir, cwd) || ".", evaluator));
     for (const policy of policies) {
       const check = CONFIGURATION_CHECKS[policy.id];
       if (!check)
@@ -25971,7 +26669,7 @@ async function checkAll(request, loader, policies, planPaths, errors) {
   return {
     findings: suppressed.findings.sort(compareFindings),
     errors: dedupeErrors(errors).sort(compareDiagnostics),
-    warnings: [...directiveWarnings, ...suppressed.warnings].sort(compareDiagnostics),
+    warnings: dedupeErrors([...directiveWarnings, ...suppressed.warnings, ...callWarnings]).sort(compareDiagnostics),
     files: loader.filesRead + planPaths.length,
     policies,
     configurations: [...new Set(configurations.map((c) => displayPath(c.root.module.dir, cwd)))].sort(compareStrings)
@@ -26051,7 +26749,10 @@ var init_scan = __esm({
     init_read();
     init_tree();
     init_configuration();
+    init_imports();
     init_loader();
+    init_references();
+    init_unfollowed();
     init_expressions();
     init_policies2();
     init_inline();
@@ -26489,7 +27190,7 @@ var init_git_tree = __esm({
 
 // dist/change/change-set.js
 import { stat as stat2 } from "node:fs/promises";
-async function openChangeSet(cwd, mode) {
+async function openChangeSet(cwd, mode, baseBranch) {
   const repository = await openRepository(cwd);
   const reader = new BlobReader(repository.toplevel);
   try {
@@ -26497,13 +27198,15 @@ async function openChangeSet(cwd, mode) {
       const commit = await resolveBase(repository, mode.ref);
       const before2 = await GitTree.ofCommit(repository, commit, mode.ref, reader);
       let changes2;
-      return { repository, before: before2, after: workingTree, afterLabel: "the working tree", afterKind: diskKind, changes: () => changes2 ??= workingTreeChanges(repository, commit, before2), close: () => reader.close() };
+      return { repository, before: before2, after: workingTree, afterLabel: "the working tree", comparedWith: `${mode.ref} (${commit.slice(0, 7)})`, afterKind: diskKind, changes: () => changes2 ??= workingTreeChanges(repository, commit, before2), close: () => reader.close() };
     }
-    const head = await resolveCommit(repository, "HEAD");
-    const before = head ? await GitTree.ofCommit(repository, head, "HEAD", reader) : GitTree.empty(repository, "HEAD (no commits yet)", reader);
+    const explicit = mode.base !== void 0 ? await resolveBase(repository, mode.base) : void 0;
+    const base = explicit !== void 0 ? { commit: explicit, label: mode.base, shown: `${mode.base} (${explicit.slice(0, 7)})` } : await stagedBase(repository, baseBranch);
+    const before = base ? await GitTree.ofCommit(repository, base.commit, base.label, reader) : GitTree.empty(repository, "HEAD (no commits yet)", reader);
+    const comparedWith = base ? base.shown : "an empty tree (no commits yet)";
     const after = await GitTree.ofIndex(repository, reader);
     const changes = snapshotChanges(repository, before, after);
-    return { repository, before, after, afterLabel: after.label, afterKind: async (path4) => after.kind(path4), changes: async () => changes, close: () => reader.close() };
+    return { repository, before, after, afterLabel: after.label, comparedWith, afterKind: async (path4) => after.kind(path4), changes: async () => changes, close: () => reader.close() };
   } catch (error) {
     reader.close();
     throw error;
@@ -26516,6 +27219,33 @@ async function diskKind(path4) {
   } catch {
     return void 0;
   }
+}
+async function stagedBase(repository, baseBranch) {
+  const head = await resolveCommit(repository, "HEAD");
+  if (!head)
+    return void 0;
+  const atHead = { commit: head, label: "HEAD", shown: `HEAD (${head.slice(0, 7)})` };
+  const branch = baseBranch ?? await symbolicRef(repository, "refs/remotes/origin/HEAD");
+  if (!branch)
+    return atHead;
+  if (baseBranch !== void 0 && !await resolveCommit(repository, baseBranch)) {
+    throw new GitError(`baseBranch "${baseBranch}" (.keygate.json): unknown revision in this repository. Fetch it (git fetch origin), or fix the name (e.g. "origin/main")`);
+  }
+  const current = await symbolicRef(repository, "HEAD");
+  if (current !== void 0 && (current === branch || current === branch.replace(/^[^/]+\//, "") || `origin/${current}` === branch))
+    return atHead;
+  const result = await runGit(["merge-base", head, branch], repository.toplevel);
+  const mergeBase = result.code === 0 ? result.stdout.toString("utf8").trim() : "";
+  if (!mergeBase)
+    return atHead;
+  if (mergeBase === head)
+    return atHead;
+  return { commit: mergeBase, label: `the merge base with ${branch}`, shown: `the merge base of HEAD and ${branch} (${mergeBase.slice(0, 7)})` };
+}
+async function symbolicRef(repository, ref) {
+  const result = await runGit(["symbolic-ref", "--quiet", "--short", ref], repository.toplevel);
+  const name = result.code === 0 ? result.stdout.toString("utf8").trim() : "";
+  return name || void 0;
 }
 var init_change_set = __esm({
   "dist/change/change-set.js"() {
@@ -26709,7 +27439,7 @@ var init_inventory = __esm({
 // dist/change/scan-change.js
 import { posix as posix2, resolve as resolve19 } from "node:path";
 async function scanChange(request) {
-  const change = await openChangeSet(request.cwd, request.change);
+  const change = await openChangeSet(request.cwd, request.change, request.settings.baseBranch);
   try {
     return await compare(request, change, await focusOf(request.paths, request.cwd, change));
   } finally {
@@ -26718,8 +27448,8 @@ async function scanChange(request) {
 }
 async function compare(request, change, focus) {
   const { cwd, settings } = request;
-  const { prefilter, cache: cache2, onProgress, pool } = request;
-  const base = { cwd, settings, policies: request.policies, today: request.today, ...prefilter !== void 0 ? { prefilter } : {}, ...cache2 ? { cache: cache2 } : {}, ...onProgress ? { onProgress } : {}, ...pool ? { pool } : {} };
+  const { prefilter, cache: cache3, onProgress, pool } = request;
+  const base = { cwd, settings, policies: request.policies, today: request.today, ...prefilter !== void 0 ? { prefilter } : {}, ...cache3 ? { cache: cache3 } : {}, ...onProgress ? { onProgress } : {}, ...pool ? { pool } : {} };
   let afterPaths = focus.kind === "directories" ? focus.paths : [change.repository.toplevel];
   if (focus.kind === "files" && (await change.after.discover(afterPaths, cwd, settings.exclude)).files.length === 0) {
     afterPaths = [];
@@ -26772,6 +27502,7 @@ async function compare(request, change, focus) {
   const warnings = focus.kind === "files" ? after.warnings.filter((w) => focusDirs.has(posix2.dirname(w.file))) : after.warnings;
   return {
     ...after,
+    comparedWith: change.comparedWith,
     findings,
     errors: [...after.errors, ...focus.errors].sort(compareDiagnostics),
     warnings: [...warnings, ...beforeWarnings].sort(compareDiagnostics),
@@ -26865,8 +27596,8 @@ async function runScan(args, io) {
       progress.clear();
     }
     if (args.verbose) {
-      const cache2 = args.cache === false ? "off" : args.cache === void 0 ? defaultCacheDir(io.env) : resolve20(io.cwd, args.cache);
-      io.stderr(`keygate: config ${settings.configFile ?? "none (defaults)"}; policies ${[...settings.severities].map(([id, s]) => `${id}=${s}`).join(", ") || "all off"}; ${result.files} file${result.files === 1 ? "" : "s"} read, ${result.configurations?.length ?? 0} configuration${result.configurations?.length === 1 ? "" : "s"}; prefilter ${args.prefilter ? "on" : "off"}; cache ${cache2}; scanned in ${((performance.now() - started) / 1e3).toFixed(2)} s
+      const cache3 = args.cache === false ? "off" : args.cache === void 0 ? defaultCacheDir(io.env) : resolve20(io.cwd, args.cache);
+      io.stderr(`keygate: config ${settings.configFile ?? "none (defaults)"}; policies ${[...settings.severities].map(([id, s]) => `${id}=${s}`).join(", ") || "all off"}; ${result.files} file${result.files === 1 ? "" : "s"} read, ${result.configurations?.length ?? 0} configuration${result.configurations?.length === 1 ? "" : "s"}; prefilter ${args.prefilter ? "on" : "off"}; cache ${cache3}; scanned in ${((performance.now() - started) / 1e3).toFixed(2)} s
 `);
     }
   } catch (error) {
@@ -27346,7 +28077,10 @@ function remediationCommands(e) {
   let keyId;
   if (e.accessKeyId)
     keyId = e.accessKeyId;
-  else {
+  else if (e.keyCreated === null) {
+    commands.push(`KEY_ID=$(aws iam list-access-keys --user-name ${user} --query "AccessKeyMetadata[?Status=='Active'].AccessKeyId" --output text)`);
+    keyId = '"$KEY_ID"';
+  } else {
     const second = e.keyCreated.slice(0, 19);
     commands.push(`KEY_ID=$(aws iam list-access-keys --user-name ${user} --query "AccessKeyMetadata[?starts_with(CreateDate, '${second}')].AccessKeyId" --output text)`);
     keyId = '"$KEY_ID"';
@@ -27968,13 +28702,17 @@ async function auditCredentialReport(options) {
       continue;
     stats.usersInScope += 1;
     for (const slot of row.keys) {
-      if (slot.lastRotated === null)
+      if (slot.lastRotated === null && !slot.active)
         continue;
       stats.accessKeys += 1;
       const status = slot.active ? "Active" : "Inactive";
-      const verdict = classifyKey({ userCreated: row.userCreated, keyCreated: slot.lastRotated, status, neverUsed: slot.lastUsed === null, windowSeconds });
-      if (!verdict)
+      const verdict = slot.lastRotated ? classifyKey({ userCreated: row.userCreated, keyCreated: slot.lastRotated, status, neverUsed: slot.lastUsed === null, windowSeconds }) : undatedKey(slot.lastUsed === null);
+      if (!verdict) {
+        if (slot.lastRotated === null) {
+          errors.push({ file, line: row.line, message: `access_key_${slot.slot} of user ${row.user} is active but its access_key_${slot.slot}_last_rotated is N/A, so keygate cannot tell whether it was created with the user: generate the report again (aws iam generate-credential-report), or audit the account with \`keygate live\`` });
+        }
         continue;
+      }
       const evidence = {
         kind: "live-key",
         case: verdict.case,
@@ -27985,7 +28723,7 @@ async function auditCredentialReport(options) {
         passwordEnabled,
         accessKeyId: null,
         slot: slot.slot,
-        keyCreated: isoSeconds(slot.lastRotated),
+        keyCreated: slot.lastRotated ? isoSeconds(slot.lastRotated) : null,
         keyCreatedFrom: "report",
         status,
         gapSeconds: verdict.gapSeconds,
@@ -28001,6 +28739,9 @@ async function auditCredentialReport(options) {
     }
   }
   return { findings, errors, stats };
+}
+function undatedKey(neverUsed) {
+  return neverUsed ? { case: "active-key-never-used", severity: "error", gapSeconds: null } : null;
 }
 function displayPath2(file, cwd) {
   const rel = relative8(cwd, resolve21(cwd, file));
@@ -32997,9 +33738,9 @@ var YargsInstance = class {
     __classPrivateFieldGet(this, _YargsInstance_usage, "f").describe(keys, description);
     return this;
   }
-  detectLocale(detect) {
-    argsert("<boolean>", [detect], arguments.length);
-    __classPrivateFieldSet(this, _YargsInstance_detectLocale, detect, "f");
+  detectLocale(detect2) {
+    argsert("<boolean>", [detect2], arguments.length);
+    __classPrivateFieldSet(this, _YargsInstance_detectLocale, detect2, "f");
     return this;
   }
   env(prefix2) {
@@ -34126,7 +34867,9 @@ var EPILOGUE = `Full scan or change-aware:
       passes. For pull-request gates, REF being the base commit; a shallow clone needs that
       history (actions/checkout: fetch-depth: 0).
   keygate --staged [FILE...]
-      The same between HEAD and the index: what the next commit adds. For pre-commit hooks;
+      The same between the index and where the branch left the default branch (the merge base of
+      HEAD and origin/HEAD, or .keygate.json's baseBranch; HEAD on the default branch itself), so
+      the hook refuses what the pull-request gate would; --staged --base REF names it. For pre-commit hooks;
       each file stands for the configurations it belongs to (root modules that contain or
       call its directory), scanned whole.
 
@@ -34195,7 +34938,7 @@ function commandLine(argv, io, onRun) {
     describe: "change-aware: report only pairs new since git revision REF (the user and its key both absent there), comparing REF with the working tree. For pull requests: the base commit",
     type: "string",
     requiresArg: true
-  }).option("staged", { describe: "change-aware: report only pairs new in what is staged (HEAD compared with the index). For pre-commit hooks; named files stand for the configurations they belong to", type: "boolean" }).option("prefilter", { describe: "skip parsing files that cannot matter (no IAM resource, module call, variable, local or output in them); --no-prefilter parses every file, to report syntax errors in those too", type: "boolean", default: true }).option("cache", { describe: "remember between runs what only hcl2json could parse and, in a git work tree, what each unchanged file holds (--no-cache: read and parse afresh)", type: "boolean", default: true }).option("cache-location", { describe: "directory for the cache [default: $XDG_CACHE_HOME/keygate or ~/.cache/keygate]", type: "string", requiresArg: true }).option("var", { describe: "set a root module variable, NAME=VALUE, as terraform -var does (repeatable; later values win, also over --var-file, tfvars files and TF_VAR_NAME)", type: "string", requiresArg: true }).option("exclude", { describe: "a glob of files not to scan, relative to the working directory, on top of the config's exclude (repeatable)", type: "string", requiresArg: true }).option("print-config", { describe: "print the configuration in effect (config file, --policy, --exclude, --fail-on) as JSON, and scan nothing", type: "boolean" }).option("init", { describe: "write a commented .keygate.json in the working directory (never over an existing one), and scan nothing", type: "boolean" }).option("pre-commit", { describe: "with --init: also write .pre-commit-config.yaml running keygate's hook (or print the lines to add to an existing one)", type: "boolean", implies: "init" }).option("list-policies", { describe: "list the policies, as `keygate policies` does", type: "boolean" }).option("var-file", { describe: "read root module variables from a .tfvars or .tfvars.json file, as terraform -var-file does (repeatable; applied in command-line order with --var)", type: "string", requiresArg: true }).conflicts("base", ["staged", "plan"]).conflicts("staged", "plan").example("keygate --base origin/main", "in CI: only the pairs this branch adds").example("keygate --staged", "before a commit: only the pairs the commit would add").example("terraform show -json tfplan > tfplan.json && keygate tfplan.json", "check what a plan will create").example("keygate scan .", "scan the current directory").example("keygate infra/ -f json -o keygate.json", "write the JSON report to a file").example("keygate --fail-on warning stacks/prod", "also fail on warnings").example("keygate -f text -f sarif -o sarif=keygate.sarif", "text on the terminal, SARIF for GitHub code scanning in a file").example("keygate -f github -o markdown=$GITHUB_STEP_SUMMARY", "in GitHub Actions: annotations on the pull request, a table in the run's summary").example("keygate --write-baseline .keygate-baseline.json", "accept today's findings; later runs with --baseline fail only on new ones")), (args) => {
+  }).option("staged", { describe: "change-aware: report only pairs new in what is staged, compared with where the branch left the default branch (merge base with origin/HEAD or .keygate.json baseBranch; HEAD on the default branch), as the pull-request gate judges it; --staged --base REF compares with REF. For pre-commit hooks; named files stand for the configurations they belong to", type: "boolean" }).option("prefilter", { describe: "skip parsing files that cannot matter (no IAM resource, module call, variable, local or output in them); --no-prefilter parses every file, to report syntax errors in those too", type: "boolean", default: true }).option("cache", { describe: "remember between runs what only hcl2json could parse and, in a git work tree, what each unchanged file holds (--no-cache: read and parse afresh)", type: "boolean", default: true }).option("cache-location", { describe: "directory for the cache [default: $XDG_CACHE_HOME/keygate or ~/.cache/keygate]", type: "string", requiresArg: true }).option("var", { describe: "set a root module variable, NAME=VALUE, as terraform -var does (repeatable; later values win, also over --var-file, tfvars files and TF_VAR_NAME)", type: "string", requiresArg: true }).option("exclude", { describe: "a glob of files not to scan, relative to the working directory, on top of the config's exclude (repeatable)", type: "string", requiresArg: true }).option("print-config", { describe: "print the configuration in effect (config file, --policy, --exclude, --fail-on) as JSON, and scan nothing", type: "boolean" }).option("init", { describe: "write a commented .keygate.json in the working directory (never over an existing one), and scan nothing", type: "boolean" }).option("pre-commit", { describe: "with --init: also write .pre-commit-config.yaml running keygate's hook (or print the lines to add to an existing one)", type: "boolean", implies: "init" }).option("list-policies", { describe: "list the policies, as `keygate policies` does", type: "boolean" }).option("var-file", { describe: "read root module variables from a .tfvars or .tfvars.json file, as terraform -var-file does (repeatable; applied in command-line order with --var)", type: "string", requiresArg: true }).conflicts("base", "plan").conflicts("staged", "plan").example("keygate --base origin/main", "in CI: only the pairs this branch adds").example("keygate --staged", "before a commit: only the pairs the commit would add").example("terraform show -json tfplan > tfplan.json && keygate tfplan.json", "check what a plan will create").example("keygate scan .", "scan the current directory").example("keygate infra/ -f json -o keygate.json", "write the JSON report to a file").example("keygate --fail-on warning stacks/prod", "also fail on warnings").example("keygate -f text -f sarif -o sarif=keygate.sarif", "text on the terminal, SARIF for GitHub code scanning in a file").example("keygate -f github -o markdown=$GITHUB_STEP_SUMMARY", "in GitHub Actions: annotations on the pull request, a table in the run's summary").example("keygate --write-baseline .keygate-baseline.json", "accept today's findings; later runs with --baseline fail only on new ones")), (args) => {
     const badVar = asList(args.var).find((v) => !parseCliVariable(v));
     if (badVar !== void 0)
       throw new UsageError(`--var takes NAME=VALUE, got "${badVar}"`, `Set a variable as terraform -var does: --var region=eu-west-1, --var 'names=["a","b"]'.`);
@@ -34213,7 +34956,7 @@ function commandLine(argv, io, onRun) {
       ...reportArgs(args),
       plans: fromToken(args.plan) ?? [],
       source: args.source,
-      change: args.base !== void 0 ? { kind: "base", ref: args.base } : args.staged ? { kind: "staged" } : void 0,
+      change: args.staged ? { kind: "staged", ...args.base !== void 0 ? { base: args.base } : {} } : args.base !== void 0 ? { kind: "base", ref: args.base } : void 0,
       prefilter: args.prefilter !== false,
       cache: args.cache === false ? false : args["cache-location"],
       variables: cliVariables(argv),
