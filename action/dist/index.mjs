@@ -716,11 +716,11 @@ function parseTree(text2, errors = [], options = ParseOptions.DEFAULT) {
       onValue({ type: getNodeType(value), offset, length, parent: currentParent, value });
       ensurePropertyComplete(offset + length);
     },
-    onSeparator: (sep10, offset, length) => {
+    onSeparator: (sep11, offset, length) => {
       if (currentParent.type === "property") {
-        if (sep10 === ":") {
+        if (sep11 === ":") {
           currentParent.colonOffset = offset;
-        } else if (sep10 === ",") {
+        } else if (sep11 === ",") {
           ensurePropertyComplete(offset);
         }
       }
@@ -1152,7 +1152,7 @@ function printParseErrorCode(code2) {
   }
   return "<unknown ParseErrorCode>";
 }
-var ScanError, SyntaxKind, parse2, parseTree2, findNodeAtLocation2, ParseErrorCode;
+var ScanError, SyntaxKind, parse2, parseTree2, findNodeAtLocation2, visit2, ParseErrorCode;
 var init_main = __esm({
   "node_modules/jsonc-parser/lib/esm/main.js"() {
     "use strict";
@@ -1191,6 +1191,7 @@ var init_main = __esm({
     parse2 = parse;
     parseTree2 = parseTree;
     findNodeAtLocation2 = findNodeAtLocation;
+    visit2 = visit;
     (function(ParseErrorCode2) {
       ParseErrorCode2[ParseErrorCode2["InvalidSymbol"] = 1] = "InvalidSymbol";
       ParseErrorCode2[ParseErrorCode2["InvalidNumberFormat"] = 2] = "InvalidNumberFormat";
@@ -2686,13 +2687,13 @@ var init_hcl_parser = __esm({
             break;
           }
           args.push(this.parseExpression());
-          const sep10 = this.peek();
-          if (sep10 === T_RPAREN) {
+          const sep11 = this.peek();
+          if (sep11 === T_RPAREN) {
             e = this.tokEnd;
             this.consume();
             break;
           }
-          if (sep10 === T_ELLIPSIS) {
+          if (sep11 === T_ELLIPSIS) {
             this.consume();
             if (this.peek() !== T_RPAREN)
               decline();
@@ -2701,7 +2702,7 @@ var init_hcl_parser = __esm({
             this.consume();
             break;
           }
-          if (sep10 !== T_COMMA)
+          if (sep11 !== T_COMMA)
             decline();
           this.consume();
         }
@@ -2727,13 +2728,13 @@ var init_hcl_parser = __esm({
             break;
           }
           items.push(this.parseExpression());
-          const sep10 = this.peek();
-          if (sep10 === T_RBRACK) {
+          const sep11 = this.peek();
+          if (sep11 === T_RBRACK) {
             e = this.tokEnd;
             this.consume();
             break;
           }
-          if (sep10 !== T_COMMA)
+          if (sep11 !== T_COMMA)
             decline();
           this.consume();
         }
@@ -2765,8 +2766,8 @@ var init_hcl_parser = __esm({
             break;
           }
           const key = this.parseExpression();
-          const sep10 = this.peek();
-          if (sep10 !== T_ASSIGN && sep10 !== T_COLON)
+          const sep11 = this.peek();
+          if (sep11 !== T_ASSIGN && sep11 !== T_COLON)
             decline();
           this.consume();
           items.push({ key, value: this.parseExpression(), bare: key.kind === "traversal" && key.steps.length === 0 });
@@ -2973,6 +2974,169 @@ var init_outline = __esm({
   }
 });
 
+// dist/load/nesting.js
+function tooDeep(text2, limit = MAX_NESTING) {
+  const stack = [];
+  let inString = false;
+  let line = 1;
+  let lineStart = 0;
+  const n = text2.length;
+  for (let i = 0; i < n; i++) {
+    const c = text2.charCodeAt(i);
+    if (c === 10) {
+      line++;
+      lineStart = i + 1;
+      continue;
+    }
+    if (inString) {
+      if (c === 92)
+        i++;
+      else if (c === 34)
+        inString = false;
+      else if ((c === 36 || c === 37) && text2.charCodeAt(i + 1) === 123) {
+        stack.push(-1);
+        inString = false;
+        i++;
+        if (stack.length > limit)
+          return problem(stack.length, line, i - lineStart);
+      }
+      continue;
+    }
+    switch (c) {
+      case 34:
+        inString = true;
+        break;
+      case 35:
+        while (i + 1 < n && text2.charCodeAt(i + 1) !== 10)
+          i++;
+        break;
+      case 47:
+        if (text2.charCodeAt(i + 1) === 47)
+          while (i + 1 < n && text2.charCodeAt(i + 1) !== 10)
+            i++;
+        else if (text2.charCodeAt(i + 1) === 42) {
+          const end = text2.indexOf("*/", i + 2);
+          const stop = end === -1 ? n : end + 1;
+          for (let k = i; k < stop; k++)
+            if (text2.charCodeAt(k) === 10) {
+              line++;
+              lineStart = k + 1;
+            }
+          i = stop;
+        }
+        break;
+      case 123:
+      // {
+      case 91:
+      // [
+      case 40:
+        stack.push(c);
+        if (stack.length > limit)
+          return problem(stack.length, line, i - lineStart + 1);
+        break;
+      case 125:
+      // }
+      case 93:
+      // ]
+      case 41:
+        if (stack.pop() === -1)
+          inString = true;
+        break;
+    }
+  }
+  return void 0;
+}
+function problem(depth, line, column) {
+  return {
+    line,
+    column,
+    message: `Nesting too deep: brackets nest more than ${MAX_NESTING} levels here (level ${depth}); keygate reads up to ${MAX_NESTING} (real configurations stay under 20). Flatten the expression, or exclude the file`
+  };
+}
+var MAX_NESTING;
+var init_nesting = __esm({
+  "dist/load/nesting.js"() {
+    "use strict";
+    MAX_NESTING = 256;
+  }
+});
+
+// dist/load/json-duplicates.js
+function hasRepeatedProperty(text2) {
+  const stack = [];
+  let repeated = false;
+  visit2(text2, {
+    onObjectBegin: () => {
+      stack.push(/* @__PURE__ */ new Set());
+    },
+    onObjectEnd: () => {
+      stack.pop();
+    },
+    onObjectProperty: (name) => {
+      const seen = stack[stack.length - 1];
+      if (!seen)
+        return;
+      if (seen.has(name) && name !== "//")
+        repeated = true;
+      seen.add(name);
+    }
+  }, { disallowComments: true });
+  return repeated;
+}
+function valueKeepingRepeats(text2) {
+  const lines = new LineIndex(text2);
+  const problems = [];
+  const isBlock = (node) => node.type === "object" || node.type === "array" && (node.children ?? []).every((c) => c.type === "object");
+  const build = (node) => {
+    switch (node.type) {
+      case "object": {
+        const groups = /* @__PURE__ */ new Map();
+        const keys = /* @__PURE__ */ new Map();
+        for (const property of node.children ?? []) {
+          const [key, value] = property.children ?? [];
+          if (!key || !value)
+            continue;
+          const name = key.value;
+          groups.set(name, [...groups.get(name) ?? [], value]);
+          keys.set(name, [...keys.get(name) ?? [], key]);
+        }
+        const out = {};
+        for (const [name, values] of groups) {
+          if (values.length === 1 || name === "//") {
+            out[name] = build(values[values.length - 1]);
+            continue;
+          }
+          if (values.every(isBlock)) {
+            out[name] = values.flatMap((v) => {
+              const built = build(v);
+              return Array.isArray(built) ? built : [built];
+            });
+            continue;
+          }
+          const first = lines.position(keys.get(name)[0].offset);
+          const second = keys.get(name)[1];
+          problems.push({ ...lines.position(second.offset), message: `Duplicate argument: "${name}" was already set at line ${first.line}; each argument can be set only once (Terraform rejects this file too)` });
+          out[name] = build(values[0]);
+        }
+        return out;
+      }
+      case "array":
+        return (node.children ?? []).map(build);
+      default:
+        return node.value;
+    }
+  };
+  const root = parseTree2(text2, [], { disallowComments: true });
+  return { value: root ? build(root) : void 0, problems };
+}
+var init_json_duplicates = __esm({
+  "dist/load/json-duplicates.js"() {
+    "use strict";
+    init_main();
+    init_positions();
+  }
+});
+
 // node_modules/universalify/index.js
 var require_universalify = __commonJS({
   "node_modules/universalify/index.js"(exports) {
@@ -3004,7 +3168,7 @@ var require_universalify = __commonJS({
 // node_modules/graceful-fs/polyfills.js
 var require_polyfills = __commonJS({
   "node_modules/graceful-fs/polyfills.js"(exports, module) {
-    var constants2 = __require("constants");
+    var constants4 = __require("constants");
     var origCwd = process.cwd;
     var cwd = null;
     var platform = process.env.GRACEFUL_FS_PLATFORM || process.platform;
@@ -3028,7 +3192,7 @@ var require_polyfills = __commonJS({
     var chdir;
     module.exports = patch;
     function patch(fs5) {
-      if (constants2.hasOwnProperty("O_SYMLINK") && process.version.match(/^v0\.6\.[0-2]|^v0\.5\./)) {
+      if (constants4.hasOwnProperty("O_SYMLINK") && process.version.match(/^v0\.6\.[0-2]|^v0\.5\./)) {
         patchLchmod(fs5);
       }
       if (!fs5.lutimes) {
@@ -3130,7 +3294,7 @@ var require_polyfills = __commonJS({
         fs6.lchmod = function(path4, mode, callback) {
           fs6.open(
             path4,
-            constants2.O_WRONLY | constants2.O_SYMLINK,
+            constants4.O_WRONLY | constants4.O_SYMLINK,
             mode,
             function(err, fd) {
               if (err) {
@@ -3146,7 +3310,7 @@ var require_polyfills = __commonJS({
           );
         };
         fs6.lchmodSync = function(path4, mode) {
-          var fd = fs6.openSync(path4, constants2.O_WRONLY | constants2.O_SYMLINK, mode);
+          var fd = fs6.openSync(path4, constants4.O_WRONLY | constants4.O_SYMLINK, mode);
           var threw = true;
           var ret;
           try {
@@ -3166,9 +3330,9 @@ var require_polyfills = __commonJS({
         };
       }
       function patchLutimes(fs6) {
-        if (constants2.hasOwnProperty("O_SYMLINK") && fs6.futimes) {
+        if (constants4.hasOwnProperty("O_SYMLINK") && fs6.futimes) {
           fs6.lutimes = function(path4, at2, mt, cb) {
-            fs6.open(path4, constants2.O_SYMLINK, function(er, fd) {
+            fs6.open(path4, constants4.O_SYMLINK, function(er, fd) {
               if (er) {
                 if (cb) cb(er);
                 return;
@@ -3181,7 +3345,7 @@ var require_polyfills = __commonJS({
             });
           };
           fs6.lutimesSync = function(path4, at2, mt) {
-            var fd = fs6.openSync(path4, constants2.O_SYMLINK);
+            var fd = fs6.openSync(path4, constants4.O_SYMLINK);
             var ret;
             var threw = true;
             try {
@@ -4301,8 +4465,8 @@ var require_copy_sync = __commonJS({
       return getStats(destStat, src, dest, opts);
     }
     function getStats(destStat, src, dest, opts) {
-      const statSync4 = opts.dereference ? fs5.statSync : fs5.lstatSync;
-      const srcStat = statSync4(src);
+      const statSync5 = opts.dereference ? fs5.statSync : fs5.lstatSync;
+      const srcStat = statSync5(src);
       if (srcStat.isDirectory()) return onDir(srcStat, destStat, src, dest, opts);
       else if (srcStat.isFile() || srcStat.isCharacterDevice() || srcStat.isBlockDevice()) return onFile(srcStat, destStat, src, dest, opts);
       else if (srcStat.isSymbolicLink()) return onLink(destStat, src, dest, opts);
@@ -4615,8 +4779,8 @@ var require_symlink_paths = __commonJS({
       }
       const dstdir = path4.dirname(dstpath);
       const relativeToDst = path4.join(dstdir, srcpath);
-      const exists2 = await pathExists(relativeToDst);
-      if (exists2) {
+      const exists3 = await pathExists(relativeToDst);
+      if (exists3) {
         return {
           toCwd: relativeToDst,
           toDst: srcpath
@@ -4635,8 +4799,8 @@ var require_symlink_paths = __commonJS({
     }
     function symlinkPathsSync(srcpath, dstpath) {
       if (path4.isAbsolute(srcpath)) {
-        const exists3 = fs5.existsSync(srcpath);
-        if (!exists3) throw new Error("absolute srcpath does not exist");
+        const exists4 = fs5.existsSync(srcpath);
+        if (!exists4) throw new Error("absolute srcpath does not exist");
         return {
           toCwd: srcpath,
           toDst: srcpath
@@ -4644,8 +4808,8 @@ var require_symlink_paths = __commonJS({
       }
       const dstdir = path4.dirname(dstpath);
       const relativeToDst = path4.join(dstdir, srcpath);
-      const exists2 = fs5.existsSync(relativeToDst);
-      if (exists2) {
+      const exists3 = fs5.existsSync(relativeToDst);
+      if (exists3) {
         return {
           toCwd: relativeToDst,
           toDst: srcpath
@@ -4747,8 +4911,8 @@ var require_symlink = __commonJS({
       srcpath = relative10.toDst;
       type = symlinkTypeSync(relative10.toCwd, type);
       const dir = path4.dirname(dstpath);
-      const exists2 = fs5.existsSync(dir);
-      if (exists2) return fs5.symlinkSync(srcpath, dstpath, type);
+      const exists3 = fs5.existsSync(dir);
+      if (exists3) return fs5.symlinkSync(srcpath, dstpath, type);
       mkdirsSync(dir);
       return fs5.symlinkSync(srcpath, dstpath, type);
     }
@@ -4838,7 +5002,7 @@ var require_jsonfile = __commonJS({
       return obj;
     }
     var readFile3 = universalify.fromPromise(_readFile);
-    function readFileSync12(file, options = {}) {
+    function readFileSync11(file, options = {}) {
       if (typeof options === "string") {
         options = { encoding: options };
       }
@@ -4870,7 +5034,7 @@ var require_jsonfile = __commonJS({
     }
     module.exports = {
       readFile: readFile3,
-      readFileSync: readFileSync12,
+      readFileSync: readFileSync11,
       writeFile: writeFile5,
       writeFileSync
     };
@@ -6174,6 +6338,9 @@ function splitHclDiagnostics(raw) {
   return problems.filter((p, i) => problems.findIndex((q) => q.line === p.line && q.column === p.column && q.message === p.message) === i);
 }
 function parseJson(text2, { comments = false } = {}) {
+  const deep = tooDeep(text2);
+  if (deep)
+    return { ok: false, problems: [deep] };
   try {
     return { ok: true, value: JSON.parse(text2) };
   } catch {
@@ -6194,9 +6361,15 @@ function parseJson(text2, { comments = false } = {}) {
   };
 }
 function parseTerraformJson(text2) {
-  const parsed = parseJson(text2);
+  let parsed = parseJson(text2);
   if (!parsed.ok)
     return parsed;
+  if (hasRepeatedProperty(text2)) {
+    const kept = valueKeepingRepeats(text2);
+    if (kept.problems.length)
+      return { ok: false, problems: kept.problems };
+    parsed = { ok: true, value: kept.value };
+  }
   if (!isObject(parsed.value)) {
     return { ok: false, problems: [{ line: 1, column: 1, message: "Invalid Terraform JSON: the top level must be an object" }] };
   }
@@ -6264,6 +6437,8 @@ var init_terraform_syntax = __esm({
     "use strict";
     init_main();
     init_hcl_parser();
+    init_json_duplicates();
+    init_nesting();
     init_positions();
     DIAGNOSTIC_NAME = "keygate-input.tf";
     DIAGNOSTIC = new RegExp(`${DIAGNOSTIC_NAME.replace(/\./g, "\\.")}:(\\d+),(\\d+)-(?:\\d+,)?\\d+: `, "g");
@@ -6306,20 +6481,25 @@ async function closeSharedParserPool() {
   shared = void 0;
   await pool?.close();
 }
-var SPREAD_THRESHOLD, ParserPool, workerFile, shared;
+var HCL2JSON_BUDGET_MS, HCL2JSON_BUDGET_PER_MB_MS, SPREAD_THRESHOLD, ParserPool, workerFile, shared;
 var init_parse_pool = __esm({
   "dist/load/parse-pool.js"() {
     "use strict";
     init_package();
     init_outline();
     init_hcl_parser();
+    init_nesting();
     init_terraform_syntax();
+    HCL2JSON_BUDGET_MS = 1e4;
+    HCL2JSON_BUDGET_PER_MB_MS = 1e3;
     SPREAD_THRESHOLD = 48;
     ParserPool = class {
       maxWorkers;
       workers = [];
       pending = /* @__PURE__ */ new Map();
       failures = /* @__PURE__ */ new Map();
+      /** The requests each worker has yet to answer. */
+      byWorker = /* @__PURE__ */ new Map();
       nextId = 0;
       inThread = import.meta.url.endsWith(".ts");
       constructor(maxWorkers = availableParallelism()) {
@@ -6332,6 +6512,12 @@ var init_parse_pool = __esm({
         const results = new Array(texts.length);
         const declined = [];
         texts.forEach((text2, index2) => {
+          const deep = tooDeep(text2);
+          if (deep) {
+            results[index2] = { result: { ok: false, problems: [deep] } };
+            progress();
+            return;
+          }
           const body = parseHclNative(text2);
           if (body === void 0)
             return declined.push(index2);
@@ -6349,45 +6535,92 @@ var init_parse_pool = __esm({
         }
         this.grow(declined.length >= SPREAD_THRESHOLD ? this.maxWorkers : 1);
         let next = 0;
-        await Promise.all(this.workers.map(async (worker) => {
+        await Promise.all(this.workers.map(async (_, lane) => {
           while (next < declined.length) {
             const index2 = declined[next++];
-            results[index2] = await this.send(worker, { kind: "file", text: texts[index2] });
+            results[index2] = await this.parseInWorker(lane, texts[index2]);
             progress();
           }
         }));
         return results;
+      }
+      /**
+       * One declined file on a worker, under a time budget (hcl2json takes minutes on some inputs). A
+       * worker that fails, crashes, cannot send its result back or runs out of time is replaced by a
+       * fresh one (hcl2json's Go runtime may be left broken), and the file gets an input error.
+       */
+      async parseInWorker(lane, text2) {
+        const worker = this.workers[lane];
+        const budgetMs = HCL2JSON_BUDGET_MS + Math.round(text2.length / 1048576) * HCL2JSON_BUDGET_PER_MB_MS;
+        try {
+          return await this.send(worker, { kind: "file", text: text2 }, budgetMs);
+        } catch (error) {
+          this.replace(worker);
+          return { result: { ok: false, problems: [{ line: 1, column: 1, message: error.message }] } };
+        }
+      }
+      /** Stops a worker and puts a fresh one in its place (pending requests on it fail). */
+      replace(worker) {
+        const lane = this.workers.indexOf(worker);
+        if (lane === -1)
+          return;
+        this.failAll(worker, new Error("the parser's worker was restarted"));
+        void worker.terminate();
+        this.workers[lane] = this.spawn();
+      }
+      failAll(worker, error) {
+        for (const id of this.byWorker.get(worker) ?? []) {
+          this.failures.get(id)?.(error);
+          this.failures.delete(id);
+          this.pending.delete(id);
+        }
+        this.byWorker.delete(worker);
       }
       /** Stops the workers. */
       async close() {
         const workers = this.workers.splice(0);
         await Promise.all(workers.map((w) => w.terminate()));
       }
-      send(worker, job) {
+      send(worker, job, budgetMs) {
         const id = this.nextId++;
         return new Promise((resolve24, reject) => {
-          this.pending.set(id, resolve24);
-          this.failures.set(id, reject);
+          const timer = budgetMs === void 0 ? void 0 : setTimeout(() => {
+            reject(new Error(`hcl2json, which parses what keygate's own parser declines, did not finish this file within ${Math.round(budgetMs / 1e3)} s: it is too large or too unusual to check. Simplify it, or exclude it`));
+            this.failures.delete(id);
+            this.pending.delete(id);
+            this.byWorker.get(worker)?.delete(id);
+          }, budgetMs);
+          this.pending.set(id, (result) => {
+            clearTimeout(timer);
+            resolve24(result);
+          });
+          this.failures.set(id, (error) => {
+            clearTimeout(timer);
+            reject(error);
+          });
+          let ids = this.byWorker.get(worker);
+          if (!ids)
+            this.byWorker.set(worker, ids = /* @__PURE__ */ new Set());
+          ids.add(id);
           worker.postMessage({ id, ...job });
         });
       }
       grow(size) {
-        while (this.workers.length < size) {
-          const worker = new Worker(workerFile);
-          worker.on("message", (message) => {
-            this.failures.delete(message.id);
-            this.pending.get(message.id)?.(message.result);
-            this.pending.delete(message.id);
-          });
-          worker.on("error", (error) => {
-            for (const [id, fail2] of this.failures) {
-              fail2(error);
-              this.pending.delete(id);
-            }
-            this.failures.clear();
-          });
-          this.workers.push(worker);
-        }
+        while (this.workers.length < size)
+          this.workers.push(this.spawn());
+      }
+      spawn() {
+        const worker = new Worker(workerFile);
+        worker.on("message", (message) => {
+          this.byWorker.get(worker)?.delete(message.id);
+          this.failures.delete(message.id);
+          this.pending.get(message.id)?.(message.result);
+          this.pending.delete(message.id);
+        });
+        worker.on("messageerror", () => this.failAll(worker, new Error("the parser's result for this file could not be passed between threads (nested too deeply, or too large): simplify the file, or exclude it")));
+        worker.on("error", (error) => this.failAll(worker, new Error(`the fallback parser (hcl2json) failed on this file: ${error.message}`)));
+        worker.on("exit", () => this.failAll(worker, new Error("the fallback parser (hcl2json) stopped while parsing this file")));
+        return worker;
       }
     };
     workerFile = join3(PACKAGE_ROOT, "dist", "load", "parse-worker.js");
@@ -9406,6 +9639,87 @@ var require_get_caller_file = __commonJS({
   }
 });
 
+// dist/load/file-kind.js
+import { closeSync, constants, existsSync as existsSync2, fstatSync, lstatSync, openSync, readSync, realpathSync, statSync as statSync3 } from "node:fs";
+import { dirname as dirname4, join as join5, sep } from "node:path";
+function addScannedRoot(dir) {
+  try {
+    scannedRoots.add(realpathSync(dir));
+  } catch {
+  }
+}
+function repositoryRootOf(dir) {
+  const known3 = repositoryRoots.get(dir);
+  if (known3 !== void 0)
+    return known3;
+  const parent = dirname4(dir);
+  const root = existsSync2(join5(dir, ".git")) ? dir : parent === dir ? null : repositoryRootOf(parent);
+  repositoryRoots.set(dir, root);
+  return root;
+}
+function inside(path4, root) {
+  return path4 === root || path4.startsWith(root.endsWith(sep) ? root : root + sep);
+}
+function checkLink(path4) {
+  let target;
+  try {
+    target = realpathSync(path4);
+  } catch {
+    return;
+  }
+  const linkDir = realpathSync(dirname4(path4));
+  const repository = repositoryRootOf(linkDir);
+  const roots = repository ? [repository] : [...scannedRoots].filter((root) => inside(linkDir, root));
+  if (!roots.some((root) => inside(target, root))) {
+    const where3 = repository ? "the repository" : "the scanned directory";
+    throw new RefusedFile("ELINKOUT", `is a symbolic link to ${target}, outside ${where3}: keygate follows links only to files inside ${where3}. Replace the link with the file, or scan the directory it points to`);
+  }
+  if (!statSync3(target).isFile())
+    throw new RefusedFile("ENOTREG", `is a symbolic link to ${target}, which is not a regular file (a directory, FIFO, socket or device): keygate reads only regular files`);
+}
+function readRegularFile(path4, scratch2) {
+  if (lstatSync(path4).isSymbolicLink())
+    checkLink(path4);
+  const fd = openSync(path4, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const info = fstatSync(fd);
+    if (info.isDirectory())
+      throw Object.assign(new Error("is a directory"), { code: "EISDIR" });
+    if (!info.isFile())
+      throw new RefusedFile("ENOTREG", "is not a regular file (a FIFO, socket or device): keygate reads only regular files");
+    if (info.size > MAX_FILE_BYTES)
+      throw new RefusedFile("EFBIG", `is ${Math.round(info.size / 1048576)} MB: keygate reads files up to ${Math.floor(MAX_FILE_BYTES / 1048576)} MB (the longest text JavaScript can hold); exclude it, or split it`);
+    const size = info.size;
+    const buffer = scratch2 && size < scratch2.length ? scratch2 : Buffer.allocUnsafe(size);
+    let length = 0;
+    while (length < size) {
+      const n = readSync(fd, buffer, length, size - length, length);
+      if (n === 0)
+        break;
+      length += n;
+    }
+    return buffer === scratch2 ? buffer.subarray(0, length) : buffer.subarray(0, length);
+  } finally {
+    closeSync(fd);
+  }
+}
+var MAX_FILE_BYTES, RefusedFile, scannedRoots, repositoryRoots;
+var init_file_kind = __esm({
+  "dist/load/file-kind.js"() {
+    "use strict";
+    MAX_FILE_BYTES = 536870888;
+    RefusedFile = class extends Error {
+      code;
+      constructor(code2, message) {
+        super(message);
+        this.code = code2;
+      }
+    };
+    scannedRoots = /* @__PURE__ */ new Set();
+    repositoryRoots = /* @__PURE__ */ new Map();
+  }
+});
+
 // node_modules/picomatch/lib/constants.js
 var require_constants = __commonJS({
   "node_modules/picomatch/lib/constants.js"(exports, module) {
@@ -10014,7 +10328,7 @@ var require_scan = __commonJS({
 var require_parse = __commonJS({
   "node_modules/picomatch/lib/parse.js"(exports, module) {
     "use strict";
-    var constants2 = require_constants();
+    var constants4 = require_constants();
     var utils = require_utils3();
     var {
       MAX_LENGTH,
@@ -10022,7 +10336,7 @@ var require_parse = __commonJS({
       REGEX_NON_SPECIAL_CHARS,
       REGEX_SPECIAL_CHARS_BACKREF,
       REPLACEMENTS
-    } = constants2;
+    } = constants4;
     var expandRange = (args, options) => {
       if (typeof options.expandRange === "function") {
         return options.expandRange(...args, options);
@@ -10231,7 +10545,7 @@ var require_parse = __commonJS({
       if (options.maxExtglobRecursion === false) {
         return { risky: false };
       }
-      const max = typeof options.maxExtglobRecursion === "number" ? options.maxExtglobRecursion : constants2.DEFAULT_MAX_EXTGLOB_RECURSION;
+      const max = typeof options.maxExtglobRecursion === "number" ? options.maxExtglobRecursion : constants4.DEFAULT_MAX_EXTGLOB_RECURSION;
       const branches = splitTopLevel(body).map((branch) => branch.trim());
       if (branches.length > 1) {
         if (branches.some((branch) => branch === "") || branches.some((branch) => /^[*?]+$/.test(branch)) || hasRepeatedCharPrefixOverlap(branches)) {
@@ -10277,8 +10591,8 @@ var require_parse = __commonJS({
       const bos = { type: "bos", value: "", output: opts.prepend || "" };
       const tokens = [bos];
       const capture = opts.capture ? "" : "?:";
-      const PLATFORM_CHARS = constants2.globChars(opts.windows);
-      const EXTGLOB_CHARS = constants2.extglobChars(PLATFORM_CHARS);
+      const PLATFORM_CHARS = constants4.globChars(opts.windows);
+      const EXTGLOB_CHARS = constants4.extglobChars(PLATFORM_CHARS);
       const {
         DOT_LITERAL,
         PLUS_LITERAL,
@@ -10974,7 +11288,7 @@ var require_parse = __commonJS({
         NO_DOTS_SLASH,
         STAR,
         START_ANCHOR
-      } = constants2.globChars(opts.windows);
+      } = constants4.globChars(opts.windows);
       const nodot = opts.dot ? NO_DOTS : NO_DOT;
       const slashDot = opts.dot ? NO_DOTS_SLASH : NO_DOT;
       const capture = opts.capture ? "" : "?:";
@@ -11032,7 +11346,7 @@ var require_picomatch = __commonJS({
     var scan2 = require_scan();
     var parse3 = require_parse();
     var utils = require_utils3();
-    var constants2 = require_constants();
+    var constants4 = require_constants();
     var isObject2 = (val) => val && typeof val === "object" && !Array.isArray(val);
     var picomatch2 = (glob, options, returnState = false) => {
       if (Array.isArray(glob)) {
@@ -11160,7 +11474,7 @@ var require_picomatch = __commonJS({
         return /$^/;
       }
     };
-    picomatch2.constants = constants2;
+    picomatch2.constants = constants4;
     module.exports = picomatch2;
   }
 });
@@ -11183,16 +11497,15 @@ var require_picomatch2 = __commonJS({
 });
 
 // dist/load/git.js
-import { execFile, execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
-import { resolve as resolve5, sep } from "node:path";
+import { resolve as resolve5, sep as sep2 } from "node:path";
 function listingArgs(withIds) {
-  return ["-c", "core.quotePath=false", "ls-files", "-z", "-v", ...withIds ? ["-s"] : [], "--cached", "--others", "--deleted", "--modified", "--exclude-standard", "--", ...TERRAFORM_EXTENSIONS.map((ext) => `*${ext}`)];
+  return [...SAFE_GIT_OPTIONS, "ls-files", "-z", "-v", ...withIds ? ["-s"] : [], "--cached", "--others", "--deleted", "--exclude-standard", "--", ...TERRAFORM_EXTENSIONS.map((ext) => `*${ext}`)];
 }
-function parseListing(out, dir) {
+function parseListing(out, dir, stderr) {
   const present = /* @__PURE__ */ new Set();
   const gone = /* @__PURE__ */ new Set();
-  const changed = /* @__PURE__ */ new Set();
   const staged = /* @__PURE__ */ new Map();
   for (const entry of out.split("\0")) {
     if (entry.length < 3)
@@ -11202,28 +11515,28 @@ function parseListing(out, dir) {
     const path4 = tag === "?" || tab === -1 ? entry.slice(2) : entry.slice(tab + 1);
     if (tag === "R")
       gone.add(path4);
-    else if (tag === "C")
-      changed.add(path4);
     else
       present.add(path4);
     const match = tag === "H" ? /^H 10(?:0644|0755) ([0-9a-f]{40,64}) 0\t/.exec(entry) : null;
     if (match)
       staged.set(path4, match[1]);
   }
-  const base = sep === "/" ? dir.endsWith("/") ? dir : `${dir}/` : void 0;
+  const base = sep2 === "/" ? dir.endsWith("/") ? dir : `${dir}/` : void 0;
   const absolute = (path4) => base ? base + path4 : resolve5(dir, path4);
   const files = [];
   for (const path4 of present)
     if (!gone.has(path4) && !NEVER_SCANNED.test(path4))
       files.push(absolute(path4));
   let unchanged;
+  const unreadable = [...stderr.matchAll(/could not open directory '(.*?)\/?': /g)].map((m) => absolute(m[1]));
   return {
     files,
+    unreadable,
     get unchanged() {
       if (!unchanged) {
         unchanged = /* @__PURE__ */ new Map();
         for (const [path4, id] of staged)
-          if (!changed.has(path4) && !gone.has(path4))
+          if (!gone.has(path4))
             unchanged.set(absolute(path4), id);
       }
       return unchanged;
@@ -11232,7 +11545,7 @@ function parseListing(out, dir) {
 }
 function askGit(dir, withIds) {
   return new Promise((done) => {
-    execFile("git", listingArgs(withIds), { cwd: dir, encoding: "utf8", maxBuffer: 1 << 30 }, (error, stdout) => done(error ? null : parseListing(stdout, dir)));
+    execFile("git", listingArgs(withIds), { cwd: dir, encoding: "utf8", maxBuffer: 1 << 30, env: { ...process.env, GIT_OPTIONAL_LOCKS: "0" } }, (error, stdout, stderr) => done(error ? null : parseListing(stdout, dir, stderr)));
   });
 }
 function askGitEarly(dir, { withIds }) {
@@ -11250,12 +11563,8 @@ function early(dir, use) {
 async function gitFiles(dir) {
   const asked = early(dir, "files");
   if (asked)
-    return (await asked)?.files ?? null;
-  try {
-    return parseListing(execFileSync("git", listingArgs(false), { cwd: dir, encoding: "utf8", maxBuffer: 1 << 30, stdio: ["ignore", "pipe", "ignore"] }), dir).files;
-  } catch {
-    return null;
-  }
+    return await asked ?? null;
+  return askGit(dir, false);
 }
 async function unchangedBlobIds(dir) {
   return (await (early(dir, "ids") ?? askGit(dir, true)))?.unchanged;
@@ -11264,10 +11573,11 @@ function blobIdOf(text2) {
   const bytes = Buffer.from(text2, "utf8");
   return createHash("sha1").update(`blob ${bytes.length}\0`).update(bytes).digest("hex");
 }
-var TERRAFORM_EXTENSIONS, NEVER_SCANNED, EARLY;
+var SAFE_GIT_OPTIONS, TERRAFORM_EXTENSIONS, NEVER_SCANNED, EARLY;
 var init_git = __esm({
   "dist/load/git.js"() {
     "use strict";
+    SAFE_GIT_OPTIONS = ["-c", "core.fsmonitor=", "-c", "core.hooksPath=/dev/null", "-c", "core.quotePath=false"];
     TERRAFORM_EXTENSIONS = [".tf", ".tf.json", ".tofu", ".tofu.json"];
     NEVER_SCANNED = /(^|\/)(\.terraform|\.git|node_modules)\//;
     EARLY = /* @__PURE__ */ Symbol.for("keygate.gitListing");
@@ -11943,9 +12253,9 @@ var require_to_regex_range = __commonJS({
       let shorthand = String(opts.shorthand);
       let capture = String(opts.capture);
       let wrap2 = String(opts.wrap);
-      let cacheKey = min + ":" + max + "=" + relax + shorthand + capture + wrap2;
-      if (toRegexRange.cache.hasOwnProperty(cacheKey)) {
-        return toRegexRange.cache[cacheKey].result;
+      let cacheKey2 = min + ":" + max + "=" + relax + shorthand + capture + wrap2;
+      if (toRegexRange.cache.hasOwnProperty(cacheKey2)) {
+        return toRegexRange.cache[cacheKey2].result;
       }
       let a = Math.min(min, max);
       let b = Math.max(min, max);
@@ -11983,7 +12293,7 @@ var require_to_regex_range = __commonJS({
       } else if (opts.wrap !== false && positives.length + negatives.length > 1) {
         state.result = `(?:${state.result})`;
       }
-      toRegexRange.cache[cacheKey] = state;
+      toRegexRange.cache[cacheKey2] = state;
       return state.result;
     };
     function collatePatterns(neg, pos, options) {
@@ -13469,7 +13779,7 @@ var require_scan2 = __commonJS({
 var require_parse3 = __commonJS({
   "node_modules/micromatch/node_modules/picomatch/lib/parse.js"(exports, module) {
     "use strict";
-    var constants2 = require_constants3();
+    var constants4 = require_constants3();
     var utils = require_utils5();
     var {
       MAX_LENGTH,
@@ -13477,7 +13787,7 @@ var require_parse3 = __commonJS({
       REGEX_NON_SPECIAL_CHARS,
       REGEX_SPECIAL_CHARS_BACKREF,
       REPLACEMENTS
-    } = constants2;
+    } = constants4;
     var expandRange = (args, options) => {
       if (typeof options.expandRange === "function") {
         return options.expandRange(...args, options);
@@ -13683,7 +13993,7 @@ var require_parse3 = __commonJS({
       if (options.maxExtglobRecursion === false) {
         return { risky: false };
       }
-      const max = typeof options.maxExtglobRecursion === "number" ? options.maxExtglobRecursion : constants2.DEFAULT_MAX_EXTGLOB_RECURSION;
+      const max = typeof options.maxExtglobRecursion === "number" ? options.maxExtglobRecursion : constants4.DEFAULT_MAX_EXTGLOB_RECURSION;
       const branches = splitTopLevel(body).map((branch) => branch.trim());
       if (branches.length > 1) {
         if (branches.some((branch) => branch === "") || branches.some((branch) => /^[*?]+$/.test(branch)) || hasRepeatedCharPrefixOverlap(branches)) {
@@ -13716,8 +14026,8 @@ var require_parse3 = __commonJS({
       const tokens = [bos];
       const capture = opts.capture ? "" : "?:";
       const win32 = utils.isWindows(options);
-      const PLATFORM_CHARS = constants2.globChars(win32);
-      const EXTGLOB_CHARS = constants2.extglobChars(PLATFORM_CHARS);
+      const PLATFORM_CHARS = constants4.globChars(win32);
+      const EXTGLOB_CHARS = constants4.extglobChars(PLATFORM_CHARS);
       const {
         DOT_LITERAL,
         PLUS_LITERAL,
@@ -14416,7 +14726,7 @@ var require_parse3 = __commonJS({
         NO_DOTS_SLASH,
         STAR,
         START_ANCHOR
-      } = constants2.globChars(win32);
+      } = constants4.globChars(win32);
       const nodot = opts.dot ? NO_DOTS : NO_DOT;
       const slashDot = opts.dot ? NO_DOTS_SLASH : NO_DOT;
       const capture = opts.capture ? "" : "?:";
@@ -14475,7 +14785,7 @@ var require_picomatch3 = __commonJS({
     var scan2 = require_scan2();
     var parse3 = require_parse3();
     var utils = require_utils5();
-    var constants2 = require_constants3();
+    var constants4 = require_constants3();
     var isObject2 = (val) => val && typeof val === "object" && !Array.isArray(val);
     var picomatch2 = (glob, options, returnState = false) => {
       if (Array.isArray(glob)) {
@@ -14603,7 +14913,7 @@ var require_picomatch3 = __commonJS({
         return /$^/;
       }
     };
-    picomatch2.constants = constants2;
+    picomatch2.constants = constants4;
     module.exports = picomatch2;
   }
 });
@@ -15353,11 +15663,11 @@ var require_out = __commonJS({
       async.read(path4, getSettings(optionsOrSettingsOrCallback), callback);
     }
     exports.stat = stat3;
-    function statSync4(path4, optionsOrSettings) {
+    function statSync5(path4, optionsOrSettings) {
       const settings = getSettings(optionsOrSettings);
       return sync.read(path4, settings);
     }
-    exports.statSync = statSync4;
+    exports.statSync = statSync5;
     function getSettings(settingsOrOptions = {}) {
       if (settingsOrOptions instanceof settings_1.default) {
         return settingsOrOptions;
@@ -18920,7 +19230,7 @@ var init_ignore = __esm({
         throw createGitConfigReadError(normalizedPath, error);
       }
     };
-    getExcludesFileFromGitConfigSync = (filePath, readFileSync12, gitDirectory, options = {}) => {
+    getExcludesFileFromGitConfigSync = (filePath, readFileSync11, gitDirectory, options = {}) => {
       const { suppressErrors, includeStack = /* @__PURE__ */ new Set(), depth = 0 } = options;
       const normalizedPath = path3.resolve(filePath);
       if (includeStack.has(normalizedPath)) {
@@ -18930,14 +19240,14 @@ var init_ignore = __esm({
         return void 0;
       }
       includeStack.add(normalizedPath);
-      const content = readGitConfigFile(normalizedPath, readFileSync12, suppressErrors);
+      const content = readGitConfigFile(normalizedPath, readFileSync11, suppressErrors);
       if (content === void 0) {
         includeStack.delete(normalizedPath);
         return void 0;
       }
       let { excludesFile, includePaths } = parseGitConfigForExcludesFile(content, normalizedPath, gitDirectory);
       for (const includePath of includePaths) {
-        const includedExcludesFile = getExcludesFileFromGitConfigSync(includePath, readFileSync12, gitDirectory, { suppressErrors, includeStack, depth: depth + 1 });
+        const includedExcludesFile = getExcludesFileFromGitConfigSync(includePath, readFileSync11, gitDirectory, { suppressErrors, includeStack, depth: depth + 1 });
         if (includedExcludesFile !== void 0) {
           excludesFile = includedExcludesFile;
         }
@@ -18982,13 +19292,13 @@ var init_ignore = __esm({
       }
       return path3.resolve(path3.dirname(gitFilePath), match[1]);
     };
-    getGitDirectorySync = (gitRoot, readFileSync12) => {
+    getGitDirectorySync = (gitRoot, readFileSync11) => {
       if (!gitRoot) {
         return void 0;
       }
       const gitFilePath = path3.join(gitRoot, ".git");
       try {
-        return resolveGitDirectoryFromFile(gitFilePath, readFileSync12(gitFilePath, "utf8"));
+        return resolveGitDirectoryFromFile(gitFilePath, readFileSync11(gitFilePath, "utf8"));
       } catch {
         return gitFilePath;
       }
@@ -19038,18 +19348,18 @@ var init_ignore = __esm({
     };
     getGlobalGitignoreFile = (options = {}) => {
       const cwd = toPath(options.cwd) ?? process2.cwd();
-      const readFileSync12 = getReadFileSyncMethod(options.fs);
+      const readFileSync11 = getReadFileSyncMethod(options.fs);
       const gitRoot = findGitRootSync(cwd, options.fs);
-      const gitDirectory = getGitDirectorySync(gitRoot, readFileSync12);
+      const gitDirectory = getGitDirectorySync(gitRoot, readFileSync11);
       let excludesFileConfig;
       for (const gitConfigPath of getGitConfigPaths()) {
-        const value = getExcludesFileFromGitConfigSync(gitConfigPath, readFileSync12, gitDirectory, { suppressErrors: options.suppressErrors });
+        const value = getExcludesFileFromGitConfigSync(gitConfigPath, readFileSync11, gitDirectory, { suppressErrors: options.suppressErrors });
         if (value !== void 0) {
           excludesFileConfig = value;
         }
       }
       const filePath = resolveExcludesFilePath(excludesFileConfig);
-      return filePath === void 0 ? void 0 : readGlobalGitignoreContent(filePath, readFileSync12, options.suppressErrors);
+      return filePath === void 0 ? void 0 : readGlobalGitignoreContent(filePath, readFileSync11, options.suppressErrors);
     };
     getGlobalGitignoreFileAsync = async (options = {}) => {
       const cwd = toPath(options.cwd) ?? process2.cwd();
@@ -19274,9 +19584,9 @@ var init_globby = __esm({
       if (!match) {
         return false;
       }
-      const dirname10 = match[1];
-      const hasWildcards = /[*?[\]{}]/.test(dirname10);
-      const hasExtension = nodePath.extname(dirname10) && !dirname10.startsWith(".");
+      const dirname12 = match[1];
+      const hasWildcards = /[*?[\]{}]/.test(dirname12);
+      const hasExtension = nodePath.extname(dirname12) && !dirname12.startsWith(".");
       return !hasWildcards && !hasExtension;
     };
     getDirectoryGlob = ({ directoryPath, files, extensions }) => {
@@ -19720,8 +20030,9 @@ var init_globby = __esm({
 });
 
 // dist/load/discover.js
+import { accessSync, constants as constants2, existsSync as existsSync3, readFileSync as readFileSync6 } from "node:fs";
 import { stat } from "node:fs/promises";
-import { dirname as dirname4, isAbsolute, relative as relative3, resolve as resolve6, sep as sep2 } from "node:path";
+import { dirname as dirname5, isAbsolute, join as join6, relative as relative3, resolve as resolve6, sep as sep3 } from "node:path";
 function isTerraformFile(path4) {
   return TERRAFORM_EXTENSIONS.some((ext) => path4.endsWith(ext));
 }
@@ -19730,7 +20041,7 @@ function excludeMatcher(rules) {
     return () => false;
   const match = (0, import_picomatch.default)(rules.patterns, { dot: true });
   return (path4) => {
-    const rel = relative3(rules.base, path4).split(sep2).join("/");
+    const rel = relative3(rules.base, path4).split(sep3).join("/");
     return !rel.startsWith("../") && match(rel);
   };
 }
@@ -19758,6 +20069,7 @@ async function discoverFiles(paths, cwd, exclude) {
     if (kind === "file") {
       if (isExcluded(absolute))
         continue;
+      addScannedRoot(dirname5(absolute));
       if (isTerraformFile(absolute)) {
         files.add(absolute);
         namedFiles.add(absolute);
@@ -19765,33 +20077,84 @@ async function discoverFiles(paths, cwd, exclude) {
         otherFiles.add(absolute);
       continue;
     }
-    const listed = await gitFiles(absolute);
-    const found = listed ?? (await (await Promise.resolve().then(() => (init_globby(), globby_exports))).globby(TERRAFORM_EXTENSIONS.map((ext) => `**/*${ext}`), {
-      cwd: absolute,
-      absolute: true,
-      gitignore: true,
-      dot: true,
-      followSymbolicLinks: false,
-      ignore: ALWAYS_SKIPPED,
-      onlyFiles: true
-    })).map((file) => resolve6(file));
+    addScannedRoot(absolute);
+    const found = await listTree(absolute, isExcluded, cwd, errors);
     for (const file of found)
       if (!isExcluded(file))
         files.add(file);
   }
   return { files: [...files].sort(), namedFiles: [...namedFiles].sort(), otherFiles: [...otherFiles].sort(), errors };
 }
+async function listTree(dir, isExcluded, cwd, errors) {
+  const unreadable = (path4) => errors.push({ file: displayPath(path4, cwd), message: "this directory cannot be read (permission denied): its Terraform files are not scanned. Make it readable, or exclude it in .keygate.json" });
+  const listed = await gitFiles(dir);
+  if (listed) {
+    listed.unreadable.forEach(unreadable);
+    const found = [...listed.files];
+    for (const submodule of submodulesUnder(dir)) {
+      if (isExcluded(join6(submodule, "main.tf")))
+        continue;
+      if (!existsSync3(join6(submodule, ".git"))) {
+        errors.push({ file: displayPath(submodule, cwd), message: "a git submodule that is not checked out: its Terraform files are not scanned. Run `git submodule update --init`, or exclude it in .keygate.json" });
+        continue;
+      }
+      found.push(...await listTree(submodule, isExcluded, cwd, errors));
+    }
+    return found;
+  }
+  const entries = await (await Promise.resolve().then(() => (init_globby(), globby_exports))).globby([...TERRAFORM_EXTENSIONS.map((ext) => `**/*${ext}`), "**/"], {
+    cwd: dir,
+    absolute: true,
+    gitignore: true,
+    dot: true,
+    followSymbolicLinks: false,
+    ignore: ALWAYS_SKIPPED,
+    onlyFiles: false,
+    objectMode: true,
+    // An unreadable directory is reported below, and the walk goes on without it.
+    suppressErrors: true
+  });
+  const files = [];
+  for (const entry of entries) {
+    const path4 = resolve6(entry.path);
+    if (!entry.dirent.isDirectory()) {
+      if (isTerraformFile(path4))
+        files.push(path4);
+      continue;
+    }
+    try {
+      accessSync(path4, constants2.R_OK | constants2.X_OK);
+    } catch {
+      if (!isExcluded(join6(path4, "main.tf")))
+        unreadable(path4);
+    }
+  }
+  return files;
+}
+function submodulesUnder(dir) {
+  const root = repositoryRootOf(dir);
+  if (!root)
+    return [];
+  let text2;
+  try {
+    text2 = readFileSync6(join6(root, ".gitmodules"), "utf8");
+  } catch {
+    return [];
+  }
+  const paths = [...text2.matchAll(/^\s*path\s*=\s*(.+?)\s*$/gm)].map((m) => resolve6(root, m[1]));
+  return paths.filter((path4) => path4 !== dir && path4.startsWith(dir.endsWith(sep3) ? dir : dir + sep3));
+}
 function displayPath(absolute, cwd) {
-  if (absolute.startsWith(cwd) && absolute[cwd.length] === sep2 && !absolute.includes(`${sep2}.`))
-    return absolute.slice(cwd.length + 1).split(sep2).join("/");
+  if (absolute.startsWith(cwd) && absolute[cwd.length] === sep3 && !absolute.includes(`${sep3}.`))
+    return absolute.slice(cwd.length + 1).split(sep3).join("/");
   const rel = relative3(cwd, absolute);
   const shown = rel === "" ? "." : rel;
-  return shown.split(sep2).join("/");
+  return shown.split(sep3).join("/");
 }
 function groupByDirectory(files) {
   const groups = /* @__PURE__ */ new Map();
   for (const file of files) {
-    const dir = dirname4(file);
+    const dir = dirname5(file);
     const group = groups.get(dir);
     if (group)
       group.push(file);
@@ -19805,23 +20168,26 @@ var init_discover = __esm({
   "dist/load/discover.js"() {
     "use strict";
     import_picomatch = __toESM(require_picomatch2(), 1);
+    init_file_kind();
     init_git();
     ALWAYS_SKIPPED = ["**/.terraform/**", "**/.git/**", "**/node_modules/**"];
   }
 });
 
 // dist/load/tree.js
-import { readdirSync as readdirSync3, readFileSync as readFileSync6 } from "node:fs";
+import { readdirSync as readdirSync3 } from "node:fs";
 var workingTree;
 var init_tree = __esm({
   "dist/load/tree.js"() {
     "use strict";
+    init_file_kind();
     init_discover();
     workingTree = {
-      read: async (path4) => readFileSync6(path4),
-      files: async (dir) => readdirSync3(dir, { withFileTypes: true }).filter((e) => e.isFile()).map((e) => e.name),
+      read: async (path4) => readRegularFile(path4),
+      // Everything but directories: links and special files are checked (and refused) when read, not skipped silently.
+      files: async (dir) => readdirSync3(dir, { withFileTypes: true }).filter((e) => !e.isDirectory()).map((e) => e.name),
       discover: discoverFiles,
-      readNow: (path4) => readFileSync6(path4)
+      readNow: (path4) => readRegularFile(path4)
     };
   }
 });
@@ -19907,7 +20273,6 @@ var init_unicode = __esm({
 });
 
 // dist/load/read.js
-import { closeSync, openSync, readFileSync as readFileSync7, readSync } from "node:fs";
 async function readTextFile(path4, tree = workingTree, options = {}) {
   let bytes;
   try {
@@ -19921,13 +20286,7 @@ function readWorkingTreeText(path4) {
   let bytes;
   try {
     scratch ??= Buffer.allocUnsafe(1 << 20);
-    const fd = openSync(path4, "r");
-    try {
-      const length = readSync(fd, scratch, 0, scratch.length, 0);
-      bytes = length < scratch.length ? scratch.subarray(0, length) : readFileSync7(path4);
-    } finally {
-      closeSync(fd);
-    }
+    bytes = readRegularFile(path4, scratch);
   } catch (error) {
     return { ok: false, message: describeReadError(error) };
   }
@@ -19967,6 +20326,10 @@ function describeReadError(error) {
     case "EACCES":
     case "EPERM":
       return "permission denied: keygate cannot read this file";
+    case "ENOTREG":
+    case "ELINKOUT":
+    case "EFBIG":
+      return error.message;
     default:
       return `cannot be read: ${error.message}`;
   }
@@ -20008,6 +20371,7 @@ var utf8, scratch;
 var init_read = __esm({
   "dist/load/read.js"() {
     "use strict";
+    init_file_kind();
     init_tree();
     init_unicode();
     utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
@@ -20035,10 +20399,37 @@ function progressLine(io) {
     }
   };
 }
+function guardedWrite(stream, name) {
+  let failed = false;
+  const fail2 = (error) => {
+    if (failed)
+      return;
+    failed = true;
+    if (error.code === "EPIPE" || name === "stderr")
+      return;
+    process.exitCode = EXIT.incomplete;
+    writeFailure = true;
+    try {
+      process.stderr.write(`keygate: cannot write the report to ${name}: ${error.code ? `${error.code} ` : ""}${error.message.replace(/^\w+: /, "")}
+`);
+    } catch {
+    }
+  };
+  stream.on("error", fail2);
+  return (text2) => {
+    if (failed)
+      return;
+    try {
+      stream.write(text2);
+    } catch (error) {
+      fail2(error);
+    }
+  };
+}
 function processIO() {
   return {
-    stdout: (text2) => process.stdout.write(text2),
-    stderr: (text2) => process.stderr.write(text2),
+    stdout: guardedWrite(process.stdout, "stdout"),
+    stderr: guardedWrite(process.stderr, "stderr"),
     cwd: process.cwd(),
     env: process.env,
     stdoutIsTTY: Boolean(process.stdout.isTTY),
@@ -20048,12 +20439,13 @@ function processIO() {
     readStdin: readStandardInput
   };
 }
-var EXIT;
+var EXIT, writeFailure;
 var init_io = __esm({
   "dist/commands/io.js"() {
     "use strict";
     init_read();
     EXIT = { ok: 0, findings: 1, incomplete: 2 };
+    writeFailure = false;
   }
 });
 
@@ -20378,6 +20770,12 @@ function diagnosticText(diagnostic) {
   const position4 = diagnostic.line !== void 0 ? `:${diagnostic.line}${diagnostic.column !== void 0 ? `:${diagnostic.column}` : ""}` : "";
   return `${diagnostic.file}${position4}: ${diagnostic.message}`;
 }
+function describeConfigUsed(config) {
+  if (!config?.file)
+    return void 0;
+  const off = config.off.map((p) => `${p.id} (${p.alias})`);
+  return `config ${config.file}${off.length ? `; turned off: ${off.join(", ")}` : ""}`;
+}
 var init_messages = __esm({
   "dist/report/messages.js"() {
     "use strict";
@@ -20541,7 +20939,8 @@ function summaryText(result) {
     parts.push(plural(result.errors.length, "input error"));
   if (result.warnings.length)
     parts.push(plural(result.warnings.length, "suppression warning"));
-  const text2 = `${parts.join(", ")}${result.files ? ` in ${plural(result.files, "file")}` : ""}`;
+  const config = describeConfigUsed(result.config);
+  const text2 = `${parts.join(", ")}${result.files ? ` in ${plural(result.files, "file")}` : ""}${config ? `; ${config}` : ""}`;
   if (result.errors.length)
     return { text: `${text2}; the check is incomplete`, failed: true };
   return { text: text2, failed: activeCount > 0 };
@@ -20636,7 +21035,7 @@ var init_compact = __esm({
 });
 
 // dist/report/sarif.js
-import { isAbsolute as isAbsolute2, relative as relative4, resolve as resolve7, sep as sep3 } from "node:path";
+import { isAbsolute as isAbsolute2, relative as relative4, resolve as resolve7, sep as sep4 } from "node:path";
 import { pathToFileURL } from "node:url";
 function rule(policy, severity) {
   const cis = policy.cis.map(cisLabel);
@@ -20790,11 +21189,22 @@ var init_sarif = __esm({
         const effective = (p) => result.findings.find((f) => f.ruleId === p.id)?.severity ?? p.severity;
         const overrides = policies.filter((p) => effective(p) !== p.severity).map((p) => ({ descriptor: { id: p.id, index: ruleIndex.get(p.id) }, configuration: { level: LEVEL[effective(p)] } }));
         const baselined = result.baseline && new Set(result.baseline.matched);
+        const configFile = result.config?.file;
+        const configuration = [
+          ...configFile ? [{ level: "note", message: { text: `Configuration read from ${configFile}.` }, locations: [{ physicalLocation: { artifactLocation: paths.artifact(configFile) } }] }] : [],
+          ...(result.config?.off ?? []).map((p) => ({
+            level: "warning",
+            message: { text: `Policy ${p.id} (${p.alias}) is turned off by ${configFile}: its findings are not reported.` },
+            associatedRule: { id: p.id },
+            ...configFile ? { locations: [{ physicalLocation: { artifactLocation: paths.artifact(configFile) } }] } : {}
+          })),
+          ...result.warnings.map((w) => notification(w, "warning", paths))
+        ];
         const invocation = {
           executionSuccessful: result.errors.length === 0,
           ...overrides.length ? { ruleConfigurationOverrides: overrides } : {},
           ...result.errors.length ? { toolExecutionNotifications: result.errors.map((e) => notification(e, "error", paths)) } : {},
-          ...result.warnings.length ? { toolConfigurationNotifications: result.warnings.map((w) => notification(w, "warning", paths)) } : {}
+          ...configuration.length ? { toolConfigurationNotifications: configuration } : {}
         };
         const log = {
           $schema: "https://json.schemastore.org/sarif-2.1.0.json",
@@ -20837,9 +21247,9 @@ var init_sarif = __esm({
         const rel = relative4(this.root, resolve7(this.cwd, file));
         if (rel === "")
           return ".";
-        if (rel.startsWith(`..${sep3}`) || rel === ".." || isAbsolute2(rel))
+        if (rel.startsWith(`..${sep4}`) || rel === ".." || isAbsolute2(rel))
           return void 0;
-        return rel.split(sep3).join("/");
+        return rel.split(sep4).join("/");
       }
       /**
        * A SARIF artifactLocation: relative to `%SRCROOT%`, or an absolute file URI outside the
@@ -20889,7 +21299,8 @@ function summary(result) {
     `${result.errors.length} input error${result.errors.length === 1 ? "" : "s"}`,
     `${result.warnings.length} warning${result.warnings.length === 1 ? "" : "s"}`
   ];
-  return `keygate: ${parts.join(", ")} in ${result.files} file${result.files === 1 ? "" : "s"}`;
+  const config = describeConfigUsed(result.config);
+  return `keygate: ${parts.join(", ")} in ${result.files} file${result.files === 1 ? "" : "s"}${config ? `; ${config}` : ""}`;
 }
 function command2(name, properties, message) {
   const props = Object.entries(properties).map(([k, v]) => `${k}=${escapeProperty(String(v))}`).join(",");
@@ -20925,6 +21336,9 @@ var init_github = __esm({
           lines.push(command2("error", { ...position3(error, file), title: "keygate: input error (the check is incomplete)" }, error.message));
         for (const warning of result.warnings)
           lines.push(command2("warning", { ...position3(warning, file), title: "keygate: warning" }, warning.message));
+        for (const policy of result.config?.off ?? []) {
+          lines.push(command2("warning", { title: "keygate: policy turned off" }, `${policy.id} (${policy.alias}) is turned off by ${result.config.file}: its findings are not reported.`));
+        }
         lines.push(summary(result));
         return `${lines.join("\n")}
 `;
@@ -21007,6 +21421,7 @@ var init_json = __esm({
           })),
           errors: result.errors.map((e) => ({ file: e.file, ...e.line !== void 0 ? { line: e.line } : {}, ...e.column !== void 0 ? { column: e.column } : {}, message: e.message })),
           warnings: result.warnings,
+          config: { file: result.config?.file ?? null, policiesOff: result.config?.off.map((p) => p.id) ?? [] },
           summary: {
             files: result.files,
             findings: result.findings.length,
@@ -21139,6 +21554,9 @@ var init_junit = __esm({
         ];
         for (const suite of suites) {
           lines.push(`  <testsuite name="${attr(suite.name)}" tests="${suite.cases.length}" failures="${count(suite.cases, "failure")}" errors="${count(suite.cases, "error")}" skipped="${count(suite.cases, "skipped")}">`);
+          const properties = [...result.config?.file ? [["keygate.config", result.config.file]] : [], ...(result.config?.off ?? []).map((p) => [`keygate.policy.${p.id}`, "off"])];
+          if (properties.length)
+            lines.push("    <properties>", ...properties.map(([name, value]) => `      <property name="${attr(name)}" value="${attr(value)}"/>`), "    </properties>");
           for (const c of suite.cases) {
             const location = c.file !== void 0 ? ` file="${attr(c.file)}"${c.line !== void 0 ? ` line="${c.line}"` : ""}` : "";
             const open = `    <testcase name="${attr(c.name)}" classname="${attr(c.classname)}"${location}`;
@@ -21211,6 +21629,10 @@ var init_markdown = __esm({
           `${plural2(result.files, "file")} scanned`
         ];
         out.push(counts.join(" · "), "");
+        if (result.config?.file) {
+          const off = result.config.off.map((p) => `${p.id} (${p.alias})`);
+          out.push(`Config: ${code(result.config.file)}${off.length ? ` · **turned off:** ${off.join(", ")}` : ""}`, "");
+        }
         if (active.length) {
           out.push("| Severity | Rule | Location | Finding |", "|---|---|---|---|");
           for (const f of active.slice(0, MAX_ROWS)) {
@@ -21284,8 +21706,8 @@ var init_report = __esm({
 });
 
 // dist/report/targets.js
-import { execFileSync as execFileSync2 } from "node:child_process";
-import { realpathSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { realpathSync as realpathSync2 } from "node:fs";
 import { resolve as resolve8 } from "node:path";
 function planReportTargets(formats, outputs, known3, defaultFormat) {
   const asked = [...new Set(formats)];
@@ -21331,7 +21753,7 @@ function planReportTargets(formats, outputs, known3, defaultFormat) {
 function repositoryRoot(cwd) {
   const real = realPath(cwd);
   try {
-    const top2 = execFileSync2("git", ["rev-parse", "--show-toplevel"], { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], timeout: 1e4 }).trim();
+    const top2 = execFileSync("git", [...SAFE_GIT_OPTIONS, "rev-parse", "--show-toplevel"], { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], timeout: 1e4 }).trim();
     if (top2)
       return { root: realPath(top2), cwd: real };
   } catch {
@@ -21340,7 +21762,7 @@ function repositoryRoot(cwd) {
 }
 function realPath(path4) {
   try {
-    return realpathSync(path4);
+    return realpathSync2(path4);
   } catch {
     return resolve8(path4);
   }
@@ -21349,6 +21771,7 @@ var TargetError;
 var init_targets = __esm({
   "dist/report/targets.js"() {
     "use strict";
+    init_git();
     TargetError = class extends Error {
       hint;
       constructor(message, hint) {
@@ -21360,7 +21783,7 @@ var init_targets = __esm({
 });
 
 // dist/model/variables.js
-import { basename as basename3, join as join5, resolve as resolve9 } from "node:path";
+import { basename as basename3, join as join7, resolve as resolve9 } from "node:path";
 function parseJsonValues(text2) {
   const parsed = parseJson(text2);
   if (!parsed.ok)
@@ -21415,7 +21838,7 @@ var init_variables = __esm({
           ...names.filter((n) => /\.auto\.tfvars(\.json)?$/.test(n)).sort()
         ];
         for (const name of automatic) {
-          const read = await this.readFile(join5(dir, name), tree);
+          const read = await this.readFile(join7(dir, name), tree);
           errors.push(...read.errors);
           read.values.forEach((v, k) => values.set(k, v));
         }
@@ -21454,8 +21877,8 @@ var init_variables = __esm({
 });
 
 // dist/commands/usage.js
-import { accessSync, constants, statSync as statSync3 } from "node:fs";
-import { dirname as dirname5, resolve as resolve10 } from "node:path";
+import { accessSync as accessSync2, constants as constants3, statSync as statSync4 } from "node:fs";
+import { dirname as dirname6, resolve as resolve10 } from "node:path";
 function flag(name) {
   return name.length === 1 ? `-${name}` : `--${name}`;
 }
@@ -21543,27 +21966,27 @@ function checkOutputPath(file, cwd, option) {
   const stat3 = statOf(path4);
   if (stat3?.isDirectory())
     throw new UsageError(`${option}: ${file} is a directory`, "Name a file to write the report to.");
-  let dir = dirname5(path4);
+  let dir = dirname6(path4);
   for (; ; ) {
     const s = statOf(dir);
     if (s) {
       if (!s.isDirectory())
         throw new UsageError(`${option}: cannot create ${file}: ${dir} is not a directory`, "Name a file in a directory.");
       try {
-        accessSync(dir, constants.W_OK);
+        accessSync2(dir, constants3.W_OK);
       } catch {
         throw new UsageError(`${option}: cannot write ${file}: ${dir} is not writable`, "Name a file in a directory you can write to.");
       }
       return;
     }
-    if (dirname5(dir) === dir)
+    if (dirname6(dir) === dir)
       return;
-    dir = dirname5(dir);
+    dir = dirname6(dir);
   }
 }
 function statOf(path4) {
   try {
-    return statSync3(path4);
+    return statSync4(path4);
   } catch {
     return void 0;
   }
@@ -21583,18 +22006,18 @@ var init_usage = __esm({
 });
 
 // dist/policies/catalog.js
-import { readFileSync as readFileSync8, readdirSync as readdirSync4 } from "node:fs";
-import { join as join6 } from "node:path";
+import { readFileSync as readFileSync7, readdirSync as readdirSync4 } from "node:fs";
+import { join as join8 } from "node:path";
 function loadPolicies(dir = POLICY_DIR) {
   if (dir === POLICY_DIR && cached)
     return cached;
-  const validate3 = dir === POLICY_DIR ? policySchema() : compileSchema(JSON.parse(readFileSync8(join6(dir, "policy.schema.json"), "utf8")));
+  const validate3 = dir === POLICY_DIR ? policySchema() : compileSchema(JSON.parse(readFileSync7(join8(dir, "policy.schema.json"), "utf8")));
   const policies = [];
   for (const name of readdirSync4(dir).filter((f) => /^KG\d{3}\.json$/.test(f)).sort()) {
-    const file = join6(dir, name);
+    const file = join8(dir, name);
     let data;
     try {
-      data = JSON.parse(readFileSync8(file, "utf8"));
+      data = JSON.parse(readFileSync7(file, "utf8"));
     } catch (error) {
       throw new PolicyLoadError(`${file}: ${error.message}`);
     }
@@ -21620,13 +22043,13 @@ var init_catalog = __esm({
     init_package();
     PolicyLoadError = class extends Error {
     };
-    POLICY_DIR = join6(PACKAGE_ROOT, "policies");
+    POLICY_DIR = join8(PACKAGE_ROOT, "policies");
     policySchema = lazySchema("policy.schema.json");
   }
 });
 
 // dist/commands/settings.js
-import { isAbsolute as isAbsolute3, posix, relative as relative5, sep as sep4 } from "node:path";
+import { isAbsolute as isAbsolute3, posix, relative as relative5, sep as sep5 } from "node:path";
 function parsePolicyArg(value) {
   const eq = value.indexOf("=");
   const level = value.slice(eq + 1);
@@ -21657,7 +22080,7 @@ function withCommandLine(settings, policies, args, cwd) {
       if (from.startsWith("..") || isAbsolute3(from)) {
         throw new UsageError(`--exclude: the working directory lies outside ${exclude.base}, the directory of the config's exclude patterns`, "Run keygate from the config's directory or below it, or put the patterns in the config.");
       }
-      const prefix2 = from.split(sep4).join("/");
+      const prefix2 = from.split(sep5).join("/");
       const rebased = globs.map((g) => g.startsWith("!") ? `!${posix.join(prefix2, g.slice(1))}` : posix.join(prefix2, g));
       exclude = { base: exclude.base, patterns: [...exclude.patterns, ...rebased] };
     }
@@ -21669,7 +22092,7 @@ function printableConfig(settings, policies, failOn, cwd) {
     configFile: settings.configFile ?? null,
     policies: Object.fromEntries(policies.map((p) => [p.id, settings.severities.get(p.id) ?? "off"])),
     exclude: settings.exclude?.patterns ?? [],
-    excludeRelativeTo: settings.exclude ? relative5(cwd, settings.exclude.base).split(sep4).join("/") || "." : ".",
+    excludeRelativeTo: settings.exclude ? relative5(cwd, settings.exclude.base).split(sep5).join("/") || "." : ".",
     failOn,
     allowInlineSuppressions: settings.allowInlineSuppressions
   };
@@ -21686,18 +22109,33 @@ var init_settings = __esm({
 
 // dist/load/config.js
 import { access } from "node:fs/promises";
-import { dirname as dirname6, join as join7, resolve as resolve11 } from "node:path";
+import { dirname as dirname7, join as join9, resolve as resolve11 } from "node:path";
+async function exists(path4) {
+  try {
+    await access(path4);
+    return true;
+  } catch {
+    return false;
+  }
+}
 async function findConfigFile(cwd) {
-  for (let dir = resolve11(cwd); ; dir = dirname6(dir)) {
-    const candidate = join7(dir, CONFIG_FILE_NAME);
-    try {
-      await access(candidate);
-      return candidate;
-    } catch {
-      if (dirname6(dir) === dir)
-        return void 0;
+  const searched = [];
+  for (let dir = resolve11(cwd); ; dir = dirname7(dir)) {
+    searched.push(dir);
+    if (await exists(join9(dir, ".git")))
+      break;
+    if (dirname7(dir) === dir) {
+      searched.splice(1);
+      break;
     }
   }
+  for (const dir of searched)
+    if (await exists(join9(dir, CONFIG_FILE_NAME)))
+      return join9(dir, CONFIG_FILE_NAME);
+  return void 0;
+}
+function configUsed(settings, policies) {
+  return { file: settings.configFile, off: policies.filter((p) => !settings.severities.has(p.id)).map((p) => ({ id: p.id, alias: p.alias })) };
 }
 async function loadSettings(policies, cwd, explicitPath) {
   const path4 = explicitPath ? resolve11(cwd, explicitPath) : await findConfigFile(cwd);
@@ -21737,7 +22175,7 @@ async function loadSettings(policies, cwd, explicitPath) {
   return {
     configFile: shown,
     severities,
-    exclude: config.exclude?.length ? { base: dirname6(path4), patterns: config.exclude } : void 0,
+    exclude: config.exclude?.length ? { base: dirname7(path4), patterns: config.exclude } : void 0,
     failOn: config.failOn ?? "error",
     allowInlineSuppressions: config.allowInlineSuppressions ?? true,
     ...config.baseBranch !== void 0 ? { baseBranch: config.baseBranch } : {}
@@ -21859,7 +22297,7 @@ var init_baseline = __esm({
 
 // dist/commands/output.js
 import { mkdir, writeFile as writeFile2 } from "node:fs/promises";
-import { dirname as dirname7, resolve as resolve12 } from "node:path";
+import { dirname as dirname8, resolve as resolve12 } from "node:path";
 async function readBaselineArg(args, io) {
   return args.baseline === void 0 ? void 0 : readBaseline(resolve12(io.cwd, args.baseline), args.baseline);
 }
@@ -21910,7 +22348,7 @@ function colorWanted(io) {
 }
 async function writeReport(path4, text2, what, io) {
   try {
-    await mkdir(dirname7(path4), { recursive: true });
+    await mkdir(dirname8(path4), { recursive: true });
     await writeFile2(path4, text2);
     return true;
   } catch (error) {
@@ -21971,7 +22409,7 @@ __export(init_exports, {
   preCommitSnippet: () => preCommitSnippet
 });
 import { access as access2, writeFile as writeFile3 } from "node:fs/promises";
-import { join as join8 } from "node:path";
+import { join as join10 } from "node:path";
 function configText() {
   const policies = loadPolicies();
   const lines = [
@@ -22003,8 +22441,8 @@ function preCommitSnippet() {
 `;
 }
 async function init(withPreCommit, io) {
-  const config = join8(io.cwd, CONFIG_FILE_NAME);
-  if (await exists(config)) {
+  const config = join10(io.cwd, CONFIG_FILE_NAME);
+  if (await exists2(config)) {
     io.stderr(`keygate: ${CONFIG_FILE_NAME} exists already; --init does not overwrite it
 \`keygate --print-config\` shows the configuration in use.
 `);
@@ -22014,8 +22452,8 @@ async function init(withPreCommit, io) {
   io.stderr(`keygate: wrote ${CONFIG_FILE_NAME}
 `);
   if (withPreCommit) {
-    const hooks = join8(io.cwd, PRE_COMMIT_FILE);
-    if (await exists(hooks)) {
+    const hooks = join10(io.cwd, PRE_COMMIT_FILE);
+    if (await exists2(hooks)) {
       io.stderr(`keygate: ${PRE_COMMIT_FILE} exists; add keygate's hook to it:
 `);
       io.stdout(preCommitSnippet().replace(/^repos:\n/, ""));
@@ -22028,7 +22466,7 @@ ${preCommitSnippet()}`, { flag: "wx" });
   }
   return EXIT.ok;
 }
-async function exists(path4) {
+async function exists2(path4) {
   try {
     await access2(path4);
     return true;
@@ -22093,7 +22531,7 @@ function gitEnvironment(env2 = process.env) {
 }
 function runGit(args, cwd) {
   return new Promise((done, fail2) => {
-    const child = spawn("git", args, { cwd, env: gitEnvironment(), stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn("git", [...SAFE_GIT_OPTIONS, ...args], { cwd, env: gitEnvironment(), stdio: ["ignore", "pipe", "pipe"] });
     const out = [];
     const err = [];
     child.stdout.on("data", (chunk) => out.push(chunk));
@@ -22150,6 +22588,7 @@ var GitError;
 var init_git2 = __esm({
   "dist/change/git.js"() {
     "use strict";
+    init_git();
     GitError = class extends Error {
     };
   }
@@ -22588,9 +23027,9 @@ var init_module_sources = __esm({
 });
 
 // dist/model/manifest.js
-import { join as join9, resolve as resolve14 } from "node:path";
+import { join as join11, resolve as resolve14 } from "node:path";
 async function readModuleManifest(rootDir, tree, cwd) {
-  const path4 = join9(rootDir, MANIFEST_PATH);
+  const path4 = join11(rootDir, MANIFEST_PATH);
   const read = await readTextFile(path4, tree);
   if (!read.ok)
     return { manifest: void 0, errors: [] };
@@ -22631,7 +23070,7 @@ var init_manifest = __esm({
     init_discover();
     init_read();
     init_module_sources();
-    MANIFEST_PATH = join9(".terraform", "modules", "modules.json");
+    MANIFEST_PATH = join11(".terraform", "modules", "modules.json");
   }
 });
 
@@ -22717,16 +23156,16 @@ var init_versions = __esm({
 });
 
 // dist/model/module-catalog.js
-import { readFileSync as readFileSync9 } from "node:fs";
-import { join as join10 } from "node:path";
+import { readFileSync as readFileSync8 } from "node:fs";
+import { join as join12 } from "node:path";
 function loadModuleCatalog(file = MODULE_CATALOG_FILE) {
   if (file === MODULE_CATALOG_FILE && cached2)
     return cached2;
   let data;
   let validate3;
   try {
-    data = JSON.parse(readFileSync9(file, "utf8"));
-    validate3 = file === MODULE_CATALOG_FILE ? catalogSchema() : compileSchema(JSON.parse(readFileSync9(join10(file, "..", "modules.schema.json"), "utf8")));
+    data = JSON.parse(readFileSync8(file, "utf8"));
+    validate3 = file === MODULE_CATALOG_FILE ? catalogSchema() : compileSchema(JSON.parse(readFileSync8(join12(file, "..", "modules.schema.json"), "utf8")));
   } catch (error) {
     throw new ModuleCatalogError(`${file}: ${error.message}`);
   }
@@ -22865,7 +23304,7 @@ var init_module_catalog = __esm({
     init_versions();
     ModuleCatalogError = class extends Error {
     };
-    MODULE_CATALOG_FILE = join10(PACKAGE_ROOT, "policies", "modules.json");
+    MODULE_CATALOG_FILE = join12(PACKAGE_ROOT, "policies", "modules.json");
     catalogSchema = lazySchema("modules.schema.json");
   }
 });
@@ -23449,13 +23888,13 @@ var init_strings = __esm({
     "use strict";
     init_values();
     STRINGS = {
-      join: ([sep10, ...lists]) => {
+      join: ([sep11, ...lists]) => {
         if (lists.length === 0)
           fail("join needs at least one list");
-        return lists.flatMap(list).map((v) => v === null ? fail("join of a null element") : str(v)).join(str(sep10));
+        return lists.flatMap(list).map((v) => v === null ? fail("join of a null element") : str(v)).join(str(sep11));
       },
-      split: ([sep10, s]) => {
-        const [separator, text2] = [str(sep10), str(s)];
+      split: ([sep11, s]) => {
+        const [separator, text2] = [str(sep11), str(s)];
         return separator === "" ? [...text2] : text2.split(separator);
       },
       lower: ([s]) => mapCase(str(s), (c) => c.toLowerCase()),
@@ -23800,8 +24239,31 @@ function buildModule(dir, files) {
   resourceLookups.set(module, (type) => files.flatMap((source) => source.skeleton === "plain" && source.mentions?.(type) === false ? [] : ofFile(source).filter((r) => r.type === type)));
   return module;
 }
+function indexOf(module) {
+  let index2 = resourceIndex.get(module);
+  if (!index2)
+    resourceIndex.set(module, index2 = { byType: /* @__PURE__ */ new Map(), byName: /* @__PURE__ */ new Map() });
+  return index2;
+}
 function resourcesOfType(module, type) {
-  return resourceLookups.get(module)?.(type) ?? module.resources.filter((r) => r.type === type);
+  const { byType } = indexOf(module);
+  let found = byType.get(type);
+  if (!found)
+    byType.set(type, found = resourceLookups.get(module)?.(type) ?? module.resources.filter((r) => r.type === type));
+  return found;
+}
+function resourceNamed(module, mode, type, name) {
+  const { byName } = indexOf(module);
+  const key = `${mode}\0${type}`;
+  let named = byName.get(key);
+  if (!named) {
+    named = /* @__PURE__ */ new Map();
+    for (const resource of resourcesOfType(module, type))
+      if (resource.mode === mode && !named.has(resource.name))
+        named.set(resource.name, resource);
+    byName.set(key, named);
+  }
+  return named.get(name);
 }
 function listResources(source) {
   const resources = [];
@@ -23860,12 +24322,13 @@ function asBodies(value) {
   const items = Array.isArray(value) ? value : [value];
   return items.filter((v) => typeof v === "object" && v !== null && !Array.isArray(v));
 }
-var MODULE_META_ARGUMENTS, resourceLookups, ResourceBlock, blocksByKey, BlockFinder;
+var MODULE_META_ARGUMENTS, resourceLookups, resourceIndex, ResourceBlock, blocksByKey, BlockFinder;
 var init_module = __esm({
   "dist/model/module.js"() {
     "use strict";
     MODULE_META_ARGUMENTS = /* @__PURE__ */ new Set(["source", "version", "count", "for_each", "providers", "depends_on"]);
     resourceLookups = /* @__PURE__ */ new WeakMap();
+    resourceIndex = /* @__PURE__ */ new WeakMap();
     ResourceBlock = class {
       mode;
       type;
@@ -24417,13 +24880,13 @@ var init_expressions = __esm({
             const type = name;
             const first = rest[0];
             const dataName = first === void 0 ? void 0 : first.kind === "attr" ? first.name : String(first.key);
-            const resource = type === void 0 ? void 0 : resourcesOfType(instance.module, type).find((r) => r.mode === "data" && r.name === dataName);
+            const resource = type === void 0 || dataName === void 0 ? void 0 : resourceNamed(instance.module, "data", type, dataName);
             if (resource)
               return applySteps({ kind: "ref", instance, resource, path: [] }, rest.slice(1));
             break;
           }
           default: {
-            const resource = resourcesOfType(instance.module, root).find((r) => r.mode === "managed" && r.name === name);
+            const resource = name === void 0 ? void 0 : resourceNamed(instance.module, "managed", root, name);
             if (resource)
               return applySteps({ kind: "ref", instance, resource, path: [] }, rest);
           }
@@ -24871,13 +25334,37 @@ var init_imports = __esm({
 });
 
 // dist/load/parse-cache.js
-import { createHash as createHash4 } from "node:crypto";
+import { createHash as createHash4, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { mkdir as mkdir2, readFile, rename, writeFile as writeFile4 } from "node:fs/promises";
 import { homedir } from "node:os";
-import { join as join11 } from "node:path";
+import { dirname as dirname9, join as join13 } from "node:path";
 import { deserialize, serialize } from "node:v8";
 function defaultCacheDir(env2) {
-  return join11(env2.XDG_CACHE_HOME || join11(homedir(), ".cache"), "keygate");
+  return join13(env2.XDG_CACHE_HOME || join13(homedir(), ".cache"), "keygate");
+}
+function defaultCacheKeyFile(env2) {
+  return join13(env2.XDG_STATE_HOME || join13(homedir(), ".local", "state"), "keygate", "cache-key");
+}
+async function cacheKey(file) {
+  try {
+    const key = await readFile(file);
+    if (key.length >= 32)
+      return key;
+  } catch {
+  }
+  try {
+    await mkdir2(dirname9(file), { recursive: true, mode: 448 });
+    const key = randomBytes(32);
+    await writeFile4(file, key, { mode: 384, flag: "wx" });
+    return key;
+  } catch {
+    try {
+      const key = await readFile(file);
+      return key.length >= 32 ? key : void 0;
+    } catch {
+      return void 0;
+    }
+  }
 }
 function contentKey(text2) {
   return createHash4("sha1").update(text2).digest("base64url");
@@ -24907,12 +25394,14 @@ function isParsedHcl(value) {
     return typeof r.body === "object" && r.body !== null && !Array.isArray(r.body);
   return r.ok === false && Array.isArray(r.problems) && r.problems.every((p) => typeof p === "object" && p !== null && typeof p.message === "string");
 }
-var PARSER, ParseCache, SKELETONS;
+var PARSER, MAGIC, MAC_LENGTH, ParseCache, SKELETONS;
 var init_parse_cache = __esm({
   "dist/load/parse-cache.js"() {
     "use strict";
     init_package();
     PARSER = "keygate-hcl1+@cdktf/hcl2json@0.21+outline1+facts1";
+    MAGIC = Buffer.from("keygate-cache-v2\n");
+    MAC_LENGTH = 32;
     ParseCache = class {
       entries = /* @__PURE__ */ new Map();
       used = /* @__PURE__ */ new Map();
@@ -24924,24 +25413,48 @@ var init_parse_cache = __esm({
       words = [];
       changed = false;
       file;
+      keyFile;
+      key;
+      /** Said of a cache that was there but not used (for the CLI to show). */
+      notes = [];
       constructor(dir, scope) {
         const id = createHash4("sha1").update([TOOL.version, PARSER, scope.cwd, ...scope.policies].join("\0")).digest("hex").slice(0, 16);
-        this.file = join11(dir, `parse-${id}.v8`);
+        this.file = join13(dir, `parse-${id}.v8`);
+        this.keyFile = scope.keyFile ?? defaultCacheKeyFile(process.env);
+      }
+      signature(key, payload) {
+        return createHmac("sha256", key).update(MAGIC).update(payload).digest();
       }
       /** Reads the cache file; anything wrong with it leaves the cache empty. */
       async load() {
+        let raw;
         try {
-          const data = deserialize(await readFile(this.file));
+          raw = await readFile(this.file);
+        } catch {
+          return;
+        }
+        const key = await (this.key ??= cacheKey(this.keyFile));
+        if (!key || raw.length < MAGIC.length + MAC_LENGTH || !raw.subarray(0, MAGIC.length).equals(MAGIC))
+          return;
+        const mac = raw.subarray(MAGIC.length, MAGIC.length + MAC_LENGTH);
+        const payload = raw.subarray(MAGIC.length + MAC_LENGTH);
+        if (!timingSafeEqual(mac, this.signature(key, payload))) {
+          this.notes.push(`the cache ${this.file} was not written by keygate under this account (its signature does not verify): ignored, and replaced`);
+          this.changed = true;
+          return;
+        }
+        try {
+          const data = deserialize(payload);
           if (data.version !== TOOL.version || data.parser !== PARSER || !(data.entries instanceof Map))
             return;
-          for (const [key, value] of data.entries) {
-            if (typeof key === "string" && isParsedHcl(value))
-              this.entries.set(key, value);
+          for (const [key2, value] of data.entries) {
+            if (typeof key2 === "string" && isParsedHcl(value))
+              this.entries.set(key2, value);
           }
           if (data.files instanceof Map && Array.isArray(data.words) && data.words.every((w) => typeof w === "string")) {
-            for (const [key, packed] of data.files)
-              if (typeof key === "string" && isPacked(packed))
-                this.files.set(key, packed);
+            for (const [key2, packed] of data.files)
+              if (typeof key2 === "string" && isPacked(packed))
+                this.files.set(key2, packed);
             this.words = data.words;
           }
         } catch {
@@ -24994,9 +25507,13 @@ var init_parse_cache = __esm({
         if (!this.changed && this.used.size === this.entries.size && this.usedFiles.size === this.files.size)
           return;
         try {
-          await mkdir2(join11(this.file, ".."), { recursive: true });
+          const key = await (this.key ??= cacheKey(this.keyFile));
+          if (!key)
+            return;
+          await mkdir2(join13(this.file, ".."), { recursive: true });
           const temporary = `${this.file}.${process.pid}.tmp`;
-          await writeFile4(temporary, serialize({ version: TOOL.version, parser: PARSER, entries: this.used, files: this.usedFiles, words: this.words }));
+          const payload = serialize({ version: TOOL.version, parser: PARSER, entries: this.used, files: this.usedFiles, words: this.words });
+          await writeFile4(temporary, Buffer.concat([MAGIC, this.signature(key, payload), payload]));
           await rename(temporary, this.file);
         } catch {
         }
@@ -25016,6 +25533,8 @@ function surveyWorkingTreeFile(path4) {
 function surveyed(path4, read) {
   if (!read.ok || path4.endsWith(".json"))
     return { read };
+  if (tooDeep(read.text))
+    return { read, survey: { wellFormed: false, skeleton: null, outlined: false } };
   return { read, survey: surveyHcl(read.text) };
 }
 async function surveyFiles(paths, tree) {
@@ -25026,6 +25545,7 @@ async function surveyFiles(paths, tree) {
 var init_survey = __esm({
   "dist/load/survey.js"() {
     "use strict";
+    init_nesting();
     init_prefilter();
     init_read();
     init_tree();
@@ -25033,7 +25553,7 @@ var init_survey = __esm({
 });
 
 // dist/load/sources.js
-import { join as join12 } from "node:path";
+import { join as join14 } from "node:path";
 function readError(path4, cwd, read) {
   return { file: displayPath(path4, cwd), ...read.line ? { line: read.line, column: read.column } : {}, message: read.message };
 }
@@ -25053,7 +25573,7 @@ function skeletonSource(path4, cwd, text2, survey = surveyHcl(text2)) {
 }
 async function listModuleFiles(dir, tree = workingTree) {
   const names = (await tree.files(dir)).filter(isTerraformFile);
-  return preferTofu(names).map((name) => join12(dir, name)).sort();
+  return preferTofu(names).map((name) => join14(dir, name)).sort();
 }
 function preferTofu(paths) {
   const present = new Set(paths);
@@ -25178,8 +25698,10 @@ var init_loader = __esm({
       parsed = /* @__PURE__ */ new Map();
       skeletons = /* @__PURE__ */ new Map();
       surveys = /* @__PURE__ */ new Map();
-      /** Files not read: what the cache remembered of them still holds (see survey). */
+      /** Files not surveyed: what the cache remembered of their content still holds (see survey). */
       known = /* @__PURE__ */ new Map();
+      /** The text of those files, read to verify that it is the content the cache's facts are about. */
+      verified = /* @__PURE__ */ new Map();
       /** Object ids of the files git sees unchanged, asked once (undefined: not in a work tree). */
       blobIds;
       /** The same, once known (undefined: no cache, or not in a work tree). */
@@ -25261,13 +25783,13 @@ var init_loader = __esm({
               const kept = this.cachedEntry(path4, "skeleton");
               if (kept?.result.ok && kept.outline) {
                 const { cwd, errors, prefilter } = this.options;
-                this.skeletons.set(path4, this.unread(new KnownSkeleton(path4, displayPath(path4, cwd), known3, prefilter.words, errors, cwd, { body: kept.result.body, outline: kept.outline })));
+                this.skeletons.set(path4, this.unread(new KnownSkeleton(path4, displayPath(path4, cwd), known3, prefilter.words, errors, cwd, this.verified.get(path4), { body: kept.result.body, outline: kept.outline })));
                 continue;
               }
             }
             const body = known3.wellFormed && !path4.endsWith(".json") ? this.cachedBody(path4) : void 0;
             if (body) {
-              this.parsed.set(path4, this.unread(new KnownParsedSource(path4, displayPath(path4, this.options.cwd), body, known3, this.options.prefilter.words, this.options.errors, this.options.cwd)));
+              this.parsed.set(path4, this.unread(new KnownParsedSource(path4, displayPath(path4, this.options.cwd), body, known3, this.options.prefilter.words, this.options.errors, this.options.cwd, this.verified.get(path4))));
               continue;
             }
           }
@@ -25382,7 +25904,7 @@ var init_loader = __esm({
         let skeleton = this.skeletons.get(path4);
         if (!skeleton) {
           const { cwd, errors, prefilter } = this.options;
-          skeleton = this.unread(new KnownSkeleton(path4, displayPath(path4, cwd), this.known.get(path4), prefilter.words, errors, cwd));
+          skeleton = this.unread(new KnownSkeleton(path4, displayPath(path4, cwd), this.known.get(path4), prefilter.words, errors, cwd, this.verified.get(path4)));
           this.skeletons.set(path4, skeleton);
         }
         return skeleton;
@@ -25399,7 +25921,7 @@ var init_loader = __esm({
         const { cache: cache3, prefilter, tree, cwd, errors } = this.options;
         const usable = cache3 && prefilter && (tree === workingTree || tree.blobIds) && prefilter.words.length <= 28;
         const ids = usable ? await (this.blobIds ??= tree.blobIds ? Promise.resolve(tree.blobIds) : this.options.blobIds ?? unchangedBlobIds(cwd)) : void 0;
-        this.ids = ids;
+        this.ids = ids && new Map(ids);
         const remember = usable && ids ? { cache: cache3, words: prefilter.words } : void 0;
         let unread = paths;
         if (remember) {
@@ -25407,10 +25929,16 @@ var init_loader = __esm({
           for (const path4 of paths) {
             const id = ids.get(path4);
             const facts = id === void 0 ? void 0 : remember.cache.facts(id, remember.words);
-            if (facts)
+            const read = facts && tree === workingTree ? readWorkingTreeText(path4) : void 0;
+            if (facts && (tree !== workingTree || read?.ok && blobIdOf(read.text) === id)) {
               this.known.set(path4, facts);
-            else
+              if (read?.ok)
+                this.verified.set(path4, read.text);
+            } else {
+              if (facts)
+                this.ids?.delete(path4);
               unread.push(path4);
+            }
           }
         }
         const results = await surveyFiles(unread, tree);
@@ -25497,13 +26025,14 @@ var init_loader = __esm({
       read;
       /** Where the text is read from when asked for (set by the loader: the tree it reads). */
       tree = workingTree;
-      constructor(path4, file, facts, words, errors, cwd) {
+      constructor(path4, file, facts, words, errors, cwd, read) {
         this.path = path4;
         this.file = file;
         this.facts = facts;
         this.words = words;
         this.errors = errors;
         this.cwd = cwd;
+        this.read = read;
       }
       mentions(word) {
         return mentionedIn(this.facts, this.words, word);
@@ -25522,8 +26051,8 @@ var init_loader = __esm({
       syntax;
       skeleton;
       built;
-      constructor(path4, file, facts, words, errors, cwd, kept) {
-        super(path4, file, facts, words, errors, cwd);
+      constructor(path4, file, facts, words, errors, cwd, text2, kept) {
+        super(path4, file, facts, words, errors, cwd, text2);
         this.syntax = path4.endsWith(".json") ? "json" : "hcl";
         this.skeleton = kept ? "outlined" : "plain";
         this.built = kept;
@@ -25561,8 +26090,8 @@ var init_loader = __esm({
       body;
       syntax = "hcl";
       outlined;
-      constructor(path4, file, body, facts, words, errors, cwd) {
-        super(path4, file, facts, words, errors, cwd);
+      constructor(path4, file, body, facts, words, errors, cwd, text2) {
+        super(path4, file, facts, words, errors, cwd, text2);
         this.body = body;
       }
       get outline() {
@@ -25577,7 +26106,7 @@ function referenceErrors(configuration, scope) {
   const errors = [];
   const seen = /* @__PURE__ */ new Set();
   const queue = [];
-  const visit2 = (instance, raw, at2) => {
+  const visit3 = (instance, raw, at2) => {
     const key = `${instance.address}\0${at2.file.path}\0${at2.start}`;
     if (seen.has(key))
       return;
@@ -25595,7 +26124,7 @@ function referenceErrors(configuration, scope) {
           if (!(attribute in resource.body))
             continue;
           const location = resource.attributeLocations[attribute];
-          visit2(instance, resource.body[attribute], located(resource.source, location));
+          visit3(instance, resource.body[attribute], located(resource.source, location));
         }
       }
     }
@@ -25616,7 +26145,7 @@ function referenceErrors(configuration, scope) {
           }
           const call = instance.call;
           if (call && instance.parent && checkable(instance.parent) && name in call.inputs)
-            visit2(instance.parent, call.inputs[name], callArgument(call.sourceFile, call.name, name));
+            visit3(instance.parent, call.inputs[name], callArgument(call.sourceFile, call.name, name));
           break;
         }
         case "local": {
@@ -25627,7 +26156,7 @@ function referenceErrors(configuration, scope) {
           else {
             const at3 = localLocation(module, name);
             if (at3)
-              visit2(instance, module.locals.get(name), at3);
+              visit3(instance, module.locals.get(name), at3);
           }
           break;
         }
@@ -25642,7 +26171,7 @@ function referenceErrors(configuration, scope) {
           for (const argument of ["count", "for_each"]) {
             const raw2 = argument === "count" ? call.count : call.forEach;
             if (raw2 !== void 0)
-              visit2(instance, raw2, callArgument(call.sourceFile, call.name, argument));
+              visit3(instance, raw2, callArgument(call.sourceFile, call.name, argument));
           }
           const child = instance.children.get(name);
           if (!third || !child || child.origin.kind !== "local")
@@ -25653,7 +26182,7 @@ function referenceErrors(configuration, scope) {
           }
           const out = outputLocation(child.module, third);
           if (out)
-            visit2(child, child.module.outputs.get(third), out);
+            visit3(child, child.module.outputs.get(third), out);
           break;
         }
         case "data": {
@@ -25847,8 +26376,10 @@ async function linkResources(configuration, spec, evaluator = new Evaluator()) {
     return { subject, trace, value };
   }));
   const links = [];
+  const candidates = targetIndex(targets);
   for (const { subject, trace, value } of subjects) {
-    for (const target of targets) {
+    for (const index2 of candidates(value)) {
+      const target = targets[index2];
       const how = matchTarget(value, target.placed, target.name);
       if (!how)
         continue;
@@ -25932,6 +26463,39 @@ function isEmptyCollectionOrZero(value) {
 }
 function resourceScope(evaluator, placed) {
   return evaluator.blockScope(placed.instance, placed.resource.body.for_each, placed.resource.body.count);
+}
+function nameKey(value) {
+  if (value.kind === "known")
+    return typeof value.value === "string" && value.value !== "" ? `known\0${value.value}` : void 0;
+  return value.kind === "unknown" ? `unknown\0${value.text}` : void 0;
+}
+function targetIndex(targets) {
+  const byResource = /* @__PURE__ */ new Map();
+  const byName = /* @__PURE__ */ new Map();
+  const add = (map2, key, index2) => {
+    const list2 = map2.get(key);
+    if (!list2)
+      map2.set(key, [index2]);
+    else if (list2[list2.length - 1] !== index2)
+      list2.push(index2);
+  };
+  targets.forEach((target, index2) => {
+    add(byResource, target.placed.resource, index2);
+    for (const name of alternatives(target.name)) {
+      const key = nameKey(name);
+      if (key !== void 0)
+        add(byName, key, index2);
+    }
+  });
+  return (value) => {
+    const found = /* @__PURE__ */ new Set();
+    for (const option of alternatives(value)) {
+      const list2 = option.kind === "ref" ? byResource.get(option.resource) : byName.get(nameKey(option) ?? "");
+      for (const index2 of list2 ?? [])
+        found.add(index2);
+    }
+    return [...found].sort((a, b) => a - b);
+  };
 }
 function matchTarget(value, target, targetName) {
   const names = alternatives(targetName);
@@ -26483,16 +27047,16 @@ function parseDirective(rest) {
   const reason = separator === -1 ? void 0 : rest.slice(separator + 2).replace(/\*\/\s*$/, "").trim() || void 0;
   const rules = [];
   let until;
-  let problem;
+  let problem2;
   for (const token of head.split(/[\s,]+/).filter(Boolean)) {
     if (token.startsWith("until=")) {
       until = token.slice("until=".length);
       if (!isCalendarDate(until))
-        problem = `until=${until} is not a date of the form YYYY-MM-DD`;
+        problem2 = `until=${until} is not a date of the form YYYY-MM-DD`;
     } else
       rules.push(token);
   }
-  return { rules, until, reason, problem };
+  return { rules, until, reason, problem: problem2 };
 }
 function isCalendarDate(text2) {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(text2))
@@ -26565,7 +27129,7 @@ var init_inline = __esm({
 });
 
 // dist/scan.js
-import { dirname as dirname8, resolve as resolve16 } from "node:path";
+import { dirname as dirname10, resolve as resolve16 } from "node:path";
 async function scan(request) {
   const { cwd, settings } = request;
   const policies = request.policies.filter((p) => settings.severities.has(p.id));
@@ -26595,7 +27159,7 @@ async function scan(request) {
     cwd,
     tree,
     discovered: groupByDirectory(discovery.files),
-    wholeDirs: new Set(discovery.namedFiles.map(dirname8)),
+    wholeDirs: new Set(discovery.namedFiles.map(dirname10)),
     errors,
     ...request.prefilter === false ? {} : { prefilter: prefilterFor(policies) },
     ...request.cache ? { cache: request.cache } : {},
@@ -26649,7 +27213,7 @@ async function checkAll(request, loader, policies, planPaths, errors) {
     errors.push(...planErrors);
     if (!plan)
       continue;
-    const rootDir = sourceDir ?? (plan.path === "-" ? void 0 : dirname8(plan.path));
+    const rootDir = sourceDir ?? (plan.path === "-" ? void 0 : dirname10(plan.path));
     const locate = sourceLocator([...sourceConfigurations, ...configurations].find((c) => c.root.module.dir === rootDir));
     for (const policy of policies) {
       for (const finding2 of PLAN_CHECKS[policy.id]?.(policy, settings.severities.get(policy.id), plan, locate) ?? []) {
@@ -26765,6 +27329,7 @@ var BlobReader;
 var init_blob_reader = __esm({
   "dist/change/blob-reader.js"() {
     "use strict";
+    init_git();
     init_git2();
     BlobReader = class {
       cwd;
@@ -26797,7 +27362,7 @@ var init_blob_reader = __esm({
       start() {
         if (this.child)
           return this.child;
-        const child = spawn2("git", ["cat-file", "--batch"], { cwd: this.cwd, env: gitEnvironment(), stdio: ["pipe", "pipe", "pipe"] });
+        const child = spawn2("git", [...SAFE_GIT_OPTIONS, "cat-file", "--batch"], { cwd: this.cwd, env: gitEnvironment(), stdio: ["pipe", "pipe", "pipe"] });
         let stderr = "";
         child.stderr.on("data", (chunk) => stderr += chunk.toString("utf8"));
         child.stdout.on("data", (chunk) => this.receive(chunk));
@@ -26860,7 +27425,7 @@ var init_blob_reader = __esm({
 });
 
 // dist/change/diff.js
-import { join as join13, sep as sep5 } from "node:path";
+import { join as join15, sep as sep6 } from "node:path";
 function snapshotChanges(repository, before, after) {
   const changes = new Changes(repository.toplevel);
   for (const [path4, oid] of after.entries)
@@ -26927,14 +27492,14 @@ var init_diff = __esm({
       }
       /** Whether a directory holds something that differs. */
       touches(dir) {
-        return this.dirs.has(dir) || this.trees.some((tree) => dir.startsWith(`${tree}${sep5}`));
+        return this.dirs.has(dir) || this.trees.some((tree) => dir.startsWith(`${tree}${sep6}`));
       }
       /** Whether a file's content differs between the two sides. */
       changed(file) {
-        return this.files.has(file) || this.trees.some((tree) => file.startsWith(`${tree}${sep5}`));
+        return this.files.has(file) || this.trees.some((tree) => file.startsWith(`${tree}${sep6}`));
       }
       absolute(repoPath) {
-        return repoPath === "" ? this.toplevel : join13(this.toplevel, ...repoPath.split("/"));
+        return repoPath === "" ? this.toplevel : join15(this.toplevel, ...repoPath.split("/"));
       }
     };
   }
@@ -26942,7 +27507,7 @@ var init_diff = __esm({
 
 // dist/change/git-tree.js
 import { spawnSync } from "node:child_process";
-import { isAbsolute as isAbsolute4, join as join14, relative as relative6, resolve as resolve17, sep as sep6 } from "node:path";
+import { isAbsolute as isAbsolute4, join as join16, relative as relative6, resolve as resolve17, sep as sep7 } from "node:path";
 function readBlobsNow(oids, cwd) {
   const found = /* @__PURE__ */ new Map();
   const result = spawnSync("git", ["cat-file", "--batch"], { cwd, env: gitEnvironment(), input: oids.map((o) => `${o}
@@ -27168,16 +27733,16 @@ var init_git_tree = __esm({
       }
       /** The absolute path of a repository-relative one. */
       absolute(repoPath) {
-        return repoPath === "" ? this.toplevel : join14(this.toplevel, ...repoPath.split("/"));
+        return repoPath === "" ? this.toplevel : join16(this.toplevel, ...repoPath.split("/"));
       }
       /** The repository-relative path (`/` separators, "" for the root) of an absolute path, or undefined outside the repository. */
       repoPath(path4) {
         const rel = relative6(this.toplevel, resolve17(path4));
         if (rel === "")
           return "";
-        if (rel === ".." || rel.startsWith(`..${sep6}`) || isAbsolute4(rel))
+        if (rel === ".." || rel.startsWith(`..${sep7}`) || isAbsolute4(rel))
           return void 0;
-        return rel.split(sep6).join("/");
+        return rel.split(sep7).join("/");
       }
       fsError(code2, path4) {
         const error = new Error(`${code2}: ${path4} in ${this.label}`);
@@ -27259,7 +27824,7 @@ var init_change_set = __esm({
 });
 
 // dist/change/focus.js
-import { dirname as dirname9, isAbsolute as isAbsolute5, relative as relative7, resolve as resolve18, sep as sep7 } from "node:path";
+import { dirname as dirname11, isAbsolute as isAbsolute5, relative as relative7, resolve as resolve18, sep as sep8 } from "node:path";
 async function focusOf(paths, cwd, change) {
   const errors = [];
   for (const stdin of paths.filter((p) => p === "-"))
@@ -27279,7 +27844,7 @@ async function focusOf(paths, cwd, change) {
     else if (kind === void 0)
       errors.push({ file, message: `path exists neither in ${change.afterLabel} nor in ${change.before.label}: ${given}` });
     else if (isTerraformFile(absolute) || VARIABLE_FILE.test(absolute))
-      dirs.add(dirname9(absolute));
+      dirs.add(dirname11(absolute));
     else
       errors.push({ file, message: `not a Terraform file: ${PLAN_REFUSED}` });
   }
@@ -27292,7 +27857,7 @@ function inFocus(dirs, focus) {
 }
 function isWithin(path4, dir) {
   const rel = relative7(dir, path4);
-  return rel === "" || !rel.startsWith(`..${sep7}`) && rel !== ".." && !isAbsolute5(rel);
+  return rel === "" || !rel.startsWith(`..${sep8}`) && rel !== ".." && !isAbsolute5(rel);
 }
 var PLAN_REFUSED, VARIABLE_FILE;
 var init_focus = __esm({
@@ -27563,7 +28128,7 @@ var scan_exports = {};
 __export(scan_exports, {
   runScan: () => runScan
 });
-import { resolve as resolve20, sep as sep8 } from "node:path";
+import { resolve as resolve20, sep as sep9 } from "node:path";
 async function runScan(args, io) {
   let result;
   let failOn;
@@ -27586,14 +28151,18 @@ async function runScan(args, io) {
       today: io.today,
       prefilter: args.prefilter,
       pool: sharedParserPool(),
-      ...args.cache === false ? {} : { cache: new ParseCache(args.cache === void 0 ? defaultCacheDir(io.env) : resolve20(io.cwd, args.cache), { cwd: io.cwd, policies: policies.map((p) => p.id) }) },
+      ...args.cache === false ? {} : { cache: new ParseCache(args.cache === void 0 ? defaultCacheDir(io.env) : resolve20(io.cwd, args.cache), { cwd: io.cwd, policies: policies.map((p) => p.id), keyFile: defaultCacheKeyFile(io.env) }) },
       onProgress: (done, total) => total >= 200 && progress.draw(`keygate: parsed ${done}/${total} files`, done === total)
     };
     const started = performance.now();
     try {
       result = args.change ? await scanChange({ ...common2, paths: args.paths, change: args.change, ...io.env.KEYGATE_CHANGE_EVALUATION === "full" ? { evaluation: "full" } : {} }) : await scan({ ...common2, paths: args.paths, plans: args.plans, source: args.source, readStdin: io.readStdin, variables: { env: io.env, cli: args.variables ?? [] } });
+      result.config = configUsed(settings, policies);
     } finally {
       progress.clear();
+      for (const note of common2.cache?.notes ?? [])
+        io.stderr(`keygate: note: ${note}
+`);
     }
     if (args.verbose) {
       const cache3 = args.cache === false ? "off" : args.cache === void 0 ? defaultCacheDir(io.env) : resolve20(io.cwd, args.cache);
@@ -27610,7 +28179,7 @@ function scopeOf(scanned, cwd) {
   const roots = scanned.filter((p) => p !== "-").map((p) => resolve20(cwd, p));
   return (file) => {
     const path4 = resolve20(cwd, file);
-    return roots.some((root) => path4 === root || path4.startsWith(root.endsWith(sep8) ? root : `${root}${sep8}`));
+    return roots.some((root) => path4 === root || path4.startsWith(root.endsWith(sep9) ? root : `${root}${sep9}`));
   };
 }
 var init_scan2 = __esm({
@@ -28469,6 +29038,9 @@ function common(s, credentials) {
       connectionTimeout: s.connectTimeoutMs,
       requestTimeout: s.requestTimeoutMs,
       throwOnRequestTimeout: true,
+      // requestTimeout ends when the headers arrive: an idle timeout on the socket covers every
+      // read, so that an endpoint that sends headers and then stalls fails too.
+      socketTimeout: s.requestTimeoutMs,
       httpAgent: { keepAlive: true, maxSockets: s.maxSockets },
       httpsAgent: { keepAlive: true, maxSockets: s.maxSockets }
     }
@@ -28663,7 +29235,7 @@ var init_rate = __esm({
 
 // dist/live/offline.js
 import { readFile as readFile2 } from "node:fs/promises";
-import { isAbsolute as isAbsolute6, relative as relative8, resolve as resolve21, sep as sep9 } from "node:path";
+import { isAbsolute as isAbsolute6, relative as relative8, resolve as resolve21, sep as sep10 } from "node:path";
 async function auditCredentialReport(options) {
   const file = displayPath2(options.file, options.cwd ?? process.cwd());
   const windowSeconds = options.windowSeconds ?? DEFAULT_WINDOW_SECONDS;
@@ -28746,7 +29318,7 @@ function undatedKey(neverUsed) {
 function displayPath2(file, cwd) {
   const rel = relative8(cwd, resolve21(cwd, file));
   const out = rel === "" || rel.startsWith("..") || isAbsolute6(rel) ? file : rel;
-  return out.split(sep9).join("/");
+  return out.split(sep10).join("/");
 }
 function accountOf(arn) {
   return /^arn:[\w-]+:iam::(\d{12}):/.exec(arn)?.[1] ?? null;
@@ -29223,6 +29795,7 @@ async function runLive(args, io) {
         progress.finish(audit?.stats);
       }
     }
+    result.config = configUsed(settings, policies);
   } catch (error) {
     return stoppedBy(error, [LiveUsageError], io);
   }
@@ -29283,7 +29856,7 @@ var import_policy_schema = __toESM(require_policy_schema(), 1);
 import { fileURLToPath as fileURLToPath5 } from "node:url";
 
 // dist/action/index.js
-import { realpathSync as realpathSync2 } from "node:fs";
+import { realpathSync as realpathSync3 } from "node:fs";
 import { fileURLToPath as fileURLToPath4 } from "node:url";
 import { isMainThread } from "node:worker_threads";
 
@@ -31732,7 +32305,7 @@ var CommandInstance = class {
     });
     if (!Array.isArray(opts.extensions))
       opts.extensions = ["js"];
-    const visit2 = typeof opts.visit === "function" ? opts.visit : (o) => o;
+    const visit3 = typeof opts.visit === "function" ? opts.visit : (o) => o;
     for (const fileb of files) {
       const file = fileb.toString();
       if (opts.exclude) {
@@ -31764,7 +32337,7 @@ var CommandInstance = class {
         const joined = this.shim.path.join(fullDirPath, file);
         const module = req(joined);
         const extendableModule = Object.create(null, Object.getOwnPropertyDescriptors({ ...module }));
-        const visited = visit2(extendableModule, joined, file);
+        const visited = visit3(extendableModule, joined, file);
         if (visited) {
           if (this.requireCache.has(joined))
             continue;
@@ -32568,13 +33141,13 @@ function usage(yargs, shim3) {
   };
   self.stringifiedValues = function stringifiedValues(values, separator) {
     let string = "";
-    const sep10 = separator || ", ";
+    const sep11 = separator || ", ";
     const array = [].concat(values);
     if (!values || !array.length)
       return string;
     array.forEach((value) => {
       if (string.length)
-        string += sep10;
+        string += sep11;
       string += JSON.stringify(value);
     });
     return string;
@@ -35068,7 +35641,7 @@ function withReportOptions(y) {
     describe: "write a report to a file: FORMAT=FILE (repeatable), or just FILE when one format is asked for. A format without an output goes to stdout; at most one may",
     type: "string",
     requiresArg: true
-  }).option("baseline", { describe: "accept the findings recorded in FILE: they are reported as baselined and do not fail the run; new ones do", type: "string", requiresArg: true }).option("write-baseline", { describe: "record the current findings (all but those suppressed inline) in FILE, and use it for this run", type: "string", requiresArg: true }).option("config", { alias: "c", describe: "config file (default: .keygate.json found from the working directory upward)", type: "string", requiresArg: true }).option("fail-on", { describe: "lowest severity that makes the run exit 1 (default: error, or failOn from the config)", choices: FAIL_ON }).option("color", { describe: "force colours on or off (default: on for a terminal; FORCE_COLOR turns them on, NO_COLOR off)", type: "boolean" }).option("quiet", { alias: "q", describe: "report only error-severity findings and input errors (the exit code still judges them all)", type: "boolean" }).option("max-warnings", { describe: "exit 1 when there are more than N warnings (warning-severity findings and suppression warnings)", type: "number", requiresArg: true }).option("policy", { describe: "ID=LEVEL: a policy's severity (error, warning, info) or off, over the config's (repeatable)", type: "string", requiresArg: true }).option("verbose", { describe: "text report: the fix, how to suppress and the docs link under every finding (default: once per policy); a scan also says on stderr what it read (config, policies, files, configurations, cache) and how long it took", type: "boolean" });
+  }).option("baseline", { describe: "accept the findings recorded in FILE: they are reported as baselined and do not fail the run; new ones do", type: "string", requiresArg: true }).option("write-baseline", { describe: "record the current findings (all but those suppressed inline) in FILE, and use it for this run", type: "string", requiresArg: true }).option("config", { alias: "c", describe: "config file (default: .keygate.json from the working directory up to the repository root)", type: "string", requiresArg: true }).option("fail-on", { describe: "lowest severity that makes the run exit 1 (default: error, or failOn from the config)", choices: FAIL_ON }).option("color", { describe: "force colours on or off (default: on for a terminal; FORCE_COLOR turns them on, NO_COLOR off)", type: "boolean" }).option("quiet", { alias: "q", describe: "report only error-severity findings and input errors (the exit code still judges them all)", type: "boolean" }).option("max-warnings", { describe: "exit 1 when there are more than N warnings (warning-severity findings and suppression warnings)", type: "number", requiresArg: true }).option("policy", { describe: "ID=LEVEL: a policy's severity (error, warning, info) or off, over the config's (repeatable)", type: "string", requiresArg: true }).option("verbose", { describe: "text report: the fix, how to suppress and the docs link under every finding (default: once per policy); a scan also says on stderr what it read (config, policies, files, configurations, cache) and how long it took", type: "boolean" });
 }
 function checkReportArgs(args, io) {
   if (args.maxWarnings !== void 0 && !(Number.isInteger(args.maxWarnings) && args.maxWarnings >= 0)) {
@@ -35184,14 +35757,14 @@ function onlyCommonOptions(argv) {
 }
 
 // dist/action/main.js
-import { execFileSync as execFileSync3, spawnSync as spawnSync2 } from "node:child_process";
-import { existsSync as existsSync2, mkdtempSync, readFileSync as readFileSync11, rmSync } from "node:fs";
+import { execFileSync as execFileSync2, spawnSync as spawnSync2 } from "node:child_process";
+import { existsSync as existsSync4, mkdtempSync, readFileSync as readFileSync10, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { isAbsolute as isAbsolute7, join as join15, relative as relative9, resolve as resolve23 } from "node:path";
+import { isAbsolute as isAbsolute7, join as join17, relative as relative9, resolve as resolve23 } from "node:path";
 
 // dist/action/runner.js
 import { randomUUID } from "node:crypto";
-import { appendFileSync, readFileSync as readFileSync10 } from "node:fs";
+import { appendFileSync, readFileSync as readFileSync9 } from "node:fs";
 var Runner = class {
   env;
   constructor(env2) {
@@ -35207,7 +35780,7 @@ var Runner = class {
     if (!file)
       return "";
     try {
-      const value = path4.split(".").reduce((o, k) => o?.[k], JSON.parse(readFileSync10(file, "utf8")));
+      const value = path4.split(".").reduce((o, k) => o?.[k], JSON.parse(readFileSync9(file, "utf8")));
       return typeof value === "string" ? value : "";
     } catch {
       return "";
@@ -35235,7 +35808,7 @@ async function runAction(env2, keygate, log = (l) => process.stdout.write(`${l}
   const runner = new Runner(env2);
   const workspace = env2.GITHUB_WORKSPACE || process.cwd();
   const cwd = resolve23(workspace, runner.input("working-directory") || ".");
-  if (!existsSync2(cwd)) {
+  if (!existsSync4(cwd)) {
     log(`::error::${escapeData2(`keygate: working-directory ${runner.input("working-directory")} does not exist in ${workspace}`)}`);
     return 2;
   }
@@ -35257,8 +35830,8 @@ async function runAction(env2, keygate, log = (l) => process.stdout.write(`${l}
   if (sarif)
     args.push("-f", "sarif", "-o", `sarif=${sarif}`);
   log(`keygate ${args.join(" ")}`);
-  const scratch2 = mkdtempSync(join15(env2.RUNNER_TEMP || tmpdir(), "keygate-"));
-  const report = join15(scratch2, "keygate.json");
+  const scratch2 = mkdtempSync(join17(env2.RUNNER_TEMP || tmpdir(), "keygate-"));
+  const report = join17(scratch2, "keygate.json");
   try {
     const code2 = await keygate([...args, "-f", "json", "-o", `json=${report}`], cwd);
     runner.setOutput("findings", String(unsuppressedFindings(report) ?? ""));
@@ -35301,7 +35874,7 @@ function ensureCommit(base, cwd, env2, log) {
 }
 function unsuppressedFindings(report) {
   try {
-    const json = JSON.parse(readFileSync11(report, "utf8"));
+    const json = JSON.parse(readFileSync10(report, "utf8"));
     return json.findings.filter((f) => !f.suppressed).length;
   } catch {
     return void 0;
@@ -35312,10 +35885,10 @@ function workspaceRelative(file, workspace) {
   return path4.startsWith("..") || isAbsolute7(path4) ? file : path4.split("\\").join("/");
 }
 function publishedKeygate(version, env2) {
-  const prefix2 = join15(env2.RUNNER_TEMP || tmpdir(), "keygate-npm");
+  const prefix2 = join17(env2.RUNNER_TEMP || tmpdir(), "keygate-npm");
   return async (args, cwd) => {
-    execFileSync3("npm", ["install", "--prefix", prefix2, "--no-audit", "--no-fund", "--no-save", "--omit=dev", `keygate@${version}`], { stdio: ["ignore", 2, 2], env: env2 });
-    const bin = join15(prefix2, "node_modules", "keygate", "dist", "bin.js");
+    execFileSync2("npm", ["install", "--prefix", prefix2, "--no-audit", "--no-fund", "--no-save", "--omit=dev", `keygate@${version}`], { stdio: ["ignore", 2, 2], env: env2 });
+    const bin = join17(prefix2, "node_modules", "keygate", "dist", "bin.js");
     return spawnSync2(process.execPath, [bin, ...args], { cwd, env: env2, stdio: "inherit" }).status ?? 2;
   };
 }
@@ -35336,7 +35909,7 @@ var inProcess = (args, cwd) => {
   return cli(args);
 };
 async function start(moduleUrl) {
-  if (!isMainThread || !process.argv[1] || realpathSync2(process.argv[1]) !== realpathSync2(fileURLToPath4(moduleUrl)))
+  if (!isMainThread || !process.argv[1] || realpathSync3(process.argv[1]) !== realpathSync3(fileURLToPath4(moduleUrl)))
     return;
   const version = (process.env["INPUT_KEYGATE-VERSION"] ?? "").trim();
   try {
