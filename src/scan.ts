@@ -139,6 +139,9 @@ async function checkAll(request: ScanRequest, loader: ModuleLoader, policies: re
     types: [...new Set(policies.flatMap((p) => [p.subject.type, p.target.type, ...p.aggravating.map((a) => a.type)]))],
     attributes: [...new Set(policies.flatMap((p) => [p.subject.linkAttribute, p.target.nameAttribute, ...p.aggravating.map((a) => a.linkAttribute)]))],
   };
+  // A module with a file that could not be read is judged on part of its text: a name declared in the
+  // missing file would be reported as undeclared, an error that only repeats the one already given.
+  const unreadDirs = new Set(errors.map((e) => dirname(resolve(cwd, e.file))));
   for (const configuration of configurations) {
     const found: Finding[] = [];
     if (!checked.has(configuration)) {
@@ -147,7 +150,8 @@ async function checkAll(request: ScanRequest, loader: ModuleLoader, policies: re
       continue;
     }
     const evaluator = new Evaluator();
-    errors.push(...(await importsOf(configuration, evaluator)).errors, ...referenceErrors(configuration, referenceScope));
+    const whole = !configuration.instances.some((instance) => unreadDirs.has(instance.module.dir));
+    errors.push(...(await importsOf(configuration, evaluator)).errors, ...(whole ? referenceErrors(configuration, referenceScope) : []));
     callWarnings.push(...(await unfollowedCallWarnings(configuration, displayPath(configuration.root.module.dir, cwd) || ".", evaluator)));
     for (const policy of policies) {
       const check = CONFIGURATION_CHECKS[policy.id];

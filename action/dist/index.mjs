@@ -27185,6 +27185,7 @@ async function checkAll(request, loader, policies, planPaths, errors) {
     types: [...new Set(policies.flatMap((p) => [p.subject.type, p.target.type, ...p.aggravating.map((a) => a.type)]))],
     attributes: [...new Set(policies.flatMap((p) => [p.subject.linkAttribute, p.target.nameAttribute, ...p.aggravating.map((a) => a.linkAttribute)]))]
   };
+  const unreadDirs = new Set(errors.map((e) => dirname10(resolve16(cwd, e.file))));
   for (const configuration of configurations) {
     const found = [];
     if (!checked.has(configuration)) {
@@ -27192,7 +27193,8 @@ async function checkAll(request, loader, policies, planPaths, errors) {
       continue;
     }
     const evaluator = new Evaluator();
-    errors.push(...(await importsOf(configuration, evaluator)).errors, ...referenceErrors(configuration, referenceScope));
+    const whole = !configuration.instances.some((instance) => unreadDirs.has(instance.module.dir));
+    errors.push(...(await importsOf(configuration, evaluator)).errors, ...whole ? referenceErrors(configuration, referenceScope) : []);
     callWarnings.push(...await unfollowedCallWarnings(configuration, displayPath(configuration.root.module.dir, cwd) || ".", evaluator));
     for (const policy of policies) {
       const check = CONFIGURATION_CHECKS[policy.id];

@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -10,7 +11,7 @@ describe("flags users reach for", () => {
   it("--quiet reports error-severity findings only; the exit code still judges them all", async () => {
     const root = await writeTree({ ...TREE, ".keygate.json": '{ "policies": { "KG001": "warning" }, "failOn": "warning" }' });
     const quiet = await runCli(["-f", "compact", "--quiet", "."], root);
-    expect(quiet.stdout).toBe("0 findings in 2 files\n");
+    expect(quiet.stdout).toBe("0 findings in 2 files; config .keygate.json\n");
     expect(quiet.code).toBe(1);
   });
 
@@ -48,6 +49,8 @@ describe("flags users reach for", () => {
 
   it("--print-config prints the configuration in effect and scans nothing", async () => {
     const root = await writeTree({ ...TREE, ".keygate.json": '{ "exclude": ["legacy/**"], "failOn": "warning" }' });
+    // The config is searched up to the repository root (outside git, the working directory only).
+    execFileSync("git", ["init", "-q"], { cwd: root });
     const { code, stdout } = await runCli(["--print-config", "--policy", "KG001=warning", "--exclude", "x/*.tf", "--fail-on", "info"], join(root, "app"));
     expect(code).toBe(0);
     expect(JSON.parse(stdout)).toEqual({
