@@ -4779,8 +4779,8 @@ var require_symlink_paths = __commonJS({
       }
       const dstdir = path4.dirname(dstpath);
       const relativeToDst = path4.join(dstdir, srcpath);
-      const exists3 = await pathExists(relativeToDst);
-      if (exists3) {
+      const exists2 = await pathExists(relativeToDst);
+      if (exists2) {
         return {
           toCwd: relativeToDst,
           toDst: srcpath
@@ -4799,8 +4799,8 @@ var require_symlink_paths = __commonJS({
     }
     function symlinkPathsSync(srcpath, dstpath) {
       if (path4.isAbsolute(srcpath)) {
-        const exists4 = fs5.existsSync(srcpath);
-        if (!exists4) throw new Error("absolute srcpath does not exist");
+        const exists3 = fs5.existsSync(srcpath);
+        if (!exists3) throw new Error("absolute srcpath does not exist");
         return {
           toCwd: srcpath,
           toDst: srcpath
@@ -4808,8 +4808,8 @@ var require_symlink_paths = __commonJS({
       }
       const dstdir = path4.dirname(dstpath);
       const relativeToDst = path4.join(dstdir, srcpath);
-      const exists3 = fs5.existsSync(relativeToDst);
-      if (exists3) {
+      const exists2 = fs5.existsSync(relativeToDst);
+      if (exists2) {
         return {
           toCwd: relativeToDst,
           toDst: srcpath
@@ -4911,8 +4911,8 @@ var require_symlink = __commonJS({
       srcpath = relative10.toDst;
       type = symlinkTypeSync(relative10.toCwd, type);
       const dir = path4.dirname(dstpath);
-      const exists3 = fs5.existsSync(dir);
-      if (exists3) return fs5.symlinkSync(srcpath, dstpath, type);
+      const exists2 = fs5.existsSync(dir);
+      if (exists2) return fs5.symlinkSync(srcpath, dstpath, type);
       mkdirsSync(dir);
       return fs5.symlinkSync(srcpath, dstpath, type);
     }
@@ -22408,7 +22408,7 @@ __export(init_exports, {
   init: () => init,
   preCommitSnippet: () => preCommitSnippet
 });
-import { access as access2, writeFile as writeFile3 } from "node:fs/promises";
+import { writeFile as writeFile3 } from "node:fs/promises";
 import { join as join10 } from "node:path";
 function configText() {
   const policies = loadPolicies();
@@ -22442,7 +22442,7 @@ function preCommitSnippet() {
 }
 async function init(withPreCommit, io) {
   const config = join10(io.cwd, CONFIG_FILE_NAME);
-  if (await exists2(config)) {
+  if (await exists(config)) {
     io.stderr(`keygate: ${CONFIG_FILE_NAME} exists already; --init does not overwrite it
 \`keygate --print-config\` shows the configuration in use.
 `);
@@ -22453,7 +22453,7 @@ async function init(withPreCommit, io) {
 `);
   if (withPreCommit) {
     const hooks = join10(io.cwd, PRE_COMMIT_FILE);
-    if (await exists2(hooks)) {
+    if (await exists(hooks)) {
       io.stderr(`keygate: ${PRE_COMMIT_FILE} exists; add keygate's hook to it:
 `);
       io.stdout(preCommitSnippet().replace(/^repos:\n/, ""));
@@ -22465,14 +22465,6 @@ ${preCommitSnippet()}`, { flag: "wx" });
     }
   }
   return EXIT.ok;
-}
-async function exists2(path4) {
-  try {
-    await access2(path4);
-    return true;
-  } catch {
-    return false;
-  }
 }
 var PRE_COMMIT_FILE;
 var init_init = __esm({

@@ -1,6 +1,6 @@
-import { access, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { CONFIG_FILE_NAME } from "../load/config.js";
+import { CONFIG_FILE_NAME, exists } from "../load/config.js";
 import { loadPolicies } from "../policies/catalog.js";
 import { TOOL } from "../package.js";
 import { EXIT, type CliIO } from "./io.js";
@@ -59,13 +59,4 @@ export async function init(withPreCommit: boolean, io: CliIO): Promise<number> {
     }
   }
   return EXIT.ok;
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
 }

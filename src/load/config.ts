@@ -40,7 +40,8 @@ export const CONFIG_FILE_NAME = ".keygate.json";
 
 const configSchema = lazySchema<ConfigFile>("config.schema.json");
 
-async function exists(path: string): Promise<boolean> {
+/** Whether something exists at `path` (a file or a directory). */
+export async function exists(path: string): Promise<boolean> {
   try {
     await access(path);
     return true;
