@@ -3674,8 +3674,8 @@ var require_graceful_fs = __commonJS({
         }
       }
       var fs$writeFile = fs6.writeFile;
-      fs6.writeFile = writeFile5;
-      function writeFile5(path4, data, options, cb) {
+      fs6.writeFile = writeFile4;
+      function writeFile4(path4, data, options, cb) {
         if (typeof options === "function")
           cb = options, options = null;
         return go$writeFile(path4, data, options, cb);
@@ -3834,7 +3834,7 @@ var require_graceful_fs = __commonJS({
       }
       function ReadStream$open() {
         var that = this;
-        open(that.path, that.flags, that.mode, function(err, fd) {
+        open2(that.path, that.flags, that.mode, function(err, fd) {
           if (err) {
             if (that.autoClose)
               that.destroy();
@@ -3854,7 +3854,7 @@ var require_graceful_fs = __commonJS({
       }
       function WriteStream$open() {
         var that = this;
-        open(that.path, that.flags, that.mode, function(err, fd) {
+        open2(that.path, that.flags, that.mode, function(err, fd) {
           if (err) {
             that.destroy();
             that.emit("error", err);
@@ -3871,8 +3871,8 @@ var require_graceful_fs = __commonJS({
         return new fs6.WriteStream(path4, options);
       }
       var fs$open = fs6.open;
-      fs6.open = open;
-      function open(path4, flags, mode, cb) {
+      fs6.open = open2;
+      function open2(path4, flags, mode, cb) {
         if (typeof mode === "function")
           cb = mode, mode = null;
         return go$open(path4, flags, mode, cb);
@@ -5026,7 +5026,7 @@ var require_jsonfile = __commonJS({
       const str2 = stringify(obj, options);
       await universalify.fromCallback(fs5.writeFile)(file, str2, options);
     }
-    var writeFile5 = universalify.fromPromise(_writeFile);
+    var writeFile4 = universalify.fromPromise(_writeFile);
     function writeFileSync(file, obj, options = {}) {
       const fs5 = options.fs || _fs;
       const str2 = stringify(obj, options);
@@ -5035,7 +5035,7 @@ var require_jsonfile = __commonJS({
     module.exports = {
       readFile: readFile3,
       readFileSync: readFileSync11,
-      writeFile: writeFile5,
+      writeFile: writeFile4,
       writeFileSync
     };
   }
@@ -10721,16 +10721,16 @@ var require_parse = __commonJS({
         const analysis = analyzeRepeatedExtglob(body, opts);
         if ((token.type === "plus" || token.type === "star") && analysis.risky) {
           const safeOutput = analysis.safeOutput ? (token.output ? "" : ONE_CHAR) + (opts.capture ? `(${analysis.safeOutput})` : analysis.safeOutput) : void 0;
-          const open = tokens[token.tokensIndex];
-          open.type = "text";
-          open.value = literal;
-          open.output = safeOutput || utils.escapeRegex(literal);
+          const open2 = tokens[token.tokensIndex];
+          open2.type = "text";
+          open2.value = literal;
+          open2.output = safeOutput || utils.escapeRegex(literal);
           for (let i = token.tokensIndex + 1; i < tokens.length; i++) {
             tokens[i].value = "";
             tokens[i].output = "";
             delete tokens[i].suffix;
           }
-          state.output = token.output + open.output;
+          state.output = token.output + open2.output;
           state.backtrack = true;
           push({ type: "paren", extglob: true, value, output: "" });
           decrement("parens");
@@ -10950,15 +10950,15 @@ var require_parse = __commonJS({
         }
         if (value === "{" && opts.nobrace !== true) {
           increment2("braces");
-          const open = {
+          const open2 = {
             type: "brace",
             value,
             output: "(",
             outputIndex: state.output.length,
             tokensIndex: state.tokens.length
           };
-          braces.push(open);
-          push(open);
+          braces.push(open2);
+          push(open2);
           continue;
         }
         if (value === "}") {
@@ -12010,9 +12010,9 @@ var require_is_glob = __commonJS({
           }
         }
         if (str2[index2] === "\\") {
-          var open = str2[index2 + 1];
+          var open2 = str2[index2 + 1];
           index2 += 2;
-          var close = chars[open];
+          var close = chars[open2];
           if (close) {
             var n = str2.indexOf(close, index2);
             if (n !== -1) {
@@ -12038,9 +12038,9 @@ var require_is_glob = __commonJS({
           return true;
         }
         if (str2[index2] === "\\") {
-          var open = str2[index2 + 1];
+          var open2 = str2[index2 + 1];
           index2 += 2;
-          var close = chars[open];
+          var close = chars[open2];
           if (close) {
             var n = str2.indexOf(close, index2);
             if (n !== -1) {
@@ -13004,7 +13004,7 @@ var require_parse2 = __commonJS({
           continue;
         }
         if (value === CHAR_DOUBLE_QUOTE || value === CHAR_SINGLE_QUOTE || value === CHAR_BACKTICK) {
-          const open = value;
+          const open2 = value;
           let next;
           if (options.keepQuotes !== true) {
             value = "";
@@ -13014,7 +13014,7 @@ var require_parse2 = __commonJS({
               value += next + advance();
               continue;
             }
-            if (next === open) {
+            if (next === open2) {
               if (options.keepQuotes === true) value += next;
               break;
             }
@@ -13057,8 +13057,8 @@ var require_parse2 = __commonJS({
         if (value === CHAR_COMMA && depth > 0) {
           if (block.ranges > 0) {
             block.ranges = 0;
-            const open = block.nodes.shift();
-            block.nodes = [open, { type: "text", value: stringify(block) }];
+            const open2 = block.nodes.shift();
+            block.nodes = [open2, { type: "text", value: stringify(block) }];
           }
           push({ type: "comma", value });
           block.commas++;
@@ -14156,16 +14156,16 @@ var require_parse3 = __commonJS({
         const analysis = analyzeRepeatedExtglob(body, opts);
         if ((token.type === "plus" || token.type === "star") && analysis.risky) {
           const safeOutput = analysis.safeOutput ? (token.output ? "" : ONE_CHAR) + (opts.capture ? `(${analysis.safeOutput})` : analysis.safeOutput) : void 0;
-          const open = tokens[token.tokensIndex];
-          open.type = "text";
-          open.value = literal;
-          open.output = safeOutput || utils.escapeRegex(literal);
+          const open2 = tokens[token.tokensIndex];
+          open2.type = "text";
+          open2.value = literal;
+          open2.output = safeOutput || utils.escapeRegex(literal);
           for (let i = token.tokensIndex + 1; i < tokens.length; i++) {
             tokens[i].value = "";
             tokens[i].output = "";
             delete tokens[i].suffix;
           }
-          state.output = token.output + open.output;
+          state.output = token.output + open2.output;
           state.backtrack = true;
           push({ type: "paren", extglob: true, value, output: "" });
           decrement("parens");
@@ -14385,15 +14385,15 @@ var require_parse3 = __commonJS({
         }
         if (value === "{" && opts.nobrace !== true) {
           increment2("braces");
-          const open = {
+          const open2 = {
             type: "brace",
             value,
             output: "(",
             outputIndex: state.output.length,
             tokensIndex: state.tokens.length
           };
-          braces.push(open);
-          push(open);
+          braces.push(open2);
+          push(open2);
           continue;
         }
         if (value === "}") {
@@ -20789,9 +20789,9 @@ var require_picocolors = __commonJS({
     var argv = p.argv || [];
     var env2 = p.env || {};
     var isColorSupported = !(!!env2.NO_COLOR || argv.includes("--no-color")) && (!!env2.FORCE_COLOR || argv.includes("--color") || p.platform === "win32" || (p.stdout || {}).isTTY && env2.TERM !== "dumb" || !!env2.CI);
-    var formatter = (open, close, replace = open) => (input) => {
-      let string = "" + input, index2 = string.indexOf(close, open.length);
-      return ~index2 ? open + replaceClose(string, close, replace, index2) + close : open + string + close;
+    var formatter = (open2, close, replace = open2) => (input) => {
+      let string = "" + input, index2 = string.indexOf(close, open2.length);
+      return ~index2 ? open2 + replaceClose(string, close, replace, index2) + close : open2 + string + close;
     };
     var replaceClose = (string, close, replace, index2) => {
       let result = "", cursor = 0;
@@ -21034,9 +21034,93 @@ var init_compact = __esm({
   }
 });
 
+// dist/report/json-stream.js
+function* jsonWithLongArray(document, key, depth, items, render) {
+  const text2 = `${JSON.stringify(document, null, 2)}
+`;
+  const indent = " ".repeat(2 * (depth + 1));
+  const marker = `
+${indent}${JSON.stringify(key)}: []`;
+  const at2 = text2.indexOf(marker);
+  if (at2 < 0)
+    throw new Error(`jsonWithLongArray: no empty array ${JSON.stringify(key)} at depth ${depth}`);
+  const open2 = at2 + marker.length - 1;
+  let piece = text2.slice(0, open2);
+  let first = true;
+  const inner = `
+${indent}  `;
+  for (const item of items) {
+    piece += (first ? inner : `,${inner}`) + JSON.stringify(render(item), null, 2).replace(/\n/g, inner);
+    first = false;
+    if (piece.length >= PIECE) {
+      yield piece;
+      piece = "";
+    }
+  }
+  piece += (first ? "" : `
+${indent}`) + text2.slice(open2);
+  yield piece;
+}
+var PIECE;
+var init_json_stream = __esm({
+  "dist/report/json-stream.js"() {
+    "use strict";
+    PIECE = 64 * 1024;
+  }
+});
+
 // dist/report/sarif.js
 import { isAbsolute as isAbsolute2, relative as relative4, resolve as resolve7, sep as sep4 } from "node:path";
 import { pathToFileURL } from "node:url";
+function sarifPieces(result, context) {
+  const paths = new RepositoryPaths(context);
+  const policies = [...result.policies];
+  const ruleIndex = new Map(policies.map((p, i) => [p.id, i]));
+  const effective = (p) => result.findings.find((f) => f.ruleId === p.id)?.severity ?? p.severity;
+  const overrides = policies.filter((p) => effective(p) !== p.severity).map((p) => ({ descriptor: { id: p.id, index: ruleIndex.get(p.id) }, configuration: { level: LEVEL[effective(p)] } }));
+  const baselined = result.baseline && new Set(result.baseline.matched);
+  const configFile = result.config?.file;
+  const configuration = [
+    ...configFile ? [{ level: "note", message: { text: `Configuration read from ${configFile}.` }, locations: [{ physicalLocation: { artifactLocation: paths.artifact(configFile) } }] }] : [],
+    ...(result.config?.off ?? []).map((p) => ({
+      level: "warning",
+      message: { text: `Policy ${p.id} (${p.alias}) is turned off by ${configFile}: its findings are not reported.` },
+      associatedRule: { id: p.id },
+      ...configFile ? { locations: [{ physicalLocation: { artifactLocation: paths.artifact(configFile) } }] } : {}
+    })),
+    ...result.warnings.map((w) => notification(w, "warning", paths))
+  ];
+  const invocation = {
+    executionSuccessful: result.errors.length === 0,
+    ...overrides.length ? { ruleConfigurationOverrides: overrides } : {},
+    ...result.errors.length ? { toolExecutionNotifications: result.errors.map((e) => notification(e, "error", paths)) } : {},
+    ...configuration.length ? { toolConfigurationNotifications: configuration } : {}
+  };
+  const log = {
+    $schema: "https://json.schemastore.org/sarif-2.1.0.json",
+    version: "2.1.0",
+    runs: [
+      {
+        tool: {
+          driver: {
+            name: TOOL.name,
+            version: TOOL.version,
+            semanticVersion: TOOL.version,
+            informationUri: REPOSITORY_URL,
+            rules: policies.map((p) => rule(p, effective(p)))
+          }
+        },
+        invocations: [invocation],
+        originalUriBaseIds: {
+          [SOURCE_ROOT]: { uri: directoryUri(paths.root), description: { text: "The root of the repository (git rev-parse --show-toplevel), or the working directory outside a repository." } }
+        },
+        columnKind: "utf16CodeUnits",
+        results: []
+      }
+    ]
+  };
+  return jsonWithLongArray(log, "results", 2, result.findings, (f) => sarifResult(f, ruleIndex.get(f.ruleId), paths, baselined));
+}
 function rule(policy, severity) {
   const cis = policy.cis.map(cisLabel);
   return {
@@ -21173,6 +21257,7 @@ var init_sarif = __esm({
   "dist/report/sarif.js"() {
     "use strict";
     init_package();
+    init_json_stream();
     init_messages();
     SOURCE_ROOT = "%SRCROOT%";
     FINGERPRINT_KEY = "keygateFingerprint/v1";
@@ -21183,55 +21268,9 @@ var init_sarif = __esm({
       usesRepositoryRoot: true,
       description: "SARIF 2.1.0, for GitHub code scanning (upload-sarif) and other SARIF viewers",
       render(result, context) {
-        const paths = new RepositoryPaths(context);
-        const policies = [...result.policies];
-        const ruleIndex = new Map(policies.map((p, i) => [p.id, i]));
-        const effective = (p) => result.findings.find((f) => f.ruleId === p.id)?.severity ?? p.severity;
-        const overrides = policies.filter((p) => effective(p) !== p.severity).map((p) => ({ descriptor: { id: p.id, index: ruleIndex.get(p.id) }, configuration: { level: LEVEL[effective(p)] } }));
-        const baselined = result.baseline && new Set(result.baseline.matched);
-        const configFile = result.config?.file;
-        const configuration = [
-          ...configFile ? [{ level: "note", message: { text: `Configuration read from ${configFile}.` }, locations: [{ physicalLocation: { artifactLocation: paths.artifact(configFile) } }] }] : [],
-          ...(result.config?.off ?? []).map((p) => ({
-            level: "warning",
-            message: { text: `Policy ${p.id} (${p.alias}) is turned off by ${configFile}: its findings are not reported.` },
-            associatedRule: { id: p.id },
-            ...configFile ? { locations: [{ physicalLocation: { artifactLocation: paths.artifact(configFile) } }] } : {}
-          })),
-          ...result.warnings.map((w) => notification(w, "warning", paths))
-        ];
-        const invocation = {
-          executionSuccessful: result.errors.length === 0,
-          ...overrides.length ? { ruleConfigurationOverrides: overrides } : {},
-          ...result.errors.length ? { toolExecutionNotifications: result.errors.map((e) => notification(e, "error", paths)) } : {},
-          ...configuration.length ? { toolConfigurationNotifications: configuration } : {}
-        };
-        const log = {
-          $schema: "https://json.schemastore.org/sarif-2.1.0.json",
-          version: "2.1.0",
-          runs: [
-            {
-              tool: {
-                driver: {
-                  name: TOOL.name,
-                  version: TOOL.version,
-                  semanticVersion: TOOL.version,
-                  informationUri: REPOSITORY_URL,
-                  rules: policies.map((p) => rule(p, effective(p)))
-                }
-              },
-              invocations: [invocation],
-              originalUriBaseIds: {
-                [SOURCE_ROOT]: { uri: directoryUri(paths.root), description: { text: "The root of the repository (git rev-parse --show-toplevel), or the working directory outside a repository." } }
-              },
-              columnKind: "utf16CodeUnits",
-              results: result.findings.map((f) => sarifResult(f, ruleIndex.get(f.ruleId), paths, baselined))
-            }
-          ]
-        };
-        return `${JSON.stringify(log, null, 2)}
-`;
-      }
+        return [...sarifPieces(result, context)].join("");
+      },
+      pieces: sarifPieces
     };
     RepositoryPaths = class {
       root;
@@ -21387,52 +21426,56 @@ var init_gitlab = __esm({
 });
 
 // dist/report/json.js
+function jsonPieces(result) {
+  const policies = new Map(result.policies.map((p) => [p.id, p]));
+  const report = {
+    version: 1,
+    tool: { name: TOOL.name, version: TOOL.version },
+    findings: [],
+    errors: result.errors.map((e) => ({ file: e.file, ...e.line !== void 0 ? { line: e.line } : {}, ...e.column !== void 0 ? { column: e.column } : {}, message: e.message })),
+    warnings: result.warnings,
+    config: { file: result.config?.file ?? null, policiesOff: result.config?.off.map((p) => p.id) ?? [] },
+    summary: {
+      files: result.files,
+      findings: result.findings.length,
+      suppressed: result.findings.filter((f) => f.suppressed).length,
+      errors: result.errors.length,
+      warnings: result.warnings.length
+    }
+  };
+  return jsonWithLongArray(report, "findings", 0, result.findings, (f) => ({
+    ruleId: f.ruleId,
+    ruleName: f.ruleName,
+    severity: f.severity,
+    message: findingMessage(f),
+    // The policy's documentation (tflint's rule.link, SARIF's helpUri) and how to fix this finding.
+    helpUri: policies.get(f.ruleId)?.docsUrl ?? null,
+    remediation: findingFix(f, policies.get(f.ruleId)) ?? null,
+    source: f.source,
+    resource: f.resource,
+    related: [...new Set(f.related.filter((r) => r.role !== "source").map((r) => r.address))],
+    relatedLocations: f.related.filter((r) => r.location).map((r) => ({ role: r.role, address: r.address, location: r.location })),
+    location: f.location,
+    fingerprint: f.fingerprint,
+    suppressed: f.suppressed,
+    notes: f.notes,
+    evidence: f.evidence
+  }));
+}
 var jsonReporter;
 var init_json = __esm({
   "dist/report/json.js"() {
     "use strict";
     init_package();
+    init_json_stream();
     init_messages();
     jsonReporter = {
       name: "json",
       description: "machine-readable report (the documented JSON contract, version 1)",
       render(result) {
-        const policies = new Map(result.policies.map((p) => [p.id, p]));
-        const report = {
-          version: 1,
-          tool: { name: TOOL.name, version: TOOL.version },
-          findings: result.findings.map((f) => ({
-            ruleId: f.ruleId,
-            ruleName: f.ruleName,
-            severity: f.severity,
-            message: findingMessage(f),
-            // The policy's documentation (tflint's rule.link, SARIF's helpUri) and how to fix this finding.
-            helpUri: policies.get(f.ruleId)?.docsUrl ?? null,
-            remediation: findingFix(f, policies.get(f.ruleId)) ?? null,
-            source: f.source,
-            resource: f.resource,
-            related: [...new Set(f.related.filter((r) => r.role !== "source").map((r) => r.address))],
-            relatedLocations: f.related.filter((r) => r.location).map((r) => ({ role: r.role, address: r.address, location: r.location })),
-            location: f.location,
-            fingerprint: f.fingerprint,
-            suppressed: f.suppressed,
-            notes: f.notes,
-            evidence: f.evidence
-          })),
-          errors: result.errors.map((e) => ({ file: e.file, ...e.line !== void 0 ? { line: e.line } : {}, ...e.column !== void 0 ? { column: e.column } : {}, message: e.message })),
-          warnings: result.warnings,
-          config: { file: result.config?.file ?? null, policiesOff: result.config?.off.map((p) => p.id) ?? [] },
-          summary: {
-            files: result.files,
-            findings: result.findings.length,
-            suppressed: result.findings.filter((f) => f.suppressed).length,
-            errors: result.errors.length,
-            warnings: result.warnings.length
-          }
-        };
-        return `${JSON.stringify(report, null, 2)}
-`;
-      }
+        return [...jsonPieces(result)].join("");
+      },
+      pieces: jsonPieces
     };
   }
 });
@@ -21559,12 +21602,12 @@ var init_junit = __esm({
             lines.push("    <properties>", ...properties.map(([name, value]) => `      <property name="${attr(name)}" value="${attr(value)}"/>`), "    </properties>");
           for (const c of suite.cases) {
             const location = c.file !== void 0 ? ` file="${attr(c.file)}"${c.line !== void 0 ? ` line="${c.line}"` : ""}` : "";
-            const open = `    <testcase name="${attr(c.name)}" classname="${attr(c.classname)}"${location}`;
+            const open2 = `    <testcase name="${attr(c.name)}" classname="${attr(c.classname)}"${location}`;
             if (!c.outcome && !c.out.length) {
-              lines.push(`${open}/>`);
+              lines.push(`${open2}/>`);
               continue;
             }
-            lines.push(`${open}>`);
+            lines.push(`${open2}>`);
             if (c.outcome?.kind === "skipped")
               lines.push(`      <skipped message="${attr(c.outcome.message)}"/>`);
             else if (c.outcome)
@@ -21687,6 +21730,16 @@ var init_markdown = __esm({
   }
 });
 
+// dist/report/types.js
+function reportPieces(reporter, result, context) {
+  return reporter.pieces ? reporter.pieces(result, context) : [reporter.render(result, context)];
+}
+var init_types = __esm({
+  "dist/report/types.js"() {
+    "use strict";
+  }
+});
+
 // dist/report/index.js
 var REPORTERS, DEFAULT_FORMAT;
 var init_report = __esm({
@@ -21700,6 +21753,7 @@ var init_report = __esm({
     init_markdown();
     init_sarif();
     init_text();
+    init_types();
     REPORTERS = new Map([textReporter, compactReporter, jsonReporter, sarifReporter, junitReporter, githubReporter, gitlabReporter, markdownReporter].map((r) => [r.name, r]));
     DEFAULT_FORMAT = "text";
   }
@@ -22296,7 +22350,7 @@ var init_baseline = __esm({
 });
 
 // dist/commands/output.js
-import { mkdir, writeFile as writeFile2 } from "node:fs/promises";
+import { mkdir, open } from "node:fs/promises";
 import { dirname as dirname8, resolve as resolve12 } from "node:path";
 async function readBaselineArg(args, io) {
   return args.baseline === void 0 ? void 0 : readBaseline(resolve12(io.cwd, args.baseline), args.baseline);
@@ -22305,7 +22359,7 @@ async function deliverReports(result, args, baseline, failOn, inScope, io) {
   const targets = planReportTargets(args.formats, args.outputs, [...REPORTERS.keys()], DEFAULT_FORMAT);
   if (args.writeBaseline !== void 0) {
     const text2 = formatBaseline(baselineOf(result, baseline, inScope));
-    if (!await writeReport(resolve12(io.cwd, args.writeBaseline), text2, `the baseline to ${args.writeBaseline}`, io))
+    if (!await writePieces(resolve12(io.cwd, args.writeBaseline), [text2], `the baseline to ${args.writeBaseline}`, io))
       return EXIT.incomplete;
     baseline = parseBaseline(text2, args.writeBaseline);
     io.stderr(`keygate: wrote ${baseline.entries.length} finding${baseline.entries.length === 1 ? "" : "s"} to the baseline ${args.writeBaseline}
@@ -22321,10 +22375,11 @@ async function deliverReports(result, args, baseline, failOn, inScope, io) {
     const toFile = target.file !== void 0;
     const color = args.color ?? (!toFile && colorWanted(io));
     const width = !toFile && io.stdoutColumns ? io.stdoutColumns : void 0;
-    const report = REPORTERS.get(target.format).render(result, { color, cwd: paths.cwd, repoRoot: paths.root, ...width ? { width } : {}, ...args.verbose ? { verbose: true } : {} });
+    const pieces = reportPieces(REPORTERS.get(target.format), result, { color, cwd: paths.cwd, repoRoot: paths.root, ...width ? { width } : {}, ...args.verbose ? { verbose: true } : {} });
     if (!toFile)
-      io.stdout(report);
-    else if (!await writeReport(resolve12(io.cwd, target.file), report, `the ${target.format} report to ${target.file}`, io))
+      for (const piece of pieces)
+        io.stdout(piece);
+    else if (!await writePieces(resolve12(io.cwd, target.file), pieces, `the ${target.format} report to ${target.file}`, io))
       return EXIT.incomplete;
   }
   const code2 = exitCodeOf(judged, failOn);
@@ -22346,10 +22401,16 @@ function colorWanted(io) {
     return false;
   return io.stdoutIsTTY;
 }
-async function writeReport(path4, text2, what, io) {
+async function writePieces(path4, pieces, what, io) {
   try {
     await mkdir(dirname8(path4), { recursive: true });
-    await writeFile2(path4, text2);
+    const file = await open(path4, "w");
+    try {
+      for (const piece of pieces)
+        await file.write(piece);
+    } finally {
+      await file.close();
+    }
     return true;
   } catch (error) {
     io.stderr(`keygate: cannot write ${what}: ${error.message}
@@ -22408,7 +22469,7 @@ __export(init_exports, {
   init: () => init,
   preCommitSnippet: () => preCommitSnippet
 });
-import { writeFile as writeFile3 } from "node:fs/promises";
+import { writeFile as writeFile2 } from "node:fs/promises";
 import { join as join10 } from "node:path";
 function configText() {
   const policies = loadPolicies();
@@ -22448,7 +22509,7 @@ async function init(withPreCommit, io) {
 `);
     return EXIT.incomplete;
   }
-  await writeFile3(config, configText(), { flag: "wx" });
+  await writeFile2(config, configText(), { flag: "wx" });
   io.stderr(`keygate: wrote ${CONFIG_FILE_NAME}
 `);
   if (withPreCommit) {
@@ -22458,7 +22519,7 @@ async function init(withPreCommit, io) {
 `);
       io.stdout(preCommitSnippet().replace(/^repos:\n/, ""));
     } else {
-      await writeFile3(hooks, `# pre-commit (https://pre-commit.com): run \`pre-commit install\` once.
+      await writeFile2(hooks, `# pre-commit (https://pre-commit.com): run \`pre-commit install\` once.
 ${preCommitSnippet()}`, { flag: "wx" });
       io.stderr(`keygate: wrote ${PRE_COMMIT_FILE}; run \`pre-commit install\` to use it
 `);
@@ -24498,7 +24559,7 @@ function objectAttributes(node, source) {
   return attributes;
 }
 var ANY, cache;
-var init_types = __esm({
+var init_types2 = __esm({
   "dist/model/types.js"() {
     "use strict";
     init_hcl_parser();
@@ -24642,7 +24703,7 @@ var init_expressions = __esm({
     init_functions();
     init_module();
     init_operators();
-    init_types();
+    init_types2();
     init_values();
     init_values();
     templates = /* @__PURE__ */ new Map();
@@ -25327,7 +25388,7 @@ var init_imports = __esm({
 
 // dist/load/parse-cache.js
 import { createHash as createHash4, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
-import { mkdir as mkdir2, readFile, rename, writeFile as writeFile4 } from "node:fs/promises";
+import { mkdir as mkdir2, readFile, rename, writeFile as writeFile3 } from "node:fs/promises";
 import { homedir } from "node:os";
 import { dirname as dirname9, join as join13 } from "node:path";
 import { deserialize, serialize } from "node:v8";
@@ -25347,7 +25408,7 @@ async function cacheKey(file) {
   try {
     await mkdir2(dirname9(file), { recursive: true, mode: 448 });
     const key = randomBytes(32);
-    await writeFile4(file, key, { mode: 384, flag: "wx" });
+    await writeFile3(file, key, { mode: 384, flag: "wx" });
     return key;
   } catch {
     try {
@@ -25505,7 +25566,7 @@ var init_parse_cache = __esm({
           await mkdir2(join13(this.file, ".."), { recursive: true });
           const temporary = `${this.file}.${process.pid}.tmp`;
           const payload = serialize({ version: TOOL.version, parser: PARSER, entries: this.used, files: this.usedFiles, words: this.words });
-          await writeFile4(temporary, Buffer.concat([MAGIC, this.signature(key, payload), payload]));
+          await writeFile3(temporary, Buffer.concat([MAGIC, this.signature(key, payload), payload]));
           await rename(temporary, this.file);
         } catch {
         }

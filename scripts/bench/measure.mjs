@@ -1,6 +1,10 @@
-// Runs the built CLI in this process as bin.js does (from its bundle), with its output discarded,
-// then prints one JSON line: the process's CPU time and peak RSS (worker threads included), the
-// exit code and the report summary.
+// Runs the built CLI in this process as bin.js does (from its bundle), with its output written to a
+// temporary file (not kept in memory, where it would count in the peak RSS), then prints one JSON
+// line: the process's CPU time and peak RSS (worker threads included), the exit code and the
+// report summary.
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { startEarlyWork } from "../../dist/early.js";
 
 // What the bin does before it loads the CLI (see src/bin.ts).
@@ -8,9 +12,10 @@ const argv = process.argv.slice(2);
 startEarlyWork(argv, process.cwd());
 const { run } = await import("../../dist/bundle/cli.js");
 
-let stdout = "";
+const scratch = mkdtempSync(join(tmpdir(), "keygate-measure-"));
+const out = openSync(join(scratch, "stdout"), "w");
 const code = await run(argv, {
-  stdout: (text) => (stdout += text),
+  stdout: (text) => writeSync(out, text),
   stderr: (text) => process.stderr.write(text),
   cwd: process.cwd(),
   env: process.env,
@@ -20,6 +25,9 @@ const code = await run(argv, {
   readStdin: async () => new Uint8Array(),
 });
 const usage = process.resourceUsage();
+closeSync(out);
+const stdout = readFileSync(join(scratch, "stdout"), "utf8");
+rmSync(scratch, { recursive: true, force: true });
 let summary = {};
 let errors = [];
 try {

@@ -1,9 +1,9 @@
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, open } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { atOrAbove, type Severity } from "../findings.js";
 import { ConfigError, type FailOn } from "../load/config.js";
 import { PolicyLoadError } from "../policies/catalog.js";
-import { DEFAULT_FORMAT, REPORTERS } from "../report/index.js";
+import { DEFAULT_FORMAT, REPORTERS, reportPieces } from "../report/index.js";
 import { planReportTargets, repositoryRoot } from "../report/targets.js";
 import type { ScanResult } from "../scan.js";
 import { applyBaseline, baselineOf, BaselineError, formatBaseline, parseBaseline, readBaseline, type Baseline } from "../suppress/baseline.js";
@@ -39,7 +39,7 @@ export async function deliverReports(result: ScanResult, args: OutputArgs, basel
   const targets = planReportTargets(args.formats, args.outputs, [...REPORTERS.keys()], DEFAULT_FORMAT);
   if (args.writeBaseline !== undefined) {
     const text = formatBaseline(baselineOf(result, baseline, inScope));
-    if (!(await writeReport(resolve(io.cwd, args.writeBaseline), text, `the baseline to ${args.writeBaseline}`, io))) return EXIT.incomplete;
+    if (!(await writePieces(resolve(io.cwd, args.writeBaseline), [text], `the baseline to ${args.writeBaseline}`, io))) return EXIT.incomplete;
     baseline = parseBaseline(text, args.writeBaseline);
     io.stderr(`keygate: wrote ${baseline.entries.length} finding${baseline.entries.length === 1 ? "" : "s"} to the baseline ${args.writeBaseline}\n`);
   }
@@ -52,9 +52,10 @@ export async function deliverReports(result: ScanResult, args: OutputArgs, basel
     const toFile = target.file !== undefined;
     const color = args.color ?? (!toFile && colorWanted(io));
     const width = !toFile && io.stdoutColumns ? io.stdoutColumns : undefined;
-    const report = REPORTERS.get(target.format)!.render(result, { color, cwd: paths.cwd, repoRoot: paths.root, ...(width ? { width } : {}), ...(args.verbose ? { verbose: true } : {}) });
-    if (!toFile) io.stdout(report);
-    else if (!(await writeReport(resolve(io.cwd, target.file!), report, `the ${target.format} report to ${target.file}`, io))) return EXIT.incomplete;
+    // In pieces: an organization's report is never one string in memory (see report/json-stream.ts).
+    const pieces = reportPieces(REPORTERS.get(target.format)!, result, { color, cwd: paths.cwd, repoRoot: paths.root, ...(width ? { width } : {}), ...(args.verbose ? { verbose: true } : {}) });
+    if (!toFile) for (const piece of pieces) io.stdout(piece);
+    else if (!(await writePieces(resolve(io.cwd, target.file!), pieces, `the ${target.format} report to ${target.file}`, io))) return EXIT.incomplete;
   }
   const code = exitCodeOf(judged, failOn);
   if (args.maxWarnings !== undefined && code !== EXIT.incomplete) {
@@ -79,10 +80,16 @@ export function colorWanted(io: CliIO): boolean {
   return io.stdoutIsTTY;
 }
 
-async function writeReport(path: string, text: string, what: string, io: CliIO): Promise<boolean> {
+/** Writes a report (or the baseline) piece by piece; a failure is said once, and the caller ends the run incomplete. */
+async function writePieces(path: string, pieces: Iterable<string>, what: string, io: CliIO): Promise<boolean> {
   try {
     await mkdir(dirname(path), { recursive: true });
-    await writeFile(path, text);
+    const file = await open(path, "w");
+    try {
+      for (const piece of pieces) await file.write(piece);
+    } finally {
+      await file.close();
+    }
     return true;
   } catch (error) {
     io.stderr(`keygate: cannot write ${what}: ${(error as Error).message}\n`);

@@ -9,6 +9,7 @@ import { textReporter } from "./text.js";
 import type { Reporter } from "./types.js";
 
 export type { Reporter, ReportContext } from "./types.js";
+export { reportPieces } from "./types.js";
 
 /** Every output format by name; the CLI's `--format` choices come from here. */
 export const REPORTERS: ReadonlyMap<string, Reporter> = new Map([textReporter, compactReporter, jsonReporter, sarifReporter, junitReporter, githubReporter, gitlabReporter, markdownReporter].map((r) => [r.name, r]));

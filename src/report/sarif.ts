@@ -4,6 +4,7 @@ import type { Finding, InputError, Severity, SourceLocation, Warning } from "../
 import { REPOSITORY_URL, TOOL } from "../package.js";
 import type { CisReference, Policy } from "../policies/catalog.js";
 import type { ScanResult } from "../scan.js";
+import { jsonWithLongArray } from "./json-stream.js";
 import { findingMessage } from "./messages.js";
 import type { ReportContext, Reporter } from "./types.js";
 
@@ -29,61 +30,68 @@ export const sarifReporter: Reporter = {
   usesRepositoryRoot: true,
   description: "SARIF 2.1.0, for GitHub code scanning (upload-sarif) and other SARIF viewers",
   render(result: ScanResult, context: ReportContext): string {
-    const paths = new RepositoryPaths(context);
-    const policies = [...result.policies];
-    const ruleIndex = new Map(policies.map((p, i) => [p.id, i]));
-    // The severity the config gave a policy shows on its findings; without findings it does not matter.
-    const effective = (p: Policy): Severity => result.findings.find((f) => f.ruleId === p.id)?.severity ?? p.severity;
-    const overrides = policies
-      .filter((p) => effective(p) !== p.severity)
-      .map((p) => ({ descriptor: { id: p.id, index: ruleIndex.get(p.id)! }, configuration: { level: LEVEL[effective(p)] } }));
-
-    const baselined = result.baseline && new Set(result.baseline.matched);
-    // The config used and what it turned off, before the warnings: a reader must see what decided the run.
-    const configFile = result.config?.file;
-    const configuration = [
-      ...(configFile ? [{ level: "note", message: { text: `Configuration read from ${configFile}.` }, locations: [{ physicalLocation: { artifactLocation: paths.artifact(configFile) } }] }] : []),
-      ...(result.config?.off ?? []).map((p) => ({
-        level: "warning",
-        message: { text: `Policy ${p.id} (${p.alias}) is turned off by ${configFile}: its findings are not reported.` },
-        associatedRule: { id: p.id },
-        ...(configFile ? { locations: [{ physicalLocation: { artifactLocation: paths.artifact(configFile) } }] } : {}),
-      })),
-      ...result.warnings.map((w) => notification(w, "warning", paths)),
-    ];
-    const invocation = {
-      executionSuccessful: result.errors.length === 0,
-      ...(overrides.length ? { ruleConfigurationOverrides: overrides } : {}),
-      ...(result.errors.length ? { toolExecutionNotifications: result.errors.map((e) => notification(e, "error", paths)) } : {}),
-      ...(configuration.length ? { toolConfigurationNotifications: configuration } : {}),
-    };
-
-    const log = {
-      $schema: "https://json.schemastore.org/sarif-2.1.0.json",
-      version: "2.1.0",
-      runs: [
-        {
-          tool: {
-            driver: {
-              name: TOOL.name,
-              version: TOOL.version,
-              semanticVersion: TOOL.version,
-              informationUri: REPOSITORY_URL,
-              rules: policies.map((p) => rule(p, effective(p))),
-            },
-          },
-          invocations: [invocation],
-          originalUriBaseIds: {
-            [SOURCE_ROOT]: { uri: directoryUri(paths.root), description: { text: "The root of the repository (git rev-parse --show-toplevel), or the working directory outside a repository." } },
-          },
-          columnKind: "utf16CodeUnits",
-          results: result.findings.map((f) => sarifResult(f, ruleIndex.get(f.ruleId), paths, baselined)),
-        },
-      ],
-    };
-    return `${JSON.stringify(log, null, 2)}\n`;
+    return [...sarifPieces(result, context)].join("");
   },
+  pieces: sarifPieces,
 };
+
+/** The log's text, its results rendered one at a time (see json-stream.ts). */
+function sarifPieces(result: ScanResult, context: ReportContext): Iterable<string> {
+  const paths = new RepositoryPaths(context);
+  const policies = [...result.policies];
+  const ruleIndex = new Map(policies.map((p, i) => [p.id, i]));
+  // The severity the config gave a policy shows on its findings; without findings it does not matter.
+  const effective = (p: Policy): Severity => result.findings.find((f) => f.ruleId === p.id)?.severity ?? p.severity;
+  const overrides = policies
+    .filter((p) => effective(p) !== p.severity)
+    .map((p) => ({ descriptor: { id: p.id, index: ruleIndex.get(p.id)! }, configuration: { level: LEVEL[effective(p)] } }));
+
+  const baselined = result.baseline && new Set(result.baseline.matched);
+  // The config used and what it turned off, before the warnings: a reader must see what decided the run.
+  const configFile = result.config?.file;
+  const configuration = [
+    ...(configFile ? [{ level: "note", message: { text: `Configuration read from ${configFile}.` }, locations: [{ physicalLocation: { artifactLocation: paths.artifact(configFile) } }] }] : []),
+    ...(result.config?.off ?? []).map((p) => ({
+      level: "warning",
+      message: { text: `Policy ${p.id} (${p.alias}) is turned off by ${configFile}: its findings are not reported.` },
+      associatedRule: { id: p.id },
+      ...(configFile ? { locations: [{ physicalLocation: { artifactLocation: paths.artifact(configFile) } }] } : {}),
+    })),
+    ...result.warnings.map((w) => notification(w, "warning", paths)),
+  ];
+  const invocation = {
+    executionSuccessful: result.errors.length === 0,
+    ...(overrides.length ? { ruleConfigurationOverrides: overrides } : {}),
+    ...(result.errors.length ? { toolExecutionNotifications: result.errors.map((e) => notification(e, "error", paths)) } : {}),
+    ...(configuration.length ? { toolConfigurationNotifications: configuration } : {}),
+  };
+
+  const log = {
+    $schema: "https://json.schemastore.org/sarif-2.1.0.json",
+    version: "2.1.0",
+    runs: [
+      {
+        tool: {
+          driver: {
+            name: TOOL.name,
+            version: TOOL.version,
+            semanticVersion: TOOL.version,
+            informationUri: REPOSITORY_URL,
+            rules: policies.map((p) => rule(p, effective(p))),
+          },
+        },
+        invocations: [invocation],
+        originalUriBaseIds: {
+          [SOURCE_ROOT]: { uri: directoryUri(paths.root), description: { text: "The root of the repository (git rev-parse --show-toplevel), or the working directory outside a repository." } },
+        },
+        columnKind: "utf16CodeUnits",
+        results: [],
+      },
+    ],
+  };
+  // results: the run's last property, two levels down (runs, then the run).
+  return jsonWithLongArray(log, "results", 2, result.findings, (f) => sarifResult(f, ruleIndex.get(f.ruleId), paths, baselined));
+}
 
 function rule(policy: Policy, severity: Severity) {
   const cis = policy.cis.map(cisLabel);

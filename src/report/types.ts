@@ -23,6 +23,16 @@ export interface Reporter {
   /** One line for `--help`. */
   description: string;
   render(result: ScanResult, context: ReportContext): string;
+  /**
+   * The same text in pieces, for reports too large to hold as one string (an organization's live
+   * audit): joined, they equal `render`'s result. Reporters without it are written whole.
+   */
+  pieces?(result: ScanResult, context: ReportContext): Iterable<string>;
   /** Whether the report names paths relative to the repository root (asking git for it costs a process). */
   usesRepositoryRoot?: boolean;
+}
+
+/** A reporter's text in pieces: its own `pieces`, else `render`'s one string. */
+export function reportPieces(reporter: Reporter, result: ScanResult, context: ReportContext): Iterable<string> {
+  return reporter.pieces ? reporter.pieces(result, context) : [reporter.render(result, context)];
 }
