@@ -3,6 +3,7 @@ import { qualify, type Configuration, type ModuleInstance } from "../model/confi
 import { alternatives, eachBinding, Evaluator, newTrace } from "../model/expressions.js";
 import { blockExistence, createdResources } from "../model/links.js";
 import type { Move } from "../model/module.js";
+import { replacementIdentity } from "../model/replacement.js";
 
 /** The instances of a block with `count` or `for_each`: their keys when known, and the arguments as written. */
 export interface Instances {
@@ -29,6 +30,8 @@ export interface Inventory {
   instances: Map<string, Instances>;
   /** `moved` blocks, module-qualified, as written (instance keys kept). */
   moves: Move[];
+  /** The values of the arguments that force replacement (see replacement.ts), by address, for the types that have them. */
+  identities: Map<string, string>;
   /** Fingerprints of the findings this configuration yielded. */
   fingerprints: Set<string>;
 }
@@ -39,6 +42,7 @@ export async function takeInventory(configuration: Configuration, findings: read
   const addresses = new Set<string>();
   const instances = new Map<string, Instances>();
   const moves: Move[] = [];
+  const identities = new Map<string, string>();
   const types = new Set(configuration.instances.flatMap((i) => i.module.resources.filter((r) => r.mode === "managed").map((r) => r.type)));
   for (const type of types) {
     for (const placed of await createdResources(configuration, type, evaluator)) {
@@ -46,6 +50,8 @@ export async function takeInventory(configuration: Configuration, findings: read
       const { count, for_each: forEach } = placed.resource.body;
       const found = await instancesOf(forEach, count, placed.instance, evaluator);
       if (found) instances.set(placed.address, found);
+      const identity = await replacementIdentity(placed, evaluator);
+      if (identity !== undefined) identities.set(placed.address, identity);
     }
   }
   for (const instance of configuration.instances) {
@@ -61,6 +67,7 @@ export async function takeInventory(configuration: Configuration, findings: read
     addresses,
     instances,
     moves,
+    identities,
     fingerprints: new Set(findings.map((f) => f.fingerprint)),
   };
 }
@@ -88,7 +95,7 @@ async function instancesOf(forEach: unknown, count: unknown, instance: ModuleIns
 
 /**
  * What is new about a block after the change: nothing ("none"), all of it ("block": it did not
- * exist before), or some of its instances (their keys; "unknown" when they cannot be told). A
+ * exist before, or an argument that forces replacement changed), or some of its instances (their keys; "unknown" when they cannot be told). A
  * block that existed under another address, renamed by a `moved` block (or a chain of them, or a
  * moved module call), is the same block.
  */
@@ -100,6 +107,9 @@ export function noveltyOf(address: string, before: Inventory | undefined, after:
   const current = after.instances.get(bare);
   const earlier = before && earlierAddress(bare, before, after.moves);
   if (!earlier) return current && current.keys !== "unknown" ? nonEmpty(current.keys) : "block";
+  // Replacement is creation: a changed ForceNew argument (a key's `user`, `pgp_key`) makes every instance a new object.
+  const identity = after.identities.get(bare);
+  if (identity !== undefined && before.identities.has(earlier) && before.identities.get(earlier) !== identity) return current && current.keys !== "unknown" ? nonEmpty(current.keys) : "block";
   if (!current) return "none";
   const previous = before.instances.get(earlier);
   // Instances moved in by `moved` blocks existed before.
