@@ -27924,12 +27924,46 @@ var init_focus = __esm({
   }
 });
 
+// dist/model/replacement.js
+async function replacementIdentity(placed, evaluator) {
+  const forceNew = FORCE_NEW[placed.resource.type];
+  if (!forceNew)
+    return void 0;
+  const scope = { instance: placed.instance };
+  const parts = [];
+  for (const argument of forceNew) {
+    const value = await evaluator.evaluate(placed.resource.body[argument], scope, newTrace());
+    parts.push(`${argument}=${textOf(await literalBehind(value, evaluator))}`);
+  }
+  return parts.join("\0");
+}
+async function literalBehind(value, evaluator) {
+  if (value.kind !== "ref" || value.path.length !== 1)
+    return value;
+  const attribute = value.resource.body[value.path[0]];
+  if (attribute === void 0)
+    return value;
+  const resolved = await evaluator.evaluate(attribute, { instance: value.instance }, newTrace());
+  return resolved.kind === "known" ? resolved : value;
+}
+var FORCE_NEW;
+var init_replacement = __esm({
+  "dist/model/replacement.js"() {
+    "use strict";
+    init_expressions();
+    FORCE_NEW = {
+      aws_iam_access_key: ["user", "pgp_key"]
+    };
+  }
+});
+
 // dist/change/inventory.js
 async function takeInventory(configuration, findings) {
   const evaluator = new Evaluator();
   const addresses = /* @__PURE__ */ new Set();
   const instances = /* @__PURE__ */ new Map();
   const moves = [];
+  const identities = /* @__PURE__ */ new Map();
   const types = new Set(configuration.instances.flatMap((i) => i.module.resources.filter((r) => r.mode === "managed").map((r) => r.type)));
   for (const type of types) {
     for (const placed of await createdResources(configuration, type, evaluator)) {
@@ -27938,6 +27972,9 @@ async function takeInventory(configuration, findings) {
       const found = await instancesOf(forEach, count, placed.instance, evaluator);
       if (found)
         instances.set(placed.address, found);
+      const identity = await replacementIdentity(placed, evaluator);
+      if (identity !== void 0)
+        identities.set(placed.address, identity);
     }
   }
   for (const instance of configuration.instances) {
@@ -27954,6 +27991,7 @@ async function takeInventory(configuration, findings) {
     addresses,
     instances,
     moves,
+    identities,
     fingerprints: new Set(findings.map((f) => f.fingerprint))
   };
 }
@@ -27981,6 +28019,9 @@ function noveltyOf(address, before, after) {
   const current = after.instances.get(bare);
   const earlier = before && earlierAddress(bare, before, after.moves);
   if (!earlier)
+    return current && current.keys !== "unknown" ? nonEmpty(current.keys) : "block";
+  const identity = after.identities.get(bare);
+  if (identity !== void 0 && before.identities.has(earlier) && before.identities.get(earlier) !== identity)
     return current && current.keys !== "unknown" ? nonEmpty(current.keys) : "block";
   if (!current)
     return "none";
@@ -28053,6 +28094,7 @@ var init_inventory = __esm({
     init_configuration();
     init_expressions();
     init_links();
+    init_replacement();
   }
 });
 
