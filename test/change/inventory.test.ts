@@ -4,13 +4,14 @@ import type { Move } from "../../src/model/module.js";
 
 const before = (...addresses: string[]): Inventory => inventory(addresses);
 
-function inventory(addresses: string[], instances: Record<string, Partial<Instances> & Pick<Instances, "keys">> = {}, moves: Move[] = []): Inventory {
+function inventory(addresses: string[], instances: Record<string, Partial<Instances> & Pick<Instances, "keys">> = {}, moves: Move[] = [], identities: Record<string, string> = {}): Inventory {
   return {
     root: "/r",
     dirs: new Set(["/r"]),
     addresses: new Set(addresses),
     instances: new Map(Object.entries(instances).map(([a, i]) => [a, { kind: "for_each", written: "x", ...i }])),
     moves,
+    identities: new Map(Object.entries(identities)),
     fingerprints: new Set(),
   };
 }
@@ -55,6 +56,16 @@ describe("noveltyOf", () => {
   it("a new block is new whole, or in all its known instances", () => {
     expect(noveltyOf("aws_iam_user.u", inventory([]), inventory(["aws_iam_user.u"]))).toBe("block");
     expect(noveltyOf("aws_iam_user.u", undefined, inventory(["aws_iam_user.u"], { "aws_iam_user.u": { keys: keys("a", "b") } }))).toEqual(keys("a", "b"));
+  });
+
+  it("a block whose ForceNew arguments changed is replaced: new whole, or in all its known instances", () => {
+    const k = "aws_iam_access_key.k";
+    expect(noveltyOf(k, inventory([k], {}, [], { [k]: "user=a" }), inventory([k], {}, [], { [k]: "user=b" }))).toBe("block");
+    expect(noveltyOf(k, inventory([k], {}, [], { [k]: "user=a" }), inventory([k], {}, [], { [k]: "user=a" }))).toBe("none");
+    expect(noveltyOf(k, inventory([k], { [k]: { keys: keys("x") } }, [], { [k]: "user=a" }), inventory([k], { [k]: { keys: keys("x", "y") } }, [], { [k]: "user=b" }))).toEqual(keys("x", "y"));
+    // Renamed by a moved block and re-pointed: still replaced.
+    const moved = [{ from: k, to: "aws_iam_access_key.k2" }];
+    expect(noveltyOf("aws_iam_access_key.k2", inventory([k], {}, [], { [k]: "user=a" }), inventory(["aws_iam_access_key.k2"], {}, moved, { "aws_iam_access_key.k2": "user=b" }))).toBe("block");
   });
 
   it("an existing block is new in the instance keys it gained", () => {
