@@ -11,7 +11,7 @@ import { parseCliVariable, type CliVariable } from "./model/variables.js";
 import type { LiveArgs } from "./commands/live.js";
 import type { OutputArgs } from "./commands/output.js";
 import type { ScanArgs } from "./commands/scan.js";
-import { checkOutputPath, explainFailure, helpHint, UsageError, type CommandOptions } from "./commands/usage.js";
+import { checkDistinctOutputs, checkOutputPath, explainFailure, helpHint, UsageError, type CommandOptions } from "./commands/usage.js";
 import { parsePolicyArg, type SettingsArgs } from "./commands/settings.js";
 
 export { EXIT, finalExitCode, processIO, type CliIO } from "./commands/io.js";
@@ -330,7 +330,7 @@ function withReportOptions<T>(y: Argv<T>) {
     .option("fail-on", { describe: "lowest severity that makes the run exit 1 (default: error, or failOn from the config)", choices: FAIL_ON })
     .option("color", { describe: "force colours on or off (default: on for a terminal; FORCE_COLOR turns them on, NO_COLOR off)", type: "boolean" })
     .option("quiet", { alias: "q", describe: "report only error-severity findings and input errors (the exit code still judges them all)", type: "boolean" })
-    .option("max-warnings", { describe: "exit 1 when there are more than N warnings (warning-severity findings and suppression warnings)", type: "number", requiresArg: true })
+    .option("max-warnings", { describe: "exit 1 when there are more than N warnings (warning-severity findings, suppression warnings, and warnings such as a module call not checked)", type: "number", requiresArg: true })
     .option("policy", { describe: "ID=LEVEL: a policy's severity (error, warning, info) or off, over the config's (repeatable)", type: "string", requiresArg: true })
     .option("verbose", { describe: "text report: the fix, how to suppress and the docs link under every finding (default: once per policy); a scan also says on stderr what it read (config, policies, files, configurations, cache) and how long it took", type: "boolean" });
 }
@@ -351,8 +351,10 @@ function checkReportArgs(args: OutputArgs & SettingsArgs, io: CliIO): void {
     if (error instanceof TargetError) throw new UsageError(error.message, error.hint);
     throw error;
   }
-  for (const target of targets) if (target.file !== undefined) checkOutputPath(target.file, io.cwd, `-o ${target.file}`);
+  const outputs = targets.flatMap((t) => (t.file !== undefined ? [{ option: `-o ${t.format}=${t.file}`, file: t.file, shown: `-o ${t.file}` }] : []));
+  for (const output of outputs) checkOutputPath(output.file, io.cwd, output.shown);
   if (args.writeBaseline !== undefined) checkOutputPath(args.writeBaseline, io.cwd, "--write-baseline");
+  checkDistinctOutputs([...outputs, ...(args.writeBaseline !== undefined ? [{ option: `--write-baseline ${args.writeBaseline}`, file: args.writeBaseline }] : [])], io.cwd);
 }
 
 /** The report options as the command modules take them. */

@@ -69,7 +69,7 @@ export interface Repository {
 
 /** Finds the repository that holds `cwd`, or says why there is none. */
 export async function openRepository(cwd: string): Promise<Repository> {
-  const result = await runGit(["rev-parse", "--show-cdup", "--is-shallow-repository"], cwd);
+  const result = await runGit(["rev-parse", "--is-bare-repository", "--is-inside-work-tree", "--is-shallow-repository", "--show-cdup"], cwd);
   if (result.code !== 0) {
     const message = firstMessage(result.stderr);
     if (/not a git repository/i.test(message)) {
@@ -77,7 +77,13 @@ export async function openRepository(cwd: string): Promise<Repository> {
     }
     throw new GitError(`git cannot read the repository at ${cwd}: ${message}`);
   }
-  const [cdup = "", shallow = "false"] = result.stdout.toString("utf8").split("\n");
+  // A bare repository (or its .git directory) prints no --show-cdup: there is no working tree to compare.
+  const [bare, inside, shallow = "false", cdup = ""] = result.stdout.toString("utf8").split("\n");
+  if (bare === "true" || inside !== "true") {
+    throw new GitError(
+      `${cwd} is ${bare === "true" ? "a bare git repository" : "inside a git directory, not a working tree"}: --base and --staged compare a revision with the working tree, and there is none here. Run keygate in a checkout of the repository (git clone, or git worktree add).`,
+    );
+  }
   return { toplevel: resolve(cwd, cdup), shallow: shallow.trim() === "true" };
 }
 

@@ -1,5 +1,5 @@
-import { accessSync, constants, statSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { accessSync, constants, lstatSync, readlinkSync, realpathSync, statSync } from "node:fs";
+import { basename, dirname, resolve } from "node:path";
 
 /**
  * A command line that cannot be carried out. It is found before any input is read, any output
@@ -146,6 +146,49 @@ export function checkOutputPath(file: string, cwd: string, option: string): void
     }
     if (dirname(dir) === dir) return;
     dir = dirname(dir);
+  }
+}
+
+/**
+ * Checks that no two outputs (`-o` targets, `--write-baseline`) are the same file under different
+ * names: through a symbolic link (even one whose target does not exist yet), `..`, or a hard link.
+ * One would overwrite the other.
+ */
+export function checkDistinctOutputs(outputs: readonly { option: string; file: string }[], cwd: string): void {
+  const seen = new Map<string, { option: string; file: string }>();
+  for (const output of outputs) {
+    const identity = fileIdentity(resolve(cwd, output.file));
+    const other = seen.get(identity);
+    if (other && other.option !== output.option) {
+      const link = [output, other].find((o) => isLink(resolve(cwd, o.file)));
+      const through = link ? `: ${link.file} is a symbolic link to ${(link === output ? other : output).file}` : "";
+      throw new UsageError(`${other.option} and ${output.option} write to the same file${through}`, "Name a different file for each output.");
+    }
+    seen.set(identity, output);
+  }
+}
+
+/** The file a path will write to: its device and inode when it exists, else its real path, following links that do not resolve yet. */
+function fileIdentity(path: string, hops = 0): string {
+  const stat = statOf(path);
+  if (stat) return `inode:${stat.dev}:${stat.ino}`;
+  if (hops < 40 && isLink(path)) return fileIdentity(resolve(dirname(path), readlinkSync(path)), hops + 1);
+  const dir = dirname(path);
+  if (dir === path) return `path:${path}`;
+  let realDir: string;
+  try {
+    realDir = realpathSync(dir);
+  } catch {
+    realDir = fileIdentity(dir, hops + 1);
+  }
+  return `path:${resolve(realDir, basename(path))}`;
+}
+
+function isLink(path: string): boolean {
+  try {
+    return lstatSync(path).isSymbolicLink();
+  } catch {
+    return false;
   }
 }
 

@@ -166,12 +166,12 @@ type Cells = Record<(typeof CREDENTIAL_REPORT_COLUMNS)[number], string>;
 
 function parseRow(fields: string[], line: number): { row: CredentialReportRow } | { problem: ReportProblem } {
   const cells = Object.fromEntries(CREDENTIAL_REPORT_COLUMNS.map((name, i) => [name, fields[i] ?? ""])) as Cells;
-  const fail = (column: (typeof CREDENTIAL_REPORT_COLUMNS)[number], expected: string) => ({
-    problem: {
-      line,
-      message: `${column} (column ${CREDENTIAL_REPORT_COLUMNS.indexOf(column) + 1}) is ${JSON.stringify(cells[column])}, expected ${expected}`,
-    },
-  });
+  const fail = (column: (typeof CREDENTIAL_REPORT_COLUMNS)[number], expected: string) => {
+    const shown = `${column} (column ${CREDENTIAL_REPORT_COLUMNS.indexOf(column) + 1}) is ${JSON.stringify(cells[column])}`;
+    // A well-formed time that names no real moment (February 30) says what is wrong with it.
+    const impossible = calendarProblem(cells[column]);
+    return { problem: { line, message: impossible ? `${shown}: ${impossible}, so the report is corrupt or was edited; download it again` : `${shown}, expected ${expected}` } };
+  };
   if (cells.user === "") return fail("user", "a user name");
   const account = /^arn:[\w-]+:iam::(\d+):/.exec(cells.arn)?.[1];
   // The commonest corruption (a spreadsheet dropping leading zeros) gets named.
@@ -228,11 +228,26 @@ function parseRow(fields: string[], line: number): { row: CredentialReportRow } 
 
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 
-/** An ISO 8601 time as the report writes it (`2015-04-16T15:14:00+00:00`), or null. */
+/** An ISO 8601 time as the report writes it (`2015-04-16T15:14:00+00:00`), or null (also for February 30: JavaScript would roll it over to March 1). */
 export function parseReportTime(value: string): Date | null {
-  if (!ISO_TIME.test(value)) return null;
+  if (!ISO_TIME.test(value) || calendarProblem(value)) return null;
   const d = new Date(value);
   return Number.isNaN(d.getTime()) ? null : d;
+}
+
+const MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
+
+/** Why a time of the ISO 8601 shape names no real moment ("there is no February 30 in 2024"), or undefined. */
+export function calendarProblem(value: string): string | undefined {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d+)?(?:Z|[+-](\d{2}):(\d{2}))$/.exec(value);
+  if (!m) return undefined;
+  const [year, month, day, hour, minute, second, offsetHours = 0, offsetMinutes = 0] = m.slice(1).map((n) => (n === undefined ? undefined : Number(n))) as number[];
+  if (month! < 1 || month! > 12) return `there is no month ${month}`;
+  const days = new Date(Date.UTC(year!, month!, 0)).getUTCDate();
+  if (day! < 1 || day! > days) return `there is no ${MONTHS[month! - 1]} ${day} in ${year}`;
+  if (hour! > 23 || minute! > 59 || second! > 59) return `${m[4]}:${m[5]}:${m[6]} is not a time of day`;
+  if (offsetHours > 23 || offsetMinutes > 59) return `${value.slice(-6)} is not a time zone offset`;
+  return undefined;
 }
 
 function parseGeneratedTime(value: unknown): Date | null {

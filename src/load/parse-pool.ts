@@ -52,7 +52,11 @@ export class ParserPool {
   private nextId = 0;
   private readonly inThread = import.meta.url.endsWith(".ts");
 
-  constructor(private readonly maxWorkers = availableParallelism()) {}
+  constructor(
+    private readonly maxWorkers = availableParallelism(),
+    /** hcl2json's time budget per file (a test shortens it to see a file run out of time). */
+    public budget = { baseMs: HCL2JSON_BUDGET_MS, perMbMs: HCL2JSON_BUDGET_PER_MB_MS },
+  ) {}
 
   /** Parses files: natively where it can, the rest spread over the workers. */
   async parse(texts: readonly string[], onProgress?: (done: number, total: number) => void): Promise<ParsedHcl[]> {
@@ -103,7 +107,7 @@ export class ParserPool {
    */
   private async parseInWorker(lane: number, text: string): Promise<ParsedHcl> {
     const worker = this.workers[lane]!;
-    const budgetMs = HCL2JSON_BUDGET_MS + Math.round(text.length / 1048576) * HCL2JSON_BUDGET_PER_MB_MS;
+    const budgetMs = this.budget.baseMs + Math.round(text.length / 1048576) * this.budget.perMbMs;
     try {
       return (await this.send(worker, { kind: "file", text }, budgetMs)) as ParsedHcl;
     } catch (error) {
@@ -143,7 +147,7 @@ export class ParserPool {
         budgetMs === undefined
           ? undefined
           : setTimeout(() => {
-              reject(new Error(`hcl2json, which parses what keygate's own parser declines, did not finish this file within ${Math.round(budgetMs / 1000)} s: it is too large or too unusual to check. Simplify it, or exclude it`));
+              reject(new Error(`hcl2json, which parses what keygate's own parser declines, did not finish this file within ${budgetMs >= 1000 ? `${Math.round(budgetMs / 1000)} s` : `${budgetMs} ms`}: it is too large or too unusual to check. Simplify it, or exclude it`));
               this.failures.delete(id);
               this.pending.delete(id);
               this.byWorker.get(worker)?.delete(id);

@@ -24,6 +24,8 @@ export type ParseResult = { ok: true; body: TerraformBody } | { ok: false; probl
 // The name handed to hcl2json only shows up in its diagnostics, which we take apart below.
 const DIAGNOSTIC_NAME = "keygate-input.tf";
 const DIAGNOSTIC = new RegExp(`${DIAGNOSTIC_NAME.replace(/\./g, "\\.")}:(\\d+),(\\d+)-(?:\\d+,)?\\d+: `, "g");
+/** The name inside a diagnostic's text ("already set at keygate-input.tf:2,3-7"): the file's own name is the report's. */
+const MENTION = new RegExp(`${DIAGNOSTIC_NAME.replace(/\./g, "\\.")}:(\\d+),(\\d+)(?:-(?:\\d+,)?\\d+)?`, "g");
 
 /**
  * Parses native HCL syntax (`.tf`, `.tofu`, `.tfvars`): with keygate's own parser, which gives
@@ -59,7 +61,7 @@ export function splitHclDiagnostics(raw: string): SyntaxProblem[] {
   const problems: SyntaxProblem[] = [];
   starts.forEach((match, i) => {
     const end = i + 1 < starts.length ? starts[i + 1]!.index : inner.length;
-    const text = inner.slice(match.index + match[0].length, end).trim();
+    const text = inner.slice(match.index + match[0].length, end).trim().replace(MENTION, "line $1, column $2");
     const [summary, ...detail] = text.split("; ");
     const message = detail.length ? `${summary}: ${detail.join("; ")}` : (summary ?? text);
     problems.push({ line: Number(match[1]), column: Number(match[2]), message });

@@ -60,12 +60,12 @@ export function planReportTargets(formats: readonly string[], outputs: readonly 
   if (toStdout.length > 1) {
     throw new TargetError(`only one format can go to standard output, but ${toStdout.join(" and ")} would; send the others to files with -o FORMAT=FILE`);
   }
-  const files = new Map<string, string>();
+  const files = new Map<string, ReportTarget>();
   for (const t of toFiles) {
     const path = resolve(t.file!);
     const other = files.get(path);
-    if (other !== undefined && other !== t.format) throw new TargetError(`-o ${other}=${t.file} and -o ${t.format}=${t.file} write to the same file`);
-    files.set(path, t.format);
+    if (other !== undefined && other.format !== t.format) throw new TargetError(`-o ${other.format}=${other.file} and -o ${t.format}=${t.file} write to the same file`, "Name a different file for each output.");
+    files.set(path, t);
   }
   return [...toStdout.map((format) => ({ format, file: undefined })), ...toFiles];
 }

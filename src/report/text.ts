@@ -156,11 +156,19 @@ export function summaryText(result: ScanResult): { text: string; failed: boolean
   if (count("baseline")) parts.push(`${count("baseline")} baselined`);
   if (result.baseline?.stale.length) parts.push(plural(result.baseline.stale.length, "stale baseline entry", "stale baseline entries"));
   if (result.errors.length) parts.push(plural(result.errors.length, "input error"));
-  if (result.warnings.length) parts.push(plural(result.warnings.length, "suppression warning"));
+  // Warnings about keygate:ignore comments and the baseline are suppression warnings; the rest
+  // (a module call not followed, …) are warnings about the run, not about suppressions.
+  const suppressionWarnings = result.warnings.filter(isSuppressionWarning).length;
+  if (suppressionWarnings) parts.push(plural(suppressionWarnings, "suppression warning"));
+  if (result.warnings.length > suppressionWarnings) parts.push(plural(result.warnings.length - suppressionWarnings, "warning"));
   const config = describeConfigUsed(result.config);
   const text = `${parts.join(", ")}${result.files ? ` in ${plural(result.files, "file")}` : ""}${config ? `; ${config}` : ""}`;
   if (result.errors.length) return { text: `${text}; the check is incomplete`, failed: true };
   return { text, failed: activeCount > 0 };
+}
+
+function isSuppressionWarning(warning: { message: string }): boolean {
+  return /^(keygate:ignore|stale baseline entry)/.test(warning.message);
 }
 
 function summaryLines(result: ScanResult, activeCount: number, width: number, c: Colors): string[] {
