@@ -6330,7 +6330,7 @@ function splitHclDiagnostics(raw) {
   const problems = [];
   starts.forEach((match, i) => {
     const end = i + 1 < starts.length ? starts[i + 1].index : inner.length;
-    const text2 = inner.slice(match.index + match[0].length, end).trim();
+    const text2 = inner.slice(match.index + match[0].length, end).trim().replace(MENTION, "line $1, column $2");
     const [summary2, ...detail] = text2.split("; ");
     const message = detail.length ? `${summary2}: ${detail.join("; ")}` : summary2 ?? text2;
     problems.push({ line: Number(match[1]), column: Number(match[2]), message });
@@ -6431,7 +6431,7 @@ function describeJsonError(code2) {
   };
   return words[code2] ?? code2;
 }
-var DIAGNOSTIC_NAME, DIAGNOSTIC, LABELS_BY_BLOCK;
+var DIAGNOSTIC_NAME, DIAGNOSTIC, MENTION, LABELS_BY_BLOCK;
 var init_terraform_syntax = __esm({
   "dist/load/terraform-syntax.js"() {
     "use strict";
@@ -6442,6 +6442,7 @@ var init_terraform_syntax = __esm({
     init_positions();
     DIAGNOSTIC_NAME = "keygate-input.tf";
     DIAGNOSTIC = new RegExp(`${DIAGNOSTIC_NAME.replace(/\./g, "\\.")}:(\\d+),(\\d+)-(?:\\d+,)?\\d+: `, "g");
+    MENTION = new RegExp(`${DIAGNOSTIC_NAME.replace(/\./g, "\\.")}:(\\d+),(\\d+)(?:-(?:\\d+,)?\\d+)?`, "g");
     LABELS_BY_BLOCK = {
       resource: 2,
       data: 2,
@@ -6495,6 +6496,7 @@ var init_parse_pool = __esm({
     SPREAD_THRESHOLD = 48;
     ParserPool = class {
       maxWorkers;
+      budget;
       workers = [];
       pending = /* @__PURE__ */ new Map();
       failures = /* @__PURE__ */ new Map();
@@ -6502,8 +6504,9 @@ var init_parse_pool = __esm({
       byWorker = /* @__PURE__ */ new Map();
       nextId = 0;
       inThread = import.meta.url.endsWith(".ts");
-      constructor(maxWorkers = availableParallelism()) {
+      constructor(maxWorkers = availableParallelism(), budget = { baseMs: HCL2JSON_BUDGET_MS, perMbMs: HCL2JSON_BUDGET_PER_MB_MS }) {
         this.maxWorkers = maxWorkers;
+        this.budget = budget;
       }
       /** Parses files: natively where it can, the rest spread over the workers. */
       async parse(texts, onProgress) {
@@ -6551,7 +6554,7 @@ var init_parse_pool = __esm({
        */
       async parseInWorker(lane, text2) {
         const worker = this.workers[lane];
-        const budgetMs = HCL2JSON_BUDGET_MS + Math.round(text2.length / 1048576) * HCL2JSON_BUDGET_PER_MB_MS;
+        const budgetMs = this.budget.baseMs + Math.round(text2.length / 1048576) * this.budget.perMbMs;
         try {
           return await this.send(worker, { kind: "file", text: text2 }, budgetMs);
         } catch (error) {
@@ -6585,7 +6588,7 @@ var init_parse_pool = __esm({
         const id = this.nextId++;
         return new Promise((resolve24, reject) => {
           const timer = budgetMs === void 0 ? void 0 : setTimeout(() => {
-            reject(new Error(`hcl2json, which parses what keygate's own parser declines, did not finish this file within ${Math.round(budgetMs / 1e3)} s: it is too large or too unusual to check. Simplify it, or exclude it`));
+            reject(new Error(`hcl2json, which parses what keygate's own parser declines, did not finish this file within ${budgetMs >= 1e3 ? `${Math.round(budgetMs / 1e3)} s` : `${budgetMs} ms`}: it is too large or too unusual to check. Simplify it, or exclude it`));
             this.failures.delete(id);
             this.pending.delete(id);
             this.byWorker.get(worker)?.delete(id);
@@ -15188,8 +15191,8 @@ var require_pattern = __commonJS({
     }
     exports.endsWithSlashGlobStar = endsWithSlashGlobStar;
     function isAffectDepthOfReadingPattern(pattern2) {
-      const basename4 = path4.basename(pattern2);
-      return endsWithSlashGlobStar(pattern2) || isStaticPattern(basename4);
+      const basename5 = path4.basename(pattern2);
+      return endsWithSlashGlobStar(pattern2) || isStaticPattern(basename5);
     }
     exports.isAffectDepthOfReadingPattern = isAffectDepthOfReadingPattern;
     function expandPatternsWithBraceExpansion(patterns) {
@@ -18278,11 +18281,11 @@ var require_ignore = __commonJS({
         const rules = this._rules;
         const { length } = rules;
         const shortcut = this._basenameCount * 2 >= length;
-        const basename4 = shortcut ? basenameOf(path4) : path4;
+        const basename5 = shortcut ? basenameOf(path4) : path4;
         for (let index2 = length - 1; index2 >= 0; index2--) {
           const rule2 = rules[index2];
           if (rule2[mode].test(
-            shortcut && rule2._basenameOnly ? basename4 : path4
+            shortcut && rule2._basenameOnly ? basename5 : path4
           )) {
             const { negative } = rule2;
             const ret = {
@@ -20937,13 +20940,19 @@ function summaryText(result) {
     parts.push(plural(result.baseline.stale.length, "stale baseline entry", "stale baseline entries"));
   if (result.errors.length)
     parts.push(plural(result.errors.length, "input error"));
-  if (result.warnings.length)
-    parts.push(plural(result.warnings.length, "suppression warning"));
+  const suppressionWarnings = result.warnings.filter(isSuppressionWarning).length;
+  if (suppressionWarnings)
+    parts.push(plural(suppressionWarnings, "suppression warning"));
+  if (result.warnings.length > suppressionWarnings)
+    parts.push(plural(result.warnings.length - suppressionWarnings, "warning"));
   const config = describeConfigUsed(result.config);
   const text2 = `${parts.join(", ")}${result.files ? ` in ${plural(result.files, "file")}` : ""}${config ? `; ${config}` : ""}`;
   if (result.errors.length)
     return { text: `${text2}; the check is incomplete`, failed: true };
   return { text: text2, failed: activeCount > 0 };
+}
+function isSuppressionWarning(warning) {
+  return /^(keygate:ignore|stale baseline entry)/.test(warning.message);
 }
 function summaryLines(result, activeCount, width, c) {
   const { text: text2, failed } = summaryText(result);
@@ -21798,9 +21807,9 @@ function planReportTargets(formats, outputs, known3, defaultFormat) {
   for (const t of toFiles) {
     const path4 = resolve8(t.file);
     const other = files.get(path4);
-    if (other !== void 0 && other !== t.format)
-      throw new TargetError(`-o ${other}=${t.file} and -o ${t.format}=${t.file} write to the same file`);
-    files.set(path4, t.format);
+    if (other !== void 0 && other.format !== t.format)
+      throw new TargetError(`-o ${other.format}=${other.file} and -o ${t.format}=${t.file} write to the same file`, "Name a different file for each output.");
+    files.set(path4, t);
   }
   return [...toStdout.map((format4) => ({ format: format4, file: void 0 })), ...toFiles];
 }
@@ -21931,8 +21940,8 @@ var init_variables = __esm({
 });
 
 // dist/commands/usage.js
-import { accessSync as accessSync2, constants as constants3, statSync as statSync4 } from "node:fs";
-import { dirname as dirname6, resolve as resolve10 } from "node:path";
+import { accessSync as accessSync2, constants as constants3, lstatSync as lstatSync2, readlinkSync, realpathSync as realpathSync3, statSync as statSync4 } from "node:fs";
+import { basename as basename4, dirname as dirname6, resolve as resolve10 } from "node:path";
 function flag(name) {
   return name.length === 1 ? `-${name}` : `--${name}`;
 }
@@ -22036,6 +22045,43 @@ function checkOutputPath(file, cwd, option) {
     if (dirname6(dir) === dir)
       return;
     dir = dirname6(dir);
+  }
+}
+function checkDistinctOutputs(outputs, cwd) {
+  const seen = /* @__PURE__ */ new Map();
+  for (const output of outputs) {
+    const identity = fileIdentity(resolve10(cwd, output.file));
+    const other = seen.get(identity);
+    if (other && other.option !== output.option) {
+      const link = [output, other].find((o) => isLink(resolve10(cwd, o.file)));
+      const through = link ? `: ${link.file} is a symbolic link to ${(link === output ? other : output).file}` : "";
+      throw new UsageError(`${other.option} and ${output.option} write to the same file${through}`, "Name a different file for each output.");
+    }
+    seen.set(identity, output);
+  }
+}
+function fileIdentity(path4, hops = 0) {
+  const stat3 = statOf(path4);
+  if (stat3)
+    return `inode:${stat3.dev}:${stat3.ino}`;
+  if (hops < 40 && isLink(path4))
+    return fileIdentity(resolve10(dirname6(path4), readlinkSync(path4)), hops + 1);
+  const dir = dirname6(path4);
+  if (dir === path4)
+    return `path:${path4}`;
+  let realDir;
+  try {
+    realDir = realpathSync3(dir);
+  } catch {
+    realDir = fileIdentity(dir, hops + 1);
+  }
+  return `path:${resolve10(realDir, basename4(path4))}`;
+}
+function isLink(path4) {
+  try {
+    return lstatSync2(path4).isSymbolicLink();
+  } catch {
+    return false;
   }
 }
 function statOf(path4) {
@@ -22611,7 +22657,7 @@ function firstMessage(stderr) {
   return line.replace(/^(fatal|error):\s*/, "");
 }
 async function openRepository(cwd) {
-  const result = await runGit(["rev-parse", "--show-cdup", "--is-shallow-repository"], cwd);
+  const result = await runGit(["rev-parse", "--is-bare-repository", "--is-inside-work-tree", "--is-shallow-repository", "--show-cdup"], cwd);
   if (result.code !== 0) {
     const message = firstMessage(result.stderr);
     if (/not a git repository/i.test(message)) {
@@ -22619,7 +22665,10 @@ async function openRepository(cwd) {
     }
     throw new GitError(`git cannot read the repository at ${cwd}: ${message}`);
   }
-  const [cdup = "", shallow = "false"] = result.stdout.toString("utf8").split("\n");
+  const [bare, inside2, shallow = "false", cdup = ""] = result.stdout.toString("utf8").split("\n");
+  if (bare === "true" || inside2 !== "true") {
+    throw new GitError(`${cwd} is ${bare === "true" ? "a bare git repository" : "inside a git directory, not a working tree"}: --base and --staged compare a revision with the working tree, and there is none here. Run keygate in a checkout of the repository (git clone, or git worktree add).`);
+  }
   return { toplevel: resolve13(cwd, cdup), shallow: shallow.trim() === "true" };
 }
 async function resolveCommit(repository, revision) {
@@ -28588,12 +28637,11 @@ function reportAccountId(report) {
 }
 function parseRow(fields, line) {
   const cells = Object.fromEntries(CREDENTIAL_REPORT_COLUMNS.map((name, i) => [name, fields[i] ?? ""]));
-  const fail2 = (column, expected) => ({
-    problem: {
-      line,
-      message: `${column} (column ${CREDENTIAL_REPORT_COLUMNS.indexOf(column) + 1}) is ${JSON.stringify(cells[column])}, expected ${expected}`
-    }
-  });
+  const fail2 = (column, expected) => {
+    const shown = `${column} (column ${CREDENTIAL_REPORT_COLUMNS.indexOf(column) + 1}) is ${JSON.stringify(cells[column])}`;
+    const impossible = calendarProblem(cells[column]);
+    return { problem: { line, message: impossible ? `${shown}: ${impossible}, so the report is corrupt or was edited; download it again` : `${shown}, expected ${expected}` } };
+  };
   if (cells.user === "")
     return fail2("user", "a user name");
   const account = /^arn:[\w-]+:iam::(\d+):/.exec(cells.arn)?.[1];
@@ -28658,10 +28706,26 @@ function parseRow(fields, line) {
   };
 }
 function parseReportTime(value) {
-  if (!ISO_TIME.test(value))
+  if (!ISO_TIME.test(value) || calendarProblem(value))
     return null;
   const d = new Date(value);
   return Number.isNaN(d.getTime()) ? null : d;
+}
+function calendarProblem(value) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d+)?(?:Z|[+-](\d{2}):(\d{2}))$/.exec(value);
+  if (!m)
+    return void 0;
+  const [year, month, day, hour, minute, second, offsetHours = 0, offsetMinutes = 0] = m.slice(1).map((n) => n === void 0 ? void 0 : Number(n));
+  if (month < 1 || month > 12)
+    return `there is no month ${month}`;
+  const days = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (day < 1 || day > days)
+    return `there is no ${MONTHS[month - 1]} ${day} in ${year}`;
+  if (hour > 23 || minute > 59 || second > 59)
+    return `${m[4]}:${m[5]}:${m[6]} is not a time of day`;
+  if (offsetHours > 23 || offsetMinutes > 59)
+    return `${value.slice(-6)} is not a time zone offset`;
+  return void 0;
 }
 function parseGeneratedTime(value) {
   if (typeof value === "number")
@@ -28679,7 +28743,7 @@ function decodeBase64(text2) {
 function sortProblems(problems) {
   return problems.sort((a, b) => a.line - b.line || (a.column ?? 0) - (b.column ?? 0));
 }
-var CREDENTIAL_REPORT_COLUMNS, ROOT_ACCOUNT_USER, ISO_TIME;
+var CREDENTIAL_REPORT_COLUMNS, ROOT_ACCOUNT_USER, ISO_TIME, MONTHS;
 var init_credential_report = __esm({
   "dist/live/credential-report.js"() {
     "use strict";
@@ -28710,6 +28774,7 @@ var init_credential_report = __esm({
     ];
     ROOT_ACCOUNT_USER = "<root_account>";
     ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+    MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
   }
 });
 
@@ -29953,7 +30018,7 @@ var import_policy_schema = __toESM(require_policy_schema(), 1);
 import { fileURLToPath as fileURLToPath5 } from "node:url";
 
 // dist/action/index.js
-import { realpathSync as realpathSync3 } from "node:fs";
+import { realpathSync as realpathSync4 } from "node:fs";
 import { fileURLToPath as fileURLToPath4 } from "node:url";
 import { isMainThread } from "node:worker_threads";
 
@@ -35738,7 +35803,7 @@ function withReportOptions(y) {
     describe: "write a report to a file: FORMAT=FILE (repeatable), or just FILE when one format is asked for. A format without an output goes to stdout; at most one may",
     type: "string",
     requiresArg: true
-  }).option("baseline", { describe: "accept the findings recorded in FILE: they are reported as baselined and do not fail the run; new ones do", type: "string", requiresArg: true }).option("write-baseline", { describe: "record the current findings (all but those suppressed inline) in FILE, and use it for this run", type: "string", requiresArg: true }).option("config", { alias: "c", describe: "config file (default: .keygate.json from the working directory up to the repository root)", type: "string", requiresArg: true }).option("fail-on", { describe: "lowest severity that makes the run exit 1 (default: error, or failOn from the config)", choices: FAIL_ON }).option("color", { describe: "force colours on or off (default: on for a terminal; FORCE_COLOR turns them on, NO_COLOR off)", type: "boolean" }).option("quiet", { alias: "q", describe: "report only error-severity findings and input errors (the exit code still judges them all)", type: "boolean" }).option("max-warnings", { describe: "exit 1 when there are more than N warnings (warning-severity findings and suppression warnings)", type: "number", requiresArg: true }).option("policy", { describe: "ID=LEVEL: a policy's severity (error, warning, info) or off, over the config's (repeatable)", type: "string", requiresArg: true }).option("verbose", { describe: "text report: the fix, how to suppress and the docs link under every finding (default: once per policy); a scan also says on stderr what it read (config, policies, files, configurations, cache) and how long it took", type: "boolean" });
+  }).option("baseline", { describe: "accept the findings recorded in FILE: they are reported as baselined and do not fail the run; new ones do", type: "string", requiresArg: true }).option("write-baseline", { describe: "record the current findings (all but those suppressed inline) in FILE, and use it for this run", type: "string", requiresArg: true }).option("config", { alias: "c", describe: "config file (default: .keygate.json from the working directory up to the repository root)", type: "string", requiresArg: true }).option("fail-on", { describe: "lowest severity that makes the run exit 1 (default: error, or failOn from the config)", choices: FAIL_ON }).option("color", { describe: "force colours on or off (default: on for a terminal; FORCE_COLOR turns them on, NO_COLOR off)", type: "boolean" }).option("quiet", { alias: "q", describe: "report only error-severity findings and input errors (the exit code still judges them all)", type: "boolean" }).option("max-warnings", { describe: "exit 1 when there are more than N warnings (warning-severity findings, suppression warnings, and warnings such as a module call not checked)", type: "number", requiresArg: true }).option("policy", { describe: "ID=LEVEL: a policy's severity (error, warning, info) or off, over the config's (repeatable)", type: "string", requiresArg: true }).option("verbose", { describe: "text report: the fix, how to suppress and the docs link under every finding (default: once per policy); a scan also says on stderr what it read (config, policies, files, configurations, cache) and how long it took", type: "boolean" });
 }
 function checkReportArgs(args, io) {
   if (args.maxWarnings !== void 0 && !(Number.isInteger(args.maxWarnings) && args.maxWarnings >= 0)) {
@@ -35754,11 +35819,12 @@ function checkReportArgs(args, io) {
       throw new UsageError(error.message, error.hint);
     throw error;
   }
-  for (const target of targets)
-    if (target.file !== void 0)
-      checkOutputPath(target.file, io.cwd, `-o ${target.file}`);
+  const outputs = targets.flatMap((t) => t.file !== void 0 ? [{ option: `-o ${t.format}=${t.file}`, file: t.file, shown: `-o ${t.file}` }] : []);
+  for (const output of outputs)
+    checkOutputPath(output.file, io.cwd, output.shown);
   if (args.writeBaseline !== void 0)
     checkOutputPath(args.writeBaseline, io.cwd, "--write-baseline");
+  checkDistinctOutputs([...outputs, ...args.writeBaseline !== void 0 ? [{ option: `--write-baseline ${args.writeBaseline}`, file: args.writeBaseline }] : []], io.cwd);
 }
 function reportArgs(args) {
   return {
@@ -36006,7 +36072,7 @@ var inProcess = (args, cwd) => {
   return cli(args);
 };
 async function start(moduleUrl) {
-  if (!isMainThread || !process.argv[1] || realpathSync3(process.argv[1]) !== realpathSync3(fileURLToPath4(moduleUrl)))
+  if (!isMainThread || !process.argv[1] || realpathSync4(process.argv[1]) !== realpathSync4(fileURLToPath4(moduleUrl)))
     return;
   const version = (process.env["INPUT_KEYGATE-VERSION"] ?? "").trim();
   try {
