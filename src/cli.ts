@@ -43,8 +43,8 @@ Exit codes:
 How files are read:
   .tf, .tofu and .tfvars files are parsed once, by keygate's own HCL parser, into one syntax tree
   that every check reads (expressions are compared on it); @cdktf/hcl2json is asked only for the
-  exact message of a syntax error. .tf.json files are Terraform's JSON syntax. A file that cannot
-  matter is only checked for broken structure (--no-prefilter parses it too).
+  exact message of a syntax error. .tf.json files (Terraform's JSON syntax) are read into the same
+  tree. A file that cannot matter is only checked for broken structure (--no-prefilter parses it).
 
 Suppress one finding with a comment on the line directly above the key's (or the user's) block:
   # keygate:ignore KG001 -- vendor sync needs a key at creation, approved in SEC-142

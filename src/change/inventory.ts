@@ -2,7 +2,8 @@ import type { Finding } from "../findings.js";
 import { qualify, type Configuration, type ModuleInstance } from "../model/configuration.js";
 import { alternatives, eachBinding, Evaluator, newTrace } from "../model/expressions.js";
 import { blockExistence, createdResources } from "../model/links.js";
-import type { Move } from "../model/module.js";
+import { canonicalText } from "../model/canonical.js";
+import type { Argument, Move } from "../model/module.js";
 import { replacementIdentity } from "../model/replacement.js";
 
 /** The instances of a block with `count` or `for_each`: their keys when known, and the arguments as written. */
@@ -72,9 +73,9 @@ export async function takeInventory(configuration: Configuration, findings: read
   };
 }
 
-async function instancesOf(forEach: unknown, count: unknown, instance: ModuleInstance, evaluator: Evaluator, depth = 0): Promise<Instances | undefined> {
+async function instancesOf(forEach: Argument | undefined, count: Argument | undefined, instance: ModuleInstance, evaluator: Evaluator, depth = 0): Promise<Instances | undefined> {
   if (forEach !== undefined) {
-    const written = JSON.stringify(forEach);
+    const written = canonicalText(forEach.value);
     const collection = await evaluator.evaluate(forEach, { instance }, newTrace());
     // for_each = aws_iam_user.bots: the same keys as that resource's instances.
     if (collection.kind === "ref" && collection.path.length === 0 && depth < 4) {
@@ -88,7 +89,7 @@ async function instancesOf(forEach: unknown, count: unknown, instance: ModuleIns
   if (count !== undefined) {
     const n = await evaluator.evaluate(count, { instance }, newTrace());
     const keys = n.kind === "known" && typeof n.value === "number" ? new Set(Array.from({ length: n.value }, (_, i) => String(i))) : "unknown";
-    return { keys, kind: "count", written: JSON.stringify(count) };
+    return { keys, kind: "count", written: canonicalText(count.value) };
   }
   return undefined;
 }

@@ -1,11 +1,31 @@
-import type { Expression, LiteralExpr, TemplateExpr } from "./hcl-syntax.js";
+import type { Body, Expression, LiteralExpr, TemplateExpr } from "./hcl-syntax.js";
 import { decline } from "./hcl-lexer.js";
+import { parseHclFile } from "./hcl-parser.js";
 
 /**
- * keygate's syntax tree in `@cdktf/hcl2json`'s JSON shape (tmccombs/hcl2json's converter): what
- * the model reads today, and what the differential tests compare with hcl2json's own output.
- * Where hcl2json's conversion fails or its output cannot be reproduced exactly, this declines.
+ * keygate's syntax tree in `@cdktf/hcl2json`'s JSON shape (tmccombs/hcl2json's converter), for the
+ * differential tests only: they hold the tree, so converted, to hcl2json's own output. Where
+ * hcl2json's conversion fails or its output cannot be reproduced exactly, this declines. Nothing
+ * on a scan's path reads this shape.
  */
+
+/** A file as hcl2json's `parse()` returns it: blocks nested by labels, expressions as `${…}` strings. */
+export type Hcl2JsonBody = Record<string, unknown>;
+
+/**
+ * Parses HCL native syntax with keygate's parser into exactly the value hcl2json's `parse()`
+ * returns, or `undefined` when the parser declines the text or hcl2json's conversion would fail.
+ */
+export function parseHclNative(text: string): Hcl2JsonBody | undefined {
+  // hcl2json is left the files that start with a byte order mark.
+  const body = text.charCodeAt(0) === 0xfeff ? undefined : parseHclFile(text);
+  if (body === undefined) return undefined;
+  try {
+    return new JsonConverter(text).convertBody(body);
+  } catch {
+    return undefined;
+  }
+}
 
 /** hcl2json re-escapes template sequences in literal text so that its output stays a template. */
 function escapeLiteral(s: string): string {
@@ -94,18 +114,25 @@ function normalizeDecimal(src: string): string {
 }
 
 /** A block as hcl2json nests it: type, labels, converted body. */
-export interface BlockEntry {
+interface BlockEntry {
   type: string;
   labels: string[];
   body: Record<string, unknown>;
 }
 
 /** Converts the nodes of one text (node ranges are offsets into it). */
-export class JsonConverter {
+class JsonConverter {
   constructor(
     private readonly src: string,
     private readonly len = src.length,
   ) {}
+
+  convertBody(body: Body): Record<string, unknown> {
+    const names = body.attributes.map((a) => a.name);
+    const values = body.attributes.map((a) => this.convertExpression(a.value));
+    const blocks = body.blocks.map((b): BlockEntry => ({ type: b.type, labels: b.labels, body: this.convertBody(b.body) }));
+    return this.assembleBody(names, values, blocks);
+  }
 
   /** tmccombs/hcl2json's convertBody: blocks nest by labels first, then attributes overwrite. */
   assembleBody(attrNames: string[], attrValues: unknown[], blocks: BlockEntry[]): Record<string, unknown> {

@@ -1,24 +1,34 @@
-import type { BinaryOperator, Expression, ObjectItem, TraversalStep } from "./hcl-syntax.js";
-import { JsonConverter, type BlockEntry } from "./hcl-json.js";
+import type { Attribute, BinaryOperator, Block, Body, Expression, ObjectItem, TraversalStep } from "./hcl-syntax.js";
 import { decline, isDigit, isWellFormed, type Comment, T_AND, T_ARROW, T_ASSIGN, T_COLON, T_COMMA, T_DCOLON, T_DOT, T_ELLIPSIS, T_EOF, T_EQ, T_GE, T_GT, T_HEREDOC, T_IDENT, T_LBRACE, T_LBRACK, T_LE, T_LPAREN, T_LT, T_MINUS, T_NE, T_NL, T_NOT, T_NUMBER, T_OQUOTE, T_OR, T_PERCENT, T_PLUS, T_QUESTION, T_RBRACE, T_RBRACK, T_RPAREN, T_SLASH, T_STAR } from "./hcl-lexer.js";
 import { TemplateParser } from "./hcl-templates.js";
-import type { TerraformBody } from "./terraform-syntax.js";
 
 /*
  * keygate's HCL parser, split as hashicorp/hcl's hclsyntax is: hcl-lexer.ts (tokens),
- * hcl-templates.ts (quoted strings and heredocs), this file (bodies and expressions), hcl-syntax.ts
- * (the tree) and hcl-json.ts (the tree in hcl2json's JSON shape).
+ * hcl-templates.ts (quoted strings and heredocs), this file (bodies and expressions) and
+ * hcl-syntax.ts (the tree). hcl-json.ts turns the tree into hcl2json's JSON, for the tests that
+ * hold the two parsers to the same result.
  */
 
+/** How a file is parsed. */
+export interface FileOptions {
+  /** Where to note the file's comments. */
+  comments?: Comment[];
+  /** Keep an attribute set twice in a body (for an outline of the file) rather than decline it as an error. */
+  repeatedAttributes?: boolean;
+}
+
 /**
- * Parses HCL native syntax into exactly the value `@cdktf/hcl2json`'s `parse()` returns, or
- * returns `undefined` when the text has a syntax error or uses something this parser does not
- * reproduce faithfully; the caller then falls back to hcl2json, which also reports the error.
+ * Parses a file in HCL's native syntax into keygate's syntax tree. `undefined` when the text has a
+ * syntax error or uses something this parser does not read faithfully: the caller then asks
+ * hcl2json, whose diagnostic is Terraform's.
  */
-export function parseHclNative(text: string): TerraformBody | undefined {
-  if (text.charCodeAt(0) === 0xfeff || !isWellFormed(text)) return undefined;
+export function parseHclFile(text: string, options: FileOptions = {}): Body | undefined {
+  if (!isWellFormed(text)) return undefined;
+  const parser = new Parser(text);
+  if (options.comments) parser.comments = options.comments;
+  parser.repeatedAttributes = options.repeatedAttributes === true;
   try {
-    return new Parser(text).parseFile();
+    return parser.parseFile();
   } catch {
     // A decline, or anything unforeseen (such as a stack overflow on absurd nesting): hcl2json decides.
     return undefined;
@@ -27,8 +37,7 @@ export function parseHclNative(text: string): TerraformBody | undefined {
 
 /**
  * Parses a text as a template's content (`deploy-${var.env}`), as Terraform reads a string in JSON
- * syntax and as hcl2json writes expressions: `${x}` alone is the value of `x`. `undefined` when
- * the text is not a valid template.
+ * syntax: `${x}` alone is the value of `x`. `undefined` when the text is not a valid template.
  */
 export function parseHclTemplate(text: string): Expression | undefined {
   if (!isWellFormed(text)) return undefined;
@@ -85,55 +94,10 @@ OPERATORS[T_STAR] = "multiply";
 OPERATORS[T_SLASH] = "divide";
 OPERATORS[T_PERCENT] = "modulo";
 
-/** Where a top-level block, its header (to just past its `{`) and its own attributes are: offsets. */
-export interface BlockPlace {
-  keyword: string;
-  labels: string[];
-  start: number;
-  headerEnd: number;
-  end: number;
-  /** Attributes directly in the block's body (the first of a name), from the name to the value's end. */
-  attributes: Map<string, { start: number; end: number; value: Expression }>;
-}
-
-/** A file's top-level blocks and comments, where they are (see outline.ts). */
-export interface HclPlaces {
-  blocks: BlockPlace[];
-  comments: Comment[];
-}
-
-/**
- * Where the top-level blocks, their attributes and the comments of a native-syntax file are;
- * undefined when the text is not valid HCL (it has no outline then: it is reported).
- */
-export function placesInHcl(text: string): HclPlaces | undefined {
-  if (!isWellFormed(text)) return undefined;
-  const parser = new Parser(text);
-  const places: HclPlaces = { blocks: [], comments: [] };
-  parser.outline = places;
-  parser.comments = places.comments;
-  try {
-    parser.parseFile();
-    return places;
-  } catch {
-    return undefined;
-  }
-}
-
 class Parser extends TemplateParser {
-  private readonly json: JsonConverter;
-  /** When outlining: the places noted (and nothing converted). */
-  outline: HclPlaces | undefined;
-  /** How many blocks deep the parser is; where the last block body ended. */
-  private depth = 0;
-  private bodyEnd = 0;
+  repeatedAttributes = false;
 
-  constructor(src: string) {
-    super(src);
-    this.json = new JsonConverter(src);
-  }
-
-  parseFile(): TerraformBody {
+  parseFile(): Body {
     // A byte order mark is not part of the text (hcl2json is left the files that have one).
     if (this.src.charCodeAt(0) === 0xfeff) this.pos = 1;
     return this.parseBody(true);
@@ -156,23 +120,16 @@ class Parser extends TemplateParser {
 
   // ---------------------------------------------------------------- bodies
 
-  private parseBody(top: boolean): Record<string, unknown> {
-    const attrNames: string[] = [];
-    const attrValues: unknown[] = [];
-    const blocks: BlockEntry[] = [];
+  private parseBody(top: boolean): Body {
+    const attributes: Attribute[] = [];
+    const blocks: Block[] = [];
     for (;;) {
       const t = this.peek();
       if (t === T_NL) {
         this.consume();
         continue;
       }
-      if (top ? t === T_EOF : t === T_RBRACE) {
-        if (!top) {
-          this.bodyEnd = this.tokEnd;
-          this.consume();
-        }
-        break;
-      }
+      if (top ? t === T_EOF : t === T_RBRACE) break;
       if (t !== T_IDENT) decline();
       const nameStart = this.tokStart;
       const name = this.src.slice(nameStart, this.tokEnd);
@@ -180,39 +137,43 @@ class Parser extends TemplateParser {
       const next = this.peek();
       if (next === T_ASSIGN) {
         this.consume();
-        const value = this.attribute(nameStart, name, this.parseExpression());
+        attributes.push(this.attribute(nameStart, name));
         const end = this.peek();
         if (end === T_NL) this.consume();
         else if (end !== T_EOF) decline();
-        attrNames.push(name);
-        attrValues.push(value);
       } else if (next === T_OQUOTE || next === T_LBRACE || next === T_IDENT) {
         blocks.push(this.parseBlock(name, nameStart));
       } else {
         decline();
       }
     }
-    return this.outline ? {} : this.json.assembleBody(attrNames, attrValues, blocks);
+    // hclsyntax: "Attribute redefined".
+    if (attributes.length > 1 && !this.repeatedAttributes) {
+      const names = new Set<string>();
+      for (const { name } of attributes) {
+        if (names.has(name)) decline();
+        names.add(name);
+      }
+    }
+    return { attributes, blocks };
   }
 
-  /** An attribute's value: converted to hcl2json's shape, or (outlining) noted where it is. */
-  private attribute(nameStart: number, name: string, value: Expression): unknown {
-    if (!this.outline) return this.json.convertExpression(value);
-    const block = this.outline.blocks[this.outline.blocks.length - 1];
-    if (this.depth !== 1 || !block || block.attributes.has(name)) return undefined;
+  /** `name = value`, after the `=`. */
+  private attribute(start: number, name: string): Attribute {
+    const value = this.parseExpression();
     // A heredoc's range runs to the end of its closing line; the attribute ends with its marker.
     let end = value.end;
-    while (this.src.charCodeAt(end - 1) === 0x20 || this.src.charCodeAt(end - 1) === 0x09) end--;
-    block.attributes.set(name, { start: nameStart, end, value });
-    return undefined;
+    while (end > value.start && (this.src.charCodeAt(end - 1) === 0x20 || this.src.charCodeAt(end - 1) === 0x09)) end--;
+    return { name, value, start, end };
   }
 
-  private parseBlock(type: string, start: number): BlockEntry {
+  private parseBlock(type: string, start: number): Block {
     const labels: string[] = [];
+    let headerEnd: number;
     for (;;) {
       const t = this.peek();
       if (t === T_LBRACE) {
-        if (this.outline && this.depth === 0) this.outline.blocks.push({ keyword: type, labels, start, headerEnd: this.tokEnd, end: this.len, attributes: new Map() });
+        headerEnd = this.tokEnd;
         this.consume();
         break;
       }
@@ -222,9 +183,8 @@ class Parser extends TemplateParser {
         this.consume();
       } else decline();
     }
-    let body: Record<string, unknown>;
+    let body: Body;
     const t = this.peek();
-    this.depth++;
     if (t === T_NL || t === T_EOF || t === T_RBRACE) {
       body = this.parseBody(false);
     } else {
@@ -234,18 +194,15 @@ class Parser extends TemplateParser {
       const name = this.src.slice(nameStart, this.tokEnd);
       this.consume();
       this.expect(T_ASSIGN);
-      const value = this.attribute(nameStart, name, this.parseExpression());
+      body = { attributes: [this.attribute(nameStart, name)], blocks: [] };
       if (this.peek() !== T_RBRACE) decline();
-      this.bodyEnd = this.tokEnd;
-      this.consume();
-      body = this.outline ? {} : this.json.assembleBody([name], [value], []);
     }
-    this.depth--;
-    if (this.outline && this.depth === 0) this.outline.blocks[this.outline.blocks.length - 1]!.end = this.bodyEnd;
-    const end = this.peek();
-    if (end === T_NL) this.consume();
-    else if (end !== T_EOF) decline();
-    return { type, labels, body };
+    const end = this.tokEnd;
+    this.consume();
+    const after = this.peek();
+    if (after === T_NL) this.consume();
+    else if (after !== T_EOF) decline();
+    return { type, labels, body, start, headerEnd, end };
   }
 
   // ---------------------------------------------------------------- expressions

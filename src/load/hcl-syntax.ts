@@ -207,3 +207,75 @@ export function unwrap(node: Expression): Expression {
   while (current.kind === "parens" || current.kind === "wrap") current = current.kind === "parens" ? current.inner : current.wrapped;
   return current;
 }
+
+/** `name = value` in a body; `start` is the name's, `end` the value's. */
+export interface Attribute extends Ranged {
+  name: string;
+  value: Expression;
+}
+
+/** `type "label" … { body }`; `headerEnd` is just past its `{`, `end` just past its `}`. */
+export interface Block extends Ranged {
+  type: string;
+  labels: string[];
+  headerEnd: number;
+  body: Body;
+}
+
+/**
+ * A body: a file, or the inside of a block. Attributes and blocks each in source order. A file in
+ * Terraform's JSON syntax gives the same nodes (see json-syntax.ts): its top-level block types are
+ * blocks, and the properties inside them attributes, whose strings are templates.
+ */
+export interface Body {
+  attributes: Attribute[];
+  blocks: Block[];
+}
+
+/** The direct sub-expressions of a node, in source order. */
+export function childrenOf(node: Expression): Expression[] {
+  switch (node.kind) {
+    case "literal":
+    case "traversal":
+    case "anon":
+      return [];
+    case "template":
+      return node.parts;
+    case "wrap":
+      return [node.wrapped];
+    case "templateIf":
+    case "conditional":
+      return [node.condition, node.then, node.else];
+    case "templateFor":
+      return [node.collection, node.body];
+    case "relative":
+      return [node.source];
+    case "index":
+      return [node.collection, node.key];
+    case "splat":
+      return [node.source, node.each];
+    case "call":
+      return node.args;
+    case "binary":
+      return [node.left, node.right];
+    case "unary":
+      return [node.operand];
+    case "tuple":
+      return node.items;
+    case "object":
+      return node.items.flatMap((item) => [item.key, item.value]);
+    case "for":
+      return [node.collection, ...(node.key ? [node.key] : []), node.value, ...(node.condition ? [node.condition] : [])];
+    case "parens":
+      return [node.inner];
+  }
+}
+
+/** The string a node spells when it is a plain string literal (`"x"`, with no interpolation); undefined otherwise. */
+export function stringLiteral(node: Expression): string | undefined {
+  const inner = unwrap(node);
+  if (inner.kind === "literal") return typeof inner.value === "string" ? inner.value : undefined;
+  if (inner.kind !== "template" || inner.parts.length !== 1) return undefined;
+  const part = inner.parts[0]!;
+  return part.kind === "literal" && typeof part.value === "string" ? part.value : undefined;
+}

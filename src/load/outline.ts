@@ -5,7 +5,9 @@
  * a run.
  */
 import { parseTree, type Node } from "jsonc-parser";
-import { placesInHcl, type HclPlaces } from "./hcl-parser.js";
+import { parseHclFile } from "./hcl-parser.js";
+import type { Comment as CommentPlace } from "./hcl-lexer.js";
+import type { Body } from "./hcl-syntax.js";
 import { LineIndex } from "./positions.js";
 
 /** A 1-based line and column; columns count UTF-16 code units. */
@@ -62,25 +64,28 @@ function addAttribute(attributes: Record<string, Span>, name: string, span: () =
  * every comment. A text that is not valid HCL has none (such a file is reported, not outlined).
  */
 export function outlineHcl(text: string): FileOutline {
-  return outlineFromPlaces(text, placesInHcl(text));
+  const comments: CommentPlace[] = [];
+  const body = parseHclFile(text, { comments, repeatedAttributes: true });
+  return body ? outlineOfBody(text, body, comments) : { blocks: [], comments: [] };
 }
 
-/** The outline of what the parser found (see {@link placesInHcl}). */
-export function outlineFromPlaces(text: string, places: HclPlaces | undefined): FileOutline {
-  if (!places) return { blocks: [], comments: [] };
+/** The outline of a parsed file: its tree's top-level blocks, and the comments the lexer noted. */
+export function outlineOfBody(text: string, body: Body, comments: readonly CommentPlace[]): FileOutline {
   const lines = new LineIndex(text);
-  const blocks = places.blocks.map((block): BlockOutline => {
+  const blocks = body.blocks.map((block): BlockOutline => {
     const attributes: Record<string, Span> = {};
-    for (const [name, place] of block.attributes) addAttribute(attributes, name, () => lines.span(place.start, place.end));
-    return { keyword: block.keyword, labels: block.labels, header: lines.span(block.start, block.headerEnd), span: lines.span(block.start, block.end), attributes };
+    for (const place of block.body.attributes) addAttribute(attributes, place.name, () => lines.span(place.start, place.end));
+    return { keyword: block.type, labels: block.labels, header: lines.span(block.start, block.headerEnd), span: lines.span(block.start, block.end), attributes };
   });
-  const comments = places.comments.map(({ start, end, style }): Comment => {
-    // A `#` or `//` comment ends before its line's CR; CRLF inside a block comment reads as LF.
-    const stop = style !== "/*" && text.charCodeAt(end - 1) === 0x0d ? end - 1 : end;
-    const body = text.slice(start + style.length, style === "/*" ? stop - 2 : stop).replaceAll("\r\n", "\n").trim();
-    return { ...lines.span(start, stop), style, text: body };
-  });
-  return { blocks, comments };
+  return {
+    blocks,
+    comments: comments.map(({ start, end, style }): Comment => {
+      // A `#` or `//` comment ends before its line's CR; CRLF inside a block comment reads as LF.
+      const stop = style !== "/*" && text.charCodeAt(end - 1) === 0x0d ? end - 1 : end;
+      const content = text.slice(start + style.length, style === "/*" ? stop - 2 : stop).replaceAll("\r\n", "\n").trim();
+      return { ...lines.span(start, stop), style, text: content };
+    }),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------

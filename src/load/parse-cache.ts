@@ -7,7 +7,7 @@ import { TOOL } from "../package.js";
 import type { ParsedHcl } from "./parse-pool.js";
 
 /** The parser's identity: a cache written by another hcl2json would not be trusted. */
-const PARSER = "keygate-hcl1+@cdktf/hcl2json@0.21+outline1+facts1";
+const PARSER = "keygate-tree1+@cdktf/hcl2json@0.21+outline1+facts1";
 
 /** Where parse results are kept between runs unless `--cache-location` says otherwise. */
 export function defaultCacheDir(env: NodeJS.ProcessEnv): string {
@@ -219,6 +219,6 @@ function isParsedHcl(value: unknown): value is ParsedHcl {
   if (outline !== undefined && !(typeof outline === "object" && outline !== null && Array.isArray((outline as { blocks?: unknown }).blocks) && Array.isArray((outline as { comments?: unknown }).comments))) return false;
   if (typeof result !== "object" || result === null) return false;
   const r = result as { ok?: unknown; body?: unknown; problems?: unknown };
-  if (r.ok === true) return typeof r.body === "object" && r.body !== null && !Array.isArray(r.body);
+  if (r.ok === true) return typeof r.body === "object" && r.body !== null && Array.isArray((r.body as { attributes?: unknown }).attributes) && Array.isArray((r.body as { blocks?: unknown }).blocks);
   return r.ok === false && Array.isArray(r.problems) && r.problems.every((p) => typeof p === "object" && p !== null && typeof (p as { message?: unknown }).message === "string");
 }

@@ -4,7 +4,7 @@ import { Worker } from "node:worker_threads";
 import { PACKAGE_ROOT } from "../package.js";
 import type { ParseJob } from "./parse-worker.js";
 import { outlineHcl, type FileOutline } from "./outline.js";
-import { parseHclNative } from "./hcl-parser.js";
+import { parseHclFile } from "./hcl-parser.js";
 import { tooDeep } from "./nesting.js";
 import { parseHclWasm, type ParseResult } from "./terraform-syntax.js";
 
@@ -72,7 +72,7 @@ export class ParserPool {
         progress();
         return;
       }
-      const body = parseHclNative(text);
+      const body = parseHclFile(text);
       if (body === undefined) return declined.push(index);
       results[index] = { result: { ok: true, body } };
       progress();

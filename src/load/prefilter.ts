@@ -1,7 +1,7 @@
-import { placesInHcl } from "./hcl-parser.js";
-import type { Expression } from "./hcl-syntax.js";
-import { outlineFromPlaces, type BlockOutline, type FileOutline } from "./outline.js";
-import type { TerraformBody } from "./terraform-syntax.js";
+import type { Comment } from "./hcl-lexer.js";
+import { parseHclFile } from "./hcl-parser.js";
+import type { Block, Body } from "./hcl-syntax.js";
+import { outlineOfBody, type BlockOutline, type FileOutline } from "./outline.js";
 
 /**
  * Decides, from the words a file's text contains, whether it must be parsed. In a large repository
@@ -47,9 +47,9 @@ export function prefilterFor(policies: readonly { subject: { type: string }; tar
   };
 }
 
-/** What a file that is not parsed contributes to the model: the blocks it declares, in hcl2json's shape and as an outline. */
+/** What a file that is not parsed contributes to the model: the blocks it declares, as a syntax tree and as an outline. */
 export interface Skeleton {
-  body: TerraformBody;
+  body: Body;
   outline: FileOutline;
 }
 
@@ -91,7 +91,7 @@ class HeaderSkeleton implements Skeleton {
     private readonly headers: Header[],
   ) {}
 
-  get body(): TerraformBody {
+  get body(): Body {
     return (this.built ??= headerSkeleton(this.text, this.headers)).body;
   }
 
@@ -112,34 +112,20 @@ export function skeletonOf(text: string): Skeleton | null {
 }
 
 /**
- * The skeleton from keygate's parser (without building hcl2json's shape): exact, for files with
- * module calls or comments that matter. Null when the file is not valid HCL or a module call's
- * source is not a plain string: it is parsed, and its error or its call read in full.
+ * The skeleton from keygate's parser: exact, for files with module calls or comments that matter:
+ * resource and data blocks with empty bodies, module calls with their `source` only. Null when the
+ * file is not valid HCL: it is parsed, and its error reported.
  */
 function outlinedSkeleton(text: string): Skeleton | null {
-  const places = placesInHcl(text);
-  if (!places) return null;
-  const body: Record<string, Record<string, unknown>> = { resource: {}, data: {}, module: {} };
-  for (const block of places.blocks) {
-    if ((block.keyword === "resource" || block.keyword === "data") && block.labels.length === 2) {
-      const byType = (body[block.keyword]![block.labels[0]!] ??= {}) as Record<string, object[]>;
-      (byType[block.labels[1]!] ??= []).push({});
-    } else if (block.keyword === "module" && block.labels.length === 1) {
-      const value = block.attributes.get("source")?.value;
-      const source = value === undefined ? undefined : stringLiteral(value);
-      if (source === null) return null;
-      ((body.module![block.labels[0]!] ??= []) as object[]).push(source === undefined ? {} : { source });
-    }
+  const comments: Comment[] = [];
+  const parsed = parseHclFile(text, { comments, repeatedAttributes: true });
+  if (!parsed) return null;
+  const blocks: Block[] = [];
+  for (const block of parsed.blocks) {
+    if ((block.type === "resource" || block.type === "data") && block.labels.length === 2) blocks.push({ ...block, body: { attributes: [], blocks: [] } });
+    else if (block.type === "module" && block.labels.length === 1) blocks.push({ ...block, body: { attributes: block.body.attributes.filter((a) => a.name === "source"), blocks: [] } });
   }
-  return { body, outline: outlineFromPlaces(text, places) };
-}
-
-/** The string a plain literal (`"./modules/x"`) spells; null for any other expression. */
-function stringLiteral(node: Expression): string | null {
-  if (node.kind !== "template" || node.parts.length !== 1) return null;
-  const part = node.parts[0]!;
-  // hcl2json would write `${` and `%{` in a literal escaped; such a source is not worth a skeleton.
-  return part.kind === "literal" && typeof part.value === "string" && !/[$%]\{/.test(part.value) ? part.value : null;
+  return { body: { attributes: [], blocks }, outline: outlineOfBody(text, parsed, comments) };
 }
 
 /** A top-level `resource "type" "name" {` or `data "type" "name" {` header found by the structure scan. */
@@ -154,7 +140,7 @@ interface Header {
 
 /** The skeleton from the block headers alone: for files of resources only. */
 function headerSkeleton(text: string, headers: Header[]): Skeleton {
-  const body: Record<"resource" | "data", Record<string, Record<string, object[]>>> = { resource: {}, data: {} };
+  const body: Body = { attributes: [], blocks: [] };
   const blocks: BlockOutline[] = [];
   // Lines are counted from one header to the next, not for the whole file: most files hold few headers.
   let line = 1;
@@ -168,10 +154,10 @@ function headerSkeleton(text: string, headers: Header[]): Skeleton {
     counted = header.start;
     const start = { line, column: header.start - lineStart + 1 };
     const end = { line, column: header.end - lineStart + 1 };
-    ((body[header.keyword][header.type] ??= {})[header.name] ??= []).push({});
+    body.blocks.push({ type: header.keyword, labels: [header.type, header.name], body: { attributes: [], blocks: [] }, start: header.start, headerEnd: header.end, end: header.end });
     blocks.push({ keyword: header.keyword, labels: [header.type, header.name], header: { start, end }, span: { start, end }, attributes: {} });
   }
-  return { body: { resource: body.resource, data: body.data }, outline: { blocks, comments: [] } };
+  return { body, outline: { blocks, comments: [] } };
 }
 
 /**

@@ -5,7 +5,8 @@ import { outlineHcl, outlineTfJson, type FileOutline } from "./outline.js";
 import { surveyHcl, type Skeleton, type Survey } from "./prefilter.js";
 import { readTextFile } from "./read.js";
 import { workingTree, type SourceTree } from "./tree.js";
-import { parseHcl, parseTerraformJson, type ParseResult, type TerraformBody } from "./terraform-syntax.js";
+import type { Body } from "./hcl-syntax.js";
+import { parseHcl, parseTerraformJson, type ParseResult } from "./terraform-syntax.js";
 
 /** One Terraform source file, read, parsed and outlined. */
 export interface SourceFile {
@@ -15,7 +16,8 @@ export interface SourceFile {
   file: string;
   syntax: "hcl" | "json";
   text: string;
-  body: TerraformBody;
+  /** Its syntax tree, whichever syntax it is written in. */
+  body: Body;
   outline: FileOutline;
   /**
    * For a file that was not parsed (see prefilter.ts), how its skeleton was taken: from its block
@@ -59,7 +61,7 @@ class ParsedSource implements SourceFile {
     readonly file: string,
     readonly syntax: "hcl" | "json",
     readonly text: string,
-    readonly body: TerraformBody,
+    readonly body: Body,
   ) {}
 
   get outline(): FileOutline {
@@ -87,7 +89,7 @@ class SkeletonSource implements SourceFile {
     readonly skeleton: "plain" | "outlined",
   ) {}
 
-  get body(): TerraformBody {
+  get body(): Body {
     return this.parts.body;
   }
 

@@ -1,15 +1,9 @@
 import { parse as parseJsonText, printParseErrorCode, type ParseError } from "jsonc-parser";
-import { parseHclNative } from "./hcl-parser.js";
-import { hasRepeatedProperty, valueKeepingRepeats } from "./json-duplicates.js";
+import { parseHclFile } from "./hcl-parser.js";
+import type { Body } from "./hcl-syntax.js";
+import { jsonBody, TERRAFORM_BLOCK_LABELS } from "./json-syntax.js";
 import { tooDeep } from "./nesting.js";
 import { LineIndex } from "./positions.js";
-
-/**
- * A Terraform file's content in the shape `@cdktf/hcl2json` returns: blocks are arrays of bodies
- * (`resource.aws_iam_user.deploy[0]`), attribute values are JSON values, and expressions are
- * strings holding `${…}` templates. `.tf.json` files are normalised into the same shape.
- */
-export type TerraformBody = Record<string, unknown>;
 
 /** A syntax problem at a 1-based position. */
 export interface SyntaxProblem {
@@ -19,7 +13,7 @@ export interface SyntaxProblem {
 }
 
 /** The result of parsing one file. */
-export type ParseResult = { ok: true; body: TerraformBody } | { ok: false; problems: SyntaxProblem[] };
+export type ParseResult = { ok: true; body: Body } | { ok: false; problems: SyntaxProblem[] };
 
 // The name handed to hcl2json only shows up in its diagnostics, which we take apart below.
 const DIAGNOSTIC_NAME = "keygate-input.tf";
@@ -28,23 +22,29 @@ const DIAGNOSTIC = new RegExp(`${DIAGNOSTIC_NAME.replace(/\./g, "\\.")}:(\\d+),(
 const MENTION = new RegExp(`${DIAGNOSTIC_NAME.replace(/\./g, "\\.")}:(\\d+),(\\d+)(?:-(?:\\d+,)?\\d+)?`, "g");
 
 /**
- * Parses native HCL syntax (`.tf`, `.tofu`, `.tfvars`): with keygate's own parser, which gives
- * hcl2json's output many times faster, or with hcl2json for what it declines (syntax errors, so
- * that their diagnostics are hcl2json's, and rare constructs).
+ * Parses native HCL syntax (`.tf`, `.tofu`, `.tfvars`) into keygate's syntax tree: with keygate's
+ * own parser, or with hcl2json for what it declines (syntax errors, so that their diagnostics are
+ * hcl2json's, and rare constructs).
  */
 export async function parseHcl(text: string): Promise<ParseResult> {
   const deep = tooDeep(text);
   if (deep) return { ok: false, problems: [deep] };
-  const body = parseHclNative(text);
+  const body = parseHclFile(text);
   return body === undefined ? parseHclWasm(text) : { ok: true, body };
 }
 
-/** Parses native HCL syntax with hcl2json (WebAssembly). */
+/**
+ * Parses native HCL syntax with hcl2json (WebAssembly), for a file keygate's parser declined. Its
+ * JSON (blocks nested by labels, expressions as `${…}` templates) is read as Terraform's JSON
+ * syntax reads: into the same tree, but without ranges (they would be offsets into hcl2json's JSON).
+ */
 export async function parseHclWasm(text: string): Promise<ParseResult> {
   try {
     // Loaded on first use: most runs parse on worker threads, and the main thread need not pay for it.
     const { parse } = await import("@cdktf/hcl2json");
-    return { ok: true, body: (await parse(DIAGNOSTIC_NAME, text)) as TerraformBody };
+    const value: unknown = await parse(DIAGNOSTIC_NAME, text);
+    const body = jsonBody(JSON.stringify(value), TERRAFORM_BLOCK_LABELS, { ranges: false });
+    return body.ok ? body : { ok: false, problems: [{ line: 1, column: 1, message: "could not be read as HCL" }] };
   } catch (error) {
     return { ok: false, problems: splitHclDiagnostics(String((error as Error).message ?? error)) };
   }
@@ -95,72 +95,14 @@ export function parseJson(text: string, { comments = false }: { comments?: boole
   };
 }
 
-/** Parses Terraform's JSON syntax (`.tf.json`) and normalises it to hcl2json's shape. */
+/** Parses Terraform's JSON syntax (`.tf.json`, `.tofu.json`) into keygate's syntax tree (see json-syntax.ts). */
 export function parseTerraformJson(text: string): ParseResult {
-  let parsed = parseJson(text);
+  const parsed = parseJson(text);
   if (!parsed.ok) return parsed;
-  // JSON.parse keeps the last of repeated properties; HCL's JSON syntax keeps them all.
-  if (hasRepeatedProperty(text)) {
-    const kept = valueKeepingRepeats(text);
-    if (kept.problems.length) return { ok: false, problems: kept.problems };
-    parsed = { ok: true, value: kept.value };
-  }
-  if (!isObject(parsed.value)) {
+  if (typeof parsed.value !== "object" || parsed.value === null || Array.isArray(parsed.value)) {
     return { ok: false, problems: [{ line: 1, column: 1, message: "Invalid Terraform JSON: the top level must be an object" }] };
   }
-  return { ok: true, body: normaliseTerraformJson(parsed.value) };
-}
-
-const LABELS_BY_BLOCK: Record<string, number> = {
-  resource: 2,
-  data: 2,
-  ephemeral: 2,
-  module: 1,
-  variable: 1,
-  output: 1,
-  provider: 1,
-  check: 1,
-  locals: 0,
-  terraform: 0,
-  moved: 0,
-  import: 0,
-  removed: 0,
-};
-
-/** Terraform JSON writes a block as an object (or an array of objects) per label; hcl2json uses arrays of bodies. */
-export function normaliseTerraformJson(root: Record<string, unknown>): TerraformBody {
-  const out: TerraformBody = {};
-  for (const [keyword, value] of Object.entries(root)) {
-    if (keyword === "//") continue;
-    const labels = LABELS_BY_BLOCK[keyword];
-    out[keyword] = labels === undefined ? value : nest(value, labels);
-  }
-  return out;
-}
-
-function nest(value: unknown, labels: number): unknown {
-  const items = Array.isArray(value) ? value : [value];
-  if (labels === 0) return items.filter(isObject).map(withoutComments);
-  const merged: Record<string, unknown> = {};
-  for (const item of items) {
-    if (!isObject(item)) continue;
-    for (const [label, inner] of Object.entries(item)) {
-      if (label === "//") continue;
-      const existing = (merged[label] as unknown[] | Record<string, unknown> | undefined) ?? (labels === 1 ? [] : {});
-      const next = nest(inner, labels - 1);
-      merged[label] = Array.isArray(existing) ? [...existing, ...(next as unknown[])] : { ...existing, ...(next as object) };
-    }
-  }
-  return merged;
-}
-
-function withoutComments(body: Record<string, unknown>): Record<string, unknown> {
-  const { "//": _comment, ...rest } = body;
-  return rest;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
+  return jsonBody(text, TERRAFORM_BLOCK_LABELS);
 }
 
 function describeJsonError(code: string): string {

@@ -2,13 +2,15 @@ import { resolve } from "node:path";
 import type { InputError } from "../findings.js";
 import { installedModule, type ModuleManifest } from "./manifest.js";
 import { catalogModule, matchCatalog, type CatalogMatch } from "./module-catalog.js";
-import type { Module, ModuleCall } from "./module.js";
+import type { Argument, Module, ModuleCall } from "./module.js";
 
 /** A root variable's value and where it was set. */
 export interface VariableValue {
-  /** As hcl2json gives it (a tfvars value), or with `raw` the text of `-var` / `TF_VAR_*`, which Terraform reads according to the variable's type. */
+  /** A tfvars value (a constant, as Terraform requires), or with `raw` the text of `-var` / `TF_VAR_*`, which Terraform reads according to the variable's type. */
   value: unknown;
   raw?: boolean;
+  /** A tfvars value that is not a constant (Terraform rejects it), to be evaluated. */
+  expression?: Argument;
   /** Where it was set: `terraform.tfvars`, `prod.tfvars` (`--var-file`), `--var`, `TF_VAR_name`. */
   origin: string;
 }

@@ -1,9 +1,9 @@
-import { parseHclExpression, parseHclTemplate } from "../load/hcl-parser.js";
+import { parseHclExpression } from "../load/hcl-parser.js";
 import type { ConditionalExpr, Expression, ForExpr, ObjectConsExpr, ScopeTraversalExpr, SplatExpr, TemplateForExpr, TemplateIfExpr, TraversalStep } from "../load/hcl-syntax.js";
 import { canonicalText } from "./canonical.js";
 import type { ModuleInstance, VariableValue } from "./configuration.js";
 import { callFunction } from "./functions/index.js";
-import { resourceNamed, type Variable } from "./module.js";
+import { resourceNamed, type Argument, type Variable } from "./module.js";
 import { binary, unary } from "./operators.js";
 import { isPrimitive, parseTypeConstraint, type TypeConstraint } from "./types.js";
 import { alternatives, collapse, decideBool, elementsOf, entriesOf, failure, isError, isPlainObject, known, MAX_DEPTH, MAX_OPTIONS, oneOf, textOf, toBool, toNumber, toStr, unknown, type Value } from "./values.js";
@@ -28,8 +28,8 @@ export interface Scope {
   bound?: Map<string, Value>;
   /** How deep the evaluation has gone (a guard against runaway recursion). */
   depth?: number;
-  /** The text the expression being evaluated was parsed from (for the conditions a finding lists). */
-  source?: string;
+  /** The text the expression being evaluated was parsed from (for the conditions a finding lists), read only when needed. */
+  source?: { readonly text: string };
   /** The element a splat's remaining steps apply to. */
   item?: Value;
 }
@@ -47,18 +47,7 @@ export function newTrace(): Trace {
 }
 
 /** Parsed expressions by their text: the same text is parsed once per run. */
-const templates = new Map<string, Expression | null>();
 const expressions = new Map<string, Expression | null>();
-
-/** The syntax tree of a string as hcl2json or Terraform JSON gives it (a template's content), or null. */
-function parsedTemplate(raw: string): Expression | null {
-  let node = templates.get(raw);
-  if (node === undefined) {
-    node = parseHclTemplate(raw) ?? null;
-    templates.set(raw, node);
-  }
-  return node;
-}
 
 /** The syntax tree of HCL expression source, or null when it does not parse. */
 export function parsedExpression(source: string): Expression | null {
@@ -70,36 +59,20 @@ export function parsedExpression(source: string): Expression | null {
   return node;
 }
 
-/** Whether a string from hcl2json holds an expression rather than a plain literal. */
-export function isTemplate(raw: string): boolean {
-  return raw.includes("${") || raw.includes("%{");
-}
-
 /** Static evaluator of Terraform expressions over one configuration. */
 export class Evaluator {
   private readonly localCache = new Map<string, Promise<{ value: Value; trace: Trace }>>();
 
-  /** Evaluates a value as hcl2json gives it (a JSON value whose strings may be templates). */
-  async evaluate(raw: unknown, scope: Scope, trace: Trace): Promise<Value> {
-    if (raw === undefined) return { kind: "known", value: null };
-    if (typeof raw === "string") {
-      if (!isTemplate(raw)) return known(raw);
-      const node = parsedTemplate(raw);
-      return node ? this.node(node, { ...scope, source: raw }, trace) : unknown(raw);
-    }
-    if (Array.isArray(raw)) return collapse({ kind: "tuple", items: await Promise.all(raw.map((r) => this.evaluate(r, scope, trace))) });
-    if (typeof raw === "object" && raw !== null) {
-      const entries = new Map<string, Value>();
-      for (const [k, v] of Object.entries(raw)) entries.set(k, await this.evaluate(v, scope, trace));
-      return collapse({ kind: "object", entries });
-    }
-    return known(raw);
+  /** Evaluates an argument (absent: null, as Terraform has an unset optional argument). */
+  async evaluate(arg: Argument | undefined, scope: Scope, trace: Trace): Promise<Value> {
+    if (arg === undefined) return { kind: "known", value: null };
+    return this.node(arg.value, { ...scope, source: arg }, trace);
   }
 
   /** Evaluates HCL expression source text (a `-var` value, a catalog condition). */
   async evaluateSource(source: string, scope: Scope, trace: Trace): Promise<Value> {
     const node = parsedExpression(source);
-    return node ? this.node(node, { ...scope, source }, trace) : unknown(source);
+    return node ? this.node(node, { ...scope, source: { text: source } }, trace) : unknown(source);
   }
 
   private node(node: Expression, scope: Scope, trace: Trace): Promise<Value> {
@@ -319,15 +292,16 @@ export class Evaluator {
     const isNull = value?.kind === "known" && value.value === null;
     if (value === undefined || (isNull && declared?.nullable === false && declared.hasDefault)) {
       if (!declared?.hasDefault) return unknown(qualifiedText(instance, `var.${name}`));
-      value = await this.evaluate(declared.default, { instance }, trace);
+      value = declared.defaultExpression ? await this.evaluate(declared.defaultExpression, { instance }, trace) : known(declared.default ?? null);
     }
     if (!declared || declared.type === undefined) return value;
     return this.convert(value, this.typeOf(declared), instance, trace);
   }
 
-  /** A root variable's value from a file (as hcl2json gives it) or from `-var` / `TF_VAR_*` (text read per the type). */
+  /** A root variable's value from a file (a constant, or an expression) or from `-var` / `TF_VAR_*` (text read per the type). */
   private async givenValue(given: VariableValue, declared: Variable | undefined, instance: ModuleInstance, trace: Trace): Promise<Value> {
-    if (!given.raw) return this.evaluate(given.value, { instance }, trace);
+    if (given.expression) return this.evaluate(given.expression, { instance }, trace);
+    if (!given.raw) return known(given.value);
     const text = String(given.value);
     // Terraform reads -var and TF_VAR_ values of primitive (or undeclared) types literally, others as HCL.
     if (!declared || declared.type === undefined || isPrimitive(this.typeOf(declared))) return known(text);
@@ -361,7 +335,7 @@ export class Evaluator {
         for (const [name, attribute] of type.attributes) {
           const present = value.entries.get(name);
           if (present) entries.set(name, await this.convert(present, attribute.type, instance, trace));
-          else if (attribute.optional) entries.set(name, await this.optionalDefault(attribute.defaultSource, attribute.type, instance, trace));
+          else if (attribute.optional) entries.set(name, await this.optionalDefault(attribute.default, attribute.type, instance, trace));
           else return failure(`${textOf(value)} has no attribute "${name}"`);
         }
         return collapse({ kind: "object", entries });
@@ -405,9 +379,9 @@ export class Evaluator {
     }
   }
 
-  private async optionalDefault(source: string | undefined, type: TypeConstraint, instance: ModuleInstance, trace: Trace): Promise<Value> {
-    if (source === undefined) return known(null);
-    return this.convert(await this.evaluateSource(source, { instance }, trace), type, instance, trace);
+  private async optionalDefault(node: Expression | undefined, type: TypeConstraint, instance: ModuleInstance, trace: Trace): Promise<Value> {
+    if (node === undefined) return known(null);
+    return this.convert(await this.node(node, { instance }, trace), type, instance, trace);
   }
 
   private async local(instance: ModuleInstance, name: string, trace: Trace): Promise<Value> {
@@ -428,12 +402,12 @@ export class Evaluator {
   }
 
   /** The scope in which a module call's arguments are evaluated (with its own `for_each`/`count`). */
-  async callScope(parent: ModuleInstance, call: { forEach: unknown; count: unknown }): Promise<Scope> {
+  async callScope(parent: ModuleInstance, call: { forEach: Argument | undefined; count: Argument | undefined }): Promise<Scope> {
     return this.blockScope(parent, call.forEach, call.count);
   }
 
   /** The scope of a block with optional `for_each` / `count` meta-arguments. */
-  async blockScope(instance: ModuleInstance, forEach: unknown, count: unknown): Promise<Scope> {
+  async blockScope(instance: ModuleInstance, forEach: Argument | undefined, count: Argument | undefined): Promise<Scope> {
     const scope: Scope = { instance };
     if (forEach !== undefined) {
       const collection = await this.evaluate(forEach, { instance }, newTrace());
@@ -549,7 +523,7 @@ function isInstanceKey(ref: Extract<Value, { kind: "ref" }>, key: Value): boolea
 
 /** The source text of a node, as written (for the conditions a finding lists). */
 function sourceText(node: Expression, scope: Scope): string {
-  return scope.source?.slice(node.start, node.end) ?? canonicalText(node);
+  return scope.source && node.start >= 0 ? scope.source.text.slice(node.start, node.end) : canonicalText(node);
 }
 
 /** An unknown's text qualified by its module instance, so that `var.x` of two modules never compare equal. */

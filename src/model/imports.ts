@@ -9,13 +9,14 @@ import type { BlockOutline } from "../load/outline.js";
 import type { SourceFile } from "../load/sources.js";
 import { qualify, type Configuration, type ModuleInstance } from "./configuration.js";
 import { alternatives, eachBinding, newTrace, type Evaluator, type Scope, type Value } from "./expressions.js";
-import { resourcesOfType, spanLocation, type Resource } from "./module.js";
+import { argumentsOf, resourcesOfType, spanLocation, type Argument, type Resource } from "./module.js";
+import { writtenAddress } from "./written.js";
 
 /** One `import` block of a root module. */
 export interface ImportBlock {
   /** The `to` address as written (`module.team["a"].aws_iam_user.this[each.key]`). */
   to: string;
-  forEach: unknown;
+  forEach: Argument | undefined;
   source: SourceFile;
   /** Where `to` is written (the block, when the outline does not have it). */
   location: SourceLocation;
@@ -28,12 +29,12 @@ const MAX_INSTANCES = 4096;
 export function importBlocks(files: readonly SourceFile[]): ImportBlock[] {
   const blocks: ImportBlock[] = [];
   for (const source of files) {
-    const bodies = asBodies(source.body.import);
+    const bodies = source.body.blocks.filter((b) => b.type === "import").map((b) => argumentsOf(b.body, source));
     if (bodies.length === 0) continue;
     const outlined = source.outline.blocks.filter((b) => b.keyword === "import");
     bodies.forEach((body, i) => {
       const block: BlockOutline | undefined = outlined[i];
-      const to = bareExpression(body.to);
+      const to = body.to && writtenAddress(body.to);
       blocks.push({ to: to ?? "", forEach: body.for_each, source, location: spanLocation(source, block?.attributes.to ?? block?.header ?? block?.span) });
     });
   }
@@ -239,7 +240,7 @@ async function allInstanceKeys(instance: ModuleInstance, resource: Resource, eva
 }
 
 /** The instance key suffixes (`""`, `[0]`, `["a"]`) of a block with these meta-arguments. */
-async function keysOf(count: unknown, forEach: unknown, instance: ModuleInstance, evaluator: Evaluator): Promise<string[] | undefined> {
+async function keysOf(count: Argument | undefined, forEach: Argument | undefined, instance: ModuleInstance, evaluator: Evaluator): Promise<string[] | undefined> {
   if (forEach !== undefined) {
     const entries = enumerate(await evaluator.evaluate(forEach, { instance }, newTrace()));
     if (!entries) return undefined;
@@ -292,16 +293,4 @@ function instanceKeyText(value: Value): string | undefined {
   if (typeof value.value === "string") return `[${JSON.stringify(value.value)}]`;
   if (typeof value.value === "number" && Number.isInteger(value.value)) return `[${value.value}]`;
   return undefined;
-}
-
-/** An expression written as an HCL traversal (`${aws_iam_user.a}`) or, in JSON syntax, as a plain string. */
-function bareExpression(value: unknown): string | undefined {
-  if (typeof value !== "string") return undefined;
-  const match = /^\$\{(.*)\}$/s.exec(value);
-  return (match ? match[1]! : value).trim() || undefined;
-}
-
-function asBodies(value: unknown): Record<string, unknown>[] {
-  const items = Array.isArray(value) ? value : [value];
-  return items.filter((v): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v));
 }

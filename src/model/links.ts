@@ -2,7 +2,9 @@ import type { LinkRoute } from "../findings.js";
 import { qualify, type Configuration, type ModuleInstance } from "./configuration.js";
 import { alternatives, Evaluator, newTrace, sameValue, type Scope, type Trace, type Value } from "./expressions.js";
 import { isImported } from "./imports.js";
-import { resourcesOfType, type Resource } from "./module.js";
+import { stringLiteral } from "../load/hcl-syntax.js";
+import { resourcesOfType, type Argument, type Resource } from "./module.js";
+import { writtenText } from "./written.js";
 
 /** A resource in one instance of a configuration, with its full address. */
 export interface PlacedResource {
@@ -111,7 +113,7 @@ export async function moduleExistence(instance: ModuleInstance, evaluator: Evalu
  * certainly creates nothing (count 0, an empty collection), otherwise the conditions that could not
  * be decided (fail closed: an undecided block is taken as created).
  */
-export async function blockExistence(count: unknown, forEach: unknown, instance: ModuleInstance, evaluator: Evaluator): Promise<string[] | "absent"> {
+export async function blockExistence(count: Argument | undefined, forEach: Argument | undefined, instance: ModuleInstance, evaluator: Evaluator): Promise<string[] | "absent"> {
   const undecided: string[] = [];
   for (const [argument, raw] of [["count", count], ["for_each", forEach]] as const) {
     if (raw === undefined) continue;
@@ -120,7 +122,7 @@ export async function blockExistence(count: unknown, forEach: unknown, instance:
     const options = alternatives(value);
     const empty = options.map(isEmptyCollectionOrZero);
     if (empty.every((e) => e === true)) return "absent";
-    if (!empty.every((e) => e === false)) undecided.push(`${argument} = ${describeRaw(raw)}`);
+    if (!empty.every((e) => e === false)) undecided.push(`${argument} = ${writtenText(raw)}`);
   }
   return undecided;
 }
@@ -205,19 +207,15 @@ function matchTarget(value: Value, target: PlacedResource, targetName: Value): M
   return how;
 }
 
-function routeOf(how: Match, trace: Trace, raw: unknown): LinkRoute {
+function routeOf(how: Match, trace: Trace, raw: Argument | undefined): LinkRoute {
   if (trace.steps.has("module-output")) return "module-output";
   if (trace.steps.has("module-input")) return "module-input";
   if (trace.steps.has("each")) return "for-each";
   if (how === "reference") return "reference";
-  return typeof raw === "string" && !raw.includes("${") ? "literal-name" : "same-value";
+  return raw && raw.value.kind === "template" && stringLiteral(raw.value) !== undefined ? "literal-name" : "same-value";
 }
 
 function knownString(value: Value): string | undefined {
   return value.kind === "known" && typeof value.value === "string" ? value.value : undefined;
 }
 
-function describeRaw(raw: unknown): string {
-  if (typeof raw === "string") return raw.startsWith("${") && raw.endsWith("}") ? raw.slice(2, -1) : JSON.stringify(raw);
-  return JSON.stringify(raw);
-}

@@ -3,7 +3,7 @@ import { contentKey, type FileFacts, type ParseCache } from "../load/parse-cache
 import type { ParsedHcl, ParserPool } from "../load/parse-pool.js";
 import { displayPath } from "../load/discover.js";
 import { outlineHcl, outlineTfJson, type FileOutline } from "../load/outline.js";
-import type { TerraformBody } from "../load/terraform-syntax.js";
+import type { Body } from "../load/hcl-syntax.js";
 import { blobIdOf, unchangedBlobIds } from "../load/git.js";
 import { mentionsIn, surveyHcl, type Mentions, type Prefilter, type Skeleton, type Survey } from "../load/prefilter.js";
 import { decodeText, readTextFile, readWorkingTreeText, type ReadResult } from "../load/read.js";
@@ -340,7 +340,7 @@ export class ModuleLoader implements ModuleSource {
 
   /** Parses files (cache first, then the pool) and records their sources or errors. */
   /** The parsed body the cache keeps for a file git reports unchanged (see survey), if any. */
-  private cachedBody(path: string): TerraformBody | undefined {
+  private cachedBody(path: string): Body | undefined {
     const hit = this.cachedEntry(path, "blob");
     return hit?.result.ok ? hit.result.body : undefined;
   }
@@ -459,7 +459,7 @@ class KnownSkeleton extends UnreadSource implements SourceFile {
     this.built = kept;
   }
 
-  get body(): TerraformBody {
+  get body(): Body {
     return this.parts().body;
   }
 
@@ -475,7 +475,7 @@ class KnownSkeleton extends UnreadSource implements SourceFile {
       const text = this.text;
       let outline: FileOutline | undefined;
       this.built = {
-        body: parsed.ok ? parsed.body : {},
+        body: parsed.ok ? parsed.body : { attributes: [], blocks: [] },
         get outline() {
           return (outline ??= outlineTfJson(text));
         },
@@ -485,7 +485,7 @@ class KnownSkeleton extends UnreadSource implements SourceFile {
       const skeleton = surveyHcl(this.text).skeleton;
       // Changed since the cache was written, during this run: it must not pass unnoticed.
       if (!skeleton) this.errors.push({ file: this.file, message: CHANGED_WHILE_READING });
-      this.built = skeleton ?? { body: {}, outline: { blocks: [], comments: [] } };
+      this.built = skeleton ?? { body: { attributes: [], blocks: [] }, outline: { blocks: [], comments: [] } };
     }
     return this.built;
   }
@@ -502,7 +502,7 @@ class KnownParsedSource extends UnreadSource implements SourceFile {
   readonly syntax = "hcl";
   private outlined: FileOutline | undefined;
 
-  constructor(path: string, file: string, readonly body: TerraformBody, facts: FileFacts, words: readonly string[], errors: InputError[], cwd: string, text: string | undefined) {
+  constructor(path: string, file: string, readonly body: Body, facts: FileFacts, words: readonly string[], errors: InputError[], cwd: string, text: string | undefined) {
     super(path, file, facts, words, errors, cwd, text);
   }
 

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { compileSchema, describeSchemaErrors, lazySchema } from "../load/validate.js";
 import { PACKAGE_ROOT } from "../package.js";
-import type { Module, ModuleCall, Resource, Variable } from "./module.js";
+import { jsonArgument, type Argument, type Module, type ModuleCall, type Resource, type Variable } from "./module.js";
 import { parseModuleSource, PUBLIC_REGISTRIES } from "./module-sources.js";
 import { compareVersions, parseConstraint, parseVersion, rangesOverlap, type VersionRange } from "./versions.js";
 
@@ -179,8 +179,8 @@ export function catalogModule(match: CatalogMatch, call: ModuleCall, parentDir: 
   const userName = `\${${user.type}.${user.name}[0].name}`;
   const resources: Resource[] = [user, resourceAt(entry.accessKey.address, call, { count: countSource(entry, entry.accessKey.when), user: userName })];
   if (entry.loginProfile) resources.push(resourceAt(entry.loginProfile.address, call, { count: countSource(entry, entry.loginProfile.when), user: userName }));
-  const outputs = new Map<string, unknown>();
-  for (const candidate of match.candidates) for (const output of candidate.user.outputs) outputs.set(output, userName);
+  const outputs = new Map<string, Argument>();
+  for (const candidate of match.candidates) for (const output of candidate.user.outputs) outputs.set(output, jsonArgument(userName));
   return {
     dir: `${parentDir}#module.${call.name}(${entry.id})`,
     files: [],
@@ -193,7 +193,9 @@ export function catalogModule(match: CatalogMatch, call: ModuleCall, parentDir: 
   };
 }
 
-function resourceAt(address: string, call: ModuleCall, body: Record<string, unknown>): Resource {
+/** A resource the catalog describes; its arguments are templates (`${var.create ? 1 : 0}`), as JSON syntax writes them. */
+function resourceAt(address: string, call: ModuleCall, body: Record<string, string>): Resource {
   const [type = "", name = ""] = address.split(".").slice(-2);
-  return { mode: "managed", type, name, localAddress: address, body, source: call.sourceFile, location: call.location, attributeLocations: {} };
+  const args = Object.fromEntries(Object.entries(body).map(([k, v]) => [k, jsonArgument(v)]));
+  return { mode: "managed", type, name, localAddress: address, body: args, source: call.sourceFile, location: call.location, attributeLocations: {} };
 }

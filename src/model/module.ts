@@ -1,6 +1,26 @@
 import type { SourceLocation } from "../findings.js";
+import type { Attribute, Block, Body, Expression } from "../load/hcl-syntax.js";
+import { jsonExpression } from "../load/json-syntax.js";
 import type { BlockOutline, FileOutline, Span } from "../load/outline.js";
 import type { SourceFile } from "../load/sources.js";
+import { constantValue, writtenAddress } from "./written.js";
+
+/**
+ * An argument's expression, as the parser gives it (either syntax), and the text of the file it is
+ * written in: its nodes' ranges are offsets into that text (-1 where a node stands for no text).
+ */
+export interface Argument {
+  value: Expression;
+  text: string;
+}
+
+/** The arguments of a block body, by name (an object: `name in body` tells whether one is set). */
+export type Arguments = Record<string, Argument>;
+
+/** An argument made from a JSON value (strings are templates), for models keygate builds itself. */
+export function jsonArgument(value: unknown): Argument {
+  return { value: jsonExpression(value), text: "" };
+}
 
 /** A `resource` or `data` block. */
 export interface Resource {
@@ -9,7 +29,8 @@ export interface Resource {
   name: string;
   /** Address inside its module: `aws_iam_user.deploy` or `data.aws_iam_user.existing`. */
   localAddress: string;
-  body: Record<string, unknown>;
+  /** The block's arguments (nested blocks are not among them). */
+  body: Arguments;
   source: SourceFile;
   /** The whole block, from its header to its closing brace. */
   location: SourceLocation;
@@ -25,9 +46,9 @@ export interface ModuleCall {
   /** The `version` constraint as written, when it is a literal string (registry modules). */
   version: string | undefined;
   /** Input variables passed to the module (every argument but the meta-arguments). */
-  inputs: Record<string, unknown>;
-  count: unknown;
-  forEach: unknown;
+  inputs: Arguments;
+  count: Argument | undefined;
+  forEach: Argument | undefined;
   sourceFile: SourceFile;
   location: SourceLocation;
 }
@@ -42,9 +63,12 @@ export interface Move {
 export interface Variable {
   name: string;
   hasDefault: boolean;
+  /** The default's value: Terraform requires a constant (see {@link constantValue}). */
   default: unknown;
-  /** The `type` argument as hcl2json gives it (`${bool}`), when there is one. */
-  type?: unknown;
+  /** A default that is not a constant (Terraform rejects it), to be evaluated. */
+  defaultExpression?: Argument;
+  /** The `type` argument's expression (or its source text), when there is one. */
+  type?: Expression | string;
   /** `nullable = false`: a null argument means the default. */
   nullable?: boolean;
 }
@@ -57,8 +81,8 @@ export interface Module {
   resources: Resource[];
   calls: ModuleCall[];
   variables: Map<string, Variable>;
-  locals: Map<string, unknown>;
-  outputs: Map<string, unknown>;
+  locals: Map<string, Argument>;
+  outputs: Map<string, Argument>;
   moves: Move[];
 }
 
@@ -93,41 +117,60 @@ export function buildModule(dir: string, files: readonly SourceFile[]): Module {
     // Skeletons of resource-only files have nothing but resources: their body is not built here.
     if (!mayDeclareMoreThanResources(source)) continue;
     const blocks = new BlockFinder(source);
-    for (const [name, bodies] of Object.entries(asRecord(source.body.module))) {
-      for (const body of asBodies(bodies)) {
-        const block = blocks.next("module", [name]);
-        module.calls.push({
-          name,
-          source: typeof body.source === "string" ? body.source : undefined,
-          version: typeof body.version === "string" ? body.version : undefined,
-          inputs: Object.fromEntries(Object.entries(body).filter(([k]) => !MODULE_META_ARGUMENTS.has(k))),
-          count: body.count,
-          forEach: body.for_each,
-          sourceFile: source,
-          location: spanLocation(source, block?.span),
-        });
+    const seen = new Set<string>();
+    for (const block of source.body.blocks) {
+      const [name] = block.labels;
+      switch (block.type) {
+        case "module": {
+          if (block.labels.length !== 1) break;
+          const body = argumentsOf(block.body, source);
+          const outlined = blocks.next("module", block.labels);
+          module.calls.push({
+            name: name!,
+            source: literalString(body.source),
+            version: literalString(body.version),
+            inputs: Object.fromEntries(Object.entries(body).filter(([k]) => !MODULE_META_ARGUMENTS.has(k))),
+            count: body.count,
+            forEach: body.for_each,
+            sourceFile: source,
+            location: spanLocation(source, outlined?.span),
+          });
+          break;
+        }
+        case "variable": {
+          // The first block of a name in a file counts; a later file's replaces it.
+          if (block.labels.length !== 1 || seen.has(`variable\u0000${name}`)) break;
+          seen.add(`variable\u0000${name}`);
+          const body = argumentsOf(block.body, source);
+          const constant = body.default && constantValue(body.default.value);
+          const nullable = body.nullable && constantValue(body.nullable.value);
+          module.variables.set(name!, {
+            name: name!,
+            hasDefault: body.default !== undefined,
+            default: constant?.value,
+            ...(body.default && !constant ? { defaultExpression: body.default } : {}),
+            ...(body.type !== undefined ? { type: body.type.value } : {}),
+            ...(nullable && (nullable.value === false || nullable.value === "false") ? { nullable: false } : {}),
+          });
+          break;
+        }
+        case "locals":
+          for (const attribute of block.body.attributes) module.locals.set(attribute.name, argument(attribute, source));
+          break;
+        case "output": {
+          if (block.labels.length !== 1 || seen.has(`output\u0000${name}`)) break;
+          seen.add(`output\u0000${name}`);
+          const value = block.body.attributes.find((a) => a.name === "value");
+          if (value) module.outputs.set(name!, argument(value, source));
+          break;
+        }
+        case "moved": {
+          const body = argumentsOf(block.body, source);
+          const [from, to] = [body.from && writtenAddress(body.from), body.to && writtenAddress(body.to)];
+          if (from && to) module.moves.push({ from, to });
+          break;
+        }
       }
-    }
-    for (const [name, bodies] of Object.entries(asRecord(source.body.variable))) {
-      const body = asBodies(bodies)[0] ?? {};
-      module.variables.set(name, {
-        name,
-        hasDefault: "default" in body,
-        default: body.default,
-        ...(body.type !== undefined ? { type: body.type } : {}),
-        ...(body.nullable === false || body.nullable === "false" ? { nullable: false } : {}),
-      });
-    }
-    for (const body of asBodies(source.body.locals)) {
-      for (const [name, value] of Object.entries(body)) module.locals.set(name, value);
-    }
-    for (const [name, bodies] of Object.entries(asRecord(source.body.output))) {
-      const body = asBodies(bodies)[0];
-      if (body && "value" in body) module.outputs.set(name, body.value);
-    }
-    for (const body of asBodies(source.body.moved)) {
-      const [from, to] = [bareAddress(body.from), bareAddress(body.to)];
-      if (from && to) module.moves.push({ from, to });
     }
   }
   // A skeleton whose text never names a type has no block of it: its resources need not be built.
@@ -176,38 +219,68 @@ function listResources(source: SourceFile): Resource[] {
   const occurrences = new Map<string, number>();
   for (const mode of ["managed", "data"] as const) {
     const keyword = mode === "managed" ? "resource" : "data";
-    const byType = asRecord(source.body[keyword]);
-    for (const [type, byName] of Object.entries(byType)) {
-      for (const [name, bodies] of Object.entries(asRecord(byName))) {
-        for (const body of asBodies(bodies)) {
-          // Which block of the outline this is, looked up only when its location is asked for.
-          const key = `${keyword}\u0000${type}\u0000${name}`;
-          const nth = occurrences.get(key) ?? 0;
-          occurrences.set(key, nth + 1);
-          resources.push(new ResourceBlock(mode, type, name, body, source, key, nth));
-        }
-      }
+    for (const block of source.body.blocks) {
+      if (block.type !== keyword || block.labels.length !== 2) continue;
+      const [type, name] = block.labels as [string, string];
+      // Which block of the outline this is, looked up only when its location is asked for.
+      const key = `${keyword}\u0000${type}\u0000${name}`;
+      const nth = occurrences.get(key) ?? 0;
+      occurrences.set(key, nth + 1);
+      resources.push(new ResourceBlock(mode, type, name, block, source, key, nth));
     }
   }
   return resources;
 }
 
+/** An attribute as an argument of a file; the file's text is read only if asked for (a file known from the cache may be unread). */
+function argument(attribute: Attribute, file: { readonly text: string }): Argument {
+  return {
+    value: attribute.value,
+    get text() {
+      return file.text;
+    },
+  };
+}
+
+/** A body's arguments by name. */
+export function argumentsOf(body: Body, file: { readonly text: string }): Arguments {
+  const out: Arguments = {};
+  for (const attribute of body.attributes) {
+    // Defined rather than assigned, so that `__proto__` is just a name.
+    if (!Object.hasOwn(out, attribute.name)) Object.defineProperty(out, attribute.name, { value: argument(attribute, file), enumerable: true, writable: true, configurable: true });
+  }
+  return out;
+}
+
+/** The string an argument spells when it is a plain literal (`source = "./x"`). */
+function literalString(arg: Argument | undefined): string | undefined {
+  if (!arg) return undefined;
+  const constant = constantValue(arg.value);
+  return typeof constant?.value === "string" ? constant.value : undefined;
+}
+
 /** A resource or data block; its locations come from the file's outline, when first asked for (a class: there are thousands). */
 class ResourceBlock implements Resource {
   readonly localAddress: string;
-  private block: BlockOutline | undefined | null = null;
+  private outlined: BlockOutline | undefined | null = null;
   private spans: { location: SourceLocation; attributes: Record<string, SourceLocation> } | undefined;
 
   constructor(
     readonly mode: "managed" | "data",
     readonly type: string,
     readonly name: string,
-    readonly body: Record<string, unknown>,
+    private readonly block: Block,
     readonly source: SourceFile,
     private readonly key: string,
     private readonly nth: number,
   ) {
     this.localAddress = mode === "managed" ? `${type}.${name}` : `data.${type}.${name}`;
+  }
+
+  private arguments: Arguments | undefined;
+
+  get body(): Arguments {
+    return (this.arguments ??= argumentsOf(this.block.body, this.source));
   }
 
   get location(): SourceLocation {
@@ -220,8 +293,8 @@ class ResourceBlock implements Resource {
 
   private located(): { location: SourceLocation; attributes: Record<string, SourceLocation> } {
     if (!this.spans) {
-      if (this.block === null) this.block = blockOf(this.source, this.key, this.nth);
-      const block = this.block;
+      if (this.outlined === null) this.outlined = blockOf(this.source, this.key, this.nth);
+      const block = this.outlined;
       this.spans = {
         location: spanLocation(this.source, block?.span),
         attributes: Object.fromEntries(Object.entries(block?.attributes ?? {}).map(([k, span]) => [k, spanLocation(this.source, span)])),
@@ -273,20 +346,4 @@ class BlockFinder {
 export function spanLocation(source: SourceFile, span: Span | undefined): SourceLocation {
   if (!span) return { file: source.file, line: 1, column: 1, endLine: 1, endColumn: 1 };
   return { file: source.file, line: span.start.line, column: span.start.column, endLine: span.end.line, endColumn: span.end.column };
-}
-
-/** An address written as an HCL traversal (`${aws_iam_user.a}`) or, in JSON syntax, as a plain string. */
-function bareAddress(value: unknown): string | undefined {
-  if (typeof value !== "string") return undefined;
-  const match = /^\$\{(.*)\}$/s.exec(value);
-  return (match ? match[1]! : value).trim() || undefined;
-}
-
-function asRecord(value: unknown): Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
-}
-
-function asBodies(value: unknown): Record<string, unknown>[] {
-  const items = Array.isArray(value) ? value : [value];
-  return items.filter((v): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v));
 }

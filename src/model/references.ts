@@ -7,9 +7,10 @@
  * would be a verdict on a configuration Terraform refuses.
  */
 import type { InputError, SourceLocation } from "../findings.js";
+import { childrenOf, type Expression } from "../load/hcl-syntax.js";
 import type { SourceFile } from "../load/sources.js";
 import type { Configuration, ModuleInstance } from "./configuration.js";
-import { resourcesOfType, type Module } from "./module.js";
+import { resourceNamed, resourcesOfType, type Argument, type Module } from "./module.js";
 
 /** What to check: the resource types a policy evaluates, and which of their arguments. */
 export interface ReferenceScope {
@@ -28,8 +29,8 @@ export interface Reference {
 export function referenceErrors(configuration: Configuration, scope: ReferenceScope): InputError[] {
   const errors: InputError[] = [];
   const seen = new Set<string>();
-  const queue: { instance: ModuleInstance; raw: unknown; at: Located }[] = [];
-  const visit = (instance: ModuleInstance, raw: unknown, at: Located) => {
+  const queue: { instance: ModuleInstance; raw: Argument | undefined; at: Located }[] = [];
+  const visit = (instance: ModuleInstance, raw: Argument | undefined, at: Located) => {
     const key = `${instance.address}\u0000${at.file.path}\u0000${at.start}`;
     if (seen.has(key)) return;
     seen.add(key);
@@ -98,12 +99,12 @@ export function referenceErrors(configuration: Configuration, scope: ReferenceSc
         }
         case "data": {
           if (!name || !third) break;
-          if (!resourcesOfType(module, name).some((r) => r.mode === "data" && r.name === third)) missing("data source");
+          if (!resourceNamed(module, "data", name, third)) missing("data source");
           break;
         }
         default:
           if (!name) break;
-          if (!resourcesOfType(module, root!).some((r) => r.mode === "managed" && r.name === name)) missing("resource");
+          if (!resourceNamed(module, "managed", root!, name)) missing("resource");
       }
     }
   }
@@ -129,12 +130,12 @@ interface Located {
 
 function located(file: SourceFile, location: SourceLocation | undefined): Located {
   const at = location ?? { file: file.file, line: 1, column: 1, endLine: 1, endColumn: 1 };
-  return { file, start: offsetOf(file.text, at.line, at.column), location: at };
+  return { file, start: offsetOf(file, at.line, at.column), location: at };
 }
 
 /** The error at the reference itself when it can be found in the attribute's text, else at the attribute. */
 function errorAt(at: Located, text: string, message: string): InputError {
-  const end = offsetOf(at.file.text, at.location.endLine, at.location.endColumn);
+  const end = offsetOf(at.file, at.location.endLine, at.location.endColumn);
   const found = at.file.text.indexOf(text, at.start);
   if (found !== -1 && found < end) {
     const before = at.file.text.slice(0, found);
@@ -145,14 +146,18 @@ function errorAt(at: Located, text: string, message: string): InputError {
   return { file: at.file.file, line: at.location.line, column: at.location.column, message };
 }
 
-function offsetOf(text: string, line: number, column: number): number {
-  let offset = 0;
-  for (let l = 1; l < line; l++) {
-    const next = text.indexOf("\n", offset);
-    if (next === -1) return text.length;
-    offset = next + 1;
+/** Where each line of a file starts, found once per file (a file may hold 100,000 checked arguments). */
+const lineStarts = new WeakMap<SourceFile, number[]>();
+
+function offsetOf(file: SourceFile, line: number, column: number): number {
+  let starts = lineStarts.get(file);
+  if (!starts) {
+    starts = [0];
+    for (let i = file.text.indexOf("\n"); i !== -1; i = file.text.indexOf("\n", i + 1)) starts.push(i + 1);
+    lineStarts.set(file, starts);
   }
-  return offset + column - 1;
+  const start = starts[line - 1];
+  return start === undefined ? file.text.length : start + column - 1;
 }
 
 /** Where a module call's argument stands. */
@@ -185,108 +190,41 @@ function attributeIn(module: Module, match: (b: SourceFile["outline"]["blocks"][
 const RESERVED = new Set(["each", "count", "self", "path", "terraform", "ephemeral", "provider", "true", "false", "null", "for", "in", "if", "endif", "endfor", "else"]);
 
 /**
- * The references in a value as hcl2json gives it: template strings (`"${var.x}-y"`) and the
- * objects and lists that hold them. Variables bound by `for` expressions are not references.
+ * The references in an argument's expression: every traversal from a name (`var.x`,
+ * `module.m["k"].out`), except Terraform's own names and the variables `for` expressions bind.
  */
-export function referencesIn(raw: unknown): Reference[] {
+export function referencesIn(arg: Argument | undefined): Reference[] {
   const out: Reference[] = [];
-  const walk = (value: unknown) => {
-    if (typeof value === "string") {
-      if (value.includes("${") || value.includes("%{")) out.push(...templateReferences(value));
-    } else if (Array.isArray(value)) value.forEach(walk);
-    else if (value !== null && typeof value === "object") Object.values(value).forEach(walk);
-  };
-  walk(raw);
-  return out;
-}
-
-/** The references in template text: the expressions inside `${…}` and `%{…}`. */
-function templateReferences(template: string): Reference[] {
-  const expressions: string[] = [];
-  collectTemplate(template, 0, false, expressions);
-  const source = expressions.join("\n");
-  const bound = new Set<string>();
-  for (const m of source.matchAll(/\bfor\s+([A-Za-z_][\w-]*)(?:\s*,\s*([A-Za-z_][\w-]*))?\s+in\b/g)) {
-    bound.add(m[1]!);
-    if (m[2]) bound.add(m[2]);
-  }
-  const refs: Reference[] = [];
-  for (const expression of expressions) {
-    for (const ref of traversals(expression)) {
-      if (RESERVED.has(ref.parts[0]!) || bound.has(ref.parts[0]!)) continue;
-      refs.push(ref);
-    }
-  }
-  return refs;
-}
-
-/**
- * Reads a template from `i` (to its end, or to the closing quote when `quoted`), pushing the
- * source of every interpolation and directive (with the quoted strings inside them blanked, their
- * own interpolations pushed apart). Returns the offset after the template.
- */
-function collectTemplate(text: string, i: number, quoted: boolean, out: string[]): number {
-  while (i < text.length) {
-    const c = text[i]!;
-    if (quoted && c === '"') return i + 1;
-    if (quoted && c === "\\") {
-      i += 2;
-      continue;
-    }
-    if ((c === "$" || c === "%") && text[i + 1] === c && text[i + 2] === "{") {
-      i += 3;
-      continue;
-    }
-    if ((c === "$" || c === "%") && text[i + 1] === "{") {
-      i = collectExpression(text, i + 2, out);
-      continue;
-    }
-    i++;
-  }
-  return i;
-}
-
-/** Reads an expression up to its closing `}`; pushes its source (quoted strings blanked). */
-function collectExpression(text: string, i: number, out: string[]): number {
-  let depth = 0;
-  let source = "";
-  while (i < text.length) {
-    const c = text[i]!;
-    if (c === '"') {
-      i = collectTemplate(text, i + 1, true, out);
-      source += '""';
-      continue;
-    }
-    if (c === "{") depth++;
-    if (c === "}") {
-      if (depth === 0) {
-        out.push(source);
-        return i + 1;
+  const walk = (node: Expression, bound: ReadonlySet<string>): void => {
+    switch (node.kind) {
+      case "traversal": {
+        if (RESERVED.has(node.root) || bound.has(node.root)) return;
+        const parts = [node.root];
+        for (const step of node.steps) if (step.kind === "attr") parts.push(step.name);
+        if (parts.length < 2) return;
+        out.push({ text: parts.slice(0, node.root === "module" || node.root === "data" ? 3 : 2).join("."), parts });
+        return;
       }
-      depth--;
+      case "object":
+        for (const item of node.items) {
+          // A bare key (`{ name = … }`) is a string, not a reference.
+          if (!item.bare) walk(item.key, bound);
+          walk(item.value, bound);
+        }
+        return;
+      case "for":
+      case "templateFor": {
+        walk(node.collection, bound);
+        const inner = new Set(bound);
+        inner.add(node.valueVar);
+        if (node.keyVar !== undefined) inner.add(node.keyVar);
+        for (const child of childrenOf(node)) if (child !== node.collection) walk(child, inner);
+        return;
+      }
+      default:
+        for (const child of childrenOf(node)) walk(child, bound);
     }
-    source += c;
-    i++;
-  }
-  out.push(source);
-  return i;
-}
-
-/** The traversals of an expression's source (strings blanked): `root.name…`, not after a `.` or `)`. */
-function traversals(source: string): Reference[] {
-  const refs: Reference[] = [];
-  const pattern = /[A-Za-z_][\w-]*(?:\s*(?:\.\s*[A-Za-z_][\w-]*|\.\s*\d+|\[[^\][]*\]))*/g;
-  for (const m of source.matchAll(pattern)) {
-    const before = source.slice(0, m.index).trimEnd();
-    const previous = before[before.length - 1];
-    if (previous === "." || previous === ":" && before[before.length - 2] === ":") continue;
-    const after = source.slice(m.index + m[0].length).trimStart();
-    if (after.startsWith("(") || after.startsWith("::")) continue; // a function call
-    const parts = [...m[0].matchAll(/(?:^|\.)\s*([A-Za-z_][\w-]*)/g)].map((p) => p[1]!);
-    if (parts.length < 2) continue;
-    // The written text up to the last name checked (no index): what the message names and the location looks for.
-    const text = m[0].replace(/\[[^\][]*\]/g, "").replace(/\s+/g, "");
-    refs.push({ text: text.split(".").slice(0, parts[0] === "module" || parts[0] === "data" ? 3 : 2).join("."), parts });
-  }
-  return refs;
+  };
+  if (arg) walk(arg.value, new Set());
+  return out;
 }

@@ -1,5 +1,5 @@
 import { parseHclExpression, parseHclTemplate } from "../load/hcl-parser.js";
-import { unwrap, type Expression, type ObjectConsExpr } from "../load/hcl-syntax.js";
+import { stringLiteral, unwrap, type Expression, type ObjectConsExpr } from "../load/hcl-syntax.js";
 
 /**
  * A variable's type constraint (`type = …`), as far as conversion of known values needs it:
@@ -17,27 +17,38 @@ export type TypeConstraint =
 export interface ObjectAttribute {
   type: TypeConstraint;
   optional: boolean;
-  /** The HCL source of `optional(type, DEFAULT)`'s default, when there is one. */
-  defaultSource?: string;
+  /** `optional(type, DEFAULT)`'s default, when there is one. */
+  default?: Expression;
 }
 
 const ANY: TypeConstraint = { kind: "any" };
 const cache = new Map<string, TypeConstraint>();
+const byNode = new WeakMap<Expression, TypeConstraint>();
 
 /**
- * The type constraint of a variable's `type` argument as hcl2json gives it (`${bool}`,
- * `${object({a = optional(bool, true)})}`, or a plain `"list(string)"` from JSON syntax); `any`
- * when it is absent or not understood (Terraform 0.11's `"list"` and `"map"` among them).
+ * The type constraint of a variable's `type` argument: its expression (`bool`,
+ * `object({a = optional(bool, true)})`), or a string holding one (JSON syntax and Terraform 0.11
+ * write `"list(string)"`); `any` when it is absent or not understood (0.11's `"list"` and `"map"`
+ * among them).
  */
-export function parseTypeConstraint(raw: unknown): TypeConstraint {
-  if (typeof raw !== "string") return ANY;
-  let type = cache.get(raw);
+export function parseTypeConstraint(raw: Expression | string | undefined): TypeConstraint {
+  if (raw === undefined) return ANY;
+  if (typeof raw === "string") {
+    let type = cache.get(raw);
+    if (!type) {
+      // A string may also hold the type as a template, `"${bool}"`.
+      const template = raw.includes("${") ? parseHclTemplate(raw) : undefined;
+      const node = template ? unwrap(template) : parseHclExpression(raw);
+      type = node && node.kind !== "template" ? typeOf(node) : ANY;
+      cache.set(raw, type);
+    }
+    return type;
+  }
+  let type = byNode.get(raw);
   if (!type) {
-    // HCL gives `${bool}`; Terraform JSON syntax and Terraform 0.11 give the type expression as a plain string.
-    const template = raw.includes("${") ? parseHclTemplate(raw) : undefined;
-    const node = template ? unwrap(template) : parseHclExpression(raw);
-    type = node && node.kind !== "template" ? typeOf(node, raw) : ANY;
-    cache.set(raw, type);
+    const text = stringLiteral(raw);
+    type = text !== undefined ? parseTypeConstraint(text) : typeOf(raw);
+    byNode.set(raw, type);
   }
   return type;
 }
@@ -47,7 +58,7 @@ export function isPrimitive(type: TypeConstraint | undefined): boolean {
   return type === undefined || type.kind === "string" || type.kind === "number" || type.kind === "bool";
 }
 
-function typeOf(node: Expression, source: string): TypeConstraint {
+function typeOf(node: Expression): TypeConstraint {
   node = unwrap(node);
   if (node.kind === "traversal") {
     if (node.steps.length > 0) return ANY;
@@ -61,18 +72,18 @@ function typeOf(node: Expression, source: string): TypeConstraint {
     case "list":
     case "set":
     case "map":
-      return { kind: node.name, element: first ? typeOf(first, source) : ANY };
+      return { kind: node.name, element: first ? typeOf(first) : ANY };
     case "tuple":
-      return { kind: "tuple", elements: first?.kind === "tuple" ? first.items.map((item) => typeOf(item, source)) : [] };
+      return { kind: "tuple", elements: first?.kind === "tuple" ? first.items.map((item) => typeOf(item)) : [] };
     case "object":
-      return first?.kind === "object" ? { kind: "object", attributes: objectAttributes(first, source) } : ANY;
+      return first?.kind === "object" ? { kind: "object", attributes: objectAttributes(first) } : ANY;
     default:
       return ANY;
   }
 }
 
 /** The attributes of `object({…})`; a key is a bare name or a quoted string. */
-function objectAttributes(node: ObjectConsExpr, source: string): Map<string, ObjectAttribute> {
+function objectAttributes(node: ObjectConsExpr): Map<string, ObjectAttribute> {
   const attributes = new Map<string, ObjectAttribute>();
   for (const item of node.items) {
     const key = unwrap(item.key);
@@ -82,11 +93,11 @@ function objectAttributes(node: ObjectConsExpr, source: string): Map<string, Obj
     if (value.kind === "call" && value.name === "optional") {
       const [typeNode, defaultNode] = value.args;
       attributes.set(name, {
-        type: typeNode ? typeOf(typeNode, source) : ANY,
+        type: typeNode ? typeOf(typeNode) : ANY,
         optional: true,
-        ...(defaultNode ? { defaultSource: source.slice(defaultNode.start, defaultNode.end) } : {}),
+        ...(defaultNode ? { default: defaultNode } : {}),
       });
-    } else attributes.set(name, { type: typeOf(value, source), optional: false });
+    } else attributes.set(name, { type: typeOf(value), optional: false });
   }
   return attributes;
 }

@@ -2,9 +2,11 @@ import { basename, join, resolve } from "node:path";
 import type { InputError } from "../findings.js";
 import { displayPath } from "../load/discover.js";
 import { readTextFile } from "../load/read.js";
+import { jsonBody } from "../load/json-syntax.js";
 import { parseJson, type ParseResult } from "../load/terraform-syntax.js";
 import { workingTree, type SourceTree } from "../load/tree.js";
 import type { VariableValue } from "./configuration.js";
+import { constantValue } from "./written.js";
 
 /** `--var NAME=VALUE` or `--var-file FILE`, as given on the command line. */
 export type CliVariable = { kind: "var"; name: string; value: string } | { kind: "file"; path: string };
@@ -17,7 +19,7 @@ export interface VariableInputs {
   cli?: readonly CliVariable[];
 }
 
-/** Parses HCL text (a `.tfvars` file) into hcl2json's body. */
+/** Parses HCL text (a `.tfvars` file) into keygate's syntax tree. */
 export type HclParser = (text: string) => Promise<ParseResult>;
 
 /**
@@ -90,19 +92,23 @@ export class VariableReader {
     if (!read.ok) return { values, errors: [{ file, ...(read.line ? { line: read.line, column: read.column } : {}), message: read.message }] };
     const parsed = path.endsWith(".json") ? parseJsonValues(read.text) : await this.parse(read.text);
     if (!parsed.ok) return { values, errors: parsed.problems.map((p) => ({ file, line: p.line, column: p.column, message: p.message })) };
-    for (const [key, value] of Object.entries(parsed.body)) values.set(key, { value, origin: basename(path) });
+    for (const attribute of parsed.body.attributes) {
+      const constant = constantValue(attribute.value);
+      const text = read.text;
+      values.set(attribute.name, constant ? { value: constant.value, origin: basename(path) } : { value: null, expression: { value: attribute.value, text }, origin: basename(path) });
+    }
     return { values, errors: [] };
   }
 }
 
 function parseJsonValues(text: string): ParseResult {
-  // A .tfvars.json is a plain object of values, not Terraform's block syntax: no normalisation.
+  // A .tfvars.json is an object of values, not Terraform's block syntax: every property is an attribute.
   const parsed = parseJson(text);
   if (!parsed.ok) return parsed;
   if (typeof parsed.value !== "object" || parsed.value === null || Array.isArray(parsed.value)) {
     return { ok: false, problems: [{ line: 1, column: 1, message: "Invalid variables file: the top level must be an object of variable values" }] };
   }
-  return { ok: true, body: parsed.value as Record<string, unknown> };
+  return jsonBody(text, new Map());
 }
 
 /** Parses `NAME=VALUE` of `--var`; undefined when there is no `=` or no name. */

@@ -3,6 +3,7 @@ import { catalogOf, qualify, remoteBoundary, type Configuration, type ModuleInst
 import { decideBool, newTrace, textOf, type Evaluator } from "../model/expressions.js";
 import { createdResources, moduleExistence, type Link, type PlacedResource } from "../model/links.js";
 import { conditionSource, type CatalogEntry, type CatalogMatch } from "../model/module-catalog.js";
+import { writtenText } from "../model/written.js";
 import type { Policy } from "./catalog.js";
 
 /** What the catalog says a module call creates, evaluated with the call's arguments. */
@@ -146,14 +147,10 @@ async function evaluateInput(instance: ModuleInstance, entry: CatalogEntry, name
   const decided = decideBool(value);
   const argument = instance.call?.inputs[name];
   // A decided value is shown as a value; an undecided one as the argument the user wrote.
-  const shown = decided === true || decided === false ? String(decided) : argument !== undefined ? describeArgument(argument) : textOf(value);
+  const shown = decided === true || decided === false ? String(decided) : argument !== undefined ? writtenText(argument) : textOf(value);
   return { shown, decided };
 }
 
-function describeArgument(raw: unknown): string {
-  if (typeof raw === "string") return raw.startsWith("${") && raw.endsWith("}") ? raw.slice(2, -1) : JSON.stringify(raw);
-  return JSON.stringify(raw);
-}
 
 /** Where a resource shows in the user's code: a resource inside a downloaded or catalogued module shows at its call. */
 export function visibleLocation(placed: PlacedResource): SourceLocation {

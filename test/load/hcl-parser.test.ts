@@ -4,7 +4,7 @@ import { join, relative } from "node:path";
 import { parse } from "@cdktf/hcl2json";
 import { globbySync } from "globby";
 import { afterAll, describe, expect, it } from "vitest";
-import { parseHclNative } from "../../src/load/hcl-parser.js";
+import { parseHclNative } from "../../src/load/hcl-json.js";
 
 // mulberry32, so that every run writes the same trees and tries the same mutants.
 import { generateMonorepo, random } from "../../scripts/bench/generate-monorepo.mjs";

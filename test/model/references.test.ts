@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
+import { jsonArgument } from "../../src/model/module.js";
 import { referencesIn } from "../../src/model/references.js";
 import { runCli, writeTree } from "../support/scan-fixture.js";
 
-const texts = (raw: unknown) => referencesIn(raw).map((r) => r.text);
+const texts = (raw: unknown) => referencesIn(jsonArgument(raw)).map((r) => r.text);
 
 describe("reference validation: an undeclared name in an evaluated expression is an input error", () => {
   it("names the file, line, column and the missing name, like terraform validate; findings elsewhere are still reported", async () => {
