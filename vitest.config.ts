@@ -1,9 +1,42 @@
 import { defineConfig } from "vitest/config";
 
+/**
+ * Two tiers, both run by `npm test` (and CI):
+ * - `unit`: in-process tests of the source, fast, no build needed — `npm run test:unit` is the
+ *   edit-test loop;
+ * - `e2e`: tests that start processes (the built bin, git histories, pre-commit, the Action, SARIF
+ *   Multitool, the AWS CLI, npm pack) or sweep whole corpora; they need `npm run build` first.
+ * A new test file is a unit test unless it is listed here.
+ */
+const E2E = [
+  "test/change/action.test.ts",
+  "test/change/change.test.ts",
+  "test/change/equivalence.test.ts",
+  "test/change/git-tree.test.ts",
+  "test/change/pre-commit.test.ts",
+  "test/change/staged-base.test.ts",
+  "test/cli/bin.test.ts",
+  "test/cli/color.test.ts",
+  "test/cli/live.test.ts",
+  "test/cli/usage.test.ts",
+  "test/hostile/bounds.test.ts",
+  "test/hostile/directories.test.ts",
+  "test/hostile/files.test.ts",
+  "test/hostile/git-safety.test.ts",
+  "test/live/fake-aws-cli.test.ts",
+  "test/load/prefilter.test.ts",
+  "test/release/action-bundle.test.ts",
+  "test/release/package.test.ts",
+  "test/report/sarif-multitool.test.ts",
+];
+
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts"],
     testTimeout: 60_000,
     hookTimeout: 120_000,
+    projects: [
+      { extends: true, test: { name: "unit", include: ["test/**/*.test.ts"], exclude: E2E } },
+      { extends: true, test: { name: "e2e", include: E2E } },
+    ],
   },
 });
