@@ -1152,7 +1152,7 @@ function printParseErrorCode(code2) {
   }
   return "<unknown ParseErrorCode>";
 }
-var ScanError, SyntaxKind, parse2, parseTree2, findNodeAtLocation2, visit2, ParseErrorCode;
+var ScanError, SyntaxKind, parse2, parseTree2, findNodeAtLocation2, ParseErrorCode;
 var init_main = __esm({
   "node_modules/jsonc-parser/lib/esm/main.js"() {
     "use strict";
@@ -1191,7 +1191,6 @@ var init_main = __esm({
     parse2 = parse;
     parseTree2 = parseTree;
     findNodeAtLocation2 = findNodeAtLocation;
-    visit2 = visit;
     (function(ParseErrorCode2) {
       ParseErrorCode2[ParseErrorCode2["InvalidSymbol"] = 1] = "InvalidSymbol";
       ParseErrorCode2[ParseErrorCode2["InvalidNumberFormat"] = 2] = "InvalidNumberFormat";
@@ -1597,264 +1596,6 @@ var init_hcl_lexer = __esm({
           }
           default:
             return decline();
-        }
-      }
-    };
-  }
-});
-
-// dist/load/hcl-json.js
-function escapeLiteral(s) {
-  if (s.indexOf("{") < 0)
-    return s;
-  return s.split("${").join("$${").split("%{").join("%%{");
-}
-function goLess(a, b) {
-  const n = a.length < b.length ? a.length : b.length;
-  for (let i = 0; i < n; i++) {
-    let x = a.charCodeAt(i);
-    let y = b.charCodeAt(i);
-    if (x === y)
-      continue;
-    if (x >= 55296 && y >= 55296) {
-      x = x >= 57344 ? x - 2048 : x + 8192;
-      y = y >= 57344 ? y - 2048 : y + 8192;
-    }
-    return x < y;
-  }
-  return a.length < b.length;
-}
-function sortEntries(keys, values) {
-  if (keys.length > 32) {
-    const order = keys.map((_, i) => i);
-    order.sort((i, j) => goLess(keys[i], keys[j]) ? -1 : goLess(keys[j], keys[i]) ? 1 : i - j);
-    const sortedKeys = order.map((i) => keys[i]);
-    const sortedValues = order.map((i) => values[i]);
-    for (let i = 0; i < keys.length; i++) {
-      keys[i] = sortedKeys[i];
-      values[i] = sortedValues[i];
-    }
-    return;
-  }
-  for (let i = 1; i < keys.length; i++) {
-    const key = keys[i];
-    const value = values[i];
-    let j = i - 1;
-    while (j >= 0 && goLess(key, keys[j])) {
-      keys[j + 1] = keys[j];
-      values[j + 1] = values[j];
-      j--;
-    }
-    keys[j + 1] = key;
-    values[j + 1] = value;
-  }
-}
-function goObject(keys, values) {
-  sortEntries(keys, values);
-  const out = {};
-  for (let i = 0; i < keys.length; i++) {
-    const key = keys[i];
-    if (key === "__proto__")
-      decline();
-    out[key] = values[i];
-  }
-  return out;
-}
-function objectFromMap(map2) {
-  const keys = [];
-  const values = [];
-  for (const [key, value] of map2) {
-    keys.push(key);
-    values.push(value instanceof Map ? objectFromMap(value) : value);
-  }
-  return goObject(keys, values);
-}
-function normalizeDecimal(src) {
-  let start2 = 0;
-  while (start2 < src.length - 1 && src.charCodeAt(start2) === 48 && src.charCodeAt(start2 + 1) !== 46)
-    start2++;
-  let end = src.length;
-  if (src.indexOf(".") >= 0) {
-    while (src.charCodeAt(end - 1) === 48)
-      end--;
-    if (src.charCodeAt(end - 1) === 46)
-      end--;
-  }
-  return start2 === 0 && end === src.length ? src : src.slice(start2, end);
-}
-function jsonNumber(node) {
-  return Number(plainNumberText(node));
-}
-function plainNumberText(node) {
-  const text2 = node.text ?? String(node.value);
-  for (let i = 0; i < text2.length; i++) {
-    const c = text2.charCodeAt(i);
-    if (c === 101 || c === 69)
-      decline();
-  }
-  return text2;
-}
-var JsonConverter;
-var init_hcl_json = __esm({
-  "dist/load/hcl-json.js"() {
-    "use strict";
-    init_hcl_lexer();
-    JsonConverter = class {
-      src;
-      len;
-      constructor(src, len = src.length) {
-        this.src = src;
-        this.len = len;
-      }
-      /** tmccombs/hcl2json's convertBody: blocks nest by labels first, then attributes overwrite. */
-      assembleBody(attrNames, attrValues, blocks) {
-        sortEntries(attrNames, attrValues);
-        for (let i = 1; i < attrNames.length; i++)
-          if (attrNames[i] === attrNames[i - 1])
-            decline();
-        if (blocks.length === 0)
-          return goObject(attrNames, attrValues);
-        const byType = /* @__PURE__ */ new Map();
-        for (const block of blocks) {
-          let level = byType;
-          let key = block.type;
-          for (const label of block.labels) {
-            const existing2 = level.get(key);
-            if (existing2 === void 0) {
-              const created = /* @__PURE__ */ new Map();
-              level.set(key, created);
-              level = created;
-            } else if (existing2 instanceof Map) {
-              level = existing2;
-            } else {
-              decline();
-            }
-            key = label;
-          }
-          const existing = level.get(key);
-          if (existing === void 0)
-            level.set(key, [block.body]);
-          else if (Array.isArray(existing))
-            existing.push(block.body);
-          else
-            decline();
-        }
-        if (attrNames.length === 0)
-          return objectFromMap(byType);
-        for (const name of attrNames)
-          byType.delete(name);
-        const keys = [];
-        const values = [];
-        for (const [key, value] of byType) {
-          keys.push(key);
-          values.push(value instanceof Map ? objectFromMap(value) : value);
-        }
-        keys.push(...attrNames);
-        values.push(...attrValues);
-        return goObject(keys, values);
-      }
-      source(node) {
-        let end = node.end;
-        if (end < this.len && this.src.charCodeAt(end) === 41)
-          end++;
-        return this.src.slice(node.start, end);
-      }
-      wrap(node) {
-        return "${" + this.source(node) + "}";
-      }
-      convertExpression(node) {
-        switch (node.kind) {
-          case "literal":
-            return typeof node.value === "number" ? jsonNumber(node) : node.value;
-          case "template": {
-            const text2 = this.convertTemplate(node);
-            return text2 === void 0 ? decline() : text2;
-          }
-          case "wrap":
-            return this.convertExpression(node.wrapped);
-          case "tuple":
-            return node.items.map((item) => this.convertExpression(item));
-          case "object": {
-            const names = [];
-            const converted = [];
-            for (const { key, value } of node.items) {
-              names.push(key.kind === "traversal" ? this.source(key) : this.convertStringPart(key) ?? decline());
-              converted.push(this.convertExpression(value));
-            }
-            return goObject(names, converted);
-          }
-          case "unary": {
-            const operand = node.operand;
-            if (operand.kind !== "literal")
-              return this.wrap(node);
-            if (typeof operand.value === "number") {
-              if (node.operator !== "negate")
-                decline();
-              return -jsonNumber(operand);
-            }
-            if (typeof operand.value === "boolean") {
-              if (node.operator !== "logicalNot")
-                decline();
-              return !operand.value;
-            }
-            return decline();
-          }
-          default:
-            return this.wrap(node);
-        }
-      }
-      /**
-       * A template as hcl2json writes it; undefined where hcl2json's conversion fails: a template that
-       * is a single literal is evaluated, and a lone `${null}` cannot be.
-       */
-      convertTemplate(node) {
-        const parts = node.parts;
-        if (parts.length === 1 && parts[0].kind === "literal") {
-          const value = parts[0].value;
-          if (typeof value === "string")
-            return escapeLiteral(value);
-          if (value === null)
-            return void 0;
-        }
-        let out = "";
-        for (const part of parts) {
-          const text2 = this.convertStringPart(part);
-          if (text2 === void 0)
-            return void 0;
-          out += text2;
-        }
-        return out;
-      }
-      convertStringPart(node) {
-        switch (node.kind) {
-          case "literal": {
-            const value = node.value;
-            if (typeof value === "string")
-              return escapeLiteral(value);
-            if (typeof value === "number")
-              return normalizeDecimal(plainNumberText(node));
-            return value === null ? "null" : value ? "true" : "false";
-          }
-          case "template":
-            return this.convertTemplate(node);
-          case "wrap":
-            return this.convertStringPart(node.wrapped);
-          case "conditional":
-          case "templateIf": {
-            const whenTrue = this.convertStringPart(node.then);
-            if (whenTrue === void 0)
-              return "";
-            const whenFalse = this.convertStringPart(node.else) ?? "";
-            return "%{if " + this.source(node.condition) + "}" + whenTrue + (whenFalse.length > 0 ? "%{else}" + whenFalse : "") + "%{endif}";
-          }
-          case "templateFor": {
-            const body = this.convertStringPart(node.body);
-            if (body === void 0)
-              decline();
-            return "%{for " + (node.keyVar !== void 0 ? node.keyVar + ", " : "") + node.valueVar + " in " + this.source(node.collection) + "}" + body + "%{endfor}";
-          }
-          default:
-            return this.wrap(node);
         }
       }
     };
@@ -2288,11 +2029,15 @@ var init_hcl_templates = __esm({
 });
 
 // dist/load/hcl-parser.js
-function parseHclNative(text2) {
-  if (text2.charCodeAt(0) === 65279 || !isWellFormed(text2))
+function parseHclFile(text2, options = {}) {
+  if (!isWellFormed(text2))
     return void 0;
+  const parser2 = new Parser(text2);
+  if (options.comments)
+    parser2.comments = options.comments;
+  parser2.repeatedAttributes = options.repeatedAttributes === true;
   try {
-    return new Parser(text2).parseFile();
+    return parser2.parseFile();
   } catch {
     return void 0;
   }
@@ -2311,20 +2056,6 @@ function parseHclExpression(text2) {
     return void 0;
   try {
     return new Parser(text2).parseStandaloneExpression();
-  } catch {
-    return void 0;
-  }
-}
-function placesInHcl(text2) {
-  if (!isWellFormed(text2))
-    return void 0;
-  const parser2 = new Parser(text2);
-  const places = { blocks: [], comments: [] };
-  parser2.outline = places;
-  parser2.comments = places.comments;
-  try {
-    parser2.parseFile();
-    return places;
   } catch {
     return void 0;
   }
@@ -2349,7 +2080,6 @@ var PRECEDENCE, OPERATORS, Parser;
 var init_hcl_parser = __esm({
   "dist/load/hcl-parser.js"() {
     "use strict";
-    init_hcl_json();
     init_hcl_lexer();
     init_hcl_templates();
     PRECEDENCE = new Uint8Array(40);
@@ -2381,16 +2111,7 @@ var init_hcl_parser = __esm({
     OPERATORS[T_SLASH] = "divide";
     OPERATORS[T_PERCENT] = "modulo";
     Parser = class extends TemplateParser {
-      json;
-      /** When outlining: the places noted (and nothing converted). */
-      outline;
-      /** How many blocks deep the parser is; where the last block body ended. */
-      depth = 0;
-      bodyEnd = 0;
-      constructor(src) {
-        super(src);
-        this.json = new JsonConverter(src);
-      }
+      repeatedAttributes = false;
       parseFile() {
         if (this.src.charCodeAt(0) === 65279)
           this.pos = 1;
@@ -2412,8 +2133,7 @@ var init_hcl_parser = __esm({
       }
       // ---------------------------------------------------------------- bodies
       parseBody(top2) {
-        const attrNames = [];
-        const attrValues = [];
+        const attributes = [];
         const blocks = [];
         for (; ; ) {
           const t = this.peek();
@@ -2421,13 +2141,8 @@ var init_hcl_parser = __esm({
             this.consume();
             continue;
           }
-          if (top2 ? t === T_EOF : t === T_RBRACE) {
-            if (!top2) {
-              this.bodyEnd = this.tokEnd;
-              this.consume();
-            }
+          if (top2 ? t === T_EOF : t === T_RBRACE)
             break;
-          }
           if (t !== T_IDENT)
             decline();
           const nameStart = this.tokStart;
@@ -2436,42 +2151,43 @@ var init_hcl_parser = __esm({
           const next = this.peek();
           if (next === T_ASSIGN) {
             this.consume();
-            const value = this.attribute(nameStart, name, this.parseExpression());
+            attributes.push(this.attribute(nameStart, name));
             const end = this.peek();
             if (end === T_NL)
               this.consume();
             else if (end !== T_EOF)
               decline();
-            attrNames.push(name);
-            attrValues.push(value);
           } else if (next === T_OQUOTE || next === T_LBRACE || next === T_IDENT) {
             blocks.push(this.parseBlock(name, nameStart));
           } else {
             decline();
           }
         }
-        return this.outline ? {} : this.json.assembleBody(attrNames, attrValues, blocks);
+        if (attributes.length > 1 && !this.repeatedAttributes) {
+          const names = /* @__PURE__ */ new Set();
+          for (const { name } of attributes) {
+            if (names.has(name))
+              decline();
+            names.add(name);
+          }
+        }
+        return { attributes, blocks };
       }
-      /** An attribute's value: converted to hcl2json's shape, or (outlining) noted where it is. */
-      attribute(nameStart, name, value) {
-        if (!this.outline)
-          return this.json.convertExpression(value);
-        const block = this.outline.blocks[this.outline.blocks.length - 1];
-        if (this.depth !== 1 || !block || block.attributes.has(name))
-          return void 0;
+      /** `name = value`, after the `=`. */
+      attribute(start2, name) {
+        const value = this.parseExpression();
         let end = value.end;
-        while (this.src.charCodeAt(end - 1) === 32 || this.src.charCodeAt(end - 1) === 9)
+        while (end > value.start && (this.src.charCodeAt(end - 1) === 32 || this.src.charCodeAt(end - 1) === 9))
           end--;
-        block.attributes.set(name, { start: nameStart, end, value });
-        return void 0;
+        return { name, value, start: start2, end };
       }
       parseBlock(type, start2) {
         const labels = [];
+        let headerEnd;
         for (; ; ) {
           const t2 = this.peek();
           if (t2 === T_LBRACE) {
-            if (this.outline && this.depth === 0)
-              this.outline.blocks.push({ keyword: type, labels, start: start2, headerEnd: this.tokEnd, end: this.len, attributes: /* @__PURE__ */ new Map() });
+            headerEnd = this.tokEnd;
             this.consume();
             break;
           }
@@ -2485,7 +2201,6 @@ var init_hcl_parser = __esm({
         }
         let body;
         const t = this.peek();
-        this.depth++;
         if (t === T_NL || t === T_EOF || t === T_RBRACE) {
           body = this.parseBody(false);
         } else {
@@ -2495,22 +2210,18 @@ var init_hcl_parser = __esm({
           const name = this.src.slice(nameStart, this.tokEnd);
           this.consume();
           this.expect(T_ASSIGN);
-          const value = this.attribute(nameStart, name, this.parseExpression());
+          body = { attributes: [this.attribute(nameStart, name)], blocks: [] };
           if (this.peek() !== T_RBRACE)
             decline();
-          this.bodyEnd = this.tokEnd;
-          this.consume();
-          body = this.outline ? {} : this.json.assembleBody([name], [value], []);
         }
-        this.depth--;
-        if (this.outline && this.depth === 0)
-          this.outline.blocks[this.outline.blocks.length - 1].end = this.bodyEnd;
-        const end = this.peek();
-        if (end === T_NL)
+        const end = this.tokEnd;
+        this.consume();
+        const after = this.peek();
+        if (after === T_NL)
           this.consume();
-        else if (end !== T_EOF)
+        else if (after !== T_EOF)
           decline();
-        return { type, labels, body };
+        return { type, labels, body, start: start2, headerEnd, end };
       }
       // ---------------------------------------------------------------- expressions
       parseExpression() {
@@ -2876,24 +2587,26 @@ function addAttribute(attributes, name, span) {
   }
 }
 function outlineHcl(text2) {
-  return outlineFromPlaces(text2, placesInHcl(text2));
+  const comments = [];
+  const body = parseHclFile(text2, { comments, repeatedAttributes: true });
+  return body ? outlineOfBody(text2, body, comments) : { blocks: [], comments: [] };
 }
-function outlineFromPlaces(text2, places) {
-  if (!places)
-    return { blocks: [], comments: [] };
+function outlineOfBody(text2, body, comments) {
   const lines = new LineIndex(text2);
-  const blocks = places.blocks.map((block) => {
+  const blocks = body.blocks.map((block) => {
     const attributes = {};
-    for (const [name, place] of block.attributes)
-      addAttribute(attributes, name, () => lines.span(place.start, place.end));
-    return { keyword: block.keyword, labels: block.labels, header: lines.span(block.start, block.headerEnd), span: lines.span(block.start, block.end), attributes };
+    for (const place of block.body.attributes)
+      addAttribute(attributes, place.name, () => lines.span(place.start, place.end));
+    return { keyword: block.type, labels: block.labels, header: lines.span(block.start, block.headerEnd), span: lines.span(block.start, block.end), attributes };
   });
-  const comments = places.comments.map(({ start: start2, end, style }) => {
-    const stop = style !== "/*" && text2.charCodeAt(end - 1) === 13 ? end - 1 : end;
-    const body = text2.slice(start2 + style.length, style === "/*" ? stop - 2 : stop).replaceAll("\r\n", "\n").trim();
-    return { ...lines.span(start2, stop), style, text: body };
-  });
-  return { blocks, comments };
+  return {
+    blocks,
+    comments: comments.map(({ start: start2, end, style }) => {
+      const stop = style !== "/*" && text2.charCodeAt(end - 1) === 13 ? end - 1 : end;
+      const content = text2.slice(start2 + style.length, style === "/*" ? stop - 2 : stop).replaceAll("\r\n", "\n").trim();
+      return { ...lines.span(start2, stop), style, text: content };
+    })
+  };
 }
 function outlineTfJson(text2) {
   const lines = new LineIndex(text2);
@@ -3061,79 +2774,271 @@ var init_nesting = __esm({
   }
 });
 
-// dist/load/json-duplicates.js
-function hasRepeatedProperty(text2) {
-  const stack = [];
-  let repeated = false;
-  visit2(text2, {
-    onObjectBegin: () => {
-      stack.push(/* @__PURE__ */ new Set());
-    },
-    onObjectEnd: () => {
-      stack.pop();
-    },
-    onObjectProperty: (name) => {
-      const seen = stack[stack.length - 1];
-      if (!seen)
-        return;
-      if (seen.has(name) && name !== "//")
-        repeated = true;
-      seen.add(name);
-    }
-  }, { disallowComments: true });
-  return repeated;
+// dist/load/hcl-syntax.js
+function unwrap(node) {
+  let current = node;
+  while (current.kind === "parens" || current.kind === "wrap")
+    current = current.kind === "parens" ? current.inner : current.wrapped;
+  return current;
 }
-function valueKeepingRepeats(text2) {
-  const lines = new LineIndex(text2);
-  const problems = [];
-  const isBlock = (node) => node.type === "object" || node.type === "array" && (node.children ?? []).every((c) => c.type === "object");
-  const build = (node) => {
-    switch (node.type) {
-      case "object": {
-        const groups = /* @__PURE__ */ new Map();
-        const keys = /* @__PURE__ */ new Map();
-        for (const property of node.children ?? []) {
-          const [key, value] = property.children ?? [];
-          if (!key || !value)
-            continue;
-          const name = key.value;
-          groups.set(name, [...groups.get(name) ?? [], value]);
-          keys.set(name, [...keys.get(name) ?? [], key]);
-        }
-        const out = {};
-        for (const [name, values] of groups) {
-          if (values.length === 1 || name === "//") {
-            out[name] = build(values[values.length - 1]);
-            continue;
-          }
-          if (values.every(isBlock)) {
-            out[name] = values.flatMap((v) => {
-              const built = build(v);
-              return Array.isArray(built) ? built : [built];
-            });
-            continue;
-          }
-          const first = lines.position(keys.get(name)[0].offset);
-          const second = keys.get(name)[1];
-          problems.push({ ...lines.position(second.offset), message: `Duplicate argument: "${name}" was already set at line ${first.line}; each argument can be set only once (Terraform rejects this file too)` });
-          out[name] = build(values[0]);
-        }
-        return out;
-      }
-      case "array":
-        return (node.children ?? []).map(build);
-      default:
-        return node.value;
-    }
-  };
-  const root = parseTree2(text2, [], { disallowComments: true });
-  return { value: root ? build(root) : void 0, problems };
+function childrenOf(node) {
+  switch (node.kind) {
+    case "literal":
+    case "traversal":
+    case "anon":
+      return [];
+    case "template":
+      return node.parts;
+    case "wrap":
+      return [node.wrapped];
+    case "templateIf":
+    case "conditional":
+      return [node.condition, node.then, node.else];
+    case "templateFor":
+      return [node.collection, node.body];
+    case "relative":
+      return [node.source];
+    case "index":
+      return [node.collection, node.key];
+    case "splat":
+      return [node.source, node.each];
+    case "call":
+      return node.args;
+    case "binary":
+      return [node.left, node.right];
+    case "unary":
+      return [node.operand];
+    case "tuple":
+      return node.items;
+    case "object":
+      return node.items.flatMap((item) => [item.key, item.value]);
+    case "for":
+      return [node.collection, ...node.key ? [node.key] : [], node.value, ...node.condition ? [node.condition] : []];
+    case "parens":
+      return [node.inner];
+  }
 }
-var init_json_duplicates = __esm({
-  "dist/load/json-duplicates.js"() {
+function stringLiteral(node) {
+  const inner = unwrap(node);
+  if (inner.kind === "literal")
+    return typeof inner.value === "string" ? inner.value : void 0;
+  if (inner.kind !== "template" || inner.parts.length !== 1)
+    return void 0;
+  const part = inner.parts[0];
+  return part.kind === "literal" && typeof part.value === "string" ? part.value : void 0;
+}
+var OPERATOR_SYMBOLS;
+var init_hcl_syntax = __esm({
+  "dist/load/hcl-syntax.js"() {
+    "use strict";
+    OPERATOR_SYMBOLS = {
+      logicalOr: "||",
+      logicalAnd: "&&",
+      equal: "==",
+      notEqual: "!=",
+      lessThan: "<",
+      lessThanOrEqual: "<=",
+      greaterThan: ">",
+      greaterThanOrEqual: ">=",
+      add: "+",
+      subtract: "-",
+      multiply: "*",
+      divide: "/",
+      modulo: "%",
+      negate: "-",
+      logicalNot: "!"
+    };
+  }
+});
+
+// dist/load/json-syntax.js
+function jsonBody(text2, blockLabels, { ranges = true } = {}) {
+  const root = parseTree2(text2.replace(/^\uFEFF/, " "), [], { disallowComments: true });
+  if (root?.type !== "object")
+    return { ok: false, problems: [{ line: 1, column: 1, message: "Invalid Terraform JSON: the top level must be an object" }] };
+  const reader = new JsonReader(text2, ranges);
+  const body = reader.topBody(root, blockLabels);
+  return reader.problems.length ? { ok: false, problems: reader.problems } : { ok: true, body };
+}
+function jsonExpression(value) {
+  const text2 = JSON.stringify(value ?? null);
+  const reader = new JsonReader(text2, false);
+  return reader.expression(parseTree2(text2));
+}
+function isBlockLike(node) {
+  return node.type === "object" || node.type === "array" && (node.children ?? []).every((c) => c.type === "object");
+}
+function relocate(node, move) {
+  move(node);
+  for (const child of childrenOf(node))
+    relocate(child, move);
+}
+var TERRAFORM_BLOCK_LABELS, JsonReader;
+var init_json_syntax = __esm({
+  "dist/load/json-syntax.js"() {
     "use strict";
     init_main();
+    init_hcl_parser();
+    init_hcl_syntax();
     init_positions();
+    TERRAFORM_BLOCK_LABELS = /* @__PURE__ */ new Map([
+      ["resource", 2],
+      ["data", 2],
+      ["ephemeral", 2],
+      ["module", 1],
+      ["variable", 1],
+      ["output", 1],
+      ["provider", 1],
+      ["check", 1],
+      ["locals", 0],
+      ["terraform", 0],
+      ["moved", 0],
+      ["import", 0],
+      ["removed", 0]
+    ]);
+    JsonReader = class {
+      text;
+      ranges;
+      problems = [];
+      lines;
+      constructor(text2, ranges) {
+        this.text = text2;
+        this.ranges = ranges;
+      }
+      topBody(root, blockLabels) {
+        const body = { attributes: [], blocks: [] };
+        const plain = [];
+        for (const property of root.children ?? []) {
+          const [key, value] = property.children ?? [];
+          if (!key || !value || key.value === "//")
+            continue;
+          const labels = blockLabels.get(key.value);
+          if (labels === void 0)
+            plain.push(property);
+          else
+            this.blocks(value, key.value, [], labels, key, true, body.blocks);
+        }
+        body.attributes = this.attributes(plain);
+        return body;
+      }
+      /** The blocks under a block type's property: `labelsLeft` levels of labels, then bodies (an array at any level holds several). */
+      blocks(node, type, labels, labelsLeft, key, first, out) {
+        if (node.type === "array") {
+          node.children?.forEach((element, n) => this.blocks(element, type, labels, labelsLeft, key, first && n === 0, out));
+          return;
+        }
+        if (node.type !== "object")
+          return;
+        if (labelsLeft > 0) {
+          for (const property of node.children ?? []) {
+            const [k, v] = property.children ?? [];
+            if (!k || !v || k.value === "//")
+              continue;
+            this.blocks(v, type, [...labels, k.value], labelsLeft - 1, k, true, out);
+          }
+          return;
+        }
+        const start2 = first ? key.offset : node.offset;
+        out.push({
+          type,
+          labels,
+          body: { attributes: this.attributes(node.children ?? []), blocks: [] },
+          start: this.at(start2),
+          headerEnd: this.at(node.offset + 1),
+          end: this.at(node.offset + node.length)
+        });
+      }
+      /** The attributes of an object's properties; a name given twice is an error unless every value is a block (then they are kept together). */
+      attributes(properties) {
+        const attributes = [];
+        for (const { key, values, property } of this.grouped(properties, true)) {
+          const value = values.length === 1 ? this.expression(values[0]) : this.blockList(values);
+          attributes.push({ name: key.value, value, start: this.at(property.offset), end: this.at(property.offset + property.length) });
+        }
+        return attributes;
+      }
+      /** Properties by name, in order of first appearance; repeated names reported (see attributes). `"//"` is a comment in a body. */
+      grouped(properties, body) {
+        const byName = /* @__PURE__ */ new Map();
+        for (const property of properties) {
+          const [key, value] = property.children ?? [];
+          if (!key || !value || body && key.value === "//")
+            continue;
+          const name = key.value;
+          const group = byName.get(name);
+          if (group) {
+            group.values.push(value);
+            group.keys.push(key);
+          } else
+            byName.set(name, { key, values: [value], property, keys: [key] });
+        }
+        const groups = [...byName.values()];
+        for (const group of groups) {
+          if (group.key.value === "//")
+            group.values.splice(0, group.values.length - 1);
+          if (group.values.length === 1 || group.values.every(isBlockLike))
+            continue;
+          this.lines ??= new LineIndex(this.text);
+          const first = this.lines.position(group.keys[0].offset);
+          this.problems.push({ ...this.lines.position(group.keys[1].offset), message: `Duplicate argument: "${group.key.value}" was already set at line ${first.line}; each argument can be set only once (Terraform rejects this file too)` });
+          group.values.length = 1;
+        }
+        return groups;
+      }
+      /** Repeated properties that are all blocks, as one tuple of their bodies. */
+      blockList(values) {
+        const items = values.flatMap((v) => v.type === "array" ? v.children ?? [] : [v]).map((v) => this.expression(v));
+        const first = values[0];
+        const last = values[values.length - 1];
+        return { kind: "tuple", items, start: this.at(first.offset), end: this.at(last.offset + last.length) };
+      }
+      expression(node) {
+        const start2 = this.at(node.offset);
+        const end = this.at(node.offset + node.length);
+        switch (node.type) {
+          case "string":
+            return this.template(node, start2, end);
+          case "number":
+            return { kind: "literal", value: node.value, text: this.text.slice(node.offset, node.offset + node.length), start: start2, end };
+          case "boolean":
+            return { kind: "literal", value: node.value, start: start2, end };
+          case "null":
+            return { kind: "literal", value: null, start: start2, end };
+          case "array":
+            return { kind: "tuple", items: (node.children ?? []).map((child) => this.expression(child)), start: start2, end };
+          default: {
+            const items = this.grouped(node.children ?? [], false).map(({ key, values }) => ({
+              key: this.template(key, this.at(key.offset), this.at(key.offset + key.length)),
+              value: values.length === 1 ? this.expression(values[0]) : this.blockList(values),
+              bare: false
+            }));
+            return { kind: "object", items, start: start2, end };
+          }
+        }
+      }
+      /** A string as the template it is in HCL's JSON syntax; its nodes' ranges fall in the string where no escape shifts them. */
+      template(node, start2, end) {
+        const value = node.value;
+        if (!value.includes("${") && !value.includes("%{")) {
+          const literal = { kind: "literal", value: value.normalize("NFC"), start: start2 < 0 ? start2 : start2 + 1, end: end < 0 ? end : end - 1 };
+          return { kind: "template", parts: [literal], start: start2, end };
+        }
+        const parsed = parseHclTemplate(value);
+        if (!parsed) {
+          this.lines ??= new LineIndex(this.text);
+          this.problems.push({ ...this.lines.position(node.offset), message: "Invalid template: this string holds a `${` or `%{` sequence that does not end or does not hold a valid expression; write `$${` for a literal `${` (Terraform rejects this file too)" });
+          return { kind: "literal", value, start: start2, end };
+        }
+        const exact = start2 >= 0 && this.text.slice(node.offset + 1, node.offset + node.length - 1) === value;
+        relocate(parsed, exact ? (n) => (n.start += node.offset + 1, n.end += node.offset + 1) : (n) => (n.start = start2, n.end = end));
+        parsed.start = start2;
+        parsed.end = end;
+        return parsed;
+      }
+      at(offset) {
+        return this.ranges ? offset : -1;
+      }
+    };
   }
 });
 
@@ -5404,10 +5309,10 @@ var require_references = __commonJS({
     var syntax_tree_1 = require_syntax_tree();
     function traversalToReference(traversalExpression, localVariables) {
       const meta = traversalExpression.meta;
-      function onlyTakeTraversalPartsUntilFirstBracketPropertyAccess(traversals2) {
+      function onlyTakeTraversalPartsUntilFirstBracketPropertyAccess(traversals) {
         let filtered = [];
         let index2 = 0;
-        for (const traversal of traversals2) {
+        for (const traversal of traversals) {
           if ("segment" in traversal) {
             if (index2 === 0) {
               if (localVariables === null || localVariables === void 0 ? void 0 : localVariables.includes(traversal.segment)) {
@@ -6317,7 +6222,9 @@ var require_lib2 = __commonJS({
 async function parseHclWasm(text2) {
   try {
     const { parse: parse3 } = await Promise.resolve().then(() => __toESM(require_lib2(), 1));
-    return { ok: true, body: await parse3(DIAGNOSTIC_NAME, text2) };
+    const value = await parse3(DIAGNOSTIC_NAME, text2);
+    const body = jsonBody(JSON.stringify(value), TERRAFORM_BLOCK_LABELS, { ranges: false });
+    return body.ok ? body : { ok: false, problems: [{ line: 1, column: 1, message: "could not be read as HCL" }] };
   } catch (error) {
     return { ok: false, problems: splitHclDiagnostics(String(error.message ?? error)) };
   }
@@ -6330,7 +6237,7 @@ function splitHclDiagnostics(raw) {
   const problems = [];
   starts.forEach((match, i) => {
     const end = i + 1 < starts.length ? starts[i + 1].index : inner.length;
-    const text2 = inner.slice(match.index + match[0].length, end).trim();
+    const text2 = inner.slice(match.index + match[0].length, end).trim().replace(MENTION, "line $1, column $2");
     const [summary2, ...detail] = text2.split("; ");
     const message = detail.length ? `${summary2}: ${detail.join("; ")}` : summary2 ?? text2;
     problems.push({ line: Number(match[1]), column: Number(match[2]), message });
@@ -6361,54 +6268,13 @@ function parseJson(text2, { comments = false } = {}) {
   };
 }
 function parseTerraformJson(text2) {
-  let parsed = parseJson(text2);
+  const parsed = parseJson(text2);
   if (!parsed.ok)
     return parsed;
-  if (hasRepeatedProperty(text2)) {
-    const kept = valueKeepingRepeats(text2);
-    if (kept.problems.length)
-      return { ok: false, problems: kept.problems };
-    parsed = { ok: true, value: kept.value };
-  }
-  if (!isObject(parsed.value)) {
+  if (typeof parsed.value !== "object" || parsed.value === null || Array.isArray(parsed.value)) {
     return { ok: false, problems: [{ line: 1, column: 1, message: "Invalid Terraform JSON: the top level must be an object" }] };
   }
-  return { ok: true, body: normaliseTerraformJson(parsed.value) };
-}
-function normaliseTerraformJson(root) {
-  const out = {};
-  for (const [keyword, value] of Object.entries(root)) {
-    if (keyword === "//")
-      continue;
-    const labels = LABELS_BY_BLOCK[keyword];
-    out[keyword] = labels === void 0 ? value : nest(value, labels);
-  }
-  return out;
-}
-function nest(value, labels) {
-  const items = Array.isArray(value) ? value : [value];
-  if (labels === 0)
-    return items.filter(isObject).map(withoutComments);
-  const merged = {};
-  for (const item of items) {
-    if (!isObject(item))
-      continue;
-    for (const [label, inner] of Object.entries(item)) {
-      if (label === "//")
-        continue;
-      const existing = merged[label] ?? (labels === 1 ? [] : {});
-      const next = nest(inner, labels - 1);
-      merged[label] = Array.isArray(existing) ? [...existing, ...next] : { ...existing, ...next };
-    }
-  }
-  return merged;
-}
-function withoutComments(body) {
-  const { "//": _comment, ...rest } = body;
-  return rest;
-}
-function isObject(value) {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
+  return jsonBody(text2, TERRAFORM_BLOCK_LABELS);
 }
 function describeJsonError(code2) {
   const words = {
@@ -6431,32 +6297,18 @@ function describeJsonError(code2) {
   };
   return words[code2] ?? code2;
 }
-var DIAGNOSTIC_NAME, DIAGNOSTIC, LABELS_BY_BLOCK;
+var DIAGNOSTIC_NAME, DIAGNOSTIC, MENTION;
 var init_terraform_syntax = __esm({
   "dist/load/terraform-syntax.js"() {
     "use strict";
     init_main();
     init_hcl_parser();
-    init_json_duplicates();
+    init_json_syntax();
     init_nesting();
     init_positions();
     DIAGNOSTIC_NAME = "keygate-input.tf";
     DIAGNOSTIC = new RegExp(`${DIAGNOSTIC_NAME.replace(/\./g, "\\.")}:(\\d+),(\\d+)-(?:\\d+,)?\\d+: `, "g");
-    LABELS_BY_BLOCK = {
-      resource: 2,
-      data: 2,
-      ephemeral: 2,
-      module: 1,
-      variable: 1,
-      output: 1,
-      provider: 1,
-      check: 1,
-      locals: 0,
-      terraform: 0,
-      moved: 0,
-      import: 0,
-      removed: 0
-    };
+    MENTION = new RegExp(`${DIAGNOSTIC_NAME.replace(/\./g, "\\.")}:(\\d+),(\\d+)(?:-(?:\\d+,)?\\d+)?`, "g");
   }
 });
 
@@ -6495,6 +6347,7 @@ var init_parse_pool = __esm({
     SPREAD_THRESHOLD = 48;
     ParserPool = class {
       maxWorkers;
+      budget;
       workers = [];
       pending = /* @__PURE__ */ new Map();
       failures = /* @__PURE__ */ new Map();
@@ -6502,8 +6355,9 @@ var init_parse_pool = __esm({
       byWorker = /* @__PURE__ */ new Map();
       nextId = 0;
       inThread = import.meta.url.endsWith(".ts");
-      constructor(maxWorkers = availableParallelism()) {
+      constructor(maxWorkers = availableParallelism(), budget = { baseMs: HCL2JSON_BUDGET_MS, perMbMs: HCL2JSON_BUDGET_PER_MB_MS }) {
         this.maxWorkers = maxWorkers;
+        this.budget = budget;
       }
       /** Parses files: natively where it can, the rest spread over the workers. */
       async parse(texts, onProgress) {
@@ -6518,7 +6372,7 @@ var init_parse_pool = __esm({
             progress();
             return;
           }
-          const body = parseHclNative(text2);
+          const body = parseHclFile(text2);
           if (body === void 0)
             return declined.push(index2);
           results[index2] = { result: { ok: true, body } };
@@ -6551,7 +6405,7 @@ var init_parse_pool = __esm({
        */
       async parseInWorker(lane, text2) {
         const worker = this.workers[lane];
-        const budgetMs = HCL2JSON_BUDGET_MS + Math.round(text2.length / 1048576) * HCL2JSON_BUDGET_PER_MB_MS;
+        const budgetMs = this.budget.baseMs + Math.round(text2.length / 1048576) * this.budget.perMbMs;
         try {
           return await this.send(worker, { kind: "file", text: text2 }, budgetMs);
         } catch (error) {
@@ -6585,7 +6439,7 @@ var init_parse_pool = __esm({
         const id = this.nextId++;
         return new Promise((resolve24, reject) => {
           const timer = budgetMs === void 0 ? void 0 : setTimeout(() => {
-            reject(new Error(`hcl2json, which parses what keygate's own parser declines, did not finish this file within ${Math.round(budgetMs / 1e3)} s: it is too large or too unusual to check. Simplify it, or exclude it`));
+            reject(new Error(`hcl2json, which parses what keygate's own parser declines, did not finish this file within ${budgetMs >= 1e3 ? `${Math.round(budgetMs / 1e3)} s` : `${budgetMs} ms`}: it is too large or too unusual to check. Simplify it, or exclude it`));
             this.failures.delete(id);
             this.pending.delete(id);
             this.byWorker.get(worker)?.delete(id);
@@ -11347,7 +11201,7 @@ var require_picomatch = __commonJS({
     var parse3 = require_parse();
     var utils = require_utils3();
     var constants4 = require_constants();
-    var isObject2 = (val) => val && typeof val === "object" && !Array.isArray(val);
+    var isObject = (val) => val && typeof val === "object" && !Array.isArray(val);
     var picomatch2 = (glob, options, returnState = false) => {
       if (Array.isArray(glob)) {
         const fns = glob.map((input) => picomatch2(input, options, returnState));
@@ -11360,7 +11214,7 @@ var require_picomatch = __commonJS({
         };
         return arrayMatcher;
       }
-      const isState = isObject2(glob) && glob.tokens && glob.input;
+      const isState = isObject(glob) && glob.tokens && glob.input;
       if (glob === "" || typeof glob !== "string" && !isState) {
         throw new TypeError("Expected pattern to be a non-empty string");
       }
@@ -12447,7 +12301,7 @@ var require_fill_range = __commonJS({
     "use strict";
     var util = __require("util");
     var toRegexRange = require_to_regex_range();
-    var isObject2 = (val) => val !== null && typeof val === "object" && !Array.isArray(val);
+    var isObject = (val) => val !== null && typeof val === "object" && !Array.isArray(val);
     var transform = (toNumber2) => {
       return (value) => toNumber2 === true ? Number(value) : String(value);
     };
@@ -12616,14 +12470,14 @@ var require_fill_range = __commonJS({
       if (typeof step === "function") {
         return fill(start2, end, 1, { transform: step });
       }
-      if (isObject2(step)) {
+      if (isObject(step)) {
         return fill(start2, end, 0, step);
       }
       let opts = { ...options };
       if (opts.capture === true) opts.wrap = true;
       step = step || opts.step || 1;
       if (!isNumber(step)) {
-        if (step != null && !isObject2(step)) return invalidStep(step, opts);
+        if (step != null && !isObject(step)) return invalidStep(step, opts);
         return fill(start2, end, 1, step);
       }
       if (isNumber(start2) && isNumber(end)) {
@@ -14786,7 +14640,7 @@ var require_picomatch3 = __commonJS({
     var parse3 = require_parse3();
     var utils = require_utils5();
     var constants4 = require_constants3();
-    var isObject2 = (val) => val && typeof val === "object" && !Array.isArray(val);
+    var isObject = (val) => val && typeof val === "object" && !Array.isArray(val);
     var picomatch2 = (glob, options, returnState = false) => {
       if (Array.isArray(glob)) {
         const fns = glob.map((input) => picomatch2(input, options, returnState));
@@ -14799,7 +14653,7 @@ var require_picomatch3 = __commonJS({
         };
         return arrayMatcher;
       }
-      const isState = isObject2(glob) && glob.tokens && glob.input;
+      const isState = isObject(glob) && glob.tokens && glob.input;
       if (glob === "" || typeof glob !== "string" && !isState) {
         throw new TypeError("Expected pattern to be a non-empty string");
       }
@@ -15188,8 +15042,8 @@ var require_pattern = __commonJS({
     }
     exports.endsWithSlashGlobStar = endsWithSlashGlobStar;
     function isAffectDepthOfReadingPattern(pattern2) {
-      const basename4 = path4.basename(pattern2);
-      return endsWithSlashGlobStar(pattern2) || isStaticPattern(basename4);
+      const basename5 = path4.basename(pattern2);
+      return endsWithSlashGlobStar(pattern2) || isStaticPattern(basename5);
     }
     exports.isAffectDepthOfReadingPattern = isAffectDepthOfReadingPattern;
     function expandPatternsWithBraceExpansion(patterns) {
@@ -18278,11 +18132,11 @@ var require_ignore = __commonJS({
         const rules = this._rules;
         const { length } = rules;
         const shortcut = this._basenameCount * 2 >= length;
-        const basename4 = shortcut ? basenameOf(path4) : path4;
+        const basename5 = shortcut ? basenameOf(path4) : path4;
         for (let index2 = length - 1; index2 >= 0; index2--) {
           const rule2 = rules[index2];
           if (rule2[mode].test(
-            shortcut && rule2._basenameOnly ? basename4 : path4
+            shortcut && rule2._basenameOnly ? basename5 : path4
           )) {
             const { negative } = rule2;
             const ret = {
@@ -20937,13 +20791,19 @@ function summaryText(result) {
     parts.push(plural(result.baseline.stale.length, "stale baseline entry", "stale baseline entries"));
   if (result.errors.length)
     parts.push(plural(result.errors.length, "input error"));
-  if (result.warnings.length)
-    parts.push(plural(result.warnings.length, "suppression warning"));
+  const suppressionWarnings = result.warnings.filter(isSuppressionWarning).length;
+  if (suppressionWarnings)
+    parts.push(plural(suppressionWarnings, "suppression warning"));
+  if (result.warnings.length > suppressionWarnings)
+    parts.push(plural(result.warnings.length - suppressionWarnings, "warning"));
   const config = describeConfigUsed(result.config);
   const text2 = `${parts.join(", ")}${result.files ? ` in ${plural(result.files, "file")}` : ""}${config ? `; ${config}` : ""}`;
   if (result.errors.length)
     return { text: `${text2}; the check is incomplete`, failed: true };
   return { text: text2, failed: activeCount > 0 };
+}
+function isSuppressionWarning(warning) {
+  return /^(keygate:ignore|stale baseline entry)/.test(warning.message);
 }
 function summaryLines(result, activeCount, width, c) {
   const { text: text2, failed } = summaryText(result);
@@ -21818,9 +21678,9 @@ function planReportTargets(formats, outputs, known3, defaultFormat) {
   for (const t of toFiles) {
     const path4 = resolve8(t.file);
     const other = files.get(path4);
-    if (other !== void 0 && other !== t.format)
-      throw new TargetError(`-o ${other}=${t.file} and -o ${t.format}=${t.file} write to the same file`);
-    files.set(path4, t.format);
+    if (other !== void 0 && other.format !== t.format)
+      throw new TargetError(`-o ${other.format}=${other.file} and -o ${t.format}=${t.file} write to the same file`, "Name a different file for each output.");
+    files.set(path4, t);
   }
   return [...toStdout.map((format4) => ({ format: format4, file: void 0 })), ...toFiles];
 }
@@ -21856,6 +21716,156 @@ var init_targets = __esm({
   }
 });
 
+// dist/model/canonical.js
+function canonicalText(node) {
+  switch (node.kind) {
+    case "literal":
+      return typeof node.value === "string" ? JSON.stringify(node.value) : String(node.value);
+    case "wrap":
+      return canonicalText(node.wrapped);
+    case "parens":
+      return canonicalText(node.inner);
+    case "template":
+      return templateText(node);
+    case "templateIf":
+      return `"%{if ${canonicalText(node.condition)}}${templateBody(node.then)}%{else}${templateBody(node.else)}%{endif}"`;
+    case "templateFor":
+      return `"%{for ${node.keyVar === void 0 ? "" : `${node.keyVar}, `}${node.valueVar} in ${canonicalText(node.collection)}}${templateBody(node.body)}%{endfor}"`;
+    case "traversal":
+      return node.root + stepsText(node.steps);
+    case "relative":
+      return canonicalText(node.source) + stepsText(node.steps);
+    case "index":
+      return `${canonicalText(node.collection)}[${canonicalText(node.key)}]`;
+    case "splat":
+      return `${canonicalText(node.source)}[*]${canonicalText(node.each)}`;
+    case "anon":
+      return "";
+    case "call":
+      return `${node.name}(${node.args.map(canonicalText).join(", ")}${node.expand ? "..." : ""})`;
+    case "conditional":
+      return `(${canonicalText(node.condition)} ? ${canonicalText(node.then)} : ${canonicalText(node.else)})`;
+    case "binary":
+      return `(${canonicalText(node.left)} ${OPERATOR_SYMBOLS[node.operator]} ${canonicalText(node.right)})`;
+    case "unary":
+      return `${OPERATOR_SYMBOLS[node.operator]}${canonicalText(node.operand)}`;
+    case "tuple":
+      return `[${node.items.map(canonicalText).join(", ")}]`;
+    case "object":
+      return `{${node.items.map((item) => `${item.bare && item.key.kind === "traversal" ? JSON.stringify(item.key.root) : canonicalText(item.key)} = ${canonicalText(item.value)}`).join(", ")}}`;
+    case "for": {
+      const head = `for ${node.keyVar === void 0 ? "" : `${node.keyVar}, `}${node.valueVar} in ${canonicalText(node.collection)} : `;
+      const body = node.key ? `${canonicalText(node.key)} => ${canonicalText(node.value)}${node.group ? "..." : ""}` : canonicalText(node.value);
+      const condition = node.condition ? ` if ${canonicalText(node.condition)}` : "";
+      return node.key ? `{${head}${body}${condition}}` : `[${head}${body}${condition}]`;
+    }
+  }
+}
+function stepsText(steps) {
+  let out = "";
+  for (const step of steps)
+    out += step.kind === "attr" ? `.${step.name}` : `[${JSON.stringify(step.key)}]`;
+  return out;
+}
+function templateText(node) {
+  if (node.parts.length === 1 && node.parts[0].kind === "literal" && typeof node.parts[0].value === "string")
+    return JSON.stringify(node.parts[0].value);
+  return `"${templateBody(node)}"`;
+}
+function templateBody(node) {
+  let out = "";
+  for (const part of node.parts) {
+    if (part.kind === "literal" && typeof part.value === "string")
+      out += JSON.stringify(part.value).slice(1, -1).replaceAll("${", "$${").replaceAll("%{", "%%{");
+    else if (part.kind === "templateIf" || part.kind === "templateFor")
+      out += canonicalText(part).slice(1, -1);
+    else
+      out += `\${${canonicalText(part)}}`;
+  }
+  return out;
+}
+var init_canonical = __esm({
+  "dist/model/canonical.js"() {
+    "use strict";
+    init_hcl_syntax();
+  }
+});
+
+// dist/model/written.js
+function constantValue(node) {
+  switch (node.kind) {
+    case "literal":
+      return { value: node.value };
+    case "wrap":
+      return constantValue(node.wrapped);
+    case "parens":
+      return constantValue(node.inner);
+    case "template": {
+      let text2 = "";
+      for (const part of node.parts) {
+        if (part.kind !== "literal")
+          return void 0;
+        if (typeof part.value !== "string")
+          return void 0;
+        text2 += part.value;
+      }
+      return { value: text2 };
+    }
+    case "unary": {
+      const operand = constantValue(node.operand);
+      if (node.operator === "negate" && typeof operand?.value === "number")
+        return { value: -operand.value };
+      if (node.operator === "logicalNot" && typeof operand?.value === "boolean")
+        return { value: !operand.value };
+      return void 0;
+    }
+    case "tuple": {
+      const items = [];
+      for (const item of node.items) {
+        const constant = constantValue(item);
+        if (!constant)
+          return void 0;
+        items.push(constant.value);
+      }
+      return { value: items };
+    }
+    case "object": {
+      const out = {};
+      for (const item of node.items) {
+        const key = item.bare && item.key.kind === "traversal" ? { value: item.key.root } : constantValue(item.key);
+        const value = constantValue(item.value);
+        if (!key || !value || typeof key.value !== "string" && typeof key.value !== "number")
+          return void 0;
+        Object.defineProperty(out, String(key.value), { value: value.value, enumerable: true, writable: true, configurable: true });
+      }
+      return { value: out };
+    }
+    default:
+      return void 0;
+  }
+}
+function writtenText(arg) {
+  let node = arg.value;
+  while (node.kind === "wrap")
+    node = node.wrapped;
+  if (node.start < 0)
+    return canonicalText(node);
+  return arg.text.slice(node.start, node.end).trim();
+}
+function writtenAddress(arg) {
+  const node = unwrap(arg.value);
+  const literal = node.kind === "template" ? constantValue(node) : void 0;
+  const text2 = typeof literal?.value === "string" ? literal.value.trim() : writtenText(arg);
+  return text2 || void 0;
+}
+var init_written = __esm({
+  "dist/model/written.js"() {
+    "use strict";
+    init_hcl_syntax();
+    init_canonical();
+  }
+});
+
 // dist/model/variables.js
 import { basename as basename3, join as join7, resolve as resolve9 } from "node:path";
 function parseJsonValues(text2) {
@@ -21865,7 +21875,7 @@ function parseJsonValues(text2) {
   if (typeof parsed.value !== "object" || parsed.value === null || Array.isArray(parsed.value)) {
     return { ok: false, problems: [{ line: 1, column: 1, message: "Invalid variables file: the top level must be an object of variable values" }] };
   }
-  return { ok: true, body: parsed.value };
+  return jsonBody(text2, /* @__PURE__ */ new Map());
 }
 function parseCliVariable(text2) {
   const eq = text2.indexOf("=");
@@ -21880,8 +21890,10 @@ var init_variables = __esm({
     "use strict";
     init_discover();
     init_read();
+    init_json_syntax();
     init_terraform_syntax();
     init_tree();
+    init_written();
     VariableReader = class {
       inputs;
       cwd;
@@ -21942,8 +21954,11 @@ var init_variables = __esm({
         const parsed = path4.endsWith(".json") ? parseJsonValues(read.text) : await this.parse(read.text);
         if (!parsed.ok)
           return { values, errors: parsed.problems.map((p) => ({ file, line: p.line, column: p.column, message: p.message })) };
-        for (const [key, value] of Object.entries(parsed.body))
-          values.set(key, { value, origin: basename3(path4) });
+        for (const attribute of parsed.body.attributes) {
+          const constant = constantValue(attribute.value);
+          const text2 = read.text;
+          values.set(attribute.name, constant ? { value: constant.value, origin: basename3(path4) } : { value: null, expression: { value: attribute.value, text: text2 }, origin: basename3(path4) });
+        }
         return { values, errors: [] };
       }
     };
@@ -21951,8 +21966,8 @@ var init_variables = __esm({
 });
 
 // dist/commands/usage.js
-import { accessSync as accessSync2, constants as constants3, statSync as statSync4 } from "node:fs";
-import { dirname as dirname6, resolve as resolve10 } from "node:path";
+import { accessSync as accessSync2, constants as constants3, lstatSync as lstatSync2, readlinkSync, realpathSync as realpathSync3, statSync as statSync4 } from "node:fs";
+import { basename as basename4, dirname as dirname6, resolve as resolve10 } from "node:path";
 function flag(name) {
   return name.length === 1 ? `-${name}` : `--${name}`;
 }
@@ -22056,6 +22071,43 @@ function checkOutputPath(file, cwd, option) {
     if (dirname6(dir) === dir)
       return;
     dir = dirname6(dir);
+  }
+}
+function checkDistinctOutputs(outputs, cwd) {
+  const seen = /* @__PURE__ */ new Map();
+  for (const output of outputs) {
+    const identity = fileIdentity(resolve10(cwd, output.file));
+    const other = seen.get(identity);
+    if (other && other.option !== output.option) {
+      const link = [output, other].find((o) => isLink(resolve10(cwd, o.file)));
+      const through = link ? `: ${link.file} is a symbolic link to ${(link === output ? other : output).file}` : "";
+      throw new UsageError(`${other.option} and ${output.option} write to the same file${through}`, "Name a different file for each output.");
+    }
+    seen.set(identity, output);
+  }
+}
+function fileIdentity(path4, hops = 0) {
+  const stat3 = statOf(path4);
+  if (stat3)
+    return `inode:${stat3.dev}:${stat3.ino}`;
+  if (hops < 40 && isLink(path4))
+    return fileIdentity(resolve10(dirname6(path4), readlinkSync(path4)), hops + 1);
+  const dir = dirname6(path4);
+  if (dir === path4)
+    return `path:${path4}`;
+  let realDir;
+  try {
+    realDir = realpathSync3(dir);
+  } catch {
+    realDir = fileIdentity(dir, hops + 1);
+  }
+  return `path:${resolve10(realDir, basename4(path4))}`;
+}
+function isLink(path4) {
+  try {
+    return lstatSync2(path4).isSymbolicLink();
+  } catch {
+    return false;
   }
 }
 function statOf(path4) {
@@ -22631,7 +22683,7 @@ function firstMessage(stderr) {
   return line.replace(/^(fatal|error):\s*/, "");
 }
 async function openRepository(cwd) {
-  const result = await runGit(["rev-parse", "--show-cdup", "--is-shallow-repository"], cwd);
+  const result = await runGit(["rev-parse", "--is-bare-repository", "--is-inside-work-tree", "--is-shallow-repository", "--show-cdup"], cwd);
   if (result.code !== 0) {
     const message = firstMessage(result.stderr);
     if (/not a git repository/i.test(message)) {
@@ -22639,7 +22691,10 @@ async function openRepository(cwd) {
     }
     throw new GitError(`git cannot read the repository at ${cwd}: ${message}`);
   }
-  const [cdup = "", shallow = "false"] = result.stdout.toString("utf8").split("\n");
+  const [bare, inside2, shallow = "false", cdup = ""] = result.stdout.toString("utf8").split("\n");
+  if (bare === "true" || inside2 !== "true") {
+    throw new GitError(`${cwd} is ${bare === "true" ? "a bare git repository" : "inside a git directory, not a working tree"}: --base and --staged compare a revision with the working tree, and there is none here. Run keygate in a checkout of the repository (git clone, or git worktree add).`);
+  }
   return { toplevel: resolve13(cwd, cdup), shallow: shallow.trim() === "true" };
 }
 async function resolveCommit(repository, revision) {
@@ -22780,32 +22835,21 @@ function surveyHcl(text2) {
   return { wellFormed, outlined: false, skeleton: new HeaderSkeleton(text2, headers) };
 }
 function outlinedSkeleton(text2) {
-  const places = placesInHcl(text2);
-  if (!places)
+  const comments = [];
+  const parsed = parseHclFile(text2, { comments, repeatedAttributes: true });
+  if (!parsed)
     return null;
-  const body = { resource: {}, data: {}, module: {} };
-  for (const block of places.blocks) {
-    if ((block.keyword === "resource" || block.keyword === "data") && block.labels.length === 2) {
-      const byType = body[block.keyword][block.labels[0]] ??= {};
-      (byType[block.labels[1]] ??= []).push({});
-    } else if (block.keyword === "module" && block.labels.length === 1) {
-      const value = block.attributes.get("source")?.value;
-      const source = value === void 0 ? void 0 : stringLiteral(value);
-      if (source === null)
-        return null;
-      (body.module[block.labels[0]] ??= []).push(source === void 0 ? {} : { source });
-    }
+  const blocks = [];
+  for (const block of parsed.blocks) {
+    if ((block.type === "resource" || block.type === "data") && block.labels.length === 2)
+      blocks.push({ ...block, body: { attributes: [], blocks: [] } });
+    else if (block.type === "module" && block.labels.length === 1)
+      blocks.push({ ...block, body: { attributes: block.body.attributes.filter((a) => a.name === "source"), blocks: [] } });
   }
-  return { body, outline: outlineFromPlaces(text2, places) };
-}
-function stringLiteral(node) {
-  if (node.kind !== "template" || node.parts.length !== 1)
-    return null;
-  const part = node.parts[0];
-  return part.kind === "literal" && typeof part.value === "string" && !/[$%]\{/.test(part.value) ? part.value : null;
+  return { body: { attributes: [], blocks }, outline: outlineOfBody(text2, parsed, comments) };
 }
 function headerSkeleton(text2, headers) {
-  const body = { resource: {}, data: {} };
+  const body = { attributes: [], blocks: [] };
   const blocks = [];
   let line = 1;
   let lineStart = 0;
@@ -22818,10 +22862,10 @@ function headerSkeleton(text2, headers) {
     counted = header.start;
     const start2 = { line, column: header.start - lineStart + 1 };
     const end = { line, column: header.end - lineStart + 1 };
-    ((body[header.keyword][header.type] ??= {})[header.name] ??= []).push({});
+    body.blocks.push({ type: header.keyword, labels: [header.type, header.name], body: { attributes: [], blocks: [] }, start: header.start, headerEnd: header.end, end: header.end });
     blocks.push({ keyword: header.keyword, labels: [header.type, header.name], header: { start: start2, end }, span: { start: start2, end }, attributes: {} });
   }
-  return { body: { resource: body.resource, data: body.data }, outline: { blocks, comments: [] } };
+  return { body, outline: { blocks, comments: [] } };
 }
 function scanStructure(text2, headers) {
   const closers = [];
@@ -23147,6 +23191,259 @@ var init_manifest = __esm({
   }
 });
 
+// dist/model/module.js
+function jsonArgument(value) {
+  return { value: jsonExpression(value), text: "" };
+}
+function buildModule(dir, files) {
+  let resources;
+  const byFile = /* @__PURE__ */ new Map();
+  const ofFile = (source) => {
+    let listed = byFile.get(source);
+    if (!listed)
+      byFile.set(source, listed = listResources(source));
+    return listed;
+  };
+  const module = {
+    dir,
+    files: [...files],
+    get resources() {
+      return resources ??= files.flatMap(ofFile);
+    },
+    calls: [],
+    variables: /* @__PURE__ */ new Map(),
+    locals: /* @__PURE__ */ new Map(),
+    outputs: /* @__PURE__ */ new Map(),
+    moves: []
+  };
+  for (const source of files) {
+    if (!mayDeclareMoreThanResources(source))
+      continue;
+    const blocks = new BlockFinder(source);
+    const seen = /* @__PURE__ */ new Set();
+    for (const block of source.body.blocks) {
+      const [name] = block.labels;
+      switch (block.type) {
+        case "module": {
+          if (block.labels.length !== 1)
+            break;
+          const body = argumentsOf(block.body, source);
+          const outlined = blocks.next("module", block.labels);
+          module.calls.push({
+            name,
+            source: literalString(body.source),
+            version: literalString(body.version),
+            inputs: Object.fromEntries(Object.entries(body).filter(([k]) => !MODULE_META_ARGUMENTS.has(k))),
+            count: body.count,
+            forEach: body.for_each,
+            sourceFile: source,
+            location: spanLocation(source, outlined?.span)
+          });
+          break;
+        }
+        case "variable": {
+          if (block.labels.length !== 1 || seen.has(`variable\0${name}`))
+            break;
+          seen.add(`variable\0${name}`);
+          const body = argumentsOf(block.body, source);
+          const constant = body.default && constantValue(body.default.value);
+          const nullable = body.nullable && constantValue(body.nullable.value);
+          module.variables.set(name, {
+            name,
+            hasDefault: body.default !== void 0,
+            default: constant?.value,
+            ...body.default && !constant ? { defaultExpression: body.default } : {},
+            ...body.type !== void 0 ? { type: body.type.value } : {},
+            ...nullable && (nullable.value === false || nullable.value === "false") ? { nullable: false } : {}
+          });
+          break;
+        }
+        case "locals":
+          for (const attribute of block.body.attributes)
+            module.locals.set(attribute.name, argument(attribute, source));
+          break;
+        case "output": {
+          if (block.labels.length !== 1 || seen.has(`output\0${name}`))
+            break;
+          seen.add(`output\0${name}`);
+          const value = block.body.attributes.find((a) => a.name === "value");
+          if (value)
+            module.outputs.set(name, argument(value, source));
+          break;
+        }
+        case "moved": {
+          const body = argumentsOf(block.body, source);
+          const [from, to] = [body.from && writtenAddress(body.from), body.to && writtenAddress(body.to)];
+          if (from && to)
+            module.moves.push({ from, to });
+          break;
+        }
+      }
+    }
+  }
+  resourceLookups.set(module, (type) => files.flatMap((source) => source.skeleton === "plain" && source.mentions?.(type) === false ? [] : ofFile(source).filter((r) => r.type === type)));
+  return module;
+}
+function indexOf(module) {
+  let index2 = resourceIndex.get(module);
+  if (!index2)
+    resourceIndex.set(module, index2 = { byType: /* @__PURE__ */ new Map(), byName: /* @__PURE__ */ new Map() });
+  return index2;
+}
+function resourcesOfType(module, type) {
+  const { byType } = indexOf(module);
+  let found = byType.get(type);
+  if (!found)
+    byType.set(type, found = resourceLookups.get(module)?.(type) ?? module.resources.filter((r) => r.type === type));
+  return found;
+}
+function resourceNamed(module, mode, type, name) {
+  const { byName } = indexOf(module);
+  const key = `${mode}\0${type}`;
+  let named = byName.get(key);
+  if (!named) {
+    named = /* @__PURE__ */ new Map();
+    for (const resource of resourcesOfType(module, type))
+      if (resource.mode === mode && !named.has(resource.name))
+        named.set(resource.name, resource);
+    byName.set(key, named);
+  }
+  return named.get(name);
+}
+function listResources(source) {
+  const resources = [];
+  const occurrences = /* @__PURE__ */ new Map();
+  for (const mode of ["managed", "data"]) {
+    const keyword = mode === "managed" ? "resource" : "data";
+    for (const block of source.body.blocks) {
+      if (block.type !== keyword || block.labels.length !== 2)
+        continue;
+      const [type, name] = block.labels;
+      const key = `${keyword}\0${type}\0${name}`;
+      const nth = occurrences.get(key) ?? 0;
+      occurrences.set(key, nth + 1);
+      resources.push(new ResourceBlock(mode, type, name, block, source, key, nth));
+    }
+  }
+  return resources;
+}
+function argument(attribute, file) {
+  return {
+    value: attribute.value,
+    get text() {
+      return file.text;
+    }
+  };
+}
+function argumentsOf(body, file) {
+  const out = {};
+  for (const attribute of body.attributes) {
+    if (!Object.hasOwn(out, attribute.name))
+      Object.defineProperty(out, attribute.name, { value: argument(attribute, file), enumerable: true, writable: true, configurable: true });
+  }
+  return out;
+}
+function literalString(arg) {
+  if (!arg)
+    return void 0;
+  const constant = constantValue(arg.value);
+  return typeof constant?.value === "string" ? constant.value : void 0;
+}
+function blockOf(source, key, nth) {
+  const outline = source.outline;
+  let index2 = blocksByKey.get(outline);
+  if (!index2) {
+    index2 = /* @__PURE__ */ new Map();
+    for (const block of outline.blocks) {
+      const blockKey = [block.keyword, ...block.labels].join("\0");
+      const list2 = index2.get(blockKey);
+      if (list2)
+        list2.push(block);
+      else
+        index2.set(blockKey, [block]);
+    }
+    blocksByKey.set(outline, index2);
+  }
+  return index2.get(key)?.[nth];
+}
+function mayDeclareMoreThanResources(source) {
+  return source.skeleton !== "plain";
+}
+function spanLocation(source, span) {
+  if (!span)
+    return { file: source.file, line: 1, column: 1, endLine: 1, endColumn: 1 };
+  return { file: source.file, line: span.start.line, column: span.start.column, endLine: span.end.line, endColumn: span.end.column };
+}
+var MODULE_META_ARGUMENTS, resourceLookups, resourceIndex, ResourceBlock, blocksByKey, BlockFinder;
+var init_module = __esm({
+  "dist/model/module.js"() {
+    "use strict";
+    init_json_syntax();
+    init_written();
+    MODULE_META_ARGUMENTS = /* @__PURE__ */ new Set(["source", "version", "count", "for_each", "providers", "depends_on"]);
+    resourceLookups = /* @__PURE__ */ new WeakMap();
+    resourceIndex = /* @__PURE__ */ new WeakMap();
+    ResourceBlock = class {
+      mode;
+      type;
+      name;
+      block;
+      source;
+      key;
+      nth;
+      localAddress;
+      outlined = null;
+      spans;
+      constructor(mode, type, name, block, source, key, nth) {
+        this.mode = mode;
+        this.type = type;
+        this.name = name;
+        this.block = block;
+        this.source = source;
+        this.key = key;
+        this.nth = nth;
+        this.localAddress = mode === "managed" ? `${type}.${name}` : `data.${type}.${name}`;
+      }
+      arguments;
+      get body() {
+        return this.arguments ??= argumentsOf(this.block.body, this.source);
+      }
+      get location() {
+        return this.located().location;
+      }
+      get attributeLocations() {
+        return this.located().attributes;
+      }
+      located() {
+        if (!this.spans) {
+          if (this.outlined === null)
+            this.outlined = blockOf(this.source, this.key, this.nth);
+          const block = this.outlined;
+          this.spans = {
+            location: spanLocation(this.source, block?.span),
+            attributes: Object.fromEntries(Object.entries(block?.attributes ?? {}).map(([k, span]) => [k, spanLocation(this.source, span)]))
+          };
+        }
+        return this.spans;
+      }
+    };
+    blocksByKey = /* @__PURE__ */ new WeakMap();
+    BlockFinder = class {
+      source;
+      used = /* @__PURE__ */ new Set();
+      constructor(source) {
+        this.source = source;
+      }
+      next(keyword, labels) {
+        const block = this.source.outline.blocks.find((b) => !this.used.has(b) && b.keyword === keyword && b.labels.length === labels.length && b.labels.every((l, i) => l === labels[i]));
+        if (block)
+          this.used.add(block);
+        return block;
+      }
+    };
+  }
+});
+
 // dist/model/versions.js
 function parseVersion(text2) {
   const match = VERSION.exec(text2.trim());
@@ -23351,7 +23648,7 @@ function catalogModule(match, call, parentDir) {
   const outputs = /* @__PURE__ */ new Map();
   for (const candidate of match.candidates)
     for (const output of candidate.user.outputs)
-      outputs.set(output, userName);
+      outputs.set(output, jsonArgument(userName));
   return {
     dir: `${parentDir}#module.${call.name}(${entry.id})`,
     files: [],
@@ -23365,7 +23662,8 @@ function catalogModule(match, call, parentDir) {
 }
 function resourceAt(address, call, body) {
   const [type = "", name = ""] = address.split(".").slice(-2);
-  return { mode: "managed", type, name, localAddress: address, body, source: call.sourceFile, location: call.location, attributeLocations: {} };
+  const args = Object.fromEntries(Object.entries(body).map(([k, v]) => [k, jsonArgument(v)]));
+  return { mode: "managed", type, name, localAddress: address, body: args, source: call.sourceFile, location: call.location, attributeLocations: {} };
 }
 var ModuleCatalogError, MODULE_CATALOG_FILE, cached2, catalogSchema;
 var init_module_catalog = __esm({
@@ -23373,6 +23671,7 @@ var init_module_catalog = __esm({
     "use strict";
     init_validate();
     init_package();
+    init_module();
     init_module_sources();
     init_versions();
     ModuleCatalogError = class extends Error {
@@ -23517,112 +23816,6 @@ var init_configuration = __esm({
     "use strict";
     init_manifest();
     init_module_catalog();
-  }
-});
-
-// dist/load/hcl-syntax.js
-function unwrap(node) {
-  let current = node;
-  while (current.kind === "parens" || current.kind === "wrap")
-    current = current.kind === "parens" ? current.inner : current.wrapped;
-  return current;
-}
-var OPERATOR_SYMBOLS;
-var init_hcl_syntax = __esm({
-  "dist/load/hcl-syntax.js"() {
-    "use strict";
-    OPERATOR_SYMBOLS = {
-      logicalOr: "||",
-      logicalAnd: "&&",
-      equal: "==",
-      notEqual: "!=",
-      lessThan: "<",
-      lessThanOrEqual: "<=",
-      greaterThan: ">",
-      greaterThanOrEqual: ">=",
-      add: "+",
-      subtract: "-",
-      multiply: "*",
-      divide: "/",
-      modulo: "%",
-      negate: "-",
-      logicalNot: "!"
-    };
-  }
-});
-
-// dist/model/canonical.js
-function canonicalText(node) {
-  switch (node.kind) {
-    case "literal":
-      return typeof node.value === "string" ? JSON.stringify(node.value) : String(node.value);
-    case "wrap":
-      return canonicalText(node.wrapped);
-    case "parens":
-      return canonicalText(node.inner);
-    case "template":
-      return templateText(node);
-    case "templateIf":
-      return `"%{if ${canonicalText(node.condition)}}${templateBody(node.then)}%{else}${templateBody(node.else)}%{endif}"`;
-    case "templateFor":
-      return `"%{for ${node.keyVar === void 0 ? "" : `${node.keyVar}, `}${node.valueVar} in ${canonicalText(node.collection)}}${templateBody(node.body)}%{endfor}"`;
-    case "traversal":
-      return node.root + stepsText(node.steps);
-    case "relative":
-      return canonicalText(node.source) + stepsText(node.steps);
-    case "index":
-      return `${canonicalText(node.collection)}[${canonicalText(node.key)}]`;
-    case "splat":
-      return `${canonicalText(node.source)}[*]${canonicalText(node.each)}`;
-    case "anon":
-      return "";
-    case "call":
-      return `${node.name}(${node.args.map(canonicalText).join(", ")}${node.expand ? "..." : ""})`;
-    case "conditional":
-      return `(${canonicalText(node.condition)} ? ${canonicalText(node.then)} : ${canonicalText(node.else)})`;
-    case "binary":
-      return `(${canonicalText(node.left)} ${OPERATOR_SYMBOLS[node.operator]} ${canonicalText(node.right)})`;
-    case "unary":
-      return `${OPERATOR_SYMBOLS[node.operator]}${canonicalText(node.operand)}`;
-    case "tuple":
-      return `[${node.items.map(canonicalText).join(", ")}]`;
-    case "object":
-      return `{${node.items.map((item) => `${item.bare && item.key.kind === "traversal" ? JSON.stringify(item.key.root) : canonicalText(item.key)} = ${canonicalText(item.value)}`).join(", ")}}`;
-    case "for": {
-      const head = `for ${node.keyVar === void 0 ? "" : `${node.keyVar}, `}${node.valueVar} in ${canonicalText(node.collection)} : `;
-      const body = node.key ? `${canonicalText(node.key)} => ${canonicalText(node.value)}${node.group ? "..." : ""}` : canonicalText(node.value);
-      const condition = node.condition ? ` if ${canonicalText(node.condition)}` : "";
-      return node.key ? `{${head}${body}${condition}}` : `[${head}${body}${condition}]`;
-    }
-  }
-}
-function stepsText(steps) {
-  let out = "";
-  for (const step of steps)
-    out += step.kind === "attr" ? `.${step.name}` : `[${JSON.stringify(step.key)}]`;
-  return out;
-}
-function templateText(node) {
-  if (node.parts.length === 1 && node.parts[0].kind === "literal" && typeof node.parts[0].value === "string")
-    return JSON.stringify(node.parts[0].value);
-  return `"${templateBody(node)}"`;
-}
-function templateBody(node) {
-  let out = "";
-  for (const part of node.parts) {
-    if (part.kind === "literal" && typeof part.value === "string")
-      out += JSON.stringify(part.value).slice(1, -1).replaceAll("${", "$${").replaceAll("%{", "%%{");
-    else if (part.kind === "templateIf" || part.kind === "templateFor")
-      out += canonicalText(part).slice(1, -1);
-    else
-      out += `\${${canonicalText(part)}}`;
-  }
-  return out;
-}
-var init_canonical = __esm({
-  "dist/model/canonical.js"() {
-    "use strict";
-    init_hcl_syntax();
   }
 });
 
@@ -24243,222 +24436,6 @@ var init_functions = __esm({
   }
 });
 
-// dist/model/module.js
-function buildModule(dir, files) {
-  let resources;
-  const byFile = /* @__PURE__ */ new Map();
-  const ofFile = (source) => {
-    let listed = byFile.get(source);
-    if (!listed)
-      byFile.set(source, listed = listResources(source));
-    return listed;
-  };
-  const module = {
-    dir,
-    files: [...files],
-    get resources() {
-      return resources ??= files.flatMap(ofFile);
-    },
-    calls: [],
-    variables: /* @__PURE__ */ new Map(),
-    locals: /* @__PURE__ */ new Map(),
-    outputs: /* @__PURE__ */ new Map(),
-    moves: []
-  };
-  for (const source of files) {
-    if (!mayDeclareMoreThanResources(source))
-      continue;
-    const blocks = new BlockFinder(source);
-    for (const [name, bodies] of Object.entries(asRecord(source.body.module))) {
-      for (const body of asBodies(bodies)) {
-        const block = blocks.next("module", [name]);
-        module.calls.push({
-          name,
-          source: typeof body.source === "string" ? body.source : void 0,
-          version: typeof body.version === "string" ? body.version : void 0,
-          inputs: Object.fromEntries(Object.entries(body).filter(([k]) => !MODULE_META_ARGUMENTS.has(k))),
-          count: body.count,
-          forEach: body.for_each,
-          sourceFile: source,
-          location: spanLocation(source, block?.span)
-        });
-      }
-    }
-    for (const [name, bodies] of Object.entries(asRecord(source.body.variable))) {
-      const body = asBodies(bodies)[0] ?? {};
-      module.variables.set(name, {
-        name,
-        hasDefault: "default" in body,
-        default: body.default,
-        ...body.type !== void 0 ? { type: body.type } : {},
-        ...body.nullable === false || body.nullable === "false" ? { nullable: false } : {}
-      });
-    }
-    for (const body of asBodies(source.body.locals)) {
-      for (const [name, value] of Object.entries(body))
-        module.locals.set(name, value);
-    }
-    for (const [name, bodies] of Object.entries(asRecord(source.body.output))) {
-      const body = asBodies(bodies)[0];
-      if (body && "value" in body)
-        module.outputs.set(name, body.value);
-    }
-    for (const body of asBodies(source.body.moved)) {
-      const [from, to] = [bareAddress(body.from), bareAddress(body.to)];
-      if (from && to)
-        module.moves.push({ from, to });
-    }
-  }
-  resourceLookups.set(module, (type) => files.flatMap((source) => source.skeleton === "plain" && source.mentions?.(type) === false ? [] : ofFile(source).filter((r) => r.type === type)));
-  return module;
-}
-function indexOf(module) {
-  let index2 = resourceIndex.get(module);
-  if (!index2)
-    resourceIndex.set(module, index2 = { byType: /* @__PURE__ */ new Map(), byName: /* @__PURE__ */ new Map() });
-  return index2;
-}
-function resourcesOfType(module, type) {
-  const { byType } = indexOf(module);
-  let found = byType.get(type);
-  if (!found)
-    byType.set(type, found = resourceLookups.get(module)?.(type) ?? module.resources.filter((r) => r.type === type));
-  return found;
-}
-function resourceNamed(module, mode, type, name) {
-  const { byName } = indexOf(module);
-  const key = `${mode}\0${type}`;
-  let named = byName.get(key);
-  if (!named) {
-    named = /* @__PURE__ */ new Map();
-    for (const resource of resourcesOfType(module, type))
-      if (resource.mode === mode && !named.has(resource.name))
-        named.set(resource.name, resource);
-    byName.set(key, named);
-  }
-  return named.get(name);
-}
-function listResources(source) {
-  const resources = [];
-  const occurrences = /* @__PURE__ */ new Map();
-  for (const mode of ["managed", "data"]) {
-    const keyword = mode === "managed" ? "resource" : "data";
-    const byType = asRecord(source.body[keyword]);
-    for (const [type, byName] of Object.entries(byType)) {
-      for (const [name, bodies] of Object.entries(asRecord(byName))) {
-        for (const body of asBodies(bodies)) {
-          const key = `${keyword}\0${type}\0${name}`;
-          const nth = occurrences.get(key) ?? 0;
-          occurrences.set(key, nth + 1);
-          resources.push(new ResourceBlock(mode, type, name, body, source, key, nth));
-        }
-      }
-    }
-  }
-  return resources;
-}
-function blockOf(source, key, nth) {
-  const outline = source.outline;
-  let index2 = blocksByKey.get(outline);
-  if (!index2) {
-    index2 = /* @__PURE__ */ new Map();
-    for (const block of outline.blocks) {
-      const blockKey = [block.keyword, ...block.labels].join("\0");
-      const list2 = index2.get(blockKey);
-      if (list2)
-        list2.push(block);
-      else
-        index2.set(blockKey, [block]);
-    }
-    blocksByKey.set(outline, index2);
-  }
-  return index2.get(key)?.[nth];
-}
-function mayDeclareMoreThanResources(source) {
-  return source.skeleton !== "plain";
-}
-function spanLocation(source, span) {
-  if (!span)
-    return { file: source.file, line: 1, column: 1, endLine: 1, endColumn: 1 };
-  return { file: source.file, line: span.start.line, column: span.start.column, endLine: span.end.line, endColumn: span.end.column };
-}
-function bareAddress(value) {
-  if (typeof value !== "string")
-    return void 0;
-  const match = /^\$\{(.*)\}$/s.exec(value);
-  return (match ? match[1] : value).trim() || void 0;
-}
-function asRecord(value) {
-  return typeof value === "object" && value !== null && !Array.isArray(value) ? value : {};
-}
-function asBodies(value) {
-  const items = Array.isArray(value) ? value : [value];
-  return items.filter((v) => typeof v === "object" && v !== null && !Array.isArray(v));
-}
-var MODULE_META_ARGUMENTS, resourceLookups, resourceIndex, ResourceBlock, blocksByKey, BlockFinder;
-var init_module = __esm({
-  "dist/model/module.js"() {
-    "use strict";
-    MODULE_META_ARGUMENTS = /* @__PURE__ */ new Set(["source", "version", "count", "for_each", "providers", "depends_on"]);
-    resourceLookups = /* @__PURE__ */ new WeakMap();
-    resourceIndex = /* @__PURE__ */ new WeakMap();
-    ResourceBlock = class {
-      mode;
-      type;
-      name;
-      body;
-      source;
-      key;
-      nth;
-      localAddress;
-      block = null;
-      spans;
-      constructor(mode, type, name, body, source, key, nth) {
-        this.mode = mode;
-        this.type = type;
-        this.name = name;
-        this.body = body;
-        this.source = source;
-        this.key = key;
-        this.nth = nth;
-        this.localAddress = mode === "managed" ? `${type}.${name}` : `data.${type}.${name}`;
-      }
-      get location() {
-        return this.located().location;
-      }
-      get attributeLocations() {
-        return this.located().attributes;
-      }
-      located() {
-        if (!this.spans) {
-          if (this.block === null)
-            this.block = blockOf(this.source, this.key, this.nth);
-          const block = this.block;
-          this.spans = {
-            location: spanLocation(this.source, block?.span),
-            attributes: Object.fromEntries(Object.entries(block?.attributes ?? {}).map(([k, span]) => [k, spanLocation(this.source, span)]))
-          };
-        }
-        return this.spans;
-      }
-    };
-    blocksByKey = /* @__PURE__ */ new WeakMap();
-    BlockFinder = class {
-      source;
-      used = /* @__PURE__ */ new Set();
-      constructor(source) {
-        this.source = source;
-      }
-      next(keyword, labels) {
-        const block = this.source.outline.blocks.find((b) => !this.used.has(b) && b.keyword === keyword && b.labels.length === labels.length && b.labels.every((l, i) => l === labels[i]));
-        if (block)
-          this.used.add(block);
-        return block;
-      }
-    };
-  }
-});
-
 // dist/model/operators.js
 function binary(operator, a, b, source = lazy(() => `(${textOf(a)} ${OPERATOR_SYMBOLS[operator] ?? operator} ${textOf(b)})`)) {
   const op = BINARY[operator];
@@ -24518,21 +24495,30 @@ var init_operators = __esm({
 
 // dist/model/types.js
 function parseTypeConstraint(raw) {
-  if (typeof raw !== "string")
+  if (raw === void 0)
     return ANY;
-  let type = cache.get(raw);
+  if (typeof raw === "string") {
+    let type2 = cache.get(raw);
+    if (!type2) {
+      const template = raw.includes("${") ? parseHclTemplate(raw) : void 0;
+      const node = template ? unwrap(template) : parseHclExpression(raw);
+      type2 = node && node.kind !== "template" ? typeOf(node) : ANY;
+      cache.set(raw, type2);
+    }
+    return type2;
+  }
+  let type = byNode.get(raw);
   if (!type) {
-    const template = raw.includes("${") ? parseHclTemplate(raw) : void 0;
-    const node = template ? unwrap(template) : parseHclExpression(raw);
-    type = node && node.kind !== "template" ? typeOf(node, raw) : ANY;
-    cache.set(raw, type);
+    const text2 = stringLiteral(raw);
+    type = text2 !== void 0 ? parseTypeConstraint(text2) : typeOf(raw);
+    byNode.set(raw, type);
   }
   return type;
 }
 function isPrimitive(type) {
   return type === void 0 || type.kind === "string" || type.kind === "number" || type.kind === "bool";
 }
-function typeOf(node, source) {
+function typeOf(node) {
   node = unwrap(node);
   if (node.kind === "traversal") {
     if (node.steps.length > 0)
@@ -24549,16 +24535,16 @@ function typeOf(node, source) {
     case "list":
     case "set":
     case "map":
-      return { kind: node.name, element: first ? typeOf(first, source) : ANY };
+      return { kind: node.name, element: first ? typeOf(first) : ANY };
     case "tuple":
-      return { kind: "tuple", elements: first?.kind === "tuple" ? first.items.map((item) => typeOf(item, source)) : [] };
+      return { kind: "tuple", elements: first?.kind === "tuple" ? first.items.map((item) => typeOf(item)) : [] };
     case "object":
-      return first?.kind === "object" ? { kind: "object", attributes: objectAttributes(first, source) } : ANY;
+      return first?.kind === "object" ? { kind: "object", attributes: objectAttributes(first) } : ANY;
     default:
       return ANY;
   }
 }
-function objectAttributes(node, source) {
+function objectAttributes(node) {
   const attributes = /* @__PURE__ */ new Map();
   for (const item of node.items) {
     const key = unwrap(item.key);
@@ -24569,16 +24555,16 @@ function objectAttributes(node, source) {
     if (value.kind === "call" && value.name === "optional") {
       const [typeNode, defaultNode] = value.args;
       attributes.set(name, {
-        type: typeNode ? typeOf(typeNode, source) : ANY,
+        type: typeNode ? typeOf(typeNode) : ANY,
         optional: true,
-        ...defaultNode ? { defaultSource: source.slice(defaultNode.start, defaultNode.end) } : {}
+        ...defaultNode ? { default: defaultNode } : {}
       });
     } else
-      attributes.set(name, { type: typeOf(value, source), optional: false });
+      attributes.set(name, { type: typeOf(value), optional: false });
   }
   return attributes;
 }
-var ANY, cache;
+var ANY, cache, byNode;
 var init_types2 = __esm({
   "dist/model/types.js"() {
     "use strict";
@@ -24586,20 +24572,13 @@ var init_types2 = __esm({
     init_hcl_syntax();
     ANY = { kind: "any" };
     cache = /* @__PURE__ */ new Map();
+    byNode = /* @__PURE__ */ new WeakMap();
   }
 });
 
 // dist/model/expressions.js
 function newTrace() {
   return { steps: /* @__PURE__ */ new Set(), undecided: [] };
-}
-function parsedTemplate(raw) {
-  let node = templates.get(raw);
-  if (node === void 0) {
-    node = parseHclTemplate(raw) ?? null;
-    templates.set(raw, node);
-  }
-  return node;
 }
 function parsedExpression(source) {
   let node = expressions.get(source);
@@ -24608,9 +24587,6 @@ function parsedExpression(source) {
     expressions.set(source, node);
   }
   return node;
-}
-function isTemplate(raw) {
-  return raw.includes("${") || raw.includes("%{");
 }
 function eachBinding(collection) {
   if (collection.kind === "ref")
@@ -24709,12 +24685,12 @@ function isInstanceKey(ref, key) {
   return key.kind === "known" && typeof key.value === "string" && ref.resource.body.for_each !== void 0;
 }
 function sourceText(node, scope) {
-  return scope.source?.slice(node.start, node.end) ?? canonicalText(node);
+  return scope.source && node.start >= 0 ? scope.source.text.slice(node.start, node.end) : canonicalText(node);
 }
 function qualifiedText(instance, source) {
   return `${instance.address || "root"}@${instance.module.dir}:${source}`;
 }
-var templates, expressions, Evaluator;
+var expressions, Evaluator;
 var init_expressions = __esm({
   "dist/model/expressions.js"() {
     "use strict";
@@ -24726,34 +24702,19 @@ var init_expressions = __esm({
     init_types2();
     init_values();
     init_values();
-    templates = /* @__PURE__ */ new Map();
     expressions = /* @__PURE__ */ new Map();
     Evaluator = class {
       localCache = /* @__PURE__ */ new Map();
-      /** Evaluates a value as hcl2json gives it (a JSON value whose strings may be templates). */
-      async evaluate(raw, scope, trace) {
-        if (raw === void 0)
+      /** Evaluates an argument (absent: null, as Terraform has an unset optional argument). */
+      async evaluate(arg, scope, trace) {
+        if (arg === void 0)
           return { kind: "known", value: null };
-        if (typeof raw === "string") {
-          if (!isTemplate(raw))
-            return known(raw);
-          const node = parsedTemplate(raw);
-          return node ? this.node(node, { ...scope, source: raw }, trace) : unknown(raw);
-        }
-        if (Array.isArray(raw))
-          return collapse({ kind: "tuple", items: await Promise.all(raw.map((r) => this.evaluate(r, scope, trace))) });
-        if (typeof raw === "object" && raw !== null) {
-          const entries = /* @__PURE__ */ new Map();
-          for (const [k, v] of Object.entries(raw))
-            entries.set(k, await this.evaluate(v, scope, trace));
-          return collapse({ kind: "object", entries });
-        }
-        return known(raw);
+        return this.node(arg.value, { ...scope, source: arg }, trace);
       }
       /** Evaluates HCL expression source text (a `-var` value, a catalog condition). */
       async evaluateSource(source, scope, trace) {
         const node = parsedExpression(source);
-        return node ? this.node(node, { ...scope, source }, trace) : unknown(source);
+        return node ? this.node(node, { ...scope, source: { text: source } }, trace) : unknown(source);
       }
       node(node, scope, trace) {
         const depth = (scope.depth ?? 0) + 1;
@@ -24988,16 +24949,18 @@ var init_expressions = __esm({
         if (value === void 0 || isNull && declared2?.nullable === false && declared2.hasDefault) {
           if (!declared2?.hasDefault)
             return unknown(qualifiedText(instance, `var.${name}`));
-          value = await this.evaluate(declared2.default, { instance }, trace);
+          value = declared2.defaultExpression ? await this.evaluate(declared2.defaultExpression, { instance }, trace) : known(declared2.default ?? null);
         }
         if (!declared2 || declared2.type === void 0)
           return value;
         return this.convert(value, this.typeOf(declared2), instance, trace);
       }
-      /** A root variable's value from a file (as hcl2json gives it) or from `-var` / `TF_VAR_*` (text read per the type). */
+      /** A root variable's value from a file (a constant, or an expression) or from `-var` / `TF_VAR_*` (text read per the type). */
       async givenValue(given, declared2, instance, trace) {
+        if (given.expression)
+          return this.evaluate(given.expression, { instance }, trace);
         if (!given.raw)
-          return this.evaluate(given.value, { instance }, trace);
+          return known(given.value);
         const text2 = String(given.value);
         if (!declared2 || declared2.type === void 0 || isPrimitive(this.typeOf(declared2)))
           return known(text2);
@@ -25036,7 +24999,7 @@ var init_expressions = __esm({
               if (present)
                 entries.set(name, await this.convert(present, attribute.type, instance, trace));
               else if (attribute.optional)
-                entries.set(name, await this.optionalDefault(attribute.defaultSource, attribute.type, instance, trace));
+                entries.set(name, await this.optionalDefault(attribute.default, attribute.type, instance, trace));
               else
                 return failure(`${textOf(value)} has no attribute "${name}"`);
             }
@@ -25083,10 +25046,10 @@ var init_expressions = __esm({
           }
         }
       }
-      async optionalDefault(source, type, instance, trace) {
-        if (source === void 0)
+      async optionalDefault(node, type, instance, trace) {
+        if (node === void 0)
           return known(null);
-        return this.convert(await this.evaluateSource(source, { instance }, trace), type, instance, trace);
+        return this.convert(await this.node(node, { instance }, trace), type, instance, trace);
       }
       async local(instance, name, trace) {
         const key = `${instance.address}\0${instance.module.dir}\0${name}`;
@@ -25129,13 +25092,13 @@ var init_expressions = __esm({
 function importBlocks(files) {
   const blocks = [];
   for (const source of files) {
-    const bodies = asBodies2(source.body.import);
+    const bodies = source.body.blocks.filter((b) => b.type === "import").map((b) => argumentsOf(b.body, source));
     if (bodies.length === 0)
       continue;
     const outlined = source.outline.blocks.filter((b) => b.keyword === "import");
     bodies.forEach((body, i) => {
       const block = outlined[i];
-      const to = bareExpression(body.to);
+      const to = body.to && writtenAddress(body.to);
       blocks.push({ to: to ?? "", forEach: body.for_each, source, location: spanLocation(source, block?.attributes.to ?? block?.header ?? block?.span) });
     });
   }
@@ -25384,16 +25347,6 @@ function instanceKeyText(value) {
     return `[${value.value}]`;
   return void 0;
 }
-function bareExpression(value) {
-  if (typeof value !== "string")
-    return void 0;
-  const match = /^\$\{(.*)\}$/s.exec(value);
-  return (match ? match[1] : value).trim() || void 0;
-}
-function asBodies2(value) {
-  const items = Array.isArray(value) ? value : [value];
-  return items.filter((v) => typeof v === "object" && v !== null && !Array.isArray(v));
-}
 var MAX_INSTANCES, cache2;
 var init_imports = __esm({
   "dist/model/imports.js"() {
@@ -25401,6 +25354,7 @@ var init_imports = __esm({
     init_configuration();
     init_expressions();
     init_module();
+    init_written();
     MAX_INSTANCES = 4096;
     cache2 = /* @__PURE__ */ new WeakMap();
   }
@@ -25464,7 +25418,7 @@ function isParsedHcl(value) {
     return false;
   const r = result;
   if (r.ok === true)
-    return typeof r.body === "object" && r.body !== null && !Array.isArray(r.body);
+    return typeof r.body === "object" && r.body !== null && Array.isArray(r.body.attributes) && Array.isArray(r.body.blocks);
   return r.ok === false && Array.isArray(r.problems) && r.problems.every((p) => typeof p === "object" && p !== null && typeof p.message === "string");
 }
 var PARSER, MAGIC, MAC_LENGTH, ParseCache, SKELETONS;
@@ -25472,7 +25426,7 @@ var init_parse_cache = __esm({
   "dist/load/parse-cache.js"() {
     "use strict";
     init_package();
-    PARSER = "keygate-hcl1+@cdktf/hcl2json@0.21+outline1+facts1";
+    PARSER = "keygate-tree1+@cdktf/hcl2json@0.21+outline1+facts1";
     MAGIC = Buffer.from("keygate-cache-v2\n");
     MAC_LENGTH = 32;
     ParseCache = class {
@@ -26144,7 +26098,7 @@ var init_loader = __esm({
           const text2 = this.text;
           let outline;
           this.built = {
-            body: parsed.ok ? parsed.body : {},
+            body: parsed.ok ? parsed.body : { attributes: [], blocks: [] },
             get outline() {
               return outline ??= outlineTfJson(text2);
             }
@@ -26154,7 +26108,7 @@ var init_loader = __esm({
           const skeleton = surveyHcl(this.text).skeleton;
           if (!skeleton)
             this.errors.push({ file: this.file, message: CHANGED_WHILE_READING });
-          this.built = skeleton ?? { body: {}, outline: { blocks: [], comments: [] } };
+          this.built = skeleton ?? { body: { attributes: [], blocks: [] }, outline: { blocks: [], comments: [] } };
         }
         return this.built;
       }
@@ -26179,7 +26133,7 @@ function referenceErrors(configuration, scope) {
   const errors = [];
   const seen = /* @__PURE__ */ new Set();
   const queue = [];
-  const visit3 = (instance, raw, at2) => {
+  const visit2 = (instance, raw, at2) => {
     const key = `${instance.address}\0${at2.file.path}\0${at2.start}`;
     if (seen.has(key))
       return;
@@ -26197,7 +26151,7 @@ function referenceErrors(configuration, scope) {
           if (!(attribute in resource.body))
             continue;
           const location = resource.attributeLocations[attribute];
-          visit3(instance, resource.body[attribute], located(resource.source, location));
+          visit2(instance, resource.body[attribute], located(resource.source, location));
         }
       }
     }
@@ -26218,7 +26172,7 @@ function referenceErrors(configuration, scope) {
           }
           const call = instance.call;
           if (call && instance.parent && checkable(instance.parent) && name in call.inputs)
-            visit3(instance.parent, call.inputs[name], callArgument(call.sourceFile, call.name, name));
+            visit2(instance.parent, call.inputs[name], callArgument(call.sourceFile, call.name, name));
           break;
         }
         case "local": {
@@ -26229,7 +26183,7 @@ function referenceErrors(configuration, scope) {
           else {
             const at3 = localLocation(module, name);
             if (at3)
-              visit3(instance, module.locals.get(name), at3);
+              visit2(instance, module.locals.get(name), at3);
           }
           break;
         }
@@ -26241,10 +26195,10 @@ function referenceErrors(configuration, scope) {
             missing("module call", `module.${name}`);
             break;
           }
-          for (const argument of ["count", "for_each"]) {
-            const raw2 = argument === "count" ? call.count : call.forEach;
+          for (const argument2 of ["count", "for_each"]) {
+            const raw2 = argument2 === "count" ? call.count : call.forEach;
             if (raw2 !== void 0)
-              visit3(instance, raw2, callArgument(call.sourceFile, call.name, argument));
+              visit2(instance, raw2, callArgument(call.sourceFile, call.name, argument2));
           }
           const child = instance.children.get(name);
           if (!third || !child || child.origin.kind !== "local")
@@ -26255,20 +26209,20 @@ function referenceErrors(configuration, scope) {
           }
           const out = outputLocation(child.module, third);
           if (out)
-            visit3(child, child.module.outputs.get(third), out);
+            visit2(child, child.module.outputs.get(third), out);
           break;
         }
         case "data": {
           if (!name || !third)
             break;
-          if (!resourcesOfType(module, name).some((r) => r.mode === "data" && r.name === third))
+          if (!resourceNamed(module, "data", name, third))
             missing("data source");
           break;
         }
         default:
           if (!name)
             break;
-          if (!resourcesOfType(module, root).some((r) => r.mode === "managed" && r.name === name))
+          if (!resourceNamed(module, "managed", root, name))
             missing("resource");
       }
     }
@@ -26283,10 +26237,10 @@ function where2(instance) {
 }
 function located(file, location) {
   const at2 = location ?? { file: file.file, line: 1, column: 1, endLine: 1, endColumn: 1 };
-  return { file, start: offsetOf(file.text, at2.line, at2.column), location: at2 };
+  return { file, start: offsetOf(file, at2.line, at2.column), location: at2 };
 }
 function errorAt2(at2, text2, message) {
-  const end = offsetOf(at2.file.text, at2.location.endLine, at2.location.endColumn);
+  const end = offsetOf(at2.file, at2.location.endLine, at2.location.endColumn);
   const found = at2.file.text.indexOf(text2, at2.start);
   if (found !== -1 && found < end) {
     const before = at2.file.text.slice(0, found);
@@ -26296,19 +26250,20 @@ function errorAt2(at2, text2, message) {
   }
   return { file: at2.file.file, line: at2.location.line, column: at2.location.column, message };
 }
-function offsetOf(text2, line, column) {
-  let offset = 0;
-  for (let l = 1; l < line; l++) {
-    const next = text2.indexOf("\n", offset);
-    if (next === -1)
-      return text2.length;
-    offset = next + 1;
+function offsetOf(file, line, column) {
+  let starts = lineStarts.get(file);
+  if (!starts) {
+    starts = [0];
+    for (let i = file.text.indexOf("\n"); i !== -1; i = file.text.indexOf("\n", i + 1))
+      starts.push(i + 1);
+    lineStarts.set(file, starts);
   }
-  return offset + column - 1;
+  const start2 = starts[line - 1];
+  return start2 === void 0 ? file.text.length : start2 + column - 1;
 }
-function callArgument(file, callName, argument) {
+function callArgument(file, callName, argument2) {
   const block = file.outline.blocks.find((b) => b.keyword === "module" && b.labels[0] === callName);
-  const span = block?.attributes[argument] ?? block?.header;
+  const span = block?.attributes[argument2] ?? block?.header;
   return located(file, span ? { file: file.file, line: span.start.line, column: span.start.column, endLine: span.end.line, endColumn: span.end.column } : void 0);
 }
 function localLocation(module, name) {
@@ -26329,110 +26284,57 @@ function attributeIn(module, match, attribute) {
   }
   return void 0;
 }
-function referencesIn(raw) {
+function referencesIn(arg) {
   const out = [];
-  const walk = (value) => {
-    if (typeof value === "string") {
-      if (value.includes("${") || value.includes("%{"))
-        out.push(...templateReferences(value));
-    } else if (Array.isArray(value))
-      value.forEach(walk);
-    else if (value !== null && typeof value === "object")
-      Object.values(value).forEach(walk);
+  const walk = (node, bound) => {
+    switch (node.kind) {
+      case "traversal": {
+        if (RESERVED.has(node.root) || bound.has(node.root))
+          return;
+        const parts = [node.root];
+        for (const step of node.steps)
+          if (step.kind === "attr")
+            parts.push(step.name);
+        if (parts.length < 2)
+          return;
+        out.push({ text: parts.slice(0, node.root === "module" || node.root === "data" ? 3 : 2).join("."), parts });
+        return;
+      }
+      case "object":
+        for (const item of node.items) {
+          if (!item.bare)
+            walk(item.key, bound);
+          walk(item.value, bound);
+        }
+        return;
+      case "for":
+      case "templateFor": {
+        walk(node.collection, bound);
+        const inner = new Set(bound);
+        inner.add(node.valueVar);
+        if (node.keyVar !== void 0)
+          inner.add(node.keyVar);
+        for (const child of childrenOf(node))
+          if (child !== node.collection)
+            walk(child, inner);
+        return;
+      }
+      default:
+        for (const child of childrenOf(node))
+          walk(child, bound);
+    }
   };
-  walk(raw);
+  if (arg)
+    walk(arg.value, /* @__PURE__ */ new Set());
   return out;
 }
-function templateReferences(template) {
-  const expressions2 = [];
-  collectTemplate(template, 0, false, expressions2);
-  const source = expressions2.join("\n");
-  const bound = /* @__PURE__ */ new Set();
-  for (const m of source.matchAll(/\bfor\s+([A-Za-z_][\w-]*)(?:\s*,\s*([A-Za-z_][\w-]*))?\s+in\b/g)) {
-    bound.add(m[1]);
-    if (m[2])
-      bound.add(m[2]);
-  }
-  const refs = [];
-  for (const expression of expressions2) {
-    for (const ref of traversals(expression)) {
-      if (RESERVED.has(ref.parts[0]) || bound.has(ref.parts[0]))
-        continue;
-      refs.push(ref);
-    }
-  }
-  return refs;
-}
-function collectTemplate(text2, i, quoted, out) {
-  while (i < text2.length) {
-    const c = text2[i];
-    if (quoted && c === '"')
-      return i + 1;
-    if (quoted && c === "\\") {
-      i += 2;
-      continue;
-    }
-    if ((c === "$" || c === "%") && text2[i + 1] === c && text2[i + 2] === "{") {
-      i += 3;
-      continue;
-    }
-    if ((c === "$" || c === "%") && text2[i + 1] === "{") {
-      i = collectExpression(text2, i + 2, out);
-      continue;
-    }
-    i++;
-  }
-  return i;
-}
-function collectExpression(text2, i, out) {
-  let depth = 0;
-  let source = "";
-  while (i < text2.length) {
-    const c = text2[i];
-    if (c === '"') {
-      i = collectTemplate(text2, i + 1, true, out);
-      source += '""';
-      continue;
-    }
-    if (c === "{")
-      depth++;
-    if (c === "}") {
-      if (depth === 0) {
-        out.push(source);
-        return i + 1;
-      }
-      depth--;
-    }
-    source += c;
-    i++;
-  }
-  out.push(source);
-  return i;
-}
-function traversals(source) {
-  const refs = [];
-  const pattern2 = /[A-Za-z_][\w-]*(?:\s*(?:\.\s*[A-Za-z_][\w-]*|\.\s*\d+|\[[^\][]*\]))*/g;
-  for (const m of source.matchAll(pattern2)) {
-    const before = source.slice(0, m.index).trimEnd();
-    const previous = before[before.length - 1];
-    if (previous === "." || previous === ":" && before[before.length - 2] === ":")
-      continue;
-    const after = source.slice(m.index + m[0].length).trimStart();
-    if (after.startsWith("(") || after.startsWith("::"))
-      continue;
-    const parts = [...m[0].matchAll(/(?:^|\.)\s*([A-Za-z_][\w-]*)/g)].map((p) => p[1]);
-    if (parts.length < 2)
-      continue;
-    const text2 = m[0].replace(/\[[^\][]*\]/g, "").replace(/\s+/g, "");
-    refs.push({ text: text2.split(".").slice(0, parts[0] === "module" || parts[0] === "data" ? 3 : 2).join("."), parts });
-  }
-  return refs;
-}
-var RESERVED;
+var lineStarts, RESERVED;
 var init_references = __esm({
   "dist/model/references.js"() {
     "use strict";
+    init_hcl_syntax();
     init_module();
+    lineStarts = /* @__PURE__ */ new WeakMap();
     RESERVED = /* @__PURE__ */ new Set(["each", "count", "self", "path", "terraform", "ephemeral", "provider", "true", "false", "null", "for", "in", "if", "endif", "endfor", "else"]);
   }
 });
@@ -26498,7 +26400,7 @@ async function moduleExistence(instance, evaluator) {
 }
 async function blockExistence(count, forEach, instance, evaluator) {
   const undecided = [];
-  for (const [argument, raw] of [["count", count], ["for_each", forEach]]) {
+  for (const [argument2, raw] of [["count", count], ["for_each", forEach]]) {
     if (raw === void 0)
       continue;
     const trace = newTrace();
@@ -26508,7 +26410,7 @@ async function blockExistence(count, forEach, instance, evaluator) {
     if (empty.every((e) => e === true))
       return "absent";
     if (!empty.every((e) => e === false))
-      undecided.push(`${argument} = ${describeRaw(raw)}`);
+      undecided.push(`${argument2} = ${writtenText(raw)}`);
   }
   return undecided;
 }
@@ -26597,15 +26499,10 @@ function routeOf(how, trace, raw) {
     return "for-each";
   if (how === "reference")
     return "reference";
-  return typeof raw === "string" && !raw.includes("${") ? "literal-name" : "same-value";
+  return raw && raw.value.kind === "template" && stringLiteral(raw.value) !== void 0 ? "literal-name" : "same-value";
 }
 function knownString(value) {
   return value.kind === "known" && typeof value.value === "string" ? value.value : void 0;
-}
-function describeRaw(raw) {
-  if (typeof raw === "string")
-    return raw.startsWith("${") && raw.endsWith("}") ? raw.slice(2, -1) : JSON.stringify(raw);
-  return JSON.stringify(raw);
 }
 var init_links = __esm({
   "dist/model/links.js"() {
@@ -26613,7 +26510,9 @@ var init_links = __esm({
     init_configuration();
     init_expressions();
     init_imports();
+    init_hcl_syntax();
     init_module();
+    init_written();
   }
 });
 
@@ -26928,14 +26827,9 @@ async function catalogVerdict(instance, match, evaluator) {
 async function evaluateInput(instance, entry, name, evaluator) {
   const value = await evaluator.evaluateSource(conditionSource(entry, name), { instance }, newTrace());
   const decided = decideBool(value);
-  const argument = instance.call?.inputs[name];
-  const shown = decided === true || decided === false ? String(decided) : argument !== void 0 ? describeArgument(argument) : textOf(value);
+  const argument2 = instance.call?.inputs[name];
+  const shown = decided === true || decided === false ? String(decided) : argument2 !== void 0 ? writtenText(argument2) : textOf(value);
   return { shown, decided };
-}
-function describeArgument(raw) {
-  if (typeof raw === "string")
-    return raw.startsWith("${") && raw.endsWith("}") ? raw.slice(2, -1) : JSON.stringify(raw);
-  return JSON.stringify(raw);
 }
 function visibleLocation(placed) {
   const boundary = remoteBoundary(placed.instance);
@@ -26949,6 +26843,7 @@ var init_module_calls = __esm({
     init_expressions();
     init_links();
     init_module_catalog();
+    init_written();
   }
 });
 
@@ -27944,12 +27839,46 @@ var init_focus = __esm({
   }
 });
 
+// dist/model/replacement.js
+async function replacementIdentity(placed, evaluator) {
+  const forceNew = FORCE_NEW[placed.resource.type];
+  if (!forceNew)
+    return void 0;
+  const scope = { instance: placed.instance };
+  const parts = [];
+  for (const argument2 of forceNew) {
+    const value = await evaluator.evaluate(placed.resource.body[argument2], scope, newTrace());
+    parts.push(`${argument2}=${textOf(await literalBehind(value, evaluator))}`);
+  }
+  return parts.join("\0");
+}
+async function literalBehind(value, evaluator) {
+  if (value.kind !== "ref" || value.path.length !== 1)
+    return value;
+  const attribute = value.resource.body[value.path[0]];
+  if (attribute === void 0)
+    return value;
+  const resolved = await evaluator.evaluate(attribute, { instance: value.instance }, newTrace());
+  return resolved.kind === "known" ? resolved : value;
+}
+var FORCE_NEW;
+var init_replacement = __esm({
+  "dist/model/replacement.js"() {
+    "use strict";
+    init_expressions();
+    FORCE_NEW = {
+      aws_iam_access_key: ["user", "pgp_key"]
+    };
+  }
+});
+
 // dist/change/inventory.js
 async function takeInventory(configuration, findings) {
   const evaluator = new Evaluator();
   const addresses = /* @__PURE__ */ new Set();
   const instances = /* @__PURE__ */ new Map();
   const moves = [];
+  const identities = /* @__PURE__ */ new Map();
   const types = new Set(configuration.instances.flatMap((i) => i.module.resources.filter((r) => r.mode === "managed").map((r) => r.type)));
   for (const type of types) {
     for (const placed of await createdResources(configuration, type, evaluator)) {
@@ -27958,6 +27887,9 @@ async function takeInventory(configuration, findings) {
       const found = await instancesOf(forEach, count, placed.instance, evaluator);
       if (found)
         instances.set(placed.address, found);
+      const identity = await replacementIdentity(placed, evaluator);
+      if (identity !== void 0)
+        identities.set(placed.address, identity);
     }
   }
   for (const instance of configuration.instances) {
@@ -27974,12 +27906,13 @@ async function takeInventory(configuration, findings) {
     addresses,
     instances,
     moves,
+    identities,
     fingerprints: new Set(findings.map((f) => f.fingerprint))
   };
 }
 async function instancesOf(forEach, count, instance, evaluator, depth = 0) {
   if (forEach !== void 0) {
-    const written = JSON.stringify(forEach);
+    const written = canonicalText(forEach.value);
     const collection = await evaluator.evaluate(forEach, { instance }, newTrace());
     if (collection.kind === "ref" && collection.path.length === 0 && depth < 4) {
       const target = await instancesOf(collection.resource.body.for_each, collection.resource.body.count, collection.instance, evaluator, depth + 1);
@@ -27992,7 +27925,7 @@ async function instancesOf(forEach, count, instance, evaluator, depth = 0) {
   if (count !== void 0) {
     const n = await evaluator.evaluate(count, { instance }, newTrace());
     const keys = n.kind === "known" && typeof n.value === "number" ? new Set(Array.from({ length: n.value }, (_, i) => String(i))) : "unknown";
-    return { keys, kind: "count", written: JSON.stringify(count) };
+    return { keys, kind: "count", written: canonicalText(count.value) };
   }
   return void 0;
 }
@@ -28001,6 +27934,9 @@ function noveltyOf(address, before, after) {
   const current = after.instances.get(bare);
   const earlier = before && earlierAddress(bare, before, after.moves);
   if (!earlier)
+    return current && current.keys !== "unknown" ? nonEmpty(current.keys) : "block";
+  const identity = after.identities.get(bare);
+  if (identity !== void 0 && before.identities.has(earlier) && before.identities.get(earlier) !== identity)
     return current && current.keys !== "unknown" ? nonEmpty(current.keys) : "block";
   if (!current)
     return "none";
@@ -28073,6 +28009,8 @@ var init_inventory = __esm({
     init_configuration();
     init_expressions();
     init_links();
+    init_canonical();
+    init_replacement();
   }
 });
 
@@ -28566,12 +28504,11 @@ function reportAccountId(report) {
 }
 function parseRow(fields, line) {
   const cells = Object.fromEntries(CREDENTIAL_REPORT_COLUMNS.map((name, i) => [name, fields[i] ?? ""]));
-  const fail2 = (column, expected) => ({
-    problem: {
-      line,
-      message: `${column} (column ${CREDENTIAL_REPORT_COLUMNS.indexOf(column) + 1}) is ${JSON.stringify(cells[column])}, expected ${expected}`
-    }
-  });
+  const fail2 = (column, expected) => {
+    const shown = `${column} (column ${CREDENTIAL_REPORT_COLUMNS.indexOf(column) + 1}) is ${JSON.stringify(cells[column])}`;
+    const impossible = calendarProblem(cells[column]);
+    return { problem: { line, message: impossible ? `${shown}: ${impossible}, so the report is corrupt or was edited; download it again` : `${shown}, expected ${expected}` } };
+  };
   if (cells.user === "")
     return fail2("user", "a user name");
   const account = /^arn:[\w-]+:iam::(\d+):/.exec(cells.arn)?.[1];
@@ -28636,10 +28573,26 @@ function parseRow(fields, line) {
   };
 }
 function parseReportTime(value) {
-  if (!ISO_TIME.test(value))
+  if (!ISO_TIME.test(value) || calendarProblem(value))
     return null;
   const d = new Date(value);
   return Number.isNaN(d.getTime()) ? null : d;
+}
+function calendarProblem(value) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d+)?(?:Z|[+-](\d{2}):(\d{2}))$/.exec(value);
+  if (!m)
+    return void 0;
+  const [year, month, day, hour, minute, second, offsetHours = 0, offsetMinutes = 0] = m.slice(1).map((n) => n === void 0 ? void 0 : Number(n));
+  if (month < 1 || month > 12)
+    return `there is no month ${month}`;
+  const days = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (day < 1 || day > days)
+    return `there is no ${MONTHS[month - 1]} ${day} in ${year}`;
+  if (hour > 23 || minute > 59 || second > 59)
+    return `${m[4]}:${m[5]}:${m[6]} is not a time of day`;
+  if (offsetHours > 23 || offsetMinutes > 59)
+    return `${value.slice(-6)} is not a time zone offset`;
+  return void 0;
 }
 function parseGeneratedTime(value) {
   if (typeof value === "number")
@@ -28657,7 +28610,7 @@ function decodeBase64(text2) {
 function sortProblems(problems) {
   return problems.sort((a, b) => a.line - b.line || (a.column ?? 0) - (b.column ?? 0));
 }
-var CREDENTIAL_REPORT_COLUMNS, ROOT_ACCOUNT_USER, ISO_TIME;
+var CREDENTIAL_REPORT_COLUMNS, ROOT_ACCOUNT_USER, ISO_TIME, MONTHS;
 var init_credential_report = __esm({
   "dist/live/credential-report.js"() {
     "use strict";
@@ -28688,6 +28641,7 @@ var init_credential_report = __esm({
     ];
     ROOT_ACCOUNT_USER = "<root_account>";
     ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+    MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
   }
 });
 
@@ -29931,7 +29885,7 @@ var import_policy_schema = __toESM(require_policy_schema(), 1);
 import { fileURLToPath as fileURLToPath5 } from "node:url";
 
 // dist/action/index.js
-import { realpathSync as realpathSync3 } from "node:fs";
+import { realpathSync as realpathSync4 } from "node:fs";
 import { fileURLToPath as fileURLToPath4 } from "node:url";
 import { isMainThread } from "node:worker_threads";
 
@@ -32380,7 +32334,7 @@ var CommandInstance = class {
     });
     if (!Array.isArray(opts.extensions))
       opts.extensions = ["js"];
-    const visit3 = typeof opts.visit === "function" ? opts.visit : (o) => o;
+    const visit2 = typeof opts.visit === "function" ? opts.visit : (o) => o;
     for (const fileb of files) {
       const file = fileb.toString();
       if (opts.exclude) {
@@ -32412,7 +32366,7 @@ var CommandInstance = class {
         const joined = this.shim.path.join(fullDirPath, file);
         const module = req(joined);
         const extendableModule = Object.create(null, Object.getOwnPropertyDescriptors({ ...module }));
-        const visited = visit3(extendableModule, joined, file);
+        const visited = visit2(extendableModule, joined, file);
         if (visited) {
           if (this.requireCache.has(joined))
             continue;
@@ -33972,14 +33926,14 @@ function getPathToDefaultConfig(cwd, pathToExtend) {
 }
 function mergeDeep(config1, config2) {
   const target = {};
-  function isObject2(obj) {
+  function isObject(obj) {
     return obj && typeof obj === "object" && !Array.isArray(obj);
   }
   Object.assign(target, config1);
   for (const key of Object.keys(config2)) {
     if (key === "__proto__")
       continue;
-    if (isObject2(config2[key]) && isObject2(target[key])) {
+    if (isObject(config2[key]) && isObject(target[key])) {
       target[key] = mergeDeep(config1[key], config2[key]);
     } else {
       target[key] = config2[key];
@@ -35529,8 +35483,8 @@ Exit codes:
 How files are read:
   .tf, .tofu and .tfvars files are parsed once, by keygate's own HCL parser, into one syntax tree
   that every check reads (expressions are compared on it); @cdktf/hcl2json is asked only for the
-  exact message of a syntax error. .tf.json files are Terraform's JSON syntax. A file that cannot
-  matter is only checked for broken structure (--no-prefilter parses it too).
+  exact message of a syntax error. .tf.json files (Terraform's JSON syntax) are read into the same
+  tree. A file that cannot matter is only checked for broken structure (--no-prefilter parses it).
 
 Suppress one finding with a comment on the line directly above the key's (or the user's) block:
   # keygate:ignore KG001 -- vendor sync needs a key at creation, approved in SEC-142
@@ -35716,7 +35670,7 @@ function withReportOptions(y) {
     describe: "write a report to a file: FORMAT=FILE (repeatable), or just FILE when one format is asked for. A format without an output goes to stdout; at most one may",
     type: "string",
     requiresArg: true
-  }).option("baseline", { describe: "accept the findings recorded in FILE: they are reported as baselined and do not fail the run; new ones do", type: "string", requiresArg: true }).option("write-baseline", { describe: "record the current findings (all but those suppressed inline) in FILE, and use it for this run", type: "string", requiresArg: true }).option("config", { alias: "c", describe: "config file (default: .keygate.json from the working directory up to the repository root)", type: "string", requiresArg: true }).option("fail-on", { describe: "lowest severity that makes the run exit 1 (default: error, or failOn from the config)", choices: FAIL_ON }).option("color", { describe: "force colours on or off (default: on for a terminal; FORCE_COLOR turns them on, NO_COLOR off)", type: "boolean" }).option("quiet", { alias: "q", describe: "report only error-severity findings and input errors (the exit code still judges them all)", type: "boolean" }).option("max-warnings", { describe: "exit 1 when there are more than N warnings (warning-severity findings and suppression warnings)", type: "number", requiresArg: true }).option("policy", { describe: "ID=LEVEL: a policy's severity (error, warning, info) or off, over the config's (repeatable)", type: "string", requiresArg: true }).option("verbose", { describe: "text report: the fix, how to suppress and the docs link under every finding (default: once per policy); a scan also says on stderr what it read (config, policies, files, configurations, cache) and how long it took", type: "boolean" });
+  }).option("baseline", { describe: "accept the findings recorded in FILE: they are reported as baselined and do not fail the run; new ones do", type: "string", requiresArg: true }).option("write-baseline", { describe: "record the current findings (all but those suppressed inline) in FILE, and use it for this run", type: "string", requiresArg: true }).option("config", { alias: "c", describe: "config file (default: .keygate.json from the working directory up to the repository root)", type: "string", requiresArg: true }).option("fail-on", { describe: "lowest severity that makes the run exit 1 (default: error, or failOn from the config)", choices: FAIL_ON }).option("color", { describe: "force colours on or off (default: on for a terminal; FORCE_COLOR turns them on, NO_COLOR off)", type: "boolean" }).option("quiet", { alias: "q", describe: "report only error-severity findings and input errors (the exit code still judges them all)", type: "boolean" }).option("max-warnings", { describe: "exit 1 when there are more than N warnings (warning-severity findings, suppression warnings, and warnings such as a module call not checked)", type: "number", requiresArg: true }).option("policy", { describe: "ID=LEVEL: a policy's severity (error, warning, info) or off, over the config's (repeatable)", type: "string", requiresArg: true }).option("verbose", { describe: "text report: the fix, how to suppress and the docs link under every finding (default: once per policy); a scan also says on stderr what it read (config, policies, files, configurations, cache) and how long it took", type: "boolean" });
 }
 function checkReportArgs(args, io) {
   if (args.maxWarnings !== void 0 && !(Number.isInteger(args.maxWarnings) && args.maxWarnings >= 0)) {
@@ -35732,11 +35686,12 @@ function checkReportArgs(args, io) {
       throw new UsageError(error.message, error.hint);
     throw error;
   }
-  for (const target of targets)
-    if (target.file !== void 0)
-      checkOutputPath(target.file, io.cwd, `-o ${target.file}`);
+  const outputs = targets.flatMap((t) => t.file !== void 0 ? [{ option: `-o ${t.format}=${t.file}`, file: t.file, shown: `-o ${t.file}` }] : []);
+  for (const output of outputs)
+    checkOutputPath(output.file, io.cwd, output.shown);
   if (args.writeBaseline !== void 0)
     checkOutputPath(args.writeBaseline, io.cwd, "--write-baseline");
+  checkDistinctOutputs([...outputs, ...args.writeBaseline !== void 0 ? [{ option: `--write-baseline ${args.writeBaseline}`, file: args.writeBaseline }] : []], io.cwd);
 }
 function reportArgs(args) {
   return {
@@ -35984,7 +35939,7 @@ var inProcess = (args, cwd) => {
   return cli(args);
 };
 async function start(moduleUrl) {
-  if (!isMainThread || !process.argv[1] || realpathSync3(process.argv[1]) !== realpathSync3(fileURLToPath4(moduleUrl)))
+  if (!isMainThread || !process.argv[1] || realpathSync4(process.argv[1]) !== realpathSync4(fileURLToPath4(moduleUrl)))
     return;
   const version = (process.env["INPUT_KEYGATE-VERSION"] ?? "").trim();
   try {
