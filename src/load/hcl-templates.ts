@@ -63,60 +63,7 @@ export abstract class TemplateParser extends Lexer {
   }
 
   protected parseQuotedTemplate(s: number): Expression {
-    const src = this.src;
-    const tokens: TemplateToken[] = [];
-    let p = s + 1;
-    let lit = ""; // decoded text before src[run, p)
-    let run = p;
-    let litStart = p;
-    let ltrimNext = false;
-    let canTrimPrev = false;
-    const pushLiteral = () => {
-      let val = normalizeNfc(lit + src.slice(run, p));
-      if (ltrimNext) val = trimLeftSpace(val);
-      tokens.push({ t: P_LIT, val, val2: "", node: undefined, s: litStart, e: p });
-      lit = "";
-      ltrimNext = false;
-      canTrimPrev = true;
-    };
-    for (;;) {
-      if (p >= this.len) decline();
-      const c = src.charCodeAt(p);
-      if (c === 0x22) break;
-      if (c === 0x5c) {
-        lit += src.slice(run, p);
-        p = this.unescape(p);
-        lit += this.escaped;
-        run = p;
-        continue;
-      }
-      if (c === 0x24 || c === 0x25) {
-        const d = src.charCodeAt(p + 1);
-        if (d === 0x7b) {
-          if (lit !== "" || run < p) pushLiteral();
-          p = this.parseSequence(p, c === 0x24, tokens, canTrimPrev, false);
-          run = p;
-          litStart = p;
-          ltrimNext = this.stripAfter;
-          canTrimPrev = false;
-          continue;
-        }
-        if (d === c && src.charCodeAt(p + 2) === 0x7b) {
-          lit += src.slice(run, p + 1) + "{";
-          p += 3;
-          run = p;
-          continue;
-        }
-        p++;
-        continue;
-      }
-      if (c === 0x0a || c === 0x0d) decline();
-      p++;
-    }
-    if (lit !== "" || run < p) pushLiteral();
-    this.pos = p + 1;
-    this.tok = T_NONE;
-    return finishTemplate(tokens, s, p + 1);
+    return this.readTemplate(s, s + 1, true);
   }
 
   /** Set by parseSequence: whether the sequence closed with "~}". */
@@ -189,16 +136,25 @@ export abstract class TemplateParser extends Lexer {
   }
 
   protected parseHeredoc(s: number): Expression {
+    return this.readTemplate(s, this.tokEnd, false);
+  }
+
+  /**
+   * A template's content from `p`, into its template tokens and then its node: a quoted string's
+   * (escapes allowed, to the closing quote on the same line) or a heredoc's (line by line, to the
+   * line that is its closing marker; a bare template, see parseTemplateText, to the end of the text).
+   */
+  private readTemplate(s: number, p: number, quoted: boolean): Expression {
     const src = this.src;
     const len = this.len;
+    // Read now: a heredoc inside an interpolation sets them anew.
     const marker = this.heredocMarker;
     const flush = this.heredocFlush;
     const tokens: TemplateToken[] = [];
-    let p = this.tokEnd;
-    let startOfLine = true;
+    let startOfLine = !quoted;
     let ltrimNext = false;
     let canTrimPrev = false;
-    let lit = "";
+    let lit = ""; // decoded text before src[run, p)
     let run = p;
     let litStart = p;
     const pushLiteral = () => {
@@ -223,23 +179,33 @@ export abstract class TemplateParser extends Lexer {
         startOfLine = false;
       }
       if (p >= len) {
-        // Only a bare template (see parseTemplateText) ends with the text.
-        if (marker !== "") decline();
+        // Only a bare template ends with the text.
+        if (quoted || marker !== "") decline();
         if (lit !== "" || run < p) pushLiteral();
         this.pos = p;
         this.tok = T_NONE;
         return finishTemplate(tokens, s, p);
       }
       const c = src.charCodeAt(p);
-      if (c === 0x0a) {
+      if (quoted) {
+        if (c === 0x22) break;
+        if (c === 0x5c) {
+          lit += src.slice(run, p);
+          p = this.unescape(p);
+          lit += this.escaped;
+          run = p;
+          continue;
+        }
+        if (c === 0x0a || c === 0x0d) decline();
+      } else if (c === 0x0a) {
+        // A heredoc's lines are literals of their own until flushed (see flushHeredoc).
         p++;
         pushLiteral();
         run = p;
         litStart = p;
         startOfLine = true;
         continue;
-      }
-      if (c === 0x0d) {
+      } else if (c === 0x0d) {
         if (src.charCodeAt(p + 1) !== 0x0a) decline();
         p++;
         continue;
@@ -248,7 +214,7 @@ export abstract class TemplateParser extends Lexer {
         const d = src.charCodeAt(p + 1);
         if (d === 0x7b) {
           if (lit !== "" || run < p) pushLiteral();
-          p = this.parseSequence(p, c === 0x24, tokens, canTrimPrev, true);
+          p = this.parseSequence(p, c === 0x24, tokens, canTrimPrev, !quoted);
           run = p;
           litStart = p;
           ltrimNext = this.stripAfter;
@@ -256,6 +222,7 @@ export abstract class TemplateParser extends Lexer {
           continue;
         }
         if (d === c && src.charCodeAt(p + 2) === 0x7b) {
+          // `$${` and `%%{` are the literal `${` and `%{`.
           lit += src.slice(run, p + 1) + "{";
           p += 3;
           run = p;
@@ -264,6 +231,11 @@ export abstract class TemplateParser extends Lexer {
       }
       p++;
     }
+    // At the closing quote.
+    if (lit !== "" || run < p) pushLiteral();
+    this.pos = p + 1;
+    this.tok = T_NONE;
+    return finishTemplate(tokens, s, p + 1);
   }
 }
 

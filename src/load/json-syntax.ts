@@ -34,18 +34,32 @@ export const TERRAFORM_BLOCK_LABELS: ReadonlyMap<string, number> = new Map([
 /** A JSON file's body, or its problems. */
 export type JsonBodyResult = { ok: true; body: Body } | { ok: false; problems: SyntaxProblem[] };
 
+/** A `"//"` property of a body: a comment, from its name to the end of its (string) value. */
+export interface JsonComment {
+  start: number;
+  end: number;
+  text: string;
+}
+
 /**
  * Reads JSON text that is known to be valid JSON (see terraform-syntax.ts's parseJson) into a body:
  * `blockLabels` names the block types (none: every property is an attribute, as in `.tfvars.json`).
  * With `ranges: false` every node's range is -1 (for JSON that stands for another text: hcl2json's).
  */
 export function jsonBody(text: string, blockLabels: ReadonlyMap<string, number>, { ranges = true }: { ranges?: boolean } = {}): JsonBodyResult {
+  const read = readJsonBody(text, blockLabels, ranges);
+  if (!read) return { ok: false, problems: [{ line: 1, column: 1, message: "Invalid Terraform JSON: the top level must be an object" }] };
+  return read.problems.length ? { ok: false, problems: read.problems } : { ok: true, body: read.body };
+}
+
+/** The body of JSON text, its `"//"` comments and its problems; undefined when the top level is not an object. */
+export function readJsonBody(text: string, blockLabels: ReadonlyMap<string, number>, ranges = true): { body: Body; comments: JsonComment[]; problems: SyntaxProblem[] } | undefined {
   // A BOM is not JSON; a space of the same length keeps the offsets.
-  const root = parseTree(text.replace(/^\uFEFF/, " "), [], { disallowComments: true });
-  if (root?.type !== "object") return { ok: false, problems: [{ line: 1, column: 1, message: "Invalid Terraform JSON: the top level must be an object" }] };
+  const root = parseTree(text.replace(/^\uFEFF/, " "), [], { disallowComments: true, allowTrailingComma: true });
+  if (root?.type !== "object") return undefined;
   const reader = new JsonReader(text, ranges);
   const body = reader.topBody(root, blockLabels);
-  return reader.problems.length ? { ok: false, problems: reader.problems } : { ok: true, body };
+  return { body, comments: reader.comments.sort((a, b) => a.start - b.start), problems: reader.problems };
 }
 
 /** A JSON value as an expression (a string is a template), for values that stand apart from any file. */
@@ -57,6 +71,7 @@ export function jsonExpression(value: unknown): Expression {
 
 class JsonReader {
   readonly problems: SyntaxProblem[] = [];
+  readonly comments: JsonComment[] = [];
   private lines: LineIndex | undefined;
 
   constructor(
@@ -69,7 +84,7 @@ class JsonReader {
     const plain: Node[] = [];
     for (const property of root.children ?? []) {
       const [key, value] = property.children ?? [];
-      if (!key || !value || key.value === "//") continue;
+      if (!key || !value || this.comment(property, key, value)) continue;
       const labels = blockLabels.get(key.value as string);
       if (labels === undefined) plain.push(property);
       else this.blocks(value, key.value as string, [], labels, key, true, body.blocks);
@@ -88,7 +103,7 @@ class JsonReader {
     if (labelsLeft > 0) {
       for (const property of node.children ?? []) {
         const [k, v] = property.children ?? [];
-        if (!k || !v || k.value === "//") continue;
+        if (!k || !v || this.comment(property, k, v)) continue;
         this.blocks(v, type, [...labels, k.value as string], labelsLeft - 1, k, true, out);
       }
       return;
@@ -120,7 +135,7 @@ class JsonReader {
     const byName = new Map<string, { key: Node; values: Node[]; property: Node; keys: Node[] }>();
     for (const property of properties) {
       const [key, value] = property.children ?? [];
-      if (!key || !value || (body && key.value === "//")) continue;
+      if (!key || !value || (body && this.comment(property, key, value))) continue;
       const name = key.value as string;
       const group = byName.get(name);
       if (group) {
@@ -192,6 +207,13 @@ class JsonReader {
     parsed.start = start;
     parsed.end = end;
     return parsed;
+  }
+
+  /** Notes a `"//"` property of a body as a comment; whether it is one. */
+  private comment(property: Node, key: Node, value: Node): boolean {
+    if (key.value !== "//") return false;
+    if (value.type === "string") this.comments.push({ start: property.offset, end: value.offset + value.length, text: String(value.value).trim() });
+    return true;
   }
 
   private at(offset: number): number {
