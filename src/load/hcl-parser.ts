@@ -309,7 +309,9 @@ class Parser extends TemplateParser {
         const e = this.tokEnd;
         const text = this.src.slice(s, e);
         this.consume();
-        return { kind: "literal", value: Number(text), text, start: s, end: e };
+        const value = Number(text);
+        // The source is kept only where it is not the number's own spelling (`1e3`, `007`, `1.50`).
+        return String(value) === text ? { kind: "literal", value, start: s, end: e } : { kind: "literal", value, text, start: s, end: e };
       }
       case T_IDENT: {
         const e = this.tokEnd;

@@ -63,6 +63,20 @@ export abstract class TemplateParser extends Lexer {
   }
 
   protected parseQuotedTemplate(s: number): Expression {
+    // Most strings are plain text: one literal, without the template machinery's intermediate tokens.
+    const src = this.src;
+    const len = this.len;
+    let p = s + 1;
+    for (; p < len; p++) {
+      const c = src.charCodeAt(p);
+      // A quote ends it; an escape, a sequence, a line break or a character NFC may change asks for the full reader.
+      if (c === 0x22 || c === 0x5c || c === 0x24 || c === 0x25 || c === 0x0a || c === 0x0d || c >= 0x300) break;
+    }
+    if (p > s + 1 && p < len && src.charCodeAt(p) === 0x22) {
+      this.pos = p + 1;
+      this.tok = T_NONE;
+      return { kind: "template", parts: [{ kind: "literal", value: src.slice(s + 1, p), start: s + 1, end: p }], start: s, end: p + 1 };
+    }
     return this.readTemplate(s, s + 1, true);
   }
 
