@@ -164,6 +164,1319 @@ var init_validate = __esm({
   }
 });
 
+// dist/load/hcl-lexer.js
+function decline() {
+  throw DECLINE;
+}
+function isWellFormed(text2) {
+  const native = text2.isWellFormed;
+  if (native)
+    return native.call(text2);
+  for (let i = 0; i < text2.length; i++) {
+    const c = text2.charCodeAt(i);
+    if (c < 55296 || c > 57343)
+      continue;
+    if (c > 56319)
+      return false;
+    const d = text2.charCodeAt(i + 1);
+    if (!(d >= 56320 && d <= 57343))
+      return false;
+    i++;
+  }
+  return true;
+}
+function isDigit(c) {
+  return c >= 48 && c <= 57;
+}
+function isAfterUnicode9(c) {
+  return c === 1376 || c === 1416 || c === 1519 || c === 2045;
+}
+function isIdentStart(c) {
+  if (c < 128)
+    return c >= 97 && c <= 122 || c >= 65 && c <= 90 || c === 95;
+  return c < 2048 && !isAfterUnicode9(c) && ID_START.test(String.fromCharCode(c));
+}
+function isIdentContinue(c) {
+  if (c < 128)
+    return c >= 97 && c <= 122 || c >= 65 && c <= 90 || c >= 48 && c <= 57 || c === 95 || c === 45;
+  return c < 2048 && !isAfterUnicode9(c) && ID_CONTINUE.test(String.fromCharCode(c));
+}
+function isSpace(c) {
+  if (c <= 255)
+    return c === 32 || c >= 9 && c <= 13 || c === 133 || c === 160;
+  return c === 5760 || c >= 8192 && c <= 8202 || c === 8232 || c === 8233 || c === 8239 || c === 8287 || c === 12288;
+}
+function trimLeftSpace(s) {
+  let i = 0;
+  while (i < s.length && isSpace(s.charCodeAt(i)))
+    i++;
+  return i === 0 ? s : s.slice(i);
+}
+function trimRightSpace(s) {
+  let i = s.length;
+  while (i > 0 && isSpace(s.charCodeAt(i - 1)))
+    i--;
+  return i === s.length ? s : s.slice(0, i);
+}
+function isHex(c) {
+  return c >= 48 && c <= 57 || c >= 97 && c <= 102 || c >= 65 && c <= 70;
+}
+var Decline, DECLINE, T_NONE, T_EOF, T_NL, T_IDENT, T_NUMBER, T_OQUOTE, T_HEREDOC, T_LBRACE, T_RBRACE, T_LBRACK, T_RBRACK, T_LPAREN, T_RPAREN, T_COMMA, T_DOT, T_ELLIPSIS, T_COLON, T_DCOLON, T_QUESTION, T_ASSIGN, T_ARROW, T_EQ, T_NE, T_LT, T_LE, T_GT, T_GE, T_AND, T_OR, T_NOT, T_PLUS, T_MINUS, T_STAR, T_SLASH, T_PERCENT, T_STRIP_CLOSE, NUMBER, ID_START, ID_CONTINUE, Lexer;
+var init_hcl_lexer = __esm({
+  "dist/load/hcl-lexer.js"() {
+    "use strict";
+    Decline = class {
+    };
+    DECLINE = new Decline();
+    T_NONE = 0;
+    T_EOF = 1;
+    T_NL = 2;
+    T_IDENT = 3;
+    T_NUMBER = 4;
+    T_OQUOTE = 5;
+    T_HEREDOC = 6;
+    T_LBRACE = 7;
+    T_RBRACE = 8;
+    T_LBRACK = 9;
+    T_RBRACK = 10;
+    T_LPAREN = 11;
+    T_RPAREN = 12;
+    T_COMMA = 13;
+    T_DOT = 14;
+    T_ELLIPSIS = 15;
+    T_COLON = 16;
+    T_DCOLON = 17;
+    T_QUESTION = 18;
+    T_ASSIGN = 19;
+    T_ARROW = 20;
+    T_EQ = 21;
+    T_NE = 22;
+    T_LT = 23;
+    T_LE = 24;
+    T_GT = 25;
+    T_GE = 26;
+    T_AND = 27;
+    T_OR = 28;
+    T_NOT = 29;
+    T_PLUS = 30;
+    T_MINUS = 31;
+    T_STAR = 32;
+    T_SLASH = 33;
+    T_PERCENT = 34;
+    T_STRIP_CLOSE = 35;
+    NUMBER = /^\d+(?:\.\d+)?(?:[eE][-+]?\d+)?$/;
+    ID_START = /^[\p{ID_Start}]$/u;
+    ID_CONTINUE = /^[\p{ID_Continue}]$/u;
+    Lexer = class {
+      src;
+      len;
+      pos = 0;
+      /** Whether newlines are tokens here (bodies, object constructors) or skipped (brackets). */
+      nl = true;
+      tok = T_NONE;
+      tokStart = 0;
+      tokEnd = 0;
+      // Heredoc introducer details, set when the lexer produces T_HEREDOC.
+      heredocMarker = "";
+      heredocFlush = false;
+      /** The comments met, in source order, when the caller wants them (an outline). */
+      comments;
+      constructor(src) {
+        this.src = src;
+        this.len = src.length;
+      }
+      noteComment(start2, end, style) {
+        const comments = this.comments;
+        if (comments.length > 0 && comments[comments.length - 1].start >= start2)
+          return;
+        comments.push({ start: start2, end, style });
+      }
+      peek() {
+        while (this.tok === T_NONE || this.tok === T_NL && !this.nl) {
+          if (this.tok === T_NL)
+            this.pos = this.tokEnd;
+          this.scan();
+        }
+        return this.tok;
+      }
+      consume() {
+        this.pos = this.tokEnd;
+        this.tok = T_NONE;
+      }
+      expect(type) {
+        if (this.peek() !== type)
+          decline();
+        this.consume();
+      }
+      setToken(type, start2, end) {
+        this.tok = type;
+        this.tokStart = start2;
+        this.tokEnd = end;
+      }
+      scan() {
+        const src = this.src;
+        const len = this.len;
+        let p = this.pos;
+        for (; ; ) {
+          if (p >= len)
+            return this.setToken(T_EOF, len, len);
+          const c = src.charCodeAt(p);
+          switch (c) {
+            case 32:
+            // space
+            case 9:
+              p++;
+              continue;
+            case 10:
+              return this.setToken(T_NL, p, p + 1);
+            case 13:
+              if (src.charCodeAt(p + 1) !== 10)
+                decline();
+              return this.setToken(T_NL, p, p + 2);
+            case 35: {
+              const eol = src.indexOf("\n", p);
+              if (this.comments)
+                this.noteComment(p, eol < 0 ? len : eol, "#");
+              if (eol < 0) {
+                p = len;
+                continue;
+              }
+              return this.setToken(T_NL, p, eol + 1);
+            }
+            case 47: {
+              const d = src.charCodeAt(p + 1);
+              if (d === 47) {
+                const eol = src.indexOf("\n", p);
+                if (this.comments)
+                  this.noteComment(p, eol < 0 ? len : eol, "//");
+                if (eol < 0) {
+                  p = len;
+                  continue;
+                }
+                return this.setToken(T_NL, p, eol + 1);
+              }
+              if (d === 42) {
+                const close = src.indexOf("*/", p + 2);
+                if (close < 0)
+                  decline();
+                if (this.comments)
+                  this.noteComment(p, close + 2, "/*");
+                p = close + 2;
+                continue;
+              }
+              return this.setToken(T_SLASH, p, p + 1);
+            }
+            case 34:
+              return this.setToken(T_OQUOTE, p, p + 1);
+            case 123:
+              return this.setToken(T_LBRACE, p, p + 1);
+            case 125:
+              return this.setToken(T_RBRACE, p, p + 1);
+            case 91:
+              return this.setToken(T_LBRACK, p, p + 1);
+            case 93:
+              return this.setToken(T_RBRACK, p, p + 1);
+            case 40:
+              return this.setToken(T_LPAREN, p, p + 1);
+            case 41:
+              return this.setToken(T_RPAREN, p, p + 1);
+            case 44:
+              return this.setToken(T_COMMA, p, p + 1);
+            case 63:
+              return this.setToken(T_QUESTION, p, p + 1);
+            case 43:
+              return this.setToken(T_PLUS, p, p + 1);
+            case 45:
+              return this.setToken(T_MINUS, p, p + 1);
+            case 42:
+              return this.setToken(T_STAR, p, p + 1);
+            case 37:
+              return this.setToken(T_PERCENT, p, p + 1);
+            case 46:
+              if (src.charCodeAt(p + 1) === 46 && src.charCodeAt(p + 2) === 46)
+                return this.setToken(T_ELLIPSIS, p, p + 3);
+              return this.setToken(T_DOT, p, p + 1);
+            case 58:
+              if (src.charCodeAt(p + 1) === 58)
+                return this.setToken(T_DCOLON, p, p + 2);
+              return this.setToken(T_COLON, p, p + 1);
+            case 61: {
+              const d = src.charCodeAt(p + 1);
+              if (d === 61)
+                return this.setToken(T_EQ, p, p + 2);
+              if (d === 62)
+                return this.setToken(T_ARROW, p, p + 2);
+              return this.setToken(T_ASSIGN, p, p + 1);
+            }
+            case 33:
+              if (src.charCodeAt(p + 1) === 61)
+                return this.setToken(T_NE, p, p + 2);
+              return this.setToken(T_NOT, p, p + 1);
+            case 62:
+              if (src.charCodeAt(p + 1) === 61)
+                return this.setToken(T_GE, p, p + 2);
+              return this.setToken(T_GT, p, p + 1);
+            case 60: {
+              const d = src.charCodeAt(p + 1);
+              if (d === 61)
+                return this.setToken(T_LE, p, p + 2);
+              if (d === 60)
+                return this.scanHeredocIntroducer(p);
+              return this.setToken(T_LT, p, p + 1);
+            }
+            case 38:
+              if (src.charCodeAt(p + 1) === 38)
+                return this.setToken(T_AND, p, p + 2);
+              return decline();
+            case 124:
+              if (src.charCodeAt(p + 1) === 124)
+                return this.setToken(T_OR, p, p + 2);
+              return decline();
+            case 126:
+              if (src.charCodeAt(p + 1) === 125)
+                return this.setToken(T_STRIP_CLOSE, p, p + 2);
+              return decline();
+            default:
+              if (isDigit(c))
+                return this.scanNumber(p);
+              if (isIdentStart(c)) {
+                let q = p + 1;
+                while (q < len && isIdentContinue(src.charCodeAt(q)))
+                  q++;
+                return this.setToken(T_IDENT, p, q);
+              }
+              return decline();
+          }
+        }
+      }
+      scanNumber(p) {
+        const src = this.src;
+        let q = p + 1;
+        let good = q;
+        let plain = true;
+        for (; ; ) {
+          const c = src.charCodeAt(q);
+          if (isDigit(c))
+            good = ++q;
+          else if (c === 46) {
+            q++;
+            plain = false;
+          } else if (c === 101 || c === 69) {
+            const d = src.charCodeAt(q + 1);
+            if (isDigit(d))
+              q += 2;
+            else if ((d === 43 || d === 45) && isDigit(src.charCodeAt(q + 2)))
+              q += 3;
+            else
+              break;
+            good = q;
+            plain = false;
+          } else
+            break;
+        }
+        if (!plain && !NUMBER.test(src.slice(p, good)))
+          decline();
+        if (good - p > 100)
+          decline();
+        this.setToken(T_NUMBER, p, good);
+      }
+      scanHeredocIntroducer(p) {
+        const src = this.src;
+        let q = p + 2;
+        const flush = src.charCodeAt(q) === 45;
+        if (flush)
+          q++;
+        const markerStart = q;
+        const c = src.charCodeAt(q);
+        if (!(c >= 97 && c <= 122 || c >= 65 && c <= 90 || c === 95))
+          decline();
+        q++;
+        for (; ; ) {
+          const d = src.charCodeAt(q);
+          if (d >= 97 && d <= 122 || d >= 65 && d <= 90 || d >= 48 && d <= 57 || d === 95 || d === 45)
+            q++;
+          else
+            break;
+        }
+        const markerEnd = q;
+        if (src.charCodeAt(q) === 13)
+          q++;
+        if (src.charCodeAt(q) !== 10)
+          decline();
+        this.heredocMarker = src.slice(markerStart, markerEnd);
+        this.heredocFlush = flush;
+        this.setToken(T_HEREDOC, p, q + 1);
+      }
+      identIs(word) {
+        return this.tok === T_IDENT && this.tokEnd - this.tokStart === word.length && this.src.startsWith(word, this.tokStart);
+      }
+      escaped = "";
+      /** Decodes the escape sequence at p (a backslash) into this.escaped; returns the position after it. */
+      unescape(p) {
+        const src = this.src;
+        const c = src.charCodeAt(p + 1);
+        switch (c) {
+          case 110:
+            this.escaped = "\n";
+            return p + 2;
+          case 114:
+            this.escaped = "\r";
+            return p + 2;
+          case 116:
+            this.escaped = "	";
+            return p + 2;
+          case 34:
+            this.escaped = '"';
+            return p + 2;
+          case 92:
+            this.escaped = "\\";
+            return p + 2;
+          case 117:
+          case 85: {
+            const digits = c === 117 ? 4 : 8;
+            let code2 = 0;
+            for (let i = 0; i < digits; i++) {
+              const h = src.charCodeAt(p + 2 + i);
+              if (!isHex(h))
+                decline();
+              code2 = code2 * 16 + parseInt(src[p + 2 + i], 16);
+            }
+            if (code2 >= 55296 && code2 <= 57343 || code2 > 1114111)
+              decline();
+            this.escaped = String.fromCodePoint(code2);
+            return p + 2 + digits;
+          }
+          default:
+            return decline();
+        }
+      }
+    };
+  }
+});
+
+// dist/load/hcl-templates.js
+function normalizeNfc(text2) {
+  for (let i = 0; i < text2.length; i++)
+    if (text2.charCodeAt(i) >= 768)
+      return text2.normalize("NFC");
+  return text2;
+}
+function trimBeforeStrip(text2, heredoc) {
+  if (heredoc) {
+    let n = text2.length;
+    if (text2.charCodeAt(n - 1) === 10) {
+      n--;
+      if (text2.charCodeAt(n - 1) === 13)
+        n--;
+      const w = text2.charCodeAt(n - 1);
+      const d = text2.charCodeAt(n - 2);
+      if ((w === 32 || w >= 9 && w <= 12) && (d === 36 || d === 37))
+        return text2.slice(0, n);
+    }
+  }
+  return trimRightSpace(text2);
+}
+function finishTemplate(tokens, s, e) {
+  if (tokens.length === 0)
+    tokens.push({ t: P_LIT, val: "", val2: "", node: void 0, s, e: s });
+  let w = 0;
+  for (let r = 0; r < tokens.length; r++) {
+    const token = tokens[r];
+    const prev = w > 0 ? tokens[w - 1] : void 0;
+    if (prev !== void 0 && prev.t === P_LIT && token.t === P_LIT) {
+      prev.val += token.val;
+      prev.e = token.e;
+    } else
+      tokens[w++] = token;
+  }
+  tokens.length = w;
+  if (w === 1 && tokens[0].t === P_INTERP)
+    return { kind: "wrap", wrapped: tokens[0].node, start: s, end: e };
+  const cursor = { i: 0 };
+  const parts = buildTemplateParts(tokens, cursor);
+  if (cursor.i !== tokens.length)
+    decline();
+  return { kind: "template", parts, start: s, end: e };
+}
+function mayBeMarker(src, from, marker) {
+  let a = from;
+  while (a < src.length && isSpace(src.charCodeAt(a)) && src.charCodeAt(a) !== 10 && src.charCodeAt(a) !== 13)
+    a++;
+  return src.charCodeAt(a) === marker.charCodeAt(0);
+}
+function lineIsMarker(src, from, eol, marker) {
+  let a = from;
+  let b = src.charCodeAt(eol - 1) === 13 ? eol - 1 : eol;
+  while (a < b && src.charCodeAt(a) !== 13 && isSpace(src.charCodeAt(a)))
+    a++;
+  while (b > a && src.charCodeAt(b - 1) !== 13 && isSpace(src.charCodeAt(b - 1)))
+    b--;
+  return b - a === marker.length && src.startsWith(marker, a);
+}
+function flushHeredoc(tokens) {
+  let minSpaces = Number.MAX_SAFE_INTEGER;
+  let newline = true;
+  const adjust = [];
+  for (const token of tokens) {
+    if (newline) {
+      newline = false;
+      let spaces = 0;
+      if (token.t === P_LIT) {
+        const val = token.val;
+        let i = 0;
+        while (i < val.length && isSpace(val.charCodeAt(i)))
+          i++;
+        if (i === val.length && val.endsWith("\n")) {
+          spaces = Number.MAX_SAFE_INTEGER;
+        } else {
+          if (i > 0 && i < val.length && val.charCodeAt(i) >= 128)
+            decline();
+          spaces = i;
+          adjust.push(token);
+        }
+      }
+      if (spaces < minSpaces)
+        minSpaces = spaces;
+    }
+    if (token.t === P_LIT && token.val.endsWith("\n"))
+      newline = true;
+  }
+  if (minSpaces === 0 || minSpaces === Number.MAX_SAFE_INTEGER)
+    return;
+  for (const token of adjust)
+    token.val = token.val.slice(minSpaces);
+}
+function buildTemplateParts(tokens, cursor) {
+  const parts = [];
+  while (cursor.i < tokens.length) {
+    const token = tokens[cursor.i];
+    switch (token.t) {
+      case P_LIT:
+        parts.push({ kind: "literal", value: token.val, start: token.s, end: token.e });
+        cursor.i++;
+        break;
+      case P_INTERP:
+        parts.push(token.node);
+        cursor.i++;
+        break;
+      case P_IF: {
+        cursor.i++;
+        const whenTrue = buildTemplateParts(tokens, cursor);
+        let whenFalse = [];
+        let end = tokens[cursor.i];
+        const elseAt = end?.s ?? token.e;
+        if (end !== void 0 && end.t === P_ELSE) {
+          cursor.i++;
+          whenFalse = buildTemplateParts(tokens, cursor);
+          end = tokens[cursor.i];
+        }
+        if (end === void 0 || end.t !== P_ENDIF)
+          decline();
+        cursor.i++;
+        parts.push({
+          kind: "templateIf",
+          condition: token.node,
+          then: templateOf(whenTrue, token.e, elseAt),
+          else: templateOf(whenFalse, elseAt, end.s),
+          start: token.s,
+          end: end.e
+        });
+        break;
+      }
+      case P_FOR: {
+        cursor.i++;
+        const body = buildTemplateParts(tokens, cursor);
+        const end = tokens[cursor.i];
+        if (end === void 0 || end.t !== P_ENDFOR)
+          decline();
+        cursor.i++;
+        parts.push({
+          kind: "templateFor",
+          keyVar: token.val === "" ? void 0 : token.val,
+          valueVar: token.val2,
+          collection: token.node,
+          body: templateOf(body, token.e, end.s),
+          start: token.s,
+          end: end.e
+        });
+        break;
+      }
+      default:
+        return parts;
+    }
+  }
+  return parts;
+}
+function templateOf(parts, start2, end) {
+  return { kind: "template", parts: parts.length === 0 ? [{ kind: "literal", value: "", start: start2, end: start2 }] : parts, start: start2, end };
+}
+var P_LIT, P_INTERP, P_IF, P_ELSE, P_ENDIF, P_FOR, P_ENDFOR, TemplateParser;
+var init_hcl_templates = __esm({
+  "dist/load/hcl-templates.js"() {
+    "use strict";
+    init_hcl_lexer();
+    P_LIT = 0;
+    P_INTERP = 1;
+    P_IF = 2;
+    P_ELSE = 3;
+    P_ENDIF = 4;
+    P_FOR = 5;
+    P_ENDFOR = 6;
+    TemplateParser = class extends Lexer {
+      /** A block label: a quoted string with escapes but no template sequences. */
+      parseQuotedLabel() {
+        const src = this.src;
+        let p = this.tokStart + 1;
+        let out = "";
+        let run2 = p;
+        for (; ; ) {
+          if (p >= this.len)
+            decline();
+          const c = src.charCodeAt(p);
+          if (c === 34)
+            break;
+          if (c === 92) {
+            out += src.slice(run2, p);
+            p = this.unescape(p);
+            out += this.escaped;
+            run2 = p;
+          } else if (c === 36 || c === 37) {
+            const d = src.charCodeAt(p + 1);
+            if (d === 123)
+              decline();
+            if (d === c && src.charCodeAt(p + 2) === 123) {
+              out += src.slice(run2, p + 1) + "{";
+              p += 3;
+              run2 = p;
+            } else
+              p++;
+          } else if (c === 10 || c === 13) {
+            decline();
+          } else
+            p++;
+        }
+        out += src.slice(run2, p);
+        this.pos = p + 1;
+        this.tok = T_NONE;
+        return out;
+      }
+      parseQuotedTemplate(s) {
+        const src = this.src;
+        const len = this.len;
+        let p = s + 1;
+        for (; p < len; p++) {
+          const c = src.charCodeAt(p);
+          if (c === 34 || c === 92 || c === 36 || c === 37 || c === 10 || c === 13 || c >= 768)
+            break;
+        }
+        if (p > s + 1 && p < len && src.charCodeAt(p) === 34) {
+          this.pos = p + 1;
+          this.tok = T_NONE;
+          return { kind: "template", parts: [{ kind: "literal", value: src.slice(s + 1, p), start: s + 1, end: p }], start: s, end: p + 1 };
+        }
+        return this.readTemplate(s, s + 1, true);
+      }
+      /** Set by parseSequence: whether the sequence closed with "~}". */
+      stripAfter = false;
+      /**
+       * Parses a `${…}` or `%{…}` sequence starting at p, appending its template token; returns the
+       * position after its closing brace.
+       */
+      parseSequence(p, interpolation, tokens, canTrimPrev, heredoc) {
+        let q = p + 2;
+        if (this.src.charCodeAt(q) === 126) {
+          q++;
+          const prev = tokens[tokens.length - 1];
+          if (canTrimPrev && prev !== void 0 && prev.t === P_LIT)
+            prev.val = trimBeforeStrip(prev.val, heredoc);
+        }
+        this.pos = q;
+        this.tok = T_NONE;
+        const saved = this.nl;
+        this.nl = false;
+        if (interpolation) {
+          tokens.push({ t: P_INTERP, val: "", val2: "", node: this.parseExpression(), s: p, e: p });
+        } else {
+          if (this.peek() !== T_IDENT)
+            decline();
+          const keyword = this.src.slice(this.tokStart, this.tokEnd);
+          this.consume();
+          switch (keyword) {
+            case "if":
+              tokens.push({ t: P_IF, val: "", val2: "", node: this.parseExpression(), s: p, e: p });
+              break;
+            case "else":
+              tokens.push({ t: P_ELSE, val: "", val2: "", node: void 0, s: p, e: p });
+              break;
+            case "endif":
+              tokens.push({ t: P_ENDIF, val: "", val2: "", node: void 0, s: p, e: p });
+              break;
+            case "endfor":
+              tokens.push({ t: P_ENDFOR, val: "", val2: "", node: void 0, s: p, e: p });
+              break;
+            case "for": {
+              if (this.peek() !== T_IDENT)
+                decline();
+              let keyVar = "";
+              let valVar = this.src.slice(this.tokStart, this.tokEnd);
+              this.consume();
+              if (this.peek() === T_COMMA) {
+                this.consume();
+                if (this.peek() !== T_IDENT)
+                  decline();
+                keyVar = valVar;
+                valVar = this.src.slice(this.tokStart, this.tokEnd);
+                this.consume();
+              }
+              this.peek();
+              if (!this.identIs("in"))
+                decline();
+              this.consume();
+              tokens.push({ t: P_FOR, val: keyVar, val2: valVar, node: this.parseExpression(), s: p, e: p });
+              break;
+            }
+            default:
+              decline();
+          }
+        }
+        const close = this.peek();
+        if (close !== T_RBRACE && close !== T_STRIP_CLOSE)
+          decline();
+        this.stripAfter = close === T_STRIP_CLOSE;
+        const end = this.tokEnd;
+        tokens[tokens.length - 1].e = end;
+        this.tok = T_NONE;
+        this.nl = saved;
+        return end;
+      }
+      parseHeredoc(s) {
+        return this.readTemplate(s, this.tokEnd, false);
+      }
+      /**
+       * A template's content from `p`, into its template tokens and then its node: a quoted string's
+       * (escapes allowed, to the closing quote on the same line) or a heredoc's (line by line, to the
+       * line that is its closing marker; a bare template, see parseTemplateText, to the end of the text).
+       */
+      readTemplate(s, p, quoted) {
+        const src = this.src;
+        const len = this.len;
+        const marker = this.heredocMarker;
+        const flush = this.heredocFlush;
+        const tokens = [];
+        let startOfLine = !quoted;
+        let ltrimNext = false;
+        let canTrimPrev = false;
+        let lit = "";
+        let run2 = p;
+        let litStart = p;
+        const pushLiteral = () => {
+          let val = normalizeNfc(lit + src.slice(run2, p));
+          if (ltrimNext)
+            val = trimLeftSpace(val);
+          tokens.push({ t: P_LIT, val, val2: "", node: void 0, s: litStart, e: p });
+          lit = "";
+          ltrimNext = false;
+          canTrimPrev = true;
+        };
+        for (; ; ) {
+          if (startOfLine) {
+            const eol = mayBeMarker(src, p, marker) ? src.indexOf("\n", p) : -1;
+            if (eol >= 0 && lineIsMarker(src, p, eol, marker)) {
+              const end = src.charCodeAt(eol - 1) === 13 ? eol - 1 : eol;
+              this.pos = end;
+              this.tok = T_NONE;
+              if (flush)
+                flushHeredoc(tokens);
+              return finishTemplate(tokens, s, end);
+            }
+            startOfLine = false;
+          }
+          if (p >= len) {
+            if (quoted || marker !== "")
+              decline();
+            if (lit !== "" || run2 < p)
+              pushLiteral();
+            this.pos = p;
+            this.tok = T_NONE;
+            return finishTemplate(tokens, s, p);
+          }
+          const c = src.charCodeAt(p);
+          if (quoted) {
+            if (c === 34)
+              break;
+            if (c === 92) {
+              lit += src.slice(run2, p);
+              p = this.unescape(p);
+              lit += this.escaped;
+              run2 = p;
+              continue;
+            }
+            if (c === 10 || c === 13)
+              decline();
+          } else if (c === 10) {
+            p++;
+            pushLiteral();
+            run2 = p;
+            litStart = p;
+            startOfLine = true;
+            continue;
+          } else if (c === 13) {
+            if (src.charCodeAt(p + 1) !== 10)
+              decline();
+            p++;
+            continue;
+          }
+          if (c === 36 || c === 37) {
+            const d = src.charCodeAt(p + 1);
+            if (d === 123) {
+              if (lit !== "" || run2 < p)
+                pushLiteral();
+              p = this.parseSequence(p, c === 36, tokens, canTrimPrev, !quoted);
+              run2 = p;
+              litStart = p;
+              ltrimNext = this.stripAfter;
+              canTrimPrev = false;
+              continue;
+            }
+            if (d === c && src.charCodeAt(p + 2) === 123) {
+              lit += src.slice(run2, p + 1) + "{";
+              p += 3;
+              run2 = p;
+              continue;
+            }
+          }
+          p++;
+        }
+        if (lit !== "" || run2 < p)
+          pushLiteral();
+        this.pos = p + 1;
+        this.tok = T_NONE;
+        return finishTemplate(tokens, s, p + 1);
+      }
+    };
+  }
+});
+
+// dist/load/hcl-parser.js
+function parseHclFile(text2, options = {}) {
+  if (!isWellFormed(text2))
+    return void 0;
+  const parser2 = new Parser(text2);
+  if (options.comments)
+    parser2.comments = options.comments;
+  parser2.repeatedAttributes = options.repeatedAttributes === true;
+  try {
+    return parser2.parseFile();
+  } catch {
+    return void 0;
+  }
+}
+function parseHclTemplate(text2) {
+  if (!isWellFormed(text2))
+    return void 0;
+  try {
+    return new Parser(text2).parseTemplateText();
+  } catch {
+    return void 0;
+  }
+}
+function parseHclExpression(text2) {
+  if (!isWellFormed(text2))
+    return void 0;
+  try {
+    return new Parser(text2).parseStandaloneExpression();
+  } catch {
+    return void 0;
+  }
+}
+function relative(ret, step, start2, end) {
+  if (ret.kind === "traversal" || ret.kind === "relative") {
+    ret.steps.push(step);
+    ret.end = end;
+    return ret;
+  }
+  return { kind: "relative", source: ret, steps: [step], start: start2, end };
+}
+function literalKey(key) {
+  if (key.kind === "literal")
+    return { value: key.value };
+  if (key.kind !== "template" || key.parts.length !== 1)
+    return void 0;
+  const part = key.parts[0];
+  return part.kind === "literal" && typeof part.value === "string" ? { value: part.value } : void 0;
+}
+var PRECEDENCE, OPERATORS, Parser;
+var init_hcl_parser = __esm({
+  "dist/load/hcl-parser.js"() {
+    "use strict";
+    init_hcl_lexer();
+    init_hcl_templates();
+    PRECEDENCE = new Uint8Array(40);
+    PRECEDENCE[T_OR] = 1;
+    PRECEDENCE[T_AND] = 2;
+    PRECEDENCE[T_EQ] = 3;
+    PRECEDENCE[T_NE] = 3;
+    PRECEDENCE[T_LT] = 4;
+    PRECEDENCE[T_LE] = 4;
+    PRECEDENCE[T_GT] = 4;
+    PRECEDENCE[T_GE] = 4;
+    PRECEDENCE[T_PLUS] = 5;
+    PRECEDENCE[T_MINUS] = 5;
+    PRECEDENCE[T_STAR] = 6;
+    PRECEDENCE[T_SLASH] = 6;
+    PRECEDENCE[T_PERCENT] = 6;
+    OPERATORS = [];
+    OPERATORS[T_OR] = "logicalOr";
+    OPERATORS[T_AND] = "logicalAnd";
+    OPERATORS[T_EQ] = "equal";
+    OPERATORS[T_NE] = "notEqual";
+    OPERATORS[T_LT] = "lessThan";
+    OPERATORS[T_LE] = "lessThanOrEqual";
+    OPERATORS[T_GT] = "greaterThan";
+    OPERATORS[T_GE] = "greaterThanOrEqual";
+    OPERATORS[T_PLUS] = "add";
+    OPERATORS[T_MINUS] = "subtract";
+    OPERATORS[T_STAR] = "multiply";
+    OPERATORS[T_SLASH] = "divide";
+    OPERATORS[T_PERCENT] = "modulo";
+    Parser = class extends TemplateParser {
+      repeatedAttributes = false;
+      parseFile() {
+        if (this.src.charCodeAt(0) === 65279)
+          this.pos = 1;
+        return this.parseBody(true);
+      }
+      /** The whole text as a template's content, as hclsyntax's ParseTemplate reads it (a heredoc without its markers). */
+      parseTemplateText() {
+        this.heredocMarker = "";
+        this.heredocFlush = false;
+        this.tokEnd = 0;
+        return this.parseHeredoc(0);
+      }
+      parseStandaloneExpression() {
+        this.nl = false;
+        const expression = this.parseExpression();
+        if (this.peek() !== T_EOF)
+          decline();
+        return expression;
+      }
+      // ---------------------------------------------------------------- bodies
+      parseBody(top2) {
+        const attributes = [];
+        const blocks = [];
+        for (; ; ) {
+          const t = this.peek();
+          if (t === T_NL) {
+            this.consume();
+            continue;
+          }
+          if (top2 ? t === T_EOF : t === T_RBRACE)
+            break;
+          if (t !== T_IDENT)
+            decline();
+          const nameStart = this.tokStart;
+          const name = this.src.slice(nameStart, this.tokEnd);
+          this.consume();
+          const next = this.peek();
+          if (next === T_ASSIGN) {
+            this.consume();
+            attributes.push(this.attribute(nameStart, name));
+            const end = this.peek();
+            if (end === T_NL)
+              this.consume();
+            else if (end !== T_EOF)
+              decline();
+          } else if (next === T_OQUOTE || next === T_LBRACE || next === T_IDENT) {
+            blocks.push(this.parseBlock(name, nameStart));
+          } else {
+            decline();
+          }
+        }
+        if (attributes.length > 1 && !this.repeatedAttributes) {
+          const names = /* @__PURE__ */ new Set();
+          for (const { name } of attributes) {
+            if (names.has(name))
+              decline();
+            names.add(name);
+          }
+        }
+        return { attributes, blocks };
+      }
+      /** `name = value`, after the `=`. */
+      attribute(start2, name) {
+        const value = this.parseExpression();
+        let end = value.end;
+        while (end > value.start && (this.src.charCodeAt(end - 1) === 32 || this.src.charCodeAt(end - 1) === 9))
+          end--;
+        return { name, value, start: start2, end };
+      }
+      parseBlock(type, start2) {
+        const labels = [];
+        let headerEnd;
+        for (; ; ) {
+          const t2 = this.peek();
+          if (t2 === T_LBRACE) {
+            headerEnd = this.tokEnd;
+            this.consume();
+            break;
+          }
+          if (t2 === T_OQUOTE)
+            labels.push(this.parseQuotedLabel());
+          else if (t2 === T_IDENT) {
+            labels.push(this.src.slice(this.tokStart, this.tokEnd));
+            this.consume();
+          } else
+            decline();
+        }
+        let body;
+        const t = this.peek();
+        if (t === T_NL || t === T_EOF || t === T_RBRACE) {
+          body = this.parseBody(false);
+        } else {
+          if (t !== T_IDENT)
+            decline();
+          const nameStart = this.tokStart;
+          const name = this.src.slice(nameStart, this.tokEnd);
+          this.consume();
+          this.expect(T_ASSIGN);
+          body = { attributes: [this.attribute(nameStart, name)], blocks: [] };
+          if (this.peek() !== T_RBRACE)
+            decline();
+        }
+        const end = this.tokEnd;
+        this.consume();
+        const after = this.peek();
+        if (after === T_NL)
+          this.consume();
+        else if (after !== T_EOF)
+          decline();
+        return { type, labels, body, start: start2, headerEnd, end };
+      }
+      // ---------------------------------------------------------------- expressions
+      parseExpression() {
+        const condition = this.parseBinary(1);
+        if (this.peek() !== T_QUESTION)
+          return condition;
+        this.consume();
+        const whenTrue = this.parseExpression();
+        this.expect(T_COLON);
+        const whenFalse = this.parseExpression();
+        return { kind: "conditional", condition, then: whenTrue, else: whenFalse, start: condition.start, end: whenFalse.end };
+      }
+      parseBinary(minPrecedence) {
+        let left2 = this.parseWithTraversals();
+        for (; ; ) {
+          const t = this.peek();
+          const precedence = PRECEDENCE[t];
+          if (precedence === 0 || precedence < minPrecedence)
+            return left2;
+          this.consume();
+          const right2 = this.parseBinary(precedence + 1);
+          left2 = { kind: "binary", operator: OPERATORS[t], left: left2, right: right2, start: left2.start, end: right2.end };
+        }
+      }
+      parseWithTraversals() {
+        return this.parseTraversals(this.parseTerm());
+      }
+      /** hclsyntax's parseExpressionTraversals: `.name`, `[key]`, `.*` and `[*]` after a term. */
+      parseTraversals(from) {
+        let ret = from;
+        const start2 = from.start;
+        for (; ; ) {
+          const t = this.peek();
+          if (t === T_DOT) {
+            this.consume();
+            const u = this.peek();
+            if (u === T_IDENT) {
+              ret = relative(ret, { kind: "attr", name: this.src.slice(this.tokStart, this.tokEnd) }, start2, this.tokEnd);
+              this.consume();
+            } else if (u === T_NUMBER) {
+              ret = relative(ret, this.legacyIndex(), start2, this.tokEnd);
+              this.consume();
+            } else if (u === T_STAR) {
+              const item = { kind: "anon", start: this.tokStart, end: this.tokEnd };
+              let end = this.tokEnd;
+              this.consume();
+              const steps = [];
+              while (this.peek() === T_DOT) {
+                this.consume();
+                const v = this.peek();
+                if (v === T_NUMBER)
+                  steps.push(this.legacyIndex());
+                else if (v === T_IDENT)
+                  steps.push({ kind: "attr", name: this.src.slice(this.tokStart, this.tokEnd) });
+                else
+                  decline();
+                end = this.tokEnd;
+                this.consume();
+              }
+              const each = steps.length === 0 ? item : { kind: "relative", source: item, steps, start: item.start, end };
+              ret = { kind: "splat", source: ret, each, start: start2, end };
+            } else {
+              decline();
+            }
+          } else if (t === T_LBRACK) {
+            this.consume();
+            if (this.peek() === T_STAR) {
+              const item = { kind: "anon", start: this.tokStart, end: this.tokEnd };
+              this.consume();
+              if (this.peek() !== T_RBRACK)
+                decline();
+              item.end = this.tokEnd;
+              this.consume();
+              const each = this.parseTraversals(item);
+              return { kind: "splat", source: ret, each, start: start2, end: each.end };
+            }
+            const saved = this.nl;
+            this.nl = false;
+            const key = this.parseExpression();
+            if (this.peek() !== T_RBRACK)
+              decline();
+            const end = this.tokEnd;
+            this.consume();
+            this.nl = saved;
+            const literal = literalKey(key);
+            ret = literal === void 0 ? { kind: "index", collection: ret, key, start: start2, end } : relative(ret, { kind: "index", key: literal.value }, start2, end);
+          } else {
+            return ret;
+          }
+        }
+      }
+      /** `foo.0`: a number after a dot must be a plain index (`foo.0.1` is an error in hclsyntax). */
+      legacyIndex() {
+        for (let i = this.tokStart; i < this.tokEnd; i++)
+          if (!isDigit(this.src.charCodeAt(i)))
+            decline();
+        return { kind: "index", key: Number(this.src.slice(this.tokStart, this.tokEnd)) };
+      }
+      parseTerm() {
+        const t = this.peek();
+        const s = this.tokStart;
+        switch (t) {
+          case T_NUMBER: {
+            const e = this.tokEnd;
+            const text2 = this.src.slice(s, e);
+            this.consume();
+            const value = Number(text2);
+            return String(value) === text2 ? { kind: "literal", value, start: s, end: e } : { kind: "literal", value, text: text2, start: s, end: e };
+          }
+          case T_IDENT: {
+            const e = this.tokEnd;
+            const len = e - s;
+            this.consume();
+            const next = this.peek();
+            if (next === T_LPAREN || next === T_DCOLON)
+              return this.finishFunctionCall(s, e);
+            if (len === 4 && this.src.startsWith("true", s))
+              return { kind: "literal", value: true, start: s, end: e };
+            if (len === 5 && this.src.startsWith("false", s))
+              return { kind: "literal", value: false, start: s, end: e };
+            if (len === 4 && this.src.startsWith("null", s))
+              return { kind: "literal", value: null, start: s, end: e };
+            return { kind: "traversal", root: this.src.slice(s, e), steps: [], start: s, end: e };
+          }
+          case T_OQUOTE:
+            return this.parseQuotedTemplate(s);
+          case T_HEREDOC:
+            return this.parseHeredoc(s);
+          case T_MINUS:
+          case T_NOT: {
+            this.consume();
+            const operand = this.parseWithTraversals();
+            return { kind: "unary", operator: t === T_MINUS ? "negate" : "logicalNot", operand, start: s, end: operand.end };
+          }
+          case T_LPAREN: {
+            this.consume();
+            const saved = this.nl;
+            this.nl = false;
+            const inner = this.parseExpression();
+            if (this.peek() !== T_RPAREN)
+              decline();
+            const e = this.tokEnd;
+            this.consume();
+            this.nl = saved;
+            return { kind: "parens", inner, start: s, end: e };
+          }
+          case T_LBRACK:
+            return this.parseTuple(s);
+          case T_LBRACE:
+            return this.parseObject(s);
+          default:
+            return decline();
+        }
+      }
+      finishFunctionCall(s, nameEnd) {
+        let end = nameEnd;
+        while (this.peek() === T_DCOLON) {
+          this.consume();
+          if (this.peek() !== T_IDENT)
+            decline();
+          end = this.tokEnd;
+          this.consume();
+        }
+        const name = this.src.slice(s, end);
+        this.expect(T_LPAREN);
+        const saved = this.nl;
+        this.nl = false;
+        const args = [];
+        let expand = false;
+        let e;
+        for (; ; ) {
+          if (this.peek() === T_RPAREN) {
+            e = this.tokEnd;
+            this.consume();
+            break;
+          }
+          args.push(this.parseExpression());
+          const sep11 = this.peek();
+          if (sep11 === T_RPAREN) {
+            e = this.tokEnd;
+            this.consume();
+            break;
+          }
+          if (sep11 === T_ELLIPSIS) {
+            this.consume();
+            if (this.peek() !== T_RPAREN)
+              decline();
+            expand = true;
+            e = this.tokEnd;
+            this.consume();
+            break;
+          }
+          if (sep11 !== T_COMMA)
+            decline();
+          this.consume();
+        }
+        this.nl = saved;
+        return { kind: "call", name, args, expand, start: s, end: e };
+      }
+      parseTuple(s) {
+        this.consume();
+        const saved = this.nl;
+        this.nl = false;
+        this.peek();
+        if (this.identIs("for")) {
+          const node = this.finishFor(s, false);
+          this.nl = saved;
+          return node;
+        }
+        const items = [];
+        let e;
+        for (; ; ) {
+          if (this.peek() === T_RBRACK) {
+            e = this.tokEnd;
+            this.consume();
+            break;
+          }
+          items.push(this.parseExpression());
+          const sep11 = this.peek();
+          if (sep11 === T_RBRACK) {
+            e = this.tokEnd;
+            this.consume();
+            break;
+          }
+          if (sep11 !== T_COMMA)
+            decline();
+          this.consume();
+        }
+        this.nl = saved;
+        return { kind: "tuple", items, start: s, end: e };
+      }
+      parseObject(s) {
+        this.consume();
+        const saved = this.nl;
+        this.nl = false;
+        this.peek();
+        if (this.identIs("for")) {
+          const node = this.finishFor(s, true);
+          this.nl = saved;
+          return node;
+        }
+        this.nl = true;
+        const items = [];
+        let e;
+        for (; ; ) {
+          const t = this.peek();
+          if (t === T_NL) {
+            this.consume();
+            continue;
+          }
+          if (t === T_RBRACE) {
+            e = this.tokEnd;
+            this.consume();
+            break;
+          }
+          const key = this.parseExpression();
+          const sep11 = this.peek();
+          if (sep11 !== T_ASSIGN && sep11 !== T_COLON)
+            decline();
+          this.consume();
+          items.push({ key, value: this.parseExpression(), bare: key.kind === "traversal" && key.steps.length === 0 });
+          const next = this.peek();
+          if (next === T_RBRACE) {
+            e = this.tokEnd;
+            this.consume();
+            break;
+          }
+          if (next !== T_COMMA && next !== T_NL)
+            decline();
+          this.consume();
+        }
+        this.nl = saved;
+        return { kind: "object", items, start: s, end: e };
+      }
+      /** `[for k, v in coll : v if cond]` or `{for k, v in coll : k => v... if cond}`, after the bracket. */
+      finishFor(s, makeObject) {
+        this.consume();
+        if (this.peek() !== T_IDENT)
+          decline();
+        let keyVar;
+        let valueVar = this.src.slice(this.tokStart, this.tokEnd);
+        this.consume();
+        if (this.peek() === T_COMMA) {
+          this.consume();
+          if (this.peek() !== T_IDENT)
+            decline();
+          keyVar = valueVar;
+          valueVar = this.src.slice(this.tokStart, this.tokEnd);
+          this.consume();
+        }
+        this.peek();
+        if (!this.identIs("in"))
+          decline();
+        this.consume();
+        const collection = this.parseExpression();
+        this.expect(T_COLON);
+        let value = this.parseExpression();
+        let key;
+        if (this.peek() === T_ARROW) {
+          this.consume();
+          key = value;
+          value = this.parseExpression();
+        }
+        let group = false;
+        if (this.peek() === T_ELLIPSIS) {
+          this.consume();
+          group = true;
+        }
+        let condition;
+        this.peek();
+        if (this.identIs("if")) {
+          this.consume();
+          condition = this.parseExpression();
+        }
+        if (this.peek() !== (makeObject ? T_RBRACE : T_RBRACK))
+          decline();
+        const e = this.tokEnd;
+        this.consume();
+        if (makeObject ? key === void 0 : key !== void 0 || group)
+          decline();
+        return { kind: "for", keyVar, valueVar, collection, key, value, condition, group, start: s, end: e };
+      }
+    };
+  }
+});
+
 // node_modules/jsonc-parser/lib/esm/impl/scanner.js
 function createScanner(text2, ignoreTrivia = false) {
   const len = text2.length;
@@ -203,15 +1516,15 @@ function createScanner(text2, ignoreTrivia = false) {
       pos++;
     } else {
       pos++;
-      while (pos < text2.length && isDigit(text2.charCodeAt(pos))) {
+      while (pos < text2.length && isDigit2(text2.charCodeAt(pos))) {
         pos++;
       }
     }
     if (pos < text2.length && text2.charCodeAt(pos) === 46) {
       pos++;
-      if (pos < text2.length && isDigit(text2.charCodeAt(pos))) {
+      if (pos < text2.length && isDigit2(text2.charCodeAt(pos))) {
         pos++;
-        while (pos < text2.length && isDigit(text2.charCodeAt(pos))) {
+        while (pos < text2.length && isDigit2(text2.charCodeAt(pos))) {
           pos++;
         }
       } else {
@@ -225,9 +1538,9 @@ function createScanner(text2, ignoreTrivia = false) {
       if (pos < text2.length && text2.charCodeAt(pos) === 43 || text2.charCodeAt(pos) === 45) {
         pos++;
       }
-      if (pos < text2.length && isDigit(text2.charCodeAt(pos))) {
+      if (pos < text2.length && isDigit2(text2.charCodeAt(pos))) {
         pos++;
-        while (pos < text2.length && isDigit(text2.charCodeAt(pos))) {
+        while (pos < text2.length && isDigit2(text2.charCodeAt(pos))) {
           pos++;
         }
         end = pos;
@@ -414,7 +1727,7 @@ function createScanner(text2, ignoreTrivia = false) {
       case 45:
         value += String.fromCharCode(code2);
         pos++;
-        if (pos === len || !isDigit(text2.charCodeAt(pos))) {
+        if (pos === len || !isDigit2(text2.charCodeAt(pos))) {
           return token = 16;
         }
       // found a minus, followed by a number so
@@ -498,7 +1811,7 @@ function isWhiteSpace(ch) {
 function isLineBreak(ch) {
   return ch === 10 || ch === 13;
 }
-function isDigit(ch) {
+function isDigit2(ch) {
   return ch >= 48 && ch <= 57;
 }
 var CharacterCodes;
@@ -1212,1337 +2525,79 @@ var init_main = __esm({
   }
 });
 
-// dist/load/hcl-lexer.js
-function decline() {
-  throw DECLINE;
+// dist/load/hcl-syntax.js
+function unwrap(node) {
+  let current = node;
+  while (current.kind === "parens" || current.kind === "wrap")
+    current = current.kind === "parens" ? current.inner : current.wrapped;
+  return current;
 }
-function isWellFormed(text2) {
-  const native = text2.isWellFormed;
-  if (native)
-    return native.call(text2);
-  for (let i = 0; i < text2.length; i++) {
-    const c = text2.charCodeAt(i);
-    if (c < 55296 || c > 57343)
-      continue;
-    if (c > 56319)
-      return false;
-    const d = text2.charCodeAt(i + 1);
-    if (!(d >= 56320 && d <= 57343))
-      return false;
-    i++;
+function childrenOf(node) {
+  switch (node.kind) {
+    case "literal":
+    case "traversal":
+    case "anon":
+      return [];
+    case "template":
+      return node.parts;
+    case "wrap":
+      return [node.wrapped];
+    case "templateIf":
+    case "conditional":
+      return [node.condition, node.then, node.else];
+    case "templateFor":
+      return [node.collection, node.body];
+    case "relative":
+      return [node.source];
+    case "index":
+      return [node.collection, node.key];
+    case "splat":
+      return [node.source, node.each];
+    case "call":
+      return node.args;
+    case "binary":
+      return [node.left, node.right];
+    case "unary":
+      return [node.operand];
+    case "tuple":
+      return node.items;
+    case "object":
+      return node.items.flatMap((item) => [item.key, item.value]);
+    case "for":
+      return [node.collection, ...node.key ? [node.key] : [], node.value, ...node.condition ? [node.condition] : []];
+    case "parens":
+      return [node.inner];
   }
-  return true;
 }
-function isDigit2(c) {
-  return c >= 48 && c <= 57;
+function stringLiteral(node) {
+  const inner = unwrap(node);
+  if (inner.kind === "literal")
+    return typeof inner.value === "string" ? inner.value : void 0;
+  if (inner.kind !== "template" || inner.parts.length !== 1)
+    return void 0;
+  const part = inner.parts[0];
+  return part.kind === "literal" && typeof part.value === "string" ? part.value : void 0;
 }
-function isAfterUnicode9(c) {
-  return c === 1376 || c === 1416 || c === 1519 || c === 2045;
-}
-function isIdentStart(c) {
-  if (c < 128)
-    return c >= 97 && c <= 122 || c >= 65 && c <= 90 || c === 95;
-  return c < 2048 && !isAfterUnicode9(c) && ID_START.test(String.fromCharCode(c));
-}
-function isIdentContinue(c) {
-  if (c < 128)
-    return c >= 97 && c <= 122 || c >= 65 && c <= 90 || c >= 48 && c <= 57 || c === 95 || c === 45;
-  return c < 2048 && !isAfterUnicode9(c) && ID_CONTINUE.test(String.fromCharCode(c));
-}
-function isSpace(c) {
-  if (c <= 255)
-    return c === 32 || c >= 9 && c <= 13 || c === 133 || c === 160;
-  return c === 5760 || c >= 8192 && c <= 8202 || c === 8232 || c === 8233 || c === 8239 || c === 8287 || c === 12288;
-}
-function trimLeftSpace(s) {
-  let i = 0;
-  while (i < s.length && isSpace(s.charCodeAt(i)))
-    i++;
-  return i === 0 ? s : s.slice(i);
-}
-function trimRightSpace(s) {
-  let i = s.length;
-  while (i > 0 && isSpace(s.charCodeAt(i - 1)))
-    i--;
-  return i === s.length ? s : s.slice(0, i);
-}
-function isHex(c) {
-  return c >= 48 && c <= 57 || c >= 97 && c <= 102 || c >= 65 && c <= 70;
-}
-var Decline, DECLINE, T_NONE, T_EOF, T_NL, T_IDENT, T_NUMBER, T_OQUOTE, T_HEREDOC, T_LBRACE, T_RBRACE, T_LBRACK, T_RBRACK, T_LPAREN, T_RPAREN, T_COMMA, T_DOT, T_ELLIPSIS, T_COLON, T_DCOLON, T_QUESTION, T_ASSIGN, T_ARROW, T_EQ, T_NE, T_LT, T_LE, T_GT, T_GE, T_AND, T_OR, T_NOT, T_PLUS, T_MINUS, T_STAR, T_SLASH, T_PERCENT, T_STRIP_CLOSE, NUMBER, ID_START, ID_CONTINUE, Lexer;
-var init_hcl_lexer = __esm({
-  "dist/load/hcl-lexer.js"() {
+var OPERATOR_SYMBOLS;
+var init_hcl_syntax = __esm({
+  "dist/load/hcl-syntax.js"() {
     "use strict";
-    Decline = class {
-    };
-    DECLINE = new Decline();
-    T_NONE = 0;
-    T_EOF = 1;
-    T_NL = 2;
-    T_IDENT = 3;
-    T_NUMBER = 4;
-    T_OQUOTE = 5;
-    T_HEREDOC = 6;
-    T_LBRACE = 7;
-    T_RBRACE = 8;
-    T_LBRACK = 9;
-    T_RBRACK = 10;
-    T_LPAREN = 11;
-    T_RPAREN = 12;
-    T_COMMA = 13;
-    T_DOT = 14;
-    T_ELLIPSIS = 15;
-    T_COLON = 16;
-    T_DCOLON = 17;
-    T_QUESTION = 18;
-    T_ASSIGN = 19;
-    T_ARROW = 20;
-    T_EQ = 21;
-    T_NE = 22;
-    T_LT = 23;
-    T_LE = 24;
-    T_GT = 25;
-    T_GE = 26;
-    T_AND = 27;
-    T_OR = 28;
-    T_NOT = 29;
-    T_PLUS = 30;
-    T_MINUS = 31;
-    T_STAR = 32;
-    T_SLASH = 33;
-    T_PERCENT = 34;
-    T_STRIP_CLOSE = 35;
-    NUMBER = /^\d+(?:\.\d+)?(?:[eE][-+]?\d+)?$/;
-    ID_START = /^[\p{ID_Start}]$/u;
-    ID_CONTINUE = /^[\p{ID_Continue}]$/u;
-    Lexer = class {
-      src;
-      len;
-      pos = 0;
-      /** Whether newlines are tokens here (bodies, object constructors) or skipped (brackets). */
-      nl = true;
-      tok = T_NONE;
-      tokStart = 0;
-      tokEnd = 0;
-      // Heredoc introducer details, set when the lexer produces T_HEREDOC.
-      heredocMarker = "";
-      heredocFlush = false;
-      /** The comments met, in source order, when the caller wants them (an outline). */
-      comments;
-      constructor(src) {
-        this.src = src;
-        this.len = src.length;
-      }
-      noteComment(start2, end, style) {
-        const comments = this.comments;
-        if (comments.length > 0 && comments[comments.length - 1].start >= start2)
-          return;
-        comments.push({ start: start2, end, style });
-      }
-      peek() {
-        while (this.tok === T_NONE || this.tok === T_NL && !this.nl) {
-          if (this.tok === T_NL)
-            this.pos = this.tokEnd;
-          this.scan();
-        }
-        return this.tok;
-      }
-      consume() {
-        this.pos = this.tokEnd;
-        this.tok = T_NONE;
-      }
-      expect(type) {
-        if (this.peek() !== type)
-          decline();
-        this.consume();
-      }
-      setToken(type, start2, end) {
-        this.tok = type;
-        this.tokStart = start2;
-        this.tokEnd = end;
-      }
-      scan() {
-        const src = this.src;
-        const len = this.len;
-        let p = this.pos;
-        for (; ; ) {
-          if (p >= len)
-            return this.setToken(T_EOF, len, len);
-          const c = src.charCodeAt(p);
-          switch (c) {
-            case 32:
-            // space
-            case 9:
-              p++;
-              continue;
-            case 10:
-              return this.setToken(T_NL, p, p + 1);
-            case 13:
-              if (src.charCodeAt(p + 1) !== 10)
-                decline();
-              return this.setToken(T_NL, p, p + 2);
-            case 35: {
-              const eol = src.indexOf("\n", p);
-              if (this.comments)
-                this.noteComment(p, eol < 0 ? len : eol, "#");
-              if (eol < 0) {
-                p = len;
-                continue;
-              }
-              return this.setToken(T_NL, p, eol + 1);
-            }
-            case 47: {
-              const d = src.charCodeAt(p + 1);
-              if (d === 47) {
-                const eol = src.indexOf("\n", p);
-                if (this.comments)
-                  this.noteComment(p, eol < 0 ? len : eol, "//");
-                if (eol < 0) {
-                  p = len;
-                  continue;
-                }
-                return this.setToken(T_NL, p, eol + 1);
-              }
-              if (d === 42) {
-                const close = src.indexOf("*/", p + 2);
-                if (close < 0)
-                  decline();
-                if (this.comments)
-                  this.noteComment(p, close + 2, "/*");
-                p = close + 2;
-                continue;
-              }
-              return this.setToken(T_SLASH, p, p + 1);
-            }
-            case 34:
-              return this.setToken(T_OQUOTE, p, p + 1);
-            case 123:
-              return this.setToken(T_LBRACE, p, p + 1);
-            case 125:
-              return this.setToken(T_RBRACE, p, p + 1);
-            case 91:
-              return this.setToken(T_LBRACK, p, p + 1);
-            case 93:
-              return this.setToken(T_RBRACK, p, p + 1);
-            case 40:
-              return this.setToken(T_LPAREN, p, p + 1);
-            case 41:
-              return this.setToken(T_RPAREN, p, p + 1);
-            case 44:
-              return this.setToken(T_COMMA, p, p + 1);
-            case 63:
-              return this.setToken(T_QUESTION, p, p + 1);
-            case 43:
-              return this.setToken(T_PLUS, p, p + 1);
-            case 45:
-              return this.setToken(T_MINUS, p, p + 1);
-            case 42:
-              return this.setToken(T_STAR, p, p + 1);
-            case 37:
-              return this.setToken(T_PERCENT, p, p + 1);
-            case 46:
-              if (src.charCodeAt(p + 1) === 46 && src.charCodeAt(p + 2) === 46)
-                return this.setToken(T_ELLIPSIS, p, p + 3);
-              return this.setToken(T_DOT, p, p + 1);
-            case 58:
-              if (src.charCodeAt(p + 1) === 58)
-                return this.setToken(T_DCOLON, p, p + 2);
-              return this.setToken(T_COLON, p, p + 1);
-            case 61: {
-              const d = src.charCodeAt(p + 1);
-              if (d === 61)
-                return this.setToken(T_EQ, p, p + 2);
-              if (d === 62)
-                return this.setToken(T_ARROW, p, p + 2);
-              return this.setToken(T_ASSIGN, p, p + 1);
-            }
-            case 33:
-              if (src.charCodeAt(p + 1) === 61)
-                return this.setToken(T_NE, p, p + 2);
-              return this.setToken(T_NOT, p, p + 1);
-            case 62:
-              if (src.charCodeAt(p + 1) === 61)
-                return this.setToken(T_GE, p, p + 2);
-              return this.setToken(T_GT, p, p + 1);
-            case 60: {
-              const d = src.charCodeAt(p + 1);
-              if (d === 61)
-                return this.setToken(T_LE, p, p + 2);
-              if (d === 60)
-                return this.scanHeredocIntroducer(p);
-              return this.setToken(T_LT, p, p + 1);
-            }
-            case 38:
-              if (src.charCodeAt(p + 1) === 38)
-                return this.setToken(T_AND, p, p + 2);
-              return decline();
-            case 124:
-              if (src.charCodeAt(p + 1) === 124)
-                return this.setToken(T_OR, p, p + 2);
-              return decline();
-            case 126:
-              if (src.charCodeAt(p + 1) === 125)
-                return this.setToken(T_STRIP_CLOSE, p, p + 2);
-              return decline();
-            default:
-              if (isDigit2(c))
-                return this.scanNumber(p);
-              if (isIdentStart(c)) {
-                let q = p + 1;
-                while (q < len && isIdentContinue(src.charCodeAt(q)))
-                  q++;
-                return this.setToken(T_IDENT, p, q);
-              }
-              return decline();
-          }
-        }
-      }
-      scanNumber(p) {
-        const src = this.src;
-        let q = p + 1;
-        let good = q;
-        let plain = true;
-        for (; ; ) {
-          const c = src.charCodeAt(q);
-          if (isDigit2(c))
-            good = ++q;
-          else if (c === 46) {
-            q++;
-            plain = false;
-          } else if (c === 101 || c === 69) {
-            const d = src.charCodeAt(q + 1);
-            if (isDigit2(d))
-              q += 2;
-            else if ((d === 43 || d === 45) && isDigit2(src.charCodeAt(q + 2)))
-              q += 3;
-            else
-              break;
-            good = q;
-            plain = false;
-          } else
-            break;
-        }
-        if (!plain && !NUMBER.test(src.slice(p, good)))
-          decline();
-        if (good - p > 100)
-          decline();
-        this.setToken(T_NUMBER, p, good);
-      }
-      scanHeredocIntroducer(p) {
-        const src = this.src;
-        let q = p + 2;
-        const flush = src.charCodeAt(q) === 45;
-        if (flush)
-          q++;
-        const markerStart = q;
-        const c = src.charCodeAt(q);
-        if (!(c >= 97 && c <= 122 || c >= 65 && c <= 90 || c === 95))
-          decline();
-        q++;
-        for (; ; ) {
-          const d = src.charCodeAt(q);
-          if (d >= 97 && d <= 122 || d >= 65 && d <= 90 || d >= 48 && d <= 57 || d === 95 || d === 45)
-            q++;
-          else
-            break;
-        }
-        const markerEnd = q;
-        if (src.charCodeAt(q) === 13)
-          q++;
-        if (src.charCodeAt(q) !== 10)
-          decline();
-        this.heredocMarker = src.slice(markerStart, markerEnd);
-        this.heredocFlush = flush;
-        this.setToken(T_HEREDOC, p, q + 1);
-      }
-      identIs(word) {
-        return this.tok === T_IDENT && this.tokEnd - this.tokStart === word.length && this.src.startsWith(word, this.tokStart);
-      }
-      escaped = "";
-      /** Decodes the escape sequence at p (a backslash) into this.escaped; returns the position after it. */
-      unescape(p) {
-        const src = this.src;
-        const c = src.charCodeAt(p + 1);
-        switch (c) {
-          case 110:
-            this.escaped = "\n";
-            return p + 2;
-          case 114:
-            this.escaped = "\r";
-            return p + 2;
-          case 116:
-            this.escaped = "	";
-            return p + 2;
-          case 34:
-            this.escaped = '"';
-            return p + 2;
-          case 92:
-            this.escaped = "\\";
-            return p + 2;
-          case 117:
-          case 85: {
-            const digits = c === 117 ? 4 : 8;
-            let code2 = 0;
-            for (let i = 0; i < digits; i++) {
-              const h = src.charCodeAt(p + 2 + i);
-              if (!isHex(h))
-                decline();
-              code2 = code2 * 16 + parseInt(src[p + 2 + i], 16);
-            }
-            if (code2 >= 55296 && code2 <= 57343 || code2 > 1114111)
-              decline();
-            this.escaped = String.fromCodePoint(code2);
-            return p + 2 + digits;
-          }
-          default:
-            return decline();
-        }
-      }
-    };
-  }
-});
-
-// dist/load/hcl-templates.js
-function normalizeNfc(text2) {
-  for (let i = 0; i < text2.length; i++)
-    if (text2.charCodeAt(i) >= 768)
-      return text2.normalize("NFC");
-  return text2;
-}
-function trimBeforeStrip(text2, heredoc) {
-  if (heredoc) {
-    let n = text2.length;
-    if (text2.charCodeAt(n - 1) === 10) {
-      n--;
-      if (text2.charCodeAt(n - 1) === 13)
-        n--;
-      const w = text2.charCodeAt(n - 1);
-      const d = text2.charCodeAt(n - 2);
-      if ((w === 32 || w >= 9 && w <= 12) && (d === 36 || d === 37))
-        return text2.slice(0, n);
-    }
-  }
-  return trimRightSpace(text2);
-}
-function finishTemplate(tokens, s, e) {
-  if (tokens.length === 0)
-    tokens.push({ t: P_LIT, val: "", val2: "", node: void 0, s, e: s });
-  let w = 0;
-  for (let r = 0; r < tokens.length; r++) {
-    const token = tokens[r];
-    const prev = w > 0 ? tokens[w - 1] : void 0;
-    if (prev !== void 0 && prev.t === P_LIT && token.t === P_LIT) {
-      prev.val += token.val;
-      prev.e = token.e;
-    } else
-      tokens[w++] = token;
-  }
-  tokens.length = w;
-  if (w === 1 && tokens[0].t === P_INTERP)
-    return { kind: "wrap", wrapped: tokens[0].node, start: s, end: e };
-  const cursor = { i: 0 };
-  const parts = buildTemplateParts(tokens, cursor);
-  if (cursor.i !== tokens.length)
-    decline();
-  return { kind: "template", parts, start: s, end: e };
-}
-function mayBeMarker(src, from, marker) {
-  let a = from;
-  while (a < src.length && isSpace(src.charCodeAt(a)) && src.charCodeAt(a) !== 10 && src.charCodeAt(a) !== 13)
-    a++;
-  return src.charCodeAt(a) === marker.charCodeAt(0);
-}
-function lineIsMarker(src, from, eol, marker) {
-  let a = from;
-  let b = src.charCodeAt(eol - 1) === 13 ? eol - 1 : eol;
-  while (a < b && src.charCodeAt(a) !== 13 && isSpace(src.charCodeAt(a)))
-    a++;
-  while (b > a && src.charCodeAt(b - 1) !== 13 && isSpace(src.charCodeAt(b - 1)))
-    b--;
-  return b - a === marker.length && src.startsWith(marker, a);
-}
-function flushHeredoc(tokens) {
-  let minSpaces = Number.MAX_SAFE_INTEGER;
-  let newline = true;
-  const adjust = [];
-  for (const token of tokens) {
-    if (newline) {
-      newline = false;
-      let spaces = 0;
-      if (token.t === P_LIT) {
-        const val = token.val;
-        let i = 0;
-        while (i < val.length && isSpace(val.charCodeAt(i)))
-          i++;
-        if (i === val.length && val.endsWith("\n")) {
-          spaces = Number.MAX_SAFE_INTEGER;
-        } else {
-          if (i > 0 && i < val.length && val.charCodeAt(i) >= 128)
-            decline();
-          spaces = i;
-          adjust.push(token);
-        }
-      }
-      if (spaces < minSpaces)
-        minSpaces = spaces;
-    }
-    if (token.t === P_LIT && token.val.endsWith("\n"))
-      newline = true;
-  }
-  if (minSpaces === 0 || minSpaces === Number.MAX_SAFE_INTEGER)
-    return;
-  for (const token of adjust)
-    token.val = token.val.slice(minSpaces);
-}
-function buildTemplateParts(tokens, cursor) {
-  const parts = [];
-  while (cursor.i < tokens.length) {
-    const token = tokens[cursor.i];
-    switch (token.t) {
-      case P_LIT:
-        parts.push({ kind: "literal", value: token.val, start: token.s, end: token.e });
-        cursor.i++;
-        break;
-      case P_INTERP:
-        parts.push(token.node);
-        cursor.i++;
-        break;
-      case P_IF: {
-        cursor.i++;
-        const whenTrue = buildTemplateParts(tokens, cursor);
-        let whenFalse = [];
-        let end = tokens[cursor.i];
-        const elseAt = end?.s ?? token.e;
-        if (end !== void 0 && end.t === P_ELSE) {
-          cursor.i++;
-          whenFalse = buildTemplateParts(tokens, cursor);
-          end = tokens[cursor.i];
-        }
-        if (end === void 0 || end.t !== P_ENDIF)
-          decline();
-        cursor.i++;
-        parts.push({
-          kind: "templateIf",
-          condition: token.node,
-          then: templateOf(whenTrue, token.e, elseAt),
-          else: templateOf(whenFalse, elseAt, end.s),
-          start: token.s,
-          end: end.e
-        });
-        break;
-      }
-      case P_FOR: {
-        cursor.i++;
-        const body = buildTemplateParts(tokens, cursor);
-        const end = tokens[cursor.i];
-        if (end === void 0 || end.t !== P_ENDFOR)
-          decline();
-        cursor.i++;
-        parts.push({
-          kind: "templateFor",
-          keyVar: token.val === "" ? void 0 : token.val,
-          valueVar: token.val2,
-          collection: token.node,
-          body: templateOf(body, token.e, end.s),
-          start: token.s,
-          end: end.e
-        });
-        break;
-      }
-      default:
-        return parts;
-    }
-  }
-  return parts;
-}
-function templateOf(parts, start2, end) {
-  return { kind: "template", parts: parts.length === 0 ? [{ kind: "literal", value: "", start: start2, end: start2 }] : parts, start: start2, end };
-}
-var P_LIT, P_INTERP, P_IF, P_ELSE, P_ENDIF, P_FOR, P_ENDFOR, TemplateParser;
-var init_hcl_templates = __esm({
-  "dist/load/hcl-templates.js"() {
-    "use strict";
-    init_hcl_lexer();
-    P_LIT = 0;
-    P_INTERP = 1;
-    P_IF = 2;
-    P_ELSE = 3;
-    P_ENDIF = 4;
-    P_FOR = 5;
-    P_ENDFOR = 6;
-    TemplateParser = class extends Lexer {
-      /** A block label: a quoted string with escapes but no template sequences. */
-      parseQuotedLabel() {
-        const src = this.src;
-        let p = this.tokStart + 1;
-        let out = "";
-        let run2 = p;
-        for (; ; ) {
-          if (p >= this.len)
-            decline();
-          const c = src.charCodeAt(p);
-          if (c === 34)
-            break;
-          if (c === 92) {
-            out += src.slice(run2, p);
-            p = this.unescape(p);
-            out += this.escaped;
-            run2 = p;
-          } else if (c === 36 || c === 37) {
-            const d = src.charCodeAt(p + 1);
-            if (d === 123)
-              decline();
-            if (d === c && src.charCodeAt(p + 2) === 123) {
-              out += src.slice(run2, p + 1) + "{";
-              p += 3;
-              run2 = p;
-            } else
-              p++;
-          } else if (c === 10 || c === 13) {
-            decline();
-          } else
-            p++;
-        }
-        out += src.slice(run2, p);
-        this.pos = p + 1;
-        this.tok = T_NONE;
-        return out;
-      }
-      parseQuotedTemplate(s) {
-        const src = this.src;
-        const tokens = [];
-        let p = s + 1;
-        let lit = "";
-        let run2 = p;
-        let litStart = p;
-        let ltrimNext = false;
-        let canTrimPrev = false;
-        const pushLiteral = () => {
-          let val = normalizeNfc(lit + src.slice(run2, p));
-          if (ltrimNext)
-            val = trimLeftSpace(val);
-          tokens.push({ t: P_LIT, val, val2: "", node: void 0, s: litStart, e: p });
-          lit = "";
-          ltrimNext = false;
-          canTrimPrev = true;
-        };
-        for (; ; ) {
-          if (p >= this.len)
-            decline();
-          const c = src.charCodeAt(p);
-          if (c === 34)
-            break;
-          if (c === 92) {
-            lit += src.slice(run2, p);
-            p = this.unescape(p);
-            lit += this.escaped;
-            run2 = p;
-            continue;
-          }
-          if (c === 36 || c === 37) {
-            const d = src.charCodeAt(p + 1);
-            if (d === 123) {
-              if (lit !== "" || run2 < p)
-                pushLiteral();
-              p = this.parseSequence(p, c === 36, tokens, canTrimPrev, false);
-              run2 = p;
-              litStart = p;
-              ltrimNext = this.stripAfter;
-              canTrimPrev = false;
-              continue;
-            }
-            if (d === c && src.charCodeAt(p + 2) === 123) {
-              lit += src.slice(run2, p + 1) + "{";
-              p += 3;
-              run2 = p;
-              continue;
-            }
-            p++;
-            continue;
-          }
-          if (c === 10 || c === 13)
-            decline();
-          p++;
-        }
-        if (lit !== "" || run2 < p)
-          pushLiteral();
-        this.pos = p + 1;
-        this.tok = T_NONE;
-        return finishTemplate(tokens, s, p + 1);
-      }
-      /** Set by parseSequence: whether the sequence closed with "~}". */
-      stripAfter = false;
-      /**
-       * Parses a `${…}` or `%{…}` sequence starting at p, appending its template token; returns the
-       * position after its closing brace.
-       */
-      parseSequence(p, interpolation, tokens, canTrimPrev, heredoc) {
-        let q = p + 2;
-        if (this.src.charCodeAt(q) === 126) {
-          q++;
-          const prev = tokens[tokens.length - 1];
-          if (canTrimPrev && prev !== void 0 && prev.t === P_LIT)
-            prev.val = trimBeforeStrip(prev.val, heredoc);
-        }
-        this.pos = q;
-        this.tok = T_NONE;
-        const saved = this.nl;
-        this.nl = false;
-        if (interpolation) {
-          tokens.push({ t: P_INTERP, val: "", val2: "", node: this.parseExpression(), s: p, e: p });
-        } else {
-          if (this.peek() !== T_IDENT)
-            decline();
-          const keyword = this.src.slice(this.tokStart, this.tokEnd);
-          this.consume();
-          switch (keyword) {
-            case "if":
-              tokens.push({ t: P_IF, val: "", val2: "", node: this.parseExpression(), s: p, e: p });
-              break;
-            case "else":
-              tokens.push({ t: P_ELSE, val: "", val2: "", node: void 0, s: p, e: p });
-              break;
-            case "endif":
-              tokens.push({ t: P_ENDIF, val: "", val2: "", node: void 0, s: p, e: p });
-              break;
-            case "endfor":
-              tokens.push({ t: P_ENDFOR, val: "", val2: "", node: void 0, s: p, e: p });
-              break;
-            case "for": {
-              if (this.peek() !== T_IDENT)
-                decline();
-              let keyVar = "";
-              let valVar = this.src.slice(this.tokStart, this.tokEnd);
-              this.consume();
-              if (this.peek() === T_COMMA) {
-                this.consume();
-                if (this.peek() !== T_IDENT)
-                  decline();
-                keyVar = valVar;
-                valVar = this.src.slice(this.tokStart, this.tokEnd);
-                this.consume();
-              }
-              this.peek();
-              if (!this.identIs("in"))
-                decline();
-              this.consume();
-              tokens.push({ t: P_FOR, val: keyVar, val2: valVar, node: this.parseExpression(), s: p, e: p });
-              break;
-            }
-            default:
-              decline();
-          }
-        }
-        const close = this.peek();
-        if (close !== T_RBRACE && close !== T_STRIP_CLOSE)
-          decline();
-        this.stripAfter = close === T_STRIP_CLOSE;
-        const end = this.tokEnd;
-        tokens[tokens.length - 1].e = end;
-        this.tok = T_NONE;
-        this.nl = saved;
-        return end;
-      }
-      parseHeredoc(s) {
-        const src = this.src;
-        const len = this.len;
-        const marker = this.heredocMarker;
-        const flush = this.heredocFlush;
-        const tokens = [];
-        let p = this.tokEnd;
-        let startOfLine = true;
-        let ltrimNext = false;
-        let canTrimPrev = false;
-        let lit = "";
-        let run2 = p;
-        let litStart = p;
-        const pushLiteral = () => {
-          let val = normalizeNfc(lit + src.slice(run2, p));
-          if (ltrimNext)
-            val = trimLeftSpace(val);
-          tokens.push({ t: P_LIT, val, val2: "", node: void 0, s: litStart, e: p });
-          lit = "";
-          ltrimNext = false;
-          canTrimPrev = true;
-        };
-        for (; ; ) {
-          if (startOfLine) {
-            const eol = mayBeMarker(src, p, marker) ? src.indexOf("\n", p) : -1;
-            if (eol >= 0 && lineIsMarker(src, p, eol, marker)) {
-              const end = src.charCodeAt(eol - 1) === 13 ? eol - 1 : eol;
-              this.pos = end;
-              this.tok = T_NONE;
-              if (flush)
-                flushHeredoc(tokens);
-              return finishTemplate(tokens, s, end);
-            }
-            startOfLine = false;
-          }
-          if (p >= len) {
-            if (marker !== "")
-              decline();
-            if (lit !== "" || run2 < p)
-              pushLiteral();
-            this.pos = p;
-            this.tok = T_NONE;
-            return finishTemplate(tokens, s, p);
-          }
-          const c = src.charCodeAt(p);
-          if (c === 10) {
-            p++;
-            pushLiteral();
-            run2 = p;
-            litStart = p;
-            startOfLine = true;
-            continue;
-          }
-          if (c === 13) {
-            if (src.charCodeAt(p + 1) !== 10)
-              decline();
-            p++;
-            continue;
-          }
-          if (c === 36 || c === 37) {
-            const d = src.charCodeAt(p + 1);
-            if (d === 123) {
-              if (lit !== "" || run2 < p)
-                pushLiteral();
-              p = this.parseSequence(p, c === 36, tokens, canTrimPrev, true);
-              run2 = p;
-              litStart = p;
-              ltrimNext = this.stripAfter;
-              canTrimPrev = false;
-              continue;
-            }
-            if (d === c && src.charCodeAt(p + 2) === 123) {
-              lit += src.slice(run2, p + 1) + "{";
-              p += 3;
-              run2 = p;
-              continue;
-            }
-          }
-          p++;
-        }
-      }
-    };
-  }
-});
-
-// dist/load/hcl-parser.js
-function parseHclFile(text2, options = {}) {
-  if (!isWellFormed(text2))
-    return void 0;
-  const parser2 = new Parser(text2);
-  if (options.comments)
-    parser2.comments = options.comments;
-  parser2.repeatedAttributes = options.repeatedAttributes === true;
-  try {
-    return parser2.parseFile();
-  } catch {
-    return void 0;
-  }
-}
-function parseHclTemplate(text2) {
-  if (!isWellFormed(text2))
-    return void 0;
-  try {
-    return new Parser(text2).parseTemplateText();
-  } catch {
-    return void 0;
-  }
-}
-function parseHclExpression(text2) {
-  if (!isWellFormed(text2))
-    return void 0;
-  try {
-    return new Parser(text2).parseStandaloneExpression();
-  } catch {
-    return void 0;
-  }
-}
-function relative(ret, step, start2, end) {
-  if (ret.kind === "traversal" || ret.kind === "relative") {
-    ret.steps.push(step);
-    ret.end = end;
-    return ret;
-  }
-  return { kind: "relative", source: ret, steps: [step], start: start2, end };
-}
-function literalKey(key) {
-  if (key.kind === "literal")
-    return { value: key.value };
-  if (key.kind !== "template" || key.parts.length !== 1)
-    return void 0;
-  const part = key.parts[0];
-  return part.kind === "literal" && typeof part.value === "string" ? { value: part.value } : void 0;
-}
-var PRECEDENCE, OPERATORS, Parser;
-var init_hcl_parser = __esm({
-  "dist/load/hcl-parser.js"() {
-    "use strict";
-    init_hcl_lexer();
-    init_hcl_templates();
-    PRECEDENCE = new Uint8Array(40);
-    PRECEDENCE[T_OR] = 1;
-    PRECEDENCE[T_AND] = 2;
-    PRECEDENCE[T_EQ] = 3;
-    PRECEDENCE[T_NE] = 3;
-    PRECEDENCE[T_LT] = 4;
-    PRECEDENCE[T_LE] = 4;
-    PRECEDENCE[T_GT] = 4;
-    PRECEDENCE[T_GE] = 4;
-    PRECEDENCE[T_PLUS] = 5;
-    PRECEDENCE[T_MINUS] = 5;
-    PRECEDENCE[T_STAR] = 6;
-    PRECEDENCE[T_SLASH] = 6;
-    PRECEDENCE[T_PERCENT] = 6;
-    OPERATORS = [];
-    OPERATORS[T_OR] = "logicalOr";
-    OPERATORS[T_AND] = "logicalAnd";
-    OPERATORS[T_EQ] = "equal";
-    OPERATORS[T_NE] = "notEqual";
-    OPERATORS[T_LT] = "lessThan";
-    OPERATORS[T_LE] = "lessThanOrEqual";
-    OPERATORS[T_GT] = "greaterThan";
-    OPERATORS[T_GE] = "greaterThanOrEqual";
-    OPERATORS[T_PLUS] = "add";
-    OPERATORS[T_MINUS] = "subtract";
-    OPERATORS[T_STAR] = "multiply";
-    OPERATORS[T_SLASH] = "divide";
-    OPERATORS[T_PERCENT] = "modulo";
-    Parser = class extends TemplateParser {
-      repeatedAttributes = false;
-      parseFile() {
-        if (this.src.charCodeAt(0) === 65279)
-          this.pos = 1;
-        return this.parseBody(true);
-      }
-      /** The whole text as a template's content, as hclsyntax's ParseTemplate reads it (a heredoc without its markers). */
-      parseTemplateText() {
-        this.heredocMarker = "";
-        this.heredocFlush = false;
-        this.tokEnd = 0;
-        return this.parseHeredoc(0);
-      }
-      parseStandaloneExpression() {
-        this.nl = false;
-        const expression = this.parseExpression();
-        if (this.peek() !== T_EOF)
-          decline();
-        return expression;
-      }
-      // ---------------------------------------------------------------- bodies
-      parseBody(top2) {
-        const attributes = [];
-        const blocks = [];
-        for (; ; ) {
-          const t = this.peek();
-          if (t === T_NL) {
-            this.consume();
-            continue;
-          }
-          if (top2 ? t === T_EOF : t === T_RBRACE)
-            break;
-          if (t !== T_IDENT)
-            decline();
-          const nameStart = this.tokStart;
-          const name = this.src.slice(nameStart, this.tokEnd);
-          this.consume();
-          const next = this.peek();
-          if (next === T_ASSIGN) {
-            this.consume();
-            attributes.push(this.attribute(nameStart, name));
-            const end = this.peek();
-            if (end === T_NL)
-              this.consume();
-            else if (end !== T_EOF)
-              decline();
-          } else if (next === T_OQUOTE || next === T_LBRACE || next === T_IDENT) {
-            blocks.push(this.parseBlock(name, nameStart));
-          } else {
-            decline();
-          }
-        }
-        if (attributes.length > 1 && !this.repeatedAttributes) {
-          const names = /* @__PURE__ */ new Set();
-          for (const { name } of attributes) {
-            if (names.has(name))
-              decline();
-            names.add(name);
-          }
-        }
-        return { attributes, blocks };
-      }
-      /** `name = value`, after the `=`. */
-      attribute(start2, name) {
-        const value = this.parseExpression();
-        let end = value.end;
-        while (end > value.start && (this.src.charCodeAt(end - 1) === 32 || this.src.charCodeAt(end - 1) === 9))
-          end--;
-        return { name, value, start: start2, end };
-      }
-      parseBlock(type, start2) {
-        const labels = [];
-        let headerEnd;
-        for (; ; ) {
-          const t2 = this.peek();
-          if (t2 === T_LBRACE) {
-            headerEnd = this.tokEnd;
-            this.consume();
-            break;
-          }
-          if (t2 === T_OQUOTE)
-            labels.push(this.parseQuotedLabel());
-          else if (t2 === T_IDENT) {
-            labels.push(this.src.slice(this.tokStart, this.tokEnd));
-            this.consume();
-          } else
-            decline();
-        }
-        let body;
-        const t = this.peek();
-        if (t === T_NL || t === T_EOF || t === T_RBRACE) {
-          body = this.parseBody(false);
-        } else {
-          if (t !== T_IDENT)
-            decline();
-          const nameStart = this.tokStart;
-          const name = this.src.slice(nameStart, this.tokEnd);
-          this.consume();
-          this.expect(T_ASSIGN);
-          body = { attributes: [this.attribute(nameStart, name)], blocks: [] };
-          if (this.peek() !== T_RBRACE)
-            decline();
-        }
-        const end = this.tokEnd;
-        this.consume();
-        const after = this.peek();
-        if (after === T_NL)
-          this.consume();
-        else if (after !== T_EOF)
-          decline();
-        return { type, labels, body, start: start2, headerEnd, end };
-      }
-      // ---------------------------------------------------------------- expressions
-      parseExpression() {
-        const condition = this.parseBinary(1);
-        if (this.peek() !== T_QUESTION)
-          return condition;
-        this.consume();
-        const whenTrue = this.parseExpression();
-        this.expect(T_COLON);
-        const whenFalse = this.parseExpression();
-        return { kind: "conditional", condition, then: whenTrue, else: whenFalse, start: condition.start, end: whenFalse.end };
-      }
-      parseBinary(minPrecedence) {
-        let left2 = this.parseWithTraversals();
-        for (; ; ) {
-          const t = this.peek();
-          const precedence = PRECEDENCE[t];
-          if (precedence === 0 || precedence < minPrecedence)
-            return left2;
-          this.consume();
-          const right2 = this.parseBinary(precedence + 1);
-          left2 = { kind: "binary", operator: OPERATORS[t], left: left2, right: right2, start: left2.start, end: right2.end };
-        }
-      }
-      parseWithTraversals() {
-        return this.parseTraversals(this.parseTerm());
-      }
-      /** hclsyntax's parseExpressionTraversals: `.name`, `[key]`, `.*` and `[*]` after a term. */
-      parseTraversals(from) {
-        let ret = from;
-        const start2 = from.start;
-        for (; ; ) {
-          const t = this.peek();
-          if (t === T_DOT) {
-            this.consume();
-            const u = this.peek();
-            if (u === T_IDENT) {
-              ret = relative(ret, { kind: "attr", name: this.src.slice(this.tokStart, this.tokEnd) }, start2, this.tokEnd);
-              this.consume();
-            } else if (u === T_NUMBER) {
-              ret = relative(ret, this.legacyIndex(), start2, this.tokEnd);
-              this.consume();
-            } else if (u === T_STAR) {
-              const item = { kind: "anon", start: this.tokStart, end: this.tokEnd };
-              let end = this.tokEnd;
-              this.consume();
-              const steps = [];
-              while (this.peek() === T_DOT) {
-                this.consume();
-                const v = this.peek();
-                if (v === T_NUMBER)
-                  steps.push(this.legacyIndex());
-                else if (v === T_IDENT)
-                  steps.push({ kind: "attr", name: this.src.slice(this.tokStart, this.tokEnd) });
-                else
-                  decline();
-                end = this.tokEnd;
-                this.consume();
-              }
-              const each = steps.length === 0 ? item : { kind: "relative", source: item, steps, start: item.start, end };
-              ret = { kind: "splat", source: ret, each, start: start2, end };
-            } else {
-              decline();
-            }
-          } else if (t === T_LBRACK) {
-            this.consume();
-            if (this.peek() === T_STAR) {
-              const item = { kind: "anon", start: this.tokStart, end: this.tokEnd };
-              this.consume();
-              if (this.peek() !== T_RBRACK)
-                decline();
-              item.end = this.tokEnd;
-              this.consume();
-              const each = this.parseTraversals(item);
-              return { kind: "splat", source: ret, each, start: start2, end: each.end };
-            }
-            const saved = this.nl;
-            this.nl = false;
-            const key = this.parseExpression();
-            if (this.peek() !== T_RBRACK)
-              decline();
-            const end = this.tokEnd;
-            this.consume();
-            this.nl = saved;
-            const literal = literalKey(key);
-            ret = literal === void 0 ? { kind: "index", collection: ret, key, start: start2, end } : relative(ret, { kind: "index", key: literal.value }, start2, end);
-          } else {
-            return ret;
-          }
-        }
-      }
-      /** `foo.0`: a number after a dot must be a plain index (`foo.0.1` is an error in hclsyntax). */
-      legacyIndex() {
-        for (let i = this.tokStart; i < this.tokEnd; i++)
-          if (!isDigit2(this.src.charCodeAt(i)))
-            decline();
-        return { kind: "index", key: Number(this.src.slice(this.tokStart, this.tokEnd)) };
-      }
-      parseTerm() {
-        const t = this.peek();
-        const s = this.tokStart;
-        switch (t) {
-          case T_NUMBER: {
-            const e = this.tokEnd;
-            const text2 = this.src.slice(s, e);
-            this.consume();
-            return { kind: "literal", value: Number(text2), text: text2, start: s, end: e };
-          }
-          case T_IDENT: {
-            const e = this.tokEnd;
-            const len = e - s;
-            this.consume();
-            const next = this.peek();
-            if (next === T_LPAREN || next === T_DCOLON)
-              return this.finishFunctionCall(s, e);
-            if (len === 4 && this.src.startsWith("true", s))
-              return { kind: "literal", value: true, start: s, end: e };
-            if (len === 5 && this.src.startsWith("false", s))
-              return { kind: "literal", value: false, start: s, end: e };
-            if (len === 4 && this.src.startsWith("null", s))
-              return { kind: "literal", value: null, start: s, end: e };
-            return { kind: "traversal", root: this.src.slice(s, e), steps: [], start: s, end: e };
-          }
-          case T_OQUOTE:
-            return this.parseQuotedTemplate(s);
-          case T_HEREDOC:
-            return this.parseHeredoc(s);
-          case T_MINUS:
-          case T_NOT: {
-            this.consume();
-            const operand = this.parseWithTraversals();
-            return { kind: "unary", operator: t === T_MINUS ? "negate" : "logicalNot", operand, start: s, end: operand.end };
-          }
-          case T_LPAREN: {
-            this.consume();
-            const saved = this.nl;
-            this.nl = false;
-            const inner = this.parseExpression();
-            if (this.peek() !== T_RPAREN)
-              decline();
-            const e = this.tokEnd;
-            this.consume();
-            this.nl = saved;
-            return { kind: "parens", inner, start: s, end: e };
-          }
-          case T_LBRACK:
-            return this.parseTuple(s);
-          case T_LBRACE:
-            return this.parseObject(s);
-          default:
-            return decline();
-        }
-      }
-      finishFunctionCall(s, nameEnd) {
-        let end = nameEnd;
-        while (this.peek() === T_DCOLON) {
-          this.consume();
-          if (this.peek() !== T_IDENT)
-            decline();
-          end = this.tokEnd;
-          this.consume();
-        }
-        const name = this.src.slice(s, end);
-        this.expect(T_LPAREN);
-        const saved = this.nl;
-        this.nl = false;
-        const args = [];
-        let expand = false;
-        let e;
-        for (; ; ) {
-          if (this.peek() === T_RPAREN) {
-            e = this.tokEnd;
-            this.consume();
-            break;
-          }
-          args.push(this.parseExpression());
-          const sep11 = this.peek();
-          if (sep11 === T_RPAREN) {
-            e = this.tokEnd;
-            this.consume();
-            break;
-          }
-          if (sep11 === T_ELLIPSIS) {
-            this.consume();
-            if (this.peek() !== T_RPAREN)
-              decline();
-            expand = true;
-            e = this.tokEnd;
-            this.consume();
-            break;
-          }
-          if (sep11 !== T_COMMA)
-            decline();
-          this.consume();
-        }
-        this.nl = saved;
-        return { kind: "call", name, args, expand, start: s, end: e };
-      }
-      parseTuple(s) {
-        this.consume();
-        const saved = this.nl;
-        this.nl = false;
-        this.peek();
-        if (this.identIs("for")) {
-          const node = this.finishFor(s, false);
-          this.nl = saved;
-          return node;
-        }
-        const items = [];
-        let e;
-        for (; ; ) {
-          if (this.peek() === T_RBRACK) {
-            e = this.tokEnd;
-            this.consume();
-            break;
-          }
-          items.push(this.parseExpression());
-          const sep11 = this.peek();
-          if (sep11 === T_RBRACK) {
-            e = this.tokEnd;
-            this.consume();
-            break;
-          }
-          if (sep11 !== T_COMMA)
-            decline();
-          this.consume();
-        }
-        this.nl = saved;
-        return { kind: "tuple", items, start: s, end: e };
-      }
-      parseObject(s) {
-        this.consume();
-        const saved = this.nl;
-        this.nl = false;
-        this.peek();
-        if (this.identIs("for")) {
-          const node = this.finishFor(s, true);
-          this.nl = saved;
-          return node;
-        }
-        this.nl = true;
-        const items = [];
-        let e;
-        for (; ; ) {
-          const t = this.peek();
-          if (t === T_NL) {
-            this.consume();
-            continue;
-          }
-          if (t === T_RBRACE) {
-            e = this.tokEnd;
-            this.consume();
-            break;
-          }
-          const key = this.parseExpression();
-          const sep11 = this.peek();
-          if (sep11 !== T_ASSIGN && sep11 !== T_COLON)
-            decline();
-          this.consume();
-          items.push({ key, value: this.parseExpression(), bare: key.kind === "traversal" && key.steps.length === 0 });
-          const next = this.peek();
-          if (next === T_RBRACE) {
-            e = this.tokEnd;
-            this.consume();
-            break;
-          }
-          if (next !== T_COMMA && next !== T_NL)
-            decline();
-          this.consume();
-        }
-        this.nl = saved;
-        return { kind: "object", items, start: s, end: e };
-      }
-      /** `[for k, v in coll : v if cond]` or `{for k, v in coll : k => v... if cond}`, after the bracket. */
-      finishFor(s, makeObject) {
-        this.consume();
-        if (this.peek() !== T_IDENT)
-          decline();
-        let keyVar;
-        let valueVar = this.src.slice(this.tokStart, this.tokEnd);
-        this.consume();
-        if (this.peek() === T_COMMA) {
-          this.consume();
-          if (this.peek() !== T_IDENT)
-            decline();
-          keyVar = valueVar;
-          valueVar = this.src.slice(this.tokStart, this.tokEnd);
-          this.consume();
-        }
-        this.peek();
-        if (!this.identIs("in"))
-          decline();
-        this.consume();
-        const collection = this.parseExpression();
-        this.expect(T_COLON);
-        let value = this.parseExpression();
-        let key;
-        if (this.peek() === T_ARROW) {
-          this.consume();
-          key = value;
-          value = this.parseExpression();
-        }
-        let group = false;
-        if (this.peek() === T_ELLIPSIS) {
-          this.consume();
-          group = true;
-        }
-        let condition;
-        this.peek();
-        if (this.identIs("if")) {
-          this.consume();
-          condition = this.parseExpression();
-        }
-        if (this.peek() !== (makeObject ? T_RBRACE : T_RBRACK))
-          decline();
-        const e = this.tokEnd;
-        this.consume();
-        if (makeObject ? key === void 0 : key !== void 0 || group)
-          decline();
-        return { kind: "for", keyVar, valueVar, collection, key, value, condition, group, start: s, end: e };
-      }
+    OPERATOR_SYMBOLS = {
+      logicalOr: "||",
+      logicalAnd: "&&",
+      equal: "==",
+      notEqual: "!=",
+      lessThan: "<",
+      lessThanOrEqual: "<=",
+      greaterThan: ">",
+      greaterThanOrEqual: ">=",
+      add: "+",
+      subtract: "-",
+      multiply: "*",
+      divide: "/",
+      modulo: "%",
+      negate: "-",
+      logicalNot: "!"
     };
   }
 });
@@ -2580,6 +2635,212 @@ var init_positions = __esm({
   }
 });
 
+// dist/load/json-syntax.js
+function jsonBody(text2, blockLabels, { ranges = true } = {}) {
+  const read = readJsonBody(text2, blockLabels, ranges);
+  if (!read)
+    return { ok: false, problems: [{ line: 1, column: 1, message: "Invalid Terraform JSON: the top level must be an object" }] };
+  return read.problems.length ? { ok: false, problems: read.problems } : { ok: true, body: read.body };
+}
+function readJsonBody(text2, blockLabels, ranges = true) {
+  const root = parseTree2(text2.replace(/^\uFEFF/, " "), [], { disallowComments: true, allowTrailingComma: true });
+  if (root?.type !== "object")
+    return void 0;
+  const reader = new JsonReader(text2, ranges);
+  const body = reader.topBody(root, blockLabels);
+  return { body, comments: reader.comments.sort((a, b) => a.start - b.start), problems: reader.problems };
+}
+function jsonExpression(value) {
+  const text2 = JSON.stringify(value ?? null);
+  const reader = new JsonReader(text2, false);
+  return reader.expression(parseTree2(text2));
+}
+function isBlockLike(node) {
+  return node.type === "object" || node.type === "array" && (node.children ?? []).every((c) => c.type === "object");
+}
+function relocate(node, move) {
+  move(node);
+  for (const child of childrenOf(node))
+    relocate(child, move);
+}
+var TERRAFORM_BLOCK_LABELS, JsonReader;
+var init_json_syntax = __esm({
+  "dist/load/json-syntax.js"() {
+    "use strict";
+    init_main();
+    init_hcl_parser();
+    init_hcl_syntax();
+    init_positions();
+    TERRAFORM_BLOCK_LABELS = /* @__PURE__ */ new Map([
+      ["resource", 2],
+      ["data", 2],
+      ["ephemeral", 2],
+      ["module", 1],
+      ["variable", 1],
+      ["output", 1],
+      ["provider", 1],
+      ["check", 1],
+      ["locals", 0],
+      ["terraform", 0],
+      ["moved", 0],
+      ["import", 0],
+      ["removed", 0]
+    ]);
+    JsonReader = class {
+      text;
+      ranges;
+      problems = [];
+      comments = [];
+      lines;
+      constructor(text2, ranges) {
+        this.text = text2;
+        this.ranges = ranges;
+      }
+      topBody(root, blockLabels) {
+        const body = { attributes: [], blocks: [] };
+        const plain = [];
+        for (const property of root.children ?? []) {
+          const [key, value] = property.children ?? [];
+          if (!key || !value || this.comment(property, key, value))
+            continue;
+          const labels = blockLabels.get(key.value);
+          if (labels === void 0)
+            plain.push(property);
+          else
+            this.blocks(value, key.value, [], labels, key, true, body.blocks);
+        }
+        body.attributes = this.attributes(plain);
+        return body;
+      }
+      /** The blocks under a block type's property: `labelsLeft` levels of labels, then bodies (an array at any level holds several). */
+      blocks(node, type, labels, labelsLeft, key, first, out) {
+        if (node.type === "array") {
+          node.children?.forEach((element, n) => this.blocks(element, type, labels, labelsLeft, key, first && n === 0, out));
+          return;
+        }
+        if (node.type !== "object")
+          return;
+        if (labelsLeft > 0) {
+          for (const property of node.children ?? []) {
+            const [k, v] = property.children ?? [];
+            if (!k || !v || this.comment(property, k, v))
+              continue;
+            this.blocks(v, type, [...labels, k.value], labelsLeft - 1, k, true, out);
+          }
+          return;
+        }
+        const start2 = first ? key.offset : node.offset;
+        out.push({
+          type,
+          labels,
+          body: { attributes: this.attributes(node.children ?? []), blocks: [] },
+          start: this.at(start2),
+          headerEnd: this.at(node.offset + 1),
+          end: this.at(node.offset + node.length)
+        });
+      }
+      /** The attributes of an object's properties; a name given twice is an error unless every value is a block (then they are kept together). */
+      attributes(properties) {
+        const attributes = [];
+        for (const { key, values, property } of this.grouped(properties, true)) {
+          const value = values.length === 1 ? this.expression(values[0]) : this.blockList(values);
+          attributes.push({ name: key.value, value, start: this.at(property.offset), end: this.at(property.offset + property.length) });
+        }
+        return attributes;
+      }
+      /** Properties by name, in order of first appearance; repeated names reported (see attributes). `"//"` is a comment in a body. */
+      grouped(properties, body) {
+        const byName = /* @__PURE__ */ new Map();
+        for (const property of properties) {
+          const [key, value] = property.children ?? [];
+          if (!key || !value || body && this.comment(property, key, value))
+            continue;
+          const name = key.value;
+          const group = byName.get(name);
+          if (group) {
+            group.values.push(value);
+            group.keys.push(key);
+          } else
+            byName.set(name, { key, values: [value], property, keys: [key] });
+        }
+        const groups = [...byName.values()];
+        for (const group of groups) {
+          if (group.key.value === "//")
+            group.values.splice(0, group.values.length - 1);
+          if (group.values.length === 1 || group.values.every(isBlockLike))
+            continue;
+          this.lines ??= new LineIndex(this.text);
+          const first = this.lines.position(group.keys[0].offset);
+          this.problems.push({ ...this.lines.position(group.keys[1].offset), message: `Duplicate argument: "${group.key.value}" was already set at line ${first.line}; each argument can be set only once (Terraform rejects this file too)` });
+          group.values.length = 1;
+        }
+        return groups;
+      }
+      /** Repeated properties that are all blocks, as one tuple of their bodies. */
+      blockList(values) {
+        const items = values.flatMap((v) => v.type === "array" ? v.children ?? [] : [v]).map((v) => this.expression(v));
+        const first = values[0];
+        const last = values[values.length - 1];
+        return { kind: "tuple", items, start: this.at(first.offset), end: this.at(last.offset + last.length) };
+      }
+      expression(node) {
+        const start2 = this.at(node.offset);
+        const end = this.at(node.offset + node.length);
+        switch (node.type) {
+          case "string":
+            return this.template(node, start2, end);
+          case "number":
+            return { kind: "literal", value: node.value, text: this.text.slice(node.offset, node.offset + node.length), start: start2, end };
+          case "boolean":
+            return { kind: "literal", value: node.value, start: start2, end };
+          case "null":
+            return { kind: "literal", value: null, start: start2, end };
+          case "array":
+            return { kind: "tuple", items: (node.children ?? []).map((child) => this.expression(child)), start: start2, end };
+          default: {
+            const items = this.grouped(node.children ?? [], false).map(({ key, values }) => ({
+              key: this.template(key, this.at(key.offset), this.at(key.offset + key.length)),
+              value: values.length === 1 ? this.expression(values[0]) : this.blockList(values),
+              bare: false
+            }));
+            return { kind: "object", items, start: start2, end };
+          }
+        }
+      }
+      /** A string as the template it is in HCL's JSON syntax; its nodes' ranges fall in the string where no escape shifts them. */
+      template(node, start2, end) {
+        const value = node.value;
+        if (!value.includes("${") && !value.includes("%{")) {
+          const literal = { kind: "literal", value: value.normalize("NFC"), start: start2 < 0 ? start2 : start2 + 1, end: end < 0 ? end : end - 1 };
+          return { kind: "template", parts: [literal], start: start2, end };
+        }
+        const parsed = parseHclTemplate(value);
+        if (!parsed) {
+          this.lines ??= new LineIndex(this.text);
+          this.problems.push({ ...this.lines.position(node.offset), message: "Invalid template: this string holds a `${` or `%{` sequence that does not end or does not hold a valid expression; write `$${` for a literal `${` (Terraform rejects this file too)" });
+          return { kind: "literal", value, start: start2, end };
+        }
+        const exact = start2 >= 0 && this.text.slice(node.offset + 1, node.offset + node.length - 1) === value;
+        relocate(parsed, exact ? (n) => (n.start += node.offset + 1, n.end += node.offset + 1) : (n) => (n.start = start2, n.end = end));
+        parsed.start = start2;
+        parsed.end = end;
+        return parsed;
+      }
+      /** Notes a `"//"` property of a body as a comment; whether it is one. */
+      comment(property, key, value) {
+        if (key.value !== "//")
+          return false;
+        if (value.type === "string")
+          this.comments.push({ start: property.offset, end: value.offset + value.length, text: String(value.value).trim() });
+        return true;
+      }
+      at(offset) {
+        return this.ranges ? offset : -1;
+      }
+    };
+  }
+});
+
 // dist/load/outline.js
 function addAttribute(attributes, name, span) {
   if (!Object.hasOwn(attributes, name)) {
@@ -2601,7 +2862,10 @@ function outlineOfBody(text2, body, comments) {
   });
   return {
     blocks,
-    comments: comments.map(({ start: start2, end, style }) => {
+    comments: comments.map((place) => {
+      if ("text" in place)
+        return { ...lines.span(place.start, place.end), style: "//", text: place.text };
+      const { start: start2, end, style } = place;
       const stop = style !== "/*" && text2.charCodeAt(end - 1) === 13 ? end - 1 : end;
       const content = text2.slice(start2 + style.length, style === "/*" ? stop - 2 : stop).replaceAll("\r\n", "\n").trim();
       return { ...lines.span(start2, stop), style, text: content };
@@ -2609,81 +2873,17 @@ function outlineOfBody(text2, body, comments) {
   };
 }
 function outlineTfJson(text2) {
-  const lines = new LineIndex(text2);
-  const outline = { blocks: [], comments: [] };
-  const root = parseTree2(text2.replace(/^\uFEFF/, " "), [], { allowTrailingComma: true });
-  if (root?.type !== "object")
-    return outline;
-  const takeComment = (prop, key, value) => {
-    if (key.value !== "//")
-      return false;
-    if (value.type === "string") {
-      const { start: start2, end } = lines.span(prop.offset, value.offset + value.length);
-      outline.comments.push({ start: start2, end, style: "//", text: String(value.value).trim() });
-    }
-    return true;
-  };
-  const walk = (node, keyword, labels, labelsLeft, key, first) => {
-    if (node.type === "array") {
-      node.children?.forEach((element, n) => walk(element, keyword, labels, labelsLeft, key, first && n === 0));
-      return;
-    }
-    if (node.type !== "object")
-      return;
-    const attributes = {};
-    for (const prop of node.children ?? []) {
-      const [k, v] = prop.children ?? [];
-      if (!k || !v || takeComment(prop, k, v))
-        continue;
-      const name = String(k.value);
-      if (labelsLeft > 0)
-        walk(v, keyword, [...labels, name], labelsLeft - 1, k, true);
-      else
-        addAttribute(attributes, name, () => lines.span(prop.offset, v.offset + v.length));
-    }
-    if (labelsLeft > 0)
-      return;
-    const start2 = first ? key.offset : node.offset;
-    outline.blocks.push({
-      keyword,
-      labels,
-      header: lines.span(start2, node.offset + 1),
-      span: lines.span(start2, node.offset + node.length),
-      attributes
-    });
-  };
-  for (const prop of root.children ?? []) {
-    const [key, value] = prop.children ?? [];
-    if (!key || !value || takeComment(prop, key, value))
-      continue;
-    const labelCount = JSON_BLOCK_LABELS.get(String(key.value));
-    if (labelCount !== void 0)
-      walk(value, String(key.value), [], labelCount, key, true);
-  }
-  return outline;
+  const read = readJsonBody(text2, TERRAFORM_BLOCK_LABELS);
+  if (!read)
+    return { blocks: [], comments: [] };
+  return outlineOfBody(text2, read.body, read.comments);
 }
-var JSON_BLOCK_LABELS;
 var init_outline = __esm({
   "dist/load/outline.js"() {
     "use strict";
-    init_main();
     init_hcl_parser();
+    init_json_syntax();
     init_positions();
-    JSON_BLOCK_LABELS = /* @__PURE__ */ new Map([
-      ["resource", 2],
-      ["data", 2],
-      ["ephemeral", 2],
-      ["module", 1],
-      ["variable", 1],
-      ["output", 1],
-      ["provider", 1],
-      ["check", 1],
-      ["locals", 0],
-      ["terraform", 0],
-      ["moved", 0],
-      ["import", 0],
-      ["removed", 0]
-    ]);
   }
 });
 
@@ -2771,274 +2971,6 @@ var init_nesting = __esm({
   "dist/load/nesting.js"() {
     "use strict";
     MAX_NESTING = 256;
-  }
-});
-
-// dist/load/hcl-syntax.js
-function unwrap(node) {
-  let current = node;
-  while (current.kind === "parens" || current.kind === "wrap")
-    current = current.kind === "parens" ? current.inner : current.wrapped;
-  return current;
-}
-function childrenOf(node) {
-  switch (node.kind) {
-    case "literal":
-    case "traversal":
-    case "anon":
-      return [];
-    case "template":
-      return node.parts;
-    case "wrap":
-      return [node.wrapped];
-    case "templateIf":
-    case "conditional":
-      return [node.condition, node.then, node.else];
-    case "templateFor":
-      return [node.collection, node.body];
-    case "relative":
-      return [node.source];
-    case "index":
-      return [node.collection, node.key];
-    case "splat":
-      return [node.source, node.each];
-    case "call":
-      return node.args;
-    case "binary":
-      return [node.left, node.right];
-    case "unary":
-      return [node.operand];
-    case "tuple":
-      return node.items;
-    case "object":
-      return node.items.flatMap((item) => [item.key, item.value]);
-    case "for":
-      return [node.collection, ...node.key ? [node.key] : [], node.value, ...node.condition ? [node.condition] : []];
-    case "parens":
-      return [node.inner];
-  }
-}
-function stringLiteral(node) {
-  const inner = unwrap(node);
-  if (inner.kind === "literal")
-    return typeof inner.value === "string" ? inner.value : void 0;
-  if (inner.kind !== "template" || inner.parts.length !== 1)
-    return void 0;
-  const part = inner.parts[0];
-  return part.kind === "literal" && typeof part.value === "string" ? part.value : void 0;
-}
-var OPERATOR_SYMBOLS;
-var init_hcl_syntax = __esm({
-  "dist/load/hcl-syntax.js"() {
-    "use strict";
-    OPERATOR_SYMBOLS = {
-      logicalOr: "||",
-      logicalAnd: "&&",
-      equal: "==",
-      notEqual: "!=",
-      lessThan: "<",
-      lessThanOrEqual: "<=",
-      greaterThan: ">",
-      greaterThanOrEqual: ">=",
-      add: "+",
-      subtract: "-",
-      multiply: "*",
-      divide: "/",
-      modulo: "%",
-      negate: "-",
-      logicalNot: "!"
-    };
-  }
-});
-
-// dist/load/json-syntax.js
-function jsonBody(text2, blockLabels, { ranges = true } = {}) {
-  const root = parseTree2(text2.replace(/^\uFEFF/, " "), [], { disallowComments: true });
-  if (root?.type !== "object")
-    return { ok: false, problems: [{ line: 1, column: 1, message: "Invalid Terraform JSON: the top level must be an object" }] };
-  const reader = new JsonReader(text2, ranges);
-  const body = reader.topBody(root, blockLabels);
-  return reader.problems.length ? { ok: false, problems: reader.problems } : { ok: true, body };
-}
-function jsonExpression(value) {
-  const text2 = JSON.stringify(value ?? null);
-  const reader = new JsonReader(text2, false);
-  return reader.expression(parseTree2(text2));
-}
-function isBlockLike(node) {
-  return node.type === "object" || node.type === "array" && (node.children ?? []).every((c) => c.type === "object");
-}
-function relocate(node, move) {
-  move(node);
-  for (const child of childrenOf(node))
-    relocate(child, move);
-}
-var TERRAFORM_BLOCK_LABELS, JsonReader;
-var init_json_syntax = __esm({
-  "dist/load/json-syntax.js"() {
-    "use strict";
-    init_main();
-    init_hcl_parser();
-    init_hcl_syntax();
-    init_positions();
-    TERRAFORM_BLOCK_LABELS = /* @__PURE__ */ new Map([
-      ["resource", 2],
-      ["data", 2],
-      ["ephemeral", 2],
-      ["module", 1],
-      ["variable", 1],
-      ["output", 1],
-      ["provider", 1],
-      ["check", 1],
-      ["locals", 0],
-      ["terraform", 0],
-      ["moved", 0],
-      ["import", 0],
-      ["removed", 0]
-    ]);
-    JsonReader = class {
-      text;
-      ranges;
-      problems = [];
-      lines;
-      constructor(text2, ranges) {
-        this.text = text2;
-        this.ranges = ranges;
-      }
-      topBody(root, blockLabels) {
-        const body = { attributes: [], blocks: [] };
-        const plain = [];
-        for (const property of root.children ?? []) {
-          const [key, value] = property.children ?? [];
-          if (!key || !value || key.value === "//")
-            continue;
-          const labels = blockLabels.get(key.value);
-          if (labels === void 0)
-            plain.push(property);
-          else
-            this.blocks(value, key.value, [], labels, key, true, body.blocks);
-        }
-        body.attributes = this.attributes(plain);
-        return body;
-      }
-      /** The blocks under a block type's property: `labelsLeft` levels of labels, then bodies (an array at any level holds several). */
-      blocks(node, type, labels, labelsLeft, key, first, out) {
-        if (node.type === "array") {
-          node.children?.forEach((element, n) => this.blocks(element, type, labels, labelsLeft, key, first && n === 0, out));
-          return;
-        }
-        if (node.type !== "object")
-          return;
-        if (labelsLeft > 0) {
-          for (const property of node.children ?? []) {
-            const [k, v] = property.children ?? [];
-            if (!k || !v || k.value === "//")
-              continue;
-            this.blocks(v, type, [...labels, k.value], labelsLeft - 1, k, true, out);
-          }
-          return;
-        }
-        const start2 = first ? key.offset : node.offset;
-        out.push({
-          type,
-          labels,
-          body: { attributes: this.attributes(node.children ?? []), blocks: [] },
-          start: this.at(start2),
-          headerEnd: this.at(node.offset + 1),
-          end: this.at(node.offset + node.length)
-        });
-      }
-      /** The attributes of an object's properties; a name given twice is an error unless every value is a block (then they are kept together). */
-      attributes(properties) {
-        const attributes = [];
-        for (const { key, values, property } of this.grouped(properties, true)) {
-          const value = values.length === 1 ? this.expression(values[0]) : this.blockList(values);
-          attributes.push({ name: key.value, value, start: this.at(property.offset), end: this.at(property.offset + property.length) });
-        }
-        return attributes;
-      }
-      /** Properties by name, in order of first appearance; repeated names reported (see attributes). `"//"` is a comment in a body. */
-      grouped(properties, body) {
-        const byName = /* @__PURE__ */ new Map();
-        for (const property of properties) {
-          const [key, value] = property.children ?? [];
-          if (!key || !value || body && key.value === "//")
-            continue;
-          const name = key.value;
-          const group = byName.get(name);
-          if (group) {
-            group.values.push(value);
-            group.keys.push(key);
-          } else
-            byName.set(name, { key, values: [value], property, keys: [key] });
-        }
-        const groups = [...byName.values()];
-        for (const group of groups) {
-          if (group.key.value === "//")
-            group.values.splice(0, group.values.length - 1);
-          if (group.values.length === 1 || group.values.every(isBlockLike))
-            continue;
-          this.lines ??= new LineIndex(this.text);
-          const first = this.lines.position(group.keys[0].offset);
-          this.problems.push({ ...this.lines.position(group.keys[1].offset), message: `Duplicate argument: "${group.key.value}" was already set at line ${first.line}; each argument can be set only once (Terraform rejects this file too)` });
-          group.values.length = 1;
-        }
-        return groups;
-      }
-      /** Repeated properties that are all blocks, as one tuple of their bodies. */
-      blockList(values) {
-        const items = values.flatMap((v) => v.type === "array" ? v.children ?? [] : [v]).map((v) => this.expression(v));
-        const first = values[0];
-        const last = values[values.length - 1];
-        return { kind: "tuple", items, start: this.at(first.offset), end: this.at(last.offset + last.length) };
-      }
-      expression(node) {
-        const start2 = this.at(node.offset);
-        const end = this.at(node.offset + node.length);
-        switch (node.type) {
-          case "string":
-            return this.template(node, start2, end);
-          case "number":
-            return { kind: "literal", value: node.value, text: this.text.slice(node.offset, node.offset + node.length), start: start2, end };
-          case "boolean":
-            return { kind: "literal", value: node.value, start: start2, end };
-          case "null":
-            return { kind: "literal", value: null, start: start2, end };
-          case "array":
-            return { kind: "tuple", items: (node.children ?? []).map((child) => this.expression(child)), start: start2, end };
-          default: {
-            const items = this.grouped(node.children ?? [], false).map(({ key, values }) => ({
-              key: this.template(key, this.at(key.offset), this.at(key.offset + key.length)),
-              value: values.length === 1 ? this.expression(values[0]) : this.blockList(values),
-              bare: false
-            }));
-            return { kind: "object", items, start: start2, end };
-          }
-        }
-      }
-      /** A string as the template it is in HCL's JSON syntax; its nodes' ranges fall in the string where no escape shifts them. */
-      template(node, start2, end) {
-        const value = node.value;
-        if (!value.includes("${") && !value.includes("%{")) {
-          const literal = { kind: "literal", value: value.normalize("NFC"), start: start2 < 0 ? start2 : start2 + 1, end: end < 0 ? end : end - 1 };
-          return { kind: "template", parts: [literal], start: start2, end };
-        }
-        const parsed = parseHclTemplate(value);
-        if (!parsed) {
-          this.lines ??= new LineIndex(this.text);
-          this.problems.push({ ...this.lines.position(node.offset), message: "Invalid template: this string holds a `${` or `%{` sequence that does not end or does not hold a valid expression; write `$${` for a literal `${` (Terraform rejects this file too)" });
-          return { kind: "literal", value, start: start2, end };
-        }
-        const exact = start2 >= 0 && this.text.slice(node.offset + 1, node.offset + node.length - 1) === value;
-        relocate(parsed, exact ? (n) => (n.start += node.offset + 1, n.end += node.offset + 1) : (n) => (n.start = start2, n.end = end));
-        parsed.start = start2;
-        parsed.end = end;
-        return parsed;
-      }
-      at(offset) {
-        return this.ranges ? offset : -1;
-      }
-    };
   }
 });
 
