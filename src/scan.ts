@@ -12,6 +12,7 @@ import { workingTree, type SourceTree } from "./load/tree.js";
 import { assembleConfigurations, isLocalSource, qualify, type Configuration } from "./model/configuration.js";
 import { importsOf } from "./model/imports.js";
 import { ModuleLoader } from "./model/loader.js";
+import { overrideErrors } from "./model/module.js";
 import { referenceErrors } from "./model/references.js";
 import { unfollowedCallWarnings } from "./model/unfollowed.js";
 import type { VariableInputs } from "./model/variables.js";
@@ -151,6 +152,7 @@ async function checkAll(request: ScanRequest, loader: ModuleLoader, policies: re
     }
     const evaluator = new Evaluator();
     const whole = !configuration.instances.some((instance) => unreadDirs.has(instance.module.dir));
+    errors.push(...configuration.instances.flatMap((instance) => overrideErrors(instance.module)));
     errors.push(...(await importsOf(configuration, evaluator)).errors, ...(whole ? referenceErrors(configuration, referenceScope) : []));
     callWarnings.push(...(await unfollowedCallWarnings(configuration, displayPath(configuration.root.module.dir, cwd) || ".", evaluator)));
     for (const policy of policies) {

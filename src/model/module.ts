@@ -1,8 +1,9 @@
-import type { SourceLocation } from "../findings.js";
+import type { InputError, SourceLocation } from "../findings.js";
 import type { Attribute, Block, Body, Expression } from "../load/hcl-syntax.js";
 import { jsonExpression } from "../load/json-syntax.js";
 import type { BlockOutline, FileOutline, Span } from "../load/outline.js";
 import type { SourceFile } from "../load/sources.js";
+import { isOverrideFile, Overrides } from "./overrides.js";
 import { constantValue, writtenAddress } from "./written.js";
 
 /**
@@ -36,6 +37,8 @@ export interface Resource {
   location: SourceLocation;
   /** Where each top-level argument of the block stands. */
   attributeLocations: Record<string, SourceLocation>;
+  /** For a block that override files changed (see overrides.ts): the override block that set each argument. */
+  overriddenBy?: Record<string, SourceLocation>;
 }
 
 /** A `module` block. */
@@ -94,18 +97,21 @@ const MODULE_META_ARGUMENTS = new Set(["source", "version", "count", "for_each",
  * and the files they are not read from (skeletons) are built lazily too.
  */
 export function buildModule(dir: string, files: readonly SourceFile[]): Module {
+  // Override files are merged into the blocks of the others (see overrides.ts), not read as declarations.
+  const overrides = new Overrides(files.filter((f) => isOverrideFile(f.path)));
+  const primary = overrides.empty ? files : files.filter((f) => !isOverrideFile(f.path));
   let resources: Resource[] | undefined;
   const byFile = new Map<SourceFile, Resource[]>();
   const ofFile = (source: SourceFile) => {
     let listed = byFile.get(source);
-    if (!listed) byFile.set(source, (listed = listResources(source)));
+    if (!listed) byFile.set(source, (listed = overrides.empty ? listResources(source) : listResources(source).map((r) => withOverrides(r, overrides))));
     return listed;
   };
   const module: Module = {
     dir,
     files: [...files],
     get resources() {
-      return (resources ??= files.flatMap(ofFile));
+      return (resources ??= primary.flatMap(ofFile));
     },
     calls: [],
     variables: new Map(),
@@ -113,7 +119,7 @@ export function buildModule(dir: string, files: readonly SourceFile[]): Module {
     outputs: new Map(),
     moves: [],
   };
-  for (const source of files) {
+  for (const source of primary) {
     // Skeletons of resource-only files have nothing but resources: their body is not built here.
     if (!mayDeclareMoreThanResources(source)) continue;
     const blocks = new BlockFinder(source);
@@ -123,7 +129,7 @@ export function buildModule(dir: string, files: readonly SourceFile[]): Module {
       switch (block.type) {
         case "module": {
           if (block.labels.length !== 1) break;
-          const body = argumentsOf(block.body, source);
+          const body = overrides.merged("module", block.labels, argumentsOf(block.body, source));
           const outlined = blocks.next("module", block.labels);
           module.calls.push({
             name: name!,
@@ -141,7 +147,7 @@ export function buildModule(dir: string, files: readonly SourceFile[]): Module {
           // The first block of a name in a file counts; a later file's replaces it.
           if (block.labels.length !== 1 || seen.has(`variable\u0000${name}`)) break;
           seen.add(`variable\u0000${name}`);
-          const body = argumentsOf(block.body, source);
+          const body = overrides.merged("variable", block.labels, argumentsOf(block.body, source));
           const constant = body.default && constantValue(body.default.value);
           const nullable = body.nullable && constantValue(body.nullable.value);
           module.variables.set(name!, {
@@ -155,13 +161,13 @@ export function buildModule(dir: string, files: readonly SourceFile[]): Module {
           break;
         }
         case "locals":
-          for (const attribute of block.body.attributes) module.locals.set(attribute.name, argument(attribute, source));
+          for (const attribute of block.body.attributes) module.locals.set(attribute.name, overrides.local(attribute.name, argument(attribute, source)));
           break;
         case "output": {
           if (block.labels.length !== 1 || seen.has(`output\u0000${name}`)) break;
           seen.add(`output\u0000${name}`);
-          const value = block.body.attributes.find((a) => a.name === "value");
-          if (value) module.outputs.set(name!, argument(value, source));
+          const value = overrides.merged("output", block.labels, argumentsOf(block.body, source)).value;
+          if (value) module.outputs.set(name!, value);
           break;
         }
         case "moved": {
@@ -174,8 +180,60 @@ export function buildModule(dir: string, files: readonly SourceFile[]): Module {
     }
   }
   // A skeleton whose text never names a type has no block of it: its resources need not be built.
-  resourceLookups.set(module, (type) => files.flatMap((source) => (source.skeleton === "plain" && source.mentions?.(type) === false ? [] : ofFile(source).filter((r) => r.type === type))));
+  resourceLookups.set(module, (type) => primary.flatMap((source) => (source.skeleton === "plain" && source.mentions?.(type) === false ? [] : ofFile(source).filter((r) => r.type === type))));
+  if (!overrides.empty) overridesOf.set(module, overrides);
   return module;
+}
+
+const overridesOf = new WeakMap<Module, Overrides>();
+
+/**
+ * The errors of a module's override files: a block or local value that no other file declares,
+ * `depends_on`, `moved` or `import` in an override file. None for a module without override files.
+ */
+export function overrideErrors(module: Module): InputError[] {
+  const overrides = overridesOf.get(module);
+  if (!overrides) return [];
+  const exists = (keyword: string, labels: readonly string[]): boolean => {
+    const [first = "", second = ""] = labels;
+    if (keyword === "resource" || keyword === "data") return resourceNamed(module, keyword === "resource" ? "managed" : "data", first, second) !== undefined;
+    if (keyword === "module") return module.calls.some((c) => c.name === first);
+    if (keyword === "variable") return module.variables.has(first);
+    if (keyword === "output") return module.outputs.has(first) || declaresOutput(module, first);
+    return true;
+  };
+  return overrides.errors(exists, new Set(module.locals.keys()));
+}
+
+/** Whether a file other than an override file declares the output (one without `value` is not in `outputs`). */
+function declaresOutput(module: Module, name: string): boolean {
+  return module.files.some((f) => !isOverrideFile(f.path) && f.body.blocks.some((b) => b.type === "output" && b.labels[0] === name));
+}
+
+/** A resource with the override blocks that name it merged in: their arguments win, and are located where they set them. */
+function withOverrides(resource: Resource, overrides: Overrides): Resource {
+  const keyword = resource.mode === "managed" ? "resource" : "data";
+  const labels = [resource.type, resource.name];
+  if (overrides.blocksFor(keyword, labels).length === 0) return resource;
+  let body: Arguments | undefined;
+  let attributes: Record<string, SourceLocation> | undefined;
+  return {
+    mode: resource.mode,
+    type: resource.type,
+    name: resource.name,
+    localAddress: resource.localAddress,
+    get body() {
+      return (body ??= overrides.merged(keyword, labels, resource.body));
+    },
+    source: resource.source,
+    get location() {
+      return resource.location;
+    },
+    get attributeLocations() {
+      return (attributes ??= { ...resource.attributeLocations, ...overrides.attributeLocations(keyword, labels) });
+    },
+    overriddenBy: overrides.blockLocations(keyword, labels),
+  };
 }
 
 const resourceLookups = new WeakMap<Module, (type: string) => Resource[]>();

@@ -44,7 +44,9 @@ export function referenceErrors(configuration: Configuration, scope: ReferenceSc
         for (const attribute of ["count", "for_each", ...scope.attributes]) {
           if (!(attribute in resource.body)) continue;
           const location = resource.attributeLocations[attribute];
-          visit(instance, resource.body[attribute], located(resource.source, location));
+          // An override file may have set it (see overrides.ts).
+          const file = location && location.file !== resource.source.file ? (instance.module.files.find((f) => f.file === location.file) ?? resource.source) : resource.source;
+          visit(instance, resource.body[attribute], located(file, location));
         }
       }
     }

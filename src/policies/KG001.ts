@@ -3,6 +3,7 @@ import { locateResourceChanges, type PlanFile } from "../load/plan.js";
 import { remoteBoundary, type Configuration } from "../model/configuration.js";
 import type { Evaluator } from "../model/expressions.js";
 import { linkResources, type Link } from "../model/links.js";
+import type { Resource } from "../model/module.js";
 import { configAddress, linkPlannedResources, type PlanLink } from "../model/plan.js";
 import type { Policy } from "./catalog.js";
 import { moduleCallFindings, visibleLocation } from "./module-calls.js";
@@ -49,7 +50,7 @@ export async function evaluateKG001(policy: Policy, severity: Severity, configur
       severity,
       source: "hcl",
       resource: address,
-      location: key.resource.location,
+      location: decidingLocation(key.resource, policy.subject.linkAttribute),
       related,
       evidence: {
         kind: "static-pair",
@@ -126,4 +127,16 @@ export function evaluateKG001Plan(policy: Policy, severity: Severity, planFile: 
     });
   }
   return findings;
+}
+
+/**
+ * Where a key is reported: its block, or the override block (see model/overrides.ts) that set
+ * what decided the finding: the key's `user`, `count` or `for_each`.
+ */
+function decidingLocation(resource: Resource, linkAttribute: string): SourceLocation {
+  for (const attribute of [linkAttribute, "count", "for_each"]) {
+    const at = resource.overriddenBy?.[attribute];
+    if (at) return at;
+  }
+  return resource.location;
 }
