@@ -27,9 +27,10 @@ export interface SourceLocation {
 export interface RelatedResource {
   /**
    * What it is to the finding: the key's user, the user's console password, an access key (live), or (plan mode with
-   * the Terraform sources at hand) where a planned resource is declared in the `.tf` files.
+   * the Terraform sources at hand) where a planned resource is declared in the `.tf` files; for a key
+   * inside a local module, each `module` block on the way from the root ("module-call", outermost first).
    */
-  role: "user" | "login-profile" | "key" | "source";
+  role: "user" | "login-profile" | "key" | "source" | "module-call";
   address: string;
   location?: SourceLocation;
 }

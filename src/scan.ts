@@ -160,7 +160,7 @@ async function checkAll(request: ScanRequest, loader: ModuleLoader, policies: re
       if (!check) continue;
       for (const finding of await check(policy, settings.severities.get(policy.id)!, configuration, evaluator)) {
         found.push(finding);
-        // A module called from several roots yields the same finding once.
+        // The same finding (fingerprint) once; a shared module yields one per calling root and call (see KG001).
         if (!byFingerprint.has(finding.fingerprint)) byFingerprint.set(finding.fingerprint, { ...finding, configuration: displayPath(configuration.root.module.dir, cwd) });
       }
     }

@@ -3,6 +3,7 @@ import { compareDiagnostics, type Finding, type InputError, type Warning } from 
 import { displayPath } from "../load/discover.js";
 import { scan, type ScanRequest, type ScanResult } from "../scan.js";
 import { openChangeSet, type ChangeMode, type ChangeSet } from "./change-set.js";
+import type { Changes } from "./diff.js";
 import { focusOf, inFocus, isWithin, type Focus } from "./focus.js";
 import { isNewPair, takeInventory, type Inventory } from "./inventory.js";
 import { localCallDir, type Configuration } from "../model/configuration.js";
@@ -126,7 +127,7 @@ async function compare(request: ChangeScanRequest, change: ChangeSet, focus: Foc
       if (!observed.fingerprints.has(finding.fingerprint)) continue;
       if (!isNewPair(finding, await beforeOf(observed), await observed.take())) continue;
       // Reported in the configuration where the pair is new (a module called from several roots yields it once).
-      findings.push({ ...finding, configuration: displayPath(observed.root, cwd) });
+      findings.push({ ...atTheChange(finding, changes, cwd), configuration: displayPath(observed.root, cwd) });
       break;
     }
   }
@@ -140,6 +141,19 @@ async function compare(request: ChangeScanRequest, change: ChangeSet, focus: Foc
     warnings: [...warnings, ...beforeWarnings].sort(compareDiagnostics),
     ...(focus.kind === "files" ? { configurations: [...new Set(selected.map((o) => displayPath(o.root, cwd)))].sort() } : {}),
   };
+}
+
+/**
+ * A finding in a local module that the change did not touch is new because of a `module` block
+ * that is: it is reported there (the outermost changed call on the way from the root), where the
+ * author of the change can act, with the key's block kept as a related location.
+ */
+function atTheChange(finding: Finding, changes: Changes, cwd: string): Finding {
+  const calls = finding.related.filter((r) => r.role === "module-call" && r.location);
+  if (calls.length === 0 || changes.changed(resolve(cwd, finding.location.file))) return finding;
+  const call = calls.find((c) => changes.changed(resolve(cwd, c.location!.file)));
+  if (!call) return finding;
+  return { ...finding, location: call.location!, related: [...finding.related, { role: "key", address: finding.resource, location: finding.location }] };
 }
 
 function incompleteBefore(error: InputError, label: string): Warning {

@@ -1,6 +1,6 @@
 import { fingerprintOf, type Finding, type RelatedResource, type Severity, type SourceLocation } from "../findings.js";
 import { locateResourceChanges, type PlanFile } from "../load/plan.js";
-import { remoteBoundary, type Configuration } from "../model/configuration.js";
+import { remoteBoundary, type Configuration, type ModuleInstance } from "../model/configuration.js";
 import type { Evaluator } from "../model/expressions.js";
 import { linkResources, type Link } from "../model/links.js";
 import type { Resource } from "../model/module.js";
@@ -44,6 +44,9 @@ export async function evaluateKG001(policy: Policy, severity: Severity, configur
     const profile = passwordLinks.find((p) => links.some((l) => p.target.resource === l.target.resource && p.target.instance === l.target.instance));
     const related: RelatedResource[] = links.map((l) => ({ role: "user" as const, address: l.target.address, location: visibleLocation(l.target) }));
     if (profile) related.push({ role: "login-profile", address: profile.subject.address, location: visibleLocation(profile.subject) });
+    // A key inside a local module: the calls that instantiate it, from the root (one finding per calling instance).
+    const calls = callChain(key.instance);
+    related.push(...calls);
     findings.push({
       ruleId: policy.id,
       ruleName: policy.alias,
@@ -61,7 +64,8 @@ export async function evaluateKG001(policy: Policy, severity: Severity, configur
         ...(profile ? { loginProfile: profile.subject.address } : {}),
         undecided: [...new Set(links.flatMap((l) => l.undecided))],
       },
-      fingerprint: fingerprintOf({ ruleId: policy.id, file: key.resource.location.file, resource: address, related: links.map((l) => l.target.address) }),
+      // The calls' files tell apart the roots that instantiate a shared module under the same call name.
+      fingerprint: fingerprintOf({ ruleId: policy.id, file: key.resource.location.file, resource: address, related: [...links.map((l) => l.target.address), ...calls.map((c) => `${c.address} ${c.location!.file}`)] }),
       suppressed: null,
       notes: [],
     });
@@ -139,4 +143,11 @@ function decidingLocation(resource: Resource, linkAttribute: string): SourceLoca
     if (at) return at;
   }
   return resource.location;
+}
+
+/** The `module` blocks that instantiate a module instance, outermost first, as related locations (none for the root). */
+function callChain(instance: ModuleInstance): RelatedResource[] {
+  const chain: RelatedResource[] = [];
+  for (let i: ModuleInstance | undefined = instance; i?.call; i = i.parent) chain.unshift({ role: "module-call", address: i.address, location: i.call.location });
+  return chain;
 }

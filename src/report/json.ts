@@ -42,7 +42,7 @@ function jsonPieces(result: ScanResult): Iterable<string> {
     remediation: findingFix(f, policies.get(f.ruleId)) ?? null,
     source: f.source,
     resource: f.resource,
-    related: [...new Set(f.related.filter((r) => r.role !== "source").map((r) => r.address))],
+    related: [...new Set(f.related.filter((r) => r.role !== "source" && r.role !== "module-call").map((r) => r.address))],
     relatedLocations: f.related.filter((r) => r.location).map((r) => ({ role: r.role, address: r.address, location: r.location })),
     location: f.location,
     fingerprint: f.fingerprint,

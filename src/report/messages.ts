@@ -37,7 +37,10 @@ export function shortFindingMessage(finding: Finding): string {
   } else {
     const others = finding.related.filter((r) => r.role === "user" && r.address !== e.user);
     const alternatives = others.length ? ` (or ${others.map((o) => o.address).join(", ")})` : "";
-    sentence = `Access key ${e.key} is created together with its user ${e.user}${name}${where}${alternatives}${password}, ${why}.`;
+    // A key in a local module: the call that makes this instance (a shared module has a finding per call).
+    const call = finding.related.find((r) => r.role === "module-call");
+    const instantiated = call?.location ? ` (${call.address}, called at ${nearby(call.location, finding.location)})` : "";
+    sentence = `Access key ${e.key}${instantiated} is created together with its user ${e.user}${name}${where}${alternatives}${password}, ${why}.`;
   }
   return e.undecided.length ? `${sentence} Assumed created, as keygate cannot decide: ${e.undecided.join("; ")}.` : sentence;
 }
@@ -54,7 +57,10 @@ function nearby(location: SourceLocation, from: SourceLocation): string {
 export function suppressionHint(finding: Finding): string | undefined {
   if (finding.source === "live") return undefined;
   const above = finding.evidence.kind === "module-call" ? "the module block" : "the key's block";
-  return `put "# keygate:ignore ${finding.ruleId} -- <why>" on the line above ${above}`;
+  // A key in a shared local module: above the key silences every caller, above the call only this one.
+  const call = finding.related.find((r) => r.role === "module-call");
+  const only = call?.location ? ` (every caller), or above ${call.address}'s block at ${call.location.file}:${call.location.line} (this call only)` : "";
+  return `put "# keygate:ignore ${finding.ruleId} -- <why>" on the line above ${above}${only}`;
 }
 
 /**

@@ -146,7 +146,7 @@ function sarifResult(finding: Finding, ruleIndex: number | undefined, paths: Rep
           relatedLocations: related.map((r, i) => ({
             id: i + 1,
             physicalLocation: physicalLocation(r.location!, paths),
-            message: { text: escapeBrackets(`${r.role === "user" ? "The user" : r.role === "login-profile" ? "The user's console password" : "A related access key"} ${r.address}.`) },
+            message: { text: escapeBrackets(`${r.role === "user" ? "The user" : r.role === "login-profile" ? "The user's console password" : r.role === "module-call" ? "Instantiated by the module call" : "A related access key"} ${r.address}.`) },
           })),
         }
       : {}),

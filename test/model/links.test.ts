@@ -267,7 +267,11 @@ describe("linking a key to its user", () => {
     expect(result.findings[0]).toMatchObject({
       resource: "module.team.aws_iam_access_key.this",
       location: { file: "modules/team/main.tf", line: 5, column: 1, endLine: 7, endColumn: 2 },
-      related: [{ address: "module.team.aws_iam_user.this", location: { file: "modules/team/main.tf", line: 1, column: 1 } }],
+      related: [
+        { address: "module.team.aws_iam_user.this", location: { file: "modules/team/main.tf", line: 1, column: 1 } },
+        // The call that instantiates the module (issue 13: one finding per calling instance).
+        { role: "module-call", address: "module.team", location: { file: "main.tf", line: 1, column: 1 } },
+      ],
     });
   });
 });
