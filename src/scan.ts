@@ -65,6 +65,8 @@ export interface ScanResult {
   configurations?: string[];
   /** In change mode: what the change was compared with (`the merge base of HEAD and origin/main (1a2b3c4)`). */
   comparedWith?: string;
+  /** In change mode: the commit of the "before" side (undefined before the first commit). */
+  baseCommit?: string;
   /** How the findings compared with a baseline, when one was given (set by the CLI after the scan). */
   baseline?: BaselineSummary;
   /** The config file used and the policies it turned off (set by the CLI, for the reports). */

@@ -25,6 +25,8 @@ export interface ChangeSet {
   changes(): Promise<Changes>;
   /** What the "before" side is, for the report: `origin/main (merge base 1a2b3c4)`, `HEAD (1a2b3c4)`. */
   comparedWith: string;
+  /** The commit of the "before" side; undefined in a repository without commits. */
+  baseCommit: string | undefined;
   /** Whether a path is a file, a directory or absent after the change. */
   afterKind(path: string): Promise<"file" | "dir" | undefined>;
   /** Ends the git processes. */
@@ -40,7 +42,7 @@ export async function openChangeSet(cwd: string, mode: ChangeMode, baseBranch?: 
       const commit = await resolveBase(repository, mode.ref);
       const before = await GitTree.ofCommit(repository, commit, mode.ref, reader);
       let changes: Promise<Changes> | undefined;
-      return { repository, before, after: workingTree, afterLabel: "the working tree", comparedWith: `${mode.ref} (${commit.slice(0, 7)})`, afterKind: diskKind, changes: () => (changes ??= workingTreeChanges(repository, commit, before)), close: () => reader.close() };
+      return { repository, before, after: workingTree, afterLabel: "the working tree", comparedWith: `${mode.ref} (${commit.slice(0, 7)})`, baseCommit: commit, afterKind: diskKind, changes: () => (changes ??= workingTreeChanges(repository, commit, before)), close: () => reader.close() };
     }
     const explicit = mode.base !== undefined ? await resolveBase(repository, mode.base) : undefined;
     const base = explicit !== undefined ? { commit: explicit, label: mode.base!, shown: `${mode.base} (${explicit.slice(0, 7)})` } : await stagedBase(repository, baseBranch);
@@ -49,7 +51,7 @@ export async function openChangeSet(cwd: string, mode: ChangeMode, baseBranch?: 
     const comparedWith = base ? base.shown : "an empty tree (no commits yet)";
     const after = await GitTree.ofIndex(repository, reader);
     const changes = snapshotChanges(repository, before, after);
-    return { repository, before, after, afterLabel: after.label, comparedWith, afterKind: async (path) => after.kind(path), changes: async () => changes, close: () => reader.close() };
+    return { repository, before, after, afterLabel: after.label, comparedWith, baseCommit: base?.commit, afterKind: async (path) => after.kind(path), changes: async () => changes, close: () => reader.close() };
   } catch (error) {
     reader.close();
     throw error;

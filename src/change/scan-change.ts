@@ -136,6 +136,7 @@ async function compare(request: ChangeScanRequest, change: ChangeSet, focus: Foc
   return {
     ...after,
     comparedWith: change.comparedWith,
+    ...(change.baseCommit !== undefined ? { baseCommit: change.baseCommit } : {}),
     findings,
     errors: [...after.errors, ...focus.errors].sort(compareDiagnostics),
     warnings: [...warnings, ...beforeWarnings].sort(compareDiagnostics),

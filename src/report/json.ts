@@ -24,6 +24,8 @@ function jsonPieces(result: ScanResult): Iterable<string> {
     errors: result.errors.map((e) => ({ file: e.file, ...(e.line !== undefined ? { line: e.line } : {}), ...(e.column !== undefined ? { column: e.column } : {}), message: e.message })),
     warnings: result.warnings,
     config: { file: result.config?.file ?? null, policiesOff: result.config?.off.map((p) => p.id) ?? [] },
+    // Change-aware runs (--base, --staged): what the change was compared with.
+    ...(result.comparedWith !== undefined ? { base: { commit: result.baseCommit ?? null, description: result.comparedWith } } : {}),
     summary: {
       files: result.files,
       findings: result.findings.length,

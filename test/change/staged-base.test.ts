@@ -42,6 +42,11 @@ describe("--staged: the base is where the branch left the default branch", () =>
     const explicit = await runCli(["--staged", "--base", "HEAD", "--no-color"], clone.dir, { ...process.env });
     expect(explicit.stdout).toContain(`Compared with HEAD (${clone.git("rev-parse", "--short=7", "HEAD").trim()}).`);
     expect(explicit.code).toBe(0);
+    // The JSON report says it too (schemas/report.schema.json "base"), with the full commit id.
+    const json = await clone.keygate(["--staged"]);
+    expect(json.report).toMatchObject({ base: { commit: clone.git("merge-base", "HEAD", "origin/main").trim(), description: `the merge base of HEAD and origin/main (${base})` } });
+    // A full scan has no base.
+    expect((await clone.keygate([])).report).not.toHaveProperty("base");
   });
 
   it("on the default branch itself, and without a remote default branch, it compares with HEAD as before", async () => {
