@@ -30,7 +30,10 @@ describe("--base REF", () => {
     const change = await repo.keygate(["--base", "main"]);
     expect(change.code).toBe(1);
     expect(change.flagged).toEqual(["aws_iam_access_key.ci"]);
-    expect(change.report).toEqual(full.report);
+    // The same contract, plus what the change was compared with (issue 13: the base in the JSON report).
+    const { base, ...report } = change.report as typeof change.report & { base?: unknown };
+    expect(report).toEqual(full.report);
+    expect(base).toEqual({ commit: repo.git("rev-parse", "main").trim(), description: `main (${repo.git("rev-parse", "--short=7", "main").trim()})` });
   });
 
   it("passes a pair that already existed at REF, and flags one added since, in the same file", async () => {
