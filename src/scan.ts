@@ -13,6 +13,7 @@ import { assembleConfigurations, isLocalSource, qualify, type Configuration } fr
 import { importsOf } from "./model/imports.js";
 import { ModuleLoader } from "./model/loader.js";
 import { overrideErrors } from "./model/module.js";
+import { dataFileErrors } from "./model/functions/files.js";
 import { referenceErrors } from "./model/references.js";
 import { unfollowedCallWarnings } from "./model/unfollowed.js";
 import type { VariableInputs } from "./model/variables.js";
@@ -166,6 +167,8 @@ async function checkAll(request: ScanRequest, loader: ModuleLoader, policies: re
         if (!byFingerprint.has(finding.fingerprint)) byFingerprint.set(finding.fingerprint, { ...finding, configuration: displayPath(configuration.root.module.dir, cwd) });
       }
     }
+    // What file() met on the way: a data file outside the repository, or one that cannot be read.
+    errors.push(...configuration.instances.flatMap((instance) => dataFileErrors(instance.module)));
     await request.observe?.(configuration, found);
   }
 

@@ -2,6 +2,7 @@ import { parseHclExpression } from "../load/hcl-parser.js";
 import type { ConditionalExpr, Expression, ForExpr, ObjectConsExpr, ScopeTraversalExpr, SplatExpr, TemplateForExpr, TemplateIfExpr, TraversalStep } from "../load/hcl-syntax.js";
 import { canonicalText } from "./canonical.js";
 import type { ModuleInstance, VariableValue } from "./configuration.js";
+import { pathValue, readFunction, READING_FUNCTIONS } from "./functions/files.js";
 import { callFunction } from "./functions/index.js";
 import { resourceNamed, type Argument, type Variable } from "./module.js";
 import { binary, unary } from "./operators.js";
@@ -130,6 +131,8 @@ export class Evaluator {
           if (!spread) return unknown(qualifiedText(scope.instance, canonicalText(node)));
           args.push(...spread);
         }
+        // file() / fileexists() read through the scan's tree (see functions/files.ts).
+        if (READING_FUNCTIONS.has(node.name)) return readFunction(node.name, args, scope.instance, qualifiedText(scope.instance, canonicalText(node)), canonicalText(node));
         return callFunction(node.name, args);
       }
       case "for":
@@ -248,6 +251,11 @@ export class Evaluator {
         if (!scope.each || (name !== "key" && name !== "value")) break;
         trace.steps.add("each");
         return applySteps(scope.each[name], rest);
+      }
+      case "path": {
+        const value = name === undefined ? undefined : pathValue(name, instance);
+        if (value) return applySteps(value, rest);
+        break;
       }
       case "count":
         if (name === "index" && scope.countIndex) {

@@ -13,6 +13,7 @@ import { parseTerraformJson } from "../load/terraform-syntax.js";
 import { workingTree, type SourceTree } from "../load/tree.js";
 import type { ModuleSource, VariableValue } from "./configuration.js";
 import { readModuleManifest, type ModuleManifest } from "./manifest.js";
+import { dataBoundary, readDataFilesWith } from "./functions/files.js";
 import { buildModule, type Module } from "./module.js";
 import { VariableReader, type VariableInputs } from "./variables.js";
 
@@ -245,7 +246,10 @@ export class ModuleLoader implements ModuleSource {
         if (skeleton) sources.push(skeleton);
       }
     }
-    return buildModule(dir, sources);
+    const module = buildModule(dir, sources);
+    // file() / fileexists() read from the same tree, inside the repository (see functions/files.ts).
+    readDataFilesWith(module, { tree: this.options.tree, boundary: dataBoundary(dir, this.options.cwd), cwd: this.options.cwd, errors: [] });
+    return module;
   }
 
   /** A source known from the cache, reading its text (when needed) from this loader's tree. */

@@ -1,6 +1,7 @@
 import { alternatives, attempt, collapse, deepEqual, elementsOf, failure, isError, isPlainObject, known, lazy, MAX_OPTIONS, oneOf, compareStrings, textOf, toNumber, toStr, unknown, type Text, type Value } from "../values.js";
 import { COLLECTIONS } from "./collections.js";
 import { CONVERSIONS } from "./conversions.js";
+import { DATA_DECODERS } from "./files.js";
 import { NUMBERS } from "./numbers.js";
 import { STRINGS } from "./strings.js";
 
@@ -14,7 +15,7 @@ export type Fn = (args: unknown[]) => unknown;
 const PASS_THROUGH = new Set(["toset", "tolist", "tomap", "tostring", "lower", "upper", "trimspace", "one", "nonsensitive", "sensitive", "flatten", "distinct", "sort", "values", "keys"]);
 
 /** Every function keygate evaluates, by name. */
-const FUNCTIONS: Record<string, Fn> = { ...CONVERSIONS, ...COLLECTIONS, ...STRINGS, ...NUMBERS };
+const FUNCTIONS: Record<string, Fn> = { ...CONVERSIONS, ...COLLECTIONS, ...STRINGS, ...NUMBERS, ...DATA_DECODERS };
 
 /**
  * Evaluates a function call; arguments that are references pass through identity-preserving
