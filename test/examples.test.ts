@@ -39,6 +39,21 @@ function expectedMarkers(dir: string, prefix: string): string[] {
   return out.sort();
 }
 
+/** `# expect: input-error` markers, as `file:line`: a configuration Terraform refuses, reported as an input error on that line (exit 2). */
+function expectedInputErrors(dir: string, prefix: string): string[] {
+  const out: string[] = [];
+  for (const entry of readdirSync(dir)) {
+    const path = join(dir, entry);
+    if (statSync(path).isDirectory()) out.push(...expectedInputErrors(path, `${prefix}/${entry}`));
+    else if (/\.(tf|tofu)$/.test(entry)) {
+      readFileSync(path, "utf8").split("\n").forEach((line, i) => {
+        if (/#\s*expect:\s*input-error\b/.test(line)) out.push(`${prefix}/${entry}:${i + 1}`);
+      });
+    }
+  }
+  return out.sort();
+}
+
 const folders = readdirSync(EXAMPLES).filter((d) => statSync(join(EXAMPLES, d)).isDirectory() && !NOT_CONFIGURATIONS.has(d));
 
 describe("examples/", () => {
@@ -46,13 +61,15 @@ describe("examples/", () => {
     const withMarkers = folders.filter((f) => expectedMarkers(join(EXAMPLES, f), f).length > 0);
     expect(withMarkers.length).toBeGreaterThanOrEqual(5);
     expect(folders.length - withMarkers.length).toBeGreaterThanOrEqual(3);
+    // And at least one that Terraform refuses (an input error, exit 2), with the rest still reported.
+    expect(folders.filter((f) => expectedInputErrors(join(EXAMPLES, f), f).length > 0).length).toBeGreaterThanOrEqual(1);
   });
 
   it.each(folders)("%s: findings match the expect markers exactly", async (folder) => {
     const policies = loadPolicies();
     const settings = await loadSettings(policies, EXAMPLES);
     const result = await scan({ paths: [folder], cwd: EXAMPLES, settings, policies, today: TODAY });
-    expect(result.errors).toEqual([]);
+    expect(result.errors.map((e) => `${e.file}:${e.line}`).sort()).toEqual(expectedInputErrors(join(EXAMPLES, folder), folder));
     expect(result.warnings).toEqual([]);
     const actual = result.findings.map((f) => `${f.location.file}:${f.location.line} ${f.ruleId}${f.suppressed ? " suppressed" : ""}`).sort();
     expect(actual).toEqual(expectedMarkers(join(EXAMPLES, folder), folder));

@@ -27,12 +27,13 @@ async function bin(args: string[], cwd: string): Promise<{ code: number; stdout:
 }
 
 describe("the bin", () => {
-  it("reports on the examples exactly as the in-process CLI does, exit 1", async () => {
+  it("reports on the examples exactly as the in-process CLI does, exit 2 (examples/undeclared-reference is an input error)", async () => {
     const spawned = await bin(["scan", "examples", "-f", "json", "--no-cache"], ROOT);
     const inProcess = await runCli(["scan", "examples", "-f", "json", "--no-cache", "--no-prefilter"], ROOT);
     expect(spawned.stderr).toBe("");
-    expect(spawned.code).toBe(1);
+    expect(spawned.code).toBe(2);
     expect(JSON.parse(spawned.stdout)).toEqual(JSON.parse(inProcess.stdout));
+    expect(JSON.parse(spawned.stdout).errors.map((e: { file: string }) => e.file)).toEqual(["examples/undeclared-reference/main.tf"]);
   });
 
   it("scans a git work tree as the in-process CLI does, cold and warm (git asked early, files known from the cache)", async () => {
