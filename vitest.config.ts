@@ -14,6 +14,7 @@ const E2E = [
   "test/change/equivalence.test.ts",
   "test/change/git-tree.test.ts",
   "test/change/pre-commit.test.ts",
+  "test/change/replacement.test.ts",
   "test/change/staged-base.test.ts",
   "test/cli/bin.test.ts",
   "test/cli/color.test.ts",
