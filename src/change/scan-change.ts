@@ -1,4 +1,4 @@
-import { posix, resolve } from "node:path";
+import { dirname, posix, resolve } from "node:path";
 import { compareDiagnostics, type Finding, type InputError, type Warning } from "../findings.js";
 import { displayPath } from "../load/discover.js";
 import { scan, type ScanRequest, type ScanResult } from "../scan.js";
@@ -7,6 +7,7 @@ import type { Changes } from "./diff.js";
 import { focusOf, inFocus, isWithin, type Focus } from "./focus.js";
 import { isNewPair, takeInventory, type Inventory } from "./inventory.js";
 import { localCallDir, type Configuration } from "../model/configuration.js";
+import { dataFilesRead } from "../model/functions/files.js";
 
 /** A change-aware scan: the paths, and which change to judge them by. */
 export interface ChangeScanRequest extends Pick<ScanRequest, "paths" | "cwd" | "settings" | "policies" | "today" | "prefilter" | "cache" | "onProgress" | "pool"> {
@@ -53,7 +54,9 @@ class Observed {
   /** The directories it was read from, and those its local module calls point at (a module that is gone changes it too). */
   reads(): string[] {
     const calls = this.configuration.instances.flatMap((i) => i.module.calls.flatMap((call) => localCallDir(i.module, call) ?? []));
-    return [...this.dirs, ...calls];
+    // Data files read by file() / fileexists(), wherever they are (a changed users.yaml changes the configuration).
+    const data = this.configuration.instances.flatMap((i) => dataFilesRead(i.module).map((path) => dirname(path)));
+    return [...this.dirs, ...calls, ...data];
   }
 
   take(): Promise<Inventory> {

@@ -101,4 +101,13 @@ describe("files as data: HCL, change-aware and plan modes agree", () => {
     repo.git("add", "-A");
     expect(await repo.keygate(["--staged"])).toMatchObject({ code: 1, flagged: ["aws_iam_access_key.k"] });
   });
+
+  it("a data file outside the module's directory counts too (the scoped evaluation reads what file() read)", async () => {
+    const repo = GitHistory.create();
+    repo.commit("people", { "stacks/iam/main.tf": USERS_FROM('yamldecode(file("${path.module}/../../data/users.yaml")).users'), "data/users.yaml": YAML([["alice", false]]) });
+    repo.write({ "data/users.yaml": YAML([["alice", false], ["carol", true]]) });
+    // GitHistory.keygate also runs the full evaluation and requires the same report.
+    expect(await repo.keygate(["--base", "HEAD"])).toMatchObject({ code: 1, flagged: ["aws_iam_access_key.k"] });
+    expect(await repo.keygate(["--base", "HEAD", "stacks"])).toMatchObject({ code: 1, flagged: ["aws_iam_access_key.k"] });
+  });
 });

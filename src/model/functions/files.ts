@@ -40,6 +40,11 @@ export function readDataFilesWith(module: Module, files: DataFiles): void {
   dataFiles.set(module, files);
 }
 
+/** The files (absolute paths) the file functions of a module's expressions have read or looked for. */
+export function dataFilesRead(module: Module): string[] {
+  return [...(dataFiles.get(module)?.reads?.keys() ?? [])];
+}
+
 /** The input errors the file functions met in a module (a path outside the repository, a missing file). */
 export function dataFileErrors(module: Module): InputError[] {
   return dataFiles.get(module)?.errors ?? [];
