@@ -114,6 +114,39 @@ export function isHex(c: number): boolean {
   return (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66) || (c >= 0x41 && c <= 0x46);
 }
 
+/**
+ * The heredoc introducer at `p` (`<<EOF` or `<<-EOF`, then the line's end): its marker, whether it
+ * flushes (`<<-`), and where its first line starts; undefined when there is none.
+ */
+export function heredocIntroducer(src: string, p: number): { marker: string; flush: boolean; end: number } | undefined {
+  let q = p + 2;
+  const flush = src.charCodeAt(q) === 0x2d;
+  if (flush) q++;
+  const markerStart = q;
+  const c = src.charCodeAt(q);
+  if (!((c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || c === 0x5f)) return undefined;
+  q++;
+  for (;;) {
+    const d = src.charCodeAt(q);
+    if ((d >= 0x61 && d <= 0x7a) || (d >= 0x41 && d <= 0x5a) || (d >= 0x30 && d <= 0x39) || d === 0x5f || d === 0x2d) q++;
+    else break;
+  }
+  const markerEnd = q;
+  if (src.charCodeAt(q) === 0x0d) q++;
+  if (src.charCodeAt(q) !== 0x0a) return undefined;
+  return { marker: src.slice(markerStart, markerEnd), flush, end: q + 1 };
+}
+
+/** Whether src[from, eol) holds only a heredoc's closing marker and whitespace (eol: the line's end). */
+export function lineIsMarker(src: string, from: number, eol: number, marker: string): boolean {
+  // A carriage return is only allowed as part of the line's CRLF (the scanner rejects a lone one).
+  let a = from;
+  let b = src.charCodeAt(eol - 1) === 0x0d ? eol - 1 : eol;
+  while (a < b && src.charCodeAt(a) !== 0x0d && isSpace(src.charCodeAt(a))) a++;
+  while (b > a && src.charCodeAt(b - 1) !== 0x0d && isSpace(src.charCodeAt(b - 1))) b--;
+  return b - a === marker.length && src.startsWith(marker, a);
+}
+
 /** A comment's offsets (`#` and `//` comments end before their newline). */
 export interface Comment {
   start: number;
@@ -320,25 +353,11 @@ export class Lexer {
   }
 
   protected scanHeredocIntroducer(p: number): void {
-    const src = this.src;
-    let q = p + 2;
-    const flush = src.charCodeAt(q) === 0x2d;
-    if (flush) q++;
-    const markerStart = q;
-    const c = src.charCodeAt(q);
-    if (!((c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || c === 0x5f)) decline();
-    q++;
-    for (;;) {
-      const d = src.charCodeAt(q);
-      if ((d >= 0x61 && d <= 0x7a) || (d >= 0x41 && d <= 0x5a) || (d >= 0x30 && d <= 0x39) || d === 0x5f || d === 0x2d) q++;
-      else break;
-    }
-    const markerEnd = q;
-    if (src.charCodeAt(q) === 0x0d) q++;
-    if (src.charCodeAt(q) !== 0x0a) decline();
-    this.heredocMarker = src.slice(markerStart, markerEnd);
-    this.heredocFlush = flush;
-    this.setToken(T_HEREDOC, p, q + 1);
+    const intro = heredocIntroducer(this.src, p);
+    if (!intro) decline();
+    this.heredocMarker = intro.marker;
+    this.heredocFlush = intro.flush;
+    this.setToken(T_HEREDOC, p, intro.end);
   }
 
   protected identIs(word: string): boolean {

@@ -1,5 +1,5 @@
 import type { Expression, TemplateExpr } from "./hcl-syntax.js";
-import { decline, Lexer, T_IDENT, T_COMMA, T_RBRACE, T_STRIP_CLOSE, T_NONE, isSpace, trimLeftSpace, trimRightSpace } from "./hcl-lexer.js";
+import { decline, Lexer, lineIsMarker, T_IDENT, T_COMMA, T_RBRACE, T_STRIP_CLOSE, T_NONE, isSpace, trimLeftSpace, trimRightSpace } from "./hcl-lexer.js";
 
 /**
  * Templates (hashicorp/hcl's hclsyntax parser_template.go): quoted strings and heredocs with their
@@ -304,16 +304,6 @@ function mayBeMarker(src: string, from: number, marker: string): boolean {
   let a = from;
   while (a < src.length && isSpace(src.charCodeAt(a)) && src.charCodeAt(a) !== 0x0a && src.charCodeAt(a) !== 0x0d) a++;
   return src.charCodeAt(a) === marker.charCodeAt(0);
-}
-
-/** Whether src[from, eol) holds only the heredoc's closing marker and whitespace. */
-function lineIsMarker(src: string, from: number, eol: number, marker: string): boolean {
-  // A carriage return is only allowed as part of the line's CRLF (the scanner rejects a lone one).
-  let a = from;
-  let b = src.charCodeAt(eol - 1) === 0x0d ? eol - 1 : eol;
-  while (a < b && src.charCodeAt(a) !== 0x0d && isSpace(src.charCodeAt(a))) a++;
-  while (b > a && src.charCodeAt(b - 1) !== 0x0d && isSpace(src.charCodeAt(b - 1))) b--;
-  return b - a === marker.length && src.startsWith(marker, a);
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { Comment } from "./hcl-lexer.js";
+import { heredocIntroducer, lineIsMarker, type Comment } from "./hcl-lexer.js";
 import { parseHclFile } from "./hcl-parser.js";
 import type { Block, Body } from "./hcl-syntax.js";
 import { outlineOfBody, type BlockOutline, type FileOutline } from "./outline.js";
@@ -330,15 +330,14 @@ function endOfString(text: string, from: number): number {
   return -1;
 }
 
-/** Index just past a heredoc's closing marker line, or -1 when the marker never comes. */
+/** Index just past a heredoc's closing marker line (read as the lexer reads heredocs), or -1 when the marker never comes. */
 function endOfHeredoc(text: string, at: number): number {
-  const match = /^<<(-?)([A-Za-z_][\w-]*)[ \t]*\r?\n/.exec(text.slice(at, at + 256));
-  if (!match) return at + 2;
-  const marker = match[2]!;
-  let line = at + match[0].length;
+  const intro = heredocIntroducer(text, at);
+  if (!intro) return at + 2;
+  let line = intro.end;
   while (line < text.length) {
     const end = endOfLine(text, line);
-    if (text.slice(line, end).trim() === marker) return end;
+    if (lineIsMarker(text, line, end, intro.marker)) return end;
     line = end + 1;
   }
   return -1;

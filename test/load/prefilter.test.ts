@@ -87,6 +87,8 @@ describe("looksWellFormed", () => {
     ["an unterminated heredoc", 'resource "a" "b" {\n  x = <<EOT\nhello\n}\n'],
     ["an unterminated block comment", "/* never closed\nresource \"a\" \"b\" {}\n"],
     ["a merge-conflict marker", 'resource "a" "b" {\n<<<<<<< HEAD\n  x = 1\n=======\n  x = 2\n>>>>>>> main\n}\n'],
+    // Read as the lexer reads heredocs: blanks after the marker make it no heredoc (HCL: "Invalid multi-line string").
+    ["a heredoc introducer with blanks after its marker", 'locals {\n  x = <<EOF  \n  a "\nEOF\n}\n'],
   ])("fails %s", (_name, text) => {
     expect(looksWellFormed(text)).toBe(false);
   });
@@ -94,6 +96,7 @@ describe("looksWellFormed", () => {
   it.each([
     ["braces inside strings and interpolations", 'locals {\n  a = "{ ${jsonencode({ k = "}" })} }"\n  b = "$${not}"\n}\n'],
     ["braces inside comments and heredocs", '# {\n// [\nlocals {\n  p = <<-EOT\n    { "a": [ }\n    EOT\n}\n'],
+    ["a heredoc closed by an indented marker on a CRLF line", 'locals {\r\n  p = <<-EOT\r\n    { "a": [ }\r\n    EOT\r\n}\r\n'],
   ])("passes %s", (_name, text) => {
     expect(looksWellFormed(text)).toBe(true);
   });
