@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import { resolve } from "node:path";
 import { SAFE_GIT_OPTIONS } from "../load/git.js";
+import { closest } from "../suggest.js";
 
 /** A git problem that stops a change-aware scan; the CLI prints the message and exits 2. */
 export class GitError extends Error {}
@@ -98,10 +99,28 @@ export async function resolveBase(repository: Repository, ref: string): Promise<
   if (ref === "" || ref.startsWith("-")) throw new GitError(`--base needs a git revision (a branch, tag or commit), not "${ref}"`);
   const commit = await resolveCommit(repository, ref);
   if (commit) return commit;
-  if (repository.shallow) {
+  // A name (origin/mian) that is no branch or tag here is named as such, shallow clone or not; only a
+  // commit id, or a revision whose name resolves (main~5), can be missing for want of history.
+  const name = ref.replace(/([~^]\d*|@\{[^}]*\})+$/, "");
+  const isCommitId = /^[0-9a-f]{7,64}$/i.test(name);
+  const nameKnown = isCommitId || (name !== ref && (await resolveCommit(repository, name)) !== undefined);
+  if (repository.shallow && nameKnown) {
     throw new GitError(
       `--base ${ref}: not found in this shallow clone. Fetch more history: in GitHub Actions, actions/checkout with \`fetch-depth: 0\`; in GitLab CI, GIT_DEPTH: 0; elsewhere \`git fetch --unshallow\` or \`git fetch origin ${ref}\`.`,
     );
   }
-  throw new GitError(`--base ${ref}: unknown revision: no commit, branch or tag of that name in this repository (a remote branch is origin/NAME; fetch it first).`);
+  const suggestion = isCommitId ? undefined : closest(name, await refNames(repository));
+  const meant = suggestion && suggestion !== name ? ` Did you mean ${suggestion}?` : "";
+  if (repository.shallow) {
+    throw new GitError(
+      `--base ${ref}: no branch or tag named ${name} in this repository.${meant} If it exists on the remote, this shallow clone has not fetched it: \`git fetch origin ${name.startsWith("origin/") ? `${name.slice(7)}:refs/remotes/${name}` : `${name}:${name}`}\`, or check out every branch (actions/checkout with \`fetch-depth: 0\`; in GitLab CI, GIT_DEPTH: 0).`,
+    );
+  }
+  throw new GitError(`--base ${ref}: unknown revision: no commit, branch or tag of that name in this repository (a remote branch is origin/NAME; fetch it first).${meant}`);
+}
+
+/** The short names of the repository's branches, remote branches and tags. */
+async function refNames(repository: Repository): Promise<string[]> {
+  const result = await runGit(["for-each-ref", "--format=%(refname:short)", "refs/heads", "refs/remotes", "refs/tags"], repository.toplevel);
+  return result.code === 0 ? result.stdout.toString("utf8").split("\n").filter((n) => n && !n.endsWith("/HEAD")) : [];
 }

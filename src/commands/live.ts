@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import { configUsed, loadSettings, type FailOn } from "../load/config.js";
 import { auditCredentialReport, auditLive, LiveUsageError, type LiveAuditResult, type LiveOptions } from "../live/index.js";
+import { missingProfile } from "../live/profiles.js";
 import { loadPolicies } from "../policies/catalog.js";
 import type { ScanResult } from "../scan.js";
 import type { Baseline } from "../suppress/baseline.js";
@@ -56,6 +57,9 @@ export async function runLive(args: LiveArgs, io: CliIO): Promise<number> {
       });
       result = { findings: audit.findings, errors: audit.errors, warnings: [], files: 1, policies: enabled };
     } else {
+      // A profile that no shared file declares is said before any AWS call.
+      const missing = args.profile !== undefined ? missingProfile(args.profile) : undefined;
+      if (missing) throw new LiveUsageError(missing);
       const options = liveOptions(args);
       const mode = args.progress ?? "auto";
       if (!PROGRESS_MODES.includes(mode)) throw new LiveUsageError(`--progress takes ${PROGRESS_MODES.join(" or ")}, got ${JSON.stringify(mode)}`);

@@ -7,7 +7,7 @@ import { callFunction } from "./functions/index.js";
 import { resourceNamed, type Argument, type Variable } from "./module.js";
 import { binary, unary } from "./operators.js";
 import { isPrimitive, parseTypeConstraint, type TypeConstraint } from "./types.js";
-import { alternatives, collapse, decideBool, elementsOf, entriesOf, failure, isError, isPlainObject, known, MAX_DEPTH, MAX_OPTIONS, oneOf, textOf, toBool, toNumber, toStr, unknown, type Value } from "./values.js";
+import { alternatives, collapse, decideBool, elementsOf, entriesOf, failure, isError, isPlainObject, known, MAX_DEPTH, MAX_OPTIONS, oneOf, qualifiedText as qualified, textOf, toBool, toNumber, toStr, unknown, type Value } from "./values.js";
 
 /*
  * The static evaluator: walks keygate's syntax tree of an expression (src/load/hcl-syntax.ts) in a
@@ -15,7 +15,7 @@ import { alternatives, collapse, decideBool, elementsOf, entriesOf, failure, isE
  * Values and conversions live in values.ts, operators in operators.ts, functions in functions/.
  */
 
-export { alternatives, decideBool, failure, isError, known, oneOf, sameValue, textOf, toBool, toNumber, toStr, unknown, type Value } from "./values.js";
+export { alternatives, decideBool, failure, isError, known, oneOf, sameValue, shownText, textOf, toBool, toNumber, toStr, unknown, type Value } from "./values.js";
 
 /** How evaluation travelled to reach a value: the linking routes are named after these steps. */
 export type Step = "local" | "variable" | "module-input" | "module-output" | "each" | "count";
@@ -40,11 +40,16 @@ export interface Trace {
   steps: Set<Step>;
   /** Conditions that could not be decided (their expression text); both branches were kept. */
   undecided: string[];
+  /**
+   * What is left undecided of those conditions, evaluated: for `var.a && var.b` with `b = true`,
+   * the unknown's text of `var.a` (qualified; show it with shownText).
+   */
+  residual: string[];
 }
 
 /** A fresh trace. */
 export function newTrace(): Trace {
-  return { steps: new Set(), undecided: [] };
+  return { steps: new Set(), undecided: [], residual: [] };
 }
 
 /** Parsed expressions by their text: the same text is parsed once per run. */
@@ -160,6 +165,7 @@ export class Evaluator {
     if (decided === "error") return failure(qualifiedText(scope.instance, canonicalText(node)));
     if (decided !== undefined) return this.node(decided ? node.then : node.else, scope, trace);
     trace.undecided.push(sourceText(node.condition, scope));
+    if (condition.kind === "unknown") trace.residual.push(condition.text);
     return oneOf(await Promise.all([this.node(node.then, scope, trace), this.node(node.else, scope, trace)]));
   }
 
@@ -406,6 +412,7 @@ export class Evaluator {
     const { value, trace: inner } = await cached;
     for (const step of inner.steps) trace.steps.add(step);
     trace.undecided.push(...inner.undecided);
+    trace.residual.push(...inner.residual);
     return value;
   }
 
@@ -534,7 +541,7 @@ function sourceText(node: Expression, scope: Scope): string {
   return scope.source && node.start >= 0 ? scope.source.text.slice(node.start, node.end) : canonicalText(node);
 }
 
-/** An unknown's text qualified by its module instance, so that `var.x` of two modules never compare equal. */
+/** An unknown's text qualified by its module instance, so that `var.x` of two modules never compare equal (see values.ts). */
 function qualifiedText(instance: ModuleInstance, source: string): string {
-  return `${instance.address || "root"}@${instance.module.dir}:${source}`;
+  return qualified(instance.address, instance.module.dir, source);
 }

@@ -1,6 +1,6 @@
 import type { LinkRoute } from "../findings.js";
 import { qualify, type Configuration, type ModuleInstance } from "./configuration.js";
-import { alternatives, Evaluator, newTrace, sameValue, type Scope, type Trace, type Value } from "./expressions.js";
+import { alternatives, Evaluator, newTrace, sameValue, shownText, type Scope, type Trace, type Value } from "./expressions.js";
 import { isImported } from "./imports.js";
 import { stringLiteral } from "../load/hcl-syntax.js";
 import { resourcesOfType, type Argument, type Resource } from "./module.js";
@@ -122,7 +122,7 @@ export async function blockExistence(count: Argument | undefined, forEach: Argum
     const options = alternatives(value);
     const empty = options.map(isEmptyCollectionOrZero);
     if (empty.every((e) => e === true)) return "absent";
-    if (!empty.every((e) => e === false)) undecided.push(`${argument} = ${writtenText(raw)}`);
+    if (!empty.every((e) => e === false)) undecided.push(`${argument} = ${withResidual(writtenText(raw), trace, value)}`);
   }
   return undecided;
 }
@@ -219,3 +219,23 @@ function knownString(value: Value): string | undefined {
   return value.kind === "known" && typeof value.value === "string" ? value.value : undefined;
 }
 
+/**
+ * An undecided expression as written, and what keygate could not decide of it when that is not
+ * plain to see: `local.enabled ? 1 : 0, which depends on var.on` (local.enabled being
+ * `var.enabled && var.user_enabled ? true : false` in a module called with `enabled = var.on`, and
+ * user_enabled true). Names are shown without the checkout's directory.
+ */
+export function withResidual(written: string, trace: Trace, value?: Value): string {
+  const residual = residualOf(trace, value, written);
+  return residual.length ? `${written}, which depends on ${residual.join(" and ")}` : written;
+}
+
+/** What is left undecided of an evaluation (see Trace.residual), shown, leaving out what `written` already shows. */
+export function residualOf(trace: Trace, value?: Value, written?: string): string[] {
+  // `(x != null)` and `one of (x | null)` (from a `try(x, null) != null ? … : default` fallback) depend on x.
+  const plain = (t: string) => t.replace(/^\((.*)\)$/, "$1").replace(/^(.*) [!=]= null$/, "$1").replace(/^one of \((.*) \| null\)$/, "$1");
+  // What the message shows already: the value as written, and each undecided condition as written.
+  const shown = new Set([...(written !== undefined ? [written] : []), ...trace.undecided].map(plain));
+  const texts = [...trace.residual, ...(value?.kind === "unknown" ? [value.text] : [])].map((t) => plain(shownText(t)));
+  return [...new Set(texts)].filter((t) => !shown.has(t));
+}

@@ -30,6 +30,13 @@ export function binary(operator: string, a: Value, b: Value, source: Text = lazy
   if (operator === "logicalAnd" && (decideBool(a) === false || decideBool(b) === false)) return known(false);
   if (operator === "logicalOr" && (decideBool(a) === true || decideBool(b) === true)) return known(true);
   if (isError(a) || isError(b)) return failure(source());
+  // true && x and false || x are x: what is left undecided is x alone (cty gives x's value too).
+  if ((operator === "logicalAnd" && decideBool(a) === true) || (operator === "logicalOr" && decideBool(a) === false)) {
+    if (b.kind === "unknown") return b;
+  }
+  if ((operator === "logicalAnd" && decideBool(b) === true) || (operator === "logicalOr" && decideBool(b) === false)) {
+    if (a.kind === "unknown") return a;
+  }
   const as = alternatives(a);
   const bs = alternatives(b);
   if (as.every((x) => x.kind === "known") && bs.every((x) => x.kind === "known") && as.length * bs.length <= MAX_OPTIONS) {

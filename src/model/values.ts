@@ -104,6 +104,25 @@ export function textOf(value: Value): string {
   }
 }
 
+/*
+ * An unknown's text names its module instance and directory (so that `var.x` of two modules never
+ * compare equal) between two marks, left out when the text is shown: a message says `var.x` in the
+ * root module and `module.app.var.x` in another, never the directory of a checkout.
+ */
+const MARK = "\u0001";
+const END = "\u0002";
+const QUALIFIED = new RegExp(`${MARK}([^${MARK}]*)${MARK}[^${END}]*${END}`, "g");
+
+/** An unknown's text qualified by its module instance (`address`, "" for the root) and the module's directory. */
+export function qualifiedText(address: string, dir: string, source: string): string {
+  return `${MARK}${address || "root"}${MARK}${dir}${END}${source}`;
+}
+
+/** An unknown's text as a message shows it: `var.x` in the root module, `module.app.var.x` elsewhere. */
+export function shownText(text: string): string {
+  return text.replace(QUALIFIED, (_, address: string) => (address === "root" ? "" : `${address}.`));
+}
+
 /** A text computed when first asked for: most evaluations never need theirs. */
 export type Text = () => string;
 

@@ -1,7 +1,7 @@
 import { fingerprintOf, type Finding, type ModuleInputValue, type RelatedResource, type Severity, type SourceLocation } from "../findings.js";
 import { catalogOf, qualify, remoteBoundary, type Configuration, type ModuleInstance } from "../model/configuration.js";
-import { decideBool, newTrace, textOf, type Evaluator } from "../model/expressions.js";
-import { createdResources, moduleExistence, type Link, type PlacedResource } from "../model/links.js";
+import { decideBool, newTrace, shownText, textOf, type Evaluator } from "../model/expressions.js";
+import { createdResources, moduleExistence, residualOf, withResidual, type Link, type PlacedResource } from "../model/links.js";
 import { conditionSource, type CatalogEntry, type CatalogMatch } from "../model/module-catalog.js";
 import { writtenText } from "../model/written.js";
 import type { Policy } from "./catalog.js";
@@ -143,11 +143,20 @@ async function catalogVerdict(instance: ModuleInstance, match: CatalogMatch, eva
 }
 
 async function evaluateInput(instance: ModuleInstance, entry: CatalogEntry, name: string, evaluator: Evaluator): Promise<{ shown: string; decided: boolean | "error" | undefined }> {
-  const value = await evaluator.evaluateSource(conditionSource(entry, name), { instance }, newTrace());
+  const trace = newTrace();
+  const value = await evaluator.evaluateSource(conditionSource(entry, name), { instance }, trace);
   const decided = decideBool(value);
   const argument = instance.call?.inputs[name];
-  // A decided value is shown as a value; an undecided one as the argument the user wrote.
-  const shown = decided === true || decided === false ? String(decided) : argument !== undefined ? writtenText(argument) : textOf(value);
+  // A decided value is shown as a value; an undecided one as the argument the user wrote, with what
+  // is left undecided of it (never the checkout's directory).
+  let shown: string;
+  if (decided === true || decided === false) shown = String(decided);
+  else if (argument !== undefined) shown = withResidual(writtenText(argument), trace, value);
+  else {
+    // Not set: the catalog's fallback (context.enabled, say) decides; name what it comes to.
+    const residual = residualOf(trace, value);
+    shown = residual.length === 1 ? residual[0]! : shownText(textOf(value));
+  }
   return { shown, decided };
 }
 

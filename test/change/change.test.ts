@@ -310,6 +310,7 @@ describe("errors (exit 2)", () => {
     const result = await repo.keygate(["--base", "no-such-branch"]);
     expect(result.code).toBe(2);
     expect(result.stderr).toBe("keygate: --base no-such-branch: unknown revision: no commit, branch or tag of that name in this repository (a remote branch is origin/NAME; fetch it first).\n");
+    expect((await repo.keygate(["--base", "mian"])).stderr).toBe("keygate: --base mian: unknown revision: no commit, branch or tag of that name in this repository (a remote branch is origin/NAME; fetch it first). Did you mean main?\n");
     expect((await repo.keygate(["--base", "HEAD"])).code).toBe(0);
     expect((await repo.keygate(["--base", "--staged"])).code).toBe(2);
   });
@@ -332,6 +333,23 @@ describe("errors (exit 2)", () => {
     const result = await clone.keygate(["--base", first]);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(new RegExp(`--base ${first}: not found in this shallow clone\\. Fetch more history: .*fetch-depth: 0`));
+  });
+
+  it("a shallow clone and a REF that names no branch: names the ref (did you mean?), not the clone's depth", async () => {
+    const origin = GitHistory.create();
+    origin.commit("one", { "main.tf": tf.user("a") });
+    origin.commit("two", { "main.tf": tf.user("a") + tf.user("b") });
+    const clone = GitHistory.create();
+    clone.git("fetch", "-q", "--depth=1", `file://${origin.dir}`, "main:refs/remotes/origin/main");
+    clone.git("checkout", "-q", "origin/main");
+    const result = await clone.keygate(["--base", "origin/mian"]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(
+      "keygate: --base origin/mian: no branch or tag named origin/mian in this repository. Did you mean origin/main? If it exists on the remote, this shallow clone has not fetched it: `git fetch origin mian:refs/remotes/origin/mian`, or check out every branch (actions/checkout with `fetch-depth: 0`; in GitLab CI, GIT_DEPTH: 0).\n",
+    );
+    // A revision whose name is known but whose history is cut off still says to fetch more history.
+    expect((await clone.keygate(["--base", "origin/main~1"])).stderr).toMatch(/^keygate: --base origin\/main~1: not found in this shallow clone\. Fetch more history: /);
+    expect((await clone.keygate(["--base", "origin/main"])).code).toBe(0);
   });
 
   it("git not installed", async () => {

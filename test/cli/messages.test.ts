@@ -57,3 +57,45 @@ describe("messages of keygate live (offline: no AWS call)", () => {
     expect(code).toBe(2);
   });
 });
+
+describe("undecided conditions: shown evaluated, without the checkout's directory", () => {
+  const label = 'module "this" {\n  source  = "cloudposse/label/null"\n  version = "0.25.0"\n}\n\nvariable "user_enabled" {\n  type    = bool\n  default = true\n}\n\n';
+  const systemUser = (enabled: string) =>
+    `module "s3_user" {\n  source  = "cloudposse/iam-system-user/aws"\n  version = "1.2.0"\n\n  name    = "s3"\n${enabled}  context = module.this.context\n}\n`;
+  const undecided = async (files: Record<string, string>) => {
+    const root = await writeTree(files);
+    const { stdout } = await runCli(["-f", "json", "."], root);
+    const report = JSON.parse(stdout) as { findings: { message: string; evidence: { undecided: string[]; inputs?: { name: string; value: string }[] } }[] };
+    // The checkout's directory appears nowhere: not in messages, not in evidence.
+    expect(stdout).not.toContain(root);
+    expect(stdout).not.toMatch(/root@|@\//);
+    return report.findings.map((f) => ({ undecided: f.evidence.undecided, inputs: f.evidence.inputs?.map((i) => `${i.name} = ${i.value}`) }));
+  };
+
+  it("a module input whose other half is decided (user_enabled = true) shows what is left to decide", async () => {
+    expect(await undecided({ "main.tf": label + systemUser("  enabled = module.this.enabled && var.user_enabled ? true : false\n") })).toEqual([
+      {
+        undecided: ["enabled = module.this.enabled && var.user_enabled ? true : false, which depends on module.this.enabled"],
+        inputs: ["enabled = module.this.enabled && var.user_enabled ? true : false, which depends on module.this.enabled", "create_iam_access_key = true"],
+      },
+    ]);
+  });
+
+  it("an input left unset names what the module falls back to, by its address (was root@/absolute/checkout:…)", async () => {
+    expect(await undecided({ "main.tf": label + systemUser("") })).toEqual([{ undecided: ["enabled = module.this.context.enabled"], inputs: ["enabled = module.this.context.enabled", "create_iam_access_key = true"] }]);
+  });
+
+  it("a count through a local of a local module shows the root variable it comes down to", async () => {
+    const files = {
+      "main.tf": 'variable "on" {\n  type = bool\n}\n\nmodule "u" {\n  source  = "./mod"\n  enabled = var.on\n}\n',
+      "mod/main.tf":
+        'variable "enabled" {\n  type = bool\n}\n\nvariable "user_enabled" {\n  type    = bool\n  default = true\n}\n\nlocals {\n  enabled = var.enabled && var.user_enabled ? true : false\n}\n\nresource "aws_iam_user" "this" {\n  count = local.enabled ? 1 : 0\n  name  = "u"\n}\n\nresource "aws_iam_access_key" "this" {\n  count = local.enabled ? 1 : 0\n  user  = aws_iam_user.this[0].name\n}\n',
+    };
+    expect(await undecided(files)).toEqual([{ undecided: ["count = local.enabled ? 1 : 0, which depends on var.on"], inputs: undefined }]);
+    const root = await writeTree(files);
+    const { stdout } = await runCli(["-f", "compact", "."], root);
+    expect(stdout.split("\n")[0]).toBe(
+      'mod/main.tf:19:1: error Access key module.u.aws_iam_access_key.this is created together with its user module.u.aws_iam_user.this "u" (line 14), so the key is issued at the user\'s setup, not as a separate, later step. Assumed created, as keygate cannot decide: count = local.enabled ? 1 : 0, which depends on var.on. [KG001]',
+    );
+  });
+});

@@ -44,8 +44,8 @@ interface Outcome {
   dir: string;
 }
 
-async function keygate(args: string[]): Promise<Outcome> {
-  const dir = await writeTree({ "tf/clean/main.tf": PAIR, ".keygate.json": "{}\n", "tf/main.tf": PAIR });
+async function keygate(args: string[], files: Record<string, string> = {}): Promise<Outcome> {
+  const dir = await writeTree({ "tf/clean/main.tf": PAIR, ".keygate.json": "{}\n", "tf/main.tf": PAIR, ...files });
   await mkdir(join(dir, "reports"));
   const log = join(`${dir}.spy.log`);
   const env = {
@@ -114,6 +114,43 @@ describe("usage errors (the built bin)", () => {
     const before = connections;
     const live = await keygate(["live", "--endpoint-url", endpoint]);
     expect(live.code).toBe(2);
+    expect(connections - before).toBeGreaterThan(0);
+  });
+});
+
+describe("live --profile NAME that names no profile: said before any AWS call", () => {
+  it("lists the profiles the shared files declare", async () => {
+    const before = connections;
+    const outcome = await keygate(["live", "--profile", "nope", "--endpoint-url", endpoint], {
+      ".aws/config": "[default]\nregion = eu-west-1\n\n[profile dev]\nregion = eu-west-1\n\n[sso-session corp]\nsso_region = eu-west-1\n",
+      ".aws/credentials": "[prod] ; the production account\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = x\n",
+    });
+    expect(outcome.stderr).toBe(
+      "keygate: --profile nope: the profile does not exist in ~/.aws/config or ~/.aws/credentials (profiles there: default, dev, prod). Name one of them, or create it with `aws configure --profile nope` (or `aws configure sso --profile nope`)\n",
+    );
+    expect(outcome.stdout).toBe("");
+    expect(outcome.code).toBe(2);
+    expect(connections - before).toBe(0);
+  });
+
+  it("says when there are no shared files at all", async () => {
+    const before = connections;
+    const outcome = await keygate(["live", "--profile", "nope", "--endpoint-url", endpoint]);
+    expect(outcome.stderr).toBe(
+      "keygate: --profile nope: the profile does not exist: there is no ~/.aws/config or ~/.aws/credentials, so no profile does; create it with `aws configure --profile nope` (or `aws configure sso --profile nope`)\n",
+    );
+    expect(outcome.code).toBe(2);
+    expect(connections - before).toBe(0);
+  });
+
+  it("a profile that exists is used (the run reaches the endpoint)", async () => {
+    const before = connections;
+    const outcome = await keygate(["live", "--profile", "dev", "--endpoint-url", endpoint], {
+      ".aws/config": "[profile dev]\nregion = eu-west-1\n",
+      ".aws/credentials": "[dev]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n",
+    });
+    expect(outcome.stderr).not.toContain("does not exist");
+    expect(outcome.code).toBe(2);
     expect(connections - before).toBeGreaterThan(0);
   });
 });
