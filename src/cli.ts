@@ -133,6 +133,7 @@ function commandLine(argv: readonly string[], io: CliIO, onRun: (run: () => Prom
           .option("init", { describe: "write a commented .keygate.json in the working directory (never over an existing one), and scan nothing", type: "boolean" })
           .option("pre-commit", { describe: "with --init: also write .pre-commit-config.yaml running keygate's hook (or print the lines to add to an existing one)", type: "boolean", implies: "init" })
           .option("list-policies", { describe: "list the policies, as `keygate policies` does", type: "boolean" })
+          .option("debug", { describe: "say on stderr what became of each file, and why: read (parsed, and by which parser), skipped by the prefilter, taken from the cache, or refused; then what --verbose says", type: "boolean" })
           .option("var-file", { describe: "read root module variables from a .tfvars or .tfvars.json file, as terraform -var-file does (repeatable; applied in command-line order with --var)", type: "string", requiresArg: true })
           .conflicts("base", "plan")
           .conflicts("staged", "plan")
@@ -168,6 +169,7 @@ function commandLine(argv: readonly string[], io: CliIO, onRun: (run: () => Prom
             variables: cliVariables(argv),
             exclude: asList(args.exclude),
             printConfig: args["print-config"] === true,
+            debug: args.debug === true,
           };
         checkReportArgs(scanArgs, io);
         // Each command's module (and what it pulls in: git, the AWS SDK) loads only when it runs.

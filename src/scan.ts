@@ -5,7 +5,8 @@ import { displayPath, groupByDirectory, TERRAFORM_EXTENSIONS } from "./load/disc
 import { unchangedBlobIds } from "./load/git.js";
 import type { ParseCache } from "./load/parse-cache.js";
 import { ParserPool } from "./load/parse-pool.js";
-import { readPlanFile } from "./load/plan.js";
+import type { FileLogEntry } from "./load/file-log.js";
+import { readPlanFile, STDIN_NAME } from "./load/plan.js";
 import { prefilterFor } from "./load/prefilter.js";
 import { readStandardInput, readTextFile } from "./load/read.js";
 import { workingTree, type SourceTree } from "./load/tree.js";
@@ -52,6 +53,8 @@ export interface ScanRequest {
   pool?: ParserPool;
   /** Root variable values from the environment (`TF_VAR_*`) and `--var` / `--var-file`, beside the tfvars files. */
   variables?: VariableInputs;
+  /** Told, at the end, what became of each input file (--debug). */
+  onFiles?: (entries: FileLogEntry[]) => void;
 }
 
 /** Everything a scan found; reporters render it and the CLI derives the exit code from it. */
@@ -174,9 +177,12 @@ async function checkAll(request: ScanRequest, loader: ModuleLoader, policies: re
 
   const sourceDir = request.source !== undefined ? resolve(cwd, request.source) : undefined;
   const sourceConfigurations = sourceDir ? await configurationsOf(sourceDir, request.source!, loader, errors) : [];
+  const planLog: FileLogEntry[] = [];
   for (const planPath of planPaths) {
     const { plan, errors: planErrors } = await readPlanFile(planPath === "-" ? "-" : resolve(cwd, planPath), cwd, request.readStdin ?? readStandardInput);
     errors.push(...planErrors);
+    const file = planPath === "-" ? STDIN_NAME : displayPath(resolve(cwd, planPath), cwd);
+    planLog.push(plan ? { file, status: "plan", why: "read as a plan (terraform show -json)" } : { file, status: "refused", why: planErrors[0]?.message ?? "not a plan" });
     if (!plan) continue;
     const rootDir = sourceDir ?? (plan.path === "-" ? undefined : dirname(plan.path));
     const locate = sourceLocator([...sourceConfigurations, ...configurations].find((c) => c.root.module.dir === rootDir));
@@ -195,6 +201,14 @@ async function checkAll(request: ScanRequest, loader: ModuleLoader, policies: re
     today: request.today,
     reportUnused: (file) => checkedFiles.has(file),
   });
+
+  if (request.onFiles) {
+    const log = [...(await loader.fileLog()), ...planLog];
+    // Files refused before the loader saw them (discovery: unreadable directories, links out of the tree, other files).
+    const logged = new Set(log.map((e) => e.file));
+    for (const error of errors) if (!logged.has(error.file) && error.line === undefined) log.push({ file: error.file, status: "refused", why: error.message });
+    request.onFiles(log.sort((a, b) => compareStrings(a.file, b.file)));
+  }
 
   return {
     findings: suppressed.findings.sort(compareFindings),

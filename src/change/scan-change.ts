@@ -1,6 +1,7 @@
 import { dirname, posix, resolve } from "node:path";
 import { compareDiagnostics, type Finding, type InputError, type Warning } from "../findings.js";
 import { displayPath } from "../load/discover.js";
+import type { FileLogEntry } from "../load/file-log.js";
 import { scan, type ScanRequest, type ScanResult } from "../scan.js";
 import { openChangeSet, type ChangeMode, type ChangeSet } from "./change-set.js";
 import type { Changes } from "./diff.js";
@@ -10,7 +11,7 @@ import { localCallDir, type Configuration } from "../model/configuration.js";
 import { dataFilesRead } from "../model/functions/files.js";
 
 /** A change-aware scan: the paths, and which change to judge them by. */
-export interface ChangeScanRequest extends Pick<ScanRequest, "paths" | "cwd" | "settings" | "policies" | "today" | "prefilter" | "cache" | "onProgress" | "pool"> {
+export interface ChangeScanRequest extends Pick<ScanRequest, "paths" | "cwd" | "settings" | "policies" | "today" | "prefilter" | "cache" | "onProgress" | "pool" | "onFiles"> {
   change: ChangeMode;
   /**
    * "scoped" (default): the "before" side is read only for the configurations the change touches
@@ -78,6 +79,8 @@ async function compare(request: ChangeScanRequest, change: ChangeSet, focus: Foc
   const { cwd, settings } = request;
   const { prefilter, cache, onProgress, pool } = request;
   const base = { cwd, settings, policies: request.policies, today: request.today, ...(prefilter !== undefined ? { prefilter } : {}), ...(cache ? { cache } : {}), ...(onProgress ? { onProgress } : {}), ...(pool ? { pool } : {}) };
+  // --debug: what was read of each side (the base revision's files are read from git's objects).
+  const onFiles = (side: string) => (request.onFiles ? { onFiles: (entries: FileLogEntry[]) => request.onFiles!(entries.map((e) => ({ ...e, why: `${side}: ${e.why}` }))) } : {});
 
   let afterPaths = focus.kind === "directories" ? focus.paths : [change.repository.toplevel];
   if (focus.kind === "files" && (await change.after.discover(afterPaths, cwd, settings.exclude)).files.length === 0) {
@@ -86,7 +89,7 @@ async function compare(request: ChangeScanRequest, change: ChangeSet, focus: Foc
   }
   const afterSeen: Observed[] = [];
   const after: ScanResult = afterPaths.length
-    ? await scan({ ...base, paths: afterPaths, tree: change.after, observe: (c, f) => void afterSeen.push(new Observed(c, f)) })
+    ? await scan({ ...base, ...onFiles(change.afterLabel), paths: afterPaths, tree: change.after, observe: (c, f) => void afterSeen.push(new Observed(c, f)) })
     : { findings: [], errors: [], warnings: [], files: 0, policies: request.policies.filter((p) => settings.severities.has(p.id)), configurations: [] };
   const selected = afterSeen.filter((observed) => inFocus(observed.dirs, focus));
 
@@ -104,7 +107,7 @@ async function compare(request: ChangeScanRequest, change: ChangeSet, focus: Foc
   const beforeSeen = new Map<string, Observed>();
   let beforeWarnings: Warning[] = [];
   if (beforePaths.length && selected.length) {
-    const before = await scan({ ...base, paths: beforePaths, tree: change.before, observe: (c, f) => void beforeSeen.set(c.root.module.dir, new Observed(c, f)) });
+    const before = await scan({ ...base, ...onFiles(change.comparedWith), paths: beforePaths, tree: change.before, observe: (c, f) => void beforeSeen.set(c.root.module.dir, new Observed(c, f)) });
     // Fail closed: what an unreadable file declared before is unknown, so it counts as new. (An unchanged one is the after side's error to report.)
     beforeWarnings = before.errors.filter((e) => changes.changed(resolve(cwd, e.file))).map((e) => incompleteBefore(e, change.before.label));
     if (affected) {

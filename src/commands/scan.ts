@@ -3,6 +3,7 @@ import type { ChangeMode } from "../change/change-set.js";
 import { GitError } from "../change/git.js";
 import { scanChange } from "../change/scan-change.js";
 import { configUsed, loadSettings, type FailOn } from "../load/config.js";
+import { fileLogLines, type FileLogEntry } from "../load/file-log.js";
 import { defaultCacheDir, defaultCacheKeyFile, ParseCache } from "../load/parse-cache.js";
 import { sharedParserPool } from "../load/parse-pool.js";
 import { ModuleCatalogError } from "../model/module-catalog.js";
@@ -31,6 +32,8 @@ export interface ScanArgs extends OutputArgs, SettingsArgs {
   cache: string | false | undefined;
   /** `--var` and `--var-file`, in command-line order. */
   variables?: CliVariable[];
+  /** --debug: what became of each file, on stderr. */
+  debug?: boolean;
 }
 
 /** Runs a static scan (HCL, plans, or a git change) and delivers its reports; resolves to the exit code. */
@@ -57,7 +60,9 @@ export async function runScan(args: ScanArgs, io: CliIO): Promise<number> {
       pool: sharedParserPool(),
       ...(args.cache === false ? {} : { cache: new ParseCache(args.cache === undefined ? defaultCacheDir(io.env) : resolve(io.cwd, args.cache), { cwd: io.cwd, policies: policies.map((p) => p.id), keyFile: defaultCacheKeyFile(io.env) }) }),
       onProgress: (done: number, total: number) => total >= 200 && progress.draw(`keygate: parsed ${done}/${total} files`, done === total),
+      ...(args.debug ? { onFiles: (entries: FileLogEntry[]) => void fileLog.push(...entries) } : {}),
     };
+    const fileLog: FileLogEntry[] = [];
     const started = performance.now();
     try {
       result = args.change
@@ -68,7 +73,8 @@ export async function runScan(args: ScanArgs, io: CliIO): Promise<number> {
       progress.clear();
       for (const note of common.cache?.notes ?? []) io.stderr(`keygate: note: ${note}\n`);
     }
-    if (args.verbose) {
+    if (args.debug) for (const line of fileLogLines(fileLog)) io.stderr(`${line}\n`);
+    if (args.verbose || args.debug) {
       // What was read and how, on stderr (the report on stdout stays as it is).
       const cache = args.cache === false ? "off" : args.cache === undefined ? defaultCacheDir(io.env) : resolve(io.cwd, args.cache);
       io.stderr(

@@ -1,7 +1,9 @@
+import { dirname } from "node:path";
 import type { InputError } from "../findings.js";
 import { contentKey, type FileFacts, type ParseCache } from "../load/parse-cache.js";
 import type { ParsedHcl, ParserPool } from "../load/parse-pool.js";
 import { displayPath } from "../load/discover.js";
+import type { FileLogEntry } from "../load/file-log.js";
 import { outlineHcl, outlineTfJson, type FileOutline } from "../load/outline.js";
 import type { Body } from "../load/hcl-syntax.js";
 import { blobIdOf, unchangedBlobIds } from "../load/git.js";
@@ -68,6 +70,8 @@ export class ModuleLoader implements ModuleSource {
   private ids: Map<string, string> | undefined;
   private readonly variableReader: VariableReader;
   private readonly manifests = new Map<string, Promise<ModuleManifest | undefined>>();
+  /** How each parsed file was parsed, for --debug (see fileLog). */
+  private readonly parsedHow = new Map<string, string>();
 
   constructor(private readonly options: LoaderOptions) {
     this.scannedDirs = new Set(options.discovered.keys());
@@ -153,6 +157,7 @@ export class ModuleLoader implements ModuleSource {
         // To be parsed, and parsed before: the body the cache keeps for its content.
         const body = known.wellFormed && !path.endsWith(".json") ? this.cachedBody(path) : undefined;
         if (body) {
+          this.parsedHow.set(path, "unchanged since an earlier run (its git blob id checked): its parse taken from the cache");
           this.parsed.set(path, this.unread(new KnownParsedSource(path, displayPath(path, this.options.cwd), body, known, this.options.prefilter!.words, this.options.errors, this.options.cwd, this.verified.get(path))));
           continue;
         }
@@ -355,6 +360,42 @@ export class ModuleLoader implements ModuleSource {
     return id === undefined ? undefined : this.options.cache?.get(`${kind}:${id}`);
   }
 
+  /**
+   * What became of each file the loader was asked about, for --debug: parsed (and how), skipped by
+   * the prefilter (and why), taken from the cache, or refused (and why). Sorted by path.
+   */
+  async fileLog(): Promise<FileLogEntry[]> {
+    const prefilter = this.options.prefilter;
+    const listed = (await Promise.all([...this.listings.values()])).flatMap((paths) => paths ?? []);
+    const paths = [...new Set([...listed, ...this.texts.keys(), ...this.known.keys(), ...this.parsed.keys()])].sort();
+    const entries: FileLogEntry[] = [];
+    for (const path of paths) {
+      const file = displayPath(path, this.options.cwd);
+      const read = this.texts.has(path) ? await this.texts.get(path)! : undefined;
+      if (read && !read.ok) {
+        entries.push({ file, status: "refused", why: read.message });
+        continue;
+      }
+      const parsed = this.parsed.get(path);
+      if (parsed === null) entries.push({ file, status: "read", why: "could not be parsed (reported as an input error)" });
+      else if (parsed) entries.push({ file, status: this.parsedHow.get(path)?.startsWith("unchanged") ? "cached" : "read", why: this.parsedHow.get(path) ?? "parsed" });
+      else if (!prefilter) entries.push({ file, status: "read", why: "not parsed: its module was not needed" });
+      else {
+        const known = read ? undefined : this.known.get(path);
+        const mentions = known ? this.knownMentions(known) : read ? mentionsIn(read.text) : undefined;
+        const mode = this.mode(dirname(path));
+        const why =
+          mode === "graph"
+            ? "by the prefilter: no configuration it belongs to names a resource type the policies check, so only its module calls and comments were read"
+            : mentions && !prefilter.words.some(mentions)
+              ? `by the prefilter: it mentions none of ${prefilter.words.join(", ")}`
+              : "not parsed: its module was not needed";
+        entries.push({ file, status: known ? "cached" : "skipped", why: known ? `unchanged since an earlier run (its git blob id checked): what it declares taken from the cache; not parsed, ${why}` : why });
+      }
+    }
+    return entries;
+  }
+
   private async parseAll(jobs: { path: string; text: string }[]): Promise<void> {
     const { cache, cwd, errors } = this.options;
     const results = new Map<string, ParsedHcl>();
@@ -362,12 +403,15 @@ export class ModuleLoader implements ModuleSource {
     for (const job of jobs) {
       if (job.path.endsWith(".json")) {
         results.set(job.path, { result: parseTerraformJson(job.text) });
+        this.parsedHow.set(job.path, "parsed as Terraform JSON");
         continue;
       }
       const key = contentKey(job.text);
       const hit = cache?.get(key);
-      if (hit) results.set(job.path, hit);
-      else misses.push({ ...job, key });
+      if (hit) {
+        results.set(job.path, hit);
+        this.parsedHow.set(job.path, "parsed: hcl2json's result for this content taken from the cache");
+      } else misses.push({ ...job, key });
     }
     const parsed = await this.options.pool.parse(
       misses.map((m) => m.text),
@@ -376,6 +420,8 @@ export class ModuleLoader implements ModuleSource {
     misses.forEach((miss, i) => {
       const result = parsed[i]!;
       results.set(miss.path, result);
+      // Only hcl2json's results come with an outline (see parse-pool.ts).
+      this.parsedHow.set(miss.path, result.outline || !result.result.ok ? "parsed by hcl2json (keygate's parser declined it)" : "parsed by keygate's parser");
       // hcl2json's results are worth keeping by content; the native parser is faster than a lookup,
       // but for a file git vouches for, a later run can skip reading it too (see cachedBody).
       if (result.outline || !result.result.ok) cache?.set(miss.key, result);
