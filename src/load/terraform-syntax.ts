@@ -61,7 +61,8 @@ export function splitHclDiagnostics(raw: string): SyntaxProblem[] {
   const problems: SyntaxProblem[] = [];
   starts.forEach((match, i) => {
     const end = i + 1 < starts.length ? starts[i + 1]!.index : inner.length;
-    const text = inner.slice(match.index + match[0].length, end).trim().replace(MENTION, "line $1, column $2");
+    // One line per problem: hcl2json's details run over several lines ("…extra characters.\nThis can happen when…").
+    const text = inner.slice(match.index + match[0].length, end).trim().replace(MENTION, "line $1, column $2").replace(/\s*\n\s*/g, " ");
     const [summary, ...detail] = text.split("; ");
     const message = detail.length ? `${summary}: ${detail.join("; ")}` : (summary ?? text);
     problems.push({ line: Number(match[1]), column: Number(match[2]), message });
