@@ -12,10 +12,12 @@
 //   npm run bench -- --runs N              runs per case and build (default 3)
 //   npm run bench -- --gate                only the monorepo's five rows (full scans, one root, --staged, --base)
 //   npm run bench -- --live                only the live audit rows (an organization's take minutes)
+//   npm run bench -- --hostile             only the hostile input rows (deepest nesting accepted and
+//                                          refused, 100,000 resources in one file, a 50 MB file), one run each
 //   npm run bench -- --live --baseline DIR also the same live rows with another checkout's build,
 //                                          alternating runs (--runs N of them)
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { benchLiveAudit } from "../../test/support/live-bench.js";
@@ -30,6 +32,7 @@ const against = option("--against") ? resolve(option("--against")!) : undefined;
 const RUNS = Number(option("--runs") ?? (quick ? 1 : 3));
 const gateOnly = argv.includes("--gate");
 const liveOnly = argv.includes("--live");
+const hostileOnly = argv.includes("--hostile");
 const baseline = option("--baseline");
 const orgRuns = RUNS;
 
@@ -56,15 +59,15 @@ interface Measured {
   maxMs: number;
 }
 
-/** Runs one build's `keygate ARGS` once (`{cache}` in ARGS stands for the build's cache directory). */
-function runOnce(build: Build, cwd: string, args: string[]): Omit<Measured, "minMs" | "maxMs"> {
+/** Runs one build's `keygate ARGS` once (`{cache}` in ARGS stands for the build's cache directory); exit 2 is a failure unless `incomplete` is expected. */
+function runOnce(build: Build, cwd: string, args: string[], incomplete = false): Omit<Measured, "minMs" | "maxMs"> {
   const argv = args.map((a) => a.replace("{cache}", build.cache));
   const started = performance.now();
   const child = spawnSync(process.execPath, [build.measure, ...argv], { cwd, encoding: "utf8", maxBuffer: 1 << 28 });
   const wallMs = performance.now() - started;
   const lines = child.stdout.trim().split("\n");
   const usage = JSON.parse(lines.at(-1)!) as { cpuMs: number; peakRssMb: number; exitCode: number; summary: Measured["summary"] };
-  if (usage.exitCode === 2) throw new Error(`keygate (${build.name}) ${argv.join(" ")} could not complete:\n${child.stderr}`);
+  if (usage.exitCode === 2 && !incomplete) throw new Error(`keygate (${build.name}) ${argv.join(" ")} could not complete:\n${child.stderr}`);
   return { wallMs, ...usage };
 }
 
@@ -72,10 +75,10 @@ function runOnce(build: Build, cwd: string, args: string[]): Omit<Measured, "min
  * Runs `keygate ARGS` `runs` times per build, the builds alternating run by run; for each build the
  * median by wall time, with the range. `warmUp` runs each build once first, unmeasured.
  */
-function keygateAll(cwd: string, args: string[], { runs = RUNS, warmUp = false } = {}): Measured[] {
+function keygateAll(cwd: string, args: string[], { runs = RUNS, warmUp = false, incomplete = false } = {}): Measured[] {
   const results: Omit<Measured, "minMs" | "maxMs">[][] = builds.map(() => []);
-  if (warmUp) for (const build of builds) runOnce(build, cwd, args);
-  for (let i = 0; i < runs; i++) builds.forEach((build, b) => results[b]!.push(runOnce(build, cwd, args)));
+  if (warmUp) for (const build of builds) runOnce(build, cwd, args, incomplete);
+  for (let i = 0; i < runs; i++) builds.forEach((build, b) => results[b]!.push(runOnce(build, cwd, args, incomplete)));
   return results.map((all) => {
     const sorted = [...all].sort((a, b) => a.wallMs - b.wallMs);
     return { ...sorted[Math.floor(sorted.length / 2)]!, minMs: sorted[0]!.wallMs, maxMs: sorted.at(-1)!.wallMs };
@@ -83,7 +86,7 @@ function keygateAll(cwd: string, args: string[], { runs = RUNS, warmUp = false }
 }
 
 /** This build's measurement only (the other's, when timed, goes to the table). */
-function keygate(cwd: string, args: string[], options: { runs?: number; warmUp?: boolean } = {}): Measured {
+function keygate(cwd: string, args: string[], options: { runs?: number; warmUp?: boolean; incomplete?: boolean } = {}): Measured {
   const all = keygateAll(cwd, args, options);
   lastAgainst = all[1];
   return all[0]!;
@@ -110,6 +113,9 @@ function nativeParse(): ((dir: string) => NativeParse) | undefined {
     return { files: runs[0]!.files, cores: runs[0]!.cores, sequentialMs: median(runs.map((r) => r.sequentialMs)), parallelMs: median(runs.map((r) => r.parallelMs)) };
   };
 }
+
+/** A user and an access key for it: one finding. */
+const PAIR = 'resource "aws_iam_user" "u" {\n  name = "u"\n}\n\nresource "aws_iam_access_key" "k" {\n  user = aws_iam_user.u.name\n}\n';
 
 const GIT_IDENTITY = ["-c", "user.name=bench", "-c", "user.email=bench@example.com"];
 function git(dir: string, ...args: string[]): void {
@@ -140,7 +146,41 @@ function report(name: string, m: Measured, target: string, ok: boolean, extra = 
   lastAgainst = undefined;
 }
 
-if (!liveOnly) {
+if (!liveOnly && !gateOnly) {
+// Hostile input (issue 18): what a pull request can throw at the gate, one run each (the machine is
+// shared; these take seconds to a minute). Generated into the work directory.
+const hostile = join(work, "hostile");
+// The locals block is one level: 255 brackets inside it make 256, the deepest accepted.
+const depth = 255;
+const deep = (n: number) => `locals {\n  nested = ${"[".repeat(n)}1${"]".repeat(n)}\n}\n\n${PAIR}`;
+mkdirSync(join(hostile, "deep"), { recursive: true });
+writeFileSync(join(hostile, "deep", "main.tf"), deep(depth));
+const accepted = keygate(join(hostile, "deep"), [".", "-f", "json", "--no-cache"], { runs: 1 });
+report(`hostile: nesting ${depth + 1} deep (the deepest accepted)`, accepted, "≤ 2000 ms wall, exit 1", accepted.wallMs <= 2000 && accepted.exitCode === 1, `exit ${accepted.exitCode}`);
+mkdirSync(join(hostile, "deeper"), { recursive: true });
+writeFileSync(join(hostile, "deeper", "main.tf"), deep(10_000));
+const refused = keygate(join(hostile, "deeper"), [".", "-f", "json", "--no-cache"], { runs: 1, incomplete: true });
+report("hostile: nesting 10,000 deep (refused)", refused, "≤ 2000 ms wall, exit 2", refused.wallMs <= 2000 && refused.exitCode === 2, `exit ${refused.exitCode}, ${refused.summary.errors} errors`);
+const resources = quick ? 10_000 : 100_000;
+const blocks: string[] = [];
+for (let i = 0; i < resources / 2; i++) blocks.push(`resource "aws_iam_user" "u${i}" {\n  name = "user-${i}"\n}\n\nresource "aws_iam_access_key" "k${i}" {\n  user = aws_iam_user.u${i}.name\n}\n`);
+mkdirSync(join(hostile, "many"), { recursive: true });
+writeFileSync(join(hostile, "many", "main.tf"), blocks.join("\n"));
+const many = keygate(join(hostile, "many"), [".", "-f", "json", "--no-cache"], { runs: 1 });
+const manyMb = Buffer.byteLength(blocks.join("\n")) / 1e6;
+report(`hostile: ${resources} resources in one file`, many, "≤ 30000 ms wall, < 1024 MB", many.wallMs <= 30_000 && many.peakRssMb < 1024, `${many.summary.findings} findings, ${manyMb.toFixed(1)} MB`);
+const bigMb = quick ? 5 : 50;
+// A policy document of bigMb MB in a heredoc, in a file that also holds a pair.
+const line = '      {"Effect": "Allow", "Action": ["s3:GetObject"], "Resource": "arn:aws:s3:::bucket/prefix/*"},\n';
+const big = `${PAIR}\nresource "aws_iam_policy" "huge" {\n  name   = "huge"\n  policy = <<EOF\n{\n  "Statement": [\n${line.repeat(Math.ceil((bigMb * 1e6) / line.length))}  ]\n}\nEOF\n}\n`;
+mkdirSync(join(hostile, "big"), { recursive: true });
+writeFileSync(join(hostile, "big", "main.tf"), big);
+const bigRun = keygate(join(hostile, "big"), [".", "-f", "json", "--no-cache"], { runs: 1 });
+report(`hostile: a ${bigMb} MB file (one heredoc)`, bigRun, "≤ 10000 ms wall, < 1024 MB, exit 1", bigRun.wallMs <= 10_000 && bigRun.peakRssMb < 1024 && bigRun.exitCode === 1, `${(big.length / 1e6).toFixed(1)} MB, exit ${bigRun.exitCode}`);
+rmSync(hostile, { recursive: true, force: true });
+}
+
+if (!liveOnly && !hostileOnly) {
 const roots = quick ? 100 : 1000;
 const files = quick ? 1060 : 10060;
 console.log(`generating a ${roots}-root, ${files}-file monorepo (a git repository) and a worst case (every file IAM-related) in ${work} …`);
@@ -211,11 +251,13 @@ report(`plan with ${changes} resource changes`, plan, "≤ 3000 ms wall, < 1024 
 }
 }
 
+if (!hostileOnly) {
 const live = await benchLiveAudit({ users: quick ? 200 : 1000, latencyMs: 5 });
 rows.push([`live audit, ${live.users} users, 5 ms/call`, `${live.wallMs.toFixed(0)} ms`, "", "", "", `${live.apiCallsPerUser.toFixed(2)} API calls/user`, "≤ 10000 ms wall", live.wallMs <= 10000 ? "ok" : "MISSED"]);
 verdicts.push(`${live.wallMs <= 10000 ? "✔" : "✖"} live audit: ≤ 10000 ms wall`);
+}
 
-if (!gateOnly) {
+if (!gateOnly && !hostileOnly) {
 // An organization (the issue's table): the CLI in a child process against the fake endpoint in
 // this one, 5 ms per call, reports generated during the run (IAM answers STARTED, INPROGRESS,
 // COMPLETE), `keygate live`'s default poll interval and report timeout.
