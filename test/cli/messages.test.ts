@@ -95,7 +95,7 @@ describe("undecided conditions: shown evaluated, without the checkout's director
     const root = await writeTree(files);
     const { stdout } = await runCli(["-f", "compact", "."], root);
     expect(stdout.split("\n")[0]).toBe(
-      'mod/main.tf:19:1: error Access key module.u.aws_iam_access_key.this is created together with its user module.u.aws_iam_user.this "u" (line 14), so the key is issued at the user\'s setup, not as a separate, later step. Assumed created, as keygate cannot decide: count = local.enabled ? 1 : 0, which depends on var.on. [KG001]',
+      'mod/main.tf:19:1: error Access key module.u.aws_iam_access_key.this (module.u, called at main.tf:5) is created together with its user module.u.aws_iam_user.this "u" (line 14), so the key is issued at the user\'s setup, not as a separate, later step. Assumed created, as keygate cannot decide: count = local.enabled ? 1 : 0, which depends on var.on. [KG001]',
     );
   });
 });
