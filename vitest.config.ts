@@ -6,8 +6,14 @@ import { defineConfig } from "vitest/config";
  *   edit-test loop;
  * - `e2e`: tests that start processes (the built bin, git histories, pre-commit, the Action, SARIF
  *   Multitool, the AWS CLI, npm pack) or sweep whole corpora; they need `npm run build` first.
+ *   `test/live/schedule.test.ts` is here too: it waits out real report timeouts (15 s).
  * A new test file is a unit test unless it is listed here.
+ *
+ * Unit test files share their modules within a worker (`isolate: false`, about half the time of
+ * loading the source again for each file), except those that mock modules (`vi.mock`), which get
+ * their own module graph in the `unit-mocks` project.
  */
+const MOCKS = ["test/load/front-end.test.ts"];
 const E2E = [
   "test/change/action.test.ts",
   "test/change/change.test.ts",
@@ -28,6 +34,7 @@ const E2E = [
   "test/hostile/git-safety.test.ts",
   "test/hostile/messages.test.ts",
   "test/live/fake-aws-cli.test.ts",
+  "test/live/schedule.test.ts",
   "test/load/prefilter.test.ts",
   "test/release/action-bundle.test.ts",
   "test/release/package.test.ts",
@@ -39,7 +46,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     projects: [
-      { extends: true, test: { name: "unit", include: ["test/**/*.test.ts"], exclude: E2E } },
+      { extends: true, test: { name: "unit", include: ["test/**/*.test.ts"], exclude: [...E2E, ...MOCKS], isolate: false } },
+      { extends: true, test: { name: "unit-mocks", include: MOCKS } },
       { extends: true, test: { name: "e2e", include: E2E } },
     ],
   },
