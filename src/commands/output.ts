@@ -1,7 +1,8 @@
-import { mkdir, open } from "node:fs/promises";
+import { open } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { atOrAbove, type Severity } from "../findings.js";
 import { ConfigError, type FailOn } from "../load/config.js";
+import { makeDirectory } from "../load/make-directory.js";
 import { PolicyLoadError } from "../policies/catalog.js";
 import { DEFAULT_FORMAT, REPORTERS, reportPieces } from "../report/index.js";
 import { planReportTargets, repositoryRoot } from "../report/targets.js";
@@ -83,7 +84,7 @@ export function colorWanted(io: CliIO): boolean {
 /** Writes a report (or the baseline) piece by piece; a failure is said once, and the caller ends the run incomplete. */
 async function writePieces(path: string, pieces: Iterable<string>, what: string, io: CliIO): Promise<boolean> {
   try {
-    await mkdir(dirname(path), { recursive: true });
+    await makeDirectory(dirname(path));
     const file = await open(path, "w");
     try {
       for (const piece of pieces) await file.write(piece);

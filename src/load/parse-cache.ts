@@ -1,9 +1,10 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { readFile, rename, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { deserialize, serialize } from "node:v8";
 import { TOOL } from "../package.js";
+import { makeDirectory } from "./make-directory.js";
 import type { ParsedHcl } from "./parse-pool.js";
 
 /** The parser's identity: a cache written by another hcl2json would not be trusted. */
@@ -36,7 +37,7 @@ async function cacheKey(file: string): Promise<Buffer | undefined> {
     // none yet
   }
   try {
-    await mkdir(dirname(file), { recursive: true, mode: 0o700 });
+    await makeDirectory(dirname(file), 0o700);
     const key = randomBytes(32);
     await writeFile(file, key, { mode: 0o600, flag: "wx" });
     return key;
@@ -183,7 +184,7 @@ export class ParseCache {
     try {
       const key = await (this.key ??= cacheKey(this.keyFile));
       if (!key) return;
-      await mkdir(join(this.file, ".."), { recursive: true });
+      await makeDirectory(join(this.file, ".."));
       const temporary = `${this.file}.${process.pid}.tmp`;
       const payload = serialize({ version: TOOL.version, parser: PARSER, entries: this.used, files: this.usedFiles, words: this.words });
       await writeFile(temporary, Buffer.concat([MAGIC, this.signature(key, payload), payload]));
