@@ -46,7 +46,10 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     projects: [
-      { extends: true, test: { name: "unit", include: ["test/**/*.test.ts"], exclude: [...E2E, ...MOCKS], isolate: false } },
+      {
+        extends: true,
+        test: { name: "unit", include: ["test/**/*.test.ts"], exclude: [...E2E, ...MOCKS], isolate: false },
+      },
       { extends: true, test: { name: "unit-mocks", include: MOCKS } },
       { extends: true, test: { name: "e2e", include: E2E } },
     ],

@@ -4,7 +4,9 @@
 // by the `node` on PATH. Installing the hook is a clone: nothing is compiled or installed.
 const [major, minor] = process.versions.node.split(".").map(Number);
 if (major < 20 || (major === 20 && minor < 19)) {
-  process.stderr.write(`keygate: the pre-commit hook needs Node.js 20.19 or newer as \`node\` on PATH; found ${process.version} (${process.execPath}).\n`);
+  process.stderr.write(
+    `keygate: the pre-commit hook needs Node.js 20.19 or newer as \`node\` on PATH; found ${process.version} (${process.execPath}).\n`,
+  );
   process.exit(2);
 }
 const { cli } = await import("./dist/index.mjs");

@@ -45,8 +45,15 @@ const embedHcl2jsonWasm = {
     b.onLoad({ filter: /[\\/]@cdktf[\\/]hcl2json[\\/]lib[\\/]bridge\.js$/ }, (args) => {
       const source = readFileSync(args.path, "utf8");
       const read = 'await fs.readFile((0, path_1.join)(__dirname, "..", "main.wasm.gz"))';
-      if (!source.includes(read)) throw new Error(`build-action: ${posix(relative(root, args.path))} no longer reads main.wasm.gz as expected: update the embed-hcl2json-wasm plugin`);
-      return { contents: source.replace(read, '((m) => m.default ?? m)(require("../main.wasm.gz"))'), loader: "js", resolveDir: dirname(args.path) };
+      if (!source.includes(read))
+        throw new Error(
+          `build-action: ${posix(relative(root, args.path))} no longer reads main.wasm.gz as expected: update the embed-hcl2json-wasm plugin`,
+        );
+      return {
+        contents: source.replace(read, '((m) => m.default ?? m)(require("../main.wasm.gz"))'),
+        loader: "js",
+        resolveDir: dirname(args.path),
+      };
     });
   },
 };
@@ -58,7 +65,8 @@ const noAwsSdk = {
     b.onResolve({ filter: /^@aws-sdk\// }, (args) => ({ path: args.path, namespace: "no-aws-sdk" }));
     b.onLoad({ filter: /.*/, namespace: "no-aws-sdk" }, () => ({
       // CommonJS, so that its importers' named imports are looked up when it runs (never: it throws).
-      contents: 'module.exports = {};\nthrow new Error("keygate live is not part of the GitHub Action or the pre-commit hook: install keygate from npm to audit AWS accounts");',
+      contents:
+        'module.exports = {};\nthrow new Error("keygate live is not part of the GitHub Action or the pre-commit hook: install keygate from npm to audit AWS accounts");',
       loader: "js",
     }));
   },

@@ -11,5 +11,8 @@ mkdirSync(out, { recursive: true });
 for (const [name, path] of Object.entries(SCHEMA_FILES)) {
   const ajv = new Ajv({ ...AJV_OPTIONS, code: { source: true } });
   const validate = ajv.compile(JSON.parse(readFileSync(path, "utf8")));
-  writeFileSync(join(out, `${basename(name, ".json")}.cjs`), standaloneCode.default ? standaloneCode.default(ajv, validate) : standaloneCode(ajv, validate));
+  writeFileSync(
+    join(out, `${basename(name, ".json")}.cjs`),
+    standaloneCode.default ? standaloneCode.default(ajv, validate) : standaloneCode(ajv, validate),
+  );
 }

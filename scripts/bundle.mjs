@@ -24,7 +24,9 @@ await build({
   mainFields: ["module", "main"],
   external: ["@cdktf/hcl2json", "@aws-sdk/*", "@smithy/*"],
   // Bundled CommonJS dependencies may call require().
-  banner: { js: 'import { createRequire as __keygateRequire } from "node:module"; const require = __keygateRequire(import.meta.url);' },
+  banner: {
+    js: 'import { createRequire as __keygateRequire } from "node:module"; const require = __keygateRequire(import.meta.url);',
+  },
   logLevel: "warning",
   plugins: [yargsOwnPackage()],
 });

@@ -16,7 +16,8 @@ export function yargsOwnPackage() {
     setup(b) {
       b.onLoad({ filter: shim }, (args) => {
         const source = readFileSync(args.path, "utf8");
-        if (!source.includes(from)) throw new Error(`${args.path} no longer holds "${from}": update scripts/esbuild-plugins.mjs`);
+        if (!source.includes(from))
+          throw new Error(`${args.path} no longer holds "${from}": update scripts/esbuild-plugins.mjs`);
         return { contents: source.replace(from, "mainFilename: fileURLToPath(import.meta.url),"), loader: "js" };
       });
     },

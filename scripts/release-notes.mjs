@@ -30,12 +30,16 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     process.exit(2);
   }
   if (tag !== `v${version}`) {
-    console.error(`release-notes: tag ${tag} is not package.json's version (v${version}): bump the version or move the tag`);
+    console.error(
+      `release-notes: tag ${tag} is not package.json's version (v${version}): bump the version or move the tag`,
+    );
     process.exit(1);
   }
   const notes = changelogSection(readFileSync(join(root, "CHANGELOG.md"), "utf8"), version);
   if (!notes) {
-    console.error(`release-notes: CHANGELOG.md has no section "## [${version}] - YYYY-MM-DD" with entries: move the Unreleased entries there`);
+    console.error(
+      `release-notes: CHANGELOG.md has no section "## [${version}] - YYYY-MM-DD" with entries: move the Unreleased entries there`,
+    );
     process.exit(1);
   }
   process.stdout.write(`${notes}\n`);

@@ -11,7 +11,14 @@ import { parseCliVariable, type CliVariable } from "./model/variables.js";
 import type { LiveArgs } from "./commands/live.js";
 import type { OutputArgs } from "./commands/output.js";
 import type { ScanArgs } from "./commands/scan.js";
-import { checkDistinctOutputs, checkOutputPath, explainFailure, helpHint, UsageError, type CommandOptions } from "./commands/usage.js";
+import {
+  checkDistinctOutputs,
+  checkOutputPath,
+  explainFailure,
+  helpHint,
+  UsageError,
+  type CommandOptions,
+} from "./commands/usage.js";
 import { parsePolicyArg, type SettingsArgs } from "./commands/settings.js";
 
 export { EXIT, finalExitCode, processIO, type CliIO } from "./commands/io.js";
@@ -73,7 +80,8 @@ async function runCommand(rawArgv: readonly string[], io: CliIO): Promise<number
   const parser = commandLine(argv, io, (run) => (invocation = run)).fail((message, error) => {
     // yargs' own validation (unknown options, choices, conflicts) comes as a message; keygate's
     // checks (in .check() and the handlers) throw UsageError.
-    failure ??= error instanceof UsageError ? error : usageFailure(message || error?.message || "invalid usage", argv, io);
+    failure ??=
+      error instanceof UsageError ? error : usageFailure(message || error?.message || "invalid usage", argv, io);
   });
   let helpOrVersion = "";
   try {
@@ -83,7 +91,9 @@ async function runCommand(rawArgv: readonly string[], io: CliIO): Promise<number
   } catch (error) {
     if (error instanceof UsageError) failure ??= error;
     else if (!failure) {
-      io.stderr(`keygate: internal error: ${(error as Error).message}\n${io.env.KEYGATE_DEBUG ? `${(error as Error).stack}\n` : "Set KEYGATE_DEBUG=1 for the stack trace, and please report it.\n"}`);
+      io.stderr(
+        `keygate: internal error: ${(error as Error).message}\n${io.env.KEYGATE_DEBUG ? `${(error as Error).stack}\n` : "Set KEYGATE_DEBUG=1 for the stack trace, and please report it.\n"}`,
+      );
       return EXIT.incomplete;
     }
   }
@@ -114,63 +124,162 @@ function commandLine(argv: readonly string[], io: CliIO, onRun: (run: () => Prom
       ["scan [paths..]", "$0 [paths..]"],
       "Scan Terraform/OpenTofu directories and files (default: the current directory)",
       (y) =>
-        known("scan", withReportOptions(y)
-          .positional("paths", { describe: "directories (searched recursively), Terraform files and plan .json files to scan; \"-\" reads a plan from stdin [default: . unless --plan is given]", type: "string", array: true })
-          .option("plan", { describe: "a plan to check: the output of `terraform show -json tfplan` (repeatable; \"-\" reads stdin). A .json path among PATHS is read as a plan too", type: "string", array: true, requiresArg: true })
-          .option("source", { describe: "the root module directory a plan was made from, so that plan findings also point at the .tf lines (and honour keygate:ignore comments there); default: the plan file's directory when it is a scanned root module", type: "string", requiresArg: true })
-          .option("base", {
-            describe: "change-aware: report only pairs new since git revision REF (the user and its key both absent there), comparing REF with the working tree. For pull requests: the base commit",
-            type: "string",
-            requiresArg: true,
-          })
-          .option("staged", { describe: "change-aware: report only pairs new in what is staged, compared with where the branch left the default branch (merge base with origin/HEAD or .keygate.json baseBranch; HEAD on the default branch), as the pull-request gate judges it; --staged --base REF compares with REF. For pre-commit hooks; named files stand for the configurations they belong to", type: "boolean" })
-          .option("prefilter", { describe: "skip parsing files that cannot matter (no IAM resource, module call, variable, local or output in them); --no-prefilter parses every file, to report syntax errors in those too", type: "boolean", default: true })
-          .option("cache", { describe: "remember between runs what only hcl2json could parse and, in a git work tree, what each unchanged file holds (--no-cache: read and parse afresh)", type: "boolean", default: true })
-          .option("cache-location", { describe: "directory for the cache [default: $XDG_CACHE_HOME/keygate or ~/.cache/keygate]", type: "string", requiresArg: true })
-          .option("var", { describe: "set a root module variable, NAME=VALUE, as terraform -var does (repeatable; later values win, also over --var-file, tfvars files and TF_VAR_NAME)", type: "string", requiresArg: true })
-          .option("exclude", { describe: "a glob of files not to scan, relative to the working directory, on top of the config's exclude (repeatable)", type: "string", requiresArg: true })
-          .option("print-config", { describe: "print the configuration in effect (config file, --policy, --exclude, --fail-on) as JSON, and scan nothing", type: "boolean" })
-          .option("init", { describe: "write a commented .keygate.json in the working directory (never over an existing one), and scan nothing", type: "boolean" })
-          .option("pre-commit", { describe: "with --init: also write .pre-commit-config.yaml running keygate's hook (or print the lines to add to an existing one)", type: "boolean", implies: "init" })
-          .option("list-policies", { describe: "list the policies, as `keygate policies` does", type: "boolean" })
-          .option("debug", { describe: "say on stderr what became of each file, and why: read (parsed, and by which parser), skipped by the prefilter, taken from the cache, or refused; then what --verbose says", type: "boolean" })
-          .option("var-file", { describe: "read root module variables from a .tfvars or .tfvars.json file, as terraform -var-file does (repeatable; applied in command-line order with --var)", type: "string", requiresArg: true })
-          .conflicts("base", "plan")
-          .conflicts("staged", "plan")
-          .example("keygate --base origin/main", "in CI: only the pairs this branch adds")
-          .example("keygate --staged", "before a commit: only the pairs the commit would add")
-          .example("terraform show -json tfplan > tfplan.json && keygate tfplan.json", "check what a plan will create")
-          .example("keygate scan .", "scan the current directory")
-          .example("keygate infra/ -f json -o keygate.json", "write the JSON report to a file")
-          .example("keygate --fail-on warning stacks/prod", "also fail on warnings")
-          .example("keygate -f text -f sarif -o sarif=keygate.sarif", "text on the terminal, SARIF for GitHub code scanning in a file")
-          .example("keygate -f github -o markdown=$GITHUB_STEP_SUMMARY", "in GitHub Actions: annotations on the pull request, a table in the run's summary")
-          .example("keygate --write-baseline .keygate-baseline.json", "accept today's findings; later runs with --baseline fail only on new ones")),
+        known(
+          "scan",
+          withReportOptions(y)
+            .positional("paths", {
+              describe:
+                'directories (searched recursively), Terraform files and plan .json files to scan; "-" reads a plan from stdin [default: . unless --plan is given]',
+              type: "string",
+              array: true,
+            })
+            .option("plan", {
+              describe:
+                'a plan to check: the output of `terraform show -json tfplan` (repeatable; "-" reads stdin). A .json path among PATHS is read as a plan too',
+              type: "string",
+              array: true,
+              requiresArg: true,
+            })
+            .option("source", {
+              describe:
+                "the root module directory a plan was made from, so that plan findings also point at the .tf lines (and honour keygate:ignore comments there); default: the plan file's directory when it is a scanned root module",
+              type: "string",
+              requiresArg: true,
+            })
+            .option("base", {
+              describe:
+                "change-aware: report only pairs new since git revision REF (the user and its key both absent there), comparing REF with the working tree. For pull requests: the base commit",
+              type: "string",
+              requiresArg: true,
+            })
+            .option("staged", {
+              describe:
+                "change-aware: report only pairs new in what is staged, compared with where the branch left the default branch (merge base with origin/HEAD or .keygate.json baseBranch; HEAD on the default branch), as the pull-request gate judges it; --staged --base REF compares with REF. For pre-commit hooks; named files stand for the configurations they belong to",
+              type: "boolean",
+            })
+            .option("prefilter", {
+              describe:
+                "skip parsing files that cannot matter (no IAM resource, module call, variable, local or output in them); --no-prefilter parses every file, to report syntax errors in those too",
+              type: "boolean",
+              default: true,
+            })
+            .option("cache", {
+              describe:
+                "remember between runs what only hcl2json could parse and, in a git work tree, what each unchanged file holds (--no-cache: read and parse afresh)",
+              type: "boolean",
+              default: true,
+            })
+            .option("cache-location", {
+              describe: "directory for the cache [default: $XDG_CACHE_HOME/keygate or ~/.cache/keygate]",
+              type: "string",
+              requiresArg: true,
+            })
+            .option("var", {
+              describe:
+                "set a root module variable, NAME=VALUE, as terraform -var does (repeatable; later values win, also over --var-file, tfvars files and TF_VAR_NAME)",
+              type: "string",
+              requiresArg: true,
+            })
+            .option("exclude", {
+              describe:
+                "a glob of files not to scan, relative to the working directory, on top of the config's exclude (repeatable)",
+              type: "string",
+              requiresArg: true,
+            })
+            .option("print-config", {
+              describe:
+                "print the configuration in effect (config file, --policy, --exclude, --fail-on) as JSON, and scan nothing",
+              type: "boolean",
+            })
+            .option("init", {
+              describe:
+                "write a commented .keygate.json in the working directory (never over an existing one), and scan nothing",
+              type: "boolean",
+            })
+            .option("pre-commit", {
+              describe:
+                "with --init: also write .pre-commit-config.yaml running keygate's hook (or print the lines to add to an existing one)",
+              type: "boolean",
+              implies: "init",
+            })
+            .option("list-policies", { describe: "list the policies, as `keygate policies` does", type: "boolean" })
+            .option("debug", {
+              describe:
+                "say on stderr what became of each file, and why: read (parsed, and by which parser), skipped by the prefilter, taken from the cache, or refused; then what --verbose says",
+              type: "boolean",
+            })
+            .option("var-file", {
+              describe:
+                "read root module variables from a .tfvars or .tfvars.json file, as terraform -var-file does (repeatable; applied in command-line order with --var)",
+              type: "string",
+              requiresArg: true,
+            })
+            .conflicts("base", "plan")
+            .conflicts("staged", "plan")
+            .example("keygate --base origin/main", "in CI: only the pairs this branch adds")
+            .example("keygate --staged", "before a commit: only the pairs the commit would add")
+            .example(
+              "terraform show -json tfplan > tfplan.json && keygate tfplan.json",
+              "check what a plan will create",
+            )
+            .example("keygate scan .", "scan the current directory")
+            .example("keygate infra/ -f json -o keygate.json", "write the JSON report to a file")
+            .example("keygate --fail-on warning stacks/prod", "also fail on warnings")
+            .example(
+              "keygate -f text -f sarif -o sarif=keygate.sarif",
+              "text on the terminal, SARIF for GitHub code scanning in a file",
+            )
+            .example(
+              "keygate -f github -o markdown=$GITHUB_STEP_SUMMARY",
+              "in GitHub Actions: annotations on the pull request, a table in the run's summary",
+            )
+            .example(
+              "keygate --write-baseline .keygate-baseline.json",
+              "accept today's findings; later runs with --baseline fail only on new ones",
+            ),
+        ),
       (args) => {
         const badVar = asList(args.var).find((v) => !parseCliVariable(v));
-        if (badVar !== undefined) throw new UsageError(`--var takes NAME=VALUE, got "${badVar}"`, 'Set a variable as terraform -var does: --var region=eu-west-1, --var \'names=["a","b"]\'.');
+        if (badVar !== undefined)
+          throw new UsageError(
+            `--var takes NAME=VALUE, got "${badVar}"`,
+            'Set a variable as terraform -var does: --var region=eu-west-1, --var \'names=["a","b"]\'.',
+          );
         if (args.init) {
           onRun(async () => (await import("./commands/init.js")).init(args["pre-commit"] === true, io));
           return;
         }
         if (args["list-policies"]) {
-          onRun(async () => (await import("./commands/policies.js")).listPolicies(asList(args.format).includes("json") ? "json" : "text", io));
+          onRun(async () =>
+            (await import("./commands/policies.js")).listPolicies(
+              asList(args.format).includes("json") ? "json" : "text",
+              io,
+            ),
+          );
           return;
         }
         const scanArgs: ScanArgs = {
-            // The working directory is the default, unless only plans are to be checked.
-            paths: fromToken(args.paths as string[] | undefined)?.length ? fromToken(args.paths as string[])! : (args.plan as string[] | undefined)?.length ? [] : ["."],
-            ...reportArgs(args),
-            plans: fromToken(args.plan as string[] | undefined) ?? [],
-            source: args.source as string | undefined,
-            change: args.staged ? { kind: "staged", ...(args.base !== undefined ? { base: args.base as string } : {}) } : args.base !== undefined ? { kind: "base", ref: args.base as string } : undefined,
-            prefilter: args.prefilter !== false,
-            cache: args.cache === false ? false : (args["cache-location"] as string | undefined),
-            variables: cliVariables(argv),
-            exclude: asList(args.exclude),
-            printConfig: args["print-config"] === true,
-            debug: args.debug === true,
-          };
+          // The working directory is the default, unless only plans are to be checked.
+          paths: fromToken(args.paths as string[] | undefined)?.length
+            ? fromToken(args.paths as string[])!
+            : (args.plan as string[] | undefined)?.length
+              ? []
+              : ["."],
+          ...reportArgs(args),
+          plans: fromToken(args.plan as string[] | undefined) ?? [],
+          source: args.source as string | undefined,
+          change: args.staged
+            ? { kind: "staged", ...(args.base !== undefined ? { base: args.base as string } : {}) }
+            : args.base !== undefined
+              ? { kind: "base", ref: args.base as string }
+              : undefined,
+          prefilter: args.prefilter !== false,
+          cache: args.cache === false ? false : (args["cache-location"] as string | undefined),
+          variables: cliVariables(argv),
+          exclude: asList(args.exclude),
+          printConfig: args["print-config"] === true,
+          debug: args.debug === true,
+        };
         checkReportArgs(scanArgs, io);
         // Each command's module (and what it pulls in: git, the AWS SDK) loads only when it runs.
         onRun(async () => (await import("./commands/scan.js")).runScan(scanArgs, io));
@@ -180,56 +289,139 @@ function commandLine(argv: readonly string[], io: CliIO, onRun: (run: () => Prom
       "live",
       "Audit an AWS account (or organization, or a saved credential report) for access keys created with their user",
       (y) =>
-        known("live", withReportOptions(y)
-          .option("credential-report", { describe: "audit a saved credential report instead of the account: CSV, its base64 text or the AWS CLI's JSON (\"-\" reads stdin). Makes no AWS calls", type: "string", requiresArg: true })
-          .option("profile", { describe: "a profile of the shared AWS config and credentials files (default: the SDK's credential chain, AWS_PROFILE…)", type: "string", requiresArg: true })
-          .option("region", { describe: "region for STS (IAM is global and signs for its partition's region) [default: the SDK's, else us-east-1]", type: "string", requiresArg: true })
-          .option("endpoint-url", { describe: "an IAM-compatible endpoint (also used for STS and Organizations); AWS_ENDPOINT_URL_IAM works too", type: "string", requiresArg: true })
-          .option("window", { describe: "seconds after a user's creation within which a key counts as created with the user", type: "number", default: DEFAULT_WINDOW_SECONDS, requiresArg: true })
-          .option("all-users", { describe: "also audit users without a console password (CIS names users with one)", type: "boolean" })
-          .option("org", { describe: "audit every ACTIVE account of the organization (from the management account or a delegated administrator), assuming --role-name in each", type: "boolean" })
-          .option("accounts", { describe: "audit these account ids (comma-separated), assuming --role-name in each", type: "string", requiresArg: true })
-          .option("role-name", { describe: "the read-only audit role to assume in each account [default: KeygateAudit]", type: "string", requiresArg: true })
-          .option("external-id", { describe: "external id for AssumeRole, when the audit role's trust policy requires one", type: "string", requiresArg: true })
-          .option("concurrency", { describe: "concurrent IAM calls per account; throttling lowers it for that account [default: 8]", type: "number", requiresArg: true })
-          .option("account-concurrency", { describe: "accounts whose users are audited at once (waiting for a credential report takes no slot) [default: 4]", type: "number", requiresArg: true })
-          .option("max-calls-in-flight", { describe: "concurrent AWS calls over all accounts [default: 32]", type: "number", requiresArg: true })
-          .option("report-timeout", { describe: "seconds an account's credential report may take after it is requested; then that account fails (exit 2) and the others go on [default: 120]", type: "number", requiresArg: true })
-          .option("progress", { describe: "progress on stderr: auto (a line redrawn on a terminal, else one line every 10 s) or none", choices: ["auto", "none"], default: "auto", requiresArg: true })
-          .conflicts("credential-report", ["org", "accounts", "profile", "endpoint-url"])
-          .conflicts("org", "accounts")
-          .check((argv) => {
-            if (!(Number(argv.window) >= 0)) throw new Error("--window takes a number of seconds (0 or more)");
-            for (const name of ["concurrency", "account-concurrency", "max-calls-in-flight"]) {
-              const value = argv[name];
-              if (value !== undefined && !(Number.isInteger(Number(value)) && Number(value) >= 1)) throw new Error(`--${name} takes a whole number of 1 or more`);
-            }
-            if (argv["report-timeout"] !== undefined && !(Number(argv["report-timeout"]) > 0)) throw new Error("--report-timeout takes a number of seconds greater than 0");
-            return true;
-          })
-          .example("keygate live", "audit the account of the current credentials")
-          .example("keygate live --org --role-name KeygateAudit -f sarif -o live.sarif", "audit every account of the organization")
-          .example("aws iam get-credential-report --query Content --output text | base64 -d > report.csv && keygate live --credential-report report.csv", "audit a saved credential report offline")
-          .epilogue(`Read-only: the calls need ${REQUIRED_IAM_PERMISSIONS.join(", ")} (the AWS-managed SecurityAudit policy has them all).\n\nFindings by key (a user with a console password; --window, default 60 s):\n  created within the window, never used, active   error    the exact CIS case: delete it\n  created within the window, in use, active       warning  replace it with a separately issued key\n  created within the window, inactive             info     delete it\n  created later, never used, active               warning  the CIS command-line audit\n\nExit codes: 0 nothing at or above --fail-on, 1 findings, 2 the audit could not be completed (credentials, permissions, an unreachable endpoint, a malformed report; the other accounts are still audited).`)),
+        known(
+          "live",
+          withReportOptions(y)
+            .option("credential-report", {
+              describe:
+                'audit a saved credential report instead of the account: CSV, its base64 text or the AWS CLI\'s JSON ("-" reads stdin). Makes no AWS calls',
+              type: "string",
+              requiresArg: true,
+            })
+            .option("profile", {
+              describe:
+                "a profile of the shared AWS config and credentials files (default: the SDK's credential chain, AWS_PROFILE…)",
+              type: "string",
+              requiresArg: true,
+            })
+            .option("region", {
+              describe:
+                "region for STS (IAM is global and signs for its partition's region) [default: the SDK's, else us-east-1]",
+              type: "string",
+              requiresArg: true,
+            })
+            .option("endpoint-url", {
+              describe:
+                "an IAM-compatible endpoint (also used for STS and Organizations); AWS_ENDPOINT_URL_IAM works too",
+              type: "string",
+              requiresArg: true,
+            })
+            .option("window", {
+              describe: "seconds after a user's creation within which a key counts as created with the user",
+              type: "number",
+              default: DEFAULT_WINDOW_SECONDS,
+              requiresArg: true,
+            })
+            .option("all-users", {
+              describe: "also audit users without a console password (CIS names users with one)",
+              type: "boolean",
+            })
+            .option("org", {
+              describe:
+                "audit every ACTIVE account of the organization (from the management account or a delegated administrator), assuming --role-name in each",
+              type: "boolean",
+            })
+            .option("accounts", {
+              describe: "audit these account ids (comma-separated), assuming --role-name in each",
+              type: "string",
+              requiresArg: true,
+            })
+            .option("role-name", {
+              describe: "the read-only audit role to assume in each account [default: KeygateAudit]",
+              type: "string",
+              requiresArg: true,
+            })
+            .option("external-id", {
+              describe: "external id for AssumeRole, when the audit role's trust policy requires one",
+              type: "string",
+              requiresArg: true,
+            })
+            .option("concurrency", {
+              describe: "concurrent IAM calls per account; throttling lowers it for that account [default: 8]",
+              type: "number",
+              requiresArg: true,
+            })
+            .option("account-concurrency", {
+              describe:
+                "accounts whose users are audited at once (waiting for a credential report takes no slot) [default: 4]",
+              type: "number",
+              requiresArg: true,
+            })
+            .option("max-calls-in-flight", {
+              describe: "concurrent AWS calls over all accounts [default: 32]",
+              type: "number",
+              requiresArg: true,
+            })
+            .option("report-timeout", {
+              describe:
+                "seconds an account's credential report may take after it is requested; then that account fails (exit 2) and the others go on [default: 120]",
+              type: "number",
+              requiresArg: true,
+            })
+            .option("progress", {
+              describe: "progress on stderr: auto (a line redrawn on a terminal, else one line every 10 s) or none",
+              choices: ["auto", "none"],
+              default: "auto",
+              requiresArg: true,
+            })
+            .conflicts("credential-report", ["org", "accounts", "profile", "endpoint-url"])
+            .conflicts("org", "accounts")
+            .check((argv) => {
+              if (!(Number(argv.window) >= 0)) throw new Error("--window takes a number of seconds (0 or more)");
+              for (const name of ["concurrency", "account-concurrency", "max-calls-in-flight"]) {
+                const value = argv[name];
+                if (value !== undefined && !(Number.isInteger(Number(value)) && Number(value) >= 1))
+                  throw new Error(`--${name} takes a whole number of 1 or more`);
+              }
+              if (argv["report-timeout"] !== undefined && !(Number(argv["report-timeout"]) > 0))
+                throw new Error("--report-timeout takes a number of seconds greater than 0");
+              return true;
+            })
+            .example("keygate live", "audit the account of the current credentials")
+            .example(
+              "keygate live --org --role-name KeygateAudit -f sarif -o live.sarif",
+              "audit every account of the organization",
+            )
+            .example(
+              "aws iam get-credential-report --query Content --output text | base64 -d > report.csv && keygate live --credential-report report.csv",
+              "audit a saved credential report offline",
+            )
+            .epilogue(
+              `Read-only: the calls need ${REQUIRED_IAM_PERMISSIONS.join(", ")} (the AWS-managed SecurityAudit policy has them all).\n\nFindings by key (a user with a console password; --window, default 60 s):\n  created within the window, never used, active   error    the exact CIS case: delete it\n  created within the window, in use, active       warning  replace it with a separately issued key\n  created within the window, inactive             info     delete it\n  created later, never used, active               warning  the CIS command-line audit\n\nExit codes: 0 nothing at or above --fail-on, 1 findings, 2 the audit could not be completed (credentials, permissions, an unreachable endpoint, a malformed report; the other accounts are still audited).`,
+            ),
+        ),
       (args) => {
         const liveArgs: LiveArgs = {
-            ...reportArgs(args),
-            credentialReport: fromToken(asList(args["credential-report"]))?.[0],
-            profile: args.profile,
-            region: args.region,
-            endpointUrl: args["endpoint-url"],
-            windowSeconds: Number(args.window),
-            allUsers: Boolean(args["all-users"]),
-            org: Boolean(args.org),
-            accounts: asList(args.accounts).flatMap((a) => a.split(",")).map((a) => a.trim()).filter(Boolean),
-            roleName: args["role-name"],
-            externalId: args["external-id"],
-            concurrency: args.concurrency,
-            accountConcurrency: args["account-concurrency"],
-            maxCallsInFlight: args["max-calls-in-flight"],
-            reportTimeoutSeconds: args["report-timeout"],
-            progress: args.progress as "auto" | "none",
-          };
+          ...reportArgs(args),
+          credentialReport: fromToken(asList(args["credential-report"]))?.[0],
+          profile: args.profile,
+          region: args.region,
+          endpointUrl: args["endpoint-url"],
+          windowSeconds: Number(args.window),
+          allUsers: Boolean(args["all-users"]),
+          org: Boolean(args.org),
+          accounts: asList(args.accounts)
+            .flatMap((a) => a.split(","))
+            .map((a) => a.trim())
+            .filter(Boolean),
+          roleName: args["role-name"],
+          externalId: args["external-id"],
+          concurrency: args.concurrency,
+          accountConcurrency: args["account-concurrency"],
+          maxCallsInFlight: args["max-calls-in-flight"],
+          reportTimeoutSeconds: args["report-timeout"],
+          progress: args.progress as "auto" | "none",
+        };
         checkReportArgs(liveArgs, io);
         onRun(async () => (await import("./commands/live.js")).runLive(liveArgs, io));
       },
@@ -237,7 +429,11 @@ function commandLine(argv: readonly string[], io: CliIO, onRun: (run: () => Prom
     .command(
       "policies",
       "List the policies keygate enforces",
-      (y) => known("policies", y.option("format", { alias: "f", describe: "text or json", choices: ["text", "json"], default: "text" })),
+      (y) =>
+        known(
+          "policies",
+          y.option("format", { alias: "f", describe: "text or json", choices: ["text", "json"], default: "text" }),
+        ),
       (args) => {
         onRun(async () => (await import("./commands/policies.js")).listPolicies(args.format as string, io));
       },
@@ -258,7 +454,16 @@ const declared = new Map<string, CommandOptions>();
 /** Records what a command's builder declared, for the messages of usage errors. */
 function known<T>(command: "scan" | "live" | "policies", y: Argv<T>): Argv<T> {
   // yargs' getOptions() is public but missing from its type definitions.
-  const options = (y as unknown as { getOptions(): { key: Record<string, unknown>; alias: Record<string, string[]>; boolean: string[]; choices: Record<string, string[]> } }).getOptions();
+  const options = (
+    y as unknown as {
+      getOptions(): {
+        key: Record<string, unknown>;
+        alias: Record<string, string[]>;
+        boolean: string[];
+        choices: Record<string, string[]>;
+      };
+    }
+  ).getOptions();
   const names = new Map<string, string>();
   for (const key of Object.keys(options.key)) {
     if (key === "help" || key === "version" || key === "paths") continue;
@@ -294,9 +499,13 @@ function usageFailure(message: string, argv: readonly string[], io: CliIO): Usag
       .parse([other, "--help"], {}, () => undefined);
   }
   const options = own ?? { command: name, names: new Map(), booleans: new Set(), choices: new Map() };
-  return explainFailure(message, argv, options, [...declared.values()].filter((o) => o.command !== name));
+  return explainFailure(
+    message,
+    argv,
+    options,
+    [...declared.values()].filter((o) => o.command !== name),
+  );
 }
-
 
 /** The "Report formats" section of --help: each reporter's own description, and how to combine them. */
 function formatsHelp(): string {
@@ -322,19 +531,57 @@ function withReportOptions<T>(y: Argv<T>) {
     })
     .option("output", {
       alias: "o",
-      describe: "write a report to a file: FORMAT=FILE (repeatable), or just FILE when one format is asked for. A format without an output goes to stdout; at most one may",
+      describe:
+        "write a report to a file: FORMAT=FILE (repeatable), or just FILE when one format is asked for. A format without an output goes to stdout; at most one may",
       type: "string",
       requiresArg: true,
     })
-    .option("baseline", { describe: "accept the findings recorded in FILE: they are reported as baselined and do not fail the run; new ones do", type: "string", requiresArg: true })
-    .option("write-baseline", { describe: "record the current findings (all but those suppressed inline) in FILE, and use it for this run", type: "string", requiresArg: true })
-    .option("config", { alias: "c", describe: "config file (default: .keygate.json from the working directory up to the repository root)", type: "string", requiresArg: true })
-    .option("fail-on", { describe: "lowest severity that makes the run exit 1 (default: error, or failOn from the config)", choices: FAIL_ON })
-    .option("color", { describe: "force colours on or off (default: on for a terminal; FORCE_COLOR turns them on, NO_COLOR off)", type: "boolean" })
-    .option("quiet", { alias: "q", describe: "report only error-severity findings and input errors (the exit code still judges them all)", type: "boolean" })
-    .option("max-warnings", { describe: "exit 1 when there are more than N warnings (warning-severity findings, suppression warnings, and warnings such as a module call not checked)", type: "number", requiresArg: true })
-    .option("policy", { describe: "ID=LEVEL: a policy's severity (error, warning, info) or off, over the config's (repeatable)", type: "string", requiresArg: true })
-    .option("verbose", { describe: "text report: the fix, how to suppress and the docs link under every finding (default: once per policy); a scan also says on stderr what it read (config, policies, files, configurations, cache) and how long it took", type: "boolean" });
+    .option("baseline", {
+      describe:
+        "accept the findings recorded in FILE: they are reported as baselined and do not fail the run; new ones do",
+      type: "string",
+      requiresArg: true,
+    })
+    .option("write-baseline", {
+      describe: "record the current findings (all but those suppressed inline) in FILE, and use it for this run",
+      type: "string",
+      requiresArg: true,
+    })
+    .option("config", {
+      alias: "c",
+      describe: "config file (default: .keygate.json from the working directory up to the repository root)",
+      type: "string",
+      requiresArg: true,
+    })
+    .option("fail-on", {
+      describe: "lowest severity that makes the run exit 1 (default: error, or failOn from the config)",
+      choices: FAIL_ON,
+    })
+    .option("color", {
+      describe: "force colours on or off (default: on for a terminal; FORCE_COLOR turns them on, NO_COLOR off)",
+      type: "boolean",
+    })
+    .option("quiet", {
+      alias: "q",
+      describe: "report only error-severity findings and input errors (the exit code still judges them all)",
+      type: "boolean",
+    })
+    .option("max-warnings", {
+      describe:
+        "exit 1 when there are more than N warnings (warning-severity findings, suppression warnings, and warnings such as a module call not checked)",
+      type: "number",
+      requiresArg: true,
+    })
+    .option("policy", {
+      describe: "ID=LEVEL: a policy's severity (error, warning, info) or off, over the config's (repeatable)",
+      type: "string",
+      requiresArg: true,
+    })
+    .option("verbose", {
+      describe:
+        "text report: the fix, how to suppress and the docs link under every finding (default: once per policy); a scan also says on stderr what it read (config, policies, files, configurations, cache) and how long it took",
+      type: "boolean",
+    });
 }
 
 /**
@@ -343,7 +590,10 @@ function withReportOptions<T>(y: Argv<T>) {
  */
 function checkReportArgs(args: OutputArgs & SettingsArgs, io: CliIO): void {
   if (args.maxWarnings !== undefined && !(Number.isInteger(args.maxWarnings) && args.maxWarnings >= 0)) {
-    throw new UsageError(`--max-warnings ${args.maxWarnings}: not a whole number of 0 or more`, "Write --max-warnings 0 to fail on any warning.");
+    throw new UsageError(
+      `--max-warnings ${args.maxWarnings}: not a whole number of 0 or more`,
+      "Write --max-warnings 0 to fail on any warning.",
+    );
   }
   for (const value of args.policy ?? []) parsePolicyArg(value);
   let targets;
@@ -353,14 +603,36 @@ function checkReportArgs(args: OutputArgs & SettingsArgs, io: CliIO): void {
     if (error instanceof TargetError) throw new UsageError(error.message, error.hint);
     throw error;
   }
-  const outputs = targets.flatMap((t) => (t.file !== undefined ? [{ option: `-o ${t.format}=${t.file}`, file: t.file, shown: `-o ${t.file}` }] : []));
+  const outputs = targets.flatMap((t) =>
+    t.file !== undefined ? [{ option: `-o ${t.format}=${t.file}`, file: t.file, shown: `-o ${t.file}` }] : [],
+  );
   for (const output of outputs) checkOutputPath(output.file, io.cwd, output.shown);
   if (args.writeBaseline !== undefined) checkOutputPath(args.writeBaseline, io.cwd, "--write-baseline");
-  checkDistinctOutputs([...outputs, ...(args.writeBaseline !== undefined ? [{ option: `--write-baseline ${args.writeBaseline}`, file: args.writeBaseline }] : [])], io.cwd);
+  checkDistinctOutputs(
+    [
+      ...outputs,
+      ...(args.writeBaseline !== undefined
+        ? [{ option: `--write-baseline ${args.writeBaseline}`, file: args.writeBaseline }]
+        : []),
+    ],
+    io.cwd,
+  );
 }
 
 /** The report options as the command modules take them. */
-function reportArgs(args: { format?: unknown; output?: unknown; baseline?: unknown; "write-baseline"?: unknown; config?: string; "fail-on"?: unknown; color?: boolean; verbose?: boolean; quiet?: boolean; "max-warnings"?: number; policy?: unknown }) {
+function reportArgs(args: {
+  format?: unknown;
+  output?: unknown;
+  baseline?: unknown;
+  "write-baseline"?: unknown;
+  config?: string;
+  "fail-on"?: unknown;
+  color?: boolean;
+  verbose?: boolean;
+  quiet?: boolean;
+  "max-warnings"?: number;
+  policy?: unknown;
+}) {
   return {
     formats: asList(args.format),
     outputs: asList(args.output),
@@ -385,7 +657,10 @@ function cliVariables(argv: readonly string[]): CliVariable[] {
   for (let i = 0; i < argv.length; i++) {
     const token = argv[i]!;
     if (token === "--") break;
-    const [flag, inline] = token.startsWith("--") && token.includes("=") ? [token.slice(0, token.indexOf("=")), token.slice(token.indexOf("=") + 1)] : [token, undefined];
+    const [flag, inline] =
+      token.startsWith("--") && token.includes("=")
+        ? [token.slice(0, token.indexOf("=")), token.slice(token.indexOf("=") + 1)]
+        : [token, undefined];
     if (flag !== "--var" && flag !== "--var-file" && flag !== "--varFile") continue;
     const value = inline ?? argv[++i];
     if (value === undefined) continue;

@@ -7,17 +7,33 @@ import { askGitEarly } from "./load/git.js";
  * wrong costs a git process, never a result.
  */
 export function startEarlyWork(argv: readonly string[], cwd: string): void {
-  if (["live", "policies"].includes(argv[0] ?? "") || argv.some((a) => /^(-h|--help|-v|--version|--base|--staged)$/.test(a) || a.startsWith("--base="))) return;
+  if (
+    ["live", "policies"].includes(argv[0] ?? "") ||
+    argv.some((a) => /^(-h|--help|-v|--version|--base|--staged)$/.test(a) || a.startsWith("--base="))
+  )
+    return;
   // A command line that may be a usage error does nothing before it is checked.
   if (!onlyCommonOptions(argv)) return;
   // Paths named on the command line (a token after an option may be that option's value: never mind).
-  const paths = argv.filter((a, i) => !a.startsWith("-") && !/^(-[a-zA-Z]|--[\w-]+)$/.test(argv[i - 1] ?? "") && !(i === 0 && a === "scan"));
+  const paths = argv.filter(
+    (a, i) => !a.startsWith("-") && !/^(-[a-zA-Z]|--[\w-]+)$/.test(argv[i - 1] ?? "") && !(i === 0 && a === "scan"),
+  );
   // The object ids are for the cache (see load/loader.ts), which the prefilter's facts are about.
-  if (paths.length === 0 || paths.every((p) => p === "." || p === "./")) askGitEarly(cwd, { withIds: !argv.some((a) => /^(--no-cache|--no-prefilter)$/.test(a)) });
+  if (paths.length === 0 || paths.every((p) => p === "." || p === "./"))
+    askGitEarly(cwd, { withIds: !argv.some((a) => /^(--no-cache|--no-prefilter)$/.test(a)) });
 }
 
 /** The report formats the early start accepts (a subset of the CLI's: a test holds them to it). */
-export const EARLY_FORMATS: readonly string[] = ["text", "compact", "json", "sarif", "junit", "github", "gitlab", "markdown"];
+export const EARLY_FORMATS: readonly string[] = [
+  "text",
+  "compact",
+  "json",
+  "sarif",
+  "junit",
+  "github",
+  "gitlab",
+  "markdown",
+];
 
 /** Options of a scan that take a value, and the values allowed where only some are. */
 const VALUE_OPTIONS: Readonly<Record<string, readonly string[] | undefined>> = {

@@ -110,13 +110,7 @@ export interface ModuleInputValue {
 }
 
 /** The routes by which a key's `user` argument is tied to a declared user. */
-export type LinkRoute =
-  | "reference"
-  | "for-each"
-  | "literal-name"
-  | "same-value"
-  | "module-output"
-  | "module-input";
+export type LinkRoute = "reference" | "for-each" | "literal-name" | "same-value" | "module-output" | "module-input";
 
 /** One violation of a policy, as data. Words are rendered by the reporters. */
 export interface Finding {

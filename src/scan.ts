@@ -1,5 +1,12 @@
 import { dirname, resolve } from "node:path";
-import { compareDiagnostics, compareFindings, compareStrings, type Finding, type InputError, type Warning } from "./findings.js";
+import {
+  compareDiagnostics,
+  compareFindings,
+  compareStrings,
+  type Finding,
+  type InputError,
+  type Warning,
+} from "./findings.js";
 import type { ConfigUsed, Settings } from "./load/config.js";
 import { displayPath, groupByDirectory, TERRAFORM_EXTENSIONS } from "./load/discover.js";
 import { unchangedBlobIds } from "./load/git.js";
@@ -91,8 +98,13 @@ export async function scan(request: ScanRequest): Promise<ScanResult> {
   const planPaths = [...(request.plans ?? []), ...request.paths.filter((p) => p === "-")];
   const paths = request.paths.filter((p) => p !== "-");
   // With a cache, git is asked which files are unchanged while discovery runs (see ModuleLoader.survey).
-  const blobIds = request.cache && tree === workingTree && request.prefilter !== false && paths.length ? unchangedBlobIds(cwd) : undefined;
-  const discovery = paths.length ? await tree.discover(paths, cwd, settings.exclude) : { files: [], namedFiles: [], otherFiles: [], errors: [] };
+  const blobIds =
+    request.cache && tree === workingTree && request.prefilter !== false && paths.length
+      ? unchangedBlobIds(cwd)
+      : undefined;
+  const discovery = paths.length
+    ? await tree.discover(paths, cwd, settings.exclude)
+    : { files: [], namedFiles: [], otherFiles: [], errors: [] };
   const errors: InputError[] = [...discovery.errors];
   for (const other of discovery.otherFiles) {
     if (other.endsWith(".json")) {
@@ -101,7 +113,9 @@ export async function scan(request: ScanRequest): Promise<ScanResult> {
     }
     // A binary plan (a zip) deserves its own advice; any other file is simply not ours to read.
     const read = await readTextFile(other, tree);
-    const message = read.ok ? `not a Terraform file or plan: keygate reads ${TERRAFORM_EXTENSIONS.join(", ")} and plans (\`terraform show -json tfplan\` output, .json)` : read.message;
+    const message = read.ok
+      ? `not a Terraform file or plan: keygate reads ${TERRAFORM_EXTENSIONS.join(", ")} and plans (\`terraform show -json tfplan\` output, .json)`
+      : read.message;
     errors.push({ file: displayPath(other, cwd), message });
   }
   if (paths.length && discovery.files.length === 0 && planPaths.length === 0 && errors.length === 0) {
@@ -109,7 +123,10 @@ export async function scan(request: ScanRequest): Promise<ScanResult> {
     const why = terragrunt
       ? `; ${terragrunt} is a Terragrunt configuration, which keygate does not read: scan the Terraform modules it sources, or its plan (terragrunt plan -out tfplan && terragrunt show -json tfplan > tfplan.json)`
       : "";
-    errors.push({ file: request.paths.join(" "), message: `no Terraform files (${TERRAFORM_EXTENSIONS.join(", ")}) found in ${request.paths.map((p) => `"${p}"`).join(", ")}${why}` });
+    errors.push({
+      file: request.paths.join(" "),
+      message: `no Terraform files (${TERRAFORM_EXTENSIONS.join(", ")}) found in ${request.paths.map((p) => `"${p}"`).join(", ")}${why}`,
+    });
   }
 
   const loader = new ModuleLoader({
@@ -134,7 +151,13 @@ export async function scan(request: ScanRequest): Promise<ScanResult> {
 }
 
 /** Everything after discovery: configurations and plans checked, suppressions applied, results sorted. */
-async function checkAll(request: ScanRequest, loader: ModuleLoader, policies: readonly Policy[], planPaths: string[], errors: InputError[]): Promise<ScanResult> {
+async function checkAll(
+  request: ScanRequest,
+  loader: ModuleLoader,
+  policies: readonly Policy[],
+  planPaths: string[],
+  errors: InputError[],
+): Promise<ScanResult> {
   const { cwd, settings } = request;
   const { configurations, checked } = await loadConfigurations(loader, errors);
   await request.cache?.save();
@@ -144,7 +167,15 @@ async function checkAll(request: ScanRequest, loader: ModuleLoader, policies: re
   // What the policies evaluate, where an undeclared reference is an input error (see model/references.ts).
   const referenceScope = {
     types: [...new Set(policies.flatMap((p) => [p.subject.type, p.target.type, ...p.aggravating.map((a) => a.type)]))],
-    attributes: [...new Set(policies.flatMap((p) => [p.subject.linkAttribute, p.target.nameAttribute, ...p.aggravating.map((a) => a.linkAttribute)]))],
+    attributes: [
+      ...new Set(
+        policies.flatMap((p) => [
+          p.subject.linkAttribute,
+          p.target.nameAttribute,
+          ...p.aggravating.map((a) => a.linkAttribute),
+        ]),
+      ),
+    ],
   };
   // A module with a file that could not be read is judged on part of its text: a name declared in the
   // missing file would be reported as undeclared, an error that only repeats the one already given.
@@ -159,15 +190,28 @@ async function checkAll(request: ScanRequest, loader: ModuleLoader, policies: re
     const evaluator = new Evaluator();
     const whole = !configuration.instances.some((instance) => unreadDirs.has(instance.module.dir));
     errors.push(...configuration.instances.flatMap((instance) => overrideErrors(instance.module)));
-    errors.push(...(await importsOf(configuration, evaluator)).errors, ...(whole ? referenceErrors(configuration, referenceScope) : []));
-    callWarnings.push(...(await unfollowedCallWarnings(configuration, displayPath(configuration.root.module.dir, cwd) || ".", evaluator)));
+    errors.push(
+      ...(await importsOf(configuration, evaluator)).errors,
+      ...(whole ? referenceErrors(configuration, referenceScope) : []),
+    );
+    callWarnings.push(
+      ...(await unfollowedCallWarnings(
+        configuration,
+        displayPath(configuration.root.module.dir, cwd) || ".",
+        evaluator,
+      )),
+    );
     for (const policy of policies) {
       const check = CONFIGURATION_CHECKS[policy.id];
       if (!check) continue;
       for (const finding of await check(policy, settings.severities.get(policy.id)!, configuration, evaluator)) {
         found.push(finding);
         // The same finding (fingerprint) once; a shared module yields one per calling root and call (see KG001).
-        if (!byFingerprint.has(finding.fingerprint)) byFingerprint.set(finding.fingerprint, { ...finding, configuration: displayPath(configuration.root.module.dir, cwd) });
+        if (!byFingerprint.has(finding.fingerprint))
+          byFingerprint.set(finding.fingerprint, {
+            ...finding,
+            configuration: displayPath(configuration.root.module.dir, cwd),
+          });
       }
     }
     // What file() met on the way: a data file outside the repository, or one that cannot be read.
@@ -179,13 +223,23 @@ async function checkAll(request: ScanRequest, loader: ModuleLoader, policies: re
   const sourceConfigurations = sourceDir ? await configurationsOf(sourceDir, request.source!, loader, errors) : [];
   const planLog: FileLogEntry[] = [];
   for (const planPath of planPaths) {
-    const { plan, errors: planErrors } = await readPlanFile(planPath === "-" ? "-" : resolve(cwd, planPath), cwd, request.readStdin ?? readStandardInput);
+    const { plan, errors: planErrors } = await readPlanFile(
+      planPath === "-" ? "-" : resolve(cwd, planPath),
+      cwd,
+      request.readStdin ?? readStandardInput,
+    );
     errors.push(...planErrors);
     const file = planPath === "-" ? STDIN_NAME : displayPath(resolve(cwd, planPath), cwd);
-    planLog.push(plan ? { file, status: "plan", why: "read as a plan (terraform show -json)" } : { file, status: "refused", why: planErrors[0]?.message ?? "not a plan" });
+    planLog.push(
+      plan
+        ? { file, status: "plan", why: "read as a plan (terraform show -json)" }
+        : { file, status: "refused", why: planErrors[0]?.message ?? "not a plan" },
+    );
     if (!plan) continue;
     const rootDir = sourceDir ?? (plan.path === "-" ? undefined : dirname(plan.path));
-    const locate = sourceLocator([...sourceConfigurations, ...configurations].find((c) => c.root.module.dir === rootDir));
+    const locate = sourceLocator(
+      [...sourceConfigurations, ...configurations].find((c) => c.root.module.dir === rootDir),
+    );
     for (const policy of policies) {
       for (const finding of PLAN_CHECKS[policy.id]?.(policy, settings.severities.get(policy.id)!, plan, locate) ?? []) {
         if (!byFingerprint.has(finding.fingerprint)) byFingerprint.set(finding.fingerprint, finding);
@@ -193,7 +247,9 @@ async function checkAll(request: ScanRequest, loader: ModuleLoader, policies: re
     }
   }
 
-  const checkedFiles = new Set(configurations.flatMap((c) => c.instances.flatMap((i) => i.module.files.map((f) => f.file))));
+  const checkedFiles = new Set(
+    configurations.flatMap((c) => c.instances.flatMap((i) => i.module.files.map((f) => f.file))),
+  );
   const suppressible = new Set(policies.flatMap((p) => [p.subject.type, p.target.type]));
   const { directives, warnings: directiveWarnings } = collectDirectives(loader.sources, request.policies, suppressible);
   const suppressed = applyInlineSuppressions([...byFingerprint.values()], directives, {
@@ -206,14 +262,18 @@ async function checkAll(request: ScanRequest, loader: ModuleLoader, policies: re
     const log = [...(await loader.fileLog()), ...planLog];
     // Files refused before the loader saw them (discovery: unreadable directories, links out of the tree, other files).
     const logged = new Set(log.map((e) => e.file));
-    for (const error of errors) if (!logged.has(error.file) && error.line === undefined) log.push({ file: error.file, status: "refused", why: error.message });
+    for (const error of errors)
+      if (!logged.has(error.file) && error.line === undefined)
+        log.push({ file: error.file, status: "refused", why: error.message });
     request.onFiles(log.sort((a, b) => compareStrings(a.file, b.file)));
   }
 
   return {
     findings: suppressed.findings.sort(compareFindings),
     errors: dedupeErrors(errors).sort(compareDiagnostics),
-    warnings: dedupeErrors([...directiveWarnings, ...suppressed.warnings, ...callWarnings]).sort(compareDiagnostics) as Warning[],
+    warnings: dedupeErrors([...directiveWarnings, ...suppressed.warnings, ...callWarnings]).sort(
+      compareDiagnostics,
+    ) as Warning[],
     files: loader.filesRead + planPaths.length,
     policies,
     configurations: [...new Set(configurations.map((c) => displayPath(c.root.module.dir, cwd)))].sort(compareStrings),
@@ -221,9 +281,17 @@ async function checkAll(request: ScanRequest, loader: ModuleLoader, policies: re
 }
 
 /** The configuration rooted in a `--source` directory, read but not checked (it only locates plan findings). */
-async function configurationsOf(dir: string, shown: string, loader: ModuleLoader, errors: InputError[]): Promise<Configuration[]> {
+async function configurationsOf(
+  dir: string,
+  shown: string,
+  loader: ModuleLoader,
+  errors: InputError[],
+): Promise<Configuration[]> {
   if (!(await loader.load(dir))) {
-    errors.push({ file: shown, message: "--source must name the root module directory of the plan: no Terraform files there" });
+    errors.push({
+      file: shown,
+      message: "--source must name the root module directory of the plan: no Terraform files there",
+    });
     return [];
   }
   const { configurations, errors: assemblyErrors } = await assembleConfigurations([dir], loader);
@@ -234,25 +302,34 @@ async function configurationsOf(dir: string, shown: string, loader: ModuleLoader
 /** Where each resource of a configuration is declared, by configuration address (no instance keys). */
 function sourceLocator(configuration: Configuration | undefined): SourceLocator | undefined {
   if (!configuration) return undefined;
-  const locations = new Map(configuration.instances.flatMap((i) => i.module.resources.map((r) => [qualify(i, r.localAddress), r.location] as const)));
+  const locations = new Map(
+    configuration.instances.flatMap((i) =>
+      i.module.resources.map((r) => [qualify(i, r.localAddress), r.location] as const),
+    ),
+  );
   return (address) => locations.get(address);
 }
-
 
 /**
  * Assembles the configurations in two passes: first with every directory in "graph" mode (enough
  * to know which modules call which), then, for the configurations that can matter, again in "full"
  * mode. Without a prefilter, the first pass is already complete.
  */
-async function loadConfigurations(loader: ModuleLoader, errors: InputError[]): Promise<{ configurations: Configuration[]; checked: Set<Configuration> }> {
+async function loadConfigurations(
+  loader: ModuleLoader,
+  errors: InputError[],
+): Promise<{ configurations: Configuration[]; checked: Set<Configuration> }> {
   await loader.prepare(loader.scannedDirs);
   const first = await assembleConfigurations([...loader.scannedDirs], loader);
   errors.push(...first.errors);
-  if ([...loader.scannedDirs].every((dir) => loader.mode(dir) === "full")) return { configurations: first.configurations, checked: new Set(first.configurations) };
+  if ([...loader.scannedDirs].every((dir) => loader.mode(dir) === "full"))
+    return { configurations: first.configurations, checked: new Set(first.configurations) };
   const relevant: Configuration[] = [];
   for (const configuration of first.configurations) {
     const dirs = configuration.instances.map((i) => i.module.dir);
-    const callsElsewhere = configuration.instances.some((i) => i.module.calls.some((call) => !isLocalSource(call.source)));
+    const callsElsewhere = configuration.instances.some((i) =>
+      i.module.calls.some((call) => !isLocalSource(call.source)),
+    );
     if (callsElsewhere || (await loader.canMatter(dirs))) relevant.push(configuration);
   }
   await loader.upgrade(relevant.flatMap((c) => c.instances.map((i) => i.module.dir)));
@@ -288,7 +365,12 @@ function dedupeErrors(errors: InputError[]): InputError[] {
 async function terragruntConfiguration(paths: readonly string[], cwd: string): Promise<string | undefined> {
   const { globby } = await import("globby");
   for (const path of paths) {
-    const found = await globby("**/terragrunt.hcl", { cwd: resolve(cwd, path), deep: 8, ignore: ["**/.terragrunt-cache/**", "**/node_modules/**", "**/.git/**"], suppressErrors: true }).catch(() => []);
+    const found = await globby("**/terragrunt.hcl", {
+      cwd: resolve(cwd, path),
+      deep: 8,
+      ignore: ["**/.terragrunt-cache/**", "**/node_modules/**", "**/.git/**"],
+      suppressErrors: true,
+    }).catch(() => []);
     if (found.length) return displayPath(resolve(cwd, path, found.sort()[0]!), cwd);
   }
   return undefined;

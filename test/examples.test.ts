@@ -30,7 +30,10 @@ function expectedMarkers(dir: string, prefix: string): string[] {
       for (const block of outlineTfJson(text).blocks) {
         for (const comment of outlineTfJson(text).comments) {
           const m = /^expect:\s*(KG\d{3})(\s+suppressed)?/.exec(comment.text);
-          const inside = comment.start.line > block.span.start.line && comment.end.line <= block.span.end.line && block.keyword === "resource";
+          const inside =
+            comment.start.line > block.span.start.line &&
+            comment.end.line <= block.span.end.line &&
+            block.keyword === "resource";
           if (m && inside) out.push(`${prefix}/${entry}:${block.span.start.line} ${m[1]}${m[2] ? " suppressed" : ""}`);
         }
       }
@@ -46,15 +49,19 @@ function expectedInputErrors(dir: string, prefix: string): string[] {
     const path = join(dir, entry);
     if (statSync(path).isDirectory()) out.push(...expectedInputErrors(path, `${prefix}/${entry}`));
     else if (/\.(tf|tofu)$/.test(entry)) {
-      readFileSync(path, "utf8").split("\n").forEach((line, i) => {
-        if (/#\s*expect:\s*input-error\b/.test(line)) out.push(`${prefix}/${entry}:${i + 1}`);
-      });
+      readFileSync(path, "utf8")
+        .split("\n")
+        .forEach((line, i) => {
+          if (/#\s*expect:\s*input-error\b/.test(line)) out.push(`${prefix}/${entry}:${i + 1}`);
+        });
     }
   }
   return out.sort();
 }
 
-const folders = readdirSync(EXAMPLES).filter((d) => statSync(join(EXAMPLES, d)).isDirectory() && !NOT_CONFIGURATIONS.has(d));
+const folders = readdirSync(EXAMPLES).filter(
+  (d) => statSync(join(EXAMPLES, d)).isDirectory() && !NOT_CONFIGURATIONS.has(d),
+);
 
 describe("examples/", () => {
   it("has violating and compliant examples", () => {
@@ -62,16 +69,22 @@ describe("examples/", () => {
     expect(withMarkers.length).toBeGreaterThanOrEqual(5);
     expect(folders.length - withMarkers.length).toBeGreaterThanOrEqual(3);
     // And at least one that Terraform refuses (an input error, exit 2), with the rest still reported.
-    expect(folders.filter((f) => expectedInputErrors(join(EXAMPLES, f), f).length > 0).length).toBeGreaterThanOrEqual(1);
+    expect(folders.filter((f) => expectedInputErrors(join(EXAMPLES, f), f).length > 0).length).toBeGreaterThanOrEqual(
+      1,
+    );
   });
 
   it.each(folders)("%s: findings match the expect markers exactly", async (folder) => {
     const policies = loadPolicies();
     const settings = await loadSettings(policies, EXAMPLES);
     const result = await scan({ paths: [folder], cwd: EXAMPLES, settings, policies, today: TODAY });
-    expect(result.errors.map((e) => `${e.file}:${e.line}`).sort()).toEqual(expectedInputErrors(join(EXAMPLES, folder), folder));
+    expect(result.errors.map((e) => `${e.file}:${e.line}`).sort()).toEqual(
+      expectedInputErrors(join(EXAMPLES, folder), folder),
+    );
     expect(result.warnings).toEqual([]);
-    const actual = result.findings.map((f) => `${f.location.file}:${f.location.line} ${f.ruleId}${f.suppressed ? " suppressed" : ""}`).sort();
+    const actual = result.findings
+      .map((f) => `${f.location.file}:${f.location.line} ${f.ruleId}${f.suppressed ? " suppressed" : ""}`)
+      .sort();
     expect(actual).toEqual(expectedMarkers(join(EXAMPLES, folder), folder));
   });
 });

@@ -41,7 +41,10 @@ export function generateMonorepo(out, { files = 10000, violations = 20, allIam =
 
   for (let m = 0; m < MODULES; m++) {
     write(`modules/svc${m}/main.tf`, moduleMain(m));
-    write(`modules/svc${m}/variables.tf`, `variable "name" {\n  type = string\n}\n\nvariable "tags" {\n  type    = map(string)\n  default = {}\n}\n`);
+    write(
+      `modules/svc${m}/variables.tf`,
+      `variable "name" {\n  type = string\n}\n\nvariable "tags" {\n  type    = map(string)\n  default = {}\n}\n`,
+    );
     write(`modules/svc${m}/outputs.tf`, `output "bucket_arn" {\n  value = aws_s3_bucket.this.arn\n}\n`);
   }
   const perStack = roots ? Math.max(4, Math.floor((files - written) / roots)) : FILES_PER_STACK;
@@ -52,7 +55,10 @@ export function generateMonorepo(out, { files = 10000, violations = 20, allIam =
     const dir = roots ? `envs/stack-${String(s).padStart(4, "0")}` : `stacks/team${Math.floor(s / 10)}/env${s % 10}`;
     const stackStart = written;
     write(`${dir}/versions.tf`, versions());
-    write(`${dir}/main.tf`, `module "svc" {\n  source = "${roots ? "../.." : "../../.."}/modules/svc${s % MODULES}"\n  name   = "team${s}"\n  tags   = local.tags\n}\n\nlocals {\n  tags = {\n    Stack = "${dir}"\n    Owner = "team${Math.floor(s / 10)}"\n  }\n}\n`);
+    write(
+      `${dir}/main.tf`,
+      `module "svc" {\n  source = "${roots ? "../.." : "../../.."}/modules/svc${s % MODULES}"\n  name   = "team${s}"\n  tags   = local.tags\n}\n\nlocals {\n  tags = {\n    Stack = "${dir}"\n    Owner = "team${Math.floor(s / 10)}"\n  }\n}\n`,
+    );
     if (s % iamEvery === 0 && violationCount < violations) {
       violationCount++;
       write(`${dir}/iam.tf`, iamPair(s));
@@ -144,7 +150,11 @@ function unrelated(s, f, rand) {
 function jsonResources(s, f, rand) {
   const resources = {};
   for (let i = 0; i < 3; i++) {
-    resources[`gen_${f}_${i}`] = { name: `/stack${s}/param${f}_${i}`, type: "String", value: `\${local.tags["Stack"]}-${Math.floor(rand() * 1000)}` };
+    resources[`gen_${f}_${i}`] = {
+      name: `/stack${s}/param${f}_${i}`,
+      type: "String",
+      value: `\${local.tags["Stack"]}-${Math.floor(rand() * 1000)}`,
+    };
   }
   return `${JSON.stringify({ resource: { aws_ssm_parameter: resources } }, null, 2)}\n`;
 }
@@ -153,6 +163,11 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const args = process.argv.slice(2);
   const out = args[0] ?? "bench-monorepo";
   const num = (flag, fallback) => (args.includes(flag) ? Number(args[args.indexOf(flag) + 1]) : fallback);
-  const result = generateMonorepo(out, { files: num("--files", 10000), violations: num("--violations", 20), allIam: args.includes("--all-iam"), roots: args.includes("--roots") ? num("--roots", 1000) : undefined });
+  const result = generateMonorepo(out, {
+    files: num("--files", 10000),
+    violations: num("--violations", 20),
+    allIam: args.includes("--all-iam"),
+    roots: args.includes("--roots") ? num("--roots", 1000) : undefined,
+  });
   console.log(JSON.stringify({ out, ...result }));
 }

@@ -10,11 +10,36 @@ export function generatePlan(n, { pairs = 20 } = {}) {
     if (i < pairs * 2) {
       const pair = Math.floor(i / 2);
       if (i % 2 === 0) {
-        changes.push(change(`aws_iam_user.u${pair}`, "aws_iam_user", `u${pair}`, ["create"], { name: `svc-${pair}`, path: "/", force_destroy: false, tags: { Team: "bench" } }));
-        configResources.push({ address: `aws_iam_user.u${pair}`, mode: "managed", type: "aws_iam_user", name: `u${pair}`, expressions: { name: { constant_value: `svc-${pair}` } } });
+        changes.push(
+          change(`aws_iam_user.u${pair}`, "aws_iam_user", `u${pair}`, ["create"], {
+            name: `svc-${pair}`,
+            path: "/",
+            force_destroy: false,
+            tags: { Team: "bench" },
+          }),
+        );
+        configResources.push({
+          address: `aws_iam_user.u${pair}`,
+          mode: "managed",
+          type: "aws_iam_user",
+          name: `u${pair}`,
+          expressions: { name: { constant_value: `svc-${pair}` } },
+        });
       } else {
-        changes.push(change(`aws_iam_access_key.k${pair}`, "aws_iam_access_key", `k${pair}`, ["create"], { user: `svc-${pair}`, status: "Active", pgp_key: null }));
-        configResources.push({ address: `aws_iam_access_key.k${pair}`, mode: "managed", type: "aws_iam_access_key", name: `k${pair}`, expressions: { user: { references: [`aws_iam_user.u${pair}.name`, `aws_iam_user.u${pair}`] } } });
+        changes.push(
+          change(`aws_iam_access_key.k${pair}`, "aws_iam_access_key", `k${pair}`, ["create"], {
+            user: `svc-${pair}`,
+            status: "Active",
+            pgp_key: null,
+          }),
+        );
+        configResources.push({
+          address: `aws_iam_access_key.k${pair}`,
+          mode: "managed",
+          type: "aws_iam_access_key",
+          name: `k${pair}`,
+          expressions: { user: { references: [`aws_iam_user.u${pair}.name`, `aws_iam_user.u${pair}`] } },
+        });
       }
       continue;
     }
@@ -26,7 +51,14 @@ export function generatePlan(n, { pairs = 20 } = {}) {
         object_lock_enabled: false,
       }),
     );
-    if (i < 1000) configResources.push({ address: `aws_s3_bucket.b${i}`, mode: "managed", type: "aws_s3_bucket", name: `b${i}`, expressions: { bucket: { constant_value: `bench-bucket-${i}` } } });
+    if (i < 1000)
+      configResources.push({
+        address: `aws_s3_bucket.b${i}`,
+        mode: "managed",
+        type: "aws_s3_bucket",
+        name: `b${i}`,
+        expressions: { bucket: { constant_value: `bench-bucket-${i}` } },
+      });
   }
   return {
     format_version: "1.2",

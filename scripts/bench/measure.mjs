@@ -38,4 +38,12 @@ try {
 } catch {
   // not a JSON report
 }
-console.log(JSON.stringify({ cpuMs: (usage.userCPUTime + usage.systemCPUTime) / 1000, peakRssMb: usage.maxRSS / 1024, exitCode: code, summary, errors }));
+console.log(
+  JSON.stringify({
+    cpuMs: (usage.userCPUTime + usage.systemCPUTime) / 1000,
+    peakRssMb: usage.maxRSS / 1024,
+    exitCode: code,
+    summary,
+    errors,
+  }),
+);

@@ -35,10 +35,10 @@ import { readFileSync } from "node:fs";
 const KNOWN = ["0.1", "0.2", "1.0", "1.1", "1.2"];
 
 /** terraform_version written for each format: a release that wrote exactly that shape. */
-const TERRAFORM_VERSION = { "0.1": "0.14.11", "0.2": "1.0.11", "1.0": "1.1.9", "1.1": "1.4.7" };
+const TERRAFORM_VERSION = { 0.1: "0.14.11", 0.2: "1.0.11", "1.0": "1.1.9", 1.1: "1.4.7" };
 
 /** prior_state is a state representation with its own format_version. */
-const STATE_FORMAT_VERSION = { "0.1": "0.1", "0.2": "0.2", "1.0": "1.0", "1.1": "1.0" };
+const STATE_FORMAT_VERSION = { 0.1: "0.1", 0.2: "0.2", "1.0": "1.0", 1.1: "1.0" };
 
 const DELETE_REASONS_SINCE_1_0 = /^delete_because_/;
 const REPLACE_REASONS_SINCE_1_1 = new Set(["replace_by_triggers"]);
@@ -53,7 +53,8 @@ if (!file || !target) usage("two arguments are required");
 if (!/^\d+\.\d+$/.test(target)) usage(`VERSION must look like MAJOR.MINOR, not ${JSON.stringify(target)}`);
 
 const plan = JSON.parse(readFileSync(file, "utf8"));
-if (plan.format_version !== "1.2") usage(`expected a format 1.2 plan, ${file} has ${JSON.stringify(plan.format_version)}`);
+if (plan.format_version !== "1.2")
+  usage(`expected a format 1.2 plan, ${file} has ${JSON.stringify(plan.format_version)}`);
 if (!Array.isArray(plan.resource_changes) && !plan.planned_values) usage(`${file} is not a plan`);
 
 /** A version number comparable with <, e.g. "1.1" -> 1001. */

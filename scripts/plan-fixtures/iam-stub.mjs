@@ -47,7 +47,11 @@ const server = createServer((req, res) => {
       return;
     }
     const name = escapeXml(params.get("UserName"));
-    const userId = `AIDA${name.replace(/[^A-Za-z0-9]/g, "").toUpperCase().padEnd(17, "0").slice(0, 17)}`;
+    const userId = `AIDA${name
+      .replace(/[^A-Za-z0-9]/g, "")
+      .toUpperCase()
+      .padEnd(17, "0")
+      .slice(0, 17)}`;
     xml(
       res,
       200,

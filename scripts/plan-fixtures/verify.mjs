@@ -85,7 +85,8 @@ function compareFindings(where, actual, expected) {
 function* strings(value, path = []) {
   if (typeof value === "string") yield [path, value];
   else if (Array.isArray(value)) for (const [i, v] of value.entries()) yield* strings(v, [...path, i]);
-  else if (value && typeof value === "object") for (const [k, v] of Object.entries(value)) yield* strings(v, [...path, k]);
+  else if (value && typeof value === "object")
+    for (const [k, v] of Object.entries(value)) yield* strings(v, [...path, k]);
 }
 
 function checkCredentials(where, plan) {
@@ -105,7 +106,8 @@ function checkRealPlan(where, plan) {
   if (plan.format_version !== "1.2") problem(where, `format_version ${plan.format_version}, expected 1.2`);
   if (plan.errored !== false) problem(where, "errored is not false");
   if (plan.complete !== true) problem(where, "complete is not true");
-  if (plan.timestamp !== "2025-01-01T00:00:00Z" && !process.env.KEEP_TIMESTAMPS) problem(where, "timestamp is not pinned");
+  if (plan.timestamp !== "2025-01-01T00:00:00Z" && !process.env.KEEP_TIMESTAMPS)
+    problem(where, "timestamp is not pinned");
   checkCredentials(where, plan);
 }
 
@@ -142,7 +144,8 @@ function markersOf(folder) {
           }
         }
       }
-      if (mentions !== parsed) problem(rel(file), `${mentions} "expect: KG001" mentions but ${parsed} well-placed markers`);
+      if (mentions !== parsed)
+        problem(rel(file), `${mentions} "expect: KG001" mentions but ${parsed} well-placed markers`);
     }
   };
   walk(folder);
@@ -154,7 +157,9 @@ const exampleRoot = join(repo, "examples");
 const refused = (dir) =>
   readdirSync(dir).some((entry) => {
     const path = join(dir, entry);
-    return statSync(path).isDirectory() ? refused(path) : /\.(tf|tofu)$/.test(entry) && readFileSync(path, "utf8").includes("expect: input-error");
+    return statSync(path).isDirectory()
+      ? refused(path)
+      : /\.(tf|tofu)$/.test(entry) && readFileSync(path, "utf8").includes("expect: input-error");
   });
 const exampleFolders = readdirSync(exampleRoot).filter(
   (name) => name !== "ci" && statSync(join(exampleRoot, name)).isDirectory() && !refused(join(exampleRoot, name)),
@@ -179,11 +184,24 @@ for (const name of exampleFolders) {
   else compareFindings(where, found, exampleExpect[name]);
 
   // The plan's findings, one per key block, must be the blocks marked in the source.
-  const blocks = [...new Set(found.map((f) => f.resource.replace(/\[[^\]]*\]/g, "").split(".").slice(-1)[0]))].sort();
+  const blocks = [
+    ...new Set(
+      found.map(
+        (f) =>
+          f.resource
+            .replace(/\[[^\]]*\]/g, "")
+            .split(".")
+            .slice(-1)[0],
+      ),
+    ),
+  ].sort();
   const marked = markersOf(join(exampleRoot, name));
   const markedNames = [...new Set(marked.map((m) => m.name))].sort();
   if (JSON.stringify(blocks) !== JSON.stringify(markedNames)) {
-    problem(`examples/${name}`, `markers on ${JSON.stringify(markedNames)}, plan findings on ${JSON.stringify(blocks)}`);
+    problem(
+      `examples/${name}`,
+      `markers on ${JSON.stringify(markedNames)}, plan findings on ${JSON.stringify(blocks)}`,
+    );
   }
   const suppressed = marked.filter((m) => m.suppressed).length;
   rows.push([where, verdict(found) + (suppressed ? ` (${suppressed} marked suppressed in HCL)` : "")]);
@@ -238,7 +256,8 @@ const special = (file) => join(fixtures, "special", file);
 }
 {
   const plan = readJson(special("errored.json"));
-  if (plan.errored !== true || plan.applyable !== false) problem("special/errored.json", "errored/applyable not true/false");
+  if (plan.errored !== true || plan.applyable !== false)
+    problem("special/errored.json", "errored/applyable not true/false");
   const addresses = (plan.resource_changes ?? []).map((rc) => rc.address);
   if (JSON.stringify(addresses) !== JSON.stringify(["aws_iam_user.ops"])) {
     problem("special/errored.json", `resource_changes ${JSON.stringify(addresses)}, expected only aws_iam_user.ops`);
@@ -249,12 +268,23 @@ const special = (file) => join(fixtures, "special", file);
 
 const base = readJson(join(fixtures, "examples", "direct-reference.json"));
 const absent = {
-  "0.1": ["timestamp", "relevant_attributes", "before_sensitive", "after_sensitive", "sensitive_values", "previous_address"],
-  "0.2": ["timestamp", "relevant_attributes", "previous_address"],
+  0.1: [
+    "timestamp",
+    "relevant_attributes",
+    "before_sensitive",
+    "after_sensitive",
+    "sensitive_values",
+    "previous_address",
+  ],
+  0.2: ["timestamp", "relevant_attributes", "previous_address"],
   "1.0": ["timestamp", "relevant_attributes", "errored", "complete"],
-  "1.1": ["timestamp", "errored", "applyable", "complete"],
+  1.1: ["timestamp", "errored", "applyable", "complete"],
 };
-const present = { "0.2": ["sensitive_values", "before_sensitive"], "1.0": ["sensitive_values"], "1.1": ["relevant_attributes"] };
+const present = {
+  0.2: ["sensitive_values", "before_sensitive"],
+  "1.0": ["sensitive_values"],
+  1.1: ["relevant_attributes"],
+};
 const hasKey = (value, key) =>
   Array.isArray(value)
     ? value.some((v) => hasKey(v, key))

@@ -20,7 +20,9 @@ if (!isMainThread) await import("../load/parse-worker.js");
 export async function cli(argv: readonly string[]): Promise<number> {
   if (argv[0] === "live") {
     // The AWS SDK is left out of the bundle (scripts/build-action.mjs).
-    process.stderr.write("keygate: `keygate live` is not part of the GitHub Action or the pre-commit hook; install keygate from npm to audit AWS accounts.\n");
+    process.stderr.write(
+      "keygate: `keygate live` is not part of the GitHub Action or the pre-commit hook; install keygate from npm to audit AWS accounts.\n",
+    );
     return 2;
   }
   startEarlyWork(argv, process.cwd());
@@ -34,7 +36,8 @@ const inProcess: RunKeygate = (args, cwd) => {
 
 /** Runs the Action when the bundle is the process's main module (not when imported or a worker). */
 export async function start(moduleUrl: string): Promise<void> {
-  if (!isMainThread || !process.argv[1] || realpathSync(process.argv[1]) !== realpathSync(fileURLToPath(moduleUrl))) return;
+  if (!isMainThread || !process.argv[1] || realpathSync(process.argv[1]) !== realpathSync(fileURLToPath(moduleUrl)))
+    return;
   const version = (process.env["INPUT_KEYGATE-VERSION"] ?? "").trim();
   try {
     process.exitCode = await runAction(process.env, version ? publishedKeygate(version, process.env) : inProcess);

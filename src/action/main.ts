@@ -16,12 +16,18 @@ import { escapeData, Runner } from "./runner.js";
 export type RunKeygate = (args: string[], cwd: string) => Promise<number>;
 
 /** A run's outcome: keygate's exit code, which becomes the step's. */
-export async function runAction(env: NodeJS.ProcessEnv, keygate: RunKeygate, log: (line: string) => void = (l) => process.stdout.write(`${l}\n`)): Promise<number> {
+export async function runAction(
+  env: NodeJS.ProcessEnv,
+  keygate: RunKeygate,
+  log: (line: string) => void = (l) => process.stdout.write(`${l}\n`),
+): Promise<number> {
   const runner = new Runner(env);
   const workspace = env.GITHUB_WORKSPACE || process.cwd();
   const cwd = resolve(workspace, runner.input("working-directory") || ".");
   if (!existsSync(cwd)) {
-    log(`::error::${escapeData(`keygate: working-directory ${runner.input("working-directory")} does not exist in ${workspace}`)}`);
+    log(
+      `::error::${escapeData(`keygate: working-directory ${runner.input("working-directory")} does not exist in ${workspace}`)}`,
+    );
     return 2;
   }
 
@@ -87,10 +93,12 @@ export function changeBase(runner: Runner): string {
  * all keygate reads of it. When that fails keygate says the revision is missing (exit 2).
  */
 function ensureCommit(base: string, cwd: string, env: NodeJS.ProcessEnv, log: (line: string) => void): void {
-  const git = (args: string[]) => spawnSync("git", args, { cwd, env, stdio: ["ignore", "ignore", "pipe"], encoding: "utf8" });
+  const git = (args: string[]) =>
+    spawnSync("git", args, { cwd, env, stdio: ["ignore", "ignore", "pipe"], encoding: "utf8" });
   if (git(["cat-file", "-e", `${base}^{commit}`]).status === 0) return;
   const fetched = git(["fetch", "--no-tags", "--depth=1", "origin", base]);
-  if (fetched.status !== 0) log(`::warning::${escapeData(`keygate: could not fetch ${base}; with actions/checkout, set fetch-depth: 0`)}`);
+  if (fetched.status !== 0)
+    log(`::warning::${escapeData(`keygate: could not fetch ${base}; with actions/checkout, set fetch-depth: 0`)}`);
 }
 
 /** The number of findings that are not suppressed, from the JSON report; undefined without one. */
@@ -115,7 +123,11 @@ function workspaceRelative(file: string, workspace: string): string {
 export function publishedKeygate(version: string, env: NodeJS.ProcessEnv): RunKeygate {
   const prefix = join(env.RUNNER_TEMP || tmpdir(), "keygate-npm");
   return async (args, cwd) => {
-    execFileSync("npm", ["install", "--prefix", prefix, "--no-audit", "--no-fund", "--no-save", "--omit=dev", `keygate@${version}`], { stdio: ["ignore", 2, 2], env });
+    execFileSync(
+      "npm",
+      ["install", "--prefix", prefix, "--no-audit", "--no-fund", "--no-save", "--omit=dev", `keygate@${version}`],
+      { stdio: ["ignore", 2, 2], env },
+    );
     const bin = join(prefix, "node_modules", "keygate", "dist", "bin.js");
     return spawnSync(process.execPath, [bin, ...args], { cwd, env, stdio: "inherit" }).status ?? 2;
   };

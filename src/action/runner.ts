@@ -21,7 +21,12 @@ export class Runner {
     const file = this.env.GITHUB_EVENT_PATH;
     if (!file) return "";
     try {
-      const value = path.split(".").reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], JSON.parse(readFileSync(file, "utf8")));
+      const value = path
+        .split(".")
+        .reduce<unknown>(
+          (o, k) => (o as Record<string, unknown> | undefined)?.[k],
+          JSON.parse(readFileSync(file, "utf8")),
+        );
       return typeof value === "string" ? value : "";
     } catch {
       return "";

@@ -41,7 +41,11 @@ export class BlobReader {
 
   private start(): ChildProcessWithoutNullStreams {
     if (this.child) return this.child;
-    const child = spawn("git", [...SAFE_GIT_OPTIONS, "cat-file", "--batch"], { cwd: this.cwd, env: gitEnvironment(), stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn("git", [...SAFE_GIT_OPTIONS, "cat-file", "--batch"], {
+      cwd: this.cwd,
+      env: gitEnvironment(),
+      stdio: ["pipe", "pipe", "pipe"],
+    });
     let stderr = "";
     child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
     child.stdout.on("data", (chunk: Buffer) => this.receive(chunk));
@@ -55,7 +59,9 @@ export class BlobReader {
       this.child = undefined;
       this.pending = Buffer.alloc(0);
       this.body = undefined;
-      this.failQueued(new GitError(`git cat-file ended early (exit code ${code ?? "?"}): ${stderr.trim() || "no message"}`));
+      this.failQueued(
+        new GitError(`git cat-file ended early (exit code ${code ?? "?"}): ${stderr.trim() || "no message"}`),
+      );
     });
     // A broken pipe shows up as the process ending; the write error itself adds nothing.
     child.stdin.on("error", () => {});

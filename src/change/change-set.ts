@@ -42,16 +42,41 @@ export async function openChangeSet(cwd: string, mode: ChangeMode, baseBranch?: 
       const commit = await resolveBase(repository, mode.ref);
       const before = await GitTree.ofCommit(repository, commit, mode.ref, reader);
       let changes: Promise<Changes> | undefined;
-      return { repository, before, after: workingTree, afterLabel: "the working tree", comparedWith: `${mode.ref} (${commit.slice(0, 7)})`, baseCommit: commit, afterKind: diskKind, changes: () => (changes ??= workingTreeChanges(repository, commit, before)), close: () => reader.close() };
+      return {
+        repository,
+        before,
+        after: workingTree,
+        afterLabel: "the working tree",
+        comparedWith: `${mode.ref} (${commit.slice(0, 7)})`,
+        baseCommit: commit,
+        afterKind: diskKind,
+        changes: () => (changes ??= workingTreeChanges(repository, commit, before)),
+        close: () => reader.close(),
+      };
     }
     const explicit = mode.base !== undefined ? await resolveBase(repository, mode.base) : undefined;
-    const base = explicit !== undefined ? { commit: explicit, label: mode.base!, shown: `${mode.base} (${explicit.slice(0, 7)})` } : await stagedBase(repository, baseBranch);
+    const base =
+      explicit !== undefined
+        ? { commit: explicit, label: mode.base!, shown: `${mode.base} (${explicit.slice(0, 7)})` }
+        : await stagedBase(repository, baseBranch);
     // Before the first commit everything staged is new.
-    const before = base ? await GitTree.ofCommit(repository, base.commit, base.label, reader) : GitTree.empty(repository, "HEAD (no commits yet)", reader);
+    const before = base
+      ? await GitTree.ofCommit(repository, base.commit, base.label, reader)
+      : GitTree.empty(repository, "HEAD (no commits yet)", reader);
     const comparedWith = base ? base.shown : "an empty tree (no commits yet)";
     const after = await GitTree.ofIndex(repository, reader);
     const changes = snapshotChanges(repository, before, after);
-    return { repository, before, after, afterLabel: after.label, comparedWith, baseCommit: base?.commit, afterKind: async (path) => after.kind(path), changes: async () => changes, close: () => reader.close() };
+    return {
+      repository,
+      before,
+      after,
+      afterLabel: after.label,
+      comparedWith,
+      baseCommit: base?.commit,
+      afterKind: async (path) => after.kind(path),
+      changes: async () => changes,
+      close: () => reader.close(),
+    };
   } catch (error) {
     reader.close();
     throw error;
@@ -75,23 +100,36 @@ async function diskKind(path: string): Promise<"file" | "dir" | undefined> {
  * default branch itself, without one, or without a common commit, it is HEAD, as before.
  * Undefined in a repository without commits.
  */
-export async function stagedBase(repository: Repository, baseBranch: string | undefined): Promise<{ commit: string; label: string; shown: string } | undefined> {
+export async function stagedBase(
+  repository: Repository,
+  baseBranch: string | undefined,
+): Promise<{ commit: string; label: string; shown: string } | undefined> {
   const head = await resolveCommit(repository, "HEAD");
   if (!head) return undefined;
   const atHead = { commit: head, label: "HEAD", shown: `HEAD (${head.slice(0, 7)})` };
   const branch = baseBranch ?? (await symbolicRef(repository, "refs/remotes/origin/HEAD"));
   if (!branch) return atHead;
   if (baseBranch !== undefined && !(await resolveCommit(repository, baseBranch))) {
-    throw new GitError(`baseBranch "${baseBranch}" (.keygate.json): unknown revision in this repository. Fetch it (git fetch origin), or fix the name (e.g. "origin/main")`);
+    throw new GitError(
+      `baseBranch "${baseBranch}" (.keygate.json): unknown revision in this repository. Fetch it (git fetch origin), or fix the name (e.g. "origin/main")`,
+    );
   }
   const current = await symbolicRef(repository, "HEAD");
   // On the default branch itself (main, or main tracking origin/main), the commit adds to HEAD.
-  if (current !== undefined && (current === branch || current === branch.replace(/^[^/]+\//, "") || `origin/${current}` === branch)) return atHead;
+  if (
+    current !== undefined &&
+    (current === branch || current === branch.replace(/^[^/]+\//, "") || `origin/${current}` === branch)
+  )
+    return atHead;
   const result = await runGit(["merge-base", head, branch], repository.toplevel);
   const mergeBase = result.code === 0 ? result.stdout.toString("utf8").trim() : "";
   if (!mergeBase) return atHead;
   if (mergeBase === head) return atHead;
-  return { commit: mergeBase, label: `the merge base with ${branch}`, shown: `the merge base of HEAD and ${branch} (${mergeBase.slice(0, 7)})` };
+  return {
+    commit: mergeBase,
+    label: `the merge base with ${branch}`,
+    shown: `the merge base of HEAD and ${branch} (${mergeBase.slice(0, 7)})`,
+  };
 }
 
 /** The short name a symbolic ref points at (`origin/main`, `main`), or undefined. */

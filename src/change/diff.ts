@@ -81,7 +81,8 @@ export async function workingTreeChanges(repository: Repository, commit: string,
     git(["ls-files", "-z", "--others", "--directory", "--full-name", "--", "."], repository.toplevel),
   ]);
   const changes = new Changes(repository.toplevel);
-  for (const out of [tracked, untracked]) for (const path of out.toString("utf8").split("\0")) if (path) changes.add(path);
+  for (const out of [tracked, untracked])
+    for (const path of out.toString("utf8").split("\0")) if (path) changes.add(path);
   // A snapshot does not read symbolic links (nor submodules); the working tree follows them.
   for (const path of before.special) changes.addSpecial(path);
   return changes;

@@ -20,7 +20,8 @@ export type Focus =
       errors: InputError[];
     };
 
-const PLAN_REFUSED = "--base and --staged compare Terraform sources (.tf, .tf.json, .tofu, .tofu.json, .tfvars); a plan already says what is new: scan it without them";
+const PLAN_REFUSED =
+  "--base and --staged compare Terraform sources (.tf, .tf.json, .tofu, .tofu.json, .tfvars); a plan already says what is new: scan it without them";
 
 /** Variable files change a configuration as much as its sources do. */
 const VARIABLE_FILE = /\.tfvars(\.json)?$/;
@@ -30,11 +31,13 @@ export async function focusOf(paths: readonly string[], cwd: string, change: Cha
   const errors: InputError[] = [];
   for (const stdin of paths.filter((p) => p === "-")) errors.push({ file: stdin, message: PLAN_REFUSED });
   const kinds = await Promise.all(
-    paths.filter((p) => p !== "-").map(async (given) => {
-      const absolute = resolve(cwd, given);
-      // A file deleted in the change still names the configuration it was part of.
-      return { given, absolute, kind: (await change.afterKind(absolute)) ?? change.before.kind(absolute) };
-    }),
+    paths
+      .filter((p) => p !== "-")
+      .map(async (given) => {
+        const absolute = resolve(cwd, given);
+        // A file deleted in the change still names the configuration it was part of.
+        return { given, absolute, kind: (await change.afterKind(absolute)) ?? change.before.kind(absolute) };
+      }),
   );
   if (!kinds.some((k) => k.kind === "file")) return { kind: "directories", paths: kinds.map((k) => k.given), errors };
   const dirs = new Set<string>();
@@ -42,7 +45,11 @@ export async function focusOf(paths: readonly string[], cwd: string, change: Cha
   for (const { given, absolute, kind } of kinds) {
     const file = displayPath(absolute, cwd);
     if (kind === "dir") trees.push(absolute);
-    else if (kind === undefined) errors.push({ file, message: `path exists neither in ${change.afterLabel} nor in ${change.before.label}: ${given}` });
+    else if (kind === undefined)
+      errors.push({
+        file,
+        message: `path exists neither in ${change.afterLabel} nor in ${change.before.label}: ${given}`,
+      });
     else if (isTerraformFile(absolute) || VARIABLE_FILE.test(absolute)) dirs.add(dirname(absolute));
     else errors.push({ file, message: `not a Terraform file: ${PLAN_REFUSED}` });
   }

@@ -1,7 +1,14 @@
 import { spawnSync } from "node:child_process";
 import { isAbsolute, join, relative, resolve, sep } from "node:path";
 import type { InputError } from "../findings.js";
-import { displayPath, excludeMatcher, isTerraformFile, TERRAFORM_EXTENSIONS, type Discovery, type ExcludeRules } from "../load/discover.js";
+import {
+  displayPath,
+  excludeMatcher,
+  isTerraformFile,
+  TERRAFORM_EXTENSIONS,
+  type Discovery,
+  type ExcludeRules,
+} from "../load/discover.js";
 import type { SourceTree } from "../load/tree.js";
 import type { BlobReader } from "./blob-reader.js";
 import { git, gitEnvironment, GitError, startFailure, type Repository } from "./git.js";
@@ -37,7 +44,7 @@ export class GitTree implements SourceTree {
       names.push(path.slice(slash + 1));
       this.dirs.set(dir, names);
       // Directories with only subdirectories exist too.
-      for (let up = dir; up !== ""; ) {
+      for (let up = dir; up !== "";) {
         const cut = up.lastIndexOf("/");
         up = cut === -1 ? "" : up.slice(0, cut);
         if (!this.dirs.has(up)) this.dirs.set(up, []);
@@ -116,7 +123,12 @@ export class GitTree implements SourceTree {
     if (!bytes) {
       const slash = rel!.lastIndexOf("/");
       const dir = slash === -1 ? "" : rel!.slice(0, slash);
-      const oids = [...new Set([oid, ...(this.dirs.get(dir) ?? []).map((name) => this.blobs.get(dir === "" ? name : `${dir}/${name}`)!)])].filter((o) => !this.readNowCache.has(o));
+      const oids = [
+        ...new Set([
+          oid,
+          ...(this.dirs.get(dir) ?? []).map((name) => this.blobs.get(dir === "" ? name : `${dir}/${name}`)!),
+        ]),
+      ].filter((o) => !this.readNowCache.has(o));
       for (const [read, content] of readBlobsNow(oids, this.toplevel)) this.readNowCache.set(read, content);
       bytes = this.readNowCache.get(oid);
       if (!bytes) throw new GitError(`git object ${oid} is missing from the repository`);
@@ -132,7 +144,9 @@ export class GitTree implements SourceTree {
       const oid = rel === undefined ? undefined : this.blobs.get(rel);
       if (oid !== undefined && !this.readNowCache.has(oid)) oids.add(oid);
     }
-    await Promise.all([...oids].map(async (oid) => this.readNowCache.set(oid, Buffer.from(await this.reader.read(oid)))));
+    await Promise.all(
+      [...oids].map(async (oid) => this.readNowCache.set(oid, Buffer.from(await this.reader.read(oid)))),
+    );
   }
 
   /** Whether an absolute path is a file, a directory, or absent in this snapshot. */
@@ -184,13 +198,23 @@ export class GitTree implements SourceTree {
         continue;
       }
       if (isTerraformFile(absolute)) {
-        errors.push({ file: shown, message: `is a directory, not a Terraform file: name the file, or the directory to scan without its ${TERRAFORM_EXTENSIONS.find((e) => absolute.endsWith(e))} ending` });
+        errors.push({
+          file: shown,
+          message: `is a directory, not a Terraform file: name the file, or the directory to scan without its ${TERRAFORM_EXTENSIONS.find((e) => absolute.endsWith(e))} ending`,
+        });
         continue;
       }
       const prefix = rel === "" ? "" : `${rel}/`;
       for (const path of this.blobs.keys()) {
         if (!path.startsWith(prefix) || !isTerraformFile(path)) continue;
-        if (path.slice(prefix.length).split("/").slice(0, -1).some((segment) => SKIPPED_DIRS.has(segment))) continue;
+        if (
+          path
+            .slice(prefix.length)
+            .split("/")
+            .slice(0, -1)
+            .some((segment) => SKIPPED_DIRS.has(segment))
+        )
+          continue;
         const file = this.absolute(path);
         if (!isExcluded(file)) files.add(file);
       }
@@ -221,7 +245,12 @@ export class GitTree implements SourceTree {
 /** Blobs read synchronously through one `git cat-file --batch`: id → content (missing ones left out). */
 function readBlobsNow(oids: readonly string[], cwd: string): Map<string, Buffer> {
   const found = new Map<string, Buffer>();
-  const result = spawnSync("git", ["cat-file", "--batch"], { cwd, env: gitEnvironment(), input: oids.map((o) => `${o}\n`).join(""), maxBuffer: 1 << 30 });
+  const result = spawnSync("git", ["cat-file", "--batch"], {
+    cwd,
+    env: gitEnvironment(),
+    input: oids.map((o) => `${o}\n`).join(""),
+    maxBuffer: 1 << 30,
+  });
   if (result.error) throw startFailure(result.error as NodeJS.ErrnoException);
   const out = result.stdout;
   let at = 0;

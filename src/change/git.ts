@@ -25,20 +25,28 @@ export function gitEnvironment(env: NodeJS.ProcessEnv = process.env): NodeJS.Pro
 /** Runs git to its end and collects its output; rejects with a {@link GitError} only when git cannot be started. */
 export function runGit(args: readonly string[], cwd: string): Promise<GitOutput> {
   return new Promise((done, fail) => {
-    const child = spawn("git", [...SAFE_GIT_OPTIONS, ...args], { cwd, env: gitEnvironment(), stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn("git", [...SAFE_GIT_OPTIONS, ...args], {
+      cwd,
+      env: gitEnvironment(),
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on("data", (chunk: Buffer) => out.push(chunk));
     child.stderr.on("data", (chunk: Buffer) => err.push(chunk));
     child.on("error", (error: NodeJS.ErrnoException) => fail(startFailure(error)));
-    child.on("close", (code) => done({ code: code ?? 1, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString("utf8") }));
+    child.on("close", (code) =>
+      done({ code: code ?? 1, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString("utf8") }),
+    );
   });
 }
 
 /** The error for git that could not be started (not installed, not on PATH). */
 export function startFailure(error: NodeJS.ErrnoException): GitError {
   if (error.code === "ENOENT") {
-    return new GitError("git is not installed (or not on PATH): --base and --staged read the repository's history with git. Install git, or run a full scan without them.");
+    return new GitError(
+      "git is not installed (or not on PATH): --base and --staged read the repository's history with git. Install git, or run a full scan without them.",
+    );
   }
   return new GitError(`cannot run git: ${error.message}`);
 }
@@ -46,13 +54,17 @@ export function startFailure(error: NodeJS.ErrnoException): GitError {
 /** Runs git and returns its stdout; a non-zero exit becomes a {@link GitError} with git's own first message line. */
 export async function git(args: readonly string[], cwd: string): Promise<Buffer> {
   const result = await runGit(args, cwd);
-  if (result.code !== 0) throw new GitError(`git ${args[0]} failed: ${firstMessage(result.stderr) || `exit code ${result.code}`}`);
+  if (result.code !== 0)
+    throw new GitError(`git ${args[0]} failed: ${firstMessage(result.stderr) || `exit code ${result.code}`}`);
   return result.stdout;
 }
 
 /** git's first `fatal:`/`error:` line (else its first line), without the prefix. */
 export function firstMessage(stderr: string): string {
-  const lines = stderr.split("\n").map((l) => l.trim()).filter(Boolean);
+  const lines = stderr
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean);
   const line = lines.find((l) => /^(fatal|error):/.test(l)) ?? lines[0] ?? "";
   return line.replace(/^(fatal|error):\s*/, "");
 }
@@ -70,11 +82,16 @@ export interface Repository {
 
 /** Finds the repository that holds `cwd`, or says why there is none. */
 export async function openRepository(cwd: string): Promise<Repository> {
-  const result = await runGit(["rev-parse", "--is-bare-repository", "--is-inside-work-tree", "--is-shallow-repository", "--show-cdup"], cwd);
+  const result = await runGit(
+    ["rev-parse", "--is-bare-repository", "--is-inside-work-tree", "--is-shallow-repository", "--show-cdup"],
+    cwd,
+  );
   if (result.code !== 0) {
     const message = firstMessage(result.stderr);
     if (/not a git repository/i.test(message)) {
-      throw new GitError(`${cwd} is not in a git repository: --base and --staged compare git snapshots. Run keygate inside the repository, or run a full scan without them.`);
+      throw new GitError(
+        `${cwd} is not in a git repository: --base and --staged compare git snapshots. Run keygate inside the repository, or run a full scan without them.`,
+      );
     }
     throw new GitError(`git cannot read the repository at ${cwd}: ${message}`);
   }
@@ -96,7 +113,8 @@ export async function resolveCommit(repository: Repository, revision: string): P
 
 /** Resolves `--base REF` to a commit, with an error that says what to do when it cannot. */
 export async function resolveBase(repository: Repository, ref: string): Promise<string> {
-  if (ref === "" || ref.startsWith("-")) throw new GitError(`--base needs a git revision (a branch, tag or commit), not "${ref}"`);
+  if (ref === "" || ref.startsWith("-"))
+    throw new GitError(`--base needs a git revision (a branch, tag or commit), not "${ref}"`);
   const commit = await resolveCommit(repository, ref);
   if (commit) return commit;
   // A name (origin/mian) that is no branch or tag here is named as such, shallow clone or not; only a
@@ -116,11 +134,21 @@ export async function resolveBase(repository: Repository, ref: string): Promise<
       `--base ${ref}: no branch or tag named ${name} in this repository.${meant} If it exists on the remote, this shallow clone has not fetched it: \`git fetch origin ${name.startsWith("origin/") ? `${name.slice(7)}:refs/remotes/${name}` : `${name}:${name}`}\`, or check out every branch (actions/checkout with \`fetch-depth: 0\`; in GitLab CI, GIT_DEPTH: 0).`,
     );
   }
-  throw new GitError(`--base ${ref}: unknown revision: no commit, branch or tag of that name in this repository (a remote branch is origin/NAME; fetch it first).${meant}`);
+  throw new GitError(
+    `--base ${ref}: unknown revision: no commit, branch or tag of that name in this repository (a remote branch is origin/NAME; fetch it first).${meant}`,
+  );
 }
 
 /** The short names of the repository's branches, remote branches and tags. */
 async function refNames(repository: Repository): Promise<string[]> {
-  const result = await runGit(["for-each-ref", "--format=%(refname:short)", "refs/heads", "refs/remotes", "refs/tags"], repository.toplevel);
-  return result.code === 0 ? result.stdout.toString("utf8").split("\n").filter((n) => n && !n.endsWith("/HEAD")) : [];
+  const result = await runGit(
+    ["for-each-ref", "--format=%(refname:short)", "refs/heads", "refs/remotes", "refs/tags"],
+    repository.toplevel,
+  );
+  return result.code === 0
+    ? result.stdout
+        .toString("utf8")
+        .split("\n")
+        .filter((n) => n && !n.endsWith("/HEAD"))
+    : [];
 }

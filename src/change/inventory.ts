@@ -44,7 +44,9 @@ export async function takeInventory(configuration: Configuration, findings: read
   const instances = new Map<string, Instances>();
   const moves: Move[] = [];
   const identities = new Map<string, string>();
-  const types = new Set(configuration.instances.flatMap((i) => i.module.resources.filter((r) => r.mode === "managed").map((r) => r.type)));
+  const types = new Set(
+    configuration.instances.flatMap((i) => i.module.resources.filter((r) => r.mode === "managed").map((r) => r.type)),
+  );
   for (const type of types) {
     for (const placed of await createdResources(configuration, type, evaluator)) {
       addresses.add(placed.address);
@@ -58,9 +60,11 @@ export async function takeInventory(configuration: Configuration, findings: read
   for (const instance of configuration.instances) {
     for (const call of instance.module.calls) {
       // A registry module that creates a user and its key is reported at its call's address.
-      if ((await blockExistence(call.count, call.forEach, instance, evaluator)) !== "absent") addresses.add(qualify(instance, `module.${call.name}`));
+      if ((await blockExistence(call.count, call.forEach, instance, evaluator)) !== "absent")
+        addresses.add(qualify(instance, `module.${call.name}`));
     }
-    for (const move of instance.module.moves) moves.push({ from: qualify(instance, move.from), to: qualify(instance, move.to) });
+    for (const move of instance.module.moves)
+      moves.push({ from: qualify(instance, move.from), to: qualify(instance, move.to) });
   }
   return {
     root: configuration.root.module.dir,
@@ -73,22 +77,41 @@ export async function takeInventory(configuration: Configuration, findings: read
   };
 }
 
-async function instancesOf(forEach: Argument | undefined, count: Argument | undefined, instance: ModuleInstance, evaluator: Evaluator, depth = 0): Promise<Instances | undefined> {
+async function instancesOf(
+  forEach: Argument | undefined,
+  count: Argument | undefined,
+  instance: ModuleInstance,
+  evaluator: Evaluator,
+  depth = 0,
+): Promise<Instances | undefined> {
   if (forEach !== undefined) {
     const written = canonicalText(forEach.value);
     const collection = await evaluator.evaluate(forEach, { instance }, newTrace());
     // for_each = aws_iam_user.bots: the same keys as that resource's instances.
     if (collection.kind === "ref" && collection.path.length === 0 && depth < 4) {
-      const target = await instancesOf(collection.resource.body.for_each, collection.resource.body.count, collection.instance, evaluator, depth + 1);
+      const target = await instancesOf(
+        collection.resource.body.for_each,
+        collection.resource.body.count,
+        collection.instance,
+        evaluator,
+        depth + 1,
+      );
       return { keys: target?.keys ?? "unknown", kind: "for_each", written };
     }
     const keys = alternatives(eachBinding(collection).key);
     const known = keys.every((k) => k.kind === "known" && (typeof k.value === "string" || typeof k.value === "number"));
-    return { keys: known ? new Set(keys.map((k) => String((k as { value: unknown }).value))) : "unknown", kind: "for_each", written };
+    return {
+      keys: known ? new Set(keys.map((k) => String((k as { value: unknown }).value))) : "unknown",
+      kind: "for_each",
+      written,
+    };
   }
   if (count !== undefined) {
     const n = await evaluator.evaluate(count, { instance }, newTrace());
-    const keys = n.kind === "known" && typeof n.value === "number" ? new Set(Array.from({ length: n.value }, (_, i) => String(i))) : "unknown";
+    const keys =
+      n.kind === "known" && typeof n.value === "number"
+        ? new Set(Array.from({ length: n.value }, (_, i) => String(i)))
+        : "unknown";
     return { keys, kind: "count", written: canonicalText(count.value) };
   }
   return undefined;
@@ -110,11 +133,14 @@ export function noveltyOf(address: string, before: Inventory | undefined, after:
   if (!earlier) return current && current.keys !== "unknown" ? nonEmpty(current.keys) : "block";
   // Replacement is creation: a changed ForceNew argument (a key's `user`, `pgp_key`) makes every instance a new object.
   const identity = after.identities.get(bare);
-  if (identity !== undefined && before.identities.has(earlier) && before.identities.get(earlier) !== identity) return current && current.keys !== "unknown" ? nonEmpty(current.keys) : "block";
+  if (identity !== undefined && before.identities.has(earlier) && before.identities.get(earlier) !== identity)
+    return current && current.keys !== "unknown" ? nonEmpty(current.keys) : "block";
   if (!current) return "none";
   const previous = before.instances.get(earlier);
   // Instances moved in by `moved` blocks existed before.
-  const movedIn = new Set(after.moves.filter((m) => withoutInstanceKeys(m.to) === bare).flatMap((m) => instanceKeyOf(m.to) ?? []));
+  const movedIn = new Set(
+    after.moves.filter((m) => withoutInstanceKeys(m.to) === bare).flatMap((m) => instanceKeyOf(m.to) ?? []),
+  );
   if (current.keys === "unknown") return previous?.written === current.written ? "none" : "unknown";
   let added: string[];
   if (!previous) {

@@ -11,7 +11,10 @@ import { localCallDir, type Configuration } from "../model/configuration.js";
 import { dataFilesRead } from "../model/functions/files.js";
 
 /** A change-aware scan: the paths, and which change to judge them by. */
-export interface ChangeScanRequest extends Pick<ScanRequest, "paths" | "cwd" | "settings" | "policies" | "today" | "prefilter" | "cache" | "onProgress" | "pool" | "onFiles"> {
+export interface ChangeScanRequest extends Pick<
+  ScanRequest,
+  "paths" | "cwd" | "settings" | "policies" | "today" | "prefilter" | "cache" | "onProgress" | "pool" | "onFiles"
+> {
   change: ChangeMode;
   /**
    * "scoped" (default): the "before" side is read only for the configurations the change touches
@@ -54,7 +57,9 @@ class Observed {
 
   /** The directories it was read from, and those its local module calls point at (a module that is gone changes it too). */
   reads(): string[] {
-    const calls = this.configuration.instances.flatMap((i) => i.module.calls.flatMap((call) => localCallDir(i.module, call) ?? []));
+    const calls = this.configuration.instances.flatMap((i) =>
+      i.module.calls.flatMap((call) => localCallDir(i.module, call) ?? []),
+    );
     // Data files read by file() / fileexists(), wherever they are (a changed users.yaml changes the configuration).
     const data = this.configuration.instances.flatMap((i) => dataFilesRead(i.module).map((path) => dirname(path)));
     return [...this.dirs, ...calls, ...data];
@@ -78,9 +83,24 @@ class Observed {
 async function compare(request: ChangeScanRequest, change: ChangeSet, focus: Focus): Promise<ScanResult> {
   const { cwd, settings } = request;
   const { prefilter, cache, onProgress, pool } = request;
-  const base = { cwd, settings, policies: request.policies, today: request.today, ...(prefilter !== undefined ? { prefilter } : {}), ...(cache ? { cache } : {}), ...(onProgress ? { onProgress } : {}), ...(pool ? { pool } : {}) };
+  const base = {
+    cwd,
+    settings,
+    policies: request.policies,
+    today: request.today,
+    ...(prefilter !== undefined ? { prefilter } : {}),
+    ...(cache ? { cache } : {}),
+    ...(onProgress ? { onProgress } : {}),
+    ...(pool ? { pool } : {}),
+  };
   // --debug: what was read of each side (the base revision's files are read from git's objects).
-  const onFiles = (side: string) => (request.onFiles ? { onFiles: (entries: FileLogEntry[]) => request.onFiles!(entries.map((e) => ({ ...e, why: `${side}: ${e.why}` }))) } : {});
+  const onFiles = (side: string) =>
+    request.onFiles
+      ? {
+          onFiles: (entries: FileLogEntry[]) =>
+            request.onFiles!(entries.map((e) => ({ ...e, why: `${side}: ${e.why}` }))),
+        }
+      : {};
 
   let afterPaths = focus.kind === "directories" ? focus.paths : [change.repository.toplevel];
   if (focus.kind === "files" && (await change.after.discover(afterPaths, cwd, settings.exclude)).files.length === 0) {
@@ -89,33 +109,59 @@ async function compare(request: ChangeScanRequest, change: ChangeSet, focus: Foc
   }
   const afterSeen: Observed[] = [];
   const after: ScanResult = afterPaths.length
-    ? await scan({ ...base, ...onFiles(change.afterLabel), paths: afterPaths, tree: change.after, observe: (c, f) => void afterSeen.push(new Observed(c, f)) })
-    : { findings: [], errors: [], warnings: [], files: 0, policies: request.policies.filter((p) => settings.severities.has(p.id)), configurations: [] };
+    ? await scan({
+        ...base,
+        ...onFiles(change.afterLabel),
+        paths: afterPaths,
+        tree: change.after,
+        observe: (c, f) => void afterSeen.push(new Observed(c, f)),
+      })
+    : {
+        findings: [],
+        errors: [],
+        warnings: [],
+        files: 0,
+        policies: request.policies.filter((p) => settings.severities.has(p.id)),
+        configurations: [],
+      };
   const selected = afterSeen.filter((observed) => inFocus(observed.dirs, focus));
 
   // What the "before" side is read for: the same paths (files: the roots of the configurations in focus), where they existed ...
-  const scope = (focus.kind === "directories" ? focus.paths.map((p) => resolve(cwd, p)) : outermost(selected.map((o) => o.root))).filter((path) => change.before.kind(path) !== undefined);
+  const scope = (
+    focus.kind === "directories" ? focus.paths.map((p) => resolve(cwd, p)) : outermost(selected.map((o) => o.root))
+  ).filter((path) => change.before.kind(path) !== undefined);
   const changes = await change.changes();
   let beforePaths = scope;
   // ... and, scoped, only the roots the change touches, and the changed directories in those paths.
   let affected: Set<string> | undefined;
   if (request.evaluation !== "full") {
     affected = new Set(selected.filter((o) => o.reads().some((dir) => changes.touches(dir))).map((o) => o.root));
-    const changedDirs = [...changes.dirs].filter((dir) => scope.some((path) => isWithin(dir, path)) && change.before.kind(dir) === "dir");
+    const changedDirs = [...changes.dirs].filter(
+      (dir) => scope.some((path) => isWithin(dir, path)) && change.before.kind(dir) === "dir",
+    );
     beforePaths = outermost([...affected, ...changedDirs]).filter((path) => change.before.kind(path) !== undefined);
   }
   const beforeSeen = new Map<string, Observed>();
   let beforeWarnings: Warning[] = [];
   if (beforePaths.length && selected.length) {
-    const before = await scan({ ...base, ...onFiles(change.comparedWith), paths: beforePaths, tree: change.before, observe: (c, f) => void beforeSeen.set(c.root.module.dir, new Observed(c, f)) });
+    const before = await scan({
+      ...base,
+      ...onFiles(change.comparedWith),
+      paths: beforePaths,
+      tree: change.before,
+      observe: (c, f) => void beforeSeen.set(c.root.module.dir, new Observed(c, f)),
+    });
     // Fail closed: what an unreadable file declared before is unknown, so it counts as new. (An unchanged one is the after side's error to report.)
-    beforeWarnings = before.errors.filter((e) => changes.changed(resolve(cwd, e.file))).map((e) => incompleteBefore(e, change.before.label));
+    beforeWarnings = before.errors
+      .filter((e) => changes.changed(resolve(cwd, e.file)))
+      .map((e) => incompleteBefore(e, change.before.label));
     if (affected) {
       // A root that a changed module called before was no root then: everything in it is new.
       const roots = new Set(selected.map((o) => o.root));
       for (const observed of beforeSeen.values()) {
         for (const instance of observed.configuration.instances) {
-          if (!changes.touches(instance.module.dir) || !beforePaths.some((path) => isWithin(instance.module.dir, path))) continue;
+          if (!changes.touches(instance.module.dir) || !beforePaths.some((path) => isWithin(instance.module.dir, path)))
+            continue;
           for (const call of instance.module.calls) {
             const target = localCallDir(instance.module, call);
             if (target && roots.has(target)) affected.add(target);
@@ -126,7 +172,8 @@ async function compare(request: ChangeScanRequest, change: ChangeSet, focus: Foc
   }
 
   // A root the change does not touch is the same on both sides: judged against itself.
-  const beforeOf = async (observed: Observed) => (affected && !affected.has(observed.root) ? observed.take() : beforeSeen.get(observed.root)?.take());
+  const beforeOf = async (observed: Observed) =>
+    affected && !affected.has(observed.root) ? observed.take() : beforeSeen.get(observed.root)?.take();
   const findings: Finding[] = [];
   for (const finding of after.findings) {
     for (const observed of selected) {
@@ -138,7 +185,8 @@ async function compare(request: ChangeScanRequest, change: ChangeSet, focus: Foc
     }
   }
   const focusDirs = new Set(selected.flatMap((o) => [...o.dirs].map((dir) => displayPath(dir, cwd))));
-  const warnings = focus.kind === "files" ? after.warnings.filter((w) => focusDirs.has(posix.dirname(w.file))) : after.warnings;
+  const warnings =
+    focus.kind === "files" ? after.warnings.filter((w) => focusDirs.has(posix.dirname(w.file))) : after.warnings;
   return {
     ...after,
     comparedWith: change.comparedWith,
@@ -146,7 +194,9 @@ async function compare(request: ChangeScanRequest, change: ChangeSet, focus: Foc
     findings,
     errors: [...after.errors, ...focus.errors].sort(compareDiagnostics),
     warnings: [...warnings, ...beforeWarnings].sort(compareDiagnostics),
-    ...(focus.kind === "files" ? { configurations: [...new Set(selected.map((o) => displayPath(o.root, cwd)))].sort() } : {}),
+    ...(focus.kind === "files"
+      ? { configurations: [...new Set(selected.map((o) => displayPath(o.root, cwd)))].sort() }
+      : {}),
   };
 }
 
@@ -160,7 +210,11 @@ function atTheChange(finding: Finding, changes: Changes, cwd: string): Finding {
   if (calls.length === 0 || changes.changed(resolve(cwd, finding.location.file))) return finding;
   const call = calls.find((c) => changes.changed(resolve(cwd, c.location!.file)));
   if (!call) return finding;
-  return { ...finding, location: call.location!, related: [...finding.related, { role: "key", address: finding.resource, location: finding.location }] };
+  return {
+    ...finding,
+    location: call.location!,
+    related: [...finding.related, { role: "key", address: finding.resource, location: finding.location }],
+  };
 }
 
 function incompleteBefore(error: InputError, label: string): Warning {

@@ -16,15 +16,17 @@ function configText(): string {
     "{",
     `  "$schema": "https://raw.githubusercontent.com/keygate-dev/keygate/v${TOOL.version}/schemas/config.schema.json",`,
     "  // Severity per policy, by id or alias: error, warning, info, or off.",
-    "  \"policies\": {",
-    ...policies.map((p, i) => `    "${p.id}": "${p.severity}"${i < policies.length - 1 ? "," : ""} // ${p.alias}: ${p.title}`),
+    '  "policies": {',
+    ...policies.map(
+      (p, i) => `    "${p.id}": "${p.severity}"${i < policies.length - 1 ? "," : ""} // ${p.alias}: ${p.title}`,
+    ),
     "  },",
-    "  // Globs, relative to this file's directory, of files not to scan (e.g. \"legacy/**\").",
-    "  \"exclude\": [],",
+    '  // Globs, relative to this file\'s directory, of files not to scan (e.g. "legacy/**").',
+    '  "exclude": [],',
     "  // The lowest severity that fails the run: error, warning, info, or never.",
-    "  \"failOn\": \"error\",",
+    '  "failOn": "error",',
     "  // false: keygate:ignore comments are ignored (and reported).",
-    "  \"allowInlineSuppressions\": true",
+    '  "allowInlineSuppressions": true',
     "}",
   ];
   return `${lines.join("\n")}\n`;
@@ -43,7 +45,9 @@ export function preCommitSnippet(): string {
 export async function init(withPreCommit: boolean, io: CliIO): Promise<number> {
   const config = join(io.cwd, CONFIG_FILE_NAME);
   if (await exists(config)) {
-    io.stderr(`keygate: ${CONFIG_FILE_NAME} exists already; --init does not overwrite it\n\`keygate --print-config\` shows the configuration in use.\n`);
+    io.stderr(
+      `keygate: ${CONFIG_FILE_NAME} exists already; --init does not overwrite it\n\`keygate --print-config\` shows the configuration in use.\n`,
+    );
     return EXIT.incomplete;
   }
   await writeFile(config, configText(), { flag: "wx" });
@@ -54,7 +58,11 @@ export async function init(withPreCommit: boolean, io: CliIO): Promise<number> {
       io.stderr(`keygate: ${PRE_COMMIT_FILE} exists; add keygate's hook to it:\n`);
       io.stdout(preCommitSnippet().replace(/^repos:\n/, ""));
     } else {
-      await writeFile(hooks, `# pre-commit (https://pre-commit.com): run \`pre-commit install\` once.\n${preCommitSnippet()}`, { flag: "wx" });
+      await writeFile(
+        hooks,
+        `# pre-commit (https://pre-commit.com): run \`pre-commit install\` once.\n${preCommitSnippet()}`,
+        { flag: "wx" },
+      );
       io.stderr(`keygate: wrote ${PRE_COMMIT_FILE}; run \`pre-commit install\` to use it\n`);
     }
   }

@@ -57,7 +57,9 @@ function guardedWrite(stream: NodeJS.WriteStream, name: string): (text: string) 
     process.exitCode = EXIT.incomplete;
     writeFailure = true;
     try {
-      process.stderr.write(`keygate: cannot write the report to ${name}: ${error.code ? `${error.code} ` : ""}${error.message.replace(/^\w+: /, "")}\n`);
+      process.stderr.write(
+        `keygate: cannot write the report to ${name}: ${error.code ? `${error.code} ` : ""}${error.message.replace(/^\w+: /, "")}\n`,
+      );
     } catch {
       // stderr is gone too: the exit code says it
     }

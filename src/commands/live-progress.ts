@@ -62,13 +62,19 @@ export function describeProgress(p: LiveProgress): string {
   const parts: string[] = [p.phase];
   const multi = p.accounts > 1;
   if (multi || p.phase === "listing accounts") {
-    parts.push(`${p.accountsDone}/${p.accounts} accounts done${p.accountsFailed > 0 ? ` (${p.accountsFailed} failed)` : ""}`);
+    parts.push(
+      `${p.accountsDone}/${p.accounts} accounts done${p.accountsFailed > 0 ? ` (${p.accountsFailed} failed)` : ""}`,
+    );
     if (p.accountsAuditing > 0) parts.push(`${p.accountsAuditing} auditing`);
   }
   if (p.waitingForReport.length > 0) {
     const named = p.waitingForReport.slice(0, NAMED_ACCOUNTS).join(", ");
     const more = p.waitingForReport.length > NAMED_ACCOUNTS ? `, +${p.waitingForReport.length - NAMED_ACCOUNTS}` : "";
-    parts.push(multi ? `${p.waitingForReport.length} waiting for a credential report (${named}${more})` : "waiting for the credential report");
+    parts.push(
+      multi
+        ? `${p.waitingForReport.length} waiting for a credential report (${named}${more})`
+        : "waiting for the credential report",
+    );
   }
   if (p.users > 0) parts.push(`${p.usersDone}/${p.users} users audited`);
   if (p.throttledCalls > 0) parts.push(`${p.throttledCalls} calls throttled`);
@@ -83,8 +89,13 @@ export function describeSummary(stats: LiveAuditStats): string {
   const accounts =
     stats.accounts.length > 1
       ? `${audited + failed} accounts (${audited} audited${failed ? `, ${failed} failed` : ""}${skipped ? `, ${skipped} skipped` : ""}), `
-      : failed ? "the account failed, " : "";
-  const throttled = stats.throttledCalls > 0 ? ` (${stats.throttledCalls} throttled, each slowing its account down)` : " (none throttled)";
+      : failed
+        ? "the account failed, "
+        : "";
+  const throttled =
+    stats.throttledCalls > 0
+      ? ` (${stats.throttledCalls} throttled, each slowing its account down)`
+      : " (none throttled)";
   return `keygate live: ${accounts}${stats.users} users, ${stats.totalApiCalls} calls${throttled}, ${formatDuration(stats.durationMs)}`;
 }
 

@@ -1,6 +1,12 @@
 import { resolve } from "node:path";
 import { configUsed, loadSettings, type FailOn } from "../load/config.js";
-import { auditCredentialReport, auditLive, LiveUsageError, type LiveAuditResult, type LiveOptions } from "../live/index.js";
+import {
+  auditCredentialReport,
+  auditLive,
+  LiveUsageError,
+  type LiveAuditResult,
+  type LiveOptions,
+} from "../live/index.js";
 import { missingProfile } from "../live/profiles.js";
 import { loadPolicies } from "../policies/catalog.js";
 import type { ScanResult } from "../scan.js";
@@ -62,7 +68,8 @@ export async function runLive(args: LiveArgs, io: CliIO): Promise<number> {
       if (missing) throw new LiveUsageError(missing);
       const options = liveOptions(args);
       const mode = args.progress ?? "auto";
-      if (!PROGRESS_MODES.includes(mode)) throw new LiveUsageError(`--progress takes ${PROGRESS_MODES.join(" or ")}, got ${JSON.stringify(mode)}`);
+      if (!PROGRESS_MODES.includes(mode))
+        throw new LiveUsageError(`--progress takes ${PROGRESS_MODES.join(" or ")}, got ${JSON.stringify(mode)}`);
       const progress = liveProgressDisplay(io, mode);
       let audit: LiveAuditResult | undefined;
       try {
@@ -78,7 +85,8 @@ export async function runLive(args: LiveArgs, io: CliIO): Promise<number> {
   }
   // A baseline entry of another account or report is out of this run's scope, never stale.
   const audited = new Set(result.findings.map((f) => f.location.file));
-  const inScope = (file: string) => audited.has(file) || (args.credentialReport === undefined && file.startsWith("aws://"));
+  const inScope = (file: string) =>
+    audited.has(file) || (args.credentialReport === undefined && file.startsWith("aws://"));
   return deliverReports(result, args, baseline, failOn, inScope, io);
 }
 

@@ -7,7 +7,15 @@ import { PolicyLoadError } from "../policies/catalog.js";
 import { DEFAULT_FORMAT, REPORTERS, reportPieces } from "../report/index.js";
 import { planReportTargets, repositoryRoot } from "../report/targets.js";
 import type { ScanResult } from "../scan.js";
-import { applyBaseline, baselineOf, BaselineError, formatBaseline, parseBaseline, readBaseline, type Baseline } from "../suppress/baseline.js";
+import {
+  applyBaseline,
+  baselineOf,
+  BaselineError,
+  formatBaseline,
+  parseBaseline,
+  readBaseline,
+  type Baseline,
+} from "../suppress/baseline.js";
 import { EXIT, type CliIO } from "./io.js";
 import { UsageError } from "./usage.js";
 
@@ -36,33 +44,57 @@ export async function readBaselineArg(args: OutputArgs, io: CliIO): Promise<Base
  * stdout or its file, and returns the exit code. `inScope` tells which files the run covered, so that
  * baseline entries elsewhere are neither stale nor dropped.
  */
-export async function deliverReports(result: ScanResult, args: OutputArgs, baseline: Baseline | undefined, failOn: FailOn, inScope: (file: string) => boolean, io: CliIO): Promise<number> {
+export async function deliverReports(
+  result: ScanResult,
+  args: OutputArgs,
+  baseline: Baseline | undefined,
+  failOn: FailOn,
+  inScope: (file: string) => boolean,
+  io: CliIO,
+): Promise<number> {
   const targets = planReportTargets(args.formats, args.outputs, [...REPORTERS.keys()], DEFAULT_FORMAT);
   if (args.writeBaseline !== undefined) {
     const text = formatBaseline(baselineOf(result, baseline, inScope));
-    if (!(await writePieces(resolve(io.cwd, args.writeBaseline), [text], `the baseline to ${args.writeBaseline}`, io))) return EXIT.incomplete;
+    if (!(await writePieces(resolve(io.cwd, args.writeBaseline), [text], `the baseline to ${args.writeBaseline}`, io)))
+      return EXIT.incomplete;
     baseline = parseBaseline(text, args.writeBaseline);
-    io.stderr(`keygate: wrote ${baseline.entries.length} finding${baseline.entries.length === 1 ? "" : "s"} to the baseline ${args.writeBaseline}\n`);
+    io.stderr(
+      `keygate: wrote ${baseline.entries.length} finding${baseline.entries.length === 1 ? "" : "s"} to the baseline ${args.writeBaseline}\n`,
+    );
   }
   if (baseline) result = applyBaseline(result, baseline, inScope);
   const judged = result;
   // --quiet shows errors only; the verdict is still the whole result's (a gate does not pass by hiding).
   if (args.quiet) result = { ...result, findings: result.findings.filter((f) => f.severity === "error"), warnings: [] };
-  const paths = targets.some((t) => REPORTERS.get(t.format)!.usesRepositoryRoot) ? repositoryRoot(io.cwd) : { cwd: io.cwd, root: io.cwd };
+  const paths = targets.some((t) => REPORTERS.get(t.format)!.usesRepositoryRoot)
+    ? repositoryRoot(io.cwd)
+    : { cwd: io.cwd, root: io.cwd };
   for (const target of targets) {
     const toFile = target.file !== undefined;
     const color = args.color ?? (!toFile && colorWanted(io));
     const width = !toFile && io.stdoutColumns ? io.stdoutColumns : undefined;
     // In pieces: an organization's report is never one string in memory (see report/json-stream.ts).
-    const pieces = reportPieces(REPORTERS.get(target.format)!, result, { color, cwd: paths.cwd, repoRoot: paths.root, ...(width ? { width } : {}), ...(args.verbose ? { verbose: true } : {}) });
+    const pieces = reportPieces(REPORTERS.get(target.format)!, result, {
+      color,
+      cwd: paths.cwd,
+      repoRoot: paths.root,
+      ...(width ? { width } : {}),
+      ...(args.verbose ? { verbose: true } : {}),
+    });
     if (!toFile) for (const piece of pieces) io.stdout(piece);
-    else if (!(await writePieces(resolve(io.cwd, target.file!), pieces, `the ${target.format} report to ${target.file}`, io))) return EXIT.incomplete;
+    else if (
+      !(await writePieces(resolve(io.cwd, target.file!), pieces, `the ${target.format} report to ${target.file}`, io))
+    )
+      return EXIT.incomplete;
   }
   const code = exitCodeOf(judged, failOn);
   if (args.maxWarnings !== undefined && code !== EXIT.incomplete) {
-    const warnings = judged.findings.filter((f) => !f.suppressed && f.severity === "warning").length + judged.warnings.length;
+    const warnings =
+      judged.findings.filter((f) => !f.suppressed && f.severity === "warning").length + judged.warnings.length;
     if (warnings > args.maxWarnings) {
-      io.stderr(`keygate: ${warnings} warning${warnings === 1 ? "" : "s"}, more than --max-warnings ${args.maxWarnings} allows\n`);
+      io.stderr(
+        `keygate: ${warnings} warning${warnings === 1 ? "" : "s"}, more than --max-warnings ${args.maxWarnings} allows\n`,
+      );
       return EXIT.findings;
     }
   }
@@ -102,7 +134,11 @@ async function writePieces(path: string, pieces: Iterable<string>, what: string,
  * For an error that stopped a command before it could report (a bad config, baseline, usage of
  * git or AWS options): its one-line message on stderr and exit 2. Anything else is a bug: rethrown.
  */
-export function stoppedBy(error: unknown, expected: readonly (abstract new (...args: never[]) => Error)[], io: CliIO): number {
+export function stoppedBy(
+  error: unknown,
+  expected: readonly (abstract new (...args: never[]) => Error)[],
+  io: CliIO,
+): number {
   if (error instanceof BaselineError) {
     io.stderr(`keygate: baseline ${error.message}\n`);
     return EXIT.incomplete;

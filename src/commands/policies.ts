@@ -15,7 +15,9 @@ export function listPolicies(format: string, io: CliIO): number {
     return EXIT.ok;
   }
   for (const p of policies) {
-    io.stdout(`${p.id}  ${p.alias}  (${p.severity})\n  ${p.title}\n  CIS: ${p.cis.map((c) => `v${c.versions.map((v) => v.replace(/\.0$/, "")).join("/v")} ${c.control}`).join("; ")}\n  docs: ${p.docsUrl}\n\n`);
+    io.stdout(
+      `${p.id}  ${p.alias}  (${p.severity})\n  ${p.title}\n  CIS: ${p.cis.map((c) => `v${c.versions.map((v) => v.replace(/\.0$/, "")).join("/v")} ${c.control}`).join("; ")}\n  docs: ${p.docsUrl}\n\n`,
+    );
   }
   return EXIT.ok;
 }

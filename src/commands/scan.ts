@@ -58,16 +58,37 @@ export async function runScan(args: ScanArgs, io: CliIO): Promise<number> {
       today: io.today,
       prefilter: args.prefilter,
       pool: sharedParserPool(),
-      ...(args.cache === false ? {} : { cache: new ParseCache(args.cache === undefined ? defaultCacheDir(io.env) : resolve(io.cwd, args.cache), { cwd: io.cwd, policies: policies.map((p) => p.id), keyFile: defaultCacheKeyFile(io.env) }) }),
-      onProgress: (done: number, total: number) => total >= 200 && progress.draw(`keygate: parsed ${done}/${total} files`, done === total),
+      ...(args.cache === false
+        ? {}
+        : {
+            cache: new ParseCache(args.cache === undefined ? defaultCacheDir(io.env) : resolve(io.cwd, args.cache), {
+              cwd: io.cwd,
+              policies: policies.map((p) => p.id),
+              keyFile: defaultCacheKeyFile(io.env),
+            }),
+          }),
+      onProgress: (done: number, total: number) =>
+        total >= 200 && progress.draw(`keygate: parsed ${done}/${total} files`, done === total),
       ...(args.debug ? { onFiles: (entries: FileLogEntry[]) => void fileLog.push(...entries) } : {}),
     };
     const fileLog: FileLogEntry[] = [];
     const started = performance.now();
     try {
       result = args.change
-        ? await scanChange({ ...common, paths: args.paths, change: args.change, ...(io.env.KEYGATE_CHANGE_EVALUATION === "full" ? { evaluation: "full" as const } : {}) })
-        : await scan({ ...common, paths: args.paths, plans: args.plans, source: args.source, readStdin: io.readStdin, variables: { env: io.env, cli: args.variables ?? [] } });
+        ? await scanChange({
+            ...common,
+            paths: args.paths,
+            change: args.change,
+            ...(io.env.KEYGATE_CHANGE_EVALUATION === "full" ? { evaluation: "full" as const } : {}),
+          })
+        : await scan({
+            ...common,
+            paths: args.paths,
+            plans: args.plans,
+            source: args.source,
+            readStdin: io.readStdin,
+            variables: { env: io.env, cli: args.variables ?? [] },
+          });
       result.config = configUsed(settings, policies);
     } finally {
       progress.clear();
@@ -76,7 +97,8 @@ export async function runScan(args: ScanArgs, io: CliIO): Promise<number> {
     if (args.debug) for (const line of fileLogLines(fileLog)) io.stderr(`${line}\n`);
     if (args.verbose || args.debug) {
       // What was read and how, on stderr (the report on stdout stays as it is).
-      const cache = args.cache === false ? "off" : args.cache === undefined ? defaultCacheDir(io.env) : resolve(io.cwd, args.cache);
+      const cache =
+        args.cache === false ? "off" : args.cache === undefined ? defaultCacheDir(io.env) : resolve(io.cwd, args.cache);
       io.stderr(
         `keygate: config ${settings.configFile ?? "none (defaults)"}; policies ${[...settings.severities].map(([id, s]) => `${id}=${s}`).join(", ") || "all off"}; ` +
           `${result.files} file${result.files === 1 ? "" : "s"} read, ${result.configurations?.length ?? 0} configuration${result.configurations?.length === 1 ? "" : "s"}; ` +

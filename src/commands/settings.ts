@@ -17,7 +17,10 @@ export function parsePolicyArg(value: string): { name: string; level: Severity |
   const eq = value.indexOf("=");
   const level = value.slice(eq + 1);
   if (eq <= 0 || !(LEVELS as readonly string[]).includes(level)) {
-    throw new UsageError(`--policy ${value}: not ID=LEVEL`, `Write --policy KG001=off, or a severity: --policy KG001=warning (levels: ${LEVELS.join(", ")}).`);
+    throw new UsageError(
+      `--policy ${value}: not ID=LEVEL`,
+      `Write --policy KG001=off, or a severity: --policy KG001=warning (levels: ${LEVELS.join(", ")}).`,
+    );
   }
   return { name: value.slice(0, eq), level: level as Severity | "off" };
 }
@@ -27,12 +30,21 @@ export function parsePolicyArg(value: string): { name: string; level: Severity |
  * switches it off) over the config's; `--exclude` adds globs, relative to the working directory, to
  * the config's (relative to its own directory).
  */
-export function withCommandLine(settings: Settings, policies: readonly Policy[], args: SettingsArgs, cwd: string): Settings {
+export function withCommandLine(
+  settings: Settings,
+  policies: readonly Policy[],
+  args: SettingsArgs,
+  cwd: string,
+): Settings {
   const severities = new Map(settings.severities);
   for (const value of args.policy ?? []) {
     const { name, level } = parsePolicyArg(value);
     const policy = findPolicy(policies, name);
-    if (!policy) throw new UsageError(`--policy ${value}: unknown policy "${name}"`, `Known policies: ${policies.map((p) => `${p.id} (${p.alias})`).join(", ")}.`);
+    if (!policy)
+      throw new UsageError(
+        `--policy ${value}: unknown policy "${name}"`,
+        `Known policies: ${policies.map((p) => `${p.id} (${p.alias})`).join(", ")}.`,
+      );
     if (level === "off") severities.delete(policy.id);
     else severities.set(policy.id, level);
   }
@@ -44,10 +56,15 @@ export function withCommandLine(settings: Settings, policies: readonly Policy[],
       // One base for all patterns: the command line's are rebased onto the config's directory.
       const from = relative(exclude.base, cwd);
       if (from.startsWith("..") || isAbsolute(from)) {
-        throw new UsageError(`--exclude: the working directory lies outside ${exclude.base}, the directory of the config's exclude patterns`, "Run keygate from the config's directory or below it, or put the patterns in the config.");
+        throw new UsageError(
+          `--exclude: the working directory lies outside ${exclude.base}, the directory of the config's exclude patterns`,
+          "Run keygate from the config's directory or below it, or put the patterns in the config.",
+        );
       }
       const prefix = from.split(sep).join("/");
-      const rebased = globs.map((g) => (g.startsWith("!") ? `!${posix.join(prefix, g.slice(1))}` : posix.join(prefix, g)));
+      const rebased = globs.map((g) =>
+        g.startsWith("!") ? `!${posix.join(prefix, g.slice(1))}` : posix.join(prefix, g),
+      );
       exclude = { base: exclude.base, patterns: [...exclude.patterns, ...rebased] };
     }
   }

@@ -41,14 +41,23 @@ export function helpHint(command: string): string {
  * the options of the other commands, to say where an option belongs. Messages of keygate's own
  * checks pass through as they are.
  */
-export function explainFailure(message: string, argv: readonly string[], options: CommandOptions, others: readonly CommandOptions[]): UsageError {
+export function explainFailure(
+  message: string,
+  argv: readonly string[],
+  options: CommandOptions,
+  others: readonly CommandOptions[],
+): UsageError {
   const hint = helpHint(options.command);
   const unknown = /^Unknown arguments?: (.+)$/s.exec(message);
   if (unknown) {
     const names = unknown[1]!.split(", ");
     const typed = names.map((name) => asTyped(name, argv));
     const flags = typed.filter((t) => t.startsWith("-"));
-    if (flags.length === 0) return new UsageError(`${options.command} takes no paths, but was given ${typed.map((t) => JSON.stringify(t)).join(", ")}`, hint);
+    if (flags.length === 0)
+      return new UsageError(
+        `${options.command} takes no paths, but was given ${typed.map((t) => JSON.stringify(t)).join(", ")}`,
+        hint,
+      );
     const first = flags[0]!;
     const elsewhere = others.find((o) => knows(o, first));
     const suggestion = closest(first, allFlags(options));
@@ -65,12 +74,19 @@ export function explainFailure(message: string, argv: readonly string[], options
     const [, name, given] = invalid as unknown as [string, string, string];
     const valid = options.choices.get(name) ?? invalid[3]!.split(", ").map((c) => JSON.parse(c) as string);
     const suggestion = closest(given, valid);
-    return new UsageError(`${flag(name)} ${given}: not a valid value`, `${suggestion ? `Did you mean ${suggestion}? ` : ""}Valid values: ${valid.join(", ")}.`);
+    return new UsageError(
+      `${flag(name)} ${given}: not a valid value`,
+      `${suggestion ? `Did you mean ${suggestion}? ` : ""}Valid values: ${valid.join(", ")}.`,
+    );
   }
   const missing = /^Not enough arguments following: (\S+)$/.exec(message);
   if (missing) return new UsageError(`${asTyped(missing[1]!, argv)} needs a value`, hint);
   const exclusive = /^Arguments (\S+) and (\S+) are mutually exclusive$/.exec(message);
-  if (exclusive) return new UsageError(`${asTyped(exclusive[1]!, argv)} and ${asTyped(exclusive[2]!, argv)} cannot be used together`, hint);
+  if (exclusive)
+    return new UsageError(
+      `${asTyped(exclusive[1]!, argv)} and ${asTyped(exclusive[2]!, argv)} cannot be used together`,
+      hint,
+    );
   return new UsageError(message.replace(/\s*\n\s*/g, " "), hint);
 }
 
@@ -84,7 +100,11 @@ function asTyped(name: string, argv: readonly string[]): string {
   for (const token of argv) {
     if (token === "--") break;
     const bare = token.replace(/=.*$/s, "");
-    if (bare === `--${name}` || bare === `--no-${name}` || (name.length === 1 && /^-[^-]/.test(bare) && bare.includes(name))) {
+    if (
+      bare === `--${name}` ||
+      bare === `--no-${name}` ||
+      (name.length === 1 && /^-[^-]/.test(bare) && bare.includes(name))
+    ) {
       return bare.startsWith("--") ? bare : `-${name}`;
     }
   }
@@ -92,7 +112,9 @@ function asTyped(name: string, argv: readonly string[]): string {
 }
 
 function allFlags(options: CommandOptions): string[] {
-  return [...options.names.keys()].filter((n) => n.length > 1).flatMap((n) => (options.booleans.has(n) ? [`--${n}`, `--no-${n}`] : [`--${n}`]));
+  return [...options.names.keys()]
+    .filter((n) => n.length > 1)
+    .flatMap((n) => (options.booleans.has(n) ? [`--${n}`, `--no-${n}`] : [`--${n}`]));
 }
 
 function knows(options: CommandOptions, typed: string): boolean {
@@ -107,16 +129,24 @@ function knows(options: CommandOptions, typed: string): boolean {
 export function checkOutputPath(file: string, cwd: string, option: string): void {
   const path = resolve(cwd, file);
   const stat = statOf(path);
-  if (stat?.isDirectory()) throw new UsageError(`${option}: ${file} is a directory`, "Name a file to write the report to.");
+  if (stat?.isDirectory())
+    throw new UsageError(`${option}: ${file} is a directory`, "Name a file to write the report to.");
   let dir = dirname(path);
   for (;;) {
     const s = statOf(dir);
     if (s) {
-      if (!s.isDirectory()) throw new UsageError(`${option}: cannot create ${file}: ${dir} is not a directory`, "Name a file in a directory.");
+      if (!s.isDirectory())
+        throw new UsageError(
+          `${option}: cannot create ${file}: ${dir} is not a directory`,
+          "Name a file in a directory.",
+        );
       try {
         accessSync(dir, constants.W_OK);
       } catch {
-        throw new UsageError(`${option}: cannot write ${file}: ${dir} is not writable`, "Name a file in a directory you can write to.");
+        throw new UsageError(
+          `${option}: cannot write ${file}: ${dir} is not writable`,
+          "Name a file in a directory you can write to.",
+        );
       }
       return;
     }
@@ -138,7 +168,10 @@ export function checkDistinctOutputs(outputs: readonly { option: string; file: s
     if (other && other.option !== output.option) {
       const link = [output, other].find((o) => isLink(resolve(cwd, o.file)));
       const through = link ? `: ${link.file} is a symbolic link to ${(link === output ? other : output).file}` : "";
-      throw new UsageError(`${other.option} and ${output.option} write to the same file${through}`, "Name a different file for each output.");
+      throw new UsageError(
+        `${other.option} and ${output.option} write to the same file${through}`,
+        "Name a different file for each output.",
+      );
     }
     seen.set(identity, output);
   }

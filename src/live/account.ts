@@ -93,7 +93,11 @@ const MAX_USER_ERRORS = 10;
 const MAX_PAGES = 100_000;
 
 /** Statistics of an account before anything is counted. */
-export function accountStats(accountId: string | null, accountName: string | undefined, status: AccountStats["status"]): AccountStats {
+export function accountStats(
+  accountId: string | null,
+  accountName: string | undefined,
+  status: AccountStats["status"],
+): AccountStats {
   return {
     accountId,
     ...(accountName !== undefined ? { accountName } : {}),
@@ -115,7 +119,11 @@ export function accountStats(accountId: string | null, accountName: string | und
 }
 
 /** Audit one account. Never throws: failures become `errors`. */
-export async function auditAccount(target: AccountTarget, settings: AccountAuditSettings, requested?: { wait: ReportWait; ready: boolean }): Promise<AccountAudit> {
+export async function auditAccount(
+  target: AccountTarget,
+  settings: AccountAuditSettings,
+  requested?: { wait: ReportWait; ready: boolean },
+): Promise<AccountAudit> {
   const started = performance.now();
   const { iam, caller } = target;
   const findings: Finding[] = [];
@@ -149,7 +157,12 @@ export async function auditAccount(target: AccountTarget, settings: AccountAudit
   stats.reportGeneratedDuringRun = fetched.generatedDuringRun;
   for (const p of problems) {
     // Rows that did not parse are audited as users missing from the report (through the API).
-    errors.push({ file: `${accountFile(stats.accountId)}/credential-report`, line: p.line, ...(p.column ? { column: p.column } : {}), message: `the credential report IAM returned is malformed: ${p.message}` });
+    errors.push({
+      file: `${accountFile(stats.accountId)}/credential-report`,
+      line: p.line,
+      ...(p.column ? { column: p.column } : {}),
+      message: `the credential report IAM returned is malformed: ${p.message}`,
+    });
   }
   let users: User[];
   try {
@@ -165,7 +178,16 @@ export async function auditAccount(target: AccountTarget, settings: AccountAudit
   const rows = new Map<string, CredentialReportRow>();
   for (const row of report.rows) if (!row.isRoot) rows.set(row.arn, row);
 
-  const ctx: UserContext = { iam, caller, settings, accountId, accountName: target.accountName, reportGenerated: fetched.generatedTime, reportFresh: fetched.generatedDuringRun, stats };
+  const ctx: UserContext = {
+    iam,
+    caller,
+    settings,
+    accountId,
+    accountName: target.accountName,
+    reportGenerated: fetched.generatedTime,
+    reportFresh: fetched.generatedDuringRun,
+    stats,
+  };
   const userFailures: string[] = [];
   let fatal: AwsAuditError | null = null;
   await forEachLimited(
@@ -187,9 +209,13 @@ export async function auditAccount(target: AccountTarget, settings: AccountAudit
     stats.status = "failed";
     stats.reason = `${userFailures.length} user(s) could not be audited`;
     userFailures.sort(compareStrings);
-    for (const f of userFailures.slice(0, MAX_USER_ERRORS)) errors.push({ file: accountFile(stats.accountId), message: `${prefix(target, stats.accountId)}user ${f}` });
+    for (const f of userFailures.slice(0, MAX_USER_ERRORS))
+      errors.push({ file: accountFile(stats.accountId), message: `${prefix(target, stats.accountId)}user ${f}` });
     if (userFailures.length > MAX_USER_ERRORS) {
-      errors.push({ file: accountFile(stats.accountId), message: `${prefix(target, stats.accountId)}… and ${userFailures.length - MAX_USER_ERRORS} more users could not be audited` });
+      errors.push({
+        file: accountFile(stats.accountId),
+        message: `${prefix(target, stats.accountId)}… and ${userFailures.length - MAX_USER_ERRORS} more users could not be audited`,
+      });
     }
   }
   return finish();
@@ -211,9 +237,11 @@ async function auditUser(user: User, reportRow: CredentialReportRow | undefined,
   const userName = user.UserName ?? "";
   const userArn = user.Arn ?? "";
   const userCreated = user.CreateDate;
-  if (!userCreated) throw new AwsAuditError("service", "ListUsers returned the user without a CreateDate", "iam:ListUsers");
+  if (!userCreated)
+    throw new AwsAuditError("service", "ListUsers returned the user without a CreateDate", "iam:ListUsers");
   // A row for a user of the same name that was deleted and created again describes someone else.
-  const row = reportRow && Math.abs(reportRow.userCreated.getTime() - userCreated.getTime()) <= 1000 ? reportRow : undefined;
+  const row =
+    reportRow && Math.abs(reportRow.userCreated.getTime() - userCreated.getTime()) <= 1000 ? reportRow : undefined;
 
   let passwordEnabled: boolean;
   if (row) passwordEnabled = row.passwordEnabled === true;
@@ -238,7 +266,13 @@ async function auditUser(user: User, reportRow: CredentialReportRow | undefined,
     const source = lastUseSource(key, slot, userCreated, settings.windowSeconds, ctx.reportFresh);
     if (source === "none") continue;
     const lastUsed = source === "report" ? (slot?.lastUsed ?? null) : await keyLastUsed(iam, caller, key.id);
-    const verdict = classifyKey({ userCreated, keyCreated: key.created, status: key.status, neverUsed: lastUsed === null, windowSeconds: settings.windowSeconds });
+    const verdict = classifyKey({
+      userCreated,
+      keyCreated: key.created,
+      status: key.status,
+      neverUsed: lastUsed === null,
+      windowSeconds: settings.windowSeconds,
+    });
     if (!verdict) continue;
     const evidence: LiveKeyEvidence = {
       kind: "live-key",
@@ -294,9 +328,16 @@ export function startReportWait(timeoutMs: number): ReportWait {
  * `COMPLETE`, pausing `reportPollIntervalMs` between calls. Gives up (a `report-timeout` error)
  * once the wait's deadline has passed.
  */
-export async function awaitCredentialReport(iam: IAMClient, caller: AwsCaller, s: Pick<AccountAuditSettings, "reportPollIntervalMs">, wait: ReportWait): Promise<void> {
+export async function awaitCredentialReport(
+  iam: IAMClient,
+  caller: AwsCaller,
+  s: Pick<AccountAuditSettings, "reportPollIntervalMs">,
+  wait: ReportWait,
+): Promise<void> {
   for (;;) {
-    const generated = await caller.call("iam:GenerateCredentialReport", () => iam.send(new GenerateCredentialReportCommand({})));
+    const generated = await caller.call("iam:GenerateCredentialReport", () =>
+      iam.send(new GenerateCredentialReportCommand({})),
+    );
     wait.lastState = generated.State ?? "unknown";
     if (generated.State === "COMPLETE") return;
     wait.generatedDuringRun = true;
@@ -309,15 +350,35 @@ export async function awaitCredentialReport(iam: IAMClient, caller: AwsCaller, s
  * GetCredentialReport; `ReportInProgress`, `ReportNotPresent` and `ReportExpired` go round again,
  * within the same deadline. `ready`: GenerateCredentialReport already said `COMPLETE`.
  */
-export async function fetchCredentialReport(iam: IAMClient, caller: AwsCaller, s: Pick<AccountAuditSettings, "reportPollIntervalMs" | "reportTimeoutMs">, wait = startReportWait(s.reportTimeoutMs), ready = false): Promise<FetchedReport> {
+export async function fetchCredentialReport(
+  iam: IAMClient,
+  caller: AwsCaller,
+  s: Pick<AccountAuditSettings, "reportPollIntervalMs" | "reportTimeoutMs">,
+  wait = startReportWait(s.reportTimeoutMs),
+  ready = false,
+): Promise<FetchedReport> {
   for (;;) {
     if (!ready) await awaitCredentialReport(iam, caller, s, wait);
     ready = false;
     try {
       const out = await caller.call("iam:GetCredentialReport", () => iam.send(new GetCredentialReportCommand({})));
-      if (!out.Content || !out.GeneratedTime) throw new AwsAuditError("service", "GetCredentialReport returned no Content or GeneratedTime", "iam:GetCredentialReport");
-      if (out.ReportFormat && out.ReportFormat !== "text/csv") throw new AwsAuditError("service", `GetCredentialReport returned ReportFormat ${out.ReportFormat}, expected text/csv`, "iam:GetCredentialReport");
-      return { csv: Buffer.from(out.Content).toString("utf8"), generatedTime: out.GeneratedTime, generatedDuringRun: wait.generatedDuringRun };
+      if (!out.Content || !out.GeneratedTime)
+        throw new AwsAuditError(
+          "service",
+          "GetCredentialReport returned no Content or GeneratedTime",
+          "iam:GetCredentialReport",
+        );
+      if (out.ReportFormat && out.ReportFormat !== "text/csv")
+        throw new AwsAuditError(
+          "service",
+          `GetCredentialReport returned ReportFormat ${out.ReportFormat}, expected text/csv`,
+          "iam:GetCredentialReport",
+        );
+      return {
+        csv: Buffer.from(out.Content).toString("utf8"),
+        generatedTime: out.GeneratedTime,
+        generatedDuringRun: wait.generatedDuringRun,
+      };
     } catch (err) {
       const code = err instanceof AwsAuditError ? err.code : undefined;
       if (code === undefined || !REPORT_NOT_READY.has(code)) throw err;
@@ -345,7 +406,9 @@ async function listUsers(iam: IAMClient, caller: AwsCaller): Promise<User[]> {
   const users: User[] = [];
   let marker: string | undefined;
   for (let page = 0; page < MAX_PAGES; page++) {
-    const out = await caller.call("iam:ListUsers", () => iam.send(new ListUsersCommand({ MaxItems: 1000, ...(marker ? { Marker: marker } : {}) })));
+    const out = await caller.call("iam:ListUsers", () =>
+      iam.send(new ListUsersCommand({ MaxItems: 1000, ...(marker ? { Marker: marker } : {}) })),
+    );
     users.push(...(out.Users ?? []));
     if (!out.IsTruncated || !out.Marker || out.Marker === marker) return users;
     marker = out.Marker;
@@ -360,14 +423,20 @@ async function listAccessKeys(iam: IAMClient, caller: AwsCaller, userName: strin
   for (let page = 0; page < MAX_PAGES; page++) {
     let out;
     try {
-      out = await caller.call("iam:ListAccessKeys", () => iam.send(new ListAccessKeysCommand({ UserName: userName, ...(marker ? { Marker: marker } : {}) })));
+      out = await caller.call("iam:ListAccessKeys", () =>
+        iam.send(new ListAccessKeysCommand({ UserName: userName, ...(marker ? { Marker: marker } : {}) })),
+      );
     } catch (err) {
       if (err instanceof AwsAuditError && err.kind === "not-found") return null;
       throw err;
     }
     for (const k of out.AccessKeyMetadata ?? []) {
       if (!k.AccessKeyId || !k.CreateDate || (k.Status !== "Active" && k.Status !== "Inactive")) {
-        throw new AwsAuditError("service", `ListAccessKeys returned an incomplete key for ${userName}`, "iam:ListAccessKeys");
+        throw new AwsAuditError(
+          "service",
+          `ListAccessKeys returned an incomplete key for ${userName}`,
+          "iam:ListAccessKeys",
+        );
       }
       keys.push({ id: k.AccessKeyId, status: k.Status, created: k.CreateDate });
     }
@@ -389,7 +458,9 @@ async function hasLoginProfile(iam: IAMClient, caller: AwsCaller, userName: stri
 
 /** When the key was last used; null: never. */
 async function keyLastUsed(iam: IAMClient, caller: AwsCaller, accessKeyId: string): Promise<Date | null> {
-  const out = await caller.call("iam:GetAccessKeyLastUsed", () => iam.send(new GetAccessKeyLastUsedCommand({ AccessKeyId: accessKeyId })));
+  const out = await caller.call("iam:GetAccessKeyLastUsed", () =>
+    iam.send(new GetAccessKeyLastUsedCommand({ AccessKeyId: accessKeyId })),
+  );
   return out.AccessKeyLastUsed?.LastUsedDate ?? null;
 }
 

@@ -56,7 +56,8 @@ export class AwsCaller {
         return await send();
       } catch (err) {
         throttled = isThrottling(err);
-        const retry = (throttled && attempt < max) || (isTransient(err) && attempt < Math.min(max, MAX_TRANSIENT_ATTEMPTS));
+        const retry =
+          (throttled && attempt < max) || (isTransient(err) && attempt < Math.min(max, MAX_TRANSIENT_ATTEMPTS));
         if (throttled) this.throttledCalls += 1;
         if (!retry) throw describeAwsError(err, action, this.endpoint, this.profile);
         if (throttled) this.throttledRetries += 1;

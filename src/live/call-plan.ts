@@ -30,7 +30,12 @@ export interface ApiAccessKey {
  * a finding (created within the window, or active and never used), or when a setup key could have
  * been created after the report.
  */
-export function needsKeyListing(row: CredentialReportRow, userCreated: Date, reportGenerated: Date | null, windowSeconds: number): boolean {
+export function needsKeyListing(
+  row: CredentialReportRow,
+  userCreated: Date,
+  reportGenerated: Date | null,
+  windowSeconds: number,
+): boolean {
   const margin = windowSeconds + REPORT_TOLERANCE_SECONDS;
   if (reportGenerated === null || (reportGenerated.getTime() - userCreated.getTime()) / 1000 <= margin) return true;
   for (const slot of row.keys) {
@@ -49,7 +54,10 @@ export function needsKeyListing(row: CredentialReportRow, userCreated: Date, rep
  * documented). A key is paired only when its time picks out exactly one slot and that slot's time
  * picks out only this key; two keys created in the same second stay unpaired.
  */
-export function matchSlots(keys: readonly ApiAccessKey[], row: CredentialReportRow | undefined): Map<string, CredentialReportKeySlot> {
+export function matchSlots(
+  keys: readonly ApiAccessKey[],
+  row: CredentialReportRow | undefined,
+): Map<string, CredentialReportKeySlot> {
   const out = new Map<string, CredentialReportKeySlot>();
   if (!row) return out;
   const near = (a: Date, b: Date): boolean => Math.abs(a.getTime() - b.getTime()) <= 1000;

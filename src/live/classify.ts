@@ -50,6 +50,7 @@ export function classifyKey(facts: KeyFacts): KeyVerdict | null {
       ? { case: "setup-key-never-used", severity: "error", gapSeconds: gap }
       : { case: "setup-key-in-use", severity: "warning", gapSeconds: gap };
   }
-  if (facts.status === "Active" && facts.neverUsed) return { case: "active-key-never-used", severity: "warning", gapSeconds: gap };
+  if (facts.status === "Active" && facts.neverUsed)
+    return { case: "active-key-never-used", severity: "warning", gapSeconds: gap };
   return null;
 }

@@ -90,13 +90,25 @@ function common(s: ClientSettings, credentials: Credentials | undefined) {
 
 /** An IAM client; `credentials` (an assumed role's) override the settings' credentials. */
 export function iamClient(s: ClientSettings, credentials: Credentials | undefined = s.credentials): IAMClient {
-  return new IAMClient({ ...common(s, credentials), region: signingRegion(s.region), ...(s.endpoints.iam ? { endpoint: s.endpoints.iam } : {}) });
+  return new IAMClient({
+    ...common(s, credentials),
+    region: signingRegion(s.region),
+    ...(s.endpoints.iam ? { endpoint: s.endpoints.iam } : {}),
+  });
 }
 
 export function stsClient(s: ClientSettings): STSClient {
-  return new STSClient({ ...common(s, s.credentials), region: s.region, ...(s.endpoints.sts ? { endpoint: s.endpoints.sts } : {}) });
+  return new STSClient({
+    ...common(s, s.credentials),
+    region: s.region,
+    ...(s.endpoints.sts ? { endpoint: s.endpoints.sts } : {}),
+  });
 }
 
 export function organizationsClient(s: ClientSettings): OrganizationsClient {
-  return new OrganizationsClient({ ...common(s, s.credentials), region: s.region, ...(s.endpoints.organizations ? { endpoint: s.endpoints.organizations } : {}) });
+  return new OrganizationsClient({
+    ...common(s, s.credentials),
+    region: s.region,
+    ...(s.endpoints.organizations ? { endpoint: s.endpoints.organizations } : {}),
+  });
 }

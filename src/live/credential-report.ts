@@ -83,8 +83,12 @@ export type ReportEncoding = "csv" | "base64" | "cli-json";
  * (`aws iam get-credential-report --query Content --output text | base64 -d > report.csv`), the
  * base64 text (without `| base64 -d`), or the CLI's JSON output (`{"Content": …, "GeneratedTime": …}`).
  */
-export function decodeSavedReport(bytes: Uint8Array): { csv: string; generatedTime: Date | null; encoding: ReportEncoding } | { problem: ReportProblem } {
-  const text = Buffer.from(bytes).toString("utf8").replace(/^\uFEFF/, "");
+export function decodeSavedReport(
+  bytes: Uint8Array,
+): { csv: string; generatedTime: Date | null; encoding: ReportEncoding } | { problem: ReportProblem } {
+  const text = Buffer.from(bytes)
+    .toString("utf8")
+    .replace(/^\uFEFF/, "");
   const trimmed = text.trimStart();
   if (trimmed.startsWith("{")) {
     let json: unknown;
@@ -95,17 +99,29 @@ export function decodeSavedReport(bytes: Uint8Array): { csv: string; generatedTi
     }
     const obj = json as { Content?: unknown; GeneratedTime?: unknown; ReportFormat?: unknown };
     if (typeof obj.Content !== "string") {
-      return { problem: { line: 1, message: 'JSON without a "Content" string: expected the output of `aws iam get-credential-report --output json`' } };
+      return {
+        problem: {
+          line: 1,
+          message:
+            'JSON without a "Content" string: expected the output of `aws iam get-credential-report --output json`',
+        },
+      };
     }
     if (obj.ReportFormat !== undefined && obj.ReportFormat !== "text/csv") {
-      return { problem: { line: 1, message: `unsupported ReportFormat ${JSON.stringify(obj.ReportFormat)}: expected "text/csv"` } };
+      return {
+        problem: {
+          line: 1,
+          message: `unsupported ReportFormat ${JSON.stringify(obj.ReportFormat)}: expected "text/csv"`,
+        },
+      };
     }
     const csv = decodeBase64(obj.Content);
     if (csv === null) return { problem: { line: 1, message: '"Content" is not base64 text' } };
     let generatedTime: Date | null = null;
     if (obj.GeneratedTime !== undefined) {
       generatedTime = parseGeneratedTime(obj.GeneratedTime);
-      if (!generatedTime) return { problem: { line: 1, message: `"GeneratedTime" is not a date: ${JSON.stringify(obj.GeneratedTime)}` } };
+      if (!generatedTime)
+        return { problem: { line: 1, message: `"GeneratedTime" is not a date: ${JSON.stringify(obj.GeneratedTime)}` } };
     }
     return { csv, generatedTime, encoding: "cli-json" };
   }
@@ -122,9 +138,16 @@ export function decodeSavedReport(bytes: Uint8Array): { csv: string; generatedTi
  * a wrong header makes the whole report unusable. Extra columns after IAM's 22 are tolerated, so
  * that a column AWS appends one day does not break every audit.
  */
-export function parseCredentialReport(csv: string, generatedTime: Date | null = null): { report: CredentialReport; problems: ReportProblem[] } {
+export function parseCredentialReport(
+  csv: string,
+  generatedTime: Date | null = null,
+): { report: CredentialReport; problems: ReportProblem[] } {
   const { records, errors } = parseCsv(csv);
-  const problems: ReportProblem[] = errors.map((e) => ({ line: e.line, column: e.column, message: `CSV syntax: ${e.message}` }));
+  const problems: ReportProblem[] = errors.map((e) => ({
+    line: e.line,
+    column: e.column,
+    message: `CSV syntax: ${e.message}`,
+  }));
   const report: CredentialReport = { rows: [], generatedTime };
   const [header, ...rows] = records;
   if (!header || header.line !== 1) {
@@ -143,7 +166,10 @@ export function parseCredentialReport(csv: string, generatedTime: Date | null = 
   const width = header.fields.length;
   for (const record of rows) {
     if (record.fields.length !== width) {
-      problems.push({ line: record.line, message: `${record.fields.length} columns, expected ${width} as in the header` });
+      problems.push({
+        line: record.line,
+        message: `${record.fields.length} columns, expected ${width} as in the header`,
+      });
       continue;
     }
     const parsed = parseRow(record.fields, record.line);
@@ -170,17 +196,26 @@ function parseRow(fields: string[], line: number): { row: CredentialReportRow } 
     const shown = `${column} (column ${CREDENTIAL_REPORT_COLUMNS.indexOf(column) + 1}) is ${JSON.stringify(cells[column])}`;
     // A well-formed time that names no real moment (February 30) says what is wrong with it.
     const impossible = calendarProblem(cells[column]);
-    return { problem: { line, message: impossible ? `${shown}: ${impossible}, so the report is corrupt or was edited; download it again` : `${shown}, expected ${expected}` } };
+    return {
+      problem: {
+        line,
+        message: impossible
+          ? `${shown}: ${impossible}, so the report is corrupt or was edited; download it again`
+          : `${shown}, expected ${expected}`,
+      },
+    };
   };
   if (cells.user === "") return fail("user", "a user name");
   const account = /^arn:[\w-]+:iam::(\d+):/.exec(cells.arn)?.[1];
   // The commonest corruption (a spreadsheet dropping leading zeros) gets named.
-  if (account !== undefined && account.length !== 12) return fail("arn", `an IAM user or root ARN, whose account id has 12 digits (${account} has ${account.length})`);
+  if (account !== undefined && account.length !== 12)
+    return fail("arn", `an IAM user or root ARN, whose account id has 12 digits (${account} has ${account.length})`);
   if (!/^arn:[\w-]+:iam::\d{12}:(root|user\/.+)$/.test(cells.arn)) return fail("arn", "an IAM user or root ARN");
   const userCreated = parseReportTime(cells.user_creation_time);
   if (!userCreated) return fail("user_creation_time", "an ISO 8601 time");
   const pe = cells.password_enabled;
-  if (pe !== "true" && pe !== "false" && pe !== "not_supported") return fail("password_enabled", "true, false or not_supported");
+  if (pe !== "true" && pe !== "false" && pe !== "not_supported")
+    return fail("password_enabled", "true, false or not_supported");
   const plu = cells.password_last_used;
   let passwordLastUsed: CredentialReportRow["passwordLastUsed"];
   if (plu === "N/A") passwordLastUsed = null;
@@ -191,12 +226,26 @@ function parseRow(fields: string[], line: number): { row: CredentialReportRow } 
     passwordLastUsed = d;
   }
   for (const c of ["password_last_changed", "password_next_rotation"] as const) {
-    if (cells[c] !== "N/A" && cells[c] !== "not_supported" && !parseReportTime(cells[c])) return fail(c, "an ISO 8601 time, N/A or not_supported");
+    if (cells[c] !== "N/A" && cells[c] !== "not_supported" && !parseReportTime(cells[c]))
+      return fail(c, "an ISO 8601 time, N/A or not_supported");
   }
-  for (const c of ["mfa_active", "access_key_1_active", "access_key_2_active", "cert_1_active", "cert_2_active"] as const) {
+  for (const c of [
+    "mfa_active",
+    "access_key_1_active",
+    "access_key_2_active",
+    "cert_1_active",
+    "cert_2_active",
+  ] as const) {
     if (cells[c] !== "true" && cells[c] !== "false") return fail(c, "true or false");
   }
-  for (const c of ["access_key_1_last_rotated", "access_key_1_last_used_date", "access_key_2_last_rotated", "access_key_2_last_used_date", "cert_1_last_rotated", "cert_2_last_rotated"] as const) {
+  for (const c of [
+    "access_key_1_last_rotated",
+    "access_key_1_last_used_date",
+    "access_key_2_last_rotated",
+    "access_key_2_last_used_date",
+    "cert_1_last_rotated",
+    "cert_2_last_rotated",
+  ] as const) {
     if (cells[c] !== "N/A" && !parseReportTime(cells[c])) return fail(c, "an ISO 8601 time or N/A");
   }
   const slot = (n: 1 | 2): CredentialReportKeySlot => {
@@ -235,13 +284,28 @@ export function parseReportTime(value: string): Date | null {
   return Number.isNaN(d.getTime()) ? null : d;
 }
 
-const MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
+const MONTHS = [
+  "January",
+  "February",
+  "March",
+  "April",
+  "May",
+  "June",
+  "July",
+  "August",
+  "September",
+  "October",
+  "November",
+  "December",
+];
 
 /** Why a time of the ISO 8601 shape names no real moment ("there is no February 30 in 2024"), or undefined. */
 export function calendarProblem(value: string): string | undefined {
   const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d+)?(?:Z|[+-](\d{2}):(\d{2}))$/.exec(value);
   if (!m) return undefined;
-  const [year, month, day, hour, minute, second, offsetHours = 0, offsetMinutes = 0] = m.slice(1).map((n) => (n === undefined ? undefined : Number(n))) as number[];
+  const [year, month, day, hour, minute, second, offsetHours = 0, offsetMinutes = 0] = m
+    .slice(1)
+    .map((n) => (n === undefined ? undefined : Number(n))) as number[];
   if (month! < 1 || month! > 12) return `there is no month ${month}`;
   const days = new Date(Date.UTC(year!, month!, 0)).getUTCDate();
   if (day! < 1 || day! > days) return `there is no ${MONTHS[month! - 1]} ${day} in ${year}`;

@@ -74,7 +74,17 @@ const THROTTLING = new Set([
   "LimitExceeded",
   "LimitExceededException",
 ]);
-const NETWORK = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "ECONNRESET", "EPIPE", "ETIMEDOUT", "ECONNABORTED"]);
+const NETWORK = new Set([
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ECONNRESET",
+  "EPIPE",
+  "ETIMEDOUT",
+  "ECONNABORTED",
+]);
 
 /** The AWS error code of an SDK error (`AccessDenied`, `Throttling`…), if it has one. */
 export function awsErrorCode(err: unknown): string | undefined {
@@ -94,10 +104,11 @@ function networkCode(err: unknown): string | undefined {
   const e = err as { code?: unknown; errors?: unknown[]; cause?: unknown } | null;
   if (!e) return undefined;
   if (typeof e.code === "string" && NETWORK.has(e.code)) return e.code;
-  if (Array.isArray(e.errors)) for (const inner of e.errors) {
-    const c = networkCode(inner);
-    if (c) return c;
-  }
+  if (Array.isArray(e.errors))
+    for (const inner of e.errors) {
+      const c = networkCode(inner);
+      if (c) return c;
+    }
   return e.cause && e.cause !== err ? networkCode(e.cause) : undefined;
 }
 
@@ -142,10 +153,22 @@ export function describeAwsError(err: unknown, action: string, endpoint: string,
     );
   }
   if (code && EXPIRED.has(code)) {
-    return new AwsAuditError("expired-credentials", `the AWS credentials have expired (${code} on ${action}): refresh them (for SSO: \`aws sso login\`) and run again`, action, code, said);
+    return new AwsAuditError(
+      "expired-credentials",
+      `the AWS credentials have expired (${code} on ${action}): refresh them (for SSO: \`aws sso login\`) and run again`,
+      action,
+      code,
+      said,
+    );
   }
   if (code && INVALID.has(code)) {
-    return new AwsAuditError("invalid-credentials", `AWS rejected the credentials (${code} on ${action}): ${said}. Check the access key, the profile, or the clock of this machine`, action, code, said);
+    return new AwsAuditError(
+      "invalid-credentials",
+      `AWS rejected the credentials (${code} on ${action}): ${said}. Check the access key, the profile, or the clock of this machine`,
+      action,
+      code,
+      said,
+    );
   }
   if (code && ACCESS_DENIED.has(code)) {
     return new AwsAuditError(
@@ -157,19 +180,37 @@ export function describeAwsError(err: unknown, action: string, endpoint: string,
     );
   }
   if (isThrottling(err)) {
-    return new AwsAuditError("throttled", `${action} was still throttled after retrying with backoff (${code ?? "HTTP 429"}): run again later or lower --concurrency`, action, code, said);
+    return new AwsAuditError(
+      "throttled",
+      `${action} was still throttled after retrying with backoff (${code ?? "HTTP 429"}): run again later or lower --concurrency`,
+      action,
+      code,
+      said,
+    );
   }
   const net = networkCode(err);
   if (net || name === "TimeoutError") {
     const why = net ? (said === "" ? net : said.includes(net) ? said : `${net}: ${said}`) : said || "timed out";
-    return new AwsAuditError("unreachable", `cannot reach ${endpoint} for ${action} (${why}); check --endpoint-url, --region, the network or a proxy`, action, net, said);
+    return new AwsAuditError(
+      "unreachable",
+      `cannot reach ${endpoint} for ${action} (${why}); check --endpoint-url, --region, the network or a proxy`,
+      action,
+      net,
+      said,
+    );
   }
   if (code === "NoSuchEntity" || code === "NoSuchEntityException") {
     return new AwsAuditError("not-found", `${action}: ${said}`, action, code, said);
   }
   const status = httpStatus(err);
   if (status !== undefined && (said === "" || said === "Unknown" || said === "UnknownError")) {
-    return new AwsAuditError("service", `${endpoint} answered ${action} with HTTP ${status} and no AWS error: is it an IAM endpoint? Check --endpoint-url`, action, code, said);
+    return new AwsAuditError(
+      "service",
+      `${endpoint} answered ${action} with HTTP ${status} and no AWS error: is it an IAM endpoint? Check --endpoint-url`,
+      action,
+      code,
+      said,
+    );
   }
   const where = status !== undefined ? ` (HTTP ${status}${code ? ` ${code}` : ""})` : code ? ` (${code})` : "";
   return new AwsAuditError("service", `${action} failed${where}: ${said || "no message"}`, action, code, said);

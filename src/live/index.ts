@@ -4,21 +4,55 @@
  * KG001 findings with `source: "live"`; the CLI (`keygate live`) and the reporters do the rest.
  */
 import { compareDiagnostics, compareFindings, compareStrings, type Finding, type InputError } from "../findings.js";
-import { accountStats, auditAccount, awaitCredentialReport, startReportWait, type AccountAuditSettings, type AccountStats } from "./account.js";
+import {
+  accountStats,
+  auditAccount,
+  awaitCredentialReport,
+  startReportWait,
+  type AccountAuditSettings,
+  type AccountStats,
+} from "./account.js";
 import { AwsCaller, DEFAULT_RETRY_POLICY, type RetryPolicy } from "./aws-call.js";
 import { DEFAULT_WINDOW_SECONDS } from "./classify.js";
-import { iamClient, organizationsClient, resolveRegion, stsClient, type ClientSettings, type Credentials } from "./clients.js";
+import {
+  iamClient,
+  organizationsClient,
+  resolveRegion,
+  stsClient,
+  type ClientSettings,
+  type Credentials,
+} from "./clients.js";
 import { AwsAuditError } from "./errors.js";
 import { accountFile } from "./key-finding.js";
-import { assumeAuditRole, callerIdentity, DEFAULT_AUDIT_ROLE_NAME, listOrganizationAccounts, roleArnOf, type CallerIdentity } from "./organization.js";
+import {
+  assumeAuditRole,
+  callerIdentity,
+  DEFAULT_AUDIT_ROLE_NAME,
+  listOrganizationAccounts,
+  roleArnOf,
+  type CallerIdentity,
+} from "./organization.js";
 import { AccountRate, Slots } from "./rate.js";
 
-export { auditCredentialReport, type CredentialReportAudit, type CredentialReportAuditOptions, type CredentialReportAuditStats } from "./offline.js";
+export {
+  auditCredentialReport,
+  type CredentialReportAudit,
+  type CredentialReportAuditOptions,
+  type CredentialReportAuditStats,
+} from "./offline.js";
 export type { LiveKeyCase, LiveKeyEvidence } from "./evidence.js";
 export type { AccountStats } from "./account.js";
 export type { Credentials } from "./clients.js";
 export { classifyKey, DEFAULT_WINDOW_SECONDS, type KeyFacts, type KeyVerdict } from "./classify.js";
-export { CREDENTIAL_REPORT_COLUMNS, decodeSavedReport, parseCredentialReport, type CredentialReport, type CredentialReportKeySlot, type CredentialReportRow, type ReportProblem } from "./credential-report.js";
+export {
+  CREDENTIAL_REPORT_COLUMNS,
+  decodeSavedReport,
+  parseCredentialReport,
+  type CredentialReport,
+  type CredentialReportKeySlot,
+  type CredentialReportRow,
+  type ReportProblem,
+} from "./credential-report.js";
 export { REQUIRED_IAM_PERMISSIONS } from "./errors.js";
 export { DEFAULT_AUDIT_ROLE_NAME, ROLE_SESSION_NAME } from "./organization.js";
 export { RULE_ID, RULE_NAME } from "./key-finding.js";
@@ -183,10 +217,13 @@ export async function auditLive(options: LiveOptions = {}): Promise<LiveAuditRes
     progress.waitingForReport = [...waiting].sort(compareStrings);
     if (progress.phase !== "listing accounts") {
       progress.phase =
-        progress.accountsAuditing > 0 ? "auditing"
-        : waiting.size > 0 ? "waiting for reports"
-        : progress.accountsDone >= progress.accounts ? "done"
-        : "requesting reports";
+        progress.accountsAuditing > 0
+          ? "auditing"
+          : waiting.size > 0
+            ? "waiting for reports"
+            : progress.accountsDone >= progress.accounts
+              ? "done"
+              : "requesting reports";
     }
     options.onProgress({ ...progress, waitingForReport: [...progress.waitingForReport] });
   };
@@ -215,7 +252,14 @@ export async function auditLive(options: LiveOptions = {}): Promise<LiveAuditRes
   const accounts: AccountStats[] = [];
   const callers: AwsCaller[] = [];
   const newCaller = (endpoint: string, rate?: AccountRate): AwsCaller => {
-    const c = new AwsCaller(endpoint, policy, options.credentials ? undefined : options.profile, Math.random, rate ?? newRate(), callSlots);
+    const c = new AwsCaller(
+      endpoint,
+      policy,
+      options.credentials ? undefined : options.profile,
+      Math.random,
+      rate ?? newRate(),
+      callSlots,
+    );
     callers.push(c);
     return c;
   };
@@ -236,7 +280,13 @@ export async function auditLive(options: LiveOptions = {}): Promise<LiveAuditRes
     finished(a.stats);
   };
   /** An account that failed before its users were listed (its role, its report); `id` undefined: the credentials' own, not known yet. */
-  const failed = (id: string | undefined, name: string | undefined, caller: AwsCaller, reason: string, started: number): void => {
+  const failed = (
+    id: string | undefined,
+    name: string | undefined,
+    caller: AwsCaller,
+    reason: string,
+    started: number,
+  ): void => {
     const label = id === undefined ? "" : name ? `account ${id} (${name}): ` : `account ${id}: `;
     errors.push({ file: accountFile(id ?? null), message: `${label}${reason}` });
     const s = skipped(id ?? null, name, reason);
@@ -305,7 +355,16 @@ export async function auditLive(options: LiveOptions = {}): Promise<LiveAuditRes
       }
       iam = iamClient(settings, credentials);
       try {
-        const done = await auditAccount({ iam, caller, ...(target.id ? { accountId: target.id } : {}), ...(target.name ? { accountName: target.name } : {}) }, audit, { wait, ready: true });
+        const done = await auditAccount(
+          {
+            iam,
+            caller,
+            ...(target.id ? { accountId: target.id } : {}),
+            ...(target.name ? { accountName: target.name } : {}),
+          },
+          audit,
+          { wait, ready: true },
+        );
         done.stats.durationMs = Math.round(performance.now() - accountStarted);
         collect(done);
       } finally {
@@ -338,38 +397,56 @@ export async function auditLive(options: LiveOptions = {}): Promise<LiveAuditRes
         return;
       }
       const roleName = options.roleName ?? DEFAULT_AUDIT_ROLE_NAME;
-      const assumeIn = (t: { id: string; name?: string }) => async (caller: AwsCaller): Promise<AssumedCredentials> => {
-        const roleArn = roleArnOf({ accountId: t.id, roleName, partition: identity.partition });
-        try {
-          return await assumeAuditRole(sts, caller, { accountId: t.id, roleName, partition: identity.partition, ...(options.externalId ? { externalId: options.externalId } : {}) });
-        } catch (err) {
-          throw new Error(
-            err instanceof AwsAuditError && err.kind === "access-denied"
-              ? `cannot assume ${roleArn}: the role must exist in the account and trust ${identity.arn}, which needs sts:AssumeRole on it. AWS said: ${err.detail ?? err.message}`
-              : `cannot assume ${roleArn}: ${messageOf(err)}`,
-          );
-        }
-      };
-      const start = (t: { id: string; name?: string }) => runAccount(t, t.id === identity.accountId ? undefined : assumeIn(t));
+      const assumeIn =
+        (t: { id: string; name?: string }) =>
+        async (caller: AwsCaller): Promise<AssumedCredentials> => {
+          const roleArn = roleArnOf({ accountId: t.id, roleName, partition: identity.partition });
+          try {
+            return await assumeAuditRole(sts, caller, {
+              accountId: t.id,
+              roleName,
+              partition: identity.partition,
+              ...(options.externalId ? { externalId: options.externalId } : {}),
+            });
+          } catch (err) {
+            throw new Error(
+              err instanceof AwsAuditError && err.kind === "access-denied"
+                ? `cannot assume ${roleArn}: the role must exist in the account and trust ${identity.arn}, which needs sts:AssumeRole on it. AWS said: ${err.detail ?? err.message}`
+                : `cannot assume ${roleArn}: ${messageOf(err)}`,
+            );
+          }
+        };
+      const start = (t: { id: string; name?: string }) =>
+        runAccount(t, t.id === identity.accountId ? undefined : assumeIn(t));
       const running: Array<Promise<void>> = [];
       if (options.org) {
         const org = organizationsClient(settings);
         try {
           // Each account starts (role, report request) as soon as its page of ListAccounts arrives.
-          await listOrganizationAccounts(org, newCaller(settings.endpoints.organizations ?? "the Organizations endpoint"), (page) => {
-            for (const a of page) {
-              if (a.state === "ACTIVE") {
-                progress.accounts += 1;
-                running.push(start({ id: a.id, ...(a.name ? { name: a.name } : {}) }));
-              } else accounts.push(skipped(a.id, a.name, `state ${a.state}`));
-            }
-            tell();
-          });
+          await listOrganizationAccounts(
+            org,
+            newCaller(settings.endpoints.organizations ?? "the Organizations endpoint"),
+            (page) => {
+              for (const a of page) {
+                if (a.state === "ACTIVE") {
+                  progress.accounts += 1;
+                  running.push(start({ id: a.id, ...(a.name ? { name: a.name } : {}) }));
+                } else accounts.push(skipped(a.id, a.name, `state ${a.state}`));
+              }
+              tell();
+            },
+          );
           progress.phase = "requesting reports";
           tell();
         } catch (err) {
-          const hint = err instanceof AwsAuditError && err.kind === "access-denied" ? " (run --org from the management account or a delegated administrator)" : "";
-          errors.push({ file: "aws://organizations", message: `cannot list the organization's accounts${hint}: ${messageOf(err)}` });
+          const hint =
+            err instanceof AwsAuditError && err.kind === "access-denied"
+              ? " (run --org from the management account or a delegated administrator)"
+              : "";
+          errors.push({
+            file: "aws://organizations",
+            message: `cannot list the organization's accounts${hint}: ${messageOf(err)}`,
+          });
         } finally {
           org.destroy();
         }
@@ -425,22 +502,40 @@ export function sortFindings(findings: Finding[]): Finding[] {
 
 function validate(o: LiveOptions): void {
   const problems: string[] = [];
-  if (o.windowSeconds !== undefined && !(Number.isFinite(o.windowSeconds) && o.windowSeconds >= 0)) problems.push(`--window must be a number of seconds ≥ 0, got ${o.windowSeconds}`);
-  for (const [name, v] of [["--concurrency", o.concurrency], ["--account-concurrency", o.accountConcurrency], ["--max-calls-in-flight", o.maxCallsInFlight], ["max attempts", o.maxAttempts]] as const) {
-    if (v !== undefined && !(Number.isInteger(v) && v >= 1)) problems.push(`${name} must be a whole number ≥ 1, got ${v}`);
+  if (o.windowSeconds !== undefined && !(Number.isFinite(o.windowSeconds) && o.windowSeconds >= 0))
+    problems.push(`--window must be a number of seconds ≥ 0, got ${o.windowSeconds}`);
+  for (const [name, v] of [
+    ["--concurrency", o.concurrency],
+    ["--account-concurrency", o.accountConcurrency],
+    ["--max-calls-in-flight", o.maxCallsInFlight],
+    ["max attempts", o.maxAttempts],
+  ] as const) {
+    if (v !== undefined && !(Number.isInteger(v) && v >= 1))
+      problems.push(`${name} must be a whole number ≥ 1, got ${v}`);
   }
-  if (o.reportTimeoutMs !== undefined && !(Number.isFinite(o.reportTimeoutMs) && o.reportTimeoutMs > 0)) problems.push(`--report-timeout must be a number of seconds > 0, got ${o.reportTimeoutMs / 1000}`);
-  if (o.reportPollIntervalMs !== undefined && !(Number.isFinite(o.reportPollIntervalMs) && o.reportPollIntervalMs >= 0)) problems.push(`the report poll interval must be a number of ms ≥ 0, got ${o.reportPollIntervalMs}`);
+  if (o.reportTimeoutMs !== undefined && !(Number.isFinite(o.reportTimeoutMs) && o.reportTimeoutMs > 0))
+    problems.push(`--report-timeout must be a number of seconds > 0, got ${o.reportTimeoutMs / 1000}`);
+  if (o.reportPollIntervalMs !== undefined && !(Number.isFinite(o.reportPollIntervalMs) && o.reportPollIntervalMs >= 0))
+    problems.push(`the report poll interval must be a number of ms ≥ 0, got ${o.reportPollIntervalMs}`);
   if (o.org && o.accounts) problems.push("--org and --accounts cannot be used together");
   if (o.accounts) {
     if (o.accounts.length === 0) problems.push("--accounts needs at least one account id");
     const bad = o.accounts.filter((a) => !/^\d{12}$/.test(a));
-    if (bad.length > 0) problems.push(`--accounts takes 12-digit account ids, got ${bad.map((b) => JSON.stringify(b)).join(", ")}`);
+    if (bad.length > 0)
+      problems.push(`--accounts takes 12-digit account ids, got ${bad.map((b) => JSON.stringify(b)).join(", ")}`);
   }
-  if (o.roleName !== undefined && !/^(\/?[\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/.test(o.roleName)) problems.push(`--role-name is not a valid IAM role name: ${JSON.stringify(o.roleName)}`);
-  if ((o.roleName !== undefined || o.externalId !== undefined) && !o.org && !o.accounts) problems.push("--role-name and --external-id apply only with --org or --accounts");
-  for (const [name, url] of [["--endpoint-url", o.endpointUrl], ["IAM endpoint", o.endpoints?.iam], ["STS endpoint", o.endpoints?.sts], ["Organizations endpoint", o.endpoints?.organizations]] as const) {
-    if (url !== undefined && !/^https?:\/\/[^\s/]+/.test(url)) problems.push(`${name} must be an http(s) URL, got ${JSON.stringify(url)}`);
+  if (o.roleName !== undefined && !/^(\/?[\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/.test(o.roleName))
+    problems.push(`--role-name is not a valid IAM role name: ${JSON.stringify(o.roleName)}`);
+  if ((o.roleName !== undefined || o.externalId !== undefined) && !o.org && !o.accounts)
+    problems.push("--role-name and --external-id apply only with --org or --accounts");
+  for (const [name, url] of [
+    ["--endpoint-url", o.endpointUrl],
+    ["IAM endpoint", o.endpoints?.iam],
+    ["STS endpoint", o.endpoints?.sts],
+    ["Organizations endpoint", o.endpoints?.organizations],
+  ] as const) {
+    if (url !== undefined && !/^https?:\/\/[^\s/]+/.test(url))
+      problems.push(`${name} must be an http(s) URL, got ${JSON.stringify(url)}`);
   }
   if (problems.length > 0) throw new LiveUsageError(problems.join("; "));
 }

@@ -34,7 +34,12 @@ export function keyFinding(evidence: LiveKeyEvidence, verdict: KeyVerdict, locat
     location,
     related,
     evidence,
-    fingerprint: fingerprintOf({ ruleId: RULE_ID, file: location.file, resource: evidence.userArn, related: related.map((r) => r.address) }),
+    fingerprint: fingerprintOf({
+      ruleId: RULE_ID,
+      file: location.file,
+      resource: evidence.userArn,
+      related: related.map((r) => r.address),
+    }),
     suppressed: null,
     notes: [],
   };
@@ -45,22 +50,29 @@ export function keyFinding(evidence: LiveKeyEvidence, verdict: KeyVerdict, locat
  * key is deactivated before it is deleted (the safer order, easy to undo). Without a key id (a
  * saved report), the first command finds it by its creation time.
  */
-export function remediationCommands(e: Pick<LiveKeyEvidence, "case" | "userName" | "accessKeyId" | "keyCreated" | "status">): string[] {
+export function remediationCommands(
+  e: Pick<LiveKeyEvidence, "case" | "userName" | "accessKeyId" | "keyCreated" | "status">,
+): string[] {
   const user = shellWord(e.userName);
   const commands: string[] = [];
   let keyId: string;
   if (e.accessKeyId) keyId = e.accessKeyId;
   else if (e.keyCreated === null) {
     // No creation time to find it by: the active key(s) of the user; two of them make the commands fail rather than guess.
-    commands.push(`KEY_ID=$(aws iam list-access-keys --user-name ${user} --query "AccessKeyMetadata[?Status=='Active'].AccessKeyId" --output text)`);
+    commands.push(
+      `KEY_ID=$(aws iam list-access-keys --user-name ${user} --query "AccessKeyMetadata[?Status=='Active'].AccessKeyId" --output text)`,
+    );
     keyId = '"$KEY_ID"';
   } else {
     const second = e.keyCreated.slice(0, 19);
-    commands.push(`KEY_ID=$(aws iam list-access-keys --user-name ${user} --query "AccessKeyMetadata[?starts_with(CreateDate, '${second}')].AccessKeyId" --output text)`);
+    commands.push(
+      `KEY_ID=$(aws iam list-access-keys --user-name ${user} --query "AccessKeyMetadata[?starts_with(CreateDate, '${second}')].AccessKeyId" --output text)`,
+    );
     keyId = '"$KEY_ID"';
   }
   if (e.case === "setup-key-in-use") commands.push(`aws iam create-access-key --user-name ${user}`);
-  if (e.status === "Active") commands.push(`aws iam update-access-key --user-name ${user} --access-key-id ${keyId} --status Inactive`);
+  if (e.status === "Active")
+    commands.push(`aws iam update-access-key --user-name ${user} --access-key-id ${keyId} --status Inactive`);
   commands.push(`aws iam delete-access-key --user-name ${user} --access-key-id ${keyId}`);
   return commands;
 }

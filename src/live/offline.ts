@@ -45,7 +45,14 @@ export interface CredentialReportAudit {
 export async function auditCredentialReport(options: CredentialReportAuditOptions): Promise<CredentialReportAudit> {
   const file = displayPath(options.file, options.cwd ?? process.cwd());
   const windowSeconds = options.windowSeconds ?? DEFAULT_WINDOW_SECONDS;
-  const stats: CredentialReportAuditStats = { encoding: null, accountId: null, reportGeneratedTime: null, rows: 0, usersInScope: 0, accessKeys: 0 };
+  const stats: CredentialReportAuditStats = {
+    encoding: null,
+    accountId: null,
+    reportGeneratedTime: null,
+    rows: 0,
+    usersInScope: 0,
+    accessKeys: 0,
+  };
   const findings: Finding[] = [];
   const errors: InputError[] = [];
 
@@ -55,7 +62,14 @@ export async function auditCredentialReport(options: CredentialReportAuditOption
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     // Node's message already starts with the code ("ENOENT: no such file or directory, open '…'"): say it once, in words.
-    const reason = e.code === "ENOENT" ? "no such file" : e.code === "EISDIR" ? "it is a directory" : e.code === "EACCES" ? "permission denied" : e.message;
+    const reason =
+      e.code === "ENOENT"
+        ? "no such file"
+        : e.code === "EISDIR"
+          ? "it is a directory"
+          : e.code === "EACCES"
+            ? "permission denied"
+            : e.message;
     errors.push({ file, message: `cannot read the credential report: ${reason}` });
     return { findings, errors, stats };
   }
@@ -68,7 +82,12 @@ export async function auditCredentialReport(options: CredentialReportAuditOption
   const decodedNote = decoded.encoding === "csv" ? "" : " of the decoded CSV";
   const { report, problems } = parseCredentialReport(decoded.csv, decoded.generatedTime);
   for (const p of problems) {
-    errors.push({ file, line: p.line, ...(p.column ? { column: p.column } : {}), message: `malformed credential report: ${p.message}${decodedNote && ` (line ${p.line}${decodedNote})`}` });
+    errors.push({
+      file,
+      line: p.line,
+      ...(p.column ? { column: p.column } : {}),
+      message: `malformed credential report: ${p.message}${decodedNote && ` (line ${p.line}${decodedNote})`}`,
+    });
   }
   stats.rows = report.rows.length;
   stats.accountId = reportAccountId(report);
@@ -86,10 +105,22 @@ export async function auditCredentialReport(options: CredentialReportAuditOption
       if (slot.lastRotated === null && !slot.active) continue;
       stats.accessKeys += 1;
       const status = slot.active ? "Active" : "Inactive";
-      const verdict = slot.lastRotated ? classifyKey({ userCreated: row.userCreated, keyCreated: slot.lastRotated, status, neverUsed: slot.lastUsed === null, windowSeconds }) : undatedKey(slot.lastUsed === null);
+      const verdict = slot.lastRotated
+        ? classifyKey({
+            userCreated: row.userCreated,
+            keyCreated: slot.lastRotated,
+            status,
+            neverUsed: slot.lastUsed === null,
+            windowSeconds,
+          })
+        : undatedKey(slot.lastUsed === null);
       if (!verdict) {
         if (slot.lastRotated === null) {
-          errors.push({ file, line: row.line, message: `access_key_${slot.slot} of user ${row.user} is active but its access_key_${slot.slot}_last_rotated is N/A, so keygate cannot tell whether it was created with the user: generate the report again (aws iam generate-credential-report), or audit the account with \`keygate live\`` });
+          errors.push({
+            file,
+            line: row.line,
+            message: `access_key_${slot.slot} of user ${row.user} is active but its access_key_${slot.slot}_last_rotated is N/A, so keygate cannot tell whether it was created with the user: generate the report again (aws iam generate-credential-report), or audit the account with \`keygate live\``,
+          });
         }
         continue;
       }
@@ -115,7 +146,9 @@ export async function auditCredentialReport(options: CredentialReportAuditOption
       };
       evidence.remediation = remediationCommands(evidence);
       const length = lineLengths[row.line - 1] ?? 0;
-      findings.push(keyFinding(evidence, verdict, { file, line: row.line, column: 1, endLine: row.line, endColumn: length + 1 }));
+      findings.push(
+        keyFinding(evidence, verdict, { file, line: row.line, column: 1, endLine: row.line, endColumn: length + 1 }),
+      );
     }
   }
   return { findings, errors, stats };

@@ -35,16 +35,23 @@ export interface CallerIdentity {
 /** Who the credentials belong to (needs no permission). */
 export async function callerIdentity(sts: STSClient, caller: AwsCaller): Promise<CallerIdentity> {
   const out = await caller.call("sts:GetCallerIdentity", () => sts.send(new GetCallerIdentityCommand({})));
-  if (!out.Account || !out.Arn) throw new AwsAuditError("service", "GetCallerIdentity returned no account", "sts:GetCallerIdentity");
+  if (!out.Account || !out.Arn)
+    throw new AwsAuditError("service", "GetCallerIdentity returned no account", "sts:GetCallerIdentity");
   return { accountId: out.Account, arn: out.Arn, partition: out.Arn.split(":")[1] ?? "aws" };
 }
 
 /** All accounts of the organization, in the order Organizations lists them; `onPage` is told each page as it arrives. */
-export async function listOrganizationAccounts(org: OrganizationsClient, caller: AwsCaller, onPage?: (accounts: OrganizationAccount[]) => void): Promise<OrganizationAccount[]> {
+export async function listOrganizationAccounts(
+  org: OrganizationsClient,
+  caller: AwsCaller,
+  onPage?: (accounts: OrganizationAccount[]) => void,
+): Promise<OrganizationAccount[]> {
   const accounts: OrganizationAccount[] = [];
   let token: string | undefined;
   for (let page = 0; page < 10_000; page++) {
-    const out = await caller.call("organizations:ListAccounts", () => org.send(new ListAccountsCommand(token ? { NextToken: token } : {})));
+    const out = await caller.call("organizations:ListAccounts", () =>
+      org.send(new ListAccountsCommand(token ? { NextToken: token } : {})),
+    );
     const listed: OrganizationAccount[] = [];
     for (const a of out.Accounts ?? []) {
       if (!a.Id) continue;
@@ -76,8 +83,14 @@ export async function assumeAuditRole(
     ),
   );
   const c = out.Credentials;
-  if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken) throw new AwsAuditError("service", `AssumeRole ${roleArn} returned no credentials`, "sts:AssumeRole");
-  return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, ...(c.Expiration ? { expiration: c.Expiration } : {}) };
+  if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken)
+    throw new AwsAuditError("service", `AssumeRole ${roleArn} returned no credentials`, "sts:AssumeRole");
+  return {
+    accessKeyId: c.AccessKeyId,
+    secretAccessKey: c.SecretAccessKey,
+    sessionToken: c.SessionToken,
+    ...(c.Expiration ? { expiration: c.Expiration } : {}),
+  };
 }
 
 export function roleArnOf(t: { accountId: string; roleName: string; partition: string }): string {

@@ -2,7 +2,12 @@
  * Run `task` over `items` with at most `limit` running at once. Once `stopped()` turns true no new
  * item starts (running ones finish). Tasks must not throw; failures are theirs to record.
  */
-export async function forEachLimited<T>(items: readonly T[], limit: number, task: (item: T, index: number) => Promise<void>, stopped: () => boolean = () => false): Promise<void> {
+export async function forEachLimited<T>(
+  items: readonly T[],
+  limit: number,
+  task: (item: T, index: number) => Promise<void>,
+  stopped: () => boolean = () => false,
+): Promise<void> {
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < items.length && !stopped()) {

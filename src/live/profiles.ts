@@ -15,7 +15,10 @@ import { join } from "node:path";
 /** The shared files as the SDK finds them: AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE, else ~/.aws/. */
 export function sharedFiles(env: NodeJS.ProcessEnv = process.env): { config: string; credentials: string } {
   const home = env.HOME || homedir();
-  return { config: env.AWS_CONFIG_FILE || join(home, ".aws", "config"), credentials: env.AWS_SHARED_CREDENTIALS_FILE || join(home, ".aws", "credentials") };
+  return {
+    config: env.AWS_CONFIG_FILE || join(home, ".aws", "config"),
+    credentials: env.AWS_SHARED_CREDENTIALS_FILE || join(home, ".aws", "credentials"),
+  };
 }
 
 /** The profile names a shared file declares, in file order; undefined when the file cannot be read. */
@@ -57,7 +60,8 @@ export function missingProfile(profile: string, env: NodeJS.ProcessEnv = process
   const shown = (path: string) => (path.startsWith(`${home}/`) ? `~${path.slice(home.length)}` : path);
   const where = `${shown(files.config)} or ${shown(files.credentials)}`;
   const create = `create it with \`aws configure --profile ${profile}\` (or \`aws configure sso --profile ${profile}\`)`;
-  if (read.length === 0) return `--profile ${profile}: the profile does not exist: there is no ${where}, so no profile does; ${create}`;
+  if (read.length === 0)
+    return `--profile ${profile}: the profile does not exist: there is no ${where}, so no profile does; ${create}`;
   const names = [...new Set(found)];
   const listed = names.length ? `profiles there: ${names.join(", ")}` : "they declare no profile";
   return `--profile ${profile}: the profile does not exist in ${where} (${listed}). Name one of them, or ${create}`;

@@ -69,7 +69,8 @@ export class AccountRate {
         this.epoch += 1;
         this.throttledInARow += 1;
         if (this.limit > 1) this.limit = Math.max(1, this.limit / 2);
-        else if (this.throttledInARow > 1) this.pauseMs = Math.min(this.maxPauseMs, Math.max(this.basePauseMs, this.pauseMs * 2));
+        else if (this.throttledInARow > 1)
+          this.pauseMs = Math.min(this.maxPauseMs, Math.max(this.basePauseMs, this.pauseMs * 2));
         this.lowestLimit = Math.min(this.lowestLimit, this.allowed);
       }
     } else {

@@ -80,7 +80,10 @@ export interface ConfigUsed {
 
 /** The config a run used, for the reports (see ConfigUsed). */
 export function configUsed(settings: Settings, policies: readonly Policy[]): ConfigUsed {
-  return { file: settings.configFile, off: policies.filter((p) => !settings.severities.has(p.id)).map((p) => ({ id: p.id, alias: p.alias })) };
+  return {
+    file: settings.configFile,
+    off: policies.filter((p) => !settings.severities.has(p.id)).map((p) => ({ id: p.id, alias: p.alias })),
+  };
 }
 
 /** Reads and validates the config (explicit `--config`, else the nearest `.keygate.json`); none at all gives the defaults. */
@@ -96,7 +99,8 @@ export async function loadSettings(policies: readonly Policy[], cwd: string, exp
   if (!path) return defaults;
   const shown = displayPath(path, cwd);
   const read = await readTextFile(path);
-  if (!read.ok) throw new ConfigError(`${shown}: ${read.message === "no such file" ? "config file not found" : read.message}`);
+  if (!read.ok)
+    throw new ConfigError(`${shown}: ${read.message === "no such file" ? "config file not found" : read.message}`);
   // Comments are allowed, as in tsconfig.json and ESLint's JSON configs (keygate --init writes some).
   const parsed = parseJson(read.text, { comments: true });
   if (!parsed.ok) {
@@ -110,7 +114,9 @@ export async function loadSettings(policies: readonly Policy[], cwd: string, exp
   for (const [name, level] of Object.entries(config.policies ?? {})) {
     const policy = findPolicy(policies, name);
     if (!policy) {
-      throw new ConfigError(`${shown}: Key "policies": Key "${name}": Unknown policy. Known policies: ${policies.map((p) => `${p.id} (${p.alias})`).join(", ")}.`);
+      throw new ConfigError(
+        `${shown}: Key "policies": Key "${name}": Unknown policy. Known policies: ${policies.map((p) => `${p.id} (${p.alias})`).join(", ")}.`,
+      );
     }
     if (level === "off") severities.delete(policy.id);
     else severities.set(policy.id, level);

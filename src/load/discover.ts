@@ -63,11 +63,18 @@ export async function discoverFiles(paths: readonly string[], cwd: string, exclu
       kind = info.isDirectory() ? "dir" : "file";
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      errors.push({ file: displayPath(absolute, cwd), message: code === "ENOENT" ? `path does not exist: ${given}` : `cannot access ${given}: ${(error as Error).message}` });
+      errors.push({
+        file: displayPath(absolute, cwd),
+        message:
+          code === "ENOENT" ? `path does not exist: ${given}` : `cannot access ${given}: ${(error as Error).message}`,
+      });
       continue;
     }
     if (kind === "dir" && isTerraformFile(absolute)) {
-      errors.push({ file: displayPath(absolute, cwd), message: `is a directory, not a Terraform file: name the file, or the directory to scan without its ${TERRAFORM_EXTENSIONS.find((e) => absolute.endsWith(e))} ending` });
+      errors.push({
+        file: displayPath(absolute, cwd),
+        message: `is a directory, not a Terraform file: name the file, or the directory to scan without its ${TERRAFORM_EXTENSIONS.find((e) => absolute.endsWith(e))} ending`,
+      });
       continue;
     }
     if (kind === "file") {
@@ -93,8 +100,18 @@ export async function discoverFiles(paths: readonly string[], cwd: string, exclu
  * read, and a submodule that is not checked out, are input errors: their files are not scanned,
  * and the run must not pass as if they had been.
  */
-async function listTree(dir: string, isExcluded: (path: string) => boolean, cwd: string, errors: InputError[]): Promise<string[]> {
-  const unreadable = (path: string) => errors.push({ file: displayPath(path, cwd), message: "this directory cannot be read (permission denied): its Terraform files are not scanned. Make it readable, or exclude it in .keygate.json" });
+async function listTree(
+  dir: string,
+  isExcluded: (path: string) => boolean,
+  cwd: string,
+  errors: InputError[],
+): Promise<string[]> {
+  const unreadable = (path: string) =>
+    errors.push({
+      file: displayPath(path, cwd),
+      message:
+        "this directory cannot be read (permission denied): its Terraform files are not scanned. Make it readable, or exclude it in .keygate.json",
+    });
   const listed = await gitFiles(dir);
   if (listed) {
     listed.unreadable.forEach(unreadable);
@@ -102,7 +119,11 @@ async function listTree(dir: string, isExcluded: (path: string) => boolean, cwd:
     for (const submodule of submodulesUnder(dir)) {
       if (isExcluded(join(submodule, "main.tf"))) continue;
       if (!existsSync(join(submodule, ".git"))) {
-        errors.push({ file: displayPath(submodule, cwd), message: "a git submodule that is not checked out: its Terraform files are not scanned. Run `git submodule update --init`, or exclude it in .keygate.json" });
+        errors.push({
+          file: displayPath(submodule, cwd),
+          message:
+            "a git submodule that is not checked out: its Terraform files are not scanned. Run `git submodule update --init`, or exclude it in .keygate.json",
+        });
         continue;
       }
       found.push(...(await listTree(submodule, isExcluded, cwd, errors)));
@@ -111,7 +132,9 @@ async function listTree(dir: string, isExcluded: (path: string) => boolean, cwd:
   }
   // Outside git as inside: symbolic links to files are listed (and checked when read, see
   // file-kind.ts), links to directories are not followed, and special files are listed to be refused.
-  const entries = await (await import("globby")).globby([...TERRAFORM_EXTENSIONS.map((ext) => `**/*${ext}`), "**/"], {
+  const entries = await (
+    await import("globby")
+  ).globby([...TERRAFORM_EXTENSIONS.map((ext) => `**/*${ext}`), "**/"], {
     cwd: dir,
     absolute: true,
     gitignore: true,
@@ -156,7 +179,11 @@ function submodulesUnder(dir: string): string[] {
 /** A path as reports show it: relative to the working directory, with `/` separators. */
 export function displayPath(absolute: string, cwd: string): string {
   // The common case, a file below the working directory, without path.relative's normalising.
-  if (absolute.startsWith(cwd) && absolute[cwd.length] === sep && !absolute.includes(`${sep}.`)) return absolute.slice(cwd.length + 1).split(sep).join("/");
+  if (absolute.startsWith(cwd) && absolute[cwd.length] === sep && !absolute.includes(`${sep}.`))
+    return absolute
+      .slice(cwd.length + 1)
+      .split(sep)
+      .join("/");
   const rel = relative(cwd, absolute);
   const shown = rel === "" ? "." : rel;
   return shown.split(sep).join("/");

@@ -1,4 +1,14 @@
-import { closeSync, constants, existsSync, fstatSync, lstatSync, openSync, readSync, realpathSync, statSync } from "node:fs";
+import {
+  closeSync,
+  constants,
+  existsSync,
+  fstatSync,
+  lstatSync,
+  openSync,
+  readSync,
+  realpathSync,
+  statSync,
+} from "node:fs";
 import { dirname, join, sep } from "node:path";
 
 /**
@@ -67,9 +77,16 @@ function checkLink(path: string): void {
   const roots = repository ? [repository] : [...scannedRoots].filter((root) => inside(linkDir, root));
   if (!roots.some((root) => inside(target, root))) {
     const where = repository ? "the repository" : "the scanned directory";
-    throw new RefusedFile("ELINKOUT", `is a symbolic link to ${target}, outside ${where}: keygate follows links only to files inside ${where}. Replace the link with the file, or scan the directory it points to`);
+    throw new RefusedFile(
+      "ELINKOUT",
+      `is a symbolic link to ${target}, outside ${where}: keygate follows links only to files inside ${where}. Replace the link with the file, or scan the directory it points to`,
+    );
   }
-  if (!statSync(target).isFile()) throw new RefusedFile("ENOTREG", `is a symbolic link to ${target}, which is not a regular file (a directory, FIFO, socket or device): keygate reads only regular files`);
+  if (!statSync(target).isFile())
+    throw new RefusedFile(
+      "ENOTREG",
+      `is a symbolic link to ${target}, which is not a regular file (a directory, FIFO, socket or device): keygate reads only regular files`,
+    );
 }
 
 /** Reads a file from the working tree, refusing anything but a regular file (or a link that checkLink accepts) and files too large to decode. */
@@ -80,8 +97,16 @@ export function readRegularFile(path: string, scratch?: Buffer): Buffer {
   try {
     const info = fstatSync(fd);
     if (info.isDirectory()) throw Object.assign(new Error("is a directory"), { code: "EISDIR" });
-    if (!info.isFile()) throw new RefusedFile("ENOTREG", "is not a regular file (a FIFO, socket or device): keygate reads only regular files");
-    if (info.size > MAX_FILE_BYTES) throw new RefusedFile("EFBIG", `is ${Math.round(info.size / 1048576)} MB: keygate reads files up to ${Math.floor(MAX_FILE_BYTES / 1048576)} MB (the longest text JavaScript can hold); exclude it, or split it`);
+    if (!info.isFile())
+      throw new RefusedFile(
+        "ENOTREG",
+        "is not a regular file (a FIFO, socket or device): keygate reads only regular files",
+      );
+    if (info.size > MAX_FILE_BYTES)
+      throw new RefusedFile(
+        "EFBIG",
+        `is ${Math.round(info.size / 1048576)} MB: keygate reads files up to ${Math.floor(MAX_FILE_BYTES / 1048576)} MB (the longest text JavaScript can hold); exclude it, or split it`,
+      );
     const size = info.size;
     const buffer = scratch && size < scratch.length ? scratch : Buffer.allocUnsafe(size);
     let length = 0;

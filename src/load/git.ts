@@ -13,7 +13,14 @@ import { resolve, sep } from "node:path";
  * clean/smudge filters and diff drivers are never invoked. The caller's own settings (GIT_DIR,
  * GIT_INDEX_FILE, safe.directory, excludes) still apply.
  */
-export const SAFE_GIT_OPTIONS: readonly string[] = ["-c", "core.fsmonitor=", "-c", "core.hooksPath=/dev/null", "-c", "core.quotePath=false"];
+export const SAFE_GIT_OPTIONS: readonly string[] = [
+  "-c",
+  "core.fsmonitor=",
+  "-c",
+  "core.hooksPath=/dev/null",
+  "-c",
+  "core.quotePath=false",
+];
 
 /** File name endings keygate reads as Terraform/OpenTofu configuration (discover.ts re-exports them). */
 export const TERRAFORM_EXTENSIONS = [".tf", ".tf.json", ".tofu", ".tofu.json"] as const;
@@ -26,7 +33,19 @@ export const TERRAFORM_EXTENSIONS = [".tf", ".tf.json", ".tofu", ".tofu.json"] a
  * repository's clean filter on it; what the index says is only a hint anyway (see unchangedBlobIds).
  */
 function listingArgs(withIds: boolean): string[] {
-  return [...SAFE_GIT_OPTIONS, "ls-files", "-z", "-v", ...(withIds ? ["-s"] : []), "--cached", "--others", "--deleted", "--exclude-standard", "--", ...TERRAFORM_EXTENSIONS.map((ext) => `*${ext}`)];
+  return [
+    ...SAFE_GIT_OPTIONS,
+    "ls-files",
+    "-z",
+    "-v",
+    ...(withIds ? ["-s"] : []),
+    "--cached",
+    "--others",
+    "--deleted",
+    "--exclude-standard",
+    "--",
+    ...TERRAFORM_EXTENSIONS.map((ext) => `*${ext}`),
+  ];
 }
 
 /** What git says of the Terraform files under a directory. */
@@ -82,7 +101,12 @@ function parseListing(out: string, dir: string, stderr: string): GitListing {
 /** Asks git now, without waiting (null: not a work tree, or no git). */
 function askGit(dir: string, withIds: boolean): Promise<GitListing | null> {
   return new Promise((done) => {
-    execFile("git", listingArgs(withIds), { cwd: dir, encoding: "utf8", maxBuffer: 1 << 30, env: { ...process.env, GIT_OPTIONAL_LOCKS: "0" } }, (error, stdout, stderr) => done(error ? null : parseListing(stdout, dir, stderr)));
+    execFile(
+      "git",
+      listingArgs(withIds),
+      { cwd: dir, encoding: "utf8", maxBuffer: 1 << 30, env: { ...process.env, GIT_OPTIONAL_LOCKS: "0" } },
+      (error, stdout, stderr) => done(error ? null : parseListing(stdout, dir, stderr)),
+    );
   });
 }
 
@@ -100,7 +124,11 @@ interface Early {
  * loads the CLI, so that git works on the other core meanwhile.
  */
 export function askGitEarly(dir: string, { withIds }: { withIds: boolean }): void {
-  (globalThis as { [EARLY]?: Early })[EARLY] = { dir, listing: askGit(dir, withIds), unused: new Set(withIds ? ["files", "ids"] : ["files"]) };
+  (globalThis as { [EARLY]?: Early })[EARLY] = {
+    dir,
+    listing: askGit(dir, withIds),
+    unused: new Set(withIds ? ["files", "ids"] : ["files"]),
+  };
 }
 
 function early(dir: string, use: "files" | "ids"): Promise<GitListing | null> | undefined {

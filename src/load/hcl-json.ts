@@ -130,7 +130,11 @@ class JsonConverter {
   convertBody(body: Body): Record<string, unknown> {
     const names = body.attributes.map((a) => a.name);
     const values = body.attributes.map((a) => this.convertExpression(a.value));
-    const blocks = body.blocks.map((b): BlockEntry => ({ type: b.type, labels: b.labels, body: this.convertBody(b.body) }));
+    const blocks = body.blocks.map((b): BlockEntry => ({
+      type: b.type,
+      labels: b.labels,
+      body: this.convertBody(b.body),
+    }));
     return this.assembleBody(names, values, blocks);
   }
 
@@ -263,13 +267,27 @@ class JsonConverter {
         const whenTrue = this.convertStringPart(node.then);
         if (whenTrue === undefined) return "";
         const whenFalse = this.convertStringPart(node.else) ?? "";
-        return "%{if " + this.source(node.condition) + "}" + whenTrue + (whenFalse.length > 0 ? "%{else}" + whenFalse : "") + "%{endif}";
+        return (
+          "%{if " +
+          this.source(node.condition) +
+          "}" +
+          whenTrue +
+          (whenFalse.length > 0 ? "%{else}" + whenFalse : "") +
+          "%{endif}"
+        );
       }
       case "templateFor": {
         const body = this.convertStringPart(node.body);
         if (body === undefined) decline(); // hcl2json fails on the whole file
         return (
-          "%{for " + (node.keyVar !== undefined ? node.keyVar + ", " : "") + node.valueVar + " in " + this.source(node.collection) + "}" + body + "%{endfor}"
+          "%{for " +
+          (node.keyVar !== undefined ? node.keyVar + ", " : "") +
+          node.valueVar +
+          " in " +
+          this.source(node.collection) +
+          "}" +
+          body +
+          "%{endfor}"
         );
       }
       default:
@@ -277,7 +295,6 @@ class JsonConverter {
     }
   }
 }
-
 
 /** The number a literal stands for in hcl2json's JSON (exponents are left to hcl2json's big floats). */
 function jsonNumber(node: LiteralExpr): number {
@@ -292,4 +309,3 @@ function plainNumberText(node: LiteralExpr): string {
   }
   return text;
 }
-

@@ -88,14 +88,23 @@ export function isIdentStart(c: number): boolean {
 }
 
 export function isIdentContinue(c: number): boolean {
-  if (c < 0x80) return (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x39) || c === 0x5f || c === 0x2d;
+  if (c < 0x80)
+    return (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x39) || c === 0x5f || c === 0x2d;
   return c < 0x800 && !isAfterUnicode9(c) && ID_CONTINUE.test(String.fromCharCode(c));
 }
 
 /** Go's unicode.IsSpace. */
 export function isSpace(c: number): boolean {
   if (c <= 0xff) return c === 0x20 || (c >= 0x09 && c <= 0x0d) || c === 0x85 || c === 0xa0;
-  return c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000;
+  return (
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000
+  );
 }
 
 export function trimLeftSpace(s: string): string {
@@ -128,7 +137,8 @@ export function heredocIntroducer(src: string, p: number): { marker: string; flu
   q++;
   for (;;) {
     const d = src.charCodeAt(q);
-    if ((d >= 0x61 && d <= 0x7a) || (d >= 0x41 && d <= 0x5a) || (d >= 0x30 && d <= 0x39) || d === 0x5f || d === 0x2d) q++;
+    if ((d >= 0x61 && d <= 0x7a) || (d >= 0x41 && d <= 0x5a) || (d >= 0x30 && d <= 0x39) || d === 0x5f || d === 0x2d)
+      q++;
     else break;
   }
   const markerEnd = q;
@@ -281,7 +291,8 @@ export class Lexer {
         case 0x25:
           return this.setToken(T_PERCENT, p, p + 1);
         case 0x2e:
-          if (src.charCodeAt(p + 1) === 0x2e && src.charCodeAt(p + 2) === 0x2e) return this.setToken(T_ELLIPSIS, p, p + 3);
+          if (src.charCodeAt(p + 1) === 0x2e && src.charCodeAt(p + 2) === 0x2e)
+            return this.setToken(T_ELLIPSIS, p, p + 3);
           return this.setToken(T_DOT, p, p + 1);
         case 0x3a:
           if (src.charCodeAt(p + 1) === 0x3a) return this.setToken(T_DCOLON, p, p + 2);
@@ -361,7 +372,9 @@ export class Lexer {
   }
 
   protected identIs(word: string): boolean {
-    return this.tok === T_IDENT && this.tokEnd - this.tokStart === word.length && this.src.startsWith(word, this.tokStart);
+    return (
+      this.tok === T_IDENT && this.tokEnd - this.tokStart === word.length && this.src.startsWith(word, this.tokStart)
+    );
   }
 
   protected escaped = "";

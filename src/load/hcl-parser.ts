@@ -1,5 +1,44 @@
 import type { Attribute, BinaryOperator, Block, Body, Expression, ObjectItem, TraversalStep } from "./hcl-syntax.js";
-import { decline, isDigit, isWellFormed, type Comment, T_AND, T_ARROW, T_ASSIGN, T_COLON, T_COMMA, T_DCOLON, T_DOT, T_ELLIPSIS, T_EOF, T_EQ, T_GE, T_GT, T_HEREDOC, T_IDENT, T_LBRACE, T_LBRACK, T_LE, T_LPAREN, T_LT, T_MINUS, T_NE, T_NL, T_NOT, T_NUMBER, T_OQUOTE, T_OR, T_PERCENT, T_PLUS, T_QUESTION, T_RBRACE, T_RBRACK, T_RPAREN, T_SLASH, T_STAR } from "./hcl-lexer.js";
+import {
+  decline,
+  isDigit,
+  isWellFormed,
+  type Comment,
+  T_AND,
+  T_ARROW,
+  T_ASSIGN,
+  T_COLON,
+  T_COMMA,
+  T_DCOLON,
+  T_DOT,
+  T_ELLIPSIS,
+  T_EOF,
+  T_EQ,
+  T_GE,
+  T_GT,
+  T_HEREDOC,
+  T_IDENT,
+  T_LBRACE,
+  T_LBRACK,
+  T_LE,
+  T_LPAREN,
+  T_LT,
+  T_MINUS,
+  T_NE,
+  T_NL,
+  T_NOT,
+  T_NUMBER,
+  T_OQUOTE,
+  T_OR,
+  T_PERCENT,
+  T_PLUS,
+  T_QUESTION,
+  T_RBRACE,
+  T_RBRACK,
+  T_RPAREN,
+  T_SLASH,
+  T_STAR,
+} from "./hcl-lexer.js";
 import { TemplateParser } from "./hcl-templates.js";
 
 /*
@@ -214,7 +253,14 @@ class Parser extends TemplateParser {
     const whenTrue = this.parseExpression();
     this.expect(T_COLON);
     const whenFalse = this.parseExpression();
-    return { kind: "conditional", condition, then: whenTrue, else: whenFalse, start: condition.start, end: whenFalse.end };
+    return {
+      kind: "conditional",
+      condition,
+      then: whenTrue,
+      else: whenFalse,
+      start: condition.start,
+      end: whenFalse.end,
+    };
   }
 
   private parseBinary(minPrecedence: number): Expression {
@@ -263,7 +309,8 @@ class Parser extends TemplateParser {
             end = this.tokEnd;
             this.consume();
           }
-          const each: Expression = steps.length === 0 ? item : { kind: "relative", source: item, steps, start: item.start, end };
+          const each: Expression =
+            steps.length === 0 ? item : { kind: "relative", source: item, steps, start: item.start, end };
           ret = { kind: "splat", source: ret, each, start, end };
         } else {
           decline();
@@ -288,7 +335,10 @@ class Parser extends TemplateParser {
         this.consume();
         this.nl = saved;
         const literal = literalKey(key);
-        ret = literal === undefined ? { kind: "index", collection: ret, key, start, end } : relative(ret, { kind: "index", key: literal.value }, start, end);
+        ret =
+          literal === undefined
+            ? { kind: "index", collection: ret, key, start, end }
+            : relative(ret, { kind: "index", key: literal.value }, start, end);
       } else {
         return ret;
       }
@@ -311,7 +361,9 @@ class Parser extends TemplateParser {
         this.consume();
         const value = Number(text);
         // The source is kept only where it is not the number's own spelling (`1e3`, `007`, `1.50`).
-        return String(value) === text ? { kind: "literal", value, start: s, end: e } : { kind: "literal", value, text, start: s, end: e };
+        return String(value) === text
+          ? { kind: "literal", value, start: s, end: e }
+          : { kind: "literal", value, text, start: s, end: e };
       }
       case T_IDENT: {
         const e = this.tokEnd;
@@ -332,7 +384,13 @@ class Parser extends TemplateParser {
       case T_NOT: {
         this.consume();
         const operand = this.parseWithTraversals();
-        return { kind: "unary", operator: t === T_MINUS ? "negate" : "logicalNot", operand, start: s, end: operand.end };
+        return {
+          kind: "unary",
+          operator: t === T_MINUS ? "negate" : "logicalNot",
+          operand,
+          start: s,
+          end: operand.end,
+        };
       }
       case T_LPAREN: {
         this.consume();
@@ -534,4 +592,3 @@ function literalKey(key: Expression): { value: string | number | boolean | null 
   const part = key.parts[0]!;
   return part.kind === "literal" && typeof part.value === "string" ? { value: part.value } : undefined;
 }
-

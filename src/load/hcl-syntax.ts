@@ -204,7 +204,8 @@ export interface ParenthesesExpr extends Ranged {
 /** The expression a node stands for once redundant parentheses and `"${…}"` wrapping are looked through. */
 export function unwrap(node: Expression): Expression {
   let current = node;
-  while (current.kind === "parens" || current.kind === "wrap") current = current.kind === "parens" ? current.inner : current.wrapped;
+  while (current.kind === "parens" || current.kind === "wrap")
+    current = current.kind === "parens" ? current.inner : current.wrapped;
   return current;
 }
 
@@ -265,7 +266,12 @@ export function childrenOf(node: Expression): Expression[] {
     case "object":
       return node.items.flatMap((item) => [item.key, item.value]);
     case "for":
-      return [node.collection, ...(node.key ? [node.key] : []), node.value, ...(node.condition ? [node.condition] : [])];
+      return [
+        node.collection,
+        ...(node.key ? [node.key] : []),
+        node.value,
+        ...(node.condition ? [node.condition] : []),
+      ];
     case "parens":
       return [node.inner];
   }

@@ -1,5 +1,17 @@
 import type { Expression, TemplateExpr } from "./hcl-syntax.js";
-import { decline, Lexer, lineIsMarker, T_IDENT, T_COMMA, T_RBRACE, T_STRIP_CLOSE, T_NONE, isSpace, trimLeftSpace, trimRightSpace } from "./hcl-lexer.js";
+import {
+  decline,
+  Lexer,
+  lineIsMarker,
+  T_IDENT,
+  T_COMMA,
+  T_RBRACE,
+  T_STRIP_CLOSE,
+  T_NONE,
+  isSpace,
+  trimLeftSpace,
+  trimRightSpace,
+} from "./hcl-lexer.js";
 
 /**
  * Templates (hashicorp/hcl's hclsyntax parser_template.go): quoted strings and heredocs with their
@@ -75,7 +87,12 @@ export abstract class TemplateParser extends Lexer {
     if (p > s + 1 && p < len && src.charCodeAt(p) === 0x22) {
       this.pos = p + 1;
       this.tok = T_NONE;
-      return { kind: "template", parts: [{ kind: "literal", value: src.slice(s + 1, p), start: s + 1, end: p }], start: s, end: p + 1 };
+      return {
+        kind: "template",
+        parts: [{ kind: "literal", value: src.slice(s + 1, p), start: s + 1, end: p }],
+        start: s,
+        end: p + 1,
+      };
     }
     return this.readTemplate(s, s + 1, true);
   }
@@ -87,7 +104,13 @@ export abstract class TemplateParser extends Lexer {
    * Parses a `${…}` or `%{…}` sequence starting at p, appending its template token; returns the
    * position after its closing brace.
    */
-  protected parseSequence(p: number, interpolation: boolean, tokens: TemplateToken[], canTrimPrev: boolean, heredoc: boolean): number {
+  protected parseSequence(
+    p: number,
+    interpolation: boolean,
+    tokens: TemplateToken[],
+    canTrimPrev: boolean,
+    heredoc: boolean,
+  ): number {
     let q = p + 2;
     if (this.src.charCodeAt(q) === 0x7e) {
       q++;
@@ -402,5 +425,10 @@ function buildTemplateParts(tokens: TemplateToken[], cursor: { i: number }): Exp
 
 /** A directive's body; an empty one is an empty literal, as in hclsyntax. */
 function templateOf(parts: Expression[], start: number, end: number): TemplateExpr {
-  return { kind: "template", parts: parts.length === 0 ? [{ kind: "literal", value: "", start, end: start }] : parts, start, end };
+  return {
+    kind: "template",
+    parts: parts.length === 0 ? [{ kind: "literal", value: "", start, end: start }] : parts,
+    start,
+    end,
+  };
 }

@@ -46,14 +46,26 @@ export interface JsonComment {
  * `blockLabels` names the block types (none: every property is an attribute, as in `.tfvars.json`).
  * With `ranges: false` every node's range is -1 (for JSON that stands for another text: hcl2json's).
  */
-export function jsonBody(text: string, blockLabels: ReadonlyMap<string, number>, { ranges = true }: { ranges?: boolean } = {}): JsonBodyResult {
+export function jsonBody(
+  text: string,
+  blockLabels: ReadonlyMap<string, number>,
+  { ranges = true }: { ranges?: boolean } = {},
+): JsonBodyResult {
   const read = readJsonBody(text, blockLabels, ranges);
-  if (!read) return { ok: false, problems: [{ line: 1, column: 1, message: "Invalid Terraform JSON: the top level must be an object" }] };
+  if (!read)
+    return {
+      ok: false,
+      problems: [{ line: 1, column: 1, message: "Invalid Terraform JSON: the top level must be an object" }],
+    };
   return read.problems.length ? { ok: false, problems: read.problems } : { ok: true, body: read.body };
 }
 
 /** The body of JSON text, its `"//"` comments and its problems; undefined when the top level is not an object. */
-export function readJsonBody(text: string, blockLabels: ReadonlyMap<string, number>, ranges = true): { body: Body; comments: JsonComment[]; problems: SyntaxProblem[] } | undefined {
+export function readJsonBody(
+  text: string,
+  blockLabels: ReadonlyMap<string, number>,
+  ranges = true,
+): { body: Body; comments: JsonComment[]; problems: SyntaxProblem[] } | undefined {
   // A BOM is not JSON; a space of the same length keeps the offsets.
   const root = parseTree(text.replace(/^\uFEFF/, " "), [], { disallowComments: true, allowTrailingComma: true });
   if (root?.type !== "object") return undefined;
@@ -94,9 +106,19 @@ class JsonReader {
   }
 
   /** The blocks under a block type's property: `labelsLeft` levels of labels, then bodies (an array at any level holds several). */
-  private blocks(node: Node, type: string, labels: string[], labelsLeft: number, key: Node, first: boolean, out: Block[]): void {
+  private blocks(
+    node: Node,
+    type: string,
+    labels: string[],
+    labelsLeft: number,
+    key: Node,
+    first: boolean,
+    out: Block[],
+  ): void {
     if (node.type === "array") {
-      node.children?.forEach((element, n) => this.blocks(element, type, labels, labelsLeft, key, first && n === 0, out));
+      node.children?.forEach((element, n) =>
+        this.blocks(element, type, labels, labelsLeft, key, first && n === 0, out),
+      );
       return;
     }
     if (node.type !== "object") return;
@@ -125,7 +147,12 @@ class JsonReader {
     const attributes: Attribute[] = [];
     for (const { key, values, property } of this.grouped(properties, true)) {
       const value = values.length === 1 ? this.expression(values[0]!) : this.blockList(values);
-      attributes.push({ name: key.value as string, value, start: this.at(property.offset), end: this.at(property.offset + property.length) });
+      attributes.push({
+        name: key.value as string,
+        value,
+        start: this.at(property.offset),
+        end: this.at(property.offset + property.length),
+      });
     }
     return attributes;
   }
@@ -149,7 +176,10 @@ class JsonReader {
       if (group.values.length === 1 || group.values.every(isBlockLike)) continue;
       this.lines ??= new LineIndex(this.text);
       const first = this.lines.position(group.keys[0]!.offset);
-      this.problems.push({ ...this.lines.position(group.keys[1]!.offset), message: `Duplicate argument: "${group.key.value as string}" was already set at line ${first.line}; each argument can be set only once (Terraform rejects this file too)` });
+      this.problems.push({
+        ...this.lines.position(group.keys[1]!.offset),
+        message: `Duplicate argument: "${group.key.value as string}" was already set at line ${first.line}; each argument can be set only once (Terraform rejects this file too)`,
+      });
       group.values.length = 1;
     }
     return groups;
@@ -170,7 +200,13 @@ class JsonReader {
       case "string":
         return this.template(node, start, end);
       case "number":
-        return { kind: "literal", value: node.value as number, text: this.text.slice(node.offset, node.offset + node.length), start, end };
+        return {
+          kind: "literal",
+          value: node.value as number,
+          text: this.text.slice(node.offset, node.offset + node.length),
+          start,
+          end,
+        };
       case "boolean":
         return { kind: "literal", value: node.value as boolean, start, end };
       case "null":
@@ -192,18 +228,32 @@ class JsonReader {
   private template(node: Node, start: number, end: number): Expression {
     const value = node.value as string;
     if (!value.includes("${") && !value.includes("%{")) {
-      const literal: Expression = { kind: "literal", value: value.normalize("NFC"), start: start < 0 ? start : start + 1, end: end < 0 ? end : end - 1 };
+      const literal: Expression = {
+        kind: "literal",
+        value: value.normalize("NFC"),
+        start: start < 0 ? start : start + 1,
+        end: end < 0 ? end : end - 1,
+      };
       return { kind: "template", parts: [literal], start, end };
     }
     const parsed = parseHclTemplate(value);
     if (!parsed) {
       this.lines ??= new LineIndex(this.text);
-      this.problems.push({ ...this.lines.position(node.offset), message: "Invalid template: this string holds a `${` or `%{` sequence that does not end or does not hold a valid expression; write `$${` for a literal `${` (Terraform rejects this file too)" });
+      this.problems.push({
+        ...this.lines.position(node.offset),
+        message:
+          "Invalid template: this string holds a `${` or `%{` sequence that does not end or does not hold a valid expression; write `$${` for a literal `${` (Terraform rejects this file too)",
+      });
       return { kind: "literal", value, start, end };
     }
     // Without escapes the string's content is the template's text, one offset further on.
     const exact = start >= 0 && this.text.slice(node.offset + 1, node.offset + node.length - 1) === value;
-    relocate(parsed, exact ? (n) => ((n.start += node.offset + 1), (n.end += node.offset + 1)) : (n) => ((n.start = start), (n.end = end)));
+    relocate(
+      parsed,
+      exact
+        ? (n) => ((n.start += node.offset + 1), (n.end += node.offset + 1))
+        : (n) => ((n.start = start), (n.end = end)),
+    );
     parsed.start = start;
     parsed.end = end;
     return parsed;
@@ -212,7 +262,12 @@ class JsonReader {
   /** Notes a `"//"` property of a body as a comment; whether it is one. */
   private comment(property: Node, key: Node, value: Node): boolean {
     if (key.value !== "//") return false;
-    if (value.type === "string") this.comments.push({ start: property.offset, end: value.offset + value.length, text: String(value.value).trim() });
+    if (value.type === "string")
+      this.comments.push({
+        start: property.offset,
+        end: value.offset + value.length,
+        text: String(value.value).trim(),
+      });
     return true;
   }
 

@@ -29,7 +29,8 @@ export function tooDeep(text: string, limit = MAX_NESTING): SyntaxProblem | unde
       continue;
     }
     if (inString) {
-      if (c === 92) i++; // backslash: skip the escaped character
+      if (c === 92)
+        i++; // backslash: skip the escaped character
       else if (c === 34) inString = false;
       else if ((c === 36 || c === 37) && text.charCodeAt(i + 1) === 123) {
         // `${` or `%{`: code until the matching `}`, then the string goes on.
@@ -52,10 +53,11 @@ export function tooDeep(text: string, limit = MAX_NESTING): SyntaxProblem | unde
         else if (text.charCodeAt(i + 1) === 42) {
           const end = text.indexOf("*/", i + 2);
           const stop = end === -1 ? n : end + 1;
-          for (let k = i; k < stop; k++) if (text.charCodeAt(k) === 10) {
-            line++;
-            lineStart = k + 1;
-          }
+          for (let k = i; k < stop; k++)
+            if (text.charCodeAt(k) === 10) {
+              line++;
+              lineStart = k + 1;
+            }
           i = stop;
         }
         break;

@@ -48,7 +48,6 @@ export interface FileOutline {
   comments: Comment[];
 }
 
-
 // ---------------------------------------------------------------------------------------------
 // Native syntax
 
@@ -70,12 +69,23 @@ export function outlineHcl(text: string): FileOutline {
 }
 
 /** The outline of a parsed file: its tree's top-level blocks, and the comments the lexer (or the JSON reader) noted. */
-export function outlineOfBody(text: string, body: Body, comments: readonly (CommentPlace | JsonComment)[]): FileOutline {
+export function outlineOfBody(
+  text: string,
+  body: Body,
+  comments: readonly (CommentPlace | JsonComment)[],
+): FileOutline {
   const lines = new LineIndex(text);
   const blocks = body.blocks.map((block): BlockOutline => {
     const attributes: Record<string, Span> = {};
-    for (const place of block.body.attributes) addAttribute(attributes, place.name, () => lines.span(place.start, place.end));
-    return { keyword: block.type, labels: block.labels, header: lines.span(block.start, block.headerEnd), span: lines.span(block.start, block.end), attributes };
+    for (const place of block.body.attributes)
+      addAttribute(attributes, place.name, () => lines.span(place.start, place.end));
+    return {
+      keyword: block.type,
+      labels: block.labels,
+      header: lines.span(block.start, block.headerEnd),
+      span: lines.span(block.start, block.end),
+      attributes,
+    };
   });
   return {
     blocks,
@@ -84,7 +94,10 @@ export function outlineOfBody(text: string, body: Body, comments: readonly (Comm
       const { start, end, style } = place;
       // A `#` or `//` comment ends before its line's CR; CRLF inside a block comment reads as LF.
       const stop = style !== "/*" && text.charCodeAt(end - 1) === 0x0d ? end - 1 : end;
-      const content = text.slice(start + style.length, style === "/*" ? stop - 2 : stop).replaceAll("\r\n", "\n").trim();
+      const content = text
+        .slice(start + style.length, style === "/*" ? stop - 2 : stop)
+        .replaceAll("\r\n", "\n")
+        .trim();
       return { ...lines.span(start, stop), style, text: content };
     }),
   };

@@ -95,7 +95,10 @@ export class ParseCache {
   readonly notes: string[] = [];
 
   constructor(dir: string, scope: { cwd: string; policies: readonly string[]; keyFile?: string }) {
-    const id = createHash("sha1").update([TOOL.version, PARSER, scope.cwd, ...scope.policies].join("\u0000")).digest("hex").slice(0, 16);
+    const id = createHash("sha1")
+      .update([TOOL.version, PARSER, scope.cwd, ...scope.policies].join("\u0000"))
+      .digest("hex")
+      .slice(0, 16);
     this.file = join(dir, `parse-${id}.v8`);
     this.keyFile = scope.keyFile ?? defaultCacheKeyFile(process.env);
   }
@@ -117,18 +120,27 @@ export class ParseCache {
     const mac = raw.subarray(MAGIC.length, MAGIC.length + MAC_LENGTH);
     const payload = raw.subarray(MAGIC.length + MAC_LENGTH);
     if (!timingSafeEqual(mac, this.signature(key, payload))) {
-      this.notes.push(`the cache ${this.file} was not written by keygate under this account (its signature does not verify): ignored, and replaced`);
+      this.notes.push(
+        `the cache ${this.file} was not written by keygate under this account (its signature does not verify): ignored, and replaced`,
+      );
       this.changed = true;
       return;
     }
     try {
-      const data = deserialize(payload) as { version?: unknown; parser?: unknown; entries?: unknown; files?: unknown; words?: unknown };
+      const data = deserialize(payload) as {
+        version?: unknown;
+        parser?: unknown;
+        entries?: unknown;
+        files?: unknown;
+        words?: unknown;
+      };
       if (data.version !== TOOL.version || data.parser !== PARSER || !(data.entries instanceof Map)) return;
       for (const [key, value] of data.entries as Map<unknown, unknown>) {
         if (typeof key === "string" && isParsedHcl(value)) this.entries.set(key, value);
       }
       if (data.files instanceof Map && Array.isArray(data.words) && data.words.every((w) => typeof w === "string")) {
-        for (const [key, packed] of data.files as Map<unknown, unknown>) if (typeof key === "string" && isPacked(packed)) this.files.set(key, packed);
+        for (const [key, packed] of data.files as Map<unknown, unknown>)
+          if (typeof key === "string" && isPacked(packed)) this.files.set(key, packed);
         this.words = data.words as string[];
       }
     } catch {
@@ -186,7 +198,13 @@ export class ParseCache {
       if (!key) return;
       await makeDirectory(join(this.file, ".."));
       const temporary = `${this.file}.${process.pid}.tmp`;
-      const payload = serialize({ version: TOOL.version, parser: PARSER, entries: this.used, files: this.usedFiles, words: this.words });
+      const payload = serialize({
+        version: TOOL.version,
+        parser: PARSER,
+        entries: this.used,
+        files: this.usedFiles,
+        words: this.words,
+      });
       await writeFile(temporary, Buffer.concat([MAGIC, this.signature(key, payload), payload]));
       await rename(temporary, this.file);
     } catch {
@@ -217,9 +235,30 @@ function isPacked(value: unknown): value is number {
 function isParsedHcl(value: unknown): value is ParsedHcl {
   if (typeof value !== "object" || value === null) return false;
   const { result, outline } = value as { result?: unknown; outline?: unknown };
-  if (outline !== undefined && !(typeof outline === "object" && outline !== null && Array.isArray((outline as { blocks?: unknown }).blocks) && Array.isArray((outline as { comments?: unknown }).comments))) return false;
+  if (
+    outline !== undefined &&
+    !(
+      typeof outline === "object" &&
+      outline !== null &&
+      Array.isArray((outline as { blocks?: unknown }).blocks) &&
+      Array.isArray((outline as { comments?: unknown }).comments)
+    )
+  )
+    return false;
   if (typeof result !== "object" || result === null) return false;
   const r = result as { ok?: unknown; body?: unknown; problems?: unknown };
-  if (r.ok === true) return typeof r.body === "object" && r.body !== null && Array.isArray((r.body as { attributes?: unknown }).attributes) && Array.isArray((r.body as { blocks?: unknown }).blocks);
-  return r.ok === false && Array.isArray(r.problems) && r.problems.every((p) => typeof p === "object" && p !== null && typeof (p as { message?: unknown }).message === "string");
+  if (r.ok === true)
+    return (
+      typeof r.body === "object" &&
+      r.body !== null &&
+      Array.isArray((r.body as { attributes?: unknown }).attributes) &&
+      Array.isArray((r.body as { blocks?: unknown }).blocks)
+    );
+  return (
+    r.ok === false &&
+    Array.isArray(r.problems) &&
+    r.problems.every(
+      (p) => typeof p === "object" && p !== null && typeof (p as { message?: unknown }).message === "string",
+    )
+  );
 }

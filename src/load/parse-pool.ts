@@ -147,7 +147,11 @@ export class ParserPool {
         budgetMs === undefined
           ? undefined
           : setTimeout(() => {
-              reject(new Error(`hcl2json, which parses what keygate's own parser declines, did not finish this file within ${budgetMs >= 1000 ? `${Math.round(budgetMs / 1000)} s` : `${budgetMs} ms`}: it is too large or too unusual to check. Simplify it, or exclude it`));
+              reject(
+                new Error(
+                  `hcl2json, which parses what keygate's own parser declines, did not finish this file within ${budgetMs >= 1000 ? `${Math.round(budgetMs / 1000)} s` : `${budgetMs} ms`}: it is too large or too unusual to check. Simplify it, or exclude it`,
+                ),
+              );
               this.failures.delete(id);
               this.pending.delete(id);
               this.byWorker.get(worker)?.delete(id);
@@ -180,9 +184,20 @@ export class ParserPool {
       this.pending.delete(message.id);
     });
     // A result too deep or too large to be cloned between threads never arrives as a message.
-    worker.on("messageerror", () => this.failAll(worker, new Error("the parser's result for this file could not be passed between threads (nested too deeply, or too large): simplify the file, or exclude it")));
-    worker.on("error", (error) => this.failAll(worker, new Error(`the fallback parser (hcl2json) failed on this file: ${error.message}`)));
-    worker.on("exit", () => this.failAll(worker, new Error("the fallback parser (hcl2json) stopped while parsing this file")));
+    worker.on("messageerror", () =>
+      this.failAll(
+        worker,
+        new Error(
+          "the parser's result for this file could not be passed between threads (nested too deeply, or too large): simplify the file, or exclude it",
+        ),
+      ),
+    );
+    worker.on("error", (error) =>
+      this.failAll(worker, new Error(`the fallback parser (hcl2json) failed on this file: ${error.message}`)),
+    );
+    worker.on("exit", () =>
+      this.failAll(worker, new Error("the fallback parser (hcl2json) stopped while parsing this file")),
+    );
     return worker;
   }
 }

@@ -86,33 +86,71 @@ export const STDIN_NAME = "<stdin>";
  * not a state, not a binary plan, not truncated, of a known format version. An `errored` plan is
  * returned together with an error, since its content is incomplete.
  */
-export async function readPlanFile(path: string, cwd: string, readStdin: () => Promise<Uint8Array>): Promise<{ plan?: PlanFile; errors: InputError[] }> {
+export async function readPlanFile(
+  path: string,
+  cwd: string,
+  readStdin: () => Promise<Uint8Array>,
+): Promise<{ plan?: PlanFile; errors: InputError[] }> {
   const file = path === "-" ? STDIN_NAME : displayPath(path, cwd);
-  const read = path === "-" ? decodeText(await readStdin(), { bom: "decode" }) : await readTextFile(path, undefined, { bom: "decode" });
-  if (!read.ok) return { errors: [{ file, ...(read.line ? { line: read.line, column: read.column } : {}), message: read.message }] };
+  const read =
+    path === "-"
+      ? decodeText(await readStdin(), { bom: "decode" })
+      : await readTextFile(path, undefined, { bom: "decode" });
+  if (!read.ok)
+    return {
+      errors: [{ file, ...(read.line ? { line: read.line, column: read.column } : {}), message: read.message }],
+    };
   const text = read.text;
-  if (text.trim() === "") return { errors: [{ file, message: "the file is empty: expected the output of `terraform show -json tfplan`" }] };
+  if (text.trim() === "")
+    return { errors: [{ file, message: "the file is empty: expected the output of `terraform show -json tfplan`" }] };
   const parsed = parseJson(text);
   if (!parsed.ok) {
     const p = parsed.problems[0]!;
-    return { errors: [{ file, line: p.line, column: p.column, message: `${p.message}; expected the output of \`terraform show -json tfplan\`` }] };
+    return {
+      errors: [
+        {
+          file,
+          line: p.line,
+          column: p.column,
+          message: `${p.message}; expected the output of \`terraform show -json tfplan\``,
+        },
+      ],
+    };
   }
   const kind = classifyJson(parsed.value);
   if (kind !== "plan") return { errors: [{ file, message: NOT_A_PLAN[kind] }] };
   const document = parsed.value as Record<string, unknown>;
   const version = String(document.format_version);
   if (!SUPPORTED_MAJORS.has(version.split(".")[0] ?? "")) {
-    return { errors: [{ file, message: `plan format_version ${version} is not supported: keygate reads format versions 0.1 to 1.x. Upgrade keygate, or produce the plan with a Terraform or OpenTofu release it supports` }] };
+    return {
+      errors: [
+        {
+          file,
+          message: `plan format_version ${version} is not supported: keygate reads format versions 0.1 to 1.x. Upgrade keygate, or produce the plan with a Terraform or OpenTofu release it supports`,
+        },
+      ],
+    };
   }
   // A plan without changes may leave out resource_changes altogether.
   const candidate = { ...document, resource_changes: document.resource_changes ?? [] };
   const validatePlan = planSchema();
   if (!validatePlan(candidate)) {
-    return { errors: [{ file, message: `not a valid Terraform plan: ${describeSchemaErrors(validatePlan.errors).slice(0, 3).join(" ")}` }] };
+    return {
+      errors: [
+        {
+          file,
+          message: `not a valid Terraform plan: ${describeSchemaErrors(validatePlan.errors).slice(0, 3).join(" ")}`,
+        },
+      ],
+    };
   }
   const errors: InputError[] = [];
   if (candidate.errored) {
-    errors.push({ file, message: "the plan is marked errored: terraform plan failed part-way, so it does not list everything the change creates. Fix the plan's errors and check the complete plan" });
+    errors.push({
+      file,
+      message:
+        "the plan is marked errored: terraform plan failed part-way, so it does not list everything the change creates. Fix the plan's errors and check the complete plan",
+    });
   }
   return { plan: { path, file, text, plan: candidate }, errors };
 }
@@ -120,9 +158,12 @@ export async function readPlanFile(path: string, cwd: string, readStdin: () => P
 type JsonKind = "plan" | "state" | "configuration" | "other";
 
 const NOT_A_PLAN: Record<Exclude<JsonKind, "plan">, string> = {
-  state: "this is a Terraform state (`terraform show -json` without a plan file), not a plan: save a plan with `terraform plan -out tfplan` and convert it with `terraform show -json tfplan > tfplan.json`",
-  configuration: "this is Terraform configuration in JSON syntax, which Terraform only reads from files named `*.tf.json`: rename the file, or pass a plan (`terraform show -json tfplan`)",
-  other: "neither a Terraform plan (`terraform show -json tfplan`) nor Terraform configuration: keygate reads plans and .tf / .tf.json / .tofu files",
+  state:
+    "this is a Terraform state (`terraform show -json` without a plan file), not a plan: save a plan with `terraform plan -out tfplan` and convert it with `terraform show -json tfplan > tfplan.json`",
+  configuration:
+    "this is Terraform configuration in JSON syntax, which Terraform only reads from files named `*.tf.json`: rename the file, or pass a plan (`terraform show -json tfplan`)",
+  other:
+    "neither a Terraform plan (`terraform show -json tfplan`) nor Terraform configuration: keygate reads plans and .tf / .tf.json / .tofu files",
 };
 
 /** Tells a plan from a state, a configuration in JSON syntax, or something else. */
@@ -131,7 +172,8 @@ export function classifyJson(value: unknown): JsonKind {
   const v = value as Record<string, unknown>;
   if ("format_version" in v && ("resource_changes" in v || "planned_values" in v)) return "plan";
   if ("format_version" in v && "values" in v) return "state";
-  if (["resource", "module", "data", "variable", "output", "provider", "terraform", "locals"].some((k) => k in v)) return "configuration";
+  if (["resource", "module", "data", "variable", "output", "provider", "terraform", "locals"].some((k) => k in v))
+    return "configuration";
   return "other";
 }
 
@@ -139,7 +181,10 @@ export function classifyJson(value: unknown): JsonKind {
  * Finds where each resource change stands in the plan's text (its `"address"` property inside
  * `resource_changes`), so that findings point at a line and column of the JSON.
  */
-export function locateResourceChanges(text: string, addresses: readonly string[]): Map<string, { line: number; column: number; endLine: number; endColumn: number }> {
+export function locateResourceChanges(
+  text: string,
+  addresses: readonly string[],
+): Map<string, { line: number; column: number; endLine: number; endColumn: number }> {
   const located = new Map<string, { line: number; column: number; endLine: number; endColumn: number }>();
   const start = text.search(/"resource_changes"\s*:/);
   if (start === -1) return located;

@@ -35,8 +35,12 @@ export function mentionsIn(text: string): Mentions {
 const MODEL_WORDS = ["variable", "locals", "output", "moved", "module", "import", "keygate:ignore"];
 
 /** The prefilter for a set of policies: their resource types are what makes a file matter. */
-export function prefilterFor(policies: readonly { subject: { type: string }; target: { type: string }; aggravating: { type: string }[] }[]): Prefilter {
-  const types = [...new Set(policies.flatMap((p) => [p.subject.type, p.target.type, ...p.aggravating.map((a) => a.type)]))];
+export function prefilterFor(
+  policies: readonly { subject: { type: string }; target: { type: string }; aggravating: { type: string }[] }[],
+): Prefilter {
+  const types = [
+    ...new Set(policies.flatMap((p) => [p.subject.type, p.target.type, ...p.aggravating.map((a) => a.type)])),
+  ];
   const full = [...MODEL_WORDS, ...types];
   return {
     words: full,
@@ -122,8 +126,13 @@ function outlinedSkeleton(text: string): Skeleton | null {
   if (!parsed) return null;
   const blocks: Block[] = [];
   for (const block of parsed.blocks) {
-    if ((block.type === "resource" || block.type === "data") && block.labels.length === 2) blocks.push({ ...block, body: { attributes: [], blocks: [] } });
-    else if (block.type === "module" && block.labels.length === 1) blocks.push({ ...block, body: { attributes: block.body.attributes.filter((a) => a.name === "source"), blocks: [] } });
+    if ((block.type === "resource" || block.type === "data") && block.labels.length === 2)
+      blocks.push({ ...block, body: { attributes: [], blocks: [] } });
+    else if (block.type === "module" && block.labels.length === 1)
+      blocks.push({
+        ...block,
+        body: { attributes: block.body.attributes.filter((a) => a.name === "source"), blocks: [] },
+      });
   }
   return { body: { attributes: [], blocks }, outline: outlineOfBody(text, parsed, comments) };
 }
@@ -154,8 +163,21 @@ function headerSkeleton(text: string, headers: Header[]): Skeleton {
     counted = header.start;
     const start = { line, column: header.start - lineStart + 1 };
     const end = { line, column: header.end - lineStart + 1 };
-    body.blocks.push({ type: header.keyword, labels: [header.type, header.name], body: { attributes: [], blocks: [] }, start: header.start, headerEnd: header.end, end: header.end });
-    blocks.push({ keyword: header.keyword, labels: [header.type, header.name], header: { start, end }, span: { start, end }, attributes: {} });
+    body.blocks.push({
+      type: header.keyword,
+      labels: [header.type, header.name],
+      body: { attributes: [], blocks: [] },
+      start: header.start,
+      headerEnd: header.end,
+      end: header.end,
+    });
+    blocks.push({
+      keyword: header.keyword,
+      labels: [header.type, header.name],
+      header: { start, end },
+      span: { start, end },
+      attributes: {},
+    });
   }
   return { body, outline: { blocks, comments: [] } };
 }
@@ -273,14 +295,16 @@ function blockHeader(text: string, at: number): Header | undefined {
   let i = at + keyword.length;
   const next = text.charCodeAt(i);
   // `resources = …`, `data_x {`: another word.
-  if (next !== 32 && next !== 9 && next !== 34) return isWordChar(next) ? undefined : { keyword, type: "", name: "", start: at, end: -1 };
+  if (next !== 32 && next !== 9 && next !== 34)
+    return isWordChar(next) ? undefined : { keyword, type: "", name: "", start: at, end: -1 };
   const labels: string[] = [];
   for (let k = 0; k < 2; k++) {
     while (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9) i++;
     if (text.charCodeAt(i) !== 34) return { keyword, type: "", name: "", start: at, end: -1 };
     let j = i + 1;
     for (let c = text.charCodeAt(j); c !== 34; c = text.charCodeAt(++j)) {
-      if (c === 10 || c === 92 || c === 36 || c === 37 || Number.isNaN(c)) return { keyword, type: "", name: "", start: at, end: -1 };
+      if (c === 10 || c === 92 || c === 36 || c === 37 || Number.isNaN(c))
+        return { keyword, type: "", name: "", start: at, end: -1 };
     }
     if (j === i + 1) return { keyword, type: "", name: "", start: at, end: -1 };
     labels.push(text.slice(i + 1, j));

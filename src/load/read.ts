@@ -12,7 +12,11 @@ const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
  * content, UTF-16 and invalid UTF-8 are refused with a message that says what to do; a UTF-8 byte
  * order mark is dropped (the decoder strips it), so columns on line 1 stay right.
  */
-export async function readTextFile(path: string, tree: SourceTree = workingTree, options: DecodeOptions = {}): Promise<ReadResult> {
+export async function readTextFile(
+  path: string,
+  tree: SourceTree = workingTree,
+  options: DecodeOptions = {},
+): Promise<ReadResult> {
   let bytes: Uint8Array;
   try {
     bytes = await tree.read(path);
@@ -54,21 +58,42 @@ export function decodeText(bytes: Uint8Array, options: DecodeOptions = {}): Read
     if (wide) return wide;
   }
   if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
-    return { ok: false, message: "the file is UTF-16 encoded; Terraform reads UTF-8 only. Re-save it as UTF-8 (for a plan: `terraform show -json tfplan > tfplan.json` in a shell that writes UTF-8, not PowerShell's `>`)" };
+    return {
+      ok: false,
+      message:
+        "the file is UTF-16 encoded; Terraform reads UTF-8 only. Re-save it as UTF-8 (for a plan: `terraform show -json tfplan > tfplan.json` in a shell that writes UTF-8, not PowerShell's `>`)",
+    };
   }
   if (bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04) {
-    return { ok: false, message: "the file is a zip archive (a binary Terraform plan?), not text. For a plan, convert it first: `terraform show -json tfplan > tfplan.json`" };
+    return {
+      ok: false,
+      message:
+        "the file is a zip archive (a binary Terraform plan?), not text. For a plan, convert it first: `terraform show -json tfplan > tfplan.json`",
+    };
   }
   if (options.bom === "reject" && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) {
-    return { ok: false, message: "the file starts with a UTF-8 byte order mark, which Terraform never writes: the plan was re-encoded (PowerShell's Out-File does this). Write it again without one, e.g. `terraform show -json tfplan > tfplan.json` in a POSIX shell or `Out-File -Encoding utf8NoBOM`" };
+    return {
+      ok: false,
+      message:
+        "the file starts with a UTF-8 byte order mark, which Terraform never writes: the plan was re-encoded (PowerShell's Out-File does this). Write it again without one, e.g. `terraform show -json tfplan > tfplan.json` in a POSIX shell or `Out-File -Encoding utf8NoBOM`",
+    };
   }
   const nul = bytes.indexOf(0);
-  if (nul !== -1) return { ok: false, message: `the file is binary (a NUL byte at offset ${nul}), not Terraform text`, ...bytePosition(bytes, nul) };
+  if (nul !== -1)
+    return {
+      ok: false,
+      message: `the file is binary (a NUL byte at offset ${nul}), not Terraform text`,
+      ...bytePosition(bytes, nul),
+    };
   try {
     return { ok: true, text: utf8.decode(bytes) };
   } catch {
     const offset = firstInvalidUtf8(bytes);
-    return { ok: false, message: `the file is not valid UTF-8 (byte 0x${(bytes[offset] ?? 0).toString(16)} at offset ${offset}); Terraform reads UTF-8 only: re-save the file as UTF-8`, ...bytePosition(bytes, offset) };
+    return {
+      ok: false,
+      message: `the file is not valid UTF-8 (byte 0x${(bytes[offset] ?? 0).toString(16)} at offset ${offset}); Terraform reads UTF-8 only: re-save the file as UTF-8`,
+      ...bytePosition(bytes, offset),
+    };
   }
 }
 
@@ -95,7 +120,8 @@ function firstInvalidUtf8(bytes: Uint8Array): number {
   let i = 0;
   while (i < bytes.length) {
     const b = bytes[i]!;
-    const extra = b < 0x80 ? 0 : b >= 0xc2 && b <= 0xdf ? 1 : b >= 0xe0 && b <= 0xef ? 2 : b >= 0xf0 && b <= 0xf4 ? 3 : -1;
+    const extra =
+      b < 0x80 ? 0 : b >= 0xc2 && b <= 0xdf ? 1 : b >= 0xe0 && b <= 0xef ? 2 : b >= 0xf0 && b <= 0xf4 ? 3 : -1;
     if (extra < 0) return i;
     for (let k = 1; k <= extra; k++) {
       const c = bytes[i + k];

@@ -40,14 +40,32 @@ export async function readSourceFile(path: string, cwd: string, tree: SourceTree
 }
 
 /** The error for a file that could not be read or decoded. */
-export function readError(path: string, cwd: string, read: { message: string; line?: number; column?: number }): InputError {
-  return { file: displayPath(path, cwd), ...(read.line ? { line: read.line, column: read.column } : {}), message: read.message };
+export function readError(
+  path: string,
+  cwd: string,
+  read: { message: string; line?: number; column?: number },
+): InputError {
+  return {
+    file: displayPath(path, cwd),
+    ...(read.line ? { line: read.line, column: read.column } : {}),
+    message: read.message,
+  };
 }
 
 /** A source file from its text and its parse result (computed here, in a worker, or taken from the cache). */
-export function sourceFromParse(path: string, cwd: string, text: string, parsed: ParseResult, outlined?: FileOutline): SourceResult {
+export function sourceFromParse(
+  path: string,
+  cwd: string,
+  text: string,
+  parsed: ParseResult,
+  outlined?: FileOutline,
+): SourceResult {
   const file = displayPath(path, cwd);
-  if (!parsed.ok) return { ok: false, errors: parsed.problems.map((p) => ({ file, line: p.line, column: p.column, message: p.message })) };
+  if (!parsed.ok)
+    return {
+      ok: false,
+      errors: parsed.problems.map((p) => ({ file, line: p.line, column: p.column, message: p.message })),
+    };
   const syntax = path.endsWith(".json") ? "json" : "hcl";
   if (outlined) return { ok: true, source: { path, file, syntax, text, body: parsed.body, outline: outlined } };
   return { ok: true, source: new ParsedSource(path, file, syntax, text, parsed.body) };
@@ -73,9 +91,20 @@ class ParsedSource implements SourceFile {
  * A file that is not parsed (see `prefilter.ts`): only the blocks it declares, built when first
  * looked at; null when the file must be parsed. `survey` is the file's, when already taken.
  */
-export function skeletonSource(path: string, cwd: string, text: string, survey: Survey = surveyHcl(text)): SourceFile | null {
+export function skeletonSource(
+  path: string,
+  cwd: string,
+  text: string,
+  survey: Survey = surveyHcl(text),
+): SourceFile | null {
   if (!survey.wellFormed || !survey.skeleton) return null;
-  return new SkeletonSource(path, displayPath(path, cwd), text, survey.skeleton, survey.outlined ? "outlined" : "plain");
+  return new SkeletonSource(
+    path,
+    displayPath(path, cwd),
+    text,
+    survey.skeleton,
+    survey.outlined ? "outlined" : "plain",
+  );
 }
 
 /** A file that is not parsed, as a source file (a class: one is made for almost every file of a repository). */
@@ -108,7 +137,9 @@ class SkeletonSource implements SourceFile {
  */
 export async function listModuleFiles(dir: string, tree: SourceTree = workingTree): Promise<string[]> {
   const names = (await tree.files(dir)).filter(isTerraformFile);
-  return preferTofu(names).map((name) => join(dir, name)).sort();
+  return preferTofu(names)
+    .map((name) => join(dir, name))
+    .sort();
 }
 
 /** Drops `x.tf` / `x.tf.json` where `x.tofu` / `x.tofu.json` exists beside it, as OpenTofu does. */
@@ -120,4 +151,3 @@ export function preferTofu(paths: readonly string[]): string[] {
     return true;
   });
 }
-

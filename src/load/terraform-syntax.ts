@@ -55,24 +55,36 @@ export async function parseHclWasm(text: string): Promise<ParseResult> {
  * becomes a problem with its position and a message without the Go prefix.
  */
 export function splitHclDiagnostics(raw: string): SyntaxProblem[] {
-  const inner = raw.replace(/^Error:\s*/, "").replace(/^parse config:\s*\[/, "").replace(/\]\s*$/, "");
+  const inner = raw
+    .replace(/^Error:\s*/, "")
+    .replace(/^parse config:\s*\[/, "")
+    .replace(/\]\s*$/, "");
   const starts = [...inner.matchAll(DIAGNOSTIC)];
   if (starts.length === 0) return [{ line: 1, column: 1, message: inner.trim() || "could not be parsed as HCL" }];
   const problems: SyntaxProblem[] = [];
   starts.forEach((match, i) => {
     const end = i + 1 < starts.length ? starts[i + 1]!.index : inner.length;
     // One line per problem: hcl2json's details run over several lines ("…extra characters.\nThis can happen when…").
-    const text = inner.slice(match.index + match[0].length, end).trim().replace(MENTION, "line $1, column $2").replace(/\s*\n\s*/g, " ");
+    const text = inner
+      .slice(match.index + match[0].length, end)
+      .trim()
+      .replace(MENTION, "line $1, column $2")
+      .replace(/\s*\n\s*/g, " ");
     const [summary, ...detail] = text.split("; ");
     const message = detail.length ? `${summary}: ${detail.join("; ")}` : (summary ?? text);
     problems.push({ line: Number(match[1]), column: Number(match[2]), message });
   });
   // hcl2json sometimes repeats a diagnostic for the same position; keep the first.
-  return problems.filter((p, i) => problems.findIndex((q) => q.line === p.line && q.column === p.column && q.message === p.message) === i);
+  return problems.filter(
+    (p, i) => problems.findIndex((q) => q.line === p.line && q.column === p.column && q.message === p.message) === i,
+  );
 }
 
 /** Parses JSON text strictly, with the position of the first error (1-based). */
-export function parseJson(text: string, { comments = false }: { comments?: boolean } = {}): { ok: true; value: unknown } | { ok: false; problems: SyntaxProblem[] } {
+export function parseJson(
+  text: string,
+  { comments = false }: { comments?: boolean } = {},
+): { ok: true; value: unknown } | { ok: false; problems: SyntaxProblem[] } {
   const deep = tooDeep(text);
   if (deep) return { ok: false, problems: [deep] };
   // The native parser is several times faster on large plans; the tolerant one only explains failures.
@@ -82,7 +94,11 @@ export function parseJson(text: string, { comments = false }: { comments?: boole
     // fall through for the position of the error
   }
   const errors: ParseError[] = [];
-  const value = parseJsonText(text, errors, { disallowComments: !comments, allowTrailingComma: false, allowEmptyContent: false });
+  const value = parseJsonText(text, errors, {
+    disallowComments: !comments,
+    allowTrailingComma: false,
+    allowEmptyContent: false,
+  });
   if (errors.length === 0) return { ok: true, value };
   const lines = new LineIndex(text);
   const end = text.trimEnd().length;
@@ -101,7 +117,10 @@ export function parseTerraformJson(text: string): ParseResult {
   const parsed = parseJson(text);
   if (!parsed.ok) return parsed;
   if (typeof parsed.value !== "object" || parsed.value === null || Array.isArray(parsed.value)) {
-    return { ok: false, problems: [{ line: 1, column: 1, message: "Invalid Terraform JSON: the top level must be an object" }] };
+    return {
+      ok: false,
+      problems: [{ line: 1, column: 1, message: "Invalid Terraform JSON: the top level must be an object" }],
+    };
   }
   return jsonBody(text, TERRAFORM_BLOCK_LABELS);
 }

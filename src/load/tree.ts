@@ -32,7 +32,10 @@ export interface SourceTree {
 export const workingTree: SourceTree = {
   read: async (path) => readRegularFile(path),
   // Everything but directories: links and special files are checked (and refused) when read, not skipped silently.
-  files: async (dir) => readdirSync(dir, { withFileTypes: true }).filter((e) => !e.isDirectory()).map((e) => e.name),
+  files: async (dir) =>
+    readdirSync(dir, { withFileTypes: true })
+      .filter((e) => !e.isDirectory())
+      .map((e) => e.name),
   discover: discoverFiles,
   readNow: (path) => readRegularFile(path),
 };

@@ -17,14 +17,22 @@ export function decodeWideJson(bytes: Uint8Array): ReadResult | undefined {
   const unit = encoding.startsWith("UTF-16") ? 2 : 4;
   const body = bytes.subarray(bom);
   if (body.length % unit !== 0) {
-    return { ok: false, message: `the file is ${encoding} encoded but ends in the middle of a character (${body.length % unit} stray byte${body.length % unit === 1 ? "" : "s"}): it is truncated` };
+    return {
+      ok: false,
+      message: `the file is ${encoding} encoded but ends in the middle of a character (${body.length % unit} stray byte${body.length % unit === 1 ? "" : "s"}): it is truncated`,
+    };
   }
   const littleEndian = encoding.endsWith("LE");
   const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
   const parts: string[] = [];
   let line = 1;
   let column = 1;
-  const invalid = (offset: number) => ({ ok: false as const, message: `the file is not valid ${encoding} (an invalid character at byte offset ${bom + offset}): re-save it, or write the plan again with \`terraform show -json tfplan\``, line, column });
+  const invalid = (offset: number) => ({
+    ok: false as const,
+    message: `the file is not valid ${encoding} (an invalid character at byte offset ${bom + offset}): re-save it, or write the plan again with \`terraform show -json tfplan\``,
+    line,
+    column,
+  });
   if (unit === 2) {
     for (let i = 0; i < body.length; i += 2) {
       const code = view.getUint16(i, littleEndian);

@@ -5,7 +5,13 @@ import type { ErrorObject, Options, ValidateFunction } from "ajv";
 import { PACKAGE_ROOT } from "../package.js";
 
 /** How every schema is compiled: all errors, with the offending data, and strict about the schemas themselves. */
-export const AJV_OPTIONS: Options = { allErrors: true, verbose: true, allowUnionTypes: true, strict: true, strictRequired: false };
+export const AJV_OPTIONS: Options = {
+  allErrors: true,
+  verbose: true,
+  allowUnionTypes: true,
+  strict: true,
+  strictRequired: false,
+};
 
 const require = createRequire(import.meta.url);
 
@@ -26,7 +32,9 @@ export const SCHEMA_FILES: Readonly<Record<string, string>> = {
  */
 export function lazySchema<T>(name: string): () => ValidateFunction<T> {
   let validator: ValidateFunction<T> | undefined;
-  return () => (validator ??= precompiled<T>(name) ?? compileSchema<T>(JSON.parse(readFileSync(SCHEMA_FILES[name]!, "utf8")) as object));
+  return () =>
+    (validator ??=
+      precompiled<T>(name) ?? compileSchema<T>(JSON.parse(readFileSync(SCHEMA_FILES[name]!, "utf8")) as object));
 }
 
 /** Validators compiled into a self-contained bundle (the Action's), by schema file name. */

@@ -44,7 +44,9 @@ export function canonicalText(node: Expression): string {
       return `{${node.items.map((item) => `${item.bare && item.key.kind === "traversal" ? JSON.stringify(item.key.root) : canonicalText(item.key)} = ${canonicalText(item.value)}`).join(", ")}}`;
     case "for": {
       const head = `for ${node.keyVar === undefined ? "" : `${node.keyVar}, `}${node.valueVar} in ${canonicalText(node.collection)} : `;
-      const body = node.key ? `${canonicalText(node.key)} => ${canonicalText(node.value)}${node.group ? "..." : ""}` : canonicalText(node.value);
+      const body = node.key
+        ? `${canonicalText(node.key)} => ${canonicalText(node.value)}${node.group ? "..." : ""}`
+        : canonicalText(node.value);
       const condition = node.condition ? ` if ${canonicalText(node.condition)}` : "";
       return node.key ? `{${head}${body}${condition}}` : `[${head}${body}${condition}]`;
     }
@@ -59,14 +61,16 @@ function stepsText(steps: readonly TraversalStep[]): string {
 
 /** A template as a quoted string: literal parts escaped, the rest interpolated. */
 function templateText(node: TemplateExpr): string {
-  if (node.parts.length === 1 && node.parts[0]!.kind === "literal" && typeof node.parts[0]!.value === "string") return JSON.stringify(node.parts[0]!.value);
+  if (node.parts.length === 1 && node.parts[0]!.kind === "literal" && typeof node.parts[0]!.value === "string")
+    return JSON.stringify(node.parts[0]!.value);
   return `"${templateBody(node)}"`;
 }
 
 function templateBody(node: TemplateExpr): string {
   let out = "";
   for (const part of node.parts) {
-    if (part.kind === "literal" && typeof part.value === "string") out += JSON.stringify(part.value).slice(1, -1).replaceAll("${", "$${").replaceAll("%{", "%%{");
+    if (part.kind === "literal" && typeof part.value === "string")
+      out += JSON.stringify(part.value).slice(1, -1).replaceAll("${", "$${").replaceAll("%{", "%%{");
     else if (part.kind === "templateIf" || part.kind === "templateFor") out += canonicalText(part).slice(1, -1);
     else out += `\${${canonicalText(part)}}`;
   }

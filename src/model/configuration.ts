@@ -96,7 +96,9 @@ export async function assembleConfigurations(
   const roots = [...scanned.keys()].filter((dir) => !called.has(dir));
   const build = async (rootDir: string) => {
     const context: Context = { source, errors, covered, manifest: await source.moduleManifest?.(rootDir) };
-    const root = await instantiate(scanned.get(rootDir)!, context, await source.variableValues(rootDir), { kind: "root" });
+    const root = await instantiate(scanned.get(rootDir)!, context, await source.variableValues(rootDir), {
+      kind: "root",
+    });
     const instances: ModuleInstance[] = [];
     const walk = (i: ModuleInstance) => {
       instances.push(i);
@@ -118,7 +120,14 @@ interface Context {
   manifest: ModuleManifest | undefined;
 }
 
-async function instantiate(module: Module, context: Context, variableValues: Map<string, VariableValue>, origin: ModuleOrigin, parent?: ModuleInstance, call?: ModuleCall): Promise<ModuleInstance> {
+async function instantiate(
+  module: Module,
+  context: Context,
+  variableValues: Map<string, VariableValue>,
+  origin: ModuleOrigin,
+  parent?: ModuleInstance,
+  call?: ModuleCall,
+): Promise<ModuleInstance> {
   const { source, errors, covered } = context;
   covered.add(module.dir);
   const instance: ModuleInstance = {
@@ -138,15 +147,28 @@ async function instantiate(module: Module, context: Context, variableValues: Map
       continue;
     }
     if (ancestorDirs(instance).includes(dir)) {
-      errors.push({ file: child.location.file, line: child.location.line, column: child.location.column, message: `module "${child.name}" calls "${child.source}", which is already one of its callers: a module call cycle` });
+      errors.push({
+        file: child.location.file,
+        line: child.location.line,
+        column: child.location.column,
+        message: `module "${child.name}" calls "${child.source}", which is already one of its callers: a module call cycle`,
+      });
       continue;
     }
     const childModule = await source.load(dir);
     if (!childModule) {
-      errors.push({ file: child.location.file, line: child.location.line, column: child.location.column, message: `module "${child.name}": source "${child.source}" is not a directory with Terraform files (run from the right directory, or fix the path)` });
+      errors.push({
+        file: child.location.file,
+        line: child.location.line,
+        column: child.location.column,
+        message: `module "${child.name}": source "${child.source}" is not a directory with Terraform files (run from the right directory, or fix the path)`,
+      });
       continue;
     }
-    instance.children.set(child.name, await instantiate(childModule, context, new Map(), { kind: "local" }, instance, child));
+    instance.children.set(
+      child.name,
+      await instantiate(childModule, context, new Map(), { kind: "local" }, instance, child),
+    );
   }
   return instance;
 }
@@ -155,15 +177,30 @@ async function instantiate(module: Module, context: Context, variableValues: Map
  * The instance of a registry or git module call: its downloaded code when `terraform init` installed
  * it (read like a local module), else the catalog's model of it, else none (an unknown module).
  */
-async function remoteInstance(parent: ModuleInstance, call: ModuleCall, context: Context): Promise<ModuleInstance | undefined> {
+async function remoteInstance(
+  parent: ModuleInstance,
+  call: ModuleCall,
+  context: Context,
+): Promise<ModuleInstance | undefined> {
   const source = call.source;
   if (source === undefined) return undefined;
   const installed = installedModule(context.manifest, manifestKey(parent, call), source);
   if (installed && !ancestorDirs(parent).includes(installed.dir)) {
     const module = await context.source.load(installed.dir);
     if (module) {
-      const catalog = matchCatalog(source, installed.version ? `= ${installed.version}` : call.version, Object.keys(call.inputs));
-      return instantiate(module, context, new Map(), { kind: "downloaded", source, version: installed.version, catalog }, parent, call);
+      const catalog = matchCatalog(
+        source,
+        installed.version ? `= ${installed.version}` : call.version,
+        Object.keys(call.inputs),
+      );
+      return instantiate(
+        module,
+        context,
+        new Map(),
+        { kind: "downloaded", source, version: installed.version, catalog },
+        parent,
+        call,
+      );
     }
   }
   const catalog = matchCatalog(source, call.version, Object.keys(call.inputs));
@@ -197,7 +234,9 @@ export function remoteBoundary(instance: ModuleInstance): ModuleInstance | undef
 
 /** The catalog entries that describe an instance's module, when one does. */
 export function catalogOf(instance: ModuleInstance): CatalogMatch | undefined {
-  return instance.origin.kind === "downloaded" || instance.origin.kind === "catalog" ? instance.origin.catalog : undefined;
+  return instance.origin.kind === "downloaded" || instance.origin.kind === "catalog"
+    ? instance.origin.catalog
+    : undefined;
 }
 
 function ancestorDirs(instance: ModuleInstance): string[] {

@@ -1,5 +1,15 @@
 import { parseHclExpression } from "../load/hcl-parser.js";
-import type { ConditionalExpr, Expression, ForExpr, ObjectConsExpr, ScopeTraversalExpr, SplatExpr, TemplateForExpr, TemplateIfExpr, TraversalStep } from "../load/hcl-syntax.js";
+import type {
+  ConditionalExpr,
+  Expression,
+  ForExpr,
+  ObjectConsExpr,
+  ScopeTraversalExpr,
+  SplatExpr,
+  TemplateForExpr,
+  TemplateIfExpr,
+  TraversalStep,
+} from "../load/hcl-syntax.js";
 import { canonicalText } from "./canonical.js";
 import type { ModuleInstance, VariableValue } from "./configuration.js";
 import { pathValue, readFunction, READING_FUNCTIONS } from "./functions/files.js";
@@ -7,7 +17,27 @@ import { callFunction } from "./functions/index.js";
 import { resourceNamed, type Argument, type Variable } from "./module.js";
 import { binary, unary } from "./operators.js";
 import { isPrimitive, parseTypeConstraint, type TypeConstraint } from "./types.js";
-import { alternatives, collapse, decideBool, elementsOf, entriesOf, failure, isError, isPlainObject, known, MAX_DEPTH, MAX_OPTIONS, oneOf, qualifiedText as qualified, textOf, toBool, toNumber, toStr, unknown, type Value } from "./values.js";
+import {
+  alternatives,
+  collapse,
+  decideBool,
+  elementsOf,
+  entriesOf,
+  failure,
+  isError,
+  isPlainObject,
+  known,
+  MAX_DEPTH,
+  MAX_OPTIONS,
+  oneOf,
+  qualifiedText as qualified,
+  textOf,
+  toBool,
+  toNumber,
+  toStr,
+  unknown,
+  type Value,
+} from "./values.js";
 
 /*
  * The static evaluator: walks keygate's syntax tree of an expression (src/load/hcl-syntax.ts) in a
@@ -15,7 +45,22 @@ import { alternatives, collapse, decideBool, elementsOf, entriesOf, failure, isE
  * Values and conversions live in values.ts, operators in operators.ts, functions in functions/.
  */
 
-export { alternatives, decideBool, failure, isError, known, oneOf, sameValue, shownText, textOf, toBool, toNumber, toStr, unknown, type Value } from "./values.js";
+export {
+  alternatives,
+  decideBool,
+  failure,
+  isError,
+  known,
+  oneOf,
+  sameValue,
+  shownText,
+  textOf,
+  toBool,
+  toNumber,
+  toStr,
+  unknown,
+  type Value,
+} from "./values.js";
 
 /** How evaluation travelled to reach a value: the linking routes are named after these steps. */
 export type Step = "local" | "variable" | "module-input" | "module-output" | "each" | "count";
@@ -109,7 +154,10 @@ export class Evaluator {
       case "relative":
         return applySteps(await this.node(node.source, scope, trace), node.steps);
       case "index": {
-        const [collection, key] = await Promise.all([this.node(node.collection, scope, trace), this.node(node.key, scope, trace)]);
+        const [collection, key] = await Promise.all([
+          this.node(node.collection, scope, trace),
+          this.node(node.key, scope, trace),
+        ]);
         return index(collection, key);
       }
       case "splat":
@@ -119,13 +167,19 @@ export class Evaluator {
       case "conditional":
         return this.conditional(node, scope, trace);
       case "binary": {
-        const [left, right] = await Promise.all([this.node(node.left, scope, trace), this.node(node.right, scope, trace)]);
+        const [left, right] = await Promise.all([
+          this.node(node.left, scope, trace),
+          this.node(node.right, scope, trace),
+        ]);
         return binary(node.operator, left, right);
       }
       case "unary":
         return unary(node.operator, await this.node(node.operand, scope, trace));
       case "tuple":
-        return collapse({ kind: "tuple", items: await Promise.all(node.items.map((item) => this.node(item, scope, trace))) });
+        return collapse({
+          kind: "tuple",
+          items: await Promise.all(node.items.map((item) => this.node(item, scope, trace))),
+        });
       case "object":
         return this.object(node, scope, trace);
       case "call": {
@@ -137,7 +191,14 @@ export class Evaluator {
           args.push(...spread);
         }
         // file() / fileexists() read through the scan's tree (see functions/files.ts).
-        if (READING_FUNCTIONS.has(node.name)) return readFunction(node.name, args, scope.instance, qualifiedText(scope.instance, canonicalText(node)), canonicalText(node));
+        if (READING_FUNCTIONS.has(node.name))
+          return readFunction(
+            node.name,
+            args,
+            scope.instance,
+            qualifiedText(scope.instance, canonicalText(node)),
+            canonicalText(node),
+          );
         return callFunction(node.name, args);
       }
       case "for":
@@ -174,7 +235,8 @@ export class Evaluator {
     for (const item of node.items) {
       // A bare key (`{ a = 1 }`) is the string "a", not a variable named a.
       const key = item.bare ? known((item.key as ScopeTraversalExpr).root) : await this.node(item.key, scope, trace);
-      if (key.kind !== "known" || (typeof key.value !== "string" && typeof key.value !== "number")) return unknown(qualifiedText(scope.instance, canonicalText(node)));
+      if (key.kind !== "known" || (typeof key.value !== "string" && typeof key.value !== "number"))
+        return unknown(qualifiedText(scope.instance, canonicalText(node)));
       entries.set(String(key.value), await this.node(item.value, scope, trace));
     }
     return collapse({ kind: "object", entries });
@@ -219,9 +281,13 @@ export class Evaluator {
     if (source.kind === "known" && source.value === null) return known([]);
     const pairs = entriesOf(source);
     if (pairs && (source.kind === "tuple" || (source.kind === "known" && Array.isArray(source.value)))) {
-      return collapse({ kind: "tuple", items: await Promise.all(pairs.map(([, v]) => this.node(node.each, { ...scope, item: v }, trace))) });
+      return collapse({
+        kind: "tuple",
+        items: await Promise.all(pairs.map(([, v]) => this.node(node.each, { ...scope, item: v }, trace))),
+      });
     }
-    if (source.kind === "known" || source.kind === "object") return collapse({ kind: "tuple", items: [await this.node(node.each, { ...scope, item: source }, trace)] });
+    if (source.kind === "known" || source.kind === "object")
+      return collapse({ kind: "tuple", items: [await this.node(node.each, { ...scope, item: source }, trace)] });
     return unknown(`${textOf(source)}[*]${canonicalText(node.each)}`);
   }
 
@@ -273,7 +339,10 @@ export class Evaluator {
         const type = name;
         const first = rest[0];
         const dataName = first === undefined ? undefined : first.kind === "attr" ? first.name : String(first.key);
-        const resource = type === undefined || dataName === undefined ? undefined : resourceNamed(instance.module, "data", type, dataName);
+        const resource =
+          type === undefined || dataName === undefined
+            ? undefined
+            : resourceNamed(instance.module, "data", type, dataName);
         if (resource) return applySteps({ kind: "ref", instance, resource, path: [] }, rest.slice(1));
         break;
       }
@@ -306,14 +375,21 @@ export class Evaluator {
     const isNull = value?.kind === "known" && value.value === null;
     if (value === undefined || (isNull && declared?.nullable === false && declared.hasDefault)) {
       if (!declared?.hasDefault) return unknown(qualifiedText(instance, `var.${name}`));
-      value = declared.defaultExpression ? await this.evaluate(declared.defaultExpression, { instance }, trace) : known(declared.default ?? null);
+      value = declared.defaultExpression
+        ? await this.evaluate(declared.defaultExpression, { instance }, trace)
+        : known(declared.default ?? null);
     }
     if (!declared || declared.type === undefined) return value;
     return this.convert(value, this.typeOf(declared), instance, trace);
   }
 
   /** A root variable's value from a file (a constant, or an expression) or from `-var` / `TF_VAR_*` (text read per the type). */
-  private async givenValue(given: VariableValue, declared: Variable | undefined, instance: ModuleInstance, trace: Trace): Promise<Value> {
+  private async givenValue(
+    given: VariableValue,
+    declared: Variable | undefined,
+    instance: ModuleInstance,
+    trace: Trace,
+  ): Promise<Value> {
     if (given.expression) return this.evaluate(given.expression, { instance }, trace);
     if (!given.raw) return known(given.value);
     const text = String(given.value);
@@ -335,8 +411,18 @@ export class Evaluator {
       case "known":
         return this.convertKnown(value.value, type, instance, trace);
       case "tuple":
-        if (type.kind === "list" || type.kind === "set") return collapse({ kind: "tuple", items: await Promise.all(value.items.map((i) => this.convert(i, type.element, instance, trace))) });
-        if (type.kind === "tuple") return collapse({ kind: "tuple", items: await Promise.all(value.items.map((i, n) => this.convert(i, type.elements[n] ?? { kind: "any" }, instance, trace))) });
+        if (type.kind === "list" || type.kind === "set")
+          return collapse({
+            kind: "tuple",
+            items: await Promise.all(value.items.map((i) => this.convert(i, type.element, instance, trace))),
+          });
+        if (type.kind === "tuple")
+          return collapse({
+            kind: "tuple",
+            items: await Promise.all(
+              value.items.map((i, n) => this.convert(i, type.elements[n] ?? { kind: "any" }, instance, trace)),
+            ),
+          });
         return value;
       case "object": {
         if (type.kind === "map") {
@@ -349,7 +435,8 @@ export class Evaluator {
         for (const [name, attribute] of type.attributes) {
           const present = value.entries.get(name);
           if (present) entries.set(name, await this.convert(present, attribute.type, instance, trace));
-          else if (attribute.optional) entries.set(name, await this.optionalDefault(attribute.default, attribute.type, instance, trace));
+          else if (attribute.optional)
+            entries.set(name, await this.optionalDefault(attribute.default, attribute.type, instance, trace));
           else return failure(`${textOf(value)} has no attribute "${name}"`);
         }
         return collapse({ kind: "object", entries });
@@ -359,7 +446,12 @@ export class Evaluator {
     }
   }
 
-  private async convertKnown(value: unknown, type: TypeConstraint, instance: ModuleInstance, trace: Trace): Promise<Value> {
+  private async convertKnown(
+    value: unknown,
+    type: TypeConstraint,
+    instance: ModuleInstance,
+    trace: Trace,
+  ): Promise<Value> {
     if (value === null || type.kind === "any") return known(value);
     const fails = () => failure(`${JSON.stringify(value)} is not a ${type.kind}`);
     switch (type.kind) {
@@ -379,7 +471,16 @@ export class Evaluator {
       case "set":
       case "tuple": {
         if (!Array.isArray(value)) return fails();
-        const items = await Promise.all(value.map((v, i) => this.convertKnown(v, type.kind === "tuple" ? (type.elements[i] ?? { kind: "any" }) : type.element, instance, trace)));
+        const items = await Promise.all(
+          value.map((v, i) =>
+            this.convertKnown(
+              v,
+              type.kind === "tuple" ? (type.elements[i] ?? { kind: "any" }) : type.element,
+              instance,
+              trace,
+            ),
+          ),
+        );
         const converted = collapse({ kind: "tuple", items });
         if (type.kind !== "set" || converted.kind !== "known") return converted;
         return callFunction("toset", [converted]);
@@ -393,7 +494,12 @@ export class Evaluator {
     }
   }
 
-  private async optionalDefault(node: Expression | undefined, type: TypeConstraint, instance: ModuleInstance, trace: Trace): Promise<Value> {
+  private async optionalDefault(
+    node: Expression | undefined,
+    type: TypeConstraint,
+    instance: ModuleInstance,
+    trace: Trace,
+  ): Promise<Value> {
     if (node === undefined) return known(null);
     return this.convert(await this.node(node, { instance }, trace), type, instance, trace);
   }
@@ -405,8 +511,15 @@ export class Evaluator {
       const raw = instance.module.locals.get(name);
       const own = newTrace();
       // Placeholder first: a local that refers to itself through others ends as unknown, not a loop.
-      this.localCache.set(key, Promise.resolve({ value: unknown(qualifiedText(instance, `local.${name}`)), trace: own }));
-      cached = (raw === undefined ? Promise.resolve(unknown(qualifiedText(instance, `local.${name}`))) : this.evaluate(raw, { instance }, own)).then((value) => ({ value, trace: own }));
+      this.localCache.set(
+        key,
+        Promise.resolve({ value: unknown(qualifiedText(instance, `local.${name}`)), trace: own }),
+      );
+      cached = (
+        raw === undefined
+          ? Promise.resolve(unknown(qualifiedText(instance, `local.${name}`)))
+          : this.evaluate(raw, { instance }, own)
+      ).then((value) => ({ value, trace: own }));
       this.localCache.set(key, cached);
     }
     const { value, trace: inner } = await cached;
@@ -417,12 +530,19 @@ export class Evaluator {
   }
 
   /** The scope in which a module call's arguments are evaluated (with its own `for_each`/`count`). */
-  async callScope(parent: ModuleInstance, call: { forEach: Argument | undefined; count: Argument | undefined }): Promise<Scope> {
+  async callScope(
+    parent: ModuleInstance,
+    call: { forEach: Argument | undefined; count: Argument | undefined },
+  ): Promise<Scope> {
     return this.blockScope(parent, call.forEach, call.count);
   }
 
   /** The scope of a block with optional `for_each` / `count` meta-arguments. */
-  async blockScope(instance: ModuleInstance, forEach: Argument | undefined, count: Argument | undefined): Promise<Scope> {
+  async blockScope(
+    instance: ModuleInstance,
+    forEach: Argument | undefined,
+    count: Argument | undefined,
+  ): Promise<Scope> {
     const scope: Scope = { instance };
     if (forEach !== undefined) {
       const collection = await this.evaluate(forEach, { instance }, newTrace());
@@ -498,7 +618,11 @@ function index(collection: Value, key: Value): Value {
   switch (collection.kind) {
     case "ref":
       // Right after the resource name an index is an instance key: the same resource.
-      if (collection.path.length === 0 && (key.kind !== "known" || typeof key.value === "number" || isInstanceKey(collection, key))) return collection;
+      if (
+        collection.path.length === 0 &&
+        (key.kind !== "known" || typeof key.value === "number" || isInstanceKey(collection, key))
+      )
+        return collection;
       return key.kind === "known" ? { ...collection, path: [...collection.path, String(key.value)] } : collection;
     case "oneOf":
       return oneOf(collection.options.map((o) => index(o, key)));
@@ -518,7 +642,9 @@ function index(collection: Value, key: Value): Value {
     case "tuple": {
       if (key.kind !== "known") return unknown(where());
       const i = toNumber(key.value);
-      return i !== undefined && Number.isInteger(i) && i >= 0 && i < collection.items.length ? collection.items[i]! : failure(where());
+      return i !== undefined && Number.isInteger(i) && i >= 0 && i < collection.items.length
+        ? collection.items[i]!
+        : failure(where());
     }
     case "object": {
       if (key.kind !== "known") return unknown(where());
@@ -527,7 +653,11 @@ function index(collection: Value, key: Value): Value {
     }
     case "unknown":
       if (collection.error) return failure(where());
-      return unknown(key.kind === "known" && typeof key.value === "string" && /^[A-Za-z_][\w-]*$/.test(key.value) ? `${collection.text}.${key.value}` : `${collection.text}[${textOf(key)}]`);
+      return unknown(
+        key.kind === "known" && typeof key.value === "string" && /^[A-Za-z_][\w-]*$/.test(key.value)
+          ? `${collection.text}.${key.value}`
+          : `${collection.text}[${textOf(key)}]`,
+      );
   }
 }
 

@@ -35,7 +35,12 @@ export function importBlocks(files: readonly SourceFile[]): ImportBlock[] {
     bodies.forEach((body, i) => {
       const block: BlockOutline | undefined = outlined[i];
       const to = body.to && writtenAddress(body.to);
-      blocks.push({ to: to ?? "", forEach: body.for_each, source, location: spanLocation(source, block?.attributes.to ?? block?.header ?? block?.span) });
+      blocks.push({
+        to: to ?? "",
+        forEach: body.for_each,
+        source,
+        location: spanLocation(source, block?.attributes.to ?? block?.header ?? block?.span),
+      });
     });
   }
   return blocks;
@@ -58,7 +63,12 @@ export function importsOf(configuration: Configuration, evaluator: Evaluator): P
 }
 
 /** Whether a resource of an instance is adopted by import blocks (every one of its instances). */
-export async function isImported(configuration: Configuration, instance: ModuleInstance, resource: Resource, evaluator: Evaluator): Promise<boolean> {
+export async function isImported(
+  configuration: Configuration,
+  instance: ModuleInstance,
+  resource: Resource,
+  evaluator: Evaluator,
+): Promise<boolean> {
   if (resource.mode !== "managed") return false;
   const { imported } = await importsOf(configuration, evaluator);
   return imported.size > 0 && imported.has(qualify(instance, resource.localAddress));
@@ -70,7 +80,12 @@ async function collectImports(configuration: Configuration, evaluator: Evaluator
   for (const instance of configuration.instances) {
     if (instance === root || instance.origin.kind !== "local") continue;
     for (const block of importBlocks(instance.module.files)) {
-      errors.push(errorAt(block, `an import block in module ${instance.address}: import blocks are only allowed in the root module (move it there, with \`to = ${instance.address}.…\`)`));
+      errors.push(
+        errorAt(
+          block,
+          `an import block in module ${instance.address}: import blocks are only allowed in the root module (move it there, with \`to = ${instance.address}.…\`)`,
+        ),
+      );
     }
   }
   // Instance addresses imported, by the resource they belong to; `undefined` marks a block whose instances cannot be told.
@@ -78,21 +93,40 @@ async function collectImports(configuration: Configuration, evaluator: Evaluator
   for (const block of importBlocks(root.module.files)) {
     const address = parseAddress(block.to);
     if (!address) {
-      errors.push(errorAt(block, `import block: \`to = ${block.to || "…"}\` is not a resource address (expected e.g. \`aws_iam_user.legacy\` or \`module.team.aws_iam_user.this["name"]\`)`));
+      errors.push(
+        errorAt(
+          block,
+          `import block: \`to = ${block.to || "…"}\` is not a resource address (expected e.g. \`aws_iam_user.legacy\` or \`module.team.aws_iam_user.this["name"]\`)`,
+        ),
+      );
       continue;
     }
     if (address.type === "data") {
-      errors.push(errorAt(block, `import block: \`to = ${block.to}\` names a data source; only managed resources can be imported`));
+      errors.push(
+        errorAt(
+          block,
+          `import block: \`to = ${block.to}\` names a data source; only managed resources can be imported`,
+        ),
+      );
       continue;
     }
     const target = resolveTarget(root, address);
     if (target.kind === "unfollowed") continue;
     if (target.kind === "missing") {
-      errors.push(errorAt(block, `import block: \`to = ${block.to}\` names ${target.what}, which is not declared in the configuration: declare it, or fix the address (as \`terraform validate\` requires)`));
+      errors.push(
+        errorAt(
+          block,
+          `import block: \`to = ${block.to}\` names ${target.what}, which is not declared in the configuration: declare it, or fix the address (as \`terraform validate\` requires)`,
+        ),
+      );
       continue;
     }
     const resourceAddress = qualify(target.instance, target.resource.localAddress);
-    const entry = targeted.get(resourceAddress) ?? { instance: target.instance, resource: target.resource, keys: new Set<string>() };
+    const entry = targeted.get(resourceAddress) ?? {
+      instance: target.instance,
+      resource: target.resource,
+      keys: new Set<string>(),
+    };
     targeted.set(resourceAddress, entry);
     for (const key of await importedInstanceKeys(block, address, root, evaluator)) entry.keys.add(key);
   }
@@ -164,12 +198,21 @@ export function parseAddress(text: string): Address | null {
     w += 2;
   }
   const rest = words.slice(w);
-  if (rest[0]?.name === "data" && rest.length === 3) return { modules: steps, type: "data", name: `${rest[1]!.name}.${rest[2]!.name}` };
+  if (rest[0]?.name === "data" && rest.length === 3)
+    return { modules: steps, type: "data", name: `${rest[1]!.name}.${rest[2]!.name}` };
   if (rest.length !== 2 || rest[0]!.index !== undefined) return null;
-  return { modules: steps, type: rest[0]!.name, name: rest[1]!.name, ...(rest[1]!.index !== undefined ? { index: rest[1]!.index } : {}) };
+  return {
+    modules: steps,
+    type: rest[0]!.name,
+    name: rest[1]!.name,
+    ...(rest[1]!.index !== undefined ? { index: rest[1]!.index } : {}),
+  };
 }
 
-type Target = { kind: "found"; instance: ModuleInstance; resource: Resource } | { kind: "missing"; what: string } | { kind: "unfollowed" };
+type Target =
+  | { kind: "found"; instance: ModuleInstance; resource: Resource }
+  | { kind: "missing"; what: string }
+  | { kind: "unfollowed" };
 
 /** The resource an address names, walking module calls from the root. */
 function resolveTarget(root: ModuleInstance, address: Address): Target {
@@ -185,7 +228,9 @@ function resolveTarget(root: ModuleInstance, address: Address): Target {
     }
     instance = child;
   }
-  const resource = resourcesOfType(instance.module, address.type).find((r) => r.mode === "managed" && r.name === address.name);
+  const resource = resourcesOfType(instance.module, address.type).find(
+    (r) => r.mode === "managed" && r.name === address.name,
+  );
   if (resource) return { kind: "found", instance, resource };
   // A catalogued module is a model of the real one: what it leaves out may well exist.
   if (instance.origin.kind === "catalog") return { kind: "unfollowed" };
@@ -193,7 +238,12 @@ function resolveTarget(root: ModuleInstance, address: Address): Target {
 }
 
 /** The full instance addresses an import block adopts (none when its keys cannot be told). */
-async function importedInstanceKeys(block: ImportBlock, address: Address, root: ModuleInstance, evaluator: Evaluator): Promise<string[]> {
+async function importedInstanceKeys(
+  block: ImportBlock,
+  address: Address,
+  root: ModuleInstance,
+  evaluator: Evaluator,
+): Promise<string[]> {
   const scopes: Scope[] = [];
   if (block.forEach === undefined) scopes.push({ instance: root });
   else {
@@ -205,7 +255,10 @@ async function importedInstanceKeys(block: ImportBlock, address: Address, root: 
   const keys: string[] = [];
   for (const scope of scopes) {
     const parts: string[] = [];
-    for (const step of [...address.modules.map((m) => ({ ...m, module: true })), { name: `${address.type}.${address.name}`, index: address.index, module: false }]) {
+    for (const step of [
+      ...address.modules.map((m) => ({ ...m, module: true })),
+      { name: `${address.type}.${address.name}`, index: address.index, module: false },
+    ]) {
       let key = "";
       if (step.index !== undefined) {
         const value = await evaluator.evaluateSource(step.index, scope, newTrace());
@@ -224,7 +277,11 @@ async function importedInstanceKeys(block: ImportBlock, address: Address, root: 
  * Every instance address of a resource, module instance keys included, or undefined when a
  * `count` / `for_each` on the way cannot be enumerated (then imports cannot be shown to cover it).
  */
-async function allInstanceKeys(instance: ModuleInstance, resource: Resource, evaluator: Evaluator): Promise<string[] | undefined> {
+async function allInstanceKeys(
+  instance: ModuleInstance,
+  resource: Resource,
+  evaluator: Evaluator,
+): Promise<string[] | undefined> {
   const chain: ModuleInstance[] = [];
   for (let i: ModuleInstance | undefined = instance; i?.call && i.parent; i = i.parent) chain.unshift(i);
   let prefixes = [""];
@@ -240,7 +297,12 @@ async function allInstanceKeys(instance: ModuleInstance, resource: Resource, eva
 }
 
 /** The instance key suffixes (`""`, `[0]`, `["a"]`) of a block with these meta-arguments. */
-async function keysOf(count: Argument | undefined, forEach: Argument | undefined, instance: ModuleInstance, evaluator: Evaluator): Promise<string[] | undefined> {
+async function keysOf(
+  count: Argument | undefined,
+  forEach: Argument | undefined,
+  instance: ModuleInstance,
+  evaluator: Evaluator,
+): Promise<string[] | undefined> {
   if (forEach !== undefined) {
     const entries = enumerate(await evaluator.evaluate(forEach, { instance }, newTrace()));
     if (!entries) return undefined;
@@ -254,7 +316,8 @@ async function keysOf(count: Argument | undefined, forEach: Argument | undefined
   }
   if (count !== undefined) {
     const n = await evaluator.evaluate(count, { instance }, newTrace());
-    if (n.kind !== "known" || typeof n.value !== "number" || !Number.isInteger(n.value) || n.value > MAX_INSTANCES) return undefined;
+    if (n.kind !== "known" || typeof n.value !== "number" || !Number.isInteger(n.value) || n.value > MAX_INSTANCES)
+      return undefined;
     return Array.from({ length: Math.max(0, n.value) }, (_, i) => `[${i}]`);
   }
   return [""];
@@ -267,8 +330,16 @@ async function keysOf(count: Argument | undefined, forEach: Argument | undefined
 function enumerate(collection: Value): [Value, Value][] | undefined {
   if (collection.kind === "known") {
     const v = collection.value;
-    if (Array.isArray(v)) return v.map((x) => [{ kind: "known", value: x }, { kind: "known", value: x }]);
-    if (v !== null && typeof v === "object") return Object.entries(v).map(([k, x]) => [{ kind: "known", value: k }, { kind: "known", value: x }]);
+    if (Array.isArray(v))
+      return v.map((x) => [
+        { kind: "known", value: x },
+        { kind: "known", value: x },
+      ]);
+    if (v !== null && typeof v === "object")
+      return Object.entries(v).map(([k, x]) => [
+        { kind: "known", value: k },
+        { kind: "known", value: x },
+      ]);
     return undefined;
   }
   if (collection.kind === "object") return [...collection.entries].map(([k, x]) => [{ kind: "known", value: k }, x]);
@@ -281,7 +352,15 @@ function enumerate(collection: Value): [Value, Value][] | undefined {
   if (collection.kind === "oneOf") {
     const options = alternatives(collection).map(enumerate);
     const first = options[0];
-    if (!first || options.some((o) => !o || o.map(([k]) => instanceKeyText(k)).join("\u0000") !== first.map(([k]) => instanceKeyText(k)).join("\u0000"))) return undefined;
+    if (
+      !first ||
+      options.some(
+        (o) =>
+          !o ||
+          o.map(([k]) => instanceKeyText(k)).join("\u0000") !== first.map(([k]) => instanceKeyText(k)).join("\u0000"),
+      )
+    )
+      return undefined;
     return first.map(([k]) => [k, eachBinding(collection).value]);
   }
   return undefined;

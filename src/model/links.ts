@@ -1,6 +1,15 @@
 import type { LinkRoute } from "../findings.js";
 import { qualify, type Configuration, type ModuleInstance } from "./configuration.js";
-import { alternatives, Evaluator, newTrace, sameValue, shownText, type Scope, type Trace, type Value } from "./expressions.js";
+import {
+  alternatives,
+  Evaluator,
+  newTrace,
+  sameValue,
+  shownText,
+  type Scope,
+  type Trace,
+  type Value,
+} from "./expressions.js";
 import { isImported } from "./imports.js";
 import { stringLiteral } from "../load/hcl-syntax.js";
 import { resourcesOfType, type Argument, type Resource } from "./module.js";
@@ -41,19 +50,31 @@ export interface LinkSpec {
  * (through locals, variables, module inputs and outputs, `for_each`), an equal known name, or the
  * very same undecided expression. Data sources are existing objects and never targets.
  */
-export async function linkResources(configuration: Configuration, spec: LinkSpec, evaluator = new Evaluator()): Promise<Link[]> {
+export async function linkResources(
+  configuration: Configuration,
+  spec: LinkSpec,
+  evaluator = new Evaluator(),
+): Promise<Link[]> {
   // Every name and every link attribute is evaluated side by side: expressions are parsed on the
   // parser's worker threads, and many requests in flight keep them busy.
   const targets = await Promise.all(
     (await createdResources(configuration, spec.targetType, evaluator)).map(async (placed) => ({
       placed,
-      name: await evaluator.evaluate(placed.resource.body[spec.nameAttribute], await resourceScope(evaluator, placed), newTrace()),
+      name: await evaluator.evaluate(
+        placed.resource.body[spec.nameAttribute],
+        await resourceScope(evaluator, placed),
+        newTrace(),
+      ),
     })),
   );
   const subjects = await Promise.all(
     (await createdResources(configuration, spec.subjectType, evaluator)).map(async (subject) => {
       const trace = newTrace();
-      const value = await evaluator.evaluate(subject.resource.body[spec.linkAttribute], await resourceScope(evaluator, subject), trace);
+      const value = await evaluator.evaluate(
+        subject.resource.body[spec.linkAttribute],
+        await resourceScope(evaluator, subject),
+        trace,
+      );
       return { subject, trace, value };
     }),
   );
@@ -80,7 +101,11 @@ export async function linkResources(configuration: Configuration, spec: LinkSpec
  * Resources of a type that the configuration creates: managed, not adopted by `import` blocks, and
  * not switched off by a decided `count = 0` / empty `for_each`.
  */
-export async function createdResources(configuration: Configuration, type: string, evaluator: Evaluator): Promise<PlacedResource[]> {
+export async function createdResources(
+  configuration: Configuration,
+  type: string,
+  evaluator: Evaluator,
+): Promise<PlacedResource[]> {
   const placed: PlacedResource[] = [];
   for (const instance of configuration.instances) {
     const instanceExistence = await moduleExistence(instance, evaluator);
@@ -91,7 +116,12 @@ export async function createdResources(configuration: Configuration, type: strin
       if (await isImported(configuration, instance, resource, evaluator)) continue;
       const existence = await blockExistence(resource.body.count, resource.body.for_each, instance, evaluator);
       if (existence === "absent") continue;
-      placed.push({ instance, resource, address: qualify(instance, resource.localAddress), undecided: [...instanceExistence, ...existence] });
+      placed.push({
+        instance,
+        resource,
+        address: qualify(instance, resource.localAddress),
+        undecided: [...instanceExistence, ...existence],
+      });
     }
   }
   return placed;
@@ -113,16 +143,25 @@ export async function moduleExistence(instance: ModuleInstance, evaluator: Evalu
  * certainly creates nothing (count 0, an empty collection), otherwise the conditions that could not
  * be decided (fail closed: an undecided block is taken as created).
  */
-export async function blockExistence(count: Argument | undefined, forEach: Argument | undefined, instance: ModuleInstance, evaluator: Evaluator): Promise<string[] | "absent"> {
+export async function blockExistence(
+  count: Argument | undefined,
+  forEach: Argument | undefined,
+  instance: ModuleInstance,
+  evaluator: Evaluator,
+): Promise<string[] | "absent"> {
   const undecided: string[] = [];
-  for (const [argument, raw] of [["count", count], ["for_each", forEach]] as const) {
+  for (const [argument, raw] of [
+    ["count", count],
+    ["for_each", forEach],
+  ] as const) {
     if (raw === undefined) continue;
     const trace = newTrace();
     const value = await evaluator.evaluate(raw, { instance }, trace);
     const options = alternatives(value);
     const empty = options.map(isEmptyCollectionOrZero);
     if (empty.every((e) => e === true)) return "absent";
-    if (!empty.every((e) => e === false)) undecided.push(`${argument} = ${withResidual(writtenText(raw), trace, value)}`);
+    if (!empty.every((e) => e === false))
+      undecided.push(`${argument} = ${withResidual(writtenText(raw), trace, value)}`);
   }
   return undecided;
 }
@@ -157,7 +196,8 @@ type Match = "reference" | "name";
 
 /** What a value can match a target by (see matchTarget): the resource it refers to, or a name. */
 function nameKey(value: Value): string | undefined {
-  if (value.kind === "known") return typeof value.value === "string" && value.value !== "" ? `known\u0000${value.value}` : undefined;
+  if (value.kind === "known")
+    return typeof value.value === "string" && value.value !== "" ? `known\u0000${value.value}` : undefined;
   return value.kind === "unknown" ? `unknown\u0000${value.text}` : undefined;
 }
 
@@ -233,7 +273,11 @@ export function withResidual(written: string, trace: Trace, value?: Value): stri
 /** What is left undecided of an evaluation (see Trace.residual), shown, leaving out what `written` already shows. */
 export function residualOf(trace: Trace, value?: Value, written?: string): string[] {
   // `(x != null)` and `one of (x | null)` (from a `try(x, null) != null ? … : default` fallback) depend on x.
-  const plain = (t: string) => t.replace(/^\((.*)\)$/, "$1").replace(/^(.*) [!=]= null$/, "$1").replace(/^one of \((.*) \| null\)$/, "$1");
+  const plain = (t: string) =>
+    t
+      .replace(/^\((.*)\)$/, "$1")
+      .replace(/^(.*) [!=]= null$/, "$1")
+      .replace(/^one of \((.*) \| null\)$/, "$1");
   // What the message shows already: the value as written, and each undecided condition as written.
   const shown = new Set([...(written !== undefined ? [written] : []), ...trace.undecided].map(plain));
   const texts = [...trace.residual, ...(value?.kind === "unknown" ? [value.text] : [])].map((t) => plain(shownText(t)));

@@ -10,7 +10,14 @@ import { blobIdOf, unchangedBlobIds } from "../load/git.js";
 import { mentionsIn, surveyHcl, type Mentions, type Prefilter, type Skeleton, type Survey } from "../load/prefilter.js";
 import { decodeText, readTextFile, readWorkingTreeText, type ReadResult } from "../load/read.js";
 import { surveyFiles } from "../load/survey.js";
-import { listModuleFiles, preferTofu, readError, skeletonSource, sourceFromParse, type SourceFile } from "../load/sources.js";
+import {
+  listModuleFiles,
+  preferTofu,
+  readError,
+  skeletonSource,
+  sourceFromParse,
+  type SourceFile,
+} from "../load/sources.js";
 import { parseTerraformJson } from "../load/terraform-syntax.js";
 import { workingTree, type SourceTree } from "../load/tree.js";
 import type { ModuleSource, VariableValue } from "./configuration.js";
@@ -75,7 +82,11 @@ export class ModuleLoader implements ModuleSource {
 
   constructor(private readonly options: LoaderOptions) {
     this.scannedDirs = new Set(options.discovered.keys());
-    this.variableReader = new VariableReader(options.variables ?? {}, options.cwd, async (text) => (await this.options.pool.parse([text]))[0]!.result);
+    this.variableReader = new VariableReader(
+      options.variables ?? {},
+      options.cwd,
+      async (text) => (await this.options.pool.parse([text]))[0]!.result,
+    );
   }
 
   /** Every source file read (parsed, or its skeleton, which keeps its comments for suppressions). */
@@ -83,7 +94,12 @@ export class ModuleLoader implements ModuleSource {
     const byPath = new Map<string, SourceFile>();
     // Only suppression comments matter in a file that was not parsed (they make its skeleton an outlined one).
     for (const [path, skeleton] of this.skeletons) {
-      if (skeleton?.skeleton === "outlined" && skeleton.mentions?.("keygate:ignore") !== false && skeleton.text.includes("keygate:ignore")) byPath.set(path, skeleton);
+      if (
+        skeleton?.skeleton === "outlined" &&
+        skeleton.mentions?.("keygate:ignore") !== false &&
+        skeleton.text.includes("keygate:ignore")
+      )
+        byPath.set(path, skeleton);
     }
     for (const [path, source] of this.parsed) {
       if (source) byPath.set(path, source);
@@ -122,10 +138,12 @@ export class ModuleLoader implements ModuleSource {
   moduleManifest(rootDir: string): Promise<ModuleManifest | undefined> {
     let manifest = this.manifests.get(rootDir);
     if (!manifest) {
-      manifest = readModuleManifest(rootDir, this.options.tree, this.options.cwd).then(({ manifest: found, errors }) => {
-        this.options.errors.push(...errors);
-        return found;
-      });
+      manifest = readModuleManifest(rootDir, this.options.tree, this.options.cwd).then(
+        ({ manifest: found, errors }) => {
+          this.options.errors.push(...errors);
+          return found;
+        },
+      );
       this.manifests.set(rootDir, manifest);
     }
     return manifest;
@@ -134,11 +152,16 @@ export class ModuleLoader implements ModuleSource {
   /** Reads the directories' files and parses, in one batch, those their current mode needs. */
   async prepare(dirs: Iterable<string>): Promise<void> {
     const files: { dir: string; path: string }[] = [];
-    for (const dir of dirs) for (const path of (await this.moduleFiles(dir)) ?? []) if (!this.parsed.has(path)) files.push({ dir, path });
+    for (const dir of dirs)
+      for (const path of (await this.moduleFiles(dir)) ?? []) if (!this.parsed.has(path)) files.push({ dir, path });
     await this.survey(files.map((f) => f.path).filter((path) => !this.texts.has(path) && !this.known.has(path)));
     // Files known from the cache are read when their text is needed, synchronously: a git snapshot fetches those of
     // the modules that matter now, all at once.
-    await this.options.tree.prefetch?.(files.filter(({ dir, path }) => this.mode(dir) === "full" && this.known.has(path) && !this.texts.has(path)).map((f) => f.path));
+    await this.options.tree.prefetch?.(
+      files
+        .filter(({ dir, path }) => this.mode(dir) === "full" && this.known.has(path) && !this.texts.has(path))
+        .map((f) => f.path),
+    );
     const jobs: { path: string; text: string }[] = [];
     for (const { dir, path } of files) {
       // A file known from the cache is read only if it must be parsed or cannot be a plain skeleton.
@@ -146,19 +169,54 @@ export class ModuleLoader implements ModuleSource {
       if (known && !this.texts.has(path)) {
         if (!this.knownNeedsText(known, this.mode(dir))) continue;
         // A skeleton from the outline (module calls, comments), taken before: the cache keeps it.
-        if (known.wellFormed && known.skeleton === "outlined" && !this.options.prefilter!.mustParse(this.knownMentions(known), this.mode(dir))) {
+        if (
+          known.wellFormed &&
+          known.skeleton === "outlined" &&
+          !this.options.prefilter!.mustParse(this.knownMentions(known), this.mode(dir))
+        ) {
           const kept = this.cachedEntry(path, "skeleton");
           if (kept?.result.ok && kept.outline) {
             const { cwd, errors, prefilter } = this.options;
-            this.skeletons.set(path, this.unread(new KnownSkeleton(path, displayPath(path, cwd), known, prefilter!.words, errors, cwd, this.verified.get(path), { body: kept.result.body, outline: kept.outline })));
+            this.skeletons.set(
+              path,
+              this.unread(
+                new KnownSkeleton(
+                  path,
+                  displayPath(path, cwd),
+                  known,
+                  prefilter!.words,
+                  errors,
+                  cwd,
+                  this.verified.get(path),
+                  { body: kept.result.body, outline: kept.outline },
+                ),
+              ),
+            );
             continue;
           }
         }
         // To be parsed, and parsed before: the body the cache keeps for its content.
         const body = known.wellFormed && !path.endsWith(".json") ? this.cachedBody(path) : undefined;
         if (body) {
-          this.parsedHow.set(path, "unchanged since an earlier run (its git blob id checked): its parse taken from the cache");
-          this.parsed.set(path, this.unread(new KnownParsedSource(path, displayPath(path, this.options.cwd), body, known, this.options.prefilter!.words, this.options.errors, this.options.cwd, this.verified.get(path))));
+          this.parsedHow.set(
+            path,
+            "unchanged since an earlier run (its git blob id checked): its parse taken from the cache",
+          );
+          this.parsed.set(
+            path,
+            this.unread(
+              new KnownParsedSource(
+                path,
+                displayPath(path, this.options.cwd),
+                body,
+                known,
+                this.options.prefilter!.words,
+                this.options.errors,
+                this.options.cwd,
+                this.verified.get(path),
+              ),
+            ),
+          );
           continue;
         }
       }
@@ -199,12 +257,18 @@ export class ModuleLoader implements ModuleSource {
   private needsParse(path: string, text: string, mode: LoadMode): boolean {
     const prefilter = this.options.prefilter;
     // JSON parses natively and fast; a file whose structure is broken is parsed to report the error.
-    return !prefilter || path.endsWith(".json") || prefilter.mustParse(mentionsIn(text), mode) || !this.skeleton(path, text);
+    return (
+      !prefilter || path.endsWith(".json") || prefilter.mustParse(mentionsIn(text), mode) || !this.skeleton(path, text)
+    );
   }
 
   /** Whether a file known from the cache must be read after all: to be parsed, or for a skeleton that needs its outline. */
   private knownNeedsText(facts: FileFacts, mode: LoadMode): boolean {
-    return !facts.wellFormed || facts.skeleton !== "plain" || this.options.prefilter!.mustParse(this.knownMentions(facts), mode);
+    return (
+      !facts.wellFormed ||
+      facts.skeleton !== "plain" ||
+      this.options.prefilter!.mustParse(this.knownMentions(facts), mode)
+    );
   }
 
   /** The mentions of a file known from the cache; a word it did not remember counts as mentioned. */
@@ -253,7 +317,12 @@ export class ModuleLoader implements ModuleSource {
     }
     const module = buildModule(dir, sources);
     // file() / fileexists() read from the same tree, inside the repository (see functions/files.ts).
-    readDataFilesWith(module, { tree: this.options.tree, boundary: dataBoundary(dir, this.options.cwd), cwd: this.options.cwd, errors: [] });
+    readDataFilesWith(module, {
+      tree: this.options.tree,
+      boundary: dataBoundary(dir, this.options.cwd),
+      cwd: this.options.cwd,
+      errors: [],
+    });
     return module;
   }
 
@@ -265,7 +334,8 @@ export class ModuleLoader implements ModuleSource {
 
   /** The file's skeleton (made once), or null when it cannot have one or looks broken, and must be parsed. */
   private skeleton(path: string, text: string): SourceFile | null {
-    if (!this.skeletons.has(path)) this.skeletons.set(path, skeletonSource(path, this.options.cwd, text, this.surveys.get(path)));
+    if (!this.skeletons.has(path))
+      this.skeletons.set(path, skeletonSource(path, this.options.cwd, text, this.surveys.get(path)));
     return this.skeletons.get(path)!;
   }
 
@@ -278,7 +348,17 @@ export class ModuleLoader implements ModuleSource {
     let skeleton = this.skeletons.get(path);
     if (!skeleton) {
       const { cwd, errors, prefilter } = this.options;
-      skeleton = this.unread(new KnownSkeleton(path, displayPath(path, cwd), this.known.get(path)!, prefilter!.words, errors, cwd, this.verified.get(path)));
+      skeleton = this.unread(
+        new KnownSkeleton(
+          path,
+          displayPath(path, cwd),
+          this.known.get(path)!,
+          prefilter!.words,
+          errors,
+          cwd,
+          this.verified.get(path),
+        ),
+      );
       this.skeletons.set(path, skeleton);
     }
     return skeleton;
@@ -296,7 +376,11 @@ export class ModuleLoader implements ModuleSource {
     // Facts hold a bit mask over the prefilter's words (see parse-cache.ts): a few dozen at most.
     const usable = cache && prefilter && (tree === workingTree || tree.blobIds) && prefilter.words.length <= 28;
     // Git knows the content hash of every tracked file it sees unchanged (of every file, in a git snapshot): those need no reading.
-    const ids = usable ? await (this.blobIds ??= tree.blobIds ? Promise.resolve(tree.blobIds) : (this.options.blobIds ?? unchangedBlobIds(cwd))) : undefined;
+    const ids = usable
+      ? await (this.blobIds ??= tree.blobIds
+          ? Promise.resolve(tree.blobIds)
+          : (this.options.blobIds ?? unchangedBlobIds(cwd)))
+      : undefined;
     // A copy: ids that do not match the content are dropped from it (see below).
     this.ids = ids && new Map(ids);
     // Outside a git work tree, facts could never be looked up again: none are kept.
@@ -331,7 +415,11 @@ export class ModuleLoader implements ModuleSource {
       const id = blobIdOf(read.text);
       remember.cache.setFacts(id, factsOf(path, read.text, survey, remember.words), remember.words);
       // An outlined skeleton costs a lexing pass: kept for the next run (see prepare).
-      if (survey?.outlined && survey.skeleton) remember.cache.set(`skeleton:${id}`, { result: { ok: true, body: survey.skeleton.body }, outline: survey.skeleton.outline });
+      if (survey?.outlined && survey.skeleton)
+        remember.cache.set(`skeleton:${id}`, {
+          result: { ok: true, body: survey.skeleton.body },
+          outline: survey.skeleton.outline,
+        });
     });
   }
 
@@ -377,8 +465,14 @@ export class ModuleLoader implements ModuleSource {
         continue;
       }
       const parsed = this.parsed.get(path);
-      if (parsed === null) entries.push({ file, status: "read", why: "could not be parsed (reported as an input error)" });
-      else if (parsed) entries.push({ file, status: this.parsedHow.get(path)?.startsWith("unchanged") ? "cached" : "read", why: this.parsedHow.get(path) ?? "parsed" });
+      if (parsed === null)
+        entries.push({ file, status: "read", why: "could not be parsed (reported as an input error)" });
+      else if (parsed)
+        entries.push({
+          file,
+          status: this.parsedHow.get(path)?.startsWith("unchanged") ? "cached" : "read",
+          why: this.parsedHow.get(path) ?? "parsed",
+        });
       else if (!prefilter) entries.push({ file, status: "read", why: "not parsed: its module was not needed" });
       else {
         const known = read ? undefined : this.known.get(path);
@@ -390,7 +484,13 @@ export class ModuleLoader implements ModuleSource {
             : mentions && !prefilter.words.some(mentions)
               ? `by the prefilter: it mentions none of ${prefilter.words.join(", ")}`
               : "not parsed: its module was not needed";
-        entries.push({ file, status: known ? "cached" : "skipped", why: known ? `unchanged since an earlier run (its git blob id checked): what it declares taken from the cache; not parsed, ${why}` : why });
+        entries.push({
+          file,
+          status: known ? "cached" : "skipped",
+          why: known
+            ? `unchanged since an earlier run (its git blob id checked): what it declares taken from the cache; not parsed, ${why}`
+            : why,
+        });
       }
     }
     return entries;
@@ -421,7 +521,12 @@ export class ModuleLoader implements ModuleSource {
       const result = parsed[i]!;
       results.set(miss.path, result);
       // Only hcl2json's results come with an outline (see parse-pool.ts).
-      this.parsedHow.set(miss.path, result.outline || !result.result.ok ? "parsed by hcl2json (keygate's parser declined it)" : "parsed by keygate's parser");
+      this.parsedHow.set(
+        miss.path,
+        result.outline || !result.result.ok
+          ? "parsed by hcl2json (keygate's parser declined it)"
+          : "parsed by keygate's parser",
+      );
       // hcl2json's results are worth keeping by content; the native parser is faster than a lookup,
       // but for a file git vouches for, a later run can skip reading it too (see cachedBody).
       if (result.outline || !result.result.ok) cache?.set(miss.key, result);
@@ -434,7 +539,6 @@ export class ModuleLoader implements ModuleSource {
       if (!source.ok) errors.push(...source.errors);
     }
   }
-
 }
 
 /** A file's text, synchronously, from the working tree or a git snapshot (see SourceTree.readNow). */
@@ -552,7 +656,16 @@ class KnownParsedSource extends UnreadSource implements SourceFile {
   readonly syntax = "hcl";
   private outlined: FileOutline | undefined;
 
-  constructor(path: string, file: string, readonly body: Body, facts: FileFacts, words: readonly string[], errors: InputError[], cwd: string, text: string | undefined) {
+  constructor(
+    path: string,
+    file: string,
+    readonly body: Body,
+    facts: FileFacts,
+    words: readonly string[],
+    errors: InputError[],
+    cwd: string,
+    text: string | undefined,
+  ) {
     super(path, file, facts, words, errors, cwd, text);
   }
 

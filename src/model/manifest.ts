@@ -28,7 +28,11 @@ export const MANIFEST_PATH = join(".terraform", "modules", "modules.json");
  * git snapshot): calls then fall back to the module catalog. Malformed JSON is an input error, as
  * for any file keygate cannot read (a gate fails closed).
  */
-export async function readModuleManifest(rootDir: string, tree: SourceTree, cwd: string): Promise<{ manifest: ModuleManifest | undefined; errors: InputError[] }> {
+export async function readModuleManifest(
+  rootDir: string,
+  tree: SourceTree,
+  cwd: string,
+): Promise<{ manifest: ModuleManifest | undefined; errors: InputError[] }> {
   const path = join(rootDir, MANIFEST_PATH);
   const read = await readTextFile(path, tree);
   if (!read.ok) return { manifest: undefined, errors: [] };
@@ -36,7 +40,15 @@ export async function readModuleManifest(rootDir: string, tree: SourceTree, cwd:
   try {
     data = JSON.parse(read.text);
   } catch (error) {
-    return { manifest: undefined, errors: [{ file: displayPath(path, cwd), message: `not valid JSON (${(error as Error).message}); run \`terraform init\` again, or delete .terraform/ to scan with the module catalog only` }] };
+    return {
+      manifest: undefined,
+      errors: [
+        {
+          file: displayPath(path, cwd),
+          message: `not valid JSON (${(error as Error).message}); run \`terraform init\` again, or delete .terraform/ to scan with the module catalog only`,
+        },
+      ],
+    };
   }
   const manifest: ModuleManifest = new Map();
   const modules = (data as { Modules?: unknown })?.Modules;
@@ -61,7 +73,11 @@ export async function readModuleManifest(rootDir: string, tree: SourceTree, cwd:
  * a call whose source changed since `terraform init` is not what was installed (Terraform itself
  * would ask for `init` again).
  */
-export function installedModule(manifest: ModuleManifest | undefined, key: string, source: string | undefined): InstalledModule | undefined {
+export function installedModule(
+  manifest: ModuleManifest | undefined,
+  key: string,
+  source: string | undefined,
+): InstalledModule | undefined {
   const installed = manifest?.get(key);
   if (!installed || source === undefined) return undefined;
   return canonicalSource(installed.source) === canonicalSource(source) ? installed : undefined;

@@ -52,7 +52,12 @@ export function loadModuleCatalog(file: string = MODULE_CATALOG_FILE): CatalogEn
   let validate: ReturnType<typeof catalogSchema>;
   try {
     data = JSON.parse(readFileSync(file, "utf8"));
-    validate = file === MODULE_CATALOG_FILE ? catalogSchema() : compileSchema<{ modules: CatalogEntry[] }>(JSON.parse(readFileSync(join(file, "..", "modules.schema.json"), "utf8")) as object);
+    validate =
+      file === MODULE_CATALOG_FILE
+        ? catalogSchema()
+        : compileSchema<{ modules: CatalogEntry[] }>(
+            JSON.parse(readFileSync(join(file, "..", "modules.schema.json"), "utf8")) as object,
+          );
   } catch (error) {
     throw new ModuleCatalogError(`${file}: ${(error as Error).message}`);
   }
@@ -63,10 +68,12 @@ export function loadModuleCatalog(file: string = MODULE_CATALOG_FILE): CatalogEn
     const where = `${file}: module "${entry.id}"`;
     if (ids.has(entry.id)) throw new ModuleCatalogError(`${where}: the id is used twice.`);
     ids.add(entry.id);
-    if (!parseConstraint(entry.versions)) throw new ModuleCatalogError(`${where}: versions "${entry.versions}" is not a version constraint.`);
+    if (!parseConstraint(entry.versions))
+      throw new ModuleCatalogError(`${where}: versions "${entry.versions}" is not a version constraint.`);
     for (const resource of [entry.user, entry.accessKey, entry.loginProfile]) {
       for (const input of resource?.when ?? []) {
-        if (!(input in entry.inputs)) throw new ModuleCatalogError(`${where}: condition input "${input}" is not among its inputs.`);
+        if (!(input in entry.inputs))
+          throw new ModuleCatalogError(`${where}: condition input "${input}" is not among its inputs.`);
       }
     }
   }
@@ -90,7 +97,12 @@ export interface CatalogMatch {
  * allows their versions. Arguments the call passes rule out entries that lack them, since Terraform
  * refuses arguments a module does not declare (`create_iam_access_key` is not a 6.x input).
  */
-export function matchCatalog(source: string | undefined, version: string | undefined, argumentNames: readonly string[], entries: readonly CatalogEntry[] = loadModuleCatalog()): CatalogMatch | undefined {
+export function matchCatalog(
+  source: string | undefined,
+  version: string | undefined,
+  argumentNames: readonly string[],
+  entries: readonly CatalogEntry[] = loadModuleCatalog(),
+): CatalogMatch | undefined {
   if (source === undefined) return undefined;
   const address = parseModuleSource(source);
   let sameSource: CatalogEntry[];
@@ -100,7 +112,12 @@ export function matchCatalog(source: string | undefined, version: string | undef
     const name = `${address.namespace}/${address.name}/${address.provider}${address.subdir ? `//${address.subdir}` : ""}`;
     sameSource = entries.filter((e) => e.source.toLowerCase() === name);
   } else if (address.kind === "git") {
-    sameSource = entries.filter((e) => e.repository !== undefined && e.repository.toLowerCase() === address.repository.toLowerCase() && subdirOf(e.source) === address.subdir);
+    sameSource = entries.filter(
+      (e) =>
+        e.repository !== undefined &&
+        e.repository.toLowerCase() === address.repository.toLowerCase() &&
+        subdirOf(e.source) === address.subdir,
+    );
     const ref = address.ref?.replace(/^(refs\/)?tags\//, "");
     versionText ??= ref && parseVersion(ref) ? `= ${ref.replace(/^v/, "")}` : undefined;
   } else return undefined;
@@ -115,15 +132,20 @@ export function matchCatalog(source: string | undefined, version: string | undef
   if (candidates.length === 0) return undefined;
 
   // Arguments that only some entries declare tell the versions apart.
-  const declared = (e: CatalogEntry) => new Set([...Object.keys(e.inputs), ...(e.user.nameInput ? [e.user.nameInput] : [])]);
+  const declared = (e: CatalogEntry) =>
+    new Set([...Object.keys(e.inputs), ...(e.user.nameInput ? [e.user.nameInput] : [])]);
   const catalogued = new Set(candidates.flatMap((e) => Object.keys(e.inputs)));
   const fitting = candidates.filter((e) => argumentNames.every((a) => !catalogued.has(a) || declared(e).has(a)));
   if (fitting.length > 0) candidates = fitting;
 
-  candidates = [...candidates].sort((a, b) => compareVersions(lowerBound(parseConstraint(b.versions)!), lowerBound(parseConstraint(a.versions)!)));
+  candidates = [...candidates].sort((a, b) =>
+    compareVersions(lowerBound(parseConstraint(b.versions)!), lowerBound(parseConstraint(a.versions)!)),
+  );
   if (candidates.length > 1) {
     const ids = candidates.map((c) => c.id).join(", ");
-    versionNote = versionNote ? `${versionNote}, which allows ${ids}` : `the version constraint "${versionText}" allows ${ids}`;
+    versionNote = versionNote
+      ? `${versionNote}, which allows ${ids}`
+      : `the version constraint "${versionText}" allows ${ids}`;
   } else versionNote = undefined;
   return { candidates, version: versionText, versionNote };
 }
@@ -145,7 +167,9 @@ export function conditionSource(entry: CatalogEntry, name: string): string {
   const fallback = entry.inputs[name]?.whenNull;
   if (!fallback) return `var.${name}`;
   const def = JSON.stringify(fallback.default);
-  const other = fallback.input ? `try(var.${fallback.input}${fallback.attribute ? `.${fallback.attribute}` : ""}, null)` : "null";
+  const other = fallback.input
+    ? `try(var.${fallback.input}${fallback.attribute ? `.${fallback.attribute}` : ""}, null)`
+    : "null";
   return `(var.${name} != null ? var.${name} : (${other} != null ? ${other} : ${def}))`;
 }
 
@@ -170,17 +194,28 @@ export function catalogModule(match: CatalogMatch, call: ModuleCall, parentDir: 
       if (other && !variables.has(other)) variables.set(other, { name: other, hasDefault: true, default: null });
     }
     const nameInput = candidate.user.nameInput;
-    if (nameInput && !variables.has(nameInput)) variables.set(nameInput, { name: nameInput, hasDefault: false, default: undefined });
+    if (nameInput && !variables.has(nameInput))
+      variables.set(nameInput, { name: nameInput, hasDefault: false, default: undefined });
   }
   const user = resourceAt(entry.user.address, call, {
     count: countSource(entry, entry.user.when),
     ...(entry.user.nameInput ? { name: `\${var.${entry.user.nameInput}}` } : {}),
   });
   const userName = `\${${user.type}.${user.name}[0].name}`;
-  const resources: Resource[] = [user, resourceAt(entry.accessKey.address, call, { count: countSource(entry, entry.accessKey.when), user: userName })];
-  if (entry.loginProfile) resources.push(resourceAt(entry.loginProfile.address, call, { count: countSource(entry, entry.loginProfile.when), user: userName }));
+  const resources: Resource[] = [
+    user,
+    resourceAt(entry.accessKey.address, call, { count: countSource(entry, entry.accessKey.when), user: userName }),
+  ];
+  if (entry.loginProfile)
+    resources.push(
+      resourceAt(entry.loginProfile.address, call, {
+        count: countSource(entry, entry.loginProfile.when),
+        user: userName,
+      }),
+    );
   const outputs = new Map<string, Argument>();
-  for (const candidate of match.candidates) for (const output of candidate.user.outputs) outputs.set(output, jsonArgument(userName));
+  for (const candidate of match.candidates)
+    for (const output of candidate.user.outputs) outputs.set(output, jsonArgument(userName));
   return {
     dir: `${parentDir}#module.${call.name}(${entry.id})`,
     files: [],
@@ -197,5 +232,14 @@ export function catalogModule(match: CatalogMatch, call: ModuleCall, parentDir: 
 function resourceAt(address: string, call: ModuleCall, body: Record<string, string>): Resource {
   const [type = "", name = ""] = address.split(".").slice(-2);
   const args = Object.fromEntries(Object.entries(body).map(([k, v]) => [k, jsonArgument(v)]));
-  return { mode: "managed", type, name, localAddress: address, body: args, source: call.sourceFile, location: call.location, attributeLocations: {} };
+  return {
+    mode: "managed",
+    type,
+    name,
+    localAddress: address,
+    body: args,
+    source: call.sourceFile,
+    location: call.location,
+    attributeLocations: {},
+  };
 }

@@ -19,17 +19,30 @@ const NAME = /^[0-9A-Za-z](?:[0-9A-Za-z_-]{0,62}[0-9A-Za-z])?$/;
 /** Parses a module source address. */
 export function parseModuleSource(source: string): ModuleAddress {
   const text = source.trim();
-  if (text.startsWith("./") || text.startsWith("../") || text === "." || text === "..") return { kind: "local", path: text };
+  if (text.startsWith("./") || text.startsWith("../") || text === "." || text === "..")
+    return { kind: "local", path: text };
   const git = parseGitSource(text);
   if (git) return git;
   if (!text.includes("::") && !text.includes("?")) {
     const [path = "", subdir = ""] = splitSubdir(text);
     const parts = path.split("/");
-    const host = parts.length === 4 ? parts[0]!.toLowerCase() : parts.length === 3 ? "registry.terraform.io" : undefined;
+    const host =
+      parts.length === 4 ? parts[0]!.toLowerCase() : parts.length === 3 ? "registry.terraform.io" : undefined;
     const [namespace, name, provider] = parts.slice(-3);
     // github.com/x/y and bitbucket.org/x/y are repositories, never registries.
-    if (host && !["github.com", "bitbucket.org"].includes(host) && [namespace, name, provider].every((p) => p !== undefined && NAME.test(p))) {
-      return { kind: "registry", host, namespace: namespace!.toLowerCase(), name: name!.toLowerCase(), provider: provider!.toLowerCase(), subdir };
+    if (
+      host &&
+      !["github.com", "bitbucket.org"].includes(host) &&
+      [namespace, name, provider].every((p) => p !== undefined && NAME.test(p))
+    ) {
+      return {
+        kind: "registry",
+        host,
+        namespace: namespace!.toLowerCase(),
+        name: name!.toLowerCase(),
+        provider: provider!.toLowerCase(),
+        subdir,
+      };
     }
   }
   return { kind: "other", source: text };

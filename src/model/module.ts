@@ -104,7 +104,13 @@ export function buildModule(dir: string, files: readonly SourceFile[]): Module {
   const byFile = new Map<SourceFile, Resource[]>();
   const ofFile = (source: SourceFile) => {
     let listed = byFile.get(source);
-    if (!listed) byFile.set(source, (listed = overrides.empty ? listResources(source) : listResources(source).map((r) => withOverrides(r, overrides))));
+    if (!listed)
+      byFile.set(
+        source,
+        (listed = overrides.empty
+          ? listResources(source)
+          : listResources(source).map((r) => withOverrides(r, overrides))),
+      );
     return listed;
   };
   const module: Module = {
@@ -161,7 +167,8 @@ export function buildModule(dir: string, files: readonly SourceFile[]): Module {
           break;
         }
         case "locals":
-          for (const attribute of block.body.attributes) module.locals.set(attribute.name, overrides.local(attribute.name, argument(attribute, source)));
+          for (const attribute of block.body.attributes)
+            module.locals.set(attribute.name, overrides.local(attribute.name, argument(attribute, source)));
           break;
         case "output": {
           if (block.labels.length !== 1 || seen.has(`output\u0000${name}`)) break;
@@ -180,7 +187,13 @@ export function buildModule(dir: string, files: readonly SourceFile[]): Module {
     }
   }
   // A skeleton whose text never names a type has no block of it: its resources need not be built.
-  resourceLookups.set(module, (type) => primary.flatMap((source) => (source.skeleton === "plain" && source.mentions?.(type) === false ? [] : ofFile(source).filter((r) => r.type === type))));
+  resourceLookups.set(module, (type) =>
+    primary.flatMap((source) =>
+      source.skeleton === "plain" && source.mentions?.(type) === false
+        ? []
+        : ofFile(source).filter((r) => r.type === type),
+    ),
+  );
   if (!overrides.empty) overridesOf.set(module, overrides);
   return module;
 }
@@ -196,7 +209,8 @@ export function overrideErrors(module: Module): InputError[] {
   if (!overrides) return [];
   const exists = (keyword: string, labels: readonly string[]): boolean => {
     const [first = "", second = ""] = labels;
-    if (keyword === "resource" || keyword === "data") return resourceNamed(module, keyword === "resource" ? "managed" : "data", first, second) !== undefined;
+    if (keyword === "resource" || keyword === "data")
+      return resourceNamed(module, keyword === "resource" ? "managed" : "data", first, second) !== undefined;
     if (keyword === "module") return module.calls.some((c) => c.name === first);
     if (keyword === "variable") return module.variables.has(first);
     if (keyword === "output") return module.outputs.has(first) || declaresOutput(module, first);
@@ -207,7 +221,9 @@ export function overrideErrors(module: Module): InputError[] {
 
 /** Whether a file other than an override file declares the output (one without `value` is not in `outputs`). */
 function declaresOutput(module: Module, name: string): boolean {
-  return module.files.some((f) => !isOverrideFile(f.path) && f.body.blocks.some((b) => b.type === "output" && b.labels[0] === name));
+  return module.files.some(
+    (f) => !isOverrideFile(f.path) && f.body.blocks.some((b) => b.type === "output" && b.labels[0] === name),
+  );
 }
 
 /** A resource with the override blocks that name it merged in: their arguments win, and are located where they set them. */
@@ -239,7 +255,10 @@ function withOverrides(resource: Resource, overrides: Overrides): Resource {
 const resourceLookups = new WeakMap<Module, (type: string) => Resource[]>();
 
 /** Each module's resources by type, and by mode, type and name, built on first lookup (a file can declare 100,000). */
-const resourceIndex = new WeakMap<Module, { byType: Map<string, Resource[]>; byName: Map<string, Map<string, Resource>> }>();
+const resourceIndex = new WeakMap<
+  Module,
+  { byType: Map<string, Resource[]>; byName: Map<string, Map<string, Resource>> }
+>();
 
 function indexOf(module: Module) {
   let index = resourceIndex.get(module);
@@ -255,18 +274,25 @@ function indexOf(module: Module) {
 export function resourcesOfType(module: Module, type: string): Resource[] {
   const { byType } = indexOf(module);
   let found = byType.get(type);
-  if (!found) byType.set(type, (found = resourceLookups.get(module)?.(type) ?? module.resources.filter((r) => r.type === type)));
+  if (!found)
+    byType.set(type, (found = resourceLookups.get(module)?.(type) ?? module.resources.filter((r) => r.type === type)));
   return found;
 }
 
 /** The first resource (or data source) of a mode, type and name in the module, by index. */
-export function resourceNamed(module: Module, mode: Resource["mode"], type: string, name: string): Resource | undefined {
+export function resourceNamed(
+  module: Module,
+  mode: Resource["mode"],
+  type: string,
+  name: string,
+): Resource | undefined {
   const { byName } = indexOf(module);
   const key = `${mode}\u0000${type}`;
   let named = byName.get(key);
   if (!named) {
     named = new Map();
-    for (const resource of resourcesOfType(module, type)) if (resource.mode === mode && !named.has(resource.name)) named.set(resource.name, resource);
+    for (const resource of resourcesOfType(module, type))
+      if (resource.mode === mode && !named.has(resource.name)) named.set(resource.name, resource);
     byName.set(key, named);
   }
   return named.get(name);
@@ -305,7 +331,13 @@ export function argumentsOf(body: Body, file: { readonly text: string }): Argume
   const out: Arguments = {};
   for (const attribute of body.attributes) {
     // Defined rather than assigned, so that `__proto__` is just a name.
-    if (!Object.hasOwn(out, attribute.name)) Object.defineProperty(out, attribute.name, { value: argument(attribute, file), enumerable: true, writable: true, configurable: true });
+    if (!Object.hasOwn(out, attribute.name))
+      Object.defineProperty(out, attribute.name, {
+        value: argument(attribute, file),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
   }
   return out;
 }
@@ -355,7 +387,9 @@ class ResourceBlock implements Resource {
       const block = this.outlined;
       this.spans = {
         location: spanLocation(this.source, block?.span),
-        attributes: Object.fromEntries(Object.entries(block?.attributes ?? {}).map(([k, span]) => [k, spanLocation(this.source, span)])),
+        attributes: Object.fromEntries(
+          Object.entries(block?.attributes ?? {}).map(([k, span]) => [k, spanLocation(this.source, span)]),
+        ),
       };
     }
     return this.spans;
@@ -393,7 +427,11 @@ class BlockFinder {
 
   next(keyword: string, labels: string[]): BlockOutline | undefined {
     const block = this.source.outline.blocks.find(
-      (b) => !this.used.has(b) && b.keyword === keyword && b.labels.length === labels.length && b.labels.every((l, i) => l === labels[i]),
+      (b) =>
+        !this.used.has(b) &&
+        b.keyword === keyword &&
+        b.labels.length === labels.length &&
+        b.labels.every((l, i) => l === labels[i]),
     );
     if (block) this.used.add(block);
     return block;
@@ -403,5 +441,11 @@ class BlockFinder {
 /** A report location for an outlined span (the file's first line when the outline missed it). */
 export function spanLocation(source: SourceFile, span: Span | undefined): SourceLocation {
   if (!span) return { file: source.file, line: 1, column: 1, endLine: 1, endColumn: 1 };
-  return { file: source.file, line: span.start.line, column: span.start.column, endLine: span.end.line, endColumn: span.end.column };
+  return {
+    file: source.file,
+    line: span.start.line,
+    column: span.start.column,
+    endLine: span.end.line,
+    endColumn: span.end.column,
+  };
 }

@@ -1,5 +1,23 @@
 import { OPERATOR_SYMBOLS } from "../load/hcl-syntax.js";
-import { alternatives, attempt, bool, decideBool, deepEqual, fail, failure, isError, known, lazy, MAX_OPTIONS, num, oneOf, textOf, unknown, type Text, type Value } from "./values.js";
+import {
+  alternatives,
+  attempt,
+  bool,
+  decideBool,
+  deepEqual,
+  fail,
+  failure,
+  isError,
+  known,
+  lazy,
+  MAX_OPTIONS,
+  num,
+  oneOf,
+  textOf,
+  unknown,
+  type Text,
+  type Value,
+} from "./values.js";
 
 // Operators, with Terraform's conversions: `!`, `&&`, `||` and conditions take booleans (or the
 // strings "true"/"false"), arithmetic and ordering take numbers (or numeric strings), `==` compares
@@ -23,7 +41,14 @@ const BINARY: Record<string, (a: unknown, b: unknown) => unknown> = {
 };
 
 /** An undecided operation's text is its operator over its operands' texts, so that equal operations compare equal. */
-export function binary(operator: string, a: Value, b: Value, source: Text = lazy(() => `(${textOf(a)} ${OPERATOR_SYMBOLS[operator as keyof typeof OPERATOR_SYMBOLS] ?? operator} ${textOf(b)})`)): Value {
+export function binary(
+  operator: string,
+  a: Value,
+  b: Value,
+  source: Text = lazy(
+    () => `(${textOf(a)} ${OPERATOR_SYMBOLS[operator as keyof typeof OPERATOR_SYMBOLS] ?? operator} ${textOf(b)})`,
+  ),
+): Value {
   const op = BINARY[operator];
   if (!op) return unknown(source());
   // false && x and true || x are decided whatever x is (cty decides them with x unknown too).
@@ -39,15 +64,35 @@ export function binary(operator: string, a: Value, b: Value, source: Text = lazy
   }
   const as = alternatives(a);
   const bs = alternatives(b);
-  if (as.every((x) => x.kind === "known") && bs.every((x) => x.kind === "known") && as.length * bs.length <= MAX_OPTIONS) {
-    return oneOf(as.flatMap((x) => bs.map((y) => attempt(() => op((x as { value: unknown }).value, (y as { value: unknown }).value), source))));
+  if (
+    as.every((x) => x.kind === "known") &&
+    bs.every((x) => x.kind === "known") &&
+    as.length * bs.length <= MAX_OPTIONS
+  ) {
+    return oneOf(
+      as.flatMap((x) =>
+        bs.map((y) => attempt(() => op((x as { value: unknown }).value, (y as { value: unknown }).value), source)),
+      ),
+    );
   }
   // x == x holds for the very same undecided value.
-  if ((operator === "equal" || operator === "notEqual") && a.kind === "unknown" && b.kind === "unknown" && a.text === b.text) return known(operator === "equal");
+  if (
+    (operator === "equal" || operator === "notEqual") &&
+    a.kind === "unknown" &&
+    b.kind === "unknown" &&
+    a.text === b.text
+  )
+    return known(operator === "equal");
   return unknown(source());
 }
 
-export function unary(operator: string, operand: Value, source: Text = lazy(() => `${OPERATOR_SYMBOLS[operator as keyof typeof OPERATOR_SYMBOLS] ?? operator}${textOf(operand)}`)): Value {
+export function unary(
+  operator: string,
+  operand: Value,
+  source: Text = lazy(
+    () => `${OPERATOR_SYMBOLS[operator as keyof typeof OPERATOR_SYMBOLS] ?? operator}${textOf(operand)}`,
+  ),
+): Value {
   if (operand.kind === "oneOf") return oneOf(operand.options.map((o) => unary(operator, o, source)));
   if (isError(operand)) return failure(source());
   if (operand.kind !== "known") return unknown(source());

@@ -59,7 +59,10 @@ export class Overrides {
 
   constructor(readonly files: readonly SourceFile[]) {
     // Terraform applies override files in the lexical order of their names.
-    for (const source of [...files].sort((a, b) => (basename(a.path) < basename(b.path) ? -1 : basename(a.path) > basename(b.path) ? 1 : 0))) this.read(source);
+    for (const source of [...files].sort((a, b) =>
+      basename(a.path) < basename(b.path) ? -1 : basename(a.path) > basename(b.path) ? 1 : 0,
+    ))
+      this.read(source);
   }
 
   /** Whether the module has override files at all. */
@@ -78,7 +81,11 @@ export class Overrides {
       const { type: keyword, labels } = block;
       const outline = take(keyword, labels);
       if (keyword === "moved" || keyword === "import") {
-        this.refuse(source, outline, `a ${keyword} block cannot be in an override file (Terraform refuses it): move it to another file`);
+        this.refuse(
+          source,
+          outline,
+          `a ${keyword} block cannot be in an override file (Terraform refuses it): move it to another file`,
+        );
         continue;
       }
       if (keyword === "locals") {
@@ -92,7 +99,12 @@ export class Overrides {
       if (MERGED[keyword] === undefined || labels.length !== MERGED[keyword]) continue;
       const body = argumentsOf(block.body, source);
       if ("depends_on" in body && keyword !== "variable") {
-        this.refuse(source, outline, `${describe(keyword, labels)}: depends_on cannot be overridden (Terraform refuses it)`, "depends_on");
+        this.refuse(
+          source,
+          outline,
+          `${describe(keyword, labels)}: depends_on cannot be overridden (Terraform refuses it)`,
+          "depends_on",
+        );
       }
       const key = [keyword, ...labels].join("\u0000");
       this.blocks.set(key, [...(this.blocks.get(key) ?? []), { keyword, labels, body, source, outline, used: false }]);
@@ -100,7 +112,10 @@ export class Overrides {
   }
 
   private refuse(source: SourceFile, block: BlockOutline | undefined, message: string, attribute?: string): void {
-    const at = spanLocation(source, (attribute !== undefined ? block?.attributes[attribute] : undefined) ?? block?.header ?? block?.span);
+    const at = spanLocation(
+      source,
+      (attribute !== undefined ? block?.attributes[attribute] : undefined) ?? block?.header ?? block?.span,
+    );
     this.refused.push({ file: at.file, line: at.line, column: at.column, message });
   }
 
@@ -128,7 +143,8 @@ export class Overrides {
   attributeLocations(keyword: string, labels: readonly string[]): Record<string, SourceLocation> {
     const locations: Record<string, SourceLocation> = {};
     for (const block of this.blocks.get([keyword, ...labels].join("\u0000")) ?? []) {
-      for (const [name, span] of Object.entries(block.outline?.attributes ?? {})) locations[name] = spanLocation(block.source, span);
+      for (const [name, span] of Object.entries(block.outline?.attributes ?? {}))
+        locations[name] = spanLocation(block.source, span);
     }
     return locations;
   }
@@ -147,19 +163,32 @@ export class Overrides {
    * says whether a block does; the resources are only listed when this is asked), and what an
    * override file may not hold.
    */
-  errors(exists: (keyword: string, labels: readonly string[]) => boolean, declaredLocals: ReadonlySet<string>): InputError[] {
+  errors(
+    exists: (keyword: string, labels: readonly string[]) => boolean,
+    declaredLocals: ReadonlySet<string>,
+  ): InputError[] {
     const errors = [...this.refused];
     for (const blocks of this.blocks.values()) {
       for (const block of blocks) {
         if (block.used || exists(block.keyword, block.labels)) continue;
         const at = spanLocation(block.source, block.outline?.header ?? block.outline?.span);
-        errors.push({ file: at.file, line: at.line, column: at.column, message: `${describe(block.keyword, block.labels)} overrides nothing: no other file of the module declares it (Terraform refuses an override without a base; declare the block, or fix the name)` });
+        errors.push({
+          file: at.file,
+          line: at.line,
+          column: at.column,
+          message: `${describe(block.keyword, block.labels)} overrides nothing: no other file of the module declares it (Terraform refuses an override without a base; declare the block, or fix the name)`,
+        });
       }
     }
     for (const locals of this.locals.values()) {
       for (const local of locals) {
         if (local.used || declaredLocals.has(local.name)) continue;
-        errors.push({ file: local.location.file, line: local.location.line, column: local.location.column, message: `local.${local.name} overrides nothing: no other file of the module declares it (Terraform refuses an override without a base)` });
+        errors.push({
+          file: local.location.file,
+          line: local.location.line,
+          column: local.location.column,
+          message: `local.${local.name} overrides nothing: no other file of the module declares it (Terraform refuses an override without a base)`,
+        });
       }
     }
     return errors;

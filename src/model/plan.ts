@@ -1,5 +1,12 @@
 import type { LinkRoute } from "../findings.js";
-import type { PlanConfigModule, PlanConfigResource, PlanDocument, PlanExpression, PlanModuleCall, ResourceChange } from "../load/plan.js";
+import type {
+  PlanConfigModule,
+  PlanConfigResource,
+  PlanDocument,
+  PlanExpression,
+  PlanModuleCall,
+  ResourceChange,
+} from "../load/plan.js";
 
 /** A resource instance the plan creates (its actions include `create`: a create or a replace). */
 export interface PlannedCreation {
@@ -38,7 +45,9 @@ export function createsObject(change: ResourceChange): boolean {
  * (`module.m.out` → the output's references).
  */
 export function linkPlannedResources(plan: PlanDocument, spec: PlanLinkSpec): PlanLink[] {
-  const created = plan.resource_changes.filter(createsObject).map((change) => ({ change, moduleInstance: change.module_address ?? "" }));
+  const created = plan.resource_changes
+    .filter(createsObject)
+    .map((change) => ({ change, moduleInstance: change.module_address ?? "" }));
   const targets = created.filter((c) => c.change.type === spec.targetType);
   const subjects = created.filter((c) => c.change.type === spec.subjectType);
   const root = plan.configuration?.root_module ?? {};
@@ -90,19 +99,31 @@ interface Context {
 
 function resolveReferences(root: PlanConfigModule, subject: PlannedCreation, spec: PlanLinkSpec): Candidate[] {
   const module = configModuleAt(root, subject.moduleInstance);
-  const resource = module?.resources?.find((r) => r.address === `${subject.change.type}.${subject.change.name}` && (r.mode ?? "managed") === "managed");
+  const resource = module?.resources?.find(
+    (r) => r.address === `${subject.change.type}.${subject.change.name}` && (r.mode ?? "managed") === "managed",
+  );
   if (!module || !resource) return [];
-  return fromExpression(expressionOf(resource, spec.linkAttribute), spec.targetType, {
-    module,
-    moduleInstance: subject.moduleInstance,
-    instanceKey: subject.change.index,
-    forEach: resource.for_each_expression,
-    route: undefined,
-    depth: 0,
-  }, root);
+  return fromExpression(
+    expressionOf(resource, spec.linkAttribute),
+    spec.targetType,
+    {
+      module,
+      moduleInstance: subject.moduleInstance,
+      instanceKey: subject.change.index,
+      forEach: resource.for_each_expression,
+      route: undefined,
+      depth: 0,
+    },
+    root,
+  );
 }
 
-function fromExpression(expression: PlanExpression | undefined, targetType: string, context: Context, root: PlanConfigModule): Candidate[] {
+function fromExpression(
+  expression: PlanExpression | undefined,
+  targetType: string,
+  context: Context,
+  root: PlanConfigModule,
+): Candidate[] {
   if (!expression?.references || context.depth > 32) return [];
   const refs = expression.references;
   const candidates: Candidate[] = [];
@@ -112,20 +133,39 @@ function fromExpression(expression: PlanExpression | undefined, targetType: stri
     const parsed = parseResourceRef(ref, targetType);
     if (parsed && parsed.key !== undefined) {
       indexed.add(parsed.name);
-      candidates.push({ moduleInstance: context.moduleInstance, type: targetType, name: parsed.name, key: parsed.key, route: context.route ?? "reference" });
+      candidates.push({
+        moduleInstance: context.moduleInstance,
+        type: targetType,
+        name: parsed.name,
+        key: parsed.key,
+        route: context.route ?? "reference",
+      });
     }
   }
   for (const ref of refs) {
     const parsed = parseResourceRef(ref, targetType);
     if (parsed && parsed.key === undefined && !indexed.has(parsed.name)) {
       const key = usesInstanceKey && context.instanceKey !== undefined ? context.instanceKey : "any";
-      candidates.push({ moduleInstance: context.moduleInstance, type: targetType, name: parsed.name, key, route: context.route ?? (usesInstanceKey ? "for-each" : "reference") });
+      candidates.push({
+        moduleInstance: context.moduleInstance,
+        type: targetType,
+        name: parsed.name,
+        key,
+        route: context.route ?? (usesInstanceKey ? "for-each" : "reference"),
+      });
     }
     if (ref.startsWith("each.") && context.forEach) {
       // each.value.name with for_each = aws_iam_user.x: the user with the same instance key.
       for (const feRef of context.forEach.references ?? []) {
         const fe = parseResourceRef(feRef, targetType);
-        if (fe) candidates.push({ moduleInstance: context.moduleInstance, type: targetType, name: fe.name, key: context.instanceKey ?? "any", route: context.route ?? "for-each" });
+        if (fe)
+          candidates.push({
+            moduleInstance: context.moduleInstance,
+            type: targetType,
+            name: fe.name,
+            key: context.instanceKey ?? "any",
+            route: context.route ?? "for-each",
+          });
       }
     }
     const variable = /^var\.([A-Za-z_][\w-]*)$/.exec(ref);
@@ -135,14 +175,19 @@ function fromExpression(expression: PlanExpression | undefined, targetType: stri
       const call = parent?.module_calls?.[callName];
       if (parent && call) {
         candidates.push(
-          ...fromExpression(expressionOf(call, variable[1]!), targetType, {
-            module: parent,
-            moduleInstance: parentInstance,
-            instanceKey: callKey,
-            forEach: call.for_each_expression,
-            route: context.route ?? "module-input",
-            depth: context.depth + 1,
-          }, root),
+          ...fromExpression(
+            expressionOf(call, variable[1]!),
+            targetType,
+            {
+              module: parent,
+              moduleInstance: parentInstance,
+              instanceKey: callKey,
+              forEach: call.for_each_expression,
+              route: context.route ?? "module-input",
+              depth: context.depth + 1,
+            },
+            root,
+          ),
         );
       }
     }
@@ -154,9 +199,25 @@ function fromExpression(expression: PlanExpression | undefined, targetType: stri
       if (child && expression) {
         const childKey = output[2] ? parseKey(output[2].slice(1, -1)) : undefined;
         const childInstance = `${context.moduleInstance ? `${context.moduleInstance}.` : ""}module.${output[1]}${childKey !== undefined ? `[${JSON.stringify(childKey)}]` : ""}`;
-        for (const candidate of fromExpression(expression, targetType, { module: child, moduleInstance: childInstance, instanceKey: undefined, forEach: undefined, route: context.route ?? "module-output", depth: context.depth + 1 }, root)) {
+        for (const candidate of fromExpression(
+          expression,
+          targetType,
+          {
+            module: child,
+            moduleInstance: childInstance,
+            instanceKey: undefined,
+            forEach: undefined,
+            route: context.route ?? "module-output",
+            depth: context.depth + 1,
+          },
+          root,
+        )) {
           // Without an instance key, the output of every instance of the call is meant.
-          candidates.push(childKey === undefined && (call.for_each_expression || call.count_expression) ? { ...candidate, moduleInstance: `${candidate.moduleInstance}[*]` } : candidate);
+          candidates.push(
+            childKey === undefined && (call.for_each_expression || call.count_expression)
+              ? { ...candidate, moduleInstance: `${candidate.moduleInstance}[*]` }
+              : candidate,
+          );
         }
       }
     }
@@ -211,10 +272,18 @@ export function configAddress(address: string): string {
   return address.replace(/\[(?:"(?:[^"\\]|\\.)*"|\d+)\]/g, "");
 }
 
-function splitModuleInstance(moduleInstance: string): { parentInstance: string; callName: string; callKey: string | number | undefined } {
+function splitModuleInstance(moduleInstance: string): {
+  parentInstance: string;
+  callName: string;
+  callKey: string | number | undefined;
+} {
   const match = /^(?:(.*)\.)?module\.([A-Za-z_][\w-]*)(?:\[((?:"(?:[^"\\]|\\.)*")|\d+)\])?$/.exec(moduleInstance);
   if (!match) return { parentInstance: "", callName: "", callKey: undefined };
-  return { parentInstance: match[1] ?? "", callName: match[2]!, callKey: match[3] !== undefined ? parseKey(match[3]) : undefined };
+  return {
+    parentInstance: match[1] ?? "",
+    callName: match[2]!,
+    callKey: match[3] !== undefined ? parseKey(match[3]) : undefined,
+  };
 }
 
 function stripLastKey(moduleInstance: string): string {

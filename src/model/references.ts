@@ -45,7 +45,10 @@ export function referenceErrors(configuration: Configuration, scope: ReferenceSc
           if (!(attribute in resource.body)) continue;
           const location = resource.attributeLocations[attribute];
           // An override file may have set it (see overrides.ts).
-          const file = location && location.file !== resource.source.file ? (instance.module.files.find((f) => f.file === location.file) ?? resource.source) : resource.source;
+          const file =
+            location && location.file !== resource.source.file
+              ? (instance.module.files.find((f) => f.file === location.file) ?? resource.source)
+              : resource.source;
           visit(instance, resource.body[attribute], located(file, location));
         }
       }
@@ -57,7 +60,14 @@ export function referenceErrors(configuration: Configuration, scope: ReferenceSc
     const module = instance.module;
     for (const ref of referencesIn(raw)) {
       const [root, name, third] = ref.parts;
-      const missing = (what: string, name = ref.text) => errors.push(errorAt(at, ref.text, `reference to an undeclared ${what}: ${name} is not declared in ${where(instance)}. Declare it or fix the name (\`terraform validate\` rejects this configuration)`));
+      const missing = (what: string, name = ref.text) =>
+        errors.push(
+          errorAt(
+            at,
+            ref.text,
+            `reference to an undeclared ${what}: ${name} is not declared in ${where(instance)}. Declare it or fix the name (\`terraform validate\` rejects this configuration)`,
+          ),
+        );
       switch (root) {
         case "var": {
           if (!name) break;
@@ -67,7 +77,8 @@ export function referenceErrors(configuration: Configuration, scope: ReferenceSc
           }
           // The value comes from the caller's argument.
           const call = instance.call;
-          if (call && instance.parent && checkable(instance.parent) && name in call.inputs) visit(instance.parent, call.inputs[name], callArgument(call.sourceFile, call.name, name));
+          if (call && instance.parent && checkable(instance.parent) && name in call.inputs)
+            visit(instance.parent, call.inputs[name], callArgument(call.sourceFile, call.name, name));
           break;
         }
         case "local": {
@@ -93,7 +104,13 @@ export function referenceErrors(configuration: Configuration, scope: ReferenceSc
           const child = instance.children.get(name);
           if (!third || !child || child.origin.kind !== "local") break;
           if (!child.module.outputs.has(third)) {
-            errors.push(errorAt(at, ref.text, `reference to an undeclared output: module ${name} (${child.call?.source ?? ""}) has no output "${third}". Declare it in the module or fix the name (\`terraform validate\` rejects this configuration)`));
+            errors.push(
+              errorAt(
+                at,
+                ref.text,
+                `reference to an undeclared output: module ${name} (${child.call?.source ?? ""}) has no output "${third}". Declare it in the module or fix the name (\`terraform validate\` rejects this configuration)`,
+              ),
+            );
             break;
           }
           const out = outputLocation(child.module, third);
@@ -167,7 +184,18 @@ function offsetOf(file: SourceFile, line: number, column: number): number {
 function callArgument(file: SourceFile, callName: string, argument: string): Located {
   const block = file.outline.blocks.find((b) => b.keyword === "module" && b.labels[0] === callName);
   const span = block?.attributes[argument] ?? block?.header;
-  return located(file, span ? { file: file.file, line: span.start.line, column: span.start.column, endLine: span.end.line, endColumn: span.end.column } : undefined);
+  return located(
+    file,
+    span
+      ? {
+          file: file.file,
+          line: span.start.line,
+          column: span.start.column,
+          endLine: span.end.line,
+          endColumn: span.end.column,
+        }
+      : undefined,
+  );
 }
 
 function localLocation(module: Module, name: string): Located | undefined {
@@ -178,19 +206,47 @@ function outputLocation(module: Module, name: string): Located | undefined {
   return attributeIn(module, (b) => b.keyword === "output" && b.labels[0] === name, "value");
 }
 
-function attributeIn(module: Module, match: (b: SourceFile["outline"]["blocks"][number]) => boolean, attribute: string): Located | undefined {
+function attributeIn(
+  module: Module,
+  match: (b: SourceFile["outline"]["blocks"][number]) => boolean,
+  attribute: string,
+): Located | undefined {
   for (const file of module.files) {
     for (const block of file.outline.blocks) {
       if (!match(block)) continue;
       const span = block.attributes[attribute];
-      if (span) return located(file, { file: file.file, line: span.start.line, column: span.start.column, endLine: span.end.line, endColumn: span.end.column });
+      if (span)
+        return located(file, {
+          file: file.file,
+          line: span.start.line,
+          column: span.start.column,
+          endLine: span.end.line,
+          endColumn: span.end.column,
+        });
     }
   }
   return undefined;
 }
 
 /** Names that start a traversal but are no declaration: Terraform's own, and those of blocks keygate does not model. */
-const RESERVED = new Set(["each", "count", "self", "path", "terraform", "ephemeral", "provider", "true", "false", "null", "for", "in", "if", "endif", "endfor", "else"]);
+const RESERVED = new Set([
+  "each",
+  "count",
+  "self",
+  "path",
+  "terraform",
+  "ephemeral",
+  "provider",
+  "true",
+  "false",
+  "null",
+  "for",
+  "in",
+  "if",
+  "endif",
+  "endfor",
+  "else",
+]);
 
 /**
  * The references in an argument's expression: every traversal from a name (`var.x`,

@@ -87,7 +87,12 @@ function objectAttributes(node: ObjectConsExpr): Map<string, ObjectAttribute> {
   const attributes = new Map<string, ObjectAttribute>();
   for (const item of node.items) {
     const key = unwrap(item.key);
-    const name = key.kind === "traversal" && key.steps.length === 0 ? key.root : key.kind === "template" && key.parts.length === 1 && key.parts[0]!.kind === "literal" ? String(key.parts[0]!.value) : undefined;
+    const name =
+      key.kind === "traversal" && key.steps.length === 0
+        ? key.root
+        : key.kind === "template" && key.parts.length === 1 && key.parts[0]!.kind === "literal"
+          ? String(key.parts[0]!.value)
+          : undefined;
     if (name === undefined) continue;
     const value = unwrap(item.value);
     if (value.kind === "call" && value.name === "optional") {

@@ -9,7 +9,11 @@ import type { Evaluator } from "./expressions.js";
 import { blockExistence, moduleExistence } from "./links.js";
 
 /** One warning per call that is not followed (and not switched off by a decided `count = 0` / empty `for_each`). */
-export async function unfollowedCallWarnings(configuration: Configuration, rootShown: string, evaluator: Evaluator): Promise<Warning[]> {
+export async function unfollowedCallWarnings(
+  configuration: Configuration,
+  rootShown: string,
+  evaluator: Evaluator,
+): Promise<Warning[]> {
   const warnings: Warning[] = [];
   for (const instance of configuration.instances) {
     // Inside a catalogued module, the catalog already stands for everything the module does.
@@ -19,7 +23,10 @@ export async function unfollowedCallWarnings(configuration: Configuration, rootS
       if ((await moduleExistence(instance, evaluator)) === "absent") continue;
       if ((await blockExistence(call.count, call.forEach, instance, evaluator)) === "absent") continue;
       const address = [instance.address, `module.${call.name}`].filter(Boolean).join(".");
-      const source = call.source === undefined ? "a source that is not a literal string" : `"${call.source}"${call.version ? ` ${call.version}` : ""}`;
+      const source =
+        call.source === undefined
+          ? "a source that is not a literal string"
+          : `"${call.source}"${call.version ? ` ${call.version}` : ""}`;
       warnings.push({
         file: call.location.file,
         line: call.location.line,

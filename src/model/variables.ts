@@ -46,7 +46,10 @@ export class VariableReader {
   }
 
   /** The values for the root module in `dir` (files read from `tree`), and the errors met reading them. */
-  async rootValues(dir: string, tree: SourceTree): Promise<{ values: Map<string, VariableValue>; errors: InputError[] }> {
+  async rootValues(
+    dir: string,
+    tree: SourceTree,
+  ): Promise<{ values: Map<string, VariableValue>; errors: InputError[] }> {
     const values = new Map<string, VariableValue>();
     const errors: InputError[] = [];
     for (const [name, value] of this.environment) values.set(name, { ...value });
@@ -85,17 +88,33 @@ export class VariableReader {
     return { values, errors };
   }
 
-  private async readFile(path: string, tree: SourceTree): Promise<{ values: Map<string, VariableValue>; errors: InputError[] }> {
+  private async readFile(
+    path: string,
+    tree: SourceTree,
+  ): Promise<{ values: Map<string, VariableValue>; errors: InputError[] }> {
     const file = displayPath(path, this.cwd);
     const values = new Map<string, VariableValue>();
     const read = await readTextFile(path, tree);
-    if (!read.ok) return { values, errors: [{ file, ...(read.line ? { line: read.line, column: read.column } : {}), message: read.message }] };
+    if (!read.ok)
+      return {
+        values,
+        errors: [{ file, ...(read.line ? { line: read.line, column: read.column } : {}), message: read.message }],
+      };
     const parsed = path.endsWith(".json") ? parseJsonValues(read.text) : await this.parse(read.text);
-    if (!parsed.ok) return { values, errors: parsed.problems.map((p) => ({ file, line: p.line, column: p.column, message: p.message })) };
+    if (!parsed.ok)
+      return {
+        values,
+        errors: parsed.problems.map((p) => ({ file, line: p.line, column: p.column, message: p.message })),
+      };
     for (const attribute of parsed.body.attributes) {
       const constant = constantValue(attribute.value);
       const text = read.text;
-      values.set(attribute.name, constant ? { value: constant.value, origin: basename(path) } : { value: null, expression: { value: attribute.value, text }, origin: basename(path) });
+      values.set(
+        attribute.name,
+        constant
+          ? { value: constant.value, origin: basename(path) }
+          : { value: null, expression: { value: attribute.value, text }, origin: basename(path) },
+      );
     }
     return { values, errors: [] };
   }
@@ -106,7 +125,12 @@ function parseJsonValues(text: string): ParseResult {
   const parsed = parseJson(text);
   if (!parsed.ok) return parsed;
   if (typeof parsed.value !== "object" || parsed.value === null || Array.isArray(parsed.value)) {
-    return { ok: false, problems: [{ line: 1, column: 1, message: "Invalid variables file: the top level must be an object of variable values" }] };
+    return {
+      ok: false,
+      problems: [
+        { line: 1, column: 1, message: "Invalid variables file: the top level must be an object of variable values" },
+      ],
+    };
   }
   return jsonBody(text, new Map());
 }

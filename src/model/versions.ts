@@ -28,7 +28,10 @@ export function parseVersion(text: string): { version: Version; segments: number
   const match = VERSION.exec(text.trim());
   if (!match) return undefined;
   const parts = [match[1], match[2], match[3]];
-  return { version: [Number(parts[0]), Number(parts[1] ?? 0), Number(parts[2] ?? 0)], segments: parts.filter((p) => p !== undefined).length };
+  return {
+    version: [Number(parts[0]), Number(parts[1] ?? 0), Number(parts[2] ?? 0)],
+    segments: parts.filter((p) => p !== undefined).length,
+  };
 }
 
 /** Compares two versions: negative, zero or positive. */
@@ -69,7 +72,8 @@ export function parseConstraint(text: string): VersionRange | undefined {
         break;
       case "~>": {
         // The last written segment may grow; the ones before it are fixed.
-        const upper: Version | undefined = segments >= 3 ? [version[0], version[1] + 1, 0] : segments === 2 ? [version[0] + 1, 0, 0] : undefined;
+        const upper: Version | undefined =
+          segments >= 3 ? [version[0], version[1] + 1, 0] : segments === 2 ? [version[0] + 1, 0, 0] : undefined;
         tighten(range, { version, inclusive: true }, upper ? { version: upper, inclusive: false } : undefined);
         break;
       }
@@ -79,8 +83,20 @@ export function parseConstraint(text: string): VersionRange | undefined {
 }
 
 function tighten(range: VersionRange, lower: Bound | undefined, upper: Bound | undefined): void {
-  if (lower && (!range.lower || compareVersions(lower.version, range.lower.version) > 0 || (compareVersions(lower.version, range.lower.version) === 0 && !lower.inclusive))) range.lower = lower;
-  if (upper && (!range.upper || compareVersions(upper.version, range.upper.version) < 0 || (compareVersions(upper.version, range.upper.version) === 0 && !upper.inclusive))) range.upper = upper;
+  if (
+    lower &&
+    (!range.lower ||
+      compareVersions(lower.version, range.lower.version) > 0 ||
+      (compareVersions(lower.version, range.lower.version) === 0 && !lower.inclusive))
+  )
+    range.lower = lower;
+  if (
+    upper &&
+    (!range.upper ||
+      compareVersions(upper.version, range.upper.version) < 0 ||
+      (compareVersions(upper.version, range.upper.version) === 0 && !upper.inclusive))
+  )
+    range.upper = upper;
 }
 
 /** Whether a version is allowed by a range. */
@@ -106,7 +122,8 @@ export function rangesOverlap(a: VersionRange, b: VersionRange): boolean {
   if (!lower || !upper) return true;
   const c = compareVersions(lower.version, upper.version);
   if (c > 0) return false;
-  if (c === 0) return lower.inclusive && upper.inclusive && !both.excluded.some((e) => compareVersions(e, lower.version) === 0);
+  if (c === 0)
+    return lower.inclusive && upper.inclusive && !both.excluded.some((e) => compareVersions(e, lower.version) === 0);
   return true;
 }
 

@@ -51,7 +51,12 @@ export function constantValue(node: Expression): { value: unknown } | undefined 
         const key = item.bare && item.key.kind === "traversal" ? { value: item.key.root } : constantValue(item.key);
         const value = constantValue(item.value);
         if (!key || !value || (typeof key.value !== "string" && typeof key.value !== "number")) return undefined;
-        Object.defineProperty(out, String(key.value), { value: value.value, enumerable: true, writable: true, configurable: true });
+        Object.defineProperty(out, String(key.value), {
+          value: value.value,
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
       }
       return { value: out };
     }

@@ -14,10 +14,20 @@ import { moduleCallFindings, visibleLocation } from "./module-calls.js";
  * makes the user exactly the population the CIS control names. A key inside a registry or git
  * module (downloaded, or described by the module catalog) is reported on that module's call.
  */
-export async function evaluateKG001(policy: Policy, severity: Severity, configuration: Configuration, evaluator: Evaluator): Promise<Finding[]> {
+export async function evaluateKG001(
+  policy: Policy,
+  severity: Severity,
+  configuration: Configuration,
+  evaluator: Evaluator,
+): Promise<Finding[]> {
   const keyLinks = await linkResources(
     configuration,
-    { subjectType: policy.subject.type, linkAttribute: policy.subject.linkAttribute, targetType: policy.target.type, nameAttribute: policy.target.nameAttribute },
+    {
+      subjectType: policy.subject.type,
+      linkAttribute: policy.subject.linkAttribute,
+      targetType: policy.target.type,
+      nameAttribute: policy.target.nameAttribute,
+    },
     evaluator,
   );
   const passwordLinks: Link[] = [];
@@ -25,7 +35,12 @@ export async function evaluateKG001(policy: Policy, severity: Severity, configur
     passwordLinks.push(
       ...(await linkResources(
         configuration,
-        { subjectType: aggravating.type, linkAttribute: aggravating.linkAttribute, targetType: policy.target.type, nameAttribute: policy.target.nameAttribute },
+        {
+          subjectType: aggravating.type,
+          linkAttribute: aggravating.linkAttribute,
+          targetType: policy.target.type,
+          nameAttribute: policy.target.nameAttribute,
+        },
         evaluator,
       )),
     );
@@ -37,13 +52,31 @@ export async function evaluateKG001(policy: Policy, severity: Severity, configur
     else bySubject.set(link.subject.address, [...(bySubject.get(link.subject.address) ?? []), link]);
   }
 
-  const findings: Finding[] = await moduleCallFindings(policy, severity, configuration, evaluator, inModules, passwordLinks);
+  const findings: Finding[] = await moduleCallFindings(
+    policy,
+    severity,
+    configuration,
+    evaluator,
+    inModules,
+    passwordLinks,
+  );
   for (const [address, links] of bySubject) {
     const key = links[0]!.subject;
     const user = links[0]!;
-    const profile = passwordLinks.find((p) => links.some((l) => p.target.resource === l.target.resource && p.target.instance === l.target.instance));
-    const related: RelatedResource[] = links.map((l) => ({ role: "user" as const, address: l.target.address, location: visibleLocation(l.target) }));
-    if (profile) related.push({ role: "login-profile", address: profile.subject.address, location: visibleLocation(profile.subject) });
+    const profile = passwordLinks.find((p) =>
+      links.some((l) => p.target.resource === l.target.resource && p.target.instance === l.target.instance),
+    );
+    const related: RelatedResource[] = links.map((l) => ({
+      role: "user" as const,
+      address: l.target.address,
+      location: visibleLocation(l.target),
+    }));
+    if (profile)
+      related.push({
+        role: "login-profile",
+        address: profile.subject.address,
+        location: visibleLocation(profile.subject),
+      });
     // A key inside a local module: the calls that instantiate it, from the root (one finding per calling instance).
     const calls = callChain(key.instance);
     related.push(...calls);
@@ -65,7 +98,12 @@ export async function evaluateKG001(policy: Policy, severity: Severity, configur
         undecided: [...new Set(links.flatMap((l) => l.undecided))],
       },
       // The calls' files tell apart the roots that instantiate a shared module under the same call name.
-      fingerprint: fingerprintOf({ ruleId: policy.id, file: key.resource.location.file, resource: address, related: [...links.map((l) => l.target.address), ...calls.map((c) => `${c.address} ${c.location!.file}`)] }),
+      fingerprint: fingerprintOf({
+        ruleId: policy.id,
+        file: key.resource.location.file,
+        resource: address,
+        related: [...links.map((l) => l.target.address), ...calls.map((c) => `${c.address} ${c.location!.file}`)],
+      }),
       suppressed: null,
       notes: [],
     });
@@ -81,27 +119,57 @@ export type SourceLocator = (configAddress: string) => SourceLocation | undefine
  * creates (a create or a replace). A key created for a user the plan leaves alone (no-op, update,
  * read) is the separate, later step CIS asks for.
  */
-export function evaluateKG001Plan(policy: Policy, severity: Severity, planFile: PlanFile, locateSource?: SourceLocator): Finding[] {
-  const spec = { subjectType: policy.subject.type, linkAttribute: policy.subject.linkAttribute, targetType: policy.target.type, nameAttribute: policy.target.nameAttribute };
+export function evaluateKG001Plan(
+  policy: Policy,
+  severity: Severity,
+  planFile: PlanFile,
+  locateSource?: SourceLocator,
+): Finding[] {
+  const spec = {
+    subjectType: policy.subject.type,
+    linkAttribute: policy.subject.linkAttribute,
+    targetType: policy.target.type,
+    nameAttribute: policy.target.nameAttribute,
+  };
   const keyLinks = linkPlannedResources(planFile.plan, spec);
   const passwordLinks = policy.aggravating
     .filter((a) => a.meaning === "console-password")
-    .flatMap((a) => linkPlannedResources(planFile.plan, { ...spec, subjectType: a.type, linkAttribute: a.linkAttribute }));
-  const addresses = [...new Set([...keyLinks, ...passwordLinks].flatMap((l) => [l.subject.change.address, l.target.change.address]))];
+    .flatMap((a) =>
+      linkPlannedResources(planFile.plan, { ...spec, subjectType: a.type, linkAttribute: a.linkAttribute }),
+    );
+  const addresses = [
+    ...new Set([...keyLinks, ...passwordLinks].flatMap((l) => [l.subject.change.address, l.target.change.address])),
+  ];
   const positions = locateResourceChanges(planFile.text, addresses);
   const at = (address: string): SourceLocation => {
     const p = positions.get(address);
-    return { file: planFile.file, line: p?.line ?? 1, column: p?.column ?? 1, endLine: p?.endLine ?? 1, endColumn: p?.endColumn ?? 1 };
+    return {
+      file: planFile.file,
+      line: p?.line ?? 1,
+      column: p?.column ?? 1,
+      endLine: p?.endLine ?? 1,
+      endColumn: p?.endColumn ?? 1,
+    };
   };
 
   const bySubject = new Map<string, PlanLink[]>();
-  for (const link of keyLinks) bySubject.set(link.subject.change.address, [...(bySubject.get(link.subject.change.address) ?? []), link]);
+  for (const link of keyLinks)
+    bySubject.set(link.subject.change.address, [...(bySubject.get(link.subject.change.address) ?? []), link]);
   const findings: Finding[] = [];
   for (const [address, links] of bySubject) {
     const first = links[0]!;
     const profile = passwordLinks.find((p) => links.some((l) => p.target.change.address === l.target.change.address));
-    const related: RelatedResource[] = links.map((l) => ({ role: "user" as const, address: l.target.change.address, location: at(l.target.change.address) }));
-    if (profile) related.push({ role: "login-profile", address: profile.subject.change.address, location: at(profile.subject.change.address) });
+    const related: RelatedResource[] = links.map((l) => ({
+      role: "user" as const,
+      address: l.target.change.address,
+      location: at(l.target.change.address),
+    }));
+    if (profile)
+      related.push({
+        role: "login-profile",
+        address: profile.subject.change.address,
+        location: at(profile.subject.change.address),
+      });
     if (locateSource) {
       for (const resourceAddress of [address, ...links.map((l) => l.target.change.address)]) {
         const source = locateSource(configAddress(resourceAddress));
@@ -125,7 +193,12 @@ export function evaluateKG001Plan(policy: Policy, severity: Severity, planFile: 
         ...(profile ? { loginProfile: profile.subject.change.address } : {}),
         undecided: [],
       },
-      fingerprint: fingerprintOf({ ruleId: policy.id, file: planFile.file, resource: address, related: links.map((l) => l.target.change.address) }),
+      fingerprint: fingerprintOf({
+        ruleId: policy.id,
+        file: planFile.file,
+        resource: address,
+        related: links.map((l) => l.target.change.address),
+      }),
       suppressed: null,
       notes: [],
     });
@@ -148,6 +221,7 @@ function decidingLocation(resource: Resource, linkAttribute: string): SourceLoca
 /** The `module` blocks that instantiate a module instance, outermost first, as related locations (none for the root). */
 function callChain(instance: ModuleInstance): RelatedResource[] {
   const chain: RelatedResource[] = [];
-  for (let i: ModuleInstance | undefined = instance; i?.call; i = i.parent) chain.unshift({ role: "module-call", address: i.address, location: i.call.location });
+  for (let i: ModuleInstance | undefined = instance; i?.call; i = i.parent)
+    chain.unshift({ role: "module-call", address: i.address, location: i.call.location });
   return chain;
 }

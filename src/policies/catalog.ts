@@ -45,9 +45,16 @@ const policySchema = lazySchema<Omit<Policy, "docsUrl">>("policy.schema.json");
 /** Loads and validates every `policies/KG*.json` against `policies/policy.schema.json`. */
 export function loadPolicies(dir: string = POLICY_DIR): Policy[] {
   if (dir === POLICY_DIR && cached) return cached;
-  const validate = dir === POLICY_DIR ? policySchema() : compileSchema<Omit<Policy, "docsUrl">>(JSON.parse(readFileSync(join(dir, "policy.schema.json"), "utf8")) as object);
+  const validate =
+    dir === POLICY_DIR
+      ? policySchema()
+      : compileSchema<Omit<Policy, "docsUrl">>(
+          JSON.parse(readFileSync(join(dir, "policy.schema.json"), "utf8")) as object,
+        );
   const policies: Policy[] = [];
-  for (const name of readdirSync(dir).filter((f) => /^KG\d{3}\.json$/.test(f)).sort()) {
+  for (const name of readdirSync(dir)
+    .filter((f) => /^KG\d{3}\.json$/.test(f))
+    .sort()) {
     const file = join(dir, name);
     let data: unknown;
     try {

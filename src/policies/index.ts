@@ -6,7 +6,12 @@ import type { PlanFile } from "../load/plan.js";
 import { evaluateKG001, evaluateKG001Plan, type SourceLocator } from "./KG001.js";
 
 /** The part of a policy that cannot be data: how it is checked against a configuration. */
-export type ConfigurationCheck = (policy: Policy, severity: Severity, configuration: Configuration, evaluator: Evaluator) => Promise<Finding[]>;
+export type ConfigurationCheck = (
+  policy: Policy,
+  severity: Severity,
+  configuration: Configuration,
+  evaluator: Evaluator,
+) => Promise<Finding[]>;
 
 /** Evaluation logic by policy id; every policy in `policies/` must have an entry (checked by a test). */
 export const CONFIGURATION_CHECKS: Readonly<Record<string, ConfigurationCheck>> = {

@@ -1,7 +1,21 @@
-import { fingerprintOf, type Finding, type ModuleInputValue, type RelatedResource, type Severity, type SourceLocation } from "../findings.js";
+import {
+  fingerprintOf,
+  type Finding,
+  type ModuleInputValue,
+  type RelatedResource,
+  type Severity,
+  type SourceLocation,
+} from "../findings.js";
 import { catalogOf, qualify, remoteBoundary, type Configuration, type ModuleInstance } from "../model/configuration.js";
 import { decideBool, newTrace, shownText, textOf, type Evaluator } from "../model/expressions.js";
-import { createdResources, moduleExistence, residualOf, withResidual, type Link, type PlacedResource } from "../model/links.js";
+import {
+  createdResources,
+  moduleExistence,
+  residualOf,
+  withResidual,
+  type Link,
+  type PlacedResource,
+} from "../model/links.js";
 import { conditionSource, type CatalogEntry, type CatalogMatch } from "../model/module-catalog.js";
 import { writtenText } from "../model/written.js";
 import type { Policy } from "./catalog.js";
@@ -25,7 +39,14 @@ interface CatalogVerdict {
  * pair and the argument that turns the key off. `links` are the key-to-user links whose key lies in
  * such a module; `passwords` the login-profile links of the configuration.
  */
-export async function moduleCallFindings(policy: Policy, severity: Severity, configuration: Configuration, evaluator: Evaluator, links: readonly Link[], passwords: readonly Link[]): Promise<Finding[]> {
+export async function moduleCallFindings(
+  policy: Policy,
+  severity: Severity,
+  configuration: Configuration,
+  evaluator: Evaluator,
+  links: readonly Link[],
+  passwords: readonly Link[],
+): Promise<Finding[]> {
   const byBoundary = new Map<ModuleInstance, Link[]>();
   for (const link of links) {
     const boundary = remoteBoundary(link.subject.instance)!;
@@ -52,13 +73,21 @@ export async function moduleCallFindings(policy: Policy, severity: Severity, con
   for (const boundary of new Set([...byBoundary.keys(), ...verdicts.keys()])) {
     const existence = await moduleExistence(boundary, evaluator);
     if (existence === "absent") continue;
-    findings.push(finding(policy, severity, boundary, byBoundary.get(boundary) ?? [], verdicts.get(boundary), passwords, existence));
+    findings.push(
+      finding(policy, severity, boundary, byBoundary.get(boundary) ?? [], verdicts.get(boundary), passwords, existence),
+    );
   }
   return findings;
 }
 
 /** The address of a key of another type than the policy's that the downloaded module creates, as the catalog names it. */
-async function otherKeyOf(configuration: Configuration, instance: ModuleInstance, entry: CatalogEntry, keyType: string, evaluator: Evaluator): Promise<string | undefined> {
+async function otherKeyOf(
+  configuration: Configuration,
+  instance: ModuleInstance,
+  entry: CatalogEntry,
+  keyType: string,
+  evaluator: Evaluator,
+): Promise<string | undefined> {
   for (const address of [entry.accessKey.address, ...(entry.accessKey.alternatives ?? [])]) {
     const type = address.split(".").at(-2) ?? "";
     if (type === keyType) continue;
@@ -69,16 +98,46 @@ async function otherKeyOf(configuration: Configuration, instance: ModuleInstance
   return undefined;
 }
 
-function finding(policy: Policy, severity: Severity, boundary: ModuleInstance, links: readonly Link[], verdict: CatalogVerdict | undefined, passwords: readonly Link[], existence: string[]): Finding {
+function finding(
+  policy: Policy,
+  severity: Severity,
+  boundary: ModuleInstance,
+  links: readonly Link[],
+  verdict: CatalogVerdict | undefined,
+  passwords: readonly Link[],
+  existence: string[],
+): Finding {
   const call = boundary.call!;
   const first = links[0];
   const entry = verdict?.entry;
   const users: RelatedResource[] = links.length
-    ? [...new Map(links.map((l) => [l.target.address, { role: "user" as const, address: l.target.address, location: visibleLocation(l.target) }])).values()]
+    ? [
+        ...new Map(
+          links.map((l) => [
+            l.target.address,
+            { role: "user" as const, address: l.target.address, location: visibleLocation(l.target) },
+          ]),
+        ).values(),
+      ]
     : [{ role: "user", address: qualify(boundary, entry!.user.address), location: call.location }];
-  const password = passwords.find((p) => links.some((l) => p.target.resource === l.target.resource && p.target.instance === l.target.instance));
-  const loginProfile = password?.subject.address ?? (entry?.loginProfile && verdict?.loginProfile ? qualify(boundary, entry.loginProfile.address) : undefined);
-  const related = [...users, ...(loginProfile ? [{ role: "login-profile" as const, address: loginProfile, location: password ? visibleLocation(password.subject) : call.location }] : [])];
+  const password = passwords.find((p) =>
+    links.some((l) => p.target.resource === l.target.resource && p.target.instance === l.target.instance),
+  );
+  const loginProfile =
+    password?.subject.address ??
+    (entry?.loginProfile && verdict?.loginProfile ? qualify(boundary, entry.loginProfile.address) : undefined);
+  const related = [
+    ...users,
+    ...(loginProfile
+      ? [
+          {
+            role: "login-profile" as const,
+            address: loginProfile,
+            location: password ? visibleLocation(password.subject) : call.location,
+          },
+        ]
+      : []),
+  ];
   // The synthetic count expressions of a catalogued module say nothing the inputs do not say better.
   const fromLinks = boundary.origin.kind === "catalog" ? [] : links.flatMap((l) => l.undecided);
   const undecided = [...new Set([...existence, ...fromLinks, ...(verdict?.undecided ?? [])])];
@@ -108,7 +167,12 @@ function finding(policy: Policy, severity: Severity, boundary: ModuleInstance, l
       ...(loginProfile ? { loginProfile } : {}),
       undecided,
     },
-    fingerprint: fingerprintOf({ ruleId: policy.id, file: call.location.file, resource: boundary.address, related: users.map((u) => u.address) }),
+    fingerprint: fingerprintOf({
+      ruleId: policy.id,
+      file: call.location.file,
+      resource: boundary.address,
+      related: users.map((u) => u.address),
+    }),
     suppressed: null,
     notes: [],
   };
@@ -119,7 +183,11 @@ function finding(policy: Policy, severity: Severity, boundary: ModuleInstance, l
  * allows several: the first entry under which the call creates both the user and the key is taken
  * (the more dangerous reading). None of them: no verdict.
  */
-async function catalogVerdict(instance: ModuleInstance, match: CatalogMatch, evaluator: Evaluator): Promise<CatalogVerdict | undefined> {
+async function catalogVerdict(
+  instance: ModuleInstance,
+  match: CatalogMatch,
+  evaluator: Evaluator,
+): Promise<CatalogVerdict | undefined> {
   for (const entry of match.candidates) {
     const inputs: ModuleInputValue[] = [];
     const undecided: string[] = [];
@@ -133,16 +201,24 @@ async function catalogVerdict(instance: ModuleInstance, match: CatalogMatch, eva
     if (absent) continue;
     let loginProfile = false;
     if (entry.loginProfile) {
-      const decisions = await Promise.all(entry.loginProfile.when.map(async (name) => (await evaluateInput(instance, entry, name, evaluator)).decided));
+      const decisions = await Promise.all(
+        entry.loginProfile.when.map(async (name) => (await evaluateInput(instance, entry, name, evaluator)).decided),
+      );
       loginProfile = decisions.every((d) => d !== false);
     }
-    if (match.versionNote) undecided.push(`${match.versionNote}; keygate assumed ${entry.id}, under which the call creates both`);
+    if (match.versionNote)
+      undecided.push(`${match.versionNote}; keygate assumed ${entry.id}, under which the call creates both`);
     return { entry, inputs, undecided, loginProfile };
   }
   return undefined;
 }
 
-async function evaluateInput(instance: ModuleInstance, entry: CatalogEntry, name: string, evaluator: Evaluator): Promise<{ shown: string; decided: boolean | "error" | undefined }> {
+async function evaluateInput(
+  instance: ModuleInstance,
+  entry: CatalogEntry,
+  name: string,
+  evaluator: Evaluator,
+): Promise<{ shown: string; decided: boolean | "error" | undefined }> {
   const trace = newTrace();
   const value = await evaluator.evaluateSource(conditionSource(entry, name), { instance }, trace);
   const decided = decideBool(value);
@@ -159,7 +235,6 @@ async function evaluateInput(instance: ModuleInstance, entry: CatalogEntry, name
   }
   return { shown, decided };
 }
-
 
 /** Where a resource shows in the user's code: a resource inside a downloaded or catalogued module shows at its call. */
 export function visibleLocation(placed: PlacedResource): SourceLocation {

@@ -15,10 +15,24 @@ export const compactReporter: Reporter = {
   render(result: ScanResult): string {
     const lines: { file: string; line: number; column: number; text: string }[] = [];
     for (const f of result.findings.filter((x) => !x.suppressed)) {
-      lines.push({ file: f.location.file, line: f.location.line, column: f.location.column, text: `${position(f.location.file, f.location.line, f.location.column)} ${f.severity} ${shortFindingMessage(f)} [${f.ruleId}]` });
+      lines.push({
+        file: f.location.file,
+        line: f.location.line,
+        column: f.location.column,
+        text: `${position(f.location.file, f.location.line, f.location.column)} ${f.severity} ${shortFindingMessage(f)} [${f.ruleId}]`,
+      });
     }
-    for (const [kind, list] of [["error", result.errors], ["warning", result.warnings]] as const) {
-      for (const d of list) lines.push({ file: d.file, line: d.line ?? 0, column: d.column ?? 0, text: `${position(d.file, d.line, d.column)} ${kind} ${d.message}` });
+    for (const [kind, list] of [
+      ["error", result.errors],
+      ["warning", result.warnings],
+    ] as const) {
+      for (const d of list)
+        lines.push({
+          file: d.file,
+          line: d.line ?? 0,
+          column: d.column ?? 0,
+          text: `${position(d.file, d.line, d.column)} ${kind} ${d.message}`,
+        });
     }
     lines.sort((a, b) => compareStrings(a.file, b.file) || a.line - b.line || a.column - b.column);
     return `${[...lines.map((l) => l.text), summaryText(result).text].join("\n")}\n`;

@@ -5,7 +5,11 @@ import { describeConfigUsed, findingMessage } from "./messages.js";
 import { isUri, RepositoryPaths } from "./sarif.js";
 import type { ReportContext, Reporter } from "./types.js";
 
-const COMMAND: Record<Severity, "error" | "warning" | "notice"> = { error: "error", warning: "warning", info: "notice" };
+const COMMAND: Record<Severity, "error" | "warning" | "notice"> = {
+  error: "error",
+  warning: "warning",
+  info: "notice",
+};
 
 /**
  * GitHub Actions workflow commands: one annotation per unsuppressed finding, input error and
@@ -24,12 +28,32 @@ export const githubReporter: Reporter = {
     for (const finding of result.findings.filter((f) => !f.suppressed)) {
       const policy = policies.get(finding.ruleId);
       const title = `${finding.ruleId} ${policy?.title ?? finding.ruleName}`;
-      lines.push(command(COMMAND[finding.severity], { ...range(finding.location, file), title }, annotationText(finding, policy)));
+      lines.push(
+        command(
+          COMMAND[finding.severity],
+          { ...range(finding.location, file), title },
+          annotationText(finding, policy),
+        ),
+      );
     }
-    for (const error of result.errors) lines.push(command("error", { ...position(error, file), title: "keygate: input error (the check is incomplete)" }, error.message));
-    for (const warning of result.warnings) lines.push(command("warning", { ...position(warning, file), title: "keygate: warning" }, warning.message));
+    for (const error of result.errors)
+      lines.push(
+        command(
+          "error",
+          { ...position(error, file), title: "keygate: input error (the check is incomplete)" },
+          error.message,
+        ),
+      );
+    for (const warning of result.warnings)
+      lines.push(command("warning", { ...position(warning, file), title: "keygate: warning" }, warning.message));
     for (const policy of result.config?.off ?? []) {
-      lines.push(command("warning", { title: "keygate: policy turned off" }, `${policy.id} (${policy.alias}) is turned off by ${result.config!.file}: its findings are not reported.`));
+      lines.push(
+        command(
+          "warning",
+          { title: "keygate: policy turned off" },
+          `${policy.id} (${policy.alias}) is turned off by ${result.config!.file}: its findings are not reported.`,
+        ),
+      );
     }
     lines.push(summary(result));
     return `${lines.join("\n")}\n`;
@@ -47,11 +71,15 @@ function annotationText(finding: Finding, policy: Policy | undefined): string {
 function range(l: SourceLocation, file: (f: string) => Record<string, string>): Record<string, string | number> {
   if (isUri(l.file)) return {};
   // GitHub ignores columns on an annotation that spans lines; the end column is given only on one line.
-  const columns: Record<string, number> = l.line === l.endLine ? { col: l.column, endColumn: l.endColumn } : { col: l.column };
+  const columns: Record<string, number> =
+    l.line === l.endLine ? { col: l.column, endColumn: l.endColumn } : { col: l.column };
   return { ...file(l.file), line: l.line, endLine: l.endLine, ...columns };
 }
 
-function position(diagnostic: InputError | Warning, file: (f: string) => Record<string, string>): Record<string, string | number> {
+function position(
+  diagnostic: InputError | Warning,
+  file: (f: string) => Record<string, string>,
+): Record<string, string | number> {
   return {
     ...file(diagnostic.file),
     ...(diagnostic.line !== undefined ? { line: diagnostic.line } : {}),
@@ -66,7 +94,12 @@ function summary(result: ScanResult): string {
   const parts = [
     `${active} finding${active === 1 ? "" : "s"}`,
     `${inline} suppressed`,
-    ...(result.baseline ? [`${baselined} baselined`, `${result.baseline.stale.length} stale baseline entr${result.baseline.stale.length === 1 ? "y" : "ies"}`] : []),
+    ...(result.baseline
+      ? [
+          `${baselined} baselined`,
+          `${result.baseline.stale.length} stale baseline entr${result.baseline.stale.length === 1 ? "y" : "ies"}`,
+        ]
+      : []),
     `${result.errors.length} input error${result.errors.length === 1 ? "" : "s"}`,
     `${result.warnings.length} warning${result.warnings.length === 1 ? "" : "s"}`,
   ];

@@ -30,15 +30,27 @@ export const gitlabReporter: Reporter = {
     const path = (file: string) => (isUri(file) ? file : (paths.relative(file) ?? file));
     const issues: Issue[] = [];
     for (const f of result.findings.filter((x) => !x.suppressed)) {
-      issues.push({ description: shortFindingMessage(f), check_name: f.ruleId, fingerprint: f.fingerprint, severity: SEVERITY[f.severity], location: { path: path(f.location.file), lines: { begin: f.location.line } } });
+      issues.push({
+        description: shortFindingMessage(f),
+        check_name: f.ruleId,
+        fingerprint: f.fingerprint,
+        severity: SEVERITY[f.severity],
+        location: { path: path(f.location.file), lines: { begin: f.location.line } },
+      });
     }
-    for (const [kind, list] of [["input-error", result.errors], ["warning", result.warnings]] as const) {
+    for (const [kind, list] of [
+      ["input-error", result.errors],
+      ["warning", result.warnings],
+    ] as const) {
       for (const d of list) {
         const file = path(d.file);
         issues.push({
           description: d.message,
           check_name: `keygate/${kind}`,
-          fingerprint: createHash("sha256").update([kind, file, d.line ?? "", d.column ?? "", d.message].join("\u0000")).digest("hex").slice(0, 32),
+          fingerprint: createHash("sha256")
+            .update([kind, file, d.line ?? "", d.column ?? "", d.message].join("\u0000"))
+            .digest("hex")
+            .slice(0, 32),
           severity: kind === "input-error" ? "blocker" : "minor",
           location: { path: file, lines: { begin: d.line ?? 1 } },
         });

@@ -12,7 +12,18 @@ export type { Reporter, ReportContext } from "./types.js";
 export { reportPieces } from "./types.js";
 
 /** Every output format by name; the CLI's `--format` choices come from here. */
-export const REPORTERS: ReadonlyMap<string, Reporter> = new Map([textReporter, compactReporter, jsonReporter, sarifReporter, junitReporter, githubReporter, gitlabReporter, markdownReporter].map((r) => [r.name, r]));
+export const REPORTERS: ReadonlyMap<string, Reporter> = new Map(
+  [
+    textReporter,
+    compactReporter,
+    jsonReporter,
+    sarifReporter,
+    junitReporter,
+    githubReporter,
+    gitlabReporter,
+    markdownReporter,
+  ].map((r) => [r.name, r]),
+);
 
 /** The format used when none is asked for. */
 export const DEFAULT_FORMAT = "text";

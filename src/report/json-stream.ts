@@ -17,7 +17,13 @@ const BATCH = 64;
  * (0: the document itself; each object or array on the way counts, so the first element of a
  * top-level array is at 2). Items are rendered lazily, in order.
  */
-export function* jsonWithLongArray<T>(document: unknown, key: string, depth: number, items: Iterable<T>, render: (item: T) => unknown): Generator<string> {
+export function* jsonWithLongArray<T>(
+  document: unknown,
+  key: string,
+  depth: number,
+  items: Iterable<T>,
+  render: (item: T) => unknown,
+): Generator<string> {
   const text = `${JSON.stringify(document, null, 2)}\n`;
   // Every property line starts with a newline and its depth's indentation; strings never hold a raw
   // newline, so this line is the property's own, at the first place it occurs at this depth

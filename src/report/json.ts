@@ -21,11 +21,18 @@ function jsonPieces(result: ScanResult): Iterable<string> {
     version: 1,
     tool: { name: TOOL.name, version: TOOL.version },
     findings: [],
-    errors: result.errors.map((e) => ({ file: e.file, ...(e.line !== undefined ? { line: e.line } : {}), ...(e.column !== undefined ? { column: e.column } : {}), message: e.message })),
+    errors: result.errors.map((e) => ({
+      file: e.file,
+      ...(e.line !== undefined ? { line: e.line } : {}),
+      ...(e.column !== undefined ? { column: e.column } : {}),
+      message: e.message,
+    })),
     warnings: result.warnings,
     config: { file: result.config?.file ?? null, policiesOff: result.config?.off.map((p) => p.id) ?? [] },
     // Change-aware runs (--base, --staged): what the change was compared with.
-    ...(result.comparedWith !== undefined ? { base: { commit: result.baseCommit ?? null, description: result.comparedWith } } : {}),
+    ...(result.comparedWith !== undefined
+      ? { base: { commit: result.baseCommit ?? null, description: result.comparedWith } }
+      : {}),
     summary: {
       files: result.files,
       findings: result.findings.length,
@@ -44,8 +51,12 @@ function jsonPieces(result: ScanResult): Iterable<string> {
     remediation: findingFix(f, policies.get(f.ruleId)) ?? null,
     source: f.source,
     resource: f.resource,
-    related: [...new Set(f.related.filter((r) => r.role !== "source" && r.role !== "module-call").map((r) => r.address))],
-    relatedLocations: f.related.filter((r) => r.location).map((r) => ({ role: r.role, address: r.address, location: r.location })),
+    related: [
+      ...new Set(f.related.filter((r) => r.role !== "source" && r.role !== "module-call").map((r) => r.address)),
+    ],
+    relatedLocations: f.related
+      .filter((r) => r.location)
+      .map((r) => ({ role: r.role, address: r.address, location: r.location })),
     location: f.location,
     fingerprint: f.fingerprint,
     suppressed: f.suppressed,

@@ -21,7 +21,12 @@ export const junitReporter: Reporter = {
   name: "junit",
   description: "JUnit XML for CI test tabs: a test case per policy and configuration",
   render(result: ScanResult): string {
-    const configurations = [...new Set([...(result.configurations ?? []), ...result.findings.flatMap((f) => (f.configuration !== undefined ? [f.configuration] : []))])].sort(compareStrings);
+    const configurations = [
+      ...new Set([
+        ...(result.configurations ?? []),
+        ...result.findings.flatMap((f) => (f.configuration !== undefined ? [f.configuration] : [])),
+      ]),
+    ].sort(compareStrings);
     const owner = (file: string) => owningConfiguration(file, configurations) ?? RUN_KEY;
     const errorsOf = groupBy(result.errors, (e) => owner(e.file));
     const warningsOf = groupBy(result.warnings, (w) => owner(w.file));
@@ -32,7 +37,14 @@ export const junitReporter: Reporter = {
       return {
         name: configuration,
         cases: [
-          ...result.policies.map((p) => policyCase(p, configuration, findings.filter((f) => f.ruleId === p.id), errors.length)),
+          ...result.policies.map((p) =>
+            policyCase(
+              p,
+              configuration,
+              findings.filter((f) => f.ruleId === p.id),
+              errors.length,
+            ),
+          ),
           ...errors.map((e) => errorCase(e, configuration)),
         ],
         out: (warningsOf.get(configuration) ?? []).map(warningLine),
@@ -42,7 +54,11 @@ export const junitReporter: Reporter = {
     const runErrors = errorsOf.get(RUN_KEY) ?? [];
     const runOut = [
       ...(warningsOf.get(RUN_KEY) ?? []).map(warningLine),
-      ...(result.baseline ? [`baseline ${result.baseline.file}: ${result.baseline.matched.length} of ${result.baseline.entries} entries matched, ${result.baseline.stale.length} stale`] : []),
+      ...(result.baseline
+        ? [
+            `baseline ${result.baseline.file}: ${result.baseline.matched.length} of ${result.baseline.entries} entries matched, ${result.baseline.stale.length} stale`,
+          ]
+        : []),
     ];
     if (unowned.length || runErrors.length || runOut.length) {
       suites.push({
@@ -68,10 +84,19 @@ export const junitReporter: Reporter = {
       lines.push(
         `  <testsuite name="${attr(suite.name)}" tests="${suite.cases.length}" failures="${count(suite.cases, "failure")}" errors="${count(suite.cases, "error")}" skipped="${count(suite.cases, "skipped")}">`,
       );
-      const properties = [...(result.config?.file ? [["keygate.config", result.config.file]] : []), ...(result.config?.off ?? []).map((p) => [`keygate.policy.${p.id}`, "off"])];
-      if (properties.length) lines.push("    <properties>", ...properties.map(([name, value]) => `      <property name="${attr(name!)}" value="${attr(value!)}"/>`), "    </properties>");
+      const properties = [
+        ...(result.config?.file ? [["keygate.config", result.config.file]] : []),
+        ...(result.config?.off ?? []).map((p) => [`keygate.policy.${p.id}`, "off"]),
+      ];
+      if (properties.length)
+        lines.push(
+          "    <properties>",
+          ...properties.map(([name, value]) => `      <property name="${attr(name!)}" value="${attr(value!)}"/>`),
+          "    </properties>",
+        );
       for (const c of suite.cases) {
-        const location = c.file !== undefined ? ` file="${attr(c.file)}"${c.line !== undefined ? ` line="${c.line}"` : ""}` : "";
+        const location =
+          c.file !== undefined ? ` file="${attr(c.file)}"${c.line !== undefined ? ` line="${c.line}"` : ""}` : "";
         const open = `    <testcase name="${attr(c.name)}" classname="${attr(c.classname)}"${location}`;
         if (!c.outcome && !c.out.length) {
           lines.push(`${open}/>`);
@@ -79,7 +104,10 @@ export const junitReporter: Reporter = {
         }
         lines.push(`${open}>`);
         if (c.outcome?.kind === "skipped") lines.push(`      <skipped message="${attr(c.outcome.message)}"/>`);
-        else if (c.outcome) lines.push(`      <${c.outcome.kind} type="${attr(c.outcome.type)}" message="${attr(c.outcome.message)}">${text(c.outcome.body)}</${c.outcome.kind}>`);
+        else if (c.outcome)
+          lines.push(
+            `      <${c.outcome.kind} type="${attr(c.outcome.type)}" message="${attr(c.outcome.message)}">${text(c.outcome.body)}</${c.outcome.kind}>`,
+          );
         if (c.out.length) lines.push(`      <system-out>${text(c.out.join("\n"))}</system-out>`);
         lines.push("    </testcase>");
       }
@@ -118,10 +146,22 @@ function policyCase(policy: Policy, configuration: string, findings: Finding[], 
   const first = active[0];
   const out = findings
     .filter((f) => f.suppressed)
-    .map((f) => `${f.suppressed!.kind === "baseline" ? "baselined" : "suppressed"}: ${at(f.location)} ${f.resource} -- ${f.suppressed!.reason}${f.suppressed!.until ? ` (until ${f.suppressed!.until})` : ""}`);
+    .map(
+      (f) =>
+        `${f.suppressed!.kind === "baseline" ? "baselined" : "suppressed"}: ${at(f.location)} ${f.resource} -- ${f.suppressed!.reason}${f.suppressed!.until ? ` (until ${f.suppressed!.until})` : ""}`,
+    );
   const name = `${policy.id} ${policy.alias}`;
   if (!first) {
-    const skipped = inputErrors ? { outcome: { kind: "skipped" as const, type: "", message: `not checked completely: ${inputErrors} input error${inputErrors === 1 ? "" : "s"} in this configuration`, body: "" } } : {};
+    const skipped = inputErrors
+      ? {
+          outcome: {
+            kind: "skipped" as const,
+            type: "",
+            message: `not checked completely: ${inputErrors} input error${inputErrors === 1 ? "" : "s"} in this configuration`,
+            body: "",
+          },
+        }
+      : {};
     return { name, classname: configuration, ...skipped, out };
   }
   return {
@@ -132,9 +172,14 @@ function policyCase(policy: Policy, configuration: string, findings: Finding[], 
     outcome: {
       kind: "failure",
       type: policy.id,
-      message: active.length === 1 ? `${first.resource}: ${policy.title} (${at(first.location)})` : `${active.length} findings: ${active.map((f) => f.resource).join(", ")}`,
+      message:
+        active.length === 1
+          ? `${first.resource}: ${policy.title} (${at(first.location)})`
+          : `${active.length} findings: ${active.map((f) => f.resource).join(", ")}`,
       body: [
-        ...active.map((f) => [`${at(f.location)} ${f.severity} ${findingMessage(f)}`, ...f.notes.map((n) => `  note: ${n}`)].join("\n")),
+        ...active.map((f) =>
+          [`${at(f.location)} ${f.severity} ${findingMessage(f)}`, ...f.notes.map((n) => `  note: ${n}`)].join("\n"),
+        ),
         `fix: ${policy.remediation}`,
         `docs: ${policy.docsUrl}`,
       ].join("\n\n"),
@@ -181,5 +226,9 @@ function attr(value: string): string {
 
 /** Escapes element text, and replaces characters XML 1.0 cannot carry at all. */
 function text(value: string): string {
-  return value.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, "\ufffd").replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+  return value
+    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, "\ufffd")
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;");
 }

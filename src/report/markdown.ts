@@ -27,7 +27,14 @@ export const markdownReporter: Reporter = {
         : "✅ keygate: no findings";
     out.push(`### ${status}`, "");
     const counts = [
-      `${plural(active.length, "finding")}${active.length ? ` (${(["error", "warning", "info"] as const).filter((s) => bySeverity(s)).map((s) => plural(bySeverity(s), s)).join(", ")})` : ""}`,
+      `${plural(active.length, "finding")}${
+        active.length
+          ? ` (${(["error", "warning", "info"] as const)
+              .filter((s) => bySeverity(s))
+              .map((s) => plural(bySeverity(s), s))
+              .join(", ")})`
+          : ""
+      }`,
       `${suppressed.filter((f) => f.suppressed!.kind === "inline").length} suppressed`,
       ...(result.baseline ? [`${suppressed.filter((f) => f.suppressed!.kind === "baseline").length} baselined`] : []),
       plural(result.errors.length, "input error"),
@@ -46,7 +53,9 @@ export const markdownReporter: Reporter = {
         const policy = policies.get(f.ruleId);
         const rule = policy ? `[${f.ruleId}](${policy.docsUrl})` : f.ruleId;
         const notes = f.notes.map((n) => `<br>**Note:** ${cell(n)}`).join("");
-        out.push(`| ${SEVERITY_BADGE[f.severity]} | ${rule} | ${code(where(f.location))} | ${cell(findingMessage(f))}${notes} |`);
+        out.push(
+          `| ${SEVERITY_BADGE[f.severity]} | ${rule} | ${code(where(f.location))} | ${cell(findingMessage(f))}${notes} |`,
+        );
       }
       if (active.length > MAX_ROWS) out.push("", `…and ${active.length - MAX_ROWS} more; see the full report.`);
       out.push("");
@@ -58,26 +67,45 @@ export const markdownReporter: Reporter = {
     }
 
     if (result.errors.length) {
-      out.push("#### Input errors", "", "The check is incomplete until these files can be read.", "", "| Location | Error |", "|---|---|");
-      for (const e of result.errors.slice(0, MAX_ROWS)) out.push(`| ${code(e.line !== undefined ? `${e.file}:${e.line}${e.column !== undefined ? `:${e.column}` : ""}` : e.file)} | ${cell(e.message)} |`);
+      out.push(
+        "#### Input errors",
+        "",
+        "The check is incomplete until these files can be read.",
+        "",
+        "| Location | Error |",
+        "|---|---|",
+      );
+      for (const e of result.errors.slice(0, MAX_ROWS))
+        out.push(
+          `| ${code(e.line !== undefined ? `${e.file}:${e.line}${e.column !== undefined ? `:${e.column}` : ""}` : e.file)} | ${cell(e.message)} |`,
+        );
       if (result.errors.length > MAX_ROWS) out.push("", `…and ${result.errors.length - MAX_ROWS} more.`);
       out.push("");
     }
 
     if (result.warnings.length) {
       out.push("#### Warnings", "", "| Location | Warning |", "|---|---|");
-      for (const w of result.warnings.slice(0, MAX_ROWS)) out.push(`| ${code(`${w.file}:${w.line}:${w.column}`)} | ${cell(w.message)} |`);
+      for (const w of result.warnings.slice(0, MAX_ROWS))
+        out.push(`| ${code(`${w.file}:${w.line}:${w.column}`)} | ${cell(w.message)} |`);
       if (result.warnings.length > MAX_ROWS) out.push("", `…and ${result.warnings.length - MAX_ROWS} more.`);
       out.push("");
     }
 
     if (result.baseline) {
       const b = result.baseline;
-      out.push(`Baseline ${code(b.file)}: ${b.matched.length} of ${plural(b.entries, "entry", "entries")} matched, ${b.stale.length} stale.`, "");
+      out.push(
+        `Baseline ${code(b.file)}: ${b.matched.length} of ${plural(b.entries, "entry", "entries")} matched, ${b.stale.length} stale.`,
+        "",
+      );
     }
 
     if (suppressed.length) {
-      out.push(`<details><summary>${plural(suppressed.length, "suppressed finding")}</summary>`, "", "| Rule | Resource | Location | Kind | Reason |", "|---|---|---|---|---|");
+      out.push(
+        `<details><summary>${plural(suppressed.length, "suppressed finding")}</summary>`,
+        "",
+        "| Rule | Resource | Location | Kind | Reason |",
+        "|---|---|---|---|---|",
+      );
       for (const f of suppressed.slice(0, MAX_ROWS)) out.push(suppressedRow(f));
       if (suppressed.length > MAX_ROWS) out.push("", `…and ${suppressed.length - MAX_ROWS} more.`);
       out.push("", "</details>", "");
@@ -104,7 +132,12 @@ function plural(n: number, word: string, many = `${word}s`): string {
 
 /** Text in a table cell: no raw HTML, no column breaks, no line breaks. */
 function cell(text: string): string {
-  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/\|/g, "\\|").replace(/\r?\n/g, "<br>");
+  return text
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/\|/g, "\\|")
+    .replace(/\r?\n/g, "<br>");
 }
 
 /** A code span in a table cell; backticks inside are rare in paths and addresses, so they are replaced. */

@@ -1,4 +1,11 @@
-import type { Finding, InputError, ModuleCallEvidence, SourceLocation, StaticPairEvidence, Warning } from "../findings.js";
+import type {
+  Finding,
+  InputError,
+  ModuleCallEvidence,
+  SourceLocation,
+  StaticPairEvidence,
+  Warning,
+} from "../findings.js";
 import type { LiveKeyEvidence } from "../live/evidence.js";
 import type { ConfigUsed } from "../load/config.js";
 import type { Policy } from "../policies/catalog.js";
@@ -39,10 +46,14 @@ export function shortFindingMessage(finding: Finding): string {
     const alternatives = others.length ? ` (or ${others.map((o) => o.address).join(", ")})` : "";
     // A key in a local module: the call that makes this instance (a shared module has a finding per call).
     const call = finding.related.find((r) => r.role === "module-call");
-    const instantiated = call?.location ? ` (${call.address}, called at ${nearby(call.location, finding.location)})` : "";
+    const instantiated = call?.location
+      ? ` (${call.address}, called at ${nearby(call.location, finding.location)})`
+      : "";
     sentence = `Access key ${e.key}${instantiated} is created together with its user ${e.user}${name}${where}${alternatives}${password}, ${why}.`;
   }
-  return e.undecided.length ? `${sentence} Assumed created, as keygate cannot decide: ${e.undecided.join("; ")}.` : sentence;
+  return e.undecided.length
+    ? `${sentence} Assumed created, as keygate cannot decide: ${e.undecided.join("; ")}.`
+    : sentence;
 }
 
 /** A related location as seen from the finding's: `line 2` in the same file, else `file:line`. */
@@ -59,7 +70,9 @@ export function suppressionHint(finding: Finding): string | undefined {
   const above = finding.evidence.kind === "module-call" ? "the module block" : "the key's block";
   // A key in a shared local module: above the key silences every caller, above the call only this one.
   const call = finding.related.find((r) => r.role === "module-call");
-  const only = call?.location ? ` (every caller), or above ${call.address}'s block at ${call.location.file}:${call.location.line} (this call only)` : "";
+  const only = call?.location
+    ? ` (every caller), or above ${call.address}'s block at ${call.location.file}:${call.location.line} (this call only)`
+    : "";
   return `put "# keygate:ignore ${finding.ruleId} -- <why>" on the line above ${above}${only}`;
 }
 
@@ -72,7 +85,9 @@ export function findingFix(finding: Finding, policy: Policy | undefined, short =
   if (finding.evidence.kind === "module-call" && finding.evidence.fix) {
     const { input, value } = finding.evidence.fix;
     const first = `Set ${input} = ${JSON.stringify(value)} on ${finding.evidence.module} so that the module creates no access key.`;
-    return short ? first : `${first} If the user needs a key at all, create it in a later, separate change (an aws_iam_access_key for the module's user), so that it shows intent and can be traced.`;
+    return short
+      ? first
+      : `${first} If the user needs a key at all, create it in a later, separate change (an aws_iam_access_key for the module's user), so that it shows intent and can be traced.`;
   }
   if (!policy) return undefined;
   if (!short) return policy.remediation;
@@ -90,7 +105,9 @@ function staticPairMessage(finding: Finding, evidence: StaticPairEvidence): stri
   const others = finding.related.filter((r) => r.role === "user" && r.address !== evidence.user);
   if (others.length) parts.push(`Its user argument may also name ${others.map((o) => o.address).join(", ")}.`);
   if (evidence.loginProfile) {
-    parts.push(`The user also gets a console password (${evidence.loginProfile}): exactly the population the CIS control names.`);
+    parts.push(
+      `The user also gets a console password (${evidence.loginProfile}): exactly the population the CIS control names.`,
+    );
   }
   if (evidence.undecided.length) {
     parts.push(`Assumed to be created, since keygate cannot decide: ${evidence.undecided.join("; ")}.`);
@@ -102,15 +119,24 @@ function moduleCallMessage(finding: Finding, e: ModuleCallEvidence): string {
   const userRelated = finding.related.find((r) => r.role === "user");
   const name = e.userName !== undefined ? ` "${e.userName}"` : "";
   const version = e.version !== undefined ? ` ${e.version}` : "";
-  const how = e.analysis === "catalog" ? `described by the module catalog${e.catalogEntry ? ` as ${e.catalogEntry}` : ""}` : "read from its downloaded code";
+  const how =
+    e.analysis === "catalog"
+      ? `described by the module catalog${e.catalogEntry ? ` as ${e.catalogEntry}` : ""}`
+      : "read from its downloaded code";
   const own = e.user.startsWith(`${e.module}.`);
   const parts = [
     own
       ? `Module call ${e.module} (${at(finding.location)}; ${e.source}${version}, ${how}) creates IAM user ${e.user}${name} together with an access key for it (${e.key}), so the key is issued during the user's initial setup instead of as a separate, later step.`
       : `Module call ${e.module} (${at(finding.location)}; ${e.source}${version}, ${how}) creates access key ${e.key} for user ${e.user}${name}${userRelated?.location ? ` (${at(userRelated.location)})` : ""}, which this configuration also creates, so the key is issued during the user's initial setup instead of as a separate, later step.`,
   ];
-  if (e.inputs.length) parts.push(`Inputs: ${e.inputs.map((i) => `${i.name} = ${i.value}${i.from === "default" ? " (default)" : ""}`).join(", ")}.`);
-  if (e.loginProfile) parts.push(`The user also gets a console password (${e.loginProfile}): exactly the population the CIS control names.`);
+  if (e.inputs.length)
+    parts.push(
+      `Inputs: ${e.inputs.map((i) => `${i.name} = ${i.value}${i.from === "default" ? " (default)" : ""}`).join(", ")}.`,
+    );
+  if (e.loginProfile)
+    parts.push(
+      `The user also gets a console password (${e.loginProfile}): exactly the population the CIS control names.`,
+    );
   if (e.undecided.length) parts.push(`Assumed to be created, since keygate cannot decide: ${e.undecided.join("; ")}.`);
   return parts.join(" ");
 }
@@ -124,7 +150,10 @@ function liveMessage(e: LiveKeyEvidence): string {
       ? `creation time not in the credential report (access_key_${e.slot}_last_rotated is N/A), so it may be the key issued with the user (${e.userCreated})`
       : `created ${e.keyCreated}, ${formatGap(e.gapSeconds)} after the user (${e.userCreated})`;
   const used = e.lastUsed ? `last used ${e.lastUsed}` : "never used";
-  const basis = e.keyCreatedFrom === "report" && e.keyCreated !== null ? " Key creation time from the credential report's access_key_N_last_rotated." : "";
+  const basis =
+    e.keyCreatedFrom === "report" && e.keyCreated !== null
+      ? " Key creation time from the credential report's access_key_N_last_rotated."
+      : "";
   switch (e.case) {
     case "setup-key-never-used":
       return `${key} of ${who} was ${created}, within the ${e.windowSeconds} s window, and has never been used: it was issued during the user's initial setup, exactly the case the CIS control names. Delete it.${basis}`;
@@ -151,7 +180,10 @@ export function at(location: SourceLocation): string {
 
 /** `file:line:column: message` of an input error or warning. */
 export function diagnosticText(diagnostic: InputError | Warning): string {
-  const position = diagnostic.line !== undefined ? `:${diagnostic.line}${diagnostic.column !== undefined ? `:${diagnostic.column}` : ""}` : "";
+  const position =
+    diagnostic.line !== undefined
+      ? `:${diagnostic.line}${diagnostic.column !== undefined ? `:${diagnostic.column}` : ""}`
+      : "";
   return `${diagnostic.file}${position}: ${diagnostic.message}`;
 }
 

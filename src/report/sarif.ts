@@ -44,13 +44,24 @@ function sarifPieces(result: ScanResult, context: ReportContext): Iterable<strin
   const effective = (p: Policy): Severity => result.findings.find((f) => f.ruleId === p.id)?.severity ?? p.severity;
   const overrides = policies
     .filter((p) => effective(p) !== p.severity)
-    .map((p) => ({ descriptor: { id: p.id, index: ruleIndex.get(p.id)! }, configuration: { level: LEVEL[effective(p)] } }));
+    .map((p) => ({
+      descriptor: { id: p.id, index: ruleIndex.get(p.id)! },
+      configuration: { level: LEVEL[effective(p)] },
+    }));
 
   const baselined = result.baseline && new Set(result.baseline.matched);
   // The config used and what it turned off, before the warnings: a reader must see what decided the run.
   const configFile = result.config?.file;
   const configuration = [
-    ...(configFile ? [{ level: "note", message: { text: `Configuration read from ${configFile}.` }, locations: [{ physicalLocation: { artifactLocation: paths.artifact(configFile) } }] }] : []),
+    ...(configFile
+      ? [
+          {
+            level: "note",
+            message: { text: `Configuration read from ${configFile}.` },
+            locations: [{ physicalLocation: { artifactLocation: paths.artifact(configFile) } }],
+          },
+        ]
+      : []),
     ...(result.config?.off ?? []).map((p) => ({
       level: "warning",
       message: { text: `Policy ${p.id} (${p.alias}) is turned off by ${configFile}: its findings are not reported.` },
@@ -62,7 +73,9 @@ function sarifPieces(result: ScanResult, context: ReportContext): Iterable<strin
   const invocation = {
     executionSuccessful: result.errors.length === 0,
     ...(overrides.length ? { ruleConfigurationOverrides: overrides } : {}),
-    ...(result.errors.length ? { toolExecutionNotifications: result.errors.map((e) => notification(e, "error", paths)) } : {}),
+    ...(result.errors.length
+      ? { toolExecutionNotifications: result.errors.map((e) => notification(e, "error", paths)) }
+      : {}),
     ...(configuration.length ? { toolConfigurationNotifications: configuration } : {}),
   };
 
@@ -82,7 +95,12 @@ function sarifPieces(result: ScanResult, context: ReportContext): Iterable<strin
         },
         invocations: [invocation],
         originalUriBaseIds: {
-          [SOURCE_ROOT]: { uri: directoryUri(paths.root), description: { text: "The root of the repository (git rev-parse --show-toplevel), or the working directory outside a repository." } },
+          [SOURCE_ROOT]: {
+            uri: directoryUri(paths.root),
+            description: {
+              text: "The root of the repository (git rev-parse --show-toplevel), or the working directory outside a repository.",
+            },
+          },
         },
         columnKind: "utf16CodeUnits",
         results: [],
@@ -90,7 +108,9 @@ function sarifPieces(result: ScanResult, context: ReportContext): Iterable<strin
     ],
   };
   // results: the run's last property, two levels down (runs, then the run).
-  return jsonWithLongArray(log, "results", 2, result.findings, (f) => sarifResult(f, ruleIndex.get(f.ruleId), paths, baselined));
+  return jsonWithLongArray(log, "results", 2, result.findings, (f) =>
+    sarifResult(f, ruleIndex.get(f.ruleId), paths, baselined),
+  );
 }
 
 function rule(policy: Policy, severity: Severity) {
@@ -122,7 +142,12 @@ function rule(policy: Policy, severity: Severity) {
 }
 
 /** `baselined`: the fingerprints the baseline matched, when a baseline was given (SARIF's baselineState). */
-function sarifResult(finding: Finding, ruleIndex: number | undefined, paths: RepositoryPaths, baselined: ReadonlySet<string> | undefined) {
+function sarifResult(
+  finding: Finding,
+  ruleIndex: number | undefined,
+  paths: RepositoryPaths,
+  baselined: ReadonlySet<string> | undefined,
+) {
   const related = finding.related.filter((r) => r.location !== undefined);
   let text = escapeBrackets(findingMessage(finding));
   related.forEach((r, i) => {
@@ -146,7 +171,11 @@ function sarifResult(finding: Finding, ruleIndex: number | undefined, paths: Rep
           relatedLocations: related.map((r, i) => ({
             id: i + 1,
             physicalLocation: physicalLocation(r.location!, paths),
-            message: { text: escapeBrackets(`${r.role === "user" ? "The user" : r.role === "login-profile" ? "The user's console password" : r.role === "module-call" ? "Instantiated by the module call" : "A related access key"} ${r.address}.`) },
+            message: {
+              text: escapeBrackets(
+                `${r.role === "user" ? "The user" : r.role === "login-profile" ? "The user's console password" : r.role === "module-call" ? "Instantiated by the module call" : "A related access key"} ${r.address}.`,
+              ),
+            },
           })),
         }
       : {}),
@@ -158,29 +187,45 @@ function sarifResult(finding: Finding, ruleIndex: number | undefined, paths: Rep
             {
               kind: suppression.kind === "inline" ? "inSource" : "external",
               status: "accepted",
-              justification: suppression.until ? `${suppression.reason} (until ${suppression.until})` : suppression.reason,
+              justification: suppression.until
+                ? `${suppression.reason} (until ${suppression.until})`
+                : suppression.reason,
               ...(suppression.until ? { properties: { until: suppression.until } } : {}),
             },
           ],
         }
       : {}),
-    properties: { resource: finding.resource, source: finding.source, ...(finding.configuration !== undefined ? { configuration: finding.configuration } : {}) },
+    properties: {
+      resource: finding.resource,
+      source: finding.source,
+      ...(finding.configuration !== undefined ? { configuration: finding.configuration } : {}),
+    },
   };
 }
 
 function notification(diagnostic: InputError | Warning, level: "error" | "warning", paths: RepositoryPaths) {
-  const region = diagnostic.line !== undefined ? { startLine: diagnostic.line, ...(diagnostic.column !== undefined ? { startColumn: diagnostic.column } : {}) } : undefined;
+  const region =
+    diagnostic.line !== undefined
+      ? { startLine: diagnostic.line, ...(diagnostic.column !== undefined ? { startColumn: diagnostic.column } : {}) }
+      : undefined;
   return {
     level,
     message: { text: sentence(escapeBrackets(diagnostic.message)) },
-    locations: [{ physicalLocation: { artifactLocation: paths.artifact(diagnostic.file), ...(region ? { region } : {}) } }],
+    locations: [
+      { physicalLocation: { artifactLocation: paths.artifact(diagnostic.file), ...(region ? { region } : {}) } },
+    ],
   };
 }
 
 function physicalLocation(location: SourceLocation, paths: RepositoryPaths) {
   return {
     artifactLocation: paths.artifact(location.file),
-    region: { startLine: location.line, startColumn: location.column, endLine: location.endLine, endColumn: location.endColumn },
+    region: {
+      startLine: location.line,
+      startColumn: location.column,
+      endLine: location.endLine,
+      endColumn: location.endColumn,
+    },
   };
 }
 

@@ -27,7 +27,12 @@ export class TargetError extends Error {
  * output goes to standard output, and at most one may. With no `-f` at all, text is shown on
  * standard output besides the files named with `-o FORMAT=FILE`.
  */
-export function planReportTargets(formats: readonly string[], outputs: readonly string[], known: readonly string[], defaultFormat: string): ReportTarget[] {
+export function planReportTargets(
+  formats: readonly string[],
+  outputs: readonly string[],
+  known: readonly string[],
+  defaultFormat: string,
+): ReportTarget[] {
   const asked = [...new Set(formats)];
   const toFiles: ReportTarget[] = [];
   const plain: string[] = [];
@@ -40,10 +45,15 @@ export function planReportTargets(formats: readonly string[], outputs: readonly 
       toFiles.push({ format, file });
     } else if (format !== undefined && /^[a-z][a-z0-9-]*$/i.test(format)) {
       // Most likely a misspelt format; a file whose name has "=" in it can be given as ./NAME.
-      throw new TargetError(`-o ${output}: unknown format "${format}"; formats: ${known.join(", ")} (for a file named so, write -o ./${output})`);
+      throw new TargetError(
+        `-o ${output}: unknown format "${format}"; formats: ${known.join(", ")} (for a file named so, write -o ./${output})`,
+      );
     } else if (known.includes(output)) {
       // Checkov's habit (-o sarif): a format, not a file named after it.
-      throw new TargetError(`-o ${output}: "${output}" is a format, not a file`, `Write -f ${output} for ${output} on standard output, or -o ${output}=FILE to write it to a file (for a file named "${output}", write -o ./${output}).`);
+      throw new TargetError(
+        `-o ${output}: "${output}" is a format, not a file`,
+        `Write -f ${output} for ${output} on standard output, or -o ${output}=FILE to write it to a file (for a file named "${output}", write -o ./${output}).`,
+      );
     } else plain.push(output);
   }
   if (plain.length) {
@@ -58,13 +68,19 @@ export function planReportTargets(formats: readonly string[], outputs: readonly 
   const withFile = new Set(toFiles.map((t) => t.format));
   const toStdout = asked.length ? asked.filter((f) => !withFile.has(f)) : [defaultFormat];
   if (toStdout.length > 1) {
-    throw new TargetError(`only one format can go to standard output, but ${toStdout.join(" and ")} would; send the others to files with -o FORMAT=FILE`);
+    throw new TargetError(
+      `only one format can go to standard output, but ${toStdout.join(" and ")} would; send the others to files with -o FORMAT=FILE`,
+    );
   }
   const files = new Map<string, ReportTarget>();
   for (const t of toFiles) {
     const path = resolve(t.file!);
     const other = files.get(path);
-    if (other !== undefined && other.format !== t.format) throw new TargetError(`-o ${other.format}=${other.file} and -o ${t.format}=${t.file} write to the same file`, "Name a different file for each output.");
+    if (other !== undefined && other.format !== t.format)
+      throw new TargetError(
+        `-o ${other.format}=${other.file} and -o ${t.format}=${t.file} write to the same file`,
+        "Name a different file for each output.",
+      );
     files.set(path, t);
   }
   return [...toStdout.map((format) => ({ format, file: undefined })), ...toFiles];
@@ -79,7 +95,12 @@ export function planReportTargets(formats: readonly string[], outputs: readonly 
 export function repositoryRoot(cwd: string): { root: string; cwd: string } {
   const real = realPath(cwd);
   try {
-    const top = execFileSync("git", [...SAFE_GIT_OPTIONS, "rev-parse", "--show-toplevel"], { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], timeout: 10_000 }).trim();
+    const top = execFileSync("git", [...SAFE_GIT_OPTIONS, "rev-parse", "--show-toplevel"], {
+      cwd,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+      timeout: 10_000,
+    }).trim();
     if (top) return { root: realPath(top), cwd: real };
   } catch {
     // Not a repository, or no git: the working directory is the root.

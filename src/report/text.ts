@@ -43,7 +43,8 @@ export const textReporter: Reporter = {
     const byFile = new Map<string, Row[]>();
     const add = (file: string, row: Row) => byFile.set(file, [...(byFile.get(file) ?? []), row]);
     const active = result.findings.filter((f) => !f.suppressed);
-    for (const finding of active) add(finding.location.file, findingRow(finding, policies.get(finding.ruleId), shown, context.verbose === true));
+    for (const finding of active)
+      add(finding.location.file, findingRow(finding, policies.get(finding.ruleId), shown, context.verbose === true));
     for (const error of result.errors) add(error.file, diagnosticRow(error, "error"));
     for (const warning of result.warnings) add(warning.file, diagnosticRow(warning, "warning"));
 
@@ -67,15 +68,29 @@ export const textReporter: Reporter = {
 
 /** Whether the run found nothing to check at all: only errors without a position, no configuration. */
 function nothingChecked(result: ScanResult): boolean {
-  return result.errors.length > 0 && result.findings.length === 0 && result.warnings.length === 0 && !result.configurations?.length && result.errors.every((e) => e.line === undefined && /^(path does not exist|no Terraform files)/.test(e.message));
+  return (
+    result.errors.length > 0 &&
+    result.findings.length === 0 &&
+    result.warnings.length === 0 &&
+    !result.configurations?.length &&
+    result.errors.every((e) => e.line === undefined && /^(path does not exist|no Terraform files)/.test(e.message))
+  );
 }
 
 function findingRow(finding: Finding, policy: Policy | undefined, shown: Set<string>, verbose: boolean): Row {
-  const details: Row["details"] = finding.notes.map((note) => ({ label: "note:", text: note, color: (s: string) => s }));
+  const details: Row["details"] = finding.notes.map((note) => ({
+    label: "note:",
+    text: note,
+    color: (s: string) => s,
+  }));
   // What made a module create the pair: the inputs the fix is about.
   const e = finding.evidence;
   if (e.kind === "module-call" && e.inputs.length) {
-    details.push({ label: "inputs:", text: e.inputs.map((i) => `${i.name} = ${i.value}${i.from === "default" ? " (default)" : ""}`).join(", "), color: (s) => s });
+    details.push({
+      label: "inputs:",
+      text: e.inputs.map((i) => `${i.name} = ${i.value}${i.from === "default" ? " (default)" : ""}`).join(", "),
+      color: (s) => s,
+    });
   }
   // The fix's first sentence: how to suppress has a line of its own.
   const fix = findingFix(finding, policy, true);
@@ -88,13 +103,28 @@ function findingRow(finding: Finding, policy: Policy | undefined, shown: Set<str
   };
   if (fix && once(`fix:${fix}`)) details.push({ label: "fix:", text: fix, color: (s) => s });
   const hint = suppressionHint(finding);
-  if (hint && once(`suppress:${finding.ruleId}:${hint}`)) details.push({ label: "suppress:", text: hint, color: (s) => s });
+  if (hint && once(`suppress:${finding.ruleId}:${hint}`))
+    details.push({ label: "suppress:", text: hint, color: (s) => s });
   if (policy && once(`docs:${policy.id}`)) details.push({ label: "docs:", text: policy.docsUrl, color: (s) => s });
-  return { line: finding.location.line, column: finding.location.column, severity: finding.severity, message: shortFindingMessage(finding), rule: finding.ruleId, details };
+  return {
+    line: finding.location.line,
+    column: finding.location.column,
+    severity: finding.severity,
+    message: shortFindingMessage(finding),
+    rule: finding.ruleId,
+    details,
+  };
 }
 
 function diagnosticRow(diagnostic: InputError | Warning, severity: "error" | "warning"): Row {
-  return { line: diagnostic.line, column: diagnostic.line !== undefined ? (diagnostic.column ?? 1) : undefined, severity, message: diagnostic.message, rule: "", details: [] };
+  return {
+    line: diagnostic.line,
+    column: diagnostic.line !== undefined ? (diagnostic.column ?? 1) : undefined,
+    severity,
+    message: diagnostic.message,
+    rule: "",
+    details: [],
+  };
 }
 
 function position(row: Row): string {
@@ -105,7 +135,12 @@ function position(row: Row): string {
  * The rows of one file in aligned columns. The message is wrapped to the width: its first line
  * leaves room for the rule, the following ones run to the edge under the message column.
  */
-function table(rows: Row[], columns: { position: number; severity: number; rule: number }, width: number, c: Colors): string[] {
+function table(
+  rows: Row[],
+  columns: { position: number; severity: number; rule: number },
+  width: number,
+  c: Colors,
+): string[] {
   const indent = 2 + columns.position + 2 + columns.severity + 2;
   const rest = Math.max(20, width - indent);
   const first = columns.rule ? Math.max(20, rest - columns.rule - 2) : rest;
@@ -148,19 +183,28 @@ export function wrap(text: string, width: number, hang = 0, firstWidth = width):
 export function summaryText(result: ScanResult): { text: string; failed: boolean } {
   const activeCount = result.findings.filter((f) => !f.suppressed).length;
   const count = (kind: "inline" | "baseline") => result.findings.filter((f) => f.suppressed?.kind === kind).length;
-  const bySeverity = (["error", "warning", "info"] as const).map((s) => [s, result.findings.filter((f) => !f.suppressed && f.severity === s).length] as const);
-  const breakdown = activeCount ? ` (${bySeverity.filter(([, n]) => n).map(([s, n]) => plural(n, s)).join(", ")})` : "";
+  const bySeverity = (["error", "warning", "info"] as const).map(
+    (s) => [s, result.findings.filter((f) => !f.suppressed && f.severity === s).length] as const,
+  );
+  const breakdown = activeCount
+    ? ` (${bySeverity
+        .filter(([, n]) => n)
+        .map(([s, n]) => plural(n, s))
+        .join(", ")})`
+    : "";
   const parts = [`${plural(activeCount, "finding")}${breakdown}`];
   // Only what happened is worth a word: counts that are zero stay out of the line.
   if (count("inline")) parts.push(`${count("inline")} suppressed`);
   if (count("baseline")) parts.push(`${count("baseline")} baselined`);
-  if (result.baseline?.stale.length) parts.push(plural(result.baseline.stale.length, "stale baseline entry", "stale baseline entries"));
+  if (result.baseline?.stale.length)
+    parts.push(plural(result.baseline.stale.length, "stale baseline entry", "stale baseline entries"));
   if (result.errors.length) parts.push(plural(result.errors.length, "input error"));
   // Warnings about keygate:ignore comments and the baseline are suppression warnings; the rest
   // (a module call not followed, …) are warnings about the run, not about suppressions.
   const suppressionWarnings = result.warnings.filter(isSuppressionWarning).length;
   if (suppressionWarnings) parts.push(plural(suppressionWarnings, "suppression warning"));
-  if (result.warnings.length > suppressionWarnings) parts.push(plural(result.warnings.length - suppressionWarnings, "warning"));
+  if (result.warnings.length > suppressionWarnings)
+    parts.push(plural(result.warnings.length - suppressionWarnings, "warning"));
   const config = describeConfigUsed(result.config);
   const text = `${parts.join(", ")}${result.files ? ` in ${plural(result.files, "file")}` : ""}${config ? `; ${config}` : ""}`;
   if (result.errors.length) return { text: `${text}; the check is incomplete`, failed: true };

@@ -57,7 +57,8 @@ const baselineSchema = lazySchema<BaselineFile>("baseline.schema.json");
 export async function readBaseline(path: string, shown: string): Promise<Baseline> {
   const read = await readTextFile(path);
   if (!read.ok) {
-    const hint = read.message === "no such file" ? "baseline file not found; create it with --write-baseline" : read.message;
+    const hint =
+      read.message === "no such file" ? "baseline file not found; create it with --write-baseline" : read.message;
     throw new BaselineError(`${shown}: ${hint}`);
   }
   return parseBaseline(read.text, shown);
@@ -72,7 +73,9 @@ export function parseBaseline(text: string, shown: string): Baseline {
   }
   const validate = baselineSchema();
   if (!validate(parsed.value)) {
-    throw new BaselineError(`${shown}: ${describeSchemaErrors(validate.errors).join("\n  ")}\n  A baseline is written by --write-baseline; see schemas/baseline.schema.json for its format.`);
+    throw new BaselineError(
+      `${shown}: ${describeSchemaErrors(validate.errors).join("\n  ")}\n  A baseline is written by --write-baseline; see schemas/baseline.schema.json for its format.`,
+    );
   }
   const tree = parseTree(text);
   const lines = new LineIndex(text);
@@ -89,7 +92,11 @@ export function parseBaseline(text: string, shown: string): Baseline {
  * finding are stale and reported as warnings at their place in the baseline file — unless their
  * file lies outside what was scanned (`inScope`), since a partial scan cannot tell.
  */
-export function applyBaseline(result: ScanResult, baseline: Baseline, inScope: (file: string) => boolean = () => true): ScanResult {
+export function applyBaseline(
+  result: ScanResult,
+  baseline: Baseline,
+  inScope: (file: string) => boolean = () => true,
+): ScanResult {
   const byFingerprint = new Map(baseline.entries.map((e) => [e.fingerprint, e]));
   const matched = new Set<string>();
   const findings = result.findings.map((finding): Finding => {
@@ -97,7 +104,14 @@ export function applyBaseline(result: ScanResult, baseline: Baseline, inScope: (
     if (!entry) return finding;
     matched.add(finding.fingerprint);
     if (finding.suppressed) return finding;
-    return { ...finding, suppressed: { kind: "baseline", reason: entry.reason ?? `recorded in the baseline ${baseline.file}`, until: null } };
+    return {
+      ...finding,
+      suppressed: {
+        kind: "baseline",
+        reason: entry.reason ?? `recorded in the baseline ${baseline.file}`,
+        until: null,
+      },
+    };
   });
   const stale: BaselineEntry[] = [];
   const warnings: Warning[] = [];
@@ -116,7 +130,12 @@ export function applyBaseline(result: ScanResult, baseline: Baseline, inScope: (
     ...result,
     findings,
     warnings: [...result.warnings, ...warnings].sort(compareDiagnostics),
-    baseline: { file: baseline.file, entries: baseline.entries.length, matched: [...matched].sort(compareStrings), stale },
+    baseline: {
+      file: baseline.file,
+      entries: baseline.entries.length,
+      matched: [...matched].sort(compareStrings),
+      stale,
+    },
   };
 }
 
@@ -126,19 +145,35 @@ export function applyBaseline(result: ScanResult, baseline: Baseline, inScope: (
  * reasons of a previous baseline are kept, and so are its entries for files outside the scanned
  * paths, so that rewriting the baseline after a partial scan loses nothing.
  */
-export function baselineOf(result: ScanResult, previous?: Baseline, inScope: (file: string) => boolean = () => true): BaselineFile {
-  const reasons = new Map((previous?.entries ?? []).filter((e) => e.reason !== undefined).map((e) => [e.fingerprint, e.reason!]));
+export function baselineOf(
+  result: ScanResult,
+  previous?: Baseline,
+  inScope: (file: string) => boolean = () => true,
+): BaselineFile {
+  const reasons = new Map(
+    (previous?.entries ?? []).filter((e) => e.reason !== undefined).map((e) => [e.fingerprint, e.reason!]),
+  );
   const entries = new Map<string, BaselineEntry>();
   for (const f of result.findings) {
     if (f.suppressed?.kind === "inline") continue;
     const reason = reasons.get(f.fingerprint);
-    entries.set(f.fingerprint, { fingerprint: f.fingerprint, ruleId: f.ruleId, resource: f.resource, file: f.location.file, ...(reason !== undefined ? { reason } : {}) });
+    entries.set(f.fingerprint, {
+      fingerprint: f.fingerprint,
+      ruleId: f.ruleId,
+      resource: f.resource,
+      file: f.location.file,
+      ...(reason !== undefined ? { reason } : {}),
+    });
   }
   for (const e of previous?.entries ?? []) {
     if (!entries.has(e.fingerprint) && !inScope(e.file)) entries.set(e.fingerprint, e);
   }
   const findings = [...entries.values()].sort(
-    (a, b) => compareStrings(a.file, b.file) || compareStrings(a.resource, b.resource) || compareStrings(a.ruleId, b.ruleId) || compareStrings(a.fingerprint, b.fingerprint),
+    (a, b) =>
+      compareStrings(a.file, b.file) ||
+      compareStrings(a.resource, b.resource) ||
+      compareStrings(a.ruleId, b.ruleId) ||
+      compareStrings(a.fingerprint, b.fingerprint),
   );
   return { $schema: BASELINE_SCHEMA_URL, version: 1, findings };
 }

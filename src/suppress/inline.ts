@@ -33,12 +33,21 @@ export interface InlineOptions {
 const MARKER = /^keygate:ignore\b(.*)$/s;
 
 /** Reads every `keygate:ignore` comment of the scanned files; malformed ones are reported as warnings. */
-export function collectDirectives(sources: readonly SourceFile[], policies: readonly Policy[], suppressible: ReadonlySet<string>): { directives: Directive[]; warnings: Warning[] } {
+export function collectDirectives(
+  sources: readonly SourceFile[],
+  policies: readonly Policy[],
+  suppressible: ReadonlySet<string>,
+): { directives: Directive[]; warnings: Warning[] } {
   const directives: Directive[] = [];
   const warnings: Warning[] = [];
   for (const source of sources) {
     // Most files have no directive: their outline need not even be looked at (nor, for plain skeletons, their text).
-    if (source.skeleton === "plain" || source.mentions?.("keygate:ignore") === false || !source.text.includes("keygate:ignore")) continue;
+    if (
+      source.skeleton === "plain" ||
+      source.mentions?.("keygate:ignore") === false ||
+      !source.text.includes("keygate:ignore")
+    )
+      continue;
     for (const comment of source.outline.comments) {
       const match = MARKER.exec(comment.text);
       if (!match) continue;
@@ -48,7 +57,11 @@ export function collectDirectives(sources: readonly SourceFile[], policies: read
       for (const name of parsed.rules) {
         const policy = findPolicy(policies, name);
         if (policy) ruleIds.push(policy.id);
-        else warnings.push({ ...at, message: `keygate:ignore names an unknown rule "${name}"; known rules: ${policies.map((p) => `${p.id} (${p.alias})`).join(", ")}` });
+        else
+          warnings.push({
+            ...at,
+            message: `keygate:ignore names an unknown rule "${name}"; known rules: ${policies.map((p) => `${p.id} (${p.alias})`).join(", ")}`,
+          });
       }
       if (parsed.rules.length === 0) {
         warnings.push({ ...at, message: "keygate:ignore names no rule; write `# keygate:ignore KG001 -- reason`" });
@@ -57,7 +70,10 @@ export function collectDirectives(sources: readonly SourceFile[], policies: read
       if (ruleIds.length === 0) continue;
       const block = targetBlock(source, comment, suppressible);
       if (!block) {
-        warnings.push({ ...at, message: `keygate:ignore must stand on the line directly above an ${[...suppressible].join(" or ")} block, or a module block; here it suppresses nothing` });
+        warnings.push({
+          ...at,
+          message: `keygate:ignore must stand on the line directly above an ${[...suppressible].join(" or ")} block, or a module block; here it suppresses nothing`,
+        });
         continue;
       }
       directives.push({ ...at, ruleIds, reason: parsed.reason, until: parsed.until, problem: parsed.problem, block });
@@ -67,10 +83,21 @@ export function collectDirectives(sources: readonly SourceFile[], policies: read
 }
 
 /** Splits `KG001,alias until=2027-03-31 -- reason` into its parts. */
-export function parseDirective(rest: string): { rules: string[]; until: string | undefined; reason: string | undefined; problem: string | undefined } {
+export function parseDirective(rest: string): {
+  rules: string[];
+  until: string | undefined;
+  reason: string | undefined;
+  problem: string | undefined;
+} {
   const separator = rest.indexOf("--");
   const head = separator === -1 ? rest : rest.slice(0, separator);
-  const reason = separator === -1 ? undefined : rest.slice(separator + 2).replace(/\*\/\s*$/, "").trim() || undefined;
+  const reason =
+    separator === -1
+      ? undefined
+      : rest
+          .slice(separator + 2)
+          .replace(/\*\/\s*$/, "")
+          .trim() || undefined;
   const rules: string[] = [];
   let until: string | undefined;
   let problem: string | undefined;
@@ -90,9 +117,15 @@ function isCalendarDate(text: string): boolean {
 }
 
 /** The block a directive applies to: in HCL the block whose header starts on the next line; in `.tf.json` the block holding the `"//"` comment. */
-function targetBlock(source: SourceFile, comment: Comment, suppressible: ReadonlySet<string>): BlockOutline | undefined {
+function targetBlock(
+  source: SourceFile,
+  comment: Comment,
+  suppressible: ReadonlySet<string>,
+): BlockOutline | undefined {
   // A module block can create the pair itself (a registry module), so it can carry the comment too.
-  const candidates = source.outline.blocks.filter((b) => (b.keyword === "resource" && suppressible.has(b.labels[0] ?? "")) || b.keyword === "module");
+  const candidates = source.outline.blocks.filter(
+    (b) => (b.keyword === "resource" && suppressible.has(b.labels[0] ?? "")) || b.keyword === "module",
+  );
   if (source.syntax === "json") {
     return candidates.find((b) => contains(b, comment));
   }
@@ -100,7 +133,8 @@ function targetBlock(source: SourceFile, comment: Comment, suppressible: Readonl
 }
 
 function contains(block: BlockOutline, comment: Comment): boolean {
-  const after = (a: { line: number; column: number }, b: { line: number; column: number }) => a.line > b.line || (a.line === b.line && a.column >= b.column);
+  const after = (a: { line: number; column: number }, b: { line: number; column: number }) =>
+    a.line > b.line || (a.line === b.line && a.column >= b.column);
   return after(comment.start, block.span.start) && after(block.span.end, comment.end);
 }
 
@@ -110,7 +144,11 @@ function contains(block: BlockOutline, comment: Comment): boolean {
  * malformed, or inline suppressions are disabled; then the finding stays and says why. Directives
  * that match no finding are reported, as ESLint reports unused disable comments.
  */
-export function applyInlineSuppressions(findings: readonly Finding[], directives: readonly Directive[], options: InlineOptions): { findings: Finding[]; warnings: Warning[] } {
+export function applyInlineSuppressions(
+  findings: readonly Finding[],
+  directives: readonly Directive[],
+  options: InlineOptions,
+): { findings: Finding[]; warnings: Warning[] } {
   const used = new Set<Directive>();
   const out = findings.map((finding) => {
     const matching = directives.filter((d) => d.ruleIds.includes(finding.ruleId) && standsOn(d, finding));
@@ -119,9 +157,13 @@ export function applyInlineSuppressions(findings: readonly Finding[], directives
     const notes: string[] = [];
     for (const d of matching) {
       const where = `${d.file}:${d.line}`;
-      if (!options.allowed) notes.push(`the suppression at ${where} was ignored: inline suppressions are disabled by the configuration (allowInlineSuppressions: false)`);
+      if (!options.allowed)
+        notes.push(
+          `the suppression at ${where} was ignored: inline suppressions are disabled by the configuration (allowInlineSuppressions: false)`,
+        );
       else if (d.problem) notes.push(`the suppression at ${where} does not apply: ${d.problem}`);
-      else if (!d.reason) notes.push(`the suppression at ${where} does not apply: it gives no reason; write \`-- why\` after the rule`);
+      else if (!d.reason)
+        notes.push(`the suppression at ${where} does not apply: it gives no reason; write \`-- why\` after the rule`);
       else if (d.until && d.until < options.today) notes.push(`the suppression at ${where} expired on ${d.until}`);
       else return { ...finding, suppressed: { kind: "inline" as const, reason: d.reason, until: d.until ?? null } };
     }
@@ -131,12 +173,24 @@ export function applyInlineSuppressions(findings: readonly Finding[], directives
   for (const d of directives) {
     if (options.reportUnused && !options.reportUnused(d.file)) continue;
     if (!options.allowed) {
-      if (!used.has(d)) warnings.push({ file: d.file, line: d.line, column: d.column, message: "keygate:ignore was ignored: inline suppressions are disabled by the configuration (allowInlineSuppressions: false)" });
+      if (!used.has(d))
+        warnings.push({
+          file: d.file,
+          line: d.line,
+          column: d.column,
+          message:
+            "keygate:ignore was ignored: inline suppressions are disabled by the configuration (allowInlineSuppressions: false)",
+        });
       continue;
     }
     if (!used.has(d)) {
       const block = d.block?.keyword === "module" ? `module.${d.block.labels[0]}` : d.block?.labels.join(".");
-      warnings.push({ file: d.file, line: d.line, column: d.column, message: `keygate:ignore ${d.ruleIds.join(", ")} suppresses nothing: there is no such finding for ${block}; remove the comment` });
+      warnings.push({
+        file: d.file,
+        line: d.line,
+        column: d.column,
+        message: `keygate:ignore ${d.ruleIds.join(", ")} suppresses nothing: there is no such finding for ${block}; remove the comment`,
+      });
     }
   }
   return { findings: out, warnings };

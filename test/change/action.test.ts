@@ -76,14 +76,23 @@ function parseOutputs(text: string): Record<string, string> {
   return outputs;
 }
 
-function runAction(repo: GitHistory, event: { name: string; payload: object }, inputs: Record<string, string> = {}): Run {
+function runAction(
+  repo: GitHistory,
+  event: { name: string; payload: object },
+  inputs: Record<string, string> = {},
+): Run {
   const work = mkdtempSync(join(tmpdir(), "keygate-action-"));
   writeFileSync(join(work, "event.json"), JSON.stringify(event.payload));
   writeFileSync(join(work, "output"), "");
   writeFileSync(join(work, "summary"), "");
   const metadata = actionMetadata();
   // What the runner does: every input as INPUT_<NAME>, its default unless the workflow set it.
-  const inputEnv = Object.fromEntries(Object.entries(metadata.inputs).map(([name, input]) => [`INPUT_${name.toUpperCase()}`, inputs[name] ?? input.default ?? ""]));
+  const inputEnv = Object.fromEntries(
+    Object.entries(metadata.inputs).map(([name, input]) => [
+      `INPUT_${name.toUpperCase()}`,
+      inputs[name] ?? input.default ?? "",
+    ]),
+  );
   const env = {
     PATH: process.env.PATH,
     HOME: mkdtempSync(join(tmpdir(), "keygate-home-")),
@@ -100,9 +109,21 @@ function runAction(repo: GitHistory, event: { name: string; payload: object }, i
     ...inputEnv,
   };
   const started = performance.now();
-  const result = spawnSync(process.execPath, [join(actionPath, metadata.runs.main)], { cwd: repo.dir, env, encoding: "utf8" });
+  const result = spawnSync(process.execPath, [join(actionPath, metadata.runs.main)], {
+    cwd: repo.dir,
+    env,
+    encoding: "utf8",
+  });
   const seconds = (performance.now() - started) / 1000;
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr, outputs: parseOutputs(readFileSync(join(work, "output"), "utf8")), summary: readFileSync(join(work, "summary"), "utf8"), seconds, work };
+  return {
+    code: result.status,
+    stdout: result.stdout,
+    stderr: result.stderr,
+    outputs: parseOutputs(readFileSync(join(work, "output"), "utf8")),
+    summary: readFileSync(join(work, "summary"), "utf8"),
+    seconds,
+    work,
+  };
 }
 
 /** A history: users at the base; the pull request adds a key for one of them and a new pair. */
@@ -122,7 +143,15 @@ describe("action.yml", () => {
   it("is a JavaScript action on Node 24 that runs the committed bundle, with the documented inputs and outputs", () => {
     const metadata = actionMetadata();
     expect(metadata.runs).toEqual({ using: "node24", main: "action/dist/index.mjs" });
-    expect(Object.keys(metadata.inputs)).toEqual(["paths", "base", "sarif", "fail-on", "config", "working-directory", "keygate-version"]);
+    expect(Object.keys(metadata.inputs)).toEqual([
+      "paths",
+      "base",
+      "sarif",
+      "fail-on",
+      "config",
+      "working-directory",
+      "keygate-version",
+    ]);
     expect(Object.keys(metadata.outputs)).toEqual(["findings", "sarif", "base"]);
     // No install, no Node setup and no build at run time: no steps, no pre- or post-scripts.
     expect(readFileSync(join(PACKAGE_ROOT, "action.yml"), "utf8")).not.toMatch(/^\s*(steps|pre|post|pre-if|post-if):/m);
@@ -130,7 +159,11 @@ describe("action.yml", () => {
 
   it("on a pull request: compares with its base commit, annotates the new pair only, writes SARIF, the summary and the outputs", () => {
     const { repo, base } = pullRequest();
-    const run = runAction(repo, { name: "pull_request", payload: { pull_request: { base: { sha: base } } } }, { sarif: "out/keygate.sarif" });
+    const run = runAction(
+      repo,
+      { name: "pull_request", payload: { pull_request: { base: { sha: base } } } },
+      { sarif: "out/keygate.sarif" },
+    );
     console.log(`the Action's bundle on a pull request: ${run.seconds.toFixed(2)} s`);
     expect(run.stderr).toBe("");
     expect(run.code).toBe(1);
@@ -138,9 +171,13 @@ describe("action.yml", () => {
     expect(run.stdout).toMatch(/^::error file=iam\/etl\.tf,line=4,.*aws_iam_access_key\.etl/m);
     expect(run.stdout).not.toContain("aws_iam_access_key.app");
     expect(run.outputs).toEqual({ findings: "1", sarif: "out/keygate.sarif", base });
-    const sarif = JSON.parse(readFileSync(join(repo.dir, "out", "keygate.sarif"), "utf8")) as { runs: { tool: { driver: { version: string } }; results: unknown[] }[] };
+    const sarif = JSON.parse(readFileSync(join(repo.dir, "out", "keygate.sarif"), "utf8")) as {
+      runs: { tool: { driver: { version: string } }; results: unknown[] }[];
+    };
     expect(sarif.runs[0]!.results).toHaveLength(1);
-    expect(sarif.runs[0]!.tool.driver.version).toBe(JSON.parse(readFileSync(join(PACKAGE_ROOT, "package.json"), "utf8")).version);
+    expect(sarif.runs[0]!.tool.driver.version).toBe(
+      JSON.parse(readFileSync(join(PACKAGE_ROOT, "package.json"), "utf8")).version,
+    );
     expect(run.summary).toContain("aws_iam_access_key.etl");
   });
 
@@ -151,7 +188,11 @@ describe("action.yml", () => {
       "infra/iam/main.tf": tf.user("ci") + tf.key("ci", "ci"),
       "infra/.keygate.json": JSON.stringify({ policies: { KG001: "warning" } }),
     });
-    const run = runAction(repo, { name: "pull_request", payload: { pull_request: { base: { sha: base } } } }, { "working-directory": "infra", paths: "iam", sarif: "keygate.sarif" });
+    const run = runAction(
+      repo,
+      { name: "pull_request", payload: { pull_request: { base: { sha: base } } } },
+      { "working-directory": "infra", paths: "iam", sarif: "keygate.sarif" },
+    );
     expect(run.stdout).toMatch(/^::warning file=infra\/iam\/main\.tf,/m);
     expect(run.code).toBe(0);
     expect(run.outputs).toEqual({ findings: "1", sarif: "infra/keygate.sarif", base });
@@ -177,7 +218,10 @@ describe("action.yml", () => {
     expect(push.stdout).toContain("keygate . -f github");
     expect(push.stdout).toContain("aws_iam_access_key.app");
     expect(push.outputs).toMatchObject({ findings: "2", base: "" });
-    expect(runAction(repo, { name: "pull_request", payload: { pull_request: { base: { sha: "x" } } } }, { base: "none" }).stdout).toContain("keygate . -f github");
+    expect(
+      runAction(repo, { name: "pull_request", payload: { pull_request: { base: { sha: "x" } } } }, { base: "none" })
+        .stdout,
+    ).toContain("keygate . -f github");
   });
 
   it("on a merge group, compares with the group's base", () => {
@@ -193,21 +237,32 @@ describe("action.yml", () => {
     const clean = runAction(repo, { name: "push", payload: { before: head } });
     expect(clean.code).toBe(0);
     expect(clean.outputs.findings).toBe("0");
-    const missing = runAction(repo, { name: "pull_request", payload: { pull_request: { base: { sha: "1".repeat(40) } } } });
+    const missing = runAction(repo, {
+      name: "pull_request",
+      payload: { pull_request: { base: { sha: "1".repeat(40) } } },
+    });
     expect(missing.code).toBe(2);
     expect(missing.stdout).toContain("::warning::keygate: could not fetch");
   });
 
   it("passes fail-on and config through, and leaves no temporary file behind", () => {
     const { repo, base } = pullRequest();
-    const run = runAction(repo, { name: "pull_request", payload: { pull_request: { base: { sha: base } } } }, { "fail-on": "never" });
+    const run = runAction(
+      repo,
+      { name: "pull_request", payload: { pull_request: { base: { sha: base } } } },
+      { "fail-on": "never" },
+    );
     expect(run.stdout).toContain("--fail-on never");
     expect(run.code).toBe(0);
     expect(run.outputs.findings).toBe("1");
     expect(readdirSync(run.work).sort()).toEqual(["event.json", "output", "summary"]);
     const badConfig = runAction(repo, { name: "push", payload: { before: base } }, { config: "missing.json" });
     expect(badConfig.code).toBe(2);
-    const badDirectory = runAction(repo, { name: "push", payload: { before: base } }, { "working-directory": "nowhere" });
+    const badDirectory = runAction(
+      repo,
+      { name: "push", payload: { before: base } },
+      { "working-directory": "nowhere" },
+    );
     expect(badDirectory.stdout).toMatch(/^::error::keygate: working-directory nowhere does not exist/m);
     expect(badDirectory.code).toBe(2);
   });
@@ -222,7 +277,11 @@ describe("examples/ci/gitlab-ci.yml", () => {
       .split("\n")
       .find((l) => l.includes("keygate@"))!
       .replace(/^\s*- npx --yes keygate@\S+/, "keygate");
-    const result = spawnSync("bash", ["-c", script], { cwd: repo.dir, encoding: "utf8", env: { ...process.env, ...GIT_ENV, PATH: `${binDir}:${process.env.PATH}`, CI_MERGE_REQUEST_DIFF_BASE_SHA: base } });
+    const result = spawnSync("bash", ["-c", script], {
+      cwd: repo.dir,
+      encoding: "utf8",
+      env: { ...process.env, ...GIT_ENV, PATH: `${binDir}:${process.env.PATH}`, CI_MERGE_REQUEST_DIFF_BASE_SHA: base },
+    });
     expect(result.status).toBe(1);
     expect(result.stdout).toContain("aws_iam_access_key.etl");
     expect(result.stdout).not.toContain("aws_iam_access_key.app");

@@ -33,7 +33,10 @@ describe("--base REF", () => {
     // The same contract, plus what the change was compared with (issue 13: the base in the JSON report).
     const { base, ...report } = change.report as typeof change.report & { base?: unknown };
     expect(report).toEqual(full.report);
-    expect(base).toEqual({ commit: repo.git("rev-parse", "main").trim(), description: `main (${repo.git("rev-parse", "--short=7", "main").trim()})` });
+    expect(base).toEqual({
+      commit: repo.git("rev-parse", "main").trim(),
+      description: `main (${repo.git("rev-parse", "--short=7", "main").trim()})`,
+    });
   });
 
   it("passes a pair that already existed at REF, and flags one added since, in the same file", async () => {
@@ -49,7 +52,9 @@ describe("--base REF", () => {
   it("passes a new key whose user was only renamed with a moved block, and flags the rename without one", async () => {
     const repo = GitHistory.create();
     repo.commit("user", { "main.tf": tf.user("old") });
-    repo.write({ "main.tf": tf.user("renamed") + tf.moved("aws_iam_user.old", "aws_iam_user.renamed") + tf.key("k", "renamed") });
+    repo.write({
+      "main.tf": tf.user("renamed") + tf.moved("aws_iam_user.old", "aws_iam_user.renamed") + tf.key("k", "renamed"),
+    });
     expect((await repo.keygate(["--base", "HEAD"])).flagged).toEqual([]);
 
     repo.write({ "main.tf": tf.user("renamed") + tf.key("k", "renamed") });
@@ -77,8 +82,10 @@ describe("--base REF", () => {
   });
 
   it("judges for_each instances: a user added to the set whose key follows the set is a new pair", async () => {
-    const users = (...names: string[]) => `resource "aws_iam_user" "bots" {\n  for_each = toset(${JSON.stringify(names)})\n  name     = each.key\n}\n`;
-    const keysFor = (collection: string) => `resource "aws_iam_access_key" "bots" {\n  for_each = ${collection}\n  user     = aws_iam_user.bots[each.key].name\n}\n`;
+    const users = (...names: string[]) =>
+      `resource "aws_iam_user" "bots" {\n  for_each = toset(${JSON.stringify(names)})\n  name     = each.key\n}\n`;
+    const keysFor = (collection: string) =>
+      `resource "aws_iam_access_key" "bots" {\n  for_each = ${collection}\n  user     = aws_iam_user.bots[each.key].name\n}\n`;
     const repo = GitHistory.create();
     repo.commit("bots with keys", { "main.tf": users("alice") + keysFor("aws_iam_user.bots") });
 
@@ -113,17 +120,30 @@ describe("--base REF", () => {
   it("judges users and keys in different files and modules by their module-qualified addresses", async () => {
     const repo = GitHistory.create();
     const credentials = `variable "user_name" {}\n${tf.key("this", "", "var.user_name")}`;
-    repo.commit("module and a user", { "stack/main.tf": tf.user("ingest"), "modules/credentials/main.tf": credentials });
+    repo.commit("module and a user", {
+      "stack/main.tf": tf.user("ingest"),
+      "modules/credentials/main.tf": credentials,
+    });
     // A key (through a module) for the existing user: compliant.
-    repo.write({ "stack/keys.tf": tf.call("creds", "../modules/credentials", "  user_name = aws_iam_user.ingest.name\n") });
+    repo.write({
+      "stack/keys.tf": tf.call("creds", "../modules/credentials", "  user_name = aws_iam_user.ingest.name\n"),
+    });
     expect((await repo.keygate(["--base", "HEAD"])).flagged).toEqual([]);
     expect((await repo.keygate(["--base", "HEAD", "modules/credentials/main.tf"])).flagged).toEqual([]);
 
     // A new user in another file, its key through the module: flagged, also when only the module's file is named.
-    repo.write({ "stack/more.tf": tf.user("export") + tf.call("export_creds", "../modules/credentials", "  user_name = aws_iam_user.export.name\n") });
+    repo.write({
+      "stack/more.tf":
+        tf.user("export") +
+        tf.call("export_creds", "../modules/credentials", "  user_name = aws_iam_user.export.name\n"),
+    });
     expect((await repo.keygate(["--base", "HEAD"])).flagged).toEqual(["module.export_creds.aws_iam_access_key.this"]);
-    expect((await repo.keygate(["--base", "HEAD", "modules/credentials/main.tf"])).flagged).toEqual(["module.export_creds.aws_iam_access_key.this"]);
-    expect((await repo.keygate(["--base", "HEAD", "stack/more.tf"])).flagged).toEqual(["module.export_creds.aws_iam_access_key.this"]);
+    expect((await repo.keygate(["--base", "HEAD", "modules/credentials/main.tf"])).flagged).toEqual([
+      "module.export_creds.aws_iam_access_key.this",
+    ]);
+    expect((await repo.keygate(["--base", "HEAD", "stack/more.tf"])).flagged).toEqual([
+      "module.export_creds.aws_iam_access_key.this",
+    ]);
   });
 
   it("judges each root module on its own: a pair moved into another root is new there", async () => {
@@ -163,7 +183,10 @@ describe("--base REF", () => {
   it("works from a subdirectory, with paths relative to it", async () => {
     const repo = GitHistory.create();
     repo.commit("users", { "infra/prod/main.tf": tf.user("a"), "infra/dev/main.tf": tf.user("d") });
-    repo.write({ "infra/prod/keys.tf": tf.key("a", "a") + tf.user("n") + tf.key("n", "n"), "infra/dev/keys.tf": tf.user("e") + tf.key("e", "e") });
+    repo.write({
+      "infra/prod/keys.tf": tf.key("a", "a") + tf.user("n") + tf.key("n", "n"),
+      "infra/dev/keys.tf": tf.user("e") + tf.key("e", "e"),
+    });
     const result = await repo.keygate(["--base", "HEAD", "prod"], "infra");
     expect(result.flagged).toEqual(["aws_iam_access_key.n"]);
     expect(result.report?.findings[0]?.location.file).toBe("prod/keys.tf");
@@ -235,11 +258,18 @@ describe("--staged", () => {
       "stacks/three/main.tf": tf.user("three") + tf.key("three", "three"),
     });
     const all = await repo.keygate(["--staged"]);
-    expect(all.flagged).toEqual(["aws_iam_access_key.three", "module.key.aws_iam_access_key.this", "module.key.aws_iam_access_key.this"]);
+    expect(all.flagged).toEqual([
+      "aws_iam_access_key.three",
+      "module.key.aws_iam_access_key.this",
+      "module.key.aws_iam_access_key.this",
+    ]);
 
     const viaModule = await repo.keygate(["--staged", "modules/key/main.tf"]);
     expect(viaModule.flagged).toEqual(["module.key.aws_iam_access_key.this", "module.key.aws_iam_access_key.this"]);
-    expect(viaModule.report?.findings.map((f) => (f.related as string[])[0]).sort()).toEqual(["aws_iam_user.one", "aws_iam_user.two"]);
+    expect(viaModule.report?.findings.map((f) => (f.related as string[])[0]).sort()).toEqual([
+      "aws_iam_user.one",
+      "aws_iam_user.two",
+    ]);
 
     const viaRoot = await repo.keygate(["--staged", "stacks/three/main.tf"]);
     expect(viaRoot.flagged).toEqual(["aws_iam_access_key.three"]);
@@ -250,7 +280,11 @@ describe("--staged", () => {
     repo.commit("users", { "users.tf": tf.user("a"), "legacy.tf": tf.user("legacy") + tf.key("legacy", "legacy") });
     repo.git("rm", "-q", "legacy.tf");
     repo.stage({ "users.tf": null, "iam.tf": tf.user("a") + tf.key("a", "a") });
-    expect(await repo.keygate(["--staged", "users.tf", "legacy.tf", "iam.tf"])).toMatchObject({ code: 0, flagged: [], errors: [] });
+    expect(await repo.keygate(["--staged", "users.tf", "legacy.tf", "iam.tf"])).toMatchObject({
+      code: 0,
+      flagged: [],
+      errors: [],
+    });
 
     // Everything deleted: nothing left to check is not an error.
     repo.commit("moved into iam.tf");
@@ -279,7 +313,9 @@ describe("--staged", () => {
 
   it("applies inline suppressions of the staged content", async () => {
     const repo = GitHistory.create();
-    repo.stage({ "main.tf": `${tf.user("v")}# keygate:ignore KG001 -- vendor needs it at creation, SEC-142\n${tf.key("v", "v")}` });
+    repo.stage({
+      "main.tf": `${tf.user("v")}# keygate:ignore KG001 -- vendor needs it at creation, SEC-142\n${tf.key("v", "v")}`,
+    });
     const result = await repo.keygate(["--staged"]);
     expect(result.code).toBe(0);
     expect(result.report?.findings).toHaveLength(1);
@@ -297,7 +333,9 @@ describe("errors (exit 2)", () => {
       for (const flag of [["--staged"], ["--base", "main"]]) {
         const { code, stderr } = await runCli(flag, outside, { ...process.env });
         expect(code).toBe(2);
-        expect(stderr).toBe(`keygate: ${outside} is not in a git repository: --base and --staged compare git snapshots. Run keygate inside the repository, or run a full scan without them.\n`);
+        expect(stderr).toBe(
+          `keygate: ${outside} is not in a git repository: --base and --staged compare git snapshots. Run keygate inside the repository, or run a full scan without them.\n`,
+        );
       }
     } finally {
       delete process.env.GIT_CEILING_DIRECTORIES;
@@ -309,8 +347,12 @@ describe("errors (exit 2)", () => {
     repo.commit("one", { "main.tf": tf.user("a") });
     const result = await repo.keygate(["--base", "no-such-branch"]);
     expect(result.code).toBe(2);
-    expect(result.stderr).toBe("keygate: --base no-such-branch: unknown revision: no commit, branch or tag of that name in this repository (a remote branch is origin/NAME; fetch it first).\n");
-    expect((await repo.keygate(["--base", "mian"])).stderr).toBe("keygate: --base mian: unknown revision: no commit, branch or tag of that name in this repository (a remote branch is origin/NAME; fetch it first). Did you mean main?\n");
+    expect(result.stderr).toBe(
+      "keygate: --base no-such-branch: unknown revision: no commit, branch or tag of that name in this repository (a remote branch is origin/NAME; fetch it first).\n",
+    );
+    expect((await repo.keygate(["--base", "mian"])).stderr).toBe(
+      "keygate: --base mian: unknown revision: no commit, branch or tag of that name in this repository (a remote branch is origin/NAME; fetch it first). Did you mean main?\n",
+    );
     expect((await repo.keygate(["--base", "HEAD"])).code).toBe(0);
     expect((await repo.keygate(["--base", "--staged"])).code).toBe(2);
   });
@@ -332,7 +374,9 @@ describe("errors (exit 2)", () => {
     clone.git("checkout", "-q", "FETCH_HEAD");
     const result = await clone.keygate(["--base", first]);
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(new RegExp(`--base ${first}: not found in this shallow clone\\. Fetch more history: .*fetch-depth: 0`));
+    expect(result.stderr).toMatch(
+      new RegExp(`--base ${first}: not found in this shallow clone\\. Fetch more history: .*fetch-depth: 0`),
+    );
   });
 
   it("a shallow clone and a REF that names no branch: names the ref (did you mean?), not the clone's depth", async () => {
@@ -348,7 +392,9 @@ describe("errors (exit 2)", () => {
       "keygate: --base origin/mian: no branch or tag named origin/mian in this repository. Did you mean origin/main? If it exists on the remote, this shallow clone has not fetched it: `git fetch origin mian:refs/remotes/origin/mian`, or check out every branch (actions/checkout with `fetch-depth: 0`; in GitLab CI, GIT_DEPTH: 0).\n",
     );
     // A revision whose name is known but whose history is cut off still says to fetch more history.
-    expect((await clone.keygate(["--base", "origin/main~1"])).stderr).toMatch(/^keygate: --base origin\/main~1: not found in this shallow clone\. Fetch more history: /);
+    expect((await clone.keygate(["--base", "origin/main~1"])).stderr).toMatch(
+      /^keygate: --base origin\/main~1: not found in this shallow clone\. Fetch more history: /,
+    );
     expect((await clone.keygate(["--base", "origin/main"])).code).toBe(0);
   });
 
@@ -374,7 +420,9 @@ describe("errors (exit 2)", () => {
     expect((await repo.keygate(["--staged", "--plan", "plan.json"])).code).toBe(2);
     const plan = await repo.keygate(["--staged", "plan.json"]);
     expect(plan.code).toBe(2);
-    expect(plan.errors).toEqual([expect.stringMatching(/^plan\.json: not a Terraform file: --base and --staged compare Terraform sources/)]);
+    expect(plan.errors).toEqual([
+      expect.stringMatching(/^plan\.json: not a Terraform file: --base and --staged compare Terraform sources/),
+    ]);
     const missing = await repo.keygate(["--staged", "main.tf", "nowhere.tf"]);
     expect(missing.code).toBe(2);
     expect(missing.errors).toEqual(["nowhere.tf: path exists neither in the index nor in HEAD: nowhere.tf"]);

@@ -17,7 +17,8 @@ const MODULES = ["modules/keys", "modules/user", "modules/bucket"];
 
 const module: Record<string, string> = {
   "modules/keys": `variable "user_name" {}\n${tf.key("this", "", "var.user_name")}`,
-  "modules/user": `${tf.user("this")}output "name" {\n  value = aws_iam_user.this.name\n}\n` + tf.call("nested", "../bucket"),
+  "modules/user":
+    `${tf.user("this")}output "name" {\n  value = aws_iam_user.this.name\n}\n` + tf.call("nested", "../bucket"),
   "modules/bucket": `resource "aws_s3_bucket" "b" {\n  bucket = "b"\n}\n`,
 };
 
@@ -25,10 +26,13 @@ function initial(rand: () => number): Record<string, string> {
   const files: Record<string, string> = {};
   for (const [dir, text] of Object.entries(module)) files[`${dir}/main.tf`] = text;
   ROOTS.forEach((root, i) => {
-    files[`${root}/main.tf`] = rand() < 0.6 ? tf.call("user", "../../modules/user") : `resource "aws_sqs_queue" "q" {\n  name = "q${i}"\n}\n`;
+    files[`${root}/main.tf`] =
+      rand() < 0.6 ? tf.call("user", "../../modules/user") : `resource "aws_sqs_queue" "q" {\n  name = "q${i}"\n}\n`;
     files[`${root}/iam.tf`] = tf.user(`u${i}`) + (rand() < 0.5 ? tf.key(`k${i}`, `u${i}`) : "");
     files[`${root}/other.tf`] = `resource "aws_route53_record" "r" {\n  name = "r${i}"\n}\n`;
-    if (rand() < 0.4) files[`${root}/vars.tf`] = `variable "n" {\n  default = 0\n}\n${tf.user(`cu${i}`, "  count = var.n\n")}${tf.key(`ck${i}`, "", `aws_iam_user.cu${i}[0].name`).replace("{\n", "{\n  count = var.n\n")}`;
+    if (rand() < 0.4)
+      files[`${root}/vars.tf`] =
+        `variable "n" {\n  default = 0\n}\n${tf.user(`cu${i}`, "  count = var.n\n")}${tf.key(`ck${i}`, "", `aws_iam_user.cu${i}[0].name`).replace("{\n", "{\n  count = var.n\n")}`;
   });
   return files;
 }
@@ -36,9 +40,15 @@ function initial(rand: () => number): Record<string, string> {
 /** One random edit of the working tree; returns the paths it touched (for file arguments). */
 function edit(repo: GitHistory, rand: () => number, step: number): string[] {
   const pick = <T>(list: readonly T[]): T => list[Math.floor(rand() * list.length)]!;
-  const dirs = (under: string) => (existsSync(join(repo.dir, under)) ? readdirSync(join(repo.dir, under)).map((d) => `${under}/${d}`) : []);
-  const roots = [...dirs("envs"), ...dirs("stacks")].filter((d) => readdirSync(join(repo.dir, d)).some((f) => f.endsWith(".tf")));
-  const tfFiles = (dir: string) => readdirSync(join(repo.dir, dir)).filter((f) => f.endsWith(".tf")).map((f) => `${dir}/${f}`);
+  const dirs = (under: string) =>
+    existsSync(join(repo.dir, under)) ? readdirSync(join(repo.dir, under)).map((d) => `${under}/${d}`) : [];
+  const roots = [...dirs("envs"), ...dirs("stacks")].filter((d) =>
+    readdirSync(join(repo.dir, d)).some((f) => f.endsWith(".tf")),
+  );
+  const tfFiles = (dir: string) =>
+    readdirSync(join(repo.dir, dir))
+      .filter((f) => f.endsWith(".tf"))
+      .map((f) => `${dir}/${f}`);
   const read = (path: string) => (existsSync(join(repo.dir, path)) ? readFileSync(join(repo.dir, path), "utf8") : "");
   const root = roots.length ? pick(roots) : "envs/new";
   const n = `s${step}`;
@@ -51,7 +61,14 @@ function edit(repo: GitHistory, rand: () => number, step: number): string[] {
       if (!dir) return [];
       const text = read(`${dir}/main.tf`);
       const choice = rand();
-      const updated = choice < 0.6 ? text + tf.user(n) + tf.key(n, n) : choice < 0.7 ? text + tf.user(n) : choice < 0.8 ? text + tf.key(n, "", `aws_iam_user.${n}.name`) : text.replace(/resource "\w+" "\w+" \{\n(?: .*\n)*\}\n/, "");
+      const updated =
+        choice < 0.6
+          ? text + tf.user(n) + tf.key(n, n)
+          : choice < 0.7
+            ? text + tf.user(n)
+            : choice < 0.8
+              ? text + tf.key(n, "", `aws_iam_user.${n}.name`)
+              : text.replace(/resource "\w+" "\w+" \{\n(?: .*\n)*\}\n/, "");
       repo.write({ [`${dir}/main.tf`]: updated });
       return [`${dir}/main.tf`];
     }
@@ -70,8 +87,13 @@ function edit(repo: GitHistory, rand: () => number, step: number): string[] {
       const text = read(`${root}/iam.tf`);
       const user = /resource "aws_iam_user" "(\w+)"/.exec(text)?.[1];
       if (!user) return [];
-      const renamed = text.replaceAll(`"${user}"`, `"${user}_${n}"`).replaceAll(`aws_iam_user.${user}.`, `aws_iam_user.${user}_${n}.`);
-      repo.write({ [`${root}/iam.tf`]: renamed + (rand() < 0.6 ? tf.moved(`aws_iam_user.${user}`, `aws_iam_user.${user}_${n}`) : "") });
+      const renamed = text
+        .replaceAll(`"${user}"`, `"${user}_${n}"`)
+        .replaceAll(`aws_iam_user.${user}.`, `aws_iam_user.${user}_${n}.`);
+      repo.write({
+        [`${root}/iam.tf`]:
+          renamed + (rand() < 0.6 ? tf.moved(`aws_iam_user.${user}`, `aws_iam_user.${user}_${n}`) : ""),
+      });
       return [`${root}/iam.tf`];
     }
     case 3: {
@@ -85,7 +107,10 @@ function edit(repo: GitHistory, rand: () => number, step: number): string[] {
       const text = read(`${root}/iam.tf`);
       const block = /resource "aws_iam_user" "\w+" \{\n(?: .*\n)*\}\n/.exec(text)?.[0];
       if (!block) return [];
-      repo.write({ [`${root}/iam.tf`]: text.replace(block, ""), [`${root}/other.tf`]: read(`${root}/other.tf`) + block });
+      repo.write({
+        [`${root}/iam.tf`]: text.replace(block, ""),
+        [`${root}/other.tf`]: read(`${root}/other.tf`) + block,
+      });
       return [`${root}/iam.tf`, `${root}/other.tf`];
     }
     case 5: {
@@ -100,7 +125,9 @@ function edit(repo: GitHistory, rand: () => number, step: number): string[] {
           for (const file of existsSync(join(repo.dir, dir)) ? tfFiles(dir) : []) {
             const text = read(file);
             const depth = dir.split("/").length === 2 ? "../.." : "..";
-            const updated = text.replaceAll(`"${depth}/${from}"`, `"${depth}/${to}"`).replaceAll(`"../${from.slice("modules/".length)}"`, `"../${to.slice("modules/".length)}"`);
+            const updated = text
+              .replaceAll(`"${depth}/${from}"`, `"${depth}/${to}"`)
+              .replaceAll(`"../${from.slice("modules/".length)}"`, `"../${to.slice("modules/".length)}"`);
             if (updated !== text) {
               repo.write({ [file]: updated });
               touched.push(file);
@@ -115,7 +142,12 @@ function edit(repo: GitHistory, rand: () => number, step: number): string[] {
       const target = pick([...MODULES, ...dirs("modules")]);
       const choice = rand();
       const text = read(`${root}/main.tf`);
-      const updated = choice < 0.4 ? text + tf.call(`m_${n}`, `../../${target}`, target.endsWith("keys") ? `  user_name = "x"\n` : "") : choice < 0.7 ? text.replace(/source = "[^"]*"/, `source = "../../${target}"`) : text.replace(/module "\w+" \{\n(?: .*\n)*\}\n/, "");
+      const updated =
+        choice < 0.4
+          ? text + tf.call(`m_${n}`, `../../${target}`, target.endsWith("keys") ? `  user_name = "x"\n` : "")
+          : choice < 0.7
+            ? text.replace(/source = "[^"]*"/, `source = "../../${target}"`)
+            : text.replace(/module "\w+" \{\n(?: .*\n)*\}\n/, "");
       repo.write({ [`${root}/main.tf`]: updated });
       return [`${root}/main.tf`];
     }
@@ -133,7 +165,12 @@ function edit(repo: GitHistory, rand: () => number, step: number): string[] {
     case 9: {
       // a new root, with a pair or through a module
       const dir = `envs/new_${n}`;
-      repo.write({ [`${dir}/main.tf`]: rand() < 0.5 ? tf.user("x") + tf.key("x", "x") : tf.user("x") + tf.call("k", "../../modules/keys", "  user_name = aws_iam_user.x.name\n") });
+      repo.write({
+        [`${dir}/main.tf`]:
+          rand() < 0.5
+            ? tf.user("x") + tf.key("x", "x")
+            : tf.user("x") + tf.call("k", "../../modules/keys", "  user_name = aws_iam_user.x.name\n"),
+      });
       return [`${dir}/main.tf`];
     }
     case 10:
@@ -143,7 +180,9 @@ function edit(repo: GitHistory, rand: () => number, step: number): string[] {
     default: {
       // a broken file, or one repaired
       const file = `${root}/broken.tf`;
-      repo.write({ [file]: existsSync(join(repo.dir, file)) && rand() < 0.6 ? null : `resource "aws_iam_user" "b" {\n  name = \n` });
+      repo.write({
+        [file]: existsSync(join(repo.dir, file)) && rand() < 0.6 ? null : `resource "aws_iam_user" "b" {\n  name = \n`,
+      });
       return [file];
     }
   }
@@ -152,14 +191,21 @@ function edit(repo: GitHistory, rand: () => number, step: number): string[] {
 describe("the scoped change-aware evaluation matches the full one", () => {
   it("when only a module changes, in every root that calls it", async () => {
     const repo = GitHistory.create();
-    repo.commit("bucket", { "modules/user/main.tf": `resource "aws_s3_bucket" "b" {\n  bucket = "b"\n}\n`, "envs/a/main.tf": tf.call("user", "../../modules/user"), "envs/b/main.tf": tf.user("b") });
+    repo.commit("bucket", {
+      "modules/user/main.tf": `resource "aws_s3_bucket" "b" {\n  bucket = "b"\n}\n`,
+      "envs/a/main.tf": tf.call("user", "../../modules/user"),
+      "envs/b/main.tf": tf.user("b"),
+    });
     repo.write({ "modules/user/main.tf": tf.user("x") + tf.key("x", "x") });
     expect((await repo.keygate(["--base", "HEAD"])).flagged).toEqual(["module.user.aws_iam_access_key.x"]);
   });
 
   it("when a changed module called a root before", async () => {
     const repo = GitHistory.create();
-    repo.commit("nested", { "envs/a/main.tf": tf.call("b", "../b"), "envs/b/main.tf": tf.user("u") + tf.key("k", "u") });
+    repo.commit("nested", {
+      "envs/a/main.tf": tf.call("b", "../b"),
+      "envs/b/main.tf": tf.user("u") + tf.key("k", "u"),
+    });
     repo.write({ "envs/a/main.tf": "# no more calls\n" });
     expect((await repo.keygate(["--base", "HEAD"])).flagged).toEqual(["aws_iam_access_key.k"]);
   });
@@ -179,10 +225,18 @@ describe("the scoped change-aware evaluation matches the full one", () => {
           repo.git("commit", "-q", "--allow-empty", "-m", `step ${step}`);
         } else if (fate < 0.7) repo.git("add", "-A");
         const files = [...new Set(touched)].filter((f) => f.endsWith(".tf") || f.endsWith(".tfvars")).slice(0, 3);
-        const others: string[][] = [["--base", first], ["--staged"], ["--base", first, "envs"], ["--staged", "--no-cache"]];
+        const others: string[][] = [
+          ["--base", first],
+          ["--staged"],
+          ["--base", first, "envs"],
+          ["--staged", "--no-cache"],
+        ];
         if (files.length) others.push(["--staged", ...files], ["--base", first, ...files]);
         // This step's change alone, and one of the others at random: every kind comes up over the steps.
-        for (const args of [fate < 0.4 ? ["--base", "HEAD~1"] : ["--base", "HEAD"], others[Math.floor(rand() * others.length)]!]) {
+        for (const args of [
+          fate < 0.4 ? ["--base", "HEAD~1"] : ["--base", "HEAD"],
+          others[Math.floor(rand() * others.length)]!,
+        ]) {
           const result = await repo.keygate(args);
           flagged += result.flagged.length;
         }

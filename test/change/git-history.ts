@@ -36,7 +36,12 @@ export class GitHistory {
 
   /** Runs git in the repository; returns its stdout. */
   git(...args: string[]): string {
-    return execFileSync("git", args, { cwd: this.dir, env: { ...process.env, ...GIT_ENV }, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+    return execFileSync("git", args, {
+      cwd: this.dir,
+      env: { ...process.env, ...GIT_ENV },
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+    });
   }
 
   /** Writes files into the working tree (`null` deletes one). */
@@ -74,8 +79,16 @@ export class GitHistory {
   async keygate(args: string[], cwd = ".") {
     const { code, stdout, stderr } = await runCli([...args, "-f", "json"], join(this.dir, cwd), { ...process.env });
     if (args.some((a) => a === "--staged" || a.startsWith("--base"))) {
-      const full = await runCli([...args, "-f", "json"], join(this.dir, cwd), { ...process.env, KEYGATE_CHANGE_EVALUATION: "full" });
-      expect({ args, code: full.code, stdout: full.stdout, stderr: full.stderr }).toEqual({ args, code, stdout, stderr });
+      const full = await runCli([...args, "-f", "json"], join(this.dir, cwd), {
+        ...process.env,
+        KEYGATE_CHANGE_EVALUATION: "full",
+      });
+      expect({ args, code: full.code, stdout: full.stdout, stderr: full.stderr }).toEqual({
+        args,
+        code,
+        stdout,
+        stderr,
+      });
     }
     const report = stdout ? (JSON.parse(stdout) as JsonReport) : undefined;
     return {
@@ -92,7 +105,14 @@ export class GitHistory {
 /** The parts of the JSON report (DESIGN.md) the tests look at. */
 export interface JsonReport {
   version: number;
-  findings: { ruleId: string; resource: string; related: unknown; location: { file: string; line: number }; fingerprint: string; suppressed: unknown }[];
+  findings: {
+    ruleId: string;
+    resource: string;
+    related: unknown;
+    location: { file: string; line: number };
+    fingerprint: string;
+    suppressed: unknown;
+  }[];
   errors: { file: string; message: string }[];
   warnings?: { file: string; message: string }[];
   summary: { files: number; findings: number };
@@ -101,7 +121,8 @@ export interface JsonReport {
 /** Terraform snippets for the histories. */
 export const tf = {
   user: (name: string, extra = "") => `resource "aws_iam_user" "${name}" {\n  name = "${name}-bot"\n${extra}}\n`,
-  key: (name: string, user: string, ref = `aws_iam_user.${user}.name`) => `resource "aws_iam_access_key" "${name}" {\n  user = ${ref}\n}\n`,
+  key: (name: string, user: string, ref = `aws_iam_user.${user}.name`) =>
+    `resource "aws_iam_access_key" "${name}" {\n  user = ${ref}\n}\n`,
   moved: (from: string, to: string) => `moved {\n  from = ${from}\n  to   = ${to}\n}\n`,
   call: (name: string, source: string, inputs = "") => `module "${name}" {\n  source = "${source}"\n${inputs}}\n`,
 };

@@ -25,7 +25,12 @@ async function snapshot(repo: GitHistory, side: "HEAD" | "index" = "HEAD"): Prom
 describe("GitTree", () => {
   it("lists, reads and tells files from directories like the file system does", async () => {
     const repo = GitHistory.create();
-    repo.commit("files", { "main.tf": "a", "modules/x/main.tf": "b", "modules/x/README.md": "c", "café dir/naïve file.tf": "d" });
+    repo.commit("files", {
+      "main.tf": "a",
+      "modules/x/main.tf": "b",
+      "modules/x/README.md": "c",
+      "café dir/naïve file.tf": "d",
+    });
     repo.write({ "main.tf": "changed on disk" });
     const tree = await snapshot(repo);
     const at = (p: string) => join(repo.dir, p);
@@ -60,12 +65,18 @@ describe("GitTree", () => {
     repo.git("add", "a/link.tf");
     repo.git("commit", "-q", "-m", "link");
     const tree = await snapshot(repo);
-    const found = await tree.discover([".", "notes.txt", "b/main.tofu", "gone", "../outside"], repo.dir, { base: repo.dir, patterns: ["b/skip/**"] });
+    const found = await tree.discover([".", "notes.txt", "b/main.tofu", "gone", "../outside"], repo.dir, {
+      base: repo.dir,
+      patterns: ["b/skip/**"],
+    });
     const rel = (paths: string[]) => paths.map((p) => p.slice(repo.dir.length + 1));
     expect(rel(found.files)).toEqual(["a/main.tf", "a/vars.tf.json", "b/main.tofu"]);
     expect(rel(found.namedFiles)).toEqual(["b/main.tofu"]);
     expect(rel(found.otherFiles)).toEqual(["notes.txt"]);
-    expect(found.errors.map((e) => e.message)).toEqual(["path does not exist in HEAD: gone", `outside the git repository (${repo.dir}): ../outside`]);
+    expect(found.errors.map((e) => e.message)).toEqual([
+      "path does not exist in HEAD: gone",
+      `outside the git repository (${repo.dir}): ../outside`,
+    ]);
   });
 
   it("reads the index: staged content, not the working tree's", async () => {
@@ -87,7 +98,9 @@ describe("GitTree", () => {
     repo.git("add", "bin.tf");
     repo.commit("blobs", { "big.tf": big, "small.tf": "s" });
     const tree = await snapshot(repo);
-    const [a, b, c, d] = await Promise.all(["small.tf", "big.tf", "bin.tf", "small.tf"].map((p) => tree.read(join(repo.dir, p))));
+    const [a, b, c, d] = await Promise.all(
+      ["small.tf", "big.tf", "bin.tf", "small.tf"].map((p) => tree.read(join(repo.dir, p))),
+    );
     expect(Buffer.from(a!).toString()).toBe("s");
     expect(Buffer.from(b!).length).toBe(big.length);
     expect(Buffer.from(c!)).toEqual(binary);

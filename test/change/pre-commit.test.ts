@@ -22,7 +22,8 @@ const INSTALL_TIMEOUT = 600_000;
 /** The bytes of every file under a directory. */
 function directorySize(dir: string): number {
   let total = 0;
-  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) if (entry.isFile()) total += statSync(join(entry.parentPath, entry.name)).size;
+  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true }))
+    if (entry.isFile()) total += statSync(join(entry.parentPath, entry.name)).size;
   return total;
 }
 
@@ -34,7 +35,15 @@ function preCommit(args: string[], cwd: string, home: string) {
   const result = spawnSync("pre-commit", args, {
     cwd,
     encoding: "utf8",
-    env: { ...process.env, ...GIT_ENV, PRE_COMMIT_HOME: home, PRE_COMMIT_COLOR: "never", npm_config_prefer_offline: "true", npm_config_audit: "false", npm_config_fund: "false" },
+    env: {
+      ...process.env,
+      ...GIT_ENV,
+      PRE_COMMIT_HOME: home,
+      PRE_COMMIT_COLOR: "never",
+      npm_config_prefer_offline: "true",
+      npm_config_audit: "false",
+      npm_config_fund: "false",
+    },
     timeout: INSTALL_TIMEOUT,
   });
   const seconds = (performance.now() - started) / 1000;
@@ -46,7 +55,10 @@ describe.skipIf(!hasPreCommit)("pre-commit hook (end to end)", () => {
   beforeAll(() => {
     const hook = GitHistory.create();
     snapshotRepository(hook.dir);
-    expect(existsSync(join(hook.dir, "action", "dist", "index.mjs")), "action/dist/index.mjs: run `npm run build:action`").toBe(true);
+    expect(
+      existsSync(join(hook.dir, "action", "dist", "index.mjs")),
+      "action/dist/index.mjs: run `npm run build:action`",
+    ).toBe(true);
     hook.git("add", "-A");
     hookRevision = hook.commit("keygate as it is in the working tree");
     hookRepository = hook.dir;
@@ -65,10 +77,17 @@ describe.skipIf(!hasPreCommit)("pre-commit hook (end to end)", () => {
         "stacks/etl/keys.tf": tf.key("etl", "etl"),
       });
       // Unstaged edits are stashed by pre-commit while the hook runs.
-      repo.write({ "stacks/etl/keys.tf": `${tf.key("etl", "etl")}# unstaged\n`, "untracked.tf": tf.user("x") + tf.key("x", "x") });
+      repo.write({
+        "stacks/etl/keys.tf": `${tf.key("etl", "etl")}# unstaged\n`,
+        "untracked.tf": tf.user("x") + tf.key("x", "x"),
+      });
 
       // try-repo clones the hook repository and installs the hook afresh, in a directory of its own.
-      const { code, output, seconds } = preCommit(["try-repo", hookRepository, "keygate", "--ref", hookRevision], repo.dir, mkdtempSync(join(tmpdir(), "keygate-pre-commit-")));
+      const { code, output, seconds } = preCommit(
+        ["try-repo", hookRepository, "keygate", "--ref", hookRevision],
+        repo.dir,
+        mkdtempSync(join(tmpdir(), "keygate-pre-commit-")),
+      );
       console.log(`pre-commit try-repo, the hook installed and run: ${seconds.toFixed(1)} s`);
       expect(output).toMatch(/keygate \(no access key at an IAM user's initial setup.*Failed/);
       expect(code).toBe(1);
@@ -93,7 +112,18 @@ describe.skipIf(!hasPreCommit)("pre-commit hook (end to end)", () => {
       expect(preCommit(["install"], repo.dir, home).code).toBe(0);
       const commit = (message: string) => {
         const started = performance.now();
-        const result = spawnSync("git", ["commit", "-m", message], { cwd: repo.dir, encoding: "utf8", env: { ...process.env, ...GIT_ENV, PRE_COMMIT_HOME: home, PRE_COMMIT_COLOR: "never", npm_config_prefer_offline: "true" }, timeout: INSTALL_TIMEOUT });
+        const result = spawnSync("git", ["commit", "-m", message], {
+          cwd: repo.dir,
+          encoding: "utf8",
+          env: {
+            ...process.env,
+            ...GIT_ENV,
+            PRE_COMMIT_HOME: home,
+            PRE_COMMIT_COLOR: "never",
+            npm_config_prefer_offline: "true",
+          },
+          timeout: INSTALL_TIMEOUT,
+        });
         const seconds = (performance.now() - started) / 1000;
         console.log(`git commit -m "${message}": exit ${result.status} in ${seconds.toFixed(1)} s`);
         return { code: result.status, output: `${result.stdout}${result.stderr}`, seconds };
@@ -105,10 +135,14 @@ describe.skipIf(!hasPreCommit)("pre-commit hook (end to end)", () => {
       // The hook's first run installs it: pre-commit's environment (PRE_COMMIT_HOME) is then the
       // clone of the hook repository and pre-commit's database; nothing is compiled or installed.
       const megabytes = directorySize(home) / 1e6;
-      console.log(`pre-commit hook, first run (install included): ${first.seconds.toFixed(1)} s; its environment (PRE_COMMIT_HOME): ${megabytes.toFixed(1)} MB`);
+      console.log(
+        `pre-commit hook, first run (install included): ${first.seconds.toFixed(1)} s; its environment (PRE_COMMIT_HOME): ${megabytes.toFixed(1)} MB`,
+      );
       expect(megabytes).toBeGreaterThan(1); // the clone is there: the measure measures something
       expect(megabytes).toBeLessThanOrEqual(60);
-      expect(readdirSync(home, { recursive: true }).some((f) => String(f).split(/[\\/]/).includes("node_modules"))).toBe(false);
+      expect(
+        readdirSync(home, { recursive: true }).some((f) => String(f).split(/[\\/]/).includes("node_modules")),
+      ).toBe(false);
 
       repo.stage({ "main.tf": tf.user("deploy") + tf.key("deploy", "deploy") });
       const refused = commit("user and key together");

@@ -17,7 +17,9 @@ const key = (name: string, body: string) => `resource "aws_iam_access_key" "${na
 describe("replacement is creation: a key whose ForceNew argument changes is a new key", () => {
   it("a key moved to a new user: the same verdict from --base, --staged, the .tf files and terraform's plan", async () => {
     const repo = GitHistory.create();
-    repo.commit("broker v1 and its key", { "main.tf": PROVIDER + tf.user("broker_v1") + key("broker", "  user = aws_iam_user.broker_v1.name\n") });
+    repo.commit("broker v1 and its key", {
+      "main.tf": PROVIDER + tf.user("broker_v1") + key("broker", "  user = aws_iam_user.broker_v1.name\n"),
+    });
     const after = readFileSync(join(SCENARIO, "main.tf"), "utf8");
     repo.write({ "main.tf": after });
     const change = await repo.keygate(["--base", "HEAD"]);
@@ -27,13 +29,23 @@ describe("replacement is creation: a key whose ForceNew argument changes is a ne
     const plan = await runCli(["-f", "json", "plan.json"], SCENARIO);
 
     const expected = ["aws_iam_access_key.broker"];
-    for (const r of [change, staged, hcl]) expect({ code: r.code, flagged: r.flagged }).toEqual({ code: 1, flagged: expected });
+    for (const r of [change, staged, hcl])
+      expect({ code: r.code, flagged: r.flagged }).toEqual({ code: 1, flagged: expected });
     expect(JSON.parse(plan.stdout).findings.map((f: { resource: string }) => f.resource)).toEqual(expected);
     // The finding names the new user, and says why the key counts as new.
     expect(JSON.stringify(change.report!.findings[0]!.related)).toContain("aws_iam_user.broker_v2");
     // Terraform's own plan: the key is replaced because `user` cannot be updated.
-    const planned = JSON.parse(readFileSync(join(SCENARIO, "plan.json"), "utf8")) as { resource_changes: { address: string; action_reason?: string; change: { actions: string[]; replace_paths?: string[][] } }[] };
-    expect(planned.resource_changes.find((c) => c.address === "aws_iam_access_key.broker")).toMatchObject({ action_reason: "replace_because_cannot_update", change: { actions: ["delete", "create"], replace_paths: [["user"]] } });
+    const planned = JSON.parse(readFileSync(join(SCENARIO, "plan.json"), "utf8")) as {
+      resource_changes: {
+        address: string;
+        action_reason?: string;
+        change: { actions: string[]; replace_paths?: string[][] };
+      }[];
+    };
+    expect(planned.resource_changes.find((c) => c.address === "aws_iam_access_key.broker")).toMatchObject({
+      action_reason: "replace_because_cannot_update",
+      change: { actions: ["delete", "create"], replace_paths: [["user"]] },
+    });
   });
 
   it("a key moved to another existing user, or given a pgp_key, is replaced for a user that exists: no finding", async () => {
@@ -41,7 +53,9 @@ describe("replacement is creation: a key whose ForceNew argument changes is a ne
     repo.commit("two users, one key", { "main.tf": tf.user("a") + tf.user("b") + tf.key("k", "a") });
     repo.write({ "main.tf": tf.user("a") + tf.user("b") + tf.key("k", "b") });
     expect(await repo.keygate(["--base", "HEAD"])).toMatchObject({ code: 0, flagged: [] });
-    repo.write({ "main.tf": tf.user("a") + tf.user("b") + key("k", '  user    = aws_iam_user.a.name\n  pgp_key = "keybase:ops"\n') });
+    repo.write({
+      "main.tf": tf.user("a") + tf.user("b") + key("k", '  user    = aws_iam_user.a.name\n  pgp_key = "keybase:ops"\n'),
+    });
     expect(await repo.keygate(["--base", "HEAD"])).toMatchObject({ code: 0, flagged: [] });
   });
 
@@ -49,13 +63,17 @@ describe("replacement is creation: a key whose ForceNew argument changes is a ne
     const repo = GitHistory.create();
     repo.commit("a user and its key", { "main.tf": tf.user("a") + tf.key("k", "a") });
     // pgp_key changed and a new user added, but the key is still a's: a's key is replaced, no new pair.
-    repo.write({ "main.tf": tf.user("a") + tf.user("b") + key("k", '  user    = aws_iam_user.a.name\n  pgp_key = "keybase:ops"\n') });
+    repo.write({
+      "main.tf": tf.user("a") + tf.user("b") + key("k", '  user    = aws_iam_user.a.name\n  pgp_key = "keybase:ops"\n'),
+    });
     expect(await repo.keygate(["--base", "HEAD"])).toMatchObject({ code: 0, flagged: [] });
   });
 
   it("the same user name through a renamed block (no moved block) replaces nothing: the key's user value is the same", async () => {
     const repo = GitHistory.create();
-    repo.commit("user and key", { "main.tf": `resource "aws_iam_user" "old" {\n  name = "ci-bot"\n}\n` + tf.key("k", "old") });
+    repo.commit("user and key", {
+      "main.tf": `resource "aws_iam_user" "old" {\n  name = "ci-bot"\n}\n` + tf.key("k", "old"),
+    });
     repo.write({ "main.tf": `resource "aws_iam_user" "renamed" {\n  name = "ci-bot"\n}\n` + tf.key("k", "renamed") });
     expect(await repo.keygate(["--base", "HEAD"])).toMatchObject({ code: 0, flagged: [] });
   });

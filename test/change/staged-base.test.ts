@@ -44,7 +44,12 @@ describe("--staged: the base is where the branch left the default branch", () =>
     expect(explicit.code).toBe(0);
     // The JSON report says it too (schemas/report.schema.json "base"), with the full commit id.
     const json = await clone.keygate(["--staged"]);
-    expect(json.report).toMatchObject({ base: { commit: clone.git("merge-base", "HEAD", "origin/main").trim(), description: `the merge base of HEAD and origin/main (${base})` } });
+    expect(json.report).toMatchObject({
+      base: {
+        commit: clone.git("merge-base", "HEAD", "origin/main").trim(),
+        description: `the merge base of HEAD and origin/main (${base})`,
+      },
+    });
     // A full scan has no base.
     expect((await clone.keygate([])).report).not.toHaveProperty("base");
   });

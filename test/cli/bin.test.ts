@@ -16,7 +16,11 @@ const run = promisify(execFile);
 
 async function bin(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [join(ROOT, "dist", "bin.js"), ...args], { cwd, env: { PATH: process.env.PATH, NO_COLOR: "1" }, timeout: 60_000 });
+    const { stdout, stderr } = await run(process.execPath, [join(ROOT, "dist", "bin.js"), ...args], {
+      cwd,
+      env: { PATH: process.env.PATH, NO_COLOR: "1" },
+      timeout: 60_000,
+    });
     checkPrintedReport(stdout);
     return { code: 0, stdout, stderr };
   } catch (error) {
@@ -33,13 +37,16 @@ describe("the bin", () => {
     expect(spawned.stderr).toBe("");
     expect(spawned.code).toBe(2);
     expect(JSON.parse(spawned.stdout)).toEqual(JSON.parse(inProcess.stdout));
-    expect(JSON.parse(spawned.stdout).errors.map((e: { file: string }) => e.file)).toEqual(["examples/undeclared-reference/main.tf"]);
+    expect(JSON.parse(spawned.stdout).errors.map((e: { file: string }) => e.file)).toEqual([
+      "examples/undeclared-reference/main.tf",
+    ]);
   });
 
   it("scans a git work tree as the in-process CLI does, cold and warm (git asked early, files known from the cache)", async () => {
     const dir = await writeTree({});
     generateMonorepo(dir, { files: 400, violations: 4 });
-    const git = (...args: string[]) => run("git", ["-c", "user.name=t", "-c", "user.email=t@example.com", ...args], { cwd: dir });
+    const git = (...args: string[]) =>
+      run("git", ["-c", "user.name=t", "-c", "user.email=t@example.com", ...args], { cwd: dir });
     await git("init", "-q");
     await git("add", "-A");
     await git("commit", "-qm", "generated");

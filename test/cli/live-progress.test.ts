@@ -52,9 +52,20 @@ describe("live progress", () => {
     expect(describeProgress(waiting)).toBe(
       "keygate live: auditing, 37/100 accounts done (1 failed), 4 auditing, 5 waiting for a credential report (200000000001, 200000000002, 200000000003, +2), 12000/40000 users audited, 3 calls throttled",
     );
-    expect(describeProgress({ ...waiting, accounts: 1, accountsDone: 0, accountsFailed: 0, accountsAuditing: 0, phase: "waiting for reports", waitingForReport: ["this account"], users: 0, usersDone: 0, throttledCalls: 0 })).toBe(
-      "keygate live: waiting for reports, waiting for the credential report",
-    );
+    expect(
+      describeProgress({
+        ...waiting,
+        accounts: 1,
+        accountsDone: 0,
+        accountsFailed: 0,
+        accountsAuditing: 0,
+        phase: "waiting for reports",
+        waitingForReport: ["this account"],
+        users: 0,
+        usersDone: 0,
+        throttledCalls: 0,
+      }),
+    ).toBe("keygate live: waiting for reports, waiting for the credential report");
   });
 
   it("prints a line every interval without a terminal, then the summary with the throttled calls", async () => {
@@ -65,7 +76,8 @@ describe("live progress", () => {
     display.finish(stats(3));
     const lines = err.err.trimEnd().split("\n");
     expect(lines.length).toBeGreaterThanOrEqual(3);
-    for (const line of lines.slice(0, -1)) expect(line).toMatch(/^keygate live: auditing, 37\/100 accounts done \(1 failed\), .* \[\d+ s\]$/);
+    for (const line of lines.slice(0, -1))
+      expect(line).toMatch(/^keygate live: auditing, 37\/100 accounts done \(1 failed\), .* \[\d+ s\]$/);
     expect(lines.at(-1)).toBe("keygate live: 100 users, 63 calls (3 throttled, each slowing its account down), 1 s");
     expect(err.err).not.toContain("\r");
   });
@@ -89,6 +101,8 @@ describe("live progress", () => {
     const display = liveProgressDisplay(tty, "auto");
     display.onProgress(waiting);
     display.finish(stats(0));
-    expect(tty.err).toMatch(/^\r\x1b\[2Kkeygate live: auditing, .*\r\x1b\[2Kkeygate live: 100 users, 63 calls \(none throttled\), 1 s\n$/);
+    expect(tty.err).toMatch(
+      /^\r\x1b\[2Kkeygate live: auditing, .*\r\x1b\[2Kkeygate live: 100 users, 63 calls \(none throttled\), 1 s\n$/,
+    );
   });
 });

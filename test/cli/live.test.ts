@@ -23,7 +23,10 @@ afterAll(async () => {
   await fake.close();
 });
 
-async function keygate(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+async function keygate(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   const home = await writeTree({ ".aws/config": "" });
   try {
     const { stdout, stderr } = await run(process.execPath, [BIN, ...args], {
@@ -52,7 +55,10 @@ describe("keygate live", () => {
   it("audits the account and reports every case of the table, exit 1", async () => {
     const { code, stdout, stderr } = await keygate(["live", "--endpoint-url", fake.url, "-f", "json"]);
     expect(stderr).toBe("");
-    const report = JSON.parse(stdout) as { findings: { source: string; evidence: unknown; message: string }[]; errors: unknown[] };
+    const report = JSON.parse(stdout) as {
+      findings: { source: string; evidence: unknown; message: string }[];
+      errors: unknown[];
+    };
     expect(report.errors).toEqual([]);
     expect(casesByUser(report.findings)).toEqual(TABLE_EXPECTATIONS);
     expect(report.findings.every((f) => f.source === "live")).toBe(true);
@@ -61,7 +67,9 @@ describe("keygate live", () => {
   });
 
   it("prints no AWS SDK notice about the Node.js version: keygate sets the SDK's switch itself", async () => {
-    const { code, stderr } = await keygate(["live", "--endpoint-url", fake.url, "-f", "json"], { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: undefined });
+    const { code, stderr } = await keygate(["live", "--endpoint-url", fake.url, "-f", "json"], {
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: undefined,
+    });
     expect(stderr).not.toContain("NodeVersionSupportWarning");
     expect(stderr).toBe("");
     expect(code).toBe(1);
@@ -71,15 +79,23 @@ describe("keygate live", () => {
     const { code, stdout } = await keygate(["live", "--endpoint-url", fake.url, "--fail-on", "never"]);
     expect(code).toBe(0);
     // The text report wraps to 80 columns (issue 16): the words, whatever the line breaks.
-    expect(stdout.replace(/\s+/g, " ")).toMatch(/fix: aws iam update-access-key --user-name setup-unused --access-key-id \S+ --status Inactive && aws iam delete-access-key/);
+    expect(stdout.replace(/\s+/g, " ")).toMatch(
+      /fix: aws iam update-access-key --user-name setup-unused --access-key-id \S+ --status Inactive && aws iam delete-access-key/,
+    );
   });
 
   it("audits a saved credential report offline", async () => {
     const dir = await writeTree({});
     const report = join(dir, "report.csv");
     await writeFile(report, fake.account().renderCredentialReport());
-    const { code, stdout } = await keygate(["live", "--credential-report", report, "-f", "json"], { AWS_ACCESS_KEY_ID: "", AWS_SECRET_ACCESS_KEY: "" });
-    const parsed = JSON.parse(stdout) as { findings: { location: { file: string; line: number } }[]; errors: unknown[] };
+    const { code, stdout } = await keygate(["live", "--credential-report", report, "-f", "json"], {
+      AWS_ACCESS_KEY_ID: "",
+      AWS_SECRET_ACCESS_KEY: "",
+    });
+    const parsed = JSON.parse(stdout) as {
+      findings: { location: { file: string; line: number } }[];
+      errors: unknown[];
+    };
     expect(parsed.errors).toEqual([]);
     expect(parsed.findings.length).toBeGreaterThan(0);
     expect(parsed.findings.every((f) => f.location.line > 1)).toBe(true);
@@ -120,7 +136,21 @@ describe("keygate live", () => {
   });
 
   it("takes the organization options, and stays silent on stderr with --progress none", async () => {
-    const { code, stderr } = await keygate(["live", "--endpoint-url", fake.url, "--report-timeout", "30", "--account-concurrency", "2", "--max-calls-in-flight", "4", "--progress", "none", "-f", "json"]);
+    const { code, stderr } = await keygate([
+      "live",
+      "--endpoint-url",
+      fake.url,
+      "--report-timeout",
+      "30",
+      "--account-concurrency",
+      "2",
+      "--max-calls-in-flight",
+      "4",
+      "--progress",
+      "none",
+      "-f",
+      "json",
+    ]);
     expect(stderr).toBe("");
     expect(code).toBe(1);
   });
@@ -128,7 +158,9 @@ describe("keygate live", () => {
   it("refuses options that cannot go together, exit 2", async () => {
     const { code, stderr } = await keygate(["live", "--org", "--accounts", "111111111111"]);
     // Each option once, in keygate's words (issue 16; yargs said "Arguments org and accounts are mutually exclusive").
-    expect(stderr).toBe("keygate: --org and --accounts cannot be used together\nRun `keygate live --help` for usage.\n");
+    expect(stderr).toBe(
+      "keygate: --org and --accounts cannot be used together\nRun `keygate live --help` for usage.\n",
+    );
     expect(code).toBe(2);
   });
 });

@@ -18,7 +18,8 @@ const BIN = join(ROOT, "dist", "bin.js");
 const SPY = join(ROOT, "test", "support", "io-spy.mjs");
 const run = promisify(execFile);
 
-const PAIR = 'resource "aws_iam_user" "u" {\n  name = "u"\n}\n\nresource "aws_iam_access_key" "k" {\n  user = aws_iam_user.u.name\n}\n';
+const PAIR =
+  'resource "aws_iam_user" "u" {\n  name = "u"\n}\n\nresource "aws_iam_access_key" "k" {\n  user = aws_iam_user.u.name\n}\n';
 
 let aws: Server;
 let connections = 0;
@@ -61,7 +62,11 @@ async function keygate(args: string[], files: Record<string, string> = {}): Prom
   };
   let outcome: Omit<Outcome, "touched" | "dir">;
   try {
-    const { stdout, stderr } = await run(process.execPath, ["--import", SPY, BIN, ...args], { cwd: dir, env, timeout: 60_000 });
+    const { stdout, stderr } = await run(process.execPath, ["--import", SPY, BIN, ...args], {
+      cwd: dir,
+      env,
+      timeout: 60_000,
+    });
     outcome = { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };
@@ -73,25 +78,93 @@ async function keygate(args: string[], files: Record<string, string> = {}): Prom
 
 /** Each case: the arguments and the exact stderr. */
 const CASES: [string, string[], string][] = [
-  ["a misspelt option", ["--formt", "json", "tf"], "keygate: unknown option --formt\nDid you mean --format? Run `keygate --help` for usage.\n"],
-  ["an invalid --fail-on, with a report to write", ["--fail-on", "critical", "-o", "sarif=x.sarif", "tf"], "keygate: --fail-on critical: not a valid value\nValid values: error, warning, info, never.\n"],
-  ["an option that does not exist, before a path (the path is not its value)", ["--colour", "tf/clean"], "keygate: unknown option --colour\nDid you mean --color? Run `keygate --help` for usage.\n"],
-  ["a format where a file belongs (Checkov's -o sarif)", ["-o", "sarif", "tf"], 'keygate: -o sarif: "sarif" is a format, not a file\nWrite -f sarif for sarif on standard output, or -o sarif=FILE to write it to a file (for a file named "sarif", write -o ./sarif).\n'],
-  ["an unknown format, with the valid ones", ["-f", "jsno", "tf"], "keygate: --format jsno: not a valid value\nDid you mean json? Valid values: text, compact, json, sarif, junit, github, gitlab, markdown.\n"],
-  ["an option named once, as typed", ["--write-baselin", "b.json", "tf"], "keygate: unknown option --write-baselin\nDid you mean --write-baseline? Run `keygate --help` for usage.\n"],
+  [
+    "a misspelt option",
+    ["--formt", "json", "tf"],
+    "keygate: unknown option --formt\nDid you mean --format? Run `keygate --help` for usage.\n",
+  ],
+  [
+    "an invalid --fail-on, with a report to write",
+    ["--fail-on", "critical", "-o", "sarif=x.sarif", "tf"],
+    "keygate: --fail-on critical: not a valid value\nValid values: error, warning, info, never.\n",
+  ],
+  [
+    "an option that does not exist, before a path (the path is not its value)",
+    ["--colour", "tf/clean"],
+    "keygate: unknown option --colour\nDid you mean --color? Run `keygate --help` for usage.\n",
+  ],
+  [
+    "a format where a file belongs (Checkov's -o sarif)",
+    ["-o", "sarif", "tf"],
+    'keygate: -o sarif: "sarif" is a format, not a file\nWrite -f sarif for sarif on standard output, or -o sarif=FILE to write it to a file (for a file named "sarif", write -o ./sarif).\n',
+  ],
+  [
+    "an unknown format, with the valid ones",
+    ["-f", "jsno", "tf"],
+    "keygate: --format jsno: not a valid value\nDid you mean json? Valid values: text, compact, json, sarif, junit, github, gitlab, markdown.\n",
+  ],
+  [
+    "an option named once, as typed",
+    ["--write-baselin", "b.json", "tf"],
+    "keygate: unknown option --write-baselin\nDid you mean --write-baseline? Run `keygate --help` for usage.\n",
+  ],
   ["an option without its value", ["tf", "-o"], "keygate: -o needs a value\nRun `keygate --help` for usage.\n"],
-  ["two formats for standard output", ["-f", "json", "-f", "sarif", "tf"], "keygate: only one format can go to standard output, but json and sarif would; send the others to files with -o FORMAT=FILE\nRun `keygate --help` for usage.\n"],
-  ["a report to write to a directory", ["-o", "reports", "tf"], "keygate: -o reports: reports is a directory\nName a file to write the report to.\n"],
-  ["a report to write under a file", ["-o", "json=tf/main.tf/out.json", "tf"], `keygate: -o tf/main.tf/out.json: cannot create tf/main.tf/out.json: ${"DIR"}/tf/main.tf is not a directory\nName a file in a directory.\n`],
+  [
+    "two formats for standard output",
+    ["-f", "json", "-f", "sarif", "tf"],
+    "keygate: only one format can go to standard output, but json and sarif would; send the others to files with -o FORMAT=FILE\nRun `keygate --help` for usage.\n",
+  ],
+  [
+    "a report to write to a directory",
+    ["-o", "reports", "tf"],
+    "keygate: -o reports: reports is a directory\nName a file to write the report to.\n",
+  ],
+  [
+    "a report to write under a file",
+    ["-o", "json=tf/main.tf/out.json", "tf"],
+    `keygate: -o tf/main.tf/out.json: cannot create tf/main.tf/out.json: ${"DIR"}/tf/main.tf is not a directory\nName a file in a directory.\n`,
+  ],
   // --base and --staged combine since issue 13 (--staged --base REF); --staged and --plan still exclude each other.
-  ["options that exclude each other", ["--staged", "--plan", "p.json"], "keygate: --staged and --plan cannot be used together\nRun `keygate --help` for usage.\n"],
-  ["a --var without NAME=", ["--var", "region", "tf"], "keygate: --var takes NAME=VALUE, got \"region\"\nSet a variable as terraform -var does: --var region=eu-west-1, --var 'names=[\"a\",\"b\"]'.\n"],
-  ["an unknown option of live", ["live", "--bogus", "--endpoint-url", "ENDPOINT"], "keygate: unknown option --bogus for keygate live\nRun `keygate live --help` for usage.\n"],
-  ["a scan option given to live", ["live", "--no-cache", "--endpoint-url", "ENDPOINT"], "keygate: unknown option --no-cache for keygate live\n--no-cache is an option of `keygate scan`, not of `keygate live`. Run `keygate live --help` for usage.\n"],
-  ["live options that exclude each other", ["live", "--org", "--accounts", "111111111111", "--endpoint-url", "ENDPOINT"], "keygate: --org and --accounts cannot be used together\nRun `keygate live --help` for usage.\n"],
-  ["a negative live window", ["live", "--window", "-5", "--endpoint-url", "ENDPOINT"], "keygate: --window takes a number of seconds (0 or more)\nRun `keygate live --help` for usage.\n"],
-  ["a path given to live", ["live", "tf", "--endpoint-url", "ENDPOINT"], 'keygate: keygate live takes no paths, but was given "tf"\nRun `keygate live --help` for usage.\n'],
-  ["an unknown format of policies", ["policies", "-f", "yaml"], "keygate: --format yaml: not a valid value\nValid values: text, json.\n"],
+  [
+    "options that exclude each other",
+    ["--staged", "--plan", "p.json"],
+    "keygate: --staged and --plan cannot be used together\nRun `keygate --help` for usage.\n",
+  ],
+  [
+    "a --var without NAME=",
+    ["--var", "region", "tf"],
+    'keygate: --var takes NAME=VALUE, got "region"\nSet a variable as terraform -var does: --var region=eu-west-1, --var \'names=["a","b"]\'.\n',
+  ],
+  [
+    "an unknown option of live",
+    ["live", "--bogus", "--endpoint-url", "ENDPOINT"],
+    "keygate: unknown option --bogus for keygate live\nRun `keygate live --help` for usage.\n",
+  ],
+  [
+    "a scan option given to live",
+    ["live", "--no-cache", "--endpoint-url", "ENDPOINT"],
+    "keygate: unknown option --no-cache for keygate live\n--no-cache is an option of `keygate scan`, not of `keygate live`. Run `keygate live --help` for usage.\n",
+  ],
+  [
+    "live options that exclude each other",
+    ["live", "--org", "--accounts", "111111111111", "--endpoint-url", "ENDPOINT"],
+    "keygate: --org and --accounts cannot be used together\nRun `keygate live --help` for usage.\n",
+  ],
+  [
+    "a negative live window",
+    ["live", "--window", "-5", "--endpoint-url", "ENDPOINT"],
+    "keygate: --window takes a number of seconds (0 or more)\nRun `keygate live --help` for usage.\n",
+  ],
+  [
+    "a path given to live",
+    ["live", "tf", "--endpoint-url", "ENDPOINT"],
+    'keygate: keygate live takes no paths, but was given "tf"\nRun `keygate live --help` for usage.\n',
+  ],
+  [
+    "an unknown format of policies",
+    ["policies", "-f", "yaml"],
+    "keygate: --format yaml: not a valid value\nValid values: text, json.\n",
+  ],
 ];
 
 describe("usage errors (the built bin)", () => {
@@ -103,7 +176,8 @@ describe("usage errors (the built bin)", () => {
     expect(outcome.stdout).toBe("");
     expect(outcome.touched).toEqual([]);
     expect(connections - before).toBe(0);
-    for (const file of ["x.sarif", "sarif", "b.json", "reports/out.json"]) expect(existsSync(join(outcome.dir, file)), file).toBe(false);
+    for (const file of ["x.sarif", "sarif", "b.json", "reports/out.json"])
+      expect(existsSync(join(outcome.dir, file)), file).toBe(false);
   });
 
   it("the spy sees what a valid run reads, and the listener what a live run calls", async () => {
@@ -122,8 +196,10 @@ describe("live --profile NAME that names no profile: said before any AWS call", 
   it("lists the profiles the shared files declare", async () => {
     const before = connections;
     const outcome = await keygate(["live", "--profile", "nope", "--endpoint-url", endpoint], {
-      ".aws/config": "[default]\nregion = eu-west-1\n\n[profile dev]\nregion = eu-west-1\n\n[sso-session corp]\nsso_region = eu-west-1\n",
-      ".aws/credentials": "[prod] ; the production account\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = x\n",
+      ".aws/config":
+        "[default]\nregion = eu-west-1\n\n[profile dev]\nregion = eu-west-1\n\n[sso-session corp]\nsso_region = eu-west-1\n",
+      ".aws/credentials":
+        "[prod] ; the production account\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = x\n",
     });
     expect(outcome.stderr).toBe(
       "keygate: --profile nope: the profile does not exist in ~/.aws/config or ~/.aws/credentials (profiles there: default, dev, prod). Name one of them, or create it with `aws configure --profile nope` (or `aws configure sso --profile nope`)\n",
@@ -147,7 +223,8 @@ describe("live --profile NAME that names no profile: said before any AWS call", 
     const before = connections;
     const outcome = await keygate(["live", "--profile", "dev", "--endpoint-url", endpoint], {
       ".aws/config": "[profile dev]\nregion = eu-west-1\n",
-      ".aws/credentials": "[dev]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n",
+      ".aws/credentials":
+        "[dev]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n",
     });
     expect(outcome.stderr).not.toContain("does not exist");
     expect(outcome.code).toBe(2);

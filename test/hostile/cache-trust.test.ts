@@ -23,13 +23,18 @@ describe("the cache is a hint", () => {
     const attacker = await writeTree({});
     // The attacker's cache says of main.tf's content that it mentions nothing, so that it is never parsed.
     const forged = new ParseCache(cache, { cwd: dir, policies: ["KG001"], keyFile: join(attacker, "key") });
-    const words = (await import("../../src/load/prefilter.js")).prefilterFor((await import("../../src/policies/catalog.js")).loadPolicies()).words;
-    for (const file of ["main.tf", "queue.tf"]) forged.setFacts(blobIdOf(readFileSync(join(dir, file), "utf8")), NOTHING, words);
+    const words = (await import("../../src/load/prefilter.js")).prefilterFor(
+      (await import("../../src/policies/catalog.js")).loadPolicies(),
+    ).words;
+    for (const file of ["main.tf", "queue.tf"])
+      forged.setFacts(blobIdOf(readFileSync(join(dir, file), "utf8")), NOTHING, words);
     await forged.save();
     const env = { XDG_STATE_HOME: state };
     const run = await runCli([".", "--cache-location", cache], dir, env);
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/^keygate: note: the cache .* was not written by keygate under this account \(its signature does not verify\): ignored, and replaced\n$/);
+    expect(run.stderr).toMatch(
+      /^keygate: note: the cache .* was not written by keygate under this account \(its signature does not verify\): ignored, and replaced\n$/,
+    );
     // Replaced by one of this account's: the next run trusts it, and says nothing.
     const again = await runCli([".", "--cache-location", cache], dir, env);
     expect(again).toMatchObject({ code: 1, stderr: "" });
@@ -56,6 +61,8 @@ describe("the cache is a hint", () => {
     expect(git(dir, "ls-files", "--modified")).toBe("");
     const run = await runCli([".", "--cache-location", cache, "-f", "json"], dir, env);
     expect(run.code).toBe(1);
-    expect(JSON.parse(run.stdout).findings.map((f: { resource: string }) => f.resource)).toEqual(["aws_iam_access_key.k"]);
+    expect(JSON.parse(run.stdout).findings.map((f: { resource: string }) => f.resource)).toEqual([
+      "aws_iam_access_key.k",
+    ]);
   });
 });

@@ -20,7 +20,10 @@ describe("the config search", () => {
   });
 
   it("inside the repository, the nearest one up to the root is used", async () => {
-    const repo = await writeTree({ ".keygate.json": JSON.stringify({ policies: { KG001: "warning" } }), "stack/main.tf": PAIR });
+    const repo = await writeTree({
+      ".keygate.json": JSON.stringify({ policies: { KG001: "warning" } }),
+      "stack/main.tf": PAIR,
+    });
     git(repo, "init", "-q");
     const run = await runCli([".", "-f", "json"], join(repo, "stack"));
     expect(run.code).toBe(0);
@@ -44,7 +47,9 @@ describe("every report names the config and the policies it turns off", () => {
   };
 
   it("text: the summary line", async () => {
-    expect((await off("text")).replace(/\s+/g, " ")).toContain("0 findings in 1 file; config .keygate.json; turned off: KG001 (access-key-created-with-user)");
+    expect((await off("text")).replace(/\s+/g, " ")).toContain(
+      "0 findings in 1 file; config .keygate.json; turned off: KG001 (access-key-created-with-user)",
+    );
   });
 
   it("json: config.file and config.policiesOff", async () => {
@@ -55,10 +60,16 @@ describe("every report names the config and the policies it turns off", () => {
     const log = JSON.parse(await off("sarif"));
     const notifications = log.runs[0].invocations[0].toolConfigurationNotifications;
     expect(notifications).toEqual([
-      { level: "note", message: { text: "Configuration read from .keygate.json." }, locations: [{ physicalLocation: { artifactLocation: { uri: ".keygate.json", uriBaseId: "%SRCROOT%" } } }] },
+      {
+        level: "note",
+        message: { text: "Configuration read from .keygate.json." },
+        locations: [{ physicalLocation: { artifactLocation: { uri: ".keygate.json", uriBaseId: "%SRCROOT%" } } }],
+      },
       {
         level: "warning",
-        message: { text: "Policy KG001 (access-key-created-with-user) is turned off by .keygate.json: its findings are not reported." },
+        message: {
+          text: "Policy KG001 (access-key-created-with-user) is turned off by .keygate.json: its findings are not reported.",
+        },
         associatedRule: { id: "KG001" },
         locations: [{ physicalLocation: { artifactLocation: { uri: ".keygate.json", uriBaseId: "%SRCROOT%" } } }],
       },
@@ -68,8 +79,12 @@ describe("every report names the config and the policies it turns off", () => {
   it("junit, github, markdown", async () => {
     expect(await off("junit")).toContain('<property name="keygate.policy.KG001" value="off"/>');
     const github = await off("github");
-    expect(github).toContain("::warning title=keygate%3A policy turned off::KG001 (access-key-created-with-user) is turned off by .keygate.json");
+    expect(github).toContain(
+      "::warning title=keygate%3A policy turned off::KG001 (access-key-created-with-user) is turned off by .keygate.json",
+    );
     expect(github).toContain("; config .keygate.json; turned off: KG001");
-    expect(await off("markdown")).toContain("Config: `.keygate.json` · **turned off:** KG001 (access-key-created-with-user)");
+    expect(await off("markdown")).toContain(
+      "Config: `.keygate.json` · **turned off:** KG001 (access-key-created-with-user)",
+    );
   });
 });

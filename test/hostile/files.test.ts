@@ -9,23 +9,32 @@ const USER = 'resource "aws_iam_user" "u" {\n  name = "u"\n}\n';
 const KEY = 'resource "aws_iam_access_key" "k" {\n  user = aws_iam_user.u.name\n}\n';
 
 describe("repeated properties in .tf.json", () => {
-  it("a second \"resource\" property declares more blocks, as in HCL's JSON syntax", async () => {
-    const text = '{\n  "resource": { "aws_iam_user": { "u": { "name": "u" } } },\n  "resource": { "aws_iam_access_key": { "k": { "user": "${aws_iam_user.u.name}" } } }\n}\n';
+  it('a second "resource" property declares more blocks, as in HCL\'s JSON syntax', async () => {
+    const text =
+      '{\n  "resource": { "aws_iam_user": { "u": { "name": "u" } } },\n  "resource": { "aws_iam_access_key": { "k": { "user": "${aws_iam_user.u.name}" } } }\n}\n';
     const dir = await writeTree({ "main.tf.json": text });
     for (const args of [["."], [".", "--no-prefilter"]]) {
       const run = await runCli([...args, "-f", "json"], dir);
       expect(run.code, args.join(" ")).toBe(1);
-      expect(JSON.parse(run.stdout).findings.map((f: { resource: string }) => f.resource)).toEqual(["aws_iam_access_key.k"]);
+      expect(JSON.parse(run.stdout).findings.map((f: { resource: string }) => f.resource)).toEqual([
+        "aws_iam_access_key.k",
+      ]);
     }
   });
 
   it("repeated types and names are kept too; a repeated argument is an input error", async () => {
-    const types = '{ "resource": { "aws_iam_user": { "u": { "name": "u" } }, "aws_iam_user": { "v": { "name": "v" } }, "aws_iam_access_key": { "k": { "user": "${aws_iam_user.v.name}" } } } }\n';
+    const types =
+      '{ "resource": { "aws_iam_user": { "u": { "name": "u" } }, "aws_iam_user": { "v": { "name": "v" } }, "aws_iam_access_key": { "k": { "user": "${aws_iam_user.v.name}" } } } }\n';
     expect((await runCli(["."], await writeTree({ "main.tf.json": types }))).code).toBe(1);
-    const argument = '{ "resource": { "aws_iam_access_key": { "k": { "user": "${aws_iam_user.u.name}", "user": "other" } }, "aws_iam_user": { "u": { "name": "u" } } } }\n';
+    const argument =
+      '{ "resource": { "aws_iam_access_key": { "k": { "user": "${aws_iam_user.u.name}", "user": "other" } }, "aws_iam_user": { "u": { "name": "u" } } } }\n';
     const run = await runCli([".", "-f", "json"], await writeTree({ "main.tf.json": argument }));
     expect(run.code).toBe(2);
-    expect(JSON.parse(run.stdout).errors[0]).toMatchObject({ file: "main.tf.json", line: 1, message: expect.stringContaining('Duplicate argument: "user" was already set at line 1') });
+    expect(JSON.parse(run.stdout).errors[0]).toMatchObject({
+      file: "main.tf.json",
+      line: 1,
+      message: expect.stringContaining('Duplicate argument: "user" was already set at line 1'),
+    });
   });
 });
 

@@ -11,7 +11,10 @@ import { bin, git, PAIR } from "./support.js";
  */
 async function plantedRepository(): Promise<{ dir: string; markers: string }> {
   const markers = await writeTree({});
-  const dir = await writeTree({ "main.tf": 'resource "aws_iam_user" "old" {\n  name = "old"\n}\n', "other/queue.tf": 'resource "aws_sqs_queue" "q" {\n  name = "q"\n}\n' });
+  const dir = await writeTree({
+    "main.tf": 'resource "aws_iam_user" "old" {\n  name = "old"\n}\n',
+    "other/queue.tf": 'resource "aws_sqs_queue" "q" {\n  name = "q"\n}\n',
+  });
   git(dir, "init", "-q");
   git(dir, "add", "-A");
   git(dir, "commit", "-qm", "base");
@@ -27,7 +30,15 @@ async function plantedRepository(): Promise<{ dir: string; markers: string }> {
   writeFileSync(join(dir, ".gitattributes"), "*.tf filter=evil diff=evil\n*.tf.json filter=evil diff=evil\n");
   const hooks = join(dir, ".git", "hooks");
   mkdirSync(hooks, { recursive: true });
-  for (const hook of ["pre-commit", "post-checkout", "post-index-change", "reference-transaction", "fsmonitor-watchman", "pre-auto-gc", "post-merge"]) {
+  for (const hook of [
+    "pre-commit",
+    "post-checkout",
+    "post-index-change",
+    "reference-transaction",
+    "fsmonitor-watchman",
+    "pre-auto-gc",
+    "post-merge",
+  ]) {
     writeFileSync(join(hooks, hook), `#!/bin/sh\ntouch "${join(markers, `ran-hook-${hook}`)}"\n`);
     chmodSync(join(hooks, hook), 0o755);
   }
@@ -55,38 +66,48 @@ async function plantedRepository(): Promise<{ dir: string; markers: string }> {
   return { dir, markers };
 }
 
-
 describe("a scanned repository's programs", () => {
-  it("none runs: full scan, --base, --staged, with and without the cache, named paths", { timeout: 300_000 }, async () => {
-    const { dir, markers } = await plantedRepository();
-    const cache = await writeTree({});
-    const state = await writeTree({});
-    const env = { XDG_CACHE_HOME: cache, XDG_STATE_HOME: state };
-    const runs: [string[], number][] = [
-      [["."], 1],
-      [["."], 1], // warm: the cache's git listing again
-      [[".", "--no-cache"], 1],
-      [["--no-prefilter", "."], 1],
-      [["other", "keys.tf"], 1],
-      [["--base", "HEAD", "."], 1],
-      [["--base", "HEAD", "--no-cache", "."], 1],
-      [["--staged"], 1],
-      [["--staged", "keys.tf"], 1],
-      [["--staged", "--no-cache"], 1],
-      [["-f", "sarif", "."], 1],
-    ];
-    for (const [args, code] of runs) {
-      const run = await bin(args, dir, { env, timeoutMs: 20_000 });
-      expect(run.stderr, args.join(" ")).toBe("");
-      expect(run.code, args.join(" ")).toBe(code);
-      expect(readdirSync(markers).filter((f) => f.startsWith("ran-")), args.join(" ")).toEqual([]);
-    }
-    // The traps are armed: the test's own git, without keygate's settings, does run them.
-    try {
-      git(dir, "-c", "core.hooksPath=.git/hooks", "status", "--porcelain");
-    } catch {
-      // the planted filter fails on purpose
-    }
-    expect(existsSync(join(markers, "ran-fsmonitor")) || existsSync(join(markers, "ran-clean")) || existsSync(join(markers, "ran-process"))).toBe(true);
-  });
+  it(
+    "none runs: full scan, --base, --staged, with and without the cache, named paths",
+    { timeout: 300_000 },
+    async () => {
+      const { dir, markers } = await plantedRepository();
+      const cache = await writeTree({});
+      const state = await writeTree({});
+      const env = { XDG_CACHE_HOME: cache, XDG_STATE_HOME: state };
+      const runs: [string[], number][] = [
+        [["."], 1],
+        [["."], 1], // warm: the cache's git listing again
+        [[".", "--no-cache"], 1],
+        [["--no-prefilter", "."], 1],
+        [["other", "keys.tf"], 1],
+        [["--base", "HEAD", "."], 1],
+        [["--base", "HEAD", "--no-cache", "."], 1],
+        [["--staged"], 1],
+        [["--staged", "keys.tf"], 1],
+        [["--staged", "--no-cache"], 1],
+        [["-f", "sarif", "."], 1],
+      ];
+      for (const [args, code] of runs) {
+        const run = await bin(args, dir, { env, timeoutMs: 20_000 });
+        expect(run.stderr, args.join(" ")).toBe("");
+        expect(run.code, args.join(" ")).toBe(code);
+        expect(
+          readdirSync(markers).filter((f) => f.startsWith("ran-")),
+          args.join(" "),
+        ).toEqual([]);
+      }
+      // The traps are armed: the test's own git, without keygate's settings, does run them.
+      try {
+        git(dir, "-c", "core.hooksPath=.git/hooks", "status", "--porcelain");
+      } catch {
+        // the planted filter fails on purpose
+      }
+      expect(
+        existsSync(join(markers, "ran-fsmonitor")) ||
+          existsSync(join(markers, "ran-clean")) ||
+          existsSync(join(markers, "ran-process")),
+      ).toBe(true);
+    },
+  );
 });

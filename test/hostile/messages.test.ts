@@ -32,7 +32,9 @@ describe("unclear messages say what is wrong", () => {
       expect(run.code).toBe(2);
     }
     const inGitDir = await bin(["--base", "HEAD"], join(dir, "work", ".git"));
-    expect(inGitDir.stderr).toMatch(/^keygate: \S+\/work\/\.git is inside a git directory, not a working tree: --base and --staged compare/);
+    expect(inGitDir.stderr).toMatch(
+      /^keygate: \S+\/work\/\.git is inside a git directory, not a working tree: --base and --staged compare/,
+    );
     expect(inGitDir.code).toBe(2);
     // The same command in the checkout works.
     expect((await bin(["--base", "HEAD"], join(dir, "work"))).code).toBe(0);
@@ -50,9 +52,13 @@ describe("unclear messages say what is wrong", () => {
   });
 
   it("a warning that is not about a suppression is not counted as a suppression warning", async () => {
-    const dir = await writeTree({ "main.tf": 'module "users" {\n  source  = "example/users/aws"\n  version = "1.0.0"\n}\n' });
+    const dir = await writeTree({
+      "main.tf": 'module "users" {\n  source  = "example/users/aws"\n  version = "1.0.0"\n}\n',
+    });
     const run = await bin([".", "-f", "compact", "--no-cache"], dir);
-    expect(run.stdout).toMatch(/^main\.tf:1:1: warning module call module\.users \("example\/users\/aws" 1\.0\.0\) was not checked/);
+    expect(run.stdout).toMatch(
+      /^main\.tf:1:1: warning module call module\.users \("example\/users\/aws" 1\.0\.0\) was not checked/,
+    );
     expect(run.stdout.trimEnd().split("\n").at(-1)).toBe("0 findings, 1 warning in 1 file");
   });
 
@@ -60,18 +66,30 @@ describe("unclear messages say what is wrong", () => {
     const dir = await writeTree({ "main.tf": PAIR });
     symlinkSync("report.json", join(dir, "link.sarif"));
     const run = await bin(["-o", "json=report.json", "-o", "sarif=link.sarif", "."], dir);
-    expect(run.stderr).toBe("keygate: -o json=report.json and -o sarif=link.sarif write to the same file: link.sarif is a symbolic link to report.json\nName a different file for each output.\n");
+    expect(run.stderr).toBe(
+      "keygate: -o json=report.json and -o sarif=link.sarif write to the same file: link.sarif is a symbolic link to report.json\nName a different file for each output.\n",
+    );
     expect(run.code).toBe(2);
     expect(existsSync(join(dir, "report.json"))).toBe(false);
     const baseline = await bin(["-o", "sarif=link.sarif", "--write-baseline", "report.json", "."], dir);
-    expect(baseline.stderr).toMatch(/^keygate: -o sarif=link\.sarif and --write-baseline report\.json write to the same file: link\.sarif is a symbolic link to report\.json\n/);
+    expect(baseline.stderr).toMatch(
+      /^keygate: -o sarif=link\.sarif and --write-baseline report\.json write to the same file: link\.sarif is a symbolic link to report\.json\n/,
+    );
     expect(baseline.code).toBe(2);
     expect((await bin(["-o", "json=report.json", "-o", "sarif=other.sarif", "."], dir)).code).toBe(1);
   });
 
   it("February 30 in a credential report is named, not rolled over to March 1", async () => {
     const row = CREDENTIAL_REPORT_COLUMNS.map((c) =>
-      c === "user" ? "alice" : c === "arn" ? "arn:aws:iam::123456789012:user/alice" : c === "user_creation_time" ? "2024-02-30T10:00:00+00:00" : c.endsWith("_active") || c === "password_enabled" ? "false" : "N/A",
+      c === "user"
+        ? "alice"
+        : c === "arn"
+          ? "arn:aws:iam::123456789012:user/alice"
+          : c === "user_creation_time"
+            ? "2024-02-30T10:00:00+00:00"
+            : c.endsWith("_active") || c === "password_enabled"
+              ? "false"
+              : "N/A",
     );
     const dir = await writeTree({ "report.csv": `${CREDENTIAL_REPORT_COLUMNS.join(",")}\n${row.join(",")}\n` });
     const run = await bin(["live", "--credential-report", "report.csv", "-f", "compact"], dir);
@@ -91,7 +109,10 @@ describe("unclear messages say what is wrong", () => {
     expect(run.stderr).not.toMatch(STACK_TRACE);
     const errors = JSON.parse(run.stdout).errors as { file: string; message: string }[];
     expect(errors.map((e) => e.file).sort()).toEqual(["huge.tf", "huge.tf.json", "plan.json"]);
-    for (const error of errors) expect(error.message).toBe("is 600 MB: keygate reads files up to 511 MB (the longest text JavaScript can hold); exclude it, or split it");
+    for (const error of errors)
+      expect(error.message).toBe(
+        "is 600 MB: keygate reads files up to 511 MB (the longest text JavaScript can hold); exclude it, or split it",
+      );
     expect(run.code).toBe(2);
   });
 });
@@ -99,19 +120,30 @@ describe("unclear messages say what is wrong", () => {
 describe("hcl2json's time budget", () => {
   it("a file hcl2json does not finish in time is an input error, and a fresh worker parses the next one", async () => {
     // The built pool (dist), which runs hcl2json on worker threads as the bin does.
-    const { ParserPool } = (await import(pathToFileURL(join(ROOT, "dist", "load", "parse-pool.js")).href)) as typeof import("../../src/load/parse-pool.js");
+    const { ParserPool } = (await import(
+      pathToFileURL(join(ROOT, "dist", "load", "parse-pool.js")).href
+    )) as typeof import("../../src/load/parse-pool.js");
     const pool = new ParserPool(1, { baseMs: 1, perMbMs: 0 });
     const declined = 'resource "aws_iam_user" "u" {\n  name = \n}\n';
     try {
       const [late] = await pool.parse([declined]);
       expect(late!.result).toEqual({
         ok: false,
-        problems: [{ line: 1, column: 1, message: "hcl2json, which parses what keygate's own parser declines, did not finish this file within 1 ms: it is too large or too unusual to check. Simplify it, or exclude it" }],
+        problems: [
+          {
+            line: 1,
+            column: 1,
+            message:
+              "hcl2json, which parses what keygate's own parser declines, did not finish this file within 1 ms: it is too large or too unusual to check. Simplify it, or exclude it",
+          },
+        ],
       });
       pool.budget = { baseMs: 60_000, perMbMs: 0 };
       const [parsed] = await pool.parse([declined]);
       expect(parsed!.result.ok).toBe(false);
-      expect(parsed!.result.ok ? [] : parsed!.result.problems.map((p) => `${p.line}:${p.column} ${p.message.split(":")[0]}`)).toEqual(["2:10 Invalid expression"]);
+      expect(
+        parsed!.result.ok ? [] : parsed!.result.problems.map((p) => `${p.line}:${p.column} ${p.message.split(":")[0]}`),
+      ).toEqual(["2:10 Invalid expression"]);
     } finally {
       await pool.close();
     }

@@ -8,7 +8,13 @@ describe("benchLiveAudit", () => {
     expect(r.errors).toBe(0);
     expect(r.findings).toEqual({ error: 10, warning: 20, info: 10 });
     // Generate + Get + ListUsers, ListAccessKeys for the 40 candidates, GetAccessKeyLastUsed for the 20 never-used active keys.
-    expect(r.apiCalls).toEqual({ "iam:GenerateCredentialReport": 1, "iam:GetAccessKeyLastUsed": 20, "iam:GetCredentialReport": 1, "iam:ListAccessKeys": 40, "iam:ListUsers": 1 });
+    expect(r.apiCalls).toEqual({
+      "iam:GenerateCredentialReport": 1,
+      "iam:GetAccessKeyLastUsed": 20,
+      "iam:GetCredentialReport": 1,
+      "iam:ListAccessKeys": 40,
+      "iam:ListUsers": 1,
+    });
     expect(r.apiCallsPerUser).toBe(0.63);
   });
 

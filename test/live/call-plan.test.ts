@@ -5,7 +5,14 @@ import type { CredentialReportKeySlot, CredentialReportRow } from "../../src/liv
 const userCreated = new Date("2024-03-01T10:00:00Z");
 const s = (seconds: number): Date => new Date(userCreated.getTime() + seconds * 1000);
 const generated = new Date("2024-07-01T08:00:00Z");
-const empty = (slot: 1 | 2): CredentialReportKeySlot => ({ slot, active: false, lastRotated: null, lastUsed: null, lastUsedRegion: null, lastUsedService: null });
+const empty = (slot: 1 | 2): CredentialReportKeySlot => ({
+  slot,
+  active: false,
+  lastRotated: null,
+  lastUsed: null,
+  lastUsedRegion: null,
+  lastUsedService: null,
+});
 const slot = (n: 1 | 2, created: Date, o: { active?: boolean; used?: boolean } = {}): CredentialReportKeySlot => ({
   slot: n,
   active: o.active ?? true,
@@ -29,7 +36,14 @@ const row = (k1: CredentialReportKeySlot = empty(1), k2: CredentialReportKeySlot
 describe("needsKeyListing", () => {
   it("skips a user whose report row rules out any finding", () => {
     expect(needsKeyListing(row(), userCreated, generated, 60)).toBe(false);
-    expect(needsKeyListing(row(slot(1, s(86_400), { used: true }), slot(2, s(90 * 86_400), { active: false })), userCreated, generated, 60)).toBe(false);
+    expect(
+      needsKeyListing(
+        row(slot(1, s(86_400), { used: true }), slot(2, s(90 * 86_400), { active: false })),
+        userCreated,
+        generated,
+        60,
+      ),
+    ).toBe(false);
   });
 
   it("lists keys when a slot could be a setup key, allowing for rounding", () => {

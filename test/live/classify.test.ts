@@ -3,7 +3,14 @@ import { classifyKey, type KeyFacts } from "../../src/live/classify.js";
 
 const userCreated = new Date("2024-03-01T10:00:00Z");
 const at = (seconds: number): Date => new Date(userCreated.getTime() + seconds * 1000);
-const facts = (f: Partial<KeyFacts>): KeyFacts => ({ userCreated, keyCreated: at(5), status: "Active", neverUsed: true, windowSeconds: 60, ...f });
+const facts = (f: Partial<KeyFacts>): KeyFacts => ({
+  userCreated,
+  keyCreated: at(5),
+  status: "Active",
+  neverUsed: true,
+  windowSeconds: 60,
+  ...f,
+});
 
 describe("classifyKey: the live classification table", () => {
   it.each([
@@ -29,11 +36,17 @@ describe("classifyKey: the live classification table", () => {
   it("counts the window's edge as within, one second past it as outside", () => {
     expect(classifyKey(facts({ keyCreated: at(60), neverUsed: false }))?.case).toBe("setup-key-in-use");
     expect(classifyKey(facts({ keyCreated: at(61), neverUsed: false }))).toBeNull();
-    expect(classifyKey(facts({ keyCreated: at(61), neverUsed: false, windowSeconds: 120 }))?.case).toBe("setup-key-in-use");
+    expect(classifyKey(facts({ keyCreated: at(61), neverUsed: false, windowSeconds: 120 }))?.case).toBe(
+      "setup-key-in-use",
+    );
   });
 
   it("treats a key stamped a second before its user (report rounding) as within", () => {
-    expect(classifyKey(facts({ keyCreated: at(-1) }))).toEqual({ case: "setup-key-never-used", severity: "error", gapSeconds: -1 });
+    expect(classifyKey(facts({ keyCreated: at(-1) }))).toEqual({
+      case: "setup-key-never-used",
+      severity: "error",
+      gapSeconds: -1,
+    });
   });
 
   it("with a window of 0 only the same second is setup", () => {

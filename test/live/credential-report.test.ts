@@ -1,10 +1,16 @@
 import { describe, expect, it } from "vitest";
 import { parseCsv } from "../../src/live/csv.js";
-import { CREDENTIAL_REPORT_COLUMNS, decodeSavedReport, parseCredentialReport } from "../../src/live/credential-report.js";
+import {
+  CREDENTIAL_REPORT_COLUMNS,
+  decodeSavedReport,
+  parseCredentialReport,
+} from "../../src/live/credential-report.js";
 
 const HEADER = CREDENTIAL_REPORT_COLUMNS.join(",");
-const ROOT = "<root_account>,arn:aws:iam::123456789012:root,2015-01-01T00:00:00+00:00,not_supported,2024-01-01T00:00:00+00:00,not_supported,not_supported,true,true,2016-01-01T00:00:00+00:00,N/A,N/A,N/A,false,N/A,N/A,N/A,N/A,false,N/A,false,N/A";
-const ALICE = "alice,arn:aws:iam::123456789012:user/alice,2024-03-01T10:00:00+00:00,true,no_information,2024-03-01T10:00:00+00:00,N/A,false,true,2024-03-01T10:00:05+00:00,N/A,N/A,N/A,false,2024-05-01T00:00:00+00:00,2024-06-01T12:00:00+00:00,us-east-1,s3,false,N/A,false,N/A";
+const ROOT =
+  "<root_account>,arn:aws:iam::123456789012:root,2015-01-01T00:00:00+00:00,not_supported,2024-01-01T00:00:00+00:00,not_supported,not_supported,true,true,2016-01-01T00:00:00+00:00,N/A,N/A,N/A,false,N/A,N/A,N/A,N/A,false,N/A,false,N/A";
+const ALICE =
+  "alice,arn:aws:iam::123456789012:user/alice,2024-03-01T10:00:00+00:00,true,no_information,2024-03-01T10:00:00+00:00,N/A,false,true,2024-03-01T10:00:05+00:00,N/A,N/A,N/A,false,2024-05-01T00:00:00+00:00,2024-06-01T12:00:00+00:00,us-east-1,s3,false,N/A,false,N/A";
 const csv = (...rows: string[]): string => [HEADER, ...rows].join("\n") + "\n";
 
 describe("parseCsv", () => {
@@ -35,14 +41,37 @@ describe("parseCredentialReport", () => {
     expect(problems).toEqual([]);
     const [root, alice] = report.rows;
     expect(root).toMatchObject({ line: 2, isRoot: true, passwordEnabled: "not_supported", mfaActive: true });
-    expect(alice).toMatchObject({ line: 3, user: "alice", isRoot: false, passwordEnabled: true, passwordLastUsed: "no_information" });
+    expect(alice).toMatchObject({
+      line: 3,
+      user: "alice",
+      isRoot: false,
+      passwordEnabled: true,
+      passwordLastUsed: "no_information",
+    });
     expect(alice?.userCreated.toISOString()).toBe("2024-03-01T10:00:00.000Z");
-    expect(alice?.keys[0]).toEqual({ slot: 1, active: true, lastRotated: new Date("2024-03-01T10:00:05Z"), lastUsed: null, lastUsedRegion: null, lastUsedService: null });
-    expect(alice?.keys[1]).toEqual({ slot: 2, active: false, lastRotated: new Date("2024-05-01T00:00:00Z"), lastUsed: new Date("2024-06-01T12:00:00Z"), lastUsedRegion: "us-east-1", lastUsedService: "s3" });
+    expect(alice?.keys[0]).toEqual({
+      slot: 1,
+      active: true,
+      lastRotated: new Date("2024-03-01T10:00:05Z"),
+      lastUsed: null,
+      lastUsedRegion: null,
+      lastUsedService: null,
+    });
+    expect(alice?.keys[1]).toEqual({
+      slot: 2,
+      active: false,
+      lastRotated: new Date("2024-05-01T00:00:00Z"),
+      lastUsed: new Date("2024-06-01T12:00:00Z"),
+      lastUsedRegion: "us-east-1",
+      lastUsedService: "s3",
+    });
   });
 
   it("reads a user name with a comma, which IAM quotes", () => {
-    const row = ALICE.replace("alice,arn:aws:iam::123456789012:user/alice", '"a,b","arn:aws:iam::123456789012:user/a,b"');
+    const row = ALICE.replace(
+      "alice,arn:aws:iam::123456789012:user/alice",
+      '"a,b","arn:aws:iam::123456789012:user/a,b"',
+    );
     const { report, problems } = parseCredentialReport(csv(row));
     expect(problems).toEqual([]);
     expect(report.rows[0]?.user).toBe("a,b");
@@ -51,9 +80,15 @@ describe("parseCredentialReport", () => {
   it("rejects a wrong header at line 1 and reads no rows", () => {
     const { report, problems } = parseCredentialReport(csv(ALICE).replace("password_enabled", "password"));
     expect(report.rows).toEqual([]);
-    expect(problems).toEqual([{ line: 1, message: 'not a credential report header: column 4 is "password", expected "password_enabled"' }]);
-    expect(parseCredentialReport("user,arn\n").problems[0]?.message).toBe('not a credential report header: column 3 is missing, expected "user_creation_time"');
-    expect(parseCredentialReport("").problems).toEqual([{ line: 1, message: expect.stringMatching(/^no header/) as unknown as string }]);
+    expect(problems).toEqual([
+      { line: 1, message: 'not a credential report header: column 4 is "password", expected "password_enabled"' },
+    ]);
+    expect(parseCredentialReport("user,arn\n").problems[0]?.message).toBe(
+      'not a credential report header: column 3 is missing, expected "user_creation_time"',
+    );
+    expect(parseCredentialReport("").problems).toEqual([
+      { line: 1, message: expect.stringMatching(/^no header/) as unknown as string },
+    ]);
   });
 
   it("reports rows with the wrong column count and bad values by line, and keeps the good rows", () => {
@@ -88,18 +123,35 @@ describe("decodeSavedReport", () => {
 
   it("reads the base64 text (without `| base64 -d`), also wrapped over lines", () => {
     expect(decodeSavedReport(Buffer.from(`${b64}\n`))).toMatchObject({ csv: text, encoding: "base64" });
-    expect(decodeSavedReport(Buffer.from(b64.replace(/(.{76})/g, "$1\n")))).toMatchObject({ csv: text, encoding: "base64" });
+    expect(decodeSavedReport(Buffer.from(b64.replace(/(.{76})/g, "$1\n")))).toMatchObject({
+      csv: text,
+      encoding: "base64",
+    });
   });
 
   it("reads the CLI's JSON output with its GeneratedTime (v2's ISO form and v1's Z form)", () => {
-    const v2 = JSON.stringify({ Content: b64, ReportFormat: "text/csv", GeneratedTime: "2024-07-01T08:00:00+00:00" }, null, 4);
-    expect(decodeSavedReport(Buffer.from(v2))).toEqual({ csv: text, generatedTime: new Date("2024-07-01T08:00:00Z"), encoding: "cli-json" });
+    const v2 = JSON.stringify(
+      { Content: b64, ReportFormat: "text/csv", GeneratedTime: "2024-07-01T08:00:00+00:00" },
+      null,
+      4,
+    );
+    expect(decodeSavedReport(Buffer.from(v2))).toEqual({
+      csv: text,
+      generatedTime: new Date("2024-07-01T08:00:00Z"),
+      encoding: "cli-json",
+    });
     const v1 = JSON.stringify({ Content: b64, ReportFormat: "text/csv", GeneratedTime: "2024-07-01T08:00:00Z" });
     expect(decodeSavedReport(Buffer.from(v1))).toMatchObject({ generatedTime: new Date("2024-07-01T08:00:00Z") });
   });
 
   it("explains what is wrong with JSON that is not the CLI's output", () => {
-    expect(decodeSavedReport(Buffer.from('{"Users": []}'))).toEqual({ problem: { line: 1, message: 'JSON without a "Content" string: expected the output of `aws iam get-credential-report --output json`' } });
+    expect(decodeSavedReport(Buffer.from('{"Users": []}'))).toEqual({
+      problem: {
+        line: 1,
+        message:
+          'JSON without a "Content" string: expected the output of `aws iam get-credential-report --output json`',
+      },
+    });
     expect(decodeSavedReport(Buffer.from("{oops"))).toMatchObject({ problem: { line: 1 } });
   });
 });

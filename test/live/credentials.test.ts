@@ -61,7 +61,10 @@ describe("credentials", () => {
   });
 
   it("uses --profile from the shared credentials file, and AWS_PROFILE alike", async () => {
-    sharedFiles("[profile audit]\nregion = eu-west-1\n", `[audit]\naws_access_key_id = ${fake.baseCredentials.accessKeyId}\naws_secret_access_key = ${fake.baseCredentials.secretAccessKey}\n`);
+    sharedFiles(
+      "[profile audit]\nregion = eu-west-1\n",
+      `[audit]\naws_access_key_id = ${fake.baseCredentials.accessKeyId}\naws_secret_access_key = ${fake.baseCredentials.secretAccessKey}\n`,
+    );
     const withFlag = await auditLive({ ...fast(), profile: "audit" });
     expect(withFlag.errors).toEqual([]);
     expect(withFlag.findings).toHaveLength(1);
@@ -75,7 +78,9 @@ describe("credentials", () => {
     const { errors } = await auditLive(fast());
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(errors).toHaveLength(1);
-    expect(errors[0]?.message).toMatch(/^no AWS credentials: .*keygate uses the AWS SDK's default chain \(environment variables, SSO, shared config and credentials files, container or instance metadata\); pass --profile NAME or set AWS_PROFILE, or run `aws sso login`$/);
+    expect(errors[0]?.message).toMatch(
+      /^no AWS credentials: .*keygate uses the AWS SDK's default chain \(environment variables, SSO, shared config and credentials files, container or instance metadata\); pass --profile NAME or set AWS_PROFILE, or run `aws sso login`$/,
+    );
   });
 
   it("names a profile that does not exist", async () => {

@@ -9,30 +9,59 @@ function sdkError(name: string, message: string, status: number): Error {
 
 describe("describeAwsError", () => {
   it("names the permission on access denied", () => {
-    const e = describeAwsError(sdkError("AccessDenied", "User: x is not authorized to perform: iam:ListUsers", 403), "iam:ListUsers", "IAM");
+    const e = describeAwsError(
+      sdkError("AccessDenied", "User: x is not authorized to perform: iam:ListUsers", 403),
+      "iam:ListUsers",
+      "IAM",
+    );
     expect(e).toMatchObject({ kind: "access-denied", code: "AccessDenied", action: "iam:ListUsers", fatal: true });
-    expect(e.message).toBe("access denied: the audit needs the permission iam:ListUsers (read-only; the AWS-managed SecurityAudit policy grants it). AWS said: User: x is not authorized to perform: iam:ListUsers");
+    expect(e.message).toBe(
+      "access denied: the audit needs the permission iam:ListUsers (read-only; the AWS-managed SecurityAudit policy grants it). AWS said: User: x is not authorized to perform: iam:ListUsers",
+    );
   });
 
   it("tells expired, rejected and missing credentials apart", () => {
-    expect(describeAwsError(sdkError("ExpiredTokenException", "expired", 400), "organizations:ListAccounts", "x").kind).toBe("expired-credentials");
-    expect(describeAwsError(sdkError("SignatureDoesNotMatch", "sig", 403), "iam:ListUsers", "x").kind).toBe("invalid-credentials");
-    const none = Object.assign(new Error("Could not load credentials from any providers"), { name: "CredentialsProviderError" });
-    expect(describeAwsError(none, "iam:ListUsers", "x", "prod").message).toMatch(/^no AWS credentials for the profile "prod": Could not load credentials from any providers\. /);
+    expect(
+      describeAwsError(sdkError("ExpiredTokenException", "expired", 400), "organizations:ListAccounts", "x").kind,
+    ).toBe("expired-credentials");
+    expect(describeAwsError(sdkError("SignatureDoesNotMatch", "sig", 403), "iam:ListUsers", "x").kind).toBe(
+      "invalid-credentials",
+    );
+    const none = Object.assign(new Error("Could not load credentials from any providers"), {
+      name: "CredentialsProviderError",
+    });
+    expect(describeAwsError(none, "iam:ListUsers", "x", "prod").message).toMatch(
+      /^no AWS credentials for the profile "prod": Could not load credentials from any providers\. /,
+    );
   });
 
   it("reports network failures, also inside an AggregateError, and timeouts as unreachable", () => {
-    const refused = new AggregateError([Object.assign(new Error("connect ECONNREFUSED ::1:443"), { code: "ECONNREFUSED" })], "");
-    expect(describeAwsError(refused, "iam:ListUsers", "https://iam.example").message).toBe("cannot reach https://iam.example for iam:ListUsers (ECONNREFUSED); check --endpoint-url, --region, the network or a proxy");
+    const refused = new AggregateError(
+      [Object.assign(new Error("connect ECONNREFUSED ::1:443"), { code: "ECONNREFUSED" })],
+      "",
+    );
+    expect(describeAwsError(refused, "iam:ListUsers", "https://iam.example").message).toBe(
+      "cannot reach https://iam.example for iam:ListUsers (ECONNREFUSED); check --endpoint-url, --region, the network or a proxy",
+    );
     const dns = Object.assign(new Error("getaddrinfo ENOTFOUND iam.example"), { code: "ENOTFOUND" });
-    expect(describeAwsError(dns, "iam:ListUsers", "https://iam.example").message).toContain("(getaddrinfo ENOTFOUND iam.example)");
-    const timeout = Object.assign(new Error("Socket timed out without establishing a connection within 3000 ms"), { name: "TimeoutError" });
+    expect(describeAwsError(dns, "iam:ListUsers", "https://iam.example").message).toContain(
+      "(getaddrinfo ENOTFOUND iam.example)",
+    );
+    const timeout = Object.assign(new Error("Socket timed out without establishing a connection within 3000 ms"), {
+      name: "TimeoutError",
+    });
     expect(describeAwsError(timeout, "iam:ListUsers", "IAM")).toMatchObject({ kind: "unreachable", fatal: true });
   });
 
   it("keeps throttling and missing entities apart from fatal failures", () => {
-    expect(describeAwsError(sdkError("Throttling", "Rate exceeded", 400), "iam:ListAccessKeys", "x")).toMatchObject({ kind: "throttled", fatal: false });
-    expect(describeAwsError(sdkError("NoSuchEntityException", "gone", 404), "iam:ListAccessKeys", "x")).toMatchObject({ kind: "not-found", fatal: false });
+    expect(describeAwsError(sdkError("Throttling", "Rate exceeded", 400), "iam:ListAccessKeys", "x")).toMatchObject({
+      kind: "throttled",
+      fatal: false,
+    });
+    expect(describeAwsError(sdkError("NoSuchEntityException", "gone", 404), "iam:ListAccessKeys", "x")).toMatchObject({
+      kind: "not-found",
+      fatal: false,
+    });
   });
 });
 
@@ -66,8 +95,12 @@ describe("AwsCaller", () => {
 
   it("does not retry access denied or connection failures", async () => {
     const caller = new AwsCaller("x", { maxAttempts: 5, baseDelayMs: 1, maxDelayMs: 1 });
-    await expect(caller.call("iam:ListUsers", () => Promise.reject(sdkError("AccessDenied", "no", 403)))).rejects.toMatchObject({ kind: "access-denied" });
-    await expect(caller.call("iam:ListUsers", () => Promise.reject(Object.assign(new Error("refused"), { code: "ECONNREFUSED" })))).rejects.toMatchObject({ kind: "unreachable" });
+    await expect(
+      caller.call("iam:ListUsers", () => Promise.reject(sdkError("AccessDenied", "no", 403))),
+    ).rejects.toMatchObject({ kind: "access-denied" });
+    await expect(
+      caller.call("iam:ListUsers", () => Promise.reject(Object.assign(new Error("refused"), { code: "ECONNREFUSED" }))),
+    ).rejects.toMatchObject({ kind: "unreachable" });
     expect(caller.total).toBe(2);
   });
 });

@@ -19,7 +19,18 @@ describe("auditCredentialReport (a saved report, no AWS calls)", () => {
     csv = account.renderCredentialReport();
     writeFileSync(join(dir, "report.csv"), csv);
     writeFileSync(join(dir, "report.b64"), Buffer.from(csv).toString("base64") + "\n");
-    writeFileSync(join(dir, "report.json"), JSON.stringify({ Content: Buffer.from(csv).toString("base64"), ReportFormat: "text/csv", GeneratedTime: "2024-07-01T08:00:00+00:00" }, null, 4));
+    writeFileSync(
+      join(dir, "report.json"),
+      JSON.stringify(
+        {
+          Content: Buffer.from(csv).toString("base64"),
+          ReportFormat: "text/csv",
+          GeneratedTime: "2024-07-01T08:00:00+00:00",
+        },
+        null,
+        4,
+      ),
+    );
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -27,18 +38,31 @@ describe("auditCredentialReport (a saved report, no AWS calls)", () => {
     const { findings, errors, stats } = await auditCredentialReport({ file: join(dir, "report.csv"), cwd: dir });
     expect(errors).toEqual([]);
     expect(casesByUser(findings)).toEqual(TABLE_EXPECTATIONS);
-    expect(findings.every((f) => f.source === "live" && f.ruleId === "KG001" && f.ruleName === "access-key-created-with-user")).toBe(true);
+    expect(
+      findings.every(
+        (f) => f.source === "live" && f.ruleId === "KG001" && f.ruleName === "access-key-created-with-user",
+      ),
+    ).toBe(true);
     expect(stats).toMatchObject({ encoding: "csv", accountId: "123456789012", reportGeneratedTime: null });
   });
 
   it("names the key by slot, points at the CSV line and carries both times, the gap, the last use and the commands", async () => {
     const { findings } = await auditCredentialReport({ file: join(dir, "report.csv"), cwd: dir });
     const twoKeys = findings.filter((f) => evidenceOf(f).userName === "two-keys");
-    expect(twoKeys.map((f) => [evidenceOf(f).slot, f.severity])).toEqual([[1, "error"], [2, "warning"]]);
+    expect(twoKeys.map((f) => [evidenceOf(f).slot, f.severity])).toEqual([
+      [1, "error"],
+      [2, "warning"],
+    ]);
     const f = twoKeys[0];
     const lines = csv.split("\n");
     const line = lines.findIndex((l) => l.startsWith("two-keys,")) + 1;
-    expect(f?.location).toEqual({ file: "report.csv", line, column: 1, endLine: line, endColumn: (lines[line - 1]?.length ?? 0) + 1 });
+    expect(f?.location).toEqual({
+      file: "report.csv",
+      line,
+      column: 1,
+      endLine: line,
+      endColumn: (lines[line - 1]?.length ?? 0) + 1,
+    });
     expect(f?.resource).toBe("arn:aws:iam::123456789012:user/two-keys");
     expect(f?.related).toEqual([{ role: "key", address: "arn:aws:iam::123456789012:user/two-keys#access_key_1" }]);
     expect(evidenceOf(f ?? { evidence: null })).toEqual({
@@ -82,7 +106,10 @@ describe("auditCredentialReport (a saved report, no AWS calls)", () => {
   it("audits users without a password too with allUsers, and honours the window", async () => {
     const all = await auditCredentialReport({ file: join(dir, "report.csv"), cwd: dir, allUsers: true });
     expect(casesByUser(all.findings)["no-password"]).toEqual(["setup-key-never-used"]);
-    expect(evidenceOf(all.findings.find((f) => evidenceOf(f).userName === "no-password") ?? { evidence: null }).passwordEnabled).toBe(false);
+    expect(
+      evidenceOf(all.findings.find((f) => evidenceOf(f).userName === "no-password") ?? { evidence: null })
+        .passwordEnabled,
+    ).toBe(false);
     const narrow = await auditCredentialReport({ file: join(dir, "report.csv"), cwd: dir, windowSeconds: 10 });
     expect(casesByUser(narrow.findings)["setup-used"]).toBeUndefined(); // created 30 s after the user
     expect(casesByUser(narrow.findings)["edge-60s"]).toBeUndefined();
@@ -91,8 +118,19 @@ describe("auditCredentialReport (a saved report, no AWS calls)", () => {
   it("a setup key in slot 2 is found there", async () => {
     const account = new FakeAccount("123456789012", () => new Date());
     account.reverseSlots = true;
-    account.addUser({ name: "swapped", created: "2024-01-01T00:00:00Z", password: true, keys: [{ created: "2024-01-01T00:00:10Z" }, { created: "2024-02-01T00:00:00Z", lastUsed: "2024-02-02T00:00:00Z" }] });
-    const { findings } = await auditCredentialReport({ file: "swapped.csv", content: Buffer.from(account.renderCredentialReport()) });
+    account.addUser({
+      name: "swapped",
+      created: "2024-01-01T00:00:00Z",
+      password: true,
+      keys: [
+        { created: "2024-01-01T00:00:10Z" },
+        { created: "2024-02-01T00:00:00Z", lastUsed: "2024-02-02T00:00:00Z" },
+      ],
+    });
+    const { findings } = await auditCredentialReport({
+      file: "swapped.csv",
+      content: Buffer.from(account.renderCredentialReport()),
+    });
     expect(findings.map((f) => [evidenceOf(f).slot, evidenceOf(f).case])).toEqual([[2, "setup-key-never-used"]]);
   });
 
@@ -105,7 +143,12 @@ describe("auditCredentialReport (a saved report, no AWS calls)", () => {
     const { findings, errors } = await auditCredentialReport({ file: join(dir, "bad.csv"), cwd: dir });
     expect(i + 1).toBe(3);
     expect(errors).toEqual([
-      { file: "bad.csv", line: 3, message: 'malformed credential report: user_creation_time (column 3) is "2024-03-01 10:00", expected an ISO 8601 time' },
+      {
+        file: "bad.csv",
+        line: 3,
+        message:
+          'malformed credential report: user_creation_time (column 3) is "2024-03-01 10:00", expected an ISO 8601 time',
+      },
       { file: "bad.csv", line: 4, message: "malformed credential report: 2 columns, expected 22 as in the header" },
     ]);
     expect(casesByUser(findings)["setup-unused"]).toBeUndefined();
@@ -115,19 +158,28 @@ describe("auditCredentialReport (a saved report, no AWS calls)", () => {
   it("reports a wrong header at line 1, and a line number in the decoded CSV for base64 input", async () => {
     writeFileSync(join(dir, "header.csv"), csv.replace("user,arn,", "name,arn,"));
     expect((await auditCredentialReport({ file: join(dir, "header.csv"), cwd: dir })).errors).toEqual([
-      { file: "header.csv", line: 1, message: 'malformed credential report: not a credential report header: column 1 is "name", expected "user"' },
+      {
+        file: "header.csv",
+        line: 1,
+        message: 'malformed credential report: not a credential report header: column 1 is "name", expected "user"',
+      },
     ]);
     const bad = csv.replace("2024-03-01T10:00:05+00:00", "soon");
     writeFileSync(join(dir, "bad.b64"), Buffer.from(bad).toString("base64"));
     const [err] = (await auditCredentialReport({ file: join(dir, "bad.b64"), cwd: dir })).errors;
-    expect(err?.message).toMatch(/^malformed credential report: access_key_1_last_rotated \(column 10\) is "soon", expected an ISO 8601 time or N\/A \(line \d+ of the decoded CSV\)$/);
+    expect(err?.message).toMatch(
+      /^malformed credential report: access_key_1_last_rotated \(column 10\) is "soon", expected an ISO 8601 time or N\/A \(line \d+ of the decoded CSV\)$/,
+    );
   });
 
   it("reports a file that cannot be read", async () => {
     const { errors } = await auditCredentialReport({ file: join(dir, "missing.csv"), cwd: dir });
     expect(errors).toHaveLength(1);
     // The reason once, in words (issue 16: it read "ENOENT: ENOENT: no such file or directory").
-    expect(errors[0]).toMatchObject({ file: "missing.csv", message: "cannot read the credential report: no such file" });
+    expect(errors[0]).toMatchObject({
+      file: "missing.csv",
+      message: "cannot read the credential report: no such file",
+    });
   });
 });
 
@@ -147,11 +199,22 @@ describe("an active key without a creation time in the report (access_key_N_last
   };
 
   it("never used, for a user with a password: reported as an error, never dropped", async () => {
-    const { findings, errors, stats } = await audit(row("undated", true, "true,N/A,N/A,N/A,N/A"), row("empty-slots", true, "false,N/A,N/A,N/A,N/A"));
+    const { findings, errors, stats } = await audit(
+      row("undated", true, "true,N/A,N/A,N/A,N/A"),
+      row("empty-slots", true, "false,N/A,N/A,N/A,N/A"),
+    );
     expect(errors).toEqual([]);
     expect(stats.accessKeys).toBe(1);
-    expect(findings.map((f) => [evidenceOf(f).userName, evidenceOf(f).case, f.severity, f.location.line])).toEqual([["undated", "active-key-never-used", "error", 2]]);
-    expect(evidenceOf(findings[0]!)).toMatchObject({ keyCreated: null, gapSeconds: null, slot: 1, status: "Active", lastUsed: null });
+    expect(findings.map((f) => [evidenceOf(f).userName, evidenceOf(f).case, f.severity, f.location.line])).toEqual([
+      ["undated", "active-key-never-used", "error", 2],
+    ]);
+    expect(evidenceOf(findings[0]!)).toMatchObject({
+      keyCreated: null,
+      gapSeconds: null,
+      slot: 1,
+      status: "Active",
+      lastUsed: null,
+    });
     expect(evidenceOf(findings[0]!).remediation[0]).toContain("AccessKeyMetadata[?Status=='Active'].AccessKeyId");
   });
 
@@ -165,7 +228,13 @@ describe("an active key without a creation time in the report (access_key_N_last
   it("in use: cannot be judged, so an input error at its line", async () => {
     const { findings, errors } = await audit(row("used", true, "true,N/A,2024-05-01T00:00:00+00:00,us-east-1,s3"));
     expect(findings).toEqual([]);
-    expect(errors).toEqual([{ file: "report.csv", line: 2, message: expect.stringMatching(/access_key_1 of user used is active but its access_key_1_last_rotated is N\/A/) }]);
+    expect(errors).toEqual([
+      {
+        file: "report.csv",
+        line: 2,
+        message: expect.stringMatching(/access_key_1 of user used is active but its access_key_1_last_rotated is N\/A/),
+      },
+    ]);
   });
 
   it("a user without a password stays out of scope (unless --all-users)", async () => {

@@ -32,7 +32,11 @@ describe("auditLive over an organization", () => {
     fake.pageCap = 2; // ListAccounts over three pages
     const { findings, errors, stats } = await auditLive(liveOptions(fake, { org: true }));
     expect(findings.map((f) => evidenceOf(f).accountId)).toEqual([MANAGEMENT_ACCOUNT, "222222222222", "444444444444"]);
-    expect(findings.map((f) => f.location.file)).toEqual([`aws://${MANAGEMENT_ACCOUNT}/iam`, "aws://222222222222/iam", "aws://444444444444/iam"]);
+    expect(findings.map((f) => f.location.file)).toEqual([
+      `aws://${MANAGEMENT_ACCOUNT}/iam`,
+      "aws://222222222222/iam",
+      "aws://444444444444/iam",
+    ]);
     expect(findings.map((f) => evidenceOf(f).accountName)).toEqual(["management", "prod", "dev"]);
     expect(errors).toEqual([
       {
@@ -58,7 +62,9 @@ describe("auditLive over an organization", () => {
 
   it("audits the accounts named with --accounts through --role-name", async () => {
     fake.account("222222222222").roles.add("SecurityAuditReadOnly");
-    const { findings, errors } = await auditLive(liveOptions(fake, { accounts: ["222222222222"], roleName: "SecurityAuditReadOnly" }));
+    const { findings, errors } = await auditLive(
+      liveOptions(fake, { accounts: ["222222222222"], roleName: "SecurityAuditReadOnly" }),
+    );
     expect(errors).toEqual([]);
     expect(findings.map((f) => f.resource)).toEqual(["arn:aws:iam::222222222222:user/setup-2"]);
     expect(fake.callCount("organizations:ListAccounts")).toBe(0);
@@ -70,7 +76,9 @@ describe("auditLive over an organization", () => {
     expect(findings.map((f) => evidenceOf(f).accountId)).toEqual(["222222222222"]);
     expect(errors).toHaveLength(1);
     expect(errors[0]?.file).toBe("aws://444444444444/iam");
-    expect(errors[0]?.message).toMatch(/^account 444444444444: access denied: the audit needs the permission iam:ListUsers/);
+    expect(errors[0]?.message).toMatch(
+      /^account 444444444444: access denied: the audit needs the permission iam:ListUsers/,
+    );
   });
 
   it("explains a caller that may not list the organization", async () => {
@@ -96,7 +104,9 @@ describe("auditLive over an organization", () => {
     fake.resetCalls();
     let mostAuditing = 0;
     const onProgress = (p: LiveProgress) => (mostAuditing = Math.max(mostAuditing, p.accountsAuditing));
-    const { errors, stats } = await auditLive(liveOptions(fake, { accounts: ids, accountConcurrency: 2, concurrency: 1, onProgress }));
+    const { errors, stats } = await auditLive(
+      liveOptions(fake, { accounts: ids, accountConcurrency: 2, concurrency: 1, onProgress }),
+    );
     expect(errors).toEqual([]);
     expect(stats.accounts.filter((a) => a.status === "audited")).toHaveLength(6);
     // Report polls hold no account slot, so more calls than accounts audited can be in flight.
@@ -109,7 +119,8 @@ describe("auditLive over an organization", () => {
     const ids = Array.from({ length: 6 }, (_, i) => String(600000000000 + i));
     for (const id of ids) {
       fake.account(id).roles.add("KeygateAudit");
-      for (let u = 0; u < 10; u++) fake.account(id).addUser({ name: `u${u}`, created: T0, password: true, keys: [{ created: at(4) }] });
+      for (let u = 0; u < 10; u++)
+        fake.account(id).addUser({ name: `u${u}`, created: T0, password: true, keys: [{ created: at(4) }] });
     }
     fake.resetCalls();
     const { errors, findings, stats } = await auditLive(liveOptions(fake, { accounts: ids, maxCallsInFlight: 3 }));

@@ -26,7 +26,8 @@ function organization(): void {
   for (const id of [STUCK, ...HEALTHY]) {
     const account = fake.account(id);
     account.roles.add("KeygateAudit");
-    for (let u = 0; u < 5; u++) account.addUser({ name: `u${u}`, created: T0, password: true, keys: [{ created: at(3) }] });
+    for (let u = 0; u < 5; u++)
+      account.addUser({ name: `u${u}`, created: T0, password: true, keys: [{ created: at(3) }] });
   }
   fake.account(STUCK).reportGenerationPolls = Infinity;
 }
@@ -37,13 +38,19 @@ describe("the organization's schedule", () => {
     fake.account(STUCK).reportGenerationPolls = 1;
     const order: string[] = [];
     fake.onCall = (action, account) => {
-      if (account && account !== MANAGEMENT_ACCOUNT && (action === "iam:GenerateCredentialReport" || action === "iam:ListUsers")) order.push(`${action} ${account}`);
+      if (
+        account &&
+        account !== MANAGEMENT_ACCOUNT &&
+        (action === "iam:GenerateCredentialReport" || action === "iam:ListUsers")
+      )
+        order.push(`${action} ${account}`);
     };
     const { errors, findings } = await auditLive(liveOptions(fake, { org: true, accountConcurrency: 1 }));
     expect(errors).toEqual([]);
     expect(findings).toHaveLength(25);
     const firstListUsers = order.findIndex((o) => o.startsWith("iam:ListUsers"));
-    for (const id of [STUCK, ...HEALTHY]) expect(order.indexOf(`iam:GenerateCredentialReport ${id}`)).toBeLessThan(firstListUsers);
+    for (const id of [STUCK, ...HEALTHY])
+      expect(order.indexOf(`iam:GenerateCredentialReport ${id}`)).toBeLessThan(firstListUsers);
   });
 
   it("audits the healthy accounts while a stuck report waits, tells which account it waits for, and ends only the stuck account at its report timeout", async () => {
@@ -78,14 +85,17 @@ describe("the organization's schedule", () => {
     expect(stats.accounts.find((a) => a.accountId === STUCK)).toMatchObject({ status: "failed", users: 0 });
     expect(fake.callsByAccount.get(STUCK)?.get("iam:ListUsers")).toBeUndefined();
     expect(waits.at(-1)).toEqual([STUCK]);
-    expect([...phases]).toEqual(expect.arrayContaining(["listing accounts", "auditing", "waiting for reports", "done"]));
+    expect([...phases]).toEqual(
+      expect.arrayContaining(["listing accounts", "auditing", "waiting for reports", "done"]),
+    );
   }, 60_000);
 });
 
 describe("throttling", () => {
   it("lowers the account's calls in flight to one on a burst of throttling, and loses no user", async () => {
     const account = fake.account();
-    for (let u = 0; u < 120; u++) account.addUser({ name: `u${u}`, created: T0, password: true, keys: [{ created: at(3) }] });
+    for (let u = 0; u < 120; u++)
+      account.addUser({ name: `u${u}`, created: T0, password: true, keys: [{ created: at(3) }] });
     account.snapshotReport();
     fake.latencyMs = 2;
     // A burst: calls 20 to 44 are all throttled, as IAM does when an account goes over its rate.
@@ -100,7 +110,8 @@ describe("throttling", () => {
 
   it("keeps every user under 30 % random throttling", async () => {
     const account = fake.account();
-    for (let u = 0; u < 100; u++) account.addUser({ name: `u${u}`, created: T0, password: true, keys: [{ created: at(3) }] });
+    for (let u = 0; u < 100; u++)
+      account.addUser({ name: `u${u}`, created: T0, password: true, keys: [{ created: at(3) }] });
     account.snapshotReport();
     fake.setThrottling({ rate: 0.3, seed: 7 });
     const { errors, findings, stats } = await auditLive(liveOptions(fake));

@@ -49,9 +49,14 @@ describe("one front end", () => {
   });
 
   it("asks hcl2json only for the exact diagnostic of a file keygate's parser rejects", async () => {
-    writeFileSync(join(scratch, "main.tf"), 'resource "aws_iam_user" "u" {\n  name = "ci"\n}\nresource "aws_iam_access_key" "k" {\n  user = aws_iam_user.u.name +\n}\n');
+    writeFileSync(
+      join(scratch, "main.tf"),
+      'resource "aws_iam_user" "u" {\n  name = "ci"\n}\nresource "aws_iam_access_key" "k" {\n  user = aws_iam_user.u.name +\n}\n',
+    );
     const result = await scanAll(scratch, ["."]);
-    expect(result.errors).toEqual([expect.objectContaining({ file: "main.tf", line: 5, message: expect.stringContaining("Invalid expression") })]);
+    expect(result.errors).toEqual([
+      expect.objectContaining({ file: "main.tf", line: 5, message: expect.stringContaining("Invalid expression") }),
+    ]);
     expect(calls).toEqual({ parse: 1, getExpressionAst: 0 });
   });
 });

@@ -260,7 +260,8 @@ describe("outlineHcl", () => {
   });
 
   it("collects comments inside a multi-line interpolation, where they are real comments", () => {
-    const text = 'locals {\n  arn = "arn:aws:iam::${\n    # the vendor account, not ours\n    var.vendor_account_id\n  }:user/sync"\n}\n';
+    const text =
+      'locals {\n  arn = "arn:aws:iam::${\n    # the vendor account, not ours\n    var.vendor_account_id\n  }:user/sync"\n}\n';
     const { blocks, comments } = outlineHcl(text);
     expect(comments).toEqual([{ ...at("3:5-3:35"), style: "#", text: "the vendor account, not ours" }]);
     expect(blocks[0]!.attributes).toEqual({ arn: at("2:3-5:15") });
@@ -283,7 +284,12 @@ describe("outlineHcl", () => {
 
   describe("invalid input", () => {
     it("has no outline for a text that is not valid HCL (such a file is reported, not outlined)", () => {
-      for (const text of ['resource "aws_iam_user" "u" {\n  name = "u', "locals {\n  a = <<EOF\n  } # not closed\n", "/* open", 'locals {\n  a = "open\n}\nvariable "x" {}\n']) {
+      for (const text of [
+        'resource "aws_iam_user" "u" {\n  name = "u',
+        "locals {\n  a = <<EOF\n  } # not closed\n",
+        "/* open",
+        'locals {\n  a = "open\n}\nvariable "x" {}\n',
+      ]) {
         expect(outlineHcl(text), text).toEqual({ blocks: [], comments: [] });
       }
     });
@@ -304,16 +310,44 @@ describe("outlineHcl", () => {
     });
 
     it("survives pathological nesting without overflowing the stack", () => {
-      expect(() => outlineHcl('locals {\n  a = "' + "${\"".repeat(200_000))).not.toThrow();
+      expect(() => outlineHcl('locals {\n  a = "' + '${"'.repeat(200_000))).not.toThrow();
       expect(outlineHcl("locals {" + "{[(".repeat(100_000)).blocks).toHaveLength(0);
     });
 
     it("ends on random HCL-ish noise", () => {
-      const alphabet = ['"', "$", "%", "{", "}", "[", "]", "(", ")", "<<EOF\n", "<<-X\n", "EOF\n", "X", "#", "//", "/*", "*/", "\\", "=", "\n", "\r\n", " ", "a", "resource"];
+      const alphabet = [
+        '"',
+        "$",
+        "%",
+        "{",
+        "}",
+        "[",
+        "]",
+        "(",
+        ")",
+        "<<EOF\n",
+        "<<-X\n",
+        "EOF\n",
+        "X",
+        "#",
+        "//",
+        "/*",
+        "*/",
+        "\\",
+        "=",
+        "\n",
+        "\r\n",
+        " ",
+        "a",
+        "resource",
+      ];
       let seed = 42;
       const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
       for (let n = 0; n < 3000; n++) {
-        const text = Array.from({ length: Math.floor(random() * 40) }, () => alphabet[Math.floor(random() * alphabet.length)]).join("");
+        const text = Array.from(
+          { length: Math.floor(random() * 40) },
+          () => alphabet[Math.floor(random() * alphabet.length)],
+        ).join("");
         expect(() => outlineHcl(text), JSON.stringify(text)).not.toThrow();
       }
     });
@@ -460,8 +494,20 @@ describe("outlineTfJson", () => {
           span: at("9:7-9:47"),
           attributes: { alias: at("9:9-9:22"), region: at("9:24-9:45") },
         },
-        { keyword: "locals", labels: [], header: at("12:3-12:16"), span: at("12:3-12:25"), attributes: { a: at("12:17-12:23") } },
-        { keyword: "locals", labels: [], header: at("12:27-12:28"), span: at("12:27-12:53"), attributes: { b: at("12:45-12:51") } },
+        {
+          keyword: "locals",
+          labels: [],
+          header: at("12:3-12:16"),
+          span: at("12:3-12:25"),
+          attributes: { a: at("12:17-12:23") },
+        },
+        {
+          keyword: "locals",
+          labels: [],
+          header: at("12:27-12:28"),
+          span: at("12:27-12:53"),
+          attributes: { b: at("12:45-12:51") },
+        },
       ],
       comments: [{ ...at("12:29-12:43"), style: "//", text: "second" }],
     } satisfies FileOutline);
@@ -480,7 +526,15 @@ describe("outlineTfJson", () => {
   });
 
   it("never throws on broken or unexpected JSON", () => {
-    for (const text of ["", "[]", "42", '{ "resource": ', '{ "resource": { "a": { "b": {', "{{{{", '{ "resource": [[[1]]] }']) {
+    for (const text of [
+      "",
+      "[]",
+      "42",
+      '{ "resource": ',
+      '{ "resource": { "a": { "b": {',
+      "{{{{",
+      '{ "resource": [[[1]]] }',
+    ]) {
       expect(() => outlineTfJson(text)).not.toThrow();
     }
     for (let n = 0; n <= TF_JSON.length; n++) expect(() => outlineTfJson(TF_JSON.slice(0, n))).not.toThrow();

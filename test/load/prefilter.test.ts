@@ -16,31 +16,48 @@ const ROOT = join(import.meta.dirname, "..", "..");
 
 /** Every Terraform tree the tests know: examples, CLI cases, plan scenarios. */
 function corpora(): { cwd: string; paths: string[]; name: string }[] {
-  const dirs = (base: string) => readdirSync(join(ROOT, base)).filter((d) => statSync(join(ROOT, base, d)).isDirectory()).map((d) => join(ROOT, base, d));
+  const dirs = (base: string) =>
+    readdirSync(join(ROOT, base))
+      .filter((d) => statSync(join(ROOT, base, d)).isDirectory())
+      .map((d) => join(ROOT, base, d));
   return [
-    ...dirs("examples").filter((d) => !d.endsWith("/ci")).map((d) => ({ cwd: join(ROOT, "examples"), paths: [d.slice(join(ROOT, "examples").length + 1)], name: d })),
+    ...dirs("examples")
+      .filter((d) => !d.endsWith("/ci"))
+      .map((d) => ({ cwd: join(ROOT, "examples"), paths: [d.slice(join(ROOT, "examples").length + 1)], name: d })),
     ...dirs("test/cli/cases").map((d) => ({ cwd: d, paths: ["."], name: d })),
     ...dirs("test/fixtures/plans/scenarios").map((d) => ({ cwd: d, paths: ["."], name: d })),
   ].map((c) => ({ ...c, name: c.name.slice(ROOT.length + 1) }));
 }
 
-async function scanWith(cwd: string, paths: string[], options: { prefilter?: boolean; cache?: ParseCache } = {}): Promise<ScanResult> {
+async function scanWith(
+  cwd: string,
+  paths: string[],
+  options: { prefilter?: boolean; cache?: ParseCache } = {},
+): Promise<ScanResult> {
   const policies = loadPolicies();
   const settings = await loadSettings(policies, cwd);
   return scan({ paths, cwd, settings, policies, today: TODAY, ...options });
 }
 
 /** A report with nothing that depends on how it was computed. */
-const comparable = (r: ScanResult) => ({ findings: r.findings, errors: r.errors, warnings: r.warnings, files: r.files });
+const comparable = (r: ScanResult) => ({
+  findings: r.findings,
+  errors: r.errors,
+  warnings: r.warnings,
+  files: r.files,
+});
 
 describe("the prefilter never changes a verdict", () => {
-  it.each(corpora().map((c) => [c.name, c] as const))("%s: identical reports with and without it", async (_name, corpus) => {
-    const skip = corpus.name.endsWith("invalid-config");
-    if (skip) return; // its config is invalid on purpose: loadSettings throws either way
-    const on = await scanWith(corpus.cwd, corpus.paths);
-    const off = await scanWith(corpus.cwd, corpus.paths, { prefilter: false });
-    expect(comparable(on)).toEqual(comparable(off));
-  });
+  it.each(corpora().map((c) => [c.name, c] as const))(
+    "%s: identical reports with and without it",
+    async (_name, corpus) => {
+      const skip = corpus.name.endsWith("invalid-config");
+      if (skip) return; // its config is invalid on purpose: loadSettings throws either way
+      const on = await scanWith(corpus.cwd, corpus.paths);
+      const off = await scanWith(corpus.cwd, corpus.paths, { prefilter: false });
+      expect(comparable(on)).toEqual(comparable(off));
+    },
+  );
 
   it("on a generated monorepo: identical reports, every planted pair found", async () => {
     const dir = await writeTree({});
@@ -82,10 +99,10 @@ describe("looksWellFormed", () => {
   it.each([
     ["a missing closing brace", 'resource "a" "b" {\n  x = 1\n'],
     ["an extra closing brace", 'resource "a" "b" {\n  x = 1\n}\n}\n'],
-    ["mismatched brackets", 'locals {\n  x = [1, 2}\n}\n'],
+    ["mismatched brackets", "locals {\n  x = [1, 2}\n}\n"],
     ["an unterminated string", 'resource "a" "b" {\n  x = "abc\n}\n'],
     ["an unterminated heredoc", 'resource "a" "b" {\n  x = <<EOT\nhello\n}\n'],
-    ["an unterminated block comment", "/* never closed\nresource \"a\" \"b\" {}\n"],
+    ["an unterminated block comment", '/* never closed\nresource "a" "b" {}\n'],
     ["a merge-conflict marker", 'resource "a" "b" {\n<<<<<<< HEAD\n  x = 1\n=======\n  x = 2\n>>>>>>> main\n}\n'],
     // Read as the lexer reads heredocs: blanks after the marker make it no heredoc (HCL: "Invalid multi-line string").
     ["a heredoc introducer with blanks after its marker", 'locals {\n  x = <<EOF  \n  a "\nEOF\n}\n'],
@@ -94,9 +111,15 @@ describe("looksWellFormed", () => {
   });
 
   it.each([
-    ["braces inside strings and interpolations", 'locals {\n  a = "{ ${jsonencode({ k = "}" })} }"\n  b = "$${not}"\n}\n'],
+    [
+      "braces inside strings and interpolations",
+      'locals {\n  a = "{ ${jsonencode({ k = "}" })} }"\n  b = "$${not}"\n}\n',
+    ],
     ["braces inside comments and heredocs", '# {\n// [\nlocals {\n  p = <<-EOT\n    { "a": [ }\n    EOT\n}\n'],
-    ["a heredoc closed by an indented marker on a CRLF line", 'locals {\r\n  p = <<-EOT\r\n    { "a": [ }\r\n    EOT\r\n}\r\n'],
+    [
+      "a heredoc closed by an indented marker on a CRLF line",
+      'locals {\r\n  p = <<-EOT\r\n    { "a": [ }\r\n    EOT\r\n}\r\n',
+    ],
   ])("passes %s", (_name, text) => {
     expect(looksWellFormed(text)).toBe(true);
   });
@@ -104,18 +127,18 @@ describe("looksWellFormed", () => {
 
 describe("skeletonOf", () => {
   it("lists resource and data blocks with their header positions", () => {
-    const { body, outline } = skeletonOf('# r\nresource "aws_s3_bucket" "a" {\n}\n\n  data "aws_vpc" "main" {\n}\nresource "aws_s3_bucket" "a" {}\n')!;
+    const { body, outline } = skeletonOf(
+      '# r\nresource "aws_s3_bucket" "a" {\n}\n\n  data "aws_vpc" "main" {\n}\nresource "aws_s3_bucket" "a" {}\n',
+    )!;
     expect(body.attributes).toEqual([]);
     expect(body.blocks.map((b) => [b.type, ...b.labels, b.body])).toEqual([
       ["resource", "aws_s3_bucket", "a", { attributes: [], blocks: [] }],
       ["data", "aws_vpc", "main", { attributes: [], blocks: [] }],
       ["resource", "aws_s3_bucket", "a", { attributes: [], blocks: [] }],
     ]);
-    expect(outline.blocks.map((b) => `${b.keyword} ${b.labels.join(".")} ${b.header.start.line}:${b.header.start.column}`)).toEqual([
-      "resource aws_s3_bucket.a 2:1",
-      "data aws_vpc.main 5:3",
-      "resource aws_s3_bucket.a 7:1",
-    ]);
+    expect(
+      outline.blocks.map((b) => `${b.keyword} ${b.labels.join(".")} ${b.header.start.line}:${b.header.start.column}`),
+    ).toEqual(["resource aws_s3_bucket.a 2:1", "data aws_vpc.main 5:3", "resource aws_s3_bucket.a 7:1"]);
   });
 });
 
@@ -143,7 +166,8 @@ describe("the parse cache", () => {
 });
 
 describe("the cache in a git work tree", () => {
-  const git = (dir: string, ...args: string[]) => execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.com", ...args], { cwd: dir, stdio: "pipe" });
+  const git = (dir: string, ...args: string[]) =>
+    execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.com", ...args], { cwd: dir, stdio: "pipe" });
 
   async function committedMonorepo(): Promise<string> {
     const dir = await writeTree({});
@@ -153,14 +177,20 @@ describe("the cache in a git work tree", () => {
       join(dir, "stacks/team0/env4/vendor.tf"),
       'resource "aws_iam_user" "vendor" {\n  name = "vendor-sync"\n}\n\n# keygate:ignore KG001 -- vendor sync needs a key at creation, approved in SEC-142\nresource "aws_iam_access_key" "vendor" {\n  user = aws_iam_user.vendor.name\n}\n',
     );
-    await writeFile(join(dir, "stacks/team0/env2/notes.tf"), '# keygate:ignore KG001 -- stale\nresource "aws_sqs_queue" "q" {\n  name = "q"\n}\n');
+    await writeFile(
+      join(dir, "stacks/team0/env2/notes.tf"),
+      '# keygate:ignore KG001 -- stale\nresource "aws_sqs_queue" "q" {\n  name = "q"\n}\n',
+    );
     git(dir, "init", "-q");
     git(dir, "add", "-A");
     git(dir, "commit", "-qm", "generated");
     return dir;
   }
 
-  async function coldThenWarm(dir: string, change: () => void | Promise<void>): Promise<{ warm: ScanResult; fresh: ScanResult; hits: number }> {
+  async function coldThenWarm(
+    dir: string,
+    change: () => void | Promise<void>,
+  ): Promise<{ warm: ScanResult; fresh: ScanResult; hits: number }> {
     const cacheDir = await writeTree({});
     const scope = { cwd: dir, policies: ["KG001"] };
     await scanWith(dir, ["."], { cache: new ParseCache(cacheDir, scope) });
@@ -184,11 +214,15 @@ describe("the cache in a git work tree", () => {
   it("reads what changed since: a modified file, a new untracked file, a file git is told to assume unchanged", async () => {
     const dir = await committedMonorepo();
     // Files of resources only, in stacks without IAM: what the cache would otherwise skip.
-    const unrelated = (stack: string) => `${stack}/${readdirSync(join(dir, stack)).find((f) => /^(network|storage|compute|dns|queues)_\d+\.tf$/.test(f))!}`;
+    const unrelated = (stack: string) =>
+      `${stack}/${readdirSync(join(dir, stack)).find((f) => /^(network|storage|compute|dns|queues)_\d+\.tf$/.test(f))!}`;
     const [modified, hidden] = [unrelated("stacks/team0/env1"), unrelated("stacks/team0/env3")];
     const { warm, fresh } = await coldThenWarm(dir, async () => {
       await writeFile(join(dir, modified), 'resource "aws_sqs_queue" "q" {\n  name = "q"\n');
-      await writeFile(join(dir, "stacks/team0/env2/late.tf"), 'resource "aws_iam_user" "late" {\n  name = "late"\n}\n\nresource "aws_iam_access_key" "late" {\n  user = aws_iam_user.late.name\n}\n');
+      await writeFile(
+        join(dir, "stacks/team0/env2/late.tf"),
+        'resource "aws_iam_user" "late" {\n  name = "late"\n}\n\nresource "aws_iam_access_key" "late" {\n  user = aws_iam_user.late.name\n}\n',
+      );
       git(dir, "update-index", "--assume-unchanged", hidden);
       await writeFile(join(dir, hidden), 'resource "aws_sqs_queue" "r" {\n  name = "r\n}\n');
     });

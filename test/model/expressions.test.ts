@@ -25,8 +25,25 @@ const variables: Variable[] = [
 ];
 
 function instanceWith(vars: Variable[] = variables, values: Map<string, VariableValue> = new Map()): ModuleInstance {
-  const module: Module = { dir: "/virtual", files: [], resources: [], calls: [], variables: new Map(vars.map((v) => [v.name, v])), locals: new Map(), outputs: new Map(), moves: [] };
-  return { address: "", module, call: undefined, parent: undefined, children: new Map(), variableValues: values, origin: { kind: "root" } };
+  const module: Module = {
+    dir: "/virtual",
+    files: [],
+    resources: [],
+    calls: [],
+    variables: new Map(vars.map((v) => [v.name, v])),
+    locals: new Map(),
+    outputs: new Map(),
+    moves: [],
+  };
+  return {
+    address: "",
+    module,
+    call: undefined,
+    parent: undefined,
+    children: new Map(),
+    variableValues: values,
+    origin: { kind: "root" },
+  };
 }
 
 const evaluator = new Evaluator();
@@ -39,7 +56,9 @@ function check(value: Value, expected: Expected): void {
   if (expected === ERROR) {
     expect(isError(value), `expected an error, got ${JSON.stringify(value)}`).toBe(true);
   } else if (expected === UNDECIDED) {
-    expect(value.kind === "known" || isError(value), `expected an undecided value, got ${JSON.stringify(value)}`).toBe(false);
+    expect(value.kind === "known" || isError(value), `expected an undecided value, got ${JSON.stringify(value)}`).toBe(
+      false,
+    );
   } else expect(value).toEqual({ kind: "known", value: expected });
 }
 
@@ -231,7 +250,7 @@ const tables: Record<string, [string, Expected][]> = {
     ['tobool("true")', true],
     ['tonumber("12")', 12],
     ['tonumber("x")', ERROR],
-    ['tostring(12)', "12"],
+    ["tostring(12)", "12"],
     ['one(["x"])', "x"],
     ["one([1, 2])", ERROR],
     ['alltrue([true, "true"])', true],
@@ -254,7 +273,13 @@ describe("conditions and traces", () => {
   it("records a condition it cannot decide, and keeps both branches", async () => {
     const trace = newTrace();
     const value = await evaluator.evaluateSource("var.u ? 1 : 0", { instance: instanceWith() }, trace);
-    expect(value).toMatchObject({ kind: "oneOf", options: [{ kind: "known", value: 1 }, { kind: "known", value: 0 }] });
+    expect(value).toMatchObject({
+      kind: "oneOf",
+      options: [
+        { kind: "known", value: 1 },
+        { kind: "known", value: 0 },
+      ],
+    });
     expect(trace.undecided).toEqual(["var.u"]);
   });
 
@@ -265,23 +290,50 @@ describe("conditions and traces", () => {
 });
 
 describe("variables: types, command-line values, nullable", () => {
-  const typed = (type: string, extra: Partial<Variable> = {}): Variable => ({ name: "v", hasDefault: false, default: undefined, type: `\${${type}}`, ...extra });
-  const given = (value: unknown, raw = false): Map<string, VariableValue> => new Map([["v", { value, raw, origin: "test" }]]);
+  const typed = (type: string, extra: Partial<Variable> = {}): Variable => ({
+    name: "v",
+    hasDefault: false,
+    default: undefined,
+    type: `\${${type}}`,
+    ...extra,
+  });
+  const given = (value: unknown, raw = false): Map<string, VariableValue> =>
+    new Map([["v", { value, raw, origin: "test" }]]);
 
   it.each<[string, Variable, Map<string, VariableValue>, Expected]>([
     ["a -var string for a bool is converted", typed("bool"), given("false", true), false],
     ["a -var string for a number is converted", typed("number"), given("3", true), 3],
     ["a -var value for a list is read as HCL", typed("list(string)"), given('["a", "b"]', true), ["a", "b"]],
-    ["a -var value for an untyped variable stays a string", { name: "v", hasDefault: false, default: undefined }, given("true", true), "true"],
+    [
+      "a -var value for an untyped variable stays a string",
+      { name: "v", hasDefault: false, default: undefined },
+      given("true", true),
+      "true",
+    ],
     ["a -var value is never a template", typed("string"), given("${var.u}", true), "${var.u}"],
     ["a tfvars string for a bool is converted", typed("bool"), given("true"), true],
     ["a value that does not convert fails", typed("bool"), given("maybe", true), ERROR],
-    ["optional object attributes get their defaults", typed("object({ create = optional(bool, true), name = string })"), given({ name: "x" }), { create: true, name: "x" }],
-    ["optional attributes without a default are null", typed("object({ create = optional(bool) })"), given({}), { create: null }],
+    [
+      "optional object attributes get their defaults",
+      typed("object({ create = optional(bool, true), name = string })"),
+      given({ name: "x" }),
+      { create: true, name: "x" },
+    ],
+    [
+      "optional attributes without a default are null",
+      typed("object({ create = optional(bool) })"),
+      given({}),
+      { create: null },
+    ],
     ["a missing required attribute fails", typed("object({ name = string })"), given({}), ERROR],
     ["a set is ordered and deduplicated", typed("set(string)"), given(["b", "a", "b"]), ["a", "b"]],
     ["null keeps a nullable variable null", { name: "v", hasDefault: true, default: "d" }, given(null), null],
-    ["null means the default when nullable = false", { name: "v", hasDefault: true, default: "d", nullable: false }, given(null), "d"],
+    [
+      "null means the default when nullable = false",
+      { name: "v", hasDefault: true, default: "d", nullable: false },
+      given(null),
+      "d",
+    ],
   ])("%s", async (_name, variable, values, expected) => {
     check(await evaluate("var.v", instanceWith([variable], values)), expected);
   });
@@ -307,7 +359,7 @@ describe("structural equality", () => {
     ['var.m["k"]', 'var.m [ "k" ]'],
     ['"caf\u00e9"', '"cafe\u0301"'],
     ['"a-${var.x}"', '"a-${ var.x }"'],
-    ['{ a = 1 }', '{ "a" = 1 }'],
+    ["{ a = 1 }", '{ "a" = 1 }'],
   ])("%s is the very same expression as %s", (a, b) => {
     expect(text(a)).toBe(text(b));
   });
@@ -318,7 +370,7 @@ describe("structural equality", () => {
     ["var.a + 1 * 2", "(var.a + 1) * 2"],
     ["var.a", "local.a"],
     ['"${var.x}"', '"${var.x} "'],
-    ['{ (a) = 1 }', '{ a = 1 }'],
+    ["{ (a) = 1 }", "{ a = 1 }"],
   ])("%s differs from %s", (a, b) => {
     expect(text(a)).not.toBe(text(b));
   });

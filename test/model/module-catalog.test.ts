@@ -2,7 +2,12 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { loadModuleCatalog, matchCatalog, ModuleCatalogError, MODULE_CATALOG_FILE } from "../../src/model/module-catalog.js";
+import {
+  loadModuleCatalog,
+  matchCatalog,
+  ModuleCatalogError,
+  MODULE_CATALOG_FILE,
+} from "../../src/model/module-catalog.js";
 import { canonicalSource, parseModuleSource } from "../../src/model/module-sources.js";
 import { parseConstraint, rangesOverlap, satisfies } from "../../src/model/versions.js";
 
@@ -50,27 +55,72 @@ describe("version constraints (hashicorp/go-version, as Terraform reads module v
 describe("module sources", () => {
   it.each<[string, ReturnType<typeof parseModuleSource>]>([
     ["./modules/user", { kind: "local", path: "./modules/user" }],
-    ["terraform-aws-modules/iam/aws//modules/iam-user", { kind: "registry", host: "registry.terraform.io", namespace: "terraform-aws-modules", name: "iam", provider: "aws", subdir: "modules/iam-user" }],
-    ["registry.opentofu.org/Cloudposse/iam-system-user/aws", { kind: "registry", host: "registry.opentofu.org", namespace: "cloudposse", name: "iam-system-user", provider: "aws", subdir: "" }],
-    ["app.terraform.io/acme/user/aws", { kind: "registry", host: "app.terraform.io", namespace: "acme", name: "user", provider: "aws", subdir: "" }],
-    ["git::https://github.com/terraform-aws-modules/terraform-aws-iam.git//modules/iam-user?ref=v5.39.0", { kind: "git", repository: "github.com/terraform-aws-modules/terraform-aws-iam", subdir: "modules/iam-user", ref: "v5.39.0" }],
-    ["github.com/cloudposse/terraform-aws-iam-system-user?ref=1.2.0", { kind: "git", repository: "github.com/cloudposse/terraform-aws-iam-system-user", subdir: "", ref: "1.2.0" }],
-    ["git@github.com:acme/keys.git//key", { kind: "git", repository: "github.com/acme/keys", subdir: "key", ref: undefined }],
-    ["git::ssh://git@example.com/acme/keys.git", { kind: "git", repository: "example.com/acme/keys", subdir: "", ref: undefined }],
+    [
+      "terraform-aws-modules/iam/aws//modules/iam-user",
+      {
+        kind: "registry",
+        host: "registry.terraform.io",
+        namespace: "terraform-aws-modules",
+        name: "iam",
+        provider: "aws",
+        subdir: "modules/iam-user",
+      },
+    ],
+    [
+      "registry.opentofu.org/Cloudposse/iam-system-user/aws",
+      {
+        kind: "registry",
+        host: "registry.opentofu.org",
+        namespace: "cloudposse",
+        name: "iam-system-user",
+        provider: "aws",
+        subdir: "",
+      },
+    ],
+    [
+      "app.terraform.io/acme/user/aws",
+      { kind: "registry", host: "app.terraform.io", namespace: "acme", name: "user", provider: "aws", subdir: "" },
+    ],
+    [
+      "git::https://github.com/terraform-aws-modules/terraform-aws-iam.git//modules/iam-user?ref=v5.39.0",
+      {
+        kind: "git",
+        repository: "github.com/terraform-aws-modules/terraform-aws-iam",
+        subdir: "modules/iam-user",
+        ref: "v5.39.0",
+      },
+    ],
+    [
+      "github.com/cloudposse/terraform-aws-iam-system-user?ref=1.2.0",
+      { kind: "git", repository: "github.com/cloudposse/terraform-aws-iam-system-user", subdir: "", ref: "1.2.0" },
+    ],
+    [
+      "git@github.com:acme/keys.git//key",
+      { kind: "git", repository: "github.com/acme/keys", subdir: "key", ref: undefined },
+    ],
+    [
+      "git::ssh://git@example.com/acme/keys.git",
+      { kind: "git", repository: "example.com/acme/keys", subdir: "", ref: undefined },
+    ],
     ["s3::https://bucket/module.zip", { kind: "other", source: "s3::https://bucket/module.zip" }],
   ])("%s", (source, expected) => {
     expect(parseModuleSource(source)).toEqual(expected);
   });
 
   it("compares a call's source with what modules.json recorded", () => {
-    expect(canonicalSource("registry.terraform.io/terraform-aws-modules/iam/aws//modules/iam-user")).toBe(canonicalSource("terraform-aws-modules/iam/aws//modules/iam-user"));
-    expect(canonicalSource("git::https://github.com/acme/keys.git?ref=v1")).toBe(canonicalSource("github.com/acme/keys?ref=v1"));
+    expect(canonicalSource("registry.terraform.io/terraform-aws-modules/iam/aws//modules/iam-user")).toBe(
+      canonicalSource("terraform-aws-modules/iam/aws//modules/iam-user"),
+    );
+    expect(canonicalSource("git::https://github.com/acme/keys.git?ref=v1")).toBe(
+      canonicalSource("github.com/acme/keys?ref=v1"),
+    );
     expect(canonicalSource("acme/keys/aws")).not.toBe(canonicalSource("acme/other/aws"));
   });
 });
 
 describe("the module catalog", () => {
-  const ids = (source: string, version?: string, args: string[] = []) => matchCatalog(source, version, args)?.candidates.map((c) => c.id);
+  const ids = (source: string, version?: string, args: string[] = []) =>
+    matchCatalog(source, version, args)?.candidates.map((c) => c.id);
   const iamUser = "terraform-aws-modules/iam/aws//modules/iam-user";
 
   it("is valid, and covers terraform-aws-modules iam-user v2–v6 and cloudposse iam-system-user and iam-s3-user", () => {
@@ -106,8 +156,12 @@ describe("the module catalog", () => {
 
   it("matches the registry module whatever the registry host, and its git repository with a ref", () => {
     expect(ids(`registry.opentofu.org/${iamUser}`, "~> 6.0")).toEqual(["terraform-aws-modules/iam-user/v6"]);
-    expect(ids("git::https://github.com/terraform-aws-modules/terraform-aws-iam.git//modules/iam-user?ref=v5.39.0")).toEqual(["terraform-aws-modules/iam-user/v4-v5"]);
-    expect(ids("github.com/terraform-aws-modules/terraform-aws-iam//modules/iam-user?ref=v6.1.0")).toEqual(["terraform-aws-modules/iam-user/v6"]);
+    expect(
+      ids("git::https://github.com/terraform-aws-modules/terraform-aws-iam.git//modules/iam-user?ref=v5.39.0"),
+    ).toEqual(["terraform-aws-modules/iam-user/v4-v5"]);
+    expect(ids("github.com/terraform-aws-modules/terraform-aws-iam//modules/iam-user?ref=v6.1.0")).toEqual([
+      "terraform-aws-modules/iam-user/v6",
+    ]);
     expect(ids("cloudposse/iam-system-user/aws", "1.2.0")).toEqual(["cloudposse/iam-system-user"]);
     expect(ids("cloudposse/iam-s3-user/aws")).toEqual(["cloudposse/iam-s3-user"]);
   });
@@ -122,23 +176,53 @@ describe("the module catalog", () => {
     expect(matchCatalog(iamUser, undefined, [])?.versionNote).toBe(
       "the call has no version constraint, which allows terraform-aws-modules/iam-user/v6, terraform-aws-modules/iam-user/v4-v5, terraform-aws-modules/iam-user/v0-v3",
     );
-    expect(matchCatalog(iamUser, ">= 5.0", [])?.versionNote).toBe('the version constraint ">= 5.0" allows terraform-aws-modules/iam-user/v6, terraform-aws-modules/iam-user/v4-v5');
+    expect(matchCatalog(iamUser, ">= 5.0", [])?.versionNote).toBe(
+      'the version constraint ">= 5.0" allows terraform-aws-modules/iam-user/v6, terraform-aws-modules/iam-user/v4-v5',
+    );
     expect(matchCatalog(iamUser, "~> 5.0", [])?.versionNote).toBeUndefined();
   });
 
   it("refuses an invalid catalog with the key path and what was expected", async () => {
     const dir = await mkdtemp(join(tmpdir(), "keygate-catalog-"));
-    await writeFile(join(dir, "modules.schema.json"), await import("node:fs/promises").then((fs) => fs.readFile(join(MODULE_CATALOG_FILE, "..", "modules.schema.json"), "utf8")));
-    const entry = { id: "x/y", title: "X module", source: "x/y/aws", versions: ">= 1.0", inputs: { create: { default: true } }, user: { address: "aws_iam_user.this", when: ["create"], outputs: [] }, accessKey: { address: "aws_iam_access_key.this", when: ["create"], fix: { input: "create", value: false } }, references: ["https://example.com"] };
+    await writeFile(
+      join(dir, "modules.schema.json"),
+      await import("node:fs/promises").then((fs) =>
+        fs.readFile(join(MODULE_CATALOG_FILE, "..", "modules.schema.json"), "utf8"),
+      ),
+    );
+    const entry = {
+      id: "x/y",
+      title: "X module",
+      source: "x/y/aws",
+      versions: ">= 1.0",
+      inputs: { create: { default: true } },
+      user: { address: "aws_iam_user.this", when: ["create"], outputs: [] },
+      accessKey: { address: "aws_iam_access_key.this", when: ["create"], fix: { input: "create", value: false } },
+      references: ["https://example.com"],
+    };
     const write = async (data: unknown) => {
       await writeFile(join(dir, "modules.json"), JSON.stringify(data));
       return () => loadModuleCatalog(join(dir, "modules.json"));
     };
     expect(await write({ version: 1, modules: [entry] })).not.toThrow();
-    expect(await write({ version: 1, modules: [{ ...entry, references: undefined }] })).toThrow(/Key "modules": Key "0": Missing required key "references"/);
-    expect(await write({ version: 1, modules: [{ ...entry, accessKey: { ...entry.accessKey, when: ["create", "create_key"] } }] })).toThrow(ModuleCatalogError);
-    expect(await write({ version: 1, modules: [{ ...entry, accessKey: { ...entry.accessKey, when: ["create", "create_key"] } }] })).toThrow(/condition input "create_key" is not among its inputs/);
-    expect(await write({ version: 1, modules: [{ ...entry, versions: "latest" }] })).toThrow(/is not a version constraint/);
+    expect(await write({ version: 1, modules: [{ ...entry, references: undefined }] })).toThrow(
+      /Key "modules": Key "0": Missing required key "references"/,
+    );
+    expect(
+      await write({
+        version: 1,
+        modules: [{ ...entry, accessKey: { ...entry.accessKey, when: ["create", "create_key"] } }],
+      }),
+    ).toThrow(ModuleCatalogError);
+    expect(
+      await write({
+        version: 1,
+        modules: [{ ...entry, accessKey: { ...entry.accessKey, when: ["create", "create_key"] } }],
+      }),
+    ).toThrow(/condition input "create_key" is not among its inputs/);
+    expect(await write({ version: 1, modules: [{ ...entry, versions: "latest" }] })).toThrow(
+      /is not a version constraint/,
+    );
     expect(await write({ version: 1, modules: [entry, entry] })).toThrow(/the id is used twice/);
   });
 });

@@ -11,17 +11,32 @@ const PLANS = join(import.meta.dirname, "..", "fixtures", "plans");
 
 const user = (name: string) => `resource "aws_iam_user" "${name}" {\n  name = "${name}"\n}\n`;
 const key = (name: string, body: string) => `resource "aws_iam_access_key" "${name}" {\n${body}}\n`;
-const locations = (result: { findings: { resource: string; location: { file: string; line: number } }[] }) => result.findings.map((f) => `${f.resource} ${f.location.file}:${f.location.line}`).sort();
+const locations = (result: { findings: { resource: string; location: { file: string; line: number } }[] }) =>
+  result.findings.map((f) => `${f.resource} ${f.location.file}:${f.location.line}`).sort();
 
 describe("override files are merged as Terraform merges them", () => {
   it("knows override files by name, in every syntax", () => {
-    for (const name of ["override.tf", "main_override.tf", "override.tf.json", "x_override.tf.json", "override.tofu", "a_override.tofu.json", "/d/keys_override.tf"]) expect(isOverrideFile(name)).toBe(true);
-    for (const name of ["main.tf", "overrides.tf", "override_main.tf", "my-override.tf", "override.tfvars"]) expect(isOverrideFile(name)).toBe(false);
+    for (const name of [
+      "override.tf",
+      "main_override.tf",
+      "override.tf.json",
+      "x_override.tf.json",
+      "override.tofu",
+      "a_override.tofu.json",
+      "/d/keys_override.tf",
+    ])
+      expect(isOverrideFile(name)).toBe(true);
+    for (const name of ["main.tf", "overrides.tf", "override_main.tf", "my-override.tf", "override.tfvars"])
+      expect(isOverrideFile(name)).toBe(false);
   });
 
   it("argument by argument: count = 0 in an override switches a key off; a user set there links it", async () => {
     const result = await scanTree({
-      "main.tf": user("ci") + key("ci", "  user = aws_iam_user.ci.name\n") + user("deploy") + key("deploy", '  user = "someone-else"\n'),
+      "main.tf":
+        user("ci") +
+        key("ci", "  user = aws_iam_user.ci.name\n") +
+        user("deploy") +
+        key("deploy", '  user = "someone-else"\n'),
       "keys_override.tf": key("ci", "  count = 0\n") + key("deploy", "  user = aws_iam_user.deploy.name\n"),
     });
     expect(result.errors).toEqual([]);
@@ -49,15 +64,21 @@ describe("override files are merged as Terraform merges them", () => {
     const result = await scanTree({
       "main.tf":
         `locals {\n  on    = false\n  other = 1\n}\nvariable "n" {\n  type    = number\n  default = 0\n}\n` +
-        user("a") + key("a", "  count = local.on ? 1 : 0\n  user  = aws_iam_user.a.name\n") +
-        user("b") + key("b", "  count = var.n\n  user  = aws_iam_user.b.name\n") +
+        user("a") +
+        key("a", "  count = local.on ? 1 : 0\n  user  = aws_iam_user.a.name\n") +
+        user("b") +
+        key("b", "  count = var.n\n  user  = aws_iam_user.b.name\n") +
         `module "keys" {\n  source = "./modules/none"\n  user   = "nobody"\n}\n`,
       "override.tf": `locals {\n  on = true\n}\nvariable "n" {\n  default = 2\n}\nmodule "keys" {\n  source = "./modules/key"\n  user   = aws_iam_user.a.name\n}\n`,
       "modules/none/main.tf": `variable "user" {}\n`,
       "modules/key/main.tf": `variable "user" {}\n` + key("this", "  user = var.user\n"),
     });
     expect(result.errors).toEqual([]);
-    expect(flagged(result)).toEqual(["aws_iam_access_key.a", "aws_iam_access_key.b", "module.keys.aws_iam_access_key.this"]);
+    expect(flagged(result)).toEqual([
+      "aws_iam_access_key.a",
+      "aws_iam_access_key.b",
+      "module.keys.aws_iam_access_key.this",
+    ]);
   });
 
   it("an output overridden in a module's override file", async () => {
@@ -66,7 +87,10 @@ describe("override files are merged as Terraform merges them", () => {
       "modules/u/main.tf": `resource "aws_iam_user" "this" {\n  name = "svc"\n}\noutput "name" {\n  value = "someone-else"\n}\n`,
     };
     expect(flagged(await scanTree(files))).toEqual([]);
-    const overridden = await scanTree({ ...files, "modules/u/outputs_override.tf": `output "name" {\n  value = aws_iam_user.this.name\n}\n` });
+    const overridden = await scanTree({
+      ...files,
+      "modules/u/outputs_override.tf": `output "name" {\n  value = aws_iam_user.this.name\n}\n`,
+    });
     expect(overridden.errors).toEqual([]);
     expect(flagged(overridden)).toEqual(["aws_iam_access_key.k"]);
   });
@@ -100,7 +124,11 @@ describe("override files are merged as Terraform merges them", () => {
   it("bad input stays bad input: an override without a base, depends_on, moved and import blocks in an override file", async () => {
     const result = await scanTree({
       "main.tf": user("u") + key("k", "  user = aws_iam_user.u.name\n"),
-      "override.tf": key("missing", "  count = 0\n") + `locals {\n  nope = 1\n}\n` + key("k", "  depends_on = [aws_iam_user.u]\n") + `moved {\n  from = aws_iam_user.a\n  to   = aws_iam_user.u\n}\n`,
+      "override.tf":
+        key("missing", "  count = 0\n") +
+        `locals {\n  nope = 1\n}\n` +
+        key("k", "  depends_on = [aws_iam_user.u]\n") +
+        `moved {\n  from = aws_iam_user.a\n  to   = aws_iam_user.u\n}\n`,
     });
     expect(result.errors.map((e) => `${e.file}:${e.line} ${e.message.split(":")[0]}`)).toEqual([
       "override.tf:1 resource aws_iam_access_key.missing overrides nothing",
@@ -110,18 +138,29 @@ describe("override files are merged as Terraform merges them", () => {
     ]);
     // The rest is still judged; the run is an input error (exit 2).
     expect(flagged(result)).toEqual(["aws_iam_access_key.k"]);
-    const cli = await runCli(["."], await writeTree({ "main.tf": user("u"), "u_override.tf": key("k", "  count = 0\n") }));
+    const cli = await runCli(
+      ["."],
+      await writeTree({ "main.tf": user("u"), "u_override.tf": key("k", "  count = 0\n") }),
+    );
     expect(cli.code).toBe(2);
-    expect(cli.stdout + cli.stderr).toMatch(/u_override\.tf\n\s+1:1\s+error\s+resource aws_iam_access_key\.k overrides nothing/);
+    expect(cli.stdout + cli.stderr).toMatch(
+      /u_override\.tf\n\s+1:1\s+error\s+resource aws_iam_access_key\.k overrides nothing/,
+    );
   });
 });
 
 describe("override files: HCL, change-aware and plan modes agree", () => {
   // HCL findings are per block, the plan's per instance.
-  const findings = (r: { findings?: { resource: string }[] } | undefined) => (r?.findings ?? []).map((f) => f.resource.replace(/\[.*\]$/, "")).sort();
+  const findings = (r: { findings?: { resource: string }[] } | undefined) =>
+    (r?.findings ?? []).map((f) => f.resource.replace(/\[.*\]$/, "")).sort();
 
   it("examples/override-files: the same verdict from the .tf files, from a git change adding the override files, and from terraform's plan", async () => {
-    const files = Object.fromEntries(["main.tf", "override.tf", "ci_override.tf"].map((f) => [f, readFileSync(join(EXAMPLES, "override-files", f), "utf8")]));
+    const files = Object.fromEntries(
+      ["main.tf", "override.tf", "ci_override.tf"].map((f) => [
+        f,
+        readFileSync(join(EXAMPLES, "override-files", f), "utf8"),
+      ]),
+    );
     const hcl = await runCli(["-f", "json", "override-files"], EXAMPLES);
     const plan = await runCli(["-f", "json", "examples/override-files.json"], PLANS);
     // The pull request adds only the override files: before it, main.tf created no new pair ...
@@ -149,8 +188,13 @@ describe("override files: HCL, change-aware and plan modes agree", () => {
 
   it("an override file that switches a key on for a user new in the change is a new pair", async () => {
     const repo = GitHistory.create();
-    repo.commit("a key switched off", { "main.tf": tf.user("old") + key("k", "  count = 0\n  user  = aws_iam_user.old.name\n") });
-    repo.write({ "main.tf": tf.user("old") + tf.user("fresh") + key("k", "  count = 0\n  user  = aws_iam_user.old.name\n"), "k_override.tf": key("k", "  count = 1\n  user  = aws_iam_user.fresh.name\n") });
+    repo.commit("a key switched off", {
+      "main.tf": tf.user("old") + key("k", "  count = 0\n  user  = aws_iam_user.old.name\n"),
+    });
+    repo.write({
+      "main.tf": tf.user("old") + tf.user("fresh") + key("k", "  count = 0\n  user  = aws_iam_user.old.name\n"),
+      "k_override.tf": key("k", "  count = 1\n  user  = aws_iam_user.fresh.name\n"),
+    });
     expect(await repo.keygate(["--base", "HEAD"])).toMatchObject({ code: 1, flagged: ["aws_iam_access_key.k"] });
   });
 });

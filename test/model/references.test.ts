@@ -28,12 +28,21 @@ describe("reference validation: an undeclared name in an evaluated expression is
         "}",
         "",
       ].join("\n"),
-      "b/main.tf": 'resource "aws_iam_user" "b" {\n  name = "b"\n}\nresource "aws_iam_access_key" "b" {\n  user = aws_iam_user.b.name\n}\n',
+      "b/main.tf":
+        'resource "aws_iam_user" "b" {\n  name = "b"\n}\nresource "aws_iam_access_key" "b" {\n  user = aws_iam_user.b.name\n}\n',
     });
     const { code, stdout } = await runCli(["-f", "json", "."], dir);
-    const report = JSON.parse(stdout) as { errors: { file: string; line: number; column: number; message: string }[]; findings: { resource: string }[] };
+    const report = JSON.parse(stdout) as {
+      errors: { file: string; line: number; column: number; message: string }[];
+      findings: { resource: string }[];
+    };
     expect(code).toBe(2);
-    expect(report.errors.map((e) => `${e.file}:${e.line}:${e.column} ${e.message.split(":")[0]} ${/: (\S+) is not declared/.exec(e.message)?.[1]}`)).toEqual([
+    expect(
+      report.errors.map(
+        (e) =>
+          `${e.file}:${e.line}:${e.column} ${e.message.split(":")[0]} ${/: (\S+) is not declared/.exec(e.message)?.[1]}`,
+      ),
+    ).toEqual([
       "a/main.tf:6:14 reference to an undeclared local value local.user_keys",
       "a/main.tf:10:13 reference to an undeclared input variable var.prefix",
       "a/main.tf:13:10 reference to an undeclared module call module.nope",
@@ -60,7 +69,8 @@ describe("reference validation: an undeclared name in an evaluated expression is
         "}",
         "",
       ].join("\n"),
-      "team/main.tf": 'variable "prefix" {}\nresource "aws_iam_user" "this" {\n  name = "${var.prefix}-bot"\n}\noutput "user_name" {\n  value = aws_iam_user.this.name\n}\n',
+      "team/main.tf":
+        'variable "prefix" {}\nresource "aws_iam_user" "this" {\n  name = "${var.prefix}-bot"\n}\noutput "user_name" {\n  value = aws_iam_user.this.name\n}\n',
     });
     const { code, stdout } = await runCli(["-f", "json", "."], dir);
     const errors = (JSON.parse(stdout) as { errors: { file: string; line: number; message: string }[] }).errors;
@@ -74,7 +84,7 @@ describe("reference validation: an undeclared name in an evaluated expression is
     const dir = await writeTree({
       "main.tf": [
         'variable "names" {\n  default = ["a", "b"]\n}',
-        "locals {\n  users = { for n in var.names : n => upper(n) if n != \"\" }\n}",
+        'locals {\n  users = { for n in var.names : n => upper(n) if n != "" }\n}',
         'data "aws_iam_user" "old" {\n  user_name = "old"\n}',
         'resource "aws_iam_user" "u" {\n  for_each = local.users\n  name     = "${each.value}-${path.module}-${terraform.workspace}"\n}',
         'resource "aws_iam_access_key" "k" {\n  count = length(var.names)\n  user  = [for k, u in aws_iam_user.u : u.name][count.index]\n}',

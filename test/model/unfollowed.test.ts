@@ -1,7 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { runCli, writeTree } from "../support/scan-fixture.js";
 
-const report = (stdout: string) => JSON.parse(stdout) as { warnings: { file: string; line: number; column: number; message: string }[]; errors: unknown[] };
+const report = (stdout: string) =>
+  JSON.parse(stdout) as {
+    warnings: { file: string; line: number; column: number; message: string }[];
+    errors: unknown[];
+  };
 
 describe("module calls keygate cannot follow are said, not passed over", () => {
   const files = {
@@ -19,7 +23,7 @@ describe("module calls keygate cannot follow are said, not passed over", () => {
       '  source  = "terraform-aws-modules/iam/aws//modules/iam-user"',
       '  version = "~> 5.0"',
       '  name    = "ci"',
-      '  create_iam_access_key = false',
+      "  create_iam_access_key = false",
       "}",
       'module "local" {',
       '  source = "./local"',
@@ -34,7 +38,9 @@ describe("module calls keygate cannot follow are said, not passed over", () => {
     const { code, stdout } = await runCli(["-f", "json", "."], dir);
     const warnings = report(stdout).warnings;
     expect(warnings.map((w) => `${w.file}:${w.line}:${w.column}`)).toEqual(["local/main.tf:1:1", "main.tf:1:1"]);
-    expect(warnings[1]!.message).toMatch(/^module call module\.bucket \("cloudposse\/s3-bucket\/aws" 4\.2\.0\) was not checked: .*Run `terraform init` \(or `tofu init`\) in \. .*module catalog entry/);
+    expect(warnings[1]!.message).toMatch(
+      /^module call module\.bucket \("cloudposse\/s3-bucket\/aws" 4\.2\.0\) was not checked: .*Run `terraform init` \(or `tofu init`\) in \. .*module catalog entry/,
+    );
     expect(warnings[0]!.message).toMatch(/^module call module\.local\.module\.nested /);
     expect(code).toBe(0);
   });
@@ -47,7 +53,17 @@ describe("module calls keygate cannot follow are said, not passed over", () => {
   it("a downloaded module is followed, with no warning", async () => {
     const dir = await writeTree({
       "main.tf": 'module "bucket" {\n  source  = "cloudposse/s3-bucket/aws"\n  version = "4.2.0"\n}\n',
-      ".terraform/modules/modules.json": JSON.stringify({ Modules: [{ Key: "", Source: "", Dir: "." }, { Key: "bucket", Source: "registry.terraform.io/cloudposse/s3-bucket/aws", Version: "4.2.0", Dir: ".terraform/modules/bucket" }] }),
+      ".terraform/modules/modules.json": JSON.stringify({
+        Modules: [
+          { Key: "", Source: "", Dir: "." },
+          {
+            Key: "bucket",
+            Source: "registry.terraform.io/cloudposse/s3-bucket/aws",
+            Version: "4.2.0",
+            Dir: ".terraform/modules/bucket",
+          },
+        ],
+      }),
       ".terraform/modules/bucket/main.tf": 'resource "aws_s3_bucket" "this" {\n  bucket = "b"\n}\n',
     });
     const { stdout } = await runCli(["-f", "json", "."], dir);

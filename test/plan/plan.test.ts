@@ -17,7 +17,11 @@ interface Expected {
   resource: string;
 }
 
-async function scanPaths(cwd: string, paths: string[], extra: { plans?: string[]; source?: string } = {}): Promise<ScanResult> {
+async function scanPaths(
+  cwd: string,
+  paths: string[],
+  extra: { plans?: string[]; source?: string } = {},
+): Promise<ScanResult> {
   const policies = loadPolicies();
   const settings = await loadSettings(policies, cwd);
   return scan({ paths, cwd, settings, policies, today: TODAY, ...extra });
@@ -26,14 +30,25 @@ async function scanPaths(cwd: string, paths: string[], extra: { plans?: string[]
 const verdict = (result: ScanResult) => result.findings.map((f) => `${f.ruleId} ${f.resource}`).sort();
 const expectedVerdict = (expected: Expected[]) => expected.map((e) => `${e.ruleId} ${e.resource}`).sort();
 
-const exampleExpectations = JSON.parse(readFileSync(join(PLANS, "examples.expect.json"), "utf8")) as Record<string, Expected[]>;
-const examplePlans = readdirSync(join(PLANS, "examples")).filter((f) => f.endsWith(".json")).map((f) => f.replace(/\.json$/, ""));
-const scenarios = readdirSync(join(PLANS, "scenarios")).filter((d) => statSync(join(PLANS, "scenarios", d)).isDirectory());
+const exampleExpectations = JSON.parse(readFileSync(join(PLANS, "examples.expect.json"), "utf8")) as Record<
+  string,
+  Expected[]
+>;
+const examplePlans = readdirSync(join(PLANS, "examples"))
+  .filter((f) => f.endsWith(".json"))
+  .map((f) => f.replace(/\.json$/, ""));
+const scenarios = readdirSync(join(PLANS, "scenarios")).filter((d) =>
+  statSync(join(PLANS, "scenarios", d)).isDirectory(),
+);
 
 describe("plan mode on real Terraform plans", () => {
-  it("has a plan for every example configuration (but those Terraform refuses, marked \"# expect: input-error\")", () => {
+  it('has a plan for every example configuration (but those Terraform refuses, marked "# expect: input-error")', () => {
     const refused = (dir: string): boolean =>
-      readdirSync(dir).some((e) => (statSync(join(dir, e)).isDirectory() ? refused(join(dir, e)) : /\.(tf|tofu)$/.test(e) && readFileSync(join(dir, e), "utf8").includes("expect: input-error")));
+      readdirSync(dir).some((e) =>
+        statSync(join(dir, e)).isDirectory()
+          ? refused(join(dir, e))
+          : /\.(tf|tofu)$/.test(e) && readFileSync(join(dir, e), "utf8").includes("expect: input-error"),
+      );
     const exampleDirs = readdirSync(EXAMPLES).filter((d) => statSync(join(EXAMPLES, d)).isDirectory() && d !== "ci");
     expect(examplePlans.sort()).toEqual(exampleDirs.filter((d) => !refused(join(EXAMPLES, d))).sort());
     expect(exampleDirs.filter((d) => refused(join(EXAMPLES, d)))).toEqual(["undeclared-reference"]);
@@ -47,7 +62,9 @@ describe("plan mode on real Terraform plans", () => {
   });
 
   it.each(scenarios)("scenarios/%s: findings as case.json expects", async (name) => {
-    const spec = JSON.parse(readFileSync(join(PLANS, "scenarios", name, "case.json"), "utf8")) as { expect: Expected[] };
+    const spec = JSON.parse(readFileSync(join(PLANS, "scenarios", name, "case.json"), "utf8")) as {
+      expect: Expected[];
+    };
     const result = await scanPaths(PLANS, [`scenarios/${name}/plan.json`]);
     expect(result.errors).toEqual([]);
     expect(verdict(result)).toEqual(expectedVerdict(spec.expect));
@@ -63,11 +80,16 @@ describe("plan mode on real Terraform plans", () => {
   it("points at the resource change in the plan's text", async () => {
     const result = await scanPaths(PLANS, ["examples/direct-reference.json"]);
     const finding = result.findings[0]!;
-    const line = readFileSync(join(PLANS, "examples", "direct-reference.json"), "utf8").split("\n")[finding.location.line - 1]!;
+    const line = readFileSync(join(PLANS, "examples", "direct-reference.json"), "utf8").split("\n")[
+      finding.location.line - 1
+    ]!;
     expect(line.slice(finding.location.column - 1)).toMatch(/^"address": "aws_iam_access_key\.deploy"/);
     expect(finding.location.file).toBe("examples/direct-reference.json");
     expect(finding.related.find((r) => r.role === "user")?.address).toBe("aws_iam_user.deploy");
-    expect(finding.evidence).toMatchObject({ userName: "ci-deploy", loginProfile: "aws_iam_user_login_profile.deploy" });
+    expect(finding.evidence).toMatchObject({
+      userName: "ci-deploy",
+      loginProfile: "aws_iam_user_login_profile.deploy",
+    });
   });
 
   it("addresses module instances with their keys", async () => {
@@ -79,14 +101,19 @@ describe("plan mode on real Terraform plans", () => {
   });
 
   it("with --source, also points at the .tf block and honours keygate:ignore comments there", async () => {
-    const result = await scanPaths(PLANS, [], { plans: ["examples/suppressed.json"], source: "../../../examples/suppressed" });
+    const result = await scanPaths(PLANS, [], {
+      plans: ["examples/suppressed.json"],
+      source: "../../../examples/suppressed",
+    });
     expect(result.errors).toEqual([]);
     expect(result.warnings).toEqual([]);
     expect(result.findings.map((f) => [f.resource, f.suppressed?.kind])).toEqual([
       ["aws_iam_access_key.sftp_bridge", "inline"],
       ["aws_iam_access_key.vendor_sync", "inline"],
     ]);
-    const source = result.findings[0]!.related.find((r) => r.role === "source" && r.address === "aws_iam_access_key.sftp_bridge");
+    const source = result.findings[0]!.related.find(
+      (r) => r.role === "source" && r.address === "aws_iam_access_key.sftp_bridge",
+    );
     expect(source?.location).toMatchObject({ file: "../../../examples/suppressed/main.tf", line: 41, column: 1 });
   });
 
@@ -96,8 +123,14 @@ describe("plan mode on real Terraform plans", () => {
   });
 
   it("mixes a plan and an HCL directory in one run", async () => {
-    const result = await scanPaths(join(PLANS, ".."), ["plans/examples/literal-name.json", "../../examples/literal-name"]);
-    expect(result.findings.map((f) => `${f.source} ${f.resource}`).sort()).toEqual(["hcl aws_iam_access_key.reporting", "plan aws_iam_access_key.reporting"]);
+    const result = await scanPaths(join(PLANS, ".."), [
+      "plans/examples/literal-name.json",
+      "../../examples/literal-name",
+    ]);
+    expect(result.findings.map((f) => `${f.source} ${f.resource}`).sort()).toEqual([
+      "hcl aws_iam_access_key.reporting",
+      "plan aws_iam_access_key.reporting",
+    ]);
   });
 
   it("reads a plan from stdin with -", async () => {
@@ -105,11 +138,16 @@ describe("plan mode on real Terraform plans", () => {
     const { code, stdout } = await runCli(["-", "-f", "json"], PLANS, {}, text);
     expect(code).toBe(1);
     const report = JSON.parse(stdout) as { findings: { resource: string; location: { file: string } }[] };
-    expect(report.findings.map((f) => [f.resource, f.location.file])).toEqual([["aws_iam_access_key.reporting", "<stdin>"]]);
+    expect(report.findings.map((f) => [f.resource, f.location.file])).toEqual([
+      ["aws_iam_access_key.reporting", "<stdin>"],
+    ]);
   });
 
   it("--plan alone does not scan the working directory", async () => {
-    const { code, stdout } = await runCli(["--plan", "scenarios/existing-user-in-state/plan.json", "-f", "json"], PLANS);
+    const { code, stdout } = await runCli(
+      ["--plan", "scenarios/existing-user-in-state/plan.json", "-f", "json"],
+      PLANS,
+    );
     expect(JSON.parse(stdout).summary).toMatchObject({ findings: 0, errors: 0 });
     expect(code).toBe(0);
   });
@@ -124,7 +162,9 @@ describe("plan format versions", () => {
 
   it("refuses an unknown major version", async () => {
     const result = await scanPaths(PLANS, ["special/format-2.0.json"]);
-    expect(result.errors.map((e) => e.message)).toEqual([expect.stringContaining("format_version 2.0 is not supported")]);
+    expect(result.errors.map((e) => e.message)).toEqual([
+      expect.stringContaining("format_version 2.0 is not supported"),
+    ]);
   });
 });
 
@@ -139,8 +179,14 @@ describe("plans re-encoded by Windows PowerShell", () => {
     return out;
   };
   const encodings: [string, Buffer][] = [
-    ["UTF-8 with a byte order mark (Out-File -Encoding utf8)", Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), planBytes])],
-    ["UTF-16LE with a byte order mark (PowerShell 5.1's >)", Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(planText, "utf16le")])],
+    [
+      "UTF-8 with a byte order mark (Out-File -Encoding utf8)",
+      Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), planBytes]),
+    ],
+    [
+      "UTF-16LE with a byte order mark (PowerShell 5.1's >)",
+      Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(planText, "utf16le")]),
+    ],
     ["UTF-16BE with a byte order mark", Buffer.concat([Buffer.from([0xfe, 0xff]), utf16be(planText)])],
     ["UTF-32LE with a byte order mark", Buffer.concat([Buffer.from([0xff, 0xfe, 0, 0]), utf32(planText, true)])],
     ["UTF-32BE with a byte order mark", Buffer.concat([Buffer.from([0, 0, 0xfe, 0xff]), utf32(planText, false)])],
@@ -150,10 +196,16 @@ describe("plans re-encoded by Windows PowerShell", () => {
   it.each(encodings)("%s: the same findings at the same places as the UTF-8 plan", async (_name, bytes) => {
     const dir = await writeTree({ "plan.json": bytes as unknown as string, "utf8.json": planText });
     const { code, stdout } = await runCli(["plan.json", "utf8.json", "-f", "json"], dir);
-    const report = JSON.parse(stdout) as { errors: unknown[]; findings: { resource: string; location: { file: string; line: number; column: number } }[] };
+    const report = JSON.parse(stdout) as {
+      errors: unknown[];
+      findings: { resource: string; location: { file: string; line: number; column: number } }[];
+    };
     expect(report.errors).toEqual([]);
     expect(code).toBe(1);
-    const at = (file: string) => report.findings.filter((f) => f.location.file === file).map((f) => [f.resource, f.location.line, f.location.column]);
+    const at = (file: string) =>
+      report.findings
+        .filter((f) => f.location.file === file)
+        .map((f) => [f.resource, f.location.line, f.location.column]);
     expect(at("plan.json")).toEqual(at("utf8.json"));
     expect(at("plan.json")).toHaveLength(1);
   });
@@ -161,15 +213,24 @@ describe("plans re-encoded by Windows PowerShell", () => {
   it("reads a UTF-16 plan from stdin", async () => {
     const bytes = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(planText, "utf16le")]);
     const { code, stdout } = await runCli(["-", "-f", "json"], PLANS, {}, bytes);
-    expect(JSON.parse(stdout).findings.map((f: { resource: string }) => f.resource)).toEqual(["aws_iam_access_key.deploy"]);
+    expect(JSON.parse(stdout).findings.map((f: { resource: string }) => f.resource)).toEqual([
+      "aws_iam_access_key.deploy",
+    ]);
     expect(code).toBe(1);
   });
 
   it("a .tf file stays UTF-8 only, as Terraform requires", async () => {
     const tf = 'resource "aws_iam_user" "u" {\n  name = "u"\n}\n';
-    const dir = await writeTree({ "main.tf": Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(tf, "utf16le")]) as unknown as string });
+    const dir = await writeTree({
+      "main.tf": Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(tf, "utf16le")]) as unknown as string,
+    });
     const { code, stdout } = await runCli(["-f", "json", "."], dir);
-    expect(JSON.parse(stdout).errors).toEqual([expect.objectContaining({ file: "main.tf", message: expect.stringMatching(/UTF-16 encoded; Terraform reads UTF-8 only/) })]);
+    expect(JSON.parse(stdout).errors).toEqual([
+      expect.objectContaining({
+        file: "main.tf",
+        message: expect.stringMatching(/UTF-16 encoded; Terraform reads UTF-8 only/),
+      }),
+    ]);
     expect(code).toBe(2);
   });
 });
@@ -177,15 +238,59 @@ describe("plans re-encoded by Windows PowerShell", () => {
 describe("bad plan input: one clear error each, exit 2", () => {
   const planText = readFileSync(join(PLANS, "examples", "direct-reference.json"), "utf8");
   const cases: [string, Record<string, string | Buffer>, string, RegExp][] = [
-    ["a state, not a plan", { "state.json": readFileSync(join(PLANS, "special", "state.json"), "utf8") }, "state.json", /is a Terraform state .* not a plan/],
-    ["a binary plan file", { "tfplan": readFileSync(join(PLANS, "special", "tfplan.bin")) }, "tfplan", /zip archive .*terraform show -json tfplan/],
+    [
+      "a state, not a plan",
+      { "state.json": readFileSync(join(PLANS, "special", "state.json"), "utf8") },
+      "state.json",
+      /is a Terraform state .* not a plan/,
+    ],
+    [
+      "a binary plan file",
+      { tfplan: readFileSync(join(PLANS, "special", "tfplan.bin")) },
+      "tfplan",
+      /zip archive .*terraform show -json tfplan/,
+    ],
     ["truncated JSON", { "plan.json": planText.slice(0, 5000) }, "plan.json", /Invalid JSON: .*truncated/],
-    ["UTF-16 cut in the middle of a character", { "plan.json": Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(planText, "utf16le"), Buffer.from([0x7d])]) }, "plan.json", /UTF-16LE .*truncated/],
-    ["UTF-16 with a lone surrogate", { "plan.json": Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from("{\"a\": \"", "utf16le"), Buffer.from([0x00, 0xd8]), Buffer.from("\"}", "utf16le")]) }, "plan.json", /not valid UTF-16LE/],
-    ["an errored plan", { "plan.json": readFileSync(join(PLANS, "special", "errored.json"), "utf8") }, "plan.json", /marked errored/],
+    [
+      "UTF-16 cut in the middle of a character",
+      {
+        "plan.json": Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(planText, "utf16le"), Buffer.from([0x7d])]),
+      },
+      "plan.json",
+      /UTF-16LE .*truncated/,
+    ],
+    [
+      "UTF-16 with a lone surrogate",
+      {
+        "plan.json": Buffer.concat([
+          Buffer.from([0xff, 0xfe]),
+          Buffer.from('{"a": "', "utf16le"),
+          Buffer.from([0x00, 0xd8]),
+          Buffer.from('"}', "utf16le"),
+        ]),
+      },
+      "plan.json",
+      /not valid UTF-16LE/,
+    ],
+    [
+      "an errored plan",
+      { "plan.json": readFileSync(join(PLANS, "special", "errored.json"), "utf8") },
+      "plan.json",
+      /marked errored/,
+    ],
     ["an empty file", { "plan.json": "" }, "plan.json", /the file is empty/],
-    ["JSON that is neither a plan nor configuration", { "package.json": '{"name": "x", "version": "1.0.0"}' }, "package.json", /neither a Terraform plan/],
-    ["configuration JSON not named .tf.json", { "main.json": '{"resource": {"aws_iam_user": {"u": {"name": "u"}}}}' }, "main.json", /only reads from files named `\*\.tf\.json`/],
+    [
+      "JSON that is neither a plan nor configuration",
+      { "package.json": '{"name": "x", "version": "1.0.0"}' },
+      "package.json",
+      /neither a Terraform plan/,
+    ],
+    [
+      "configuration JSON not named .tf.json",
+      { "main.json": '{"resource": {"aws_iam_user": {"u": {"name": "u"}}}}' },
+      "main.json",
+      /only reads from files named `\*\.tf\.json`/,
+    ],
   ];
 
   it.each(cases)("%s", async (_name, files, arg, message) => {
@@ -202,7 +307,10 @@ describe("bad plan input: one clear error each, exit 2", () => {
 
 describe("plans carry secrets", () => {
   const secrets = ["AKIAFIXTUREFIXTURE00", '"fixture"', "wJalrXUtnFEMI"];
-  const allPlans = [...examplePlans.map((n) => `examples/${n}.json`), ...scenarios.map((s) => `scenarios/${s}/plan.json`)];
+  const allPlans = [
+    ...examplePlans.map((n) => `examples/${n}.json`),
+    ...scenarios.map((s) => `scenarios/${s}/plan.json`),
+  ];
 
   it.each(["json", "text"])("no report (%s) echoes provider credentials or sensitive values", async (format) => {
     const { stdout } = await runCli([...allPlans, "-f", format], PLANS);

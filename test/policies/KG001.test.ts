@@ -52,7 +52,15 @@ policyTester("KG001").run("an IAM user and an access key for it in one configura
           user = aws_iam_user.deploy.name
         }
       `,
-      findings: [{ resource: "aws_iam_access_key.deploy", line: 5, column: 1, severity: "error", message: "aws_iam_user.deploy" }],
+      findings: [
+        {
+          resource: "aws_iam_access_key.deploy",
+          line: 5,
+          column: 1,
+          severity: "error",
+          message: "aws_iam_user.deploy",
+        },
+      ],
     },
     {
       name: "the key names the user by the same literal name",

@@ -43,16 +43,21 @@ function markers(dir: string, prefix = ""): string[] {
 const moduleEvidence = (finding: Finding | undefined) => finding?.evidence as ModuleCallEvidence;
 
 describe("test/fixtures/modules: downloaded and catalogued modules", () => {
-  it.each(fixtures)("%s: findings match the expect markers; .terraform/ is no root; the prefilter changes nothing", async (name) => {
-    const dir = join(FIXTURES, name);
-    const result = await scanDir(dir);
-    expect(result.errors).toEqual([]);
-    expect(result.warnings).toEqual([]);
-    expect(result.findings.map((f) => `${f.location.file}:${f.location.line} ${f.ruleId}`).sort()).toEqual(markers(dir));
-    expect(result.configurations).toEqual(["."]);
-    const unfiltered = await scanDir(dir, { prefilter: false });
-    expect(unfiltered.findings).toEqual(result.findings);
-  });
+  it.each(fixtures)(
+    "%s: findings match the expect markers; .terraform/ is no root; the prefilter changes nothing",
+    async (name) => {
+      const dir = join(FIXTURES, name);
+      const result = await scanDir(dir);
+      expect(result.errors).toEqual([]);
+      expect(result.warnings).toEqual([]);
+      expect(result.findings.map((f) => `${f.location.file}:${f.location.line} ${f.ruleId}`).sort()).toEqual(
+        markers(dir),
+      );
+      expect(result.configurations).toEqual(["."]);
+      const unfiltered = await scanDir(dir, { prefilter: false });
+      expect(unfiltered.findings).toEqual(result.findings);
+    },
+  );
 
   it("downloaded-iam-user: the real module is read; the catalog names the inputs and the fix", async () => {
     const { findings } = await scanDir(join(FIXTURES, "downloaded-iam-user"));
@@ -76,21 +81,41 @@ describe("test/fixtures/modules: downloaded and catalogued modules", () => {
       undecided: [],
     });
     // Everything shows at the call in main.tf, never inside .terraform/.
-    expect(findings[0]!.related.map((r) => `${r.role} ${r.address} ${r.location?.file}:${r.location?.line}`)).toEqual(["user module.iam_user.aws_iam_user.this main.tf:2"]);
+    expect(findings[0]!.related.map((r) => `${r.role} ${r.address} ${r.location?.file}:${r.location?.line}`)).toEqual([
+      "user module.iam_user.aws_iam_user.this main.tf:2",
+    ]);
   });
 
   it("git-key-for-caller: a key created inside a git module for the caller's user is reported on the call", async () => {
     const { findings } = await scanDir(join(FIXTURES, "git-key-for-caller"));
     expect(findings).toHaveLength(1);
-    expect(findings[0]!.evidence).toMatchObject({ kind: "module-call", module: "module.ci_key", analysis: "downloaded", key: "module.ci_key.aws_iam_access_key.this", user: "aws_iam_user.ci", userName: "ci-runner", route: "module-input", inputs: [] });
+    expect(findings[0]!.evidence).toMatchObject({
+      kind: "module-call",
+      module: "module.ci_key",
+      analysis: "downloaded",
+      key: "module.ci_key.aws_iam_access_key.this",
+      user: "aws_iam_user.ci",
+      userName: "ci-runner",
+      route: "module-input",
+      inputs: [],
+    });
     expect(moduleEvidence(findings[0]).fix).toBeUndefined();
-    expect(findingMessage(findings[0]!)).toContain("creates access key module.ci_key.aws_iam_access_key.this for user aws_iam_user.ci \"ci-runner\" (main.tf:1:1), which this configuration also creates");
+    expect(findingMessage(findings[0]!)).toContain(
+      'creates access key module.ci_key.aws_iam_access_key.this for user aws_iam_user.ci "ci-runner" (main.tf:1:1), which this configuration also creates',
+    );
   });
 
   it("nested-chain: root → local module → downloaded registry module (for_each) → its own local module", async () => {
     const { findings } = await scanDir(join(FIXTURES, "nested-chain"));
-    expect(findings.map((f) => [f.resource, f.location.file, moduleEvidence(f).key, moduleEvidence(f).userName])).toEqual([
-      ["module.platform.module.teams", "platform/main.tf", "module.platform.module.teams.module.bot.aws_iam_access_key.this", undefined],
+    expect(
+      findings.map((f) => [f.resource, f.location.file, moduleEvidence(f).key, moduleEvidence(f).userName]),
+    ).toEqual([
+      [
+        "module.platform.module.teams",
+        "platform/main.tf",
+        "module.platform.module.teams.module.bot.aws_iam_access_key.this",
+        undefined,
+      ],
     ]);
     // The user's name is one per instance of the for_each: undecided, but the pair is certain.
     expect(moduleEvidence(findings[0]).undecided).toEqual([]);
@@ -98,7 +123,9 @@ describe("test/fixtures/modules: downloaded and catalogued modules", () => {
 
   it("downloaded-cloudposse: null-label's context followed through nested downloaded modules; an expiring key counts", async () => {
     const { findings } = await scanDir(join(FIXTURES, "downloaded-cloudposse"));
-    expect(findings.map((f) => [f.resource, moduleEvidence(f).analysis, moduleEvidence(f).key, moduleEvidence(f).userName])).toEqual([
+    expect(
+      findings.map((f) => [f.resource, moduleEvidence(f).analysis, moduleEvidence(f).key, moduleEvidence(f).userName]),
+    ).toEqual([
       ["module.system", "catalog", "module.system.awsutils_expiring_iam_access_key.default", undefined],
       ["module.legacy", "downloaded", "module.legacy.aws_iam_access_key.default", "eg-prod-legacy"],
     ]);
@@ -127,14 +154,58 @@ interface EntryCase {
 }
 
 const entries: EntryCase[] = [
-  { id: "terraform-aws-modules/iam-user/v0-v3", source: "terraform-aws-modules/iam/aws//modules/iam-user", version: "~> 3.0", keyInput: "create_iam_access_key", userInput: "create_user", required: 'name = "ci"', user: "aws_iam_user.this", loginProfile: "aws_iam_user_login_profile.this" },
-  { id: "terraform-aws-modules/iam-user/v4-v5", source: "terraform-aws-modules/iam/aws//modules/iam-user", version: "~> 5.0", keyInput: "create_iam_access_key", userInput: "create_user", required: 'name = "ci"', user: "aws_iam_user.this", loginProfile: "aws_iam_user_login_profile.this" },
-  { id: "terraform-aws-modules/iam-user/v6", source: "terraform-aws-modules/iam/aws//modules/iam-user", version: "~> 6.0", keyInput: "create_access_key", userInput: "create", required: 'name = "ci"', user: "aws_iam_user.this", loginProfile: "aws_iam_user_login_profile.this" },
-  { id: "cloudposse/iam-system-user", source: "cloudposse/iam-system-user/aws", version: "1.2.0", keyInput: "create_iam_access_key", userInput: "enabled", required: 'namespace = "eg"\n  name      = "ci"', user: "aws_iam_user.default" },
-  { id: "cloudposse/iam-s3-user", source: "cloudposse/iam-s3-user/aws", version: "1.2.0", keyInput: "create_iam_access_key", userInput: "enabled", required: 's3_resources = ["arn:aws:s3:::b/*"]', user: "module.s3_user.aws_iam_user.default" },
+  {
+    id: "terraform-aws-modules/iam-user/v0-v3",
+    source: "terraform-aws-modules/iam/aws//modules/iam-user",
+    version: "~> 3.0",
+    keyInput: "create_iam_access_key",
+    userInput: "create_user",
+    required: 'name = "ci"',
+    user: "aws_iam_user.this",
+    loginProfile: "aws_iam_user_login_profile.this",
+  },
+  {
+    id: "terraform-aws-modules/iam-user/v4-v5",
+    source: "terraform-aws-modules/iam/aws//modules/iam-user",
+    version: "~> 5.0",
+    keyInput: "create_iam_access_key",
+    userInput: "create_user",
+    required: 'name = "ci"',
+    user: "aws_iam_user.this",
+    loginProfile: "aws_iam_user_login_profile.this",
+  },
+  {
+    id: "terraform-aws-modules/iam-user/v6",
+    source: "terraform-aws-modules/iam/aws//modules/iam-user",
+    version: "~> 6.0",
+    keyInput: "create_access_key",
+    userInput: "create",
+    required: 'name = "ci"',
+    user: "aws_iam_user.this",
+    loginProfile: "aws_iam_user_login_profile.this",
+  },
+  {
+    id: "cloudposse/iam-system-user",
+    source: "cloudposse/iam-system-user/aws",
+    version: "1.2.0",
+    keyInput: "create_iam_access_key",
+    userInput: "enabled",
+    required: 'namespace = "eg"\n  name      = "ci"',
+    user: "aws_iam_user.default",
+  },
+  {
+    id: "cloudposse/iam-s3-user",
+    source: "cloudposse/iam-s3-user/aws",
+    version: "1.2.0",
+    keyInput: "create_iam_access_key",
+    userInput: "enabled",
+    required: 's3_resources = ["arn:aws:s3:::b/*"]',
+    user: "module.s3_user.aws_iam_user.default",
+  },
 ];
 
-const call = (e: EntryCase, args = "", meta = "") => `module "m" {\n  source  = "${e.source}"\n  version = "${e.version}"\n${meta}\n  ${e.required}\n${args}\n}\n`;
+const call = (e: EntryCase, args = "", meta = "") =>
+  `module "m" {\n  source  = "${e.source}"\n  version = "${e.version}"\n${meta}\n  ${e.required}\n${args}\n}\n`;
 
 describe.each(entries)("catalog entry $id", (e) => {
   const variable = 'variable "k" {\n  type = bool\n}\n';
@@ -143,13 +214,21 @@ describe.each(entries)("catalog entry $id", (e) => {
     const result = await scanTree({ "main.tf": call(e) });
     expect(flagged(result)).toEqual(["module.m"]);
     const evidence = moduleEvidence(result.findings[0]);
-    expect(evidence).toMatchObject({ analysis: "catalog", catalogEntry: e.id, user: `module.m.${e.user}`, fix: { input: e.keyInput, value: false }, undecided: [] });
+    expect(evidence).toMatchObject({
+      analysis: "catalog",
+      catalogEntry: e.id,
+      user: `module.m.${e.user}`,
+      fix: { input: e.keyInput, value: false },
+      undecided: [],
+    });
     expect(evidence.inputs).toEqual([
       { name: e.userInput, value: "true", from: "default" },
       { name: e.keyInput, value: "true", from: "default" },
     ]);
     expect(evidence.loginProfile).toBe(e.loginProfile ? `module.m.${e.loginProfile}` : undefined);
-    expect(findingFix(result.findings[0]!, loadPolicies()[0], true)).toBe(`Set ${e.keyInput} = false on module.m so that the module creates no access key.`);
+    expect(findingFix(result.findings[0]!, loadPolicies()[0], true)).toBe(
+      `Set ${e.keyInput} = false on module.m so that the module creates no access key.`,
+    );
   });
 
   it("the key explicitly disabled: nothing", async () => {
@@ -161,20 +240,33 @@ describe.each(entries)("catalog entry $id", (e) => {
   });
 
   it("the key enabled through a variable set in terraform.tfvars", async () => {
-    const result = await scanTree({ "main.tf": variable + call(e, `  ${e.keyInput} = var.k`), "terraform.tfvars": "k = true\n" });
+    const result = await scanTree({
+      "main.tf": variable + call(e, `  ${e.keyInput} = var.k`),
+      "terraform.tfvars": "k = true\n",
+    });
     expect(flagged(result)).toEqual(["module.m"]);
-    expect(moduleEvidence(result.findings[0]).inputs).toContainEqual({ name: e.keyInput, value: "true", from: "argument" });
+    expect(moduleEvidence(result.findings[0]).inputs).toContainEqual({
+      name: e.keyInput,
+      value: "true",
+      from: "argument",
+    });
   });
 
   it("the key disabled through a variable set in terraform.tfvars", async () => {
-    expect(flagged(await scanTree({ "main.tf": variable + call(e, `  ${e.keyInput} = var.k`), "terraform.tfvars": "k = false\n" }))).toEqual([]);
+    expect(
+      flagged(
+        await scanTree({ "main.tf": variable + call(e, `  ${e.keyInput} = var.k`), "terraform.tfvars": "k = false\n" }),
+      ),
+    ).toEqual([]);
   });
 
   it("the key behind a variable without a value: assumed created, and the finding says so", async () => {
     const result = await scanTree({ "main.tf": variable + call(e, `  ${e.keyInput} = var.k`) });
     expect(flagged(result)).toEqual(["module.m"]);
     expect(moduleEvidence(result.findings[0]).undecided).toEqual([`${e.keyInput} = var.k`]);
-    expect(findingMessage(result.findings[0]!)).toContain(`Assumed to be created, since keygate cannot decide: ${e.keyInput} = var.k.`);
+    expect(findingMessage(result.findings[0]!)).toContain(
+      `Assumed to be created, since keygate cannot decide: ${e.keyInput} = var.k.`,
+    );
   });
 
   it("count = 0 and an empty for_each: nothing; for_each over two: one finding on the call", async () => {
@@ -185,10 +277,13 @@ describe.each(entries)("catalog entry $id", (e) => {
 });
 
 describe("module calls: the rest", () => {
-  const iamUser = (version: string, body: string, name = "u") => `module "${name}" {\n  source  = "terraform-aws-modules/iam/aws//modules/iam-user"\n  version = "${version}"\n  name    = "ci"\n${body}}\n`;
+  const iamUser = (version: string, body: string, name = "u") =>
+    `module "${name}" {\n  source  = "terraform-aws-modules/iam/aws//modules/iam-user"\n  version = "${version}"\n  name    = "ci"\n${body}}\n`;
 
   it("cloudposse: enabled = null falls back to context.enabled", async () => {
-    const system = (args: string) => ({ "main.tf": `module "s" {\n  source  = "cloudposse/iam-system-user/aws"\n  version = "1.2.0"\n  name    = "ci"\n${args}\n}\n` });
+    const system = (args: string) => ({
+      "main.tf": `module "s" {\n  source  = "cloudposse/iam-system-user/aws"\n  version = "1.2.0"\n  name    = "ci"\n${args}\n}\n`,
+    });
     expect(flagged(await scanTree(system("  context = { enabled = false }")))).toEqual([]);
     expect(flagged(await scanTree(system("  enabled = null\n  context = { enabled = false }")))).toEqual([]);
     expect(flagged(await scanTree(system("  enabled = true\n  context = { enabled = false }")))).toEqual(["module.s"]);
@@ -196,7 +291,9 @@ describe("module calls: the rest", () => {
   });
 
   it("count decided by a variable without a value: assumed created", async () => {
-    const result = await scanTree({ "main.tf": `variable "n" {\n  type = number\n}\n${iamUser("~> 5.0", "  count = var.n\n")}` });
+    const result = await scanTree({
+      "main.tf": `variable "n" {\n  type = number\n}\n${iamUser("~> 5.0", "  count = var.n\n")}`,
+    });
     expect(flagged(result)).toEqual(["module.u"]);
     expect(moduleEvidence(result.findings[0]).undecided).toEqual(["count = var.n"]);
   });
@@ -207,7 +304,9 @@ describe("module calls: the rest", () => {
   });
 
   it("an unpinned version allows several entries: the most dangerous is assumed, and the finding says which", async () => {
-    const result = await scanTree({ "main.tf": `module "u" {\n  source = "terraform-aws-modules/iam/aws//modules/iam-user"\n  name   = "ci"\n}\n` });
+    const result = await scanTree({
+      "main.tf": `module "u" {\n  source = "terraform-aws-modules/iam/aws//modules/iam-user"\n  name   = "ci"\n}\n`,
+    });
     const evidence = moduleEvidence(result.findings[0]);
     expect(evidence.catalogEntry).toBe("terraform-aws-modules/iam-user/v6");
     expect(evidence.undecided).toEqual([
@@ -225,24 +324,43 @@ describe("module calls: the rest", () => {
       ["~> 6.0", "create_access_key", "name"],
       ["~> 3.0", "create_iam_access_key", "this_iam_user_name"],
     ] as const) {
-      const result = await scanTree({ "main.tf": `${iamUser(version, `  ${disable} = false\n`)}resource "aws_iam_access_key" "k" {\n  user = module.u.${output}\n}\n` });
+      const result = await scanTree({
+        "main.tf": `${iamUser(version, `  ${disable} = false\n`)}resource "aws_iam_access_key" "k" {\n  user = module.u.${output}\n}\n`,
+      });
       expect(flagged(result)).toEqual(["aws_iam_access_key.k"]);
-      expect(result.findings[0]!.evidence as StaticPairEvidence).toMatchObject({ user: "module.u.aws_iam_user.this", userName: "ci", route: "module-output" });
+      expect(result.findings[0]!.evidence as StaticPairEvidence).toMatchObject({
+        user: "module.u.aws_iam_user.this",
+        userName: "ci",
+        route: "module-output",
+      });
       expect(result.findings[0]!.related.find((r) => r.role === "user")?.location?.line).toBe(1);
     }
   });
 
   it("no user, no pair: a key outside for a module whose user is switched off", async () => {
-    expect(flagged(await scanTree({ "main.tf": `${iamUser("~> 5.0", "  create_user = false\n")}resource "aws_iam_access_key" "k" {\n  user = module.u.iam_user_name\n}\n` }))).toEqual([]);
+    expect(
+      flagged(
+        await scanTree({
+          "main.tf": `${iamUser("~> 5.0", "  create_user = false\n")}resource "aws_iam_access_key" "k" {\n  user = module.u.iam_user_name\n}\n`,
+        }),
+      ),
+    ).toEqual([]);
   });
 
   it("a registry module called from a local module is reported at that call, with its full address", async () => {
-    const result = await scanTree({ "main.tf": 'module "team" {\n  source = "./team"\n}\n', "team/main.tf": iamUser("~> 6.0", "", "bot") });
-    expect(result.findings.map((f) => [f.resource, f.location.file, f.location.line])).toEqual([["module.team.module.bot", "team/main.tf", 1]]);
+    const result = await scanTree({
+      "main.tf": 'module "team" {\n  source = "./team"\n}\n',
+      "team/main.tf": iamUser("~> 6.0", "", "bot"),
+    });
+    expect(result.findings.map((f) => [f.resource, f.location.file, f.location.line])).toEqual([
+      ["module.team.module.bot", "team/main.tf", 1],
+    ]);
   });
 
   it("a module call keygate knows nothing about is no finding", async () => {
-    expect(flagged(await scanTree({ "main.tf": 'module "x" {\n  source  = "acme/unknown/aws"\n  version = "1.0.0"\n}\n' }))).toEqual([]);
+    expect(
+      flagged(await scanTree({ "main.tf": 'module "x" {\n  source  = "acme/unknown/aws"\n  version = "1.0.0"\n}\n' })),
+    ).toEqual([]);
   });
 
   it("the message names the call, the module, the inputs and the console password; the fix names the input", async () => {
@@ -262,6 +380,8 @@ describe("suppressing a module-call finding", () => {
       "main.tf": `# keygate:ignore KG001 -- the vendor's onboarding needs a key, SEC-201\nmodule "vendor" {\n  source  = "terraform-aws-modules/iam/aws//modules/iam-user"\n  version = "~> 5.0"\n  name    = "vendor"\n}\n\n# keygate:ignore KG001 -- nothing to suppress here\nmodule "quiet" {\n  source                = "terraform-aws-modules/iam/aws//modules/iam-user"\n  version               = "~> 5.0"\n  name                  = "quiet"\n  create_iam_access_key = false\n}\n`,
     });
     expect(result.findings.map((f) => [f.resource, f.suppressed?.kind])).toEqual([["module.vendor", "inline"]]);
-    expect(result.warnings.map((w) => `${w.line} ${w.message}`)).toEqual(["8 keygate:ignore KG001 suppresses nothing: there is no such finding for module.quiet; remove the comment"]);
+    expect(result.warnings.map((w) => `${w.line} ${w.message}`)).toEqual([
+      "8 keygate:ignore KG001 suppresses nothing: there is no such finding for module.quiet; remove the comment",
+    ]);
   });
 });

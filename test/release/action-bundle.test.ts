@@ -15,7 +15,10 @@ const COMMITTED = join(ROOT, "action", "dist", "index.mjs");
 
 function freshBuild(): Buffer {
   const outfile = join(mkdtempSync(join(tmpdir(), "keygate-action-build-")), "index.mjs");
-  execFileSync(process.execPath, [join(ROOT, "scripts", "build-action.mjs"), "--outfile", outfile], { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"] });
+  execFileSync(process.execPath, [join(ROOT, "scripts", "build-action.mjs"), "--outfile", outfile], {
+    cwd: ROOT,
+    stdio: ["ignore", "ignore", "pipe"],
+  });
   return readFileSync(outfile);
 }
 

@@ -28,7 +28,11 @@ interface Pack {
 
 function dryRun(): Pack {
   // --ignore-scripts: `prepack` would build again; the build is there already.
-  const out = execFileSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], { cwd: PACKAGE_ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  const out = execFileSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], {
+    cwd: PACKAGE_ROOT,
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   return (JSON.parse(out) as Pack[])[0]!;
 }
 
@@ -44,7 +48,8 @@ describe("the npm package", () => {
   const paths = new Set(pack.files.map((f) => f.path));
 
   it("holds the licence, the changelog, the security policy, the README and the manifest", () => {
-    for (const file of ["LICENSE", "CHANGELOG.md", "SECURITY.md", "README.md", "package.json"]) expect(paths, file).toContain(file);
+    for (const file of ["LICENSE", "CHANGELOG.md", "SECURITY.md", "README.md", "package.json"])
+      expect(paths, file).toContain(file);
     const licence = readFileSync(join(PACKAGE_ROOT, "LICENSE"), "utf8");
     expect(licence).toMatch(/^\s+Apache License\n\s+Version 2\.0, January 2004\n/);
     expect(licence).toContain("END OF TERMS AND CONDITIONS");
@@ -53,12 +58,20 @@ describe("the npm package", () => {
   });
 
   it("holds the build: the bin, the CLI's bundle, the library with its types, the parse worker, the validators", () => {
-    for (const file of ["dist/bin.js", "dist/bundle/cli.js", "dist/index.js", "dist/index.d.ts", "dist/load/parse-worker.js", "dist/validators/config.schema.cjs"]) {
+    for (const file of [
+      "dist/bin.js",
+      "dist/bundle/cli.js",
+      "dist/index.js",
+      "dist/index.d.ts",
+      "dist/load/parse-worker.js",
+      "dist/validators/config.schema.cjs",
+    ]) {
       expect(paths, file).toContain(file);
     }
     for (const target of Object.values(manifest.bin)) expect(paths).toContain(target.replace(/^\.\//, ""));
     for (const entry of Object.values(manifest.exports)) {
-      for (const target of typeof entry === "string" ? [entry] : Object.values(entry)) expect(paths).toContain(target.replace(/^\.\//, ""));
+      for (const target of typeof entry === "string" ? [entry] : Object.values(entry))
+        expect(paths).toContain(target.replace(/^\.\//, ""));
     }
   });
 
@@ -72,42 +85,65 @@ describe("the npm package", () => {
 
   it("holds no sources, source maps, tests, fixtures, examples, scripts, CI files or the Action's bundle", () => {
     const unwanted = [...paths].filter(
-      (p) => /^(src|test|examples|scripts|action|\.github|\.ci|node_modules)\//.test(p) || p.endsWith(".map") || (p.endsWith(".ts") && !p.endsWith(".d.ts")) || p.endsWith(".tgz") || /fixtures?\//.test(p),
+      (p) =>
+        /^(src|test|examples|scripts|action|\.github|\.ci|node_modules)\//.test(p) ||
+        p.endsWith(".map") ||
+        (p.endsWith(".ts") && !p.endsWith(".d.ts")) ||
+        p.endsWith(".tgz") ||
+        /fixtures?\//.test(p),
     );
     expect(unwanted).toEqual([]);
   });
 
   it(`stays within its size budget (${MAX_PACKED_BYTES / 1000} kB packed, ${MAX_UNPACKED_BYTES / 1e6} MB unpacked)`, () => {
-    console.log(`npm pack: ${pack.files.length} files, ${(pack.size / 1000).toFixed(0)} kB packed, ${(pack.unpackedSize / 1e6).toFixed(2)} MB unpacked`);
+    console.log(
+      `npm pack: ${pack.files.length} files, ${(pack.size / 1000).toFixed(0)} kB packed, ${(pack.unpackedSize / 1e6).toFixed(2)} MB unpacked`,
+    );
     expect(pack.size).toBeLessThanOrEqual(MAX_PACKED_BYTES);
     expect(pack.unpackedSize).toBeLessThanOrEqual(MAX_UNPACKED_BYTES);
   });
 
-  it(
-    "installs from its tarball into an empty project and runs as `npx keygate`, with no warning from npm or Node",
-    () => {
-      const work = mkdtempSync(join(tmpdir(), "keygate-pack-"));
-      const tarball = execFileSync("npm", ["pack", "--ignore-scripts", "--pack-destination", work], { cwd: PACKAGE_ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
-      expect(tarball).toBe(`${manifest.name}-${manifest.version}.tgz`);
-      const project = join(work, "project");
-      mkdirSync(join(project, "iam"), { recursive: true });
-      writeFileSync(join(project, "package.json"), `${JSON.stringify({ name: "adopter", version: "1.0.0", private: true }, null, 2)}\n`);
-      writeFileSync(join(project, "iam", "main.tf"), 'resource "aws_iam_user" "ci" {\n  name = "ci"\n}\n\nresource "aws_iam_access_key" "ci" {\n  user = aws_iam_user.ci.name\n}\n');
-      // The developer's npm settings would not be the adopter's: only the cache (offline first) is shared.
-      const env = { ...process.env, npm_config_prefer_offline: "true", npm_config_audit: "false", npm_config_fund: "false", npm_config_update_notifier: "false" };
-      const install = spawnSync("npm", ["install", "--save-dev", join(work, tarball)], { cwd: project, env, encoding: "utf8" });
-      expect(install.status, install.stderr).toBe(0);
-      expect(install.stderr).toBe("");
+  it("installs from its tarball into an empty project and runs as `npx keygate`, with no warning from npm or Node", () => {
+    const work = mkdtempSync(join(tmpdir(), "keygate-pack-"));
+    const tarball = execFileSync("npm", ["pack", "--ignore-scripts", "--pack-destination", work], {
+      cwd: PACKAGE_ROOT,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+    }).trim();
+    expect(tarball).toBe(`${manifest.name}-${manifest.version}.tgz`);
+    const project = join(work, "project");
+    mkdirSync(join(project, "iam"), { recursive: true });
+    writeFileSync(
+      join(project, "package.json"),
+      `${JSON.stringify({ name: "adopter", version: "1.0.0", private: true }, null, 2)}\n`,
+    );
+    writeFileSync(
+      join(project, "iam", "main.tf"),
+      'resource "aws_iam_user" "ci" {\n  name = "ci"\n}\n\nresource "aws_iam_access_key" "ci" {\n  user = aws_iam_user.ci.name\n}\n',
+    );
+    // The developer's npm settings would not be the adopter's: only the cache (offline first) is shared.
+    const env = {
+      ...process.env,
+      npm_config_prefer_offline: "true",
+      npm_config_audit: "false",
+      npm_config_fund: "false",
+      npm_config_update_notifier: "false",
+    };
+    const install = spawnSync("npm", ["install", "--save-dev", join(work, tarball)], {
+      cwd: project,
+      env,
+      encoding: "utf8",
+    });
+    expect(install.status, install.stderr).toBe(0);
+    expect(install.stderr).toBe("");
 
-      const scan = spawnSync("npx", ["keygate", "--no-cache"], { cwd: project, env, encoding: "utf8" });
-      expect(scan.stderr).toBe("");
-      expect(scan.status).toBe(1);
-      expect(scan.stdout).toContain("iam/main.tf");
-      expect(scan.stdout).toContain("aws_iam_access_key.ci");
-      const version = spawnSync("npx", ["keygate", "--version"], { cwd: project, env, encoding: "utf8" });
-      expect(version.stderr).toBe("");
-      expect(version.stdout.trim()).toBe(manifest.version);
-    },
-    300_000,
-  );
+    const scan = spawnSync("npx", ["keygate", "--no-cache"], { cwd: project, env, encoding: "utf8" });
+    expect(scan.stderr).toBe("");
+    expect(scan.status).toBe(1);
+    expect(scan.stdout).toContain("iam/main.tf");
+    expect(scan.stdout).toContain("aws_iam_access_key.ci");
+    const version = spawnSync("npx", ["keygate", "--version"], { cwd: project, env, encoding: "utf8" });
+    expect(version.stderr).toBe("");
+    expect(version.stdout.trim()).toBe(manifest.version);
+  }, 300_000);
 });

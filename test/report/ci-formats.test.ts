@@ -9,7 +9,9 @@ import { CONTEXT, scanScenario } from "./ci-scenario.js";
 function testCases(xml: string): string[][] {
   const rows: string[][] = [];
   let suite = "";
-  for (const m of xml.matchAll(/<testsuite name="([^"]*)"|<testcase name="([^"]*)"[^>]*?(\/>|>\s*<(failure|error|skipped|system-out))/g)) {
+  for (const m of xml.matchAll(
+    /<testsuite name="([^"]*)"|<testcase name="([^"]*)"[^>]*?(\/>|>\s*<(failure|error|skipped|system-out))/g,
+  )) {
     if (m[1] !== undefined) suite = m[1];
     else rows.push([suite, m[2]!, m[3] === "/>" ? "passed" : m[4] === "system-out" ? "passed" : m[4]!]);
   }
@@ -36,20 +38,29 @@ describe("JUnit report", () => {
     expect(failure[2]).toContain("stacks/app/legacy.tf:15:1 error Access key aws_iam_access_key.report");
     expect(failure[2]).toContain("stacks/app/main.tf:10:1 error Access key aws_iam_access_key.deploy");
     expect(failure[2]).toContain("docs: https://github.com/keygate-dev/keygate/blob/v0.1.0/docs/policies/KG001.md");
-    expect(xml).toContain('<testcase name="KG001 access-key-created-with-user" classname="stacks/app" file="stacks/app/legacy.tf" line="15">');
+    expect(xml).toContain(
+      '<testcase name="KG001 access-key-created-with-user" classname="stacks/app" file="stacks/app/legacy.tf" line="15">',
+    );
   });
 
   it("shows suppressed and baselined findings, warnings and the baseline in system-out", async () => {
     const xml = junitReporter.render(await scanScenario(), CONTEXT);
-    expect(xml).toContain("<system-out>suppressed: stacks/app/legacy.tf:6:1 aws_iam_access_key.vendor -- vendor onboarding needs a key on day one, SEC-142 (until 2099-12-31)</system-out>");
-    expect(xml).toContain("<system-out>baselined: stacks/ci/main.tf:5:1 aws_iam_access_key.runner -- runner key predates keygate; rotation tracked in SEC-200</system-out>");
-    expect(xml).toContain('<system-out>warning: stacks/app/legacy.tf:19:1: keygate:ignore names an unknown rule "KG999"');
+    expect(xml).toContain(
+      "<system-out>suppressed: stacks/app/legacy.tf:6:1 aws_iam_access_key.vendor -- vendor onboarding needs a key on day one, SEC-142 (until 2099-12-31)</system-out>",
+    );
+    expect(xml).toContain(
+      "<system-out>baselined: stacks/ci/main.tf:5:1 aws_iam_access_key.runner -- runner key predates keygate; rotation tracked in SEC-200</system-out>",
+    );
+    expect(xml).toContain(
+      '<system-out>warning: stacks/app/legacy.tf:19:1: keygate:ignore names an unknown rule "KG999"',
+    );
     expect(xml).toContain("baseline keygate-baseline.json: 1 of 3 entries matched, 1 stale</system-out>");
   });
 
   it("escapes what XML cannot carry as it is", async () => {
     const { root: _root, ...result } = await scanTree({
-      "main.tf": 'resource "aws_iam_user" "u" {\n  name = "a<b>&\\"c\\""\n}\n\nresource "aws_iam_access_key" "k" {\n  user = aws_iam_user.u.name\n}\n',
+      "main.tf":
+        'resource "aws_iam_user" "u" {\n  name = "a<b>&\\"c\\""\n}\n\nresource "aws_iam_access_key" "k" {\n  user = aws_iam_user.u.name\n}\n',
     });
     const xml = junitReporter.render(result, CONTEXT);
     expect(xml).toContain('"a&lt;b&gt;&amp;"c""');
@@ -59,14 +70,21 @@ describe("JUnit report", () => {
   });
 
   it("passes every policy of a clean configuration", async () => {
-    const { root: _root, ...result } = await scanTree({ "main.tf": 'resource "aws_iam_user" "u" {\n  name = "u"\n}\n' });
-    expect(testCases(junitReporter.render(result, CONTEXT))).toEqual([[".", "KG001 access-key-created-with-user", "passed"]]);
+    const { root: _root, ...result } = await scanTree({
+      "main.tf": 'resource "aws_iam_user" "u" {\n  name = "u"\n}\n',
+    });
+    expect(testCases(junitReporter.render(result, CONTEXT))).toEqual([
+      [".", "KG001 access-key-created-with-user", "passed"],
+    ]);
   });
 });
 
 describe("GitHub annotations", () => {
   it("writes one workflow command per unsuppressed finding, input error and warning, then a summary", async () => {
-    const lines = githubReporter.render(await scanScenario(), CONTEXT).trimEnd().split("\n");
+    const lines = githubReporter
+      .render(await scanScenario(), CONTEXT)
+      .trimEnd()
+      .split("\n");
     expect(lines.map((l) => l.replace(/::[^:]*$/, "").replace(/^(::\w+ [^:]*)::.*$/, "$1"))).toEqual([
       "::error file=stacks/app/legacy.tf,line=15,endLine=17,col=1,title=KG001 IAM user gets an access key during its initial setup",
       "::error file=stacks/app/main.tf,line=10,endLine=12,col=1,title=KG001 IAM user gets an access key during its initial setup",
@@ -90,22 +108,34 @@ describe("GitHub annotations", () => {
   });
 
   it("gives paths relative to the repository root and an end column on one-line ranges", async () => {
-    const { root: _root, ...result } = await scanTree({ "main.tf": 'resource "aws_iam_user" "u" { name = "u" }\nresource "aws_iam_access_key" "k" { user = aws_iam_user.u.name }\n' });
+    const { root: _root, ...result } = await scanTree({
+      "main.tf":
+        'resource "aws_iam_user" "u" { name = "u" }\nresource "aws_iam_access_key" "k" { user = aws_iam_user.u.name }\n',
+    });
     const [first] = githubReporter.render(result, { color: false, cwd: "/repo/infra", repoRoot: "/repo" }).split("\n");
     expect(first).toMatch(/^::error file=infra\/main\.tf,line=2,endLine=2,col=1,endColumn=\d+,title=/);
   });
 
   it("annotates a finding on an AWS account without a file", async () => {
     const result = await scanScenario();
-    const finding = { ...result.findings[1]!, location: { file: "aws://123456789012/iam", line: 1, column: 1, endLine: 1, endColumn: 1 } };
-    const [first] = githubReporter.render({ ...result, findings: [finding], errors: [], warnings: [] }, CONTEXT).split("\n");
+    const finding = {
+      ...result.findings[1]!,
+      location: { file: "aws://123456789012/iam", line: 1, column: 1, endLine: 1, endColumn: 1 },
+    };
+    const [first] = githubReporter
+      .render({ ...result, findings: [finding], errors: [], warnings: [] }, CONTEXT)
+      .split("\n");
     expect(first).toMatch(/^::error title=KG001 IAM user gets an access key during its initial setup::Access key/);
   });
 
   it("uses ::warning and ::notice for policies set to warning and info", async () => {
-    for (const [severity, command] of [["warning", "::warning"], ["info", "::notice"]]) {
+    for (const [severity, command] of [
+      ["warning", "::warning"],
+      ["info", "::notice"],
+    ]) {
       const { root: _root, ...result } = await scanTree({
-        "main.tf": 'resource "aws_iam_user" "u" {\n  name = "u"\n}\nresource "aws_iam_access_key" "k" {\n  user = aws_iam_user.u.name\n}\n',
+        "main.tf":
+          'resource "aws_iam_user" "u" {\n  name = "u"\n}\nresource "aws_iam_access_key" "k" {\n  user = aws_iam_user.u.name\n}\n',
         ".keygate.json": JSON.stringify({ policies: { KG001: severity } }),
       });
       expect(githubReporter.render(result, CONTEXT).split(" ")[0]).toBe(command);
@@ -128,20 +158,30 @@ describe("Markdown summary", () => {
     const rows = md.split("\n").filter((l) => l.startsWith("| 🔴 error |"));
     expect(rows.map((r) => r.split(" | ")[2])).toEqual(["`stacks/app/legacy.tf:15`", "`stacks/app/main.tf:10`"]);
     expect(md).toContain("<details><summary>2 suppressed findings</summary>");
-    expect(md).toContain("| KG001 | `aws_iam_access_key.runner` | `stacks/ci/main.tf:5` | baseline | runner key predates keygate; rotation tracked in SEC-200 |");
+    expect(md).toContain(
+      "| KG001 | `aws_iam_access_key.runner` | `stacks/ci/main.tf:5` | baseline | runner key predates keygate; rotation tracked in SEC-200 |",
+    );
     expect(md).toContain("Baseline `keygate-baseline.json`: 1 of 3 entries matched, 1 stale.");
   });
 
   it("says so when all is well", async () => {
-    const { root: _root, ...result } = await scanTree({ "main.tf": 'resource "aws_iam_user" "u" {\n  name = "u"\n}\n' });
-    expect(markdownReporter.render(result, CONTEXT)).toBe("### ✅ keygate: no findings\n\n0 findings · 0 suppressed · 0 input errors · 0 warnings · 1 file scanned\n");
+    const { root: _root, ...result } = await scanTree({
+      "main.tf": 'resource "aws_iam_user" "u" {\n  name = "u"\n}\n',
+    });
+    expect(markdownReporter.render(result, CONTEXT)).toBe(
+      "### ✅ keygate: no findings\n\n0 findings · 0 suppressed · 0 input errors · 0 warnings · 1 file scanned\n",
+    );
   });
 
   it("keeps table cells whole: pipes escaped, no raw HTML", async () => {
     const { root: _root, ...result } = await scanTree({
-      "main.tf": 'resource "aws_iam_user" "u" {\n  name = "a|b<script>"\n}\n\nresource "aws_iam_access_key" "k" {\n  user = aws_iam_user.u.name\n}\n',
+      "main.tf":
+        'resource "aws_iam_user" "u" {\n  name = "a|b<script>"\n}\n\nresource "aws_iam_access_key" "k" {\n  user = aws_iam_user.u.name\n}\n',
     });
-    const row = markdownReporter.render(result, CONTEXT).split("\n").find((l) => l.startsWith("| 🔴"))!;
+    const row = markdownReporter
+      .render(result, CONTEXT)
+      .split("\n")
+      .find((l) => l.startsWith("| 🔴"))!;
     expect(row).toContain('"a\\|b&lt;script&gt;"');
     expect(row.split(/(?<!\\)\|/).length).toBe(6);
   });

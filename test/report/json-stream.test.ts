@@ -5,8 +5,17 @@ const whole = (doc: unknown) => `${JSON.stringify(doc, null, 2)}\n`;
 
 describe("jsonWithLongArray", () => {
   it("writes exactly JSON.stringify's text, the long array item by item", () => {
-    const items = [{ a: 1, b: "x\ny" }, { a: 2, nested: { deep: [1, { c: null }] } }, { a: 3, b: '"findings": []' }];
-    const doc = { version: 1, findings: [] as unknown[], errors: [{ message: '\n  "findings": []' }], summary: { n: 3 } };
+    const items = [
+      { a: 1, b: "x\ny" },
+      { a: 2, nested: { deep: [1, { c: null }] } },
+      { a: 3, b: '"findings": []' },
+    ];
+    const doc = {
+      version: 1,
+      findings: [] as unknown[],
+      errors: [{ message: '\n  "findings": []' }],
+      summary: { n: 3 },
+    };
     const text = [...jsonWithLongArray(doc, "findings", 0, items, (i) => i)].join("");
     expect(text).toBe(whole({ ...doc, findings: items }));
     expect(JSON.parse(text).findings).toEqual(items);
@@ -19,7 +28,10 @@ describe("jsonWithLongArray", () => {
 
   it("finds the array of an object inside an array (SARIF's runs[0].results)", () => {
     const results = Array.from({ length: 5 }, (_, i) => ({ ruleId: "KG001", message: { text: `m${i}` }, results: [] }));
-    const log = { version: "2.1.0", runs: [{ tool: { driver: { name: "keygate", results: [] } }, results: [] as unknown[] }] };
+    const log = {
+      version: "2.1.0",
+      runs: [{ tool: { driver: { name: "keygate", results: [] } }, results: [] as unknown[] }],
+    };
     const text = [...jsonWithLongArray(log, "results", 2, results, (r) => r)].join("");
     expect(text).toBe(whole({ ...log, runs: [{ ...log.runs[0], results }] }));
   });
@@ -41,6 +53,8 @@ describe("jsonWithLongArray", () => {
   });
 
   it("refuses a document without the empty array (a programming error, not a silent report)", () => {
-    expect(() => [...jsonWithLongArray({ findings: [1] }, "findings", 0, [], (i) => i)]).toThrow(/no empty array "findings"/);
+    expect(() => [...jsonWithLongArray({ findings: [1] }, "findings", 0, [], (i) => i)]).toThrow(
+      /no empty array "findings"/,
+    );
   });
 });

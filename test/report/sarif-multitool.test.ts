@@ -42,11 +42,33 @@ interface Issue {
 /** Runs `sarif-multitool validate` with the SARIF and GitHub rule kinds; returns what it reported, by file. */
 async function validate(files: string[], dir: string): Promise<Issue[]> {
   const out = join(dir, "validation.sarif");
-  await promisify(execFile)(MULTITOOL, ["validate", ...files, "--rule-kind", "Sarif;Gh", "--level", "Error;Warning;Note", "--output", out, "--log", "ForceOverwrite"], {
-    timeout: 120_000,
-  });
+  await promisify(execFile)(
+    MULTITOOL,
+    [
+      "validate",
+      ...files,
+      "--rule-kind",
+      "Sarif;Gh",
+      "--level",
+      "Error;Warning;Note",
+      "--output",
+      out,
+      "--log",
+      "ForceOverwrite",
+    ],
+    {
+      timeout: 120_000,
+    },
+  );
   const log = JSON.parse(await readFile(out, "utf8")) as {
-    runs: { results?: { ruleId: string; level?: string; message: { arguments?: string[] }; locations?: { physicalLocation?: { artifactLocation?: { uri?: string } } }[] }[] }[];
+    runs: {
+      results?: {
+        ruleId: string;
+        level?: string;
+        message: { arguments?: string[] };
+        locations?: { physicalLocation?: { artifactLocation?: { uri?: string } } }[];
+      }[];
+    }[];
   };
   return (log.runs[0]?.results ?? []).map((r) => ({
     ruleId: r.ruleId,
@@ -78,8 +100,19 @@ describe("SARIF of the examples, checked by Microsoft's SARIF Multitool", () => 
       JSON.stringify({
         version: 1,
         findings: [
-          { fingerprint: accepted.fingerprint, ruleId: accepted.ruleId, resource: accepted.resource, file: accepted.location.file, reason: "accepted in SEC-1" },
-          { fingerprint: "0123456789abcdef0123456789abcdef", ruleId: "KG001", resource: "aws_iam_access_key.gone", file: "examples/gone/main.tf" },
+          {
+            fingerprint: accepted.fingerprint,
+            ruleId: accepted.ruleId,
+            resource: accepted.resource,
+            file: accepted.location.file,
+            reason: "accepted in SEC-1",
+          },
+          {
+            fingerprint: "0123456789abcdef0123456789abcdef",
+            ruleId: "KG001",
+            resource: "aws_iam_access_key.gone",
+            file: "examples/gone/main.tf",
+          },
         ],
       }),
       "keygate-baseline.json",

@@ -4,7 +4,16 @@ import { assertMatchesSchema } from "../support/report-schemas.js";
 import { CONTEXT, scanScenario } from "./ci-scenario.js";
 
 /** File extensions of the snapshots, so that each opens as what it is in an editor or a diff. */
-const EXTENSION: Record<string, string> = { text: "txt", compact: "compact.txt", json: "json", sarif: "sarif", junit: "xml", github: "log", gitlab: "gitlab.json", markdown: "md" };
+const EXTENSION: Record<string, string> = {
+  text: "txt",
+  compact: "compact.txt",
+  json: "json",
+  sarif: "sarif",
+  junit: "xml",
+  github: "log",
+  gitlab: "gitlab.json",
+  markdown: "md",
+};
 
 /**
  * One snapshot per format of the same scenario, so that the wording and shape of every report
@@ -47,11 +56,20 @@ describe("report snapshots (fixtures/ci-scenario)", () => {
     const result = await scanScenario();
     const json = JSON.parse(REPORTERS.get("json")!.render(result, CONTEXT));
     assertMatchesSchema("report.schema.json", json);
-    expect(json.findings[0]).toMatchObject({ helpUri: expect.stringMatching(/^https:\/\/.*KG001\.md$/), remediation: expect.stringContaining("Create the user on its own") });
+    expect(json.findings[0]).toMatchObject({
+      helpUri: expect.stringMatching(/^https:\/\/.*KG001\.md$/),
+      remediation: expect.stringContaining("Create the user on its own"),
+    });
     const gitlab = JSON.parse(REPORTERS.get("gitlab")!.render(result, CONTEXT));
     assertMatchesSchema("gitlab-codequality.schema.json", gitlab);
     // Unsuppressed findings, the input error and the warnings; each fingerprint once.
-    expect(gitlab.map((i: { check_name: string }) => i.check_name).sort()).toEqual(["KG001", "KG001", "keygate/input-error", "keygate/warning", "keygate/warning"]);
+    expect(gitlab.map((i: { check_name: string }) => i.check_name).sort()).toEqual([
+      "KG001",
+      "KG001",
+      "keygate/input-error",
+      "keygate/warning",
+      "keygate/warning",
+    ]);
     expect(new Set(gitlab.map((i: { fingerprint: string }) => i.fingerprint)).size).toBe(gitlab.length);
   });
 

@@ -145,7 +145,8 @@ export class FakeAccount {
   generateReport(): "STARTED" | "INPROGRESS" | "COMPLETE" {
     const r = this.report;
     if (r.kind === "generating") return this.advanceReport() ? "COMPLETE" : "INPROGRESS";
-    if (r.kind === "complete" && this.clock().getTime() - r.generatedAt.getTime() < REPORT_MAX_AGE_MS) return "COMPLETE";
+    if (r.kind === "complete" && this.clock().getTime() - r.generatedAt.getTime() < REPORT_MAX_AGE_MS)
+      return "COMPLETE";
     this.report = { kind: "generating", pollsLeft: this.reportGenerationPolls };
     return "STARTED";
   }
@@ -193,7 +194,9 @@ export class FakeAccount {
       ].join(","),
     );
     for (const u of this.users.values()) {
-      const keys = [...u.keys].sort((a, b) => a.createDate.getTime() - b.createDate.getTime() || (a.id < b.id ? -1 : 1));
+      const keys = [...u.keys].sort(
+        (a, b) => a.createDate.getTime() - b.createDate.getTime() || (a.id < b.id ? -1 : 1),
+      );
       if (this.reverseSlots) keys.reverse();
       const slot = (k: FakeAccessKey | undefined): string[] =>
         k

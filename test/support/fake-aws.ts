@@ -245,11 +245,21 @@ export class FakeAws {
     try {
       const caller = await this.admit(`${service}:${action}`, auth, "query");
       const result = service === "sts" ? this.sts(action, params, caller) : this.iam(action, params, caller);
-      sendXml(res, 200, `<${action}Response xmlns="${ns}">\n  <${action}Result>\n${result}  </${action}Result>\n  <ResponseMetadata>\n    <RequestId>${requestId}</RequestId>\n  </ResponseMetadata>\n</${action}Response>\n`, requestId);
+      sendXml(
+        res,
+        200,
+        `<${action}Response xmlns="${ns}">\n  <${action}Result>\n${result}  </${action}Result>\n  <ResponseMetadata>\n    <RequestId>${requestId}</RequestId>\n  </ResponseMetadata>\n</${action}Response>\n`,
+        requestId,
+      );
     } catch (err) {
       if (!(err instanceof ServiceError)) throw err;
       const type = err.status >= 500 ? "Receiver" : "Sender";
-      sendXml(res, err.status, `<ErrorResponse xmlns="${ns}">\n  <Error>\n    <Type>${type}</Type>\n    <Code>${esc(err.code)}</Code>\n    <Message>${esc(err.message)}</Message>\n  </Error>\n  <RequestId>${requestId}</RequestId>\n</ErrorResponse>\n`, requestId);
+      sendXml(
+        res,
+        err.status,
+        `<ErrorResponse xmlns="${ns}">\n  <Error>\n    <Type>${type}</Type>\n    <Code>${esc(err.code)}</Code>\n    <Message>${esc(err.message)}</Message>\n  </Error>\n  <RequestId>${requestId}</RequestId>\n</ErrorResponse>\n`,
+        requestId,
+      );
     }
   }
 
@@ -266,9 +276,24 @@ export class FakeAws {
     }
     if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
     const json = protocol === "json";
-    if (!auth) throw new ServiceError(json ? 400 : 403, json ? "MissingAuthenticationTokenException" : "MissingAuthenticationToken", "Request is missing Authentication Token");
-    if (!principal) throw new ServiceError(json ? 400 : 403, json ? "UnrecognizedClientException" : "InvalidClientTokenId", "The security token included in the request is invalid.");
-    if (principal.expired) throw new ServiceError(json ? 400 : 403, json ? "ExpiredTokenException" : "ExpiredToken", "The security token included in the request is expired");
+    if (!auth)
+      throw new ServiceError(
+        json ? 400 : 403,
+        json ? "MissingAuthenticationTokenException" : "MissingAuthenticationToken",
+        "Request is missing Authentication Token",
+      );
+    if (!principal)
+      throw new ServiceError(
+        json ? 400 : 403,
+        json ? "UnrecognizedClientException" : "InvalidClientTokenId",
+        "The security token included in the request is invalid.",
+      );
+    if (principal.expired)
+      throw new ServiceError(
+        json ? 400 : 403,
+        json ? "ExpiredTokenException" : "ExpiredToken",
+        "The security token included in the request is expired",
+      );
     const t = this.throttle;
     if (t && (!t.actions || t.actions.includes(action))) {
       const hit = (t.calls?.includes(seq) ?? false) || (t.rate !== undefined && t.next() < t.rate);
@@ -280,9 +305,14 @@ export class FakeAws {
     const injected = this.injected.get(action)?.shift();
     if (injected) throw new ServiceError(injected.status, injected.code, injected.message);
     if (this.denied.has(action) || this.denied.has(`${principal.accountId}/${action}`)) {
-      if (json) throw new ServiceError(400, "AccessDeniedException", "You don't have permissions to access this resource.");
+      if (json)
+        throw new ServiceError(400, "AccessDeniedException", "You don't have permissions to access this resource.");
       const resource = action === "sts:AssumeRole" ? "" : `arn:aws:iam::${principal.accountId}:user/`;
-      throw new ServiceError(403, "AccessDenied", `User: ${principal.arn} is not authorized to perform: ${action}${resource ? ` on resource: ${resource}` : ""} because no identity-based policy allows the ${action} action`);
+      throw new ServiceError(
+        403,
+        "AccessDenied",
+        `User: ${principal.arn} is not authorized to perform: ${action}${resource ? ` on resource: ${resource}` : ""} because no identity-based policy allows the ${action} action`,
+      );
     }
     return principal;
   }
@@ -295,7 +325,10 @@ export class FakeAws {
         const users = [...account.users.values()].filter((u) => u.path.startsWith(prefix));
         const page = this.paginate(users, p, 100, 1000);
         const members = page.items
-          .map((u) => `      <member>\n${tags(6, { Path: u.path, UserName: u.name, UserId: u.id, Arn: u.arn, CreateDate: xmlTime(u.createDate), PasswordLastUsed: u.loginProfile?.passwordLastUsed && xmlTime(u.loginProfile.passwordLastUsed) })}      </member>\n`)
+          .map(
+            (u) =>
+              `      <member>\n${tags(6, { Path: u.path, UserName: u.name, UserId: u.id, Arn: u.arn, CreateDate: xmlTime(u.createDate), PasswordLastUsed: u.loginProfile?.passwordLastUsed && xmlTime(u.loginProfile.passwordLastUsed) })}      </member>\n`,
+          )
           .join("");
         return `    <Users>\n${members}    </Users>\n${pageTags(page)}`;
       }
@@ -305,23 +338,36 @@ export class FakeAws {
         if (!user) throw noSuchUser(userName);
         const page = this.paginate(user.keys, p, 100, 1000);
         const members = page.items
-          .map((k) => `      <member>\n${tags(6, { UserName: user.name, AccessKeyId: k.id, Status: k.status, CreateDate: xmlTime(k.createDate) })}      </member>\n`)
+          .map(
+            (k) =>
+              `      <member>\n${tags(6, { UserName: user.name, AccessKeyId: k.id, Status: k.status, CreateDate: xmlTime(k.createDate) })}      </member>\n`,
+          )
           .join("");
         return `    <UserName>${esc(user.name)}</UserName>\n    <AccessKeyMetadata>\n${members}    </AccessKeyMetadata>\n${pageTags(page)}`;
       }
       case "GetAccessKeyLastUsed": {
         const id = p.get("AccessKeyId") ?? "";
         const found = account.findKey(id);
-        if (!found) throw new ServiceError(403, "AccessDenied", `User: ${caller.arn} is not authorized to perform: iam:GetAccessKeyLastUsed on resource: access key ${id}`);
+        if (!found)
+          throw new ServiceError(
+            403,
+            "AccessDenied",
+            `User: ${caller.arn} is not authorized to perform: iam:GetAccessKeyLastUsed on resource: access key ${id}`,
+          );
         const lu = found.key.lastUsed;
-        const inner = tags(6, { Region: lu?.region ?? "N/A", LastUsedDate: lu && xmlTime(lu.date), ServiceName: lu?.service ?? "N/A" });
+        const inner = tags(6, {
+          Region: lu?.region ?? "N/A",
+          LastUsedDate: lu && xmlTime(lu.date),
+          ServiceName: lu?.service ?? "N/A",
+        });
         return `    <AccessKeyLastUsed>\n${inner}    </AccessKeyLastUsed>\n    <UserName>${esc(found.user.name)}</UserName>\n`;
       }
       case "GetLoginProfile": {
         const userName = p.get("UserName") ?? "";
         const user = account.users.get(userName);
         if (!user) throw noSuchUser(userName);
-        if (!user.loginProfile) throw new ServiceError(404, "NoSuchEntity", `Login Profile for User ${userName} cannot be found.`);
+        if (!user.loginProfile)
+          throw new ServiceError(404, "NoSuchEntity", `Login Profile for User ${userName} cannot be found.`);
         return `    <LoginProfile>\n${tags(6, { UserName: user.name, CreateDate: xmlTime(user.loginProfile.createDate), PasswordResetRequired: "false" })}    </LoginProfile>\n`;
       }
       case "GenerateCredentialReport": {
@@ -334,13 +380,29 @@ export class FakeAws {
         const r = account.report;
         switch (r.kind) {
           case "absent":
-            throw new ServiceError(410, "ReportNotPresent", "Credential report does not exist. Use GenerateCredentialReport to generate a report.");
+            throw new ServiceError(
+              410,
+              "ReportNotPresent",
+              "Credential report does not exist. Use GenerateCredentialReport to generate a report.",
+            );
           case "expired":
-            throw new ServiceError(410, "ReportExpired", "The credential report has expired. Use GenerateCredentialReport to generate a new report.");
+            throw new ServiceError(
+              410,
+              "ReportExpired",
+              "The credential report has expired. Use GenerateCredentialReport to generate a new report.",
+            );
           case "generating":
-            throw new ServiceError(404, "ReportInProgress", "Credential report generation is in progress. Try again later.");
+            throw new ServiceError(
+              404,
+              "ReportInProgress",
+              "Credential report generation is in progress. Try again later.",
+            );
           case "complete":
-            return tags(4, { Content: Buffer.from(r.csv, "utf8").toString("base64"), ReportFormat: "text/csv", GeneratedTime: xmlTime(r.generatedAt) });
+            return tags(4, {
+              Content: Buffer.from(r.csv, "utf8").toString("base64"),
+              ReportFormat: "text/csv",
+              GeneratedTime: xmlTime(r.generatedAt),
+            });
         }
         break;
       }
@@ -352,20 +414,40 @@ export class FakeAws {
     if (action === "GetCallerIdentity") {
       return tags(4, { Arn: caller.arn, UserId: "AIDAKEYGATETESTUSER01", Account: caller.accountId });
     }
-    if (action !== "AssumeRole") throw new ServiceError(400, "InvalidAction", `Could not find operation ${action} for version 2011-06-15`);
+    if (action !== "AssumeRole")
+      throw new ServiceError(400, "InvalidAction", `Could not find operation ${action} for version 2011-06-15`);
     const roleArn = p.get("RoleArn") ?? "";
     const sessionName = p.get("RoleSessionName") ?? "";
     const m = /^arn:aws:iam::(\d{12}):role\/(?:.*\/)?([\w+=,.@-]+)$/.exec(roleArn);
-    if (!m || !sessionName) throw new ServiceError(400, "ValidationError", "1 validation error detected: Value at 'roleArn' failed to satisfy constraint");
+    if (!m || !sessionName)
+      throw new ServiceError(
+        400,
+        "ValidationError",
+        "1 validation error detected: Value at 'roleArn' failed to satisfy constraint",
+      );
     const [, accountId = "", roleName = ""] = m;
     const target = this.accounts.get(accountId);
     if (!target || !target.roles.has(roleName) || this.denied.has(`${accountId}/sts:AssumeRole`)) {
-      throw new ServiceError(403, "AccessDenied", `User: ${caller.arn} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`);
+      throw new ServiceError(
+        403,
+        "AccessDenied",
+        `User: ${caller.arn} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`,
+      );
     }
     const n = String(++this.sessionSerial).padStart(12, "0");
-    const creds = { accessKeyId: `ASIA${accountId.slice(-4)}${n}`, secretAccessKey: `fakeSessionSecret${n}`.padEnd(40, "0"), sessionToken: `FakeSessionToken/${accountId}/${n}` };
+    const creds = {
+      accessKeyId: `ASIA${accountId.slice(-4)}${n}`,
+      secretAccessKey: `fakeSessionSecret${n}`.padEnd(40, "0"),
+      sessionToken: `FakeSessionToken/${accountId}/${n}`,
+    };
     const arn = `arn:aws:sts::${accountId}:assumed-role/${roleName}/${sessionName}`;
-    this.principals.set(creds.accessKeyId, { accountId, arn, secretAccessKey: creds.secretAccessKey, sessionToken: creds.sessionToken, expired: false });
+    this.principals.set(creds.accessKeyId, {
+      accountId,
+      arn,
+      secretAccessKey: creds.secretAccessKey,
+      sessionToken: creds.sessionToken,
+      expired: false,
+    });
     const duration = Number(p.get("DurationSeconds") ?? "3600");
     const expiration = new Date(this.clock().getTime() + duration * 1000);
     return (
@@ -374,17 +456,32 @@ export class FakeAws {
     );
   }
 
-  private async serveJson(res: ServerResponse, requestId: string, action: string, body: string, auth: ParsedAuth | undefined): Promise<void> {
+  private async serveJson(
+    res: ServerResponse,
+    requestId: string,
+    action: string,
+    body: string,
+    auth: ParsedAuth | undefined,
+  ): Promise<void> {
     const send = (status: number, payload: unknown): void => {
       const text = JSON.stringify(payload);
-      res.writeHead(status, { "content-type": "application/x-amz-json-1.1", "content-length": Buffer.byteLength(text), "x-amzn-requestid": requestId });
+      res.writeHead(status, {
+        "content-type": "application/x-amz-json-1.1",
+        "content-length": Buffer.byteLength(text),
+        "x-amzn-requestid": requestId,
+      });
       res.end(text);
     };
     try {
       const caller = await this.admit(`organizations:${action}`, auth, "json");
-      if (action !== "ListAccounts") throw new ServiceError(400, "UnknownOperationException", `Unknown operation ${action}`);
+      if (action !== "ListAccounts")
+        throw new ServiceError(400, "UnknownOperationException", `Unknown operation ${action}`);
       if (caller.accountId !== MANAGEMENT_ACCOUNT || this.orgAccounts.length === 0) {
-        throw new ServiceError(400, "AWSOrganizationsNotInUseException", "Your account is not a member of an organization.");
+        throw new ServiceError(
+          400,
+          "AWSOrganizationsNotInUseException",
+          "Your account is not a member of an organization.",
+        );
       }
       let input: { NextToken?: unknown; MaxResults?: unknown };
       try {
@@ -394,10 +491,15 @@ export class FakeAws {
       }
       const maxResults = input.MaxResults === undefined ? 20 : Number(input.MaxResults);
       if (!Number.isInteger(maxResults) || maxResults < 1 || maxResults > 20) {
-        throw new ServiceError(400, "InvalidInputException", "You provided a value that does not match the required pattern.");
+        throw new ServiceError(
+          400,
+          "InvalidInputException",
+          "You provided a value that does not match the required pattern.",
+        );
       }
       const start = input.NextToken === undefined ? 0 : decodeToken(String(input.NextToken));
-      if (start === null || start > this.orgAccounts.length) throw new ServiceError(400, "InvalidInputException", "The NextToken is not valid.");
+      if (start === null || start > this.orgAccounts.length)
+        throw new ServiceError(400, "InvalidInputException", "The NextToken is not valid.");
       const end = Math.min(start + Math.min(maxResults, this.pageCap), this.orgAccounts.length);
       const accounts = this.orgAccounts.slice(start, end).map((a) => {
         const state = a.state ?? "ACTIVE";
@@ -412,7 +514,10 @@ export class FakeAws {
           JoinedTimestamp: 1.6e9,
         };
       });
-      send(200, end < this.orgAccounts.length ? { Accounts: accounts, NextToken: encodeToken(end) } : { Accounts: accounts });
+      send(
+        200,
+        end < this.orgAccounts.length ? { Accounts: accounts, NextToken: encodeToken(end) } : { Accounts: accounts },
+      );
     } catch (err) {
       if (!(err instanceof ServiceError)) throw err;
       send(err.status, { __type: err.code, Message: err.message });
@@ -423,7 +528,11 @@ export class FakeAws {
     const raw = p.get("MaxItems");
     const max = raw === null ? defaultMax : Number(raw);
     if (!Number.isInteger(max) || max < 1 || max > limit) {
-      throw new ServiceError(400, "ValidationError", `1 validation error detected: Value '${raw}' at 'maxItems' failed to satisfy constraint: Member must have value ${max < 1 ? "greater than or equal to 1" : `less than or equal to ${limit}`}`);
+      throw new ServiceError(
+        400,
+        "ValidationError",
+        `1 validation error detected: Value '${raw}' at 'maxItems' failed to satisfy constraint: Member must have value ${max < 1 ? "greater than or equal to 1" : `less than or equal to ${limit}`}`,
+      );
     }
     const marker = p.get("Marker");
     const start = marker === null ? 0 : decodeToken(marker);
@@ -473,7 +582,11 @@ async function readBody(req: IncomingMessage): Promise<string | null> {
 }
 
 function sendXml(res: ServerResponse, status: number, xml: string, requestId: string): void {
-  res.writeHead(status, { "content-type": "text/xml", "content-length": Buffer.byteLength(xml), "x-amzn-requestid": requestId });
+  res.writeHead(status, {
+    "content-type": "text/xml",
+    "content-length": Buffer.byteLength(xml),
+    "x-amzn-requestid": requestId,
+  });
   res.end(xml);
 }
 
@@ -486,7 +599,9 @@ function tags(indent: number, fields: Record<string, string | undefined>): strin
 }
 
 function pageTags(page: Page<unknown>): string {
-  return page.marker ? `    <IsTruncated>true</IsTruncated>\n    <Marker>${page.marker}</Marker>\n` : `    <IsTruncated>false</IsTruncated>\n`;
+  return page.marker
+    ? `    <IsTruncated>true</IsTruncated>\n    <Marker>${page.marker}</Marker>\n`
+    : `    <IsTruncated>false</IsTruncated>\n`;
 }
 
 function noSuchUser(name: string): ServiceError {
@@ -494,7 +609,12 @@ function noSuchUser(name: string): ServiceError {
 }
 
 function esc(s: string): string {
-  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&apos;");
+  return s
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/"/g, "&quot;")
+    .replace(/'/g, "&apos;");
 }
 
 function encodeToken(index: number): string {

@@ -14,7 +14,14 @@ const log = process.env.KEYGATE_SPY_LOG;
 const append = fs.appendFileSync;
 const record = (line) => log && append(log, `${line}\n`);
 
-const pathOf = (arg) => (typeof arg === "string" ? arg : arg instanceof URL ? fileURLToPath(arg) : Buffer.isBuffer(arg) ? arg.toString() : undefined);
+const pathOf = (arg) =>
+  typeof arg === "string"
+    ? arg
+    : arg instanceof URL
+      ? fileURLToPath(arg)
+      : Buffer.isBuffer(arg)
+        ? arg.toString()
+        : undefined;
 const inside = (arg) => {
   const path = pathOf(arg);
   if (path === undefined) return false;
@@ -22,7 +29,25 @@ const inside = (arg) => {
   return full === root || full.startsWith(`${root}/`);
 };
 
-const PATH_CALLS = ["readFile", "open", "opendir", "readdir", "writeFile", "appendFile", "mkdir", "rm", "rmdir", "unlink", "rename", "copyFile", "cp", "truncate", "createReadStream", "createWriteStream", "watch"];
+const PATH_CALLS = [
+  "readFile",
+  "open",
+  "opendir",
+  "readdir",
+  "writeFile",
+  "appendFile",
+  "mkdir",
+  "rm",
+  "rmdir",
+  "unlink",
+  "rename",
+  "copyFile",
+  "cp",
+  "truncate",
+  "createReadStream",
+  "createWriteStream",
+  "watch",
+];
 function wrap(target, name, label) {
   const original = target[name];
   if (typeof original !== "function") return;

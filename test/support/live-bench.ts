@@ -88,19 +88,32 @@ export async function benchLiveAudit(options: LiveBenchOptions = {}): Promise<Li
 }
 
 /** `users` users with a console password and keys, of the `population`'s kinds (see {@link LiveBenchOptions}). */
-export function addBenchUsers(account: FakeAccount, users: number, now: Date, population: "mixed" | "all-setup" = "mixed"): void {
+export function addBenchUsers(
+  account: FakeAccount,
+  users: number,
+  now: Date,
+  population: "mixed" | "all-setup" = "mixed",
+): void {
   for (let i = 0; i < users; i++) {
     const created = new Date(Date.parse("2020-01-01T00:00:00Z") + i * HOUR);
     const s = (seconds: number): Date => new Date(created.getTime() + seconds * 1000);
     const used = new Date(now.getTime() - 24 * HOUR);
     const kind = population === "all-setup" ? 0 : i % 10;
     const keys =
-      kind === 0 ? [{ created: s(3) }]
-      : kind === 1 ? [{ created: s(3), lastUsed: used }]
-      : kind === 2 ? [{ created: s(3), status: "Inactive" as const }]
-      : kind === 3 ? [{ created: s(86_400) }]
-      : i % 2 === 0 ? [{ created: s(86_400), lastUsed: used }, { created: s(90 * 86_400), lastUsed: used }]
-      : [{ created: s(7 * 86_400), lastUsed: used }];
+      kind === 0
+        ? [{ created: s(3) }]
+        : kind === 1
+          ? [{ created: s(3), lastUsed: used }]
+          : kind === 2
+            ? [{ created: s(3), status: "Inactive" as const }]
+            : kind === 3
+              ? [{ created: s(86_400) }]
+              : i % 2 === 0
+                ? [
+                    { created: s(86_400), lastUsed: used },
+                    { created: s(90 * 86_400), lastUsed: used },
+                  ]
+                : [{ created: s(7 * 86_400), lastUsed: used }];
     account.addUser({ name: `user-${String(i).padStart(5, "0")}`, created, password: true, keys });
   }
 }

@@ -78,7 +78,11 @@ export async function benchLiveOrganization(o: OrgBenchOptions): Promise<OrgBenc
       AWS_SHARED_CREDENTIALS_FILE: "/nonexistent/keygate-bench/credentials",
     };
     const started = performance.now();
-    const child = spawn(process.execPath, [join(o.checkout, "scripts/bench/measure.mjs"), ...args], { cwd: o.checkout, env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [join(o.checkout, "scripts/bench/measure.mjs"), ...args], {
+      cwd: o.checkout,
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
@@ -86,7 +90,13 @@ export async function benchLiveOrganization(o: OrgBenchOptions): Promise<OrgBenc
     const status = await new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
     const wallMs = performance.now() - started;
     const last = stdout.trim().split("\n").at(-1) ?? "";
-    let usage: { cpuMs: number; peakRssMb: number; exitCode: number; summary: { findings?: number; errors?: number }; errors?: string[] };
+    let usage: {
+      cpuMs: number;
+      peakRssMb: number;
+      exitCode: number;
+      summary: { findings?: number; errors?: number };
+      errors?: string[];
+    };
     try {
       usage = JSON.parse(last) as typeof usage;
     } catch {

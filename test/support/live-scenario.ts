@@ -25,12 +25,20 @@ export const TABLE_EXPECTATIONS: Record<string, LiveKeyCase[]> = {
 export const TABLE_SILENT = ["later-used", "later-inactive-unused", "edge-61s", "no-password", "no-keys"];
 
 export function addTableScenario(account: FakeAccount): void {
-  const user = (name: string, keys: Array<{ at: number; used?: boolean; inactive?: boolean }>, password = true): void => {
+  const user = (
+    name: string,
+    keys: Array<{ at: number; used?: boolean; inactive?: boolean }>,
+    password = true,
+  ): void => {
     account.addUser({
       name,
       created: T0,
       password,
-      keys: keys.map((k) => ({ created: at(k.at), lastUsed: k.used ? USED : null, status: k.inactive ? "Inactive" : "Active" })),
+      keys: keys.map((k) => ({
+        created: at(k.at),
+        lastUsed: k.used ? USED : null,
+        status: k.inactive ? "Inactive" : "Active",
+      })),
     });
   };
   user("setup-unused", [{ at: 5 }]);

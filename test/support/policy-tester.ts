@@ -44,7 +44,10 @@ export interface PolicyCases {
 /** Removes the indentation common to a template's lines and its first empty line: HCL as in a file. */
 export function hcl(strings: TemplateStringsArray, ...values: unknown[]): string {
   const raw = strings.reduce((text, part, i) => text + part + (i < values.length ? String(values[i]) : ""), "");
-  const lines = raw.replace(/^\n/, "").replace(/\n[ \t]*$/, "\n").split("\n");
+  const lines = raw
+    .replace(/^\n/, "")
+    .replace(/\n[ \t]*$/, "\n")
+    .split("\n");
   const indent = Math.min(...lines.filter((l) => l.trim()).map((l) => /^[ \t]*/.exec(l)![0].length));
   return lines.map((l) => l.slice(Math.min(indent, /^[ \t]*/.exec(l)![0].length))).join("\n");
 }
@@ -68,7 +71,9 @@ export function policyTester(policyId: string) {
         }
         for (const c of cases.invalid) {
           it(`invalid: ${c.name}`, async () => {
-            const findings = [...(await scanCase(c))].sort((a, b) => a.location.file.localeCompare(b.location.file) || a.location.line - b.location.line);
+            const findings = [...(await scanCase(c))].sort(
+              (a, b) => a.location.file.localeCompare(b.location.file) || a.location.line - b.location.line,
+            );
             expect(findings.map(describeFinding), "one finding per expected entry").toHaveLength(c.findings.length);
             c.findings.forEach((want, i) => matchFinding(findings[i]!, want, i));
           });

@@ -20,9 +20,13 @@ function validator(name: string): ValidateFunction {
 }
 
 /** Throws, naming every problem, unless `value` is valid against schemas/NAME. */
-export function assertMatchesSchema(name: "report.schema.json" | "gitlab-codequality.schema.json", value: unknown): void {
+export function assertMatchesSchema(
+  name: "report.schema.json" | "gitlab-codequality.schema.json",
+  value: unknown,
+): void {
   const validate = validator(name);
-  if (!validate(value)) throw new Error(`not valid against schemas/${name}: ${JSON.stringify(validate.errors, null, 2)}`);
+  if (!validate(value))
+    throw new Error(`not valid against schemas/${name}: ${JSON.stringify(validate.errors, null, 2)}`);
 }
 
 /** Checks a report printed by keygate, if it is one of the JSON formats (the JSON report, GitLab Code Quality). */
@@ -34,6 +38,14 @@ export function checkPrintedReport(text: string): void {
   } catch {
     return;
   }
-  if (value && typeof value === "object" && !Array.isArray(value) && (value as { version?: unknown }).version === 1 && "findings" in value) assertMatchesSchema("report.schema.json", value);
-  else if (Array.isArray(value) && value.every((v) => v && typeof v === "object" && "check_name" in v)) assertMatchesSchema("gitlab-codequality.schema.json", value);
+  if (
+    value &&
+    typeof value === "object" &&
+    !Array.isArray(value) &&
+    (value as { version?: unknown }).version === 1 &&
+    "findings" in value
+  )
+    assertMatchesSchema("report.schema.json", value);
+  else if (Array.isArray(value) && value.every((v) => v && typeof v === "object" && "check_name" in v))
+    assertMatchesSchema("gitlab-codequality.schema.json", value);
 }

@@ -12,7 +12,12 @@ export const PACKAGE_ROOT = join(import.meta.dirname, "..", "..");
  * GitHub runner checks out for an action, and what pre-commit clones for a hook.
  */
 export function snapshotRepository(into: string = mkdtempSync(join(tmpdir(), "keygate-repo-"))): string {
-  const files = execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], { cwd: PACKAGE_ROOT, encoding: "utf8" }).split("\0").filter(Boolean);
+  const files = execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], {
+    cwd: PACKAGE_ROOT,
+    encoding: "utf8",
+  })
+    .split("\0")
+    .filter(Boolean);
   for (const file of files) {
     // A file deleted in the working tree is still listed as cached.
     if (!existsSync(join(PACKAGE_ROOT, file))) continue;

@@ -21,7 +21,10 @@ export async function writeTree(files: Record<string, string>): Promise<string> 
 }
 
 /** Scans a tree of files with the default settings (or a config file among them). */
-export async function scanTree(files: Record<string, string>, paths: string[] = ["."]): Promise<ScanResult & { root: string }> {
+export async function scanTree(
+  files: Record<string, string>,
+  paths: string[] = ["."],
+): Promise<ScanResult & { root: string }> {
   const root = await writeTree(files);
   const policies = loadPolicies();
   const settings = await loadSettings(policies, root);
@@ -29,7 +32,12 @@ export async function scanTree(files: Record<string, string>, paths: string[] = 
 }
 
 /** Runs the CLI in-process and captures what it prints. */
-export async function runCli(argv: string[], cwd: string, env: NodeJS.ProcessEnv = {}, stdin: Uint8Array = new Uint8Array()): Promise<{ code: number; stdout: string; stderr: string }> {
+export async function runCli(
+  argv: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv = {},
+  stdin: Uint8Array = new Uint8Array(),
+): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = "";
   let stderr = "";
   const io: CliIO = {
@@ -37,7 +45,11 @@ export async function runCli(argv: string[], cwd: string, env: NodeJS.ProcessEnv
     stderr: (t) => (stderr += t),
     cwd,
     // The parse cache goes to a directory of the test run's own, never the user's.
-    env: { XDG_CACHE_HOME: join(tmpdir(), `keygate-test-cache-${process.pid}`), XDG_STATE_HOME: join(tmpdir(), `keygate-test-state-${process.pid}`), ...env },
+    env: {
+      XDG_CACHE_HOME: join(tmpdir(), `keygate-test-cache-${process.pid}`),
+      XDG_STATE_HOME: join(tmpdir(), `keygate-test-state-${process.pid}`),
+      ...env,
+    },
     stdoutIsTTY: false,
     today: TODAY,
     readStdin: async () => new Uint8Array(stdin),
@@ -50,5 +62,8 @@ export async function runCli(argv: string[], cwd: string, env: NodeJS.ProcessEnv
 
 /** The addresses of the unsuppressed findings, sorted. */
 export function flagged(result: ScanResult): string[] {
-  return result.findings.filter((f) => !f.suppressed).map((f) => f.resource).sort();
+  return result.findings
+    .filter((f) => !f.suppressed)
+    .map((f) => f.resource)
+    .sort();
 }

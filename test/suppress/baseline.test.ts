@@ -1,7 +1,14 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { applyBaseline, BaselineError, baselineOf, formatBaseline, parseBaseline, readBaseline } from "../../src/suppress/baseline.js";
+import {
+  applyBaseline,
+  BaselineError,
+  baselineOf,
+  formatBaseline,
+  parseBaseline,
+  readBaseline,
+} from "../../src/suppress/baseline.js";
 import { runCli, scanTree, writeTree } from "../support/scan-fixture.js";
 
 const user = (name: string) => `resource "aws_iam_user" "${name}" {\n  name = "${name}"\n}\n`;
@@ -17,13 +24,23 @@ describe("baseline file", () => {
   it("reads a valid baseline, with where each entry starts", () => {
     const text = `{\n  "version": 1,\n  "findings": [\n    { "fingerprint": "0123456789abcdef0123456789abcdef", "ruleId": "KG001", "resource": "aws_iam_access_key.a", "file": "main.tf", "reason": "known" }\n  ]\n}\n`;
     const baseline = parseBaseline(text, "b.json");
-    expect(baseline.entries).toEqual([{ fingerprint: "0123456789abcdef0123456789abcdef", ruleId: "KG001", resource: "aws_iam_access_key.a", file: "main.tf", reason: "known" }]);
+    expect(baseline.entries).toEqual([
+      {
+        fingerprint: "0123456789abcdef0123456789abcdef",
+        ruleId: "KG001",
+        resource: "aws_iam_access_key.a",
+        file: "main.tf",
+        reason: "known",
+      },
+    ]);
     expect(baseline.positions).toEqual([{ line: 4, column: 5 }]);
   });
 
   it("says where JSON breaks", () => {
     expect(() => parseBaseline('{\n  "version": 1,\n  "findings": [\n', "b.json")).toThrow(BaselineError);
-    expect(() => parseBaseline('{\n  "version": 1,\n  "findings": [\n', "b.json")).toThrow(/^b\.json:4:1: Invalid JSON/);
+    expect(() => parseBaseline('{\n  "version": 1,\n  "findings": [\n', "b.json")).toThrow(
+      /^b\.json:4:1: Invalid JSON/,
+    );
   });
 
   it("says which key is wrong, in the manner of ESLint", () => {
@@ -34,7 +51,9 @@ describe("baseline file", () => {
   });
 
   it("refuses a missing file with a hint", async () => {
-    await expect(readBaseline("/nonexistent/keygate-baseline.json", "keygate-baseline.json")).rejects.toThrow("keygate-baseline.json: baseline file not found; create it with --write-baseline");
+    await expect(readBaseline("/nonexistent/keygate-baseline.json", "keygate-baseline.json")).rejects.toThrow(
+      "keygate-baseline.json: baseline file not found; create it with --write-baseline",
+    );
   });
 });
 
@@ -46,13 +65,31 @@ describe("applying a baseline", () => {
     const text = formatBaseline({
       version: 1,
       findings: [
-        { fingerprint: old.fingerprint, ruleId: "KG001", resource: old.resource, file: old.location.file, reason: "accepted in SEC-7" },
+        {
+          fingerprint: old.fingerprint,
+          ruleId: "KG001",
+          resource: old.resource,
+          file: old.location.file,
+          reason: "accepted in SEC-7",
+        },
         { fingerprint: vendor.fingerprint, ruleId: "KG001", resource: vendor.resource, file: vendor.location.file },
-        { fingerprint: "0123456789abcdef0123456789abcdef", ruleId: "KG001", resource: "aws_iam_access_key.gone", file: "stacks/app/main.tf" },
-        { fingerprint: "fedcba9876543210fedcba9876543210", ruleId: "KG001", resource: "aws_iam_access_key.far", file: "elsewhere/main.tf" },
+        {
+          fingerprint: "0123456789abcdef0123456789abcdef",
+          ruleId: "KG001",
+          resource: "aws_iam_access_key.gone",
+          file: "stacks/app/main.tf",
+        },
+        {
+          fingerprint: "fedcba9876543210fedcba9876543210",
+          ruleId: "KG001",
+          resource: "aws_iam_access_key.far",
+          file: "elsewhere/main.tf",
+        },
       ],
     });
-    const applied = applyBaseline(result, parseBaseline(text, "keygate-baseline.json"), (file) => file.startsWith("stacks/"));
+    const applied = applyBaseline(result, parseBaseline(text, "keygate-baseline.json"), (file) =>
+      file.startsWith("stacks/"),
+    );
     const suppressed = Object.fromEntries(applied.findings.map((f) => [f.resource, f.suppressed]));
     expect(suppressed).toEqual({
       "aws_iam_access_key.app": null,
@@ -63,7 +100,14 @@ describe("applying a baseline", () => {
       file: "keygate-baseline.json",
       entries: 4,
       matched: [old.fingerprint, vendor.fingerprint].sort(),
-      stale: [{ fingerprint: "0123456789abcdef0123456789abcdef", ruleId: "KG001", resource: "aws_iam_access_key.gone", file: "stacks/app/main.tf" }],
+      stale: [
+        {
+          fingerprint: "0123456789abcdef0123456789abcdef",
+          ruleId: "KG001",
+          resource: "aws_iam_access_key.gone",
+          file: "stacks/app/main.tf",
+        },
+      ],
     });
     // The entry outside the scanned paths is neither matched nor stale: a partial scan cannot tell.
     expect(applied.warnings).toEqual([
@@ -80,8 +124,20 @@ describe("applying a baseline", () => {
   it("names the baseline as the reason when an entry gives none", async () => {
     const result = await scanTree({ "main.tf": user("a") + key("a") });
     const [finding] = result.findings;
-    const baseline = parseBaseline(formatBaseline({ version: 1, findings: [{ fingerprint: finding!.fingerprint, ruleId: "KG001", resource: finding!.resource, file: "main.tf" }] }), "b.json");
-    expect(applyBaseline(result, baseline).findings[0]!.suppressed).toEqual({ kind: "baseline", reason: "recorded in the baseline b.json", until: null });
+    const baseline = parseBaseline(
+      formatBaseline({
+        version: 1,
+        findings: [
+          { fingerprint: finding!.fingerprint, ruleId: "KG001", resource: finding!.resource, file: "main.tf" },
+        ],
+      }),
+      "b.json",
+    );
+    expect(applyBaseline(result, baseline).findings[0]!.suppressed).toEqual({
+      kind: "baseline",
+      reason: "recorded in the baseline b.json",
+      until: null,
+    });
   });
 });
 
@@ -104,17 +160,44 @@ describe("writing a baseline", () => {
       formatBaseline({
         version: 1,
         findings: [
-          { fingerprint: app.fingerprint, ruleId: "KG001", resource: app.resource, file: app.location.file, reason: "accepted in SEC-9" },
-          { fingerprint: "fedcba9876543210fedcba9876543210", ruleId: "KG001", resource: "aws_iam_access_key.far", file: "elsewhere/main.tf" },
-          { fingerprint: "0123456789abcdef0123456789abcdef", ruleId: "KG001", resource: "aws_iam_access_key.gone", file: "stacks/app/main.tf" },
+          {
+            fingerprint: app.fingerprint,
+            ruleId: "KG001",
+            resource: app.resource,
+            file: app.location.file,
+            reason: "accepted in SEC-9",
+          },
+          {
+            fingerprint: "fedcba9876543210fedcba9876543210",
+            ruleId: "KG001",
+            resource: "aws_iam_access_key.far",
+            file: "elsewhere/main.tf",
+          },
+          {
+            fingerprint: "0123456789abcdef0123456789abcdef",
+            ruleId: "KG001",
+            resource: "aws_iam_access_key.gone",
+            file: "stacks/app/main.tf",
+          },
         ],
       }),
       "b.json",
     );
     const written = baselineOf(result, previous, (file) => file.startsWith("stacks/"));
     expect(written.findings).toEqual([
-      { fingerprint: "fedcba9876543210fedcba9876543210", ruleId: "KG001", resource: "aws_iam_access_key.far", file: "elsewhere/main.tf" },
-      { fingerprint: app.fingerprint, ruleId: "KG001", resource: "aws_iam_access_key.app", file: "stacks/app/main.tf", reason: "accepted in SEC-9" },
+      {
+        fingerprint: "fedcba9876543210fedcba9876543210",
+        ruleId: "KG001",
+        resource: "aws_iam_access_key.far",
+        file: "elsewhere/main.tf",
+      },
+      {
+        fingerprint: app.fingerprint,
+        ruleId: "KG001",
+        resource: "aws_iam_access_key.app",
+        file: "stacks/app/main.tf",
+        reason: "accepted in SEC-9",
+      },
       expect.objectContaining({ resource: "aws_iam_access_key.old", file: "stacks/legacy/main.tf" }),
     ]);
   });
@@ -129,7 +212,9 @@ describe("keygate --write-baseline / --baseline", () => {
     const write = await runCli(["stacks", "--write-baseline", "keygate-baseline.json", "-f", "json"], root);
     expect(write.stderr).toBe("keygate: wrote 2 findings to the baseline keygate-baseline.json\n");
     expect(write.code).toBe(0);
-    expect(JSON.parse(write.stdout).findings.map((f: { suppressed: { kind: string } | null }) => f.suppressed?.kind)).toEqual(["baseline", "baseline", "inline"]);
+    expect(
+      JSON.parse(write.stdout).findings.map((f: { suppressed: { kind: string } | null }) => f.suppressed?.kind),
+    ).toEqual(["baseline", "baseline", "inline"]);
     const written = JSON.parse(await readFile(join(root, "keygate-baseline.json"), "utf8"));
     expect(written.findings).toHaveLength(2);
 
@@ -153,19 +238,26 @@ describe("keygate --write-baseline / --baseline", () => {
     const { code, stdout } = await runCli(["stacks", "--baseline", "keygate-baseline.json", "-f", "markdown"], root);
     expect(code).toBe(0);
     expect(stdout).toContain("Baseline `keygate-baseline.json`: 1 of 2 entries matched, 1 stale.");
-    expect(stdout).toMatch(/\| `keygate-baseline\.json:\d+:5` \| stale baseline entry: KG001 for aws_iam_access_key\.app \(stacks\/app\/main\.tf\)/);
+    expect(stdout).toMatch(
+      /\| `keygate-baseline\.json:\d+:5` \| stale baseline entry: KG001 for aws_iam_access_key\.app \(stacks\/app\/main\.tf\)/,
+    );
     const strict = await runCli(["stacks", "--baseline", "keygate-baseline.json", "--fail-on", "warning"], root);
     expect(strict.code).toBe(1);
   });
 
   it("stops with exit 2 and a clear message on an invalid or missing baseline", async () => {
-    const root = await writeTree({ ...TREE, "bad.json": '{ "version": 1, "findings": [ { "fingerprint": "nope" } ] }' });
+    const root = await writeTree({
+      ...TREE,
+      "bad.json": '{ "version": 1, "findings": [ { "fingerprint": "nope" } ] }',
+    });
     const bad = await runCli(["stacks", "--baseline", "bad.json"], root);
     expect(bad.code).toBe(2);
     expect(bad.stdout).toBe("");
     expect(bad.stderr).toContain('keygate: baseline bad.json: Key "findings": Key "0": Missing required key "ruleId".');
     const missing = await runCli(["stacks", "--baseline", "none.json"], root);
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toBe("keygate: baseline none.json: baseline file not found; create it with --write-baseline\n");
+    expect(missing.stderr).toBe(
+      "keygate: baseline none.json: baseline file not found; create it with --write-baseline\n",
+    );
   });
 });

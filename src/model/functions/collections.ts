@@ -4,11 +4,14 @@ import type { Fn } from "./index.js";
 
 /** Collection functions (`length`, `lookup`, `merge`, `element`, …). Each takes known arguments and returns Terraform's result or fails as Terraform does. */
 export const COLLECTIONS: Record<string, Fn> = {
-  length: ([x]) => (typeof x === "string" ? [...graphemes.segment(x)].length : Array.isArray(x) ? x.length : Object.keys(map(x)).length),
+  length: ([x]) =>
+    typeof x === "string" ? [...graphemes.segment(x)].length : Array.isArray(x) ? x.length : Object.keys(map(x)).length,
   keys: ([x]) => Object.keys(map(x)).sort(compareStrings),
   values: ([x]) => {
     const m = map(x);
-    return Object.keys(m).sort(compareStrings).map((k) => m[k]);
+    return Object.keys(m)
+      .sort(compareStrings)
+      .map((k) => m[k]);
   },
   lookup: (args) => {
     const [m, k] = [map(args[0]), str(args[1])];
@@ -38,16 +41,23 @@ export const COLLECTIONS: Record<string, Fn> = {
   one: ([x]) => {
     if (x === null) return null;
     const items = list(x);
-    return items.length <= 1 ? (items[0] ?? null) : fail("must be a list, set, or tuple value with either zero or one elements");
+    return items.length <= 1
+      ? (items[0] ?? null)
+      : fail("must be a list, set, or tuple value with either zero or one elements");
   },
   alltrue: ([x]) => list(x).every((v) => bool(v)),
   anytrue: ([x]) => list(x).some((v) => bool(v)),
   range: (args) => range(args.map(num)),
   zipmap: ([k, v]) => {
     const [ks, vs] = [list(k).map(str), list(v)];
-    return ks.length === vs.length ? Object.fromEntries(ks.map((key, i) => [key, vs[i]])) : fail("number of keys and values must match");
+    return ks.length === vs.length
+      ? Object.fromEntries(ks.map((key, i) => [key, vs[i]]))
+      : fail("number of keys and values must match");
   },
-  sort: ([x]) => list(x).map((v) => (v === null ? fail("sort of a null element") : str(v))).sort(compareStrings),
+  sort: ([x]) =>
+    list(x)
+      .map((v) => (v === null ? fail("sort of a null element") : str(v)))
+      .sort(compareStrings),
 };
 
 function flattenList(items: unknown[]): unknown[] {
@@ -55,7 +65,8 @@ function flattenList(items: unknown[]): unknown[] {
 }
 
 function range(args: number[]): number[] {
-  const [a, b, step] = args.length === 1 ? [0, args[0]!, 1] : [args[0]!, args[1]!, args[2] ?? (args[1]! < args[0]! ? -1 : 1)];
+  const [a, b, step] =
+    args.length === 1 ? [0, args[0]!, 1] : [args[0]!, args[1]!, args[2] ?? (args[1]! < args[0]! ? -1 : 1)];
   if (step === 0) fail("step must not be zero");
   if (Math.abs((b - a) / step) > MAX_OPTIONS) fail("range too large");
   const out: number[] = [];

@@ -19,12 +19,19 @@ export function toSet(items: unknown[]): unknown[] {
   const unified = unify(items);
   const unique = [...new Map(unified.map((v) => [JSON.stringify(v), v])).values()];
   // cty orders strings lexically, numbers numerically, false before true.
-  return unique.sort((a, b) => (typeof a === "number" && typeof b === "number" ? a - b : typeof a === "boolean" && typeof b === "boolean" ? Number(a) - Number(b) : compareStrings(JSON.stringify(a), JSON.stringify(b))));
+  return unique.sort((a, b) =>
+    typeof a === "number" && typeof b === "number"
+      ? a - b
+      : typeof a === "boolean" && typeof b === "boolean"
+        ? Number(a) - Number(b)
+        : compareStrings(JSON.stringify(a), JSON.stringify(b)),
+  );
 }
 
 /** Elements of mixed primitive types become strings (Terraform's "most general type"). */
 export function unify(items: unknown[]): unknown[] {
   const types = new Set(items.filter((v) => v !== null).map((v) => typeof v));
-  if (types.size > 1 && [...types].every((t) => t === "string" || t === "number" || t === "boolean")) return items.map((v) => (v === null ? null : toStr(v)));
+  if (types.size > 1 && [...types].every((t) => t === "string" || t === "number" || t === "boolean"))
+    return items.map((v) => (v === null ? null : toStr(v)));
   return items;
 }

@@ -70,7 +70,13 @@ export const READING_FUNCTIONS = new Set(["file", "fileexists"]);
  * `file(path)` / `fileexists(path)` in a module instance: a relative path is taken from the root
  * module's directory (Terraform's working directory), as `path.module` values are written.
  */
-export async function readFunction(name: string, args: Value[], instance: ModuleInstance, text: string, shown: string): Promise<Value> {
+export async function readFunction(
+  name: string,
+  args: Value[],
+  instance: ModuleInstance,
+  text: string,
+  shown: string,
+): Promise<Value> {
   const [arg] = args;
   const files = dataFiles.get(instance.module);
   if (!files || arg?.kind !== "known" || args.length !== 1) return unknown(text);
@@ -79,7 +85,12 @@ export async function readFunction(name: string, args: Value[], instance: Module
   const path = resolve(rootOf(instance).module.dir, written);
   const inside = relative(files.boundary, path);
   if (inside === ".." || inside.startsWith(`..${sep}`) || isAbsolute(inside)) {
-    report(files, instance, written, `${shown}: ${written} is outside the repository (${displayPath(files.boundary, files.cwd) || "."}); keygate reads data files only inside it`);
+    report(
+      files,
+      instance,
+      written,
+      `${shown}: ${written} is outside the repository (${displayPath(files.boundary, files.cwd) || "."}); keygate reads data files only inside it`,
+    );
     return failure(text);
   }
   files.reads ??= new Map();
@@ -161,7 +172,13 @@ function report(files: DataFiles, instance: ModuleInstance, written: string, mes
  * merge keys, as Terraform's go-cty-yaml; tags it does not know are errors.
  */
 function yamlDecode(text: string): unknown {
-  const document = parseDocument(text, { version: "1.2", schema: "core", merge: true, uniqueKeys: true, prettyErrors: false });
+  const document = parseDocument(text, {
+    version: "1.2",
+    schema: "core",
+    merge: true,
+    uniqueKeys: true,
+    prettyErrors: false,
+  });
   if (document.errors.length) fail(`yamldecode: ${document.errors[0]!.message}`);
   try {
     return document.toJS({ maxAliasCount: 1000 }) ?? null;

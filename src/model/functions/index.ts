@@ -1,4 +1,24 @@
-import { alternatives, attempt, collapse, deepEqual, elementsOf, failure, isError, isPlainObject, known, lazy, MAX_OPTIONS, oneOf, compareStrings, textOf, toNumber, toStr, unknown, type Text, type Value } from "../values.js";
+import {
+  alternatives,
+  attempt,
+  collapse,
+  deepEqual,
+  elementsOf,
+  failure,
+  isError,
+  isPlainObject,
+  known,
+  lazy,
+  MAX_OPTIONS,
+  oneOf,
+  compareStrings,
+  textOf,
+  toNumber,
+  toStr,
+  unknown,
+  type Text,
+  type Value,
+} from "../values.js";
 import { COLLECTIONS } from "./collections.js";
 import { CONVERSIONS } from "./conversions.js";
 import { DATA_DECODERS } from "./files.js";
@@ -12,7 +32,23 @@ import { STRINGS } from "./strings.js";
 export type Fn = (args: unknown[]) => unknown;
 
 /** Functions that return (a value derived from) their first argument: a reference through them is still a reference. */
-const PASS_THROUGH = new Set(["toset", "tolist", "tomap", "tostring", "lower", "upper", "trimspace", "one", "nonsensitive", "sensitive", "flatten", "distinct", "sort", "values", "keys"]);
+const PASS_THROUGH = new Set([
+  "toset",
+  "tolist",
+  "tomap",
+  "tostring",
+  "lower",
+  "upper",
+  "trimspace",
+  "one",
+  "nonsensitive",
+  "sensitive",
+  "flatten",
+  "distinct",
+  "sort",
+  "values",
+  "keys",
+]);
 
 /** Every function keygate evaluates, by name. */
 const FUNCTIONS: Record<string, Fn> = { ...CONVERSIONS, ...COLLECTIONS, ...STRINGS, ...NUMBERS, ...DATA_DECODERS };
@@ -22,12 +58,20 @@ const FUNCTIONS: Record<string, Fn> = { ...CONVERSIONS, ...COLLECTIONS, ...STRIN
  * functions. An undecided call's text is the function over its arguments' texts, so that the very
  * same call (however it is spaced, wrapped or commented) compares equal.
  */
-export function callFunction(name: string, args: Value[], source: Text = lazy(() => `${name}(${args.map(textOf).join(", ")})`)): Value {
+export function callFunction(
+  name: string,
+  args: Value[],
+  source: Text = lazy(() => `${name}(${args.map(textOf).join(", ")})`),
+): Value {
   if (name === "try") return tryFunction(args, source);
   if (name === "can") return canFunction(args, source);
   if (args.some(isError)) return failure(source());
   const ref = args.find((a) => a.kind === "ref");
-  if (ref && (PASS_THROUGH.has(name) || name === "lookup" || name === "element" || name === "concat" || name === "coalesce")) return ref;
+  if (
+    ref &&
+    (PASS_THROUGH.has(name) || name === "lookup" || name === "element" || name === "concat" || name === "coalesce")
+  )
+    return ref;
   // join("", aws_iam_user.u[*].name): the names of the resource's instances, joined.
   if (name === "join" && args[0]?.kind !== "ref") {
     const listRef = args.slice(1).find((a) => a.kind === "ref");
@@ -44,9 +88,13 @@ export function callFunction(name: string, args: Value[], source: Text = lazy(()
 
 /** Calls whose arguments are only partly known but whose result is decided all the same. */
 const STRUCTURAL: Record<string, (args: Value[], source: Text) => Value | undefined> = {
-  length: ([x]) => (x?.kind === "tuple" ? known(x.items.length) : x?.kind === "object" ? known(x.entries.size) : undefined),
+  length: ([x]) =>
+    x?.kind === "tuple" ? known(x.items.length) : x?.kind === "object" ? known(x.entries.size) : undefined,
   keys: ([x]) => (x?.kind === "object" ? known([...x.entries.keys()].sort(compareStrings)) : undefined),
-  values: ([x]) => (x?.kind === "object" ? collapse({ kind: "tuple", items: [...x.entries.keys()].sort(compareStrings).map((k) => x.entries.get(k)!) }) : undefined),
+  values: ([x]) =>
+    x?.kind === "object"
+      ? collapse({ kind: "tuple", items: [...x.entries.keys()].sort(compareStrings).map((k) => x.entries.get(k)!) })
+      : undefined,
   toset: ([x]) => (x?.kind === "tuple" ? x : undefined),
   tolist: ([x]) => (x?.kind === "tuple" ? x : undefined),
   tomap: ([x]) => (x?.kind === "object" ? x : undefined),
@@ -71,17 +119,24 @@ const STRUCTURAL: Record<string, (args: Value[], source: Text) => Value | undefi
     return items.every((i) => i.kind === "known") ? known(false) : undefined;
   },
   merge: (args) => {
-    if (!args.some((a) => a.kind === "object") || !args.every((a) => a.kind === "object" || (a.kind === "known" && (a.value === null || isPlainObject(a.value))))) return undefined;
+    if (
+      !args.some((a) => a.kind === "object") ||
+      !args.every((a) => a.kind === "object" || (a.kind === "known" && (a.value === null || isPlainObject(a.value))))
+    )
+      return undefined;
     const entries = new Map<string, Value>();
     for (const a of args) {
       if (a.kind === "object") a.entries.forEach((v, k) => entries.set(k, v));
-      else if (a.kind === "known" && isPlainObject(a.value)) Object.entries(a.value).forEach(([k, v]) => entries.set(k, known(v)));
+      else if (a.kind === "known" && isPlainObject(a.value))
+        Object.entries(a.value).forEach(([k, v]) => entries.set(k, known(v)));
     }
     return collapse({ kind: "object", entries });
   },
   concat: (args) => {
     const parts = args.map(elementsOf);
-    return parts.every((p) => p !== undefined) && args.some((a) => a.kind === "tuple") ? collapse({ kind: "tuple", items: parts.flat() as Value[] }) : undefined;
+    return parts.every((p) => p !== undefined) && args.some((a) => a.kind === "tuple")
+      ? collapse({ kind: "tuple", items: parts.flat() as Value[] })
+      : undefined;
   },
   coalesce: (args) => {
     if (args.every((a) => a.kind === "known")) return undefined;

@@ -5,7 +5,10 @@ import type { Fn } from "./index.js";
 export const STRINGS: Record<string, Fn> = {
   join: ([sep, ...lists]) => {
     if (lists.length === 0) fail("join needs at least one list");
-    return lists.flatMap(list).map((v) => (v === null ? fail("join of a null element") : str(v))).join(str(sep));
+    return lists
+      .flatMap(list)
+      .map((v) => (v === null ? fail("join of a null element") : str(v)))
+      .join(str(sep));
   },
   split: ([sep, s]) => {
     const [separator, text] = [str(sep), str(s)];
@@ -14,13 +17,15 @@ export const STRINGS: Record<string, Fn> = {
   },
   lower: ([s]) => mapCase(str(s), (c) => c.toLowerCase()),
   upper: ([s]) => mapCase(str(s), (c) => c.toUpperCase()),
-  title: ([s]) => str(s).replace(/(^|[^\p{L}\p{N}])(\p{L})/gu, (_, before: string, letter: string) => before + letter.toUpperCase()),
+  title: ([s]) =>
+    str(s).replace(/(^|[^\p{L}\p{N}])(\p{L})/gu, (_, before: string, letter: string) => before + letter.toUpperCase()),
   trimspace: ([s]) => str(s).trim(),
   trimprefix: ([s, p]) => (str(s).startsWith(str(p)) ? str(s).slice(str(p).length) : str(s)),
   trimsuffix: ([s, p]) => (str(p) !== "" && str(s).endsWith(str(p)) ? str(s).slice(0, -str(p).length) : str(s)),
   startswith: ([s, p]) => str(s).startsWith(str(p)),
   endswith: ([s, p]) => str(s).endsWith(str(p)),
-  replace: ([s, a, b]) => (str(a).startsWith("/") && str(a).endsWith("/") && str(a).length > 1 ? undefined : str(s).split(str(a)).join(str(b))),
+  replace: ([s, a, b]) =>
+    str(a).startsWith("/") && str(a).endsWith("/") && str(a).length > 1 ? undefined : str(s).split(str(a)).join(str(b)),
   substr: ([s, o, l]) => {
     const chars = [...graphemes.segment(str(s))].map((g) => g.segment);
     let offset = integer(o);
@@ -36,10 +41,12 @@ export const graphemes = new Intl.Segmenter(undefined, { granularity: "grapheme"
 
 /** Case mapping character by character, as Go's strings.ToUpper/ToLower: "ß" stays "ß" rather than becoming "SS". */
 function mapCase(text: string, convert: (c: string) => string): string {
-  return [...text].map((c) => {
-    const mapped = convert(c);
-    return [...mapped].length === 1 ? mapped : c;
-  }).join("");
+  return [...text]
+    .map((c) => {
+      const mapped = convert(c);
+      return [...mapped].length === 1 ? mapped : c;
+    })
+    .join("");
 }
 
 /**
@@ -66,10 +73,23 @@ function formatString(spec: string, args: unknown[]): string {
     }
     const match = /^%([-+ 0#]*)(\d+)?(?:\.(\d*))?(?:\[(\d+)\])?([a-zA-Z])/.exec(spec.slice(i));
     if (!match) fail(`invalid format verb at offset ${i}`);
-    const [whole, flags, width, precision, explicit, verb] = match as unknown as [string, string, string | undefined, string | undefined, string | undefined, string];
+    const [whole, flags, width, precision, explicit, verb] = match as unknown as [
+      string,
+      string,
+      string | undefined,
+      string | undefined,
+      string | undefined,
+      string,
+    ];
     if (explicit !== undefined) next = Number(explicit) - 1;
     if (next < 0 || next >= args.length) fail("not enough arguments for the format string");
-    out += formatOne(verb, flags, width === undefined ? undefined : Number(width), precision === undefined ? undefined : Number(precision || 0), args[next]);
+    out += formatOne(
+      verb,
+      flags,
+      width === undefined ? undefined : Number(width),
+      precision === undefined ? undefined : Number(precision || 0),
+      args[next],
+    );
     used = Math.max(used, ++next);
     i += whole.length;
   }
@@ -77,7 +97,13 @@ function formatString(spec: string, args: unknown[]): string {
   return out;
 }
 
-function formatOne(verb: string, flags: string, width: number | undefined, precision: number | undefined, arg: unknown): string {
+function formatOne(
+  verb: string,
+  flags: string,
+  width: number | undefined,
+  precision: number | undefined,
+  arg: unknown,
+): string {
   const pad = (text: string, numeric: boolean) => {
     if (!width || [...text].length >= width) return text;
     const fill = width - [...text].length;
@@ -88,9 +114,11 @@ function formatOne(verb: string, flags: string, width: number | undefined, preci
     }
     return " ".repeat(fill) + text;
   };
-  const signed = (n: number, body: string) => (n < 0 || Object.is(n, -0) ? `-${body}` : flags.includes("+") ? `+${body}` : flags.includes(" ") ? ` ${body}` : body);
+  const signed = (n: number, body: string) =>
+    n < 0 || Object.is(n, -0) ? `-${body}` : flags.includes("+") ? `+${body}` : flags.includes(" ") ? ` ${body}` : body;
   if (verb === "v") {
-    if (flags.includes("#") || arg === null || (typeof arg === "object" && arg !== null)) return pad(JSON.stringify(arg), false);
+    if (flags.includes("#") || arg === null || (typeof arg === "object" && arg !== null))
+      return pad(JSON.stringify(arg), false);
     if (typeof arg === "number") return formatOne("g", flags, width, precision, arg);
     if (typeof arg === "boolean") return formatOne("t", flags, width, precision, arg);
     return formatOne("s", flags, width, precision, arg);
