@@ -4,7 +4,7 @@ import { closeSharedParserPool } from "./load/parse-pool.js";
 import type { FailOn } from "./load/config.js";
 import { DEFAULT_WINDOW_SECONDS } from "./live/classify.js";
 import { REQUIRED_IAM_PERMISSIONS } from "./live/errors.js";
-import { TOOL } from "./package.js";
+import { docsUrl, TOOL } from "./package.js";
 import { DEFAULT_FORMAT, REPORTERS } from "./report/index.js";
 import { planReportTargets, TargetError } from "./report/targets.js";
 import { parseCliVariable, type CliVariable } from "./model/variables.js";
@@ -57,7 +57,13 @@ Suppress one finding with a comment on the line directly above the key's (or the
   # keygate:ignore KG001 -- vendor sync needs a key at creation, approved in SEC-142
   # keygate:ignore KG001 until=2027-03-31 -- migration window
 
-Docs: https://github.com/keygate-dev/keygate#readme`;
+Docs, for this version (${docsUrl("")}):
+  usage.md          every option, .keygate.json, exit codes
+  change-aware.md   how --base and --staged decide what is new
+  ci.md             pre-commit, GitHub Actions and GitLab CI setups
+  reports.md        every format, the JSON and SARIF contracts
+  suppressing.md    keygate:ignore comments and baselines
+  checks.md         what KG001 flags, and what keygate cannot judge`;
 
 // yargs drops a lone "-" (the usual name for stdin); it travels through the parser under this name.
 const STDIN_TOKEN = "keygate:stdin";
@@ -397,7 +403,7 @@ function commandLine(argv: readonly string[], io: CliIO, onRun: (run: () => Prom
               "audit a saved credential report offline",
             )
             .epilogue(
-              `Read-only: the calls need ${REQUIRED_IAM_PERMISSIONS.join(", ")} (the AWS-managed SecurityAudit policy has them all).\n\nFindings by key (a user with a console password; --window, default 60 s):\n  created within the window, never used, active   error    the exact CIS case: delete it\n  created within the window, in use, active       warning  replace it with a separately issued key\n  created within the window, inactive             info     delete it\n  created later, never used, active               warning  the CIS command-line audit\n\nExit codes: 0 nothing at or above --fail-on, 1 findings, 2 the audit could not be completed (credentials, permissions, an unreachable endpoint, a malformed report; the other accounts are still audited).`,
+              `Read-only: the calls need ${REQUIRED_IAM_PERMISSIONS.join(", ")} (the AWS-managed SecurityAudit policy has them all).\n\nFindings by key (a user with a console password; --window, default 60 s):\n  created within the window, never used, active   error    the exact CIS case: delete it\n  created within the window, in use, active       warning  replace it with a separately issued key\n  created within the window, inactive             info     delete it\n  created later, never used, active               warning  the CIS command-line audit\n\nExit codes: 0 nothing at or above --fail-on, 1 findings, 2 the audit could not be completed (credentials, permissions, an unreachable endpoint, a malformed report; the other accounts are still audited).\n\nDocs: ${docsUrl("live.md")}`,
             ),
         ),
       (args) => {

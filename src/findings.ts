@@ -7,7 +7,7 @@ export type Severity = "error" | "warning" | "info";
 /** Severities from most to least serious. */
 export const SEVERITIES: readonly Severity[] = ["error", "warning", "info"];
 
-/** Which kind of evidence produced a finding (DESIGN.md "The three kinds of evidence"). */
+/** Which kind of evidence produced a finding (the HCL source, a plan, or the live account). */
 export type EvidenceSource = "hcl" | "plan" | "live";
 
 /**
@@ -57,7 +57,7 @@ export interface StaticPairEvidence {
   user: string;
   /** The user's name when it is known statically. */
   userName?: string;
-  /** How the key's `user` argument was tied to the user (DESIGN.md "Linking a key to its user"). */
+  /** How the key's `user` argument was tied to the user (the routes of docs/checks.md). */
   route: LinkRoute;
   /** Address of an `aws_iam_user_login_profile` for the same user, when there is one. */
   loginProfile?: string;

@@ -28,7 +28,12 @@ export const TOOL = { name: manifest.name, version: manifest.version } as const;
 /** The project's repository on the web, e.g. `https://github.com/keygate-dev/keygate`. */
 export const REPOSITORY_URL = manifest.repository.url.replace(/^git\+/, "").replace(/\.git$/, "");
 
+/** A page of the documentation (`docs/PAGE`) as this very version has it. */
+export function docsUrl(page: string): string {
+  return `${REPOSITORY_URL}/blob/v${TOOL.version}/docs/${page}`;
+}
+
 /** The documentation page of a policy for this very version (never typed twice: derived from id and version). */
 export function policyDocsUrl(policyId: string): string {
-  return `${REPOSITORY_URL}/blob/v${TOOL.version}/docs/policies/${policyId}.md`;
+  return docsUrl(`policies/${policyId}.md`);
 }

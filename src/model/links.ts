@@ -46,7 +46,7 @@ export interface LinkSpec {
 
 /**
  * Links every created resource of `subjectType` to the created resources of `targetType` its
- * `linkAttribute` refers to, by the routes of DESIGN.md "Linking a key to its user": a reference
+ * `linkAttribute` refers to, by the routes of docs/checks.md ("What keygate checks"): a reference
  * (through locals, variables, module inputs and outputs, `for_each`), an equal known name, or the
  * very same undecided expression. Data sources are existing objects and never targets.
  */

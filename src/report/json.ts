@@ -4,7 +4,7 @@ import { jsonWithLongArray } from "./json-stream.js";
 import { findingFix, findingMessage } from "./messages.js";
 import type { Reporter } from "./types.js";
 
-/** The JSON report of DESIGN.md ("JSON report (contract)"): version 1, described by schemas/report.schema.json. */
+/** The JSON report (docs/reports.md, "JSON report"): version 1, described by schemas/report.schema.json. */
 export const jsonReporter: Reporter = {
   name: "json",
   description: "machine-readable report (the documented JSON contract, version 1)",

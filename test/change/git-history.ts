@@ -102,7 +102,7 @@ export class GitHistory {
   }
 }
 
-/** The parts of the JSON report (DESIGN.md) the tests look at. */
+/** The parts of the JSON report (docs/reports.md) the tests look at. */
 export interface JsonReport {
   version: number;
   findings: {

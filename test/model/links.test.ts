@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { StaticPairEvidence } from "../../src/findings.js";
 import { flagged, scanTree } from "../support/scan-fixture.js";
 
-/** Each linking route of DESIGN.md, with a violating case and a compliant twin that differs minimally. */
+/** Each linking route of docs/checks.md, with a violating case and a compliant twin that differs minimally. */
 interface Case {
   name: string;
   files: Record<string, string>;

@@ -45,6 +45,9 @@ describe("actionlint", () => {
 /** Where users pin keygate's version: the README, the CI examples, the hook's own comment. */
 const PINNED = [
   "README.md",
+  ...readdirSync(join(ROOT, "docs"))
+    .filter((f) => f.endsWith(".md"))
+    .map((f) => `docs/${f}`),
   "examples/ci/github-workflow.yml",
   "examples/ci/gitlab-ci.yml",
   "examples/ci/pre-commit-config.yaml",
