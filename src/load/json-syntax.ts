@@ -1,8 +1,7 @@
 import { parseTree, type Node } from "jsonc-parser";
 import { parseHclTemplate } from "./hcl-parser.js";
 import { childrenOf, type Attribute, type Block, type Body, type Expression, type ObjectItem } from "./hcl-syntax.js";
-import { LineIndex } from "./positions.js";
-import type { SyntaxProblem } from "./terraform-syntax.js";
+import { LineIndex, type SyntaxProblem } from "./positions.js";
 
 /**
  * Terraform's JSON syntax (`.tf.json`, `.tofu.json`, `.tfvars.json`) read into the same tree as

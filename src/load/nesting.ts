@@ -1,4 +1,4 @@
-import type { SyntaxProblem } from "./terraform-syntax.js";
+import type { SyntaxProblem } from "./positions.js";
 
 /**
  * How deeply brackets may nest in any input (HCL, .tf.json, plans, configs). Real configurations

@@ -8,19 +8,9 @@ import { parseHclFile } from "./hcl-parser.js";
 import type { Comment as CommentPlace } from "./hcl-lexer.js";
 import type { Body } from "./hcl-syntax.js";
 import { readJsonBody, TERRAFORM_BLOCK_LABELS, type JsonComment } from "./json-syntax.js";
-import { LineIndex } from "./positions.js";
+import { LineIndex, type Position, type Span } from "./positions.js";
 
-/** A 1-based line and column; columns count UTF-16 code units. */
-export interface Position {
-  line: number;
-  column: number;
-}
-
-/** A range of text; `end` is just past the last character. */
-export interface Span {
-  start: Position;
-  end: Position;
-}
+export type { Position, Span } from "./positions.js";
 
 /** Where a top-level block, its header and its top-level attributes are. */
 export interface BlockOutline {

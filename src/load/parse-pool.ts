@@ -2,11 +2,13 @@ import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import { PACKAGE_ROOT } from "../package.js";
-import type { ParseJob } from "./parse-worker.js";
 import { outlineHcl, type FileOutline } from "./outline.js";
 import { parseHclFile } from "./hcl-parser.js";
 import { tooDeep } from "./nesting.js";
 import { parseHclWasm, type ParseResult } from "./terraform-syntax.js";
+
+/** A request to a parser worker: a whole HCL file that keygate's own parser declined. */
+export type ParseJob = { id: number; kind: "file"; text: string };
 
 /**
  * A parsed HCL file: the parse result and, when hcl2json parsed it (in a worker, where lexing is

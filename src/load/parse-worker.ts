@@ -1,8 +1,5 @@
 import { parentPort } from "node:worker_threads";
-import { parseHclWasmWithOutline } from "./parse-pool.js";
-
-/** A request to a parser worker: a whole HCL file that keygate's own parser declined. */
-export type ParseJob = { id: number; kind: "file"; text: string };
+import { parseHclWasmWithOutline, type ParseJob } from "./parse-pool.js";
 
 // Each worker runs its own copy of hcl2json's WebAssembly parser, for the files keygate's own
 // parser declined; its answers are exactly what the main thread would compute.

@@ -1,4 +1,21 @@
-import type { Position, Span } from "./outline.js";
+/** A 1-based line and column; columns count UTF-16 code units. */
+export interface Position {
+  line: number;
+  column: number;
+}
+
+/** A range of text; `end` is just past the last character. */
+export interface Span {
+  start: Position;
+  end: Position;
+}
+
+/** A syntax problem at a 1-based position. */
+export interface SyntaxProblem {
+  line: number;
+  column: number;
+  message: string;
+}
 
 /** Turns character offsets of a text into 1-based lines and columns (what every report shows). */
 export class LineIndex {

@@ -1,9 +1,9 @@
 import { readRegularFile } from "./file-kind.js";
 import { workingTree, type SourceTree } from "./tree.js";
+import type { ReadResult } from "./read-result.js";
 import { decodeWideJson } from "./unicode.js";
 
-/** The text of a file that passed the encoding checks, or why it cannot be read. */
-export type ReadResult = { ok: true; text: string } | { ok: false; message: string; line?: number; column?: number };
+export type { ReadResult } from "./read-result.js";
 
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 

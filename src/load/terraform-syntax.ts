@@ -3,14 +3,9 @@ import { parseHclFile } from "./hcl-parser.js";
 import type { Body } from "./hcl-syntax.js";
 import { jsonBody, TERRAFORM_BLOCK_LABELS } from "./json-syntax.js";
 import { tooDeep } from "./nesting.js";
-import { LineIndex } from "./positions.js";
+import { LineIndex, type SyntaxProblem } from "./positions.js";
 
-/** A syntax problem at a 1-based position. */
-export interface SyntaxProblem {
-  line: number;
-  column: number;
-  message: string;
-}
+export type { SyntaxProblem } from "./positions.js";
 
 /** The result of parsing one file. */
 export type ParseResult = { ok: true; body: Body } | { ok: false; problems: SyntaxProblem[] };

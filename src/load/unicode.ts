@@ -1,4 +1,4 @@
-import type { ReadResult } from "./read.js";
+import type { ReadResult } from "./read-result.js";
 
 /** A Unicode encoding other than UTF-8 that a JSON input can be told apart in. */
 type WideEncoding = "UTF-16LE" | "UTF-16BE" | "UTF-32LE" | "UTF-32BE";

@@ -17,7 +17,7 @@ import { basename } from "node:path";
 import type { InputError, SourceLocation } from "../findings.js";
 import type { BlockOutline } from "../load/outline.js";
 import type { SourceFile } from "../load/sources.js";
-import { argumentsOf, spanLocation, type Argument, type Arguments } from "./module.js";
+import { argumentsOf, spanLocation, type Argument, type Arguments } from "./arguments.js";
 
 /** Whether a file is an override file, by its name (OpenTofu's `.tofu` forms included). */
 export function isOverrideFile(path: string): boolean {

@@ -1,6 +1,6 @@
 import { unwrap, type Expression } from "../load/hcl-syntax.js";
 import { canonicalText } from "./canonical.js";
-import type { Argument } from "./module.js";
+import type { Argument } from "./arguments.js";
 
 /*
  * What an argument says without evaluation: a constant (Terraform requires one for a variable's

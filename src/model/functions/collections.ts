@@ -1,6 +1,6 @@
 import { bool, compareStrings, deepEqual, fail, integer, list, map, MAX_OPTIONS, num, str } from "../values.js";
 import { graphemes } from "./strings.js";
-import type { Fn } from "./index.js";
+import type { Fn } from "./fn.js";
 
 /** Collection functions (`length`, `lookup`, `merge`, `element`, …). Each takes known arguments and returns Terraform's result or fails as Terraform does. */
 export const COLLECTIONS: Record<string, Fn> = {

@@ -1,5 +1,5 @@
 import { bool, compareStrings, fail, list, map, num, str, toStr } from "../values.js";
-import type { Fn } from "./index.js";
+import type { Fn } from "./fn.js";
 
 /** Type conversions (`toset`, `tostring`, …) and `sensitive` / `nonsensitive`. Each takes known arguments and returns Terraform's result or fails as Terraform does. */
 export const CONVERSIONS: Record<string, Fn> = {

@@ -8,7 +8,7 @@ import type { SourceTree } from "../../load/tree.js";
 import type { ModuleInstance } from "../configuration.js";
 import type { Module } from "../module.js";
 import { fail, failure, known, str, toStr, unknown, type Value } from "../values.js";
-import type { Fn } from "./index.js";
+import type { Fn } from "./fn.js";
 
 /*
  * Files as data: `file`, `fileexists` (which read), and `jsondecode`, `yamldecode`, `csvdecode`

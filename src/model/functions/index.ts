@@ -22,14 +22,15 @@ import {
 import { COLLECTIONS } from "./collections.js";
 import { CONVERSIONS } from "./conversions.js";
 import { DATA_DECODERS } from "./files.js";
+import type { Fn } from "./fn.js";
 import { NUMBERS } from "./numbers.js";
 import { STRINGS } from "./strings.js";
+
+export type { Fn } from "./fn.js";
 
 // Functions, one file per family (as tflint keeps lang/funcs). Each takes fully known arguments
 // (every combination of the alternatives is tried) and either returns Terraform's result or fails
 // as Terraform would; STRUCTURAL handles the calls whose arguments are only partly known.
-
-export type Fn = (args: unknown[]) => unknown;
 
 /** Functions that return (a value derived from) their first argument: a reference through them is still a reference. */
 const PASS_THROUGH = new Set([

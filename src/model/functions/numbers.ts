@@ -1,5 +1,5 @@
 import { fail, num } from "../values.js";
-import type { Fn } from "./index.js";
+import type { Fn } from "./fn.js";
 
 /** Numeric functions (`min`, `max`, `abs`, `ceil`, `floor`). Each takes known arguments and returns Terraform's result or fails as Terraform does. */
 export const NUMBERS: Record<string, Fn> = {

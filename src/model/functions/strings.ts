@@ -1,5 +1,5 @@
 import { bool, fail, integer, list, num, numberToString, str } from "../values.js";
-import type { Fn } from "./index.js";
+import type { Fn } from "./fn.js";
 
 /** String functions (`join`, `format`, `replace`, …). Each takes known arguments and returns Terraform's result or fails as Terraform does. */
 export const STRINGS: Record<string, Fn> = {
