@@ -7,7 +7,7 @@ import {
   type InputError,
   type Warning,
 } from "./findings.js";
-import type { ConfigUsed, Settings } from "./load/config.js";
+import type { Settings } from "./load/config.js";
 import { displayPath, groupByDirectory, TERRAFORM_EXTENSIONS } from "./load/discover.js";
 import { unchangedBlobIds } from "./load/git.js";
 import type { ParseCache } from "./load/parse-cache.js";
@@ -29,8 +29,10 @@ import { Evaluator } from "./model/expressions.js";
 import type { Policy } from "./policies/catalog.js";
 import { CONFIGURATION_CHECKS, PLAN_CHECKS } from "./policies/index.js";
 import type { SourceLocator } from "./policies/KG001.js";
-import type { BaselineSummary } from "./suppress/baseline.js";
+import type { ScanResult } from "./scan-result.js";
 import { applyInlineSuppressions, collectDirectives } from "./suppress/inline.js";
+
+export type { ScanResult } from "./scan-result.js";
 
 /** What a scan is asked to do. */
 export interface ScanRequest {
@@ -62,26 +64,6 @@ export interface ScanRequest {
   variables?: VariableInputs;
   /** Told, at the end, what became of each input file (--debug). */
   onFiles?: (entries: FileLogEntry[]) => void;
-}
-
-/** Everything a scan found; reporters render it and the CLI derives the exit code from it. */
-export interface ScanResult {
-  findings: Finding[];
-  errors: InputError[];
-  warnings: Warning[];
-  /** How many input files were read (or tried). */
-  files: number;
-  policies: readonly Policy[];
-  /** The configurations scanned, by root module directory (relative, `/` separators), sorted. */
-  configurations?: string[];
-  /** In change mode: what the change was compared with (`the merge base of HEAD and origin/main (1a2b3c4)`). */
-  comparedWith?: string;
-  /** In change mode: the commit of the "before" side (undefined before the first commit). */
-  baseCommit?: string;
-  /** How the findings compared with a baseline, when one was given (set by the CLI after the scan). */
-  baseline?: BaselineSummary;
-  /** The config file used and the policies it turned off (set by the CLI, for the reports). */
-  config?: ConfigUsed;
 }
 
 /**

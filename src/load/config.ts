@@ -1,11 +1,14 @@
 import { access } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import type { Severity } from "../findings.js";
-import { findPolicy, type Policy } from "../policies/catalog.js";
+import { findPolicy, type PolicyInfo } from "../policy-info.js";
+import type { ConfigUsed } from "../scan-result.js";
 import { displayPath, type ExcludeRules } from "./discover.js";
 import { readTextFile } from "./read.js";
 import { parseJson } from "./terraform-syntax.js";
 import { describeSchemaErrors, lazySchema } from "./validate.js";
+
+export type { ConfigUsed } from "../scan-result.js";
 
 /** The lowest severity that fails a run, or never. */
 export type FailOn = Severity | "never";
@@ -70,16 +73,8 @@ export async function findConfigFile(cwd: string): Promise<string | undefined> {
   return undefined;
 }
 
-/** What reports say about the config a run used: its file, and the policies it turned off. */
-export interface ConfigUsed {
-  /** The config file (as shown in reports), or undefined for the defaults. */
-  file: string | undefined;
-  /** Policies the config turned off, with their aliases. */
-  off: { id: string; alias: string }[];
-}
-
 /** The config a run used, for the reports (see ConfigUsed). */
-export function configUsed(settings: Settings, policies: readonly Policy[]): ConfigUsed {
+export function configUsed(settings: Settings, policies: readonly PolicyInfo[]): ConfigUsed {
   return {
     file: settings.configFile,
     off: policies.filter((p) => !settings.severities.has(p.id)).map((p) => ({ id: p.id, alias: p.alias })),
@@ -87,7 +82,11 @@ export function configUsed(settings: Settings, policies: readonly Policy[]): Con
 }
 
 /** Reads and validates the config (explicit `--config`, else the nearest `.keygate.json`); none at all gives the defaults. */
-export async function loadSettings(policies: readonly Policy[], cwd: string, explicitPath?: string): Promise<Settings> {
+export async function loadSettings(
+  policies: readonly PolicyInfo[],
+  cwd: string,
+  explicitPath?: string,
+): Promise<Settings> {
   const path = explicitPath ? resolve(cwd, explicitPath) : await findConfigFile(cwd);
   const defaults: Settings = {
     configFile: undefined,

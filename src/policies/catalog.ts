@@ -1,15 +1,10 @@
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import type { Severity } from "../findings.js";
+import type { PolicyInfo } from "../policy-info.js";
 import { compileSchema, describeSchemaErrors, lazySchema } from "../load/validate.js";
 import { PACKAGE_ROOT, policyDocsUrl } from "../package.js";
 
-/** A CIS benchmark control that a policy implements. */
-export interface CisReference {
-  benchmark: string;
-  versions: string[];
-  control: string;
-}
+export { findPolicy, type CisReference } from "../policy-info.js";
 
 /** A resource type that refers to a user through one of its attributes. */
 export interface LinkedType {
@@ -19,18 +14,10 @@ export interface LinkedType {
 }
 
 /** A policy as data (`policies/<id>.json`), plus its derived docs link. */
-export interface Policy {
-  id: string;
-  alias: string;
-  title: string;
-  severity: Severity;
-  cis: CisReference[];
-  rationale: string;
-  remediation: string;
+export interface Policy extends PolicyInfo {
   subject: LinkedType;
   target: { type: string; nameAttribute: string };
   aggravating: LinkedType[];
-  docsUrl: string;
 }
 
 /** Raised when a policy file is not valid: a packaging bug, reported like any other input error. */
@@ -70,9 +57,4 @@ export function loadPolicies(dir: string = POLICY_DIR): Policy[] {
   }
   if (dir === POLICY_DIR) cached = policies;
   return policies;
-}
-
-/** Finds a policy by id (`KG001`) or alias (`access-key-created-with-user`), case-insensitively for the id. */
-export function findPolicy(policies: readonly Policy[], idOrAlias: string): Policy | undefined {
-  return policies.find((p) => p.id === idOrAlias.toUpperCase() || p.alias === idOrAlias);
 }

@@ -1,5 +1,5 @@
 import { compareStrings } from "../findings.js";
-import type { ScanResult } from "../scan.js";
+import type { ScanResult } from "../scan-result.js";
 import { shortFindingMessage } from "./messages.js";
 import { summaryText } from "./text.js";
 import type { Reporter } from "./types.js";

@@ -1,8 +1,8 @@
 import type { Finding, InputError, Severity, SourceLocation, Warning } from "../findings.js";
-import type { Policy } from "../policies/catalog.js";
-import type { ScanResult } from "../scan.js";
+import type { PolicyInfo } from "../policy-info.js";
+import type { ScanResult } from "../scan-result.js";
 import { describeConfigUsed, findingMessage } from "./messages.js";
-import { isUri, RepositoryPaths } from "./sarif.js";
+import { isUri, RepositoryPaths } from "./paths.js";
 import type { ReportContext, Reporter } from "./types.js";
 
 const COMMAND: Record<Severity, "error" | "warning" | "notice"> = {
@@ -60,7 +60,7 @@ export const githubReporter: Reporter = {
   },
 };
 
-function annotationText(finding: Finding, policy: Policy | undefined): string {
+function annotationText(finding: Finding, policy: PolicyInfo | undefined): string {
   return [
     findingMessage(finding),
     ...finding.notes.map((n) => `Note: ${n}`),

@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
 import type { Severity } from "../findings.js";
-import type { ScanResult } from "../scan.js";
+import type { ScanResult } from "../scan-result.js";
 import { shortFindingMessage } from "./messages.js";
-import { isUri, RepositoryPaths } from "./sarif.js";
+import { isUri, RepositoryPaths } from "./paths.js";
 import type { Reporter } from "./types.js";
 
 /** GitLab's severities for keygate's: an incomplete check (an input error) blocks. */

@@ -1,5 +1,5 @@
 import { TOOL } from "../package.js";
-import type { ScanResult } from "../scan.js";
+import type { ScanResult } from "../scan-result.js";
 import { jsonWithLongArray } from "./json-stream.js";
 import { findingFix, findingMessage } from "./messages.js";
 import type { Reporter } from "./types.js";

@@ -1,6 +1,6 @@
 import { compareStrings, type Finding, type InputError, type Warning } from "../findings.js";
-import type { Policy } from "../policies/catalog.js";
-import type { ScanResult } from "../scan.js";
+import type { PolicyInfo } from "../policy-info.js";
+import type { ScanResult } from "../scan-result.js";
 import { at, diagnosticText, findingMessage } from "./messages.js";
 import type { Reporter } from "./types.js";
 
@@ -141,7 +141,7 @@ interface Suite {
   out: string[];
 }
 
-function policyCase(policy: Policy, configuration: string, findings: Finding[], inputErrors: number): Case {
+function policyCase(policy: PolicyInfo, configuration: string, findings: Finding[], inputErrors: number): Case {
   const active = findings.filter((f) => !f.suppressed);
   const first = active[0];
   const out = findings

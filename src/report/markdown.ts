@@ -1,5 +1,5 @@
 import type { Finding, SourceLocation } from "../findings.js";
-import type { ScanResult } from "../scan.js";
+import type { ScanResult } from "../scan-result.js";
 import { findingMessage } from "./messages.js";
 import type { Reporter } from "./types.js";
 

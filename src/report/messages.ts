@@ -7,8 +7,8 @@ import type {
   Warning,
 } from "../findings.js";
 import type { LiveKeyEvidence } from "../live/evidence.js";
-import type { ConfigUsed } from "../load/config.js";
-import type { Policy } from "../policies/catalog.js";
+import type { ConfigUsed } from "../scan-result.js";
+import type { PolicyInfo } from "../policy-info.js";
 
 /** The sentence that says what is wrong with a finding and why it matters; every reporter uses it. */
 export function findingMessage(finding: Finding): string {
@@ -80,7 +80,7 @@ export function suppressionHint(finding: Finding): string | undefined {
  * How to fix this very finding: for a deployed key, the commands (deactivate, then delete); for
  * code, the policy's remediation (its first sentence when `short`).
  */
-export function findingFix(finding: Finding, policy: Policy | undefined, short = false): string | undefined {
+export function findingFix(finding: Finding, policy: PolicyInfo | undefined, short = false): string | undefined {
   if (finding.evidence.kind === "live-key") return finding.evidence.remediation.join(" && ");
   if (finding.evidence.kind === "module-call" && finding.evidence.fix) {
     const { input, value } = finding.evidence.fix;

@@ -1,15 +1,14 @@
-import { isAbsolute, relative, resolve, sep } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Finding, InputError, Severity, SourceLocation, Warning } from "../findings.js";
 import { REPOSITORY_URL, TOOL } from "../package.js";
-import type { CisReference, Policy } from "../policies/catalog.js";
-import type { ScanResult } from "../scan.js";
+import type { CisReference, PolicyInfo } from "../policy-info.js";
+import type { ScanResult } from "../scan-result.js";
 import { jsonWithLongArray } from "./json-stream.js";
 import { findingMessage } from "./messages.js";
+import { RepositoryPaths, SOURCE_ROOT } from "./paths.js";
 import type { ReportContext, Reporter } from "./types.js";
 
-/** The base that every artifact URI is relative to: the repository root. */
-export const SOURCE_ROOT = "%SRCROOT%";
+export { isUri, RepositoryPaths, SOURCE_ROOT } from "./paths.js";
 
 /** The key of keygate's fingerprint in `partialFingerprints`: name and version, as SARIF §3.27.17 advises. */
 export const FINGERPRINT_KEY = "keygateFingerprint/v1";
@@ -41,7 +40,7 @@ function sarifPieces(result: ScanResult, context: ReportContext): Iterable<strin
   const policies = [...result.policies];
   const ruleIndex = new Map(policies.map((p, i) => [p.id, i]));
   // The severity the config gave a policy shows on its findings; without findings it does not matter.
-  const effective = (p: Policy): Severity => result.findings.find((f) => f.ruleId === p.id)?.severity ?? p.severity;
+  const effective = (p: PolicyInfo): Severity => result.findings.find((f) => f.ruleId === p.id)?.severity ?? p.severity;
   const overrides = policies
     .filter((p) => effective(p) !== p.severity)
     .map((p) => ({
@@ -113,7 +112,7 @@ function sarifPieces(result: ScanResult, context: ReportContext): Iterable<strin
   );
 }
 
-function rule(policy: Policy, severity: Severity) {
+function rule(policy: PolicyInfo, severity: Severity) {
   const cis = policy.cis.map(cisLabel);
   return {
     id: policy.id,
@@ -227,45 +226,6 @@ function physicalLocation(location: SourceLocation, paths: RepositoryPaths) {
       endColumn: location.endColumn,
     },
   };
-}
-
-/**
- * Maps the findings' paths (relative to the working directory) to URIs relative to the repository
- * root, so that GitHub can place them whatever directory keygate ran in.
- */
-export class RepositoryPaths {
-  readonly root: string;
-  private readonly cwd: string;
-
-  constructor(context: ReportContext) {
-    this.cwd = context.cwd ?? process.cwd();
-    this.root = context.repoRoot ?? this.cwd;
-  }
-
-  /** The path relative to the repository root with `/` separators, or undefined outside it (or for a URI). */
-  relative(file: string): string | undefined {
-    if (isUri(file)) return undefined;
-    const rel = relative(this.root, resolve(this.cwd, file));
-    if (rel === "") return ".";
-    if (rel.startsWith(`..${sep}`) || rel === ".." || isAbsolute(rel)) return undefined;
-    return rel.split(sep).join("/");
-  }
-
-  /**
-   * A SARIF artifactLocation: relative to `%SRCROOT%`, or an absolute file URI outside the
-   * repository; a location that is already a URI (a live finding's `aws://ACCOUNT/iam`) stays as it is.
-   */
-  artifact(file: string): { uri: string; uriBaseId?: string } {
-    if (isUri(file)) return { uri: file };
-    const rel = this.relative(file);
-    if (rel === undefined) return { uri: pathToFileURL(resolve(this.cwd, file)).href };
-    return { uri: rel.split("/").map(encodeURIComponent).join("/"), uriBaseId: SOURCE_ROOT };
-  }
-}
-
-/** Whether a location's `file` is a URI with a scheme (`aws://…`) rather than a path. */
-export function isUri(file: string): boolean {
-  return /^[a-z][a-z0-9+.-]+:\/\//i.test(file);
 }
 
 function directoryUri(dir: string): string {

@@ -1,7 +1,7 @@
 import { createColors } from "picocolors";
 import { compareStrings, type Finding, type InputError, type Warning } from "../findings.js";
-import type { Policy } from "../policies/catalog.js";
-import type { ScanResult } from "../scan.js";
+import type { PolicyInfo } from "../policy-info.js";
+import type { ScanResult } from "../scan-result.js";
 import { describeConfigUsed, findingFix, shortFindingMessage, suppressionHint } from "./messages.js";
 import type { ReportContext, Reporter } from "./types.js";
 
@@ -77,7 +77,7 @@ function nothingChecked(result: ScanResult): boolean {
   );
 }
 
-function findingRow(finding: Finding, policy: Policy | undefined, shown: Set<string>, verbose: boolean): Row {
+function findingRow(finding: Finding, policy: PolicyInfo | undefined, shown: Set<string>, verbose: boolean): Row {
   const details: Row["details"] = finding.notes.map((note) => ({
     label: "note:",
     text: note,

@@ -1,4 +1,4 @@
-import type { ScanResult } from "../scan.js";
+import type { ScanResult } from "../scan-result.js";
 
 /** What a reporter may know about where its output goes. */
 export interface ReportContext {

@@ -4,19 +4,9 @@ import { readTextFile } from "../load/read.js";
 import { LineIndex } from "../load/positions.js";
 import { parseJson } from "../load/terraform-syntax.js";
 import { describeSchemaErrors, lazySchema } from "../load/validate.js";
-import type { ScanResult } from "../scan.js";
+import type { BaselineEntry, ScanResult } from "../scan-result.js";
 
-/** One accepted finding in a baseline file (`schemas/baseline.schema.json`). */
-export interface BaselineEntry {
-  /** The only field that is matched: the finding's fingerprint, which holds no line numbers. */
-  fingerprint: string;
-  ruleId: string;
-  resource: string;
-  /** Where the finding was when it was recorded, relative to the working directory. */
-  file: string;
-  /** Why it is accepted; becomes the suppression's reason. */
-  reason?: string;
-}
+export type { BaselineEntry, BaselineSummary } from "../scan-result.js";
 
 /** The baseline file as written and read: version 1. */
 export interface BaselineFile {
@@ -32,17 +22,6 @@ export interface Baseline {
   entries: BaselineEntry[];
   /** Where each entry starts in the file (by index into `entries`), for reporting stale entries. */
   positions: { line: number; column: number }[];
-}
-
-/** How the findings of a run compared with the baseline; reporters show it in their summaries. */
-export interface BaselineSummary {
-  file: string;
-  /** Entries in the baseline. */
-  entries: number;
-  /** Fingerprints of the entries that matched a finding of this run. */
-  matched: string[];
-  /** Entries, within the scanned paths, that matched no finding: fixed, or renamed or moved. */
-  stale: BaselineEntry[];
 }
 
 /** An unreadable or invalid baseline: the run stops with exit 2, as for a bad config. */
