@@ -46,6 +46,12 @@ export interface ScanRequest {
   tree?: SourceTree;
   /** Shown each configuration with the findings it yielded, before suppression (change-aware scans take their inventory here). */
   observe?: (configuration: Configuration, findings: readonly Finding[]) => void | Promise<void>;
+  /**
+   * Which configurations to check (absent: all). The others are assembled from what shapes them
+   * (their module calls: see loadConfigurations) and observed, but neither read whole nor checked:
+   * change-aware scans check only the configurations a change touches.
+   */
+  scope?: (configuration: Configuration) => boolean;
   /** Plans (`terraform show -json` output) to check, besides `.json` files among `paths`; "-" is stdin. */
   plans?: string[];
   /** The Terraform sources of the plans (their root module directory), to point findings at `.tf` lines too. */
@@ -141,7 +147,7 @@ async function checkAll(
   errors: InputError[],
 ): Promise<ScanResult> {
   const { cwd, settings } = request;
-  const { configurations, checked } = await loadConfigurations(loader, errors);
+  const { configurations, checked } = await loadConfigurations(loader, errors, request.scope);
   await request.cache?.save();
 
   const byFingerprint = new Map<string, Finding>();
@@ -295,30 +301,35 @@ function sourceLocator(configuration: Configuration | undefined): SourceLocator 
 /**
  * Assembles the configurations in two passes: first with every directory in "graph" mode (enough
  * to know which modules call which), then, for the configurations that can matter, again in "full"
- * mode. Without a prefilter, the first pass is already complete.
+ * mode (those in scope). Without a prefilter, the first pass is already complete.
  */
 async function loadConfigurations(
   loader: ModuleLoader,
   errors: InputError[],
+  scope: (configuration: Configuration) => boolean = () => true,
 ): Promise<{ configurations: Configuration[]; checked: Set<Configuration> }> {
   await loader.prepare(loader.scannedDirs);
   const first = await assembleConfigurations([...loader.scannedDirs], loader);
   errors.push(...first.errors);
   if ([...loader.scannedDirs].every((dir) => loader.mode(dir) === "full"))
-    return { configurations: first.configurations, checked: new Set(first.configurations) };
-  const relevant: Configuration[] = [];
+    return { configurations: first.configurations, checked: new Set(first.configurations.filter(scope)) };
+  const relevant = new Set<Configuration>();
   for (const configuration of first.configurations) {
+    if (!scope(configuration)) {
+      for (const instance of configuration.instances) loader.outOfScope.add(instance.module.dir);
+      continue;
+    }
     const dirs = configuration.instances.map((i) => i.module.dir);
     const callsElsewhere = configuration.instances.some((i) =>
       i.module.calls.some((call) => !isLocalSource(call.source)),
     );
-    if (callsElsewhere || (await loader.canMatter(dirs))) relevant.push(configuration);
+    if (callsElsewhere || (await loader.canMatter(dirs))) relevant.add(configuration);
   }
-  await loader.upgrade(relevant.flatMap((c) => c.instances.map((i) => i.module.dir)));
+  await loader.upgrade([...relevant].flatMap((c) => c.instances.map((i) => i.module.dir)));
   const configurations: Configuration[] = [];
   const checked = new Set<Configuration>();
   for (const configuration of first.configurations) {
-    if (!relevant.includes(configuration)) {
+    if (!relevant.has(configuration)) {
       configurations.push(configuration);
       continue;
     }

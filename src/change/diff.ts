@@ -2,6 +2,9 @@ import { join, sep } from "node:path";
 import { git, type Repository } from "./git.js";
 import type { GitTree } from "./git-tree.js";
 
+/** Terraform and OpenTofu sources, and variable files. */
+const SOURCE_OR_VARIABLES = /\.(tf|tf\.json|tofu|tofu\.json|tfvars|tfvars\.json)$/;
+
 /**
  * What a change touched, found by comparing git object ids (`git diff-index`, the two snapshots'
  * listings): nothing is read or parsed to find it. Directories are what it is about, since a
@@ -15,6 +18,12 @@ export class Changes {
   readonly dirs = new Set<string>();
   /** Absolute directories everything below which differs (untracked or ignored directories of the working tree). */
   readonly trees: string[] = [];
+  /**
+   * Whether something other than Terraform sources and variable files differs: a file a configuration
+   * may read as data (file(), templatefile()), `.keygate.json`, a whole directory, a symbolic link
+   * or a submodule. Such a change is not scoped by the module-call graph (see scan-change.ts).
+   */
+  others = false;
 
   constructor(private readonly toplevel: string) {}
 
@@ -27,18 +36,21 @@ export class Changes {
       return;
     }
     if (repoPath.endsWith("/")) {
+      this.others = true;
       const dir = this.absolute(repoPath.slice(0, -1));
       this.trees.push(dir);
       this.dirs.add(dir);
       return;
     }
     const slash = repoPath.lastIndexOf("/");
+    if (!SOURCE_OR_VARIABLES.test(repoPath)) this.others = true;
     this.files.add(this.absolute(repoPath));
     this.dirs.add(this.absolute(slash === -1 ? "" : repoPath.slice(0, slash)));
   }
 
   /** Records a symbolic link or a submodule: its directory, and what lies below it when it stands for a directory. */
   addSpecial(repoPath: string): void {
+    this.others = true;
     this.add(repoPath);
     this.add(`${repoPath}/`);
   }

@@ -55,13 +55,18 @@ class Observed {
     this.fingerprints = new Set(findings.map((f) => f.fingerprint));
   }
 
-  /** The directories it was read from, and those its local module calls point at (a module that is gone changes it too). */
-  reads(): string[] {
+  /**
+   * The directories it was read from, and those its local module calls point at (a module that is
+   * gone changes it too); `withData`: also those of the data files it read.
+   */
+  reads(withData = true): string[] {
     const calls = this.configuration.instances.flatMap((i) =>
       i.module.calls.flatMap((call) => localCallDir(i.module, call) ?? []),
     );
     // Data files read by file() / fileexists(), wherever they are (a changed users.yaml changes the configuration).
-    const data = this.configuration.instances.flatMap((i) => dataFilesRead(i.module).map((path) => dirname(path)));
+    const data = withData
+      ? this.configuration.instances.flatMap((i) => dataFilesRead(i.module).map((path) => dirname(path)))
+      : [];
     return [...this.dirs, ...calls, ...data];
   }
 
@@ -102,45 +107,63 @@ async function compare(request: ChangeScanRequest, change: ChangeSet, focus: Foc
         }
       : {};
 
+  const changes = await change.changes();
+  // Only Terraform sources and variable files changed: a configuration can differ between the two
+  // sides only if one of its directories does, which the module-call graph says (no data file read by
+  // file(), no .keygate.json, no whole directory: those are judged by the configurations' full reading).
+  const byGraph = !changes.others;
+  const touched = (observed: Observed) => observed.reads(!byGraph).some((dir) => changes.touches(dir));
+  const scoped = request.evaluation !== "full";
+
   let afterPaths = focus.kind === "directories" ? focus.paths : [change.repository.toplevel];
   if (focus.kind === "files" && (await change.after.discover(afterPaths, cwd, settings.exclude)).files.length === 0) {
     // Only deleted files, and nothing left to check in the repository.
     afterPaths = [];
   }
-  const afterSeen: Observed[] = [];
-  const after: ScanResult = afterPaths.length
-    ? await scan({
-        ...base,
-        ...onFiles(change.afterLabel),
-        paths: afterPaths,
-        tree: change.after,
-        observe: (c, f) => void afterSeen.push(new Observed(c, f)),
-      })
-    : {
-        findings: [],
-        errors: [],
-        warnings: [],
-        files: 0,
-        policies: request.policies.filter((p) => settings.severities.has(p.id)),
-        configurations: [],
-      };
-  const selected = afterSeen.filter((observed) => inFocus(observed.dirs, focus));
+  /**
+   * The "after" side: scoped, only the configurations in focus that the change touches (or that
+   * `also` names) are read whole and checked; the others are assembled from their module calls.
+   */
+  const scanAfter = async (also: ReadonlySet<string>) => {
+    const seen: Observed[] = [];
+    const inScope = (c: Configuration) => {
+      const observed = new Observed(c, []);
+      return inFocus(observed.dirs, focus) && (touched(observed) || also.has(observed.root));
+    };
+    const result: ScanResult = afterPaths.length
+      ? await scan({
+          ...base,
+          ...onFiles(change.afterLabel),
+          paths: afterPaths,
+          tree: change.after,
+          observe: (c, f) => void seen.push(new Observed(c, f)),
+          ...(scoped && byGraph ? { scope: inScope } : {}),
+        })
+      : {
+          findings: [],
+          errors: [],
+          warnings: [],
+          files: 0,
+          policies: request.policies.filter((p) => settings.severities.has(p.id)),
+          configurations: [],
+        };
+    return { result, seen, selected: seen.filter((observed) => inFocus(observed.dirs, focus)) };
+  };
+  let { result: after, seen: afterSeen, selected } = await scanAfter(new Set());
 
   // What the "before" side is read for: the same paths (files: the roots of the configurations in focus), where they existed ...
   const scope = (
     focus.kind === "directories" ? focus.paths.map((p) => resolve(cwd, p)) : outermost(selected.map((o) => o.root))
   ).filter((path) => change.before.kind(path) !== undefined);
-  const changes = await change.changes();
-  let beforePaths = scope;
   // ... and, scoped, only the roots the change touches, and the changed directories in those paths.
-  let affected: Set<string> | undefined;
-  if (request.evaluation !== "full") {
-    affected = new Set(selected.filter((o) => o.reads().some((dir) => changes.touches(dir))).map((o) => o.root));
-    const changedDirs = [...changes.dirs].filter(
-      (dir) => scope.some((path) => isWithin(dir, path)) && change.before.kind(dir) === "dir",
-    );
-    beforePaths = outermost([...affected, ...changedDirs]).filter((path) => change.before.kind(path) !== undefined);
-  }
+  // The full evaluation reads both sides whole and judges every root against its "before" side.
+  const affected = new Set(selected.filter(touched).map((o) => o.root));
+  const changedDirs = [...changes.dirs].filter(
+    (dir) => scope.some((path) => isWithin(dir, path)) && change.before.kind(dir) === "dir",
+  );
+  const beforePaths = scoped
+    ? outermost([...affected, ...changedDirs]).filter((path) => change.before.kind(path) !== undefined)
+    : scope;
   const beforeSeen = new Map<string, Observed>();
   let beforeWarnings: Warning[] = [];
   if (beforePaths.length && selected.length) {
@@ -155,25 +178,28 @@ async function compare(request: ChangeScanRequest, change: ChangeSet, focus: Foc
     beforeWarnings = before.errors
       .filter((e) => changes.changed(resolve(cwd, e.file)))
       .map((e) => incompleteBefore(e, change.before.label));
-    if (affected) {
-      // A root that a changed module called before was no root then: everything in it is new.
-      const roots = new Set(selected.map((o) => o.root));
-      for (const observed of beforeSeen.values()) {
-        for (const instance of observed.configuration.instances) {
-          if (!changes.touches(instance.module.dir) || !beforePaths.some((path) => isWithin(instance.module.dir, path)))
-            continue;
-          for (const call of instance.module.calls) {
-            const target = localCallDir(instance.module, call);
-            if (target && roots.has(target)) affected.add(target);
-          }
+    // A root that a changed module called before was no root then: everything in it is new.
+    const roots = new Set(selected.map((o) => o.root));
+    const wasCalled = new Set<string>();
+    for (const observed of beforeSeen.values()) {
+      for (const instance of observed.configuration.instances) {
+        if (!changes.touches(instance.module.dir) || !scope.some((path) => isWithin(instance.module.dir, path)))
+          continue;
+        for (const call of instance.module.calls) {
+          const target = localCallDir(instance.module, call);
+          if (target && roots.has(target) && !affected.has(target)) wasCalled.add(target);
         }
       }
     }
+    wasCalled.forEach((root) => affected.add(root));
+    // Scoped, those roots were not read whole on the "after" side: read again, with them (rare).
+    if (scoped && byGraph && wasCalled.size)
+      ({ result: after, seen: afterSeen, selected } = await scanAfter(wasCalled));
   }
 
-  // A root the change does not touch is the same on both sides: judged against itself.
+  // Scoped, a root the change does not touch is the same on both sides: judged against itself.
   const beforeOf = async (observed: Observed) =>
-    affected && !affected.has(observed.root) ? observed.take() : beforeSeen.get(observed.root)?.take();
+    scoped && !affected.has(observed.root) ? observed.take() : beforeSeen.get(observed.root)?.take();
   const findings: Finding[] = [];
   for (const finding of after.findings) {
     for (const observed of selected) {
@@ -187,17 +213,31 @@ async function compare(request: ChangeScanRequest, change: ChangeSet, focus: Foc
   const focusDirs = new Set(selected.flatMap((o) => [...o.dirs].map((dir) => displayPath(dir, cwd))));
   const warnings =
     focus.kind === "files" ? after.warnings.filter((w) => focusDirs.has(posix.dirname(w.file))) : after.warnings;
+  // The report is about the configurations the change touches: an input error or a warning in a file
+  // of an untouched one only (the same on both sides) is not the change's.
+  const outside = byGraph ? untouchedDirs(afterSeen, affected) : new Set<string>();
+  const isTheChanges = (d: { file: string }) =>
+    !(SOURCE_FILE.test(d.file) && outside.has(dirname(resolve(cwd, d.file))));
   return {
     ...after,
     comparedWith: change.comparedWith,
     ...(change.baseCommit !== undefined ? { baseCommit: change.baseCommit } : {}),
     findings,
-    errors: [...after.errors, ...focus.errors].sort(compareDiagnostics),
-    warnings: [...warnings, ...beforeWarnings].sort(compareDiagnostics),
+    errors: [...after.errors.filter(isTheChanges), ...focus.errors].sort(compareDiagnostics),
+    warnings: [...warnings.filter(isTheChanges), ...beforeWarnings].sort(compareDiagnostics),
     ...(focus.kind === "files"
       ? { configurations: [...new Set(selected.map((o) => displayPath(o.root, cwd)))].sort() }
       : {}),
   };
+}
+
+/** Terraform sources and variable files (the files whose diagnostics belong to a module directory). */
+const SOURCE_FILE = /\.(tf|tf\.json|tofu|tofu\.json|tfvars|tfvars\.json)$/;
+
+/** The module directories that belong only to configurations outside `affected` (by root directory). */
+function untouchedDirs(seen: readonly Observed[], affected: ReadonlySet<string>): Set<string> {
+  const inside = new Set(seen.filter((o) => affected.has(o.root)).flatMap((o) => [...o.dirs]));
+  return new Set(seen.flatMap((o) => (affected.has(o.root) ? [] : [...o.dirs].filter((dir) => !inside.has(dir)))));
 }
 
 /**

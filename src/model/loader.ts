@@ -59,6 +59,8 @@ export interface LoaderOptions {
  */
 export class ModuleLoader implements ModuleSource {
   readonly scannedDirs: Set<string>;
+  /** Directories of configurations outside the scan's scope (see ScanRequest.scope): not checked. */
+  readonly outOfScope = new Set<string>();
   private readonly modules = new Map<string, Promise<Module | null>>();
   /** The files of each module directory, listed once. */
   private readonly listings = new Map<string, Promise<string[] | null>>();
@@ -479,11 +481,13 @@ export class ModuleLoader implements ModuleSource {
         const mentions = known ? this.knownMentions(known) : read ? mentionsIn(read.text) : undefined;
         const mode = this.mode(dirname(path));
         const why =
-          mode === "graph"
-            ? "by the prefilter: no configuration it belongs to names a resource type the policies check, so only its module calls and comments were read"
-            : mentions && !prefilter.words.some(mentions)
-              ? `by the prefilter: it mentions none of ${prefilter.words.join(", ")}`
-              : "not parsed: its module was not needed";
+          mode === "graph" && this.outOfScope.has(dirname(path))
+            ? "not checked: its configuration is outside the scan's scope (a change-aware scan checks the configurations the change touches), so only its module calls and comments were read"
+            : mode === "graph"
+              ? "by the prefilter: no configuration it belongs to names a resource type the policies check, so only its module calls and comments were read"
+              : mentions && !prefilter.words.some(mentions)
+                ? `by the prefilter: it mentions none of ${prefilter.words.join(", ")}`
+                : "not parsed: its module was not needed";
         entries.push({
           file,
           status: known ? "cached" : "skipped",

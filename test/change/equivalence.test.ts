@@ -2,6 +2,7 @@ import { existsSync, readFileSync, readdirSync, renameSync, rmSync } from "node:
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { random } from "../../scripts/bench/generate-monorepo.mjs";
+import { runCli } from "../support/scan-fixture.js";
 import { GitHistory, tf } from "./git-history.js";
 
 /**
@@ -208,6 +209,44 @@ describe("the scoped change-aware evaluation matches the full one", () => {
     });
     repo.write({ "envs/a/main.tf": "# no more calls\n" });
     expect((await repo.keygate(["--base", "HEAD"])).flagged).toEqual(["aws_iam_access_key.k"]);
+  });
+
+  it("reads and checks only the configurations the change touches; an untouched one's input error is not the change's", async () => {
+    const repo = GitHistory.create();
+    repo.commit("three roots", {
+      "modules/keys/main.tf": `variable "user_name" {}\n${tf.key("this", "", "var.user_name")}`,
+      "envs/a/main.tf": tf.user("a"),
+      "envs/b/main.tf": tf.user("b") + tf.call("k", "../../modules/keys", "  user_name = aws_iam_user.b.name\n"),
+      "envs/c/main.tf": tf.user("c") + tf.key("c", "c"),
+      "envs/c/broken.tf": `resource "aws_iam_user" "x" {\n  name = \n`,
+    });
+    repo.write({ "envs/a/main.tf": tf.user("a") + tf.user("a2") + tf.key("a2", "a2") });
+    // GitHistory.keygate also runs the full evaluation (both sides whole) and requires the same report.
+    expect(await repo.keygate(["--base", "HEAD"])).toMatchObject({
+      code: 1,
+      flagged: ["aws_iam_access_key.a2"],
+      errors: [],
+    });
+    // A full scan reports envs/c's broken file; the change did not touch envs/c.
+    expect((await repo.keygate([])).code).toBe(2);
+    const debug = await runCli(["--base", "HEAD", "--debug", "-f", "json"], repo.dir, { ...process.env });
+    expect(debug.stderr).toMatch(/debug: read +envs\/a\/main\.tf: the working tree: parsed/);
+    for (const file of ["envs/b/main.tf", "envs/c/main.tf"])
+      expect(debug.stderr).toMatch(
+        new RegExp(`${file}: the working tree: .*not checked: its configuration is outside`),
+      );
+    // A module change reaches every root that calls it, and only those.
+    repo.git("add", "-A");
+    repo.git("commit", "-q", "-m", "a's key");
+    repo.write({ "modules/keys/main.tf": `variable "user_name" {}\n${tf.key("that", "", "var.user_name")}` });
+    expect(await repo.keygate(["--base", "HEAD"])).toMatchObject({ code: 0, flagged: [], errors: [] });
+    repo.write({ "modules/keys/main.tf": `variable "user_name" {}\n${tf.user("n")}${tf.key("n", "n")}` });
+    expect(await repo.keygate(["--staged", "modules/keys/main.tf"])).toMatchObject({ code: 0, flagged: [] });
+    repo.git("add", "-A");
+    expect(await repo.keygate(["--staged", "modules/keys/main.tf"])).toMatchObject({
+      code: 1,
+      flagged: ["module.k.aws_iam_access_key.n"],
+    });
   });
 
   for (const seed of [1, 2]) {
