@@ -86,8 +86,9 @@ async function runCommand(rawArgv: readonly string[], io: CliIO): Promise<number
   const parser = commandLine(argv, io, (run) => (invocation = run)).fail((message, error) => {
     // yargs' own validation (unknown options, choices, conflicts) comes as a message; keygate's
     // checks (in .check() and the handlers) throw UsageError.
-    failure ??=
-      error instanceof UsageError ? error : usageFailure(message || error?.message || "invalid usage", argv, io);
+    // yargs passes no error with its own messages, whatever its type says.
+    const said = message || (error as Error | undefined)?.message || "invalid usage";
+    failure ??= error instanceof UsageError ? error : usageFailure(said, argv, io);
   });
   let helpOrVersion = "";
   try {
@@ -266,21 +267,17 @@ function commandLine(argv: readonly string[], io: CliIO, onRun: (run: () => Prom
         }
         const scanArgs: ScanArgs = {
           // The working directory is the default, unless only plans are to be checked.
-          paths: fromToken(args.paths as string[] | undefined)?.length
-            ? fromToken(args.paths as string[])!
-            : (args.plan as string[] | undefined)?.length
-              ? []
-              : ["."],
+          paths: fromToken(args.paths)?.length ? fromToken(args.paths)! : args.plan?.length ? [] : ["."],
           ...reportArgs(args),
-          plans: fromToken(args.plan as string[] | undefined) ?? [],
-          source: args.source as string | undefined,
+          plans: fromToken(args.plan) ?? [],
+          source: args.source,
           change: args.staged
-            ? { kind: "staged", ...(args.base !== undefined ? { base: args.base as string } : {}) }
+            ? { kind: "staged", ...(args.base !== undefined ? { base: args.base } : {}) }
             : args.base !== undefined
-              ? { kind: "base", ref: args.base as string }
+              ? { kind: "base", ref: args.base }
               : undefined,
-          prefilter: args.prefilter !== false,
-          cache: args.cache === false ? false : (args["cache-location"] as string | undefined),
+          prefilter: args.prefilter,
+          cache: !args.cache ? false : args["cache-location"],
           variables: cliVariables(argv),
           exclude: asList(args.exclude),
           printConfig: args["print-config"] === true,
@@ -383,13 +380,13 @@ function commandLine(argv: readonly string[], io: CliIO, onRun: (run: () => Prom
             .conflicts("credential-report", ["org", "accounts", "profile", "endpoint-url"])
             .conflicts("org", "accounts")
             .check((argv) => {
-              if (!(Number(argv.window) >= 0)) throw new Error("--window takes a number of seconds (0 or more)");
+              if (!(argv.window >= 0)) throw new Error("--window takes a number of seconds (0 or more)");
               for (const name of ["concurrency", "account-concurrency", "max-calls-in-flight"]) {
                 const value = argv[name];
                 if (value !== undefined && !(Number.isInteger(Number(value)) && Number(value) >= 1))
                   throw new Error(`--${name} takes a whole number of 1 or more`);
               }
-              if (argv["report-timeout"] !== undefined && !(Number(argv["report-timeout"]) > 0))
+              if (argv["report-timeout"] !== undefined && !(argv["report-timeout"] > 0))
                 throw new Error("--report-timeout takes a number of seconds greater than 0");
               return true;
             })
@@ -413,7 +410,7 @@ function commandLine(argv: readonly string[], io: CliIO, onRun: (run: () => Prom
           profile: args.profile,
           region: args.region,
           endpointUrl: args["endpoint-url"],
-          windowSeconds: Number(args.window),
+          windowSeconds: args.window,
           allUsers: Boolean(args["all-users"]),
           org: Boolean(args.org),
           accounts: asList(args.accounts)
@@ -441,7 +438,7 @@ function commandLine(argv: readonly string[], io: CliIO, onRun: (run: () => Prom
           y.option("format", { alias: "f", describe: "text or json", choices: ["text", "json"], default: "text" }),
         ),
       (args) => {
-        onRun(async () => (await import("./commands/policies.js")).listPolicies(args.format as string, io));
+        onRun(async () => (await import("./commands/policies.js")).listPolicies(args.format, io));
       },
     )
     .epilogue(`${formatsHelp()}\n\n${EPILOGUE}`)
@@ -500,7 +497,7 @@ function usageFailure(message: string, argv: readonly string[], io: CliIO): Usag
   // (and no handler), so that a message can say which command an option belongs to.
   for (const other of ["scan", "live", "policies"]) {
     if (declared.has(other === "scan" ? "keygate" : `keygate ${other}`)) continue;
-    commandLine([other, "--help"], io, () => undefined)
+    void commandLine([other, "--help"], io, () => undefined)
       .fail(() => undefined)
       .parse([other, "--help"], {}, () => undefined);
   }
@@ -649,7 +646,7 @@ function reportArgs(args: {
     color: args.color,
     verbose: args.verbose === true,
     quiet: args.quiet === true,
-    ...(args["max-warnings"] !== undefined ? { maxWarnings: Number(args["max-warnings"]) } : {}),
+    ...(args["max-warnings"] !== undefined ? { maxWarnings: args["max-warnings"] } : {}),
     policy: asList(args.policy),
   };
 }

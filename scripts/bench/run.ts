@@ -495,6 +495,7 @@ const header = [
   "",
 ];
 const widths = header.map((_, i) => Math.max(...[header, ...rows].map((r) => (r[i] ?? "").length)));
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- rows may be shorter than the header
 for (const row of [header, ...rows]) console.log(row.map((c, i) => (c ?? "").padEnd(widths[i]!)).join("  "));
 console.log(
   `\nmachine: ${cpus().length} cores, node ${process.version}, load average ${(await import("node:os"))

@@ -101,6 +101,7 @@ if (below("1.2")) {
     "deferred_action_invocations",
     "action_invocations",
   ]) {
+    // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- removing what older formats lack
     delete plan[key];
   }
   eachChange((rc) => {

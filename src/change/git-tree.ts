@@ -251,7 +251,7 @@ function readBlobsNow(oids: readonly string[], cwd: string): Map<string, Buffer>
     input: oids.map((o) => `${o}\n`).join(""),
     maxBuffer: 1 << 30,
   });
-  if (result.error) throw startFailure(result.error as NodeJS.ErrnoException);
+  if (result.error) throw startFailure(result.error);
   const out = result.stdout;
   let at = 0;
   for (const oid of oids) {

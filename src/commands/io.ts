@@ -90,8 +90,11 @@ export function processIO(): CliIO {
     stderr: guardedWrite(process.stderr, "stderr"),
     cwd: process.cwd(),
     env: process.env,
+    // isTTY is undefined, not false, on a pipe or a file, whatever its type says.
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-conversion
     stdoutIsTTY: Boolean(process.stdout.isTTY),
     ...(process.stdout.isTTY && process.stdout.columns ? { stdoutColumns: process.stdout.columns } : {}),
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-conversion
     stderrIsTTY: Boolean(process.stderr.isTTY),
     today: new Date().toISOString().slice(0, 10),
     readStdin: readStandardInput,

@@ -305,9 +305,11 @@ export function calendarProblem(value: string): string | undefined {
   if (!m) return undefined;
   const [year, month, day, hour, minute, second, offsetHours = 0, offsetMinutes = 0] = m
     .slice(1)
+    // Optional groups that did not match are undefined, whatever RegExpExecArray's type says.
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
     .map((n) => (n === undefined ? undefined : Number(n))) as number[];
   if (month! < 1 || month! > 12) return `there is no month ${month}`;
-  const days = new Date(Date.UTC(year!, month!, 0)).getUTCDate();
+  const days = new Date(Date.UTC(year!, month, 0)).getUTCDate();
   if (day! < 1 || day! > days) return `there is no ${MONTHS[month! - 1]} ${day} in ${year}`;
   if (hour! > 23 || minute! > 59 || second! > 59) return `${m[4]}:${m[5]}:${m[6]} is not a time of day`;
   if (offsetHours > 23 || offsetMinutes > 59) return `${value.slice(-6)} is not a time zone offset`;

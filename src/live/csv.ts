@@ -38,7 +38,7 @@ export function parseCsv(text: string): { records: CsvRecord[]; errors: CsvSynta
         i += 1;
         let closed = false;
         while (i < n) {
-          const c = text[i];
+          const c = text[i]!;
           if (c === '"') {
             if (text[i + 1] === '"') {
               value += '"';
@@ -66,7 +66,7 @@ export function parseCsv(text: string): { records: CsvRecord[]; errors: CsvSynta
       }
       while (i < n && text[i] !== "," && text[i] !== "\n" && !(text[i] === "\r" && text[i + 1] === "\n")) {
         if (text[i] === '"') error ??= { line, column: i - lineStart + 1, message: "a quote inside an unquoted field" };
-        value += text[i];
+        value += text[i]!;
         i += 1;
       }
       fields.push(value);

@@ -413,6 +413,7 @@ export async function auditLive(options: LiveOptions = {}): Promise<LiveAuditRes
               err instanceof AwsAuditError && err.kind === "access-denied"
                 ? `cannot assume ${roleArn}: the role must exist in the account and trust ${identity.arn}, which needs sts:AssumeRole on it. AWS said: ${err.detail ?? err.message}`
                 : `cannot assume ${roleArn}: ${messageOf(err)}`,
+              { cause: err },
             );
           }
         };

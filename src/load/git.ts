@@ -135,7 +135,7 @@ function early(dir: string, use: "files" | "ids"): Promise<GitListing | null> | 
   const global = globalThis as { [EARLY]?: Early };
   const asked = global[EARLY];
   if (asked?.dir !== dir || !asked.unused.delete(use)) return undefined;
-  if (asked.unused.size === 0) delete global[EARLY];
+  if (asked.unused.size === 0) global[EARLY] = undefined;
   return asked.listing;
 }
 

@@ -236,7 +236,7 @@ class JsonConverter {
   private convertTemplate(node: TemplateExpr): string | undefined {
     const parts = node.parts;
     if (parts.length === 1 && parts[0]!.kind === "literal") {
-      const value = parts[0]!.value;
+      const value = parts[0].value;
       if (typeof value === "string") return escapeLiteral(value);
       if (value === null) return undefined;
     }

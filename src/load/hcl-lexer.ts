@@ -4,10 +4,15 @@
  * Template contents (quoted strings, heredocs) are read by hcl-templates.ts.
  */
 
-/** Thrown (and caught in parseHclNative) whenever the input is invalid or out of our depth. */
+/**
+ * Thrown (and caught in parseHclNative) whenever the input is invalid or out of our depth. One shared
+ * instance, not an Error: declining is control flow on the hot path, and an Error would capture a stack.
+ */
+// eslint-disable-next-line @typescript-eslint/no-extraneous-class -- a marker type for `instanceof`
 export class Decline {}
 const DECLINE = new Decline();
 export function decline(): never {
+  // eslint-disable-next-line @typescript-eslint/only-throw-error -- see Decline
   throw DECLINE;
 }
 

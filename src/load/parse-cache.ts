@@ -141,7 +141,7 @@ export class ParseCache {
       if (data.files instanceof Map && Array.isArray(data.words) && data.words.every((w) => typeof w === "string")) {
         for (const [key, packed] of data.files as Map<unknown, unknown>)
           if (typeof key === "string" && isPacked(packed)) this.files.set(key, packed);
-        this.words = data.words as string[];
+        this.words = data.words;
       }
     } catch {
       this.entries = new Map();

@@ -169,7 +169,7 @@ export class ParserPool {
       let ids = this.byWorker.get(worker);
       if (!ids) this.byWorker.set(worker, (ids = new Set()));
       ids.add(id);
-      worker.postMessage({ id, ...job } as ParseJob);
+      worker.postMessage({ id, ...job });
     });
   }
 

@@ -17,7 +17,7 @@ export interface PlanConfigResource {
   mode?: "managed" | "data";
   type?: string;
   name?: string;
-  expressions?: Record<string, PlanExpression | unknown>;
+  expressions?: Record<string, unknown>; // PlanExpression or a nested block's expressions
   for_each_expression?: PlanExpression;
   count_expression?: PlanExpression;
 }
@@ -25,7 +25,7 @@ export interface PlanConfigResource {
 /** A module call in a plan's `configuration`. */
 export interface PlanModuleCall {
   source?: string;
-  expressions?: Record<string, PlanExpression | unknown>;
+  expressions?: Record<string, unknown>; // PlanExpression or a nested block's expressions
   for_each_expression?: PlanExpression;
   count_expression?: PlanExpression;
   module?: PlanConfigModule;

@@ -41,7 +41,7 @@ export async function parseHclWasm(text: string): Promise<ParseResult> {
     const body = jsonBody(JSON.stringify(value), TERRAFORM_BLOCK_LABELS, { ranges: false });
     return body.ok ? body : { ok: false, problems: [{ line: 1, column: 1, message: "could not be read as HCL" }] };
   } catch (error) {
-    return { ok: false, problems: splitHclDiagnostics(String((error as Error).message ?? error)) };
+    return { ok: false, problems: splitHclDiagnostics(error instanceof Error ? error.message : String(error)) };
   }
 }
 
@@ -89,7 +89,7 @@ export function parseJson(
     // fall through for the position of the error
   }
   const errors: ParseError[] = [];
-  const value = parseJsonText(text, errors, {
+  const value: unknown = parseJsonText(text, errors, {
     disallowComments: !comments,
     allowTrailingComma: false,
     allowEmptyContent: false,

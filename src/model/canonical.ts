@@ -61,8 +61,8 @@ function stepsText(steps: readonly TraversalStep[]): string {
 
 /** A template as a quoted string: literal parts escaped, the rest interpolated. */
 function templateText(node: TemplateExpr): string {
-  if (node.parts.length === 1 && node.parts[0]!.kind === "literal" && typeof node.parts[0]!.value === "string")
-    return JSON.stringify(node.parts[0]!.value);
+  if (node.parts.length === 1 && node.parts[0]!.kind === "literal" && typeof node.parts[0].value === "string")
+    return JSON.stringify(node.parts[0].value);
   return `"${templateBody(node)}"`;
 }
 

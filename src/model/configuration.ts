@@ -58,13 +58,13 @@ export interface ModuleSource {
 }
 
 /** Whether a module source is a local path (Terraform: it starts with `./` or `../`). */
-export function isLocalSource(source: string | undefined): source is string {
+export function isLocalSource(source: string | undefined): boolean {
   return source !== undefined && (source.startsWith("./") || source.startsWith("../"));
 }
 
 /** The directory a local module call points at. */
 export function localCallDir(module: Module, call: ModuleCall): string | undefined {
-  return isLocalSource(call.source) ? resolve(module.dir, call.source) : undefined;
+  return call.source !== undefined && isLocalSource(call.source) ? resolve(module.dir, call.source) : undefined;
 }
 
 /**

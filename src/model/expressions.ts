@@ -583,12 +583,12 @@ function concatenate(parts: Value[]): Value {
   let combos: string[] | undefined = [""];
   for (const part of parts) {
     const options = alternatives(part);
-    if (!combos || !options.every((o) => o.kind === "known") || combos.length * options.length > MAX_OPTIONS) {
+    if (!options.every((o) => o.kind === "known") || combos.length * options.length > MAX_OPTIONS) {
       combos = undefined;
       break;
     }
     const strings = options.map((o) => toStr((o as { value: unknown }).value));
-    if (strings.some((s) => s === undefined)) return failure(parts.map(templateText).join(""));
+    if (!strings.every((s) => s !== undefined)) return failure(parts.map(templateText).join(""));
     combos = combos.flatMap((c) => strings.map((s) => c + s));
   }
   if (combos) return oneOf(combos.map(known));

@@ -283,7 +283,7 @@ async function allInstanceKeys(
   evaluator: Evaluator,
 ): Promise<string[] | undefined> {
   const chain: ModuleInstance[] = [];
-  for (let i: ModuleInstance | undefined = instance; i?.call && i.parent; i = i.parent) chain.unshift(i);
+  for (let i: ModuleInstance | undefined = instance; i.call && i.parent; i = i.parent) chain.unshift(i);
   let prefixes = [""];
   for (const child of chain) {
     const keys = await keysOf(child.call!.count, child.call!.forEach, child.parent!, evaluator);
@@ -331,12 +331,12 @@ function enumerate(collection: Value): [Value, Value][] | undefined {
   if (collection.kind === "known") {
     const v = collection.value;
     if (Array.isArray(v))
-      return v.map((x) => [
+      return (v as unknown[]).map((x) => [
         { kind: "known", value: x },
         { kind: "known", value: x },
       ]);
     if (v !== null && typeof v === "object")
-      return Object.entries(v).map(([k, x]) => [
+      return Object.entries(v as Record<string, unknown>).map(([k, x]) => [
         { kind: "known", value: k },
         { kind: "known", value: x },
       ]);

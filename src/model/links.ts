@@ -130,7 +130,7 @@ export async function createdResources(
 /** The undecided conditions of a module instance and its callers, or "absent" if a call creates no instance. */
 export async function moduleExistence(instance: ModuleInstance, evaluator: Evaluator): Promise<string[] | "absent"> {
   const undecided: string[] = [];
-  for (let i: ModuleInstance | undefined = instance; i?.call && i.parent; i = i.parent) {
+  for (let i: ModuleInstance | undefined = instance; i.call && i.parent; i = i.parent) {
     const existence = await blockExistence(i.call.count, i.call.forEach, i.parent, evaluator);
     if (existence === "absent") return "absent";
     undecided.push(...existence);

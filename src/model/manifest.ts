@@ -51,11 +51,13 @@ export async function readModuleManifest(
     };
   }
   const manifest: ModuleManifest = new Map();
-  const modules = (data as { Modules?: unknown })?.Modules;
+  const modules = data !== null && typeof data === "object" ? (data as { Modules?: unknown }).Modules : undefined;
   if (!Array.isArray(modules)) return { manifest, errors: [] };
-  for (const entry of modules as Record<string, unknown>[]) {
-    const key = typeof entry?.Key === "string" ? entry.Key : undefined;
-    const dir = typeof entry?.Dir === "string" ? entry.Dir : undefined;
+  for (const item of modules as unknown[]) {
+    if (item === null || typeof item !== "object") continue;
+    const entry = item as Record<string, unknown>;
+    const key = typeof entry.Key === "string" ? entry.Key : undefined;
+    const dir = typeof entry.Dir === "string" ? entry.Dir : undefined;
     // The root itself has the empty key.
     if (!key || !dir) continue;
     manifest.set(key, {

@@ -24,7 +24,7 @@ export function parseModuleSource(source: string): ModuleAddress {
   const git = parseGitSource(text);
   if (git) return git;
   if (!text.includes("::") && !text.includes("?")) {
-    const [path = "", subdir = ""] = splitSubdir(text);
+    const [path, subdir] = splitSubdir(text);
     const parts = path.split("/");
     const host =
       parts.length === 4 ? parts[0]!.toLowerCase() : parts.length === 3 ? "registry.terraform.io" : undefined;

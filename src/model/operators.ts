@@ -45,9 +45,7 @@ export function binary(
   operator: string,
   a: Value,
   b: Value,
-  source: Text = lazy(
-    () => `(${textOf(a)} ${OPERATOR_SYMBOLS[operator as keyof typeof OPERATOR_SYMBOLS] ?? operator} ${textOf(b)})`,
-  ),
+  source: Text = lazy(() => `(${textOf(a)} ${symbolOf(operator)} ${textOf(b)})`),
 ): Value {
   const op = BINARY[operator];
   if (!op) return unknown(source());
@@ -89,9 +87,7 @@ export function binary(
 export function unary(
   operator: string,
   operand: Value,
-  source: Text = lazy(
-    () => `${OPERATOR_SYMBOLS[operator as keyof typeof OPERATOR_SYMBOLS] ?? operator}${textOf(operand)}`,
-  ),
+  source: Text = lazy(() => `${symbolOf(operator)}${textOf(operand)}`),
 ): Value {
   if (operand.kind === "oneOf") return oneOf(operand.options.map((o) => unary(operator, o, source)));
   if (isError(operand)) return failure(source());
@@ -99,4 +95,9 @@ export function unary(
   if (operator === "logicalNot") return attempt(() => !bool(operand.value), source);
   if (operator === "negate") return attempt(() => -num(operand.value), source);
   return unknown(source());
+}
+
+/** How an operator is written, for the text of an undecided expression (its name when it has no symbol). */
+function symbolOf(operator: string): string {
+  return (OPERATOR_SYMBOLS as Readonly<Record<string, string | undefined>>)[operator] ?? operator;
 }

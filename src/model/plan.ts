@@ -72,7 +72,7 @@ export function linkPlannedResources(plan: PlanDocument, spec: PlanLinkSpec): Pl
 /** A known string value of an attribute after the change, or undefined when unknown until apply. */
 function knownAttribute(change: ResourceChange, attribute: string): string | undefined {
   const unknown = change.change.after_unknown;
-  if (unknown === true || (typeof unknown === "object" && unknown?.[attribute] === true)) return undefined;
+  if (unknown === true || (typeof unknown === "object" && unknown[attribute] === true)) return undefined;
   const value = change.change.after?.[attribute];
   return typeof value === "string" ? value : undefined;
 }
@@ -83,7 +83,7 @@ interface Candidate {
   type: string;
   name: string;
   /** The instance key, or "any" when every instance is meant. */
-  key: string | number | "any";
+  key: string | number;
   route: LinkRoute;
 }
 
@@ -252,7 +252,7 @@ function parseKey(text: string): string | number {
 
 function expressionOf(block: PlanConfigResource | PlanModuleCall, attribute: string): PlanExpression | undefined {
   const e = block.expressions?.[attribute];
-  return typeof e === "object" && e !== null && !Array.isArray(e) ? (e as PlanExpression) : undefined;
+  return typeof e === "object" && e !== null && !Array.isArray(e) ? e : undefined;
 }
 
 /** The configuration module of a module instance (`module.a["x"].module.b` → root.module_calls.a.module.module_calls.b.module). */

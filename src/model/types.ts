@@ -91,7 +91,7 @@ function objectAttributes(node: ObjectConsExpr): Map<string, ObjectAttribute> {
       key.kind === "traversal" && key.steps.length === 0
         ? key.root
         : key.kind === "template" && key.parts.length === 1 && key.parts[0]!.kind === "literal"
-          ? String(key.parts[0]!.value)
+          ? String(key.parts[0].value)
           : undefined;
     if (name === undefined) continue;
     const value = unwrap(item.value);

@@ -53,6 +53,8 @@ export function loadPolicies(dir: string = POLICY_DIR): Policy[] {
       throw new PolicyLoadError(`${file}: ${describeSchemaErrors(validate.errors).join(" ")}`);
     }
     if (`${data.id}.json` !== name) throw new PolicyLoadError(`${file}: id "${data.id}" does not match the file name.`);
+    // Optional in the schema, though the validator's type (Policy's) says otherwise.
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
     policies.push({ ...data, aggravating: data.aggravating ?? [], docsUrl: policyDocsUrl(data.id) });
   }
   if (dir === POLICY_DIR) cached = policies;

@@ -62,6 +62,7 @@ export function* jsonWithLongArray<T>(
     }
   }
   if (batch.length) flush();
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- flush() sets it: TypeScript cannot see that
   piece += (first ? "" : `\n${indent}`) + text.slice(open);
   yield piece;
 }

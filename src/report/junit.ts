@@ -226,9 +226,8 @@ function attr(value: string): string {
 
 /** Escapes element text, and replaces characters XML 1.0 cannot carry at all. */
 function text(value: string): string {
-  return value
-    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, "\ufffd")
-    .replace(/&/g, "&amp;")
-    .replace(/</g, "&lt;")
-    .replace(/>/g, "&gt;");
+  // XML 1.0 cannot carry these characters at all, escaped or not.
+  // eslint-disable-next-line no-control-regex
+  const carried = value.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, "\ufffd");
+  return carried.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }

@@ -265,7 +265,7 @@ function linkFirst(text: string, target: string, id: number): string {
     if (at === -1) return text;
     const before = text[at - 1];
     const after = text.slice(at + target.length, at + target.length + 2);
-    const wholeBefore = before === undefined || !/[\w.\-]/.test(before);
+    const wholeBefore = before === undefined || !/[\w.-]/.test(before);
     const wholeAfter = !/^([\w\-\\]|\.\w)/.test(after);
     if (wholeBefore && wholeAfter) return `${text.slice(0, at)}[${target}](${id})${text.slice(at + target.length)}`;
     from = at + 1;

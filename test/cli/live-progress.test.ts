@@ -102,6 +102,7 @@ describe("live progress", () => {
     display.onProgress(waiting);
     display.finish(stats(0));
     expect(tty.err).toMatch(
+      // eslint-disable-next-line no-control-regex -- a terminal's escape sequences
       /^\r\x1b\[2Kkeygate live: auditing, .*\r\x1b\[2Kkeygate live: 100 users, 63 calls \(none throttled\), 1 s\n$/,
     );
   });

@@ -122,7 +122,7 @@ const CASES: [string, string[], string][] = [
   [
     "a report to write under a file",
     ["-o", "json=tf/main.tf/out.json", "tf"],
-    `keygate: -o tf/main.tf/out.json: cannot create tf/main.tf/out.json: ${"DIR"}/tf/main.tf is not a directory\nName a file in a directory.\n`,
+    `keygate: -o tf/main.tf/out.json: cannot create tf/main.tf/out.json: DIR/tf/main.tf is not a directory\nName a file in a directory.\n`,
   ],
   // --base and --staged combine since issue 13 (--staged --base REF); --staged and --plan still exclude each other.
   [

@@ -86,9 +86,7 @@ describe("parseCredentialReport", () => {
     expect(parseCredentialReport("user,arn\n").problems[0]?.message).toBe(
       'not a credential report header: column 3 is missing, expected "user_creation_time"',
     );
-    expect(parseCredentialReport("").problems).toEqual([
-      { line: 1, message: expect.stringMatching(/^no header/) as unknown as string },
-    ]);
+    expect(parseCredentialReport("").problems).toEqual([{ line: 1, message: expect.stringMatching(/^no header/) }]);
   });
 
   it("reports rows with the wrong column count and bad values by line, and keeps the good rows", () => {

@@ -99,7 +99,7 @@ describe.skipIf(!awsCli)(
     });
 
     afterAll(async () => {
-      await fake?.close();
+      await fake.close();
       if (home) rmSync(home, { recursive: true, force: true });
     });
 

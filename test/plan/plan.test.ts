@@ -173,7 +173,7 @@ describe("plans re-encoded by Windows PowerShell", () => {
   const planText = planBytes.toString("utf8");
   const utf16be = (text: string) => Buffer.from(text, "utf16le").swap16();
   const utf32 = (text: string, littleEndian: boolean) => {
-    const points = [...text].map((c) => c.codePointAt(0)!);
+    const points = Array.from(text, (c) => c.codePointAt(0)!);
     const out = Buffer.alloc(points.length * 4);
     points.forEach((p, i) => (littleEndian ? out.writeUInt32LE(p, i * 4) : out.writeUInt32BE(p, i * 4)));
     return out;

@@ -172,7 +172,9 @@ describe("SARIF report", () => {
     });
     const [b] = sarif(before).runs[0].results;
     const [a] = sarif(after).runs[0].results;
-    expect(a.locations[0].physicalLocation.region.startLine).toBe(b.locations[0].physicalLocation.region.startLine + 6);
+    expect(a.locations[0].physicalLocation.region.startLine).toBe(
+      Number(b.locations[0].physicalLocation.region.startLine) + 6,
+    );
     expect(a.partialFingerprints).toEqual(b.partialFingerprints);
   });
 

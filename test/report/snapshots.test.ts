@@ -39,6 +39,7 @@ describe("report snapshots (fixtures/ci-scenario)", () => {
   ])("text at %i columns, colour %s", async (width, color) => {
     const report = REPORTERS.get("text")!.render(await scanScenario(), { ...CONTEXT, width, color });
     await expect(report).toMatchFileSnapshot(`__snapshots__/ci-scenario.${width}${color ? ".color" : ""}.txt`);
+    // eslint-disable-next-line no-control-regex -- colour escape sequences
     for (const line of report.replace(/\x1b\[[0-9;]*m/g, "").split("\n")) {
       // Nothing runs past the edge but a word that cannot be broken (a URL).
       if (line.length > width) expect(line.trim().replace(/^docs: /, "")).not.toContain(" ");

@@ -497,7 +497,7 @@ export class FakeAws {
           "You provided a value that does not match the required pattern.",
         );
       }
-      const start = input.NextToken === undefined ? 0 : decodeToken(String(input.NextToken));
+      const start = input.NextToken === undefined ? 0 : decodeToken(input.NextToken as string);
       if (start === null || start > this.orgAccounts.length)
         throw new ServiceError(400, "InvalidInputException", "The NextToken is not valid.");
       const end = Math.min(start + Math.min(maxResults, this.pageCap), this.orgAccounts.length);

@@ -28,7 +28,7 @@ export const COLLECTIONS: Record<string, Fn> = {
   coalescelist: (args) => args.map(list).find((l) => l.length > 0) ?? fail("no non-empty list arguments"),
   compact: ([x]) => list(x).filter((v) => v !== null && v !== ""),
   concat: (args) => args.flatMap(list),
-  merge: (args) => Object.assign({}, ...args.filter((a) => a !== null).map(map)),
+  merge: (args) => Object.assign({}, ...args.filter((a) => a !== null).map(map)) as Record<string, unknown>,
   flatten: ([x]) => flattenList(list(x)),
   distinct: ([x]) => list(x).filter((v, i, all) => all.findIndex((w) => deepEqual(v, w)) === i),
   element: ([l, i]) => {

@@ -54,7 +54,7 @@ export function dataFileErrors(module: Module): InputError[] {
 export const DATA_DECODERS: Record<string, Fn> = {
   jsondecode: ([text]) => {
     try {
-      return JSON.parse(str(text));
+      return JSON.parse(str(text)) as unknown;
     } catch (error) {
       return fail(`jsondecode: ${(error as Error).message}`);
     }
@@ -232,7 +232,7 @@ function csvDecode(text: string): Record<string, string>[] {
   const [header, ...records] = rows;
   if (!header) fail("csvdecode: missing header line");
   return records.map((record, n) => {
-    if (record.length !== header!.length) fail(`csvdecode: line ${n + 2}: wrong number of fields`);
-    return Object.fromEntries(header!.map((name, j) => [name, record[j]!]));
+    if (record.length !== header.length) fail(`csvdecode: line ${n + 2}: wrong number of fields`);
+    return Object.fromEntries(header.map((name, j) => [name, record[j]!]));
   });
 }

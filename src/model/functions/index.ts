@@ -136,7 +136,7 @@ const STRUCTURAL: Record<string, (args: Value[], source: Text) => Value | undefi
   concat: (args) => {
     const parts = args.map(elementsOf);
     return parts.every((p) => p !== undefined) && args.some((a) => a.kind === "tuple")
-      ? collapse({ kind: "tuple", items: parts.flat() as Value[] })
+      ? collapse({ kind: "tuple", items: parts.flat() })
       : undefined;
   },
   coalesce: (args) => {

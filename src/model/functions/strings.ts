@@ -13,7 +13,7 @@ export const STRINGS: Record<string, Fn> = {
   split: ([sep, s]) => {
     const [separator, text] = [str(sep), str(s)];
     // An empty separator splits into characters (Unicode code points, as Go's strings.Split does).
-    return separator === "" ? [...text] : text.split(separator);
+    return separator === "" ? codePoints(text) : text.split(separator);
   },
   lower: ([s]) => mapCase(str(s), (c) => c.toLowerCase()),
   upper: ([s]) => mapCase(str(s), (c) => c.toUpperCase()),
@@ -37,14 +37,19 @@ export const STRINGS: Record<string, Fn> = {
   jsonencode: ([x]) => JSON.stringify(x),
 };
 
+/** A string's Unicode code points, as Go ranges over a string (Terraform's functions are written in Go). */
+function codePoints(text: string): string[] {
+  return Array.from(text);
+}
+
 export const graphemes = new Intl.Segmenter(undefined, { granularity: "grapheme" });
 
 /** Case mapping character by character, as Go's strings.ToUpper/ToLower: "ß" stays "ß" rather than becoming "SS". */
 function mapCase(text: string, convert: (c: string) => string): string {
-  return [...text]
+  return codePoints(text)
     .map((c) => {
       const mapped = convert(c);
-      return [...mapped].length === 1 ? mapped : c;
+      return codePoints(mapped).length === 1 ? mapped : c;
     })
     .join("");
 }
@@ -105,8 +110,8 @@ function formatOne(
   arg: unknown,
 ): string {
   const pad = (text: string, numeric: boolean) => {
-    if (!width || [...text].length >= width) return text;
-    const fill = width - [...text].length;
+    if (!width || codePoints(text).length >= width) return text;
+    const fill = width - codePoints(text).length;
     if (flags.includes("-")) return text + " ".repeat(fill);
     if (numeric && flags.includes("0")) {
       const sign = /^[-+ ]/.test(text) ? text[0]! : "";
@@ -117,8 +122,7 @@ function formatOne(
   const signed = (n: number, body: string) =>
     n < 0 || Object.is(n, -0) ? `-${body}` : flags.includes("+") ? `+${body}` : flags.includes(" ") ? ` ${body}` : body;
   if (verb === "v") {
-    if (flags.includes("#") || arg === null || (typeof arg === "object" && arg !== null))
-      return pad(JSON.stringify(arg), false);
+    if (flags.includes("#") || arg === null || typeof arg === "object") return pad(JSON.stringify(arg), false);
     if (typeof arg === "number") return formatOne("g", flags, width, precision, arg);
     if (typeof arg === "boolean") return formatOne("t", flags, width, precision, arg);
     return formatOne("s", flags, width, precision, arg);
@@ -127,7 +131,7 @@ function formatOne(
   switch (verb) {
     case "s": {
       const s = str(arg);
-      return pad(precision ? [...s].slice(0, precision).join("") : s, false);
+      return pad(precision ? codePoints(s).slice(0, precision).join("") : s, false);
     }
     case "q":
       return pad(JSON.stringify(str(arg)), false);
