@@ -92,9 +92,16 @@ export function isIdentStart(c: number): boolean {
   return c < 0x800 && !isAfterUnicode9(c) && ID_START.test(String.fromCharCode(c));
 }
 
+/** ASCII identifier characters (letters, digits, `_`, `-`), looked up: identifiers are most of a file. */
+const ASCII_IDENT_CONTINUE = new Uint8Array(128);
+for (let c = 0; c < 128; c++)
+  ASCII_IDENT_CONTINUE[c] =
+    (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x39) || c === 0x5f || c === 0x2d
+      ? 1
+      : 0;
+
 export function isIdentContinue(c: number): boolean {
-  if (c < 0x80)
-    return (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x39) || c === 0x5f || c === 0x2d;
+  if (c < 0x80) return ASCII_IDENT_CONTINUE[c] === 1;
   return c < 0x800 && !isAfterUnicode9(c) && ID_CONTINUE.test(String.fromCharCode(c));
 }
 
@@ -162,6 +169,20 @@ export function lineIsMarker(src: string, from: number, eol: number, marker: str
   return b - a === marker.length && src.startsWith(marker, a);
 }
 
+/**
+ * Where a quoted string whose text starts at `from` ends (the offset of its closing quote) when
+ * that text is plain: no escape, template sequence, line break or character NFC may change; -1
+ * when it is not (the template reader then reads it).
+ */
+export function plainStringEnd(src: string, from: number): number {
+  for (let p = from; p < src.length; p++) {
+    const c = src.charCodeAt(p);
+    if (c === 0x22) return p;
+    if (c === 0x5c || c === 0x24 || c === 0x25 || c === 0x0a || c === 0x0d || c >= 0x300) return -1;
+  }
+  return -1;
+}
+
 /** A comment's offsets (`#` and `//` comments end before their newline). */
 export interface Comment {
   start: number;
@@ -182,6 +203,12 @@ export class Lexer {
   // Heredoc introducer details, set when the lexer produces T_HEREDOC.
   protected heredocMarker = "";
   protected heredocFlush = false;
+
+  /**
+   * Skim mode (hcl-skim.ts): letters beyond the Unicode blocks this lexer checks are taken as
+   * identifier characters rather than declined, and templates build no literal text.
+   */
+  protected skimming = false;
 
   /** The comments met, in source order, when the caller wants them (an outline). */
   comments: Comment[] | undefined;
@@ -229,22 +256,36 @@ export class Lexer {
     for (;;) {
       if (p >= len) return this.setToken(T_EOF, len, len);
       const c = src.charCodeAt(p);
+      // Blanks first: most characters of a file are indentation and alignment.
+      if (c === 0x20) {
+        p++;
+        continue;
+      }
       switch (c) {
         case 0x20: // space
         case 0x09: // tab
           p++;
           continue;
+        // Where newlines are no tokens (see nl), they are skipped here rather than by peek.
         case 0x0a:
+          if (!this.nl) {
+            p++;
+            continue;
+          }
           return this.setToken(T_NL, p, p + 1);
         case 0x0d:
           if (src.charCodeAt(p + 1) !== 0x0a) decline();
+          if (!this.nl) {
+            p += 2;
+            continue;
+          }
           return this.setToken(T_NL, p, p + 2);
         case 0x23: {
           // "#" comment: with its newline it counts as one.
           const eol = src.indexOf("\n", p);
           if (this.comments) this.noteComment(p, eol < 0 ? len : eol, "#");
-          if (eol < 0) {
-            p = len;
+          if (eol < 0 || !this.nl) {
+            p = eol < 0 ? len : eol + 1;
             continue;
           }
           return this.setToken(T_NL, p, eol + 1);
@@ -254,8 +295,8 @@ export class Lexer {
           if (d === 0x2f) {
             const eol = src.indexOf("\n", p);
             if (this.comments) this.noteComment(p, eol < 0 ? len : eol, "//");
-            if (eol < 0) {
-              p = len;
+            if (eol < 0 || !this.nl) {
+              p = eol < 0 ? len : eol + 1;
               continue;
             }
             return this.setToken(T_NL, p, eol + 1);
@@ -331,9 +372,13 @@ export class Lexer {
           return decline();
         default:
           if (isDigit(c)) return this.scanNumber(p);
-          if (isIdentStart(c)) {
+          if (isIdentStart(c) || (this.skimming && c >= 0x800)) {
             let q = p + 1;
-            while (q < len && isIdentContinue(src.charCodeAt(q))) q++;
+            for (; q < len; q++) {
+              const d = src.charCodeAt(q);
+              if (d < 0x80 ? ASCII_IDENT_CONTINUE[d] === 0 : !isIdentContinue(d) && !(this.skimming && d >= 0x800))
+                break;
+            }
             return this.setToken(T_IDENT, p, q);
           }
           return decline();

@@ -3,6 +3,7 @@ import {
   decline,
   Lexer,
   lineIsMarker,
+  plainStringEnd,
   T_IDENT,
   T_COMMA,
   T_RBRACE,
@@ -77,14 +78,8 @@ export abstract class TemplateParser extends Lexer {
   protected parseQuotedTemplate(s: number): Expression {
     // Most strings are plain text: one literal, without the template machinery's intermediate tokens.
     const src = this.src;
-    const len = this.len;
-    let p = s + 1;
-    for (; p < len; p++) {
-      const c = src.charCodeAt(p);
-      // A quote ends it; an escape, a sequence, a line break or a character NFC may change asks for the full reader.
-      if (c === 0x22 || c === 0x5c || c === 0x24 || c === 0x25 || c === 0x0a || c === 0x0d || c >= 0x300) break;
-    }
-    if (p > s + 1 && p < len && src.charCodeAt(p) === 0x22) {
+    const p = plainStringEnd(src, s + 1);
+    if (p > s + 1) {
       this.pos = p + 1;
       this.tok = T_NONE;
       return {
@@ -195,6 +190,12 @@ export abstract class TemplateParser extends Lexer {
     let run = p;
     let litStart = p;
     const pushLiteral = () => {
+      if (this.skimming) {
+        lit = "";
+        ltrimNext = false;
+        canTrimPrev = true;
+        return;
+      }
       let val = normalizeNfc(lit + src.slice(run, p));
       if (ltrimNext) val = trimLeftSpace(val);
       tokens.push({ t: P_LIT, val, val2: "", node: undefined, s: litStart, e: p });
@@ -211,7 +212,7 @@ export abstract class TemplateParser extends Lexer {
           this.pos = end;
           this.tok = T_NONE;
           if (flush) flushHeredoc(tokens);
-          return finishTemplate(tokens, s, end);
+          return this.skimming && tokens.length === 0 ? SKIMMED : finishTemplate(tokens, s, end);
         }
         startOfLine = false;
       }
@@ -224,6 +225,14 @@ export abstract class TemplateParser extends Lexer {
         return finishTemplate(tokens, s, p);
       }
       const c = src.charCodeAt(p);
+      if (c >= 0x80 || PLAIN[c] === 1) {
+        // A run of plain text: most of a template.
+        for (p++; p < len; p++) {
+          const d = src.charCodeAt(p);
+          if (d < 0x80 && PLAIN[d] === 0) break;
+        }
+        continue;
+      }
       if (quoted) {
         if (c === 0x22) break;
         if (c === 0x5c) {
@@ -272,9 +281,16 @@ export abstract class TemplateParser extends Lexer {
     if (lit !== "" || run < p) pushLiteral();
     this.pos = p + 1;
     this.tok = T_NONE;
-    return finishTemplate(tokens, s, p + 1);
+    return this.skimming && tokens.length === 0 ? SKIMMED : finishTemplate(tokens, s, p + 1);
   }
 }
+
+/** Characters with no meaning in a template (outside an escape or a sequence); any non-ASCII one is plain too. */
+const PLAIN = new Uint8Array(128).fill(1);
+for (const c of '"\\\n\r$%') PLAIN[c.charCodeAt(0)] = 0;
+
+/** What a skimmed template stands for (see hcl-skim.ts): nothing is built. */
+export const SKIMMED: Expression = { kind: "literal", value: null, start: -1, end: -1 };
 
 /** HCL normalises the literal text of templates to Unicode NFC. */
 function normalizeNfc(text: string): string {

@@ -1,5 +1,6 @@
-import { heredocIntroducer, lineIsMarker, type Comment } from "./hcl-lexer.js";
+import type { Comment } from "./hcl-lexer.js";
 import { parseHclFile } from "./hcl-parser.js";
+import { skimHcl, type BlockHeader } from "./hcl-skim.js";
 import type { Block, Body } from "./hcl-syntax.js";
 import { outlineOfBody, type BlockOutline, type FileOutline } from "./outline.js";
 
@@ -72,18 +73,17 @@ export interface Survey {
 }
 
 /**
- * Checks a file's structure and takes its skeleton in one pass over the text (the lexer's outline
- * instead, for files with module calls or suppression comments): this runs on every file of a
- * repository, parsed or not.
+ * Checks a file's structure and takes its skeleton: from the lexer's skim, which notes the block
+ * headers (this runs on every file of a repository, parsed or not), or from the parser, for files
+ * with module calls or suppression comments.
  */
 export function surveyHcl(text: string): Survey {
   if (text.includes("module") || text.includes("keygate:ignore")) {
-    const wellFormed = scanStructure(text, null);
+    const wellFormed = looksWellFormed(text);
     return { wellFormed, skeleton: wellFormed ? outlinedSkeleton(text) : null, outlined: true };
   }
-  const headers: Header[] = [];
-  const wellFormed = scanStructure(text, headers);
-  if (!wellFormed || headers.some((h) => h.end < 0)) return { wellFormed, skeleton: null, outlined: false };
+  const { wellFormed, headers } = skimHcl(text, { headers: true });
+  if (!wellFormed || !headers) return { wellFormed, skeleton: null, outlined: false };
   return { wellFormed, outlined: false, skeleton: new HeaderSkeleton(text, headers) };
 }
 
@@ -92,7 +92,7 @@ class HeaderSkeleton implements Skeleton {
   private built: Skeleton | undefined;
   constructor(
     private readonly text: string,
-    private readonly headers: Header[],
+    private readonly headers: BlockHeader[],
   ) {}
 
   get body(): Body {
@@ -137,18 +137,8 @@ function outlinedSkeleton(text: string): Skeleton | null {
   return { body: { attributes: [], blocks }, outline: outlineOfBody(text, parsed, comments) };
 }
 
-/** A top-level `resource "type" "name" {` or `data "type" "name" {` header found by the structure scan. */
-interface Header {
-  keyword: "resource" | "data";
-  type: string;
-  name: string;
-  /** Offsets of the keyword and just past the `{`. */
-  start: number;
-  end: number;
-}
-
 /** The skeleton from the block headers alone: for files of resources only. */
-function headerSkeleton(text: string, headers: Header[]): Skeleton {
+function headerSkeleton(text: string, headers: BlockHeader[]): Skeleton {
   const body: Body = { attributes: [], blocks: [] };
   const blocks: BlockOutline[] = [];
   // Lines are counted from one header to the next, not for the whole file: most files hold few headers.
@@ -183,186 +173,11 @@ function headerSkeleton(text: string, headers: Header[]): Skeleton {
 }
 
 /**
- * A fast check of a file's structure — braces, brackets, parentheses, strings, heredocs, comments,
- * merge-conflict markers — for files that are not parsed. It is not a parser: a file it passes may
- * still hold an invalid expression, but a truncated or mangled file does not pass. A file that
- * fails it is parsed, so that the real error, with its position, is reported.
+ * A fast check of a file's structure, for files that are not parsed: the lexer's skim (see
+ * hcl-skim.ts). A file it passes may still hold an invalid expression, but a truncated or mangled
+ * file does not pass; a file that fails it is parsed, so that the real error, with its position, is
+ * reported.
  */
 export function looksWellFormed(text: string): boolean {
-  return scanStructure(text, null);
-}
-
-/**
- * The structure scan behind {@link looksWellFormed}. With `headers`, it also collects the top-level
- * `resource`/`data` block headers (a header it cannot read plainly is recorded with `end: -1`).
- */
-function scanStructure(text: string, headers: Header[] | null): boolean {
-  const closers: number[] = [];
-  const n = text.length;
-  let i = 0;
-  let lineStart = true;
-  while (i < n) {
-    const c = text.charCodeAt(i);
-    if (lineStart) {
-      // Only blanks so far on this line: a merge-conflict marker, or a top-level block header.
-      if (c === 32 || c === 9 || c === 13) {
-        i++;
-        continue;
-      }
-      lineStart = false;
-      if ((c === 60 || c === 62 || c === 61) && isConflictMarker(text, i, c)) return false;
-      if (headers && closers.length === 0 && (c === 114 || c === 100)) {
-        const header = blockHeader(text, i);
-        if (header) {
-          headers.push(header);
-          if (header.end > 0) {
-            closers.push(125);
-            i = header.end;
-            continue;
-          }
-        }
-      }
-    }
-    switch (c) {
-      case 10: // \n
-        lineStart = true;
-        i++;
-        break;
-      case 35: // #
-        i = endOfLine(text, i);
-        break;
-      case 47: // /
-        if (text.charCodeAt(i + 1) === 47) i = endOfLine(text, i);
-        else if (text.charCodeAt(i + 1) === 42) {
-          const end = text.indexOf("*/", i + 2);
-          if (end === -1) return false;
-          i = end + 2;
-        } else i++;
-        break;
-      case 34: {
-        // A quoted string ends on its line; its interpolations may nest braces and strings.
-        const end = endOfString(text, i + 1);
-        if (end === -1) return false;
-        i = end;
-        break;
-      }
-      case 60: // <<EOF heredoc
-        if (text.charCodeAt(i + 1) === 60 && closers.length > 0) {
-          const end = endOfHeredoc(text, i);
-          if (end === -1) return false;
-          i = end;
-          lineStart = true;
-        } else i++;
-        break;
-      case 123: // {
-        closers.push(125);
-        i++;
-        break;
-      case 91: // [
-        closers.push(93);
-        i++;
-        break;
-      case 40: // (
-        closers.push(41);
-        i++;
-        break;
-      case 125:
-      case 93:
-      case 41:
-        if (closers.pop() !== c) return false;
-        i++;
-        break;
-      default:
-        i++;
-    }
-  }
-  return closers.length === 0;
-}
-
-/** Seven `<`, `>` or `=` at the start of a line: git's conflict markers. */
-function isConflictMarker(text: string, at: number, c: number): boolean {
-  for (let k = 1; k < 7; k++) if (text.charCodeAt(at + k) !== c) return false;
-  return true;
-}
-
-/**
- * `resource "type" "name" {` (or `data …`) on one line at `at`; undefined when the line does not
- * start with either keyword, `end: -1` when it does but the header is not that plain.
- */
-function blockHeader(text: string, at: number): Header | undefined {
-  const keyword = text.startsWith("resource", at) ? "resource" : text.startsWith("data", at) ? "data" : undefined;
-  if (!keyword) return undefined;
-  let i = at + keyword.length;
-  const next = text.charCodeAt(i);
-  // `resources = …`, `data_x {`: another word.
-  if (next !== 32 && next !== 9 && next !== 34)
-    return isWordChar(next) ? undefined : { keyword, type: "", name: "", start: at, end: -1 };
-  const labels: string[] = [];
-  for (let k = 0; k < 2; k++) {
-    while (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9) i++;
-    if (text.charCodeAt(i) !== 34) return { keyword, type: "", name: "", start: at, end: -1 };
-    let j = i + 1;
-    for (let c = text.charCodeAt(j); c !== 34; c = text.charCodeAt(++j)) {
-      if (c === 10 || c === 92 || c === 36 || c === 37 || Number.isNaN(c))
-        return { keyword, type: "", name: "", start: at, end: -1 };
-    }
-    if (j === i + 1) return { keyword, type: "", name: "", start: at, end: -1 };
-    labels.push(text.slice(i + 1, j));
-    i = j + 1;
-  }
-  while (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9) i++;
-  if (text.charCodeAt(i) !== 123) return { keyword, type: "", name: "", start: at, end: -1 };
-  return { keyword, type: labels[0]!, name: labels[1]!, start: at, end: i + 1 };
-}
-
-function isWordChar(c: number): boolean {
-  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 45;
-}
-
-function endOfLine(text: string, from: number): number {
-  const end = text.indexOf("\n", from);
-  return end === -1 ? text.length : end;
-}
-
-/** Index just past the closing quote of a string whose body starts at `from`, or -1. */
-function endOfString(text: string, from: number): number {
-  let depth = 0;
-  for (let i = from; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 92) {
-      i++;
-      continue;
-    }
-    if (c === 10 && depth === 0) return -1;
-    if ((c === 36 || c === 37) && text.charCodeAt(i + 1) === 123 && text.charCodeAt(i - 1) !== c) {
-      depth++;
-      i++;
-      continue;
-    }
-    if (depth > 0) {
-      if (c === 125) depth--;
-      else if (c === 123) depth++;
-      else if (c === 34) {
-        const inner = endOfString(text, i + 1);
-        if (inner === -1) return -1;
-        i = inner - 1;
-      }
-      continue;
-    }
-    if (c === 34) return i + 1;
-  }
-  return -1;
-}
-
-/** Index just past a heredoc's closing marker line (read as the lexer reads heredocs), or -1 when the marker never comes. */
-function endOfHeredoc(text: string, at: number): number {
-  const intro = heredocIntroducer(text, at);
-  if (!intro) return at + 2;
-  let line = intro.end;
-  while (line < text.length) {
-    const end = endOfLine(text, line);
-    if (lineIsMarker(text, line, end, intro.marker)) return end;
-    line = end + 1;
-  }
-  return -1;
+  return skimHcl(text).wellFormed;
 }

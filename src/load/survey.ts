@@ -1,4 +1,3 @@
-import { tooDeep } from "./nesting.js";
 import { surveyHcl, type Survey } from "./prefilter.js";
 import { readTextFile, readWorkingTreeText, type ReadResult } from "./read.js";
 import { workingTree, type SourceTree } from "./tree.js";
@@ -22,8 +21,8 @@ function surveyWorkingTreeFile(path: string): SurveyedFile {
 
 function surveyed(path: string, read: ReadResult): SurveyedFile {
   if (!read.ok || path.endsWith(".json")) return { read };
-  // Nesting too deep for the parsers is not well formed either: such a file is parsed, which reports it (see nesting.ts).
-  if (tooDeep(read.text)) return { read, survey: { wellFormed: false, skeleton: null, outlined: false } };
+  // Nesting too deep for the parsers is not well formed either (the survey's skim counts it): such a file is
+  // parsed, which reports it (see nesting.ts).
   return { read, survey: surveyHcl(read.text) };
 }
 

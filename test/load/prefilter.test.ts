@@ -1,8 +1,10 @@
 import { execFileSync } from "node:child_process";
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { parseHclFile } from "../../src/load/hcl-parser.js";
 import { ParseCache } from "../../src/load/parse-cache.js";
 import { looksWellFormed, skeletonOf } from "../../src/load/prefilter.js";
 import { loadSettings } from "../../src/load/config.js";
@@ -106,6 +108,15 @@ describe("looksWellFormed", () => {
     ["a merge-conflict marker", 'resource "a" "b" {\n<<<<<<< HEAD\n  x = 1\n=======\n  x = 2\n>>>>>>> main\n}\n'],
     // Read as the lexer reads heredocs: blanks after the marker make it no heredoc (HCL: "Invalid multi-line string").
     ["a heredoc introducer with blanks after its marker", 'locals {\n  x = <<EOF  \n  a "\nEOF\n}\n'],
+    // Read by the lexer and the template reader the parser uses:
+    ["half a merge conflict", 'resource "a" "b" {\n  x = 1\n=======\n  x = 2\n}\n'],
+    ["an unclosed template directive", 'locals {\n  x = "%{ if var.on }on"\n}\n'],
+    ["an invalid escape", 'locals {\n  x = "a\\qb"\n}\n'],
+    ["a character HCL does not know", "locals {\n  x = 1 & 2\n}\n"],
+    ["a brace closed inside an interpolation", 'locals {\n  x = "${ { a = 1 }"\n}\n'],
+    // Parsed, and refused there (see nesting.ts).
+    ["brackets nested deeper than keygate reads", `locals {\n  x = ${"[".repeat(256)}1${"]".repeat(256)}\n}\n`],
+    ["templates nested deeper than keygate reads", `locals {\n  x = ${'"${'.repeat(257)}1${'}"'.repeat(257)}\n}\n`],
   ])("fails %s", (_name, text) => {
     expect(looksWellFormed(text)).toBe(false);
   });
@@ -120,8 +131,36 @@ describe("looksWellFormed", () => {
       "a heredoc closed by an indented marker on a CRLF line",
       'locals {\r\n  p = <<-EOT\r\n    { "a": [ }\r\n    EOT\r\n}\r\n',
     ],
+    ["a heredoc at the top level", 'x = <<EOT\n  { [ (\nEOT\nresource "a" "b" {}\n'],
+    ["a heredoc inside an interpolation", 'locals {\n  x = "${trimspace(<<EOT\n  }\nEOT\n)}"\n}\n'],
+    // Letters beyond the Unicode blocks keygate's parser checks (hcl2json reads the file).
+    ["a name in CJK letters", "locals {\n  最大 = 1\n}\n"],
+    ["brackets nested as deep as keygate reads", `locals {\n  x = ${"[".repeat(255)}1${"]".repeat(255)}\n}\n`],
   ])("passes %s", (_name, text) => {
     expect(looksWellFormed(text)).toBe(true);
+  });
+
+  it("passes every file of a generated monorepo, as the parser does", () => {
+    const dir = mkdtempSync(join(tmpdir(), "keygate-skim-"));
+    try {
+      generateMonorepo(dir, { files: 400, violations: 2 });
+      const tf: string[] = [];
+      const walkDir = (d: string) => {
+        for (const e of readdirSync(d)) {
+          const p = join(d, e);
+          if (statSync(p).isDirectory()) walkDir(p);
+          else if (e.endsWith(".tf")) tf.push(readFileSync(p, "utf8"));
+        }
+      };
+      walkDir(dir);
+      expect(tf.length).toBeGreaterThan(300);
+      for (const text of tf) {
+        expect(parseHclFile(text)).toBeDefined();
+        expect(looksWellFormed(text)).toBe(true);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
@@ -139,6 +178,21 @@ describe("skeletonOf", () => {
     expect(
       outline.blocks.map((b) => `${b.keyword} ${b.labels.join(".")} ${b.header.start.line}:${b.header.start.column}`),
     ).toEqual(["resource aws_s3_bucket.a 2:1", "data aws_vpc.main 5:3", "resource aws_s3_bucket.a 7:1"]);
+  });
+
+  it.each([
+    ["one label", 'resource "aws_s3_bucket" {\n}\n'],
+    ["its brace on the next line (an error HCL reports)", 'resource "aws_s3_bucket" "a"\n{\n}\n'],
+    ["a label with an interpolation", 'resource "aws_s3_bucket" "${a}" {\n}\n'],
+    ["a label with an escape", 'resource "aws_s3_bucket" "a\\"b" {\n}\n'],
+  ])("leaves a file to the parser when a header has %s", (_name, text) => {
+    expect(looksWellFormed(text)).toBe(true);
+    expect(skeletonOf(text)).toBeNull();
+  });
+
+  it("reads headers after a byte order mark, CRLF lines and comments", () => {
+    const { body } = skeletonOf('\ufeffresource "a" "b" {\r\n}\r\n/* c\n */\n# d\ndata "c" "d" {}\r\n')!;
+    expect(body.blocks.map((b) => `${b.type} ${b.labels.join(".")}`)).toEqual(["resource a.b", "data c.d"]);
   });
 });
 
