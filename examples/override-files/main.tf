@@ -28,7 +28,7 @@ resource "aws_iam_access_key" "ci" {
 
 # As written here, the deploy key belongs to a user managed elsewhere; but
 # override.tf points it at the deploy user created just above it. The override
-# decides, so the finding is reported at the override block.
+# decides, so the finding is reported at the override's `user` argument.
 resource "aws_iam_user" "deploy" {
   name = "deployer"
   path = "/service/"

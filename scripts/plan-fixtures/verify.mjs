@@ -115,7 +115,7 @@ const verdict = (findings) => (findings.length ? findings.map((f) => f.resource)
 
 // --- examples ---------------------------------------------------------------
 
-/** The `# expect: KG001` markers of an example folder: key names, suppressed or not. */
+/** The `# expect: KG001` markers of an example folder (on a key's header or on an argument in it): key names, suppressed or not. */
 function markersOf(folder) {
   const markers = [];
   const walk = (dir) => {
@@ -129,11 +129,17 @@ function markersOf(folder) {
       const mentions = (text.match(/expect:\s*KG001/g) ?? []).length;
       let parsed = 0;
       if (/\.(tf|tofu)$/.test(entry)) {
-        for (const m of text.matchAll(
-          /^\s*resource\s+"aws_iam_access_key"\s+"([^"]+)"\s*\{\s*#\s*expect:\s*KG001( suppressed)?\s*$/gm,
-        )) {
-          markers.push({ name: m[1], suppressed: Boolean(m[2]) });
-          parsed++;
+        // On a key block's header, or on the argument inside it that decided the finding (an override's `user`).
+        let block;
+        for (const line of text.split("\n")) {
+          const header = /^\s*resource\s+"([^"]+)"\s+"([^"]+)"\s*\{/.exec(line);
+          if (header) block = { type: header[1], name: header[2] };
+          else if (/^\S/.test(line)) block = undefined;
+          const m = /#\s*expect:\s*KG001( suppressed)?\s*$/.exec(line);
+          if (m && block?.type === "aws_iam_access_key" && (header || /^\s+[\w-]+\s*=/.test(line))) {
+            markers.push({ name: block.name, suppressed: Boolean(m[1]) });
+            parsed++;
+          }
         }
       } else if (/\.(tf|tofu)\.json$/.test(entry)) {
         for (const [name, body] of Object.entries(JSON.parse(text).resource?.aws_iam_access_key ?? {})) {

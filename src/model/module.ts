@@ -22,7 +22,7 @@ export interface Resource {
   location: SourceLocation;
   /** Where each top-level argument of the block stands. */
   attributeLocations: Record<string, SourceLocation>;
-  /** For a block that override files changed (see overrides.ts): the override block that set each argument. */
+  /** For a block that override files changed (see overrides.ts): where the override that set each argument sets it. */
   overriddenBy?: Record<string, SourceLocation>;
 }
 
@@ -233,7 +233,7 @@ function withOverrides(resource: Resource, overrides: Overrides): Resource {
     get attributeLocations() {
       return (attributes ??= { ...resource.attributeLocations, ...overrides.attributeLocations(keyword, labels) });
     },
-    overriddenBy: overrides.blockLocations(keyword, labels),
+    overriddenBy: overrides.attributeLocations(keyword, labels),
   };
 }
 

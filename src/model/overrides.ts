@@ -149,15 +149,6 @@ export class Overrides {
     return locations;
   }
 
-  /** The override block that sets each argument of a block last (where it is: its whole block). */
-  blockLocations(keyword: string, labels: readonly string[]): Record<string, SourceLocation> {
-    const locations: Record<string, SourceLocation> = {};
-    for (const block of this.blocks.get([keyword, ...labels].join("\u0000")) ?? []) {
-      for (const name of Object.keys(block.body)) locations[name] = spanLocation(block.source, block.outline?.span);
-    }
-    return locations;
-  }
-
   /**
    * The errors of the override files: blocks and local values no other file declares (`exists`
    * says whether a block does; the resources are only listed when this is asked), and what an

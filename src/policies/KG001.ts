@@ -207,8 +207,8 @@ export function evaluateKG001Plan(
 }
 
 /**
- * Where a key is reported: its block, or the override block (see model/overrides.ts) that set
- * what decided the finding: the key's `user`, `count` or `for_each`.
+ * Where a key is reported: its block, or the argument of an override block (see model/overrides.ts)
+ * that set what decided the finding: the key's `user`, `count` or `for_each`.
  */
 function decidingLocation(resource: Resource, linkAttribute: string): SourceLocation {
   for (const attribute of [linkAttribute, "count", "for_each"]) {

@@ -41,8 +41,26 @@ describe("override files are merged as Terraform merges them", () => {
     });
     expect(result.errors).toEqual([]);
     expect(flagged(result)).toEqual(["aws_iam_access_key.deploy"]);
-    // Reported at the override that decided it.
-    expect(locations(result)).toEqual(["aws_iam_access_key.deploy keys_override.tf:4"]);
+    // Reported at the override's argument that decided it (its `user`), not the override block's header.
+    expect(locations(result)).toEqual(["aws_iam_access_key.deploy keys_override.tf:5"]);
+  });
+
+  it("a finding decided by an override points at the argument that decided it, in either syntax", async () => {
+    const native = await scanTree({
+      "main.tf": user("u") + key("k", "  count = 0\n  user  = aws_iam_user.u.name\n"),
+      "keys_override.tf": `# turned on here\nresource "aws_iam_access_key" "k" {\n  pgp_key = "keybase:ops"\n  count   = 1\n}\n`,
+    });
+    expect(locations(native)).toEqual(["aws_iam_access_key.k keys_override.tf:4"]);
+    const json = await scanTree({
+      "main.tf": user("u") + key("k", '  user = "someone-else"\n'),
+      "keys_override.tf.json": JSON.stringify(
+        { resource: { aws_iam_access_key: { k: { pgp_key: "keybase:ops", user: "${aws_iam_user.u.name}" } } } },
+        null,
+        2,
+      ),
+    });
+    // {, "resource": {, "aws_iam_access_key": {, "k": {, "pgp_key", "user": line 6.
+    expect(locations(json)).toEqual(["aws_iam_access_key.k keys_override.tf.json:6"]);
   });
 
   it("override files apply in the lexical order of their names, after every other file", async () => {
