@@ -59,32 +59,54 @@ function expectedInputErrors(dir: string, prefix: string): string[] {
   return out.sort();
 }
 
-const folders = readdirSync(EXAMPLES).filter(
-  (d) => statSync(join(EXAMPLES, d)).isDirectory() && !NOT_CONFIGURATIONS.has(d),
-);
+/** Configurations Terraform refuses: an input error each (exit 2), kept out of `keygate scan examples/` (exit 1). */
+const INPUT_ERRORS = join(import.meta.dirname, "..", "examples-input-errors");
+
+const foldersOf = (root: string) =>
+  readdirSync(root).filter((d) => statSync(join(root, d)).isDirectory() && !NOT_CONFIGURATIONS.has(d));
+const folders = foldersOf(EXAMPLES);
+const refusedFolders = foldersOf(INPUT_ERRORS);
+
+async function scanFolder(root: string, folder: string) {
+  const policies = loadPolicies();
+  const settings = await loadSettings(policies, root);
+  return scan({ paths: [folder], cwd: root, settings, policies, today: TODAY });
+}
+
+const findingsOf = (result: Awaited<ReturnType<typeof scan>>) =>
+  result.findings
+    .map((f) => `${f.location.file}:${f.location.line} ${f.ruleId}${f.suppressed ? " suppressed" : ""}`)
+    .sort();
 
 describe("examples/", () => {
-  it("has violating and compliant examples", () => {
+  it("has violating and compliant examples, none that Terraform refuses", () => {
     const withMarkers = folders.filter((f) => expectedMarkers(join(EXAMPLES, f), f).length > 0);
     expect(withMarkers.length).toBeGreaterThanOrEqual(5);
     expect(folders.length - withMarkers.length).toBeGreaterThanOrEqual(3);
-    // And at least one that Terraform refuses (an input error, exit 2), with the rest still reported.
-    expect(folders.filter((f) => expectedInputErrors(join(EXAMPLES, f), f).length > 0).length).toBeGreaterThanOrEqual(
-      1,
-    );
+    expect(folders.filter((f) => expectedInputErrors(join(EXAMPLES, f), f).length > 0)).toEqual([]);
   });
 
   it.each(folders)("%s: findings match the expect markers exactly", async (folder) => {
-    const policies = loadPolicies();
-    const settings = await loadSettings(policies, EXAMPLES);
-    const result = await scan({ paths: [folder], cwd: EXAMPLES, settings, policies, today: TODAY });
+    const result = await scanFolder(EXAMPLES, folder);
+    expect(result.errors).toEqual([]);
+    expect(result.warnings).toEqual([]);
+    expect(findingsOf(result)).toEqual(expectedMarkers(join(EXAMPLES, folder), folder));
+  });
+});
+
+describe("examples-input-errors/", () => {
+  it("has configurations Terraform refuses, each with an input-error marker", () => {
+    expect(refusedFolders.length).toBeGreaterThanOrEqual(1);
+    for (const folder of refusedFolders)
+      expect(expectedInputErrors(join(INPUT_ERRORS, folder), folder).length, folder).toBeGreaterThan(0);
+  });
+
+  it.each(refusedFolders)("%s: input errors and findings match the expect markers exactly", async (folder) => {
+    const result = await scanFolder(INPUT_ERRORS, folder);
     expect(result.errors.map((e) => `${e.file}:${e.line}`).sort()).toEqual(
-      expectedInputErrors(join(EXAMPLES, folder), folder),
+      expectedInputErrors(join(INPUT_ERRORS, folder), folder),
     );
     expect(result.warnings).toEqual([]);
-    const actual = result.findings
-      .map((f) => `${f.location.file}:${f.location.line} ${f.ruleId}${f.suppressed ? " suppressed" : ""}`)
-      .sort();
-    expect(actual).toEqual(expectedMarkers(join(EXAMPLES, folder), folder));
+    expect(findingsOf(result)).toEqual(expectedMarkers(join(INPUT_ERRORS, folder), folder));
   });
 });

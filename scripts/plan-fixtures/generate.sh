@@ -12,9 +12,9 @@
 #          makes (IAM GetUser, for `data "aws_iam_user"` and imported users) goes to iam-stub.mjs on
 #          127.0.0.1.
 # Writes (under test/fixtures/plans/, replacing what was there):
-#   examples/<folder>.json        every folder of examples/ except ci/ and those with an
-#                                 "# expect: input-error" marker (Terraform refuses
-#                                 them), empty state
+#   examples/<folder>.json        every folder of examples/ except ci/, empty state
+#                                 (examples-input-errors/, which Terraform refuses,
+#                                 has no plans)
 #   scenarios/<name>/plan.json    that folder's configuration, its terraform.tfstate
 #                                 if any, and `-replace` for each address in the
 #                                 "replace" list of its case.json
@@ -241,8 +241,6 @@ examples=()
 for src in "$repo"/examples/*/; do
   name=$(basename "$src")
   [[ $name == ci ]] && continue # examples/ci/ holds CI wiring, not a configuration
-  # A folder marked "# expect: input-error" is a configuration Terraform refuses: no plan.
-  grep -rqs 'expect: input-error' "$src" && continue
   selected "$name" || continue
   examples+=("$name")
   dir=$work/examples/$name

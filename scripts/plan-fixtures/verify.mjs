@@ -159,16 +159,9 @@ function markersOf(folder) {
 }
 
 const exampleRoot = join(repo, "examples");
-// A folder with an "# expect: input-error" marker is a configuration Terraform refuses: it has no plan.
-const refused = (dir) =>
-  readdirSync(dir).some((entry) => {
-    const path = join(dir, entry);
-    return statSync(path).isDirectory()
-      ? refused(path)
-      : /\.(tf|tofu)$/.test(entry) && readFileSync(path, "utf8").includes("expect: input-error");
-  });
+// Every folder of examples/ is a configuration Terraform accepts (those it refuses are in examples-input-errors/).
 const exampleFolders = readdirSync(exampleRoot).filter(
-  (name) => name !== "ci" && statSync(join(exampleRoot, name)).isDirectory() && !refused(join(exampleRoot, name)),
+  (name) => name !== "ci" && statSync(join(exampleRoot, name)).isDirectory(),
 );
 const exampleExpect = readJson(join(fixtures, "examples.expect.json"));
 const examplePlans = readdirSync(join(fixtures, "examples")).filter((f) => f.endsWith(".json"));

@@ -31,15 +31,24 @@ async function bin(args: string[], cwd: string): Promise<{ code: number; stdout:
 }
 
 describe("the bin", () => {
-  it("reports on the examples exactly as the in-process CLI does, exit 2 (examples/undeclared-reference is an input error)", async () => {
-    const spawned = await bin(["scan", "examples", "-f", "json", "--no-cache"], ROOT);
-    const inProcess = await runCli(["scan", "examples", "-f", "json", "--no-cache", "--no-prefilter"], ROOT);
+  it("reports on the examples exactly as the in-process CLI does: the README's first command, exit 1 (findings)", async () => {
+    const spawned = await bin(["scan", "examples/", "-f", "json", "--no-cache"], ROOT);
+    const inProcess = await runCli(["scan", "examples/", "-f", "json", "--no-cache", "--no-prefilter"], ROOT);
+    expect(spawned.stderr).toBe("");
+    expect(spawned.code).toBe(1);
+    expect(JSON.parse(spawned.stdout)).toEqual(JSON.parse(inProcess.stdout));
+    expect(JSON.parse(spawned.stdout).errors).toEqual([]);
+  });
+
+  it("reports the input-error examples with exit 2, and their findings still", async () => {
+    const spawned = await bin(["scan", "examples-input-errors/", "-f", "json", "--no-cache"], ROOT);
     expect(spawned.stderr).toBe("");
     expect(spawned.code).toBe(2);
-    expect(JSON.parse(spawned.stdout)).toEqual(JSON.parse(inProcess.stdout));
-    expect(JSON.parse(spawned.stdout).errors.map((e: { file: string }) => e.file)).toEqual([
-      "examples/undeclared-reference/main.tf",
+    const report = JSON.parse(spawned.stdout);
+    expect(report.errors.map((e: { file: string }) => e.file)).toEqual([
+      "examples-input-errors/undeclared-reference/main.tf",
     ]);
+    expect(report.findings.length).toBeGreaterThan(0);
   });
 
   it("scans a git work tree as the in-process CLI does, cold and warm (git asked early, files known from the cache)", async () => {

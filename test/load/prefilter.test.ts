@@ -16,7 +16,7 @@ import { generateMonorepo } from "../../scripts/bench/generate-monorepo.mjs";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 
-/** Every Terraform tree the tests know: examples, CLI cases, plan scenarios. */
+/** Every Terraform tree the tests know: examples (input-error ones too), CLI cases, plan scenarios. */
 function corpora(): { cwd: string; paths: string[]; name: string }[] {
   const dirs = (base: string) =>
     readdirSync(join(ROOT, base))
@@ -26,6 +26,11 @@ function corpora(): { cwd: string; paths: string[]; name: string }[] {
     ...dirs("examples")
       .filter((d) => !d.endsWith("/ci"))
       .map((d) => ({ cwd: join(ROOT, "examples"), paths: [d.slice(join(ROOT, "examples").length + 1)], name: d })),
+    ...dirs("examples-input-errors").map((d) => ({
+      cwd: join(ROOT, "examples-input-errors"),
+      paths: [d.slice(join(ROOT, "examples-input-errors").length + 1)],
+      name: d,
+    })),
     ...dirs("test/cli/cases").map((d) => ({ cwd: d, paths: ["."], name: d })),
     ...dirs("test/fixtures/plans/scenarios").map((d) => ({ cwd: d, paths: ["."], name: d })),
   ].map((c) => ({ ...c, name: c.name.slice(ROOT.length + 1) }));

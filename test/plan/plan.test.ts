@@ -42,16 +42,9 @@ const scenarios = readdirSync(join(PLANS, "scenarios")).filter((d) =>
 );
 
 describe("plan mode on real Terraform plans", () => {
-  it('has a plan for every example configuration (but those Terraform refuses, marked "# expect: input-error")', () => {
-    const refused = (dir: string): boolean =>
-      readdirSync(dir).some((e) =>
-        statSync(join(dir, e)).isDirectory()
-          ? refused(join(dir, e))
-          : /\.(tf|tofu)$/.test(e) && readFileSync(join(dir, e), "utf8").includes("expect: input-error"),
-      );
+  it("has a plan for every example configuration (those Terraform refuses are in examples-input-errors/)", () => {
     const exampleDirs = readdirSync(EXAMPLES).filter((d) => statSync(join(EXAMPLES, d)).isDirectory() && d !== "ci");
-    expect(examplePlans.sort()).toEqual(exampleDirs.filter((d) => !refused(join(EXAMPLES, d))).sort());
-    expect(exampleDirs.filter((d) => refused(join(EXAMPLES, d)))).toEqual(["undeclared-reference"]);
+    expect(examplePlans.sort()).toEqual(exampleDirs.sort());
   });
 
   it.each(examplePlans)("examples/%s.json: findings as expected", async (name) => {
