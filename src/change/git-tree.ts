@@ -9,7 +9,7 @@ import {
   type Discovery,
   type ExcludeRules,
 } from "../load/discover.js";
-import type { SourceTree } from "../load/tree.js";
+import type { DirectoryEntry, SourceTree } from "../load/tree.js";
 import type { BlobReader } from "./blob-reader.js";
 import { git, gitEnvironment, GitError, startFailure, type Repository } from "./git.js";
 
@@ -169,6 +169,42 @@ export class GitTree implements SourceTree {
     const names = rel === undefined ? undefined : this.dirs.get(rel);
     if (!names) throw this.fsError(rel !== undefined && this.blobs.has(rel) ? "ENOTDIR" : "ENOENT", dir);
     return [...names].sort();
+  }
+
+  /** Repository-relative directory → the entries of its listing other than files (built on first listing). */
+  private subEntries: Map<string, DirectoryEntry[]> | undefined;
+
+  /**
+   * A directory's listing (`fileset()`): its files and subdirectories as the snapshot has them; a
+   * symbolic link or submodule is refused, since a snapshot does not say what it would lead to.
+   */
+  async list(dir: string): Promise<DirectoryEntry[]> {
+    const rel = this.repoPath(dir);
+    const names = rel === undefined ? undefined : this.dirs.get(rel);
+    if (!names) throw this.fsError(rel !== undefined && this.blobs.has(rel) ? "ENOTDIR" : "ENOENT", dir);
+    if (!this.subEntries) {
+      const sub = new Map<string, DirectoryEntry[]>();
+      const add = (path: string, entry: (name: string) => DirectoryEntry) => {
+        const slash = path.lastIndexOf("/");
+        const parent = slash === -1 ? "" : path.slice(0, slash);
+        const listed = sub.get(parent);
+        if (listed) listed.push(entry(path.slice(slash + 1)));
+        else sub.set(parent, [entry(path.slice(slash + 1))]);
+      };
+      for (const path of this.dirs.keys()) if (path !== "") add(path, (name) => ({ name, kind: "dir" }));
+      for (const path of this.special)
+        add(path, (name) => ({
+          name,
+          kind: "refused",
+          reason: `is a symbolic link or a submodule in ${this.label}: keygate does not follow them in a git snapshot`,
+        }));
+      this.subEntries = sub;
+    }
+    const entries: DirectoryEntry[] = [
+      ...names.map((name) => ({ name, kind: "file" as const })),
+      ...(this.subEntries.get(rel!) ?? []),
+    ];
+    return entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
   async discover(paths: readonly string[], cwd: string, exclude?: ExcludeRules): Promise<Discovery> {

@@ -8,7 +8,7 @@ import type { Changes } from "./diff.js";
 import { focusOf, inFocus, isWithin, type Focus } from "./focus.js";
 import { isNewPair, takeInventory, type Inventory } from "./inventory.js";
 import { localCallDir, type Configuration } from "../model/configuration.js";
-import { dataFilesRead } from "../model/functions/files.js";
+import { dataFilesRead, dataTreesRead } from "../model/functions/files.js";
 
 /** A change-aware scan: the paths, and which change to judge them by. */
 export interface ChangeScanRequest extends Pick<
@@ -70,6 +70,18 @@ class Observed {
     return [...this.dirs, ...calls, ...data];
   }
 
+  /** The directories whatever changes below which changes it: those `fileset()` globbed (a file added in a new subdirectory too). */
+  readsBelow(): string[] {
+    return this.configuration.instances.flatMap((i) => dataTreesRead(i.module));
+  }
+
+  /** Whether a change touches what it was read from (`withData`: its data files and what fileset globbed too). */
+  touchedBy(changes: Changes, withData: boolean): boolean {
+    if (this.reads(withData).some((dir) => changes.touches(dir))) return true;
+    const below = withData ? this.readsBelow() : [];
+    return below.length > 0 && [...changes.dirs].some((dir) => below.some((tree) => isWithin(dir, tree)));
+  }
+
   take(): Promise<Inventory> {
     return (this.inventory ??= takeInventory(this.configuration, this.findings));
   }
@@ -112,7 +124,7 @@ async function compare(request: ChangeScanRequest, change: ChangeSet, focus: Foc
   // sides only if one of its directories does, which the module-call graph says (no data file read by
   // file(), no .keygate.json, no whole directory: those are judged by the configurations' full reading).
   const byGraph = !changes.others;
-  const touched = (observed: Observed) => observed.reads(!byGraph).some((dir) => changes.touches(dir));
+  const touched = (observed: Observed) => observed.touchedBy(changes, !byGraph);
   const scoped = request.evaluation !== "full";
 
   let afterPaths = focus.kind === "directories" ? focus.paths : [change.repository.toplevel];

@@ -61,16 +61,17 @@ function inside(path: string, root: string): boolean {
 }
 
 /**
- * Checks a path that is a symbolic link (lstat says so): where it leads must be a regular file
- * inside the repository that holds the link, or, outside git, inside a scanned directory that holds it.
+ * Where a symbolic link leads, if it stays inside the repository that holds the link, or, outside
+ * git, inside a scanned directory that holds it: its real path; `undefined` for a dangling link.
+ * A link out of there is refused (ELINKOUT).
  */
-function checkLink(path: string): void {
+export function linkTargetInside(path: string): string | undefined {
   let target: string;
   try {
     target = realpathSync(path);
   } catch {
     // A dangling link: reading it says ENOENT.
-    return;
+    return undefined;
   }
   const linkDir = realpathSync(dirname(path));
   const repository = repositoryRootOf(linkDir);
@@ -82,6 +83,16 @@ function checkLink(path: string): void {
       `is a symbolic link to ${target}, outside ${where}: keygate follows links only to files inside ${where}. Replace the link with the file, or scan the directory it points to`,
     );
   }
+  return target;
+}
+
+/**
+ * Checks a path that is a symbolic link (lstat says so): where it leads must be a regular file
+ * inside the repository that holds the link, or, outside git, inside a scanned directory that holds it.
+ */
+function checkLink(path: string): void {
+  const target = linkTargetInside(path);
+  if (target === undefined) return;
   if (!statSync(target).isFile())
     throw new RefusedFile(
       "ENOTREG",

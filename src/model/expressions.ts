@@ -3,6 +3,7 @@ import type {
   ConditionalExpr,
   Expression,
   ForExpr,
+  FunctionCallExpr,
   ObjectConsExpr,
   ScopeTraversalExpr,
   SplatExpr,
@@ -12,7 +13,8 @@ import type {
 } from "../load/hcl-syntax.js";
 import { canonicalText } from "./canonical.js";
 import type { ModuleInstance, VariableValue } from "./configuration.js";
-import { pathValue, readFunction, READING_FUNCTIONS } from "./functions/files.js";
+import { pathValue, readFunction, READING_FUNCTIONS, reportAtCall, type CallSite } from "./functions/files.js";
+import { loadTemplate, templateProblem, templateScope } from "./functions/templates.js";
 import { callFunction } from "./functions/index.js";
 import { resourceNamed, type Argument, type Variable } from "./module.js";
 import { binary, unary } from "./operators.js";
@@ -190,7 +192,7 @@ export class Evaluator {
           if (!spread) return unknown(qualifiedText(scope.instance, canonicalText(node)));
           args.push(...spread);
         }
-        // file() / fileexists() read through the scan's tree (see functions/files.ts).
+        // file() / fileexists() / fileset() read through the scan's tree (see functions/files.ts).
         if (READING_FUNCTIONS.has(node.name))
           return readFunction(
             node.name,
@@ -198,12 +200,44 @@ export class Evaluator {
             scope.instance,
             qualifiedText(scope.instance, canonicalText(node)),
             canonicalText(node),
+            callSite(node, scope),
           );
+        if (node.name === "templatefile") return this.templateFile(node, args, scope, trace);
         return callFunction(node.name, args);
       }
       case "for":
         return this.forExpression(node, scope, trace);
     }
+  }
+
+  /** templatefile(path, vars): the template rendered with nothing but `vars` in scope (see functions/templates.ts). */
+  private async templateFile(node: FunctionCallExpr, args: Value[], scope: Scope, trace: Trace): Promise<Value> {
+    const text = qualifiedText(scope.instance, canonicalText(node));
+    const [path, vars] = args;
+    if (args.length !== 2 || path?.kind !== "known" || !vars) return unknown(text);
+    const written = toStr(path.value);
+    if (written === undefined) return failure(text);
+    const shown = canonicalText(node);
+    const site = callSite(node, scope);
+    const loaded = await loadTemplate(written, scope.instance, shown, site);
+    if (!loaded) return failure(text);
+    const variables = templateScope(vars);
+    if (variables === undefined) return unknown(text);
+    const problem =
+      typeof variables === "string"
+        ? variables
+        : templateProblem(loaded.template, loaded.text, loaded.name, new Set(variables.keys()));
+    if (problem) {
+      reportAtCall(scope.instance, `${shown}: ${problem}`, site);
+      return failure(text);
+    }
+    const inner: Scope = {
+      instance: scope.instance,
+      bound: variables as Map<string, Value>,
+      source: { text: loaded.text },
+    };
+    if (scope.depth !== undefined) inner.depth = scope.depth;
+    return this.node(loaded.template, inner, trace);
   }
 
   /** `%{ for x in list }…%{ endfor }` in a template: the body once per element, joined. */
@@ -674,4 +708,9 @@ function sourceText(node: Expression, scope: Scope): string {
 /** An unknown's text qualified by its module instance, so that `var.x` of two modules never compare equal (see values.ts). */
 function qualifiedText(instance: ModuleInstance, source: string): string {
   return qualified(instance.address, instance.module.dir, source);
+}
+
+/** Where a call is written, for an input error about it: the text its expression was parsed from, and its offset. */
+function callSite(node: FunctionCallExpr, scope: Scope): CallSite | undefined {
+  return scope.source ? { text: scope.source.text, start: node.start } : undefined;
 }

@@ -1,9 +1,12 @@
-import { readFileSync } from "node:fs";
+import { readFileSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { callFunction } from "../../src/model/functions/index.js";
 import { known } from "../../src/model/values.js";
-import { flagged, runCli, scanTree } from "../support/scan-fixture.js";
+import { loadSettings } from "../../src/load/config.js";
+import { loadPolicies } from "../../src/policies/catalog.js";
+import { scan } from "../../src/scan.js";
+import { flagged, runCli, scanTree, TODAY, writeTree } from "../support/scan-fixture.js";
 import { GitHistory } from "../change/git-history.js";
 
 const EXAMPLES = join(import.meta.dirname, "..", "..", "examples");
@@ -15,7 +18,7 @@ const USERS_FROM = (expression: string) =>
 const YAML = (users: [string, boolean][]) =>
   `users:\n${users.map(([name, key]) => `  - name: ${name}\n    key: ${key}\n`).join("")}`;
 
-describe("files as data: file, fileexists, yamldecode, jsondecode, csvdecode", () => {
+describe("files as data: file, fileexists, fileset, templatefile, yamldecode, jsondecode, csvdecode", () => {
   it("users kept in YAML: no finding when no user asks for a key, one when a user does", async () => {
     const main = USERS_FROM('yamldecode(file("${path.module}/users.yaml")).users');
     expect(
@@ -94,12 +97,107 @@ describe("files as data: file, fileexists, yamldecode, jsondecode, csvdecode", (
     expect(flagged(missing)).toEqual(["aws_iam_access_key.k"]);
   });
 
-  it("templatefile is not evaluated (nothing is rendered or executed): the key stays undecided and is reported", async () => {
-    const result = await scanTree({
-      "main.tf": `resource "aws_iam_user" "u" {\n  name = "u"\n}\nresource "aws_iam_access_key" "k" {\n  count = length(templatefile("\${path.module}/t.tpl", {})) > 0 ? 1 : 0\n  user  = aws_iam_user.u.name\n}\n`,
-      "t.tpl": "",
+  it("fileset: one YAML file per user under users/ (** over subdirectories), a key for those that ask", async () => {
+    const main = USERS_FROM(
+      '[for f in fileset("${path.module}/users", "**/*.{yaml,yml}") : yamldecode(file("${path.module}/users/${f}"))]',
+    );
+    const user = (name: string, key: boolean) => `name: ${name}\nkey: ${key}\n`;
+    const none = await scanTree({
+      "main.tf": main,
+      "users/alice.yaml": user("alice", false),
+      "users/ops/bob.yml": user("bob", false),
+      "users/README.md": "not a user",
     });
-    expect(flagged(result)).toEqual(["aws_iam_access_key.k"]);
+    expect(none.errors).toEqual([]);
+    expect(flagged(none)).toEqual([]);
+    const one = await scanTree({
+      "main.tf": main,
+      "users/alice.yaml": user("alice", false),
+      "users/ops/deep/ci.yml": user("ci", true),
+    });
+    expect(one.errors).toEqual([]);
+    expect(flagged(one)).toEqual(["aws_iam_access_key.k"]);
+  });
+
+  it("fileset gives Terraform's set: relative to path, / separators, sorted, files only", async () => {
+    const result = await scanTree({
+      "main.tf": `locals {\n  found = fileset(path.module, "data/**")\n}\nresource "aws_iam_user" "u" {\n  name = "u"\n}\nresource "aws_iam_access_key" "k" {\n  count = local.found == toset(["data/b.txt", "data/sub/a.txt"]) ? 0 : 1\n  user  = aws_iam_user.u.name\n}\n`,
+      "data/sub/a.txt": "a",
+      "data/b.txt": "b",
+    });
+    expect(result.errors).toEqual([]);
+    expect(flagged(result)).toEqual([]);
+  });
+
+  it("fileset: a pattern reaching outside the repository, a malformed pattern, a link out of it: input errors at the call", async () => {
+    const key = (expression: string) =>
+      `resource "aws_iam_user" "u" {\n  name = "u"\n}\nresource "aws_iam_access_key" "k" {\n  count = length(${expression})\n  user  = aws_iam_user.u.name\n}\n`;
+    const outside = await scanTree({ "envs/a/main.tf": key('fileset(path.module, "../../../*")') }, ["envs/a"]);
+    expect(outside.errors.map((e) => `${e.file}:${e.line}:${e.column} ${e.message}`)).toEqual([
+      expect.stringMatching(
+        /^envs\/a\/main\.tf:5:18 fileset\(path\.module, "\.\.\/\.\.\/\.\.\/\*"\): .* is outside the repository/,
+      ),
+    ]);
+    // Undecided, the key is assumed created (fail closed).
+    expect(flagged(outside)).toEqual(["aws_iam_access_key.k"]);
+    // (With no users/ directory there is nothing to match the pattern against, and no error, as in Terraform.)
+    const malformed = await scanTree({ "main.tf": key('fileset(path.module, "users/[.yaml")'), "users/a.yaml": "a" });
+    expect(malformed.errors.map((e) => `${e.file}:${e.line} ${e.message}`)).toEqual([
+      'main.tf:5 fileset(path.module, "users/[.yaml"): failed to glob pattern users/[.yaml: syntax error in pattern',
+    ]);
+    const root = await writeTree({ "main.tf": key('fileset(path.module, "users/*")'), "users/a.yaml": "a" });
+    symlinkSync("/etc/hostname", join(root, "users", "out.yaml"));
+    const policies = loadPolicies();
+    const settings = await loadSettings(policies, root);
+    const linked = await scan({ paths: ["."], cwd: root, settings, policies, today: TODAY });
+    expect(linked.errors.map((e) => `${e.file}:${e.line} ${e.message}`)).toEqual([
+      expect.stringMatching(/^main\.tf:5 fileset\(.*\): users\/out\.yaml is a symbolic link to .*, outside/),
+    ]);
+  });
+
+  it("templatefile renders a users list with only vars in scope; the result decoded decides the keys", async () => {
+    const main = (vars: string) =>
+      USERS_FROM(`yamldecode(templatefile("\${path.module}/users.yaml.tftpl", ${vars})).users`);
+    const template =
+      "users:\n%{ for name in names ~}\n  - name: ${env}-${name}\n    key: ${contains(with_key, name)}\n%{ endfor ~}\n";
+    const none = await scanTree({
+      "main.tf": main('{ env = "prod", names = ["alice", "bob"], with_key = [] }'),
+      "users.yaml.tftpl": template,
+    });
+    expect(none.errors).toEqual([]);
+    expect(flagged(none)).toEqual([]);
+    const one = await scanTree({
+      "main.tf": main('{ env = "prod", names = ["alice", "ci"], with_key = ["ci"] }'),
+      "users.yaml.tftpl": template,
+    });
+    expect(one.errors).toEqual([]);
+    expect(flagged(one)).toEqual(["aws_iam_access_key.k"]);
+  });
+
+  it("templatefile: a reference vars does not give, a nested templatefile, a bad template, a missing file: input errors at the call", async () => {
+    const main = USERS_FROM('yamldecode(templatefile("${path.module}/t.tftpl", { names = ["a"] })).users');
+    const errorsOf = async (template: string | undefined) => {
+      const result = await scanTree({ "main.tf": main, ...(template === undefined ? {} : { "t.tftpl": template }) });
+      // Undecided, the key is assumed created (fail closed).
+      expect(flagged(result)).toEqual(["aws_iam_access_key.k"]);
+      return result.errors.map((e) => `${e.file}:${e.line}:${e.column} ${e.message}`);
+    };
+    const call = 'main.tf:2:22 templatefile("${path.module}/t.tftpl", {"names" = ["a"]})';
+    expect(await errorsOf("users:\n  - name: ${var.prefix}-${names[0]}\n")).toEqual([
+      `${call}: vars map does not contain key "var", referenced at ./t.tftpl:2,13`,
+    ]);
+    expect(await errorsOf("users: ${path.module}\n")).toEqual([
+      `${call}: vars map does not contain key "path", referenced at ./t.tftpl:1,10`,
+    ]);
+    expect(await errorsOf('${templatefile("t.tftpl", {})}')).toEqual([
+      `${call}: cannot recursively call templatefile from inside another template function (at ./t.tftpl:1,3)`,
+    ]);
+    expect(await errorsOf("users: ${names[\n")).toEqual([
+      expect.stringContaining(`${call}: ./t.tftpl is not a valid template`),
+    ]);
+    expect(await errorsOf(undefined)).toEqual([
+      expect.stringMatching(/^main\.tf:2:22 templatefile\(.*\): .*t\.tftpl: /),
+    ]);
   });
 });
 
@@ -128,6 +226,31 @@ describe("files as data: HCL, change-aware and plan modes agree", () => {
     expect(JSON.parse(plan.stdout).findings[0].resource).toBe('aws_iam_access_key.service["metrics-exporter"]');
   });
 
+  it("examples/users-from-files (fileset, templatefile): the same verdict from the files, a change adding them, and terraform's plan", async () => {
+    const names = [
+      "main.tf",
+      "services.yaml.tftpl",
+      "teams/platform.yaml",
+      "teams/data/analysts.yaml",
+      "teams/README.md",
+    ];
+    const files = Object.fromEntries(
+      names.map((f) => [f, readFileSync(join(EXAMPLES, "users-from-files", f), "utf8")]),
+    );
+    const hcl = await runCli(["-f", "json", "users-from-files"], EXAMPLES);
+    const plan = await runCli(["-f", "json", "examples/users-from-files.json"], PLANS);
+    const repo = GitHistory.create();
+    repo.commit("start", { "README.md": "infrastructure\n" });
+    repo.write(files);
+    const change = await repo.keygate(["--base", "HEAD"]);
+    repo.git("add", "-A");
+    const staged = await repo.keygate(["--staged"]);
+    const expected = ["aws_iam_access_key.service"];
+    for (const r of [JSON.parse(hcl.stdout), JSON.parse(plan.stdout), change.report, staged.report])
+      expect(findings(r)).toEqual(expected);
+    expect(JSON.parse(plan.stdout).findings[0].resource).toBe('aws_iam_access_key.service["staging-exporter"]');
+  });
+
   it("a change to the data file alone counts: a new user that asks for a key is a new pair, a key for an existing user is not", async () => {
     const repo = GitHistory.create();
     repo.commit("people", {
@@ -145,6 +268,26 @@ describe("files as data: HCL, change-aware and plan modes agree", () => {
     expect(await repo.keygate(["--base", "HEAD"])).toMatchObject({ code: 1, flagged: ["aws_iam_access_key.k"] });
     repo.git("add", "-A");
     expect(await repo.keygate(["--staged"])).toMatchObject({ code: 1, flagged: ["aws_iam_access_key.k"] });
+  });
+
+  it("a file added where fileset globs (a new subdirectory too) changes the configuration; one elsewhere does not", async () => {
+    // Users and keys named by files alone (nothing is read with file()): only the listing says what changed.
+    const repo = GitHistory.create();
+    repo.commit("people", {
+      "stacks/iam/main.tf": `locals {\n  people = "\${path.module}/../../people"\n  users  = toset([for f in fileset(local.people, "**/*.user") : trimsuffix(replace(f, "/", "-"), ".user")])\n  keyed  = toset([for f in fileset(local.people, "**/*.key") : trimsuffix(replace(f, "/", "-"), ".key")])\n}\nresource "aws_iam_user" "u" {\n  for_each = local.users\n  name     = each.key\n}\nresource "aws_iam_access_key" "k" {\n  for_each = local.keyed\n  user     = aws_iam_user.u[each.key].name\n}\n`,
+      "people/alice.user": "",
+    });
+    repo.write({ "other/carol.user": "", "other/carol.key": "" });
+    expect(await repo.keygate(["--base", "HEAD"])).toMatchObject({ code: 0, flagged: [] });
+    repo.write({ "people/ops/new/carol.user": "", "people/ops/new/carol.key": "" });
+    // GitHistory.keygate also runs the full evaluation and requires the same report.
+    expect(await repo.keygate(["--base", "HEAD"])).toMatchObject({ code: 1, flagged: ["aws_iam_access_key.k"] });
+    repo.git("add", "-A");
+    expect(await repo.keygate(["--staged"])).toMatchObject({ code: 1, flagged: ["aws_iam_access_key.k"] });
+    // A key added later for a user that exists: not a new pair.
+    repo.commit("carol", { "people/ops/new/carol.key": null });
+    repo.write({ "people/ops/new/carol.key": "" });
+    expect(await repo.keygate(["--base", "HEAD"])).toMatchObject({ code: 0, flagged: [] });
   });
 
   it("a data file outside the module's directory counts too (the scoped evaluation reads what file() read)", async () => {

@@ -1,24 +1,25 @@
-import { dirname, isAbsolute, relative, resolve, sep } from "node:path";
+import { basename, dirname, isAbsolute, posix, relative, resolve, sep } from "node:path";
 import { parseDocument } from "yaml";
 import type { InputError } from "../../findings.js";
 import { displayPath } from "../../load/discover.js";
 import { existsSync } from "node:fs";
 import { readTextFile, type ReadResult } from "../../load/read.js";
-import type { SourceTree } from "../../load/tree.js";
+import type { DirectoryEntry, SourceTree } from "../../load/tree.js";
 import type { ModuleInstance } from "../configuration.js";
 import type { Module } from "../module.js";
-import { fail, failure, known, str, toStr, unknown, type Value } from "../values.js";
+import { compareStrings, fail, failure, known, str, toStr, unknown, type Value } from "../values.js";
 import type { Fn } from "./fn.js";
+import { BadPattern, glob, GlobTooDeep } from "./glob.js";
 
 /*
- * Files as data: `file`, `fileexists` (which read), and `jsondecode`, `yamldecode`, `csvdecode`
- * (which decode), with `path.module` / `path.root` / `path.cwd`, as Terraform evaluates them.
- * Many repositories keep their IAM users in a YAML or JSON file beside the module:
+ * Files as data: `file`, `fileexists`, `fileset` and `templatefile` (which read; templates are
+ * rendered by the evaluator, see functions/templates.ts), and `jsondecode`, `yamldecode`,
+ * `csvdecode` (which decode), with `path.module` / `path.root` / `path.cwd`, as Terraform evaluates
+ * them. Many repositories keep their IAM users in a YAML or JSON file beside the module:
  *   for_each = { for u in yamldecode(file("${path.module}/users.yaml")).users : u.name => u if u.key }
  * Files are read through the scan's source tree (the working tree, a commit or the index), only
  * inside the repository (or, outside git, the working directory); a path outside it, or a file
- * that cannot be read, is an input error naming the call. Nothing is executed: `templatefile`
- * (which renders templates) is not evaluated, and stays undecided.
+ * that cannot be read, is an input error naming the call.
  */
 
 /** Where a module's data files are read from: the scan's tree, and the directory they must stay inside. */
@@ -31,6 +32,16 @@ export interface DataFiles {
   errors: InputError[];
   /** Reads so far, by absolute path (an expression is evaluated for many blocks). */
   reads?: Map<string, Promise<ReadResult>>;
+  /** Directories `fileset` globbed below (a file added anywhere below one changes what it returns). */
+  trees?: Set<string>;
+  /** Directory listings so far, by absolute path (undefined: not a directory). */
+  listings?: Map<string, Promise<DirectoryEntry[] | undefined>>;
+}
+
+/** Where a call is written: the text its expression was parsed from (a module file's) and its offset in it. */
+export interface CallSite {
+  text: string;
+  start: number;
 }
 
 const dataFiles = new WeakMap<Module, DataFiles>();
@@ -43,6 +54,11 @@ export function readDataFilesWith(module: Module, files: DataFiles): void {
 /** The files (absolute paths) the file functions of a module's expressions have read or looked for. */
 export function dataFilesRead(module: Module): string[] {
   return [...(dataFiles.get(module)?.reads?.keys() ?? [])];
+}
+
+/** The directories `fileset` calls of a module's expressions globbed below (whatever changes below them matters). */
+export function dataTreesRead(module: Module): string[] {
+  return [...(dataFiles.get(module)?.trees ?? [])];
 }
 
 /** The input errors the file functions met in a module (a path outside the repository, a missing file). */
@@ -64,7 +80,7 @@ export const DATA_DECODERS: Record<string, Fn> = {
 };
 
 /** The functions that read files (evaluated by {@link readFunction}, since reading is asynchronous). */
-export const READING_FUNCTIONS = new Set(["file", "fileexists"]);
+export const READING_FUNCTIONS = new Set(["file", "fileexists", "fileset"]);
 
 /**
  * `file(path)` / `fileexists(path)` in a module instance: a relative path is taken from the root
@@ -76,39 +92,142 @@ export async function readFunction(
   instance: ModuleInstance,
   text: string,
   shown: string,
+  site?: CallSite,
 ): Promise<Value> {
-  const [arg] = args;
   const files = dataFiles.get(instance.module);
-  if (!files || arg?.kind !== "known" || args.length !== 1) return unknown(text);
+  if (!files) return unknown(text);
+  if (name === "fileset") return fileset(args, instance, files, text, shown, site);
+  const [arg] = args;
+  if (arg?.kind !== "known" || args.length !== 1) return unknown(text);
   const written = toStr(arg.value);
   if (written === undefined) return failure(text);
-  const path = resolve(rootOf(instance).module.dir, written);
-  const inside = relative(files.boundary, path);
-  if (inside === ".." || inside.startsWith(`..${sep}`) || isAbsolute(inside)) {
-    report(
-      files,
-      instance,
-      written,
-      `${shown}: ${written} is outside the repository (${displayPath(files.boundary, files.cwd) || "."}); keygate reads data files only inside it`,
-    );
-    return failure(text);
-  }
-  files.reads ??= new Map();
-  let reading = files.reads.get(path);
-  if (!reading) files.reads.set(path, (reading = readTextFile(path, files.tree)));
-  const read = await reading;
+  const read = await readDataFile(written, instance, shown, site);
+  if (!read) return failure(text);
   if (name === "fileexists") {
     // Terraform: true for a file, false when there is none; a directory is an error.
     if (read.ok) return known(true);
     if (/no such file|not found|does not exist/i.test(read.message)) return known(false);
-    report(files, instance, written, `${shown}: ${displayPath(path, files.cwd)}: ${read.message}`);
-    return failure(text);
   }
   if (!read.ok) {
-    report(files, instance, written, `${shown}: ${displayPath(path, files.cwd)}: ${read.message}`);
+    report(files, instance, written, `${shown}: ${displayPath(read.path, files.cwd)}: ${read.message}`, site);
     return failure(text);
   }
   return known(read.text);
+}
+
+/**
+ * Reads a data file named by `file()` / `templatefile()`, a relative path from the root module's
+ * directory: its text, or why it cannot be read; `undefined` (reported) when it is outside the repository.
+ */
+export async function readDataFile(
+  written: string,
+  instance: ModuleInstance,
+  shown: string,
+  site: CallSite | undefined,
+): Promise<(ReadResult & { path: string }) | undefined> {
+  const files = dataFiles.get(instance.module);
+  if (!files) return undefined;
+  const path = resolve(rootOf(instance).module.dir, written);
+  if (!isInside(path, files.boundary)) {
+    report(files, instance, written, outsideMessage(shown, written, files), site);
+    return undefined;
+  }
+  files.reads ??= new Map();
+  let reading = files.reads.get(path);
+  if (!reading) files.reads.set(path, (reading = readTextFile(path, files.tree)));
+  return { ...(await reading), path };
+}
+
+/** Reports an input error at a call (see {@link report}). */
+export function reportAtCall(instance: ModuleInstance, message: string, site: CallSite | undefined): void {
+  const files = dataFiles.get(instance.module);
+  if (files) report(files, instance, "", message, site);
+}
+
+const isInside = (path: string, dir: string) => {
+  const inside = relative(dir, path);
+  return !(inside === ".." || inside.startsWith(`..${sep}`) || isAbsolute(inside));
+};
+
+const outsideMessage = (shown: string, written: string, files: DataFiles) =>
+  `${shown}: ${written} is outside the repository (${displayPath(files.boundary, files.cwd) || "."}); keygate reads data files only inside it`;
+
+/** A path outside the repository met by a glob. */
+class OutsideRepository extends Error {}
+
+/**
+ * `fileset(path, pattern)`: the regular files under `path` whose paths relative to it match
+ * `pattern` (Terraform's doublestar globbing, see glob.ts), `/`-separated, as a sorted set; links
+ * are followed inside the repository only. The glob lists directories through the scan's tree.
+ */
+async function fileset(
+  args: Value[],
+  instance: ModuleInstance,
+  files: DataFiles,
+  text: string,
+  shown: string,
+  site: CallSite | undefined,
+): Promise<Value> {
+  const [pathArg, patternArg] = args;
+  if (args.length !== 2 || pathArg?.kind !== "known" || patternArg?.kind !== "known") return unknown(text);
+  const path = toStr(pathArg.value);
+  const pattern = toStr(patternArg.value);
+  if (path === undefined || pattern === undefined) return failure(text);
+  const root = rootOf(instance).module.dir;
+  // Terraform: filepath.Join(path, pattern), cleaned, globbed from the root module's directory.
+  const joined = posix.join(path, pattern).replace(/(.)\/+$/, "$1");
+  const base = resolve(root, path);
+  files.listings ??= new Map();
+  const listings = files.listings;
+  const list = (dir: string): Promise<DirectoryEntry[] | undefined> => {
+    if (!isInside(dir, files.boundary)) throw new OutsideRepository();
+    let listing = listings.get(dir);
+    if (!listing) {
+      listing = files.tree.list(dir).catch((error: NodeJS.ErrnoException) => {
+        // Nothing there, or not a directory: no match (doublestar ignores it); anything else cannot be judged.
+        if (error.code === "ENOENT" || error.code === "ENOTDIR") return undefined;
+        throw error;
+      });
+      listings.set(dir, listing);
+    }
+    return listing;
+  };
+  const entryOf = async (target: string): Promise<DirectoryEntry | undefined> => {
+    if (!isInside(target, files.boundary)) throw new OutsideRepository();
+    if (target === files.boundary) return { name: basename(target), kind: "dir" };
+    return (await list(dirname(target)))?.find((e) => e.name === basename(target));
+  };
+  let matches: string[];
+  try {
+    matches = await glob(joined, root, list, async (target) => (await entryOf(target))?.kind);
+  } catch (error) {
+    const message =
+      error instanceof OutsideRepository
+        ? outsideMessage(shown, joined, files)
+        : error instanceof BadPattern
+          ? `${shown}: failed to glob pattern ${joined}: syntax error in pattern`
+          : error instanceof GlobTooDeep
+            ? `${shown}: the pattern ${error.message}`
+            : `${shown}: cannot list a directory: ${(error as Error).message}`;
+    report(files, instance, pattern, message, site);
+    return failure(text);
+  }
+  // Whatever changes below the glob's fixed part can change the result (see change/scan-change.ts).
+  const fixed = joined.split("/").findIndex((c) => /[*?[{\\]/.test(c));
+  files.trees ??= new Set();
+  files.trees.add(
+    fixed === -1 ? dirname(resolve(root, joined)) : resolve(root, joined.split("/").slice(0, fixed).join("/") || "."),
+  );
+  const found = new Set<string>();
+  for (const match of matches) {
+    const entry = await entryOf(match);
+    if (entry?.kind === "refused") {
+      report(files, instance, pattern, `${shown}: ${displayPath(match, files.cwd)} ${entry.reason}`, site);
+      return failure(text);
+    }
+    if (entry?.kind === "file") found.add(relative(base, match).split(sep).join("/"));
+  }
+  return known([...found].sort(compareStrings));
 }
 
 /** `path.module`, `path.root`, `path.cwd` in a module instance, as Terraform gives them. */
@@ -153,13 +272,18 @@ function rootOf(instance: ModuleInstance): ModuleInstance {
   return root;
 }
 
-/** An error at the call in the module's files (the first file naming the path), once per call and module. */
-function report(files: DataFiles, instance: ModuleInstance, written: string, message: string): void {
+/**
+ * An error at the call: where the call is written when known (`site`), else in the module's files
+ * (the first file naming the path); once per message and file.
+ */
+function report(files: DataFiles, instance: ModuleInstance, written: string, message: string, site?: CallSite): void {
   const needle = written.split("/").pop() ?? written;
-  const source = instance.module.files.find((f) => f.text.includes(needle)) ?? instance.module.files[0];
+  // Offsets into a JSON file's strings are the string's own: those calls are found by the path they name.
+  const atSite = site && instance.module.files.find((f) => f.text === site.text && f.syntax === "hcl");
+  const source = atSite || (instance.module.files.find((f) => f.text.includes(needle)) ?? instance.module.files[0]);
   let at: { line: number; column: number } = { line: 1, column: 1 };
   if (source) {
-    const offset = Math.max(0, source.text.indexOf(needle));
+    const offset = atSite ? site.start : Math.max(0, source.text.indexOf(needle));
     const before = source.text.slice(0, offset);
     at = { line: before.split("\n").length, column: offset - before.lastIndexOf("\n") };
   }
