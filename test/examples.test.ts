@@ -61,6 +61,8 @@ function expectedInputErrors(dir: string, prefix: string): string[] {
 
 /** Configurations Terraform refuses: an input error each (exit 2), kept out of `keygate scan examples/` (exit 1). */
 const INPUT_ERRORS = join(import.meta.dirname, "..", "examples-input-errors");
+/** `terraform validate -json` of each of them. */
+const VALIDATE = join(import.meta.dirname, "fixtures", "plans", "input-errors");
 
 const foldersOf = (root: string) =>
   readdirSync(root).filter((d) => statSync(join(root, d)).isDirectory() && !NOT_CONFIGURATIONS.has(d));
@@ -108,5 +110,20 @@ describe("examples-input-errors/", () => {
     );
     expect(result.warnings).toEqual([]);
     expect(findingsOf(result)).toEqual(expectedMarkers(join(INPUT_ERRORS, folder), folder));
+  });
+
+  it.each(refusedFolders)("%s: the input errors are where `terraform validate` refuses it", async (folder) => {
+    // Made by scripts/plan-fixtures/generate.sh with Terraform itself.
+    const validate = JSON.parse(readFileSync(join(VALIDATE, `${folder}.json`), "utf8")) as {
+      valid: boolean;
+      diagnostics: { severity: string; range: { filename: string; start: { line: number; column: number } } }[];
+    };
+    expect(validate.valid).toBe(false);
+    const terraform = validate.diagnostics
+      .filter((d) => d.severity === "error")
+      .map((d) => `${folder}/${d.range.filename}:${d.range.start.line}:${d.range.start.column}`)
+      .sort();
+    const result = await scanFolder(INPUT_ERRORS, folder);
+    expect(result.errors.map((e) => `${e.file}:${e.line}:${e.column}`).sort()).toEqual(terraform);
   });
 });

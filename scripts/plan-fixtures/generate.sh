@@ -13,8 +13,9 @@
 #          127.0.0.1.
 # Writes (under test/fixtures/plans/, replacing what was there):
 #   examples/<folder>.json        every folder of examples/ except ci/, empty state
-#                                 (examples-input-errors/, which Terraform refuses,
-#                                 has no plans)
+#   input-errors/<folder>.json    `terraform validate -json` of every folder of
+#                                 examples-input-errors/ (Terraform refuses them:
+#                                 no plan; this says where)
 #   scenarios/<name>/plan.json    that folder's configuration, its terraform.tfstate
 #                                 if any, and `-replace` for each address in the
 #                                 "replace" list of its case.json
@@ -96,12 +97,13 @@ selected() {
   return 1
 }
 for n in ${only[@]+"${only[@]}"}; do
-  [[ -d $repo/examples/$n || -d $fixtures/scenarios/$n ]] || die "no example folder or scenario named $n"
+  [[ -d $repo/examples/$n || -d $repo/examples-input-errors/$n || -d $fixtures/scenarios/$n ]] ||
+    die "no example folder or scenario named $n"
 done
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/keygate-plan-fixtures.XXXXXX")
 stage=$work/out
-mkdir -p "$stage/examples" "$stage/scenarios" "$stage/special" "$work/logs"
+mkdir -p "$stage/examples" "$stage/input-errors" "$stage/scenarios" "$stage/special" "$work/logs"
 stub_pid=
 cleanup() {
   if [[ -n $stub_pid ]]; then
@@ -254,6 +256,26 @@ for src in "$repo"/examples/*/; do
 done
 ((${#examples[@]} || ${#only[@]})) || die "no example folders under $repo/examples"
 
+# --- examples-input-errors/ -------------------------------------------------
+# Configurations Terraform refuses: no plan, but `terraform validate -json` says
+# where it refuses them (the examples test holds keygate's input errors to those lines).
+for src in "$repo"/examples-input-errors/*/; do
+  [[ -d $src ]] || continue
+  name=$(basename "$src")
+  selected "$name" || continue
+  dir=$work/input-errors/$name
+  prepare "$src" "$dir"
+  (cd "$dir" && terraform init -backend=false -plugin-dir="$mirror" -input=false -no-color) >"$work/logs/input-errors-$name.init.log" 2>&1 || {
+    cat "$work/logs/input-errors-$name.init.log" >&2
+    die "terraform init failed for examples-input-errors/$name"
+  }
+  if (cd "$dir" && terraform validate -json -no-color) >"$work/logs/input-errors-$name.validate.json"; then
+    die "examples-input-errors/$name: terraform validate accepts it (it belongs in examples/)"
+  fi
+  pretty <"$work/logs/input-errors-$name.validate.json" >"$stage/input-errors/$name.json"
+  log "examples-input-errors/$name (terraform validate refuses it)"
+done
+
 # --- scenarios --------------------------------------------------------------
 for src in "$fixtures"/scenarios/*/; do
   name=$(basename "$src")
@@ -274,6 +296,9 @@ done
 if ((${#only[@]})); then
   for out in "$stage"/examples/*.json; do
     [[ -f $out ]] && cp "$out" "$fixtures/examples/"
+  done
+  for out in "$stage"/input-errors/*.json; do
+    [[ -f $out ]] && mkdir -p "$fixtures/input-errors" && cp "$out" "$fixtures/input-errors/"
   done
   for out in "$stage"/scenarios/*/plan.json; do
     [[ -f $out ]] && cp "$out" "$fixtures/scenarios/$(basename "$(dirname "$out")")/plan.json"
@@ -313,6 +338,9 @@ log "special/format-{0.1,0.2,1.0,1.1,2.0}.json (from examples/direct-reference)"
 mkdir -p "$fixtures/examples" "$fixtures/special"
 rm -f "$fixtures"/examples/*.json
 cp "$stage"/examples/*.json "$fixtures/examples/"
+mkdir -p "$fixtures/input-errors"
+rm -f "$fixtures"/input-errors/*.json
+cp "$stage"/input-errors/*.json "$fixtures/input-errors/"
 for out in "$stage"/scenarios/*/plan.json; do
   cp "$out" "$fixtures/scenarios/$(basename "$(dirname "$out")")/plan.json"
 done

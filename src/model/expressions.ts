@@ -200,7 +200,8 @@ export class Evaluator {
             scope.instance,
             qualifiedText(scope.instance, canonicalText(node)),
             canonicalText(node),
-            callSite(node, scope),
+            // Terraform names the path argument (fileset: the call, as the glob fails).
+            callSite(node, scope, node.name === "fileset" ? undefined : 0),
           );
         if (node.name === "templatefile") return this.templateFile(node, args, scope, trace);
         return callFunction(node.name, args);
@@ -218,17 +219,18 @@ export class Evaluator {
     const written = toStr(path.value);
     if (written === undefined) return failure(text);
     const shown = canonicalText(node);
-    const site = callSite(node, scope);
-    const loaded = await loadTemplate(written, scope.instance, shown, site);
+    const loaded = await loadTemplate(written, scope.instance, shown, callSite(node, scope, 0));
     if (!loaded) return failure(text);
     const variables = templateScope(vars);
     if (variables === undefined) return unknown(text);
     const problem =
       typeof variables === "string"
-        ? variables
+        ? { message: variables, about: "vars" as const }
         : templateProblem(loaded.template, loaded.text, loaded.name, new Set(variables.keys()));
     if (problem) {
-      reportAtCall(scope.instance, `${shown}: ${problem}`, site);
+      // As Terraform: a problem with vars at the vars argument, one in rendering at the call.
+      const site = callSite(node, scope, problem.about === "vars" ? 1 : undefined);
+      reportAtCall(scope.instance, `${shown}: ${problem.message}`, site);
       return failure(text);
     }
     const inner: Scope = {
@@ -710,7 +712,11 @@ function qualifiedText(instance: ModuleInstance, source: string): string {
   return qualified(instance.address, instance.module.dir, source);
 }
 
-/** Where a call is written, for an input error about it: the text its expression was parsed from, and its offset. */
-function callSite(node: FunctionCallExpr, scope: Scope): CallSite | undefined {
-  return scope.source ? { text: scope.source.text, start: node.start } : undefined;
+/**
+ * Where a call is written, for an input error about it: the text its expression was parsed from,
+ * and the offset of the call, or of its argument number `argument` when the error is about it.
+ */
+function callSite(node: FunctionCallExpr, scope: Scope, argument?: number): CallSite | undefined {
+  const start = (argument === undefined ? undefined : node.args[argument]?.start) ?? node.start;
+  return scope.source ? { text: scope.source.text, start } : undefined;
 }

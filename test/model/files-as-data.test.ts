@@ -182,21 +182,22 @@ describe("files as data: file, fileexists, fileset, templatefile, yamldecode, js
       expect(flagged(result)).toEqual(["aws_iam_access_key.k"]);
       return result.errors.map((e) => `${e.file}:${e.line}:${e.column} ${e.message}`);
     };
-    const call = 'main.tf:2:22 templatefile("${path.module}/t.tftpl", {"names" = ["a"]})';
+    // Where Terraform points: a problem with vars at the vars argument, with the file at the path, in rendering at the call.
+    const call = (column: number) => `main.tf:2:${column} templatefile("\${path.module}/t.tftpl", {"names" = ["a"]})`;
     expect(await errorsOf("users:\n  - name: ${var.prefix}-${names[0]}\n")).toEqual([
-      `${call}: vars map does not contain key "var", referenced at ./t.tftpl:2,13`,
+      `${call(61)}: vars map does not contain key "var", referenced at ./t.tftpl:2,13-16`,
     ]);
     expect(await errorsOf("users: ${path.module}\n")).toEqual([
-      `${call}: vars map does not contain key "path", referenced at ./t.tftpl:1,10`,
+      `${call(61)}: vars map does not contain key "path", referenced at ./t.tftpl:1,10-14`,
     ]);
     expect(await errorsOf('${templatefile("t.tftpl", {})}')).toEqual([
-      `${call}: cannot recursively call templatefile from inside another template function (at ./t.tftpl:1,3)`,
+      `${call(22)}: cannot recursively call templatefile from inside another template function (at ./t.tftpl:1,3-30)`,
     ]);
     expect(await errorsOf("users: ${names[\n")).toEqual([
-      expect.stringContaining(`${call}: ./t.tftpl is not a valid template`),
+      expect.stringContaining(`${call(35)}: ./t.tftpl is not a valid template`),
     ]);
     expect(await errorsOf(undefined)).toEqual([
-      expect.stringMatching(/^main\.tf:2:22 templatefile\(.*\): .*t\.tftpl: /),
+      expect.stringMatching(/^main\.tf:2:35 templatefile\(.*\): .*t\.tftpl: /),
     ]);
   });
 });

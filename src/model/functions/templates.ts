@@ -76,29 +76,49 @@ export function templateScope(vars: Value): Map<string, Value> | string | undefi
   return scope;
 }
 
+/** A problem of a template, as Terraform words it, and what it is about (Terraform's error points there). */
+export interface TemplateProblem {
+  message: string;
+  about: "vars" | "call";
+}
+
 /**
  * What a template refers to that `vars` does not give, or calls it may not make: the first
- * problem, as Terraform words it (with the template's line and column), or `undefined`.
+ * problem (with the template's range, as HCL prints one), or `undefined`.
  */
 export function templateProblem(
   template: Expression,
   text: string,
   name: string,
   vars: ReadonlySet<string>,
-): string | undefined {
-  const at = (offset: number) => {
+): TemplateProblem | undefined {
+  const position = (offset: number) => {
     const before = text.slice(0, offset);
-    return `${name}:${before.split("\n").length},${offset - before.lastIndexOf("\n")}`;
+    return { line: before.split("\n").length, column: offset - before.lastIndexOf("\n") };
   };
-  const visit = (node: Expression, bound: ReadonlySet<string>): string | undefined => {
+  // hcl.Range's String(): file:line,column-column on one line, file:line,column-line,column otherwise.
+  const at = (start: number, end: number) => {
+    const [from, to] = [position(start), position(end)];
+    return from.line === to.line
+      ? `${name}:${from.line},${from.column}-${to.column}`
+      : `${name}:${from.line},${from.column}-${to.line},${to.column}`;
+  };
+  const visit = (node: Expression, bound: ReadonlySet<string>): TemplateProblem | undefined => {
     switch (node.kind) {
       case "traversal":
+        // The traversal's root name is what HCL's range covers.
         return bound.has(node.root) || vars.has(node.root)
           ? undefined
-          : `vars map does not contain key "${node.root}", referenced at ${at(node.start)}`;
+          : {
+              message: `vars map does not contain key "${node.root}", referenced at ${at(node.start, node.start + node.root.length)}`,
+              about: "vars",
+            };
       case "call":
         if (node.name === "templatefile" || node.name === "templatestring" || node.name.endsWith("::templatefile"))
-          return `cannot recursively call ${node.name.replace(/^core::/, "")} from inside another template function (at ${at(node.start)})`;
+          return {
+            message: `cannot recursively call ${node.name.replace(/^core::/, "")} from inside another template function (at ${at(node.start, node.end)})`,
+            about: "call",
+          };
         break;
       case "for":
       case "templateFor": {
