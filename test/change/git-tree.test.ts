@@ -49,6 +49,39 @@ describe("GitTree", () => {
     await expect(tree.files(at("nope"))).rejects.toMatchObject({ code: "ENOENT" });
   });
 
+  it("lists a directory for fileset as the working tree does: files, subdirectories, links and submodules refused", async () => {
+    const repo = GitHistory.create();
+    repo.commit("files", { "data/a.yaml": "a", "data/sub/b.yaml": "b", "data/deep/er/c.yaml": "c" });
+    symlinkSync("a.yaml", join(repo.dir, "data", "link.yaml"));
+    repo.git("add", "-A");
+    repo.git("commit", "-qm", "link");
+    repo.write({ "data/staged.yaml": "s" });
+    repo.git("add", "-A");
+    const at = (p: string) => join(repo.dir, p);
+    const refused = {
+      name: "link.yaml",
+      kind: "refused",
+      reason: expect.stringContaining("is a symbolic link or a submodule in HEAD"),
+    };
+    expect(await (await snapshot(repo)).list(at("data"))).toEqual([
+      { name: "a.yaml", kind: "file" },
+      { name: "deep", kind: "dir" },
+      refused,
+      { name: "sub", kind: "dir" },
+    ]);
+    const index = await snapshot(repo, "index");
+    expect((await index.list(at("data"))).map((e) => `${e.name} ${e.kind}`)).toEqual([
+      "a.yaml file",
+      "deep dir",
+      "link.yaml refused",
+      "staged.yaml file",
+      "sub dir",
+    ]);
+    expect(await index.list(at("data/deep"))).toEqual([{ name: "er", kind: "dir" }]);
+    await expect(index.list(at("data/a.yaml"))).rejects.toMatchObject({ code: "ENOTDIR" });
+    await expect(index.list(at("nope"))).rejects.toMatchObject({ code: "ENOENT" });
+  });
+
   it("discovers the tracked Terraform files under the paths, with the config's exclude, like the working tree", async () => {
     const repo = GitHistory.create();
     repo.commit("files", {
