@@ -206,50 +206,37 @@ describe("files as data: HCL, change-aware and plan modes agree", () => {
   const findings = (r: { findings?: { resource: string }[] } | undefined) =>
     (r?.findings ?? []).map((f) => f.resource.replace(/\[.*\]$/, "")).sort();
 
-  it("examples/users-as-data: the same verdict from the files, from a change adding them, and from terraform's plan", async () => {
-    const files = Object.fromEntries(
-      ["main.tf", "users.yaml", "services.json"].map((f) => [
-        f,
-        readFileSync(join(EXAMPLES, "users-as-data", f), "utf8"),
-      ]),
-    );
-    const hcl = await runCli(["-f", "json", "users-as-data"], EXAMPLES);
-    const plan = await runCli(["-f", "json", "examples/users-as-data.json"], PLANS);
+  /** An example folder: its one finding (resource, instance in the plan) from its files, a change adding them, and terraform's plan. */
+  async function sameVerdict(folder: string, names: string[], instance: string): Promise<void> {
+    const files = Object.fromEntries(names.map((f) => [f, readFileSync(join(EXAMPLES, folder, f), "utf8")]));
+    const hcl = await runCli(["-f", "json", folder], EXAMPLES);
+    const plan = await runCli(["-f", "json", `examples/${folder}.json`], PLANS);
     const repo = GitHistory.create();
     repo.commit("start", { "README.md": "infrastructure\n" });
     repo.write(files);
     const change = await repo.keygate(["--base", "HEAD"]);
     repo.git("add", "-A");
     const staged = await repo.keygate(["--staged"]);
-    const expected = ["aws_iam_access_key.service"];
+    const expected = [instance.replace(/\[.*\]$/, "")];
     for (const r of [JSON.parse(hcl.stdout), JSON.parse(plan.stdout), change.report, staged.report])
       expect(findings(r)).toEqual(expected);
-    expect(JSON.parse(plan.stdout).findings[0].resource).toBe('aws_iam_access_key.service["metrics-exporter"]');
+    expect(JSON.parse(plan.stdout).findings[0].resource).toBe(instance);
+  }
+
+  it("examples/users-as-data: the same verdict from the files, from a change adding them, and from terraform's plan", async () => {
+    await sameVerdict(
+      "users-as-data",
+      ["main.tf", "users.yaml", "services.json"],
+      'aws_iam_access_key.service["metrics-exporter"]',
+    );
   });
 
   it("examples/users-from-files (fileset, templatefile): the same verdict from the files, a change adding them, and terraform's plan", async () => {
-    const names = [
-      "main.tf",
-      "services.yaml.tftpl",
-      "teams/platform.yaml",
-      "teams/data/analysts.yaml",
-      "teams/README.md",
-    ];
-    const files = Object.fromEntries(
-      names.map((f) => [f, readFileSync(join(EXAMPLES, "users-from-files", f), "utf8")]),
+    await sameVerdict(
+      "users-from-files",
+      ["main.tf", "services.yaml.tftpl", "teams/platform.yaml", "teams/data/analysts.yaml", "teams/README.md"],
+      'aws_iam_access_key.service["staging-exporter"]',
     );
-    const hcl = await runCli(["-f", "json", "users-from-files"], EXAMPLES);
-    const plan = await runCli(["-f", "json", "examples/users-from-files.json"], PLANS);
-    const repo = GitHistory.create();
-    repo.commit("start", { "README.md": "infrastructure\n" });
-    repo.write(files);
-    const change = await repo.keygate(["--base", "HEAD"]);
-    repo.git("add", "-A");
-    const staged = await repo.keygate(["--staged"]);
-    const expected = ["aws_iam_access_key.service"];
-    for (const r of [JSON.parse(hcl.stdout), JSON.parse(plan.stdout), change.report, staged.report])
-      expect(findings(r)).toEqual(expected);
-    expect(JSON.parse(plan.stdout).findings[0].resource).toBe('aws_iam_access_key.service["staging-exporter"]');
   });
 
   it("a change to the data file alone counts: a new user that asks for a key is a new pair, a key for an existing user is not", async () => {
