@@ -183,9 +183,10 @@ async function fileset(
     if (!isInside(dir, files.boundary)) throw new OutsideRepository();
     let listing = listings.get(dir);
     if (!listing) {
-      listing = files.tree.list(dir).catch((error: NodeJS.ErrnoException) => {
+      listing = files.tree.list(dir).catch((error: unknown) => {
         // Nothing there, or not a directory: no match (doublestar ignores it); anything else cannot be judged.
-        if (error.code === "ENOENT" || error.code === "ENOTDIR") return undefined;
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === "ENOENT" || code === "ENOTDIR") return undefined;
         throw error;
       });
       listings.set(dir, listing);

@@ -100,10 +100,11 @@ async function doGlob(
 
 /** doublestar.Match for one path component (no separators in `name`). */
 export function matchComponent(pattern: string, name: string): boolean {
-  const p = [...pattern];
-  const n = [...name];
-  return matchRunes(p, 0, n, 0);
+  // Go's runes, as doublestar matches: code points (a character class takes one, `?` matches one).
+  return matchRunes(runes(pattern), 0, runes(name), 0);
 }
+
+const runes = (text: string): string[] => Array.from(text);
 
 function matchRunes(p: string[], pi: number, n: string[], ni: number): boolean {
   if (p.length - pi === 0 && n.length - ni === 0) return true;
@@ -168,7 +169,7 @@ function matchRunes(p: string[], pi: number, n: string[], ni: number): boolean {
       if (end === -1) throw new BadPattern();
       const rest = p.slice(end + 1);
       for (const option of splitOnSeparator(p.slice(pi, end).join(""), ",")) {
-        if (matchRunes([...option, ...rest], 0, n, ni)) return true;
+        if (matchRunes([...runes(option), ...rest], 0, n, ni)) return true;
       }
       return false;
     } else if (c === "?" || c === r) {
