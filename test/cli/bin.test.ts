@@ -46,6 +46,7 @@ describe("the bin", () => {
     expect(spawned.code).toBe(2);
     const report = JSON.parse(spawned.stdout);
     expect(report.errors.map((e: { file: string }) => e.file)).toEqual([
+      "examples-input-errors/template-outside-vars/main.tf",
       "examples-input-errors/undeclared-reference/main.tf",
     ]);
     expect(report.findings.length).toBeGreaterThan(0);
