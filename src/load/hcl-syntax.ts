@@ -2,7 +2,8 @@
  * keygate's syntax tree for HCL expressions, as hashicorp/hcl's `hclsyntax` models them. The parser
  * (`hcl-parser.ts`) builds it for every expression it reads; the evaluator (`src/model/`) walks it.
  * Every node knows where it is: `start` and `end` are character offsets (UTF-16 code units) into
- * the text it was parsed from, the end just past its last character.
+ * the text it was parsed from, the end just past its last character. Reports count columns in the
+ * same unit (LineIndex in positions.ts gives lines and columns); HCL's byte offsets are not kept.
  */
 export type Expression =
   | LiteralExpr

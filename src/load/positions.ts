@@ -46,3 +46,34 @@ export class LineIndex {
     return { start: this.position(start), end: this.position(end) };
   }
 }
+
+let graphemes: Intl.Segmenter | undefined;
+
+/**
+ * The column, in UTF-16 code units, of a position HCL gives: hcl.Pos counts a line's characters as
+ * grapheme clusters (`é` written as `e` and a combining accent is one, so is an emoji of two code
+ * units), which is what hcl2json's diagnostics say. Reports count code units (see {@link LineIndex}).
+ * A column past its line's end stays past it by as much; a line the text lacks keeps its column.
+ */
+export function utf16Column(text: string, line: number, column: number): number {
+  let start = 0;
+  for (let l = 1; l < line; l++) {
+    const newline = text.indexOf("\n", start);
+    if (newline < 0) return column;
+    start = newline + 1;
+  }
+  let end = text.indexOf("\n", start);
+  if (end < 0) end = text.length;
+  let ascii = true;
+  for (let i = start; i < Math.min(end, start + column - 1); i++) if (text.charCodeAt(i) >= 0x80) ascii = false;
+  if (ascii) return column;
+  graphemes ??= new Intl.Segmenter("en", { granularity: "grapheme" });
+  let units = 0;
+  let characters = 0;
+  for (const { segment } of graphemes.segment(text.slice(start, end))) {
+    if (characters === column - 1) break;
+    units += segment.length;
+    characters++;
+  }
+  return units + (column - 1 - characters) + 1;
+}

@@ -132,7 +132,10 @@ function firstInvalidUtf8(bytes: Uint8Array): number {
   return bytes.length;
 }
 
-/** 1-based line and column (in bytes) of a byte offset, for errors found before decoding. */
+/**
+ * 1-based line and column of a byte offset, for errors found before decoding; the column counts the
+ * UTF-16 code units of the line's text before it, as every report does.
+ */
 function bytePosition(bytes: Uint8Array, offset: number): { line: number; column: number } {
   let line = 1;
   let lineStart = 0;
@@ -142,7 +145,7 @@ function bytePosition(bytes: Uint8Array, offset: number): { line: number; column
       lineStart = i + 1;
     }
   }
-  return { line, column: offset - lineStart + 1 };
+  return { line, column: new TextDecoder().decode(bytes.subarray(lineStart, offset)).length + 1 };
 }
 
 /** Reads this process's standard input to its end (a plan or credential report given as "-"). */

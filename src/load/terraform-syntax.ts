@@ -3,7 +3,7 @@ import { parseHclFile } from "./hcl-parser.js";
 import type { Body } from "./hcl-syntax.js";
 import { jsonBody, TERRAFORM_BLOCK_LABELS } from "./json-syntax.js";
 import { tooDeep } from "./nesting.js";
-import { LineIndex, type SyntaxProblem } from "./positions.js";
+import { LineIndex, utf16Column, type SyntaxProblem } from "./positions.js";
 
 export type { SyntaxProblem } from "./positions.js";
 
@@ -41,15 +41,18 @@ export async function parseHclWasm(text: string): Promise<ParseResult> {
     const body = jsonBody(JSON.stringify(value), TERRAFORM_BLOCK_LABELS, { ranges: false });
     return body.ok ? body : { ok: false, problems: [{ line: 1, column: 1, message: "could not be read as HCL" }] };
   } catch (error) {
-    return { ok: false, problems: splitHclDiagnostics(error instanceof Error ? error.message : String(error)) };
+    return { ok: false, problems: splitHclDiagnostics(error instanceof Error ? error.message : String(error), text) };
   }
 }
 
 /**
  * hcl2json reports `parse config: [f.tf:2,7-3,1: Summary; Detail. f.tf:4,1-2: …]`; each diagnostic
- * becomes a problem with its position and a message without the Go prefix.
+ * becomes a problem with its position and a message without the Go prefix. Its columns count
+ * characters, as HCL does; with the parsed `text`, they become UTF-16 columns, as every report's.
  */
-export function splitHclDiagnostics(raw: string): SyntaxProblem[] {
+export function splitHclDiagnostics(raw: string, text?: string): SyntaxProblem[] {
+  const column = (line: number, hclColumn: number) =>
+    text === undefined ? hclColumn : utf16Column(text, line, hclColumn);
   const inner = raw
     .replace(/^Error:\s*/, "")
     .replace(/^parse config:\s*\[/, "")
@@ -63,11 +66,11 @@ export function splitHclDiagnostics(raw: string): SyntaxProblem[] {
     const text = inner
       .slice(match.index + match[0].length, end)
       .trim()
-      .replace(MENTION, "line $1, column $2")
+      .replace(MENTION, (_m, line: string, col: string) => `line ${line}, column ${column(+line, +col)}`)
       .replace(/\s*\n\s*/g, " ");
     const [summary, ...detail] = text.split("; ");
     const message = detail.length ? `${summary}: ${detail.join("; ")}` : (summary ?? text);
-    problems.push({ line: Number(match[1]), column: Number(match[2]), message });
+    problems.push({ line: Number(match[1]), column: column(Number(match[1]), Number(match[2])), message });
   });
   // hcl2json sometimes repeats a diagnostic for the same position; keep the first.
   return problems.filter(
