@@ -26,9 +26,7 @@ import { referenceErrors } from "./model/references.js";
 import { unfollowedCallWarnings } from "./model/unfollowed.js";
 import type { VariableInputs } from "./model/variables.js";
 import { Evaluator } from "./model/expressions.js";
-import type { Policy } from "./policies/catalog.js";
-import { CONFIGURATION_CHECKS, PLAN_CHECKS } from "./policies/index.js";
-import type { SourceLocator } from "./policies/KG001.js";
+import type { Policy, SourceLocator } from "./policies/policy.js";
 import type { ScanResult } from "./scan-result.js";
 import { applyInlineSuppressions, collectDirectives } from "./suppress/inline.js";
 
@@ -154,16 +152,8 @@ async function checkAll(
   const callWarnings: Warning[] = [];
   // What the policies evaluate, where an undeclared reference is an input error (see model/references.ts).
   const referenceScope = {
-    types: [...new Set(policies.flatMap((p) => [p.subject.type, p.target.type, ...p.aggravating.map((a) => a.type)]))],
-    attributes: [
-      ...new Set(
-        policies.flatMap((p) => [
-          p.subject.linkAttribute,
-          p.target.nameAttribute,
-          ...p.aggravating.map((a) => a.linkAttribute),
-        ]),
-      ),
-    ],
+    types: [...new Set(policies.flatMap((p) => p.reads.types))],
+    attributes: [...new Set(policies.flatMap((p) => p.reads.attributes))],
   };
   // A module with a file that could not be read is judged on part of its text: a name declared in the
   // missing file would be reported as undeclared, an error that only repeats the one already given.
@@ -190,9 +180,12 @@ async function checkAll(
       )),
     );
     for (const policy of policies) {
-      const check = CONFIGURATION_CHECKS[policy.id];
-      if (!check) continue;
-      for (const finding of await check(policy, settings.severities.get(policy.id)!, configuration, evaluator)) {
+      if (!policy.checkConfiguration) continue;
+      for (const finding of await policy.checkConfiguration(
+        configuration,
+        evaluator,
+        settings.severities.get(policy.id)!,
+      )) {
         found.push(finding);
         // The same finding (fingerprint) once; a shared module yields one per calling root and call (see KG001).
         if (!byFingerprint.has(finding.fingerprint))
@@ -229,7 +222,7 @@ async function checkAll(
       [...sourceConfigurations, ...configurations].find((c) => c.root.module.dir === rootDir),
     );
     for (const policy of policies) {
-      for (const finding of PLAN_CHECKS[policy.id]?.(policy, settings.severities.get(policy.id)!, plan, locate) ?? []) {
+      for (const finding of policy.checkPlan?.(plan, settings.severities.get(policy.id)!, locate) ?? []) {
         if (!byFingerprint.has(finding.fingerprint)) byFingerprint.set(finding.fingerprint, finding);
       }
     }
@@ -238,7 +231,7 @@ async function checkAll(
   const checkedFiles = new Set(
     configurations.flatMap((c) => c.instances.flatMap((i) => i.module.files.map((f) => f.file))),
   );
-  const suppressible = new Set(policies.flatMap((p) => [p.subject.type, p.target.type]));
+  const suppressible = new Set(policies.flatMap((p) => p.reads.reportedOn));
   const { directives, warnings: directiveWarnings } = collectDirectives(loader.sources, request.policies, suppressible);
   const suppressed = applyInlineSuppressions([...byFingerprint.values()], directives, {
     allowed: settings.allowInlineSuppressions,

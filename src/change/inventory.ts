@@ -1,10 +1,13 @@
 import type { Finding } from "../findings.js";
+import type { Novelty, Policy } from "../policies/policy.js";
 import { qualify, type Configuration, type ModuleInstance } from "../model/configuration.js";
 import { alternatives, eachBinding, Evaluator, newTrace } from "../model/expressions.js";
 import { blockExistence, createdResources } from "../model/links.js";
 import { canonicalText } from "../model/canonical.js";
 import type { Argument, Move } from "../model/module.js";
 import { replacementIdentity } from "../model/replacement.js";
+
+export type { Novelty } from "../policies/policy.js";
 
 /** The instances of a block with `count` or `for_each`: their keys when known, and the arguments as written. */
 export interface Instances {
@@ -117,14 +120,6 @@ async function instancesOf(
   return undefined;
 }
 
-/**
- * What is new about a block after the change: nothing ("none"), all of it ("block": it did not
- * exist before, or an argument that forces replacement changed), or some of its instances (their keys; "unknown" when they cannot be told). A
- * block that existed under another address, renamed by a `moved` block (or a chain of them, or a
- * moved module call), is the same block.
- */
-export type Novelty = "none" | "block" | Set<string> | "unknown";
-
 /** What is new about the block at `address` (module-qualified) in the configuration after the change. */
 export function noveltyOf(address: string, before: Inventory | undefined, after: Inventory): Novelty {
   const bare = withoutInstanceKeys(address);
@@ -161,23 +156,16 @@ export function existedBefore(address: string, before: Inventory | undefined, mo
 }
 
 /**
- * Whether a finding of the configuration after the change is a pair new in the change: its key
- * (the finding's resource) and one of its users are both new — whole blocks, or new instances.
- * When both have known instance keys and the key's instances follow the user's (`for_each` over
- * the users, or over the same collection), the new keys must be new users' keys.
+ * Whether a finding of the configuration after the change is new in the change: its policy says
+ * what that means (see Policy.isNew), given what is new about each address.
  */
-export function isNewPair(finding: Finding, before: Inventory | undefined, after: Inventory): boolean {
-  const key = noveltyOf(finding.resource, before, after);
-  if (key === "none") return false;
-  const users = finding.related.filter((r) => r.role === "user").map((r) => r.address);
-  if (users.length === 0) return true;
-  const perInstance = "route" in finding.evidence && finding.evidence.route === "for-each";
-  return users.some((address) => {
-    const user = noveltyOf(address, before, after);
-    if (user === "none") return false;
-    if (perInstance && key instanceof Set && user instanceof Set) return [...key].some((k) => user.has(k));
-    return true;
-  });
+export function isNewFinding(
+  policy: Policy,
+  finding: Finding,
+  before: Inventory | undefined,
+  after: Inventory,
+): boolean {
+  return policy.isNew(finding, (address) => noveltyOf(address, before, after));
 }
 
 /** `module.a["x"].aws_iam_user.u[0]` → `module.a.aws_iam_user.u`: blocks are matched by address, instances by key. */

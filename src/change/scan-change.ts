@@ -6,7 +6,7 @@ import { scan, type ScanRequest, type ScanResult } from "../scan.js";
 import { openChangeSet, type ChangeMode, type ChangeSet } from "./change-set.js";
 import type { Changes } from "./diff.js";
 import { focusOf, inFocus, isWithin, type Focus } from "./focus.js";
-import { isNewPair, takeInventory, type Inventory } from "./inventory.js";
+import { isNewFinding, takeInventory, type Inventory } from "./inventory.js";
 import { localCallDir, type Configuration } from "../model/configuration.js";
 import { dataFilesRead, dataTreesRead } from "../model/functions/files.js";
 
@@ -213,11 +213,14 @@ async function compare(request: ChangeScanRequest, change: ChangeSet, focus: Foc
   const beforeOf = async (observed: Observed) =>
     scoped && !affected.has(observed.root) ? observed.take() : beforeSeen.get(observed.root)?.take();
   const findings: Finding[] = [];
+  const policies = new Map(request.policies.map((p) => [p.id, p]));
   for (const finding of after.findings) {
+    // Every finding comes from one of the run's policies; which one decides what "new" means for it.
+    const policy = policies.get(finding.ruleId)!;
     for (const observed of selected) {
       if (!observed.fingerprints.has(finding.fingerprint)) continue;
-      if (!isNewPair(finding, await beforeOf(observed), await observed.take())) continue;
-      // Reported in the configuration where the pair is new (a module called from several roots yields it once).
+      if (!isNewFinding(policy, finding, await beforeOf(observed), await observed.take())) continue;
+      // Reported in the configuration where it is new (a module called from several roots yields it once).
       findings.push({ ...atTheChange(finding, changes, cwd), configuration: displayPath(observed.root, cwd) });
       break;
     }

@@ -1,12 +1,6 @@
 import { resolve } from "node:path";
 import { configUsed, loadSettings, type FailOn } from "../load/config.js";
-import {
-  auditCredentialReport,
-  auditLive,
-  LiveUsageError,
-  type LiveAuditResult,
-  type LiveOptions,
-} from "../live/index.js";
+import { LiveUsageError, type LiveAuditResult, type LiveOptions } from "../live/index.js";
 import { missingProfile } from "../live/profiles.js";
 import { loadPolicies } from "../policies/catalog.js";
 import type { ScanResult } from "../scan.js";
@@ -49,19 +43,33 @@ export async function runLive(args: LiveArgs, io: CliIO): Promise<number> {
     const settings = withCommandLine(await loadSettings(policies, io.cwd, args.config), policies, args, io.cwd);
     failOn = args.failOn ?? settings.failOn;
     const enabled = policies.filter((p) => settings.severities.has(p.id));
-    if (enabled.length === 0) {
-      io.stderr("keygate: every policy is switched off in the config: nothing to audit\n");
+    // The policies that check a live account; the others have nothing to say about one.
+    const auditing = enabled.filter((p) => p.checkAccount);
+    if (auditing.length === 0) {
+      io.stderr(
+        enabled.length === 0
+          ? "keygate: every policy is switched off in the config: nothing to audit\n"
+          : `keygate: no policy that checks a live account is on (on: ${enabled.map((p) => p.id).join(", ")}): nothing to audit\n`,
+      );
       result = { findings: [], errors: [], warnings: [], files: 0, policies: enabled };
     } else if (args.credentialReport !== undefined) {
       const stdin = args.credentialReport === "-";
-      const audit = await auditCredentialReport({
+      const options = {
         file: stdin ? "<stdin>" : resolve(io.cwd, args.credentialReport),
         ...(stdin ? { content: await io.readStdin() } : {}),
         cwd: io.cwd,
         windowSeconds: args.windowSeconds,
         allUsers: args.allUsers,
-      });
-      result = { findings: audit.findings, errors: audit.errors, warnings: [], files: 1, policies: enabled };
+      };
+      result = { findings: [], errors: [], warnings: [], files: 1, policies: enabled };
+      for (const policy of auditing) {
+        const audit = await policy.checkAccount!(
+          { kind: "credential-report", options },
+          settings.severities.get(policy.id)!,
+        );
+        result.findings.push(...audit.findings);
+        result.errors.push(...audit.errors);
+      }
     } else {
       // A profile that no shared file declares is said before any AWS call.
       const missing = args.profile !== undefined ? missingProfile(args.profile) : undefined;
@@ -71,12 +79,20 @@ export async function runLive(args: LiveArgs, io: CliIO): Promise<number> {
       if (!PROGRESS_MODES.includes(mode))
         throw new LiveUsageError(`--progress takes ${PROGRESS_MODES.join(" or ")}, got ${JSON.stringify(mode)}`);
       const progress = liveProgressDisplay(io, mode);
-      let audit: LiveAuditResult | undefined;
+      let stats: LiveAuditResult["stats"] | undefined;
       try {
-        audit = await auditLive({ ...options, onProgress: progress.onProgress });
-        result = { findings: audit.findings, errors: audit.errors, warnings: [], files: 0, policies: enabled };
+        result = { findings: [], errors: [], warnings: [], files: 0, policies: enabled };
+        for (const policy of auditing) {
+          const audit = await policy.checkAccount!(
+            { kind: "account", options: { ...options, onProgress: progress.onProgress } },
+            settings.severities.get(policy.id)!,
+          );
+          result.findings.push(...audit.findings);
+          result.errors.push(...audit.errors);
+          if ("durationMs" in audit.stats) stats = audit.stats;
+        }
       } finally {
-        progress.finish(audit?.stats);
+        progress.finish(stats);
       }
     }
     result.config = configUsed(settings, policies);

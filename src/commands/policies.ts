@@ -11,12 +11,14 @@ export function listPolicies(format: string, io: CliIO): number {
     return EXIT.incomplete;
   }
   if (format === "json") {
-    io.stdout(`${JSON.stringify(policies, null, 2)}\n`);
+    // Each policy's data as written, with its docs link.
+    const data = policies.map((p) => p.data);
+    io.stdout(`${JSON.stringify(data, null, 2)}\n`);
     return EXIT.ok;
   }
   for (const p of policies) {
     io.stdout(
-      `${p.id}  ${p.alias}  (${p.severity})\n  ${p.title}\n  CIS: ${p.cis.map((c) => `v${c.versions.map((v) => v.replace(/\.0$/, "")).join("/v")} ${c.control}`).join("; ")}\n  docs: ${p.docsUrl}\n\n`,
+      `${p.id}  ${p.alias}  (${p.severity})\n  ${p.title}${p.cis.length ? `\n  CIS: ${p.cis.map((c) => `v${c.versions.map((v) => v.replace(/\.0$/, "")).join("/v")} ${c.control}`).join("; ")}` : ""}\n  docs: ${p.docsUrl}\n\n`,
     );
   }
   return EXIT.ok;

@@ -32,6 +32,7 @@ import {
   roleArnOf,
   type CallerIdentity,
 } from "./organization.js";
+import type { CredentialReportAudit, CredentialReportAuditOptions } from "./offline.js";
 import { AccountRate, Slots } from "./rate.js";
 
 export {
@@ -40,7 +41,9 @@ export {
   type CredentialReportAuditOptions,
   type CredentialReportAuditStats,
 } from "./offline.js";
-export type { LiveKeyCase, LiveKeyEvidence } from "./evidence.js";
+import { isLiveKeyEvidence } from "./evidence.js";
+
+export { isLiveKeyEvidence, type LiveKeyCase, type LiveKeyEvidence } from "./evidence.js";
 export type { AccountStats } from "./account.js";
 export type { Credentials } from "./clients.js";
 export { classifyKey, DEFAULT_WINDOW_SECONDS, type KeyFacts, type KeyVerdict } from "./classify.js";
@@ -153,6 +156,16 @@ export interface LiveAuditResult {
   errors: InputError[];
   stats: LiveAuditStats;
 }
+
+/**
+ * What `keygate live` asks a policy's account check to audit: an account (or several, or an
+ * organization) through the AWS API, or a saved credential report.
+ */
+export type AuditRequest =
+  { kind: "account"; options: LiveOptions } | { kind: "credential-report"; options: CredentialReportAuditOptions };
+
+/** What an audit found: the findings, what kept something from being audited, and its figures. */
+export type AuditResult = LiveAuditResult | CredentialReportAudit;
 
 /** Options that cannot work together or hold impossible values (a usage error: exit 2). */
 export class LiveUsageError extends Error {
@@ -496,7 +509,7 @@ type AssumedCredentials = Awaited<ReturnType<typeof assumeAuditRole>>;
 export function sortFindings(findings: Finding[]): Finding[] {
   const keyOrder = (f: Finding): string => {
     const e = f.evidence;
-    return e.kind === "live-key" ? `${e.keyCreated}\u0000${e.accessKeyId ?? e.slot ?? ""}` : "";
+    return isLiveKeyEvidence(e) ? `${e.keyCreated}\u0000${e.accessKeyId ?? e.slot ?? ""}` : "";
   };
   return findings.sort((a, b) => compareFindings(a, b) || compareStrings(keyOrder(a), keyOrder(b)));
 }

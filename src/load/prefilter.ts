@@ -35,13 +35,9 @@ export function mentionsIn(text: string): Mentions {
  */
 const MODEL_WORDS = ["variable", "locals", "output", "moved", "module", "import", "keygate:ignore"];
 
-/** The prefilter for a set of policies: their resource types are what makes a file matter. */
-export function prefilterFor(
-  policies: readonly { subject: { type: string }; target: { type: string }; aggravating: { type: string }[] }[],
-): Prefilter {
-  const types = [
-    ...new Set(policies.flatMap((p) => [p.subject.type, p.target.type, ...p.aggravating.map((a) => a.type)])),
-  ];
+/** The prefilter for a set of policies: the resource types their checks read are what makes a file matter. */
+export function prefilterFor(policies: readonly { reads: { types: readonly string[] } }[]): Prefilter {
+  const types = [...new Set(policies.flatMap((p) => p.reads.types))];
   const full = [...MODEL_WORDS, ...types];
   return {
     words: full,

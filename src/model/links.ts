@@ -1,4 +1,3 @@
-import type { LinkRoute } from "../findings.js";
 import { qualify, type Configuration, type ModuleInstance } from "./configuration.js";
 import {
   alternatives,
@@ -14,6 +13,9 @@ import { isImported } from "./imports.js";
 import { stringLiteral } from "../load/hcl-syntax.js";
 import { resourcesOfType, type Argument, type Resource } from "./module.js";
 import { writtenText } from "./written.js";
+
+/** The routes by which a key's `user` argument is tied to a declared user. */
+export type LinkRoute = "reference" | "for-each" | "literal-name" | "same-value" | "module-output" | "module-input";
 
 /** A resource in one instance of a configuration, with its full address. */
 export interface PlacedResource {

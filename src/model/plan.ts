@@ -1,4 +1,3 @@
-import type { LinkRoute } from "../findings.js";
 import type {
   PlanConfigModule,
   PlanConfigResource,
@@ -7,6 +6,7 @@ import type {
   PlanModuleCall,
   ResourceChange,
 } from "../load/plan.js";
+import type { LinkRoute } from "./links.js";
 
 /** A resource instance the plan creates (its actions include `create`: a create or a replace). */
 export interface PlannedCreation {

@@ -4,7 +4,7 @@ import { REPOSITORY_URL, TOOL } from "../package.js";
 import type { CisReference, PolicyInfo } from "../policy-info.js";
 import type { ScanResult } from "../scan-result.js";
 import { jsonWithLongArray } from "./json-stream.js";
-import { findingMessage } from "./messages.js";
+import { findingMessage, relatedText } from "./messages.js";
 import { RepositoryPaths, SOURCE_ROOT } from "./paths.js";
 import type { ReportContext, Reporter } from "./types.js";
 
@@ -120,12 +120,14 @@ function rule(policy: PolicyInfo, severity: Severity) {
     shortDescription: { text: `${policy.title}.` },
     fullDescription: { text: policy.rationale },
     help: {
-      text: `${policy.remediation}\n\n${cis.join("\n")}\n\nDocumentation: ${policy.docsUrl}`,
+      text: [policy.remediation, ...(cis.length ? [cis.join("\n")] : []), `Documentation: ${policy.docsUrl}`].join(
+        "\n\n",
+      ),
       markdown: [
         `**${policy.title}** (\`${policy.id}\` \`${policy.alias}\`)`,
         `**Why:** ${policy.rationale}`,
         `**How to fix:** ${policy.remediation}`,
-        `**Benchmarks:**\n\n${cis.map((c) => `- ${c}`).join("\n")}`,
+        ...(cis.length ? [`**Benchmarks:**\n\n${cis.map((c) => `- ${c}`).join("\n")}`] : []),
         `[Documentation](${policy.docsUrl})`,
       ].join("\n\n"),
     },
@@ -171,9 +173,7 @@ function sarifResult(
             id: i + 1,
             physicalLocation: physicalLocation(r.location!, paths),
             message: {
-              text: escapeBrackets(
-                `${r.role === "user" ? "The user" : r.role === "login-profile" ? "The user's console password" : r.role === "module-call" ? "Instantiated by the module call" : "A related access key"} ${r.address}.`,
-              ),
+              text: escapeBrackets(`${relatedText(finding, r.role)} ${r.address}.`),
             },
           })),
         }

@@ -2,7 +2,7 @@ import { createColors } from "picocolors";
 import { compareStrings, type Finding, type InputError, type Warning } from "../findings.js";
 import type { PolicyInfo } from "../policy-info.js";
 import type { ScanResult } from "../scan-result.js";
-import { describeConfigUsed, findingFix, shortFindingMessage, suppressionHint } from "./messages.js";
+import { describeConfigUsed, findingDetails, findingFix, shortFindingMessage, suppressionHint } from "./messages.js";
 import type { ReportContext, Reporter } from "./types.js";
 
 /** The width a report is wrapped to when the terminal's is not known (not a terminal). */
@@ -83,15 +83,8 @@ function findingRow(finding: Finding, policy: PolicyInfo | undefined, shown: Set
     text: note,
     color: (s: string) => s,
   }));
-  // What made a module create the pair: the inputs the fix is about.
-  const e = finding.evidence;
-  if (e.kind === "module-call" && e.inputs.length) {
-    details.push({
-      label: "inputs:",
-      text: e.inputs.map((i) => `${i.name} = ${i.value}${i.from === "default" ? " (default)" : ""}`).join(", "),
-      color: (s) => s,
-    });
-  }
+  // What the policy shows under the finding (for a module call: the inputs the fix is about).
+  for (const detail of findingDetails(finding)) details.push({ ...detail, color: (s) => s });
   // The fix's first sentence: how to suppress has a line of its own.
   const fix = findingFix(finding, policy, true);
   // The policy's own fix, hint and docs once per policy; a fix particular to the finding each time.

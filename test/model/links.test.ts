@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { StaticPairEvidence } from "../../src/findings.js";
+import type { StaticPairEvidence } from "../../src/policies/KG001/evidence.js";
 import { flagged, scanTree } from "../support/scan-fixture.js";
 
 /** Each linking route of docs/checks.md, with a violating case and a compliant twin that differs minimally. */

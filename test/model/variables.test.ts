@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { StaticPairEvidence } from "../../src/findings.js";
+import type { StaticPairEvidence } from "../../src/policies/KG001/evidence.js";
 import { parseHcl } from "../../src/load/terraform-syntax.js";
 import { workingTree } from "../../src/load/tree.js";
 import { VariableReader, type CliVariable, type VariableInputs } from "../../src/model/variables.js";

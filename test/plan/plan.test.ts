@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import type { StaticPairEvidence } from "../../src/findings.js";
+import type { StaticPairEvidence } from "../../src/policies/KG001/evidence.js";
 import { configAddress } from "../../src/model/plan.js";
 import { loadSettings } from "../../src/load/config.js";
 import { loadPolicies } from "../../src/policies/catalog.js";

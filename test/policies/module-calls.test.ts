@@ -1,7 +1,8 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import type { Finding, ModuleCallEvidence, StaticPairEvidence } from "../../src/findings.js";
+import type { Finding } from "../../src/findings.js";
+import type { ModuleCallEvidence, StaticPairEvidence } from "../../src/policies/KG001/evidence.js";
 import { loadSettings } from "../../src/load/config.js";
 import { loadPolicies } from "../../src/policies/catalog.js";
 import { findingFix, findingMessage } from "../../src/report/messages.js";

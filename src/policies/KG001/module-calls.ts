@@ -1,13 +1,12 @@
+import type { Finding, RelatedResource, SourceLocation } from "../../findings.js";
 import {
-  fingerprintOf,
-  type Finding,
-  type ModuleInputValue,
-  type RelatedResource,
-  type Severity,
-  type SourceLocation,
-} from "../findings.js";
-import { catalogOf, qualify, remoteBoundary, type Configuration, type ModuleInstance } from "../model/configuration.js";
-import { decideBool, newTrace, shownText, textOf, type Evaluator } from "../model/expressions.js";
+  catalogOf,
+  qualify,
+  remoteBoundary,
+  type Configuration,
+  type ModuleInstance,
+} from "../../model/configuration.js";
+import { decideBool, newTrace, shownText, textOf, type Evaluator } from "../../model/expressions.js";
 import {
   createdResources,
   moduleExistence,
@@ -15,10 +14,11 @@ import {
   withResidual,
   type Link,
   type PlacedResource,
-} from "../model/links.js";
-import { conditionSource, type CatalogEntry, type CatalogMatch } from "../model/module-catalog.js";
-import { writtenText } from "../model/written.js";
-import type { Policy } from "./catalog.js";
+} from "../../model/links.js";
+import { conditionSource, type CatalogEntry, type CatalogMatch } from "../../model/module-catalog.js";
+import { writtenText } from "../../model/written.js";
+import type { KG001Context } from "./data.js";
+import type { KG001Evidence, ModuleInputValue } from "./evidence.js";
 
 /** What the catalog says a module call creates, evaluated with the call's arguments. */
 interface CatalogVerdict {
@@ -40,13 +40,12 @@ interface CatalogVerdict {
  * such a module; `passwords` the login-profile links of the configuration.
  */
 export async function moduleCallFindings(
-  policy: Policy,
-  severity: Severity,
+  context: KG001Context,
   configuration: Configuration,
   evaluator: Evaluator,
   links: readonly Link[],
   passwords: readonly Link[],
-): Promise<Finding[]> {
+): Promise<Finding<KG001Evidence>[]> {
   const byBoundary = new Map<ModuleInstance, Link[]>();
   for (const link of links) {
     const boundary = remoteBoundary(link.subject.instance)!;
@@ -65,16 +64,16 @@ export async function moduleCallFindings(
   // type linking does not know (cloudposse's awsutils_expiring_iam_access_key) that the code creates.
   for (const [instance, verdict] of verdicts) {
     if (instance.origin.kind !== "downloaded" || byBoundary.has(instance)) continue;
-    const otherKey = await otherKeyOf(configuration, instance, verdict.entry, policy.subject.type, evaluator);
+    const otherKey = await otherKeyOf(configuration, instance, verdict.entry, context.data.subject.type, evaluator);
     if (otherKey) verdict.key = otherKey;
     else verdicts.delete(instance);
   }
-  const findings: Finding[] = [];
+  const findings: Finding<KG001Evidence>[] = [];
   for (const boundary of new Set([...byBoundary.keys(), ...verdicts.keys()])) {
     const existence = await moduleExistence(boundary, evaluator);
     if (existence === "absent") continue;
     findings.push(
-      finding(policy, severity, boundary, byBoundary.get(boundary) ?? [], verdicts.get(boundary), passwords, existence),
+      finding(context, boundary, byBoundary.get(boundary) ?? [], verdicts.get(boundary), passwords, existence),
     );
   }
   return findings;
@@ -99,14 +98,13 @@ async function otherKeyOf(
 }
 
 function finding(
-  policy: Policy,
-  severity: Severity,
+  context: KG001Context,
   boundary: ModuleInstance,
   links: readonly Link[],
   verdict: CatalogVerdict | undefined,
   passwords: readonly Link[],
   existence: string[],
-): Finding {
+): Finding<KG001Evidence> {
   const call = boundary.call!;
   const first = links[0];
   const entry = verdict?.entry;
@@ -143,10 +141,7 @@ function finding(
   const undecided = [...new Set([...existence, ...fromLinks, ...(verdict?.undecided ?? [])])];
   const origin = boundary.origin;
   const version = origin.kind === "downloaded" ? (origin.version ?? call.version) : call.version;
-  return {
-    ruleId: policy.id,
-    ruleName: policy.alias,
-    severity,
+  return context.report({
     source: "hcl",
     resource: boundary.address,
     location: call.location,
@@ -167,15 +162,9 @@ function finding(
       ...(loginProfile ? { loginProfile } : {}),
       undecided,
     },
-    fingerprint: fingerprintOf({
-      ruleId: policy.id,
-      file: call.location.file,
-      resource: boundary.address,
-      related: users.map((u) => u.address),
-    }),
-    suppressed: null,
-    notes: [],
-  };
+    // The users identify it, not the console password.
+    identity: { related: users.map((u) => u.address) },
+  });
 }
 
 /**

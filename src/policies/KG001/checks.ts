@@ -1,11 +1,13 @@
-import { fingerprintOf, type Finding, type RelatedResource, type Severity, type SourceLocation } from "../findings.js";
-import { locateResourceChanges, type PlanFile } from "../load/plan.js";
-import { remoteBoundary, type Configuration, type ModuleInstance } from "../model/configuration.js";
-import type { Evaluator } from "../model/expressions.js";
-import { linkResources, type Link } from "../model/links.js";
-import type { Resource } from "../model/module.js";
-import { configAddress, linkPlannedResources, type PlanLink } from "../model/plan.js";
-import type { Policy } from "./catalog.js";
+import type { Finding, RelatedResource, SourceLocation } from "../../findings.js";
+import { locateResourceChanges, type PlanFile } from "../../load/plan.js";
+import { remoteBoundary, type Configuration, type ModuleInstance } from "../../model/configuration.js";
+import type { Evaluator } from "../../model/expressions.js";
+import { linkResources, type Link } from "../../model/links.js";
+import type { Resource } from "../../model/module.js";
+import { configAddress, linkPlannedResources, type PlanLink } from "../../model/plan.js";
+import type { SourceLocator } from "../policy.js";
+import type { KG001Context } from "./data.js";
+import type { KG001Evidence } from "./evidence.js";
 import { moduleCallFindings, visibleLocation } from "./module-calls.js";
 
 /**
@@ -14,12 +16,12 @@ import { moduleCallFindings, visibleLocation } from "./module-calls.js";
  * makes the user exactly the population the CIS control names. A key inside a registry or git
  * module (downloaded, or described by the module catalog) is reported on that module's call.
  */
-export async function evaluateKG001(
-  policy: Policy,
-  severity: Severity,
+export async function checkConfiguration(
   configuration: Configuration,
   evaluator: Evaluator,
-): Promise<Finding[]> {
+  context: KG001Context,
+): Promise<Finding<KG001Evidence>[]> {
+  const policy = context.data;
   const keyLinks = await linkResources(
     configuration,
     {
@@ -31,7 +33,7 @@ export async function evaluateKG001(
     evaluator,
   );
   const passwordLinks: Link[] = [];
-  for (const aggravating of policy.aggravating.filter((a) => a.meaning === "console-password")) {
+  for (const aggravating of (policy.aggravating ?? []).filter((a) => a.meaning === "console-password")) {
     passwordLinks.push(
       ...(await linkResources(
         configuration,
@@ -52,9 +54,8 @@ export async function evaluateKG001(
     else bySubject.set(link.subject.address, [...(bySubject.get(link.subject.address) ?? []), link]);
   }
 
-  const findings: Finding[] = await moduleCallFindings(
-    policy,
-    severity,
+  const findings: Finding<KG001Evidence>[] = await moduleCallFindings(
+    context,
     configuration,
     evaluator,
     inModules,
@@ -80,51 +81,42 @@ export async function evaluateKG001(
     // A key inside a local module: the calls that instantiate it, from the root (one finding per calling instance).
     const calls = callChain(key.instance);
     related.push(...calls);
-    findings.push({
-      ruleId: policy.id,
-      ruleName: policy.alias,
-      severity,
-      source: "hcl",
-      resource: address,
-      location: decidingLocation(key.resource, policy.subject.linkAttribute),
-      related,
-      evidence: {
-        kind: "static-pair",
-        key: address,
-        user: user.target.address,
-        ...(user.targetName !== undefined ? { userName: user.targetName } : {}),
-        route: user.route,
-        ...(profile ? { loginProfile: profile.subject.address } : {}),
-        undecided: [...new Set(links.flatMap((l) => l.undecided))],
-      },
-      // The calls' files tell apart the roots that instantiate a shared module under the same call name.
-      fingerprint: fingerprintOf({
-        ruleId: policy.id,
-        file: key.resource.location.file,
+    findings.push(
+      context.report({
+        source: "hcl",
         resource: address,
-        related: [...links.map((l) => l.target.address), ...calls.map((c) => `${c.address} ${c.location!.file}`)],
+        location: decidingLocation(key.resource, policy.subject.linkAttribute),
+        related,
+        evidence: {
+          kind: "static-pair",
+          key: address,
+          user: user.target.address,
+          ...(user.targetName !== undefined ? { userName: user.targetName } : {}),
+          route: user.route,
+          ...(profile ? { loginProfile: profile.subject.address } : {}),
+          undecided: [...new Set(links.flatMap((l) => l.undecided))],
+        },
+        // The calls' files tell apart the roots that instantiate a shared module under the same call name.
+        identity: {
+          file: key.resource.location.file,
+          related: [...links.map((l) => l.target.address), ...calls.map((c) => `${c.address} ${c.location!.file}`)],
+        },
       }),
-      suppressed: null,
-      notes: [],
-    });
+    );
   }
   return findings;
 }
-
-/** Finds where a resource (by configuration address, no instance keys) is declared in the Terraform sources. */
-export type SourceLocator = (configAddress: string) => SourceLocation | undefined;
 
 /**
  * KG001 over a plan: one finding per access key instance the plan creates for a user it also
  * creates (a create or a replace). A key created for a user the plan leaves alone (no-op, update,
  * read) is the separate, later step CIS asks for.
  */
-export function evaluateKG001Plan(
-  policy: Policy,
-  severity: Severity,
+export function checkPlan(
   planFile: PlanFile,
-  locateSource?: SourceLocator,
-): Finding[] {
+  context: KG001Context & { locateSource: SourceLocator | undefined },
+): Finding<KG001Evidence>[] {
+  const { data: policy, locateSource } = context;
   const spec = {
     subjectType: policy.subject.type,
     linkAttribute: policy.subject.linkAttribute,
@@ -132,7 +124,7 @@ export function evaluateKG001Plan(
     nameAttribute: policy.target.nameAttribute,
   };
   const keyLinks = linkPlannedResources(planFile.plan, spec);
-  const passwordLinks = policy.aggravating
+  const passwordLinks = (policy.aggravating ?? [])
     .filter((a) => a.meaning === "console-password")
     .flatMap((a) =>
       linkPlannedResources(planFile.plan, { ...spec, subjectType: a.type, linkAttribute: a.linkAttribute }),
@@ -155,7 +147,7 @@ export function evaluateKG001Plan(
   const bySubject = new Map<string, PlanLink[]>();
   for (const link of keyLinks)
     bySubject.set(link.subject.change.address, [...(bySubject.get(link.subject.change.address) ?? []), link]);
-  const findings: Finding[] = [];
+  const findings: Finding<KG001Evidence>[] = [];
   for (const [address, links] of bySubject) {
     const first = links[0]!;
     const profile = passwordLinks.find((p) => links.some((l) => p.target.change.address === l.target.change.address));
@@ -176,32 +168,25 @@ export function evaluateKG001Plan(
         if (source) related.push({ role: "source", address: configAddress(resourceAddress), location: source });
       }
     }
-    findings.push({
-      ruleId: policy.id,
-      ruleName: policy.alias,
-      severity,
-      source: "plan",
-      resource: address,
-      location: at(address),
-      related,
-      evidence: {
-        kind: "static-pair",
-        key: address,
-        user: first.target.change.address,
-        ...(first.targetName !== undefined ? { userName: first.targetName } : {}),
-        route: first.route,
-        ...(profile ? { loginProfile: profile.subject.change.address } : {}),
-        undecided: [],
-      },
-      fingerprint: fingerprintOf({
-        ruleId: policy.id,
-        file: planFile.file,
+    findings.push(
+      context.report({
+        source: "plan",
         resource: address,
-        related: links.map((l) => l.target.change.address),
+        location: at(address),
+        related,
+        evidence: {
+          kind: "static-pair",
+          key: address,
+          user: first.target.change.address,
+          ...(first.targetName !== undefined ? { userName: first.targetName } : {}),
+          route: first.route,
+          ...(profile ? { loginProfile: profile.subject.change.address } : {}),
+          undecided: [],
+        },
+        // The users identify it, not the console password nor the sources.
+        identity: { related: links.map((l) => l.target.change.address) },
       }),
-      suppressed: null,
-      notes: [],
-    });
+    );
   }
   return findings;
 }
