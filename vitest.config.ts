@@ -36,6 +36,7 @@ const E2E = [
   "test/live/fake-aws-cli.test.ts",
   "test/live/schedule.test.ts",
   "test/load/prefilter.test.ts",
+  "test/policies/test-policy-change.test.ts",
   "test/release/action-bundle.test.ts",
   "test/release/package.test.ts",
   "test/report/sarif-multitool.test.ts",
