@@ -64,7 +64,10 @@ export function collectDirectives(
           });
       }
       if (parsed.rules.length === 0) {
-        warnings.push({ ...at, message: "keygate:ignore names no rule; write `# keygate:ignore KG001 -- reason`" });
+        warnings.push({
+          ...at,
+          message: `keygate:ignore names no rule; write \`# keygate:ignore ${policies[0]?.id ?? "ID"} -- reason\``,
+        });
         continue;
       }
       if (ruleIds.length === 0) continue;
