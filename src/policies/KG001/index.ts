@@ -1,4 +1,3 @@
-import { auditCredentialReport, auditLive } from "../../live/index.js";
 import { isLiveKeyEvidence } from "../../live/evidence.js";
 import { definePolicy } from "../policy.js";
 import { checkConfiguration, checkPlan } from "./checks.js";
@@ -26,6 +25,8 @@ export default definePolicy<KG001Data, KG001Evidence>({
   checkConfiguration,
   checkPlan,
   async checkAccount(request, context) {
+    // Loaded on demand: the AWS SDK is not part of the scan (nor of the Action's bundle).
+    const { auditCredentialReport, auditLive } = await import("../../live/index.js");
     const audit =
       request.kind === "account" ? await auditLive(request.options) : await auditCredentialReport(request.options);
     // The audit's findings are made again by the policy, so that their rule is KG001's (the same fingerprints).
