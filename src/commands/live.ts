@@ -44,7 +44,7 @@ export async function runLive(args: LiveArgs, io: CliIO): Promise<number> {
     failOn = args.failOn ?? settings.failOn;
     const enabled = policies.filter((p) => settings.severities.has(p.id));
     // The policies that check a live account; the others have nothing to say about one.
-    const auditing = enabled.filter((p) => p.checkAccount);
+    const auditing = enabled.filter((p) => p.checkAccount !== undefined);
     if (auditing.length === 0) {
       io.stderr(
         enabled.length === 0

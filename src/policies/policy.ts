@@ -179,9 +179,9 @@ export function bindPolicy(
     report: (draft) => reportFinding(info, severity, draft),
   });
   const { messages } = definition;
-  const check = definition.checkConfiguration;
-  const checkPlan = definition.checkPlan;
-  const checkAccount = definition.checkAccount;
+  const check = definition.checkConfiguration?.bind(definition);
+  const checkPlan = definition.checkPlan?.bind(definition);
+  const checkAccount = definition.checkAccount?.bind(definition);
   return {
     ...info,
     data: { ...data, docsUrl },

@@ -191,7 +191,7 @@ describe("the prefilter asks the registry what the policies read", () => {
 describe("every reporter shows its findings in its words", () => {
   const expected: Record<string, RegExp[]> = {
     text: [
-      /^  1:1  warning  Password policy aws_iam_account_password_policy\.strict +KG900$/m,
+      /^ {2}1:1 {2}warning {2}Password policy aws_iam_account_password_policy\.strict +KG900$/m,
       /^ +allows passwords shorter than 14 characters\n +\(minimum_password_length = 8\)\.$/m,
       /^ +fix: Set minimum_password_length = 14 or more\.$/m,
       /^ +suppress: put "# keygate:ignore KG900 -- <why>" on the line\n +above the password policy's block$/m,

@@ -67,9 +67,7 @@ export const testPolicy = definePolicy<PolicyData, ShortPasswordEvidence>({
     return findings;
   },
   checkPlan(plan, context) {
-    const changes = (plan.plan.resource_changes ?? []).filter(
-      (c) => c.type === TYPE && c.change.actions.includes("create"),
-    );
+    const changes = plan.plan.resource_changes.filter((c) => c.type === TYPE && c.change.actions.includes("create"));
     const positions = locateResourceChanges(
       plan.text,
       changes.map((c) => c.address),
@@ -93,7 +91,7 @@ export const testPolicy = definePolicy<PolicyData, ShortPasswordEvidence>({
           evidence: {
             kind: "short-password-policy",
             policy: c.address,
-            written: `minimum_password_length = ${String(length ?? "null")}`,
+            written: `minimum_password_length = ${JSON.stringify(length ?? null)}`,
           },
         }),
       ];
