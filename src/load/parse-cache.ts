@@ -1,4 +1,5 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import type { Stats } from "node:fs";
 import { readFile, rename, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
@@ -84,6 +85,9 @@ export class ParseCache {
   /** Facts packed into one number each (see pack): a cache of ten thousand files loads in milliseconds. */
   private files = new Map<string, number>();
   private readonly usedFiles = new Map<string, number>();
+  /** Working-tree files whose blob id keygate computed, by path: the id and the file's metadata then (see vouched). */
+  private stats = new Map<string, string>();
+  private readonly usedStats = new Map<string, string>();
   private wordsChecked: readonly string[] | undefined;
   private wordsMatch = false;
   private words: readonly string[] = [];
@@ -132,6 +136,7 @@ export class ParseCache {
         parser?: unknown;
         entries?: unknown;
         files?: unknown;
+        stats?: unknown;
         words?: unknown;
       };
       if (data.version !== TOOL.version || data.parser !== PARSER || !(data.entries instanceof Map)) return;
@@ -143,9 +148,13 @@ export class ParseCache {
           if (typeof key === "string" && isPacked(packed)) this.files.set(key, packed);
         this.words = data.words;
       }
+      if (data.stats instanceof Map)
+        for (const [path, record] of data.stats as Map<unknown, unknown>)
+          if (typeof path === "string" && typeof record === "string") this.stats.set(path, record);
     } catch {
       this.entries = new Map();
       this.files = new Map();
+      this.stats = new Map();
     }
   }
 
@@ -178,6 +187,33 @@ export class ParseCache {
     if (this.files.get(key) !== packed) this.changed = true;
   }
 
+  /**
+   * The blob id keygate computed for a working-tree file's content in an earlier run, when the file's
+   * metadata (size, modification and change times, inode, device) is still what it was then, as
+   * git's index vouches for unchanged files: no write can leave all of them as they were (any write
+   * sets the change time, which no program can set back). Undefined: read the file.
+   */
+  vouched(path: string, info: FileMetadata): string | undefined {
+    const record = this.stats.get(path);
+    if (record === undefined) return undefined;
+    const space = record.indexOf(" ");
+    if (record.slice(space + 1) !== metadataOf(info)) return undefined;
+    this.usedStats.set(path, record);
+    return record.slice(0, space);
+  }
+
+  /**
+   * Remembers the blob id of a working-tree file's content as just read, with its metadata (fstat of
+   * the descriptor it was read through). Not for a file changed in the last seconds: a write in the
+   * same tick of the file system's clock could leave the times as they are (git's "racy" files).
+   */
+  vouch(path: string, info: FileMetadata, blobId: string, now = Date.now()): void {
+    if (!(info.ctimeMs < now - RACY_MS && info.mtimeMs < now - RACY_MS)) return;
+    const record = `${blobId} ${metadataOf(info)}`;
+    this.usedStats.set(path, record);
+    if (this.stats.get(path) !== record) this.changed = true;
+  }
+
   get(key: string): ParsedHcl | undefined {
     const hit = this.entries.get(key);
     if (hit) this.used.set(key, hit);
@@ -192,7 +228,13 @@ export class ParseCache {
 
   /** Writes what this run used (so the file does not grow without bound), atomically. */
   async save(): Promise<void> {
-    if (!this.changed && this.used.size === this.entries.size && this.usedFiles.size === this.files.size) return;
+    if (
+      !this.changed &&
+      this.used.size === this.entries.size &&
+      this.usedFiles.size === this.files.size &&
+      this.usedStats.size === this.stats.size
+    )
+      return;
     try {
       const key = await (this.key ??= cacheKey(this.keyFile));
       if (!key) return;
@@ -204,6 +246,7 @@ export class ParseCache {
         entries: this.used,
         files: this.usedFiles,
         words: this.words,
+        stats: this.usedStats,
       });
       await writeFile(temporary, Buffer.concat([MAGIC, this.signature(key, payload), payload]));
       await rename(temporary, this.file);
@@ -211,6 +254,16 @@ export class ParseCache {
       // A cache is an optimisation: failing to keep it must not fail the run.
     }
   }
+}
+
+/** How recent a change to a file may be for its metadata to vouch for its content later (coarse clocks tick in 1–2 s). */
+const RACY_MS = 3000;
+
+/** What of a file's metadata (fs.Stats) vouches for its content. */
+export type FileMetadata = Pick<Stats, "size" | "mtimeMs" | "ctimeMs" | "ino" | "dev">;
+
+function metadataOf(info: FileMetadata): string {
+  return `${info.size} ${info.mtimeMs} ${info.ctimeMs} ${info.ino} ${info.dev}`;
 }
 
 function sameWords(a: readonly string[], b: readonly string[]): boolean {

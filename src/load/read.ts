@@ -1,3 +1,4 @@
+import type { Stats } from "node:fs";
 import { readRegularFile } from "./file-kind.js";
 import { workingTree, type SourceTree } from "./tree.js";
 import type { ReadResult } from "./read-result.js";
@@ -34,13 +35,13 @@ export interface DecodeOptions {
 /** Where {@link readWorkingTreeText} reads files into: one buffer for all, so that thousands of reads allocate nothing but their text. */
 let scratch: Buffer | undefined;
 
-/** {@link readTextFile} for the working tree, synchronously (for the thousands of files of a survey). */
-export function readWorkingTreeText(path: string): ReadResult {
+/** {@link readTextFile} for the working tree, synchronously (for the thousands of files of a survey); `opened` is shown the file's metadata. */
+export function readWorkingTreeText(path: string, opened?: (info: Stats) => void): ReadResult {
   let bytes: Uint8Array;
   try {
     scratch ??= Buffer.allocUnsafe(1 << 20);
     // Files under a megabyte go through the one buffer; larger ones get their own.
-    bytes = readRegularFile(path, scratch);
+    bytes = readRegularFile(path, scratch, opened);
   } catch (error) {
     return { ok: false, message: describeReadError(error as NodeJS.ErrnoException) };
   }

@@ -1,3 +1,4 @@
+import { lstatSync, type Stats } from "node:fs";
 import { dirname } from "node:path";
 import type { InputError } from "../findings.js";
 import { contentKey, type FileFacts, type ParseCache } from "../load/parse-cache.js";
@@ -71,6 +72,8 @@ export class ModuleLoader implements ModuleSource {
   private readonly surveys = new Map<string, Survey>();
   /** Files not surveyed: what the cache remembered of their content still holds (see survey). */
   private readonly known = new Map<string, FileFacts>();
+  /** Working-tree files known from the cache by their metadata alone (see ParseCache.vouched), not read. */
+  private readonly byMetadata = new Set<string>();
   /** The text of those files, read to verify that it is the content the cache's facts are about. */
   private readonly verified = new Map<string, string>();
   /** Object ids of the files git sees unchanged, asked once (undefined: not in a work tree). */
@@ -202,7 +205,7 @@ export class ModuleLoader implements ModuleSource {
         if (body) {
           this.parsedHow.set(
             path,
-            "unchanged since an earlier run (its git blob id checked): its parse taken from the cache",
+            `unchanged since an earlier run (${this.checkedHow(path)}): its parse taken from the cache`,
           );
           this.parsed.set(
             path,
@@ -328,9 +331,18 @@ export class ModuleLoader implements ModuleSource {
     return module;
   }
 
+  /** How a file known from the cache was checked to be the content the cache knows (for --debug). */
+  private checkedHow(path: string): string {
+    return this.byMetadata.has(path)
+      ? "its size and times as when keygate last checked its git blob id"
+      : "its git blob id checked";
+  }
+
   /** A source known from the cache, reading its text (when needed) from this loader's tree. */
   private unread<T extends UnreadSource>(source: T): T {
     source.tree = this.options.tree;
+    // A working-tree file vouched for by its metadata, not read: its text, when read, must have that id.
+    if (this.options.tree === workingTree) source.expectedId = this.ids?.get(source.path);
     return source;
   }
 
@@ -397,9 +409,23 @@ export class ModuleLoader implements ModuleSource {
         // content it was taken from, checked here (a file edited since it was staged, or an index
         // that lies, is surveyed afresh). Reading is cheap; surveying and parsing are what is saved.
         // A git snapshot's ids are its objects' own: only the working tree's need checking.
-        const read = facts && tree === workingTree ? readWorkingTreeText(path) : undefined;
-        if (facts && (tree !== workingTree || (read?.ok && blobIdOf(read.text) === id))) {
+        // A file whose metadata is what it was when keygate last computed its blob id is not read
+        // again (see ParseCache.vouched); its text, if needed later, is checked then (UnreadSource).
+        let vouched = false;
+        let read: ReadResult | undefined;
+        if (facts && tree === workingTree) {
+          const info = lstatSync(path, { throwIfNoEntry: false });
+          vouched = info?.isFile() === true && remember.cache.vouched(path, info) === id;
+          let opened: Stats | undefined;
+          if (!vouched) read = readWorkingTreeText(path, (info) => (opened = info));
+          if (read?.ok && blobIdOf(read.text) === id) {
+            vouched = true;
+            if (opened) remember.cache.vouch(path, opened, id);
+          }
+        }
+        if (facts && (tree !== workingTree || vouched)) {
           this.known.set(path, facts);
+          if (tree === workingTree && !read) this.byMetadata.add(path);
           if (read?.ok) this.verified.set(path, read.text);
         } else {
           if (facts) this.ids?.delete(path);
@@ -492,7 +518,7 @@ export class ModuleLoader implements ModuleSource {
           file,
           status: known ? "cached" : "skipped",
           why: known
-            ? `unchanged since an earlier run (its git blob id checked): what it declares taken from the cache; not parsed, ${why}`
+            ? `unchanged since an earlier run (${this.checkedHow(path)}): what it declares taken from the cache; not parsed, ${why}`
             : why,
         });
       }
@@ -565,6 +591,8 @@ const CHANGED_WHILE_READING = "the file changed while keygate was reading it; ru
 abstract class UnreadSource {
   /** Where the text is read from when asked for (set by the loader: the tree it reads). */
   tree: SourceTree = workingTree;
+  /** The blob id its text must have when read (a working-tree file the cache vouched for unread). */
+  expectedId: string | undefined;
 
   constructor(
     readonly path: string,
@@ -585,6 +613,8 @@ abstract class UnreadSource {
     if (this.read === undefined) {
       const result = readNow(this.path, this.tree);
       if (!result.ok) this.errors.push(readError(this.path, this.cwd, result));
+      else if (this.expectedId !== undefined && blobIdOf(result.text) !== this.expectedId)
+        this.errors.push({ file: this.file, message: CHANGED_WHILE_READING });
       this.read = result.ok ? result.text : "";
     }
     return this.read;

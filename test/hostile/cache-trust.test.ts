@@ -2,7 +2,7 @@ import { readFileSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { blobIdOf } from "../../src/load/git.js";
-import { ParseCache } from "../../src/load/parse-cache.js";
+import { ParseCache, type FileMetadata } from "../../src/load/parse-cache.js";
 import { runCli, writeTree } from "../support/scan-fixture.js";
 import { git, PAIR } from "./support.js";
 
@@ -17,7 +17,70 @@ async function repositoryWithPair(): Promise<{ dir: string; cache: string; state
   return { dir, cache: await writeTree({}), state: await writeTree({}) };
 }
 
+/** Metadata as fstat gives it, for ParseCache.vouch/vouched (only these fields are read). */
+const metadata = (size: number, mtimeMs: number, ctimeMs: number, ino = 7, dev = 1): FileMetadata => ({
+  size,
+  mtimeMs,
+  ctimeMs,
+  ino,
+  dev,
+});
+
 describe("the cache is a hint", () => {
+  it("vouches for a file's blob id only while its size, times, inode and device are what they were, and not for a file changed seconds ago", async () => {
+    const dir = await writeTree({});
+    const state = await writeTree({});
+    const scope = { cwd: dir, policies: ["KG001"], keyFile: join(state, "key") };
+    const now = 1_800_000_000_000;
+    const cache = new ParseCache(dir, scope);
+    cache.vouch("/r/old.tf", metadata(10, now - 60_000, now - 60_000), "a".repeat(40), now);
+    cache.vouch("/r/racy.tf", metadata(10, now - 60_000, now - 1_000), "b".repeat(40), now);
+    await cache.save();
+    const later = new ParseCache(dir, scope);
+    await later.load();
+    expect(later.vouched("/r/old.tf", metadata(10, now - 60_000, now - 60_000))).toBe("a".repeat(40));
+    expect(later.vouched("/r/racy.tf", metadata(10, now - 60_000, now - 1_000))).toBeUndefined();
+    for (const changed of [
+      metadata(11, now - 60_000, now - 60_000),
+      metadata(10, now - 59_999, now - 60_000),
+      metadata(10, now - 60_000, now - 10),
+      metadata(10, now - 60_000, now - 60_000, 8),
+      metadata(10, now - 60_000, now - 60_000, 7, 2),
+    ])
+      expect(later.vouched("/r/old.tf", changed)).toBeUndefined();
+    expect(later.vouched("/r/other.tf", metadata(10, now - 60_000, now - 60_000))).toBeUndefined();
+  });
+
+  it("a file not read because its metadata vouched for it is read again once a write changed it, whatever git's index says", async () => {
+    const { dir, cache, state } = await repositoryWithPair();
+    writeFileSync(join(dir, "main.tf"), PAIR.replace(/aws_iam_/g, "aws_xyz_"));
+    git(dir, "add", "-A");
+    git(dir, "commit", "-qm", "no pair");
+    git(dir, "config", "core.checkStat", "minimal");
+    git(dir, "config", "core.trustctime", "false");
+    // Files changed in the last seconds are never vouched for by their metadata (see ParseCache.vouch).
+    await new Promise((done) => setTimeout(done, 3_200));
+    const env = { XDG_STATE_HOME: state };
+    const args = [".", "--cache-location", cache, "--debug", "-f", "json"];
+    // Learns the facts; then checks the blob id by reading, and keeps the metadata; then needs no reading.
+    for (let i = 0; i < 2; i++) expect((await runCli(args, dir, env)).code).toBe(0);
+    const vouched = await runCli(args, dir, env);
+    expect(vouched.code).toBe(0);
+    expect(vouched.stderr).toContain(
+      "main.tf: unchanged since an earlier run (its size and times as when keygate last checked its git blob id)",
+    );
+    const before = statSync(join(dir, "main.tf"));
+    const pair = PAIR.replace('name = "u"', 'name = "v"');
+    expect(Buffer.byteLength(pair)).toBe(before.size);
+    writeFileSync(join(dir, "main.tf"), pair);
+    utimesSync(join(dir, "main.tf"), before.atime, before.mtime);
+    const run = await runCli(args, dir, env);
+    expect(run.code).toBe(1);
+    expect(JSON.parse(run.stdout).findings.map((f: { resource: string }) => f.resource)).toEqual([
+      "aws_iam_access_key.k",
+    ]);
+  });
+
   it("a cache written with another key (a shared --cache-location, a restored CI cache) is ignored with a note", async () => {
     const { dir, cache, state } = await repositoryWithPair();
     const attacker = await writeTree({});

@@ -250,22 +250,24 @@ const boundaries = new Map<string, string>();
 export function dataBoundary(dir: string, cwd: string): string {
   let boundary = boundaries.get(dir);
   if (boundary === undefined) {
-    boundary = dir;
-    for (let d = dir; ; d = dirname(d)) {
-      if (existsSync(resolve(d, ".git"))) {
-        boundary = d;
-        break;
-      }
-      if (dirname(d) === d) {
-        const inCwd = relative(cwd, dir);
-        if (!inCwd.startsWith("..") && !isAbsolute(inCwd)) boundary = cwd;
-        break;
-      }
-    }
+    const inCwd = relative(cwd, dir);
+    boundary = repositoryOf(dir) ?? (!inCwd.startsWith("..") && !isAbsolute(inCwd) ? cwd : dir);
     boundaries.set(dir, boundary);
   }
   return boundary;
 }
+
+/** The nearest directory up from `dir` with a `.git` entry (null: none), asked once per directory on the way. */
+function repositoryOf(dir: string): string | null {
+  let found = repositories.get(dir);
+  if (found === undefined) {
+    const parent = dirname(dir);
+    found = existsSync(resolve(dir, ".git")) ? dir : parent === dir ? null : repositoryOf(parent);
+    repositories.set(dir, found);
+  }
+  return found;
+}
+const repositories = new Map<string, string | null>();
 
 function rootOf(instance: ModuleInstance): ModuleInstance {
   let root = instance;
