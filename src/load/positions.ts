@@ -20,8 +20,10 @@ export interface SyntaxProblem {
 /** Turns character offsets of a text into 1-based lines and columns (what every report shows). */
 export class LineIndex {
   private readonly starts: number[];
+  private readonly length: number;
 
   constructor(text: string) {
+    this.length = text.length;
     // A BOM is not part of the first line as an editor shows it.
     this.starts = [text.charCodeAt(0) === 0xfeff ? 1 : 0];
     // Only LF ends a line: with CRLF the CR is the last character of its line, and HCL rejects a
@@ -39,6 +41,12 @@ export class LineIndex {
       else hi = mid - 1;
     }
     return { line: lo + 1, column: offset - this.starts[lo]! + 1 };
+  }
+
+  /** The character offset of a 1-based line and column (the text's end for a line it does not have). */
+  offset(line: number, column: number): number {
+    const start = this.starts[line - 1];
+    return start === undefined ? this.length : start + column - 1;
   }
 
   /** The span between two character offsets. */

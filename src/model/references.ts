@@ -8,6 +8,7 @@
  */
 import type { InputError, SourceLocation } from "../findings.js";
 import { childrenOf, type Expression } from "../load/hcl-syntax.js";
+import { LineIndex } from "../load/positions.js";
 import type { SourceFile } from "../load/sources.js";
 import type { Configuration, ModuleInstance } from "./configuration.js";
 import { resourceNamed, resourcesOfType, type Argument, type Module } from "./module.js";
@@ -158,26 +159,22 @@ function errorAt(at: Located, text: string, message: string): InputError {
   const end = offsetOf(at.file, at.location.endLine, at.location.endColumn);
   const found = at.file.text.indexOf(text, at.start);
   if (found !== -1 && found < end) {
-    const before = at.file.text.slice(0, found);
-    const line = before.split("\n").length;
-    const column = found - before.lastIndexOf("\n");
-    return { file: at.file.file, line, column, message };
+    return { file: at.file.file, ...linesOf(at.file).position(found), message };
   }
   return { file: at.file.file, line: at.location.line, column: at.location.column, message };
 }
 
-/** Where each line of a file starts, found once per file (a file may hold 100,000 checked arguments). */
-const lineStarts = new WeakMap<SourceFile, number[]>();
+/** Each file's line index, made once per file (a file may hold 100,000 checked arguments). */
+const lineIndexes = new WeakMap<SourceFile, LineIndex>();
+
+function linesOf(file: SourceFile): LineIndex {
+  let lines = lineIndexes.get(file);
+  if (!lines) lineIndexes.set(file, (lines = new LineIndex(file.text)));
+  return lines;
+}
 
 function offsetOf(file: SourceFile, line: number, column: number): number {
-  let starts = lineStarts.get(file);
-  if (!starts) {
-    starts = [0];
-    for (let i = file.text.indexOf("\n"); i !== -1; i = file.text.indexOf("\n", i + 1)) starts.push(i + 1);
-    lineStarts.set(file, starts);
-  }
-  const start = starts[line - 1];
-  return start === undefined ? file.text.length : start + column - 1;
+  return linesOf(file).offset(line, column);
 }
 
 /** Where a module call's argument stands. */

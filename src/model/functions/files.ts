@@ -3,6 +3,7 @@ import { parseDocument } from "yaml";
 import type { InputError } from "../../findings.js";
 import { displayPath } from "../../load/discover.js";
 import { existsSync } from "node:fs";
+import { LineIndex } from "../../load/positions.js";
 import { readTextFile, type ReadResult } from "../../load/read.js";
 import type { DirectoryEntry, SourceTree } from "../../load/tree.js";
 import type { ModuleInstance } from "../configuration.js";
@@ -287,8 +288,7 @@ function report(files: DataFiles, instance: ModuleInstance, written: string, mes
   let at: { line: number; column: number } = { line: 1, column: 1 };
   if (source) {
     const offset = atSite ? site.start : Math.max(0, source.text.indexOf(needle));
-    const before = source.text.slice(0, offset);
-    at = { line: before.split("\n").length, column: offset - before.lastIndexOf("\n") };
+    at = new LineIndex(source.text).position(offset);
   }
   const file = source?.file ?? displayPath(dirname(instance.module.dir), files.cwd);
   if (!files.errors.some((e) => e.file === file && e.message === message)) files.errors.push({ file, ...at, message });

@@ -1,5 +1,6 @@
 import { parseHclTemplate } from "../../load/hcl-parser.js";
 import { childrenOf, type Expression } from "../../load/hcl-syntax.js";
+import { LineIndex } from "../../load/positions.js";
 import type { ModuleInstance } from "../configuration.js";
 import { entriesOf, isPlainObject, toStr, type Value } from "../values.js";
 import { readDataFile, reportAtCall, type CallSite } from "./files.js";
@@ -92,10 +93,8 @@ export function templateProblem(
   name: string,
   vars: ReadonlySet<string>,
 ): TemplateProblem | undefined {
-  const position = (offset: number) => {
-    const before = text.slice(0, offset);
-    return { line: before.split("\n").length, column: offset - before.lastIndexOf("\n") };
-  };
+  const lines = new LineIndex(text);
+  const position = (offset: number) => lines.position(offset);
   // hcl.Range's String(): file:line,column-column on one line, file:line,column-line,column otherwise.
   const at = (start: number, end: number) => {
     const [from, to] = [position(start), position(end)];
