@@ -50,6 +50,13 @@ export interface ScanRequest {
    * change-aware scans check only the configurations a change touches.
    */
   scope?: (configuration: Configuration) => boolean;
+  /**
+   * With `scope` and a cache: the blob ids the caller vouches for as the tree's content (a
+   * change-aware scan: the files the change left as they were). Configurations outside the scope
+   * are then assembled from the cache's module-call graph where it knows a directory's content by
+   * them, without reading it (see model/call-graph.ts).
+   */
+  vouchedIds?: (path: string) => string | undefined;
   /** Plans (`terraform show -json` output) to check, besides `.json` files among `paths`; "-" is stdin. */
   plans?: string[];
   /** The Terraform sources of the plans (their root module directory), to point findings at `.tf` lines too. */
@@ -60,6 +67,8 @@ export interface ScanRequest {
   prefilter?: boolean;
   /** Parse results kept between runs (absent: none). */
   cache?: ParseCache;
+  /** false: the caller saves the cache (a change-aware scan, once for its two sides). */
+  saveCache?: boolean;
   /** Told how many files have been parsed out of how many, during long batches. */
   onProgress?: (done: number, total: number) => void;
   /** The parser's workers, when the caller manages them (else the scan starts and stops its own). */
@@ -127,6 +136,7 @@ export async function scan(request: ScanRequest): Promise<ScanResult> {
     ...(request.onProgress ? { onProgress: request.onProgress } : {}),
     ...(request.variables ? { variables: request.variables } : {}),
     ...(blobIds ? { blobIds } : {}),
+    ...(request.scope && request.vouchedIds ? { vouchedIds: request.vouchedIds } : {}),
   });
   await request.cache?.load();
   try {
@@ -146,7 +156,7 @@ async function checkAll(
 ): Promise<ScanResult> {
   const { cwd, settings } = request;
   const { configurations, checked } = await loadConfigurations(loader, errors, request.scope);
-  await request.cache?.save();
+  if (request.saveCache !== false) await request.cache?.save();
 
   const byFingerprint = new Map<string, Finding>();
   const callWarnings: Warning[] = [];
@@ -301,11 +311,35 @@ async function loadConfigurations(
   errors: InputError[],
   scope: (configuration: Configuration) => boolean = () => true,
 ): Promise<{ configurations: Configuration[]; checked: Set<Configuration> }> {
+  // Asked once per configuration (a change-aware scan's scope looks at every directory of it).
+  const inScope = new Map<Configuration, boolean>();
+  const given = scope;
+  scope = (configuration) => {
+    let answer = inScope.get(configuration);
+    if (answer === undefined) inScope.set(configuration, (answer = given(configuration)));
+    return answer;
+  };
   await loader.prepare(loader.scannedDirs);
   const first = await assembleConfigurations([...loader.scannedDirs], loader);
   errors.push(...first.errors);
   if ([...loader.scannedDirs].every((dir) => loader.mode(dir) === "full"))
     return { configurations: first.configurations, checked: new Set(first.configurations.filter(scope)) };
+  // Configurations in scope that were assembled (in part) from the call graph, unread: read them, and assemble them again.
+  for (;;) {
+    const stubbed = first.configurations
+      .map((configuration, index) => ({ configuration, index }))
+      .filter(
+        ({ configuration }) => configuration.instances.some((i) => loader.isStub(i.module)) && scope(configuration),
+      );
+    if (!stubbed.length) break;
+    await loader.materialize(stubbed.flatMap(({ configuration }) => configuration.instances.map((i) => i.module.dir)));
+    // From the last, so that the indices of the others stay as they were.
+    for (const { configuration, index } of stubbed.reverse()) {
+      const again = await assembleConfigurations([configuration.root.module.dir], loader);
+      errors.push(...again.errors);
+      first.configurations.splice(index, 1, ...again.configurations);
+    }
+  }
   const relevant = new Set<Configuration>();
   for (const configuration of first.configurations) {
     if (!scope(configuration)) {

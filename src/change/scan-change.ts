@@ -106,7 +106,8 @@ async function compare(request: ChangeScanRequest, change: ChangeSet, focus: Foc
     policies: request.policies,
     today: request.today,
     ...(prefilter !== undefined ? { prefilter } : {}),
-    ...(cache ? { cache } : {}),
+    // Saved once, when both sides have said what they used of it.
+    ...(cache ? { cache, saveCache: false } : {}),
     ...(onProgress ? { onProgress } : {}),
     ...(pool ? { pool } : {}),
   };
@@ -126,6 +127,14 @@ async function compare(request: ChangeScanRequest, change: ChangeSet, focus: Foc
   const byGraph = !changes.others;
   const touched = (observed: Observed) => observed.touchedBy(changes, !byGraph);
   const scoped = request.evaluation !== "full";
+  // What git vouches for as the "after" side's content, by blob id: a snapshot's own ids (the index),
+  // or, in the working tree, those of the files in directories the change left as they were (the
+  // base's). The cache's module-call graph stands for those directories' files in configurations the
+  // change does not touch (see model/call-graph.ts).
+  const afterIds = change.after.blobIds;
+  const vouchedIds = afterIds
+    ? (path: string) => afterIds.get(path)
+    : (path: string) => (changes.touches(dirname(path)) ? undefined : change.before.blobIds.get(path));
 
   let afterPaths = focus.kind === "directories" ? focus.paths : [change.repository.toplevel];
   if (focus.kind === "files" && (await change.after.discover(afterPaths, cwd, settings.exclude)).files.length === 0) {
@@ -149,7 +158,7 @@ async function compare(request: ChangeScanRequest, change: ChangeSet, focus: Foc
           paths: afterPaths,
           tree: change.after,
           observe: (c, f) => void seen.push(new Observed(c, f)),
-          ...(scoped && byGraph ? { scope: inScope } : {}),
+          ...(scoped && byGraph ? { scope: inScope, vouchedIds } : {}),
         })
       : {
           findings: [],
@@ -225,6 +234,7 @@ async function compare(request: ChangeScanRequest, change: ChangeSet, focus: Foc
       break;
     }
   }
+  await cache?.save();
   const focusDirs = new Set(selected.flatMap((o) => [...o.dirs].map((dir) => displayPath(dir, cwd))));
   const warnings =
     focus.kind === "files" ? after.warnings.filter((w) => focusDirs.has(posix.dirname(w.file))) : after.warnings;

@@ -3,6 +3,7 @@ import type { Stats } from "node:fs";
 import { readFile, rename, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
+import { isDeepStrictEqual } from "node:util";
 import { deserialize, serialize } from "node:v8";
 import { TOOL } from "../package.js";
 import { makeDirectory } from "./make-directory.js";
@@ -88,6 +89,9 @@ export class ParseCache {
   /** Working-tree files whose blob id keygate computed, by path: the id and the file's metadata then (see vouched). */
   private stats = new Map<string, string>();
   private readonly usedStats = new Map<string, string>();
+  /** Records other modules keep in the cache, each under its own name (see record). */
+  private records = new Map<string, Map<string, unknown>>();
+  private readonly usedRecords = new Map<string, Map<string, unknown>>();
   private wordsChecked: readonly string[] | undefined;
   private wordsMatch = false;
   private words: readonly string[] = [];
@@ -111,8 +115,14 @@ export class ParseCache {
     return createHmac("sha256", key).update(MAGIC).update(payload).digest();
   }
 
-  /** Reads the cache file; anything wrong with it leaves the cache empty. */
-  async load(): Promise<void> {
+  private loading: Promise<void> | undefined;
+
+  /** Reads the cache file, once (a change-aware scan's two sides share it); anything wrong with it leaves the cache empty. */
+  load(): Promise<void> {
+    return (this.loading ??= this.loadNow());
+  }
+
+  private async loadNow(): Promise<void> {
     let raw: Buffer;
     try {
       raw = await readFile(this.file);
@@ -138,6 +148,7 @@ export class ParseCache {
         files?: unknown;
         stats?: unknown;
         words?: unknown;
+        records?: unknown;
       };
       if (data.version !== TOOL.version || data.parser !== PARSER || !(data.entries instanceof Map)) return;
       for (const [key, value] of data.entries as Map<unknown, unknown>) {
@@ -151,10 +162,14 @@ export class ParseCache {
       if (data.stats instanceof Map)
         for (const [path, record] of data.stats as Map<unknown, unknown>)
           if (typeof path === "string" && typeof record === "string") this.stats.set(path, record);
+      if (data.records instanceof Map)
+        for (const [name, values] of data.records as Map<unknown, unknown>)
+          if (typeof name === "string" && values instanceof Map) this.records.set(name, values as Map<string, unknown>);
     } catch {
       this.entries = new Map();
       this.files = new Map();
       this.stats = new Map();
+      this.records = new Map();
     }
   }
 
@@ -214,6 +229,50 @@ export class ParseCache {
     if (this.stats.get(path) !== record) this.changed = true;
   }
 
+  /**
+   * Keeps what the cache holds of a content (by its object id: facts, parsed body, skeleton) for
+   * the next run, unlooked-up: a run that knows the content is unchanged without reading it (see
+   * model/call-graph.ts) must not make the cache forget it.
+   */
+  keep(id: string): void {
+    const packed = this.files.get(id);
+    if (packed !== undefined) this.usedFiles.set(id, packed);
+    for (const key of [`blob:${id}`, `skeleton:${id}`]) {
+      const entry = this.entries.get(key);
+      if (entry) this.used.set(key, entry);
+    }
+  }
+
+  /** Keeps a working-tree file's metadata record (see vouch) for the next run, unchecked (the same reason as keep). */
+  keepVouched(path: string): void {
+    const record = this.stats.get(path);
+    if (record !== undefined) this.usedStats.set(path, record);
+  }
+
+  /**
+   * A record another module keeps in the cache under its own name (model/call-graph.ts: "calls"):
+   * values by string key, signed and dropped when unused like the rest. Values come back as
+   * `unknown`: the record's owner checks their shape on use.
+   */
+  record(name: string): CacheRecord {
+    const loaded = () => this.records.get(name);
+    let used = this.usedRecords.get(name);
+    if (!used) this.usedRecords.set(name, (used = new Map<string, unknown>()));
+    const kept = used;
+    return {
+      get: (key) => {
+        const value = loaded()?.get(key);
+        if (value !== undefined) kept.set(key, value);
+        return value;
+      },
+      set: (key, value) => {
+        const before = loaded()?.get(key);
+        kept.set(key, value);
+        if (before === undefined || !isDeepStrictEqual(before, value)) this.changed = true;
+      },
+    };
+  }
+
   get(key: string): ParsedHcl | undefined {
     const hit = this.entries.get(key);
     if (hit) this.used.set(key, hit);
@@ -232,7 +291,9 @@ export class ParseCache {
       !this.changed &&
       this.used.size === this.entries.size &&
       this.usedFiles.size === this.files.size &&
-      this.usedStats.size === this.stats.size
+      this.usedStats.size === this.stats.size &&
+      [...this.usedRecords].every(([name, used]) => used.size === (this.records.get(name)?.size ?? 0)) &&
+      [...this.records.keys()].every((name) => this.usedRecords.has(name))
     )
       return;
     try {
@@ -247,6 +308,7 @@ export class ParseCache {
         files: this.usedFiles,
         words: this.words,
         stats: this.usedStats,
+        records: this.usedRecords,
       });
       await writeFile(temporary, Buffer.concat([MAGIC, this.signature(key, payload), payload]));
       await rename(temporary, this.file);
@@ -254,6 +316,12 @@ export class ParseCache {
       // A cache is an optimisation: failing to keep it must not fail the run.
     }
   }
+}
+
+/** Values kept by string key in the cache (see ParseCache.record). */
+export interface CacheRecord {
+  get(key: string): unknown;
+  set(key: string, value: unknown): void;
 }
 
 /** How recent a change to a file may be for its metadata to vouch for its content later (coarse clocks tick in 1–2 s). */

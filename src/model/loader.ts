@@ -1,5 +1,5 @@
 import { lstatSync, type Stats } from "node:fs";
-import { dirname } from "node:path";
+import { dirname, join } from "node:path";
 import type { InputError } from "../findings.js";
 import { contentKey, type FileFacts, type ParseCache } from "../load/parse-cache.js";
 import type { ParsedHcl, ParserPool } from "../load/parse-pool.js";
@@ -22,8 +22,9 @@ import {
 import { parseTerraformJson } from "../load/terraform-syntax.js";
 import { workingTree, type SourceTree } from "../load/tree.js";
 import type { ModuleSource, VariableValue } from "./configuration.js";
-import { readModuleManifest, type ModuleManifest } from "./manifest.js";
+import { MANIFEST_PATH, readModuleManifest, type ModuleManifest } from "./manifest.js";
 import { dataBoundary, readDataFilesWith } from "./functions/files.js";
+import { CallGraph, stubModule } from "./call-graph.js";
 import { buildModule, type Module } from "./module.js";
 import { VariableReader, type VariableInputs } from "./variables.js";
 
@@ -50,6 +51,13 @@ export interface LoaderOptions {
   variables?: VariableInputs;
   /** Git's object ids of the unchanged files of the working directory, when the caller asked early (see git.ts). */
   blobIds?: Promise<Map<string, string> | undefined>;
+  /**
+   * The blob ids the caller vouches for as this tree's content (a change-aware scan: the files git
+   * says the change left as they were). A directory in graph mode whose content the cached call
+   * graph knows by them is assembled from it, unread (a stub), until its configuration is to be
+   * checked (see materialize).
+   */
+  vouchedIds?: (path: string) => string | undefined;
 }
 
 /**
@@ -84,9 +92,18 @@ export class ModuleLoader implements ModuleSource {
   private readonly manifests = new Map<string, Promise<ModuleManifest | undefined>>();
   /** How each parsed file was parsed, for --debug (see fileLog). */
   private readonly parsedHow = new Map<string, string>();
+  /** The module-call graph kept in the cache (absent without a cache). */
+  private readonly callGraph: CallGraph | undefined;
+  /** Blob ids of working-tree files computed when they were surveyed (the call graph files modules by them). */
+  private readonly contentIds = new Map<string, string>();
+  /** Directories assembled from the call graph, unread (see stubOf), with their files; null: read them. */
+  private readonly stubs = new Map<string, { module: Module; paths: string[] } | null>();
+  /** Roots among them whose variable files were not read (read if they are materialized: their errors are the run's). */
+  private readonly stubRoots = new Set<string>();
 
   constructor(private readonly options: LoaderOptions) {
     this.scannedDirs = new Set(options.discovered.keys());
+    this.callGraph = options.cache && options.prefilter ? new CallGraph(options.cache) : undefined;
     this.variableReader = new VariableReader(
       options.variables ?? {},
       options.cwd,
@@ -113,11 +130,81 @@ export class ModuleLoader implements ModuleSource {
     return [...byPath.values()].sort((a, b) => (a.path < b.path ? -1 : 1));
   }
 
-  /** How many files were read or known from the cache (parsed or not). */
+  /** How many files were read or known from the cache (parsed or not, or their directory known from the call graph). */
   get filesRead(): number {
     let known = 0;
     for (const path of this.known.keys()) if (!this.texts.has(path)) known++;
+    for (const stub of this.stubs.values())
+      for (const path of stub?.paths ?? []) if (!this.texts.has(path) && !this.known.has(path)) known++;
     return this.texts.size + known;
+  }
+
+  /** Whether a module is a stub (see stubOf): known by its calls only. */
+  isStub(module: Module): boolean {
+    return this.stubs.get(module.dir)?.module === module;
+  }
+
+  /**
+   * Reads the directories assembled from the call graph (stubs) among these, for their
+   * configuration to be assembled again and checked: from now on they are loaded from their files.
+   */
+  async materialize(dirs: Iterable<string>): Promise<void> {
+    const fresh = [...new Set(dirs)].filter((dir) => this.stubs.get(dir));
+    for (const dir of fresh) {
+      this.stubs.set(dir, null);
+      this.modules.delete(dir);
+    }
+    await this.prepare(fresh);
+    // A root's variable files were skipped: what reading them says (an error) is the run's too.
+    for (const dir of fresh) if (this.stubRoots.delete(dir)) await this.variableValues(dir);
+  }
+
+  /**
+   * A directory in graph mode whose content the cached call graph knows (every file's blob id
+   * vouched for by the caller, see LoaderOptions.vouchedIds): a stub module with its calls, its
+   * files not read. What the cache keeps of those files is kept for the next run.
+   */
+  private async stubOf(dir: string): Promise<Module | undefined> {
+    const ids = this.options.vouchedIds;
+    if (!ids || !this.callGraph || this.mode(dir) === "full") return undefined;
+    const known = this.stubs.get(dir);
+    if (known !== undefined) return known?.module;
+    const paths = (await this.moduleFiles(dir)) ?? [];
+    // Decided meanwhile (by another caller that awaited the same listing).
+    if (this.stubs.has(dir)) return this.stubs.get(dir)?.module;
+    const key = paths.length ? CallGraph.key(dir, paths, ids) : undefined;
+    const calls = key === undefined ? undefined : this.callGraph.calls(key);
+    if (!calls) {
+      this.stubs.set(dir, null);
+      return undefined;
+    }
+    const module = stubModule(dir, calls, this.options.cwd);
+    this.stubs.set(dir, { module, paths });
+    const { cache, tree } = this.options;
+    for (const path of paths) {
+      cache!.keep(ids(path)!);
+      if (tree === workingTree) cache!.keepVouched(path);
+    }
+    return module;
+  }
+
+  /**
+   * Records a module's calls in the call graph, by its files' content, when each of them was read
+   * (or known from the cache by its blob id) and parsed without error.
+   */
+  private rememberCalls(dir: string, paths: readonly string[], module: Module): void {
+    if (!this.callGraph) return;
+    const { tree } = this.options;
+    const idOf = (path: string) =>
+      tree.blobIds
+        ? tree.blobIds.get(path)
+        : (this.contentIds.get(path) ?? (this.known.has(path) ? this.ids?.get(path) : undefined));
+    const clean = paths.every(
+      (path) => this.parsed.get(path) !== null && (this.known.has(path) || this.texts.has(path)),
+    );
+    if (!clean) return;
+    const key = CallGraph.key(dir, paths, idOf);
+    if (key !== undefined) this.callGraph.remember(key, module);
   }
 
   mode(dir: string): LoadMode {
@@ -134,6 +221,11 @@ export class ModuleLoader implements ModuleSource {
   }
 
   async variableValues(dir: string): Promise<Map<string, VariableValue>> {
+    // A stub's configuration is not checked: its values are not needed (read if it is materialized).
+    if (this.stubs.get(dir)) {
+      this.stubRoots.add(dir);
+      return new Map();
+    }
     const { values, errors } = await this.variableReader.rootValues(dir, this.options.tree);
     this.options.errors.push(...errors);
     return values;
@@ -141,6 +233,9 @@ export class ModuleLoader implements ModuleSource {
 
   /** `.terraform/modules/modules.json` of a root module, read once. */
   moduleManifest(rootDir: string): Promise<ModuleManifest | undefined> {
+    // A stub root is unchanged, .terraform/ included (see diff.ts): its manifest is there only if the vouched ids list it.
+    if (this.stubs.get(rootDir) && this.options.vouchedIds?.(join(rootDir, MANIFEST_PATH)) === undefined)
+      return Promise.resolve(undefined);
     let manifest = this.manifests.get(rootDir);
     if (!manifest) {
       manifest = readModuleManifest(rootDir, this.options.tree, this.options.cwd).then(
@@ -157,8 +252,10 @@ export class ModuleLoader implements ModuleSource {
   /** Reads the directories' files and parses, in one batch, those their current mode needs. */
   async prepare(dirs: Iterable<string>): Promise<void> {
     const files: { dir: string; path: string }[] = [];
-    for (const dir of dirs)
+    for (const dir of dirs) {
+      if (await this.stubOf(dir)) continue;
       for (const path of (await this.moduleFiles(dir)) ?? []) if (!this.parsed.has(path)) files.push({ dir, path });
+    }
     await this.survey(files.map((f) => f.path).filter((path) => !this.texts.has(path) && !this.known.has(path)));
     // Files known from the cache are read when their text is needed, synchronously: a git snapshot fetches those of
     // the modules that matter now, all at once.
@@ -234,6 +331,7 @@ export class ModuleLoader implements ModuleSource {
   /** Switches directories to "full" mode; their modules are rebuilt on the next `load`. */
   async upgrade(dirs: Iterable<string>): Promise<void> {
     const fresh = [...dirs].filter((d) => !this.full.has(d));
+    await this.materialize(fresh);
     for (const dir of fresh) {
       this.full.add(dir);
       this.modules.delete(dir);
@@ -301,6 +399,8 @@ export class ModuleLoader implements ModuleSource {
   }
 
   private async loadNow(dir: string): Promise<Module | null> {
+    const stub = await this.stubOf(dir);
+    if (stub) return stub;
     const paths = await this.moduleFiles(dir);
     if (!paths || paths.length === 0) return null;
     await this.prepare([dir]);
@@ -321,6 +421,7 @@ export class ModuleLoader implements ModuleSource {
       }
     }
     const module = buildModule(dir, sources);
+    this.rememberCalls(dir, paths, module);
     // file() / fileexists() read from the same tree, inside the repository (see functions/files.ts).
     readDataFilesWith(module, {
       tree: this.options.tree,
@@ -395,8 +496,8 @@ export class ModuleLoader implements ModuleSource {
           ? Promise.resolve(tree.blobIds)
           : (this.options.blobIds ?? unchangedBlobIds(cwd)))
       : undefined;
-    // A copy: ids that do not match the content are dropped from it (see below).
-    this.ids = ids && new Map(ids);
+    // A copy: ids that do not match the content are dropped from it (see below). A git snapshot's are its own: kept as they are.
+    this.ids = ids && (tree === workingTree ? new Map(ids) : ids);
     // Outside a git work tree, facts could never be looked up again: none are kept.
     const remember = usable && ids ? { cache, words: prefilter.words } : undefined;
     let unread = paths;
@@ -441,6 +542,7 @@ export class ModuleLoader implements ModuleSource {
       if (survey) this.surveys.set(path, survey);
       if (!remember || !read.ok) return;
       const id = blobIdOf(read.text);
+      if (tree === workingTree) this.contentIds.set(path, id);
       remember.cache.setFacts(id, factsOf(path, read.text, survey, remember.words), remember.words);
       // An outlined skeleton costs a lexing pass: kept for the next run (see prepare).
       if (survey?.outlined && survey.skeleton)
@@ -502,6 +604,12 @@ export class ModuleLoader implements ModuleSource {
           why: this.parsedHow.get(path) ?? "parsed",
         });
       else if (!prefilter) entries.push({ file, status: "read", why: "not parsed: its module was not needed" });
+      else if (!read && !this.known.has(path) && this.stubs.get(dirname(path)))
+        entries.push({
+          file,
+          status: "cached",
+          why: "unchanged (its git blob id, as the change says): its module's calls taken from the cache's call graph, not read; not checked: its configuration is outside the scan's scope (a change-aware scan checks the configurations the change touches)",
+        });
       else {
         const known = read ? undefined : this.known.get(path);
         const mentions = known ? this.knownMentions(known) : read ? mentionsIn(read.text) : undefined;

@@ -285,3 +285,111 @@ describe("the scoped change-aware evaluation matches the full one", () => {
     });
   }
 });
+
+/**
+ * The cache's module-call graph (model/call-graph.ts) stands for the directories a change does not
+ * touch: a warm run assembles their configurations from it unread. Each case below warms the cache
+ * on one state, then changes something the graph must not get wrong; GitHistory.keygate holds the
+ * result to the full evaluation's (which reads both sides whole) and the test to the expected pair.
+ */
+describe("the cached module-call graph", () => {
+  it("stands for the untouched configurations in a warm run, and never for the touched ones", async () => {
+    const repo = GitHistory.create();
+    repo.commit("two roots", {
+      "modules/m/main.tf": `resource "aws_s3_bucket" "b" {\n  bucket = "b"\n}\n`,
+      "envs/a/main.tf": tf.call("m", "../../modules/m"),
+      "envs/b/main.tf": tf.user("b") + tf.call("m", "../../modules/m"),
+      "envs/c/main.tf": tf.user("c"),
+    });
+    await repo.keygate(["--base", "HEAD"]);
+    repo.write({ "envs/c/main.tf": tf.user("c") + tf.user("c2") + tf.key("c2", "c2") });
+    const debug = await runCli(["--base", "HEAD", "--debug", "-f", "json"], repo.dir, { ...process.env });
+    for (const file of ["envs/a/main.tf", "envs/b/main.tf", "modules/m/main.tf"])
+      expect(debug.stderr).toMatch(
+        new RegExp(`${file}: the working tree: .*taken from the cache's call graph, not read`),
+      );
+    expect(debug.stderr).not.toMatch(/envs\/c\/main\.tf: the working tree: .*call graph/);
+    expect(JSON.parse(debug.stdout)).toMatchObject({ summary: { files: 4, findings: 1 } });
+    expect((await repo.keygate(["--base", "HEAD"])).flagged).toEqual(["aws_iam_access_key.c2"]);
+  });
+
+  it("reads the unchanged modules of a touched configuration that names no IAM resource: their suppression comments count", async () => {
+    const repo = GitHistory.create();
+    repo.commit("a module with a misplaced suppression", {
+      "modules/m/main.tf": `# keygate:ignore KG001 -- not above a key\nresource "aws_s3_bucket" "b" {\n  bucket = "b"\n}\n`,
+      "envs/a/main.tf": tf.call("m", "../../modules/m"),
+      "envs/b/main.tf": tf.user("b"),
+    });
+    await repo.keygate(["--base", "HEAD"]);
+    repo.write({
+      "envs/a/main.tf": tf.call("m", "../../modules/m") + `resource "aws_sqs_queue" "q" {\n  name = "q"\n}\n`,
+    });
+    expect((await repo.keygate(["--base", "HEAD"])).warnings).toEqual([
+      expect.stringMatching(/^modules\/m\/main\.tf: keygate:ignore must stand on the line directly above/),
+    ]);
+  });
+
+  it("reaches a changed module through unchanged ones known from the graph", async () => {
+    const repo = GitHistory.create();
+    repo.commit("a chain", {
+      "envs/r/main.tf": tf.call("m1", "../../modules/m1"),
+      "modules/m1/main.tf": tf.call("m2", "../m2"),
+      "modules/m2/main.tf": `resource "aws_s3_bucket" "b" {\n  bucket = "b"\n}\n`,
+      "envs/s/main.tf": tf.user("s"),
+    });
+    await repo.keygate(["--base", "HEAD"]);
+    repo.write({ "modules/m2/main.tf": tf.user("x") + tf.key("x", "x") });
+    expect((await repo.keygate(["--base", "HEAD"])).flagged).toEqual(["module.m1.module.m2.aws_iam_access_key.x"]);
+    repo.git("add", "-A");
+    expect((await repo.keygate(["--staged"])).flagged).toEqual(["module.m1.module.m2.aws_iam_access_key.x"]);
+    expect((await repo.keygate(["--staged", "modules/m2/main.tf"])).flagged).toEqual([
+      "module.m1.module.m2.aws_iam_access_key.x",
+    ]);
+  });
+
+  it("is not fooled by a caller whose graph was cached for an older content", async () => {
+    const repo = GitHistory.create();
+    repo.commit("no calls yet", {
+      "modules/m/main.tf": `resource "aws_s3_bucket" "b" {\n  bucket = "b"\n}\n`,
+      "envs/r/main.tf": tf.user("r"),
+      "envs/s/main.tf": tf.user("s"),
+    });
+    // The cache learns that envs/r calls nothing ...
+    await repo.keygate(["--base", "HEAD"]);
+    await repo.keygate(["--staged"]);
+    // ... then envs/r calls the module, committed without a run: only its old content is in the graph.
+    repo.commit("r calls m", { "envs/r/main.tf": tf.user("r") + tf.call("m", "../../modules/m") });
+    repo.stage({ "modules/m/main.tf": tf.user("x") + tf.key("x", "x") });
+    expect((await repo.keygate(["--staged"])).flagged).toEqual(["module.m.aws_iam_access_key.x"]);
+    expect((await repo.keygate(["--base", "HEAD"])).flagged).toEqual(["module.m.aws_iam_access_key.x"]);
+  });
+
+  it("follows module calls added and removed in the change, an unchanged root called by a changed one, and a new root", async () => {
+    const repo = GitHistory.create();
+    repo.commit("roots", {
+      "modules/keys/main.tf": `variable "user_name" {}\n${tf.key("this", "", "var.user_name")}`,
+      "envs/a/main.tf": tf.user("a"),
+      "envs/b/main.tf": tf.user("b") + tf.key("b", "b"),
+      "envs/c/main.tf": tf.user("c") + tf.call("k", "../../modules/keys", "  user_name = aws_iam_user.c.name\n"),
+    });
+    await repo.keygate(["--base", "HEAD"]);
+    // A call added to an unchanged root: envs/b is no root any more, its pair is new in envs/a.
+    repo.write({ "envs/a/main.tf": tf.user("a") + tf.call("b", "../b") });
+    expect((await repo.keygate(["--base", "HEAD"])).flagged).toEqual(["module.b.aws_iam_access_key.b"]);
+    repo.commit("a calls b", { "envs/a/main.tf": tf.user("a") + tf.call("b", "../b") });
+    // A call removed: envs/b is a root again, with its pair, which is new there.
+    repo.write({ "envs/a/main.tf": tf.user("a") });
+    expect((await repo.keygate(["--base", "HEAD"])).flagged).toEqual(["aws_iam_access_key.b"]);
+    // A new root calling a module the change also changes, beside an unchanged caller of that module.
+    repo.write({
+      "envs/a/main.tf": tf.user("a") + tf.call("b", "../b"),
+      "envs/n/main.tf": tf.user("n") + tf.call("k", "../../modules/keys", "  user_name = aws_iam_user.n.name\n"),
+      "modules/keys/main.tf": `variable "user_name" {}\n${tf.key("that", "", "var.user_name")}`,
+    });
+    expect((await repo.keygate(["--base", "HEAD"])).flagged).toEqual(["module.k.aws_iam_access_key.that"]);
+    repo.git("add", "-A");
+    expect((await repo.keygate(["--staged", "modules/keys/main.tf"])).flagged).toEqual([
+      "module.k.aws_iam_access_key.that",
+    ]);
+  });
+});

@@ -1,0 +1,128 @@
+import { createHash } from "node:crypto";
+import { basename, resolve } from "node:path";
+import type { SourceLocation } from "../findings.js";
+import type { CacheRecord, ParseCache } from "../load/parse-cache.js";
+import type { SourceFile } from "../load/sources.js";
+import { isLocalSource } from "./configuration.js";
+import type { Module, ModuleCall } from "./module.js";
+
+/**
+ * The module-call graph, kept in the cache by content: for a module directory whose files have
+ * these exact blob ids, the module calls its model holds. A change-aware scan assembles the
+ * configurations that the change does not touch from it, without reading their files (see
+ * ModuleLoader's stubs): their shape (which roots call which modules) is all it needs of them.
+ *
+ * A directory's key is its path and the name and git blob id of each of its Terraform files (as
+ * listed for its module): the calls are a function of exactly those contents, so an entry can only
+ * be stale if the content is not what the ids say, which is the caller's to vouch for. Only
+ * directories whose every call is local (`./`, `../`) with a literal source are kept: a registry
+ * or git call brings the catalog and `.terraform/` into the shape.
+ */
+export class CallGraph {
+  private readonly record: CacheRecord;
+
+  constructor(cache: ParseCache) {
+    this.record = cache.record(RECORD);
+  }
+
+  /** The key of a directory's content; undefined when the id of one of its files is not known. */
+  static key(dir: string, paths: readonly string[], idOf: (path: string) => string | undefined): string | undefined {
+    let content = `${VERSION}\u0000${dir}\u0000`;
+    for (const path of paths) {
+      const id = idOf(path);
+      if (id === undefined) return undefined;
+      content += `${basename(path)}\u0000${id}\u0000`;
+    }
+    return createHash("sha1").update(content).digest("base64url");
+  }
+
+  /** The calls recorded for a directory's content (see key), if any (and well formed). */
+  calls(key: string): RecordedCall[] | undefined {
+    const value = this.record.get(key);
+    return Array.isArray(value) && value.every(isRecordedCall) ? value : undefined;
+  }
+
+  /** Records the calls of a module built from the content `key` names; not when one of them is not local. */
+  remember(key: string, module: Module): void {
+    const calls: RecordedCall[] = [];
+    for (const call of module.calls) {
+      if (call.source === undefined || !isLocalSource(call.source)) return;
+      const { file, line, column, endLine, endColumn } = call.location;
+      calls.push([call.name, call.source, file, line, column, endLine, endColumn]);
+    }
+    this.record.set(key, calls);
+  }
+}
+
+/** The cache record's name, and the version of its entries' shape (in every key). */
+const RECORD = "calls";
+const VERSION = "calls1";
+
+/** A local module call as kept: name, source, and where it is written (file as shown, line, column, end). */
+export type RecordedCall = [
+  name: string,
+  source: string,
+  file: string,
+  line: number,
+  column: number,
+  endLine: number,
+  endColumn: number,
+];
+
+function isRecordedCall(value: unknown): value is RecordedCall {
+  return (
+    Array.isArray(value) &&
+    value.length === 7 &&
+    typeof value[0] === "string" &&
+    typeof value[1] === "string" &&
+    isLocalSource(value[1]) &&
+    typeof value[2] === "string" &&
+    value.slice(3).every((n) => Number.isInteger(n))
+  );
+}
+
+/**
+ * A module known only by its calls (a stub): what assembling a configuration needs of a module
+ * that is not checked. Nothing else of it is read; the loader replaces it with the module read
+ * from its files before its configuration is checked (see ModuleLoader.materialize).
+ */
+export function stubModule(dir: string, calls: readonly RecordedCall[], cwd: string): Module {
+  return {
+    dir,
+    files: [],
+    resources: [],
+    calls: calls.map(([name, source, file, line, column, endLine, endColumn]): ModuleCall => {
+      const location: SourceLocation = { file, line, column, endLine, endColumn };
+      let sourceFile: SourceFile | undefined;
+      return {
+        name,
+        source,
+        version: undefined,
+        inputs: {},
+        count: undefined,
+        forEach: undefined,
+        // Made only if asked for (it is not, outside a checked configuration): a thousand stubs add up.
+        get sourceFile() {
+          return (sourceFile ??= unreadSource(resolve(cwd, file), file));
+        },
+        location,
+      };
+    }),
+    variables: new Map(),
+    locals: new Map(),
+    outputs: new Map(),
+    moves: [],
+  };
+}
+
+/** The file a stub's call is written in: not read (an empty text). */
+function unreadSource(path: string, file: string): SourceFile {
+  return {
+    path,
+    file,
+    syntax: "hcl",
+    text: "",
+    body: { attributes: [], blocks: [] },
+    outline: { blocks: [], comments: [] },
+  };
+}
