@@ -54,6 +54,9 @@ export async function openChangeSet(cwd: string, mode: ChangeMode, baseBranch?: 
         close: () => reader.close(),
       };
     }
+    // The index is listed while the base is found (git works on the other core).
+    const index = GitTree.ofIndex(repository, reader);
+    void index.catch(() => undefined);
     const explicit = mode.base !== undefined ? await resolveBase(repository, mode.base) : undefined;
     const base =
       explicit !== undefined
@@ -64,7 +67,7 @@ export async function openChangeSet(cwd: string, mode: ChangeMode, baseBranch?: 
       ? await GitTree.ofCommit(repository, base.commit, base.label, reader)
       : GitTree.empty(repository, "HEAD (no commits yet)", reader);
     const comparedWith = base ? base.shown : "an empty tree (no commits yet)";
-    const after = await GitTree.ofIndex(repository, reader);
+    const after = await index;
     const changes = snapshotChanges(repository, before, after);
     return {
       repository,
@@ -104,10 +107,13 @@ export async function stagedBase(
   repository: Repository,
   baseBranch: string | undefined,
 ): Promise<{ commit: string; label: string; shown: string } | undefined> {
+  // Asked together: two git processes at once.
+  const remoteHead = baseBranch === undefined ? symbolicRef(repository, "refs/remotes/origin/HEAD") : undefined;
+  void remoteHead?.catch(() => undefined);
   const head = await resolveCommit(repository, "HEAD");
   if (!head) return undefined;
   const atHead = { commit: head, label: "HEAD", shown: `HEAD (${head.slice(0, 7)})` };
-  const branch = baseBranch ?? (await symbolicRef(repository, "refs/remotes/origin/HEAD"));
+  const branch = baseBranch ?? (await remoteHead);
   if (!branch) return atHead;
   if (baseBranch !== undefined && !(await resolveCommit(repository, baseBranch))) {
     throw new GitError(

@@ -244,6 +244,7 @@ export class GitTree implements SourceTree {
       for (const path of this.blobs.keys()) {
         if (!path.startsWith(prefix) || !isTerraformFile(path)) continue;
         if (
+          mayBeSkipped(path) &&
           path
             .slice(prefix.length)
             .split("/")
@@ -260,7 +261,11 @@ export class GitTree implements SourceTree {
 
   /** The absolute path of a repository-relative one. */
   absolute(repoPath: string): string {
-    return repoPath === "" ? this.toplevel : join(this.toplevel, ...repoPath.split("/"));
+    if (repoPath === "") return this.toplevel;
+    // Git's paths have no empty, "." or ".." segments: on POSIX, joining is concatenating (10,000 paths add up).
+    return sep === "/"
+      ? `${this.toplevel.endsWith("/") ? this.toplevel : `${this.toplevel}/`}${repoPath}`
+      : join(this.toplevel, ...repoPath.split("/"));
   }
 
   /** The repository-relative path (`/` separators, "" for the root) of an absolute path, or undefined outside the repository. */
@@ -272,7 +277,12 @@ export class GitTree implements SourceTree {
   }
 
   private fsError(code: string, path: string): NodeJS.ErrnoException {
+    // Without a stack: these are expected (a root without .terraform/modules/modules.json, a thousand times), and
+    // only their code and message are ever used.
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     const error: NodeJS.ErrnoException = new Error(`${code}: ${path} in ${this.label}`);
+    Error.stackTraceLimit = limit;
     error.code = code;
     return error;
   }
@@ -303,14 +313,19 @@ function readBlobsNow(oids: readonly string[], cwd: string): Map<string, Buffer>
   return found;
 }
 
+/** Whether a path may lie below one of the SKIPPED_DIRS (a quick test before the exact one). */
+function mayBeSkipped(path: string): boolean {
+  return path.includes(".terraform/") || path.includes(".git/") || path.includes("node_modules/");
+}
+
 function isRegularFile(mode: string | undefined): boolean {
   return mode === "100644" || mode === "100755";
 }
 
-function* records(out: Buffer): Generator<string> {
-  let start = 0;
-  for (let end = out.indexOf(0, start); end !== -1; end = out.indexOf(0, start)) {
-    if (end > start) yield out.subarray(start, end).toString("utf8");
-    start = end + 1;
-  }
+/** The NUL-terminated records of git's `-z` output (decoded at once: ten thousand small decodes add up). */
+function records(out: Buffer): string[] {
+  return out
+    .toString("utf8")
+    .split("\0")
+    .filter((record) => record !== "");
 }
