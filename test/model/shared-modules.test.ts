@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
 import { runCli, scanTree } from "../support/scan-fixture.js";
-import { GitHistory } from "../change/git-history.js";
 
 /*
  * One finding per instance, where the user can act (issue 13, point 9): a user+key pair inside a
@@ -97,50 +96,6 @@ describe("a pair in a shared local module: one finding per calling instance", ()
     expect(result.findings.map((f) => `${f.resource} ${f.suppressed ? "suppressed" : "reported"}`)).toEqual([
       "module.one.aws_iam_access_key.this suppressed",
       "module.two.aws_iam_access_key.this reported",
-    ]);
-  });
-});
-
-describe("change mode: the finding is where the change created the instance", () => {
-  it("a pull request adding a fourth module block is reported at that block, not at the unchanged module", async () => {
-    const repo = GitHistory.create();
-    repo.commit("three callers", {
-      "modules/pair/main.tf": PAIR,
-      "envs/a/main.tf": call("pair", "../../modules/pair", "a"),
-      "envs/b/main.tf": call("pair", "../../modules/pair", "b"),
-      "envs/c/main.tf": call("pair", "../../modules/pair", "c"),
-    });
-    repo.write({ "envs/d/main.tf": "\n" + call("pair", "../../modules/pair", "d") });
-    const result = await repo.keygate(["--base", "HEAD"]);
-    expect(result.code).toBe(1);
-    const [finding] = result.report!.findings as unknown as {
-      resource: string;
-      location: { file: string; line: number };
-      relatedLocations: { role: string; location: { file: string; line: number } }[];
-    }[];
-    expect(result.report!.findings).toHaveLength(1);
-    expect(`${finding!.resource} ${finding!.location.file}:${finding!.location.line}`).toBe(
-      "module.pair.aws_iam_access_key.this envs/d/main.tf:2",
-    );
-    // The key's block is kept as a related location.
-    expect(finding!.relatedLocations.find((r) => r.role === "key")?.location).toMatchObject({
-      file: "modules/pair/main.tf",
-      line: 5,
-    });
-  });
-
-  it("when the module itself changed (a pair added to it), its callers' findings stay at the module's key", async () => {
-    const repo = GitHistory.create();
-    repo.commit("a bucket per caller", {
-      "modules/pair/main.tf": `variable "name" {}\nresource "aws_s3_bucket" "this" {\n  bucket = var.name\n}\n`,
-      "envs/a/main.tf": call("pair", "../../modules/pair", "a"),
-      "envs/b/main.tf": call("pair", "../../modules/pair", "b"),
-    });
-    repo.write({ "modules/pair/main.tf": PAIR });
-    const result = await repo.keygate(["--base", "HEAD"]);
-    expect(result.report!.findings.map((f) => `${f.resource} ${f.location.file}:${f.location.line}`)).toEqual([
-      "module.pair.aws_iam_access_key.this modules/pair/main.tf:5",
-      "module.pair.aws_iam_access_key.this modules/pair/main.tf:5",
     ]);
   });
 });

@@ -20,8 +20,18 @@ export const SCENARIO = join(import.meta.dirname, "fixtures", "ci-scenario");
  */
 export const CONTEXT: ReportContext = { color: false, cwd: "/repo", repoRoot: "/repo" };
 
-/** Scans the scenario from its own directory and applies its baseline, as `keygate stacks --baseline keygate-baseline.json` would. */
-export async function scanScenario(): Promise<ScanResult> {
+/**
+ * The scenario's result, as `keygate stacks --baseline keygate-baseline.json` run in its directory
+ * gives it. Scanned once (per test worker): reporters only read a result, so every format's tests
+ * render the same scan.
+ */
+export function scanScenario(): Promise<ScanResult> {
+  return (scanned ??= scanOnce());
+}
+let scanned: Promise<ScanResult> | undefined;
+
+/** Scans the scenario from its own directory and applies its baseline. */
+async function scanOnce(): Promise<ScanResult> {
   const policies = loadPolicies();
   const settings = await loadSettings(policies, SCENARIO);
   const result = await scan({ paths: ["stacks"], cwd: SCENARIO, settings, policies, today: TODAY });
