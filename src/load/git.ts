@@ -3,7 +3,8 @@
 // `git ls-files` answers both, and it can be asked before the CLI loads (see early.ts).
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
-import { resolve, sep } from "node:path";
+import { existsSync } from "node:fs";
+import { dirname, join, resolve, sep } from "node:path";
 
 /**
  * Settings every git command keygate runs starts with: nothing a scanned repository's configuration
@@ -98,8 +99,23 @@ function parseListing(out: string, dir: string, stderr: string): GitListing {
   };
 }
 
+/**
+ * Whether git could find a repository for `dir`: a `.git` (directory, or file of a linked work
+ * tree or submodule) in it or in a directory above, or one named by GIT_DIR / GIT_WORK_TREE. Git
+ * finds a repository no other way that `ls-files` could use, so elsewhere it is not asked: a scan
+ * outside any repository starts no process.
+ */
+function mayHaveRepository(dir: string): boolean {
+  if (process.env.GIT_DIR !== undefined || process.env.GIT_WORK_TREE !== undefined) return true;
+  for (let at = resolve(dir); ; at = dirname(at)) {
+    if (existsSync(join(at, ".git"))) return true;
+    if (dirname(at) === at) return false;
+  }
+}
+
 /** Asks git now, without waiting (null: not a work tree, or no git). */
 function askGit(dir: string, withIds: boolean): Promise<GitListing | null> {
+  if (!mayHaveRepository(dir)) return Promise.resolve(null);
   return new Promise((done) => {
     execFile(
       "git",

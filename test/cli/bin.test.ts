@@ -1,4 +1,5 @@
 import { execFile } from "node:child_process";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
@@ -12,11 +13,16 @@ import { checkPrintedReport } from "../support/report-schemas.js";
  * in-process CLI of the tests does neither: both must give the very same report.
  */
 const ROOT = join(import.meta.dirname, "..", "..");
+const BIN = join(ROOT, "dist", "bin.js");
+/** Loaded into the bin to log the processes it starts (see io-spy.mjs). */
+const SPY = join(ROOT, "test", "support", "io-spy.mjs");
 const run = promisify(execFile);
+const PAIR =
+  'resource "aws_iam_user" "u" {\n  name = "u"\n}\nresource "aws_iam_access_key" "k" {\n  user = aws_iam_user.u.name\n}\n';
 
 async function bin(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [join(ROOT, "dist", "bin.js"), ...args], {
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], {
       cwd,
       env: { PATH: process.env.PATH, NO_COLOR: "1" },
       timeout: 60_000,
@@ -68,6 +74,27 @@ describe("the bin", () => {
       expect(spawned.code, pass).toBe(1);
       expect(JSON.parse(spawned.stdout), pass).toEqual(expected);
     }
+  });
+
+  it("asks git only where there is a repository: outside one it starts no process, inside one it lists once", async () => {
+    const dir = await writeTree({ "main.tf": PAIR });
+    const log = `${dir}.spy.log`;
+    const spied = async () => {
+      rmSync(log, { force: true });
+      const { stdout } = await run(process.execPath, ["--import", SPY, BIN, ".", "-f", "json", "--no-cache"], {
+        cwd: dir,
+        env: { PATH: process.env.PATH, KEYGATE_SPY_ROOT: dir, KEYGATE_SPY_LOG: log },
+        timeout: 60_000,
+      }).catch((error: unknown) => error as { stdout: string });
+      const started = existsSync(log) ? readFileSync(log, "utf8").split("\n") : [];
+      return { report: JSON.parse(stdout) as unknown, processes: started.filter((line) => /^(spawn|exec)/.test(line)) };
+    };
+    const outside = await spied();
+    expect(outside.processes).toEqual([]);
+    await run("git", ["init", "-q"], { cwd: dir });
+    const inside = await spied();
+    expect(inside.processes).toEqual([expect.stringMatching(/^execFile git .* ls-files /)]);
+    expect(inside.report).toEqual(outside.report);
   });
 
   it("sets the exit code 2 for an input error and prints no stack trace", async () => {
