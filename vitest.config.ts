@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { defineConfig } from "vitest/config";
 
 /**
@@ -11,8 +12,12 @@ import { defineConfig } from "vitest/config";
  *
  * Unit test files share their modules within a worker (`isolate: false`, about half the time of
  * loading the source again for each file), except those that mock modules (`vi.mock`), which get
- * their own module graph in the `unit-mocks` project.
+ * their own module graph in the `unit-mocks` project. The unit tier is in-process work bound by the
+ * CPU, so it gets a worker per core (Vitest's default leaves one to its main process, which has
+ * little to do here); the e2e tier keeps the default, as its tests start processes of their own.
+ * Projects with different worker counts run one after the other (`sequence.groupOrder`).
  */
+const UNIT = { maxWorkers: availableParallelism(), sequence: { groupOrder: 0 } };
 const MOCKS = ["test/load/front-end.test.ts"];
 const E2E = [
   "test/change/action.test.ts",
@@ -55,10 +60,10 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: "unit", include: ["test/**/*.test.ts"], exclude: [...E2E, ...MOCKS], isolate: false },
+        test: { name: "unit", include: ["test/**/*.test.ts"], exclude: [...E2E, ...MOCKS], isolate: false, ...UNIT },
       },
-      { extends: true, test: { name: "unit-mocks", include: MOCKS } },
-      { extends: true, test: { name: "e2e", include: E2E } },
+      { extends: true, test: { name: "unit-mocks", include: MOCKS, ...UNIT } },
+      { extends: true, test: { name: "e2e", include: E2E, sequence: { groupOrder: 1 } } },
     ],
   },
 });
