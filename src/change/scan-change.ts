@@ -132,9 +132,15 @@ async function compare(request: ChangeScanRequest, change: ChangeSet, focus: Foc
   // base's). The cache's module-call graph stands for those directories' files in configurations the
   // change does not touch (see model/call-graph.ts).
   const afterIds = change.after.blobIds;
+  const untouched = new Map<string, boolean>();
   const vouchedIds = afterIds
     ? (path: string) => afterIds.get(path)
-    : (path: string) => (changes.touches(dirname(path)) ? undefined : change.before.blobIds.get(path));
+    : (path: string) => {
+        const dir = dirname(path);
+        let unchanged = untouched.get(dir);
+        if (unchanged === undefined) untouched.set(dir, (unchanged = !changes.touches(dir)));
+        return unchanged ? change.before.blobIds.get(path) : undefined;
+      };
 
   let afterPaths = focus.kind === "directories" ? focus.paths : [change.repository.toplevel];
   if (focus.kind === "files" && (await change.after.discover(afterPaths, cwd, settings.exclude)).files.length === 0) {

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { basename, resolve } from "node:path";
+import { basename, resolve, sep } from "node:path";
 import type { SourceLocation } from "../findings.js";
 import type { CacheRecord, ParseCache } from "../load/parse-cache.js";
 import type { SourceFile } from "../load/sources.js";
@@ -28,10 +28,12 @@ export class CallGraph {
   /** The key of a directory's content; undefined when the id of one of its files is not known. */
   static key(dir: string, paths: readonly string[], idOf: (path: string) => string | undefined): string | undefined {
     let content = `${VERSION}\u0000${dir}\u0000`;
+    const prefix = dir.endsWith(sep) ? dir : `${dir}${sep}`;
     for (const path of paths) {
       const id = idOf(path);
       if (id === undefined) return undefined;
-      content += `${basename(path)}\u0000${id}\u0000`;
+      // The files of a module are in its directory: their names follow it (a thousand directories add up).
+      content += `${path.startsWith(prefix) ? path.slice(prefix.length) : basename(path)}\u0000${id}\u0000`;
     }
     return createHash("sha1").update(content).digest("base64url");
   }
@@ -44,6 +46,8 @@ export class CallGraph {
 
   /** Records the calls of a module built from the content `key` names; not when one of them is not local. */
   remember(key: string, module: Module): void {
+    // The key names the content: what is recorded for it already is what this module holds (kept, not rebuilt).
+    if (this.calls(key)) return;
     const calls: RecordedCall[] = [];
     for (const call of module.calls) {
       if (call.source === undefined || !isLocalSource(call.source)) return;

@@ -98,6 +98,8 @@ export class ModuleLoader implements ModuleSource {
   private readonly contentIds = new Map<string, string>();
   /** Directories assembled from the call graph, unread (see stubOf), with their files; null: read them. */
   private readonly stubs = new Map<string, { module: Module; paths: string[] } | null>();
+  /** Files that could not be read (or decoded). */
+  private readonly unreadable = new Set<string>();
   /** Roots among them whose variable files were not read (read if they are materialized: their errors are the run's). */
   private readonly stubRoots = new Set<string>();
 
@@ -200,7 +202,8 @@ export class ModuleLoader implements ModuleSource {
         ? tree.blobIds.get(path)
         : (this.contentIds.get(path) ?? (this.known.has(path) ? this.ids?.get(path) : undefined));
     const clean = paths.every(
-      (path) => this.parsed.get(path) !== null && (this.known.has(path) || this.texts.has(path)),
+      (path) =>
+        this.parsed.get(path) !== null && !this.unreadable.has(path) && (this.known.has(path) || this.texts.has(path)),
     );
     if (!clean) return;
     const key = CallGraph.key(dir, paths, idOf);
@@ -253,7 +256,7 @@ export class ModuleLoader implements ModuleSource {
   async prepare(dirs: Iterable<string>): Promise<void> {
     const files: { dir: string; path: string }[] = [];
     for (const dir of dirs) {
-      if (await this.stubOf(dir)) continue;
+      if (this.options.vouchedIds && (await this.stubOf(dir))) continue;
       for (const path of (await this.moduleFiles(dir)) ?? []) if (!this.parsed.has(path)) files.push({ dir, path });
     }
     await this.survey(files.map((f) => f.path).filter((path) => !this.texts.has(path) && !this.known.has(path)));
@@ -399,7 +402,7 @@ export class ModuleLoader implements ModuleSource {
   }
 
   private async loadNow(dir: string): Promise<Module | null> {
-    const stub = await this.stubOf(dir);
+    const stub = this.options.vouchedIds && (await this.stubOf(dir));
     if (stub) return stub;
     const paths = await this.moduleFiles(dir);
     if (!paths || paths.length === 0) return null;
@@ -537,7 +540,10 @@ export class ModuleLoader implements ModuleSource {
     const results = await surveyFiles(unread, tree);
     unread.forEach((path, i) => {
       const { read, survey } = results[i]!;
-      if (!read.ok) errors.push(readError(path, cwd, read));
+      if (!read.ok) {
+        errors.push(readError(path, cwd, read));
+        this.unreadable.add(path);
+      }
       this.texts.set(path, Promise.resolve(read));
       if (survey) this.surveys.set(path, survey);
       if (!remember || !read.ok) return;
@@ -557,7 +563,10 @@ export class ModuleLoader implements ModuleSource {
     let read = this.texts.get(path);
     if (!read) {
       read = readTextFile(path, this.options.tree).then((result) => {
-        if (!result.ok) this.options.errors.push(readError(path, this.options.cwd, result));
+        if (!result.ok) {
+          this.options.errors.push(readError(path, this.options.cwd, result));
+          this.unreadable.add(path);
+        }
         return result;
       });
       this.texts.set(path, read);
