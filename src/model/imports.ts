@@ -29,6 +29,9 @@ const MAX_INSTANCES = 4096;
 export function importBlocks(files: readonly SourceFile[]): ImportBlock[] {
   const blocks: ImportBlock[] = [];
   for (const source of files) {
+    // An HCL file the prefilter did not parse has a skeleton of resource, data and module blocks only
+    // (see prefilter.ts): no import block; its body is not built (nor its text read) for nothing.
+    if (source.skeleton && source.syntax === "hcl") continue;
     const bodies = source.body.blocks.filter((b) => b.type === "import").map((b) => argumentsOf(b.body, source));
     if (bodies.length === 0) continue;
     const outlined = source.outline.blocks.filter((b) => b.keyword === "import");
