@@ -1,3 +1,4 @@
+import { isAscii } from "node:buffer";
 import type { Stats } from "node:fs";
 import { readRegularFile } from "./file-kind.js";
 import { workingTree, type SourceTree } from "./tree.js";
@@ -86,6 +87,9 @@ export function decodeText(bytes: Uint8Array, options: DecodeOptions = {}): Read
       message: `the file is binary (a NUL byte at offset ${nul}), not Terraform text`,
       ...bytePosition(bytes, nul),
     };
+  // Most Terraform is ASCII, which is its own UTF-8: copied into a one-byte string without decoding.
+  if (isAscii(bytes))
+    return { ok: true, text: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString("latin1") };
   try {
     return { ok: true, text: utf8.decode(bytes) };
   } catch {
