@@ -27,7 +27,7 @@ export function defaultCacheKeyFile(env: NodeJS.ProcessEnv): string {
 }
 
 /** The first bytes of a signed cache file; a file without them is foreign (another version, or not a cache). */
-const MAGIC = Buffer.from("keygate-cache-v2\n");
+const MAGIC = Buffer.from("keygate-cache-v3\n");
 const MAC_LENGTH = 32;
 
 /** This account's cache key (made on first use, readable by its owner only); undefined when it cannot be had. */
@@ -79,18 +79,26 @@ export interface FileFacts {
  * from (the loader checks the file's blob id on use). A cache whose signature does not verify
  * (edited, or written elsewhere) is ignored with a note; one that cannot be read, is corrupt or was
  * written by another version is ignored (and replaced); one that cannot be written is not kept.
+ *
+ * The file, once its signature is checked, is read as needed (see {@link CacheLayout}): the survey
+ * facts and file metadata when a scan first asks for them, each parse result when its content is
+ * met, each record another part of keygate keeps (see {@link record}) when first asked for. A scan
+ * of one directory of a large repository does not pay for the whole repository's entries.
  */
 export class ParseCache {
-  private entries = new Map<string, ParsedHcl>();
-  private readonly used = new Map<string, ParsedHcl>();
-  /** Facts packed into one number each (see pack): a cache of ten thousand files loads in milliseconds. */
-  private files = new Map<string, number>();
+  /** The verified file's data region, and where each entry and section lies in it. */
+  private stored: StoredCache | undefined;
+  /** Entries this run used, made or kept: the parse result (once read), and its serialized bytes when it came from the file. */
+  private readonly used = new Map<string, { value?: ParsedHcl; bytes?: Uint8Array }>();
+  /** Facts packed into one number each (see pack), read from the file on first use. */
+  private filesRead: Map<string, number> | undefined;
   private readonly usedFiles = new Map<string, number>();
   /** Working-tree files whose blob id keygate computed, by path: the id and the file's metadata then (see vouched). */
-  private stats = new Map<string, string>();
+  private statsRead: Map<string, string> | undefined;
   private readonly usedStats = new Map<string, string>();
-  /** Records other modules keep in the cache, each under its own name (see record). */
-  private records = new Map<string, Map<string, unknown>>();
+  private readonly sectionsRead = new Map<string, unknown>();
+  /** Records other modules keep in the cache, each under its own name (see record), as read from the file. */
+  private readonly records = new Map<string, Map<string, unknown>>();
   private readonly usedRecords = new Map<string, Map<string, unknown>>();
   private wordsChecked: readonly string[] | undefined;
   private wordsMatch = false;
@@ -111,13 +119,16 @@ export class ParseCache {
     this.keyFile = scope.keyFile ?? defaultCacheKeyFile(process.env);
   }
 
-  private signature(key: Buffer, payload: Buffer): Buffer {
+  private signature(key: Buffer, payload: Uint8Array): Buffer {
     return createHmac("sha256", key).update(MAGIC).update(payload).digest();
   }
 
   private loading: Promise<void> | undefined;
 
-  /** Reads the cache file, once (a change-aware scan's two sides share it); anything wrong with it leaves the cache empty. */
+  /**
+   * Reads the cache file and checks its signature, once (a change-aware scan's two sides share it);
+   * anything wrong with it leaves the cache empty.
+   */
   load(): Promise<void> {
     return (this.loading ??= this.loadNow());
   }
@@ -140,37 +151,61 @@ export class ParseCache {
       this.changed = true;
       return;
     }
-    try {
-      const data = deserialize(payload) as {
-        version?: unknown;
-        parser?: unknown;
-        entries?: unknown;
-        files?: unknown;
-        stats?: unknown;
-        words?: unknown;
-        records?: unknown;
-      };
-      if (data.version !== TOOL.version || data.parser !== PARSER || !(data.entries instanceof Map)) return;
-      for (const [key, value] of data.entries as Map<unknown, unknown>) {
-        if (typeof key === "string" && isParsedHcl(value)) this.entries.set(key, value);
+    this.stored = readLayout(payload);
+    if (this.stored) this.words = this.stored.layout.words;
+  }
+
+  /** A section's value as stored, deserialized once (undefined: absent or unreadable). */
+  private readSection(name: string): unknown {
+    if (!this.sectionsRead.has(name)) {
+      const bytes = this.stored && slice(this.stored, this.stored.layout.sections.get(name));
+      let value: unknown;
+      try {
+        value = bytes && deserialize(bytes);
+      } catch {
+        value = undefined;
       }
-      if (data.files instanceof Map && Array.isArray(data.words) && data.words.every((w) => typeof w === "string")) {
-        for (const [key, packed] of data.files as Map<unknown, unknown>)
-          if (typeof key === "string" && isPacked(packed)) this.files.set(key, packed);
-        this.words = data.words;
-      }
-      if (data.stats instanceof Map)
-        for (const [path, record] of data.stats as Map<unknown, unknown>)
-          if (typeof path === "string" && typeof record === "string") this.stats.set(path, record);
-      if (data.records instanceof Map)
-        for (const [name, values] of data.records as Map<unknown, unknown>)
-          if (typeof name === "string" && values instanceof Map) this.records.set(name, values as Map<string, unknown>);
-    } catch {
-      this.entries = new Map();
-      this.files = new Map();
-      this.stats = new Map();
-      this.records = new Map();
+      this.sectionsRead.set(name, value);
     }
+    return this.sectionsRead.get(name);
+  }
+
+  private get files(): Map<string, number> {
+    if (!this.filesRead) {
+      this.filesRead = new Map();
+      const files = this.readSection(FILES);
+      if (files instanceof Map)
+        for (const [key, packed] of files as Map<unknown, unknown>)
+          if (typeof key === "string" && isPacked(packed)) this.filesRead.set(key, packed);
+    }
+    return this.filesRead;
+  }
+
+  private get stats(): Map<string, string> {
+    if (!this.statsRead) {
+      this.statsRead = new Map();
+      const stats = this.readSection(STATS);
+      if (stats instanceof Map)
+        for (const [path, record] of stats as Map<unknown, unknown>)
+          if (typeof path === "string" && typeof record === "string") this.statsRead.set(path, record);
+    }
+    return this.statsRead;
+  }
+
+  /** A record as the file holds it (read on first use). */
+  private storedRecord(name: string): Map<string, unknown> | undefined {
+    if (!this.records.has(name)) {
+      const values = this.readSection(`${RECORD}${name}`);
+      this.records.set(name, values instanceof Map ? (values as Map<string, unknown>) : new Map<string, unknown>());
+    }
+    return this.records.get(name);
+  }
+
+  /** Names of the records the file holds. */
+  private storedRecordNames(): string[] {
+    return [...(this.stored?.layout.sections.keys() ?? [])]
+      .filter((section) => section.startsWith(RECORD))
+      .map((section) => section.slice(RECORD.length));
   }
 
   /** How many files this run knew from the cache without reading them (for diagnostics and tests). */
@@ -238,8 +273,9 @@ export class ParseCache {
     const packed = this.files.get(id);
     if (packed !== undefined) this.usedFiles.set(id, packed);
     for (const key of [`blob:${id}`, `skeleton:${id}`]) {
-      const entry = this.entries.get(key);
-      if (entry) this.used.set(key, entry);
+      if (this.used.has(key)) continue;
+      const bytes = this.stored && slice(this.stored, this.stored.layout.entries.get(key));
+      if (bytes) this.used.set(key, { bytes });
     }
   }
 
@@ -255,18 +291,17 @@ export class ParseCache {
    * `unknown`: the record's owner checks their shape on use.
    */
   record(name: string): CacheRecord {
-    const loaded = () => this.records.get(name);
     let used = this.usedRecords.get(name);
     if (!used) this.usedRecords.set(name, (used = new Map<string, unknown>()));
     const kept = used;
     return {
       get: (key) => {
-        const value = loaded()?.get(key);
+        const value = this.storedRecord(name)?.get(key);
         if (value !== undefined) kept.set(key, value);
         return value;
       },
       set: (key, value) => {
-        const before = loaded()?.get(key);
+        const before = this.storedRecord(name)?.get(key);
         kept.set(key, value);
         if (before === undefined || !isDeepStrictEqual(before, value)) this.changed = true;
       },
@@ -274,26 +309,38 @@ export class ParseCache {
   }
 
   get(key: string): ParsedHcl | undefined {
-    const hit = this.entries.get(key);
-    if (hit) this.used.set(key, hit);
-    return hit;
+    const used = this.used.get(key);
+    if (used?.value) return used.value;
+    const bytes = used?.bytes ?? (this.stored && slice(this.stored, this.stored.layout.entries.get(key)));
+    if (!bytes) return undefined;
+    let value: unknown;
+    try {
+      value = deserialize(bytes);
+    } catch {
+      return undefined;
+    }
+    if (!isParsedHcl(value)) return undefined;
+    this.used.set(key, { value, bytes });
+    return value;
   }
 
   set(key: string, result: ParsedHcl): void {
-    this.used.set(key, result);
     // Keys are content hashes: an entry already kept is the same entry.
-    if (!this.entries.has(key)) this.changed = true;
+    if (this.used.has(key)) return;
+    this.used.set(key, { value: result });
+    if (!this.stored?.layout.entries.has(key)) this.changed = true;
   }
 
   /** Writes what this run used (so the file does not grow without bound), atomically. */
   async save(): Promise<void> {
+    const layout = this.stored?.layout;
     if (
       !this.changed &&
-      this.used.size === this.entries.size &&
+      this.used.size === (layout?.entries.size ?? 0) &&
       this.usedFiles.size === this.files.size &&
       this.usedStats.size === this.stats.size &&
-      [...this.usedRecords].every(([name, used]) => used.size === (this.records.get(name)?.size ?? 0)) &&
-      [...this.records.keys()].every((name) => this.usedRecords.has(name))
+      [...this.usedRecords].every(([name, used]) => used.size === (this.storedRecord(name)?.size ?? 0)) &&
+      this.storedRecordNames().every((name) => this.usedRecords.has(name))
     )
       return;
     try {
@@ -301,21 +348,105 @@ export class ParseCache {
       if (!key) return;
       await makeDirectory(join(this.file, ".."));
       const temporary = `${this.file}.${process.pid}.tmp`;
-      const payload = serialize({
+      const parts: Uint8Array[] = [];
+      let offset = 0;
+      const place = (bytes: Uint8Array): Extent => {
+        const extent: Extent = [offset, bytes.length];
+        parts.push(bytes);
+        offset += bytes.length;
+        return extent;
+      };
+      const sections = new Map<string, Extent>([
+        [FILES, place(serialize(this.usedFiles))],
+        [STATS, place(serialize(this.usedStats))],
+      ]);
+      for (const [name, values] of [...this.usedRecords].sort(([a], [b]) => (a < b ? -1 : 1)))
+        if (values.size > 0) sections.set(`${RECORD}${name}`, place(serialize(values)));
+      const entries = new Map<string, Extent>();
+      for (const [entry, { value, bytes }] of this.used) entries.set(entry, place(bytes ?? serialize(value)));
+      const header = serialize({
         version: TOOL.version,
         parser: PARSER,
-        entries: this.used,
-        files: this.usedFiles,
         words: this.words,
-        stats: this.usedStats,
-        records: this.usedRecords,
-      });
+        sections,
+        entries,
+      } satisfies CacheLayout);
+      const length = Buffer.alloc(4);
+      length.writeUInt32LE(header.length);
+      const payload = Buffer.concat([length, header, ...parts]);
       await writeFile(temporary, Buffer.concat([MAGIC, this.signature(key, payload), payload]));
       await rename(temporary, this.file);
     } catch {
       // A cache is an optimisation: failing to keep it must not fail the run.
     }
   }
+}
+
+/** The sections of the file: the survey facts, the file metadata, and each record (see ParseCache.record) under its name. */
+const FILES = "files";
+const STATS = "stats";
+const RECORD = "record:";
+
+/** Where a serialized value lies in the data region: offset and length. */
+type Extent = [number, number];
+
+/**
+ * A cache file's payload (after the magic and the signature): the length of the header (4 bytes,
+ * little-endian), the header (v8-serialized), then the data region, in which every section and
+ * every entry is a v8-serialized value of its own, found through the header.
+ */
+interface CacheLayout {
+  version: string;
+  parser: string;
+  /** The prefilter words the facts' bit masks are over. */
+  words: readonly string[];
+  sections: Map<string, Extent>;
+  entries: Map<string, Extent>;
+}
+
+interface StoredCache {
+  layout: CacheLayout;
+  data: Uint8Array;
+}
+
+/** The layout of a verified payload, or undefined when it is another version's or malformed. */
+function readLayout(payload: Buffer): StoredCache | undefined {
+  try {
+    if (payload.length < 4) return undefined;
+    const length = payload.readUInt32LE(0);
+    if (4 + length > payload.length) return undefined;
+    const header = deserialize(payload.subarray(4, 4 + length)) as Partial<Record<keyof CacheLayout, unknown>>;
+    if (header.version !== TOOL.version || header.parser !== PARSER) return undefined;
+    const { words, sections, entries } = header;
+    if (!Array.isArray(words) || !words.every((w) => typeof w === "string")) return undefined;
+    if (!(sections instanceof Map) || !(entries instanceof Map)) return undefined;
+    const data = payload.subarray(4 + length);
+    const fits = (extent: unknown): extent is Extent =>
+      Array.isArray(extent) &&
+      extent.length === 2 &&
+      extent.every((n) => Number.isSafeInteger(n) && (n as number) >= 0) &&
+      (extent[0] as number) + (extent[1] as number) <= data.length;
+    const layout: CacheLayout = {
+      version: TOOL.version,
+      parser: PARSER,
+      words,
+      sections: new Map(),
+      entries: new Map(),
+    };
+    for (const [from, to] of [
+      [sections, layout.sections],
+      [entries, layout.entries],
+    ] as const)
+      for (const [key, extent] of from as Map<unknown, unknown>)
+        if (typeof key === "string" && fits(extent)) to.set(key, extent);
+    return { layout, data };
+  } catch {
+    return undefined;
+  }
+}
+
+function slice(stored: StoredCache, extent: Extent | undefined): Uint8Array | undefined {
+  return extent && stored.data.subarray(extent[0], extent[0] + extent[1]);
 }
 
 /** Values kept by string key in the cache (see ParseCache.record). */
