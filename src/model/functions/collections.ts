@@ -1,11 +1,11 @@
 import { bool, compareStrings, deepEqual, fail, integer, list, map, MAX_OPTIONS, num, str } from "../values.js";
-import { graphemes } from "./strings.js";
+import { graphemesOf } from "./strings.js";
 import type { Fn } from "./fn.js";
 
 /** Collection functions (`length`, `lookup`, `merge`, `element`, …). Each takes known arguments and returns Terraform's result or fails as Terraform does. */
 export const COLLECTIONS: Record<string, Fn> = {
   length: ([x]) =>
-    typeof x === "string" ? [...graphemes.segment(x)].length : Array.isArray(x) ? x.length : Object.keys(map(x)).length,
+    typeof x === "string" ? graphemesOf(x).length : Array.isArray(x) ? x.length : Object.keys(map(x)).length,
   keys: ([x]) => Object.keys(map(x)).sort(compareStrings),
   values: ([x]) => {
     const m = map(x);

@@ -27,7 +27,7 @@ export const STRINGS: Record<string, Fn> = {
   replace: ([s, a, b]) =>
     str(a).startsWith("/") && str(a).endsWith("/") && str(a).length > 1 ? undefined : str(s).split(str(a)).join(str(b)),
   substr: ([s, o, l]) => {
-    const chars = [...graphemes.segment(str(s))].map((g) => g.segment);
+    const chars = graphemesOf(str(s));
     let offset = integer(o);
     if (offset < 0) offset += chars.length;
     const length = integer(l);
@@ -42,7 +42,13 @@ function codePoints(text: string): string[] {
   return Array.from(text);
 }
 
-export const graphemes = new Intl.Segmenter(undefined, { granularity: "grapheme" });
+let segmenter: Intl.Segmenter | undefined;
+
+/** A string's grapheme clusters, as Terraform's length and substr count them (the segmenter, costly to make, is made on first use). */
+export function graphemesOf(text: string): string[] {
+  segmenter ??= new Intl.Segmenter(undefined, { granularity: "grapheme" });
+  return Array.from(segmenter.segment(text), (g) => g.segment);
+}
 
 /** Case mapping character by character, as Go's strings.ToUpper/ToLower: "ß" stays "ß" rather than becoming "SS". */
 function mapCase(text: string, convert: (c: string) => string): string {
