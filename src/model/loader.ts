@@ -425,11 +425,16 @@ export class ModuleLoader implements ModuleSource {
     }
     const module = buildModule(dir, sources);
     this.rememberCalls(dir, paths, module);
-    // file() / fileexists() read from the same tree, inside the repository (see functions/files.ts).
+    // file() / fileexists() read from the same tree, inside the repository (see functions/files.ts),
+    // which is looked for (a .git up the directories) only when a module reads a file: few do.
+    const { tree, cwd } = this.options;
+    let boundary: string | undefined;
     readDataFilesWith(module, {
-      tree: this.options.tree,
-      boundary: dataBoundary(dir, this.options.cwd),
-      cwd: this.options.cwd,
+      tree,
+      get boundary() {
+        return (boundary ??= dataBoundary(dir, cwd));
+      },
+      cwd,
       errors: [],
     });
     return module;
