@@ -1,4 +1,4 @@
-import yargs, { type Argv } from "yargs";
+import type { Argv } from "yargs";
 import { EXIT, processIO, type CliIO } from "./commands/io.js";
 import { closeSharedParserPool } from "./load/parse-pool.js";
 import type { FailOn } from "./load/config.js";
@@ -79,6 +79,23 @@ export async function run(rawArgv: readonly string[], io: CliIO = processIO()): 
 }
 
 async function runCommand(rawArgv: readonly string[], io: CliIO): Promise<number> {
+  // The commonest scans' command lines are read without yargs (see quickScanArgs), and checked as its handler checks them.
+  const quick = quickScanArgs(rawArgv);
+  if (quick) {
+    let problem: unknown;
+    try {
+      checkReportArgs(quick, io);
+    } catch (error) {
+      problem = error;
+    }
+    if (problem instanceof UsageError) {
+      io.stderr(`keygate: ${problem.message}\n${problem.hint ?? helpHint(commandOf(rawArgv))}\n`);
+      return EXIT.incomplete;
+    }
+    // Anything else that went wrong, yargs' reading reports as it always has.
+    if (problem === undefined) return (await import("./commands/scan.js")).runScan(quick, io);
+  }
+  yargsFactory ??= (await import("yargs")).default;
   const argv = rawArgv.map((a) => (a === "-" ? STDIN_TOKEN : a));
   // The command chosen, with its arguments: carried out only once the whole command line is known good.
   let invocation: (() => Promise<number>) | undefined;
@@ -120,8 +137,8 @@ async function runCommand(rawArgv: readonly string[], io: CliIO): Promise<number
  * keygate's command line. Each command's handler only checks its arguments and hands `onRun` the
  * work to do: nothing runs before yargs has validated all of the command line.
  */
-function commandLine(argv: readonly string[], io: CliIO, onRun: (run: () => Promise<number>) => void) {
-  return yargs([...argv])
+function commandLine(argv: readonly string[], io: CliIO, onRun: (run: () => Promise<number>, scan?: ScanArgs) => void) {
+  return yargsFactory!([...argv])
     .scriptName("keygate")
     .parserConfiguration({ "camel-case-expansion": false })
     .usage(
@@ -265,27 +282,11 @@ function commandLine(argv: readonly string[], io: CliIO, onRun: (run: () => Prom
           );
           return;
         }
-        const scanArgs: ScanArgs = {
-          // The working directory is the default, unless only plans are to be checked.
-          paths: fromToken(args.paths)?.length ? fromToken(args.paths)! : args.plan?.length ? [] : ["."],
-          ...reportArgs(args),
-          plans: fromToken(args.plan) ?? [],
-          source: args.source,
-          change: args.staged
-            ? { kind: "staged", ...(args.base !== undefined ? { base: args.base } : {}) }
-            : args.base !== undefined
-              ? { kind: "base", ref: args.base }
-              : undefined,
-          prefilter: args.prefilter,
-          cache: !args.cache ? false : args["cache-location"],
-          variables: cliVariables(argv),
-          exclude: asList(args.exclude),
-          printConfig: args["print-config"] === true,
-          debug: args.debug === true,
-        };
+        const scanArgs = scanArgsOf(args, argv);
+        // Each command's module (and what it pulls in: git, the AWS SDK) loads only when it runs, and
+        // only if nothing is wrong with the command line (a usage error below wins).
+        onRun(async () => (await import("./commands/scan.js")).runScan(scanArgs, io), scanArgs);
         checkReportArgs(scanArgs, io);
-        // Each command's module (and what it pulls in: git, the AWS SDK) loads only when it runs.
-        onRun(async () => (await import("./commands/scan.js")).runScan(scanArgs, io));
       },
     )
     .command(
@@ -449,6 +450,157 @@ function commandLine(argv: readonly string[], io: CliIO, onRun: (run: () => Prom
     .strict()
     .wrap(Math.min(100, process.stdout.columns || 100))
     .exitProcess(false);
+}
+
+/** yargs, loaded only for a command line that {@link quickScanArgs} does not read. */
+let yargsFactory: typeof import("yargs").default | undefined;
+
+/** The scan command's arguments as yargs gives them to its handler (the subset scanArgsOf reads). */
+type ReportCommandArgs = Parameters<typeof reportArgs>[0];
+interface ScanCommandArgs extends ReportCommandArgs {
+  paths?: string[];
+  plan?: string[];
+  source?: string;
+  base?: string;
+  staged?: boolean;
+  prefilter: boolean;
+  cache: boolean;
+  "cache-location"?: string;
+  exclude?: unknown;
+  "print-config"?: boolean;
+  debug?: boolean;
+}
+
+/** What the scan command runs with, from its arguments as yargs parsed them (or {@link quickScanArgs} read them). */
+function scanArgsOf(args: ScanCommandArgs, argv: readonly string[]): ScanArgs {
+  return {
+    // The working directory is the default, unless only plans are to be checked.
+    paths: fromToken(args.paths)?.length ? fromToken(args.paths)! : args.plan?.length ? [] : ["."],
+    ...reportArgs(args),
+    plans: fromToken(args.plan) ?? [],
+    source: args.source,
+    change: args.staged
+      ? { kind: "staged", ...(args.base !== undefined ? { base: args.base } : {}) }
+      : args.base !== undefined
+        ? { kind: "base", ref: args.base }
+        : undefined,
+    prefilter: args.prefilter,
+    cache: !args.cache ? false : args["cache-location"],
+    variables: cliVariables(argv),
+    exclude: asList(args.exclude),
+    printConfig: args["print-config"] === true,
+    debug: args.debug === true,
+  };
+}
+
+/** Options {@link quickScanArgs} reads that take a value (in the next token), by the name yargs knows them by. */
+const QUICK_VALUES = new Map([
+  ["-f", "format"],
+  ["--format", "format"],
+  ["-o", "output"],
+  ["--output", "output"],
+  ["-c", "config"],
+  ["--config", "config"],
+  ["--cache-location", "cache-location"],
+  ["--fail-on", "fail-on"],
+  ["--exclude", "exclude"],
+  ["--baseline", "baseline"],
+  ["--write-baseline", "write-baseline"],
+]);
+const QUICK_REPEATABLE = new Set(["format", "output", "exclude"]);
+/** Flags {@link quickScanArgs} reads: the option yargs sets, and to what. */
+const QUICK_FLAGS = new Map<string, [string, boolean]>([
+  ["--no-cache", ["cache", false]],
+  ["--no-prefilter", ["prefilter", false]],
+  ["--verbose", ["verbose", true]],
+  ["-q", ["quiet", true]],
+  ["--quiet", ["quiet", true]],
+  ["--color", ["color", true]],
+  ["--no-color", ["color", false]],
+  ["--debug", ["debug", true]],
+]);
+
+/**
+ * The scan a command line asks for when it is made only of the commonest scan options, each option
+ * written out with its value in the next token and given once (-f, -o and --exclude may repeat):
+ * paths, -f/--format, -o/--output, -c/--config, --cache-location, --no-cache, --no-prefilter,
+ * --fail-on, --exclude, --baseline, --write-baseline, --verbose, -q/--quiet, --color/--no-color,
+ * --debug. It reads them as yargs does (a test holds the two to each other on many command lines),
+ * without loading yargs, which costs a small scan's start-up more than all the rest of the command
+ * line's handling. Undefined for anything else, which yargs reads, and whose mistakes it names.
+ */
+export function quickScanArgs(argv: readonly string[]): ScanArgs | undefined {
+  const values = new Map<string, string[]>();
+  const flags = new Map<string, boolean>();
+  const paths: string[] = [];
+  // What yargs might read otherwise: a command's name, a number, an empty string, an option-like value.
+  const plain = (token: string) =>
+    token !== "" &&
+    !token.startsWith("-") &&
+    Number.isNaN(Number(token)) &&
+    !["scan", "live", "policies", "help", "version"].includes(token);
+  for (let i = argv[0] === "scan" ? 1 : 0; i < argv.length; i++) {
+    const token = argv[i]!;
+    if (plain(token)) {
+      paths.push(token);
+      continue;
+    }
+    const flag = QUICK_FLAGS.get(token);
+    if (flag) {
+      if (flags.has(flag[0])) return undefined;
+      flags.set(flag[0], flag[1]);
+      continue;
+    }
+    const name = QUICK_VALUES.get(token);
+    const value = argv[++i];
+    if (name === undefined || value === undefined || !plain(value)) return undefined;
+    const given = values.get(name) ?? [];
+    if (given.length > 0 && !QUICK_REPEATABLE.has(name)) return undefined;
+    values.set(name, [...given, value]);
+  }
+  const formats = values.get("format") ?? [];
+  const failOn = values.get("fail-on")?.[0];
+  if (
+    !formats.every((f) => REPORTERS.has(f)) ||
+    (failOn !== undefined && !(FAIL_ON as readonly string[]).includes(failOn))
+  )
+    return undefined;
+  const single = (name: string) => values.get(name)?.[0];
+  return scanArgsOf(
+    {
+      ...(paths.length > 0 ? { paths } : {}),
+      format: values.get("format"),
+      output: values.get("output"),
+      config: single("config"),
+      "cache-location": single("cache-location"),
+      "fail-on": failOn,
+      exclude: values.get("exclude"),
+      baseline: single("baseline"),
+      "write-baseline": single("write-baseline"),
+      cache: flags.get("cache") ?? true,
+      prefilter: flags.get("prefilter") ?? true,
+      color: flags.get("color"),
+      verbose: flags.get("verbose"),
+      quiet: flags.get("quiet"),
+      debug: flags.get("debug"),
+    },
+    argv,
+  );
+}
+
+/** The arguments yargs gives the scan command for a command line, checked or not (for the test of quickScanArgs); undefined when it runs no scan. */
+export async function yargsScanArgs(argv: readonly string[], io: CliIO): Promise<ScanArgs | undefined> {
+  yargsFactory ??= (await import("yargs")).default;
+  const tokens = argv.map((a) => (a === "-" ? STDIN_TOKEN : a));
+  let scan: ScanArgs | undefined;
+  try {
+    await commandLine(tokens, io, (_run, args) => (scan = args))
+      .fail(() => undefined)
+      .parseAsync([...tokens], {}, () => undefined);
+  } catch {
+    // a usage error: the arguments were taken before it was found
+  }
+  return scan;
 }
 
 /** The options each command's builder declared, by command, as it ran (see usageFailure). */
