@@ -81,21 +81,40 @@ export function snapshotChanges(repository: Repository, before: GitTree, after: 
 
 /**
  * The differences between a commit and the working tree (`--base`): the tracked files git finds
- * different (`git diff-index`, which rechecks the content of files whose metadata changed), and
- * every untracked path, ignored ones included (`git ls-files --others --directory`: keygate reads
- * some ignored files too, such as `*.auto.tfvars` and `.terraform/`), and the commit's symbolic
- * links and submodules (read on one side only). A file whose metadata changed but whose content
- * did not may be listed too: that costs work, never a result.
+ * different (`git diff-index`, which rechecks the content of files whose metadata changed), every
+ * untracked path, ignored ones included (`git ls-files --others --directory`: keygate reads some
+ * ignored files too, such as `*.auto.tfvars` and `.terraform/`), the files git is told not to look
+ * at (see unwatched), and the commit's symbolic links and submodules (read on one side only). A
+ * file whose metadata changed but whose content did not may be listed too: that costs work, never
+ * a result.
  */
 export async function workingTreeChanges(repository: Repository, commit: string, before: GitTree): Promise<Changes> {
-  const [tracked, untracked] = await Promise.all([
+  const [tracked, untracked, index] = await Promise.all([
     git(["diff-index", "-z", "--name-only", "--no-renames", "--ignore-submodules", commit, "--"], repository.toplevel),
     git(["ls-files", "-z", "--others", "--directory", "--full-name", "--", "."], repository.toplevel),
+    git(["ls-files", "-z", "-v", "--full-name", "--", "."], repository.toplevel),
   ]);
   const changes = new Changes(repository.toplevel);
   for (const out of [tracked, untracked])
     for (const path of out.toString("utf8").split("\0")) if (path) changes.add(path);
+  for (const path of unwatched(index.toString("utf8"))) changes.add(path);
   // A snapshot does not read symbolic links (nor submodules); the working tree follows them.
   for (const path of before.special) changes.addSpecial(path);
   return changes;
+}
+
+/**
+ * The files of `git ls-files -v` output that git is told not to look at in the working tree:
+ * assume-unchanged (a lower-case tag) and skip-worktree (`S`, as sparse checkouts set it). Git's
+ * diff says nothing of their working-tree content, which keygate reads all the same: they count
+ * as changed, so that neither scoping nor the call graph takes them for what the commit holds.
+ */
+export function unwatched(listing: string): string[] {
+  const paths: string[] = [];
+  for (const entry of listing.split("\0")) {
+    const tag = entry[0];
+    if (tag !== undefined && entry[1] === " " && (tag === "S" || (tag >= "a" && tag <= "z")))
+      paths.push(entry.slice(2));
+  }
+  return paths;
 }

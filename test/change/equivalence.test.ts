@@ -364,6 +364,37 @@ describe("the cached module-call graph", () => {
     expect((await repo.keygate(["--base", "HEAD"])).flagged).toEqual(["module.m.aws_iam_access_key.x"]);
   });
 
+  it("takes no file git is told not to look at (skip-worktree, assume-unchanged) for what the commit holds", async () => {
+    for (const flag of ["--skip-worktree", "--assume-unchanged"]) {
+      const repo = GitHistory.create();
+      repo.commit("no calls yet", {
+        "envs/a/main.tf": `locals {\n  q = 1\n}\n`,
+        "envs/a/other.tf": `locals {\n  r = 1\n}\n`,
+        "modules/x/main.tf": `locals {\n  x = 1\n}\n`,
+        "envs/b/main.tf": tf.call("bad", "../../modules/bad"),
+        "modules/bad/main.tf": tf.user("u") + tf.key("k", "u"),
+      });
+      // The cache learns that envs/a calls nothing; then git stops looking at two of its files.
+      await repo.keygate(["--base", "HEAD"]);
+      repo.git("update-index", flag, "envs/a/main.tf", "envs/b/main.tf");
+      // A call added where git does not look, to a module the change makes a pair in ...
+      repo.write({
+        "envs/a/main.tf": `locals {\n  q = 1\n}\n` + tf.call("x", "../../modules/x"),
+        "modules/x/main.tf": tf.user("x") + tf.key("x", "x"),
+      });
+      expect((await repo.keygate(["--base", "HEAD"])).flagged, flag).toEqual(["module.x.aws_iam_access_key.x"]);
+      // ... and a call removed there: modules/bad is a root of its own now, its pair new in the change.
+      repo.write({
+        "envs/b/main.tf": `locals {\n  z = 1\n}\n`,
+        "modules/bad/main.tf": tf.user("u") + tf.key("k", "u") + "# touched\n",
+      });
+      expect((await repo.keygate(["--base", "HEAD"])).flagged, flag).toEqual([
+        "aws_iam_access_key.k",
+        "module.x.aws_iam_access_key.x",
+      ]);
+    }
+  });
+
   it("follows module calls added and removed in the change, an unchanged root called by a changed one, and a new root", async () => {
     const repo = GitHistory.create();
     repo.commit("roots", {
