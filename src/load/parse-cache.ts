@@ -170,26 +170,22 @@ export class ParseCache {
     return this.sectionsRead.get(name);
   }
 
+  /** A section holding a map, its well-formed entries only (empty when absent or unreadable). */
+  private readMap<V>(name: string, isValue: (value: unknown) => value is V): Map<string, V> {
+    const read = new Map<string, V>();
+    const stored = this.readSection(name);
+    if (stored instanceof Map)
+      for (const [key, value] of stored as Map<unknown, unknown>)
+        if (typeof key === "string" && isValue(value)) read.set(key, value);
+    return read;
+  }
+
   private get files(): Map<string, number> {
-    if (!this.filesRead) {
-      this.filesRead = new Map();
-      const files = this.readSection(FILES);
-      if (files instanceof Map)
-        for (const [key, packed] of files as Map<unknown, unknown>)
-          if (typeof key === "string" && isPacked(packed)) this.filesRead.set(key, packed);
-    }
-    return this.filesRead;
+    return (this.filesRead ??= this.readMap(FILES, isPacked));
   }
 
   private get stats(): Map<string, string> {
-    if (!this.statsRead) {
-      this.statsRead = new Map();
-      const stats = this.readSection(STATS);
-      if (stats instanceof Map)
-        for (const [path, record] of stats as Map<unknown, unknown>)
-          if (typeof path === "string" && typeof record === "string") this.statsRead.set(path, record);
-    }
-    return this.statsRead;
+    return (this.statsRead ??= this.readMap(STATS, (record): record is string => typeof record === "string"));
   }
 
   /** A record as the file holds it (read on first use). */

@@ -153,10 +153,10 @@ describe("the registry", () => {
 describe("the prefilter asks the registry what the policies read", () => {
   const files = { "main.tf": SHORT };
 
-  it("parses a file that mentions only the test policy's resource type while it is registered", async () => {
+  /** Scans the file with these policies on; the findings and what the prefilter did with each file. */
+  async function scanLogged(policies: ReturnType<typeof loadPolicies>) {
     const root = await writeTree(files);
     const log: { file: string; status: string }[] = [];
-    const policies = loadPolicies();
     const settings = await loadSettings(policies, root);
     const result = await scan({
       paths: ["."],
@@ -166,23 +166,17 @@ describe("the prefilter asks the registry what the policies read", () => {
       today: TODAY,
       onFiles: (e) => log.push(...e),
     });
+    return { result, log };
+  }
+
+  it("parses a file that mentions only the test policy's resource type while it is registered", async () => {
+    const { result, log } = await scanLogged(loadPolicies());
     expect(result.findings.map((f) => f.ruleId)).toEqual([TEST_POLICY_ID]);
     expect(log).toEqual([expect.objectContaining({ file: "main.tf", status: "read" })]);
   });
 
   it("skips that file when only KG001 is on", async () => {
-    const root = await writeTree(files);
-    const log: { file: string; status: string }[] = [];
-    const policies = loadPolicies().filter((p) => p.id === "KG001");
-    const settings = await loadSettings(policies, root);
-    const result = await scan({
-      paths: ["."],
-      cwd: root,
-      settings,
-      policies,
-      today: TODAY,
-      onFiles: (e) => log.push(...e),
-    });
+    const { result, log } = await scanLogged(loadPolicies().filter((p) => p.id === "KG001"));
     expect(result.findings).toEqual([]);
     expect(log).toEqual([expect.objectContaining({ file: "main.tf", status: "skipped" })]);
   });
