@@ -1,6 +1,6 @@
 /**
  * keygate's layers, enforced by dependency-cruiser (npm test runs it: npm run lint:layers).
- * Data flows load → model → policies → suppress → report → engine (scan.ts, change/) → commands → cli.
+ * Data flows load → model → policies → suppress → report → engine (scan.ts, live-audit.ts, change/) → commands → cli.
  * A module imports only from its own layer, the layers before it, and the shared core.
  */
 const LAYERS = [
@@ -20,7 +20,11 @@ const LAYERS = [
   { name: "policies", path: "^src/policies/", what: "policies/ (what is checked)" },
   { name: "suppress", path: "^src/suppress/", what: "suppress/ (inline suppressions, the baseline)" },
   { name: "report", path: "^src/report/", what: "report/ (the output formats)" },
-  { name: "engine", path: "^src/(scan\\.ts$|change/)", what: "the engine (scan.ts, change/)" },
+  {
+    name: "engine",
+    path: "^src/(scan\\.ts$|live-audit\\.ts$|change/)",
+    what: "the engine (scan.ts, live-audit.ts, change/)",
+  },
   { name: "commands", path: "^src/commands/", what: "commands/ (one module per command)" },
   {
     name: "cli",
@@ -29,7 +33,7 @@ const LAYERS = [
   },
 ];
 const ORDER =
-  "load → model → policies → suppress → report → engine (scan.ts, change/) → commands → cli; live/ beside load/model; the core everywhere";
+  "load → model → policies → suppress → report → engine (scan.ts, live-audit.ts, change/) → commands → cli; live/ beside load/model; the core everywhere";
 const forbidden = [
   {
     name: "no-circular",

@@ -2,7 +2,7 @@ import type { Argv } from "yargs";
 import { EXIT, processIO, type CliIO } from "./commands/io.js";
 import { closeSharedParserPool } from "./load/parse-pool.js";
 import type { FailOn } from "./load/config.js";
-import { DEFAULT_WINDOW_SECONDS } from "./live/classify.js";
+import { DEFAULT_WINDOW_SECONDS } from "./policies/KG001/live-classify.js";
 import { REQUIRED_IAM_PERMISSIONS } from "./live/errors.js";
 import { docsUrl, TOOL } from "./package.js";
 import { DEFAULT_FORMAT, REPORTERS } from "./report/index.js";

@@ -1,8 +1,10 @@
 import { resolve } from "node:path";
 import { configUsed, loadSettings, type FailOn } from "../load/config.js";
-import { LiveUsageError, type LiveAuditResult, type LiveOptions } from "../live/index.js";
+import { auditCredentialReport, auditLive } from "../live-audit.js";
+import { LiveUsageError, type LiveOptions } from "../live/index.js";
 import { missingProfile } from "../live/profiles.js";
 import { loadPolicies } from "../policies/catalog.js";
+import type { AccountCheckOptions } from "../policies/policy.js";
 import type { ScanResult } from "../scan.js";
 import type { Baseline } from "../suppress/baseline.js";
 import type { CliIO } from "./io.js";
@@ -43,8 +45,10 @@ export async function runLive(args: LiveArgs, io: CliIO): Promise<number> {
     const settings = withCommandLine(await loadSettings(policies, io.cwd, args.config), policies, args, io.cwd);
     failOn = args.failOn ?? settings.failOn;
     const enabled = policies.filter((p) => settings.severities.has(p.id));
-    // The policies that check a live account; the others have nothing to say about one.
-    const auditing = enabled.filter((p) => p.checkAccount !== undefined);
+    // The policies that check a live account, at this run's severities; the others have nothing to say about one.
+    const auditing = enabled
+      .filter((p) => p.checkAccount !== undefined)
+      .map((policy) => ({ policy, severity: settings.severities.get(policy.id)! }));
     if (auditing.length === 0) {
       io.stderr(
         enabled.length === 0
@@ -58,18 +62,11 @@ export async function runLive(args: LiveArgs, io: CliIO): Promise<number> {
         file: stdin ? "<stdin>" : resolve(io.cwd, args.credentialReport),
         ...(stdin ? { content: await io.readStdin() } : {}),
         cwd: io.cwd,
-        windowSeconds: args.windowSeconds,
-        allUsers: args.allUsers,
+        ...checkOptions(args),
       };
-      result = { findings: [], errors: [], warnings: [], files: 1, policies: enabled };
-      for (const policy of auditing) {
-        const audit = await policy.checkAccount!(
-          { kind: "credential-report", options },
-          settings.severities.get(policy.id)!,
-        );
-        result.findings.push(...audit.findings);
-        result.errors.push(...audit.errors);
-      }
+      // One audit of the report: every policy's check judges each of its users.
+      const audit = await auditCredentialReport(options, auditing);
+      result = { findings: audit.findings, errors: audit.errors, warnings: [], files: 1, policies: enabled };
     } else {
       // A profile that no shared file declares is said before any AWS call.
       const missing = args.profile !== undefined ? missingProfile(args.profile) : undefined;
@@ -79,20 +76,13 @@ export async function runLive(args: LiveArgs, io: CliIO): Promise<number> {
       if (!PROGRESS_MODES.includes(mode))
         throw new LiveUsageError(`--progress takes ${PROGRESS_MODES.join(" or ")}, got ${JSON.stringify(mode)}`);
       const progress = liveProgressDisplay(io, mode);
-      let stats: LiveAuditResult["stats"] | undefined;
+      let audit: Awaited<ReturnType<typeof auditLive>> | undefined;
       try {
-        result = { findings: [], errors: [], warnings: [], files: 0, policies: enabled };
-        for (const policy of auditing) {
-          const audit = await policy.checkAccount!(
-            { kind: "account", options: { ...options, onProgress: progress.onProgress } },
-            settings.severities.get(policy.id)!,
-          );
-          result.findings.push(...audit.findings);
-          result.errors.push(...audit.errors);
-          if ("durationMs" in audit.stats) stats = audit.stats;
-        }
+        // One audit: every policy's check judges each user and account, and they share its calls.
+        audit = await auditLive({ ...options, ...checkOptions(args), onProgress: progress.onProgress }, auditing);
+        result = { findings: audit.findings, errors: audit.errors, warnings: [], files: 0, policies: enabled };
       } finally {
-        progress.finish(stats);
+        progress.finish(audit?.stats);
       }
     }
     result.config = configUsed(settings, policies);
@@ -111,8 +101,6 @@ function liveOptions(args: LiveArgs): LiveOptions {
     ...(args.profile !== undefined ? { profile: args.profile } : {}),
     ...(args.region !== undefined ? { region: args.region } : {}),
     ...(args.endpointUrl !== undefined ? { endpointUrl: args.endpointUrl } : {}),
-    windowSeconds: args.windowSeconds,
-    allUsers: args.allUsers,
     ...(args.org ? { org: true } : {}),
     ...(args.accounts.length ? { accounts: args.accounts } : {}),
     ...(args.roleName !== undefined ? { roleName: args.roleName } : {}),
@@ -122,4 +110,9 @@ function liveOptions(args: LiveArgs): LiveOptions {
     ...(args.maxCallsInFlight !== undefined ? { maxCallsInFlight: args.maxCallsInFlight } : {}),
     ...(args.reportTimeoutSeconds !== undefined ? { reportTimeoutMs: args.reportTimeoutSeconds * 1000 } : {}),
   };
+}
+
+/** The account checks' own options (KG001's `--window` and `--all-users`). */
+function checkOptions(args: LiveArgs): AccountCheckOptions {
+  return { windowSeconds: args.windowSeconds, allUsers: args.allUsers };
 }

@@ -1,12 +1,13 @@
 /**
  * The audit of one AWS account: the credential report (generated and polled), the users
- * (ListUsers, for exact creation times and for users newer than the report), then per user in
- * scope only the calls the report cannot answer (see `call-plan.ts`), with bounded concurrency.
- * Read-only calls only.
+ * (ListUsers, for exact creation times and for users newer than the report), then each user handed
+ * to the policies' account checks (`facts.ts`) with bounded concurrency: the per-user calls are made
+ * only when a check asks for what the report cannot answer. Read-only calls only.
  */
 import {
   GenerateCredentialReportCommand,
   GetAccessKeyLastUsedCommand,
+  GetAccountPasswordPolicyCommand,
   GetCredentialReportCommand,
   GetLoginProfileCommand,
   ListAccessKeysCommand,
@@ -16,18 +17,29 @@ import {
 } from "@aws-sdk/client-iam";
 import { compareStrings, type Finding, type InputError } from "../findings.js";
 import { sleep, type AwsCaller } from "./aws-call.js";
-import { lastUseSource, matchSlots, needsKeyListing, type ApiAccessKey } from "./call-plan.js";
-import { classifyKey } from "./classify.js";
-import { parseCredentialReport, reportAccountId, type CredentialReportRow } from "./credential-report.js";
+import {
+  parseCredentialReport,
+  reportAccountId,
+  type CredentialReportKeySlot,
+  type CredentialReportRow,
+} from "./credential-report.js";
 import { AwsAuditError } from "./errors.js";
-import type { LiveKeyEvidence } from "./evidence.js";
-import { accountFile, accountLocation, isoSeconds, keyFinding, remediationCommands } from "./key-finding.js";
+import type {
+  AccessKeyFacts,
+  AccountFacts,
+  AccountJudge,
+  ApiAccessKey,
+  Judgement,
+  PasswordPolicy,
+  UserFacts,
+} from "./facts.js";
+import { accountFile, accountLocation, isoSeconds } from "./locations.js";
 import { forEachLimited } from "./pool.js";
 
 /** How one account is audited; see `LiveOptions`. */
 export interface AccountAuditSettings {
-  windowSeconds: number;
-  allUsers: boolean;
+  /** The policies' account checks, run on every user and on the account. */
+  judges: readonly AccountJudge[];
   concurrency: number;
   reportPollIntervalMs: number;
   reportTimeoutMs: number;
@@ -51,11 +63,11 @@ export interface AccountStats {
   /** Why the account was not audited (failed or skipped). */
   reason?: string;
   users: number;
-  /** Users with a console password (all users with `--all-users`). */
+  /** Users some check judged (KG001: users with a console password; all users with `--all-users`). */
   usersInScope: number;
   /** Users created after the report, audited through GetLoginProfile. */
   usersNotInReport: number;
-  /** Users in scope whose report row rules out any finding, so no call was needed. */
+  /** Users in scope whose report row answered every question of the checks, so no call was needed. */
   usersSettledByReport: number;
   /** Keys read with ListAccessKeys. */
   accessKeys: number;
@@ -178,16 +190,8 @@ export async function auditAccount(
   const rows = new Map<string, CredentialReportRow>();
   for (const row of report.rows) if (!row.isRoot) rows.set(row.arn, row);
 
-  const ctx: UserContext = {
-    iam,
-    caller,
-    settings,
-    accountId,
-    accountName: target.accountName,
-    reportGenerated: fetched.generatedTime,
-    reportFresh: fetched.generatedDuringRun,
-    stats,
-  };
+  const account = accountFacts(iam, caller, accountId, target.accountName, fetched);
+  const ctx: UserContext = { iam, caller, judges: settings.judges, account, stats };
   const userFailures: string[] = [];
   let fatal: AwsAuditError | null = null;
   await forEachLimited(
@@ -195,7 +199,9 @@ export async function auditAccount(
     settings.concurrency,
     async (user) => {
       try {
-        findings.push(...(await auditUser(user, rows.get(user.Arn ?? ""), ctx)));
+        const judged = await auditUser(user, rows.get(user.Arn ?? ""), ctx);
+        findings.push(...judged.findings);
+        errors.push(...judged.errors);
       } catch (err) {
         if (err instanceof AwsAuditError && err.fatal) fatal ??= err;
         else userFailures.push(`${user.Arn ?? user.UserName}: ${messageOf(err)}`);
@@ -219,87 +225,123 @@ export async function auditAccount(
       });
     }
   }
+  // The checks of the account as a whole (its password policy…), after its users.
+  for (const judge of settings.judges) {
+    if (!judge.account) continue;
+    try {
+      const judged = await judge.account(account);
+      findings.push(...judged.findings);
+      errors.push(...(judged.errors ?? []));
+    } catch (err) {
+      return fail(err);
+    }
+  }
   return finish();
 }
 
 interface UserContext {
   iam: IAMClient;
   caller: AwsCaller;
-  settings: AccountAuditSettings;
-  accountId: string;
-  accountName: string | undefined;
-  reportGenerated: Date;
-  reportFresh: boolean;
+  judges: readonly AccountJudge[];
+  account: AccountFacts;
   stats: AccountStats;
 }
 
-async function auditUser(user: User, reportRow: CredentialReportRow | undefined, ctx: UserContext): Promise<Finding[]> {
-  const { iam, caller, settings } = ctx;
+/** The account's facts: its location, its report, and the per-account calls on demand. */
+function accountFacts(
+  iam: IAMClient,
+  caller: AwsCaller,
+  id: string,
+  name: string | undefined,
+  report: FetchedReport,
+): AccountFacts {
+  let passwordPolicy: Promise<PasswordPolicy | null> | undefined;
+  return {
+    id,
+    ...(name !== undefined ? { name } : {}),
+    location: accountLocation(id),
+    report: { generatedTime: report.generatedTime, generatedDuringRun: report.generatedDuringRun },
+    api: { passwordPolicy: () => (passwordPolicy ??= accountPasswordPolicy(iam, caller)) },
+  };
+}
+
+/** One user judged by every check: the facts are gathered once, on demand, whichever checks ask. */
+async function auditUser(
+  user: User,
+  reportRow: CredentialReportRow | undefined,
+  ctx: UserContext,
+): Promise<Required<Judgement>> {
+  const { iam, caller, account } = ctx;
   const userName = user.UserName ?? "";
-  const userArn = user.Arn ?? "";
   const userCreated = user.CreateDate;
   if (!userCreated)
     throw new AwsAuditError("service", "ListUsers returned the user without a CreateDate", "iam:ListUsers");
   // A row for a user of the same name that was deleted and created again describes someone else.
   const row =
     reportRow && Math.abs(reportRow.userCreated.getTime() - userCreated.getTime()) <= 1000 ? reportRow : undefined;
+  if (!row) ctx.stats.usersNotInReport += 1;
 
-  let passwordEnabled: boolean;
-  if (row) passwordEnabled = row.passwordEnabled === true;
-  else {
-    ctx.stats.usersNotInReport += 1;
-    passwordEnabled = await hasLoginProfile(iam, caller, userName);
-  }
-  if (!passwordEnabled && !settings.allUsers) return [];
-  ctx.stats.usersInScope += 1;
-  if (row && !needsKeyListing(row, userCreated, ctx.reportGenerated, settings.windowSeconds)) {
-    ctx.stats.usersSettledByReport += 1;
-    return [];
-  }
+  let calls = 0;
+  let password: Promise<boolean> | undefined;
+  let keys: Promise<AccessKeyFacts[] | null> | undefined;
+  const lastUse = new Map<string, Promise<Date | null>>();
+  const facts: UserFacts = {
+    name: userName,
+    arn: user.Arn ?? "",
+    created: userCreated,
+    accountId: account.id,
+    reportRow: row,
+    location: account.location,
+    passwordEnabled: () => {
+      if (row) return Promise.resolve(row.passwordEnabled === true);
+      if (!password) {
+        calls += 1;
+        password = hasLoginProfile(iam, caller, userName);
+      }
+      return password;
+    },
+    api: {
+      accessKeys: () => {
+        if (!keys) {
+          calls += 1;
+          keys = listAccessKeys(iam, caller, userName).then((listed) => {
+            if (listed === null) return null; // deleted while the audit ran
+            ctx.stats.accessKeys += listed.length;
+            const slots = matchSlots(listed, row);
+            return listed
+              .sort((a, b) => a.created.getTime() - b.created.getTime() || compareStrings(a.id, b.id))
+              .map((k) => ({ ...k, reportSlot: slots.get(k.id) }));
+          });
+        }
+        return keys;
+      },
+      keyLastUsed: (accessKeyId) => {
+        let known = lastUse.get(accessKeyId);
+        if (!known) {
+          calls += 1;
+          known = keyLastUsed(iam, caller, accessKeyId);
+          lastUse.set(accessKeyId, known);
+        }
+        return known;
+      },
+    },
+  };
 
-  const keys = await listAccessKeys(iam, caller, userName);
-  if (keys === null) return []; // deleted while the audit ran
-  ctx.stats.accessKeys += keys.length;
-  const slots = matchSlots(keys, row);
-  const findings: Finding[] = [];
-  for (const key of keys.sort((a, b) => a.created.getTime() - b.created.getTime() || compareStrings(a.id, b.id))) {
-    const slot = slots.get(key.id);
-    const source = lastUseSource(key, slot, userCreated, settings.windowSeconds, ctx.reportFresh);
-    if (source === "none") continue;
-    const lastUsed = source === "report" ? (slot?.lastUsed ?? null) : await keyLastUsed(iam, caller, key.id);
-    const verdict = classifyKey({
-      userCreated,
-      keyCreated: key.created,
-      status: key.status,
-      neverUsed: lastUsed === null,
-      windowSeconds: settings.windowSeconds,
-    });
-    if (!verdict) continue;
-    const evidence: LiveKeyEvidence = {
-      kind: "live-key",
-      case: verdict.case,
-      accountId: ctx.accountId,
-      ...(ctx.accountName !== undefined ? { accountName: ctx.accountName } : {}),
-      userName,
-      userArn,
-      userCreated: isoSeconds(userCreated),
-      passwordEnabled,
-      accessKeyId: key.id,
-      slot: slot?.slot ?? null,
-      keyCreated: isoSeconds(key.created),
-      keyCreatedFrom: "api",
-      status: key.status,
-      gapSeconds: verdict.gapSeconds,
-      windowSeconds: settings.windowSeconds,
-      lastUsed: lastUsed ? isoSeconds(lastUsed) : null,
-      lastUsedFrom: source,
-      reportGeneratedTime: isoSeconds(ctx.reportGenerated),
-      remediation: [],
-    };
-    evidence.remediation = remediationCommands(evidence);
-    findings.push(keyFinding(evidence, verdict, accountLocation(ctx.accountId)));
+  const judgement: Required<Judgement> = { findings: [], errors: [] };
+  let inScope = false;
+  for (const judge of ctx.judges) {
+    const judged = judge.user ? await judge.user(facts, account) : null;
+    if (!judged) continue;
+    inScope = true;
+    judgement.findings.push(...judged.findings);
+    judgement.errors.push(...(judged.errors ?? []));
   }
-  return findings;
+  if (inScope) {
+    ctx.stats.usersInScope += 1;
+    // In scope, and the report answered every question the checks asked: no call was made.
+    if (calls === 0) ctx.stats.usersSettledByReport += 1;
+  }
+  return judgement;
 }
 
 /** A credential report as IAM handed it over. */
@@ -457,6 +499,56 @@ async function hasLoginProfile(iam: IAMClient, caller: AwsCaller, userName: stri
     if (err instanceof AwsAuditError && err.kind === "not-found") return false;
     throw err;
   }
+}
+
+/** The account's password policy; null when it has none. */
+async function accountPasswordPolicy(iam: IAMClient, caller: AwsCaller): Promise<PasswordPolicy | null> {
+  try {
+    const out = await caller.call("iam:GetAccountPasswordPolicy", () =>
+      iam.send(new GetAccountPasswordPolicyCommand({})),
+    );
+    const p = out.PasswordPolicy;
+    if (!p)
+      throw new AwsAuditError(
+        "service",
+        "GetAccountPasswordPolicy returned no PasswordPolicy",
+        "iam:GetAccountPasswordPolicy",
+      );
+    return {
+      minimumPasswordLength: p.MinimumPasswordLength ?? null,
+      requireSymbols: p.RequireSymbols ?? false,
+      requireNumbers: p.RequireNumbers ?? false,
+      requireUppercaseCharacters: p.RequireUppercaseCharacters ?? false,
+      requireLowercaseCharacters: p.RequireLowercaseCharacters ?? false,
+      maxPasswordAge: p.MaxPasswordAge ?? null,
+      passwordReusePrevention: p.PasswordReusePrevention ?? null,
+    };
+  } catch (err) {
+    if (err instanceof AwsAuditError && err.kind === "not-found") return null;
+    throw err;
+  }
+}
+
+/**
+ * Pair API keys with report slots by creation time (which physical key is slot 1 is not
+ * documented). A key is paired only when its time picks out exactly one slot and that slot's time
+ * picks out only this key; two keys created in the same second stay unpaired.
+ */
+export function matchSlots(
+  keys: readonly ApiAccessKey[],
+  row: CredentialReportRow | undefined,
+): Map<string, CredentialReportKeySlot> {
+  const out = new Map<string, CredentialReportKeySlot>();
+  if (!row) return out;
+  const near = (a: Date, b: Date): boolean => Math.abs(a.getTime() - b.getTime()) <= 1000;
+  for (const key of keys) {
+    const slots = row.keys.filter((s) => s.lastRotated !== null && near(s.lastRotated, key.created));
+    const [slot] = slots;
+    if (slots.length !== 1 || !slot?.lastRotated) continue;
+    const rivals = keys.filter((k) => slot.lastRotated && near(slot.lastRotated, k.created));
+    if (rivals.length === 1) out.set(key.id, slot);
+  }
+  return out;
 }
 
 /** When the key was last used; null: never. */

@@ -1,7 +1,8 @@
 /**
- * keygate's live mode as a library: audit AWS accounts (or a saved credential report) for access
- * keys created together with their user (CIS AWS Foundations 1.11 / 1.10 / 2.10). Findings are
- * KG001 findings with `source: "live"`; the CLI (`keygate live`) and the reporters do the rest.
+ * keygate's live mode: audit AWS accounts (or a saved credential report) with the policies' account
+ * checks. live/ gathers the facts (accounts, credential reports, users, keys; see `facts.ts`) and
+ * hands each user and account to the checks it is given; it knows no policy. `src/live-audit.ts`
+ * binds the policies to it; the CLI (`keygate live`) and the reporters do the rest.
  */
 import { compareDiagnostics, compareFindings, compareStrings, type Finding, type InputError } from "../findings.js";
 import {
@@ -13,7 +14,6 @@ import {
   type AccountStats,
 } from "./account.js";
 import { AwsCaller, DEFAULT_RETRY_POLICY, type RetryPolicy } from "./aws-call.js";
-import { DEFAULT_WINDOW_SECONDS } from "./classify.js";
 import {
   iamClient,
   organizationsClient,
@@ -23,7 +23,8 @@ import {
   type Credentials,
 } from "./clients.js";
 import { AwsAuditError } from "./errors.js";
-import { accountFile } from "./key-finding.js";
+import type { AccountJudge } from "./facts.js";
+import { accountFile } from "./locations.js";
 import {
   assumeAuditRole,
   callerIdentity,
@@ -32,7 +33,6 @@ import {
   roleArnOf,
   type CallerIdentity,
 } from "./organization.js";
-import type { CredentialReportAudit, CredentialReportAuditOptions } from "./offline.js";
 import { AccountRate, Slots } from "./rate.js";
 
 export {
@@ -41,12 +41,13 @@ export {
   type CredentialReportAuditOptions,
   type CredentialReportAuditStats,
 } from "./offline.js";
-import { isLiveKeyEvidence } from "./evidence.js";
+import { LiveUsageError } from "./usage-error.js";
 
-export { isLiveKeyEvidence, type LiveKeyCase, type LiveKeyEvidence } from "./evidence.js";
 export type { AccountStats } from "./account.js";
 export type { Credentials } from "./clients.js";
-export { classifyKey, DEFAULT_WINDOW_SECONDS, type KeyFacts, type KeyVerdict } from "./classify.js";
+export type * from "./facts.js";
+export { accountFile, accountLocation, isoSeconds } from "./locations.js";
+export { LiveUsageError } from "./usage-error.js";
 export {
   CREDENTIAL_REPORT_COLUMNS,
   decodeSavedReport,
@@ -58,7 +59,6 @@ export {
 } from "./credential-report.js";
 export { REQUIRED_IAM_PERMISSIONS } from "./errors.js";
 export { DEFAULT_AUDIT_ROLE_NAME, ROLE_SESSION_NAME } from "./organization.js";
-export { RULE_ID, RULE_NAME } from "./key-finding.js";
 
 /** What `keygate live` passes in; every field is optional. */
 export interface LiveOptions {
@@ -71,10 +71,6 @@ export interface LiveOptions {
   endpoints?: { iam?: string; sts?: string; organizations?: string };
   /** Credentials to use instead of the default chain (embedding, tests). */
   credentials?: Credentials;
-  /** `--window`: seconds between a user's creation and a key's within which the key counts as created with the user (default 60). */
-  windowSeconds?: number;
-  /** `--all-users`: also users without a console password. */
-  allUsers?: boolean;
   /** `--org`: every active account of the organization (needs `organizations:ListAccounts`). */
   org?: boolean;
   /** `--accounts`: these account ids. */
@@ -150,26 +146,11 @@ export interface LiveAuditStats {
 }
 
 export interface LiveAuditResult {
-  /** Sorted (file, line, column, rule, resource; then key creation). */
+  /** Sorted (file, line, column, rule, resource; then in each check's order). */
   findings: Finding[];
   /** Anything that kept an account, a user or the report from being audited: exit 2. */
   errors: InputError[];
   stats: LiveAuditStats;
-}
-
-/**
- * What `keygate live` asks a policy's account check to audit: an account (or several, or an
- * organization) through the AWS API, or a saved credential report.
- */
-export type AuditRequest =
-  { kind: "account"; options: LiveOptions } | { kind: "credential-report"; options: CredentialReportAuditOptions };
-
-/** What an audit found: the findings, what kept something from being audited, and its figures. */
-export type AuditResult = LiveAuditResult | CredentialReportAudit;
-
-/** Options that cannot work together or hold impossible values (a usage error: exit 2). */
-export class LiveUsageError extends Error {
-  override name = "LiveUsageError";
 }
 
 /** Re-assume an account's role when its credentials would expire within this long of its audit. */
@@ -177,7 +158,7 @@ const CREDENTIALS_MARGIN_MS = 15 * 60_000;
 
 /**
  * Audit one AWS account (the credentials' own), or several (`org`, `accounts`) through an
- * assumed role. Read-only calls only. Throws only {@link LiveUsageError}; AWS failures are returned
+ * assumed role, with the given checks (all share the audit and its calls). Read-only calls only. Throws only {@link LiveUsageError}; AWS failures are returned
  * in `errors`, and an account that fails does not stop the others.
  *
  * The schedule: each account's role is assumed and its credential report requested as soon as the
@@ -186,7 +167,7 @@ const CREDENTIALS_MARGIN_MS = 15 * 60_000;
  * `reportTimeoutMs` after the request fails alone. All calls share `maxCallsInFlight` slots, and
  * each account has its own {@link AccountRate}, which throttling slows down.
  */
-export async function auditLive(options: LiveOptions = {}): Promise<LiveAuditResult> {
+export async function auditLive(options: LiveOptions, judges: readonly AccountJudge[]): Promise<LiveAuditResult> {
   const started = performance.now();
   validate(options);
   const region = await resolveRegion(options.region, options.profile);
@@ -205,8 +186,7 @@ export async function auditLive(options: LiveOptions = {}): Promise<LiveAuditRes
     maxSockets: concurrency + 2,
   };
   const audit: AccountAuditSettings = {
-    windowSeconds: options.windowSeconds ?? DEFAULT_WINDOW_SECONDS,
-    allUsers: options.allUsers ?? false,
+    judges,
     concurrency,
     reportPollIntervalMs: options.reportPollIntervalMs ?? 2_000,
     reportTimeoutMs: options.reportTimeoutMs ?? DEFAULT_REPORT_TIMEOUT_MS,
@@ -505,19 +485,16 @@ export async function auditLive(options: LiveOptions = {}): Promise<LiveAuditRes
 
 type AssumedCredentials = Awaited<ReturnType<typeof assumeAuditRole>>;
 
-/** Findings in the house order; within one user, keys by creation time, then id. */
+/**
+ * Findings in the house order. The sort is stable: a check's findings about one user (the same
+ * location, rule and resource) stay in the order the check gave them (KG001: keys by creation).
+ */
 export function sortFindings(findings: Finding[]): Finding[] {
-  const keyOrder = (f: Finding): string => {
-    const e = f.evidence;
-    return isLiveKeyEvidence(e) ? `${e.keyCreated}\u0000${e.accessKeyId ?? e.slot ?? ""}` : "";
-  };
-  return findings.sort((a, b) => compareFindings(a, b) || compareStrings(keyOrder(a), keyOrder(b)));
+  return findings.sort(compareFindings);
 }
 
 function validate(o: LiveOptions): void {
   const problems: string[] = [];
-  if (o.windowSeconds !== undefined && !(Number.isFinite(o.windowSeconds) && o.windowSeconds >= 0))
-    problems.push(`--window must be a number of seconds ≥ 0, got ${o.windowSeconds}`);
   for (const [name, v] of [
     ["--concurrency", o.concurrency],
     ["--account-concurrency", o.accountConcurrency],

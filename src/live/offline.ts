@@ -1,14 +1,14 @@
 /**
  * The audit of a saved credential report (`keygate live --credential-report FILE`): no AWS calls.
- * A key's creation time is then its slot's `access_key_N_last_rotated`, and there is no key id.
+ * Each row's user is handed to the policies' account checks with the facts the report holds (no
+ * `api`): a key's creation time is then its slot's `access_key_N_last_rotated`, and there is no key id.
  */
 import { readFile } from "node:fs/promises";
 import { isAbsolute, relative, resolve, sep } from "node:path";
 import type { Finding, InputError } from "../findings.js";
-import { classifyKey, DEFAULT_WINDOW_SECONDS, type KeyVerdict } from "./classify.js";
 import { decodeSavedReport, parseCredentialReport, reportAccountId, type ReportEncoding } from "./credential-report.js";
-import type { LiveKeyEvidence } from "./evidence.js";
-import { isoSeconds, keyFinding, remediationCommands } from "./key-finding.js";
+import type { AccountFacts, AccountJudge, UserFacts } from "./facts.js";
+import { isoSeconds } from "./locations.js";
 
 export interface CredentialReportAuditOptions {
   /** The report file (CSV, base64 text, or the CLI's JSON output). */
@@ -17,8 +17,6 @@ export interface CredentialReportAuditOptions {
   content?: Uint8Array;
   /** Base for `location.file` (default: the working directory). */
   cwd?: string;
-  windowSeconds?: number;
-  allUsers?: boolean;
 }
 
 export interface CredentialReportAuditStats {
@@ -27,7 +25,9 @@ export interface CredentialReportAuditStats {
   reportGeneratedTime: string | null;
   /** Rows read, the root row included. */
   rows: number;
+  /** Users some check judged. */
   usersInScope: number;
+  /** Keys (non-empty slots) of the users in scope. */
   accessKeys: number;
 }
 
@@ -38,13 +38,15 @@ export interface CredentialReportAudit {
 }
 
 /**
- * Audit a saved credential report. Locations point at the report's CSV lines (for base64 or JSON
- * input: the lines of the decoded CSV). A malformed report yields errors with line numbers; rows
- * that parse are still audited.
+ * Audit a saved credential report with the given checks. Users are located at their CSV lines (for
+ * base64 or JSON input: the lines of the decoded CSV), the account at the first line. A malformed
+ * report yields errors with line numbers; rows that parse are still audited.
  */
-export async function auditCredentialReport(options: CredentialReportAuditOptions): Promise<CredentialReportAudit> {
+export async function auditCredentialReport(
+  options: CredentialReportAuditOptions,
+  judges: readonly AccountJudge[],
+): Promise<CredentialReportAudit> {
   const file = displayPath(options.file, options.cwd ?? process.cwd());
-  const windowSeconds = options.windowSeconds ?? DEFAULT_WINDOW_SECONDS;
   const stats: CredentialReportAuditStats = {
     encoding: null,
     accountId: null,
@@ -94,74 +96,44 @@ export async function auditCredentialReport(options: CredentialReportAuditOption
   stats.reportGeneratedTime = report.generatedTime ? isoSeconds(report.generatedTime) : null;
   const lineLengths = decoded.csv.split("\n").map((l) => l.replace(/\r$/, "").length);
 
+  const generatedTime = report.generatedTime;
+  const account: AccountFacts = {
+    id: stats.accountId ?? "unknown",
+    location: { file, line: 1, column: 1, endLine: 1, endColumn: (lineLengths[0] ?? 0) + 1 },
+    report: { generatedTime, generatedDuringRun: false },
+  };
   for (const row of report.rows) {
     if (row.isRoot) continue;
-    const passwordEnabled = row.passwordEnabled === true;
-    if (!passwordEnabled && !options.allUsers) continue;
-    stats.usersInScope += 1;
-    for (const slot of row.keys) {
-      // An empty slot has no time and is not active. An active key without a time (IAM writes
-      // one for every key it has) cannot be placed in the window, but is never dropped silently.
-      if (slot.lastRotated === null && !slot.active) continue;
-      stats.accessKeys += 1;
-      const status = slot.active ? "Active" : "Inactive";
-      const verdict = slot.lastRotated
-        ? classifyKey({
-            userCreated: row.userCreated,
-            keyCreated: slot.lastRotated,
-            status,
-            neverUsed: slot.lastUsed === null,
-            windowSeconds,
-          })
-        : undatedKey(slot.lastUsed === null);
-      if (!verdict) {
-        if (slot.lastRotated === null) {
-          errors.push({
-            file,
-            line: row.line,
-            message: `access_key_${slot.slot} of user ${row.user} is active but its access_key_${slot.slot}_last_rotated is N/A, so keygate cannot tell whether it was created with the user: generate the report again (aws iam generate-credential-report), or audit the account with \`keygate live\``,
-          });
-        }
-        continue;
-      }
-      const evidence: LiveKeyEvidence = {
-        kind: "live-key",
-        case: verdict.case,
-        accountId: accountOf(row.arn) ?? stats.accountId ?? "unknown",
-        userName: row.user,
-        userArn: row.arn,
-        userCreated: isoSeconds(row.userCreated),
-        passwordEnabled,
-        accessKeyId: null,
-        slot: slot.slot,
-        keyCreated: slot.lastRotated ? isoSeconds(slot.lastRotated) : null,
-        keyCreatedFrom: "report",
-        status,
-        gapSeconds: verdict.gapSeconds,
-        windowSeconds,
-        lastUsed: slot.lastUsed ? isoSeconds(slot.lastUsed) : null,
-        lastUsedFrom: "report",
-        reportGeneratedTime: stats.reportGeneratedTime,
-        remediation: [],
-      };
-      evidence.remediation = remediationCommands(evidence);
-      const length = lineLengths[row.line - 1] ?? 0;
-      findings.push(
-        keyFinding(evidence, verdict, { file, line: row.line, column: 1, endLine: row.line, endColumn: length + 1 }),
-      );
+    const length = lineLengths[row.line - 1] ?? 0;
+    const user: UserFacts = {
+      name: row.user,
+      arn: row.arn,
+      created: row.userCreated,
+      accountId: accountOf(row.arn) ?? account.id,
+      reportRow: row,
+      location: { file, line: row.line, column: 1, endLine: row.line, endColumn: length + 1 },
+      passwordEnabled: () => Promise.resolve(row.passwordEnabled === true),
+    };
+    let inScope = false;
+    for (const judge of judges) {
+      const judged = judge.user ? await judge.user(user, account) : null;
+      if (!judged) continue;
+      inScope = true;
+      findings.push(...judged.findings);
+      errors.push(...(judged.errors ?? []));
     }
+    if (!inScope) continue;
+    stats.usersInScope += 1;
+    // An empty slot has no time and is not active.
+    stats.accessKeys += row.keys.filter((slot) => slot.lastRotated !== null || slot.active).length;
+  }
+  for (const judge of judges) {
+    if (!judge.account) continue;
+    const judged = await judge.account(account);
+    findings.push(...judged.findings);
+    errors.push(...(judged.errors ?? []));
   }
   return { findings, errors, stats };
-}
-
-/**
- * The verdict on an active key whose creation time the report does not give: never used, it fails
- * the CIS command-line audit, which needs no creation time (a user with a password and an active,
- * never-used key); an error, since it may well be the setup key itself. A key in use cannot be
- * judged without the time (null: the caller reports an input error).
- */
-function undatedKey(neverUsed: boolean): KeyVerdict | null {
-  return neverUsed ? { case: "active-key-never-used", severity: "error", gapSeconds: null } : null;
 }
 
 /** `file` relative to `cwd` with `/` separators (as every location.file), unless it lies outside. */

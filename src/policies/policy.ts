@@ -8,7 +8,7 @@ import {
   type Severity,
   type SourceLocation,
 } from "../findings.js";
-import type { AuditRequest, AuditResult } from "../live/index.js";
+import type { AccountJudge } from "../live/facts.js";
 import type { PlanFile } from "../load/plan.js";
 import type { Configuration } from "../model/configuration.js";
 import type { Evaluator } from "../model/expressions.js";
@@ -43,6 +43,17 @@ export interface PolicyReads {
   attributes: string[];
   /** Resource types its findings are reported on or related to: where a `keygate:ignore` comment may stand (besides `module` blocks). */
   reportedOn: string[];
+}
+
+/**
+ * What `keygate live`'s command line says to the account checks (`--window`, `--all-users`); each
+ * check reads the options it has and ignores the others.
+ */
+export interface AccountCheckOptions {
+  /** `--window`: seconds between a user's creation and a key's within which the key counts as created with the user. */
+  windowSeconds?: number;
+  /** `--all-users`: also users without a console password. */
+  allUsers?: boolean;
 }
 
 /** Finds where a resource (by configuration address, no instance keys) is declared in the Terraform sources. */
@@ -112,8 +123,13 @@ export interface PolicyDefinition<D extends PolicyData, E extends Evidence> {
   ): Promise<Finding<E>[]>;
   /** Its check over a plan (`terraform show -json`); `locateSource` points at the `.tf` lines when the sources are at hand. */
   checkPlan?(plan: PlanFile, context: CheckContext<D, E> & { locateSource: SourceLocator | undefined }): Finding<E>[];
-  /** Its check over a live AWS account or organization (or a saved credential report), run by `keygate live`. */
-  checkAccount?(request: AuditRequest, context: CheckContext<D, E>): Promise<AuditResult>;
+  /**
+   * Its check over live AWS accounts (or a saved credential report), run by `keygate live`: given
+   * the command line's options, what judges each user and each account from the facts the audit
+   * gathers (live/facts.ts). All checks share one audit, and each call it makes. Throws
+   * LiveUsageError (live/usage-error.ts) for options it cannot take.
+   */
+  checkAccount?(options: AccountCheckOptions, context: CheckContext<D, E>): AccountJudge;
   /**
    * Whether a finding of the configuration after a change is new in the change, given what is new
    * about each address (default: its resource is new). A pair is new only when both ends are.
@@ -129,7 +145,7 @@ export interface Policy extends PolicyInfo {
   readonly reads: Readonly<PolicyReads>;
   checkConfiguration?(configuration: Configuration, evaluator: Evaluator, severity: Severity): Promise<Finding[]>;
   checkPlan?(plan: PlanFile, severity: Severity, locateSource: SourceLocator | undefined): Finding[];
-  checkAccount?(request: AuditRequest, severity: Severity): Promise<AuditResult>;
+  checkAccount?(options: AccountCheckOptions, severity: Severity): AccountJudge;
   isNew(finding: Finding, novelty: (address: string) => Novelty): boolean;
   message(finding: Finding): string;
   shortMessage(finding: Finding): string;
@@ -195,7 +211,7 @@ export function bindPolicy(
     ...(checkPlan
       ? { checkPlan: (plan, severity, locateSource) => checkPlan(plan, { ...context(severity), locateSource }) }
       : {}),
-    ...(checkAccount ? { checkAccount: (request, severity) => checkAccount(request, context(severity)) } : {}),
+    ...(checkAccount ? { checkAccount: (options, severity) => checkAccount(options, context(severity)) } : {}),
     isNew: (finding, novelty) =>
       definition.isNew ? definition.isNew(finding, novelty) : novelty(finding.resource) !== "none",
     message: (finding) => render(messages.message, finding),

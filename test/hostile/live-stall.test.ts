@@ -1,6 +1,6 @@
 import { createServer } from "node:http";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { auditLive } from "../../src/live/index.js";
+import { auditLive } from "../../src/live-audit.js";
 import { startFakeAws, type FakeAws } from "../support/fake-aws.js";
 import { liveOptions } from "../support/live.js";
 

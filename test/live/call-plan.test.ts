@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { lastUseSource, matchSlots, needsKeyListing, type ApiAccessKey } from "../../src/live/call-plan.js";
+import { matchSlots } from "../../src/live/account.js";
+import type { ApiAccessKey } from "../../src/live/facts.js";
+import { lastUseSource, needsKeyListing } from "../../src/policies/KG001/live-call-plan.js";
 import type { CredentialReportKeySlot, CredentialReportRow } from "../../src/live/credential-report.js";
 
 const userCreated = new Date("2024-03-01T10:00:00Z");

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { classifyKey, type KeyFacts } from "../../src/live/classify.js";
+import { classifyKey, type KeyFacts } from "../../src/policies/KG001/live-classify.js";
 
 const userCreated = new Date("2024-03-01T10:00:00Z");
 const at = (seconds: number): Date => new Date(userCreated.getTime() + seconds * 1000);

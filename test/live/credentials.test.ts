@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { partitionOf, resolveRegion, signingRegion } from "../../src/live/clients.js";
-import { auditLive } from "../../src/live/index.js";
+import { auditLive } from "../../src/live-audit.js";
 import { startFakeAws, type FakeAws } from "../support/fake-aws.js";
 import { at, T0 } from "../support/live-scenario.js";
 

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { auditCredentialReport, type LiveKeyEvidence } from "../../src/live/index.js";
+import { auditCredentialReport, type LiveKeyEvidence } from "../../src/live-audit.js";
 import { MANAGEMENT_ACCOUNT, startFakeAws, type FakeAws } from "../support/fake-aws.js";
 import { findOnPath } from "../support/path.js";
 

@@ -1,6 +1,7 @@
 import { createServer as createTcpServer, type Server as TcpServer } from "node:net";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { auditLive, LiveUsageError, type LiveKeyEvidence } from "../../src/live/index.js";
+import { auditLive, type LiveKeyEvidence } from "../../src/live-audit.js";
+import { LiveUsageError } from "../../src/live/index.js";
 import { MANAGEMENT_ACCOUNT, startFakeAws, type FakeAws } from "../support/fake-aws.js";
 import { liveOptions } from "../support/live.js";
 import { addTableScenario, at, casesByUser, T0, TABLE_EXPECTATIONS, TABLE_SILENT } from "../support/live-scenario.js";

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { auditCredentialReport, type LiveKeyEvidence } from "../../src/live/index.js";
+import { auditCredentialReport, type LiveKeyEvidence } from "../../src/live-audit.js";
 import { FakeAccount } from "../support/fake-aws.js";
 import { addTableScenario, casesByUser, TABLE_EXPECTATIONS } from "../support/live-scenario.js";
 

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { auditLive, type LiveKeyEvidence, type LiveProgress } from "../../src/live/index.js";
+import { auditLive, type LiveKeyEvidence } from "../../src/live-audit.js";
+import type { LiveProgress } from "../../src/live/index.js";
 import { MANAGEMENT_ACCOUNT, startFakeAws, type FakeAws } from "../support/fake-aws.js";
 import { liveOptions } from "../support/live.js";
 import { at, T0 } from "../support/live-scenario.js";

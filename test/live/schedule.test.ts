@@ -4,7 +4,8 @@
  * and the new options' validation. No wall-clock assertions: order of events only.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { auditLive, LiveUsageError, type AccountStats } from "../../src/live/index.js";
+import { auditLive } from "../../src/live-audit.js";
+import { LiveUsageError, type AccountStats } from "../../src/live/index.js";
 import { AccountRate } from "../../src/live/rate.js";
 import { MANAGEMENT_ACCOUNT, startFakeAws, type FakeAws } from "../support/fake-aws.js";
 import { liveOptions } from "../support/live.js";

@@ -3,7 +3,7 @@
  * all with a console password and keys, on the fake endpoint with added latency per call; audit
  * it and return the wall time and the API calls per user.
  */
-import { auditLive } from "../../src/live/index.js";
+import { auditLive } from "../../src/live-audit.js";
 import { startFakeAws, type FakeAccount } from "./fake-aws.js";
 
 export interface LiveBenchOptions {

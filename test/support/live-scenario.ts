@@ -2,7 +2,7 @@
  * One account holding every row of the live classification table, for the live and the offline
  * tests alike. Users are created at T0; a key "at +5 s" is a setup key, "at +1 day" a later one.
  */
-import type { LiveKeyCase } from "../../src/live/index.js";
+import type { LiveKeyCase } from "../../src/live-audit.js";
 import type { FakeAccount } from "./fake-aws.js";
 
 export const T0 = "2024-03-01T10:00:00Z";

@@ -1,5 +1,5 @@
 /** Options that point the live audit at a fake endpoint, with short pauses so tests stay fast. */
-import type { LiveOptions } from "../../src/live/index.js";
+import type { LiveAuditOptions as LiveOptions } from "../../src/live-audit.js";
 import type { FakeAws } from "./fake-aws.js";
 
 export function liveOptions(fake: FakeAws, extra: LiveOptions = {}): LiveOptions {

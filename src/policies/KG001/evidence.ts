@@ -1,7 +1,7 @@
-import type { LiveKeyEvidence } from "../../live/evidence.js";
+import type { LiveKeyEvidence } from "./live-evidence.js";
 import type { LinkRoute } from "../../model/links.js";
 
-export type { LiveKeyEvidence } from "../../live/evidence.js";
+export type { LiveKeyEvidence } from "./live-evidence.js";
 
 /** The facts behind a KG001 finding: one variant per kind of evidence. */
 export type KG001Evidence = StaticPairEvidence | ModuleCallEvidence | LiveKeyEvidence;

@@ -1,5 +1,5 @@
-import { isLiveKeyEvidence } from "../../live/evidence.js";
 import { definePolicy } from "../policy.js";
+import { checkAccount } from "./account.js";
 import { checkConfiguration, checkPlan } from "./checks.js";
 import type { KG001Data } from "./data.js";
 import type { KG001Evidence } from "./evidence.js";
@@ -24,28 +24,7 @@ export default definePolicy<KG001Data, KG001Evidence>({
   }),
   checkConfiguration,
   checkPlan,
-  async checkAccount(request, context) {
-    // Loaded on demand: the AWS SDK is not part of the scan (nor of the Action's bundle).
-    const { auditCredentialReport, auditLive } = await import("../../live/index.js");
-    const audit =
-      request.kind === "account" ? await auditLive(request.options) : await auditCredentialReport(request.options);
-    // The audit's findings are made again by the policy, so that their rule is KG001's (the same fingerprints).
-    const findings = audit.findings.flatMap((f) =>
-      isLiveKeyEvidence(f.evidence)
-        ? [
-            context.report({
-              source: f.source,
-              resource: f.resource,
-              location: f.location,
-              related: f.related,
-              evidence: f.evidence,
-              severity: f.severity,
-            }),
-          ]
-        : [],
-    );
-    return { ...audit, findings };
-  },
+  checkAccount,
   // A pair is new in a change when its key and one of its users are both new; with for_each over
   // the users (known keys on both sides), the new keys must be new users' keys.
   isNew(finding, novelty) {

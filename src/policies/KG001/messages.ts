@@ -1,5 +1,5 @@
 import { locationText as at, type Finding, type SourceLocation } from "../../findings.js";
-import { isLiveKeyEvidence, type LiveKeyEvidence } from "../../live/evidence.js";
+import { isLiveKeyEvidence, type LiveKeyEvidence } from "./live-evidence.js";
 import type { KG001Evidence, ModuleCallEvidence, StaticPairEvidence } from "./evidence.js";
 
 // KG001's words: every reporter shows them, none of them knows them.

@@ -1,7 +1,7 @@
-import type { Evidence } from "../findings.js";
+import type { Evidence } from "../../findings.js";
 
 /**
- * Which row of the live classification a key falls in (see `classify.ts`):
+ * Which row of the live classification a key falls in (see `live-classify.ts`):
  * - `setup-key-never-used`: created with the user, active, never used — the exact CIS case;
  * - `setup-key-in-use`: created with the user, active and in use — replace it;
  * - `setup-key-inactive`: created with the user, inactive — delete it;

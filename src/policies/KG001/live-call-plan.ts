@@ -1,5 +1,5 @@
 /**
- * Which API calls a user needs once the credential report is in hand. The report already answers
+ * KG001's call plan: which API calls a user needs once the credential report is in hand. The report already answers
  * whether a user has a console password, roughly when each key was created, and whether it was
  * ever used; the API is asked only for what the report cannot settle: exact key creation times and
  * ids (ListAccessKeys), and last use where the report may be out of date (GetAccessKeyLastUsed).
@@ -12,18 +12,12 @@
  *   GetAccessKeyLastUsed, unless the report was generated during this run;
  * - "used" stays true, and a password added since the report is seen on the next run.
  */
-import { withinWindow } from "./classify.js";
-import type { CredentialReportKeySlot, CredentialReportRow } from "./credential-report.js";
+import type { CredentialReportKeySlot, CredentialReportRow } from "../../live/credential-report.js";
+import type { ApiAccessKey } from "../../live/facts.js";
+import { withinWindow } from "./live-classify.js";
 
 /** Report times and API times are both whole seconds; allow for rounding between them. */
 export const REPORT_TOLERANCE_SECONDS = 2;
-
-/** An access key as ListAccessKeys returns it. */
-export interface ApiAccessKey {
-  id: string;
-  status: "Active" | "Inactive";
-  created: Date;
-}
 
 /**
  * Whether a user who is in the report needs ListAccessKeys: when some key in the report could be
@@ -47,28 +41,6 @@ export function needsKeyListing(
     if (slot.active && slot.lastUsed === null) return true;
   }
   return false;
-}
-
-/**
- * Pair API keys with report slots by creation time (which physical key is slot 1 is not
- * documented). A key is paired only when its time picks out exactly one slot and that slot's time
- * picks out only this key; two keys created in the same second stay unpaired.
- */
-export function matchSlots(
-  keys: readonly ApiAccessKey[],
-  row: CredentialReportRow | undefined,
-): Map<string, CredentialReportKeySlot> {
-  const out = new Map<string, CredentialReportKeySlot>();
-  if (!row) return out;
-  const near = (a: Date, b: Date): boolean => Math.abs(a.getTime() - b.getTime()) <= 1000;
-  for (const key of keys) {
-    const slots = row.keys.filter((s) => s.lastRotated !== null && near(s.lastRotated, key.created));
-    const [slot] = slots;
-    if (slots.length !== 1 || !slot?.lastRotated) continue;
-    const rivals = keys.filter((k) => slot.lastRotated && near(slot.lastRotated, k.created));
-    if (rivals.length === 1) out.set(key.id, slot);
-  }
-  return out;
 }
 
 /**

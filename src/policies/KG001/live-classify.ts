@@ -1,5 +1,6 @@
-import type { Severity } from "../findings.js";
-import type { LiveKeyCase } from "./evidence.js";
+/** KG001's judgement of a live access key: the window, and the table of cases. */
+import type { Severity } from "../../findings.js";
+import type { LiveKeyCase } from "./live-evidence.js";
 
 /** The default `--window`: a key created within this many seconds of its user was set up with it. */
 export const DEFAULT_WINDOW_SECONDS = 60;
