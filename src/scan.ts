@@ -20,6 +20,7 @@ import { workingTree, type SourceTree } from "./load/tree.js";
 import { assembleConfigurations, isLocalSource, qualify, type Configuration } from "./model/configuration.js";
 import { importsOf } from "./model/imports.js";
 import { ModuleLoader } from "./model/loader.js";
+import type { DirectorySummary } from "./model/call-graph.js";
 import { overrideErrors } from "./model/module.js";
 import { dataFileErrors } from "./model/functions/files.js";
 import { referenceErrors } from "./model/references.js";
@@ -57,6 +58,14 @@ export interface ScanRequest {
    * them, without reading it (see model/call-graph.ts).
    */
   vouchedIds?: (path: string) => string | undefined;
+  /**
+   * With `scope` and a cache: what a change-aware scan already knows of the tree's directories
+   * (see change/summary.ts), standing for discovery: the Terraform files of the directories to read,
+   * and the directories known by a summary of the cache's call graph (their calls and how many files
+   * they have, by git tree id), which are neither listed nor read; and under which key a directory's
+   * summary is recorded (see ModuleLoader's options).
+   */
+  layout?: TreeLayout;
   /** Plans (`terraform show -json` output) to check, besides `.json` files among `paths`; "-" is stdin. */
   plans?: string[];
   /** The Terraform sources of the plans (their root module directory), to point findings at `.tf` lines too. */
@@ -79,6 +88,16 @@ export interface ScanRequest {
   onFiles?: (entries: FileLogEntry[]) => void;
 }
 
+/** What a change-aware scan knows of the tree before the scan (see ScanRequest.layout). */
+export interface TreeLayout {
+  /** The Terraform files of the directories to read (absolute, sorted), as discovery would find them. */
+  files: string[];
+  /** Directories to scan known by their summary (absolute). */
+  summaries: ReadonlyMap<string, DirectorySummary>;
+  /** The key a directory's summary is recorded under, for directories whose content is a commit's (see CallGraph.treeKey). */
+  summaryKey: (dir: string) => string | undefined;
+}
+
 /**
  * The static pipeline: discover → read and parse → model (modules, configurations) → evaluate
  * the enabled policies → apply inline suppressions → sort. Input errors are collected, never thrown,
@@ -97,9 +116,12 @@ export async function scan(request: ScanRequest): Promise<ScanResult> {
     request.cache && tree === workingTree && request.prefilter !== false && paths.length
       ? unchangedBlobIds(cwd)
       : undefined;
-  const discovery = paths.length
-    ? await tree.discover(paths, cwd, settings.exclude)
-    : { files: [], namedFiles: [], otherFiles: [], errors: [] };
+  const layout = request.scope && request.cache ? request.layout : undefined;
+  const discovery = layout
+    ? { files: layout.files, namedFiles: [], otherFiles: [], errors: [] }
+    : paths.length
+      ? await tree.discover(paths, cwd, settings.exclude)
+      : { files: [], namedFiles: [], otherFiles: [], errors: [] };
   const errors: InputError[] = [...discovery.errors];
   for (const other of discovery.otherFiles) {
     if (other.endsWith(".json")) {
@@ -113,7 +135,13 @@ export async function scan(request: ScanRequest): Promise<ScanResult> {
       : read.message;
     errors.push({ file: displayPath(other, cwd), message });
   }
-  if (paths.length && discovery.files.length === 0 && planPaths.length === 0 && errors.length === 0) {
+  if (
+    paths.length &&
+    discovery.files.length === 0 &&
+    !layout?.summaries.size &&
+    planPaths.length === 0 &&
+    errors.length === 0
+  ) {
     const terragrunt = await terragruntConfiguration(paths, cwd);
     const why = terragrunt
       ? `; ${terragrunt} is a Terragrunt configuration, which keygate does not read: scan the Terraform modules it sources, or its plan (terragrunt plan -out tfplan && terragrunt show -json tfplan > tfplan.json)`
@@ -137,6 +165,7 @@ export async function scan(request: ScanRequest): Promise<ScanResult> {
     ...(request.variables ? { variables: request.variables } : {}),
     ...(blobIds ? { blobIds } : {}),
     ...(request.scope && request.vouchedIds ? { vouchedIds: request.vouchedIds } : {}),
+    ...(layout ? { summaries: layout.summaries, summaryKey: layout.summaryKey } : {}),
   });
   await request.cache?.load();
   try {

@@ -35,6 +35,8 @@ export class GitTree implements SourceTree {
     private readonly reader: BlobReader,
     /** Paths of symbolic links and submodules, which a snapshot does not read (the working tree may). */
     readonly special: readonly string[] = [],
+    /** Repository-relative directory ("" for the root) → its git tree id, for a commit's tree (see treeId). */
+    private readonly trees = new Map<string, string>(),
   ) {
     this.dirs.set("", []);
     for (const path of blobs.keys()) {
@@ -52,19 +54,21 @@ export class GitTree implements SourceTree {
     }
   }
 
-  /** The tree of a commit (`git ls-tree -r -z --full-tree`). */
+  /** The tree of a commit (`git ls-tree -r -t -z --full-tree`: its files, and its directories' tree ids). */
   static async ofCommit(repository: Repository, commit: string, label: string, reader: BlobReader): Promise<GitTree> {
-    const out = await git(["ls-tree", "-r", "-z", "--full-tree", commit], repository.toplevel);
+    const out = await git(["ls-tree", "-r", "-t", "-z", "--full-tree", commit], repository.toplevel);
     const blobs = new Map<string, string>();
     const special: string[] = [];
+    const trees = new Map<string, string>();
     // "<mode> SP <type> SP <oid> TAB <path>"
     for (const record of records(out)) {
       const tab = record.indexOf("\t");
       const [mode, type, oid] = record.slice(0, tab).split(" ");
       if (type === "blob" && isRegularFile(mode) && oid) blobs.set(record.slice(tab + 1), oid);
+      else if (type === "tree" && oid) trees.set(record.slice(tab + 1), oid);
       else special.push(record.slice(tab + 1));
     }
-    return new GitTree(label, repository.toplevel, blobs, reader, special);
+    return new GitTree(label, repository.toplevel, blobs, reader, special, trees);
   }
 
   /** What is staged: the index (`git ls-files -s -z`); conflicted paths are read as "ours". */
@@ -100,6 +104,21 @@ export class GitTree implements SourceTree {
       for (const [path, oid] of this.blobs) this.ids.set(this.absolute(path), oid);
     }
     return this.ids;
+  }
+
+  /**
+   * A directory's git tree id in a commit's tree (undefined in the index, for the repository's root,
+   * which `ls-tree` does not list, or where the directory is absent): it names the directory's whole content, so what was learnt of a directory with this id
+   * holds wherever it has it (see model/call-graph.ts's summaries).
+   */
+  treeId(dir: string): string | undefined {
+    const rel = this.repoPath(dir);
+    return rel === undefined ? undefined : this.trees.get(rel);
+  }
+
+  /** Every directory of the snapshot (repository-relative, "" for the root) with the names of the files directly in it. */
+  directories(): IterableIterator<[string, readonly string[]]> {
+    return this.dirs.entries();
   }
 
   /** The repository-relative path (`/` separators) → blob id of every file (to compare snapshots by ids). */

@@ -7,6 +7,8 @@ import { openChangeSet, type ChangeMode, type ChangeSet } from "./change-set.js"
 import type { Changes } from "./diff.js";
 import { focusOf, inFocus, isWithin, type Focus } from "./focus.js";
 import { isNewFinding, takeInventory, type Inventory } from "./inventory.js";
+import { GitTree } from "./git-tree.js";
+import { changeLayout } from "./layout.js";
 import { localCallDir, type Configuration } from "../model/configuration.js";
 import { dataFilesRead, dataTreesRead } from "../model/functions/files.js";
 
@@ -143,7 +145,25 @@ async function compare(request: ChangeScanRequest, change: ChangeSet, focus: Foc
       };
 
   let afterPaths = focus.kind === "directories" ? focus.paths : [change.repository.toplevel];
-  if (focus.kind === "files" && (await change.after.discover(afterPaths, cwd, settings.exclude)).files.length === 0) {
+  // The whole repository's snapshot, scoped, with the cache and no exclude rules: what the change left as it
+  // was is known by git tree id (see layout.ts), not listed.
+  const layout =
+    scoped &&
+    byGraph &&
+    cache &&
+    prefilter !== false &&
+    !settings.exclude &&
+    change.after instanceof GitTree &&
+    afterPaths.length === 1 &&
+    resolve(cwd, afterPaths[0]!) === change.repository.toplevel
+      ? (await cache.load(), changeLayout(change.after, change.before, changes, cache))
+      : undefined;
+  if (layout?.summaries.size) cache!.retainAll();
+  if (
+    focus.kind === "files" &&
+    !layout?.summaries.size &&
+    (layout?.files ?? (await change.after.discover(afterPaths, cwd, settings.exclude)).files).length === 0
+  ) {
     // Only deleted files, and nothing left to check in the repository.
     afterPaths = [];
   }
@@ -165,6 +185,7 @@ async function compare(request: ChangeScanRequest, change: ChangeSet, focus: Foc
           tree: change.after,
           observe: (c, f) => void seen.push(new Observed(c, f)),
           ...(scoped && byGraph ? { scope: inScope, vouchedIds } : {}),
+          ...(layout ? { layout } : {}),
         })
       : {
           findings: [],

@@ -327,8 +327,37 @@ export class ParseCache {
     if (!this.stored?.layout.entries.has(key)) this.changed = true;
   }
 
+  private retaining = false;
+
+  /**
+   * Keeps everything the file holds for the next run, used or not: a change-aware run that knew
+   * directories by a summary (model/call-graph.ts), without listing their files, cannot keep their
+   * entries one by one (see keep), and must not make the cache forget them. What it keeps that no
+   * file has any more is dropped by the next run that does not retain.
+   */
+  retainAll(): void {
+    this.retaining = true;
+  }
+
+  /** What the file holds and this run did not use, added to what it keeps (see retainAll). */
+  private retainStored(): void {
+    const stored = this.stored;
+    if (!stored) return;
+    for (const [key, extent] of stored.layout.entries)
+      if (!this.used.has(key)) this.used.set(key, { bytes: slice(stored, extent)! });
+    if (sameWords(stored.layout.words, this.words))
+      for (const [key, packed] of this.files) if (!this.usedFiles.has(key)) this.usedFiles.set(key, packed);
+    for (const [path, record] of this.stats) if (!this.usedStats.has(path)) this.usedStats.set(path, record);
+    for (const name of this.storedRecordNames()) {
+      let used = this.usedRecords.get(name);
+      if (!used) this.usedRecords.set(name, (used = new Map<string, unknown>()));
+      for (const [key, value] of this.storedRecord(name) ?? []) if (!used.has(key)) used.set(key, value);
+    }
+  }
+
   /** Writes what this run used (so the file does not grow without bound), atomically. */
   async save(): Promise<void> {
+    if (this.retaining) this.retainStored();
     const layout = this.stored?.layout;
     if (
       !this.changed &&

@@ -48,19 +48,63 @@ export class CallGraph {
   remember(key: string, module: Module): void {
     // The key names the content: what is recorded for it already is what this module holds (kept, not rebuilt).
     if (this.calls(key)) return;
-    const calls: RecordedCall[] = [];
-    for (const call of module.calls) {
-      if (call.source === undefined || !isLocalSource(call.source)) return;
-      const { file, line, column, endLine, endColumn } = call.location;
-      calls.push([call.name, call.source, file, line, column, endLine, endColumn]);
-    }
-    this.record.set(key, calls);
+    const calls = recordedCalls(module);
+    if (calls) this.record.set(key, calls);
   }
+
+  /**
+   * The key of a directory by its git tree id in a commit (see GitTree.treeId): the id names the
+   * directory's whole content, so a directory with that id has those files and those calls,
+   * without its files being listed (a summary, see {@link summary}).
+   */
+  static treeKey(dir: string, treeId: string): string {
+    return `${TREE_VERSION}\u0000${dir}\u0000${treeId}`;
+  }
+
+  /** What is recorded for a directory by its tree id (see treeKey): how many module files it has, and its calls. */
+  summary(treeKey: string): DirectorySummary | undefined {
+    const value = this.record.get(treeKey);
+    if (
+      !Array.isArray(value) ||
+      value.length !== 2 ||
+      !Number.isSafeInteger(value[0]) ||
+      (value[0] as number) < 1 ||
+      !Array.isArray(value[1]) ||
+      !value[1].every(isRecordedCall)
+    )
+      return undefined;
+    return { files: value[0] as number, calls: value[1] };
+  }
+
+  /** Records a directory's summary by its tree id: its module files (how many) and its calls; not when a call is not local. */
+  rememberSummary(treeKey: string, files: number, module: Module): void {
+    if (files < 1 || this.summary(treeKey)) return;
+    const calls = recordedCalls(module);
+    if (calls) this.record.set(treeKey, [files, calls]);
+  }
+}
+
+/** A module directory as a summary knows it (see CallGraph.summary): the number of its module files, and its calls. */
+export interface DirectorySummary {
+  files: number;
+  calls: readonly RecordedCall[];
+}
+
+/** A module's calls as recorded; undefined when one of them is not local (its shape depends on more than the directory). */
+function recordedCalls(module: Module): RecordedCall[] | undefined {
+  const calls: RecordedCall[] = [];
+  for (const call of module.calls) {
+    if (call.source === undefined || !isLocalSource(call.source)) return undefined;
+    const { file, line, column, endLine, endColumn } = call.location;
+    calls.push([call.name, call.source, file, line, column, endLine, endColumn]);
+  }
+  return calls;
 }
 
 /** The cache record's name, and the version of its entries' shape (in every key). */
 const RECORD = "calls";
 const VERSION = "calls1";
+const TREE_VERSION = "tree1";
 
 /** A local module call as kept: name, source, and where it is written (file as shown, line, column, end). */
 export type RecordedCall = [

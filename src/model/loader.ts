@@ -24,7 +24,7 @@ import { workingTree, type SourceTree } from "../load/tree.js";
 import type { ModuleSource, VariableValue } from "./configuration.js";
 import { MANIFEST_PATH, readModuleManifest, type ModuleManifest } from "./manifest.js";
 import { dataBoundary, readDataFilesWith } from "./functions/files.js";
-import { CallGraph, stubModule } from "./call-graph.js";
+import { CallGraph, stubModule, type DirectorySummary } from "./call-graph.js";
 import { buildModule, type Module } from "./module.js";
 import { VariableReader, type VariableInputs } from "./variables.js";
 
@@ -58,6 +58,17 @@ export interface LoaderOptions {
    * checked (see materialize).
    */
   vouchedIds?: (path: string) => string | undefined;
+  /**
+   * Directories known by a summary of the cache's call graph (see CallGraph.summary): their calls
+   * and how many module files they have, found by their git tree id, without their files being
+   * listed. They are stubs as above until their configuration is to be checked.
+   */
+  summaries?: ReadonlyMap<string, DirectorySummary>;
+  /**
+   * The key under which a directory's summary is recorded (see CallGraph.treeKey), for the
+   * directories whose content the caller vouches is that of a commit's tree; undefined for others.
+   */
+  summaryKey?: (dir: string) => string | undefined;
 }
 
 /**
@@ -96,15 +107,18 @@ export class ModuleLoader implements ModuleSource {
   private readonly callGraph: CallGraph | undefined;
   /** Blob ids of working-tree files computed when they were surveyed (the call graph files modules by them). */
   private readonly contentIds = new Map<string, string>();
-  /** Directories assembled from the call graph, unread (see stubOf), with their files; null: read them. */
-  private readonly stubs = new Map<string, { module: Module; paths: string[] } | null>();
+  /**
+   * Directories assembled from the call graph, unread (see stubOf), with their files (or, known from
+   * a summary, how many they are); null: read them.
+   */
+  private readonly stubs = new Map<string, { module: Module; paths: string[]; files?: number } | null>();
   /** Files that could not be read (or decoded). */
   private readonly unreadable = new Set<string>();
   /** Roots among them whose variable files were not read (read if they are materialized: their errors are the run's). */
   private readonly stubRoots = new Set<string>();
 
   constructor(private readonly options: LoaderOptions) {
-    this.scannedDirs = new Set(options.discovered.keys());
+    this.scannedDirs = new Set([...options.discovered.keys(), ...(options.summaries?.keys() ?? [])]);
     this.callGraph = options.cache && options.prefilter ? new CallGraph(options.cache) : undefined;
     this.variableReader = new VariableReader(
       options.variables ?? {},
@@ -136,9 +150,16 @@ export class ModuleLoader implements ModuleSource {
   get filesRead(): number {
     let known = 0;
     for (const path of this.known.keys()) if (!this.texts.has(path)) known++;
-    for (const stub of this.stubs.values())
-      for (const path of stub?.paths ?? []) if (!this.texts.has(path) && !this.known.has(path)) known++;
+    for (const stub of this.stubs.values()) {
+      if (stub?.files !== undefined) known += stub.files;
+      else for (const path of stub?.paths ?? []) if (!this.texts.has(path) && !this.known.has(path)) known++;
+    }
     return this.texts.size + known;
+  }
+
+  /** Whether directories may be stubs (see stubOf). */
+  private get stubbing(): boolean {
+    return this.options.vouchedIds !== undefined || this.options.summaries !== undefined;
   }
 
   /** Whether a module is a stub (see stubOf): known by its calls only. */
@@ -167,10 +188,18 @@ export class ModuleLoader implements ModuleSource {
    * files not read. What the cache keeps of those files is kept for the next run.
    */
   private async stubOf(dir: string): Promise<Module | undefined> {
-    const ids = this.options.vouchedIds;
-    if (!ids || !this.callGraph || this.mode(dir) === "full") return undefined;
+    if (this.mode(dir) === "full") return undefined;
     const known = this.stubs.get(dir);
     if (known !== undefined) return known?.module;
+    // Known by its tree id: neither listed nor read.
+    const summary = this.options.summaries?.get(dir);
+    if (summary) {
+      const module = stubModule(dir, summary.calls, this.options.cwd);
+      this.stubs.set(dir, { module, paths: [], files: summary.files });
+      return module;
+    }
+    const ids = this.options.vouchedIds;
+    if (!ids || !this.callGraph) return undefined;
     const paths = (await this.moduleFiles(dir)) ?? [];
     // Decided meanwhile (by another caller that awaited the same listing).
     if (this.stubs.has(dir)) return this.stubs.get(dir)?.module;
@@ -182,6 +211,8 @@ export class ModuleLoader implements ModuleSource {
     }
     const module = stubModule(dir, calls, this.options.cwd);
     this.stubs.set(dir, { module, paths });
+    const summaryKey = this.options.summaryKey?.(dir);
+    if (summaryKey) this.callGraph.rememberSummary(summaryKey, paths.length, module);
     const { cache, tree } = this.options;
     for (const path of paths) {
       cache!.keep(ids(path)!);
@@ -208,6 +239,8 @@ export class ModuleLoader implements ModuleSource {
     if (!clean) return;
     const key = CallGraph.key(dir, paths, idOf);
     if (key !== undefined) this.callGraph.remember(key, module);
+    const summaryKey = this.options.summaryKey?.(dir);
+    if (summaryKey) this.callGraph.rememberSummary(summaryKey, paths.length, module);
   }
 
   mode(dir: string): LoadMode {
@@ -256,7 +289,7 @@ export class ModuleLoader implements ModuleSource {
   async prepare(dirs: Iterable<string>): Promise<void> {
     const files: { dir: string; path: string }[] = [];
     for (const dir of dirs) {
-      if (this.options.vouchedIds && (await this.stubOf(dir))) continue;
+      if (this.stubbing && (await this.stubOf(dir))) continue;
       for (const path of (await this.moduleFiles(dir)) ?? []) if (!this.parsed.has(path)) files.push({ dir, path });
     }
     await this.survey(files.map((f) => f.path).filter((path) => !this.texts.has(path) && !this.known.has(path)));
@@ -402,7 +435,7 @@ export class ModuleLoader implements ModuleSource {
   }
 
   private async loadNow(dir: string): Promise<Module | null> {
-    const stub = this.options.vouchedIds && (await this.stubOf(dir));
+    const stub = this.stubbing && (await this.stubOf(dir));
     if (stub) return stub;
     const paths = await this.moduleFiles(dir);
     if (!paths || paths.length === 0) return null;
@@ -598,6 +631,8 @@ export class ModuleLoader implements ModuleSource {
    */
   async fileLog(): Promise<FileLogEntry[]> {
     const prefilter = this.options.prefilter;
+    // The files of directories known from a summary were not listed: listed now, for the log.
+    for (const [dir, stub] of this.stubs) if (stub?.files !== undefined) void this.moduleFiles(dir);
     const listed = (await Promise.all([...this.listings.values()])).flatMap((paths) => paths ?? []);
     const paths = [...new Set([...listed, ...this.texts.keys(), ...this.known.keys(), ...this.parsed.keys()])].sort();
     const entries: FileLogEntry[] = [];
@@ -622,7 +657,7 @@ export class ModuleLoader implements ModuleSource {
         entries.push({
           file,
           status: "cached",
-          why: "unchanged (its git blob id, as the change says): its module's calls taken from the cache's call graph, not read; not checked: its configuration is outside the scan's scope (a change-aware scan checks the configurations the change touches)",
+          why: `unchanged (${this.stubs.get(dirname(path))!.files === undefined ? "its git blob id" : "its directory's git tree id"}, as the change says): its module's calls taken from the cache's call graph, not read; not checked: its configuration is outside the scan's scope (a change-aware scan checks the configurations the change touches)`,
         });
       else {
         const known = read ? undefined : this.known.get(path);

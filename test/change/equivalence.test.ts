@@ -1,4 +1,5 @@
-import { existsSync, readFileSync, readdirSync, renameSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { random } from "../../scripts/bench/generate-monorepo.mjs";
@@ -422,5 +423,125 @@ describe("the cached module-call graph", () => {
     expect((await repo.keygate(["--staged", "modules/keys/main.tf"])).flagged).toEqual([
       "module.k.aws_iam_access_key.that",
     ]);
+  });
+});
+
+/**
+ * Summaries by git tree id (model/call-graph.ts, change/layout.ts): a warm `--staged` run over the
+ * whole repository knows each directory the change left as it was in the commit by its tree id,
+ * without listing its files. Each case warms the cache on one state (a scoped run alone: the full
+ * evaluation keeps no summaries), then changes something a summary must not get wrong;
+ * GitHistory.keygate holds the result to the full evaluation's.
+ */
+describe("the call graph's summaries by git tree id", () => {
+  const bucket = `resource "aws_s3_bucket" "b" {\n  bucket = "b"\n}\n`;
+  const warm = (repo: GitHistory, ...args: string[]) =>
+    runCli(["--staged", ...args, "-f", "json"], repo.dir, { ...process.env });
+  const byTreeId = (file: string) =>
+    new RegExp(`debug: cached +${file}: the index: unchanged \\(its directory's git tree id`);
+
+  it("stand for the untouched directories of a warm --staged run, never for the touched ones", async () => {
+    const repo = GitHistory.create();
+    repo.commit("roots", {
+      "modules/m/main.tf": bucket,
+      "envs/a/main.tf": tf.call("m", "../../modules/m"),
+      "envs/b/main.tf": tf.user("b") + tf.call("m", "../../modules/m"),
+      "envs/c/main.tf": tf.user("c"),
+      "envs/c/other.tf": bucket,
+    });
+    repo.stage({ "envs/c/main.tf": tf.user("c") + "# edited\n" });
+    await warm(repo);
+    repo.stage({ "envs/c/main.tf": tf.user("c") + tf.user("c2") + tf.key("c2", "c2") });
+    const debug = await runCli(["--staged", "--debug", "-f", "json"], repo.dir, { ...process.env });
+    for (const file of ["envs/a/main.tf", "envs/b/main.tf", "modules/m/main.tf"])
+      expect(debug.stderr).toMatch(byTreeId(file));
+    expect(debug.stderr).not.toMatch(/envs\/c\/(main|other)\.tf: the index: .*call graph/);
+    expect(JSON.parse(debug.stdout)).toMatchObject({ summary: { files: 5, findings: 1 } });
+    expect((await repo.keygate(["--staged"])).flagged).toEqual(["aws_iam_access_key.c2"]);
+    await warm(repo);
+    expect((await repo.keygate(["--staged", "envs/c/main.tf"])).flagged).toEqual(["aws_iam_access_key.c2"]);
+    // A change to the module the summaries stand for reaches both its callers.
+    await warm(repo);
+    repo.stage({ "modules/m/main.tf": tf.user("x") + tf.key("x", "x") });
+    // Once in each root that calls it (see KG001's per-instance findings).
+    expect((await repo.keygate(["--staged"])).flagged).toEqual([
+      "aws_iam_access_key.c2",
+      "module.m.aws_iam_access_key.x",
+      "module.m.aws_iam_access_key.x",
+    ]);
+  });
+
+  it("are not taken for a directory whose tree id changed since (a newer commit), and still are for the others", async () => {
+    const repo = GitHistory.create();
+    repo.commit("no calls yet", {
+      "modules/m/main.tf": bucket,
+      "envs/r/main.tf": tf.user("r"),
+      "envs/s/main.tf": tf.user("s"),
+      "envs/t/main.tf": tf.user("t"),
+    });
+    repo.stage({ "envs/t/main.tf": tf.user("t") + "# edited\n" });
+    await warm(repo);
+    // envs/r calls the module, committed without a run: its summary is for its old tree id.
+    repo.commit("r calls m", { "envs/r/main.tf": tf.user("r") + tf.call("m", "../../modules/m") });
+    repo.stage({ "modules/m/main.tf": tf.user("x") + tf.key("x", "x") });
+    const debug = await runCli(["--staged", "--debug", "-f", "json"], repo.dir, { ...process.env });
+    expect(debug.stderr).toMatch(byTreeId("envs/s/main.tf"));
+    expect(debug.stderr).not.toMatch(byTreeId("envs/r/main.tf"));
+    expect((await repo.keygate(["--staged"])).flagged).toEqual(["module.m.aws_iam_access_key.x"]);
+  });
+
+  it("follow renamed and deleted directories, a deleted module, and a root directory (which has no tree id)", async () => {
+    const repo = GitHistory.create();
+    repo.commit("roots", {
+      "main.tf": tf.call("m", "./modules/m") + tf.user("top"),
+      "modules/m/main.tf": bucket,
+      "envs/a/main.tf": tf.call("m", "../../modules/m"),
+      "envs/b/main.tf": tf.user("b") + tf.key("b", "b"),
+      "envs/c/main.tf": tf.user("c") + tf.call("sub", "./sub"),
+      "envs/c/sub/main.tf": bucket,
+    });
+    repo.stage({ "envs/a/main.tf": tf.call("m", "../../modules/m") + "# edited\n" });
+    await warm(repo);
+    const debug = await runCli(["--staged", "--debug", "-f", "json"], repo.dir, { ...process.env });
+    expect(debug.stderr).toMatch(byTreeId("envs/b/main.tf"));
+    expect(debug.stderr).not.toMatch(byTreeId("main.tf"));
+    // A root renamed: its pair is new in the new root directory.
+    repo.git("mv", "envs/b", "envs/z");
+    expect((await repo.keygate(["--staged"])).flagged).toEqual(["aws_iam_access_key.b"]);
+    await warm(repo);
+    // A root deleted, and a module its callers still call (an input error in each).
+    repo.stage({ "envs/z/main.tf": null, "modules/m/main.tf": null });
+    const gone = await repo.keygate(["--staged"]);
+    expect(gone.code).toBe(2);
+    expect(gone.errors).toEqual([
+      expect.stringMatching(/^envs\/a\/main\.tf: module "m": source/),
+      expect.stringMatching(/^main\.tf: module "m": source/),
+    ]);
+    // A nested module changed: its directory and its parent's tree ids both change.
+    repo.git("reset", "-q", "--hard");
+    await warm(repo);
+    repo.stage({ "envs/c/sub/main.tf": tf.user("s") + tf.key("s", "s") });
+    expect((await repo.keygate(["--staged"])).flagged).toEqual(["module.sub.aws_iam_access_key.s"]);
+  });
+
+  it("are not used without the cache, or from a corrupt one", async () => {
+    const repo = GitHistory.create();
+    const cache = mkdtempSync(join(tmpdir(), "keygate-cache-"));
+    repo.commit("roots", {
+      "envs/a/main.tf": tf.user("a"),
+      "envs/b/main.tf": tf.user("b"),
+    });
+    repo.stage({ "envs/a/main.tf": tf.user("a") + "# edited\n" });
+    await warm(repo, "--cache-location", cache);
+    repo.stage({ "envs/a/main.tf": tf.user("a") + tf.user("a2") + tf.key("a2", "a2") });
+    for (const file of readdirSync(cache)) writeFileSync(join(cache, file), "not a cache");
+    const debug = await runCli(["--staged", "--debug", "--cache-location", cache, "-f", "json"], repo.dir, {
+      ...process.env,
+    });
+    expect(debug.stderr).not.toMatch(/git tree id/);
+    expect((await repo.keygate(["--staged", "--cache-location", cache])).flagged).toEqual(["aws_iam_access_key.a2"]);
+    const none = await runCli(["--staged", "--debug", "--no-cache", "-f", "json"], repo.dir, { ...process.env });
+    expect(none.stderr).not.toMatch(/call graph/);
+    expect((await repo.keygate(["--staged", "--no-cache"])).flagged).toEqual(["aws_iam_access_key.a2"]);
   });
 });

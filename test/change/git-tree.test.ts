@@ -38,6 +38,13 @@ describe("GitTree", () => {
     expect(Buffer.from(await tree.read(at("main.tf"))).toString()).toBe("a");
     expect(Buffer.from(await tree.read(at("café dir/naïve file.tf"))).toString()).toBe("d");
     expect(await tree.files(at("modules/x"))).toEqual(["README.md", "main.tf"]);
+    // A commit's directories have their tree ids (the root's is not listed); the index's have none.
+    expect(tree.treeId(at("modules/x"))).toBe(repo.git("rev-parse", "HEAD:modules/x").trim());
+    expect(tree.treeId(at("café dir"))).toBe(repo.git("rev-parse", "HEAD:café dir").trim());
+    expect(tree.treeId(at("modules/x/main.tf"))).toBeUndefined();
+    expect(tree.treeId(repo.dir)).toBeUndefined();
+    expect((await snapshot(repo, "index")).treeId(at("modules/x"))).toBeUndefined();
+    expect(tree.special).toEqual([]);
     expect(await tree.files(at("modules"))).toEqual([]);
     expect(tree.kind(at("modules"))).toBe("dir");
     expect(tree.kind(repo.dir)).toBe("dir");

@@ -59,6 +59,33 @@ describe("the parse cache's file", () => {
     expect(third.get("blob:b")).toBeUndefined();
   });
 
+  it("keeps everything it holds, used or not, for a run that retains it all, and what the run added", async () => {
+    const { open } = await cacheIn();
+    const first = await open();
+    first.set("blob:a", body("a"));
+    first.setFacts("a", { wellFormed: true, skeleton: "plain", mentions: 2 }, WORDS);
+    first.vouch("/repository/a.tf", { size: 1, mtimeMs: 1, ctimeMs: 1, ino: 1, dev: 1 }, "a", 10_000);
+    first.record("calls").set("envs/a", ["modules/x"]);
+    await first.save();
+    const second = await open();
+    second.retainAll();
+    second.set("blob:b", body("b"));
+    second.record("calls").set("envs/b", ["modules/y"]);
+    await second.save();
+    const third = await open();
+    expect(third.get("blob:a")).toEqual(body("a"));
+    expect(third.get("blob:b")).toEqual(body("b"));
+    expect(third.facts("a", WORDS)).toEqual({ wellFormed: true, skeleton: "plain", mentions: 2 });
+    expect(third.vouched("/repository/a.tf", { size: 1, mtimeMs: 1, ctimeMs: 1, ino: 1, dev: 1 })).toBe("a");
+    expect(third.record("calls").get("envs/a")).toEqual(["modules/x"]);
+    expect(third.record("calls").get("envs/b")).toEqual(["modules/y"]);
+    // Without retainAll, what a run did not use goes as before.
+    const fourth = await open();
+    expect(fourth.get("blob:a")).toEqual(body("a"));
+    await fourth.save();
+    expect((await open()).get("blob:b")).toBeUndefined();
+  });
+
   it("keeps other parts' records, key by key, and drops what a run did not use", async () => {
     const { open } = await cacheIn();
     const first = await open();

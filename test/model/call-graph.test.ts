@@ -87,4 +87,34 @@ describe("the module-call graph kept in the cache", () => {
     expect(new CallGraph(fourth).calls("odd")).toBeUndefined();
     expect(new CallGraph(fourth).calls("odder")).toBeUndefined();
   });
+
+  it("keeps directory summaries by git tree id: how many module files, and the calls; only local calls, only well-formed values", async () => {
+    const dir = await writeTree({
+      "envs/a/main.tf": 'module "m" {\n  source = "../../modules/m"\n}\n',
+      "envs/b/main.tf": 'module "vpc" {\n  source  = "terraform-aws-modules/vpc/aws"\n  version = "5.0.0"\n}\n',
+    });
+    const state = await writeTree({});
+    const module = async (path: string) => {
+      const read = await readSourceFile(join(dir, path), dir);
+      if (!read.ok) throw new Error("unreadable");
+      return buildModule(join(dir, path, ".."), [read.source]);
+    };
+    const keyA = CallGraph.treeKey(join(dir, "envs/a"), ID_A);
+    // Another tree id, or another directory with that id: another key.
+    expect(CallGraph.treeKey(join(dir, "envs/a"), ID_B)).not.toBe(keyA);
+    expect(CallGraph.treeKey(join(dir, "envs/b"), ID_A)).not.toBe(keyA);
+    const first = await cacheIn(dir, state);
+    const graph = new CallGraph(first);
+    graph.rememberSummary(keyA, 3, await module("envs/a/main.tf"));
+    graph.rememberSummary("b", 1, await module("envs/b/main.tf"));
+    graph.rememberSummary("empty", 0, await module("envs/a/main.tf"));
+    first.record("calls").set("odd", [2, "m"]);
+    first.record("calls").set("odder", [0, []]);
+    await first.save();
+    const again = new CallGraph(await cacheIn(dir, state));
+    expect(again.summary(keyA)).toEqual({ files: 3, calls: [["m", "../../modules/m", "envs/a/main.tf", 1, 1, 3, 2]] });
+    for (const key of ["b", "empty", "odd", "odder"]) expect(again.summary(key), key).toBeUndefined();
+    // A summary is not a blob-id entry, nor the other way round.
+    expect(again.calls(keyA)).toBeUndefined();
+  });
 });
