@@ -335,11 +335,34 @@ describe("keygate live runs the policies that check an account, and only those",
     expect(code).toBe(1);
   });
 
-  it("KG001 off and the test policy on (it has no account check): nothing is audited, and it says why", async () => {
-    const root = await writeTree({ "report.csv": report, ".keygate.json": '{ "policies": { "KG001": "off" } }' });
-    const { code, stdout, stderr } = await runCli(["live", "--credential-report", "report.csv", "-f", "json"], root);
-    expect(stderr).toBe("keygate: no policy that checks a live account is on (on: KG900): nothing to audit\n");
-    expect(JSON.parse(stdout).findings).toEqual([]);
-    expect(code).toBe(0);
+  it("KG001 off and only a policy without an account check on: nothing is audited, and it says why", async () => {
+    // KG900 checks accounts (test/policies/test-policy-live.test.ts); KG901 checks only configurations.
+    const text = "long enough for the schema's minimum length";
+    const configOnly = registerPolicy(
+      definePolicy({
+        data: {
+          id: "KG901",
+          alias: "configuration-only",
+          title: "Configurations only",
+          severity: "error",
+          rationale: text,
+          remediation: text,
+        },
+        reads: () => ({ types: [], attributes: [], reportedOn: [] }),
+        messages: { message: "x" },
+      }),
+    );
+    try {
+      const root = await writeTree({
+        "report.csv": report,
+        ".keygate.json": '{ "policies": { "KG001": "off", "KG900": "off" } }',
+      });
+      const { code, stdout, stderr } = await runCli(["live", "--credential-report", "report.csv", "-f", "json"], root);
+      expect(stderr).toBe("keygate: no policy that checks a live account is on (on: KG901): nothing to audit\n");
+      expect(JSON.parse(stdout).findings).toEqual([]);
+      expect(code).toBe(0);
+    } finally {
+      configOnly();
+    }
   });
 });

@@ -50,6 +50,19 @@ export interface KeySpec {
  * (GenerateCredentialReport or GetCredentialReport) that still see it in progress; `Infinity`
  * never completes.
  */
+/** An account password policy, with IAM's field names. */
+export interface FakePasswordPolicy {
+  MinimumPasswordLength: number;
+  RequireSymbols?: boolean;
+  RequireNumbers?: boolean;
+  RequireUppercaseCharacters?: boolean;
+  RequireLowercaseCharacters?: boolean;
+  AllowUsersToChangePassword?: boolean;
+  MaxPasswordAge?: number;
+  PasswordReusePrevention?: number;
+  HardExpiry?: boolean;
+}
+
 export type ReportState =
   | { kind: "absent" }
   | { kind: "generating"; pollsLeft: number }
@@ -76,6 +89,8 @@ export class FakeAccount {
   reportGenerationPolls = 1;
   /** Put the newer key in slot 1 of the report (slot order is not documented by AWS). */
   reverseSlots = false;
+  /** The account's password policy (GetAccountPasswordPolicy); none: IAM answers NoSuchEntity. */
+  passwordPolicy: FakePasswordPolicy | undefined;
   /** An access key of the root user, shown in the `<root_account>` row. */
   rootKey: { created: Date; active: boolean; lastUsed?: Date } | undefined;
   readonly rootCreated: Date;

@@ -22,7 +22,7 @@ import type { AddressInfo } from "node:net";
 import { FakeAccount, xmlTime } from "./fake-aws-model.js";
 
 export { FakeAccount, reportTime, xmlTime } from "./fake-aws-model.js";
-export type { FakeAccessKey, FakeUser, KeySpec, ReportState, UserSpec } from "./fake-aws-model.js";
+export type { FakeAccessKey, FakePasswordPolicy, FakeUser, KeySpec, ReportState, UserSpec } from "./fake-aws-model.js";
 
 const IAM_NS = "https://iam.amazonaws.com/doc/2010-05-08/";
 const STS_NS = "https://sts.amazonaws.com/doc/2011-06-15/";
@@ -369,6 +369,30 @@ export class FakeAws {
         if (!user.loginProfile)
           throw new ServiceError(404, "NoSuchEntity", `Login Profile for User ${userName} cannot be found.`);
         return `    <LoginProfile>\n${tags(6, { UserName: user.name, CreateDate: xmlTime(user.loginProfile.createDate), PasswordResetRequired: "false" })}    </LoginProfile>\n`;
+      }
+      case "GetAccountPasswordPolicy": {
+        const policy = account.passwordPolicy;
+        if (!policy)
+          throw new ServiceError(
+            404,
+            "NoSuchEntity",
+            `The Password Policy with domain name ${account.id} cannot be found.`,
+          );
+        // As IAM answers: ExpirePasswords is derived from MaxPasswordAge; unset fields are left out.
+        const fields = {
+          MinimumPasswordLength: String(policy.MinimumPasswordLength),
+          RequireSymbols: String(policy.RequireSymbols ?? false),
+          RequireNumbers: String(policy.RequireNumbers ?? false),
+          RequireUppercaseCharacters: String(policy.RequireUppercaseCharacters ?? false),
+          RequireLowercaseCharacters: String(policy.RequireLowercaseCharacters ?? false),
+          AllowUsersToChangePassword: String(policy.AllowUsersToChangePassword ?? false),
+          ExpirePasswords: String(policy.MaxPasswordAge !== undefined),
+          MaxPasswordAge: policy.MaxPasswordAge === undefined ? undefined : String(policy.MaxPasswordAge),
+          PasswordReusePrevention:
+            policy.PasswordReusePrevention === undefined ? undefined : String(policy.PasswordReusePrevention),
+          HardExpiry: policy.HardExpiry === undefined ? undefined : String(policy.HardExpiry),
+        };
+        return `    <PasswordPolicy>\n${tags(6, fields)}    </PasswordPolicy>\n`;
       }
       case "GenerateCredentialReport": {
         const state = account.generateReport();

@@ -3,8 +3,9 @@
  * lets passwords be shorter than 14 characters (CIS AWS Foundations 1.8). It is written as a
  * shipped policy is, with definePolicy, and registered through the same registry
  * (`registerPolicy`), to prove that a policy needs nothing outside its own module: the engine, the
- * prefilter, suppressions, the baseline, change mode and every reporter take it as they take KG001.
- * It reads a resource type KG001 does not, so that the prefilter's part is visible.
+ * prefilter, suppressions, the baseline, change mode, `keygate live` and every reporter take it as
+ * they take KG001. It reads a resource type KG001 does not, so that the prefilter's part is
+ * visible, and its account check reads an account-level fact (the password policy) that KG001 does not.
  */
 import type { Finding, SourceLocation } from "../../src/findings.js";
 import { locateResourceChanges } from "../../src/load/plan.js";
@@ -97,6 +98,33 @@ export const testPolicy = definePolicy<PolicyData, ShortPasswordEvidence>({
       ];
     });
   },
+  // The account's own password policy, from the facts the live audit gathers (one call per
+  // account, made only because this check asks). A saved credential report holds none: nothing to judge.
+  checkAccount: (_options, context) => ({
+    async account(account) {
+      if (!account.api) return { findings: [] };
+      const policy = await account.api.passwordPolicy();
+      const length = policy?.minimumPasswordLength ?? null;
+      if (length !== null && length >= MINIMUM) return { findings: [] };
+      const address = `arn:aws:iam::${account.id}:account-password-policy`;
+      return {
+        findings: [
+          context.report({
+            source: "live",
+            resource: address,
+            location: account.location,
+            evidence: {
+              kind: "short-password-policy",
+              policy: `of account ${account.id}`,
+              written: policy
+                ? `MinimumPasswordLength = ${length ?? "not set"}`
+                : "no password policy: IAM's default, 8",
+            },
+          }),
+        ],
+      };
+    },
+  }),
   messages: {
     message:
       "Password policy {policy} ({at}) allows passwords shorter than 14 characters ({written}), so they are guessed and cracked sooner.",
