@@ -96,6 +96,8 @@ export interface TreeLayout {
   summaries: ReadonlyMap<string, DirectorySummary>;
   /** The key a directory's summary is recorded under, for directories whose content is a commit's (see CallGraph.treeKey). */
   summaryKey: (dir: string) => string | undefined;
+  /** In the working tree: the blob ids git gives for its files (see ModuleLoader.survey), instead of asking git for them again. */
+  blobIds?: Map<string, string>;
 }
 
 /**
@@ -111,12 +113,14 @@ export async function scan(request: ScanRequest): Promise<ScanResult> {
   const tree = request.tree ?? workingTree;
   const planPaths = [...(request.plans ?? []), ...request.paths.filter((p) => p === "-")];
   const paths = request.paths.filter((p) => p !== "-");
+  const layout = request.scope && request.cache ? request.layout : undefined;
   // With a cache, git is asked which files are unchanged while discovery runs (see ModuleLoader.survey).
   const blobIds =
     request.cache && tree === workingTree && request.prefilter !== false && paths.length
-      ? unchangedBlobIds(cwd)
+      ? layout?.blobIds
+        ? Promise.resolve(layout.blobIds)
+        : unchangedBlobIds(cwd)
       : undefined;
-  const layout = request.scope && request.cache ? request.layout : undefined;
   const discovery = layout
     ? { files: layout.files, namedFiles: [], otherFiles: [], errors: [] }
     : paths.length

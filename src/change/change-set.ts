@@ -1,9 +1,9 @@
 import { stat } from "node:fs/promises";
 import { workingTree, type SourceTree } from "../load/tree.js";
 import { BlobReader } from "./blob-reader.js";
-import { snapshotChanges, workingTreeChanges, type Changes } from "./diff.js";
-import { GitError, openRepository, resolveBase, resolveCommit, runGit, type Repository } from "./git.js";
-import { GitTree } from "./git-tree.js";
+import { indexDiffChanges, snapshotChanges, workingTreeChanges, type Changes } from "./diff.js";
+import { git, GitError, openRepository, resolveBase, resolveCommit, runGit, type Repository } from "./git.js";
+import { GitTree, indexChanges } from "./git-tree.js";
 
 /**
  * What a change-aware scan compares: `--base REF` (REF → working tree) or `--staged` (→ the index,
@@ -54,21 +54,26 @@ export async function openChangeSet(cwd: string, mode: ChangeMode, baseBranch?: 
         close: () => reader.close(),
       };
     }
-    // The index is listed while the base is found (git works on the other core).
-    const index = GitTree.ofIndex(repository, reader);
-    void index.catch(() => undefined);
     const explicit = mode.base !== undefined ? await resolveBase(repository, mode.base) : undefined;
     const base =
       explicit !== undefined
         ? { commit: explicit, label: mode.base!, shown: `${mode.base} (${explicit.slice(0, 7)})` }
         : await stagedBase(repository, baseBranch);
-    // Before the first commit everything staged is new.
-    const before = base
-      ? await GitTree.ofCommit(repository, base.commit, base.label, reader)
-      : GitTree.empty(repository, "HEAD (no commits yet)", reader);
+    // The index is the commit's listing with what git says differs (diff-index, listed meanwhile on the other
+    // core), not listed whole; it is when that cannot be (no commits yet, unmerged paths).
+    const [before, differences] = base
+      ? await Promise.all([
+          GitTree.ofCommit(repository, base.commit, base.label, reader),
+          git(["diff-index", "--cached", "--raw", "-z", "--no-renames", base.commit, "--"], repository.toplevel),
+        ])
+      : // Before the first commit everything staged is new.
+        [GitTree.empty(repository, "HEAD (no commits yet)", reader), undefined];
     const comparedWith = base ? base.shown : "an empty tree (no commits yet)";
-    const after = await index;
-    const changes = snapshotChanges(repository, before, after);
+    const changed = differences && indexChanges(differences);
+    const after = changed ? before.withChanges("the index", changed) : await GitTree.ofIndex(repository, reader);
+    const changes = changed
+      ? indexDiffChanges(repository, before, after, changed)
+      : snapshotChanges(repository, before, after);
     return {
       repository,
       before,

@@ -1,6 +1,6 @@
 import { join, sep } from "node:path";
-import { git, type Repository } from "./git.js";
-import type { GitTree } from "./git-tree.js";
+import { firstMessage, git, GitError, runGit, type Repository } from "./git.js";
+import type { GitTree, IndexChange } from "./git-tree.js";
 
 /** Terraform and OpenTofu sources, and variable files. */
 const SOURCE_OR_VARIABLES = /\.(tf|tf\.json|tofu|tofu\.json|tfvars|tfvars\.json)$/;
@@ -24,6 +24,8 @@ export class Changes {
    * or a submodule. Such a change is not scoped by the module-call graph (see scan-change.ts).
    */
   others = false;
+  /** Whether git could not list everything the working tree holds (an unreadable directory): what discovery will report. */
+  unlisted = false;
 
   constructor(private readonly toplevel: string) {}
 
@@ -80,6 +82,22 @@ export function snapshotChanges(repository: Repository, before: GitTree, after: 
 }
 
 /**
+ * The differences between a commit and the index from git's diff of the two (see indexChanges):
+ * the same as snapshotChanges finds by comparing their listings.
+ */
+export function indexDiffChanges(
+  repository: Repository,
+  before: GitTree,
+  after: GitTree,
+  changed: readonly IndexChange[],
+): Changes {
+  const changes = new Changes(repository.toplevel);
+  for (const { path } of changed) changes.add(path);
+  for (const path of [...before.special, ...after.special]) changes.addSpecial(path);
+  return changes;
+}
+
+/**
  * The differences between a commit and the working tree (`--base`): the tracked files git finds
  * different (`git diff-index`, which rechecks the content of files whose metadata changed), every
  * untracked path, ignored ones included (`git ls-files --others --directory`: keygate reads some
@@ -91,11 +109,14 @@ export function snapshotChanges(repository: Repository, before: GitTree, after: 
 export async function workingTreeChanges(repository: Repository, commit: string, before: GitTree): Promise<Changes> {
   const [tracked, untracked, index] = await Promise.all([
     git(["diff-index", "-z", "--name-only", "--no-renames", "--ignore-submodules", commit, "--"], repository.toplevel),
-    git(["ls-files", "-z", "--others", "--directory", "--full-name", "--", "."], repository.toplevel),
+    runGit(["ls-files", "-z", "--others", "--directory", "--full-name", "--", "."], repository.toplevel),
     git(["ls-files", "-z", "-v", "--full-name", "--", "."], repository.toplevel),
   ]);
+  if (untracked.code !== 0)
+    throw new GitError(`git ls-files failed: ${firstMessage(untracked.stderr) || `exit code ${untracked.code}`}`);
   const changes = new Changes(repository.toplevel);
-  for (const out of [tracked, untracked])
+  changes.unlisted = untracked.stderr.trim() !== "";
+  for (const out of [tracked, untracked.stdout])
     for (const path of out.toString("utf8").split("\0")) if (path) changes.add(path);
   for (const path of unwatched(index.toString("utf8"))) changes.add(path);
   // A snapshot does not read symbolic links (nor submodules); the working tree follows them.
@@ -111,10 +132,14 @@ export async function workingTreeChanges(repository: Repository, commit: string,
  */
 export function unwatched(listing: string): string[] {
   const paths: string[] = [];
-  for (const entry of listing.split("\0")) {
-    const tag = entry[0];
-    if (tag !== undefined && entry[1] === " " && (tag === "S" || (tag >= "a" && tag <= "z")))
-      paths.push(entry.slice(2));
+  // Entry by entry without splitting (ten thousand entries, a few of interest): "<tag> SP <path>" NUL.
+  for (let at = 0; at < listing.length;) {
+    const nul = listing.indexOf("\0", at);
+    const end = nul === -1 ? listing.length : nul;
+    const tag = listing.charCodeAt(at);
+    if (end - at > 2 && listing.charCodeAt(at + 1) === 32 && (tag === 83 || (tag >= 97 && tag <= 122)))
+      paths.push(listing.slice(at + 2, end));
+    at = end + 1;
   }
   return paths;
 }

@@ -37,7 +37,13 @@ export class GitTree implements SourceTree {
     readonly special: readonly string[] = [],
     /** Repository-relative directory ("" for the root) → its git tree id, for a commit's tree (see treeId). */
     private readonly trees = new Map<string, string>(),
+    /** The directories, when they are known already (see withChanges). */
+    dirs?: Map<string, string[]>,
   ) {
+    if (dirs) {
+      this.dirs = dirs;
+      return;
+    }
     this.dirs.set("", []);
     for (const path of blobs.keys()) {
       const slash = path.lastIndexOf("/");
@@ -45,11 +51,12 @@ export class GitTree implements SourceTree {
       const names = this.dirs.get(dir) ?? [];
       names.push(path.slice(slash + 1));
       this.dirs.set(dir, names);
-      // Directories with only subdirectories exist too.
+      // Directories with only subdirectories exist too (a directory listed already has its parents listed).
       for (let up = dir; up !== "";) {
         const cut = up.lastIndexOf("/");
         up = cut === -1 ? "" : up.slice(0, cut);
-        if (!this.dirs.has(up)) this.dirs.set(up, []);
+        if (this.dirs.has(up)) break;
+        this.dirs.set(up, []);
       }
     }
   }
@@ -60,13 +67,20 @@ export class GitTree implements SourceTree {
     const blobs = new Map<string, string>();
     const special: string[] = [];
     const trees = new Map<string, string>();
-    // "<mode> SP <type> SP <oid> TAB <path>"
-    for (const record of records(out)) {
-      const tab = record.indexOf("\t");
-      const [mode, type, oid] = record.slice(0, tab).split(" ");
-      if (type === "blob" && isRegularFile(mode) && oid) blobs.set(record.slice(tab + 1), oid);
-      else if (type === "tree" && oid) trees.set(record.slice(tab + 1), oid);
-      else special.push(record.slice(tab + 1));
+    // "<mode> SP <type> SP <oid> TAB <path>" NUL, the mode in six digits: read by position (eleven thousand records add up).
+    const text = out.toString("utf8");
+    for (let at = 0; at < text.length;) {
+      const nul = text.indexOf("\0", at);
+      const end = nul === -1 ? text.length : nul;
+      const tab = text.indexOf("\t", at);
+      if (tab === -1 || tab > end) break;
+      const type = text.slice(at + 7, text.indexOf(" ", at + 7));
+      const oid = text.slice(at + 8 + type.length, tab);
+      const path = text.slice(tab + 1, end);
+      if (type === "blob" && isRegularFile(text.slice(at, at + 6))) blobs.set(path, oid);
+      else if (type === "tree") trees.set(path, oid);
+      else special.push(path);
+      at = end + 1;
     }
     return new GitTree(label, repository.toplevel, blobs, reader, special, trees);
   }
@@ -97,13 +111,18 @@ export class GitTree implements SourceTree {
 
   private ids: Map<string, string> | undefined;
 
-  /** Every file's blob id, by absolute path: the cache knows a content by its id (see SourceTree.blobIds). */
+  /**
+   * Every file's blob id, by absolute path: the cache knows a content by its id (see
+   * SourceTree.blobIds). Looked up in the listing as asked (get, has), not built for every file.
+   */
   get blobIds(): Map<string, string> {
-    if (!this.ids) {
-      this.ids = new Map();
-      for (const [path, oid] of this.blobs) this.ids.set(this.absolute(path), oid);
-    }
-    return this.ids;
+    return (this.ids ??= new BlobIdView((path) => this.blobId(path)));
+  }
+
+  /** A file's blob id, by absolute path. */
+  blobId(path: string): string | undefined {
+    const rel = this.repoPath(path);
+    return rel === undefined ? undefined : this.blobs.get(rel);
   }
 
   /**
@@ -114,6 +133,60 @@ export class GitTree implements SourceTree {
   treeId(dir: string): string | undefined {
     const rel = this.repoPath(dir);
     return rel === undefined ? undefined : this.trees.get(rel);
+  }
+
+  /**
+   * This snapshot with the differences `git diff-index --cached --raw` reports between it and the
+   * index (see indexChanges): the index, without listing it whole. Directories and names are
+   * shared with this snapshot where the differences leave them as they are.
+   */
+  withChanges(label: string, changes: readonly IndexChange[]): GitTree {
+    const blobs = new Map(this.blobs);
+    const special = new Set(this.special);
+    const dirs = new Map(this.dirs);
+    const copied = new Set<string>();
+    const namesOf = (dir: string): string[] => {
+      let names = dirs.get(dir);
+      if (!names) {
+        dirs.set(dir, (names = []));
+        copied.add(dir);
+        // Directories with only subdirectories exist too.
+        for (let up = dir; up !== "";) {
+          const cut = up.lastIndexOf("/");
+          up = cut === -1 ? "" : up.slice(0, cut);
+          if (!dirs.has(up)) dirs.set(up, []);
+        }
+      } else if (!copied.has(dir)) {
+        dirs.set(dir, (names = [...names]));
+        copied.add(dir);
+      }
+      return names;
+    };
+    const emptied: string[] = [];
+    for (const { path, oid, kind } of changes) {
+      const slash = path.lastIndexOf("/");
+      const dir = slash === -1 ? "" : path.slice(0, slash);
+      const name = path.slice(slash + 1);
+      special.delete(path);
+      if (blobs.delete(path)) {
+        const names = namesOf(dir);
+        names.splice(names.indexOf(name), 1);
+        if (!names.length) emptied.push(dir);
+      }
+      if (kind === "file") {
+        blobs.set(path, oid);
+        namesOf(dir).push(name);
+      } else if (kind === "special") special.add(path);
+    }
+    // A directory left with nothing below it is gone, and so are its parents left empty.
+    for (let dir of emptied) {
+      while (dir !== "" && !dirs.get(dir)?.length && ![...blobs.keys()].some((path) => path.startsWith(`${dir}/`))) {
+        dirs.delete(dir);
+        const cut = dir.lastIndexOf("/");
+        dir = cut === -1 ? "" : dir.slice(0, cut);
+      }
+    }
+    return new GitTree(label, this.toplevel, blobs, this.reader, [...special], new Map(), dirs);
   }
 
   /** Every directory of the snapshot (repository-relative, "" for the root) with the names of the files directly in it. */
@@ -278,6 +351,11 @@ export class GitTree implements SourceTree {
     return { files: [...files].sort(), namedFiles: [...namedFiles].sort(), otherFiles: [...otherFiles].sort(), errors };
   }
 
+  /** The top level with a trailing separator. */
+  private get prefix(): string {
+    return this.toplevel.endsWith(sep) ? this.toplevel : `${this.toplevel}${sep}`;
+  }
+
   /** The absolute path of a repository-relative one. */
   absolute(repoPath: string): string {
     if (repoPath === "") return this.toplevel;
@@ -288,7 +366,10 @@ export class GitTree implements SourceTree {
   }
 
   /** The repository-relative path (`/` separators, "" for the root) of an absolute path, or undefined outside the repository. */
-  private repoPath(path: string): string | undefined {
+  repoPath(path: string): string | undefined {
+    // The common case, a normalised path below the top level, without path.relative's normalising (as discovery spells them).
+    if (sep === "/" && path.startsWith(this.prefix) && !/\/\.{0,2}(\/|$)|\/\//.test(path.slice(this.prefix.length - 1)))
+      return path.slice(this.prefix.length);
     const rel = relative(this.toplevel, resolve(path));
     if (rel === "") return "";
     if (rel === ".." || rel.startsWith(`..${sep}`) || isAbsolute(rel)) return undefined;
@@ -305,6 +386,56 @@ export class GitTree implements SourceTree {
     error.code = code;
     return error;
   }
+}
+
+/**
+ * Blob ids by absolute path, looked up (in a snapshot's listing) when asked (get, has): ten thousand
+ * absolute paths made for a run that asks for a few dozen add up. Not to be iterated.
+ */
+export class BlobIdView extends Map<string, string> {
+  constructor(private readonly idOf: (path: string) => string | undefined) {
+    super();
+  }
+
+  override get(path: string): string | undefined {
+    return this.idOf(path);
+  }
+
+  override has(path: string): boolean {
+    return this.idOf(path) !== undefined;
+  }
+
+  override [Symbol.iterator](): MapIterator<[string, string]> {
+    throw new Error("a snapshot's blob ids are looked up, not listed");
+  }
+}
+
+/** A path that differs between a commit and the index: what the index holds there (a regular file and its blob id, a link or submodule, or nothing). */
+export interface IndexChange {
+  path: string;
+  kind: "file" | "special" | "deleted";
+  oid: string;
+}
+
+/**
+ * What differs between a commit and the index, from `git diff-index --cached --raw -z --no-renames`
+ * (`:<old mode> <new mode> <old id> <new id> <status>` NUL `<path>` NUL); undefined when the index
+ * has unmerged paths (their content is chosen by stage, which the diff does not give: the index is
+ * then listed whole). A path whose content and kind are the same on both sides (a mode change
+ * only) is not a change, as when the two listings are compared.
+ */
+export function indexChanges(out: Buffer): IndexChange[] | undefined {
+  const fields = out.toString("utf8").split("\0");
+  const changes: IndexChange[] = [];
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    const [oldMode, newMode, oldId, newId, status] = fields[i]!.slice(1).split(" ");
+    const path = fields[i + 1]!;
+    if (status === undefined || status.startsWith("U") || newId === undefined) return undefined;
+    const kind = newMode === "000000" ? "deleted" : isRegularFile(newMode) ? "file" : "special";
+    if (kind === "file" && isRegularFile(oldMode) && oldId === newId) continue;
+    changes.push({ path, kind, oid: newId });
+  }
+  return changes;
 }
 
 /** Blobs read synchronously through one `git cat-file --batch`: id → content (missing ones left out). */

@@ -9,6 +9,7 @@ import { focusOf, inFocus, isWithin, type Focus } from "./focus.js";
 import { isNewFinding, takeInventory, type Inventory } from "./inventory.js";
 import { GitTree } from "./git-tree.js";
 import { changeLayout } from "./layout.js";
+import { workingTree } from "../load/tree.js";
 import { localCallDir, type Configuration } from "../model/configuration.js";
 import { dataFilesRead, dataTreesRead } from "../model/functions/files.js";
 
@@ -153,10 +154,11 @@ async function compare(request: ChangeScanRequest, change: ChangeSet, focus: Foc
     cache &&
     prefilter !== false &&
     !settings.exclude &&
-    change.after instanceof GitTree &&
+    (change.after instanceof GitTree || change.after === workingTree) &&
     afterPaths.length === 1 &&
     resolve(cwd, afterPaths[0]!) === change.repository.toplevel
-      ? (await cache.load(), changeLayout(change.after, change.before, changes, cache))
+      ? (await cache.load(),
+        await changeLayout(change.before, change.after instanceof GitTree ? change.after : undefined, changes, cache))
       : undefined;
   if (layout?.summaries.size) cache!.retainAll();
   if (

@@ -357,7 +357,11 @@ export class ParseCache {
 
   /** Writes what this run used (so the file does not grow without bound), atomically. */
   async save(): Promise<void> {
-    if (this.retaining) this.retainStored();
+    if (this.retaining) {
+      // Nothing is dropped: with nothing new either, the file already holds it all.
+      if (!this.changed) return;
+      this.retainStored();
+    }
     const layout = this.stored?.layout;
     if (
       !this.changed &&

@@ -99,6 +99,13 @@ export class ModuleLoader implements ModuleSource {
   private blobIds: Promise<Map<string, string> | undefined> | undefined;
   /** The same, once known (undefined: no cache, or not in a work tree). */
   private ids: Map<string, string> | undefined;
+  /** Working-tree files whose content turned out not to have the id git gave (see survey). */
+  private readonly mismatched = new Set<string>();
+
+  /** The blob id git gave for a file's content, unless its content turned out to be another. */
+  private idOf(path: string): string | undefined {
+    return this.mismatched.has(path) ? undefined : this.ids?.get(path);
+  }
   private readonly variableReader: VariableReader;
   private readonly manifests = new Map<string, Promise<ModuleManifest | undefined>>();
   /** How each parsed file was parsed, for --debug (see fileLog). */
@@ -231,7 +238,7 @@ export class ModuleLoader implements ModuleSource {
     const idOf = (path: string) =>
       tree.blobIds
         ? tree.blobIds.get(path)
-        : (this.contentIds.get(path) ?? (this.known.has(path) ? this.ids?.get(path) : undefined));
+        : (this.contentIds.get(path) ?? (this.known.has(path) ? this.idOf(path) : undefined));
     const clean = paths.every(
       (path) =>
         this.parsed.get(path) !== null && !this.unreadable.has(path) && (this.known.has(path) || this.texts.has(path)),
@@ -484,7 +491,7 @@ export class ModuleLoader implements ModuleSource {
   private unread<T extends UnreadSource>(source: T): T {
     source.tree = this.options.tree;
     // A working-tree file vouched for by its metadata, not read: its text, when read, must have that id.
-    if (this.options.tree === workingTree) source.expectedId = this.ids?.get(source.path);
+    if (this.options.tree === workingTree) source.expectedId = this.idOf(source.path);
     return source;
   }
 
@@ -537,8 +544,8 @@ export class ModuleLoader implements ModuleSource {
           ? Promise.resolve(tree.blobIds)
           : (this.options.blobIds ?? unchangedBlobIds(cwd)))
       : undefined;
-    // A copy: ids that do not match the content are dropped from it (see below). A git snapshot's are its own: kept as they are.
-    this.ids = ids && (tree === workingTree ? new Map(ids) : ids);
+    // Ids that do not match the content are dropped (see below, idOf). A git snapshot's are its own: kept as they are.
+    this.ids = ids;
     // Outside a git work tree, facts could never be looked up again: none are kept.
     const remember = usable && ids ? { cache, words: prefilter.words } : undefined;
     let unread = paths;
@@ -570,7 +577,7 @@ export class ModuleLoader implements ModuleSource {
           if (tree === workingTree && !read) this.byMetadata.add(path);
           if (read?.ok) this.verified.set(path, read.text);
         } else {
-          if (facts) this.ids?.delete(path);
+          if (facts) this.mismatched.add(path);
           unread.push(path);
         }
       }
@@ -621,7 +628,7 @@ export class ModuleLoader implements ModuleSource {
 
   /** What the cache keeps for the content of a file git reports unchanged: its parsed body ("blob") or its outlined skeleton ("skeleton"). */
   private cachedEntry(path: string, kind: "blob" | "skeleton"): ParsedHcl | undefined {
-    const id = this.ids?.get(path);
+    const id = this.idOf(path);
     return id === undefined ? undefined : this.options.cache?.get(`${kind}:${id}`);
   }
 
@@ -717,7 +724,7 @@ export class ModuleLoader implements ModuleSource {
       // hcl2json's results are worth keeping by content; the native parser is faster than a lookup,
       // but for a file git vouches for, a later run can skip reading it too (see cachedBody).
       if (result.outline || !result.result.ok) cache?.set(miss.key, result);
-      else if (this.ids?.has(miss.path)) cache?.set(`blob:${blobIdOf(miss.text)}`, { result: result.result });
+      else if (this.idOf(miss.path) !== undefined) cache?.set(`blob:${blobIdOf(miss.text)}`, { result: result.result });
     });
     for (const job of jobs) {
       const { result, outline } = results.get(job.path)!;

@@ -524,6 +524,48 @@ describe("the call graph's summaries by git tree id", () => {
     expect((await repo.keygate(["--staged"])).flagged).toEqual(["module.sub.aws_iam_access_key.s"]);
   });
 
+  it("stand for the untouched directories of a warm --base run; a touched one is listed as git lists it", async () => {
+    const repo = GitHistory.create();
+    repo.commit("roots", {
+      ".gitignore": "*.ignored.tf\n",
+      "modules/m/main.tf": bucket,
+      "envs/a/main.tf": tf.call("m", "../../modules/m"),
+      "envs/b/main.tf": tf.user("b") + tf.key("b", "b"),
+      "envs/c/main.tf": tf.user("c"),
+    });
+    repo.write({ "envs/c/main.tf": tf.user("c") + "# edited\n" });
+    await runCli(["--base", "HEAD", "-f", "json"], repo.dir, { ...process.env });
+    // An untracked file and an ignored one in the touched directory: git lists the first only, as discovery does.
+    repo.write({
+      "envs/c/new.tf": tf.user("c2") + tf.key("c2", "c2"),
+      "envs/c/x.ignored.tf": tf.user("c3") + tf.key("c3", "c3"),
+    });
+    const debug = await runCli(["--base", "HEAD", "--debug", "-f", "json"], repo.dir, { ...process.env });
+    for (const file of ["envs/a/main.tf", "envs/b/main.tf", "modules/m/main.tf"])
+      expect(debug.stderr).toMatch(
+        new RegExp(`debug: cached +${file}: the working tree: unchanged \\(its directory's git tree id`),
+      );
+    expect(debug.stderr).not.toMatch(/ignored/);
+    expect((await repo.keygate(["--base", "HEAD"])).flagged).toEqual(["aws_iam_access_key.c2"]);
+    // A root deleted from the working tree only, and the module its neighbour calls.
+    await runCli(["--base", "HEAD", "-f", "json"], repo.dir, { ...process.env });
+    repo.write({ "envs/b/main.tf": null, "modules/m/main.tf": tf.user("m") + tf.key("m", "m") });
+    expect((await repo.keygate(["--base", "HEAD"])).flagged).toEqual([
+      "aws_iam_access_key.c2",
+      "module.m.aws_iam_access_key.m",
+    ]);
+    // A file git is told not to look at counts as changed: its directory is listed, not summarized.
+    await runCli(["--base", "HEAD", "-f", "json"], repo.dir, { ...process.env });
+    repo.git("update-index", "--skip-worktree", "envs/a/main.tf");
+    repo.write({ "envs/a/main.tf": tf.user("a") + tf.key("a", "a") });
+    // (envs/a calls the module no more: it is a root of its own, its pair new there.)
+    expect((await repo.keygate(["--base", "HEAD"])).flagged).toEqual([
+      "aws_iam_access_key.a",
+      "aws_iam_access_key.c2",
+      "aws_iam_access_key.m",
+    ]);
+  });
+
   it("are not used without the cache, or from a corrupt one", async () => {
     const repo = GitHistory.create();
     const cache = mkdtempSync(join(tmpdir(), "keygate-cache-"));

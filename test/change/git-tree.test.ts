@@ -5,7 +5,7 @@ import { delimiter, join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { BlobReader } from "../../src/change/blob-reader.js";
 import { openRepository } from "../../src/change/git.js";
-import { GitTree } from "../../src/change/git-tree.js";
+import { GitTree, indexChanges } from "../../src/change/git-tree.js";
 import { GitHistory } from "./git-history.js";
 
 /** The git-backed SourceTree: a commit's tree or the index, read from git's objects. */
@@ -117,6 +117,62 @@ describe("GitTree", () => {
       "path does not exist in HEAD: gone",
       `outside the git repository (${repo.dir}): ../outside`,
     ]);
+  });
+
+  it("is the index when made from a commit's listing and git's diff of the two, as when the index is listed whole", async () => {
+    const repo = GitHistory.create();
+    repo.commit("files", {
+      "main.tf": "a",
+      "keep/main.tf": "k",
+      "gone/only.tf": "g",
+      "deep/er/only.tf": "d",
+      "deep/other.txt": "o",
+      "mixed/a.tf": "a",
+      "mixed/b.tf": "b",
+      "mode.sh": "#!/bin/sh\n",
+    });
+    symlinkSync("main.tf", join(repo.dir, "link.tf"));
+    repo.git("add", "link.tf");
+    repo.git("commit", "-q", "-m", "link");
+    repo.stage({
+      "main.tf": "changed",
+      "gone/only.tf": null,
+      "deep/er/only.tf": null,
+      "mixed/a.tf": null,
+      "mixed/c.tf": "c",
+      "new/dir/x.tf": "x",
+      "link.tf": null,
+    });
+    symlinkSync("keep", join(repo.dir, "mixed", "link"));
+    repo.git("add", "mixed/link");
+    repo.git("update-index", "--chmod=+x", "mode.sh");
+    writeFileSync(join(repo.dir, "intent.tf"), "i");
+    repo.git("add", "-N", "intent.tf");
+    const repository = await openRepository(repo.dir);
+    const reader = new BlobReader(repository.toplevel);
+    readers.push(reader);
+    const head = await GitTree.ofCommit(repository, "HEAD", "HEAD", reader);
+    const changes = indexChanges(
+      Buffer.from(repo.git("diff-index", "--cached", "--raw", "-z", "--no-renames", "HEAD", "--"), "utf8"),
+    )!;
+    // A mode change alone is no change of content.
+    expect(changes.map((c) => c.path)).not.toContain("mode.sh");
+    const made = head.withChanges("the index", changes);
+    const listed = await GitTree.ofIndex(repository, reader);
+    expect(new Map(made.entries)).toEqual(new Map(listed.entries));
+    expect([...made.special].sort()).toEqual([...listed.special].sort());
+    const dirs = (tree: GitTree) => new Map([...tree.directories()].map(([d, names]) => [d, [...names].sort()]));
+    expect(dirs(made)).toEqual(dirs(listed));
+    for (const path of ["gone", "deep", "deep/er", "mixed", "new", "new/dir", "main.tf", "link.tf", "intent.tf"])
+      expect(made.kind(join(repo.dir, path)), path).toBe(listed.kind(join(repo.dir, path)));
+    expect(await made.list(join(repo.dir, "mixed"))).toEqual(await listed.list(join(repo.dir, "mixed")));
+    expect(Buffer.from(await made.read(join(repo.dir, "main.tf"))).toString()).toBe("changed");
+    expect(made.blobIds.get(join(repo.dir, "new/dir/x.tf"))).toBe(listed.blobIds.get(join(repo.dir, "new/dir/x.tf")));
+    expect(made.blobIds.has(join(repo.dir, "gone/only.tf"))).toBe(false);
+    // Unmerged paths: the diff does not say which stage is read; the index is listed whole instead.
+    expect(indexChanges(Buffer.from(":000000 000000 " + "0".repeat(40) + " " + "0".repeat(40) + " U\0a.tf\0"))).toBe(
+      undefined,
+    );
   });
 
   it("reads the index: staged content, not the working tree's", async () => {

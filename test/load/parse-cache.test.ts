@@ -84,6 +84,13 @@ describe("the parse cache's file", () => {
     expect(fourth.get("blob:a")).toEqual(body("a"));
     await fourth.save();
     expect((await open()).get("blob:b")).toBeUndefined();
+    // A run that retains all and adds nothing leaves the file as it is.
+    const fifth = await open();
+    fifth.retainAll();
+    const bytes = readFileSync(fifth.file);
+    await fifth.save();
+    expect(readFileSync(fifth.file).equals(bytes)).toBe(true);
+    expect((await open()).get("blob:a")).toEqual(body("a"));
   });
 
   it("keeps other parts' records, key by key, and drops what a run did not use", async () => {
