@@ -16,8 +16,11 @@ const manifest = JSON.parse(readFileSync(join(PACKAGE_ROOT, "package.json"), "ut
   exports: Record<string, Record<string, string> | string>;
 };
 
-/** Packed size budget: today about 450 kB packed, 1.9 MB unpacked. Test fixtures or source maps would blow it. */
-const MAX_PACKED_BYTES = 700_000;
+/**
+ * Packed size budget: about 706 kB packed, 2.9 MB unpacked at the end of 2026-12-01's first round
+ * (690 kB at its start: code and docs grew). Test fixtures or source maps would blow it.
+ */
+const MAX_PACKED_BYTES = 750_000;
 const MAX_UNPACKED_BYTES = 3_000_000;
 
 interface Pack {
