@@ -79,6 +79,11 @@ export async function run(rawArgv: readonly string[], io: CliIO = processIO()): 
 }
 
 async function runCommand(rawArgv: readonly string[], io: CliIO): Promise<number> {
+  // What yargs prints for `--version` / `-v` alone, without loading it (a third of `--version`'s time).
+  if (rawArgv.length === 1 && (rawArgv[0] === "--version" || rawArgv[0] === "-v")) {
+    io.stdout(`${TOOL.version}\n`);
+    return EXIT.ok;
+  }
   // The commonest scans' command lines are read without yargs (see quickScanArgs), and checked as its handler checks them.
   const quick = quickScanArgs(rawArgv);
   if (quick) {

@@ -63,26 +63,39 @@ export interface GitListing {
 const NEVER_SCANNED = /(^|\/)(\.terraform|\.git|node_modules)\//;
 
 function parseListing(out: string, dir: string, stderr: string): GitListing {
-  const present = new Set<string>();
+  const present: string[] = [];
   const gone = new Set<string>();
-  const staged = new Map<string, string>();
-  for (const entry of out.split("\0")) {
+  const staged: [string, string][] = [];
+  // A repository's listing has tens of thousands of entries: read with indexOf and slices, no regular expression per entry.
+  for (let at = 0; at < out.length;) {
+    let end = out.indexOf("\0", at);
+    if (end === -1) end = out.length;
+    const entry = out.slice(at, end);
+    at = end + 1;
     if (entry.length < 3) continue;
     const tag = entry[0]!;
     const tab = entry.indexOf("\t");
     // "? path" (untracked) has no stage part; the others read "T mode id stage\tpath".
     const path = tag === "?" || tab === -1 ? entry.slice(2) : entry.slice(tab + 1);
-    if (tag === "R") gone.add(path);
-    else present.add(path);
+    if (tag === "R") {
+      gone.add(path);
+      continue;
+    }
+    present.push(path);
     // A regular file at stage 0 that git looks at (not assume-unchanged, not skip-worktree, not a link or a submodule).
-    const match = tag === "H" ? /^H 10(?:0644|0755) ([0-9a-f]{40,64}) 0\t/.exec(entry) : null;
-    if (match) staged.set(path, match[1]!);
+    if (tag === "H" && isStagedRegularFile(entry, tab)) staged.push([path, entry.slice(9, tab - 2)]);
   }
   // Git's paths are relative, `/`-separated and normalised: joining them needs no path.resolve.
   const base = sep === "/" ? (dir.endsWith("/") ? dir : `${dir}/`) : undefined;
   const absolute = (path: string) => (base ? base + path : resolve(dir, path));
   const files: string[] = [];
-  for (const path of present) if (!gone.has(path) && !NEVER_SCANNED.test(path)) files.push(absolute(path));
+  // A path is listed once per stage (unmerged files): once is enough.
+  const seen = new Set<string>();
+  for (const path of present)
+    if (!gone.has(path) && !NEVER_SCANNED.test(path) && !seen.has(path)) {
+      seen.add(path);
+      files.push(absolute(path));
+    }
   let unchanged: Map<string, string> | undefined;
   // "warning: could not open directory 'x/': Permission denied": git goes on without that directory.
   const unreadable = [...stderr.matchAll(/could not open directory '(.*?)\/?': /g)].map((m) => absolute(m[1]!));
@@ -97,6 +110,19 @@ function parseListing(out: string, dir: string, stderr: string): GitListing {
       return unchanged;
     },
   };
+}
+
+/** Whether a tracked entry ("H 100644 <id> 0\t…") is a regular file at stage 0 with an object id (40 or 64 hex digits). */
+function isStagedRegularFile(entry: string, tab: number): boolean {
+  if (!(entry.startsWith("H 100644 ") || entry.startsWith("H 100755 "))) return false;
+  if (entry[tab - 1] !== "0" || entry[tab - 2] !== " ") return false;
+  const length = tab - 2 - 9;
+  if (length !== 40 && length !== 64) return false;
+  for (let i = 9; i < tab - 2; i++) {
+    const c = entry.charCodeAt(i);
+    if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) return false;
+  }
+  return true;
 }
 
 /**

@@ -13,7 +13,14 @@ import type {
 } from "../load/hcl-syntax.js";
 import { canonicalText } from "./canonical.js";
 import type { ModuleInstance, VariableValue } from "./configuration.js";
-import { pathValue, readFunction, READING_FUNCTIONS, reportAtCall, type CallSite } from "./functions/files.js";
+import {
+  pathValue,
+  prepareDecoder,
+  readFunction,
+  READING_FUNCTIONS,
+  reportAtCall,
+  type CallSite,
+} from "./functions/files.js";
 import { loadTemplate, templateProblem, templateScope } from "./functions/templates.js";
 import { callFunction } from "./functions/index.js";
 import { resourceNamed, type Argument, type Variable } from "./module.js";
@@ -204,6 +211,7 @@ export class Evaluator {
             callSite(node, scope, node.name === "fileset" ? undefined : 0),
           );
         if (node.name === "templatefile") return this.templateFile(node, args, scope, trace);
+        await prepareDecoder(node.name);
         return callFunction(node.name, args);
       }
       case "for":

@@ -1,6 +1,6 @@
 import { tmpdir } from "node:os";
 import { describe, expect, it } from "vitest";
-import { quickScanArgs, yargsScanArgs, type CliIO } from "../../src/cli.js";
+import { quickScanArgs, run, yargsScanArgs, type CliIO } from "../../src/cli.js";
 
 const io: CliIO = {
   stdout: () => undefined,
@@ -144,5 +144,18 @@ describe("the quick reading of a scan's command line", () => {
     }
     // Enough of them were read quickly for the comparison to mean something.
     expect(taken).toBeGreaterThan(40);
+  });
+
+  it("prints the version as yargs does, without it, for --version or -v alone", async () => {
+    const printed = async (argv: string[]) => {
+      let out = "";
+      const code = await run(argv, { ...io, stdout: (text) => void (out += text) });
+      return { code, out };
+    };
+    // With another option beside it, yargs reads the command line and prints the version.
+    const byYargs = await printed(["--version", "--no-color"]);
+    expect(byYargs.out).toMatch(/^\d+\.\d+\.\d+\n$/);
+    expect(await printed(["--version"])).toStrictEqual(byYargs);
+    expect(await printed(["-v"])).toStrictEqual(byYargs);
   });
 });

@@ -2,6 +2,7 @@ import { symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { callFunction } from "../../src/model/functions/index.js";
+import { prepareDecoder } from "../../src/model/functions/files.js";
 import { known } from "../../src/model/values.js";
 import { loadSettings } from "../../src/load/config.js";
 import { loadPolicies } from "../../src/policies/catalog.js";
@@ -57,7 +58,9 @@ describe("files as data: file, fileexists, fileset, templatefile, yamldecode, js
     expect(flagged(await scanTree(files(true)))).toEqual(["aws_iam_access_key.k"]);
   });
 
-  it("yamldecode follows YAML 1.2 as Terraform does: yes/on stay strings, merge keys apply, one document", () => {
+  it("yamldecode follows YAML 1.2 as Terraform does: yes/on stay strings, merge keys apply, one document", async () => {
+    // The evaluator loads the YAML parser before a yamldecode call (it is not loaded at start-up).
+    await prepareDecoder("yamldecode");
     expect(callFunction("yamldecode", [known("a: yes\nb: on\nc: true\nd: 0o17\ne: 012\n")])).toEqual(
       known({ a: "yes", b: "on", c: true, d: 15, e: 12 }),
     );

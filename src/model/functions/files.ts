@@ -1,5 +1,4 @@
 import { basename, dirname, isAbsolute, posix, relative, resolve, sep } from "node:path";
-import { parseDocument } from "yaml";
 import type { InputError } from "../../findings.js";
 import { displayPath } from "../../load/discover.js";
 import { existsSync } from "node:fs";
@@ -79,6 +78,18 @@ export const DATA_DECODERS: Record<string, Fn> = {
   yamldecode: ([text]) => yamlDecode(str(text)),
   csvdecode: ([text]) => csvDecode(str(text)),
 };
+
+/** The `yaml` package, loaded when a yamldecode call is first evaluated (see prepareDecoder). */
+let yaml: typeof import("yaml") | undefined;
+
+/**
+ * Loads what a decoding function needs before the (synchronous) function is called: the YAML
+ * parser for `yamldecode`, a quarter of a megabyte of JavaScript that only the few configurations
+ * decoding YAML need, so that a scan does not load it at start-up.
+ */
+export async function prepareDecoder(name: string): Promise<void> {
+  if (name === "yamldecode") yaml ??= await import("yaml");
+}
 
 /** The functions that read files (evaluated by {@link readFunction}, since reading is asynchronous). */
 export const READING_FUNCTIONS = new Set(["file", "fileexists", "fileset"]);
@@ -299,7 +310,9 @@ function report(files: DataFiles, instance: ModuleInstance, written: string, mes
  * merge keys, as Terraform's go-cty-yaml; tags it does not know are errors.
  */
 function yamlDecode(text: string): unknown {
-  const document = parseDocument(text, {
+  // Loaded before the call is evaluated (see loadDecoder): never missing here.
+  if (!yaml) throw new Error("yamldecode: the YAML parser was not loaded (prepareDecoder)");
+  const document = yaml.parseDocument(text, {
     version: "1.2",
     schema: "core",
     merge: true,
