@@ -88,7 +88,10 @@ let yaml: typeof import("yaml") | undefined;
  * decoding YAML need, so that a scan does not load it at start-up.
  */
 export async function prepareDecoder(name: string): Promise<void> {
-  if (name === "yamldecode") yaml ??= await import("yaml");
+  if (name !== "yamldecode" || yaml) return;
+  // Bundled (dist/bundle/), the package's CommonJS build comes as the namespace's default export.
+  const loaded = (await import("yaml")) as typeof import("yaml") & { default?: typeof import("yaml") };
+  yaml = typeof loaded.parseDocument === "function" ? loaded : loaded.default;
 }
 
 /** The functions that read files (evaluated by {@link readFunction}, since reading is asynchronous). */
