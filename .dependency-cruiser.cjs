@@ -1,6 +1,6 @@
 /**
  * keygate's layers, enforced by dependency-cruiser (npm test runs it: npm run lint:layers).
- * Data flows load → model → policies → suppress → report → engine (scan.ts, live-audit.ts, change/) → commands → cli.
+ * Data flows load → model → policies → suppress → report → engine (scan.ts, scan-verdicts.ts, live-audit.ts, change/) → commands → cli.
  * A module imports only from its own layer, the layers before it, and the shared core.
  */
 const LAYERS = [
@@ -22,8 +22,8 @@ const LAYERS = [
   { name: "report", path: "^src/report/", what: "report/ (the output formats)" },
   {
     name: "engine",
-    path: "^src/(scan\\.ts$|live-audit\\.ts$|change/)",
-    what: "the engine (scan.ts, live-audit.ts, change/)",
+    path: "^src/(scan\.ts$|scan-verdicts\.ts$|live-audit\.ts$|change/)",
+    what: "the engine (scan.ts, scan-verdicts.ts, live-audit.ts, change/)",
   },
   { name: "commands", path: "^src/commands/", what: "commands/ (one module per command)" },
   {

@@ -41,6 +41,7 @@ const E2E = [
   "test/hostile/messages.test.ts",
   "test/live/fake-aws-cli.test.ts",
   "test/live/schedule.test.ts",
+  "test/load/scan-verdicts.test.ts",
   "test/load/hcl-parser-corpus.test.ts",
   "test/load/prefilter.test.ts",
   "test/model/files-as-data-change.test.ts",

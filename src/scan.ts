@@ -29,7 +29,20 @@ import type { VariableInputs } from "./model/variables.js";
 import { Evaluator } from "./model/expressions.js";
 import type { Policy, SourceLocator } from "./policies/policy.js";
 import type { ScanResult } from "./scan-result.js";
-import { applyInlineSuppressions, collectDirectives } from "./suppress/inline.js";
+import {
+  configurationKey,
+  directoryKey,
+  directoryMetadataNow,
+  shapeKey,
+  variableFileHash,
+  verdictScope,
+  VerdictStore,
+  type Verdict,
+} from "./scan-verdicts.js";
+import { applyInlineSuppressions, collectDirectives, type Directive } from "./suppress/inline.js";
+import { lstatSync } from "node:fs";
+import type { SourceFile } from "./load/sources.js";
+import { dataFilesRead, dataTreesRead } from "./model/functions/files.js";
 
 export type { ScanResult } from "./scan-result.js";
 
@@ -156,11 +169,25 @@ export async function scan(request: ScanRequest): Promise<ScanResult> {
     });
   }
 
+  // A full scan of the working tree with a cache: the verdicts of unchanged configurations (see scan-verdicts.ts).
+  const discovered = groupByDirectory(discovery.files);
+  const verdicts = verdictsFor(request, tree, planPaths, discovery, errors);
+  if (verdicts) {
+    await request.cache!.load();
+    const replayed = replay(verdicts.store, verdicts.scope, discovered, request.cache!);
+    if (replayed) {
+      if (!request.pool) await pool.close();
+      return replayedResult(request, policies, replayed, discovered, errors);
+    }
+    // Before the files are listed: while a root directory's metadata stays so, so does its list of variable files.
+    verdicts.rootMetadata = directoryMetadataNow(discovered.keys());
+  }
+
   const loader = new ModuleLoader({
     pool,
     cwd,
     tree,
-    discovered: groupByDirectory(discovery.files),
+    discovered,
     wholeDirs: new Set(discovery.namedFiles.map(dirname)),
     errors,
     ...(request.prefilter === false ? {} : { prefilter: prefilterFor(policies) }),
@@ -173,10 +200,162 @@ export async function scan(request: ScanRequest): Promise<ScanResult> {
   });
   await request.cache?.load();
   try {
-    return await checkAll(request, loader, policies, planPaths, errors);
+    return await checkAll(request, loader, policies, planPaths, errors, verdicts && { ...verdicts, discovered });
   } finally {
     if (!request.pool) await pool.close();
   }
+}
+
+/** A full scan's verdicts: where they are kept, their scope, and (once taken) the root directories' metadata. */
+interface Verdicts {
+  store: VerdictStore;
+  scope: string;
+  rootMetadata?: Map<string, string | undefined>;
+}
+
+/**
+ * Whether a scan's verdicts are kept and taken (see scan-verdicts.ts): a scan of the working tree
+ * with a cache and the prefilter, of directories (not files named one by one), with no plan, no
+ * scope (change-aware scans have their own reuse) and nothing from outside the scanned files
+ * (a --var-file).
+ */
+function verdictsFor(
+  request: ScanRequest,
+  tree: SourceTree,
+  planPaths: readonly string[],
+  discovery: { files: string[]; namedFiles: string[]; otherFiles: string[] },
+  errors: readonly InputError[],
+): Verdicts | undefined {
+  const { cache } = request;
+  if (
+    !cache ||
+    tree !== workingTree ||
+    request.prefilter === false ||
+    request.scope ||
+    request.observe ||
+    request.vouchedIds ||
+    request.source !== undefined ||
+    planPaths.length > 0 ||
+    discovery.files.length === 0 ||
+    discovery.namedFiles.length > 0 ||
+    discovery.otherFiles.length > 0 ||
+    errors.length > 0
+  )
+    return undefined;
+  const scope = verdictScope({
+    cwd: request.cwd,
+    settings: request.settings,
+    policies: request.policies,
+    variables: request.variables,
+  });
+  return scope === undefined ? undefined : { store: new VerdictStore(cache), scope };
+}
+
+/**
+ * The verdicts of the scanned configurations, when every scanned file is unchanged since keygate
+ * last checked its blob id (its metadata as then: see ParseCache.vouched) and a scan of the same
+ * content kept them; undefined otherwise.
+ */
+function replay(
+  store: VerdictStore,
+  scope: string,
+  discovered: ReadonlyMap<string, readonly string[]>,
+  cache: ParseCache,
+): { verdicts: Verdict[]; files: number } | undefined {
+  const keys: string[] = [];
+  const idOf = (path: string) => {
+    const info = lstatSync(path, { throwIfNoEntry: false });
+    return info?.isFile() ? cache.vouched(path, info) : undefined;
+  };
+  for (const dir of [...discovered.keys()].sort()) {
+    const key = directoryKey(dir, discovered.get(dir)!, idOf);
+    if (key === undefined) return undefined;
+    keys.push(key);
+  }
+  return store.replay(shapeKey(scope, keys));
+}
+
+/** A scan's result from the verdicts of its configurations, as checking them gave it (see checkAll). */
+function replayedResult(
+  request: ScanRequest,
+  policies: readonly Policy[],
+  replayed: { verdicts: Verdict[]; files: number },
+  discovered: ReadonlyMap<string, readonly string[]>,
+  errors: InputError[],
+): ScanResult {
+  const byFingerprint = new Map<string, Finding>();
+  const byFile = new Map<string, { directives: Directive[]; warnings: Warning[] }>();
+  for (const verdict of replayed.verdicts) {
+    for (const finding of verdict.findings)
+      if (!byFingerprint.has(finding.fingerprint))
+        byFingerprint.set(finding.fingerprint, { ...finding, configuration: verdict.shown });
+    for (const [path, directives, warnings] of verdict.directives)
+      if (!byFile.has(path)) byFile.set(path, { directives, warnings });
+  }
+  // In the order of the files' paths, as collectDirectives reads the loader's sources.
+  const files = [...byFile.keys()].sort((a, b) => (a < b ? -1 : 1)).map((path) => byFile.get(path)!);
+  const log = request.onFiles
+    ? [...discovered.values()].flat().map((path): FileLogEntry => ({
+        file: displayPath(path, request.cwd),
+        status: "cached",
+        why: "unchanged since an earlier run (its size and times as when keygate last checked its git blob id): not read; its configuration's findings taken from the cache (nothing it depends on changed)",
+      }))
+    : undefined;
+  return finish(request, policies, {
+    findings: [...byFingerprint.values()],
+    errors,
+    callWarnings: replayed.verdicts.flatMap((v) => v.warnings),
+    directives: {
+      directives: files.flatMap((f) => f.directives),
+      warnings: files.flatMap((f) => f.warnings),
+    },
+    checkedFiles: new Set(replayed.verdicts.flatMap((v) => v.files)),
+    log,
+    files: replayed.files,
+    configurations: replayed.verdicts.map((v) => v.shown),
+  });
+}
+
+/** Suppressions applied, the file log told, the result sorted: the end of a scan, checked or replayed. */
+function finish(
+  request: ScanRequest,
+  policies: readonly Policy[],
+  input: {
+    findings: Finding[];
+    errors: InputError[];
+    callWarnings: Warning[];
+    directives: { directives: Directive[]; warnings: Warning[] };
+    checkedFiles: ReadonlySet<string>;
+    log: FileLogEntry[] | undefined;
+    files: number;
+    configurations: string[];
+  },
+): ScanResult {
+  const { errors, checkedFiles } = input;
+  const suppressed = applyInlineSuppressions(input.findings, input.directives.directives, {
+    allowed: request.settings.allowInlineSuppressions,
+    today: request.today,
+    reportUnused: (file) => checkedFiles.has(file),
+  });
+  if (request.onFiles && input.log) {
+    const log = input.log;
+    // Files refused before the loader saw them (discovery: unreadable directories, links out of the tree, other files).
+    const logged = new Set(log.map((e) => e.file));
+    for (const error of errors)
+      if (!logged.has(error.file) && error.line === undefined)
+        log.push({ file: error.file, status: "refused", why: error.message });
+    request.onFiles(log.sort((a, b) => compareStrings(a.file, b.file)));
+  }
+  return {
+    findings: suppressed.findings.sort(compareFindings),
+    errors: dedupeErrors(errors).sort(compareDiagnostics),
+    warnings: dedupeErrors([...input.directives.warnings, ...suppressed.warnings, ...input.callWarnings]).sort(
+      compareDiagnostics,
+    ) as Warning[],
+    files: input.files,
+    policies,
+    configurations: [...new Set(input.configurations)].sort(compareStrings),
+  };
 }
 
 /** Everything after discovery: configurations and plans checked, suppressions applied, results sorted. */
@@ -186,10 +365,12 @@ async function checkAll(
   policies: readonly Policy[],
   planPaths: string[],
   errors: InputError[],
+  verdicts?: Verdicts & { discovered: ReadonlyMap<string, readonly string[]> },
 ): Promise<ScanResult> {
   const { cwd, settings } = request;
   const { configurations, checked } = await loadConfigurations(loader, errors, request.scope);
-  if (request.saveCache !== false) await request.cache?.save();
+  // With verdicts to keep, the cache is saved once they are known (below).
+  if (request.saveCache !== false && !verdicts) await request.cache?.save();
 
   const byFingerprint = new Map<string, Finding>();
   const callWarnings: Warning[] = [];
@@ -201,10 +382,13 @@ async function checkAll(
   // A module with a file that could not be read is judged on part of its text: a name declared in the
   // missing file would be reported as undeclared, an error that only repeats the one already given.
   const unreadDirs = new Set(errors.map((e) => dirname(resolve(cwd, e.file))));
+  // What each configuration gave, for its verdict (see scan-verdicts.ts).
+  const judged: Judged[] = [];
   for (const configuration of configurations) {
     const found: Finding[] = [];
     if (!checked.has(configuration)) {
       // Nothing in it names a resource type the policies look at: no finding can come from it.
+      judged.push({ configuration, findings: found, warnings: [] });
       await request.observe?.(configuration, found);
       continue;
     }
@@ -215,13 +399,13 @@ async function checkAll(
       ...(await importsOf(configuration, evaluator)).errors,
       ...(whole ? referenceErrors(configuration, referenceScope) : []),
     );
-    callWarnings.push(
-      ...(await unfollowedCallWarnings(
-        configuration,
-        displayPath(configuration.root.module.dir, cwd) || ".",
-        evaluator,
-      )),
+    const warned = await unfollowedCallWarnings(
+      configuration,
+      displayPath(configuration.root.module.dir, cwd) || ".",
+      evaluator,
     );
+    callWarnings.push(...warned);
+    judged.push({ configuration, findings: found, warnings: warned });
     for (const policy of policies) {
       if (!policy.checkConfiguration) continue;
       for (const finding of await policy.checkConfiguration(
@@ -275,33 +459,114 @@ async function checkAll(
     configurations.flatMap((c) => c.instances.flatMap((i) => i.module.files.map((f) => f.file))),
   );
   const suppressible = new Set(policies.flatMap((p) => p.reads.reportedOn));
-  const { directives, warnings: directiveWarnings } = collectDirectives(loader.sources, request.policies, suppressible);
-  const suppressed = applyInlineSuppressions([...byFingerprint.values()], directives, {
-    allowed: settings.allowInlineSuppressions,
-    today: request.today,
-    reportUnused: (file) => checkedFiles.has(file),
-  });
-
-  if (request.onFiles) {
-    const log = [...(await loader.fileLog()), ...planLog];
-    // Files refused before the loader saw them (discovery: unreadable directories, links out of the tree, other files).
-    const logged = new Set(log.map((e) => e.file));
-    for (const error of errors)
-      if (!logged.has(error.file) && error.line === undefined)
-        log.push({ file: error.file, status: "refused", why: error.message });
-    request.onFiles(log.sort((a, b) => compareStrings(a.file, b.file)));
+  const sources = loader.sources;
+  const directives = collectDirectives(sources, request.policies, suppressible);
+  if (verdicts) {
+    rememberVerdicts(request, loader, verdicts, judged, sources, suppressible, errors);
+    if (request.saveCache !== false) await request.cache?.save();
   }
-
-  return {
-    findings: suppressed.findings.sort(compareFindings),
-    errors: dedupeErrors(errors).sort(compareDiagnostics),
-    warnings: dedupeErrors([...directiveWarnings, ...suppressed.warnings, ...callWarnings]).sort(
-      compareDiagnostics,
-    ) as Warning[],
+  return finish(request, policies, {
+    findings: [...byFingerprint.values()],
+    errors,
+    callWarnings,
+    directives,
+    checkedFiles,
+    log: request.onFiles ? [...(await loader.fileLog()), ...planLog] : undefined,
     files: loader.filesRead + planPaths.length,
-    policies,
-    configurations: [...new Set(configurations.map((c) => displayPath(c.root.module.dir, cwd)))].sort(compareStrings),
+    configurations: configurations.map((c) => displayPath(c.root.module.dir, cwd)),
+  });
+}
+
+/** A configuration as checked (or passed over): its findings before suppression, and the warnings its check gave. */
+interface Judged {
+  configuration: Configuration;
+  findings: Finding[];
+  warnings: Warning[];
+}
+
+/**
+ * Keeps the verdicts of a full scan's configurations, and the shape of its files, in the cache
+ * (see scan-verdicts.ts): only for a run without an input error, and only for configurations
+ * whose verdict their keys fully decide (every module local and scanned, every file's blob id
+ * known, no file read by a file function, the root's files listed when its directory's metadata
+ * was taken).
+ */
+function rememberVerdicts(
+  request: ScanRequest,
+  loader: ModuleLoader,
+  verdicts: Verdicts & { discovered: ReadonlyMap<string, readonly string[]> },
+  judged: readonly Judged[],
+  sources: readonly SourceFile[],
+  suppressible: ReadonlySet<string>,
+  errors: readonly InputError[],
+): void {
+  if (errors.length > 0 || !verdicts.rootMetadata) return;
+  const { discovered, scope, rootMetadata } = verdicts;
+  const directoryKeys = new Map<string, string | undefined>();
+  const keyOf = (dir: string) => {
+    if (!directoryKeys.has(dir)) {
+      const paths = discovered.get(dir);
+      directoryKeys.set(dir, paths && directoryKey(dir, paths, (path) => loader.contentIdOf(path)));
+    }
+    return directoryKeys.get(dir);
   };
+  const sourceOf = new Map(sources.map((source) => [source.path, source]));
+  const entries: { key: string; verdict: Verdict }[] = [];
+  for (const { configuration, findings, warnings } of judged) {
+    const entry = verdictOf(configuration, findings, warnings);
+    if (entry) entries.push(entry);
+  }
+  const allKeys = [...discovered.keys()].sort().map(keyOf);
+  const complete = entries.length === judged.length && allKeys.every((key) => key !== undefined);
+  verdicts.store.remember(
+    entries,
+    complete ? { key: shapeKey(scope, allKeys), files: loader.filesRead } : undefined,
+  );
+
+  function verdictOf(
+    configuration: Configuration,
+    findings: Finding[],
+    warnings: Warning[],
+  ): { key: string; verdict: Verdict } | undefined {
+    const root = configuration.root.module.dir;
+    const metadata = rootMetadata.get(root);
+    const variableFiles = loader.variableFilesOf(root);
+    if (metadata === undefined || !variableFiles || variableFiles.some((f) => f.text === undefined)) return undefined;
+    const dirs = [...new Set(configuration.instances.map((i) => i.module.dir))];
+    const keys: string[] = [];
+    for (const instance of configuration.instances) {
+      const { module } = instance;
+      if (instance.origin.kind !== "root" && instance.origin.kind !== "local") return undefined;
+      if (module.calls.some((call) => !isLocalSource(call.source))) return undefined;
+      if (dataFilesRead(module).length || dataTreesRead(module).length) return undefined;
+    }
+    for (const dir of dirs) {
+      const key = keyOf(dir);
+      if (key === undefined) return undefined;
+      keys.push(key);
+    }
+    const files = configuration.instances.flatMap((i) => i.module.files);
+    const directives: Verdict["directives"] = [];
+    for (const path of [...new Set(files.map((f) => f.path))].sort()) {
+      const source = sourceOf.get(path);
+      if (!source) continue;
+      const found = collectDirectives([source], request.policies, suppressible);
+      if (found.directives.length || found.warnings.length) directives.push([path, found.directives, found.warnings]);
+    }
+    return {
+      key: configurationKey(scope, root, keys),
+      verdict: {
+        root,
+        shown: displayPath(root, request.cwd),
+        rootMetadata: metadata,
+        variableFiles: variableFiles.map((f) => [f.name, variableFileHash(f.text!)]),
+        findings,
+        warnings,
+        files: files.map((f) => f.file),
+        directives,
+      },
+    };
+  }
 }
 
 /** The configuration rooted in a `--source` directory, read but not checked (it only locates plan findings). */

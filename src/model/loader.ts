@@ -169,6 +169,23 @@ export class ModuleLoader implements ModuleSource {
     return this.options.vouchedIds !== undefined || this.options.summaries !== undefined;
   }
 
+  /**
+   * The blob id of a working-tree file's content as this run knew it: known unchanged (its id
+   * checked, see survey) or read and hashed, and read or parsed without error. Undefined otherwise
+   * (the scan's verdicts are kept only for configurations whose every file has one: see scan-verdicts.ts).
+   */
+  contentIdOf(path: string): string | undefined {
+    if (this.options.tree !== workingTree || this.parsed.get(path) === null || this.unreadable.has(path))
+      return undefined;
+    if (this.known.has(path)) return this.ids?.get(path);
+    return this.texts.has(path) ? this.contentIds.get(path) : undefined;
+  }
+
+  /** The automatic variable files read for a root module (name, and text when it could be read), once its values were asked for. */
+  variableFilesOf(dir: string): { name: string; text: string | undefined }[] | undefined {
+    return this.variableReader.automaticFiles.get(dir);
+  }
+
   /** Whether a module is a stub (see stubOf): known by its calls only. */
   isStub(module: Module): boolean {
     return this.stubs.get(module.dir)?.module === module;

@@ -33,6 +33,8 @@ export class VariableReader {
   private readonly cliFiles = new Map<string, Promise<{ values: Map<string, VariableValue>; errors: InputError[] }>>();
   /** `TF_VAR_*` values, sorted by name: read once (process.env is slow to enumerate, and there are many roots). */
   private readonly environment: [string, VariableValue][];
+  /** The automatic variable files read for each root directory (name, and text when it could be read), for the scan's verdicts (see scan-verdicts.ts). */
+  readonly automaticFiles = new Map<string, { name: string; text: string | undefined }[]>();
 
   constructor(
     private readonly inputs: VariableInputs,
@@ -64,10 +66,13 @@ export class VariableReader {
       ...names.filter((n) => n === "terraform.tfvars.json"),
       ...names.filter((n) => /\.auto\.tfvars(\.json)?$/.test(n)).sort(),
     ];
+    const read: { name: string; text: string | undefined }[] = [];
+    this.automaticFiles.set(dir, read);
     for (const name of automatic) {
-      const read = await this.readFile(join(dir, name), tree);
-      errors.push(...read.errors);
-      read.values.forEach((v, k) => values.set(k, v));
+      const found = await this.readFile(join(dir, name), tree);
+      read.push({ name, text: found.text });
+      errors.push(...found.errors);
+      found.values.forEach((v, k) => values.set(k, v));
     }
     for (const item of this.inputs.cli ?? []) {
       if (item.kind === "var") {
@@ -91,7 +96,7 @@ export class VariableReader {
   private async readFile(
     path: string,
     tree: SourceTree,
-  ): Promise<{ values: Map<string, VariableValue>; errors: InputError[] }> {
+  ): Promise<{ values: Map<string, VariableValue>; errors: InputError[]; text?: string }> {
     const file = displayPath(path, this.cwd);
     const values = new Map<string, VariableValue>();
     const read = await readTextFile(path, tree);
@@ -105,6 +110,7 @@ export class VariableReader {
       return {
         values,
         errors: parsed.problems.map((p) => ({ file, line: p.line, column: p.column, message: p.message })),
+        text: read.text,
       };
     for (const attribute of parsed.body.attributes) {
       const constant = constantValue(attribute.value);
@@ -116,7 +122,7 @@ export class VariableReader {
           : { value: null, expression: { value: attribute.value, text }, origin: basename(path) },
       );
     }
-    return { values, errors: [] };
+    return { values, errors: [], text: read.text };
   }
 }
 

@@ -1,0 +1,246 @@
+import { createHash } from "node:crypto";
+import { lstatSync, type Stats } from "node:fs";
+import { basename, join, sep } from "node:path";
+import type { Finding, Warning } from "./findings.js";
+import type { Settings } from "./load/config.js";
+import type { CacheRecord, ParseCache } from "./load/parse-cache.js";
+import { readWorkingTreeText } from "./load/read.js";
+import { TOOL } from "./package.js";
+import type { VariableInputs } from "./model/variables.js";
+import type { Policy } from "./policies/policy.js";
+import type { Directive } from "./suppress/inline.js";
+
+/*
+ * Verdicts of unchanged configurations, kept in the cache (its "verdicts" and "shapes" records):
+ * a full scan whose every input is what it was when an earlier scan checked it takes that scan's
+ * findings instead of assembling and checking the configurations again.
+ *
+ * A configuration's verdict is filed under a key made of everything that decides it (see
+ * configurationKey): the scan's scope (keygate's version and build, the settings, the enabled
+ * policies and their data, the variables given from outside: see verdictScope), the root's
+ * directory, and each of its modules' directories with the name and git blob id of each of their
+ * Terraform files (see directoryKey). The root's variable files are checked on use: the directory's
+ * metadata vouches that its list of files is unchanged, and each `.tfvars` file's content hash is
+ * compared. What a scan's files are, and which configurations they form, is filed under the key
+ * of every scanned directory's content (a "shape"): when it and the verdict of each configuration
+ * it lists are found, the scan is done without reading, parsing, assembling or checking anything.
+ *
+ * Only configurations whose verdict can be told from those ingredients are kept: every module
+ * local (`./`, `../`) and scanned, no file function used (file(), fileexists(), fileset(),
+ * templatefile() read other files), no input error in the run. Anything else, and any doubt on
+ * use, is today's path.
+ */
+
+/** The version of the records' shape (in every key). */
+const VERSION = "verdicts1";
+const VERDICTS = "verdicts";
+const SHAPES = "shapes";
+
+/**
+ * Where this code was loaded from: the bundle's chunks are named by their content's hash (and
+ * that of the chunks they import), so that a rebuilt keygate of the same version does not take the
+ * verdicts of another build.
+ */
+const BUILD = basename(import.meta.url);
+
+/** A configuration's verdict as kept. */
+export interface Verdict {
+  /** The root module's directory (absolute), and as findings name it (`configuration`). */
+  root: string;
+  shown: string;
+  /** The root directory's metadata when its files were listed (its variable files: see variableFiles). */
+  rootMetadata: string;
+  /** The root's automatic variable files (`terraform.tfvars`, `*.auto.tfvars`, …): name and content hash. */
+  variableFiles: [string, string][];
+  /** Its findings before suppression, in the order the policies gave them. */
+  findings: Finding[];
+  /** The warnings its check gave (module calls not followed). */
+  warnings: Warning[];
+  /** The files of its modules, as shown (those whose unused suppressions are reported). */
+  files: string[];
+  /** The `keygate:ignore` directives of its files and the warnings about them, by file (absolute path). */
+  directives: [string, Directive[], Warning[]][];
+}
+
+/** What a full scan's files formed: the keys of its configurations' verdicts, in order, and how many files it read. */
+interface Shape {
+  verdicts: string[];
+  files: number;
+}
+
+/**
+ * The scope of a scan's verdicts: everything outside the scanned files that decides them.
+ * Undefined when the scan's verdicts cannot be kept (`--var-file` names a file outside the scan).
+ */
+export function verdictScope(input: {
+  version?: string;
+  build?: string;
+  cwd: string;
+  settings: Settings;
+  policies: readonly Policy[];
+  variables: VariableInputs | undefined;
+}): string | undefined {
+  const { settings, variables } = input;
+  if (variables?.cli?.some((v) => v.kind === "file")) return undefined;
+  const environment = Object.entries(variables?.env ?? {})
+    .filter(([name, value]) => name.startsWith("TF_VAR_") && value !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return hash(
+    JSON.stringify([
+      VERSION,
+      input.version ?? TOOL.version,
+      input.build ?? BUILD,
+      input.cwd,
+      settings.configFile ?? null,
+      [...settings.severities].sort(([a], [b]) => (a < b ? -1 : 1)),
+      settings.exclude ? [settings.exclude.base, settings.exclude.patterns] : null,
+      settings.allowInlineSuppressions,
+      input.policies.map((p) => [p.id, p.data, p.reads]),
+      environment,
+      variables?.cli ?? [],
+    ]),
+  );
+}
+
+/** The key of a module directory's content: its path, and each Terraform file's name and blob id (undefined: one is not known). */
+export function directoryKey(
+  dir: string,
+  paths: readonly string[],
+  idOf: (path: string) => string | undefined,
+): string | undefined {
+  let content = `${dir}\u0000`;
+  const prefix = dir.endsWith(sep) ? dir : `${dir}${sep}`;
+  for (const path of paths) {
+    const id = idOf(path);
+    if (id === undefined) return undefined;
+    content += `${path.startsWith(prefix) ? path.slice(prefix.length) : path}\u0000${id}\u0000`;
+  }
+  return hash(content);
+}
+
+/** The key of a configuration's verdict: the scope, its root, and the content of each of its modules' directories. */
+export function configurationKey(scope: string, root: string, directoryKeys: readonly string[]): string {
+  return hash([VERSION, scope, root, ...[...directoryKeys].sort()].join("\u0000"));
+}
+
+/** The key of a scan's shape: the scope, and the content of every scanned directory (in the order of their paths). */
+export function shapeKey(scope: string, directoryKeys: readonly string[]): string {
+  return hash([VERSION, "shape", scope, ...directoryKeys].join("\u0000"));
+}
+
+/** A directory's metadata as a string (see ParseCache.vouched): while it is unchanged, so is the list of its entries. */
+export function directoryMetadata(info: Pick<Stats, "mtimeMs" | "ctimeMs" | "ino" | "dev">): string {
+  return `${info.mtimeMs} ${info.ctimeMs} ${info.ino} ${info.dev}`;
+}
+
+/** How recent a change to a directory may be for its metadata to vouch for its entries later (as ParseCache.vouch). */
+const RACY_MS = 3000;
+
+/** The metadata of directories, taken before their files are listed (undefined: changed seconds ago, or not a directory). */
+export function directoryMetadataNow(dirs: Iterable<string>, now = Date.now()): Map<string, string | undefined> {
+  const found = new Map<string, string | undefined>();
+  for (const dir of dirs) {
+    const info = lstatSync(dir, { throwIfNoEntry: false });
+    found.set(
+      dir,
+      info?.isDirectory() && info.ctimeMs < now - RACY_MS && info.mtimeMs < now - RACY_MS
+        ? directoryMetadata(info)
+        : undefined,
+    );
+  }
+  return found;
+}
+
+/** The content hash a variable file's text is compared by. */
+export function variableFileHash(text: string): string {
+  return hash(text);
+}
+
+/** The verdict and shape records of a cache. */
+export class VerdictStore {
+  private readonly verdicts: CacheRecord;
+  private readonly shapes: CacheRecord;
+
+  constructor(cache: ParseCache) {
+    this.verdicts = cache.record(VERDICTS);
+    this.shapes = cache.record(SHAPES);
+  }
+
+  /** Keeps a scan's verdicts, and its shape (when every configuration of it has one). */
+  remember(entries: { key: string; verdict: Verdict }[], shape: { key: string; files: number } | undefined): void {
+    for (const { key, verdict } of entries) this.verdicts.set(key, verdict);
+    if (shape) this.shapes.set(shape.key, { verdicts: entries.map((e) => e.key), files: shape.files } satisfies Shape);
+  }
+
+  /**
+   * The verdicts of a scan's configurations and its file count, if the shape of its content is known
+   * and every verdict it lists still holds (the root directories' listings and variable files as
+   * they were); undefined otherwise.
+   */
+  replay(key: string): { verdicts: Verdict[]; files: number } | undefined {
+    const shape = this.shapes.get(key);
+    if (!isShape(shape)) return undefined;
+    const verdicts: Verdict[] = [];
+    for (const verdictKey of shape.verdicts) {
+      const verdict = this.verdicts.get(verdictKey);
+      if (!isVerdict(verdict) || !stillHolds(verdict)) return undefined;
+      verdicts.push(verdict);
+    }
+    return { verdicts, files: shape.files };
+  }
+}
+
+/** Whether a verdict's root still lists the same files and its variable files hold what they held. */
+function stillHolds(verdict: Verdict): boolean {
+  const info = lstatSync(verdict.root, { throwIfNoEntry: false });
+  if (!info?.isDirectory() || directoryMetadata(info) !== verdict.rootMetadata) return false;
+  for (const [name, contentHash] of verdict.variableFiles) {
+    // Read and decoded as the variable reader reads it.
+    const read = readWorkingTreeText(join(verdict.root, name));
+    if (!read.ok || variableFileHash(read.text) !== contentHash) return false;
+  }
+  return true;
+}
+
+function hash(text: string): string {
+  return createHash("sha1").update(text).digest("base64url");
+}
+
+function isShape(value: unknown): value is Shape {
+  if (typeof value !== "object" || value === null) return false;
+  const { verdicts, files } = value as Partial<Record<keyof Shape, unknown>>;
+  return (
+    Array.isArray(verdicts) &&
+    verdicts.length > 0 &&
+    verdicts.every((k) => typeof k === "string") &&
+    Number.isSafeInteger(files)
+  );
+}
+
+const isStrings = (value: unknown): value is string[] =>
+  Array.isArray(value) && value.every((v) => typeof v === "string");
+
+function isVerdict(value: unknown): value is Verdict {
+  if (typeof value !== "object" || value === null) return false;
+  const v = value as Partial<Record<keyof Verdict, unknown>>;
+  return (
+    typeof v.root === "string" &&
+    typeof v.shown === "string" &&
+    typeof v.rootMetadata === "string" &&
+    Array.isArray(v.variableFiles) &&
+    v.variableFiles.every((entry) => isStrings(entry) && entry.length === 2) &&
+    Array.isArray(v.findings) &&
+    v.findings.every((f) => typeof f === "object" && f !== null && typeof (f as Finding).fingerprint === "string") &&
+    Array.isArray(v.warnings) &&
+    isStrings(v.files) &&
+    Array.isArray(v.directives) &&
+    v.directives.every(
+      (entry) =>
+        Array.isArray(entry) &&
+        entry.length === 3 &&
+        typeof entry[0] === "string" &&
+        Array.isArray(entry[1]) &&
+        Array.isArray(entry[2]),
+    )
+  );
+}

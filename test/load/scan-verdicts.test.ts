@@ -1,0 +1,235 @@
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { loadSettings } from "../../src/load/config.js";
+import { loadPolicies } from "../../src/policies/catalog.js";
+import { configurationKey, directoryKey, shapeKey, verdictScope } from "../../src/scan-verdicts.js";
+import { runCli, writeTree } from "../support/scan-fixture.js";
+
+/*
+ * A full scan whose files are all unchanged since an earlier scan kept its verdicts takes them
+ * (see src/scan-verdicts.ts): the report must be the one checking gives, and any change to what
+ * decides a verdict must make the scan check again.
+ */
+
+const PAIR = (name: string, count?: string) =>
+  `resource "aws_iam_user" "${name}" {\n  name = "${name}"\n}\n\nresource "aws_iam_access_key" "${name}" {\n${count ? `  count = ${count}\n` : ""}  user = aws_iam_user.${name}.name\n}\n`;
+
+/** Three roots: one with a tfvars-controlled key, one calling a local module, one with suppressions. */
+const FILES: Record<string, string> = {
+  "envs/a/main.tf": `variable "issue" {\n  type    = bool\n  default = false\n}\n\n${PAIR("a", "var.issue ? 1 : 0")}`,
+  "envs/a/terraform.tfvars": "issue = false\n",
+  "envs/a/queue.tf": 'resource "aws_sqs_queue" "q" {\n  name = "q"\n}\n',
+  "envs/b/main.tf": 'module "svc" {\n  source = "../../modules/svc"\n}\n',
+  "modules/svc/main.tf": `variable "with_key" {\n  type    = bool\n  default = false\n}\n\n${PAIR("svc", "var.with_key ? 1 : 0")}`,
+  "envs/c/main.tf": `${PAIR("plain")}\n${PAIR("kept").replace('resource "aws_iam_access_key"', '# keygate:ignore KG001 -- approved in SEC-2\nresource "aws_iam_access_key"')}\n# keygate:ignore KG999 -- unknown rule\nresource "aws_sqs_queue" "w" {\n  name = "w"\n}\n`,
+  "envs/d/main.tf": `variable "d_key" {\n  type    = bool\n  default = false\n}\n\n${PAIR("d", "var.d_key ? 1 : 0")}`,
+};
+
+/** Said of every file by --debug when the scan took the verdicts. */
+const REPLAYED = "its configuration's findings taken from the cache";
+
+function git(dir: string, ...args: string[]): void {
+  execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.com", ...args], { cwd: dir, stdio: "ignore" });
+}
+
+/** Committed repositories of FILES, one per test, old enough for metadata to vouch for their files (see ParseCache.vouch). */
+const repositories: string[] = [];
+beforeAll(async () => {
+  for (let i = 0; i < 6; i++) {
+    const dir = await writeTree(FILES);
+    git(dir, "init", "-q");
+    git(dir, "add", "-A");
+    git(dir, "commit", "-qm", "stacks");
+    repositories.push(dir);
+  }
+  // Files and directories changed in the last 3 s are never vouched for by their metadata.
+  await new Promise((done) => setTimeout(done, 3_200));
+}, 60_000);
+
+/** A repository of its own, with a cache of its own. */
+function repository(): { dir: string; scan: (extra?: string[], env?: NodeJS.ProcessEnv) => ReturnType<typeof runCli> } {
+  const dir = repositories.pop()!;
+  const cache = mkdtempSync(join(tmpdir(), "keygate-verdicts-cache-"));
+  const state = mkdtempSync(join(tmpdir(), "keygate-verdicts-state-"));
+  return {
+    dir,
+    scan: (extra = [], env = {}) =>
+      runCli(
+        [".", "--cache-location", cache, "--debug", ...(extra.includes("-f") ? [] : ["-f", "json"]), ...extra],
+        dir,
+        {
+          XDG_STATE_HOME: state,
+          ...env,
+        },
+      ),
+  };
+}
+
+/** The same scan without the cache: what checking every configuration reports. */
+async function checked(dir: string, extra: string[] = [], env: NodeJS.ProcessEnv = {}) {
+  return runCli([".", "--no-cache", "-f", "json", ...extra], dir, env);
+}
+
+/** What a report says, without the run's timing (the --verbose summary is not asked for: none). */
+function report(run: { code: number; stdout: string }) {
+  return { code: run.code, stdout: run.stdout };
+}
+
+/** Runs the scan until it takes the verdicts (the first learns the facts, the next vouches for the files' metadata). */
+async function untilReplayed(scan: () => ReturnType<typeof runCli>) {
+  for (let i = 0; i < 4; i++) {
+    const run = await scan();
+    if (run.stderr.includes(REPLAYED)) return run;
+  }
+  throw new Error("the scan never took the cached verdicts");
+}
+
+const flaggedOf = (run: { stdout: string }) =>
+  (JSON.parse(run.stdout) as { findings: { resource: string; suppressed: unknown }[] }).findings
+    .filter((f) => !f.suppressed)
+    .map((f) => f.resource)
+    .sort();
+
+describe("verdicts of unchanged configurations", () => {
+  it("are taken once every file is vouched for, and the reports are those checking gives, in every format", async () => {
+    const { dir, scan } = repository();
+    const first = await scan();
+    expect(first.stderr).not.toContain(REPLAYED);
+    const replayed = await untilReplayed(scan);
+    // Every file is said to be taken so, and the summary's counts are the same.
+    const debugLines = replayed.stderr.split("\n").filter((l) => l.startsWith("keygate: debug: "));
+    expect(debugLines.filter((l) => l.includes(REPLAYED))).toHaveLength(6);
+    expect(report(replayed)).toStrictEqual(report(first));
+    expect(report(replayed)).toStrictEqual(report(await checked(dir)));
+    expect(flaggedOf(replayed)).toEqual(["aws_iam_access_key.plain"]);
+    // Suppressed findings and the warning about an unknown rule come back too.
+    const json = JSON.parse(replayed.stdout) as { findings: { suppressed: unknown }[]; warnings: unknown[] };
+    expect(json.findings.filter((f) => f.suppressed)).toHaveLength(1);
+    expect(json.warnings).toHaveLength(1);
+    for (const format of ["text", "sarif", "junit", "gitlab", "github", "markdown", "compact"]) {
+      const cached = await scan(["-f", format, "--verbose"]);
+      expect(cached.stderr, format).toContain(REPLAYED);
+      const fresh = await runCli([".", "--no-cache", "-f", format, "--verbose"], dir);
+      expect(cached.stdout, format).toBe(fresh.stdout);
+      expect(cached.code, format).toBe(fresh.code);
+      // "N files read, M configurations": the same counts.
+      const summary = (stderr: string) => /\d+ files? read, \d+ configurations?/.exec(stderr)?.[0];
+      expect(summary(cached.stderr), format).toBe(summary(fresh.stderr));
+      expect(summary(cached.stderr), format).toBeDefined();
+    }
+  }, 120_000);
+
+  it("are not taken once a root's variable file holds other values (same size, directory unchanged)", async () => {
+    const { dir, scan } = repository();
+    await untilReplayed(scan);
+    writeFileSync(join(dir, "envs/a/terraform.tfvars"), "issue = true \n");
+    const run = await scan();
+    expect(run.stderr).not.toContain(REPLAYED);
+    expect(flaggedOf(run)).toEqual(["aws_iam_access_key.a", "aws_iam_access_key.plain"]);
+    expect(report(run)).toStrictEqual(report(await checked(dir)));
+  }, 120_000);
+
+  it("are not taken once a root gets a variable file", async () => {
+    const { dir, scan } = repository();
+    await untilReplayed(scan);
+    writeFileSync(join(dir, "envs/a/keys.auto.tfvars"), "issue = true\n");
+    const run = await scan();
+    expect(flaggedOf(run)).toEqual(["aws_iam_access_key.a", "aws_iam_access_key.plain"]);
+    expect(report(run)).toStrictEqual(report(await checked(dir)));
+  }, 120_000);
+
+  it("are not taken once a module a root calls changes, nor once the root itself does", async () => {
+    const { dir, scan } = repository();
+    await untilReplayed(scan);
+    const module = join(dir, "modules/svc/main.tf");
+    writeFileSync(module, readFileSync(module, "utf8").replace("default = false", "default = true "));
+    const run = await scan();
+    expect(flaggedOf(run)).toEqual(["aws_iam_access_key.plain", "module.svc.aws_iam_access_key.svc"]);
+    expect(report(run)).toStrictEqual(report(await checked(dir)));
+    const root = join(dir, "envs/c/main.tf");
+    writeFileSync(root, readFileSync(root, "utf8").replace(/resource "aws_iam_user" "plain"[^}]*}\n/, ""));
+    const again = await scan();
+    expect(again.stderr).not.toContain(REPLAYED);
+    expect(report(again)).toStrictEqual(report(await checked(dir)));
+  }, 120_000);
+
+  it("are not taken once the settings change: a policy's severity, an excluded path", async () => {
+    const { dir, scan } = repository();
+    const before = await untilReplayed(scan);
+    writeFileSync(join(dir, ".keygate.json"), JSON.stringify({ policies: { KG001: "warning" } }));
+    const warning = await scan();
+    expect(warning.stdout).not.toBe(before.stdout);
+    expect(report(warning)).toStrictEqual(report(await checked(dir)));
+    writeFileSync(join(dir, ".keygate.json"), JSON.stringify({ exclude: ["envs/c/**"] }));
+    const excluded = await scan();
+    expect(flaggedOf(excluded)).toEqual([]);
+    expect(report(excluded)).toStrictEqual(report(await checked(dir)));
+  }, 120_000);
+
+  it("are not taken with other variables from the environment or the command line", async () => {
+    const { dir, scan } = repository();
+    await untilReplayed(scan);
+    const env = { TF_VAR_d_key: "true" };
+    const fromEnvironment = await scan([], env);
+    expect(flaggedOf(fromEnvironment)).toEqual(["aws_iam_access_key.d", "aws_iam_access_key.plain"]);
+    expect(report(fromEnvironment)).toStrictEqual(report(await checked(dir, [], env)));
+    // Kept under the environment's scope: with it again, taken; without it, not.
+    expect((await untilReplayed(() => scan([], env))).stdout).toBe(fromEnvironment.stdout);
+    const without = await scan();
+    expect(flaggedOf(without)).toEqual(["aws_iam_access_key.plain"]);
+    // --var wins over terraform.tfvars.
+    const fromCommandLine = await scan(["--var", "issue=true"]);
+    expect(flaggedOf(fromCommandLine)).toEqual(["aws_iam_access_key.a", "aws_iam_access_key.plain"]);
+    expect(report(fromCommandLine)).toStrictEqual(report(await checked(dir, ["--var", "issue=true"])));
+  }, 120_000);
+});
+
+describe("the keys of verdicts", () => {
+  it("differ with each ingredient of the scope: version, build, settings, policies, variables; none with a --var-file", async () => {
+    const policies = loadPolicies();
+    const dir = await writeTree({});
+    const settings = await loadSettings(policies, dir);
+    const base = { version: "1.0.0", build: "scan-A.js", cwd: dir, settings, policies, variables: {} };
+    const scopes = [
+      verdictScope(base),
+      verdictScope({ ...base, version: "1.0.1" }),
+      verdictScope({ ...base, build: "scan-B.js" }),
+      verdictScope({ ...base, cwd: join(dir, "x") }),
+      verdictScope({ ...base, settings: { ...settings, severities: new Map([["KG001", "warning"]]) } }),
+      verdictScope({ ...base, settings: { ...settings, exclude: { base: dir, patterns: ["x/**"] } } }),
+      verdictScope({ ...base, settings: { ...settings, allowInlineSuppressions: !settings.allowInlineSuppressions } }),
+      verdictScope({ ...base, policies: policies.map((p) => ({ ...p, data: { ...p.data, title: "other" } })) }),
+      verdictScope({ ...base, variables: { env: { TF_VAR_issue: "true" } } }),
+      verdictScope({ ...base, variables: { cli: [{ kind: "var", name: "issue", value: "true" }] } }),
+    ];
+    expect(scopes.every((s) => typeof s === "string")).toBe(true);
+    expect(new Set(scopes).size).toBe(scopes.length);
+    // Variables of the environment that are not Terraform's do not count.
+    expect(verdictScope({ ...base, variables: { env: { HOME: "/elsewhere" } } })).toBe(scopes[0]);
+    expect(verdictScope({ ...base, variables: { cli: [{ kind: "file", path: "prod.tfvars" }] } })).toBeUndefined();
+  });
+
+  it("differ with each file's name and blob id, each module directory, and the root", () => {
+    const ids = new Map([
+      ["/r/m/a.tf", "1".repeat(40)],
+      ["/r/m/b.tf", "2".repeat(40)],
+    ]);
+    const key = (paths: string[], idOf = (p: string) => ids.get(p)) => directoryKey("/r/m", paths, idOf);
+    const plain = key(["/r/m/a.tf", "/r/m/b.tf"]);
+    expect(plain).toBeDefined();
+    expect(key(["/r/m/a.tf"])).not.toBe(plain);
+    expect(key(["/r/m/a.tf", "/r/m/b.tf"], (p) => (p.endsWith("b.tf") ? "3".repeat(40) : ids.get(p)))).not.toBe(plain);
+    expect(directoryKey("/r/n", ["/r/m/a.tf", "/r/m/b.tf"], (p) => ids.get(p))).not.toBe(plain);
+    expect(key(["/r/m/a.tf", "/r/m/c.tf"])).toBeUndefined();
+    const configuration = configurationKey("scope", "/r/root", ["k1", "k2"]);
+    expect(configurationKey("scope", "/r/root", ["k2", "k1"])).toBe(configuration);
+    expect(configurationKey("scope", "/r/root", ["k1", "k3"])).not.toBe(configuration);
+    expect(configurationKey("scope", "/r/other", ["k1", "k2"])).not.toBe(configuration);
+    expect(configurationKey("other", "/r/root", ["k1", "k2"])).not.toBe(configuration);
+    expect(shapeKey("scope", ["k1", "k2"])).not.toBe(shapeKey("scope", ["k1"]));
+    expect(shapeKey("scope", ["k1", "k2"])).not.toBe(shapeKey("other", ["k1", "k2"]));
+  });
+});
