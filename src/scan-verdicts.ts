@@ -123,9 +123,28 @@ export function configurationKey(scope: string, root: string, directoryKeys: rea
   return hash([VERSION, scope, root, ...[...directoryKeys].sort()].join("\u0000"));
 }
 
-/** The key of a scan's shape: the scope, and the content of every scanned directory (in the order of their paths). */
-export function shapeKey(scope: string, directoryKeys: readonly string[]): string {
-  return hash([VERSION, "shape", scope, ...directoryKeys].join("\u0000"));
+/**
+ * The key of a scan's shape: the scope, and every scanned directory's content (the name and blob id
+ * of each of its Terraform files), in the order of the directories' paths; undefined when the id of
+ * a file is not known. One hash over the whole listing: a full scan has thousands of directories.
+ */
+export function shapeKey(
+  scope: string,
+  directories: ReadonlyMap<string, readonly string[]>,
+  idOf: (path: string) => string | undefined,
+): string | undefined {
+  const parts: string[] = [VERSION, "shape", scope];
+  for (const dir of [...directories.keys()].sort()) {
+    parts.push(dir);
+    // Discovered files by directory (see groupByDirectory): each path is its directory's, a separator, its name.
+    const from = dir.length + 1;
+    for (const path of directories.get(dir)!) {
+      const id = idOf(path);
+      if (id === undefined) return undefined;
+      parts.push(path.slice(from), id);
+    }
+  }
+  return hash(parts.join("\u0000"));
 }
 
 /** A directory's metadata as a string (see ParseCache.vouched): while it is unchanged, so is the list of its entries. */

@@ -9,7 +9,7 @@ import {
 } from "./findings.js";
 import type { Settings } from "./load/config.js";
 import { displayPath, groupByDirectory, TERRAFORM_EXTENSIONS } from "./load/discover.js";
-import { unchangedBlobIds } from "./load/git.js";
+import { askUnchangedBlobIds } from "./load/git.js";
 import type { ParseCache } from "./load/parse-cache.js";
 import { ParserPool } from "./load/parse-pool.js";
 import type { FileLogEntry } from "./load/file-log.js";
@@ -127,12 +127,14 @@ export async function scan(request: ScanRequest): Promise<ScanResult> {
   const planPaths = [...(request.plans ?? []), ...request.paths.filter((p) => p === "-")];
   const paths = request.paths.filter((p) => p !== "-");
   const layout = request.scope && request.cache ? request.layout : undefined;
-  // With a cache, git is asked which files are unchanged while discovery runs (see ModuleLoader.survey).
-  const blobIds =
+  // With a cache, git is asked which files are unchanged while discovery runs (see ModuleLoader.survey),
+  // unless a change-aware scan's layout gives them.
+  const given = layout?.blobIds;
+  const idsLater =
     request.cache && tree === workingTree && request.prefilter !== false && paths.length
-      ? layout?.blobIds
-        ? Promise.resolve(layout.blobIds)
-        : unchangedBlobIds(cwd)
+      ? given
+        ? () => Promise.resolve(given)
+        : askUnchangedBlobIds(cwd)
       : undefined;
   const discovery = layout
     ? { files: layout.files, namedFiles: [], otherFiles: [], errors: [] }
@@ -183,6 +185,7 @@ export async function scan(request: ScanRequest): Promise<ScanResult> {
     verdicts.rootMetadata = directoryMetadataNow(discovered.keys());
   }
 
+  const blobIds = idsLater?.();
   const loader = new ModuleLoader({
     pool,
     cwd,
@@ -262,17 +265,11 @@ function replay(
   discovered: ReadonlyMap<string, readonly string[]>,
   cache: ParseCache,
 ): { verdicts: Verdict[]; files: number } | undefined {
-  const keys: string[] = [];
-  const idOf = (path: string) => {
+  const key = shapeKey(scope, discovered, (path) => {
     const info = lstatSync(path, { throwIfNoEntry: false });
     return info?.isFile() ? cache.vouched(path, info) : undefined;
-  };
-  for (const dir of [...discovered.keys()].sort()) {
-    const key = directoryKey(dir, discovered.get(dir)!, idOf);
-    if (key === undefined) return undefined;
-    keys.push(key);
-  }
-  return store.replay(shapeKey(scope, keys));
+  });
+  return key === undefined ? undefined : store.replay(key);
 }
 
 /** A scan's result from the verdicts of its configurations, as checking them gave it (see checkAll). */
@@ -516,12 +513,9 @@ function rememberVerdicts(
     const entry = verdictOf(configuration, findings, warnings);
     if (entry) entries.push(entry);
   }
-  const allKeys = [...discovered.keys()].sort().map(keyOf);
-  const complete = entries.length === judged.length && allKeys.every((key) => key !== undefined);
-  verdicts.store.remember(
-    entries,
-    complete ? { key: shapeKey(scope, allKeys), files: loader.filesRead } : undefined,
-  );
+  const shape =
+    entries.length === judged.length ? shapeKey(scope, discovered, (path) => loader.contentIdOf(path)) : undefined;
+  verdicts.store.remember(entries, shape === undefined ? undefined : { key: shape, files: loader.filesRead });
 
   function verdictOf(
     configuration: Configuration,

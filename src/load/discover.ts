@@ -193,7 +193,9 @@ export function displayPath(absolute: string, cwd: string): string {
 export function groupByDirectory(files: readonly string[]): Map<string, string[]> {
   const groups = new Map<string, string[]>();
   for (const file of files) {
-    const dir = dirname(file);
+    // dirname, for normalised absolute paths (discovery's), without its checks: a repository has tens of thousands of files.
+    const cut = file.lastIndexOf(sep);
+    const dir = cut > 0 ? file.slice(0, cut) : dirname(file);
     const group = groups.get(dir);
     if (group) group.push(file);
     else groups.set(dir, [file]);

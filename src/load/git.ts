@@ -62,6 +62,14 @@ export interface GitListing {
 /** Directories whose files are never scanned, even when git does not ignore them. */
 const NEVER_SCANNED = /(^|\/)(\.terraform|\.git|node_modules)\//;
 
+function neverScanned(path: string): boolean {
+  // The expression only where one of the names is there at all (tens of thousands of paths).
+  return (
+    (path.includes(".terraform/") || path.includes(".git/") || path.includes("node_modules/")) &&
+    NEVER_SCANNED.test(path)
+  );
+}
+
 function parseListing(out: string, dir: string, stderr: string): GitListing {
   const present: string[] = [];
   const gone = new Set<string>();
@@ -70,20 +78,23 @@ function parseListing(out: string, dir: string, stderr: string): GitListing {
   for (let at = 0; at < out.length;) {
     let end = out.indexOf("\0", at);
     if (end === -1) end = out.length;
-    const entry = out.slice(at, end);
+    const start = at;
     at = end + 1;
-    if (entry.length < 3) continue;
-    const tag = entry[0]!;
-    const tab = entry.indexOf("\t");
+    if (end - start < 3) continue;
+    const tag = out[start]!;
+    // Untracked entries have no tab (and are not to be searched past).
+    let tab = tag === "?" ? -1 : out.indexOf("\t", start);
+    if (tab >= end) tab = -1;
     // "? path" (untracked) has no stage part; the others read "T mode id stage\tpath".
-    const path = tag === "?" || tab === -1 ? entry.slice(2) : entry.slice(tab + 1);
+    const path = tag === "?" || tab === -1 ? out.slice(start + 2, end) : out.slice(tab + 1, end);
     if (tag === "R") {
       gone.add(path);
       continue;
     }
     present.push(path);
     // A regular file at stage 0 that git looks at (not assume-unchanged, not skip-worktree, not a link or a submodule).
-    if (tag === "H" && isStagedRegularFile(entry, tab)) staged.push([path, entry.slice(9, tab - 2)]);
+    if (tag === "H" && tab !== -1 && isStagedRegularFile(out, start, tab))
+      staged.push([path, out.slice(start + 9, tab - 2)]);
   }
   // Git's paths are relative, `/`-separated and normalised: joining them needs no path.resolve.
   const base = sep === "/" ? (dir.endsWith("/") ? dir : `${dir}/`) : undefined;
@@ -92,7 +103,7 @@ function parseListing(out: string, dir: string, stderr: string): GitListing {
   // A path is listed once per stage (unmerged files): once is enough.
   const seen = new Set<string>();
   for (const path of present)
-    if (!gone.has(path) && !NEVER_SCANNED.test(path) && !seen.has(path)) {
+    if ((gone.size === 0 || !gone.has(path)) && !neverScanned(path) && !seen.has(path)) {
       seen.add(path);
       files.push(absolute(path));
     }
@@ -112,14 +123,14 @@ function parseListing(out: string, dir: string, stderr: string): GitListing {
   };
 }
 
-/** Whether a tracked entry ("H 100644 <id> 0\t…") is a regular file at stage 0 with an object id (40 or 64 hex digits). */
-function isStagedRegularFile(entry: string, tab: number): boolean {
-  if (!(entry.startsWith("H 100644 ") || entry.startsWith("H 100755 "))) return false;
-  if (entry[tab - 1] !== "0" || entry[tab - 2] !== " ") return false;
-  const length = tab - 2 - 9;
+/** Whether a tracked entry (from `start` in the listing: "H 100644 <id> 0\t…") is a regular file at stage 0 with an object id (40 or 64 hex digits). */
+function isStagedRegularFile(out: string, start: number, tab: number): boolean {
+  if (!(out.startsWith("H 100644 ", start) || out.startsWith("H 100755 ", start))) return false;
+  if (out[tab - 1] !== "0" || out[tab - 2] !== " ") return false;
+  const length = tab - 2 - (start + 9);
   if (length !== 40 && length !== 64) return false;
-  for (let i = 9; i < tab - 2; i++) {
-    const c = entry.charCodeAt(i);
+  for (let i = start + 9; i < tab - 2; i++) {
+    const c = out.charCodeAt(i);
     if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) return false;
   }
   return true;
@@ -203,6 +214,15 @@ export async function gitFiles(dir: string): Promise<{ files: string[]; unreadab
  */
 export async function unchangedBlobIds(dir: string): Promise<Map<string, string> | undefined> {
   return (await (early(dir, "ids") ?? askGit(dir, true)))?.unchanged;
+}
+
+/**
+ * As {@link unchangedBlobIds}, git asked now (or its early answer taken), the map made only when
+ * the returned function is called: a scan that takes its verdicts from the cache never needs it.
+ */
+export function askUnchangedBlobIds(dir: string): () => Promise<Map<string, string> | undefined> {
+  const listing = early(dir, "ids") ?? askGit(dir, true);
+  return async () => (await listing)?.unchanged;
 }
 
 /**

@@ -229,7 +229,27 @@ describe("the keys of verdicts", () => {
     expect(configurationKey("scope", "/r/root", ["k1", "k3"])).not.toBe(configuration);
     expect(configurationKey("scope", "/r/other", ["k1", "k2"])).not.toBe(configuration);
     expect(configurationKey("other", "/r/root", ["k1", "k2"])).not.toBe(configuration);
-    expect(shapeKey("scope", ["k1", "k2"])).not.toBe(shapeKey("scope", ["k1"]));
-    expect(shapeKey("scope", ["k1", "k2"])).not.toBe(shapeKey("other", ["k1", "k2"]));
+    const scanned = new Map([
+      ["/r/m", ["/r/m/a.tf", "/r/m/b.tf"]],
+      ["/r/n", ["/r/n/a.tf"]],
+    ]);
+    const idOf = (path: string) => (path.startsWith("/r/n/") ? "4".repeat(40) : ids.get(path));
+    const shape = shapeKey("scope", scanned, idOf);
+    expect(shape).toBeDefined();
+    expect(shapeKey("other", scanned, idOf)).not.toBe(shape);
+    expect(shapeKey("scope", new Map([...scanned].slice(0, 1)), idOf)).not.toBe(shape);
+    expect(shapeKey("scope", new Map([...scanned].reverse()), idOf)).toBe(shape);
+    expect(shapeKey("scope", scanned, (p) => (p === "/r/n/a.tf" ? "5".repeat(40) : idOf(p)))).not.toBe(shape);
+    expect(
+      shapeKey(
+        "scope",
+        new Map([
+          ["/r/m", ["/r/m/a.tf"]],
+          ["/r/n", ["/r/n/a.tf"]],
+        ]),
+        idOf,
+      ),
+    ).not.toBe(shape);
+    expect(shapeKey("scope", scanned, (p) => (p === "/r/n/a.tf" ? undefined : idOf(p)))).toBeUndefined();
   });
 });
