@@ -62,11 +62,20 @@ export interface Verdict {
   directives: [string, Directive[], Warning[]][];
 }
 
-/** What a full scan's files formed: the keys of its configurations' verdicts, in order, and how many files it read. */
+/**
+ * What a scan's files formed: the keys of its configurations' verdicts, in order, and how many
+ * files it read; with, for each scanned file (in the order of their paths), the metadata that
+ * vouched for its content when the verdicts were taken (size, modification and change times,
+ * inode, device: see ParseCache.vouched), five numbers a file.
+ */
 interface Shape {
   verdicts: string[];
   files: number;
+  metadata: Float64Array;
 }
+
+/** The metadata a shape keeps of a file, as ParseCache keeps it (see metadataOf there): size, mtimeMs, ctimeMs, ino, dev. */
+const METADATA = 5;
 
 /**
  * The scope of a scan's verdicts: everything outside the scanned files that decides them.
@@ -123,28 +132,34 @@ export function configurationKey(scope: string, root: string, directoryKeys: rea
   return hash([VERSION, scope, root, ...[...directoryKeys].sort()].join("\u0000"));
 }
 
+/** The key of a scan's shape: the scope, and the paths of the scanned files (sorted, as discovery gives them). */
+export function shapeKey(scope: string, files: readonly string[]): string {
+  return hash([VERSION, "shape", scope, ...files].join("\u0000"));
+}
+
 /**
- * The key of a scan's shape: the scope, and every scanned directory's content (the name and blob id
- * of each of its Terraform files), in the order of the directories' paths; undefined when the id of
- * a file is not known. One hash over the whole listing: a full scan has thousands of directories.
+ * The metadata of a scan's files as this run's cache records vouched for them (see
+ * ParseCache.vouchedRecord), when each vouched for the very content the run used (its blob id);
+ * undefined otherwise.
  */
-export function shapeKey(
-  scope: string,
-  directories: ReadonlyMap<string, readonly string[]>,
+export function shapeMetadata(
+  files: readonly string[],
+  recordOf: (path: string) => string | undefined,
   idOf: (path: string) => string | undefined,
-): string | undefined {
-  const parts: string[] = [VERSION, "shape", scope];
-  for (const dir of [...directories.keys()].sort()) {
-    parts.push(dir);
-    // Discovered files by directory (see groupByDirectory): each path is its directory's, a separator, its name.
-    const from = dir.length + 1;
-    for (const path of directories.get(dir)!) {
-      const id = idOf(path);
-      if (id === undefined) return undefined;
-      parts.push(path.slice(from), id);
+): Float64Array | undefined {
+  const metadata = new Float64Array(files.length * METADATA);
+  for (let i = 0; i < files.length; i++) {
+    const path = files[i]!;
+    const parts = recordOf(path)?.split(" ");
+    const id = idOf(path);
+    if (parts?.length !== 1 + METADATA || id === undefined || parts[0] !== id) return undefined;
+    for (let j = 0; j < METADATA; j++) {
+      const value = Number(parts[1 + j]);
+      if (!Number.isFinite(value)) return undefined;
+      metadata[i * METADATA + j] = value;
     }
   }
-  return hash(parts.join("\u0000"));
+  return metadata;
 }
 
 /** A directory's metadata as a string (see ParseCache.vouched): while it is unchanged, so is the list of its entries. */
@@ -186,9 +201,17 @@ export class VerdictStore {
   }
 
   /** Keeps a scan's verdicts, and its shape (when every configuration of it has one). */
-  remember(entries: { key: string; verdict: Verdict }[], shape: { key: string; files: number } | undefined): void {
+  remember(
+    entries: { key: string; verdict: Verdict }[],
+    shape: { key: string; files: number; metadata: Float64Array } | undefined,
+  ): void {
     for (const { key, verdict } of entries) this.verdicts.set(key, verdict);
-    if (shape) this.shapes.set(shape.key, { verdicts: entries.map((e) => e.key), files: shape.files } satisfies Shape);
+    if (shape)
+      this.shapes.set(shape.key, {
+        verdicts: entries.map((e) => e.key),
+        files: shape.files,
+        metadata: shape.metadata,
+      } satisfies Shape);
   }
 
   /**
@@ -196,9 +219,23 @@ export class VerdictStore {
    * and every verdict it lists still holds (the root directories' listings and variable files as
    * they were); undefined otherwise.
    */
-  replay(key: string): { verdicts: Verdict[]; files: number } | undefined {
+  replay(key: string, files: readonly string[]): { verdicts: Verdict[]; files: number } | undefined {
     const shape = this.shapes.get(key);
-    if (!isShape(shape)) return undefined;
+    if (!isShape(shape) || shape.metadata.length !== files.length * METADATA) return undefined;
+    // Each file as it was when the verdicts were taken (any write sets its change time): an lstat each, nothing read.
+    const { metadata } = shape;
+    for (let i = 0, at = 0; i < files.length; i++, at += METADATA) {
+      const info = lstatSync(files[i]!, { throwIfNoEntry: false });
+      if (
+        !info?.isFile() ||
+        info.size !== metadata[at] ||
+        info.mtimeMs !== metadata[at + 1] ||
+        info.ctimeMs !== metadata[at + 2] ||
+        info.ino !== metadata[at + 3] ||
+        info.dev !== metadata[at + 4]
+      )
+        return undefined;
+    }
     const verdicts: Verdict[] = [];
     for (const verdictKey of shape.verdicts) {
       const verdict = this.verdicts.get(verdictKey);
@@ -227,8 +264,9 @@ function hash(text: string): string {
 
 function isShape(value: unknown): value is Shape {
   if (typeof value !== "object" || value === null) return false;
-  const { verdicts, files } = value as Partial<Record<keyof Shape, unknown>>;
+  const { verdicts, files, metadata } = value as Partial<Record<keyof Shape, unknown>>;
   return (
+    metadata instanceof Float64Array &&
     Array.isArray(verdicts) &&
     verdicts.length > 0 &&
     verdicts.every((k) => typeof k === "string") &&

@@ -34,13 +34,13 @@ import {
   directoryKey,
   directoryMetadataNow,
   shapeKey,
+  shapeMetadata,
   variableFileHash,
   verdictScope,
   VerdictStore,
   type Verdict,
 } from "./scan-verdicts.js";
 import { applyInlineSuppressions, collectDirectives, type Directive } from "./suppress/inline.js";
-import { lstatSync } from "node:fs";
 import type { SourceFile } from "./load/sources.js";
 import { dataFilesRead, dataTreesRead } from "./model/functions/files.js";
 
@@ -172,15 +172,17 @@ export async function scan(request: ScanRequest): Promise<ScanResult> {
   }
 
   // A full scan of the working tree with a cache: the verdicts of unchanged configurations (see scan-verdicts.ts).
-  const discovered = groupByDirectory(discovery.files);
   const verdicts = verdictsFor(request, tree, planPaths, discovery, errors);
   if (verdicts) {
     await request.cache!.load();
-    const replayed = replay(verdicts.store, verdicts.scope, discovered, request.cache!);
+    const replayed = verdicts.store.replay(shapeKey(verdicts.scope, discovery.files), discovery.files);
     if (replayed) {
       if (!request.pool) await pool.close();
-      return replayedResult(request, policies, replayed, discovered, errors);
+      return replayedResult(request, policies, replayed, discovery.files, errors);
     }
+  }
+  const discovered = groupByDirectory(discovery.files);
+  if (verdicts) {
     // Before the files are listed: while a root directory's metadata stays so, so does its list of variable files.
     verdicts.rootMetadata = directoryMetadataNow(discovered.keys());
   }
@@ -203,7 +205,14 @@ export async function scan(request: ScanRequest): Promise<ScanResult> {
   });
   await request.cache?.load();
   try {
-    return await checkAll(request, loader, policies, planPaths, errors, verdicts && { ...verdicts, discovered });
+    return await checkAll(
+      request,
+      loader,
+      policies,
+      planPaths,
+      errors,
+      verdicts && { ...verdicts, discovered, files: discovery.files },
+    );
   } finally {
     if (!request.pool) await pool.close();
   }
@@ -254,30 +263,12 @@ function verdictsFor(
   return scope === undefined ? undefined : { store: new VerdictStore(cache), scope };
 }
 
-/**
- * The verdicts of the scanned configurations, when every scanned file is unchanged since keygate
- * last checked its blob id (its metadata as then: see ParseCache.vouched) and a scan of the same
- * content kept them; undefined otherwise.
- */
-function replay(
-  store: VerdictStore,
-  scope: string,
-  discovered: ReadonlyMap<string, readonly string[]>,
-  cache: ParseCache,
-): { verdicts: Verdict[]; files: number } | undefined {
-  const key = shapeKey(scope, discovered, (path) => {
-    const info = lstatSync(path, { throwIfNoEntry: false });
-    return info?.isFile() ? cache.vouched(path, info) : undefined;
-  });
-  return key === undefined ? undefined : store.replay(key);
-}
-
 /** A scan's result from the verdicts of its configurations, as checking them gave it (see checkAll). */
 function replayedResult(
   request: ScanRequest,
   policies: readonly Policy[],
   replayed: { verdicts: Verdict[]; files: number },
-  discovered: ReadonlyMap<string, readonly string[]>,
+  files: readonly string[],
   errors: InputError[],
 ): ScanResult {
   const byFingerprint = new Map<string, Finding>();
@@ -290,9 +281,9 @@ function replayedResult(
       if (!byFile.has(path)) byFile.set(path, { directives, warnings });
   }
   // In the order of the files' paths, as collectDirectives reads the loader's sources.
-  const files = [...byFile.keys()].sort((a, b) => (a < b ? -1 : 1)).map((path) => byFile.get(path)!);
+  const withDirectives = [...byFile.keys()].sort((a, b) => (a < b ? -1 : 1)).map((path) => byFile.get(path)!);
   const log = request.onFiles
-    ? [...discovered.values()].flat().map((path): FileLogEntry => ({
+    ? files.map((path): FileLogEntry => ({
         file: displayPath(path, request.cwd),
         status: "cached",
         why: "unchanged since an earlier run (its size and times as when keygate last checked its git blob id): not read; its configuration's findings taken from the cache (nothing it depends on changed)",
@@ -303,8 +294,8 @@ function replayedResult(
     errors,
     callWarnings: replayed.verdicts.flatMap((v) => v.warnings),
     directives: {
-      directives: files.flatMap((f) => f.directives),
-      warnings: files.flatMap((f) => f.warnings),
+      directives: withDirectives.flatMap((f) => f.directives),
+      warnings: withDirectives.flatMap((f) => f.warnings),
     },
     checkedFiles: new Set(replayed.verdicts.flatMap((v) => v.files)),
     log,
@@ -362,7 +353,7 @@ async function checkAll(
   policies: readonly Policy[],
   planPaths: string[],
   errors: InputError[],
-  verdicts?: Verdicts & { discovered: ReadonlyMap<string, readonly string[]> },
+  verdicts?: Verdicts & { discovered: ReadonlyMap<string, readonly string[]>; files: readonly string[] },
 ): Promise<ScanResult> {
   const { cwd, settings } = request;
   const { configurations, checked } = await loadConfigurations(loader, errors, request.scope);
@@ -491,7 +482,7 @@ interface Judged {
 function rememberVerdicts(
   request: ScanRequest,
   loader: ModuleLoader,
-  verdicts: Verdicts & { discovered: ReadonlyMap<string, readonly string[]> },
+  verdicts: Verdicts & { discovered: ReadonlyMap<string, readonly string[]>; files: readonly string[] },
   judged: readonly Judged[],
   sources: readonly SourceFile[],
   suppressible: ReadonlySet<string>,
@@ -513,9 +504,16 @@ function rememberVerdicts(
     const entry = verdictOf(configuration, findings, warnings);
     if (entry) entries.push(entry);
   }
-  const shape =
-    entries.length === judged.length ? shapeKey(scope, discovered, (path) => loader.contentIdOf(path)) : undefined;
-  verdicts.store.remember(entries, shape === undefined ? undefined : { key: shape, files: loader.filesRead });
+  const files = verdicts.files;
+  const metadata =
+    entries.length === judged.length
+      ? shapeMetadata(
+          files,
+          (path) => request.cache?.vouchedRecord(path),
+          (path) => loader.contentIdOf(path),
+        )
+      : undefined;
+  verdicts.store.remember(entries, metadata && { key: shapeKey(scope, files), files: loader.filesRead, metadata });
 
   function verdictOf(
     configuration: Configuration,

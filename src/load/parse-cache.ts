@@ -275,6 +275,15 @@ export class ParseCache {
     }
   }
 
+  /**
+   * The metadata record this run holds for a working-tree file (`blobId size mtimeMs ctimeMs ino
+   * dev`): vouched for unread, or just vouched for after reading (see vouched, vouch); undefined
+   * when neither happened. The scan's verdicts keep it (see scan-verdicts.ts).
+   */
+  vouchedRecord(path: string): string | undefined {
+    return this.usedStats.get(path);
+  }
+
   /** Keeps a working-tree file's metadata record (see vouch) for the next run, unchecked (the same reason as keep). */
   keepVouched(path: string): void {
     const record = this.stats.get(path);

@@ -1,11 +1,11 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadSettings } from "../../src/load/config.js";
 import { loadPolicies } from "../../src/policies/catalog.js";
-import { configurationKey, directoryKey, shapeKey, verdictScope } from "../../src/scan-verdicts.js";
+import { configurationKey, directoryKey, shapeKey, shapeMetadata, verdictScope } from "../../src/scan-verdicts.js";
 import { runCli, writeTree } from "../support/scan-fixture.js";
 
 /*
@@ -38,11 +38,14 @@ function git(dir: string, ...args: string[]): void {
 /** Committed repositories of FILES, one per test, old enough for metadata to vouch for their files (see ParseCache.vouch). */
 const repositories: string[] = [];
 beforeAll(async () => {
-  for (let i = 0; i < 6; i++) {
+  for (let i = 0; i < 7; i++) {
     const dir = await writeTree(FILES);
     git(dir, "init", "-q");
     git(dir, "add", "-A");
     git(dir, "commit", "-qm", "stacks");
+    // Whole seconds, so that a test can set a file's modification time back exactly.
+    const minuteAgo = Math.floor(Date.now() / 1000) - 60;
+    utimesSync(join(dir, "envs/c/main.tf"), minuteAgo, minuteAgo);
     repositories.push(dir);
   }
   // Files and directories changed in the last 3 s are never vouched for by their metadata.
@@ -156,6 +159,23 @@ describe("verdicts of unchanged configurations", () => {
     expect(report(again)).toStrictEqual(report(await checked(dir)));
   }, 120_000);
 
+  it("are not taken once a file is written, even with its size and modification time as they were", async () => {
+    const { dir, scan } = repository();
+    await untilReplayed(scan);
+    const root = join(dir, "envs/c/main.tf");
+    const before = statSync(root);
+    const text = readFileSync(root, "utf8");
+    const renamed = text.replace('"aws_iam_access_key" "plain"', '"aws_iam_access_key" "plaiN"');
+    expect(renamed.length).toBe(text.length);
+    writeFileSync(root, renamed);
+    utimesSync(root, before.atimeMs / 1000, before.mtimeMs / 1000);
+    expect(statSync(root).mtimeMs).toBe(before.mtimeMs);
+    const run = await scan();
+    expect(run.stderr).not.toContain(REPLAYED);
+    expect(flaggedOf(run)).toEqual(["aws_iam_access_key.plaiN"]);
+    expect(report(run)).toStrictEqual(report(await checked(dir)));
+  }, 120_000);
+
   it("are not taken once the settings change: a policy's severity, an excluded path", async () => {
     const { dir, scan } = repository();
     const before = await untilReplayed(scan);
@@ -229,27 +249,38 @@ describe("the keys of verdicts", () => {
     expect(configurationKey("scope", "/r/root", ["k1", "k3"])).not.toBe(configuration);
     expect(configurationKey("scope", "/r/other", ["k1", "k2"])).not.toBe(configuration);
     expect(configurationKey("other", "/r/root", ["k1", "k2"])).not.toBe(configuration);
-    const scanned = new Map([
-      ["/r/m", ["/r/m/a.tf", "/r/m/b.tf"]],
-      ["/r/n", ["/r/n/a.tf"]],
-    ]);
-    const idOf = (path: string) => (path.startsWith("/r/n/") ? "4".repeat(40) : ids.get(path));
-    const shape = shapeKey("scope", scanned, idOf);
-    expect(shape).toBeDefined();
-    expect(shapeKey("other", scanned, idOf)).not.toBe(shape);
-    expect(shapeKey("scope", new Map([...scanned].slice(0, 1)), idOf)).not.toBe(shape);
-    expect(shapeKey("scope", new Map([...scanned].reverse()), idOf)).toBe(shape);
-    expect(shapeKey("scope", scanned, (p) => (p === "/r/n/a.tf" ? "5".repeat(40) : idOf(p)))).not.toBe(shape);
+    const shape = shapeKey("scope", ["/r/m/a.tf", "/r/m/b.tf"]);
+    expect(shapeKey("other", ["/r/m/a.tf", "/r/m/b.tf"])).not.toBe(shape);
+    expect(shapeKey("scope", ["/r/m/a.tf"])).not.toBe(shape);
+    expect(shapeKey("scope", ["/r/m/a.tf", "/r/m/c.tf"])).not.toBe(shape);
+    // A shape keeps each file's metadata as the cache vouched for the content the run used, or nothing.
+    const record = (id: string) => `${id} 10 1000.5 2000.25 77 3`;
+    const metadata = shapeMetadata(
+      ["/r/m/a.tf"],
+      () => record("1".repeat(40)),
+      () => "1".repeat(40),
+    );
+    expect([...metadata!]).toEqual([10, 1000.5, 2000.25, 77, 3]);
     expect(
-      shapeKey(
-        "scope",
-        new Map([
-          ["/r/m", ["/r/m/a.tf"]],
-          ["/r/n", ["/r/n/a.tf"]],
-        ]),
-        idOf,
+      shapeMetadata(
+        ["/r/m/a.tf"],
+        () => record("1".repeat(40)),
+        () => "2".repeat(40),
       ),
-    ).not.toBe(shape);
-    expect(shapeKey("scope", scanned, (p) => (p === "/r/n/a.tf" ? undefined : idOf(p)))).toBeUndefined();
+    ).toBeUndefined();
+    expect(
+      shapeMetadata(
+        ["/r/m/a.tf"],
+        () => undefined,
+        () => "1".repeat(40),
+      ),
+    ).toBeUndefined();
+    expect(
+      shapeMetadata(
+        ["/r/m/a.tf"],
+        () => record("1".repeat(40)),
+        () => undefined,
+      ),
+    ).toBeUndefined();
   });
 });
