@@ -9,7 +9,8 @@ import {
 } from "./findings.js";
 import type { Settings } from "./load/config.js";
 import { displayPath, groupByDirectory, TERRAFORM_EXTENSIONS } from "./load/discover.js";
-import { askUnchangedBlobIds } from "./load/git.js";
+import { askGitAbout, askUnchangedBlobIds, forgetAskedGit } from "./load/git.js";
+import { statSync } from "node:fs";
 import type { ParseCache } from "./load/parse-cache.js";
 import { ParserPool } from "./load/parse-pool.js";
 import type { FileLogEntry } from "./load/file-log.js";
@@ -126,21 +127,21 @@ export async function scan(request: ScanRequest): Promise<ScanResult> {
   const tree = request.tree ?? workingTree;
   const planPaths = [...(request.plans ?? []), ...request.paths.filter((p) => p === "-")];
   const paths = request.paths.filter((p) => p !== "-");
-  const layout = request.scope && request.cache ? request.layout : undefined;
   // With a cache, git is asked which files are unchanged while discovery runs (see ModuleLoader.survey),
-  // unless a change-aware scan's layout gives them.
+  // unless a change-aware scan's layout gives them: for a scan of one directory, about that directory
+  // only, in the listing discovery takes too.
+  const withIds = request.cache && tree === workingTree && request.prefilter !== false && paths.length > 0;
+  const layout = request.scope && request.cache ? request.layout : undefined;
   const given = layout?.blobIds;
-  const idsLater =
-    request.cache && tree === workingTree && request.prefilter !== false && paths.length
-      ? given
-        ? () => Promise.resolve(given)
-        : askUnchangedBlobIds(cwd)
-      : undefined;
+  const only = withIds && !layout && paths.length === 1 ? directoryOf(resolve(cwd, paths[0]!)) : undefined;
+  if (only !== undefined && only !== cwd) askGitAbout(only);
+  const idsLater = withIds ? (given ? () => Promise.resolve(given) : askUnchangedBlobIds(only ?? cwd)) : undefined;
   const discovery = layout
     ? { files: layout.files, namedFiles: [], otherFiles: [], errors: [] }
     : paths.length
       ? await tree.discover(paths, cwd, settings.exclude)
       : { files: [], namedFiles: [], otherFiles: [], errors: [] };
+  if (only !== undefined) forgetAskedGit(only);
   const errors: InputError[] = [...discovery.errors];
   for (const other of discovery.otherFiles) {
     if (other.endsWith(".json")) {
@@ -656,6 +657,11 @@ async function loadConfigurations(
     again.configurations.forEach((c) => checked.add(c));
   }
   return { configurations, checked };
+}
+
+/** The path, if it names a directory (a scan of one directory asks git about it alone). */
+function directoryOf(path: string): string | undefined {
+  return statSync(path, { throwIfNoEntry: false })?.isDirectory() ? path : undefined;
 }
 
 function dedupeErrors(errors: InputError[]): InputError[] {

@@ -184,6 +184,23 @@ export function askGitEarly(dir: string, { withIds }: { withIds: boolean }): voi
   };
 }
 
+/**
+ * For a scan of one directory (not the working directory, which the bin asks about before the CLI
+ * loads): git's listing of that directory, with object ids, asked once for both discovery and the
+ * cache (see gitFiles, askUnchangedBlobIds) instead of a listing of it and one of the whole
+ * repository. Nothing when an answer was asked for already. Undo with {@link forgetAskedGit}.
+ */
+export function askGitAbout(dir: string): void {
+  if ((globalThis as { [EARLY]?: Early })[EARLY]) return;
+  askGitEarly(dir, { withIds: true });
+}
+
+/** Drops what was asked about `dir` and not used (a later scan must see the tree as it is then). */
+export function forgetAskedGit(dir: string): void {
+  const global = globalThis as { [EARLY]?: Early };
+  if (global[EARLY]?.dir === dir) global[EARLY] = undefined;
+}
+
 function early(dir: string, use: "files" | "ids"): Promise<GitListing | null> | undefined {
   const global = globalThis as { [EARLY]?: Early };
   const asked = global[EARLY];
