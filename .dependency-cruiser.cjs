@@ -22,7 +22,7 @@ const LAYERS = [
   { name: "report", path: "^src/report/", what: "report/ (the output formats)" },
   {
     name: "engine",
-    path: "^src/(scan\.ts$|scan-verdicts\.ts$|live-audit\.ts$|change/)",
+    path: "^src/(scan\\.ts$|scan-verdicts\\.ts$|live-audit\\.ts$|change/)",
     what: "the engine (scan.ts, scan-verdicts.ts, live-audit.ts, change/)",
   },
   { name: "commands", path: "^src/commands/", what: "commands/ (one module per command)" },
