@@ -98,8 +98,17 @@ export function indexDiffChanges(
 }
 
 /**
+ * Settings for git's diff of the working tree: a file counts as changed when any of its metadata
+ * the index keeps (times, inode, size, owner) differs, whatever the repository's configuration
+ * says. With `core.trustctime=false` or `core.checkStat=minimal`, a file rewritten in place with
+ * its size and modification time as before would pass for the commit's content, while keygate
+ * reads what is on disk (its own cache compares the change time too).
+ */
+const EVERY_STAT = ["-c", "core.trustctime=true", "-c", "core.checkStat=default"];
+
+/**
  * The differences between a commit and the working tree (`--base`): the tracked files git finds
- * different (`git diff-index`, which rechecks the content of files whose metadata changed), every
+ * different (`git diff-index`, by their metadata against the index: see EVERY_STAT), every
  * untracked path, ignored ones included (`git ls-files --others --directory`: keygate reads some
  * ignored files too, such as `*.auto.tfvars` and `.terraform/`), the files git is told not to look
  * at (see unwatched), and the commit's symbolic links and submodules (read on one side only). A
@@ -108,7 +117,10 @@ export function indexDiffChanges(
  */
 export async function workingTreeChanges(repository: Repository, commit: string, before: GitTree): Promise<Changes> {
   const [tracked, untracked, index] = await Promise.all([
-    git(["diff-index", "-z", "--name-only", "--no-renames", "--ignore-submodules", commit, "--"], repository.toplevel),
+    git(
+      [...EVERY_STAT, "diff-index", "-z", "--name-only", "--no-renames", "--ignore-submodules", commit, "--"],
+      repository.toplevel,
+    ),
     runGit(["ls-files", "-z", "--others", "--directory", "--full-name", "--", "."], repository.toplevel),
     git(["ls-files", "-z", "-v", "--full-name", "--", "."], repository.toplevel),
   ]);

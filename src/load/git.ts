@@ -9,10 +9,11 @@ import { dirname, join, resolve, sep } from "node:path";
 /**
  * Settings every git command keygate runs starts with: nothing a scanned repository's configuration
  * names is run. `core.fsmonitor` (a program git runs to learn what changed) and hooks are switched
- * off; an empty value disables fsmonitor in old and new git alike. No command keygate runs compares
- * work-tree content with the index (no `--modified`, no diff, no `--filters` or `--textconv`), so
- * clean/smudge filters and diff drivers are never invoked. The caller's own settings (GIT_DIR,
- * GIT_INDEX_FILE, safe.directory, excludes) still apply.
+ * off; an empty value disables fsmonitor in old and new git alike. No `--filters`, `--textconv` or
+ * patch output is asked for, so diff drivers are never invoked; the one diff of the work tree
+ * (`--base`'s `git diff-index`, change/diff.ts) may hash a file git finds racily clean through a
+ * clean filter, which only the user's own git configuration can define. The caller's own settings
+ * (GIT_DIR, GIT_INDEX_FILE, safe.directory, excludes) still apply.
  */
 export const SAFE_GIT_OPTIONS: readonly string[] = [
   "-c",

@@ -1,4 +1,13 @@
-import { existsSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -393,6 +402,32 @@ describe("the cached module-call graph", () => {
         "aws_iam_access_key.k",
         "module.x.aws_iam_access_key.x",
       ]);
+    }
+  });
+
+  it("takes a file rewritten in place with its size and modification time kept for changed, whatever git's stat settings", async () => {
+    const key = tf.key("k", "b");
+    const before = `${tf.user("a")}#${"-".repeat(key.length - 2)}\n`;
+    for (const [name, value] of [
+      ["core.trustctime", "false"],
+      ["core.checkStat", "minimal"],
+    ] as const) {
+      const repo = GitHistory.create();
+      repo.git("config", name, value);
+      repo.commit("two users", { "envs/a/main.tf": before });
+      // Older than git's index, so that git takes its metadata for the content's ("racily clean" files are read).
+      const file = join(repo.dir, "envs/a/main.tf");
+      const past = new Date(Date.now() - 60_000);
+      utimesSync(file, past, past);
+      repo.git("update-index", "--refresh");
+      expect((await repo.keygate(["--base", "HEAD"])).flagged).toEqual([]);
+      // Git compares change times to the second (as built by most distributions): a second later, then
+      // user a renamed b, with a key, in as many bytes (a comment gone); the modification time put back.
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      writeFileSync(file, tf.user("b") + key);
+      utimesSync(file, past, past);
+      expect(repo.git("diff-index", "--name-only", "HEAD"), `git itself, ${name}=${value}`).toBe("");
+      expect((await repo.keygate(["--base", "HEAD"])).flagged, `${name}=${value}`).toEqual(["aws_iam_access_key.k"]);
     }
   });
 
