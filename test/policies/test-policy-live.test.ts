@@ -3,11 +3,10 @@
  * seam as KG001: its account check reads the account's password policy from the facts the audit
  * gathers, and `keygate live` reports it with KG001's findings from ONE audit, without any edit to
  * src/live/ or to the command. With KG001 switched off, live reports no KG001 finding and makes
- * none of KG001's calls.
+ * none of KG001's calls. (A saved report: test/policies/test-policy.test.ts.)
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { auditLive } from "../../src/live-audit.js";
-import { CREDENTIAL_REPORT_COLUMNS } from "../../src/live/credential-report.js";
 import { MANAGEMENT_ACCOUNT, startFakeAws, type FakeAws } from "../support/fake-aws.js";
 import { liveOptions } from "../support/live.js";
 import { at, T0 } from "../support/live-scenario.js";
@@ -157,32 +156,5 @@ describe("keygate live with a second policy that checks accounts", () => {
     expect(findings.map((f) => f.ruleId)).toEqual(["KG001", TEST_POLICY_ID]);
     expect(stats.apiCalls["iam:ListUsers"]).toBe(1);
     expect(stats.apiCalls["iam:GetAccountPasswordPolicy"]).toBe(1);
-  });
-});
-
-describe("a saved credential report", () => {
-  const values: Record<string, string> = {
-    user: "alice",
-    arn: `arn:aws:iam::${MANAGEMENT_ACCOUNT}:user/alice`,
-    user_creation_time: "2026-01-05T10:00:00+00:00",
-    password_enabled: "true",
-    mfa_active: "false",
-    access_key_1_active: "true",
-    access_key_2_active: "false",
-    cert_1_active: "false",
-    cert_2_active: "false",
-    access_key_1_last_rotated: "2026-01-05T10:00:05+00:00",
-  };
-  const report = `${CREDENTIAL_REPORT_COLUMNS.join(",")}\n${CREDENTIAL_REPORT_COLUMNS.map((c) => values[c] ?? "N/A").join(",")}\n`;
-
-  it("holds no password policy: the test policy judges nothing there, and KG001 still reports", async () => {
-    const root = await writeTree({ "report.csv": report });
-    const both = await runCli(["live", "--credential-report", "report.csv", "-f", "json"], root);
-    expect((JSON.parse(both.stdout) as { findings: JsonFinding[] }).findings.map((f) => f.ruleId)).toEqual(["KG001"]);
-    const off = await writeTree({ "report.csv": report, ".keygate.json": '{ "policies": { "KG001": "off" } }' });
-    const alone = await runCli(["live", "--credential-report", "report.csv", "-f", "json"], off);
-    expect(alone.stderr).toBe("");
-    expect((JSON.parse(alone.stdout) as { findings: JsonFinding[] }).findings).toEqual([]);
-    expect(alone.code).toBe(0);
   });
 });

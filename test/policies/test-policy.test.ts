@@ -328,11 +328,19 @@ describe("keygate live runs the policies that check an account, and only those",
   };
   const report = `${CREDENTIAL_REPORT_COLUMNS.join(",")}\n${CREDENTIAL_REPORT_COLUMNS.map((c) => values[c] ?? "N/A").join(",")}\n`;
 
-  it("KG001 on: its finding", async () => {
+  it("KG001 and the test policy on: KG001's finding (the test policy judges accounts, not a saved report)", async () => {
     const root = await writeTree({ "report.csv": report });
     const { code, stdout } = await runCli(["live", "--credential-report", "report.csv", "-f", "json"], root);
     expect(JSON.parse(stdout).findings.map((f: { ruleId: string }) => f.ruleId)).toEqual(["KG001"]);
     expect(code).toBe(1);
+  });
+
+  it("KG001 off and the test policy on: a saved report holds no password policy, so nothing is found", async () => {
+    const root = await writeTree({ "report.csv": report, ".keygate.json": '{ "policies": { "KG001": "off" } }' });
+    const { code, stdout, stderr } = await runCli(["live", "--credential-report", "report.csv", "-f", "json"], root);
+    expect(stderr).toBe("");
+    expect(JSON.parse(stdout).findings).toEqual([]);
+    expect(code).toBe(0);
   });
 
   it("KG001 off and only a policy without an account check on: nothing is audited, and it says why", async () => {
