@@ -335,15 +335,7 @@ export class GitTree implements SourceTree {
       const prefix = rel === "" ? "" : `${rel}/`;
       for (const path of this.blobs.keys()) {
         if (!path.startsWith(prefix) || !isTerraformFile(path)) continue;
-        if (
-          mayBeSkipped(path) &&
-          path
-            .slice(prefix.length)
-            .split("/")
-            .slice(0, -1)
-            .some((segment) => SKIPPED_DIRS.has(segment))
-        )
-          continue;
+        if (mayBeSkipped(path) && isSkippedDir(path.slice(prefix.length, path.lastIndexOf("/") + 1))) continue;
         const file = this.absolute(path);
         if (!isExcluded(file)) files.add(file);
       }
@@ -461,6 +453,11 @@ function readBlobsNow(oids: readonly string[], cwd: string): Map<string, Buffer>
     at += Number(size) + 1;
   }
   return found;
+}
+
+/** Whether a directory (repository-relative, `/`-separated) is or lies in one of the SKIPPED_DIRS, as discovery skips them. */
+export function isSkippedDir(rel: string): boolean {
+  return rel !== "" && rel.split("/").some((segment) => SKIPPED_DIRS.has(segment));
 }
 
 /** Whether a path may lie below one of the SKIPPED_DIRS (a quick test before the exact one). */

@@ -6,15 +6,7 @@ import type { ParseCache } from "../load/parse-cache.js";
 import { CallGraph, type DirectorySummary } from "../model/call-graph.js";
 import type { TreeLayout } from "../scan.js";
 import type { Changes } from "./diff.js";
-import { BlobIdView, type GitTree } from "./git-tree.js";
-
-/** Directories whose files are never scanned (as discovery skips them). */
-const SKIPPED_DIRS = new Set([".terraform", ".git", "node_modules"]);
-
-/** Whether discovery skips a repository-relative directory. */
-function skipped(rel: string): boolean {
-  return rel !== "" && rel.split("/").some((segment) => SKIPPED_DIRS.has(segment));
-}
+import { BlobIdView, isSkippedDir, type GitTree } from "./git-tree.js";
 
 /**
  * What a change-aware scan of the whole repository knows of its "after" side before reading it:
@@ -48,7 +40,7 @@ export async function changeLayout(
   const summaries = new Map<string, DirectorySummary>();
   const files: string[] = [];
   for (const [rel, names] of (after ?? before).directories()) {
-    if (skipped(rel)) continue;
+    if (isSkippedDir(rel)) continue;
     const dir = before.absolute(rel);
     const key = summaryKey(dir);
     const summary = key === undefined ? undefined : graph.summary(key);
@@ -62,7 +54,7 @@ export async function changeLayout(
       if (isTerraformFile(name)) files.push(before.absolute(rel === "" ? name : `${rel}/${name}`));
   }
   if (!after) {
-    const touched = [...changes.dirs].filter((dir) => !skipped(before.repoPath(dir) ?? "..") && existsSync(dir));
+    const touched = [...changes.dirs].filter((dir) => !isSkippedDir(before.repoPath(dir) ?? "..") && existsSync(dir));
     for (const listed of await Promise.all(touched.map((dir) => gitFiles(dir)))) {
       if (!listed || listed.unreadable.length) return undefined;
       files.push(...listed.files.filter((file) => touched.includes(dirname(file))));
