@@ -1,9 +1,12 @@
 import { createHash } from "node:crypto";
 import { lstatSync, type Stats } from "node:fs";
-import { basename, join, sep } from "node:path";
+import { readdir, rm, stat } from "node:fs/promises";
+import { basename, dirname, join, sep } from "node:path";
+import { deserialize, serialize } from "node:v8";
 import type { Finding, Warning } from "./findings.js";
 import type { Settings } from "./load/config.js";
-import type { CacheRecord, ParseCache } from "./load/parse-cache.js";
+import type { GitAnswer } from "./load/git.js";
+import { readSignedFile, writeSignedFile, type ParseCache } from "./load/parse-cache.js";
 import { readWorkingTreeText } from "./load/read.js";
 import { TOOL } from "./package.js";
 import type { VariableInputs } from "./model/variables.js";
@@ -11,9 +14,9 @@ import type { Policy } from "./policies/policy.js";
 import type { Directive } from "./suppress/inline.js";
 
 /*
- * Verdicts of unchanged configurations, kept in the cache (its "verdicts" and "shapes" records):
- * a full scan whose every input is what it was when an earlier scan checked it takes that scan's
- * findings instead of assembling and checking the configurations again.
+ * Verdicts of unchanged configurations, kept beside the cache (a signed file of their own per scan:
+ * see VerdictStore): a full scan whose every input is what it was when an earlier scan checked it
+ * takes that scan's findings instead of assembling and checking the configurations again.
  *
  * A configuration's verdict is filed under a key made of everything that decides it (see
  * configurationKey): the scan's scope (keygate's version and build, the settings, the enabled
@@ -21,9 +24,11 @@ import type { Directive } from "./suppress/inline.js";
  * directory, and each of its modules' directories with the name and git blob id of each of their
  * Terraform files (see directoryKey). The root's variable files are checked on use: the directory's
  * metadata vouches that its list of files is unchanged, and each `.tfvars` file's content hash is
- * compared. What a scan's files are, and which configurations they form, is filed under the key
- * of every scanned directory's content (a "shape"): when it and the verdict of each configuration
- * it lists are found, the scan is done without reading, parsing, assembling or checking anything.
+ * compared. What a scan of a directory found, and which configurations its files form, is its
+ * "shape" (filed under the scope and the directory): the files, as git listed them (the digest of
+ * git's answer, compared with its answer now), with the metadata that vouched for each file's
+ * content. When the shape and the verdict of each configuration it lists hold, the scan is done
+ * without reading, parsing, assembling or checking anything.
  *
  * Only configurations whose verdict can be told from those ingredients are kept: every module
  * local (`./`, `../`) and scanned, no file function used (file(), fileexists(), fileset(),
@@ -32,9 +37,7 @@ import type { Directive } from "./suppress/inline.js";
  */
 
 /** The version of the records' shape (in every key). */
-const VERSION = "verdicts1";
-const VERDICTS = "verdicts";
-const SHAPES = "shapes";
+const VERSION = "verdicts2";
 
 /**
  * Where this code was loaded from: the bundle's chunks are named by their content's hash (and
@@ -63,16 +66,34 @@ export interface Verdict {
 }
 
 /**
- * What a scan's files formed: the keys of its configurations' verdicts, in order, and how many
+ * What a scan of a directory found and formed: its files, as git listed them (the digest of git's
+ * answer, see GitAnswer.digest), the keys of its configurations' verdicts, in order, and how many
  * files it read; with, for each scanned file (in the order of their paths), the metadata that
  * vouched for its content when the verdicts were taken (size, modification and change times,
  * inode, device: see ParseCache.vouched), five numbers a file.
  */
 interface Shape {
+  /** The scanned directory (absolute), and the paths of its files below it, `\0`-separated, sorted. */
+  dir: string;
+  paths: string;
+  listing: string;
   verdicts: string[];
   files: number;
   metadata: Float64Array;
 }
+
+/** A verdicts file's content: one scan's shape (under its key) and its configurations' verdicts. */
+interface Stored {
+  key: string;
+  shape: Shape;
+  verdicts: Map<string, Verdict>;
+}
+
+/** How many verdicts files (scans of other directories, with other settings) a cache directory keeps for a working directory. */
+const FILES_KEPT = 4;
+
+/** The first bytes of a verdicts file (signed as the cache is: see readSignedFile). */
+const MAGIC = Buffer.from("keygate-verdicts-v1\n");
 
 /** The metadata a shape keeps of a file, as ParseCache keeps it (see metadataOf there): size, mtimeMs, ctimeMs, ino, dev. */
 const METADATA = 5;
@@ -132,9 +153,9 @@ export function configurationKey(scope: string, root: string, directoryKeys: rea
   return hash([VERSION, scope, root, ...[...directoryKeys].sort()].join("\u0000"));
 }
 
-/** The key of a scan's shape: the scope, and the paths of the scanned files (sorted, as discovery gives them). */
-export function shapeKey(scope: string, files: readonly string[]): string {
-  return hash([VERSION, "shape", scope, ...files].join("\u0000"));
+/** The key of a scan's shape: the scope, and the scanned directory. */
+export function shapeKey(scope: string, dir: string): string {
+  return hash([VERSION, "shape", scope, dir].join("\u0000"));
 }
 
 /**
@@ -190,42 +211,109 @@ export function variableFileHash(text: string): string {
   return hash(text);
 }
 
-/** The verdict and shape records of a cache. */
+/**
+ * The verdicts of one scan (its shape's key: see shapeKey) in a file of their own beside the cache
+ * (`verdicts-<cache>-<key>.v8`, signed as the cache is, with magic bytes of its own), so that a scan
+ * that takes them reads and verifies only that, and a scan that has none (another directory, other
+ * settings) finds no file. The newest few of a cache's are kept.
+ */
 export class VerdictStore {
-  private readonly verdicts: CacheRecord;
-  private readonly shapes: CacheRecord;
+  readonly file: string;
+  private readonly prefix: string;
 
-  constructor(cache: ParseCache) {
-    this.verdicts = cache.record(VERDICTS);
-    this.shapes = cache.record(SHAPES);
+  constructor(
+    private readonly cache: ParseCache,
+    private readonly key: string,
+  ) {
+    this.prefix = basename(cache.file)
+      .replace(/^parse-/, "verdicts-")
+      .replace(/\.v8$/, "-");
+    const name = createHash("sha1").update(key).digest("hex").slice(0, 16);
+    this.file = join(dirname(cache.file), `${this.prefix}${name}.v8`);
   }
 
-  /** Keeps a scan's verdicts, and its shape (when every configuration of it has one). */
-  remember(
+  private async load(): Promise<Stored | undefined> {
+    const payload = await readSignedFile(this.file, this.cache.keyFile, MAGIC);
+    if (payload === "forged")
+      this.cache.notes.push(
+        `the cache ${this.file} was not written by keygate under this account (its signature does not verify): ignored, and replaced`,
+      );
+    if (!payload || payload === "forged") return undefined;
+    try {
+      const value = deserialize(payload) as Partial<Record<keyof Stored | "version", unknown>>;
+      if (value.version === VERSION && value.key === this.key && isShape(value.shape) && value.verdicts instanceof Map)
+        return value as Stored;
+    } catch {
+      // unreadable: none
+    }
+    return undefined;
+  }
+
+  /** Keeps a scan's verdicts and its shape; without a shape, forgets the scan's verdicts. */
+  async remember(
     entries: { key: string; verdict: Verdict }[],
-    shape: { key: string; files: number; metadata: Float64Array } | undefined,
-  ): void {
-    for (const { key, verdict } of entries) this.verdicts.set(key, verdict);
-    if (shape)
-      this.shapes.set(shape.key, {
-        verdicts: entries.map((e) => e.key),
-        files: shape.files,
-        metadata: shape.metadata,
-      } satisfies Shape);
+    shape: Omit<Shape, "verdicts"> | undefined,
+  ): Promise<void> {
+    if (!shape) {
+      await rm(this.file, { force: true }).catch(() => undefined);
+      return;
+    }
+    const stored: Stored = {
+      key: this.key,
+      shape: { ...shape, verdicts: entries.map((e) => e.key) },
+      verdicts: new Map(entries.map((e) => [e.key, e.verdict])),
+    };
+    await writeSignedFile(this.file, this.cache.keyFile, MAGIC, serialize({ version: VERSION, ...stored }));
+    await this.prune();
+  }
+
+  /** Removes all but the newest few verdicts files of the cache (other directories, other settings, older versions). */
+  private async prune(): Promise<void> {
+    try {
+      const dir = dirname(this.file);
+      const files = (await readdir(dir)).filter((name) => name.startsWith(this.prefix) && name.endsWith(".v8"));
+      if (files.length <= FILES_KEPT) return;
+      const dated = await Promise.all(
+        files.map(async (name) => ({ path: join(dir, name), at: (await stat(join(dir, name))).mtimeMs })),
+      );
+      dated.sort((a, b) => b.at - a.at);
+      for (const { path } of dated.slice(FILES_KEPT)) if (path !== this.file) await rm(path, { force: true });
+    } catch {
+      // the cache is an optimisation
+    }
   }
 
   /**
-   * The verdicts of a scan's configurations and its file count, if the shape of its content is known
-   * and every verdict it lists still holds (the root directories' listings and variable files as
-   * they were); undefined otherwise.
+   * The verdicts of a scan's configurations, its file count and its files, if its shape is known,
+   * every file is as it was when the verdicts were taken, every verdict still holds (the root
+   * directories' listings and variable files as they were), and git lists the same files (its
+   * answer, awaited last: git works on the other core meanwhile); undefined otherwise.
    */
-  replay(key: string, files: readonly string[]): { verdicts: Verdict[]; files: number } | undefined {
-    const shape = this.shapes.get(key);
-    if (!isShape(shape) || shape.metadata.length !== files.length * METADATA) return undefined;
+  async replay(
+    answer: Promise<GitAnswer | null>,
+  ): Promise<{ verdicts: Verdict[]; files: number; paths: string[] } | undefined> {
+    const stored = await this.load();
+    if (!stored) return undefined;
+    try {
+      return await this.holding(stored, answer);
+    } catch {
+      // A path that is no longer what it was (a file where a directory was: ENOTDIR), an unreadable one: check.
+      return undefined;
+    }
+  }
+
+  private async holding(
+    stored: Stored,
+    answer: Promise<GitAnswer | null>,
+  ): Promise<{ verdicts: Verdict[]; files: number; paths: string[] } | undefined> {
+    const { shape } = stored;
+    const prefix = shape.dir.endsWith(sep) ? shape.dir : `${shape.dir}${sep}`;
+    const paths = shape.paths.split("\u0000").map((path) => prefix + path);
+    if (shape.metadata.length !== paths.length * METADATA) return undefined;
     // Each file as it was when the verdicts were taken (any write sets its change time): an lstat each, nothing read.
     const { metadata } = shape;
-    for (let i = 0, at = 0; i < files.length; i++, at += METADATA) {
-      const info = lstatSync(files[i]!, { throwIfNoEntry: false });
+    for (let i = 0, at = 0; i < paths.length; i++, at += METADATA) {
+      const info = lstatSync(paths[i]!, { throwIfNoEntry: false });
       if (
         !info?.isFile() ||
         info.size !== metadata[at] ||
@@ -238,11 +326,13 @@ export class VerdictStore {
     }
     const verdicts: Verdict[] = [];
     for (const verdictKey of shape.verdicts) {
-      const verdict = this.verdicts.get(verdictKey);
+      const verdict = stored.verdicts.get(verdictKey);
       if (!isVerdict(verdict) || !stillHolds(verdict)) return undefined;
       verdicts.push(verdict);
     }
-    return { verdicts, files: shape.files };
+    // The same files, and no other, as git lists them now: its answer is the one it gave then.
+    if ((await answer)?.digest() !== shape.listing) return undefined;
+    return { verdicts, files: shape.files, paths };
   }
 }
 
@@ -264,8 +354,11 @@ function hash(text: string): string {
 
 function isShape(value: unknown): value is Shape {
   if (typeof value !== "object" || value === null) return false;
-  const { verdicts, files, metadata } = value as Partial<Record<keyof Shape, unknown>>;
+  const { dir, paths, listing, verdicts, files, metadata } = value as Partial<Record<keyof Shape, unknown>>;
   return (
+    typeof dir === "string" &&
+    typeof paths === "string" &&
+    typeof listing === "string" &&
     metadata instanceof Float64Array &&
     Array.isArray(verdicts) &&
     verdicts.length > 0 &&

@@ -1,4 +1,4 @@
-import { dirname, resolve } from "node:path";
+import { dirname, resolve, sep } from "node:path";
 import {
   compareDiagnostics,
   compareFindings,
@@ -8,8 +8,15 @@ import {
   type Warning,
 } from "./findings.js";
 import type { Settings } from "./load/config.js";
-import { displayPath, groupByDirectory, TERRAFORM_EXTENSIONS } from "./load/discover.js";
-import { askGitAbout, askUnchangedBlobIds, forgetAskedGit } from "./load/git.js";
+import {
+  displayPath,
+  groupByDirectory,
+  isTerraformFile,
+  submodulesUnder,
+  TERRAFORM_EXTENSIONS,
+} from "./load/discover.js";
+import { addScannedRoot } from "./load/file-kind.js";
+import { askGitAbout, askUnchangedBlobIds, forgetAskedGit, gitAnswerFor, type GitAnswer } from "./load/git.js";
 import { statSync } from "node:fs";
 import type { ParseCache } from "./load/parse-cache.js";
 import { ParserPool } from "./load/parse-pool.js";
@@ -130,6 +137,16 @@ export async function scan(request: ScanRequest): Promise<ScanResult> {
   // With a cache, git is asked which files are unchanged while discovery runs (see ModuleLoader.survey),
   // unless a change-aware scan's layout gives them: for a scan of one directory, about that directory
   // only, in the listing discovery takes too.
+  // A full scan of one directory whose verdicts were kept: taken if nothing changed, before anything else (see scan-verdicts.ts).
+  const quick = quickVerdicts(request, tree, planPaths);
+  if (quick) {
+    const replayed = await quick.store.replay(quick.answer);
+    if (replayed) {
+      forgetAskedGit(quick.dir);
+      if (!request.pool) await pool.close();
+      return replayedResult(request, policies, replayed, replayed.paths, []);
+    }
+  }
   const withIds = request.cache && tree === workingTree && request.prefilter !== false && paths.length > 0;
   const layout = request.scope && request.cache ? request.layout : undefined;
   const given = layout?.blobIds;
@@ -172,16 +189,8 @@ export async function scan(request: ScanRequest): Promise<ScanResult> {
     });
   }
 
-  // A full scan of the working tree with a cache: the verdicts of unchanged configurations (see scan-verdicts.ts).
-  const verdicts = verdictsFor(request, tree, planPaths, discovery, errors);
-  if (verdicts) {
-    await request.cache!.load();
-    const replayed = verdicts.store.replay(shapeKey(verdicts.scope, discovery.files), discovery.files);
-    if (replayed) {
-      if (!request.pool) await pool.close();
-      return replayedResult(request, policies, replayed, discovery.files, errors);
-    }
-  }
+  // A full scan of one directory with a cache: its verdicts are kept (see scan-verdicts.ts).
+  const verdicts = quick && verdictsFor(discovery, errors) ? quick : undefined;
   const discovered = groupByDirectory(discovery.files);
   if (verdicts) {
     // Before the files are listed: while a root directory's metadata stays so, so does its list of variable files.
@@ -223,22 +232,19 @@ export async function scan(request: ScanRequest): Promise<ScanResult> {
 interface Verdicts {
   store: VerdictStore;
   scope: string;
+  /** The scanned directory, and git's answer about it (see gitAnswerFor). */
+  dir: string;
+  answer: Promise<GitAnswer | null>;
   rootMetadata?: Map<string, string | undefined>;
 }
 
 /**
- * Whether a scan's verdicts are kept and taken (see scan-verdicts.ts): a scan of the working tree
- * with a cache and the prefilter, of directories (not files named one by one), with no plan, no
- * scope (change-aware scans have their own reuse) and nothing from outside the scanned files
- * (a --var-file).
+ * Whether a scan's verdicts are taken and kept (see scan-verdicts.ts): a scan of one directory of
+ * the working tree (not of files named one by one), with a cache and the prefilter, with no plan,
+ * no scope (change-aware scans have their own reuse), nothing from outside the scanned files (a
+ * --var-file), and no git submodule under it (its files are listed apart).
  */
-function verdictsFor(
-  request: ScanRequest,
-  tree: SourceTree,
-  planPaths: readonly string[],
-  discovery: { files: string[]; namedFiles: string[]; otherFiles: string[] },
-  errors: readonly InputError[],
-): Verdicts | undefined {
+function quickVerdicts(request: ScanRequest, tree: SourceTree, planPaths: readonly string[]): Verdicts | undefined {
   const { cache } = request;
   if (
     !cache ||
@@ -249,10 +255,7 @@ function verdictsFor(
     request.vouchedIds ||
     request.source !== undefined ||
     planPaths.length > 0 ||
-    discovery.files.length === 0 ||
-    discovery.namedFiles.length > 0 ||
-    discovery.otherFiles.length > 0 ||
-    errors.length > 0
+    request.paths.length !== 1
   )
     return undefined;
   const scope = verdictScope({
@@ -261,7 +264,28 @@ function verdictsFor(
     policies: request.policies,
     variables: request.variables,
   });
-  return scope === undefined ? undefined : { store: new VerdictStore(cache), scope };
+  if (scope === undefined) return undefined;
+  const dir = resolve(request.cwd, request.paths[0]!);
+  if (isTerraformFile(dir) || !statSync(dir, { throwIfNoEntry: false })?.isDirectory()) return undefined;
+  if (submodulesUnder(dir).length > 0) return undefined;
+  const answer = gitAnswerFor(dir);
+  if (!answer) return undefined;
+  // As discovery does (links to files are followed only inside the scanned directory, outside a repository).
+  addScannedRoot(dir);
+  return { store: new VerdictStore(cache, shapeKey(scope, dir)), scope, dir, answer };
+}
+
+/** Whether discovery found what verdicts can be kept of: directories' files only, no input error. */
+function verdictsFor(
+  discovery: { files: string[]; namedFiles: string[]; otherFiles: string[] },
+  errors: readonly InputError[],
+): boolean {
+  return (
+    discovery.files.length > 0 &&
+    discovery.namedFiles.length === 0 &&
+    discovery.otherFiles.length === 0 &&
+    errors.length === 0
+  );
 }
 
 /** A scan's result from the verdicts of its configurations, as checking them gave it (see checkAll). */
@@ -451,7 +475,7 @@ async function checkAll(
   const sources = loader.sources;
   const directives = collectDirectives(sources, request.policies, suppressible);
   if (verdicts) {
-    rememberVerdicts(request, loader, verdicts, judged, sources, suppressible, errors);
+    await rememberVerdicts(request, loader, verdicts, judged, sources, suppressible, errors);
     if (request.saveCache !== false) await request.cache?.save();
   }
   return finish(request, policies, {
@@ -480,7 +504,7 @@ interface Judged {
  * known, no file read by a file function, the root's files listed when its directory's metadata
  * was taken).
  */
-function rememberVerdicts(
+async function rememberVerdicts(
   request: ScanRequest,
   loader: ModuleLoader,
   verdicts: Verdicts & { discovered: ReadonlyMap<string, readonly string[]>; files: readonly string[] },
@@ -488,8 +512,8 @@ function rememberVerdicts(
   sources: readonly SourceFile[],
   suppressible: ReadonlySet<string>,
   errors: readonly InputError[],
-): void {
-  if (errors.length > 0 || !verdicts.rootMetadata) return;
+): Promise<void> {
+  if (errors.length > 0 || !verdicts.rootMetadata) return verdicts.store.remember([], undefined);
   const { discovered, scope, rootMetadata } = verdicts;
   const directoryKeys = new Map<string, string | undefined>();
   const keyOf = (dir: string) => {
@@ -514,7 +538,26 @@ function rememberVerdicts(
           (path) => loader.contentIdOf(path),
         )
       : undefined;
-  verdicts.store.remember(entries, metadata && { key: shapeKey(scope, files), files: loader.filesRead, metadata });
+  // The files discovery took from git's answer, the one whose digest the shape keeps (nothing else
+  // was listed: one directory, no submodule), each below the directory.
+  const answer = await verdicts.answer;
+  const prefix = verdicts.dir.endsWith(sep) ? verdicts.dir : `${verdicts.dir}${sep}`;
+  const listed =
+    answer?.takenForFiles === true &&
+    submodulesUnder(verdicts.dir).length === 0 &&
+    files.every((file) => file.startsWith(prefix));
+  await verdicts.store.remember(
+    entries,
+    metadata && listed
+      ? {
+          dir: verdicts.dir,
+          paths: files.map((file) => file.slice(prefix.length)).join("\u0000"),
+          listing: answer.digest(),
+          files: loader.filesRead,
+          metadata,
+        }
+      : undefined,
+  );
 
   function verdictOf(
     configuration: Configuration,

@@ -163,7 +163,7 @@ async function listTree(
 }
 
 /** The submodules under a directory, as the repository's .gitmodules lists them (absolute paths). */
-function submodulesUnder(dir: string): string[] {
+export function submodulesUnder(dir: string): string[] {
   const root = repositoryRootOf(dir);
   if (!root) return [];
   let text: string;

@@ -151,15 +151,47 @@ function mayHaveRepository(dir: string): boolean {
   }
 }
 
+/**
+ * Git's answer about a directory as it came (its bytes), read into a {@link GitListing} when first
+ * asked: a scan that recognises the answer by its digest (see {@link gitListingDigest}) never reads it.
+ */
+export class GitAnswer {
+  private parsed: GitListing | undefined;
+  private digested: string | undefined;
+  /** Whether discovery took this answer for the directory's files (see gitFiles). */
+  takenForFiles = false;
+
+  constructor(
+    private readonly stdout: Buffer,
+    private readonly stderr: Buffer,
+    private readonly dir: string,
+    private readonly withIds: boolean,
+  ) {}
+
+  get listing(): GitListing {
+    return (this.parsed ??= parseListing(this.stdout.toString("utf8"), this.dir, this.stderr.toString("utf8")));
+  }
+
+  /** A hash of the question (the directory, with or without ids) and of the whole answer: equal digests, equal listings. */
+  digest(): string {
+    return (this.digested ??= createHash("sha256")
+      .update(`${this.dir}\u0000${this.withIds ? "ids" : "names"}\u0000${this.stdout.length}\u0000`)
+      .update(this.stdout)
+      .update("\u0000")
+      .update(this.stderr)
+      .digest("base64url"));
+  }
+}
+
 /** Asks git now, without waiting (null: not a work tree, or no git). */
-function askGit(dir: string, withIds: boolean): Promise<GitListing | null> {
+function askGit(dir: string, withIds: boolean): Promise<GitAnswer | null> {
   if (!mayHaveRepository(dir)) return Promise.resolve(null);
   return new Promise((done) => {
     execFile(
       "git",
       listingArgs(withIds),
-      { cwd: dir, encoding: "utf8", maxBuffer: 1 << 30, env: { ...process.env, GIT_OPTIONAL_LOCKS: "0" } },
-      (error, stdout, stderr) => done(error ? null : parseListing(stdout, dir, stderr)),
+      { cwd: dir, encoding: "buffer", maxBuffer: 1 << 30, env: { ...process.env, GIT_OPTIONAL_LOCKS: "0" } },
+      (error, stdout, stderr) => done(error ? null : new GitAnswer(stdout, stderr, dir, withIds)),
     );
   });
 }
@@ -168,7 +200,7 @@ function askGit(dir: string, withIds: boolean): Promise<GitListing | null> {
 const EARLY = Symbol.for("keygate.gitListing");
 interface Early {
   dir: string;
-  listing: Promise<GitListing | null>;
+  listing: Promise<GitAnswer | null>;
   /** Each use once: a later scan in the same process must see the tree as it is then. */
   unused: Set<"files" | "ids">;
 }
@@ -202,7 +234,7 @@ export function forgetAskedGit(dir: string): void {
   if (global[EARLY]?.dir === dir) global[EARLY] = undefined;
 }
 
-function early(dir: string, use: "files" | "ids"): Promise<GitListing | null> | undefined {
+function early(dir: string, use: "files" | "ids"): Promise<GitAnswer | null> | undefined {
   const global = globalThis as { [EARLY]?: Early };
   const asked = global[EARLY];
   if (asked?.dir !== dir || !asked.unused.delete(use)) return undefined;
@@ -219,8 +251,26 @@ function early(dir: string, use: "files" | "ids"): Promise<GitListing | null> | 
  */
 export async function gitFiles(dir: string): Promise<{ files: string[]; unreadable: string[] } | null> {
   const asked = early(dir, "files");
-  if (asked) return (await asked) ?? null;
-  return askGit(dir, false);
+  if (asked) {
+    const answer = await asked;
+    if (!answer) return null;
+    answer.takenForFiles = true;
+    return answer.listing;
+  }
+  return (await askGit(dir, false))?.listing ?? null;
+}
+
+/**
+ * For a full scan of `dir` that may take its verdicts (see scan-verdicts.ts): git's answer about the
+ * directory that discovery takes — asked now, with object ids, unless it was asked already — without
+ * taking it, for its digest (see GitAnswer.digest). Undefined when the answer pending is about
+ * another directory, or taken already. Undo with {@link forgetAskedGit} when discovery does not follow.
+ */
+export function gitAnswerFor(dir: string): Promise<GitAnswer | null> | undefined {
+  const global = globalThis as { [EARLY]?: Early };
+  if (!global[EARLY]) askGitEarly(dir, { withIds: true });
+  const asked = global[EARLY]!;
+  return asked.dir === dir && asked.unused.has("files") ? asked.listing : undefined;
 }
 
 /**
@@ -231,7 +281,7 @@ export async function gitFiles(dir: string): Promise<{ files: string[]; unreadab
  * links and submodules are left out, like untracked ones. Undefined outside a work tree or without git.
  */
 export async function unchangedBlobIds(dir: string): Promise<Map<string, string> | undefined> {
-  return (await (early(dir, "ids") ?? askGit(dir, true)))?.unchanged;
+  return (await (early(dir, "ids") ?? askGit(dir, true)))?.listing.unchanged;
 }
 
 /**
@@ -240,7 +290,7 @@ export async function unchangedBlobIds(dir: string): Promise<Map<string, string>
  */
 export function askUnchangedBlobIds(dir: string): () => Promise<Map<string, string> | undefined> {
   const listing = early(dir, "ids") ?? askGit(dir, true);
-  return async () => (await listing)?.unchanged;
+  return async () => (await listing)?.listing.unchanged;
 }
 
 /**

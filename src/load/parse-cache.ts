@@ -54,6 +54,53 @@ async function cacheKey(file: string): Promise<Buffer | undefined> {
   }
 }
 
+/**
+ * A file signed as the cache is (HMAC-SHA-256 with this account's key, after its own magic bytes):
+ * its payload, "forged" when its signature does not verify, undefined when it is absent, foreign
+ * or the key cannot be had. The verdicts of unchanged configurations live in one of their own
+ * (see scan-verdicts.ts), so that a scan that takes them reads only that.
+ */
+export async function readSignedFile(
+  file: string,
+  keyFile: string,
+  magic: Buffer,
+): Promise<Buffer | "forged" | undefined> {
+  let raw: Buffer;
+  try {
+    raw = await readFile(file);
+  } catch {
+    return undefined;
+  }
+  const key = await cacheKey(keyFile);
+  if (!key || raw.length < magic.length + MAC_LENGTH || !raw.subarray(0, magic.length).equals(magic)) return undefined;
+  const mac = raw.subarray(magic.length, magic.length + MAC_LENGTH);
+  const payload = raw.subarray(magic.length + MAC_LENGTH);
+  return timingSafeEqual(mac, sign(key, magic, payload)) ? payload : "forged";
+}
+
+/** Writes a signed file (see readSignedFile) atomically; a failure leaves none (the cache is an optimisation). */
+export async function writeSignedFile(
+  file: string,
+  keyFile: string,
+  magic: Buffer,
+  payload: Uint8Array,
+): Promise<void> {
+  try {
+    const key = await cacheKey(keyFile);
+    if (!key) return;
+    await makeDirectory(dirname(file));
+    const temporary = `${file}.${process.pid}.tmp`;
+    await writeFile(temporary, Buffer.concat([magic, sign(key, magic, payload), payload]));
+    await rename(temporary, file);
+  } catch {
+    // not kept
+  }
+}
+
+function sign(key: Buffer, magic: Buffer, payload: Uint8Array): Buffer {
+  return createHmac("sha256", key).update(magic).update(payload).digest();
+}
+
 /** The content hash a parse result is filed under. */
 export function contentKey(text: string): string {
   return createHash("sha1").update(text).digest("base64url");
@@ -105,8 +152,8 @@ export class ParseCache {
   private words: readonly string[] = [];
   private changed = false;
   readonly file: string;
-  private readonly keyFile: string;
-  private key: Promise<Buffer | undefined> | undefined;
+  /** The file holding this account's key that signs the cache (see defaultCacheKeyFile). */
+  readonly keyFile: string;
   /** Said of a cache that was there but not used (for the CLI to show). */
   readonly notes: string[] = [];
 
@@ -117,10 +164,6 @@ export class ParseCache {
       .slice(0, 16);
     this.file = join(dir, `parse-${id}.v8`);
     this.keyFile = scope.keyFile ?? defaultCacheKeyFile(process.env);
-  }
-
-  private signature(key: Buffer, payload: Uint8Array): Buffer {
-    return createHmac("sha256", key).update(MAGIC).update(payload).digest();
   }
 
   private loading: Promise<void> | undefined;
@@ -134,17 +177,9 @@ export class ParseCache {
   }
 
   private async loadNow(): Promise<void> {
-    let raw: Buffer;
-    try {
-      raw = await readFile(this.file);
-    } catch {
-      return;
-    }
-    const key = await (this.key ??= cacheKey(this.keyFile));
-    if (!key || raw.length < MAGIC.length + MAC_LENGTH || !raw.subarray(0, MAGIC.length).equals(MAGIC)) return;
-    const mac = raw.subarray(MAGIC.length, MAGIC.length + MAC_LENGTH);
-    const payload = raw.subarray(MAGIC.length + MAC_LENGTH);
-    if (!timingSafeEqual(mac, this.signature(key, payload))) {
+    const payload = await readSignedFile(this.file, this.keyFile, MAGIC);
+    if (!payload) return;
+    if (payload === "forged") {
       this.notes.push(
         `the cache ${this.file} was not written by keygate under this account (its signature does not verify): ignored, and replaced`,
       );
@@ -382,10 +417,6 @@ export class ParseCache {
     )
       return;
     try {
-      const key = await (this.key ??= cacheKey(this.keyFile));
-      if (!key) return;
-      await makeDirectory(join(this.file, ".."));
-      const temporary = `${this.file}.${process.pid}.tmp`;
       const parts: Uint8Array[] = [];
       let offset = 0;
       const place = (bytes: Uint8Array): Extent => {
@@ -411,9 +442,7 @@ export class ParseCache {
       } satisfies CacheLayout);
       const length = Buffer.alloc(4);
       length.writeUInt32LE(header.length);
-      const payload = Buffer.concat([length, header, ...parts]);
-      await writeFile(temporary, Buffer.concat([MAGIC, this.signature(key, payload), payload]));
-      await rename(temporary, this.file);
+      await writeSignedFile(this.file, this.keyFile, MAGIC, Buffer.concat([length, header, ...parts]));
     } catch {
       // A cache is an optimisation: failing to keep it must not fail the run.
     }

@@ -1,7 +1,9 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { createHmac, randomBytes } from "node:crypto";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { deserialize, serialize } from "node:v8";
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadSettings } from "../../src/load/config.js";
 import { loadPolicies } from "../../src/policies/catalog.js";
@@ -38,7 +40,7 @@ function git(dir: string, ...args: string[]): void {
 /** Committed repositories of FILES, one per test, old enough for metadata to vouch for their files (see ParseCache.vouch). */
 const repositories: string[] = [];
 beforeAll(async () => {
-  for (let i = 0; i < 7; i++) {
+  for (let i = 0; i < 11; i++) {
     const dir = await writeTree(FILES);
     git(dir, "init", "-q");
     git(dir, "add", "-A");
@@ -52,23 +54,26 @@ beforeAll(async () => {
   await new Promise((done) => setTimeout(done, 3_200));
 }, 60_000);
 
-/** A repository of its own, with a cache of its own. */
-function repository(): { dir: string; scan: (extra?: string[], env?: NodeJS.ProcessEnv) => ReturnType<typeof runCli> } {
+/** A repository of its own, with a cache of its own; `scan` scans it whole, `scanOf` one directory of it. */
+function repository(): {
+  dir: string;
+  cache: string;
+  scan: (extra?: string[], env?: NodeJS.ProcessEnv) => ReturnType<typeof runCli>;
+  scanOf: (path: string) => ReturnType<typeof runCli>;
+} {
   const dir = repositories.pop()!;
   const cache = mkdtempSync(join(tmpdir(), "keygate-verdicts-cache-"));
   const state = mkdtempSync(join(tmpdir(), "keygate-verdicts-state-"));
-  return {
-    dir,
-    scan: (extra = [], env = {}) =>
-      runCli(
-        [".", "--cache-location", cache, "--debug", ...(extra.includes("-f") ? [] : ["-f", "json"]), ...extra],
-        dir,
-        {
-          XDG_STATE_HOME: state,
-          ...env,
-        },
-      ),
-  };
+  const scanOf = (path: string, extra: string[] = [], env: NodeJS.ProcessEnv = {}) =>
+    runCli(
+      [path, "--cache-location", cache, "--debug", ...(extra.includes("-f") ? [] : ["-f", "json"]), ...extra],
+      dir,
+      {
+        XDG_STATE_HOME: state,
+        ...env,
+      },
+    );
+  return { dir, cache, scan: (extra, env) => scanOf(".", extra, env), scanOf: (path) => scanOf(path) };
 }
 
 /** The same scan without the cache: what checking every configuration reports. */
@@ -207,6 +212,83 @@ describe("verdicts of unchanged configurations", () => {
   }, 120_000);
 });
 
+describe("verdicts and the list of files", () => {
+  it("are not taken once git lists other files: a new one nobody checked, one it ignores since", async () => {
+    const { dir, scan } = repository();
+    const before = await untilReplayed(scan);
+    // A new root, not tracked: none of the files the verdicts were taken from changed.
+    mkdirSync(join(dir, "envs/e"));
+    writeFileSync(join(dir, "envs/e/main.tf"), PAIR("e"));
+    const added = await scan();
+    expect(added.stderr).not.toContain(REPLAYED);
+    expect(flaggedOf(added)).toEqual(["aws_iam_access_key.e", "aws_iam_access_key.plain"]);
+    expect(report(added)).toStrictEqual(report(await checked(dir)));
+    // Tracked (untracked files are never vouched for by their metadata), and a tracked file that
+    // .gitignore names is still listed: the verdicts are taken again.
+    git(dir, "add", "envs/e/main.tf");
+    writeFileSync(join(dir, ".gitignore"), "envs/d/\n");
+    // Files changed in the last 3 s are not vouched for by their metadata: the next scans take the verdicts again.
+    await new Promise((done) => setTimeout(done, 3_200));
+    const ignoredButTracked = await untilReplayed(scan);
+    expect(report(ignoredButTracked)).toStrictEqual(report(await checked(dir)));
+    // Untracked, it is ignored: git no longer lists it, though the file is as it was.
+    git(dir, "rm", "-q", "--cached", "envs/d/main.tf");
+    const ignored = await scan();
+    expect(ignored.stderr).not.toContain(REPLAYED);
+    const files = (run: { stdout: string }) => (JSON.parse(run.stdout) as { summary: { files: number } }).summary.files;
+    expect(files(ignored)).toBe(files(before));
+    expect(files(ignoredButTracked)).toBe(files(before) + 1);
+    expect(report(ignored)).toStrictEqual(report(await checked(dir)));
+  }, 120_000);
+
+  it("are not taken once a git submodule is added under the scanned directory", async () => {
+    const { dir, scan } = repository();
+    await untilReplayed(scan);
+    // Git lists a submodule as one entry, not a Terraform file: its files are listed apart.
+    const library = await writeTree({ "main.tf": PAIR("sub") });
+    git(library, "init", "-q");
+    git(library, "add", "-A");
+    git(library, "commit", "-qm", "library");
+    git(dir, "-c", "protocol.file.allow=always", "submodule", "add", "-q", library, "vendor/library");
+    const run = await scan();
+    expect(run.stderr).not.toContain(REPLAYED);
+    expect(flaggedOf(run)).toEqual(["aws_iam_access_key.plain", "aws_iam_access_key.sub"]);
+    expect(report(run)).toStrictEqual(report(await checked(dir)));
+  }, 120_000);
+
+  it("are kept for each directory scanned: a scan of one root does not drop the whole repository's", async () => {
+    const { dir, scan, scanOf } = repository();
+    const whole = await untilReplayed(scan);
+    const root = await untilReplayed(() => scanOf("envs/a"));
+    expect(report(root)).toStrictEqual(report(await runCli(["envs/a", "--no-cache", "-f", "json"], dir)));
+    const again = await scan();
+    expect(again.stderr).toContain(REPLAYED);
+    expect(again.stdout).toBe(whole.stdout);
+  }, 120_000);
+
+  it("are not taken from a verdicts file that is not signed with this account's key", async () => {
+    const { dir, cache, scan } = repository();
+    const before = await untilReplayed(scan);
+    // A forged file: every verdict without its findings, signed with another key.
+    const name = readdirSync(cache).find((file) => file.startsWith("verdicts-"))!;
+    const raw = readFileSync(join(cache, name));
+    const magic = raw.subarray(0, raw.indexOf(10) + 1);
+    const stored = deserialize(raw.subarray(magic.length + 32)) as { verdicts: Map<string, { findings: unknown[] }> };
+    expect(stored.verdicts.size).toBeGreaterThan(0);
+    for (const verdict of stored.verdicts.values()) verdict.findings = [];
+    const payload = serialize(stored);
+    const mac = createHmac("sha256", randomBytes(32)).update(magic).update(payload).digest();
+    writeFileSync(join(cache, name), Buffer.concat([magic, mac, payload]));
+    const run = await scan();
+    expect(run.stderr).toContain("was not written by keygate under this account");
+    expect(run.stderr).not.toContain(REPLAYED);
+    expect(report(run)).toStrictEqual(report(before));
+    expect(report(run)).toStrictEqual(report(await checked(dir)));
+    // Replaced by the verdicts of that run.
+    expect((await untilReplayed(scan)).stdout).toBe(before.stdout);
+  }, 120_000);
+});
+
 describe("the keys of verdicts", () => {
   it("differ with each ingredient of the scope: version, build, settings, policies, variables; none with a --var-file", async () => {
     const policies = loadPolicies();
@@ -232,7 +314,7 @@ describe("the keys of verdicts", () => {
     expect(verdictScope({ ...base, variables: { cli: [{ kind: "file", path: "prod.tfvars" }] } })).toBeUndefined();
   });
 
-  it("differ with each file's name and blob id, each module directory, and the root", () => {
+  it("differ with each file's name and blob id, each module directory, the root, and the scanned directory", () => {
     const ids = new Map([
       ["/r/m/a.tf", "1".repeat(40)],
       ["/r/m/b.tf", "2".repeat(40)],
@@ -249,10 +331,10 @@ describe("the keys of verdicts", () => {
     expect(configurationKey("scope", "/r/root", ["k1", "k3"])).not.toBe(configuration);
     expect(configurationKey("scope", "/r/other", ["k1", "k2"])).not.toBe(configuration);
     expect(configurationKey("other", "/r/root", ["k1", "k2"])).not.toBe(configuration);
-    const shape = shapeKey("scope", ["/r/m/a.tf", "/r/m/b.tf"]);
-    expect(shapeKey("other", ["/r/m/a.tf", "/r/m/b.tf"])).not.toBe(shape);
-    expect(shapeKey("scope", ["/r/m/a.tf"])).not.toBe(shape);
-    expect(shapeKey("scope", ["/r/m/a.tf", "/r/m/c.tf"])).not.toBe(shape);
+    // A scan's shape is filed under its scope and the directory scanned.
+    const shape = shapeKey("scope", "/r");
+    expect(shapeKey("other", "/r")).not.toBe(shape);
+    expect(shapeKey("scope", "/r/m")).not.toBe(shape);
     // A shape keeps each file's metadata as the cache vouched for the content the run used, or nothing.
     const record = (id: string) => `${id} 10 1000.5 2000.25 77 3`;
     const metadata = shapeMetadata(
