@@ -53,23 +53,44 @@ export interface Skim {
 
 /** Skims a file's text (with `headers`, also its top-level resource and data block headers). */
 export function skimHcl(text: string, { headers = false }: { headers?: boolean } = {}): Skim {
-  const skimmer = new Skimmer(text, headers ? [] : undefined);
-  try {
-    skimmer.skimFile();
-    return { wellFormed: true, headers: skimmer.headers };
-  } catch {
-    // A decline, or anything unforeseen (such as a stack overflow on absurd nesting): parsed, and its error reported.
-    return { wellFormed: false, headers: undefined };
-  }
+  const skimmer = new Skimmer(text, headers, headers ? [] : undefined);
+  return skimmer.skimmed() ? { wellFormed: true, headers: skimmer.headers } : { wellFormed: false, headers: undefined };
+}
+
+/**
+ * The same skim, saying only whether {@link skimHcl} with `headers` would list the headers
+ * (whether each is plain) without listing them: the survey of every file of a repository keeps
+ * that answer, and the headers of the few files whose configuration matters are listed again
+ * then (see prefilter.ts), rather than thousands of header objects kept for the whole run.
+ */
+export function skimHclPlain(text: string): { wellFormed: boolean; plainHeaders: boolean } {
+  const skimmer = new Skimmer(text, true, undefined);
+  return skimmer.skimmed()
+    ? { wellFormed: true, plainHeaders: skimmer.watching }
+    : { wellFormed: false, plainHeaders: false };
 }
 
 class Skimmer extends TemplateParser {
   constructor(
     text: string,
+    /** Whether top-level headers are still looked at: until one is not plain (see header). */
+    public watching: boolean,
+    /** Where plain headers are listed (undefined: not listed, or no longer, once one is not plain). */
     public headers: BlockHeader[] | undefined,
   ) {
     super(text);
     this.skimming = true;
+  }
+
+  /** Skims the whole file: whether it looks well formed. */
+  skimmed(): boolean {
+    try {
+      this.skimFile();
+      return true;
+    } catch {
+      // A decline, or anything unforeseen (such as a stack overflow on absurd nesting): parsed, and its error reported.
+      return false;
+    }
   }
 
   skimFile(): void {
@@ -150,7 +171,7 @@ class Skimmer extends TemplateParser {
           if (
             top &&
             closers.length === 0 &&
-            this.headers &&
+            this.watching &&
             (this.identIs("resource") || this.identIs("data")) &&
             this.startsLine(this.tokStart)
           ) {
@@ -181,21 +202,29 @@ class Skimmer extends TemplateParser {
     this.consume();
     // A plain header is on one line (HCL wants the `{` on the header's line).
     this.nl = true;
-    const labels: string[] = [];
-    while (labels.length < 2 && this.peek() === T_OQUOTE) {
+    // The labels' offsets (start, end of each): sliced only when the headers are listed.
+    const labels: number[] = [];
+    while (labels.length < 4 && this.peek() === T_OQUOTE) {
       const end = plainStringEnd(this.src, this.tokStart + 1);
       if (end <= this.tokStart + 1) break;
-      labels.push(this.src.slice(this.tokStart + 1, end));
+      labels.push(this.tokStart + 1, end);
       this.pos = end + 1;
       this.tok = T_NONE;
     }
-    const plain = labels.length === 2 && this.peek() === T_LBRACE;
+    const plain = labels.length === 4 && this.peek() === T_LBRACE;
     this.nl = false;
     if (!plain) {
+      this.watching = false;
       this.headers = undefined;
       return false;
     }
-    this.headers!.push({ keyword, type: labels[0]!, name: labels[1]!, start, end: this.tokEnd });
+    this.headers?.push({
+      keyword,
+      type: this.src.slice(labels[0], labels[1]),
+      name: this.src.slice(labels[2], labels[3]),
+      start,
+      end: this.tokEnd,
+    });
     this.consume();
     return true;
   }

@@ -1,6 +1,6 @@
 import type { Comment } from "./hcl-lexer.js";
 import { parseHclFile } from "./hcl-parser.js";
-import { skimHcl, type BlockHeader } from "./hcl-skim.js";
+import { skimHcl, skimHclPlain, type BlockHeader } from "./hcl-skim.js";
 import type { Block, Body } from "./hcl-syntax.js";
 import { outlineOfBody, type BlockOutline, type FileOutline } from "./outline.js";
 
@@ -78,25 +78,36 @@ export function surveyHcl(text: string): Survey {
     const wellFormed = looksWellFormed(text);
     return { wellFormed, skeleton: wellFormed ? outlinedSkeleton(text) : null, outlined: true };
   }
-  const { wellFormed, headers } = skimHcl(text, { headers: true });
-  if (!wellFormed || !headers) return { wellFormed, skeleton: null, outlined: false };
-  return { wellFormed, outlined: false, skeleton: new HeaderSkeleton(text, headers) };
+  const { wellFormed, plainHeaders } = skimHclPlain(text);
+  if (!wellFormed || !plainHeaders) return { wellFormed, skeleton: null, outlined: false };
+  return { wellFormed, outlined: false, skeleton: new HeaderSkeleton(text) };
 }
 
-/** A skeleton from the block headers the survey found, built on first access (a class: thousands are made). */
+/**
+ * A skeleton from the block headers of a file whose survey found them all plain, built on first
+ * access (a class: thousands are made). The headers are listed then, by the same skim: keeping
+ * them from the survey would keep a few objects per header of every file for the whole run.
+ */
 class HeaderSkeleton implements Skeleton {
   private built: Skeleton | undefined;
-  constructor(
-    private readonly text: string,
-    private readonly headers: BlockHeader[],
-  ) {}
+  constructor(private readonly text: string) {}
 
   get body(): Body {
-    return (this.built ??= headerSkeleton(this.text, this.headers)).body;
+    return this.parts().body;
   }
 
   get outline(): FileOutline {
-    return (this.built ??= headerSkeleton(this.text, this.headers)).outline;
+    return this.parts().outline;
+  }
+
+  private parts(): Skeleton {
+    if (!this.built) {
+      const { headers } = skimHcl(this.text, { headers: true });
+      // The same text skims the same way: the survey found every header plain.
+      if (!headers) throw new Error("keygate's skim of a file's block headers gave two answers (a bug)");
+      this.built = headerSkeleton(this.text, headers);
+    }
+    return this.built;
   }
 }
 

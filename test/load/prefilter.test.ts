@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseHclFile } from "../../src/load/hcl-parser.js";
 import { ParseCache } from "../../src/load/parse-cache.js";
+import { skimHcl, skimHclPlain } from "../../src/load/hcl-skim.js";
 import { looksWellFormed, skeletonOf } from "../../src/load/prefilter.js";
 import { loadSettings } from "../../src/load/config.js";
 import { loadPolicies } from "../../src/policies/catalog.js";
@@ -198,6 +199,69 @@ describe("skeletonOf", () => {
   it("reads headers after a byte order mark, CRLF lines and comments", () => {
     const { body } = skeletonOf('\ufeffresource "a" "b" {\r\n}\r\n/* c\n */\n# d\ndata "c" "d" {}\r\n')!;
     expect(body.blocks.map((b) => `${b.type} ${b.labels.join(".")}`)).toEqual(["resource a.b", "data c.d"]);
+  });
+});
+
+describe("skimHclPlain", () => {
+  /** What the survey keeps of a skim, taken from the skim that lists the headers. */
+  const listed = (text: string) => {
+    const { wellFormed, headers } = skimHcl(text, { headers: true });
+    return { wellFormed, plainHeaders: wellFormed && headers !== undefined };
+  };
+  const samples = [
+    'resource "a" "b" {\n}\ndata "c" "d" {}\n',
+    '\ufeffresource "a" "b" {\r\n}\r\n',
+    'resource "aws_s3_bucket" {\n}\n',
+    'resource "a" "b"\n{\n}\nresource "c" "d" {}\n',
+    'resource "a" "${b}" {\n}\n',
+    'resource "a" "b\\"c" {\n}\n',
+    'resource "a" "b" {\n  resource "c" "d" {}\n}\n',
+    'locals {\n  x = <<EOT\nresource "a" "b" {\nEOT\n}\nresource "c" "d" {}\n',
+    '  data "a" "b" { x = 1 }\nresource "c" "d" { y = [1, {}] }\n',
+    'resource "a" "b" {\n  x = 1\n',
+    'resource a "b" {\n}\n',
+    'resource "a" "b" "c" {\n}\n',
+    "resource\n",
+    'x = 1 resource "a" "b" {}\n',
+  ];
+
+  it("says what listing the headers would (whether the file looks well formed, whether every header is plain)", () => {
+    const dir = mkdtempSync(join(tmpdir(), "keygate-skim-"));
+    try {
+      generateMonorepo(dir, { files: 300, violations: 2 });
+      const texts = [...samples];
+      const walk = (d: string) => {
+        for (const e of readdirSync(d)) {
+          const p = join(d, e);
+          if (statSync(p).isDirectory()) walk(p);
+          else if (/\.(tf|tofu)$/.test(e)) texts.push(readFileSync(p, "utf8"));
+        }
+      };
+      walk(dir);
+      for (const c of corpora()) for (const p of c.paths) walk(join(c.cwd, p));
+      const kinds = new Set<string>();
+      for (const text of texts) {
+        const plain = skimHclPlain(text);
+        expect(plain, text).toEqual(listed(text));
+        expect(plain.wellFormed, text).toBe(looksWellFormed(text));
+        kinds.add(`${plain.wellFormed} ${plain.plainHeaders}`);
+      }
+      // Each answer is met: the comparison is not only of files where both are trivially the same.
+      expect([...kinds].sort()).toEqual(["false false", "true false", "true true"]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("makes a skeleton that lists the headers when first looked at, as a skim that lists them gives", () => {
+    for (const text of samples) {
+      const skeleton = skeletonOf(text);
+      const { headers } = skimHcl(text, { headers: true });
+      if (!skeleton) continue;
+      expect(skeleton.body.blocks.map((b) => [b.type, ...b.labels, b.start, b.headerEnd])).toEqual(
+        headers!.map((h) => [h.keyword, h.type, h.name, h.start, h.end]),
+      );
+    }
   });
 });
 
