@@ -176,14 +176,17 @@ export function submodulesUnder(dir: string): string[] {
   return paths.filter((path) => path !== dir && path.startsWith(dir.endsWith(sep) ? dir : dir + sep));
 }
 
+/** A path segment that starts with a dot (`.terraform`, `..`): such paths take path.relative's way. */
+const DOT_SEGMENT = `${sep}.`;
+
 /** A path as reports show it: relative to the working directory, with `/` separators. */
 export function displayPath(absolute: string, cwd: string): string {
-  // The common case, a file below the working directory, without path.relative's normalising.
-  if (absolute.startsWith(cwd) && absolute[cwd.length] === sep && !absolute.includes(`${sep}.`))
-    return absolute
-      .slice(cwd.length + 1)
-      .split(sep)
-      .join("/");
+  // The common case, a file below the working directory, without path.relative's normalising (and,
+  // where the separator is already `/`, without splitting: every file of a repository comes here).
+  if (absolute.startsWith(cwd) && absolute[cwd.length] === sep && !absolute.includes(DOT_SEGMENT)) {
+    const below = absolute.slice(cwd.length + 1);
+    return sep === "/" ? below : below.split(sep).join("/");
+  }
   const rel = relative(cwd, absolute);
   const shown = rel === "" ? "." : rel;
   return shown.split(sep).join("/");

@@ -86,6 +86,10 @@ export class ModuleLoader implements ModuleSource {
   private readonly listings = new Map<string, Promise<string[] | null>>();
   private readonly full = new Set<string>();
   private readonly texts = new Map<string, Promise<ReadResult>>();
+  /** The same, once read: taken without an await (a microtask per file adds up over a repository). */
+  private readonly settled = new Map<string, ReadResult>();
+  /** Whether a module directory names one of the policies' resource types (see canMatter), once asked: shared modules are asked once per caller. */
+  private readonly directoryMatters = new Map<string, boolean>();
   private readonly parsed = new Map<string, SourceFile | null>();
   private readonly skeletons = new Map<string, SourceFile | null>();
   private readonly surveys = new Map<string, Survey>();
@@ -382,7 +386,7 @@ export class ModuleLoader implements ModuleSource {
           continue;
         }
       }
-      const read = await this.readText(path);
+      const read = this.settled.get(path) ?? (await this.readText(path));
       if (read.ok && this.needsParse(path, read.text, this.mode(dir))) jobs.push({ path, text: read.text });
     }
     await this.parseAll(jobs);
@@ -404,15 +408,23 @@ export class ModuleLoader implements ModuleSource {
     const prefilter = this.options.prefilter;
     if (!prefilter) return true;
     for (const dir of dirs) {
-      for (const path of (await this.moduleFiles(dir)) ?? []) {
-        const known = this.known.get(path);
-        if (known && !this.texts.has(path)) {
-          if (prefilter.canMatter(this.knownMentions(known))) return true;
-          continue;
-        }
-        const read = await this.readText(path);
-        if (read.ok && prefilter.canMatter(mentionsIn(read.text))) return true;
+      let matters = this.directoryMatters.get(dir);
+      if (matters === undefined)
+        this.directoryMatters.set(dir, (matters = await this.directoryCanMatter(dir, prefilter)));
+      if (matters) return true;
+    }
+    return false;
+  }
+
+  private async directoryCanMatter(dir: string, prefilter: Prefilter): Promise<boolean> {
+    for (const path of (await this.moduleFiles(dir)) ?? []) {
+      const known = this.known.get(path);
+      if (known && !this.texts.has(path)) {
+        if (prefilter.canMatter(this.knownMentions(known))) return true;
+        continue;
       }
+      const read = this.settled.get(path) ?? (await this.readText(path));
+      if (read.ok && prefilter.canMatter(mentionsIn(read.text))) return true;
     }
     return false;
   }
@@ -471,7 +483,7 @@ export class ModuleLoader implements ModuleSource {
         sources.push(this.parsed.get(path) ?? this.knownSkeleton(path));
         continue;
       }
-      const read = await this.readText(path);
+      const read = this.settled.get(path) ?? (await this.readText(path));
       if (!read.ok) continue;
       const parsed = this.parsed.get(path);
       if (parsed) sources.push(parsed);
@@ -607,6 +619,7 @@ export class ModuleLoader implements ModuleSource {
         this.unreadable.add(path);
       }
       this.texts.set(path, Promise.resolve(read));
+      this.settled.set(path, read);
       if (survey) this.surveys.set(path, survey);
       if (!remember || !read.ok) return;
       const id = blobIdOf(read.text);
@@ -629,6 +642,7 @@ export class ModuleLoader implements ModuleSource {
           this.options.errors.push(readError(path, this.options.cwd, result));
           this.unreadable.add(path);
         }
+        this.settled.set(path, result);
         return result;
       });
       this.texts.set(path, read);
