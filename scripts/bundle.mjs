@@ -13,7 +13,8 @@ const dist = join(import.meta.dirname, "..", "dist");
 const outdir = join(dist, "bundle");
 rmSync(outdir, { recursive: true, force: true });
 await build({
-  entryPoints: { cli: join(dist, "cli.js") },
+  // The bin loads `early` first (the quick reading of the command line, git asked early), then `cli`.
+  entryPoints: { cli: join(dist, "cli.js"), early: join(dist, "early.js") },
   outdir,
   bundle: true,
   splitting: true,

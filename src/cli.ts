@@ -1,30 +1,30 @@
 import type { Argv } from "yargs";
 import { EXIT, processIO, type CliIO } from "./commands/io.js";
 import { closeSharedParserPool } from "./load/parse-pool.js";
-import type { FailOn } from "./load/config.js";
 import { DEFAULT_WINDOW_SECONDS } from "./policies/KG001/live-classify.js";
 import { REQUIRED_IAM_PERMISSIONS } from "./live/errors.js";
 import { docsUrl, TOOL } from "./package.js";
 import { DEFAULT_FORMAT, REPORTERS } from "./report/index.js";
-import { planReportTargets, TargetError } from "./report/targets.js";
 import { parseCliVariable, type CliVariable } from "./model/variables.js";
 import type { LiveArgs } from "./commands/live.js";
 import type { OutputArgs } from "./commands/output.js";
 import type { ScanArgs } from "./commands/scan.js";
+import { explainFailure, helpHint, UsageError, type CommandOptions } from "./commands/usage.js";
 import {
-  checkDistinctOutputs,
-  checkOutputPath,
-  explainFailure,
-  helpHint,
-  UsageError,
-  type CommandOptions,
-} from "./commands/usage.js";
+  asList,
+  checkReportTargets,
+  FAIL_ON,
+  fromToken,
+  quickScanArgs,
+  reportArgs,
+  scanArgsOf,
+  STDIN_TOKEN,
+} from "./commands/quick-args.js";
 import { parsePolicyArg, type SettingsArgs } from "./commands/settings.js";
 
 export { EXIT, finalExitCode, processIO, type CliIO } from "./commands/io.js";
 export { exitCodeOf } from "./commands/output.js";
-
-const FAIL_ON = ["error", "warning", "info", "never"] as const;
+export { quickScanArgs } from "./commands/quick-args.js";
 
 const EPILOGUE = `Full scan or change-aware:
   keygate [PATH...]
@@ -64,10 +64,6 @@ Docs, for this version (${docsUrl("")}):
   reports.md        every format, the JSON and SARIF contracts
   suppressing.md    keygate:ignore comments and baselines
   checks.md         what KG001 flags, and what keygate cannot judge`;
-
-// yargs drops a lone "-" (the usual name for stdin); it travels through the parser under this name.
-const STDIN_TOKEN = "keygate:stdin";
-const fromToken = (values: string[] | undefined) => values?.map((v) => (v === STDIN_TOKEN ? "-" : v));
 
 /** Runs the command line; resolves to the exit code (the bin sets process.exitCode from it). */
 export async function run(rawArgv: readonly string[], io: CliIO = processIO()): Promise<number> {
@@ -287,7 +283,7 @@ function commandLine(argv: readonly string[], io: CliIO, onRun: (run: () => Prom
           );
           return;
         }
-        const scanArgs = scanArgsOf(args, argv);
+        const scanArgs = scanArgsOf(args, cliVariables(argv));
         // Each command's module (and what it pulls in: git, the AWS SDK) loads only when it runs, and
         // only if nothing is wrong with the command line (a usage error below wins).
         onRun(async () => (await import("./commands/scan.js")).runScan(scanArgs, io), scanArgs);
@@ -460,139 +456,6 @@ function commandLine(argv: readonly string[], io: CliIO, onRun: (run: () => Prom
 /** yargs, loaded only for a command line that {@link quickScanArgs} does not read. */
 let yargsFactory: typeof import("yargs").default | undefined;
 
-/** The scan command's arguments as yargs gives them to its handler (the subset scanArgsOf reads). */
-type ReportCommandArgs = Parameters<typeof reportArgs>[0];
-interface ScanCommandArgs extends ReportCommandArgs {
-  paths?: string[];
-  plan?: string[];
-  source?: string;
-  base?: string;
-  staged?: boolean;
-  prefilter: boolean;
-  cache: boolean;
-  "cache-location"?: string;
-  exclude?: unknown;
-  "print-config"?: boolean;
-  debug?: boolean;
-}
-
-/** What the scan command runs with, from its arguments as yargs parsed them (or {@link quickScanArgs} read them). */
-function scanArgsOf(args: ScanCommandArgs, argv: readonly string[]): ScanArgs {
-  return {
-    // The working directory is the default, unless only plans are to be checked.
-    paths: fromToken(args.paths)?.length ? fromToken(args.paths)! : args.plan?.length ? [] : ["."],
-    ...reportArgs(args),
-    plans: fromToken(args.plan) ?? [],
-    source: args.source,
-    change: args.staged
-      ? { kind: "staged", ...(args.base !== undefined ? { base: args.base } : {}) }
-      : args.base !== undefined
-        ? { kind: "base", ref: args.base }
-        : undefined,
-    prefilter: args.prefilter,
-    cache: !args.cache ? false : args["cache-location"],
-    variables: cliVariables(argv),
-    exclude: asList(args.exclude),
-    printConfig: args["print-config"] === true,
-    debug: args.debug === true,
-  };
-}
-
-/** Options {@link quickScanArgs} reads that take a value (in the next token), by the name yargs knows them by. */
-const QUICK_VALUES = new Map([
-  ["-f", "format"],
-  ["--format", "format"],
-  ["-o", "output"],
-  ["--output", "output"],
-  ["-c", "config"],
-  ["--config", "config"],
-  ["--cache-location", "cache-location"],
-  ["--fail-on", "fail-on"],
-  ["--exclude", "exclude"],
-  ["--baseline", "baseline"],
-  ["--write-baseline", "write-baseline"],
-]);
-const QUICK_REPEATABLE = new Set(["format", "output", "exclude"]);
-/** Flags {@link quickScanArgs} reads: the option yargs sets, and to what. */
-const QUICK_FLAGS = new Map<string, [string, boolean]>([
-  ["--no-cache", ["cache", false]],
-  ["--no-prefilter", ["prefilter", false]],
-  ["--verbose", ["verbose", true]],
-  ["-q", ["quiet", true]],
-  ["--quiet", ["quiet", true]],
-  ["--color", ["color", true]],
-  ["--no-color", ["color", false]],
-  ["--debug", ["debug", true]],
-]);
-
-/**
- * The scan a command line asks for when it is made only of the commonest scan options, each option
- * written out with its value in the next token and given once (-f, -o and --exclude may repeat):
- * paths, -f/--format, -o/--output, -c/--config, --cache-location, --no-cache, --no-prefilter,
- * --fail-on, --exclude, --baseline, --write-baseline, --verbose, -q/--quiet, --color/--no-color,
- * --debug. It reads them as yargs does (a test holds the two to each other on many command lines),
- * without loading yargs, which costs a small scan's start-up more than all the rest of the command
- * line's handling. Undefined for anything else, which yargs reads, and whose mistakes it names.
- */
-export function quickScanArgs(argv: readonly string[]): ScanArgs | undefined {
-  const values = new Map<string, string[]>();
-  const flags = new Map<string, boolean>();
-  const paths: string[] = [];
-  // What yargs might read otherwise: a command's name, a number, an empty string, an option-like value.
-  const plain = (token: string) =>
-    token !== "" &&
-    !token.startsWith("-") &&
-    Number.isNaN(Number(token)) &&
-    !["scan", "live", "policies", "help", "version"].includes(token);
-  for (let i = argv[0] === "scan" ? 1 : 0; i < argv.length; i++) {
-    const token = argv[i]!;
-    if (plain(token)) {
-      paths.push(token);
-      continue;
-    }
-    const flag = QUICK_FLAGS.get(token);
-    if (flag) {
-      if (flags.has(flag[0])) return undefined;
-      flags.set(flag[0], flag[1]);
-      continue;
-    }
-    const name = QUICK_VALUES.get(token);
-    const value = argv[++i];
-    if (name === undefined || value === undefined || !plain(value)) return undefined;
-    const given = values.get(name) ?? [];
-    if (given.length > 0 && !QUICK_REPEATABLE.has(name)) return undefined;
-    values.set(name, [...given, value]);
-  }
-  const formats = values.get("format") ?? [];
-  const failOn = values.get("fail-on")?.[0];
-  if (
-    !formats.every((f) => REPORTERS.has(f)) ||
-    (failOn !== undefined && !(FAIL_ON as readonly string[]).includes(failOn))
-  )
-    return undefined;
-  const single = (name: string) => values.get(name)?.[0];
-  return scanArgsOf(
-    {
-      ...(paths.length > 0 ? { paths } : {}),
-      format: values.get("format"),
-      output: values.get("output"),
-      config: single("config"),
-      "cache-location": single("cache-location"),
-      "fail-on": failOn,
-      exclude: values.get("exclude"),
-      baseline: single("baseline"),
-      "write-baseline": single("write-baseline"),
-      cache: flags.get("cache") ?? true,
-      prefilter: flags.get("prefilter") ?? true,
-      color: flags.get("color"),
-      verbose: flags.get("verbose"),
-      quiet: flags.get("quiet"),
-      debug: flags.get("debug"),
-    },
-    argv,
-  );
-}
-
 /** The arguments yargs gives the scan command for a command line, checked or not (for the test of quickScanArgs); undefined when it runs no scan. */
 export async function yargsScanArgs(argv: readonly string[], io: CliIO): Promise<ScanArgs | undefined> {
   yargsFactory ??= (await import("yargs")).default;
@@ -756,56 +619,7 @@ function checkReportArgs(args: OutputArgs & SettingsArgs, io: CliIO): void {
     );
   }
   for (const value of args.policy ?? []) parsePolicyArg(value);
-  let targets;
-  try {
-    targets = planReportTargets(args.formats, args.outputs, [...REPORTERS.keys()], DEFAULT_FORMAT);
-  } catch (error) {
-    if (error instanceof TargetError) throw new UsageError(error.message, error.hint);
-    throw error;
-  }
-  const outputs = targets.flatMap((t) =>
-    t.file !== undefined ? [{ option: `-o ${t.format}=${t.file}`, file: t.file, shown: `-o ${t.file}` }] : [],
-  );
-  for (const output of outputs) checkOutputPath(output.file, io.cwd, output.shown);
-  if (args.writeBaseline !== undefined) checkOutputPath(args.writeBaseline, io.cwd, "--write-baseline");
-  checkDistinctOutputs(
-    [
-      ...outputs,
-      ...(args.writeBaseline !== undefined
-        ? [{ option: `--write-baseline ${args.writeBaseline}`, file: args.writeBaseline }]
-        : []),
-    ],
-    io.cwd,
-  );
-}
-
-/** The report options as the command modules take them. */
-function reportArgs(args: {
-  format?: unknown;
-  output?: unknown;
-  baseline?: unknown;
-  "write-baseline"?: unknown;
-  config?: string;
-  "fail-on"?: unknown;
-  color?: boolean;
-  verbose?: boolean;
-  quiet?: boolean;
-  "max-warnings"?: number;
-  policy?: unknown;
-}) {
-  return {
-    formats: asList(args.format),
-    outputs: asList(args.output),
-    baseline: args.baseline as string | undefined,
-    writeBaseline: args["write-baseline"] as string | undefined,
-    config: args.config,
-    failOn: args["fail-on"] as FailOn | undefined,
-    color: args.color,
-    verbose: args.verbose === true,
-    quiet: args.quiet === true,
-    ...(args["max-warnings"] !== undefined ? { maxWarnings: args["max-warnings"] } : {}),
-    policy: asList(args.policy),
-  };
+  checkReportTargets(args, io.cwd);
 }
 
 /**
@@ -830,9 +644,4 @@ function cliVariables(argv: readonly string[]): CliVariable[] {
     } else out.push({ kind: "file", path: value });
   }
   return out;
-}
-
-/** A repeatable option's value(s) as a list (yargs gives a string for one, an array for several). */
-function asList(value: unknown): string[] {
-  return value === undefined ? [] : (Array.isArray(value) ? value : [value]).map(String);
 }

@@ -77,11 +77,11 @@ describe("the bin", () => {
   });
 
   it("asks git only where there is a repository: outside one it starts no process, inside one it lists once", async () => {
-    const dir = await writeTree({ "main.tf": PAIR });
+    const dir = await writeTree({ "main.tf": PAIR, "stack/main.tf": PAIR });
     const log = `${dir}.spy.log`;
-    const spied = async () => {
+    const spied = async (args = [".", "-f", "json", "--no-cache"]) => {
       rmSync(log, { force: true });
-      const { stdout } = await run(process.execPath, ["--import", SPY, BIN, ".", "-f", "json", "--no-cache"], {
+      const { stdout } = await run(process.execPath, ["--import", SPY, BIN, ...args], {
         cwd: dir,
         env: { PATH: process.env.PATH, KEYGATE_SPY_ROOT: dir, KEYGATE_SPY_LOG: log },
         timeout: 60_000,
@@ -95,6 +95,21 @@ describe("the bin", () => {
     const inside = await spied();
     expect(inside.processes).toEqual([expect.stringMatching(/^execFile git .* ls-files /)]);
     expect(inside.report).toEqual(outside.report);
+    // One directory named, with the cache or without: asked before the CLI loads, the one listing used.
+    for (const args of [
+      ["stack", "-f", "json", "--no-cache"],
+      ["stack/", "-f", "json", "--cache-location", `${dir}.cache`],
+    ]) {
+      const named = await spied(args);
+      expect(named.processes, args.join(" ")).toEqual([expect.stringMatching(/^execFile git .* ls-files /)]);
+      expect((named.report as { summary: unknown }).summary, args.join(" ")).toEqual({
+        files: 1,
+        findings: 1,
+        suppressed: 0,
+        errors: 0,
+        warnings: 0,
+      });
+    }
   });
 
   it("sets the exit code 2 for an input error and prints no stack trace", async () => {

@@ -233,14 +233,48 @@ describe("live --profile NAME that names no profile: said before any AWS call", 
 });
 
 describe("the bin's early start", () => {
-  it("accepts only formats the CLI knows, and waits for the CLI's checks on anything unusual", async () => {
-    const { EARLY_FORMATS, onlyCommonOptions } = await import("../../src/early.js");
-    const { REPORTERS } = await import("../../src/report/index.js");
-    for (const format of EARLY_FORMATS) expect([...REPORTERS.keys()]).toContain(format);
-    expect(onlyCommonOptions(["-f", "json", "-o", "out.json", "--no-cache", "."])).toBe(true);
-    expect(onlyCommonOptions(["--formt", "json"])).toBe(false);
-    expect(onlyCommonOptions(["-f", "xml"])).toBe(false);
-    expect(onlyCommonOptions(["-o", "sarif"])).toBe(false);
-    expect(onlyCommonOptions(["--colour", "tf/clean"])).toBe(false);
+  it("knows the CLI's report formats, and its default", async () => {
+    const { REPORT_FORMATS, DEFAULT_REPORT_FORMAT } = await import("../../src/commands/quick-args.js");
+    const { REPORTERS, DEFAULT_FORMAT } = await import("../../src/report/index.js");
+    expect(REPORT_FORMATS).toEqual([...REPORTERS.keys()]);
+    expect(DEFAULT_REPORT_FORMAT).toBe(DEFAULT_FORMAT);
+  });
+
+  it("asks git about the scanned directory before the CLI loads, only for a command line known good", async () => {
+    const { startEarlyWork } = await import("../../src/early.js");
+    const dir = await writeTree({ "tf/main.tf": PAIR, "reports/.keep": "", "one.tf": PAIR });
+    const EARLY = Symbol.for("keygate.gitListing");
+    const global = globalThis as { [EARLY]?: { dir: string; unused: Set<string> } };
+    const take = () => {
+      const early = global[EARLY];
+      global[EARLY] = undefined;
+      return early;
+    };
+    const asked = (argv: string[]): { dir: string; ids: boolean } | undefined => {
+      take();
+      startEarlyWork(argv, dir);
+      const early = take();
+      return early && { dir: early.dir, ids: early.unused.has("ids") };
+    };
+    expect(asked([])).toEqual({ dir, ids: true });
+    expect(asked(["scan", ".", "-f", "json", "-o", "out.json"])).toEqual({ dir, ids: true });
+    expect(asked(["tf", "-f", "json", "--no-cache"])).toEqual({ dir: join(dir, "tf"), ids: false });
+    expect(asked(["tf/", "--no-prefilter"])).toEqual({ dir: join(dir, "tf"), ids: false });
+    expect(asked(["./tf", "tf"])).toEqual({ dir: join(dir, "tf"), ids: true });
+    // Not one directory: a file, two directories, a path that does not exist.
+    for (const argv of [["one.tf"], ["tf", "."], ["nowhere"]]) expect(asked(argv), argv.join(" ")).toBeUndefined();
+    // Usage errors, and what the quick reading leaves to yargs.
+    for (const argv of [
+      ["-o", "reports", "tf"],
+      ["-f", "json", "-f", "sarif", "tf"],
+      ["-o", "json=one.tf/x.json", "tf"],
+      ["--write-baseline", "reports", "tf"],
+      ["--formt", "json", "tf"],
+      ["--var", "region", "tf"],
+      ["-f", "xml", "tf"],
+      ["--help"],
+      ["live"],
+    ])
+      expect(asked(argv), argv.join(" ")).toBeUndefined();
   });
 });
