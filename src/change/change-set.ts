@@ -1,8 +1,8 @@
 import { stat } from "node:fs/promises";
 import { workingTree, type SourceTree } from "../load/tree.js";
 import { BlobReader } from "./blob-reader.js";
-import { indexDiffChanges, snapshotChanges, workingTreeChanges, type Changes } from "./diff.js";
-import { git, GitError, openRepository, resolveBase, resolveCommit, runGit, type Repository } from "./git.js";
+import { indexDiffChanges, snapshotChanges, workingTreeChanges, workingTreeListing, type Changes } from "./diff.js";
+import { git, GitError, openRepositoryAt, resolveBase, resolveCommit, runGit, type Repository } from "./git.js";
 import { GitTree, indexChanges } from "./git-tree.js";
 
 /**
@@ -35,11 +35,24 @@ export interface ChangeSet {
 
 /** Opens both sides of a change; throws a GitError (exit 2) when git cannot give them. */
 export async function openChangeSet(cwd: string, mode: ChangeMode, baseBranch?: string): Promise<ChangeSet> {
-  const repository = await openRepository(cwd);
+  // --staged without a base: where the remote's default branch points is asked meanwhile (see stagedBase).
+  const remoteHead =
+    mode.kind === "staged" && mode.base === undefined && baseBranch === undefined
+      ? symbolicRef(cwd, "refs/remotes/origin/HEAD")
+      : undefined;
+  void remoteHead?.catch(() => undefined);
+  // The repository, and the commit the base names (or HEAD), in one git process.
+  const { repository, commit: named } = await openRepositoryAt(
+    cwd,
+    mode.kind === "base" ? mode.ref : (mode.base ?? "HEAD"),
+  );
   const reader = new BlobReader(repository.toplevel);
   try {
     if (mode.kind === "base") {
-      const commit = await resolveBase(repository, mode.ref);
+      const commit = await resolveBase(repository, mode.ref, named);
+      // What differs in the working tree is asked of git while the commit is listed (both only by object ids).
+      const listing = workingTreeListing(repository, commit);
+      void listing.catch(() => undefined);
       const before = await GitTree.ofCommit(repository, commit, mode.ref, reader);
       let changes: Promise<Changes> | undefined;
       return {
@@ -50,15 +63,15 @@ export async function openChangeSet(cwd: string, mode: ChangeMode, baseBranch?: 
         comparedWith: `${mode.ref} (${commit.slice(0, 7)})`,
         baseCommit: commit,
         afterKind: diskKind,
-        changes: () => (changes ??= workingTreeChanges(repository, commit, before)),
+        changes: () => (changes ??= listing.then((listed) => workingTreeChanges(repository, before, listed))),
         close: () => reader.close(),
       };
     }
-    const explicit = mode.base !== undefined ? await resolveBase(repository, mode.base) : undefined;
+    const explicit = mode.base !== undefined ? await resolveBase(repository, mode.base, named) : undefined;
     const base =
       explicit !== undefined
         ? { commit: explicit, label: mode.base!, shown: `${mode.base} (${explicit.slice(0, 7)})` }
-        : await stagedBase(repository, baseBranch);
+        : await stagedBase(repository, baseBranch, { head: named, remoteHead });
     // The index is the commit's listing with what git says differs (diff-index, listed meanwhile on the other
     // core), not listed whole; it is when that cannot be (no commits yet, unmerged paths).
     const [before, differences] = base
@@ -106,16 +119,22 @@ async function diskKind(path: string): Promise<"file" | "dir" | undefined> {
  * base commit) would. The default branch is `baseBranch` (`.keygate.json`), else the remote's
  * (`refs/remotes/origin/HEAD`, set by `git clone` or `git remote set-head origin --auto`). On the
  * default branch itself, without one, or without a common commit, it is HEAD, as before.
- * Undefined in a repository without commits.
+ * Undefined in a repository without commits. `known`: HEAD's commit and the remote's default
+ * branch, when the caller asked git for them already (without `baseBranch`).
  */
 export async function stagedBase(
   repository: Repository,
   baseBranch: string | undefined,
+  known?: { head: string | undefined; remoteHead: Promise<string | undefined> | undefined },
 ): Promise<{ commit: string; label: string; shown: string } | undefined> {
   // Asked together: two git processes at once.
-  const remoteHead = baseBranch === undefined ? symbolicRef(repository, "refs/remotes/origin/HEAD") : undefined;
+  const remoteHead = known
+    ? known.remoteHead
+    : baseBranch === undefined
+      ? symbolicRef(repository.toplevel, "refs/remotes/origin/HEAD")
+      : undefined;
   void remoteHead?.catch(() => undefined);
-  const head = await resolveCommit(repository, "HEAD");
+  const head = known ? known.head : await resolveCommit(repository, "HEAD");
   if (!head) return undefined;
   const atHead = { commit: head, label: "HEAD", shown: `HEAD (${head.slice(0, 7)})` };
   const branch = baseBranch ?? (await remoteHead);
@@ -125,7 +144,7 @@ export async function stagedBase(
       `baseBranch "${baseBranch}" (.keygate.json): unknown revision in this repository. Fetch it (git fetch origin), or fix the name (e.g. "origin/main")`,
     );
   }
-  const current = await symbolicRef(repository, "HEAD");
+  const current = await symbolicRef(repository.toplevel, "HEAD");
   // On the default branch itself (main, or main tracking origin/main), the commit adds to HEAD.
   if (
     current !== undefined &&
@@ -143,9 +162,9 @@ export async function stagedBase(
   };
 }
 
-/** The short name a symbolic ref points at (`origin/main`, `main`), or undefined. */
-async function symbolicRef(repository: Repository, ref: string): Promise<string | undefined> {
-  const result = await runGit(["symbolic-ref", "--quiet", "--short", ref], repository.toplevel);
+/** The short name a symbolic ref points at (`origin/main`, `main`), or undefined (also outside a repository). */
+async function symbolicRef(cwd: string, ref: string): Promise<string | undefined> {
+  const result = await runGit(["symbolic-ref", "--quiet", "--short", ref], cwd);
   const name = result.code === 0 ? result.stdout.toString("utf8").trim() : "";
   return name || undefined;
 }

@@ -106,31 +106,51 @@ export function indexDiffChanges(
  */
 const EVERY_STAT = ["-c", "core.trustctime=true", "-c", "core.checkStat=default"];
 
+/** What git says of the working tree against a commit, by object ids and metadata (see workingTreeChanges). */
+export interface WorkingTreeListing {
+  /** `git diff-index --name-only`: the tracked files that differ. */
+  tracked: Buffer;
+  /** `git ls-files -v --cached --others --directory`: every path, with its tag (`?` untracked, see unwatched). */
+  listing: string;
+  /** Whether git could not list everything (an unreadable directory: its message on stderr). */
+  unlisted: boolean;
+}
+
 /**
- * The differences between a commit and the working tree (`--base`): the tracked files git finds
- * different (`git diff-index`, by their metadata against the index: see EVERY_STAT), every
- * untracked path, ignored ones included (`git ls-files --others --directory`: keygate reads some
- * ignored files too, such as `*.auto.tfvars` and `.terraform/`), the files git is told not to look
- * at (see unwatched), and the commit's symbolic links and submodules (read on one side only). A
- * file whose metadata changed but whose content did not may be listed too: that costs work, never
- * a result.
+ * Asks git what differs in the working tree from `commit` (two processes at once): `git
+ * diff-index` (by metadata against the index: see EVERY_STAT), and one `git ls-files -v` listing of
+ * the index's files with their tags and of the untracked paths (ignored ones included).
  */
-export async function workingTreeChanges(repository: Repository, commit: string, before: GitTree): Promise<Changes> {
-  const [tracked, untracked, index] = await Promise.all([
+export async function workingTreeListing(repository: Repository, commit: string): Promise<WorkingTreeListing> {
+  const [tracked, listed] = await Promise.all([
     git(
       [...EVERY_STAT, "diff-index", "-z", "--name-only", "--no-renames", "--ignore-submodules", commit, "--"],
       repository.toplevel,
     ),
-    runGit(["ls-files", "-z", "--others", "--directory", "--full-name", "--", "."], repository.toplevel),
-    git(["ls-files", "-z", "-v", "--full-name", "--", "."], repository.toplevel),
+    runGit(
+      ["ls-files", "-z", "-v", "--cached", "--others", "--directory", "--full-name", "--", "."],
+      repository.toplevel,
+    ),
   ]);
-  if (untracked.code !== 0)
-    throw new GitError(`git ls-files failed: ${firstMessage(untracked.stderr) || `exit code ${untracked.code}`}`);
+  if (listed.code !== 0)
+    throw new GitError(`git ls-files failed: ${firstMessage(listed.stderr) || `exit code ${listed.code}`}`);
+  return { tracked, listing: listed.stdout.toString("utf8"), unlisted: listed.stderr.trim() !== "" };
+}
+
+/**
+ * The differences between a commit and the working tree (`--base`), from git's answers (see
+ * workingTreeListing): the tracked files git finds different, every untracked path, ignored ones
+ * included (keygate reads some ignored files too, such as `*.auto.tfvars` and `.terraform/`), the
+ * files git is told not to look at (see unwatched), and the commit's symbolic links and submodules
+ * (read on one side only). A file whose metadata changed but whose content did not may be listed
+ * too: that costs work, never a result.
+ */
+export function workingTreeChanges(repository: Repository, before: GitTree, listed: WorkingTreeListing): Changes {
   const changes = new Changes(repository.toplevel);
-  changes.unlisted = untracked.stderr.trim() !== "";
-  for (const out of [tracked, untracked.stdout])
-    for (const path of out.toString("utf8").split("\0")) if (path) changes.add(path);
-  for (const path of unwatched(index.toString("utf8"))) changes.add(path);
+  changes.unlisted = listed.unlisted;
+  for (const path of listed.tracked.toString("utf8").split("\0")) if (path) changes.add(path);
+  for (const path of tagged(listed.listing, (tag) => tag === QUESTION_MARK)) changes.add(path);
+  for (const path of unwatched(listed.listing)) changes.add(path);
   // A snapshot does not read symbolic links (nor submodules); the working tree follows them.
   for (const path of before.special) changes.addSpecial(path);
   return changes;
@@ -143,13 +163,20 @@ export async function workingTreeChanges(repository: Repository, commit: string,
  * as changed, so that neither scoping nor the call graph takes them for what the commit holds.
  */
 export function unwatched(listing: string): string[] {
+  return tagged(listing, (tag) => tag === 83 || (tag >= 97 && tag <= 122));
+}
+
+/** `?`: git's tag of an untracked path in `ls-files -v --others` output. */
+const QUESTION_MARK = 63;
+
+/** The paths of `git ls-files -v` output whose one-character tag passes `wanted` (by char code). */
+function tagged(listing: string, wanted: (tag: number) => boolean): string[] {
   const paths: string[] = [];
   // Entry by entry without splitting (ten thousand entries, a few of interest): "<tag> SP <path>" NUL.
   for (let at = 0; at < listing.length;) {
     const nul = listing.indexOf("\0", at);
     const end = nul === -1 ? listing.length : nul;
-    const tag = listing.charCodeAt(at);
-    if (end - at > 2 && listing.charCodeAt(at + 1) === 32 && (tag === 83 || (tag >= 97 && tag <= 122)))
+    if (end - at > 2 && listing.charCodeAt(at + 1) === 32 && wanted(listing.charCodeAt(at)))
       paths.push(listing.slice(at + 2, end));
     at = end + 1;
   }

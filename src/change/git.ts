@@ -82,11 +82,33 @@ export interface Repository {
 
 /** Finds the repository that holds `cwd`, or says why there is none. */
 export async function openRepository(cwd: string): Promise<Repository> {
+  return (await openRepositoryAt(cwd)).repository;
+}
+
+/**
+ * Finds the repository that holds `cwd` (or says why there is none) and, in the same git process,
+ * the commit `revision` names (as {@link resolveCommit}: undefined when it names none). A revision
+ * that git could take for an option (empty, or starting with `-`) is not asked about.
+ */
+export async function openRepositoryAt(
+  cwd: string,
+  revision?: string,
+): Promise<{ repository: Repository; commit: string | undefined }> {
+  const asked = revision !== undefined && revision !== "" && !revision.startsWith("-");
   const result = await runGit(
-    ["rev-parse", "--is-bare-repository", "--is-inside-work-tree", "--is-shallow-repository", "--show-cdup"],
+    [
+      "rev-parse",
+      "--is-bare-repository",
+      "--is-inside-work-tree",
+      "--is-shallow-repository",
+      "--show-cdup",
+      ...(asked ? ["--verify", "--quiet", `${revision}^{commit}`] : []),
+    ],
     cwd,
   );
-  if (result.code !== 0) {
+  // With --verify --quiet, a revision that names no commit is exit code 1 and no message, after the repository's answers.
+  const unknown = asked && result.code === 1 && result.stderr.trim() === "";
+  if (result.code !== 0 && !unknown) {
     const message = firstMessage(result.stderr);
     if (/not a git repository/i.test(message)) {
       throw new GitError(
@@ -96,13 +118,16 @@ export async function openRepository(cwd: string): Promise<Repository> {
     throw new GitError(`git cannot read the repository at ${cwd}: ${message}`);
   }
   // A bare repository (or its .git directory) prints no --show-cdup: there is no working tree to compare.
-  const [bare, inside, shallow = "false", cdup = ""] = result.stdout.toString("utf8").split("\n");
+  const [bare, inside, shallow = "false", cdup = "", commit = ""] = result.stdout.toString("utf8").split("\n");
   if (bare === "true" || inside !== "true") {
     throw new GitError(
       `${cwd} is ${bare === "true" ? "a bare git repository" : "inside a git directory, not a working tree"}: --base and --staged compare a revision with the working tree, and there is none here. Run keygate in a checkout of the repository (git clone, or git worktree add).`,
     );
   }
-  return { toplevel: resolve(cwd, cdup), shallow: shallow.trim() === "true" };
+  return {
+    repository: { toplevel: resolve(cwd, cdup), shallow: shallow.trim() === "true" },
+    commit: asked && !unknown && commit.trim() !== "" ? commit.trim() : undefined,
+  };
 }
 
 /** The commit a revision names (`git rev-parse --verify REV^{commit}`), or undefined when there is none. */
@@ -111,11 +136,14 @@ export async function resolveCommit(repository: Repository, revision: string): P
   return result.code === 0 ? result.stdout.toString("utf8").trim() : undefined;
 }
 
-/** Resolves `--base REF` to a commit, with an error that says what to do when it cannot. */
-export async function resolveBase(repository: Repository, ref: string): Promise<string> {
+/**
+ * Resolves `--base REF` to a commit, with an error that says what to do when it cannot (`known`:
+ * what {@link openRepositoryAt} found REF names, so that git is not asked again).
+ */
+export async function resolveBase(repository: Repository, ref: string, known?: string): Promise<string> {
   if (ref === "" || ref.startsWith("-"))
     throw new GitError(`--base needs a git revision (a branch, tag or commit), not "${ref}"`);
-  const commit = await resolveCommit(repository, ref);
+  const commit = known ?? (await resolveCommit(repository, ref));
   if (commit) return commit;
   // A name (origin/mian) that is no branch or tag here is named as such, shallow clone or not; only a
   // commit id, or a revision whose name resolves (main~5), can be missing for want of history.
