@@ -25,7 +25,14 @@ import { readPlanFile, STDIN_NAME } from "./load/plan.js";
 import { prefilterFor } from "./load/prefilter.js";
 import { readStandardInput, readTextFile } from "./load/read.js";
 import { workingTree, type SourceTree } from "./load/tree.js";
-import { assembleConfigurations, isLocalSource, qualify, type Configuration } from "./model/configuration.js";
+import {
+  assembleConfigurations,
+  isLocalSource,
+  qualify,
+  shapeOf,
+  type Configuration,
+  type ConfigurationShape,
+} from "./model/configuration.js";
 import { importsOf } from "./model/imports.js";
 import { ModuleLoader } from "./model/loader.js";
 import type { DirectorySummary } from "./model/call-graph.js";
@@ -67,11 +74,16 @@ export interface ScanRequest {
   /** Shown each configuration with the findings it yielded, before suppression (change-aware scans take their inventory here). */
   observe?: (configuration: Configuration, findings: readonly Finding[]) => void | Promise<void>;
   /**
-   * Which configurations to check (absent: all). The others are assembled from what shapes them
-   * (their module calls: see loadConfigurations) and observed, but neither read whole nor checked:
-   * change-aware scans check only the configurations a change touches.
+   * Which configurations to check (absent: all), by their shape. The others are assembled from
+   * what shapes them (their module calls: see loadConfigurations) and observed, but neither read
+   * whole nor checked: change-aware scans check only the configurations a change touches.
    */
-  scope?: (configuration: Configuration) => boolean;
+  scope?: (shape: ConfigurationShape) => boolean;
+  /**
+   * With `scope` and a `layout`: shown the shape of each configuration outside the scope that was
+   * known from summaries alone, and so not instantiated (not shown to `observe`).
+   */
+  observeShape?: (shape: ConfigurationShape) => void;
   /**
    * With `scope` and a cache: the blob ids the caller vouches for as the tree's content (a
    * change-aware scan: the files the change left as they were). Configurations outside the scope
@@ -381,7 +393,8 @@ async function checkAll(
   verdicts?: Verdicts & { discovered: ReadonlyMap<string, readonly string[]>; files: readonly string[] },
 ): Promise<ScanResult> {
   const { cwd, settings } = request;
-  const { configurations, checked } = await loadConfigurations(loader, errors, request.scope);
+  const { configurations, checked, passed } = await loadConfigurations(loader, errors, request.scope);
+  for (const shape of passed) request.observeShape?.(shape);
   // With verdicts to keep, the cache is saved once they are known (below).
   if (request.saveCache !== false && !verdicts) await request.cache?.save();
 
@@ -486,7 +499,9 @@ async function checkAll(
     checkedFiles,
     log: request.onFiles ? [...(await loader.fileLog()), ...planLog] : undefined,
     files: loader.filesRead + planPaths.length,
-    configurations: configurations.map((c) => displayPath(c.root.module.dir, cwd)),
+    configurations: [...configurations.map((c) => c.root.module.dir), ...passed.map((shape) => shape.root)].map((dir) =>
+      displayPath(dir, cwd),
+    ),
   });
 }
 
@@ -638,32 +653,56 @@ function sourceLocator(configuration: Configuration | undefined): SourceLocator 
 /**
  * Assembles the configurations in two passes: first with every directory in "graph" mode (enough
  * to know which modules call which), then, for the configurations that can matter, again in "full"
- * mode (those in scope). Without a prefilter, the first pass is already complete.
+ * mode (those in scope). Without a prefilter, the first pass is already complete. With a scope,
+ * a configuration made only of directories known by their summary is not instantiated unless it
+ * is in scope: it is `passed` over as its shape (see assembleConfigurations).
  */
 async function loadConfigurations(
   loader: ModuleLoader,
   errors: InputError[],
-  scope: (configuration: Configuration) => boolean = () => true,
-): Promise<{ configurations: Configuration[]; checked: Set<Configuration> }> {
+  scope?: (shape: ConfigurationShape) => boolean,
+): Promise<{ configurations: Configuration[]; checked: Set<Configuration>; passed: ConfigurationShape[] }> {
   // Asked once per configuration (a change-aware scan's scope looks at every directory of it).
   const inScope = new Map<Configuration, boolean>();
-  const given = scope;
-  scope = (configuration) => {
+  const isInScope = (configuration: Configuration) => {
     let answer = inScope.get(configuration);
-    if (answer === undefined) inScope.set(configuration, (answer = given(configuration)));
+    if (answer === undefined) inScope.set(configuration, (answer = scope ? scope(shapeOf(configuration)) : true));
     return answer;
   };
   await loader.prepare(loader.scannedDirs);
-  const first = await assembleConfigurations([...loader.scannedDirs], loader);
+  const first = await assembleConfigurations(
+    [...loader.scannedDirs],
+    loader,
+    scope ? (dir) => loader.summarizedCalls(dir) : undefined,
+  );
   errors.push(...first.errors);
+  // Shapes in scope are assembled (from the stubs of their directories, read below).
+  const passed: ConfigurationShape[] = [];
+  // From the last, so that the places of the others stay as they were.
+  for (const { shape, at } of [...first.shapes].reverse()) {
+    if (!scope!(shape)) {
+      passed.unshift(shape);
+      continue;
+    }
+    const again = await assembleConfigurations([shape.root], loader);
+    errors.push(...again.errors);
+    first.configurations.splice(at, 0, ...again.configurations);
+  }
+  const finish = <T extends { configurations: Configuration[]; checked: Set<Configuration> }>(result: T) => {
+    loader.passOver(passed.flatMap((shape) => [...shape.dirs]));
+    return { ...result, passed };
+  };
   if ([...loader.scannedDirs].every((dir) => loader.mode(dir) === "full"))
-    return { configurations: first.configurations, checked: new Set(first.configurations.filter(scope)) };
+    return finish({
+      configurations: first.configurations,
+      checked: new Set(first.configurations.filter(isInScope)),
+    });
   // Configurations in scope that were assembled (in part) from the call graph, unread: read them, and assemble them again.
   for (;;) {
     const stubbed = first.configurations
       .map((configuration, index) => ({ configuration, index }))
       .filter(
-        ({ configuration }) => configuration.instances.some((i) => loader.isStub(i.module)) && scope(configuration),
+        ({ configuration }) => configuration.instances.some((i) => loader.isStub(i.module)) && isInScope(configuration),
       );
     if (!stubbed.length) break;
     await loader.materialize(stubbed.flatMap(({ configuration }) => configuration.instances.map((i) => i.module.dir)));
@@ -676,7 +715,7 @@ async function loadConfigurations(
   }
   const relevant = new Set<Configuration>();
   for (const configuration of first.configurations) {
-    if (!scope(configuration)) {
+    if (!isInScope(configuration)) {
       for (const instance of configuration.instances) loader.outOfScope.add(instance.module.dir);
       continue;
     }
@@ -699,7 +738,7 @@ async function loadConfigurations(
     configurations.push(...again.configurations);
     again.configurations.forEach((c) => checked.add(c));
   }
-  return { configurations, checked };
+  return finish({ configurations, checked });
 }
 
 /** The path, if it names a directory (a scan of one directory asks git about it alone). */

@@ -10,7 +10,7 @@ import { isNewFinding, takeInventory, type Inventory } from "./inventory.js";
 import { GitTree } from "./git-tree.js";
 import { changeLayout } from "./layout.js";
 import { workingTree } from "../load/tree.js";
-import { localCallDir, type Configuration } from "../model/configuration.js";
+import { localCallDir, shapeOf, type Configuration, type ConfigurationShape } from "../model/configuration.js";
 import { dataFilesRead, dataTreesRead } from "../model/functions/files.js";
 
 /** A change-aware scan: the paths, and which change to judge them by. */
@@ -43,19 +43,28 @@ export async function scanChange(request: ChangeScanRequest): Promise<ScanResult
   }
 }
 
-/** A configuration as a scan saw it, with the findings it yielded; its inventory is taken when a finding asks for it. */
+/**
+ * A configuration as a scan saw it, with the findings it yielded; its inventory is taken when a
+ * finding asks for it. A configuration outside the scope may be known by its shape alone (see
+ * ScanRequest.observeShape): it yielded no finding.
+ */
 class Observed {
   private inventory: Promise<Inventory> | undefined;
   readonly root: string;
-  readonly dirs: Set<string>;
+  readonly dirs: ReadonlySet<string>;
   readonly fingerprints: Set<string>;
   constructor(
-    readonly configuration: Configuration,
-    readonly findings: readonly Finding[],
+    readonly shape: ConfigurationShape,
+    readonly findings: readonly Finding[] = [],
+    readonly configuration?: Configuration,
   ) {
-    this.root = configuration.root.module.dir;
-    this.dirs = new Set(configuration.instances.map((i) => i.module.dir));
+    this.root = shape.root;
+    this.dirs = shape.dirs;
     this.fingerprints = new Set(findings.map((f) => f.fingerprint));
+  }
+
+  static of(configuration: Configuration, findings: readonly Finding[]): Observed {
+    return new Observed(shapeOf(configuration), findings, configuration);
   }
 
   /**
@@ -63,19 +72,17 @@ class Observed {
    * gone changes it too); `withData`: also those of the data files it read.
    */
   reads(withData = true): string[] {
-    const calls = this.configuration.instances.flatMap((i) =>
-      i.module.calls.flatMap((call) => localCallDir(i.module, call) ?? []),
-    );
     // Data files read by file() / fileexists(), wherever they are (a changed users.yaml changes the configuration).
-    const data = withData
-      ? this.configuration.instances.flatMap((i) => dataFilesRead(i.module).map((path) => dirname(path)))
-      : [];
-    return [...this.dirs, ...calls, ...data];
+    const data =
+      withData && this.configuration
+        ? this.configuration.instances.flatMap((i) => dataFilesRead(i.module).map((path) => dirname(path)))
+        : [];
+    return [...this.dirs, ...this.shape.calls, ...data];
   }
 
   /** The directories whatever changes below which changes it: those `fileset()` globbed (a file added in a new subdirectory too). */
   readsBelow(): string[] {
-    return this.configuration.instances.flatMap((i) => dataTreesRead(i.module));
+    return this.configuration?.instances.flatMap((i) => dataTreesRead(i.module)) ?? [];
   }
 
   /** Whether a change touches what it was read from (`withData`: its data files and what fileset globbed too). */
@@ -86,6 +93,8 @@ class Observed {
   }
 
   take(): Promise<Inventory> {
+    // Only a configuration that yielded a finding is asked for (a shape yielded none).
+    if (!this.configuration) throw new Error(`the configuration at ${this.root} was not assembled`);
     return (this.inventory ??= takeInventory(this.configuration, this.findings));
   }
 }
@@ -175,8 +184,8 @@ async function compare(request: ChangeScanRequest, change: ChangeSet, focus: Foc
    */
   const scanAfter = async (also: ReadonlySet<string>) => {
     const seen: Observed[] = [];
-    const inScope = (c: Configuration) => {
-      const observed = new Observed(c, []);
+    const inScope = (shape: ConfigurationShape) => {
+      const observed = new Observed(shape);
       return inFocus(observed.dirs, focus) && (touched(observed) || also.has(observed.root));
     };
     const result: ScanResult = afterPaths.length
@@ -185,8 +194,10 @@ async function compare(request: ChangeScanRequest, change: ChangeSet, focus: Foc
           ...onFiles(change.afterLabel),
           paths: afterPaths,
           tree: change.after,
-          observe: (c, f) => void seen.push(new Observed(c, f)),
-          ...(scoped && byGraph ? { scope: inScope, vouchedIds } : {}),
+          observe: (c, f) => void seen.push(Observed.of(c, f)),
+          ...(scoped && byGraph
+            ? { scope: inScope, vouchedIds, observeShape: (shape) => void seen.push(new Observed(shape)) }
+            : {}),
           ...(layout ? { layout } : {}),
         })
       : {
@@ -222,7 +233,7 @@ async function compare(request: ChangeScanRequest, change: ChangeSet, focus: Foc
       ...onFiles(change.comparedWith),
       paths: beforePaths,
       tree: change.before,
-      observe: (c, f) => void beforeSeen.set(c.root.module.dir, new Observed(c, f)),
+      observe: (c, f) => void beforeSeen.set(c.root.module.dir, Observed.of(c, f)),
     });
     // Fail closed: what an unreadable file declared before is unknown, so it counts as new. (An unchanged one is the after side's error to report.)
     beforeWarnings = before.errors
@@ -232,7 +243,8 @@ async function compare(request: ChangeScanRequest, change: ChangeSet, focus: Foc
     const roots = new Set(selected.map((o) => o.root));
     const wasCalled = new Set<string>();
     for (const observed of beforeSeen.values()) {
-      for (const instance of observed.configuration.instances) {
+      // (The "before" side is scanned without a scope: every configuration there is assembled.)
+      for (const instance of observed.configuration?.instances ?? []) {
         if (!changes.touches(instance.module.dir) || !scope.some((path) => isWithin(instance.module.dir, path)))
           continue;
         for (const call of instance.module.calls) {

@@ -73,16 +73,40 @@ export function localCallDir(module: Module, call: ModuleCall): string | undefin
  * registry and git ones `terraform init` downloaded, and catalogued registry modules.
  * A scanned directory that ends up in no configuration (a call cycle) becomes a root of its own,
  * so that nothing scanned is skipped silently.
+ *
+ * `summarized`: for a directory known by its local calls alone (a change-aware scan's summaries,
+ * see ModuleLoader.summarizedCalls), the directories they point at; undefined for the others. A
+ * root whose configuration is made of such directories only, with no call cycle, is not
+ * instantiated: it is given as its shape (see {@link ConfigurationShape}), which is all a
+ * configuration that is not checked contributes. Any other root is assembled as without it.
  */
 export async function assembleConfigurations(
   scannedDirs: readonly string[],
   source: ModuleSource,
-): Promise<{ configurations: Configuration[]; errors: InputError[] }> {
+  summarized?: (dir: string) => readonly string[] | undefined,
+): Promise<{
+  configurations: Configuration[];
+  errors: InputError[];
+  /** The configurations given by their shape, each with its place among the others (how many come before it). */
+  shapes: { shape: ConfigurationShape; at: number }[];
+}> {
   const errors: InputError[] = [];
   const scanned = new Map<string, Module>();
+  const known = new Map<string, readonly string[]>();
+  // Every directory with a module, in order (summarized ones have one: they have files).
+  const dirs: string[] = [];
   for (const dir of [...scannedDirs].sort()) {
+    const targets = summarized?.(dir);
+    if (targets) {
+      known.set(dir, targets);
+      dirs.push(dir);
+      continue;
+    }
     const module = await source.load(dir);
-    if (module) scanned.set(dir, module);
+    if (module) {
+      scanned.set(dir, module);
+      dirs.push(dir);
+    }
   }
   const called = new Set<string>();
   for (const module of scanned.values()) {
@@ -91,12 +115,22 @@ export async function assembleConfigurations(
       if (target && target !== module.dir) called.add(target);
     }
   }
+  for (const [dir, targets] of known) for (const target of targets) if (target !== dir) called.add(target);
   const configurations: Configuration[] = [];
+  const shapes: { shape: ConfigurationShape; at: number }[] = [];
   const covered = new Set<string>();
-  const roots = [...scanned.keys()].filter((dir) => !called.has(dir));
+  const roots = dirs.filter((dir) => !called.has(dir));
   const build = async (rootDir: string) => {
+    const shape = known.has(rootDir) ? summarizedShape(rootDir, known) : undefined;
+    if (shape) {
+      for (const dir of shape.dirs) covered.add(dir);
+      shapes.push({ shape, at: configurations.length });
+      return;
+    }
+    const module = scanned.get(rootDir) ?? (await source.load(rootDir));
+    if (!module) return;
     const context: Context = { source, errors, covered, manifest: await source.moduleManifest?.(rootDir) };
-    const root = await instantiate(scanned.get(rootDir)!, context, await source.variableValues(rootDir), {
+    const root = await instantiate(module, context, await source.variableValues(rootDir), {
       kind: "root",
     });
     const instances: ModuleInstance[] = [];
@@ -108,8 +142,48 @@ export async function assembleConfigurations(
     configurations.push({ root, instances });
   };
   for (const dir of roots) await build(dir);
-  for (const dir of scanned.keys()) if (!covered.has(dir)) await build(dir);
-  return { configurations, errors };
+  for (const dir of dirs) if (!covered.has(dir)) await build(dir);
+  return { configurations, errors, shapes };
+}
+
+/**
+ * What a configuration is made of, as far as telling it apart from others goes: its root directory,
+ * the directories of its modules, and those its local module calls point at (a module that is gone
+ * changes it too). A change-aware scan needs no more of a configuration it does not check.
+ */
+export interface ConfigurationShape {
+  root: string;
+  dirs: ReadonlySet<string>;
+  calls: readonly string[];
+}
+
+/** The shape of an assembled configuration. */
+export function shapeOf(configuration: Configuration): ConfigurationShape {
+  return {
+    root: configuration.root.module.dir,
+    dirs: new Set(configuration.instances.map((i) => i.module.dir)),
+    calls: configuration.instances.flatMap((i) => i.module.calls.flatMap((call) => localCallDir(i.module, call) ?? [])),
+  };
+}
+
+/**
+ * The shape of the configuration rooted at `root`, when each of its modules is a directory known
+ * by its calls (`known`) and no call is a cycle (which instantiating reports): the instances
+ * instantiating would make, walked without making them. Undefined otherwise (it is instantiated).
+ */
+function summarizedShape(root: string, known: ReadonlyMap<string, readonly string[]>): ConfigurationShape | undefined {
+  const dirs = new Set<string>();
+  const calls: string[] = [];
+  const walk = (dir: string, ancestors: readonly string[]): boolean => {
+    dirs.add(dir);
+    for (const target of known.get(dir)!) {
+      calls.push(target);
+      if (!known.has(target) || ancestors.includes(target)) return false;
+      if (!walk(target, [...ancestors, target])) return false;
+    }
+    return true;
+  };
+  return walk(root, [root]) ? { root, dirs, calls } : undefined;
 }
 
 /** What instantiating one configuration carries along. */

@@ -1,5 +1,5 @@
 import { lstatSync, type Stats } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import type { InputError } from "../findings.js";
 import { contentKey, type FileFacts, type ParseCache } from "../load/parse-cache.js";
 import type { ParsedHcl, ParserPool } from "../load/parse-pool.js";
@@ -160,6 +160,7 @@ export class ModuleLoader implements ModuleSource {
   /** How many files were read or known from the cache (parsed or not, or their directory known from the call graph). */
   get filesRead(): number {
     let known = 0;
+    for (const dir of this.passed) known += this.options.summaries!.get(dir)!.files;
     for (const path of this.known.keys()) if (!this.texts.has(path)) known++;
     for (const stub of this.stubs.values()) {
       if (stub?.files !== undefined) known += stub.files;
@@ -188,6 +189,34 @@ export class ModuleLoader implements ModuleSource {
   /** The automatic variable files read for a root module (name, and text when it could be read), once its values were asked for. */
   variableFilesOf(dir: string): { name: string; text: string | undefined }[] | undefined {
     return this.variableReader.automaticFiles.get(dir);
+  }
+
+  /**
+   * The directories a directory's calls point at, when it is known by its summary alone (see
+   * LoaderOptions.summaries) and nothing else of it is needed yet: assembling may then take its
+   * configuration's shape without instantiating it (see assembleConfigurations). Not for a
+   * directory whose `.terraform/modules/modules.json` the caller vouches for (a root reads it).
+   */
+  summarizedCalls(dir: string): string[] | undefined {
+    if (!this.summarized(dir) || this.options.vouchedIds?.(join(dir, MANIFEST_PATH)) !== undefined) return undefined;
+    return this.options.summaries!.get(dir)!.calls.map(([, source]) => resolve(dir, source));
+  }
+
+  /** Whether a directory is known by its summary, and has been neither read nor materialized. */
+  private summarized(dir: string): boolean {
+    return this.options.summaries?.has(dir) === true && this.mode(dir) === "graph" && this.stubs.get(dir) !== null;
+  }
+
+  /** Directories known by their summary that no assembled configuration includes (see passOver). */
+  private readonly passed = new Set<string>();
+
+  /**
+   * Directories of configurations left as their shapes (see summarizedCalls): the files of those no
+   * assembled configuration loaded count by their summary (filesRead) and are listed as such (fileLog).
+   */
+  passOver(dirs: Iterable<string>): void {
+    for (const dir of dirs)
+      if (this.summarized(dir) && !this.stubs.has(dir) && !this.modules.has(dir)) this.passed.add(dir);
   }
 
   /** Whether a module is a stub (see stubOf): known by its calls only. */
@@ -317,7 +346,8 @@ export class ModuleLoader implements ModuleSource {
   async prepare(dirs: Iterable<string>): Promise<void> {
     const files: { dir: string; path: string }[] = [];
     for (const dir of dirs) {
-      if (this.stubbing && (await this.stubOf(dir))) continue;
+      // Known by its summary: made a stub when it is loaded, if it is.
+      if (this.stubbing && (this.summarized(dir) || (await this.stubOf(dir)))) continue;
       for (const path of (await this.moduleFiles(dir)) ?? []) if (!this.parsed.has(path)) files.push({ dir, path });
     }
     await this.survey(files.map((f) => f.path).filter((path) => !this.texts.has(path) && !this.known.has(path)));
@@ -671,6 +701,7 @@ export class ModuleLoader implements ModuleSource {
     const prefilter = this.options.prefilter;
     // The files of directories known from a summary were not listed: listed now, for the log.
     for (const [dir, stub] of this.stubs) if (stub?.files !== undefined) void this.moduleFiles(dir);
+    for (const dir of this.passed) void this.moduleFiles(dir);
     const listed = (await Promise.all([...this.listings.values()])).flatMap((paths) => paths ?? []);
     const paths = [...new Set([...listed, ...this.texts.keys(), ...this.known.keys(), ...this.parsed.keys()])].sort();
     const entries: FileLogEntry[] = [];
@@ -691,11 +722,11 @@ export class ModuleLoader implements ModuleSource {
           why: this.parsedHow.get(path) ?? "parsed",
         });
       else if (!prefilter) entries.push({ file, status: "read", why: "not parsed: its module was not needed" });
-      else if (!read && !this.known.has(path) && this.stubs.get(dirname(path)))
+      else if (!read && !this.known.has(path) && (this.stubs.get(dirname(path)) || this.passed.has(dirname(path))))
         entries.push({
           file,
           status: "cached",
-          why: `unchanged (${this.stubs.get(dirname(path))!.files === undefined ? "its git blob id" : "its directory's git tree id"}, as the change says): its module's calls taken from the cache's call graph, not read; not checked: its configuration is outside the scan's scope (a change-aware scan checks the configurations the change touches)`,
+          why: `unchanged (${this.stubs.get(dirname(path))?.files === undefined && !this.passed.has(dirname(path)) ? "its git blob id" : "its directory's git tree id"}, as the change says): its module's calls taken from the cache's call graph, not read; not checked: its configuration is outside the scan's scope (a change-aware scan checks the configurations the change touches)`,
         });
       else {
         const known = read ? undefined : this.known.get(path);

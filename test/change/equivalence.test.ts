@@ -601,6 +601,73 @@ describe("the call graph's summaries by git tree id", () => {
     ]);
   });
 
+  it("leave an untouched configuration made of summarized directories unassembled, counted as the full evaluation counts it", async () => {
+    const repo = GitHistory.create();
+    const queue = (name: string) => `resource "aws_sqs_queue" "${name}" {\n  name = "${name}"\n}\n`;
+    repo.commit("roots", {
+      "modules/m/main.tf": bucket,
+      "modules/m/queue.tf": queue("q"),
+      "modules/chain/main.tf": tf.call("m", "../m"),
+      // A module with a registry call has no summary: its callers are assembled.
+      "modules/remote/main.tf": tf.call("vpc", "terraform-aws-modules/vpc/aws"),
+      "modules/loop1/main.tf": tf.call("l2", "../loop2"),
+      "modules/loop2/main.tf": tf.call("l1", "../loop1"),
+      "envs/a/main.tf": tf.call("c", "../../modules/chain"),
+      "envs/b/main.tf": tf.user("b") + tf.key("b", "b") + tf.call("r", "../../modules/remote"),
+      "envs/c/main.tf": tf.user("c") + tf.call("m", "../../modules/m"),
+      "envs/d/main.tf": tf.call("l", "../../modules/loop1"),
+      "envs/e/main.tf": tf.user("e") + tf.key("e", "e"),
+    });
+    repo.stage({ "envs/c/main.tf": tf.user("c") + tf.call("m", "../../modules/m") + "# edited\n" });
+    await warm(repo);
+    // A new pair in envs/c, which shares its module with envs/a.
+    repo.stage({
+      "envs/c/main.tf": tf.user("c") + tf.user("c2") + tf.key("c2", "c2") + tf.call("m", "../../modules/m"),
+    });
+    const verbose = async (env: NodeJS.ProcessEnv) => {
+      const run = await runCli(["--staged", "--verbose", "-f", "json"], repo.dir, { ...process.env, ...env });
+      return { ...run, stderr: run.stderr.replace(/scanned in [\d.]+ s/, "") };
+    };
+    const scoped = await verbose({});
+    expect(scoped.stderr).toMatch(/ 11 files read, 5 configurations;/);
+    expect(scoped).toEqual(await verbose({ KEYGATE_CHANGE_EVALUATION: "full" }));
+    expect((await repo.keygate(["--staged"])).flagged).toEqual(["aws_iam_access_key.c2"]);
+    // An untouched root that a changed module called before: a root again, read and checked.
+    repo.commit("c's key");
+    await warm(repo);
+    repo.commit("a calls e", { "envs/a/main.tf": tf.call("c", "../../modules/chain") + tf.call("e", "../e") });
+    await warm(repo);
+    repo.stage({ "envs/a/main.tf": tf.call("c", "../../modules/chain") });
+    expect((await repo.keygate(["--staged", "--base", "HEAD"])).flagged).toEqual(["aws_iam_access_key.e"]);
+  });
+
+  it("read the module manifest of an untouched root that git tracks, as the full evaluation does", async () => {
+    const repo = GitHistory.create();
+    repo.commit("roots", {
+      "envs/a/main.tf": tf.user("a"),
+      "envs/b/main.tf": tf.user("b"),
+      "envs/b/.terraform/modules/modules.json": "{ not json",
+    });
+    repo.stage({ "envs/a/main.tf": tf.user("a") + "# edited\n" });
+    await warm(repo);
+    repo.stage({ "envs/a/main.tf": tf.user("a") + tf.key("a", "a") });
+    const run = await repo.keygate(["--staged"]);
+    expect(run.code).toBe(2);
+    expect(run.errors).toEqual([expect.stringMatching(/^envs\/b\/\.terraform\/modules\/modules\.json: /)]);
+  });
+
+  it("take an untracked file in an untouched directory, and an untracked directory, for changes (--base)", async () => {
+    const repo = GitHistory.create();
+    repo.commit("roots", { "envs/a/main.tf": tf.user("a"), "envs/b/main.tf": tf.user("b") });
+    repo.write({ "envs/a/main.tf": tf.user("a") + "# edited\n" });
+    await runCli(["--base", "HEAD", "-f", "json"], repo.dir, { ...process.env });
+    repo.write({
+      "envs/b/new.tf": tf.user("b2") + tf.key("b2", "b2"),
+      "envs/n/main.tf": tf.user("n") + tf.key("n", "n"),
+    });
+    expect((await repo.keygate(["--base", "HEAD"])).flagged).toEqual(["aws_iam_access_key.b2", "aws_iam_access_key.n"]);
+  });
+
   it("are not used without the cache, or from a corrupt one", async () => {
     const repo = GitHistory.create();
     const cache = mkdtempSync(join(tmpdir(), "keygate-cache-"));
