@@ -37,7 +37,7 @@ import type { Directive } from "./suppress/inline.js";
  */
 
 /** The version of the records' shape (in every key). */
-const VERSION = "verdicts2";
+const VERSION = "verdicts3";
 
 /**
  * Where this code was loaded from: the bundle's chunks are named by their content's hash (and
@@ -59,8 +59,8 @@ export interface Verdict {
   findings: Finding[];
   /** The warnings its check gave (module calls not followed). */
   warnings: Warning[];
-  /** The files of its modules, as shown (those whose unused suppressions are reported). */
-  files: string[];
+  /** The files of its modules, as shown (those whose unused suppressions are reported), `\0`-separated: one string, not a dozen, to read back. */
+  files: string;
   /** The `keygate:ignore` directives of its files and the warnings about them, by file (absolute path). */
   directives: [string, Directive[], Warning[]][];
 }
@@ -82,11 +82,11 @@ interface Shape {
   metadata: Float64Array;
 }
 
-/** A verdicts file's content: one scan's shape (under its key) and its configurations' verdicts. */
+/** A verdicts file's content: one scan's shape (under its key) and its configurations' verdicts (packed: see packed). */
 interface Stored {
   key: string;
   shape: Shape;
-  verdicts: Map<string, Verdict>;
+  verdicts: Map<string, unknown>;
 }
 
 /** How many verdicts files (scans of other directories, with other settings) a cache directory keeps for a working directory. */
@@ -261,7 +261,7 @@ export class VerdictStore {
     const stored: Stored = {
       key: this.key,
       shape: { ...shape, verdicts: entries.map((e) => e.key) },
-      verdicts: new Map(entries.map((e) => [e.key, e.verdict])),
+      verdicts: new Map(entries.map((e) => [e.key, packed(e.verdict)])),
     };
     await writeSignedFile(this.file, this.cache.keyFile, MAGIC, serialize({ version: VERSION, ...stored }));
     await this.prune();
@@ -326,8 +326,8 @@ export class VerdictStore {
     }
     const verdicts: Verdict[] = [];
     for (const verdictKey of shape.verdicts) {
-      const verdict = stored.verdicts.get(verdictKey);
-      if (!isVerdict(verdict) || !stillHolds(verdict)) return undefined;
+      const verdict = unpacked(stored.verdicts.get(verdictKey));
+      if (!verdict || !stillHolds(verdict)) return undefined;
       verdicts.push(verdict);
     }
     // The same files, and no other, as git lists them now: its answer is the one it gave then.
@@ -370,6 +370,29 @@ function isShape(value: unknown): value is Shape {
 const isStrings = (value: unknown): value is string[] =>
   Array.isArray(value) && value.every((v) => typeof v === "string");
 
+/** The lists a verdict holds, most of them empty: kept only when not (fewer objects to read back). */
+const LISTS = ["variableFiles", "findings", "warnings", "directives"] as const;
+
+/** A verdict as the file keeps it: without its empty lists. */
+function packed(verdict: Verdict): Partial<Verdict> {
+  return Object.fromEntries(
+    Object.entries(verdict).filter(
+      ([name, value]) => !((LISTS as readonly string[]).includes(name) && (value as unknown[]).length === 0),
+    ),
+  );
+}
+
+/** A verdict as kept, with its lists (undefined: not a verdict). */
+function unpacked(value: unknown): Verdict | undefined {
+  if (typeof value !== "object" || value === null) return undefined;
+  // In place (the value was just read from the file), with one shared empty list (a replay only reads them).
+  const verdict = value as Record<string, unknown>;
+  for (const list of LISTS) verdict[list] ??= NONE;
+  return isVerdict(verdict) ? verdict : undefined;
+}
+
+const NONE: never[] = [];
+
 function isVerdict(value: unknown): value is Verdict {
   if (typeof value !== "object" || value === null) return false;
   const v = value as Partial<Record<keyof Verdict, unknown>>;
@@ -382,7 +405,7 @@ function isVerdict(value: unknown): value is Verdict {
     Array.isArray(v.findings) &&
     v.findings.every((f) => typeof f === "object" && f !== null && typeof (f as Finding).fingerprint === "string") &&
     Array.isArray(v.warnings) &&
-    isStrings(v.files) &&
+    typeof v.files === "string" &&
     Array.isArray(v.directives) &&
     v.directives.every(
       (entry) =>

@@ -334,11 +334,17 @@ function replayedResult(
       directives: withDirectives.flatMap((f) => f.directives),
       warnings: withDirectives.flatMap((f) => f.warnings),
     },
-    checkedFiles: new Set(replayed.verdicts.flatMap((v) => v.files)),
+    checkedFiles: lazySet(() => replayed.verdicts.flatMap((v) => v.files.split("\u0000"))),
     log,
     files: replayed.files,
     configurations: replayed.verdicts.map((v) => v.shown),
   });
+}
+
+/** A set of strings made when first asked (a replayed scan asks only when a file has a suppression comment). */
+function lazySet(values: () => string[]): { has(value: string): boolean } {
+  let set: Set<string> | undefined;
+  return { has: (value) => (set ??= new Set(values())).has(value) };
 }
 
 /** Suppressions applied, the file log told, the result sorted: the end of a scan, checked or replayed. */
@@ -350,7 +356,7 @@ function finish(
     errors: InputError[];
     callWarnings: Warning[];
     directives: { directives: Directive[]; warnings: Warning[] };
-    checkedFiles: ReadonlySet<string>;
+    checkedFiles: { has(file: string): boolean };
     log: FileLogEntry[] | undefined;
     files: number;
     configurations: string[];
@@ -613,7 +619,7 @@ async function rememberVerdicts(
         variableFiles: variableFiles.map((f) => [f.name, variableFileHash(f.text!)]),
         findings,
         warnings,
-        files: files.map((f) => f.file),
+        files: files.map((f) => f.file).join("\u0000"),
         directives,
       },
     };

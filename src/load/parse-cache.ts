@@ -1,5 +1,5 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
-import type { Stats } from "node:fs";
+import { readFileSync, type Stats } from "node:fs";
 import { readFile, rename, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
@@ -67,7 +67,8 @@ export async function readSignedFile(
 ): Promise<Buffer | "forged" | undefined> {
   let raw: Buffer;
   try {
-    raw = await readFile(file);
+    // At once: a few megabytes, nothing to do meanwhile (the asynchronous read takes several turns of the thread pool).
+    raw = readFileSync(file);
   } catch {
     return undefined;
   }
