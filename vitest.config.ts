@@ -44,6 +44,7 @@ const E2E = [
   "test/load/scan-verdicts.test.ts",
   "test/load/hcl-parser-corpus.test.ts",
   "test/load/prefilter.test.ts",
+  "test/load/read-ahead.test.ts",
   "test/model/files-as-data-change.test.ts",
   "test/model/imports-change.test.ts",
   "test/model/overrides-change.test.ts",
