@@ -110,7 +110,7 @@ const EVERY_STAT = ["-c", "core.trustctime=true", "-c", "core.checkStat=default"
 export interface WorkingTreeListing {
   /** `git diff-index --name-only`: the tracked files that differ. */
   tracked: Buffer;
-  /** `git ls-files -v --cached --others --directory`: every path, with its tag (`?` untracked, see unwatched). */
+  /** `git ls-files -v --cached --others --directory`: every path, with its tag (`?` untracked, see isUnwatched). */
   listing: string;
   /** Whether git could not list everything (an unreadable directory: its message on stderr). */
   unlisted: boolean;
@@ -141,7 +141,7 @@ export async function workingTreeListing(repository: Repository, commit: string)
  * The differences between a commit and the working tree (`--base`), from git's answers (see
  * workingTreeListing): the tracked files git finds different, every untracked path, ignored ones
  * included (keygate reads some ignored files too, such as `*.auto.tfvars` and `.terraform/`), the
- * files git is told not to look at (see unwatched), and the commit's symbolic links and submodules
+ * files git is told not to look at (see isUnwatched), and the commit's symbolic links and submodules
  * (read on one side only). A file whose metadata changed but whose content did not may be listed
  * too: that costs work, never a result.
  */
@@ -149,21 +149,22 @@ export function workingTreeChanges(repository: Repository, before: GitTree, list
   const changes = new Changes(repository.toplevel);
   changes.unlisted = listed.unlisted;
   for (const path of listed.tracked.toString("utf8").split("\0")) if (path) changes.add(path);
-  for (const path of tagged(listed.listing, (tag) => tag === QUESTION_MARK)) changes.add(path);
-  for (const path of unwatched(listed.listing)) changes.add(path);
+  // Untracked paths, and the files git is told not to look at (see isUnwatched), in one pass.
+  for (const path of tagged(listed.listing, (tag) => tag === QUESTION_MARK || isUnwatched(tag))) changes.add(path);
   // A snapshot does not read symbolic links (nor submodules); the working tree follows them.
   for (const path of before.special) changes.addSpecial(path);
   return changes;
 }
 
 /**
- * The files of `git ls-files -v` output that git is told not to look at in the working tree:
- * assume-unchanged (a lower-case tag) and skip-worktree (`S`, as sparse checkouts set it). Git's
- * diff says nothing of their working-tree content, which keygate reads all the same: they count
- * as changed, so that neither scoping nor the call graph takes them for what the commit holds.
+ * Whether a tag of `git ls-files -v` (by char code) is that of a file git is told not to look at in
+ * the working tree: assume-unchanged (a lower-case tag) and skip-worktree (`S`, as sparse
+ * checkouts set it). Git's diff says nothing of their working-tree content, which keygate reads all
+ * the same: they count as changed, so that neither scoping nor the call graph takes them for what
+ * the commit holds.
  */
-export function unwatched(listing: string): string[] {
-  return tagged(listing, (tag) => tag === 83 || (tag >= 97 && tag <= 122));
+function isUnwatched(tag: number): boolean {
+  return tag === 83 || (tag >= 97 && tag <= 122);
 }
 
 /** `?`: git's tag of an untracked path in `ls-files -v --others` output. */

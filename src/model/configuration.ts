@@ -1,4 +1,4 @@
-import { resolve } from "node:path";
+import { resolve, sep } from "node:path";
 import type { InputError } from "../findings.js";
 import { installedModule, type ModuleManifest } from "./manifest.js";
 import { catalogModule, matchCatalog, type CatalogMatch } from "./module-catalog.js";
@@ -64,7 +64,23 @@ export function isLocalSource(source: string | undefined): boolean {
 
 /** The directory a local module call points at. */
 export function localCallDir(module: Module, call: ModuleCall): string | undefined {
-  return call.source !== undefined && isLocalSource(call.source) ? resolve(module.dir, call.source) : undefined;
+  return call.source !== undefined && isLocalSource(call.source) ? resolveLocal(module.dir, call.source) : undefined;
+}
+
+/**
+ * `path.resolve(dir, source)` for an absolute `dir` and a relative `source`: on POSIX, by segments,
+ * without path.resolve's checks (a thousand configurations' calls add up); elsewhere path.resolve.
+ */
+export function resolveLocal(dir: string, source: string): string {
+  if (sep !== "/" || !dir.startsWith("/")) return resolve(dir, source);
+  const parts: string[] = [];
+  for (const path of [dir, source])
+    for (const segment of path.split("/")) {
+      if (segment === "" || segment === ".") continue;
+      if (segment === "..") parts.pop();
+      else parts.push(segment);
+    }
+  return `/${parts.join("/")}`;
 }
 
 /**
@@ -174,16 +190,20 @@ export function shapeOf(configuration: Configuration): ConfigurationShape {
 function summarizedShape(root: string, known: ReadonlyMap<string, readonly string[]>): ConfigurationShape | undefined {
   const dirs = new Set<string>();
   const calls: string[] = [];
-  const walk = (dir: string, ancestors: readonly string[]): boolean => {
+  const ancestors = [root];
+  const walk = (dir: string): boolean => {
     dirs.add(dir);
     for (const target of known.get(dir)!) {
       calls.push(target);
       if (!known.has(target) || ancestors.includes(target)) return false;
-      if (!walk(target, [...ancestors, target])) return false;
+      ancestors.push(target);
+      const whole = walk(target);
+      ancestors.pop();
+      if (!whole) return false;
     }
     return true;
   };
-  return walk(root, [root]) ? { root, dirs, calls } : undefined;
+  return walk(root) ? { root, dirs, calls } : undefined;
 }
 
 /** What instantiating one configuration carries along. */

@@ -1,5 +1,5 @@
 import { lstatSync, type Stats } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join } from "node:path";
 import type { InputError } from "../findings.js";
 import { contentKey, type FileFacts, type ParseCache } from "../load/parse-cache.js";
 import type { ParsedHcl, ParserPool } from "../load/parse-pool.js";
@@ -21,7 +21,7 @@ import {
 } from "../load/sources.js";
 import { parseTerraformJson } from "../load/terraform-syntax.js";
 import { workingTree, type SourceTree } from "../load/tree.js";
-import type { ModuleSource, VariableValue } from "./configuration.js";
+import { resolveLocal, type ModuleSource, type VariableValue } from "./configuration.js";
 import { MANIFEST_PATH, readModuleManifest, type ModuleManifest } from "./manifest.js";
 import { dataBoundary, readDataFilesWith } from "./functions/files.js";
 import { CallGraph, stubModule, type DirectorySummary } from "./call-graph.js";
@@ -199,7 +199,7 @@ export class ModuleLoader implements ModuleSource {
    */
   summarizedCalls(dir: string): string[] | undefined {
     if (!this.summarized(dir) || this.options.vouchedIds?.(join(dir, MANIFEST_PATH)) !== undefined) return undefined;
-    return this.options.summaries!.get(dir)!.calls.map(([, source]) => resolve(dir, source));
+    return this.options.summaries!.get(dir)!.calls.map(([, source]) => resolveLocal(dir, source));
   }
 
   /** Whether a directory is known by its summary, and has been neither read nor materialized. */

@@ -1,7 +1,8 @@
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ParseCache } from "../../src/load/parse-cache.js";
 import { CallGraph, stubModule } from "../../src/model/call-graph.js";
+import { resolveLocal } from "../../src/model/configuration.js";
 import { buildModule } from "../../src/model/module.js";
 import { readSourceFile } from "../../src/load/sources.js";
 import { writeTree } from "../support/scan-fixture.js";
@@ -116,5 +117,36 @@ describe("the module-call graph kept in the cache", () => {
     for (const key of ["b", "empty", "odd", "odder"]) expect(again.summary(key), key).toBeUndefined();
     // A summary is not a blob-id entry, nor the other way round.
     expect(again.calls(keyA)).toBeUndefined();
+  });
+});
+
+describe("resolveLocal", () => {
+  it("resolves a local module source from its module's directory exactly as path.resolve does", () => {
+    const dirs = [
+      "/",
+      "/repo",
+      "/repo/envs/a",
+      "/repo/envs/a/",
+      "/repo//envs/./a",
+      "/repo/envs/../modules/m",
+      "/a b/c",
+    ];
+    const sources = [
+      "./",
+      ".",
+      "./m",
+      "./m/",
+      "../m",
+      "../../modules/m",
+      "../../../../../../x",
+      "./a//b/./c/../d",
+      "../",
+      "..",
+      "./.hidden/x",
+      "./x y",
+      "./a\\b",
+    ];
+    for (const dir of dirs)
+      for (const source of sources) expect(resolveLocal(dir, source), `${dir} + ${source}`).toBe(resolve(dir, source));
   });
 });
