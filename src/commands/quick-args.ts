@@ -117,6 +117,7 @@ const QUICK_VALUES = new Map([
   ["--exclude", "exclude"],
   ["--baseline", "baseline"],
   ["--write-baseline", "write-baseline"],
+  ["--base", "base"],
 ]);
 const QUICK_REPEATABLE = new Set(["format", "output", "exclude"]);
 /** Flags {@link quickScanArgs} reads: the option yargs sets, and to what. */
@@ -129,14 +130,16 @@ const QUICK_FLAGS = new Map<string, [string, boolean]>([
   ["--color", ["color", true]],
   ["--no-color", ["color", false]],
   ["--debug", ["debug", true]],
+  ["--staged", ["staged", true]],
 ]);
 
 /**
  * The scan a command line asks for when it is made only of the commonest scan options, each option
- * written out with its value in the next token and given once (-f, -o and --exclude may repeat):
- * paths, -f/--format, -o/--output, -c/--config, --cache-location, --no-cache, --no-prefilter,
- * --fail-on, --exclude, --baseline, --write-baseline, --verbose, -q/--quiet, --color/--no-color,
- * --debug. It reads them as yargs does (a test holds the two to each other on many command lines),
+ * written out with its value in the next token (or, for a long option, after "=") and given once
+ * (-f, -o and --exclude may repeat): paths, -f/--format, -o/--output, -c/--config,
+ * --cache-location, --no-cache, --no-prefilter, --fail-on, --exclude, --baseline,
+ * --write-baseline, --base, --staged, --verbose, -q/--quiet, --color/--no-color, --debug. It reads
+ * them as yargs does (a test holds the two to each other on many command lines),
  * without loading yargs, which costs a small scan's start-up more than all the rest of the command
  * line's handling. Undefined for anything else, which yargs reads, and whose mistakes it names.
  */
@@ -162,8 +165,10 @@ export function quickScanArgs(argv: readonly string[]): ScanArgs | undefined {
       flags.set(flag[0], flag[1]);
       continue;
     }
-    const name = QUICK_VALUES.get(token);
-    const value = argv[++i];
+    // --format=json: the long options' other spelling (not the flags': --staged=true means something else).
+    const eq = token.startsWith("--") ? token.indexOf("=") : -1;
+    const name = QUICK_VALUES.get(eq > 0 ? token.slice(0, eq) : token);
+    const value = eq > 0 ? token.slice(eq + 1) : argv[++i];
     if (name === undefined || value === undefined || !plain(value)) return undefined;
     const given = values.get(name) ?? [];
     if (given.length > 0 && !QUICK_REPEATABLE.has(name)) return undefined;
@@ -188,6 +193,8 @@ export function quickScanArgs(argv: readonly string[]): ScanArgs | undefined {
       exclude: values.get("exclude"),
       baseline: single("baseline"),
       "write-baseline": single("write-baseline"),
+      base: single("base"),
+      staged: flags.get("staged"),
       cache: flags.get("cache") ?? true,
       prefilter: flags.get("prefilter") ?? true,
       color: flags.get("color"),

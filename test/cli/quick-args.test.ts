@@ -32,6 +32,16 @@ const COMMON = [
   ["--no-color", "-f", "compact", "dir with spaces/", "x=y"],
   ["-f", "json", "-f", "json"],
   ["-f", "junit", "-o", "sarif"],
+  ["--staged"],
+  ["--staged", "envs/a/main.tf", "-f", "json"],
+  ["--base", "main"],
+  ["--base", "HEAD~1", "-f", "json", "--cache-location", "c"],
+  ["--base=origin/main", "--fail-on=warning", "stacks/prod"],
+  ["--staged", "--base", "HEAD~1", "a.tf", "b.tf"],
+  ["--format=json", "--output=out.json", "--cache-location=/tmp/c"],
+  ["--format=text", "-f", "sarif", "--output=sarif=x.sarif", "--exclude=a/**", "--exclude", "b/**"],
+  ["--config=k.json", "--baseline=b.json", "--write-baseline=n.json"],
+  ["--base=a=b"],
 ];
 
 /** Command lines it must leave to yargs (other options, other commands, odd forms). */
@@ -40,11 +50,23 @@ const LEFT_TO_YARGS = [
   ["policies"],
   ["--help"],
   ["-v"],
-  ["--base", "main"],
-  ["--staged"],
   ["-"],
   ["--", "-odd"],
-  ["--format=json"],
+  ["--staged=true"],
+  ["--no-staged"],
+  ["--staged", "--staged"],
+  ["--base"],
+  ["--base", "-x"],
+  ["--base", "1"],
+  ["--base="],
+  ["--base=1"],
+  ["--base=-x"],
+  ["--base", "a", "--base", "b"],
+  ["--staged", "--plan", "p.json"],
+  ["-f=json"],
+  ["--format=xml"],
+  ["--no-cache=true"],
+  ["--format=json", "--format=sarif", "--format", "x"],
   ["-f", "xml"],
   ["-f"],
   ["-f", "--no-cache"],
@@ -107,6 +129,15 @@ const POOL = [
   "1",
   "--var",
   "a=1",
+  "--staged",
+  "--base",
+  "HEAD~1",
+  "--base=main",
+  "--format=json",
+  "--output=x.json",
+  "--fail-on=never",
+  "--cache-location=c",
+  "--staged=true",
 ];
 
 /** A seeded generator (mulberry32), so that a failure can be reproduced. */
@@ -135,7 +166,7 @@ describe("the quick reading of a scan's command line", () => {
   it("never reads a random command line otherwise than yargs", async () => {
     const next = random(14);
     let taken = 0;
-    for (let n = 0; n < 400; n++) {
+    for (let n = 0; n < 1000; n++) {
       const argv = Array.from({ length: Math.floor(next() * 7) }, () => POOL[Math.floor(next() * POOL.length)]!);
       const quick = quickScanArgs(argv);
       if (quick === undefined) continue;
