@@ -4,10 +4,14 @@ import { readFile, rename, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { isDeepStrictEqual } from "node:util";
-import { deserialize, serialize } from "node:v8";
 import { TOOL } from "../package.js";
 import { makeDirectory } from "./make-directory.js";
 import type { ParsedHcl } from "./parse-pool.js";
+
+/** node:v8, loaded when a cache is first read or written (a run without a cache never needs it). */
+const v8 = () => process.getBuiltinModule("node:v8");
+const serialize = (value: unknown): Buffer => v8().serialize(value);
+const deserialize = (bytes: NodeJS.TypedArray | Buffer): unknown => v8().deserialize(bytes);
 
 /** The parser's identity: a cache written by another hcl2json would not be trusted. */
 const PARSER = "keygate-tree1+@cdktf/hcl2json@0.21+outline1+facts1";

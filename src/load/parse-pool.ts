@@ -1,6 +1,6 @@
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
 import { PACKAGE_ROOT } from "../package.js";
 import { outlineHcl, type FileOutline } from "./outline.js";
 import { parseHclFile } from "./hcl-parser.js";
@@ -178,6 +178,8 @@ export class ParserPool {
   }
 
   private spawn(): Worker {
+    // Loaded only now: most runs start no worker, and worker_threads costs every run a few milliseconds.
+    const { Worker } = process.getBuiltinModule("node:worker_threads");
     const worker = new Worker(workerFile);
     worker.on("message", (message: { id: number; result: unknown }) => {
       this.byWorker.get(worker)?.delete(message.id);

@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
@@ -110,6 +110,26 @@ describe("the bin", () => {
         warnings: 0,
       });
     }
+  });
+
+  it("loads none of Node's modules a scan of a directory does not need (worker threads, v8, perf_hooks)", async () => {
+    const dir = await writeTree({ "stack/main.tf": PAIR });
+    const hook = join(dir, "loaded.mjs");
+    writeFileSync(
+      hook,
+      'process.on("exit", () => process.stderr.write(JSON.stringify(process.moduleLoadList.filter((m) => m.startsWith("NativeModule ")))));\n',
+    );
+    const { stderr } = await run(process.execPath, ["--import", hook, BIN, "stack", "-f", "json", "--no-cache"], {
+      cwd: dir,
+      env: { PATH: process.env.PATH },
+      timeout: 60_000,
+    }).catch((error: unknown) => error as { stderr: string });
+    const loaded = JSON.parse(stderr) as string[];
+    // The check is worth something: a scan does load child_process (git) and crypto (fingerprints).
+    expect(loaded).toContain("NativeModule child_process");
+    expect(loaded).toContain("NativeModule crypto");
+    for (const module of ["NativeModule worker_threads", "NativeModule v8", "NativeModule perf_hooks"])
+      expect(loaded).not.toContain(module);
   });
 
   it("sets the exit code 2 for an input error and prints no stack trace", async () => {

@@ -274,6 +274,9 @@ describe("the bin's early start", () => {
       ["-f", "xml", "tf"],
       ["--help"],
       ["live"],
+      // Change-aware scans list what they need themselves.
+      ["--staged"],
+      ["--base", "main", "tf"],
     ])
       expect(asked(argv), argv.join(" ")).toBeUndefined();
   });
