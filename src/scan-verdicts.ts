@@ -2,7 +2,6 @@ import { createHash } from "node:crypto";
 import { lstatSync, type Stats } from "node:fs";
 import { readdir, rm, stat } from "node:fs/promises";
 import { basename, dirname, join, sep } from "node:path";
-import { deserialize, serialize } from "node:v8";
 import type { Finding, Warning } from "./findings.js";
 import type { Settings } from "./load/config.js";
 import type { GitAnswer } from "./load/git.js";
@@ -240,7 +239,10 @@ export class VerdictStore {
       );
     if (!payload || payload === "forged") return undefined;
     try {
-      const value = deserialize(payload) as Partial<Record<keyof Stored | "version", unknown>>;
+      // node:v8 loaded only when a verdicts file is read or written (a scan without a cache never needs it).
+      const value = process.getBuiltinModule("node:v8").deserialize(payload) as Partial<
+        Record<keyof Stored | "version", unknown>
+      >;
       if (value.version === VERSION && value.key === this.key && isShape(value.shape) && value.verdicts instanceof Map)
         return value as Stored;
     } catch {
@@ -263,7 +265,12 @@ export class VerdictStore {
       shape: { ...shape, verdicts: entries.map((e) => e.key) },
       verdicts: new Map(entries.map((e) => [e.key, packed(e.verdict)])),
     };
-    await writeSignedFile(this.file, this.cache.keyFile, MAGIC, serialize({ version: VERSION, ...stored }));
+    await writeSignedFile(
+      this.file,
+      this.cache.keyFile,
+      MAGIC,
+      process.getBuiltinModule("node:v8").serialize({ version: VERSION, ...stored }),
+    );
     await this.prune();
   }
 
