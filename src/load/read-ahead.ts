@@ -1,5 +1,5 @@
 import { constants } from "node:fs";
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
 
 /**
  * Reads a survey's files ahead, on a second thread, while the calling thread decodes and skims the
@@ -93,6 +93,8 @@ export function readAhead(paths: readonly string[]): ReadAhead | undefined {
   const bytes = new Uint8Array(space);
   let worker: Worker;
   try {
+    // Loaded only now: a scan of a few files starts no reader, and worker_threads costs every run a few milliseconds.
+    const { Worker } = process.getBuiltinModule("node:worker_threads");
     worker = new Worker(WORKER_SOURCE, {
       eval: true,
       workerData: {
