@@ -20,7 +20,7 @@ import {
   scanArgsOf,
   STDIN_TOKEN,
 } from "./commands/quick-args.js";
-import { parsePolicyArg, type SettingsArgs } from "./commands/settings.js";
+import { checkExcludeArg, parsePolicyArg, type SettingsArgs } from "./commands/settings.js";
 
 export { EXIT, finalExitCode, processIO, type CliIO } from "./commands/io.js";
 export { exitCodeOf } from "./commands/output.js";
@@ -69,9 +69,20 @@ Docs, for this version (${docsUrl("")}):
 export async function run(rawArgv: readonly string[], io: CliIO = processIO()): Promise<number> {
   try {
     return await runCommand(rawArgv, io);
+  } catch (error) {
+    // What no command expected: one line and exit 2 (a gate fails closed), never a stack trace.
+    return internalError(error, io);
   } finally {
     await closeSharedParserPool();
   }
+}
+
+/** Says that keygate itself failed, in one line (the stack trace with KEYGATE_DEBUG=1); the run is incomplete. */
+function internalError(error: unknown, io: CliIO): number {
+  io.stderr(
+    `keygate: internal error: ${(error as Error).message}\n${io.env.KEYGATE_DEBUG ? `${(error as Error).stack}\n` : "Set KEYGATE_DEBUG=1 for the stack trace, and please report it.\n"}`,
+  );
+  return EXIT.incomplete;
 }
 
 async function runCommand(rawArgv: readonly string[], io: CliIO): Promise<number> {
@@ -115,12 +126,7 @@ async function runCommand(rawArgv: readonly string[], io: CliIO): Promise<number
     });
   } catch (error) {
     if (error instanceof UsageError) failure ??= error;
-    else if (!failure) {
-      io.stderr(
-        `keygate: internal error: ${(error as Error).message}\n${io.env.KEYGATE_DEBUG ? `${(error as Error).stack}\n` : "Set KEYGATE_DEBUG=1 for the stack trace, and please report it.\n"}`,
-      );
-      return EXIT.incomplete;
-    }
+    else if (!failure) return internalError(error, io);
   }
   if (failure) {
     io.stderr(`keygate: ${failure.message}\n${failure.hint ?? helpHint(commandOf(argv))}\n`);
@@ -619,6 +625,7 @@ function checkReportArgs(args: OutputArgs & SettingsArgs, io: CliIO): void {
     );
   }
   for (const value of args.policy ?? []) parsePolicyArg(value);
+  for (const glob of args.exclude ?? []) checkExcludeArg(glob);
   checkReportTargets(args, io.cwd);
 }
 

@@ -25,6 +25,15 @@ export function parsePolicyArg(value: string): { name: string; level: Severity |
   return { name: value.slice(0, eq), level: level as Severity | "off" };
 }
 
+/** Checks an `--exclude` glob: an empty one names no file (the config's schema refuses it too). */
+export function checkExcludeArg(glob: string): void {
+  if (glob === "")
+    throw new UsageError(
+      "--exclude '': an empty glob, which names no file",
+      "Give a glob of files not to scan, relative to the working directory: --exclude 'modules/legacy/**'.",
+    );
+}
+
 /**
  * The config's settings with the command line's on top: `--policy` sets a policy's severity (or
  * switches it off) over the config's; `--exclude` adds globs, relative to the working directory, to

@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { run } from "../../src/cli.js";
 import { runCli, writeTree } from "../support/scan-fixture.js";
 
 const PAIR = (name: string) =>
@@ -63,6 +64,49 @@ describe("flags users reach for", () => {
     expect(malformed.stderr).toBe(
       "keygate: --policy KG001: not ID=LEVEL\nWrite --policy KG001=off, or a severity: --policy KG001=warning (levels: error, warning, info, off).\n",
     );
+  });
+
+  it("an empty --exclude glob is a usage error, said before anything is read", async () => {
+    const root = await writeTree(TREE);
+    for (const argv of [
+      ["--exclude", "", "."],
+      ["scan", "--exclude", "x/**", "--exclude=", "."],
+    ]) {
+      const run = await runCli(argv, root);
+      expect(run.stderr, argv.join(" ")).toBe(
+        "keygate: --exclude '': an empty glob, which names no file\nGive a glob of files not to scan, relative to the working directory: --exclude 'modules/legacy/**'.\n",
+      );
+      expect(run.code).toBe(2);
+      expect(run.stdout).toBe("");
+    }
+  });
+
+  it("what keygate did not expect is one line and exit 2, the stack only with KEYGATE_DEBUG", async () => {
+    const root = await writeTree(TREE);
+    const failing = (env: NodeJS.ProcessEnv) => {
+      let stderr = "";
+      const io = {
+        stdout: () => {
+          throw new Error("the report could not be written");
+        },
+        stderr: (t: string) => (stderr += t),
+        cwd: root,
+        env: { XDG_CACHE_HOME: join(root, ".cache"), XDG_STATE_HOME: join(root, ".state"), ...env },
+        stdoutIsTTY: false,
+        today: "2026-01-01",
+        readStdin: async () => new Uint8Array(),
+      };
+      return run(["--no-cache", "."], io).then((code) => ({ code, stderr }));
+    };
+    const plain = await failing({});
+    expect(plain).toEqual({
+      code: 2,
+      stderr:
+        "keygate: internal error: the report could not be written\nSet KEYGATE_DEBUG=1 for the stack trace, and please report it.\n",
+    });
+    const debug = await failing({ KEYGATE_DEBUG: "1" });
+    expect(debug.code).toBe(2);
+    expect(debug.stderr).toMatch(/^keygate: internal error: the report could not be written\nError: the report/);
   });
 
   it("--print-config prints the configuration in effect and scans nothing", async () => {
