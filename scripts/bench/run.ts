@@ -10,7 +10,8 @@
 //                                          run alternately with this one, so that a loaded machine
 //                                          slows both alike: the table shows both, median and range
 //   npm run bench -- --runs N              runs per case and build (default 3)
-//   npm run bench -- --gate                only the monorepo's five rows (full scans, one root, --staged, --base)
+//   npm run bench -- --gate                only the monorepo's five rows (full scans, one root, --staged, --base),
+//                                          with the native parser and Node.js alone (floor.mjs) as references
 //   npm run bench -- --live                only the live audit rows (an organization's take minutes)
 //   npm run bench -- --hostile             only the hostile input rows (deepest nesting accepted and
 //                                          refused, 100,000 resources in one file, a 50 MB file), one run each
@@ -296,6 +297,25 @@ if (!liveOnly && !hostileOnly) {
       "(reference)",
       "",
     ]);
+  // The floor: Node.js alone on this machine, nothing of keygate loaded (scripts/bench/floor.mjs),
+  // for the work no scan can skip; what bounds a row that misses its goal is read against these.
+  for (const [mode, name] of [
+    ["start", "Node.js alone: start-up (an empty module)"],
+    ["list", "Node.js alone: + git's listing of the files"],
+    ["lstat", "Node.js alone: + an lstat of every file"],
+    ["read", "Node.js alone: + reading every file"],
+  ] as const) {
+    const times: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      const started = performance.now();
+      execFileSync(process.execPath, [join(import.meta.dirname, "floor.mjs"), mode], { cwd: mono, stdio: "ignore" });
+      times.push(performance.now() - started);
+    }
+    times.sort((a, b) => a - b);
+    const median = times[Math.floor(times.length / 2)]!;
+    console.log(`  ${name}: ${median.toFixed(0)} ms`);
+    rows.push([name, `${median.toFixed(0)} ms`, "", "", "", "", "(floor)", ""]);
+  }
   const cached = ["--cache-location", "{cache}"];
   const cold = keygate(mono, [".", "-f", "json", "--no-cache"]);
   const coldGoal = nativeMono ? Math.min(500, nativeMono.sequentialMs * 0.2) : 500;
