@@ -1,10 +1,23 @@
 // Bundles the CLI (dist/cli.js and the command modules it loads lazily) into dist/bundle/ with
 // esbuild, after `tsc` in `npm run build`. Node loads one ESM file per module, and resolving,
 // reading and linking the ~100 modules of keygate and yargs took as long as a small scan; the
-// bundle starts in about half the time. Code splitting keeps the lazy command imports lazy.
+// bundle starts in about half the time. Code splitting keeps the lazy imports lazy (yargs, `keygate
+// live` and the AWS SDK, the change-aware scan, globby, the YAML parser).
 // The library entry (dist/index.js) stays unbundled. Packages with files of their own to load
 // (hcl2json's WebAssembly, the AWS SDK) stay outside the bundle and are imported as usual.
-import { chmodSync, rmSync } from "node:fs";
+//
+// What a scan loads is two builds:
+// - early.js, which the bin loads first (the quick reading of the command line, git asked early),
+//   is a file of its own, self-contained: the few modules it needs (quick-args, git, usage, report
+//   targets) are in it and again in the CLI's files. Shared with the CLI, they split the CLI into
+//   chunks by which of the two use them, and every file costs a scan about a millisecond of
+//   Node's module loading (resolving, reading, linking, each chunk's own `require`), more than
+//   compiling twice what is shared. The copies share what must be shared through a global (git's
+//   early answer, see load/git.ts); the CLI takes early.js's reading of the command line only as
+//   plain data (see cli.ts's `run`).
+// - the CLI (cli.js with the scan command in it) and its lazy parts, split by esbuild: a scan of a
+//   directory loads cli.js and the chunks it shares with `live` and the change-aware scan.
+import { chmodSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { build } from "esbuild";
 import { yargsOwnPackage } from "./esbuild-plugins.mjs";
@@ -12,27 +25,43 @@ import { yargsOwnPackage } from "./esbuild-plugins.mjs";
 const dist = join(import.meta.dirname, "..", "dist");
 const outdir = join(dist, "bundle");
 rmSync(outdir, { recursive: true, force: true });
-await build({
-  // The bin loads `early` first (the quick reading of the command line, git asked early), then `cli`.
-  entryPoints: { cli: join(dist, "cli.js"), early: join(dist, "early.js") },
+mkdirSync(outdir, { recursive: true });
+
+// Bundled CommonJS dependencies may call require().
+const BANNER =
+  'import { createRequire as __keygateRequire } from "node:module"; const require = __keygateRequire(import.meta.url);';
+const common = {
   outdir,
   bundle: true,
-  splitting: true,
   format: "esm",
   platform: "node",
   target: "node20",
   // jsonc-parser's UMD build requires its own files at run time; its ESM build bundles cleanly.
   mainFields: ["module", "main"],
   external: ["@cdktf/hcl2json", "@aws-sdk/*", "@smithy/*"],
-  // Bundled CommonJS dependencies may call require().
-  banner: {
-    js: 'import { createRequire as __keygateRequire } from "node:module"; const require = __keygateRequire(import.meta.url);',
-  },
+  banner: { js: BANNER },
   // Whitespace only (names and syntax as written, for readable stack traces): a smaller package, less for Node to read.
   minifyWhitespace: true,
   logLevel: "warning",
-  plugins: [yargsOwnPackage()],
-});
+  write: false,
+};
+
+const outputs = [
+  ...(await build({ ...common, entryPoints: { early: join(dist, "early.js") }, splitting: false })).outputFiles,
+  ...(
+    await build({
+      ...common,
+      entryPoints: { cli: join(dist, "cli.js") },
+      splitting: true,
+      plugins: [yargsOwnPackage()],
+    })
+  ).outputFiles,
+];
+for (const file of outputs) {
+  // The banner's createRequire costs each file that loads it; only files that name `require` keep it.
+  const rest = file.text.startsWith(BANNER) ? file.text.slice(BANNER.length) : undefined;
+  writeFileSync(file.path, rest !== undefined && !/\brequire\b/.test(rest) ? rest.replace(/^\n/, "") : file.text);
+}
 
 // tsc writes the bin without the executable bit; npm runs it as a program (npx keygate, the bin link).
 chmodSync(join(dist, "bin.js"), 0o755);

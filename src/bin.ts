@@ -7,9 +7,11 @@ if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-v")) {
   const { TOOL } = await import("./package.js");
   process.stdout.write(`${TOOL.version}\n`);
 } else {
-  const early = "./bundle/early.js";
-  ((await import(early)) as typeof import("./early.js")).startEarlyWork(argv, process.cwd());
+  // The bin's own file (see scripts/bundle.mjs): git asked, and the command line read, while Node
+  // then compiles the CLI.
+  const earlyFile = "./bundle/early.js";
+  const early = ((await import(earlyFile)) as typeof import("./early.js")).startEarlyWork(argv, process.cwd());
   const bundle = "./bundle/cli.js";
   const { run, finalExitCode } = (await import(bundle)) as typeof import("./cli.js");
-  process.exitCode = finalExitCode(await run(argv));
+  process.exitCode = finalExitCode(await run(argv, undefined, early));
 }

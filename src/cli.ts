@@ -8,7 +8,13 @@ import { DEFAULT_FORMAT, REPORTERS } from "./report/index.js";
 import { parseCliVariable, type CliVariable } from "./model/variables.js";
 import type { LiveArgs } from "./commands/live.js";
 import type { OutputArgs } from "./commands/output.js";
-import type { ScanArgs } from "./commands/scan.js";
+// The scan command is what nearly every run does: part of the CLI's own bundle file rather than a
+// chunk of its own (see scripts/bundle.mjs); so are the two small commands. live (the AWS SDK)
+// and the change-aware scan's code stay lazy.
+import { init } from "./commands/init.js";
+import { listPolicies } from "./commands/policies.js";
+import { runScan, type ScanArgs } from "./commands/scan.js";
+import type { EarlyWork } from "./early.js";
 import { explainFailure, helpHint, UsageError, type CommandOptions } from "./commands/usage.js";
 import {
   asList,
@@ -65,10 +71,14 @@ Docs, for this version (${docsUrl("")}):
   suppressing.md    keygate:ignore comments and baselines
   checks.md         what KG001 flags, and what keygate cannot judge`;
 
-/** Runs the command line; resolves to the exit code (the bin sets process.exitCode from it). */
-export async function run(rawArgv: readonly string[], io: CliIO = processIO()): Promise<number> {
+/**
+ * Runs the command line; resolves to the exit code (the bin sets process.exitCode from it). `early`
+ * is what the bin's {@link startEarlyWork} made of this very command line before the CLI loaded
+ * (its quick reading, its report targets checked), taken instead of doing that again.
+ */
+export async function run(rawArgv: readonly string[], io: CliIO = processIO(), early?: EarlyWork): Promise<number> {
   try {
-    return await runCommand(rawArgv, io);
+    return await runCommand(rawArgv, io, early);
   } catch (error) {
     // What no command expected: one line and exit 2 (a gate fails closed), never a stack trace.
     return internalError(error, io);
@@ -85,18 +95,19 @@ function internalError(error: unknown, io: CliIO): number {
   return EXIT.incomplete;
 }
 
-async function runCommand(rawArgv: readonly string[], io: CliIO): Promise<number> {
+async function runCommand(rawArgv: readonly string[], io: CliIO, early: EarlyWork | undefined): Promise<number> {
   // What yargs prints for `--version` / `-v` alone, without loading it (a third of `--version`'s time).
   if (rawArgv.length === 1 && (rawArgv[0] === "--version" || rawArgv[0] === "-v")) {
     io.stdout(`${TOOL.version}\n`);
     return EXIT.ok;
   }
   // The commonest scans' command lines are read without yargs (see quickScanArgs), and checked as its handler checks them.
-  const quick = quickScanArgs(rawArgv);
+  const handed = early?.argv === rawArgv && early.cwd === io.cwd ? early.scan : undefined;
+  const quick = handed ?? quickScanArgs(rawArgv);
   if (quick) {
     let problem: unknown;
     try {
-      checkReportArgs(quick, io);
+      checkReportArgs(quick, io, { targetsChecked: handed !== undefined });
     } catch (error) {
       problem = error;
     }
@@ -105,7 +116,7 @@ async function runCommand(rawArgv: readonly string[], io: CliIO): Promise<number
       return EXIT.incomplete;
     }
     // Anything else that went wrong, yargs' reading reports as it always has.
-    if (problem === undefined) return (await import("./commands/scan.js")).runScan(quick, io);
+    if (problem === undefined) return runScan(quick, io);
   }
   yargsFactory ??= (await import("yargs")).default;
   const argv = rawArgv.map((a) => (a === "-" ? STDIN_TOKEN : a));
@@ -277,22 +288,16 @@ function commandLine(argv: readonly string[], io: CliIO, onRun: (run: () => Prom
             'Set a variable as terraform -var does: --var region=eu-west-1, --var \'names=["a","b"]\'.',
           );
         if (args.init) {
-          onRun(async () => (await import("./commands/init.js")).init(args["pre-commit"] === true, io));
+          onRun(() => init(args["pre-commit"] === true, io));
           return;
         }
         if (args["list-policies"]) {
-          onRun(async () =>
-            (await import("./commands/policies.js")).listPolicies(
-              asList(args.format).includes("json") ? "json" : "text",
-              io,
-            ),
-          );
+          onRun(async () => listPolicies(asList(args.format).includes("json") ? "json" : "text", io));
           return;
         }
         const scanArgs = scanArgsOf(args, cliVariables(argv));
-        // Each command's module (and what it pulls in: git, the AWS SDK) loads only when it runs, and
-        // only if nothing is wrong with the command line (a usage error below wins).
-        onRun(async () => (await import("./commands/scan.js")).runScan(scanArgs, io), scanArgs);
+        // Nothing runs (nor is git or the AWS SDK loaded) if anything is wrong with the command line (a usage error below wins).
+        onRun(() => runScan(scanArgs, io), scanArgs);
         checkReportArgs(scanArgs, io);
       },
     )
@@ -446,7 +451,7 @@ function commandLine(argv: readonly string[], io: CliIO, onRun: (run: () => Prom
           y.option("format", { alias: "f", describe: "text or json", choices: ["text", "json"], default: "text" }),
         ),
       (args) => {
-        onRun(async () => (await import("./commands/policies.js")).listPolicies(args.format, io));
+        onRun(async () => listPolicies(args.format, io));
       },
     )
     .epilogue(`${formatsHelp()}\n\n${EPILOGUE}`)
@@ -617,7 +622,7 @@ function withReportOptions<T>(y: Argv<T>) {
  * Checks where the reports go before any work is done: a -f/-o combination that cannot be carried
  * out, or an output file that cannot be written (a directory, under a file), is a usage error.
  */
-function checkReportArgs(args: OutputArgs & SettingsArgs, io: CliIO): void {
+function checkReportArgs(args: OutputArgs & SettingsArgs, io: CliIO, { targetsChecked = false } = {}): void {
   if (args.maxWarnings !== undefined && !(Number.isInteger(args.maxWarnings) && args.maxWarnings >= 0)) {
     throw new UsageError(
       `--max-warnings ${args.maxWarnings}: not a whole number of 0 or more`,
@@ -626,7 +631,8 @@ function checkReportArgs(args: OutputArgs & SettingsArgs, io: CliIO): void {
   }
   for (const value of args.policy ?? []) parsePolicyArg(value);
   for (const glob of args.exclude ?? []) checkExcludeArg(glob);
-  checkReportTargets(args, io.cwd);
+  // The bin checked them before the CLI loaded (see early.ts).
+  if (!targetsChecked) checkReportTargets(args, io.cwd);
 }
 
 /**

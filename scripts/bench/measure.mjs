@@ -5,25 +5,29 @@
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startEarlyWork } from "../../dist/early.js";
 
-// What the bin does before it loads the CLI (see src/bin.ts).
+// What the bin does before it loads the CLI (see src/bin.ts): its early file, whose reading of the
+// command line the CLI takes.
 const argv = process.argv.slice(2);
-startEarlyWork(argv, process.cwd());
+const early = (await import("../../dist/bundle/early.js")).startEarlyWork(argv, process.cwd());
 const { run } = await import("../../dist/bundle/cli.js");
 
 const scratch = mkdtempSync(join(tmpdir(), "keygate-measure-"));
 const out = openSync(join(scratch, "stdout"), "w");
-const code = await run(argv, {
-  stdout: (text) => writeSync(out, text),
-  stderr: (text) => process.stderr.write(text),
-  cwd: process.cwd(),
-  env: process.env,
-  stdoutIsTTY: false,
-  stderrIsTTY: false,
-  today: new Date().toISOString().slice(0, 10),
-  readStdin: async () => new Uint8Array(),
-});
+const code = await run(
+  argv,
+  {
+    stdout: (text) => writeSync(out, text),
+    stderr: (text) => process.stderr.write(text),
+    cwd: process.cwd(),
+    env: process.env,
+    stdoutIsTTY: false,
+    stderrIsTTY: false,
+    today: new Date().toISOString().slice(0, 10),
+    readStdin: async () => new Uint8Array(),
+  },
+  early,
+);
 const usage = process.resourceUsage();
 closeSync(out);
 const stdout = readFileSync(join(scratch, "stdout"), "utf8");

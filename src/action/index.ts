@@ -25,8 +25,7 @@ export async function cli(argv: readonly string[]): Promise<number> {
     );
     return 2;
   }
-  startEarlyWork(argv, process.cwd());
-  return run(argv);
+  return run(argv, undefined, startEarlyWork(argv, process.cwd()));
 }
 
 const inProcess: RunKeygate = (args, cwd) => {

@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
@@ -130,6 +130,57 @@ describe("the bin", () => {
     expect(loaded).toContain("NativeModule crypto");
     for (const module of ["NativeModule worker_threads", "NativeModule v8", "NativeModule perf_hooks"])
       expect(loaded).not.toContain(module);
+  });
+
+  it("loads, for a scan of a directory, the bin's early file, the CLI and the chunks it shares: none of the lazy parts", async () => {
+    const dir = await writeTree({ "stack/main.tf": PAIR });
+    // In a git work tree, as the benchmark's monorepo (outside one, discovery walks the tree with globby).
+    await run("git", ["init", "-q"], { cwd: dir });
+    // Module hooks (they run on a thread of their own) log every file Node loads.
+    const log = join(dir, "loaded.log");
+    writeFileSync(
+      join(dir, "hooks.mjs"),
+      'import { appendFileSync } from "node:fs";\n' +
+        "export async function load(url, context, next) {\n" +
+        "  appendFileSync(process.env.KEYGATE_LOAD_LOG, `${url}\\n`);\n" +
+        "  return next(url, context);\n" +
+        "}\n",
+    );
+    writeFileSync(
+      join(dir, "register.mjs"),
+      'import { register } from "node:module";\nregister("./hooks.mjs", import.meta.url);\n',
+    );
+    const loaded = async (args: string[]) => {
+      rmSync(log, { force: true });
+      await run(process.execPath, ["--import", join(dir, "register.mjs"), BIN, ...args], {
+        cwd: dir,
+        env: { PATH: process.env.PATH, KEYGATE_LOAD_LOG: log },
+        timeout: 60_000,
+      }).catch((error: unknown) => error);
+      return readFileSync(log, "utf8")
+        .split("\n")
+        .filter((url) => url.includes("/dist/bundle/"))
+        .map((url) => url.slice(url.lastIndexOf("/") + 1));
+    };
+    // The lazy parts are files of their own, named after what they hold (see scripts/bundle.mjs).
+    const bundle = readdirSync(join(ROOT, "dist", "bundle"));
+    for (const lazy of ["yargs-", "live-", "scan-change-", "globby-"])
+      expect(
+        bundle.some((f) => f.startsWith(lazy)),
+        lazy,
+      ).toBe(true);
+    const scan = await loaded(["stack", "-f", "json", "--no-cache"]);
+    expect(scan.slice(0, 2)).toEqual(["early.js", "cli.js"]);
+    // cli.js holds the scan command; the chunks are what it shares with `live` and the change-aware scan.
+    const chunks = scan.slice(2);
+    expect(chunks.length).toBeLessThanOrEqual(4);
+    for (const file of chunks) expect(file).toMatch(/^chunk-[A-Z0-9]+\.js$/);
+    // The change-aware scan loads its own part, and still neither yargs nor live.
+    const staged = (await loaded(["--staged", "-f", "json", "--no-cache"])).map((f) =>
+      f.replace(/-[A-Z0-9]+\.js$/, ""),
+    );
+    expect(staged).toContain("scan-change");
+    expect(staged.filter((f) => ["yargs", "live"].includes(f))).toEqual([]);
   });
 
   it("sets the exit code 2 for an input error and prints no stack trace", async () => {

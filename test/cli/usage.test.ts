@@ -280,4 +280,53 @@ describe("the bin's early start", () => {
     ])
       expect(asked(argv), argv.join(" ")).toBeUndefined();
   });
+
+  it("hands its reading of the command line to the CLI, which takes it for that very command line only", async () => {
+    const { startEarlyWork } = await import("../../src/early.js");
+    const { run: runCommandLine, quickScanArgs } = await import("../../src/cli.js");
+    const dir = await writeTree({ "tf/main.tf": PAIR, "one.tf": PAIR });
+    const inProcess = async (argv: readonly string[], early?: Parameters<typeof runCommandLine>[2]) => {
+      let stdout = "";
+      let stderr = "";
+      const code = await runCommandLine(
+        argv,
+        {
+          stdout: (t) => (stdout += t),
+          stderr: (t) => (stderr += t),
+          cwd: dir,
+          env: {},
+          stdoutIsTTY: false,
+          today: "2026-01-01",
+          readStdin: async () => new Uint8Array(),
+        },
+        early,
+      );
+      return { code, stdout, stderr };
+    };
+    const argv = ["tf", "-f", "json", "--no-cache"];
+    const early = startEarlyWork(argv, dir);
+    // Git's early answer about tf/ is not for the runs below.
+    (globalThis as { [key: symbol]: unknown })[Symbol.for("keygate.gitListing")] = undefined;
+    expect(early).toEqual({ argv, cwd: dir, scan: quickScanArgs(argv) });
+    expect(JSON.parse((await inProcess(argv, early)).stdout)).toEqual(JSON.parse((await inProcess(argv)).stdout));
+    // Taken: a reading that says SARIF gives SARIF, whatever the command line says.
+    const sarif = { ...early!, scan: { ...early!.scan, formats: ["sarif"] } };
+    const taken = await inProcess(argv, sarif);
+    expect(taken.code).toBe(1);
+    expect(JSON.parse(taken.stdout)).toHaveProperty("runs");
+    // Not for another command line (another array, even with the same tokens), nor another directory.
+    for (const other of [
+      { ...sarif, argv: [...argv] },
+      { ...sarif, cwd: join(dir, "tf") },
+    ])
+      expect(JSON.parse((await inProcess(argv, other)).stdout)).toHaveProperty("findings");
+    // A report that cannot be written: nothing handed over, and the CLI says why.
+    const badTarget = ["tf", "-o", "one.tf/report.txt"];
+    expect(startEarlyWork(badTarget, dir)).toBeUndefined();
+    expect((await inProcess(badTarget)).code).toBe(2);
+    // Anything yargs must read, and usage errors, hand nothing over.
+    for (const other of [["--help"], ["live"], ["-f", "xml", "tf"]]) expect(startEarlyWork(other, dir)).toBeUndefined();
+    // A change-aware scan's reading is handed over too (it asks git nothing early).
+    expect(startEarlyWork(["--staged"], dir)?.scan.change).toBeDefined();
+  });
 });
