@@ -33,8 +33,17 @@ export interface ChangeSet {
   close(): void;
 }
 
-/** Opens both sides of a change; throws a GitError (exit 2) when git cannot give them. */
-export async function openChangeSet(cwd: string, mode: ChangeMode, baseBranch?: string): Promise<ChangeSet> {
+/**
+ * Opens both sides of a change; throws a GitError (exit 2) when git cannot give them. `meanwhile`
+ * is called once git has been asked for the commit's listing and the differences, to work while git
+ * does (the caller loads its cache, and may ask git more meanwhile).
+ */
+export async function openChangeSet(
+  cwd: string,
+  mode: ChangeMode,
+  baseBranch?: string,
+  meanwhile?: (repository: Repository) => void,
+): Promise<ChangeSet> {
   // --staged without a base: where the remote's default branch points is asked meanwhile (see stagedBase).
   const remoteHead =
     mode.kind === "staged" && mode.base === undefined && baseBranch === undefined
@@ -53,7 +62,9 @@ export async function openChangeSet(cwd: string, mode: ChangeMode, baseBranch?: 
       // What differs in the working tree is asked of git while the commit is listed (both only by object ids).
       const listing = workingTreeListing(repository, commit);
       void listing.catch(() => undefined);
-      const before = await GitTree.ofCommit(repository, commit, mode.ref, reader);
+      const listed = GitTree.ofCommit(repository, commit, mode.ref, reader);
+      meanwhile?.(repository);
+      const before = await listed;
       let changes: Promise<Changes> | undefined;
       return {
         repository,
@@ -74,11 +85,15 @@ export async function openChangeSet(cwd: string, mode: ChangeMode, baseBranch?: 
         : await stagedBase(repository, baseBranch, { head: named, remoteHead });
     // The index is the commit's listing with what git says differs (diff-index, listed meanwhile on the other
     // core), not listed whole; it is when that cannot be (no commits yet, unmerged paths).
-    const [before, differences] = base
-      ? await Promise.all([
+    const asked = base
+      ? Promise.all([
           GitTree.ofCommit(repository, base.commit, base.label, reader),
           git(["diff-index", "--cached", "--raw", "-z", "--no-renames", base.commit, "--"], repository.toplevel),
         ])
+      : undefined;
+    meanwhile?.(repository);
+    const [before, differences] = asked
+      ? await asked
       : // Before the first commit everything staged is new.
         [GitTree.empty(repository, "HEAD (no commits yet)", reader), undefined];
     const comparedWith = base ? base.shown : "an empty tree (no commits yet)";

@@ -23,66 +23,24 @@ const SKIPPED_DIRS = new Set([".terraform", ".git", "node_modules"]);
  * Terraform files (regular files; symbolic links and submodules are not read).
  */
 export class GitTree implements SourceTree {
-  /** Repository-relative directory ("" for the root) → names of the regular files directly in it. */
-  private readonly dirs = new Map<string, string[]>();
-
   private constructor(
     /** How messages name the snapshot: `HEAD`, `the index`, `origin/main`. */
     readonly label: string,
     private readonly toplevel: string,
-    /** Repository-relative path (`/` separators) → blob id. */
-    private readonly blobs: Map<string, string>,
+    /** What the snapshot holds, by repository-relative path (`/` separators, "" for the root). */
+    private readonly listing: Listing,
     private readonly reader: BlobReader,
-    /** Paths of symbolic links and submodules, which a snapshot does not read (the working tree may). */
-    readonly special: readonly string[] = [],
-    /** Repository-relative directory ("" for the root) → its git tree id, for a commit's tree (see treeId). */
-    private readonly trees = new Map<string, string>(),
-    /** The directories, when they are known already (see withChanges). */
-    dirs?: Map<string, string[]>,
-  ) {
-    if (dirs) {
-      this.dirs = dirs;
-      return;
-    }
-    this.dirs.set("", []);
-    for (const path of blobs.keys()) {
-      const slash = path.lastIndexOf("/");
-      const dir = slash === -1 ? "" : path.slice(0, slash);
-      const names = this.dirs.get(dir) ?? [];
-      names.push(path.slice(slash + 1));
-      this.dirs.set(dir, names);
-      // Directories with only subdirectories exist too (a directory listed already has its parents listed).
-      for (let up = dir; up !== "";) {
-        const cut = up.lastIndexOf("/");
-        up = cut === -1 ? "" : up.slice(0, cut);
-        if (this.dirs.has(up)) break;
-        this.dirs.set(up, []);
-      }
-    }
-  }
+  ) {}
 
-  /** The tree of a commit (`git ls-tree -r -t -z --full-tree`: its files, and its directories' tree ids). */
+  /**
+   * The tree of a commit (`git ls-tree -r -t -z --full-tree`: its files, and its directories' tree
+   * ids). The listing is kept as git gave it and a directory's files are looked up in it when first
+   * asked for (see CommitListing): a run that reads a few directories of a large repository does not
+   * make a path, an id and a map entry of every file.
+   */
   static async ofCommit(repository: Repository, commit: string, label: string, reader: BlobReader): Promise<GitTree> {
     const out = await git(["ls-tree", "-r", "-t", "-z", "--full-tree", commit], repository.toplevel);
-    const blobs = new Map<string, string>();
-    const special: string[] = [];
-    const trees = new Map<string, string>();
-    // "<mode> SP <type> SP <oid> TAB <path>" NUL, the mode in six digits: read by position (eleven thousand records add up).
-    const text = out.toString("utf8");
-    for (let at = 0; at < text.length;) {
-      const nul = text.indexOf("\0", at);
-      const end = nul === -1 ? text.length : nul;
-      const tab = text.indexOf("\t", at);
-      if (tab === -1 || tab > end) break;
-      const type = text.slice(at + 7, text.indexOf(" ", at + 7));
-      const oid = text.slice(at + 8 + type.length, tab);
-      const path = text.slice(tab + 1, end);
-      if (type === "blob" && isRegularFile(text.slice(at, at + 6))) blobs.set(path, oid);
-      else if (type === "tree") trees.set(path, oid);
-      else special.push(path);
-      at = end + 1;
-    }
-    return new GitTree(label, repository.toplevel, blobs, reader, special, trees);
+    return new GitTree(label, repository.toplevel, new CommitListing(out.toString("utf8")), reader);
   }
 
   /** What is staged: the index (`git ls-files -s -z`); conflicted paths are read as "ours". */
@@ -101,12 +59,17 @@ export class GitTree implements SourceTree {
       }
       if (stage === "0" || stage === "2" || !blobs.has(path)) blobs.set(path, oid);
     }
-    return new GitTree("the index", repository.toplevel, blobs, reader, special);
+    return new GitTree("the index", repository.toplevel, new FileListing(blobs, special), reader);
   }
 
   /** A snapshot with no files: the "before" of a repository without commits. */
   static empty(repository: Repository, label: string, reader: BlobReader): GitTree {
-    return new GitTree(label, repository.toplevel, new Map(), reader);
+    return new GitTree(label, repository.toplevel, new FileListing(new Map(), []), reader);
+  }
+
+  /** Paths of symbolic links and submodules, which a snapshot does not read (the working tree may). */
+  get special(): readonly string[] {
+    return this.listing.special;
   }
 
   private ids: Map<string, string> | undefined;
@@ -122,7 +85,7 @@ export class GitTree implements SourceTree {
   /** A file's blob id, by absolute path. */
   blobId(path: string): string | undefined {
     const rel = this.repoPath(path);
-    return rel === undefined ? undefined : this.blobs.get(rel);
+    return rel === undefined ? undefined : this.listing.blob(rel);
   }
 
   /**
@@ -132,71 +95,42 @@ export class GitTree implements SourceTree {
    */
   treeId(dir: string): string | undefined {
     const rel = this.repoPath(dir);
-    return rel === undefined ? undefined : this.trees.get(rel);
+    return rel === undefined ? undefined : this.listing.treeId(rel);
   }
 
   /**
    * This snapshot with the differences `git diff-index --cached --raw` reports between it and the
-   * index (see indexChanges): the index, without listing it whole. Directories and names are
-   * shared with this snapshot where the differences leave them as they are.
+   * index (see indexChanges): the index, without listing it whole. What the differences leave as
+   * it is is looked up in this snapshot (see ChangedListing).
    */
   withChanges(label: string, changes: readonly IndexChange[]): GitTree {
-    const blobs = new Map(this.blobs);
-    const special = new Set(this.special);
-    const dirs = new Map(this.dirs);
-    const copied = new Set<string>();
-    const namesOf = (dir: string): string[] => {
-      let names = dirs.get(dir);
-      if (!names) {
-        dirs.set(dir, (names = []));
-        copied.add(dir);
-        // Directories with only subdirectories exist too.
-        for (let up = dir; up !== "";) {
-          const cut = up.lastIndexOf("/");
-          up = cut === -1 ? "" : up.slice(0, cut);
-          if (!dirs.has(up)) dirs.set(up, []);
-        }
-      } else if (!copied.has(dir)) {
-        dirs.set(dir, (names = [...names]));
-        copied.add(dir);
-      }
-      return names;
-    };
-    const emptied: string[] = [];
-    for (const { path, oid, kind } of changes) {
-      const slash = path.lastIndexOf("/");
-      const dir = slash === -1 ? "" : path.slice(0, slash);
-      const name = path.slice(slash + 1);
-      special.delete(path);
-      if (blobs.delete(path)) {
-        const names = namesOf(dir);
-        names.splice(names.indexOf(name), 1);
-        if (!names.length) emptied.push(dir);
-      }
-      if (kind === "file") {
-        blobs.set(path, oid);
-        namesOf(dir).push(name);
-      } else if (kind === "special") special.add(path);
-    }
-    // A directory left with nothing below it is gone, and so are its parents left empty.
-    for (let dir of emptied) {
-      while (dir !== "" && !dirs.get(dir)?.length && ![...blobs.keys()].some((path) => path.startsWith(`${dir}/`))) {
-        dirs.delete(dir);
-        const cut = dir.lastIndexOf("/");
-        dir = cut === -1 ? "" : dir.slice(0, cut);
-      }
-    }
-    return new GitTree(label, this.toplevel, blobs, this.reader, [...special], new Map(), dirs);
+    return new GitTree(label, this.toplevel, new ChangedListing(this.listing, changes), this.reader);
+  }
+
+  /** Every directory of the snapshot (repository-relative, "" for the root): those with a regular file below them. */
+  directoryPaths(): Iterable<string> {
+    return this.listing.dirs();
+  }
+
+  /** The names of the regular files directly in a directory (repository-relative), or undefined when there is no such directory. */
+  namesIn(rel: string): readonly string[] | undefined {
+    return this.listing.names(rel);
   }
 
   /** Every directory of the snapshot (repository-relative, "" for the root) with the names of the files directly in it. */
-  directories(): IterableIterator<[string, readonly string[]]> {
-    return this.dirs.entries();
+  *directories(): IterableIterator<[string, readonly string[]]> {
+    for (const rel of this.listing.dirs()) yield [rel, this.listing.names(rel)!];
   }
 
   /** The repository-relative path (`/` separators) → blob id of every file (to compare snapshots by ids). */
   get entries(): ReadonlyMap<string, string> {
-    return this.blobs;
+    const entries = new Map<string, string>();
+    for (const rel of this.listing.dirs())
+      for (const name of this.listing.names(rel)!) {
+        const path = rel === "" ? name : `${rel}/${name}`;
+        entries.set(path, this.listing.blob(path)!);
+      }
+    return entries;
   }
 
   /** Contents read synchronously (see readNow), by blob id. */
@@ -209,7 +143,7 @@ export class GitTree implements SourceTree {
    */
   readNow(path: string): Uint8Array {
     const rel = this.repoPath(path);
-    const oid = rel === undefined ? undefined : this.blobs.get(rel);
+    const oid = rel === undefined ? undefined : this.listing.blob(rel);
     if (oid === undefined) throw this.fsError("ENOENT", path);
     let bytes = this.readNowCache.get(oid);
     if (!bytes) {
@@ -218,7 +152,7 @@ export class GitTree implements SourceTree {
       const oids = [
         ...new Set([
           oid,
-          ...(this.dirs.get(dir) ?? []).map((name) => this.blobs.get(dir === "" ? name : `${dir}/${name}`)!),
+          ...(this.listing.names(dir) ?? []).map((name) => this.listing.blob(dir === "" ? name : `${dir}/${name}`)!),
         ]),
       ].filter((o) => !this.readNowCache.has(o));
       for (const [read, content] of readBlobsNow(oids, this.toplevel)) this.readNowCache.set(read, content);
@@ -233,7 +167,7 @@ export class GitTree implements SourceTree {
     const oids = new Set<string>();
     for (const path of paths) {
       const rel = this.repoPath(path);
-      const oid = rel === undefined ? undefined : this.blobs.get(rel);
+      const oid = rel === undefined ? undefined : this.listing.blob(rel);
       if (oid !== undefined && !this.readNowCache.has(oid)) oids.add(oid);
     }
     await Promise.all(
@@ -245,21 +179,23 @@ export class GitTree implements SourceTree {
   kind(path: string): "file" | "dir" | undefined {
     const rel = this.repoPath(path);
     if (rel === undefined) return undefined;
-    if (this.blobs.has(rel)) return "file";
-    return this.dirs.has(rel) ? "dir" : undefined;
+    if (this.listing.blob(rel) !== undefined) return "file";
+    return this.listing.hasDir(rel) ? "dir" : undefined;
   }
 
   async read(path: string): Promise<Uint8Array> {
     const rel = this.repoPath(path);
-    const oid = rel === undefined ? undefined : this.blobs.get(rel);
-    if (oid === undefined) throw this.fsError(rel !== undefined && this.dirs.has(rel) ? "EISDIR" : "ENOENT", path);
+    const oid = rel === undefined ? undefined : this.listing.blob(rel);
+    if (oid === undefined)
+      throw this.fsError(rel !== undefined && this.listing.hasDir(rel) ? "EISDIR" : "ENOENT", path);
     return this.reader.read(oid);
   }
 
   async files(dir: string): Promise<string[]> {
     const rel = this.repoPath(dir);
-    const names = rel === undefined ? undefined : this.dirs.get(rel);
-    if (!names) throw this.fsError(rel !== undefined && this.blobs.has(rel) ? "ENOTDIR" : "ENOENT", dir);
+    const names = rel === undefined ? undefined : this.listing.names(rel);
+    if (!names)
+      throw this.fsError(rel !== undefined && this.listing.blob(rel) !== undefined ? "ENOTDIR" : "ENOENT", dir);
     return [...names].sort();
   }
 
@@ -272,8 +208,9 @@ export class GitTree implements SourceTree {
    */
   async list(dir: string): Promise<DirectoryEntry[]> {
     const rel = this.repoPath(dir);
-    const names = rel === undefined ? undefined : this.dirs.get(rel);
-    if (!names) throw this.fsError(rel !== undefined && this.blobs.has(rel) ? "ENOTDIR" : "ENOENT", dir);
+    const names = rel === undefined ? undefined : this.listing.names(rel);
+    if (!names)
+      throw this.fsError(rel !== undefined && this.listing.blob(rel) !== undefined ? "ENOTDIR" : "ENOENT", dir);
     if (!this.subEntries) {
       const sub = new Map<string, DirectoryEntry[]>();
       const add = (path: string, entry: (name: string) => DirectoryEntry) => {
@@ -283,8 +220,8 @@ export class GitTree implements SourceTree {
         if (listed) listed.push(entry(path.slice(slash + 1)));
         else sub.set(parent, [entry(path.slice(slash + 1))]);
       };
-      for (const path of this.dirs.keys()) if (path !== "") add(path, (name) => ({ name, kind: "dir" }));
-      for (const path of this.special)
+      for (const path of this.listing.dirs()) if (path !== "") add(path, (name) => ({ name, kind: "dir" }));
+      for (const path of this.listing.special)
         add(path, (name) => ({
           name,
           kind: "refused",
@@ -313,7 +250,7 @@ export class GitTree implements SourceTree {
         errors.push({ file: shown, message: `outside the git repository (${this.toplevel}): ${given}` });
         continue;
       }
-      if (this.blobs.has(rel)) {
+      if (this.listing.blob(rel) !== undefined) {
         if (isExcluded(absolute)) continue;
         if (isTerraformFile(absolute)) {
           files.add(absolute);
@@ -321,7 +258,7 @@ export class GitTree implements SourceTree {
         } else otherFiles.add(absolute);
         continue;
       }
-      if (!this.dirs.has(rel)) {
+      if (!this.listing.hasDir(rel)) {
         errors.push({ file: shown, message: `path does not exist in ${this.label}: ${given}` });
         continue;
       }
@@ -332,12 +269,16 @@ export class GitTree implements SourceTree {
         });
         continue;
       }
+      // Directory by directory: only those below the path are listed (see CommitListing).
       const prefix = rel === "" ? "" : `${rel}/`;
-      for (const path of this.blobs.keys()) {
-        if (!path.startsWith(prefix) || !isTerraformFile(path)) continue;
-        if (mayBeSkipped(path) && isSkippedDir(path.slice(prefix.length, path.lastIndexOf("/") + 1))) continue;
-        const file = this.absolute(path);
-        if (!isExcluded(file)) files.add(file);
+      for (const dir of this.listing.dirs()) {
+        if (dir !== rel && !dir.startsWith(prefix)) continue;
+        if (isSkippedDir(dir === rel ? "" : dir.slice(prefix.length))) continue;
+        for (const name of this.listing.names(dir)!) {
+          if (!isTerraformFile(name)) continue;
+          const file = this.absolute(dir === "" ? name : `${dir}/${name}`);
+          if (!isExcluded(file)) files.add(file);
+        }
       }
     }
     return { files: [...files].sort(), namedFiles: [...namedFiles].sort(), otherFiles: [...otherFiles].sort(), errors };
@@ -377,6 +318,255 @@ export class GitTree implements SourceTree {
     Error.stackTraceLimit = limit;
     error.code = code;
     return error;
+  }
+}
+
+/**
+ * What a snapshot holds, by repository-relative path (`/` separators, "" for the root): its
+ * regular files and their blob ids, its directories (those with a regular file below them, and the
+ * root), and its symbolic links and submodules.
+ */
+interface Listing {
+  /** Paths of symbolic links and submodules (and files of any other mode), which a snapshot does not read. */
+  readonly special: readonly string[];
+  /** The blob id of a regular file; undefined for anything else. */
+  blob(path: string): string | undefined;
+  /** The names of the regular files directly in a directory; undefined when there is no such directory. */
+  names(dir: string): readonly string[] | undefined;
+  hasDir(dir: string): boolean;
+  /** Every directory, the root's "" first. */
+  dirs(): Iterable<string>;
+  /** A directory's git tree id (a commit's listing only; not the root's). */
+  treeId(dir: string): string | undefined;
+}
+
+/** The directory part of a repository-relative path ("" for a file at the root). */
+function dirOf(path: string): string {
+  const slash = path.lastIndexOf("/");
+  return slash === -1 ? "" : path.slice(0, slash);
+}
+
+/** A listing made from every file's path and blob id (the index, an empty tree). */
+class FileListing implements Listing {
+  private readonly directories = new Map<string, string[]>([["", []]]);
+
+  constructor(
+    private readonly blobs: ReadonlyMap<string, string>,
+    readonly special: readonly string[],
+  ) {
+    for (const path of blobs.keys()) {
+      const slash = path.lastIndexOf("/");
+      const dir = slash === -1 ? "" : path.slice(0, slash);
+      const names = this.directories.get(dir);
+      if (names) names.push(path.slice(slash + 1));
+      else this.directories.set(dir, [path.slice(slash + 1)]);
+      // Directories with only subdirectories exist too (a directory listed already has its parents listed).
+      for (let up = dir; up !== "";) {
+        up = dirOf(up);
+        if (this.directories.has(up)) break;
+        this.directories.set(up, []);
+      }
+    }
+  }
+
+  blob(path: string): string | undefined {
+    return this.blobs.get(path);
+  }
+
+  names(dir: string): readonly string[] | undefined {
+    return this.directories.get(dir);
+  }
+
+  hasDir(dir: string): boolean {
+    return this.directories.has(dir);
+  }
+
+  dirs(): Iterable<string> {
+    return this.directories.keys();
+  }
+
+  treeId(): string | undefined {
+    return undefined;
+  }
+}
+
+/**
+ * A commit's listing (`git ls-tree -r -t -z` output) kept as git gave it. Only its directories are
+ * taken at once (their tree ids, and where their records lie); a directory's files are read from
+ * its records when first asked for, skipping its subdirectories' records. Git lists a tree's
+ * entries in its order, each subtree's records right after the subtree's own, so that what lies
+ * below a directory is one run of records.
+ */
+class CommitListing implements Listing {
+  readonly special: string[] = [];
+  /** Directory → its tree id, where its records start (after its own) and end, and whether a regular file lies below it. */
+  private readonly trees = new Map<string, { id: string; first: number; end: number; files: boolean }>();
+  /** Where the records of the subtree whose own record starts at an offset end. */
+  private readonly ends = new Map<number, number>();
+  /** The directories listed so far: their files' names; and those files' blob ids, by path. */
+  private readonly listed = new Map<string, string[]>();
+  private readonly blobs = new Map<string, string>();
+
+  constructor(private readonly text: string) {
+    const open: { path: string; prefix: string; at: number; first: number; id: string; files: boolean }[] = [];
+    const close = (end: number) => {
+      const tree = open.pop()!;
+      this.ends.set(tree.at, end);
+      this.trees.set(tree.path, { id: tree.id, first: tree.first, end, files: tree.files });
+      if (tree.files && open.length) open[open.length - 1]!.files = true;
+    };
+    // "<mode> SP <type> SP <oid> TAB <path>" NUL, the mode in six digits: read by position, and only the
+    // directories' paths made into strings (eleven thousand records add up).
+    for (let at = 0; at < text.length;) {
+      const nul = text.indexOf("\0", at);
+      const end = nul === -1 ? text.length : nul;
+      const tab = text.indexOf("\t", at);
+      if (tab === -1 || tab > end) break;
+      while (open.length && !text.startsWith(open[open.length - 1]!.prefix, tab + 1)) close(at);
+      if (text.startsWith("tree ", at + 7)) {
+        const path = text.slice(tab + 1, end);
+        open.push({ path, prefix: `${path}/`, at, first: end + 1, id: text.slice(at + 12, tab), files: false });
+      } else if (text.startsWith("blob ", at + 7) && isRegularMode(text, at)) {
+        if (open.length) open[open.length - 1]!.files = true;
+      } else this.special.push(text.slice(tab + 1, end));
+      at = end + 1;
+    }
+    while (open.length) close(text.length);
+  }
+
+  blob(path: string): string | undefined {
+    const names = this.names(dirOf(path));
+    return names && this.blobs.get(path);
+  }
+
+  names(dir: string): readonly string[] | undefined {
+    const listed = this.listed.get(dir);
+    if (listed) return listed;
+    const tree = dir === "" ? { first: 0, end: this.text.length } : this.trees.get(dir);
+    if (!tree || (dir !== "" && !this.trees.get(dir)!.files)) return undefined;
+    const names: string[] = [];
+    const text = this.text;
+    const skip = dir === "" ? 0 : dir.length + 1;
+    for (let at = tree.first; at < tree.end;) {
+      const nul = text.indexOf("\0", at);
+      const end = nul === -1 ? text.length : nul;
+      const tab = text.indexOf("\t", at);
+      if (tab === -1 || tab > end) break;
+      if (text.startsWith("tree ", at + 7)) {
+        // A subdirectory: its records are skipped.
+        at = this.ends.get(at)!;
+        continue;
+      }
+      if (text.startsWith("blob ", at + 7) && isRegularMode(text, at)) {
+        const path = text.slice(tab + 1, end);
+        names.push(path.slice(skip));
+        this.blobs.set(path, text.slice(at + 12, tab));
+      }
+      at = end + 1;
+    }
+    this.listed.set(dir, names);
+    return names;
+  }
+
+  hasDir(dir: string): boolean {
+    return dir === "" || this.trees.get(dir)?.files === true;
+  }
+
+  *dirs(): Iterable<string> {
+    yield "";
+    for (const [dir, tree] of this.trees) if (tree.files) yield dir;
+  }
+
+  treeId(dir: string): string | undefined {
+    return this.trees.get(dir)?.id;
+  }
+}
+
+/**
+ * A listing with the differences between it and the index applied (see GitTree.withChanges): the
+ * directories the differences touch are listed anew, the others looked up in the listing underneath.
+ * No tree ids: the index has none.
+ */
+class ChangedListing implements Listing {
+  readonly special: readonly string[];
+  /** Files added, changed (their new blob id) or deleted (null). */
+  private readonly changed = new Map<string, string | null>();
+  /** The directories whose names changed, with their names now. */
+  private readonly renamed = new Map<string, string[]>();
+  private readonly added = new Set<string>();
+  private readonly removed = new Set<string>();
+
+  constructor(
+    private readonly base: Listing,
+    changes: readonly IndexChange[],
+  ) {
+    const special = new Set(base.special);
+    const namesOf = (dir: string): string[] => {
+      let names = this.renamed.get(dir);
+      if (!names) {
+        const before = base.names(dir);
+        this.renamed.set(dir, (names = before ? [...before] : []));
+        // Directories with only subdirectories exist too.
+        for (let up = dir; !this.hasDir(up); up = dirOf(up)) this.added.add(up);
+      }
+      return names;
+    };
+    const emptied: string[] = [];
+    for (const { path, oid, kind } of changes) {
+      const dir = dirOf(path);
+      const name = path.slice(path.lastIndexOf("/") + 1);
+      special.delete(path);
+      if (this.blob(path) !== undefined) {
+        this.changed.set(path, null);
+        const names = namesOf(dir);
+        names.splice(names.indexOf(name), 1);
+        if (!names.length) emptied.push(dir);
+      }
+      if (kind === "file") {
+        this.changed.set(path, oid);
+        namesOf(dir).push(name);
+      } else if (kind === "special") special.add(path);
+    }
+    // A directory left with nothing below it is gone, and so are its parents left empty.
+    for (let dir of emptied) {
+      while (dir !== "" && this.hasDir(dir) && !this.names(dir)!.length && !this.filesBelow(dir)) {
+        this.removed.add(dir);
+        this.added.delete(dir);
+        dir = dirOf(dir);
+      }
+    }
+    this.special = [...special];
+  }
+
+  /** Whether a regular file lies in a subdirectory of a directory. */
+  private filesBelow(dir: string): boolean {
+    const prefix = `${dir}/`;
+    for (const sub of this.dirs()) if (sub.startsWith(prefix) && this.names(sub)!.length) return true;
+    return false;
+  }
+
+  blob(path: string): string | undefined {
+    const changed = this.changed.get(path);
+    return changed !== undefined ? (changed ?? undefined) : this.base.blob(path);
+  }
+
+  names(dir: string): readonly string[] | undefined {
+    if (this.removed.has(dir)) return undefined;
+    // A directory added with only subdirectories has no files of its own.
+    return this.renamed.get(dir) ?? this.base.names(dir) ?? (this.added.has(dir) ? [] : undefined);
+  }
+
+  hasDir(dir: string): boolean {
+    return !this.removed.has(dir) && (this.added.has(dir) || this.base.hasDir(dir));
+  }
+
+  *dirs(): Iterable<string> {
+    for (const dir of this.base.dirs()) if (!this.removed.has(dir)) yield dir;
+    for (const dir of this.added) if (!this.base.hasDir(dir)) yield dir;
+  }
+
+  treeId(): string | undefined {
+    return undefined;
   }
 }
 
@@ -460,13 +650,13 @@ export function isSkippedDir(rel: string): boolean {
   return rel !== "" && rel.split("/").some((segment) => SKIPPED_DIRS.has(segment));
 }
 
-/** Whether a path may lie below one of the SKIPPED_DIRS (a quick test before the exact one). */
-function mayBeSkipped(path: string): boolean {
-  return path.includes(".terraform/") || path.includes(".git/") || path.includes("node_modules/");
-}
-
 function isRegularFile(mode: string | undefined): boolean {
   return mode === "100644" || mode === "100755";
+}
+
+/** Whether the six-digit mode at an offset of a listing is a regular file's. */
+function isRegularMode(text: string, at: number): boolean {
+  return text.startsWith("100644", at) || text.startsWith("100755", at);
 }
 
 /** The NUL-terminated records of git's `-z` output (decoded at once: ten thousand small decodes add up). */

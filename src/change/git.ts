@@ -55,8 +55,15 @@ export function startFailure(error: NodeJS.ErrnoException): GitError {
 export async function git(args: readonly string[], cwd: string): Promise<Buffer> {
   const result = await runGit(args, cwd);
   if (result.code !== 0)
-    throw new GitError(`git ${args[0]} failed: ${firstMessage(result.stderr) || `exit code ${result.code}`}`);
+    throw new GitError(`git ${command(args)} failed: ${firstMessage(result.stderr) || `exit code ${result.code}`}`);
   return result.stdout;
+}
+
+/** The git command of an argument list, past its `-c NAME=VALUE` settings. */
+function command(args: readonly string[]): string | undefined {
+  let at = 0;
+  while (args[at] === "-c") at += 2;
+  return args[at];
 }
 
 /** git's first `fatal:`/`error:` line (else its first line), without the prefix. */

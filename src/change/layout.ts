@@ -31,6 +31,11 @@ export async function changeLayout(
   cache: ParseCache,
 ): Promise<TreeLayout | undefined> {
   if (!after && changes.unlisted) return undefined;
+  // The working tree's touched directories are asked of git first, to be listed while the others are looked up.
+  const touched = after
+    ? []
+    : [...changes.dirs].filter((dir) => !isSkippedDir(before.repoPath(dir) ?? "..") && existsSync(dir));
+  const listings = touched.map((dir) => gitFiles(dir));
   const graph = new CallGraph(cache);
   const summaryKey = (dir: string) => {
     if (changes.touches(dir)) return undefined;
@@ -39,7 +44,8 @@ export async function changeLayout(
   };
   const summaries = new Map<string, DirectorySummary>();
   const files: string[] = [];
-  for (const [rel, names] of (after ?? before).directories()) {
+  const listed = after ?? before;
+  for (const rel of listed.directoryPaths()) {
     if (isSkippedDir(rel)) continue;
     const dir = before.absolute(rel);
     const key = summaryKey(dir);
@@ -50,15 +56,13 @@ export async function changeLayout(
     }
     // The working tree's touched directories are listed below.
     if (!after && changes.touches(dir)) continue;
-    for (const name of names)
+    // Only now are its files looked up in the listing (see GitTree.ofCommit).
+    for (const name of listed.namesIn(rel)!)
       if (isTerraformFile(name)) files.push(before.absolute(rel === "" ? name : `${rel}/${name}`));
   }
-  if (!after) {
-    const touched = [...changes.dirs].filter((dir) => !isSkippedDir(before.repoPath(dir) ?? "..") && existsSync(dir));
-    for (const listed of await Promise.all(touched.map((dir) => gitFiles(dir)))) {
-      if (!listed || listed.unreadable.length) return undefined;
-      files.push(...listed.files.filter((file) => touched.includes(dirname(file))));
-    }
+  for (const listed of await Promise.all(listings)) {
+    if (!listed || listed.unreadable.length) return undefined;
+    files.push(...listed.files.filter((file) => touched.includes(dirname(file))));
   }
   return {
     files: [...new Set(files)].sort(),

@@ -1,9 +1,12 @@
+import { statSync } from "node:fs";
 import { dirname, posix, resolve } from "node:path";
 import { compareDiagnostics, type Finding, type InputError, type Warning } from "../findings.js";
 import { displayPath } from "../load/discover.js";
+import { askGitEarly, forgetAskedGit } from "../load/git.js";
 import type { FileLogEntry } from "../load/file-log.js";
 import { scan, type ScanRequest, type ScanResult } from "../scan.js";
 import { openChangeSet, type ChangeMode, type ChangeSet } from "./change-set.js";
+import type { Repository } from "./git.js";
 import type { Changes } from "./diff.js";
 import { focusOf, inFocus, isWithin, type Focus } from "./focus.js";
 import { isNewFinding, takeInventory, type Inventory } from "./inventory.js";
@@ -35,12 +38,39 @@ export interface ChangeScanRequest extends Pick<
  * Throws a GitError when git cannot give the two sides.
  */
 export async function scanChange(request: ChangeScanRequest): Promise<ScanResult> {
-  const change = await openChangeSet(request.cwd, request.change, request.settings.baseBranch);
+  // The cache is read while git lists the two sides, and without one, the working tree's Terraform files
+  // are asked for as discovery will ask (see discoveredEarly).
+  let early: string | undefined;
   try {
-    return await compare(request, change, await focusOf(request.paths, request.cwd, change));
+    const change = await openChangeSet(request.cwd, request.change, request.settings.baseBranch, (repository) => {
+      void request.cache?.load().catch(() => undefined);
+      early = discoveredEarly(request, repository);
+      if (early !== undefined) askGitEarly(early, { withIds: false });
+    });
+    try {
+      return await compare(request, change, await focusOf(request.paths, request.cwd, change));
+    } finally {
+      change.close();
+    }
   } finally {
-    change.close();
+    // What was asked early is for this run only, taken or not (a later scan must see the tree as it is then).
+    if (early !== undefined) forgetAskedGit(early);
   }
+}
+
+/**
+ * The directory whose Terraform files the "after" side's discovery will ask git for, when it is
+ * the working tree and no cache lets the run know its directories otherwise (see change/layout.ts),
+ * so that git lists them while it lists the change: one directory named (or the working
+ * directory), or the repository's top level when files are named (see focusOf). A wrong guess costs
+ * a git process, never a result: the answer is taken only by a discovery of that very directory.
+ */
+function discoveredEarly(request: ChangeScanRequest, repository: Repository): string | undefined {
+  if (request.change.kind !== "base" || request.cache) return undefined;
+  const kinds = request.paths.map((path) => statSync(resolve(request.cwd, path), { throwIfNoEntry: false }));
+  if (kinds.length === 1 && kinds[0]?.isDirectory()) return resolve(request.cwd, request.paths[0]!);
+  if (kinds.length > 0 && kinds.every((kind) => kind?.isFile())) return repository.toplevel;
+  return undefined;
 }
 
 /**

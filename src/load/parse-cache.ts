@@ -143,10 +143,10 @@ export class ParseCache {
   /** Entries this run used, made or kept: the parse result (once read), and its serialized bytes when it came from the file. */
   private readonly used = new Map<string, { value?: ParsedHcl; bytes?: Uint8Array }>();
   /** Facts packed into one number each (see pack), read from the file on first use. */
-  private filesRead: Map<string, number> | undefined;
+  private filesRead: CheckedMap<number> | undefined;
   private readonly usedFiles = new Map<string, number>();
   /** Working-tree files whose blob id keygate computed, by path: the id and the file's metadata then (see vouched). */
-  private statsRead: Map<string, string> | undefined;
+  private statsRead: CheckedMap<string> | undefined;
   private readonly usedStats = new Map<string, string>();
   private readonly sectionsRead = new Map<string, unknown>();
   /** Records other modules keep in the cache, each under its own name (see record), as read from the file. */
@@ -210,21 +210,21 @@ export class ParseCache {
     return this.sectionsRead.get(name);
   }
 
-  /** A section holding a map, its well-formed entries only (empty when absent or unreadable). */
-  private readMap<V>(name: string, isValue: (value: unknown) => value is V): Map<string, V> {
-    const read = new Map<string, V>();
+  /**
+   * A section holding a map, its well-formed entries only (empty when absent or unreadable), checked
+   * as they are looked up: ten thousand entries copied into a map of their own, for a run that looks
+   * up a dozen, add up.
+   */
+  private readMap<V>(name: string, isValue: (value: unknown) => value is V): CheckedMap<V> {
     const stored = this.readSection(name);
-    if (stored instanceof Map)
-      for (const [key, value] of stored as Map<unknown, unknown>)
-        if (typeof key === "string" && isValue(value)) read.set(key, value);
-    return read;
+    return new CheckedMap(stored instanceof Map ? (stored as Map<unknown, unknown>) : new Map(), isValue);
   }
 
-  private get files(): Map<string, number> {
+  private get files(): CheckedMap<number> {
     return (this.filesRead ??= this.readMap(FILES, isPacked));
   }
 
-  private get stats(): Map<string, string> {
+  private get stats(): CheckedMap<string> {
     return (this.statsRead ??= this.readMap(STATS, (record): record is string => typeof record === "string"));
   }
 
@@ -306,6 +306,8 @@ export class ParseCache {
    * model/call-graph.ts) must not make the cache forget it.
    */
   keep(id: string): void {
+    // Retaining, everything the file holds is kept already (see retainAll): the facts need not be read for it.
+    if (this.retaining) return;
     const packed = this.files.get(id);
     if (packed !== undefined) this.usedFiles.set(id, packed);
     for (const key of [`blob:${id}`, `skeleton:${id}`]) {
@@ -326,6 +328,7 @@ export class ParseCache {
 
   /** Keeps a working-tree file's metadata record (see vouch) for the next run, unchecked (the same reason as keep). */
   keepVouched(path: string): void {
+    if (this.retaining) return;
     const record = this.stats.get(path);
     if (record !== undefined) this.usedStats.set(path, record);
   }
@@ -451,6 +454,28 @@ export class ParseCache {
     } catch {
       // A cache is an optimisation: failing to keep it must not fail the run.
     }
+  }
+}
+
+/** A map as deserialized from the file, whose entries are checked (string key, well-formed value) as they are read. */
+class CheckedMap<V> {
+  constructor(
+    private readonly stored: Map<unknown, unknown>,
+    private readonly isValue: (value: unknown) => value is V,
+  ) {}
+
+  get(key: string): V | undefined {
+    const value = this.stored.get(key);
+    return value !== undefined && this.isValue(value) ? value : undefined;
+  }
+
+  /** How many entries the file holds, well-formed or not (a malformed one makes the next save rewrite the file). */
+  get size(): number {
+    return this.stored.size;
+  }
+
+  *[Symbol.iterator](): IterableIterator<[string, V]> {
+    for (const [key, value] of this.stored) if (typeof key === "string" && this.isValue(value)) yield [key, value];
   }
 }
 

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -207,6 +207,45 @@ describe("--base REF", () => {
     expect(result.flagged).toEqual(["aws_iam_access_key.a"]);
     expect(result.errors).toEqual([]);
     expect(result.warnings.join("\n")).toMatch(/^main\.tf: in HEAD: .*counts as new/);
+  });
+});
+
+describe("--base REF without a cache", () => {
+  it("has git list the working tree while it lists the change, for this run only: a later scan sees the tree as it is then", async () => {
+    const repo = GitHistory.create();
+    repo.commit("user", { "main.tf": tf.user("deploy"), "gone.tf": tf.user("old") });
+    repo.write({ "keys.tf": tf.key("deploy", "deploy") });
+    const cached = ["--no-cache"];
+    expect(await repo.keygate(["--base", "HEAD", ...cached])).toMatchObject({ code: 0, flagged: [] });
+    // A pair added since is seen by the next run in the same process (the earlier run's listing is not taken).
+    repo.write({ "ci.tf": tf.user("ci") + tf.key("ci", "ci") });
+    expect((await repo.keygate(["--base", "HEAD", ...cached])).flagged).toEqual(["aws_iam_access_key.ci"]);
+    // Files named: the repository is listed early, and taken by discovery.
+    expect((await repo.keygate(["--base", "HEAD", "ci.tf", ...cached])).flagged).toEqual(["aws_iam_access_key.ci"]);
+  });
+
+  it("leaves nothing it asked git early for a later scan when the run fails", async () => {
+    const repo = GitHistory.create();
+    repo.commit("user", { "main.tf": tf.user("deploy"), "sub/main.tf": tf.user("sub") });
+    // A tree object missing from the repository: the commit cannot be listed, and the run stops (exit 2) after
+    // git was asked about the working tree.
+    const tree = repo.git("rev-parse", "HEAD:sub").trim();
+    const object = join(repo.dir, ".git", "objects", tree.slice(0, 2), tree.slice(2));
+    const kept = readFileSync(object);
+    rmSync(object);
+    const failed = await runCli(["--base", "HEAD", "--no-cache", "-f", "json"], repo.dir, { ...process.env });
+    expect(failed).toMatchObject({ code: 2, stderr: expect.stringContaining("git ls-tree failed") });
+    writeFileSync(object, kept);
+    // An index git cannot read: git's own message, under the name of the command that failed.
+    const index = join(repo.dir, ".git", "index");
+    const staged = readFileSync(index);
+    writeFileSync(index, "not an index");
+    const unreadable = await runCli(["--base", "HEAD", "--no-cache", "-f", "json"], repo.dir, { ...process.env });
+    expect(unreadable.stderr).toMatch(/^keygate: git diff-index failed: .*index file/);
+    writeFileSync(index, staged);
+    // A pair added since: a scan of the same directory asks git again, and finds it.
+    repo.write({ "ci.tf": tf.user("ci") + tf.key("ci", "ci") });
+    expect((await repo.keygate([".", "--no-cache"])).flagged).toEqual(["aws_iam_access_key.ci"]);
   });
 });
 

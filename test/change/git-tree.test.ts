@@ -175,6 +175,77 @@ describe("GitTree", () => {
     );
   });
 
+  it("finds in a commit's listing, read directory by directory, what the index lists of the same tree", async () => {
+    // Names that sort around "/" (git orders a subtree as "name/"), subtrees nested and side by side,
+    // directories holding only links or submodules (no directory to scan), names with spaces, tabs,
+    // newlines and beyond ASCII: a directory's files are picked out of the listing, its subdirectories'
+    // records skipped, and both ways must agree on every question.
+    const repo = GitHistory.create();
+    const files: Record<string, string> = {
+      "main.tf": "r",
+      "a.tf": "1",
+      "a-b.tf": "2",
+      "a/x.tf": "3",
+      "a/b/y.tf": "4",
+      "a/b/c/z.tf": "5",
+      "a/b.tf": "6",
+      "a/b0/w.tf": "7",
+      "a0.tf": "8",
+      "a.b/v.tf": "9",
+      "only-dirs/one/deep/u.tf": "10",
+      "only-dirs/two/t.tf": "11",
+      "tab\there/s.tf": "12",
+      "new\nline/q.tf": "13",
+      "café/naïve.tf": "14",
+      "spaced dir/p q.tf": "15",
+      "links/target.txt": "16",
+      "z/last.tf": "17",
+    };
+    repo.write(files);
+    symlinkSync("../main.tf", join(repo.dir, "links", "link.tf"));
+    symlinkSync("../main.tf", join(repo.dir, "a", "b", "link.tf"));
+    repo.write({ "only-link/placeholder": "x" });
+    symlinkSync("../main.tf", join(repo.dir, "only-link", "l.tf"));
+    repo.git("add", "-A");
+    repo.git("rm", "-q", "--cached", "only-link/placeholder");
+    repo.git("update-index", "--add", "--cacheinfo", `160000,${"1".repeat(40)},vendor/sub`);
+    repo.git("update-index", "--add", "--cacheinfo", `160000,${"2".repeat(40)},a/b/sub`);
+    repo.git("commit", "-q", "-m", "tree");
+    const commit = await snapshot(repo);
+    const index = await snapshot(repo, "index");
+    const at = (p: string) => (p === "" ? repo.dir : join(repo.dir, p));
+    // Asked one by one first (each directory listed when asked), then as a whole.
+    const paths = [
+      ...Object.keys(files),
+      ...["a", "a/b", "a/b/c", "a/b0", "a.b", "only-dirs", "only-dirs/one", "only-dirs/one/deep", "links", "only-link"],
+      ...["vendor", "vendor/sub", "a/b/sub", "a/b/link.tf", "links/link.tf", "only-link/l.tf", "nope", "a/nope.tf", ""],
+    ];
+    for (const path of [...paths].reverse()) {
+      expect(commit.kind(at(path)), path).toBe(index.kind(at(path)));
+      expect(commit.blobId(at(path)), path).toBe(index.blobId(at(path)));
+      if (index.kind(at(path)) === "dir") {
+        expect(await commit.files(at(path)), path).toEqual(await index.files(at(path)));
+        // (A refusal's reason names the snapshot.)
+        const listed = async (tree: GitTree) => (await tree.list(at(path))).map((e) => `${e.name} ${e.kind}`);
+        expect(await listed(commit), path).toEqual(await listed(index));
+        if (path !== "") expect(commit.treeId(at(path)), path).toBe(repo.git("rev-parse", `HEAD:${path}`).trim());
+      }
+    }
+    expect(commit.kind(at("only-link"))).toBeUndefined();
+    expect(commit.kind(at("vendor"))).toBeUndefined();
+    expect(Buffer.from(await commit.read(at("a/b/c/z.tf"))).toString()).toBe("5");
+    const sorted = (tree: GitTree) => new Map([...tree.directories()].map(([d, names]) => [d, [...names].sort()]));
+    expect(sorted(commit)).toEqual(sorted(index));
+    expect(new Map(commit.entries)).toEqual(new Map(index.entries));
+    expect([...commit.special].sort()).toEqual([...index.special].sort());
+    const everything = await commit.discover(["."], repo.dir);
+    expect(everything).toEqual(await index.discover(["."], repo.dir));
+    expect(await commit.discover(["a/b", "only-dirs"], repo.dir)).toEqual(
+      await index.discover(["a/b", "only-dirs"], repo.dir),
+    );
+    expect(everything.files.length).toBe(Object.keys(files).filter((f) => f.endsWith(".tf")).length);
+  });
+
   it("reads the index: staged content, not the working tree's", async () => {
     const repo = GitHistory.create();
     repo.commit("one", { "main.tf": "committed" });

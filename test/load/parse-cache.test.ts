@@ -1,7 +1,8 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { deserialize, serialize } from "node:v8";
 import { describe, expect, it } from "vitest";
-import { ParseCache } from "../../src/load/parse-cache.js";
+import { ParseCache, writeSignedFile } from "../../src/load/parse-cache.js";
 import type { ParsedHcl } from "../../src/load/parse-pool.js";
 import { writeTree } from "../support/scan-fixture.js";
 
@@ -25,11 +26,12 @@ const body = (name: string): ParsedHcl => ({
   },
 });
 
-async function cacheIn(): Promise<{ open: () => Promise<ParseCache> }> {
+async function cacheIn(): Promise<{ open: () => Promise<ParseCache>; keyFile: string }> {
   const dir = await writeTree({});
   const state = await writeTree({});
   const scope = { cwd: "/repository", policies: ["KG001"], keyFile: join(state, "key") };
   return {
+    keyFile: scope.keyFile,
     open: async () => {
       const cache = new ParseCache(dir, scope);
       await cache.load();
@@ -131,4 +133,57 @@ describe("the parse cache's file", () => {
     expect(foreign.notes).toEqual([]);
     expect(foreign.get("blob:a")).toBeUndefined();
   });
+
+  it("takes no malformed fact or metadata record from the file, though it no longer copies them out when it reads it", async () => {
+    const { open, keyFile } = await cacheIn();
+    const first = await open();
+    const metadata = { size: 1, mtimeMs: 1, ctimeMs: 1, ino: 1, dev: 1 };
+    first.setFacts("a", { wellFormed: true, skeleton: "plain", mentions: 2 }, WORDS);
+    first.vouch("/repository/a.tf", metadata, "a", 10_000);
+    await first.save();
+    // The file rewritten (and signed again) with malformed entries beside the good ones: a fact that is no packed
+    // number, a key that is no string, a metadata record that is no string.
+    const magic = Buffer.from("keygate-cache-v3\n");
+    const payload = readFileSync(first.file).subarray(magic.length + 32);
+    const length = payload.readUInt32LE(0);
+    const header = deserialize(payload.subarray(4, 4 + length)) as { sections: Map<string, [number, number]> };
+    const data = payload.subarray(4 + length);
+    const files = deserialize(data.subarray(...extent(header.sections.get("files")!))) as Map<unknown, unknown>;
+    const stats = deserialize(data.subarray(...extent(header.sections.get("stats")!))) as Map<unknown, unknown>;
+    files.set("b", "not a number").set(7, files.get("a"));
+    stats.set("/repository/b.tf", 42);
+    const extra = [serialize(files), serialize(stats)];
+    header.sections.set("files", [data.length, extra[0]!.length]);
+    header.sections.set("stats", [data.length + extra[0]!.length, extra[1]!.length]);
+    const rewritten = serialize(header);
+    const size = Buffer.alloc(4);
+    size.writeUInt32LE(rewritten.length);
+    await writeSignedFile(first.file, keyFile, magic, Buffer.concat([size, rewritten, data, ...extra]));
+    const second = await open();
+    expect(second.facts("a", WORDS)).toEqual({ wellFormed: true, skeleton: "plain", mentions: 2 });
+    expect(second.facts("b", WORDS)).toBeUndefined();
+    expect(second.vouched("/repository/a.tf", metadata)).toBe("a");
+    expect(second.vouched("/repository/b.tf", metadata)).toBeUndefined();
+    // Retained whole, the good entries are kept and the malformed ones dropped.
+    second.retainAll();
+    second.set("blob:new", body("new"));
+    await second.save();
+    const third = await open();
+    expect(third.facts("a", WORDS)).toEqual({ wellFormed: true, skeleton: "plain", mentions: 2 });
+    expect(third.facts("b", WORDS)).toBeUndefined();
+    expect(third.vouched("/repository/a.tf", metadata)).toBe("a");
+    const kept = readFileSync(third.file).subarray(magic.length + 32);
+    const keptHeader = deserialize(kept.subarray(4, 4 + kept.readUInt32LE(0))) as typeof header;
+    const keptData = kept.subarray(4 + kept.readUInt32LE(0));
+    const keptFiles = deserialize(keptData.subarray(...extent(keptHeader.sections.get("files")!))) as Map<
+      unknown,
+      unknown
+    >;
+    expect([...keptFiles.keys()]).toEqual(["a"]);
+  });
 });
+
+/** A section's [start, end) in the data region, from its [offset, length]. */
+function extent([offset, length]: [number, number]): [number, number] {
+  return [offset, offset + length];
+}
