@@ -17,8 +17,10 @@
 //   plain data (see cli.ts's `run`).
 // - the CLI (cli.js with the scan command in it) and its lazy parts, split by esbuild: a scan of a
 //   directory loads cli.js and the chunks it shares with `live` and the change-aware scan.
+import { builtinModules } from "node:module";
 import { chmodSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { build } from "esbuild";
 import { yargsOwnPackage } from "./esbuild-plugins.mjs";
 
@@ -46,14 +48,61 @@ const common = {
   write: false,
 };
 
+// The shipped policies' data, checked against its schema here, once: a run whose data files read
+// exactly so skips that check (see loadPolicies in src/policies/catalog.ts).
+const { checkedPolicyData } = await import(pathToFileURL(join(dist, "policies", "catalog.js")).href);
+const define = { KEYGATE_CHECKED_POLICY_DATA: JSON.stringify(checkedPolicyData()) };
+
+/**
+ * Node's own modules, taken with process.getBuiltinModule (Node 20.16+) where the bundle imports
+ * them: an ES module import of one makes Node build an ES module facade of it, reading every one
+ * of its exports (which loads what its lazy getters hold: fs.promises, crypto.webcrypto, …).
+ * Only the exports the bundle uses are read, once, when the chunk that holds them is evaluated.
+ */
+function builtinsByGetter() {
+  const builtins = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
+  return {
+    name: "builtins-by-getter",
+    setup(b) {
+      b.onResolve({ filter: /^[a-z_:/]+$/ }, (args) =>
+        args.kind === "import-statement" && builtins.has(args.path) && !/[\\/]node_modules[\\/]/.test(args.importer)
+          ? { path: args.path.startsWith("node:") ? args.path : `node:${args.path}`, namespace: "node-builtin" }
+          : undefined,
+      );
+      b.onLoad({ filter: /.*/, namespace: "node-builtin" }, async (args) => {
+        const names = Object.keys(await import(args.path)).filter(
+          (n) => n !== "default" && /^[A-Za-z_$][\w$]*$/.test(n),
+        );
+        return {
+          contents: [
+            `const m = process.getBuiltinModule(${JSON.stringify(args.path)});`,
+            "const get = (name) => m[name];",
+            "export default m;",
+            ...names.map((n) => `export const ${n} = /* @__PURE__ */ get(${JSON.stringify(n)});`),
+          ].join("\n"),
+          loader: "js",
+        };
+      });
+    },
+  };
+}
+
 const outputs = [
-  ...(await build({ ...common, entryPoints: { early: join(dist, "early.js") }, splitting: false })).outputFiles,
+  ...(
+    await build({
+      ...common,
+      entryPoints: { early: join(dist, "early.js") },
+      splitting: false,
+      plugins: [builtinsByGetter()],
+    })
+  ).outputFiles,
   ...(
     await build({
       ...common,
       entryPoints: { cli: join(dist, "cli.js") },
       splitting: true,
-      plugins: [yargsOwnPackage()],
+      define,
+      plugins: [yargsOwnPackage(), builtinsByGetter()],
     })
   ).outputFiles,
 ];

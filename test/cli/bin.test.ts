@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
@@ -175,12 +175,71 @@ describe("the bin", () => {
     const chunks = scan.slice(2);
     expect(chunks.length).toBeLessThanOrEqual(4);
     for (const file of chunks) expect(file).toMatch(/^chunk-[A-Z0-9]+\.js$/);
+    // Node's own modules are taken with process.getBuiltinModule, not imported: an import builds an ES
+    // module facade of each, reading all its exports (see scripts/bundle.mjs). Only the banner's
+    // createRequire, in the files that need it, is imported.
+    for (const file of scan) {
+      const imported = readFileSync(join(ROOT, "dist", "bundle", file), "utf8").match(/\bfrom ?"node:[^"]+"/g) ?? [];
+      expect(
+        imported.filter((i) => !i.endsWith('"node:module"')),
+        file,
+      ).toEqual([]);
+    }
     // The change-aware scan loads its own part, and still neither yargs nor live.
     const staged = (await loaded(["--staged", "-f", "json", "--no-cache"])).map((f) =>
       f.replace(/-[A-Z0-9]+\.js$/, ""),
     );
     expect(staged).toContain("scan-change");
     expect(staged.filter((f) => ["yargs", "live"].includes(f))).toEqual([]);
+  });
+
+  it("checks the policies' data against their schema when it differs from what the build checked, only then", async () => {
+    // A copy of the package, whose policies/KG001.json can be edited as an install could be.
+    const pkg = await writeTree({});
+    for (const part of ["dist", "policies", "schemas", "package.json"])
+      cpSync(join(ROOT, part), join(pkg, part), { recursive: true });
+    symlinkSync(join(ROOT, "node_modules"), join(pkg, "node_modules"));
+    const dir = await writeTree({ "stack/main.tf": PAIR });
+    // What CommonJS modules the run loaded (the precompiled validators are CommonJS).
+    const hook = join(dir, "required.mjs");
+    writeFileSync(
+      hook,
+      'import { createRequire } from "node:module";\n' +
+        "const { cache } = createRequire(import.meta.url);\n" +
+        'process.on("exit", () => process.stderr.write(`required: ${JSON.stringify(Object.keys(cache))}\\n`));\n',
+    );
+    const scan = async () => {
+      const { stdout, stderr, code } = await run(
+        process.execPath,
+        ["--import", hook, join(pkg, "dist", "bin.js"), "stack", "-f", "json", "--no-cache"],
+        { cwd: dir, env: { PATH: process.env.PATH }, timeout: 60_000 },
+      ).then(
+        (ok) => ({ ...ok, code: 0 }),
+        (error: unknown) => error as { stdout: string; stderr: string; code: number },
+      );
+      const required = JSON.parse(/^required: (.*)$/m.exec(stderr)![1]!) as string[];
+      return {
+        code,
+        stdout,
+        stderr: stderr.replace(/^required: .*\n/m, ""),
+        validated: required.some((file) => file.endsWith("policy.schema.cjs")),
+      };
+    };
+    const data = join(pkg, "policies", "KG001.json");
+    const shipped = readFileSync(data, "utf8");
+    const asBuilt = await scan();
+    expect(asBuilt).toMatchObject({ code: 1, stderr: "", validated: false });
+    // Valid, but not as built (reformatted): checked, and the same report.
+    writeFileSync(data, JSON.stringify(JSON.parse(shipped)));
+    const reformatted = await scan();
+    expect(reformatted).toMatchObject({ code: 1, stderr: "", validated: true });
+    expect(JSON.parse(reformatted.stdout)).toEqual(JSON.parse(asBuilt.stdout));
+    // Invalid: refused, as before.
+    writeFileSync(data, shipped.replace('"severity": "error"', '"severity": "fatal"'));
+    const invalid = await scan();
+    expect(invalid.code).toBe(2);
+    expect(invalid.validated).toBe(true);
+    expect(`${invalid.stdout}${invalid.stderr}`).toContain("KG001.json");
   });
 
   it("sets the exit code 2 for an input error and prints no stack trace", async () => {
