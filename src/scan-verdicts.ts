@@ -1,10 +1,10 @@
 import { createHash } from "node:crypto";
-import { lstatSync, type Stats } from "node:fs";
+import { existsSync, lstatSync, type Stats } from "node:fs";
 import { readdir, rm, stat } from "node:fs/promises";
 import { basename, dirname, join, sep } from "node:path";
 import type { Finding, Warning } from "./findings.js";
 import type { Settings } from "./load/config.js";
-import type { GitAnswer } from "./load/git.js";
+import { worktreeMatchesIndex, type GitAnswer } from "./load/git.js";
 import { readSignedFile, writeSignedFile, type ParseCache } from "./load/parse-cache.js";
 import { readWorkingTreeText } from "./load/read.js";
 import { TOOL } from "./package.js";
@@ -36,7 +36,7 @@ import type { Directive } from "./suppress/inline.js";
  */
 
 /** The version of the records' shape (in every key). */
-const VERSION = "verdicts3";
+const VERSION = "verdicts4";
 
 /**
  * Where this code was loaded from: the bundle's chunks are named by their content's hash (and
@@ -69,7 +69,8 @@ export interface Verdict {
  * answer, see GitAnswer.digest), the keys of its configurations' verdicts, in order, and how many
  * files it read; with, for each scanned file (in the order of their paths), the metadata that
  * vouched for its content when the verdicts were taken (size, modification and change times,
- * inode, device: see ParseCache.vouched), five numbers a file.
+ * inode, device: see ParseCache.vouched), five numbers a file; and whether git's index keeps that
+ * very metadata for each of them (`indexed`: see indexVouches).
  */
 interface Shape {
   /** The scanned directory (absolute), and the paths of its files below it, `\0`-separated, sorted. */
@@ -79,6 +80,7 @@ interface Shape {
   verdicts: string[];
   files: number;
   metadata: Float64Array;
+  indexed: boolean;
 }
 
 /** A verdicts file's content: one scan's shape (under its key) and its configurations' verdicts (packed: see packed). */
@@ -296,13 +298,18 @@ export class VerdictStore {
    * directories' listings and variable files as they were), and git lists the same files (its
    * answer, awaited last: git works on the other core meanwhile); undefined otherwise.
    */
-  async replay(
-    answer: Promise<GitAnswer | null>,
-  ): Promise<{ verdicts: Verdict[]; files: number; paths: string[] } | undefined> {
+  async replay(answer: Promise<GitAnswer | null>, dir: string): Promise<Replayed | undefined> {
+    // Git compares the files with its index (see indexVouches) on the other core while the verdicts
+    // are read and checked here: asked now if there are verdicts of this scan.
+    const matching = existsSync(this.file) ? worktreeMatchesIndex(dir) : undefined;
     const stored = await this.load();
     if (!stored) return undefined;
     try {
-      return await this.holding(stored, answer);
+      return await this.holding(
+        stored,
+        answer,
+        stored.shape.indexed && stored.shape.dir === dir ? matching : undefined,
+      );
     } catch {
       // A path that is no longer what it was (a file where a directory was: ENOTDIR), an unreadable one: check.
       return undefined;
@@ -312,35 +319,88 @@ export class VerdictStore {
   private async holding(
     stored: Stored,
     answer: Promise<GitAnswer | null>,
-  ): Promise<{ verdicts: Verdict[]; files: number; paths: string[] } | undefined> {
+    matching: Promise<boolean> | undefined,
+  ): Promise<Replayed | undefined> {
     const { shape } = stored;
     const prefix = shape.dir.endsWith(sep) ? shape.dir : `${shape.dir}${sep}`;
-    const paths = shape.paths.split("\u0000").map((path) => prefix + path);
-    if (shape.metadata.length !== paths.length * METADATA) return undefined;
-    // Each file as it was when the verdicts were taken (any write sets its change time): an lstat each, nothing read.
-    const { metadata } = shape;
-    for (let i = 0, at = 0; i < paths.length; i++, at += METADATA) {
-      const info = lstatSync(paths[i]!, { throwIfNoEntry: false });
-      if (
-        !info?.isFile() ||
-        info.size !== metadata[at] ||
-        info.mtimeMs !== metadata[at + 1] ||
-        info.ctimeMs !== metadata[at + 2] ||
-        info.ino !== metadata[at + 3] ||
-        info.dev !== metadata[at + 4]
-      )
-        return undefined;
-    }
+    let paths: string[] | undefined;
+    const pathsOf = () => (paths ??= shape.paths.split("\u0000").map((path) => prefix + path));
     const verdicts: Verdict[] = [];
     for (const verdictKey of shape.verdicts) {
       const verdict = unpacked(stored.verdicts.get(verdictKey));
       if (!verdict || !stillHolds(verdict)) return undefined;
       verdicts.push(verdict);
     }
-    // The same files, and no other, as git lists them now: its answer is the one it gave then.
+    // The same files, and no other, as git lists them now: its answer is the one it gave then
+    // (the index's object ids, and its stat data, as they were).
     if ((await answer)?.digest() !== shape.listing) return undefined;
-    return { verdicts, files: shape.files, paths };
+    // Each file as it was when the verdicts were taken (any write sets its change time), nothing
+    // read: as git finds it, when the index keeps the very metadata keygate vouched for it by (see
+    // indexVouches); otherwise (or if git finds one that is not as the index says, which may be a
+    // file outside the scan, in .terraform/) by an lstat each here.
+    const byIndex = matching !== undefined && (await matching);
+    if (!byIndex && !sameMetadata(pathsOf(), shape.metadata)) return undefined;
+    return {
+      verdicts,
+      files: shape.files,
+      get paths() {
+        return pathsOf();
+      },
+      why: byIndex
+        ? "unchanged since an earlier run (git finds it as its index says, and the index keeps the size and times it had when keygate last checked its git blob id): not read; its configuration's findings taken from the cache (nothing it depends on changed)"
+        : "unchanged since an earlier run (its size and times as when keygate last checked its git blob id): not read; its configuration's findings taken from the cache (nothing it depends on changed)",
+    };
   }
+}
+
+/** Whether each file's metadata is what it was when the verdicts were taken (an lstat each: any write sets its change time). */
+function sameMetadata(files: readonly string[], metadata: Float64Array): boolean {
+  if (metadata.length !== files.length * METADATA) return false;
+  for (let i = 0, at = 0; i < files.length; i++, at += METADATA) {
+    const info = lstatSync(files[i]!, { throwIfNoEntry: false });
+    if (
+      !info?.isFile() ||
+      info.size !== metadata[at] ||
+      info.mtimeMs !== metadata[at + 1] ||
+      info.ctimeMs !== metadata[at + 2] ||
+      info.ino !== metadata[at + 3] ||
+      info.dev !== metadata[at + 4]
+    )
+      return false;
+  }
+  return true;
+}
+
+/** A scan replayed from its verdicts: their list, how many files it read, its files (made when first asked), and what --debug says of each. */
+export interface Replayed {
+  verdicts: Verdict[];
+  files: number;
+  readonly paths: string[];
+  why: string;
+}
+
+/**
+ * Whether git's index keeps, for each of a scan's files (paths relative to the scanned directory,
+ * as git lists them), the very metadata keygate vouched for its content by (five numbers a file:
+ * see Shape.metadata; size, inode and device compared as the index keeps them, their low 32 bits).
+ * Then a later scan whose listing is the same (the digest covers the index's stat data) can leave
+ * the comparison of each file with that metadata to git (`git diff-files`, worktreeMatchesIndex):
+ * git compares the times to the second only, and not the device, but keygate vouches only for
+ * files whose times are 3 s older than its check (see ParseCache.vouch), so any write since that
+ * check sets a change time in a later second than the one the index keeps.
+ */
+export function indexVouches(
+  index: ReadonlyMap<string, string>,
+  paths: readonly string[],
+  metadata: Float64Array,
+): boolean {
+  if (paths.length === 0 || metadata.length !== paths.length * METADATA) return false;
+  const low = (value: number) => value % 2 ** 32;
+  for (let i = 0, at = 0; i < paths.length; i++, at += METADATA) {
+    const kept = `${low(metadata[at]!)} ${metadata[at + 1]} ${metadata[at + 2]} ${low(metadata[at + 3]!)} ${low(metadata[at + 4]!)}`;
+    if (index.get(paths[i]!) !== kept) return false;
+  }
+  return true;
 }
 
 /** Whether a verdict's root still lists the same files and its variable files hold what they held. */
@@ -361,12 +421,13 @@ function hash(text: string): string {
 
 function isShape(value: unknown): value is Shape {
   if (typeof value !== "object" || value === null) return false;
-  const { dir, paths, listing, verdicts, files, metadata } = value as Partial<Record<keyof Shape, unknown>>;
+  const { dir, paths, listing, verdicts, files, metadata, indexed } = value as Partial<Record<keyof Shape, unknown>>;
   return (
     typeof dir === "string" &&
     typeof paths === "string" &&
     typeof listing === "string" &&
     metadata instanceof Float64Array &&
+    typeof indexed === "boolean" &&
     Array.isArray(verdicts) &&
     verdicts.length > 0 &&
     verdicts.every((k) => typeof k === "string") &&

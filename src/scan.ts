@@ -48,11 +48,13 @@ import {
   configurationKey,
   directoryKey,
   directoryMetadataNow,
+  indexVouches,
   shapeKey,
   shapeMetadata,
   variableFileHash,
   verdictScope,
   VerdictStore,
+  type Replayed,
   type Verdict,
 } from "./scan-verdicts.js";
 import { applyInlineSuppressions, collectDirectives, type Directive } from "./suppress/inline.js";
@@ -152,11 +154,11 @@ export async function scan(request: ScanRequest): Promise<ScanResult> {
   // A full scan of one directory whose verdicts were kept: taken if nothing changed, before anything else (see scan-verdicts.ts).
   const quick = quickVerdicts(request, tree, planPaths);
   if (quick) {
-    const replayed = await quick.store.replay(quick.answer);
+    const replayed = await quick.store.replay(quick.answer, quick.dir);
     if (replayed) {
       forgetAskedGit(quick.dir);
       if (!request.pool) await pool.close();
-      return replayedResult(request, policies, replayed, replayed.paths, []);
+      return replayedResult(request, policies, replayed, []);
     }
   }
   const withIds = request.cache && tree === workingTree && request.prefilter !== false && paths.length > 0;
@@ -304,8 +306,7 @@ function verdictsFor(
 function replayedResult(
   request: ScanRequest,
   policies: readonly Policy[],
-  replayed: { verdicts: Verdict[]; files: number },
-  files: readonly string[],
+  replayed: Replayed,
   errors: InputError[],
 ): ScanResult {
   const byFingerprint = new Map<string, Finding>();
@@ -320,10 +321,10 @@ function replayedResult(
   // In the order of the files' paths, as collectDirectives reads the loader's sources.
   const withDirectives = [...byFile.keys()].sort((a, b) => (a < b ? -1 : 1)).map((path) => byFile.get(path)!);
   const log = request.onFiles
-    ? files.map((path): FileLogEntry => ({
+    ? replayed.paths.map((path): FileLogEntry => ({
         file: displayPath(path, request.cwd),
         status: "cached",
-        why: "unchanged since an earlier run (its size and times as when keygate last checked its git blob id): not read; its configuration's findings taken from the cache (nothing it depends on changed)",
+        why: replayed.why,
       }))
     : undefined;
   return finish(request, policies, {
@@ -567,15 +568,17 @@ async function rememberVerdicts(
     answer?.takenForFiles === true &&
     submodulesUnder(verdicts.dir).length === 0 &&
     files.every((file) => file.startsWith(prefix));
+  const paths = listed ? files.map((file) => file.slice(prefix.length)) : undefined;
   await verdicts.store.remember(
     entries,
-    metadata && listed
+    metadata && answer && paths
       ? {
           dir: verdicts.dir,
-          paths: files.map((file) => file.slice(prefix.length)).join("\u0000"),
+          paths: paths.join("\u0000"),
           listing: answer.digest(),
           files: loader.filesRead,
           metadata,
+          indexed: indexVouches(answer.indexMetadata(), paths, metadata),
         }
       : undefined,
   );

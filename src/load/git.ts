@@ -1,9 +1,10 @@
 // What keygate asks git, which knows a work tree best and fastest: the Terraform files to scan
 // (discover.ts), and which of them are unchanged, by content hash (the cache, see loader.ts). One
 // `git ls-files` answers both, and it can be asked before the CLI loads (see early.ts).
-import { execFile } from "node:child_process";
-import { createHash } from "node:crypto";
-import { existsSync } from "node:fs";
+import { execFile, spawn } from "node:child_process";
+import { createHash, randomBytes } from "node:crypto";
+import { closeSync, constants, existsSync, fstatSync, openSync, readSync, unlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join, resolve, sep } from "node:path";
 
 /**
@@ -31,8 +32,11 @@ export const TERRAFORM_EXTENSIONS = [".tf", ".tf.json", ".tofu", ".tofu.json"] a
  * The one question: every Terraform file git sees under the directory, tagged (-v) — tracked (H,
  * h when assume-unchanged, S skip-worktree, M unmerged), untracked and not ignored (?), deleted
  * from the work tree (R) — with, for tracked ones and when the object ids are wanted, mode, object
- * id and stage (-s). Not `--modified`: to tell a stat-dirty file's content git would run the
- * repository's clean filter on it; what the index says is only a hint anyway (see unchangedBlobIds).
+ * id and stage (-s), and the stat data the index keeps of the entry (--debug: five lines after
+ * each, see indexMetadataOf), so that an answer the same as an earlier one also says the index's
+ * stat data is unchanged (see scan-verdicts.ts). Not `--modified`: to tell a stat-dirty file's
+ * content git would run the repository's clean filter on it; what the index says is only a hint
+ * anyway (see unchangedBlobIds).
  */
 function listingArgs(withIds: boolean): string[] {
   return [
@@ -40,7 +44,7 @@ function listingArgs(withIds: boolean): string[] {
     "ls-files",
     "-z",
     "-v",
-    ...(withIds ? ["-s"] : []),
+    ...(withIds ? ["-s", "--debug"] : []),
     "--cached",
     "--others",
     "--deleted",
@@ -71,20 +75,27 @@ function neverScanned(path: string): boolean {
   );
 }
 
-function parseListing(out: string, dir: string, stderr: string): GitListing {
+function parseListing(out: string, dir: string, stderr: string, withIds: boolean): GitListing {
   const present: string[] = [];
   const gone = new Set<string>();
   const staged: [string, string][] = [];
   // A repository's listing has tens of thousands of entries: read with indexOf and slices, no regular expression per entry.
   for (let at = 0; at < out.length;) {
+    if (out.startsWith("  ctime: ", at)) {
+      // An entry's stat data (--debug), after the entry, up to its last line ("  size: …\tflags: …\n"): no entry starts so (each starts with its tag).
+      const last = out.indexOf("\tflags: ", at);
+      const line = last === -1 ? -1 : out.indexOf("\n", last);
+      at = line === -1 ? out.length : line + 1;
+      continue;
+    }
     let end = out.indexOf("\0", at);
     if (end === -1) end = out.length;
     const start = at;
     at = end + 1;
     if (end - start < 3) continue;
     const tag = out[start]!;
-    // Untracked entries have no tab (and are not to be searched past).
-    let tab = tag === "?" ? -1 : out.indexOf("\t", start);
+    // Untracked entries, and every entry of a listing without ids ("H path"), have no tab before the path.
+    let tab = tag === "?" || !withIds ? -1 : out.indexOf("\t", start);
     if (tab >= end) tab = -1;
     // "? path" (untracked) has no stage part; the others read "T mode id stage\tpath".
     const path = tag === "?" || tab === -1 ? out.slice(start + 2, end) : out.slice(tab + 1, end);
@@ -138,6 +149,103 @@ function isStagedRegularFile(out: string, start: number, tab: number): boolean {
 }
 
 /**
+ * The stat data the index keeps of each tracked regular file at stage 0 that git looks at (as
+ * unchangedBlobIds: tag H), by its path as listed (relative to the directory asked about), from a
+ * listing with `--debug`: `size mtimeMs ctimeMs ino dev`, in milliseconds as Node gives them and
+ * with the size, inode and device as the index keeps them (their low 32 bits). Entries without
+ * their five lines of stat data are left out.
+ */
+function indexMetadataOf(out: string): Map<string, string> {
+  const found = new Map<string, string>();
+  const stat =
+    / {2}ctime: (\d+):(\d+)\n {2}mtime: (\d+):(\d+)\n {2}dev: (\d+)\tino: (\d+)\n {2}uid: \d+\tgid: \d+\n {2}size: (\d+)\tflags: [0-9a-f]+\n/y;
+  for (let at = 0; at < out.length;) {
+    let end = out.indexOf("\0", at);
+    if (end === -1) end = out.length;
+    const start = at;
+    at = end + 1;
+    const tab = out.indexOf("\t", start);
+    stat.lastIndex = at;
+    const data = out[start] === "?" ? null : stat.exec(out);
+    if (!data) continue;
+    at = stat.lastIndex;
+    if (tab === -1 || tab >= end || !isStagedRegularFile(out, start, tab)) continue;
+    const [, ctime, ctimeNs, mtime, mtimeNs, dev, ino, size] = data;
+    // As Node computes mtimeMs and ctimeMs from seconds and nanoseconds (lib/internal/fs/utils.js).
+    const ms = (seconds: string, nanoseconds: string) => Number(seconds) * 1e3 + Number(nanoseconds) / 1e6;
+    found.set(out.slice(tab + 1, end), `${size} ${ms(mtime!, mtimeNs!)} ${ms(ctime!, ctimeNs!)} ${ino} ${dev}`);
+  }
+  return found;
+}
+
+/**
+ * Whether every tracked Terraform file under `dir` that git looks at is as the index's stat data
+ * says (`git diff-files --quiet`: an lstat of each, in C): its size, its modification and change
+ * times (to the second), inode, owner and type. Git's own settings that would make it look at less
+ * (`core.trustctime`, `core.checkStat`) are set back to their defaults; fsmonitor is off (see
+ * SAFE_GIT_OPTIONS). Files the index says were written in the same second as the index itself
+ * ("racily clean") git compares by content, which it would read through the repository's clean
+ * filter: every filter the configuration defines is set to none for this command (see
+ * filterCommands), so that no program is run. Files git is told not to look at (assume-unchanged,
+ * skip-worktree) are not checked: the caller must not rely on this for them. False when git says a
+ * file differs, or fails.
+ */
+export async function worktreeMatchesIndex(dir: string): Promise<boolean> {
+  const env = { ...process.env, GIT_OPTIONAL_LOCKS: "0" };
+  const filters = await filterCommands(dir, env);
+  if (!filters) return false;
+  return new Promise((done) => {
+    execFile(
+      "git",
+      [
+        ...SAFE_GIT_OPTIONS,
+        ...filters.flatMap((name) => ["-c", `${name}=`]),
+        "-c",
+        "core.trustctime=true",
+        "-c",
+        "core.checkStat=default",
+        "diff-files",
+        "--quiet",
+        "--ignore-submodules=all",
+        "--",
+        ...TERRAFORM_EXTENSIONS.map((ext) => `*${ext}`),
+      ],
+      { cwd: dir, encoding: "buffer", env },
+      (error) => done(!error),
+    );
+  });
+}
+
+/**
+ * The settings of every filter driver git's configuration defines for `dir` (`filter.<driver>.clean`,
+ * `.smudge`, `.process`), to be set to an empty value, which git takes as no command (`-c name=`).
+ * Undefined when git cannot say, or when a name holds `=` (which `-c` would take as the end of the
+ * name).
+ */
+function filterCommands(dir: string, env: NodeJS.ProcessEnv): Promise<string[] | undefined> {
+  return new Promise((done) => {
+    execFile(
+      "git",
+      [...SAFE_GIT_OPTIONS, "config", "-z", "--name-only", "--get-regexp", "^filter\\..*\\.(clean|smudge|process)$"],
+      { cwd: dir, encoding: "buffer", env },
+      (error, stdout) => {
+        // Exit code 1: no such setting.
+        if (error && error.code !== 1) return done(undefined);
+        const names = [
+          ...new Set(
+            stdout
+              .toString("utf8")
+              .split("\0")
+              .filter((name) => name !== ""),
+          ),
+        ];
+        done(names.some((name) => name.includes("=")) ? undefined : names);
+      },
+    );
+  });
+}
+
+/**
  * Whether git could find a repository for `dir`: a `.git` (directory, or file of a linked work
  * tree or submodule) in it or in a directory above, or one named by GIT_DIR / GIT_WORK_TREE. Git
  * finds a repository no other way that `ls-files` could use, so elsewhere it is not asked: a scan
@@ -169,7 +277,20 @@ export class GitAnswer {
   ) {}
 
   get listing(): GitListing {
-    return (this.parsed ??= parseListing(this.stdout.toString("utf8"), this.dir, this.stderr.toString("utf8")));
+    return (this.parsed ??= parseListing(
+      this.stdout.toString("utf8"),
+      this.dir,
+      this.stderr.toString("utf8"),
+      this.withIds,
+    ));
+  }
+
+  /**
+   * The index's stat data of the tracked regular files (see indexMetadataOf), by path relative to
+   * the directory; empty for an answer without ids.
+   */
+  indexMetadata(): Map<string, string> {
+    return this.withIds ? indexMetadataOf(this.stdout.toString("utf8")) : new Map<string, string>();
   }
 
   /** A hash of the question (the directory, with or without ids) and of the whole answer: equal digests, equal listings. */
@@ -186,14 +307,74 @@ export class GitAnswer {
 /** Asks git now, without waiting (null: not a work tree, or no git). */
 function askGit(dir: string, withIds: boolean): Promise<GitAnswer | null> {
   if (!mayHaveRepository(dir)) return Promise.resolve(null);
-  return new Promise((done) => {
-    execFile(
-      "git",
-      listingArgs(withIds),
-      { cwd: dir, encoding: "buffer", maxBuffer: 1 << 30, env: { ...process.env, GIT_OPTIONAL_LOCKS: "0" } },
-      (error, stdout, stderr) => done(error ? null : new GitAnswer(stdout, stderr, dir, withIds)),
-    );
-  });
+  const options = { cwd: dir, env: { ...process.env, GIT_OPTIONAL_LOCKS: "0" } };
+  const piped = () =>
+    new Promise<GitAnswer | null>((done) => {
+      execFile(
+        "git",
+        listingArgs(withIds),
+        { ...options, encoding: "buffer", maxBuffer: 1 << 30 },
+        (error, stdout, stderr) => done(error ? null : new GitAnswer(stdout, stderr, dir, withIds)),
+      );
+    });
+  const spool = spoolFile();
+  if (spool === undefined) return piped();
+  // Git's answer (megabytes for a large repository) goes to a file rather than a pipe: a pipe holds
+  // 64 kB, and git would wait for Node to read it, which it does not while it compiles the CLI (the
+  // answer is asked for before: see askGitEarly) or replays a scan; the file is read once git is
+  // done. Should that fail (a full temporary directory), git is asked again through a pipe.
+  return new Promise<GitAnswer | undefined>((done) => {
+    const stderr: Buffer[] = [];
+    let settled = false;
+    const finish = (answer: GitAnswer | undefined) => {
+      if (settled) return;
+      settled = true;
+      try {
+        closeSync(spool);
+      } catch {
+        // closed already
+      }
+      done(answer);
+    };
+    const child = spawn("git", listingArgs(withIds), { ...options, stdio: ["ignore", spool, "pipe"] });
+    child.stderr?.on("data", (chunk: Buffer) => stderr.push(chunk));
+    child.on("error", () => finish(undefined));
+    child.on("close", (code) => {
+      if (code !== 0) return finish(undefined);
+      try {
+        const stdout = Buffer.allocUnsafe(fstatSync(spool).size);
+        for (let at = 0; at < stdout.length;) {
+          const read = readSync(spool, stdout, at, stdout.length - at, at);
+          if (read === 0) return finish(undefined);
+          at += read;
+        }
+        finish(new GitAnswer(stdout, Buffer.concat(stderr), dir, withIds));
+      } catch {
+        finish(undefined);
+      }
+    });
+  }).then((answer) => answer ?? piped());
+}
+
+/**
+ * A new file of this user's alone, already unlinked, open for reading and writing (its descriptor),
+ * for a child's output; undefined where a file cannot be removed while open (Windows) or made.
+ */
+function spoolFile(): number | undefined {
+  if (process.platform === "win32") return undefined;
+  const path = join(tmpdir(), `keygate-git-${randomBytes(9).toString("base64url")}`);
+  try {
+    const fd = openSync(path, constants.O_RDWR | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+    try {
+      unlinkSync(path);
+    } catch {
+      closeSync(fd);
+      return undefined;
+    }
+    return fd;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Where the bin leaves the answer it asked for before loading the CLI (shared by every copy of this module). */

@@ -1,13 +1,33 @@
 import { execFileSync } from "node:child_process";
 import { createHmac, randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { deserialize, serialize } from "node:v8";
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadSettings } from "../../src/load/config.js";
 import { loadPolicies } from "../../src/policies/catalog.js";
-import { configurationKey, directoryKey, shapeKey, shapeMetadata, verdictScope } from "../../src/scan-verdicts.js";
+import { forgetAskedGit, gitAnswerFor, gitFiles, unchangedBlobIds } from "../../src/load/git.js";
+import {
+  configurationKey,
+  directoryKey,
+  indexVouches,
+  shapeKey,
+  shapeMetadata,
+  verdictScope,
+} from "../../src/scan-verdicts.js";
 import { runCli, writeTree } from "../support/scan-fixture.js";
 
 /*
@@ -32,6 +52,10 @@ const FILES: Record<string, string> = {
 
 /** Said of every file by --debug when the scan took the verdicts. */
 const REPLAYED = "its configuration's findings taken from the cache";
+/** …when git compared the files with its index, which keeps the metadata keygate checked them by. */
+const BY_INDEX = "git finds it as its index says";
+/** …when keygate compared each file's metadata itself. */
+const BY_METADATA = "its size and times as when keygate last checked its git blob id";
 
 function git(dir: string, ...args: string[]): void {
   execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.com", ...args], { cwd: dir, stdio: "ignore" });
@@ -40,7 +64,7 @@ function git(dir: string, ...args: string[]): void {
 /** Committed repositories of FILES, one per test, old enough for metadata to vouch for their files (see ParseCache.vouch). */
 const repositories: string[] = [];
 beforeAll(async () => {
-  for (let i = 0; i < 11; i++) {
+  for (let i = 0; i < 18; i++) {
     const dir = await writeTree(FILES);
     git(dir, "init", "-q");
     git(dir, "add", "-A");
@@ -48,6 +72,8 @@ beforeAll(async () => {
     // Whole seconds, so that a test can set a file's modification time back exactly.
     const minuteAgo = Math.floor(Date.now() / 1000) - 60;
     utimesSync(join(dir, "envs/c/main.tf"), minuteAgo, minuteAgo);
+    // The index keeps each file's metadata as it is now (see BY_INDEX).
+    git(dir, "update-index", "-q", "--refresh");
     repositories.push(dir);
   }
   // Files and directories changed in the last 3 s are never vouched for by their metadata.
@@ -87,12 +113,12 @@ function report(run: { code: number; stdout: string }) {
 }
 
 /** Runs the scan until it takes the verdicts (the first learns the facts, the next vouches for the files' metadata). */
-async function untilReplayed(scan: () => ReturnType<typeof runCli>) {
+async function untilReplayed(scan: () => ReturnType<typeof runCli>, how = REPLAYED) {
   for (let i = 0; i < 4; i++) {
     const run = await scan();
-    if (run.stderr.includes(REPLAYED)) return run;
+    if (run.stderr.includes(how)) return run;
   }
-  throw new Error("the scan never took the cached verdicts");
+  throw new Error(`the scan never took the cached verdicts (${how})`);
 }
 
 const flaggedOf = (run: { stdout: string }) =>
@@ -166,7 +192,14 @@ describe("verdicts of unchanged configurations", () => {
 
   it("are not taken once a file is written, even with its size and modification time as they were", async () => {
     const { dir, scan } = repository();
-    await untilReplayed(scan);
+    // Settings of the repository's that would have git look at the modification time and size only.
+    git(dir, "config", "core.checkStat", "minimal");
+    git(dir, "config", "core.trustctime", "false");
+    // No entry racily clean (git would compare those by content): the index is newer than every file.
+    const minuteLater = Math.floor(Date.now() / 1000) + 60;
+    utimesSync(join(dir, ".git", "index"), minuteLater, minuteLater);
+    // Taken as git compares the files with its index (git diff-files): it must see the write.
+    expect((await untilReplayed(scan, BY_INDEX)).stderr).not.toContain(BY_METADATA);
     const root = join(dir, "envs/c/main.tf");
     const before = statSync(root);
     const text = readFileSync(root, "utf8");
@@ -289,6 +322,176 @@ describe("verdicts and the list of files", () => {
   }, 120_000);
 });
 
+/** Sets a file's text to `text` (the same length), keeping its modification time. */
+function rewrite(file: string, from: string, to: string): void {
+  const before = statSync(file);
+  const text = readFileSync(file, "utf8");
+  const edited = text.replace(from, to);
+  expect(edited).not.toBe(text);
+  expect(edited.length).toBe(text.length);
+  writeFileSync(file, edited);
+  utimesSync(file, before.atimeMs / 1000, before.mtimeMs / 1000);
+}
+
+/** A script that leaves a marker file when git runs it, and passes its input through. */
+function trap(): { script: string; ran: () => boolean } {
+  const dir = mkdtempSync(join(tmpdir(), "keygate-verdicts-trap-"));
+  const script = join(dir, "filter.sh");
+  writeFileSync(script, `#!/bin/sh\ntouch "${join(dir, "ran")}"\ncat\n`, { mode: 0o755 });
+  return { script, ran: () => existsSync(join(dir, "ran")) };
+}
+
+describe("verdicts and git's index", () => {
+  it("are taken by git's word on the files, in C, running none of the repository's filters for racily clean files", async () => {
+    // A driver's name with "=" cannot be given to git as a setting (-c name=value): then keygate compares the files itself.
+    for (const [driver, how] of [
+      ["trap", BY_INDEX],
+      ["a=b.c", BY_METADATA],
+    ] as const) {
+      const { dir, scan } = repository();
+      const { script, ran } = trap();
+      // A clean filter for every .tf file, defined by the repository's own configuration.
+      writeFileSync(join(dir, ".gitattributes"), `*.tf filter=${driver}\n`);
+      writeFileSync(
+        join(dir, ".git", "config"),
+        `${readFileSync(join(dir, ".git", "config"), "utf8")}\n[filter "${driver}"]\n\tclean = ${script}\n\tprocess = ${script}\n`,
+      );
+      // Every entry racily clean: written no earlier than the index (whose time git compares them with).
+      const twoMinutesAgo = Math.floor(Date.now() / 1000) - 120;
+      utimesSync(join(dir, ".git", "index"), twoMinutesAgo, twoMinutesAgo);
+      const replayed = await untilReplayed(scan, how);
+      expect(replayed.stderr, driver).not.toContain(how === BY_INDEX ? BY_METADATA : BY_INDEX);
+      expect(report(replayed), driver).toStrictEqual(report(await checked(dir)));
+      expect(ran(), driver).toBe(false);
+      // The trap is armed: git's own diff-files, without keygate's settings, reads those files through the filter.
+      execFileSync("git", ["diff-files", "--quiet"], { cwd: dir, stdio: "ignore" });
+      expect(ran(), driver).toBe(true);
+    }
+  }, 120_000);
+
+  it("are not taken once git's index vouches for a file by other metadata: a clean filter that makes the edit invisible to git", async () => {
+    const { dir, scan } = repository();
+    await untilReplayed(scan, BY_INDEX);
+    // To git, "plaiN" is "plain": once git refreshes its index, the file is as its index says.
+    writeFileSync(join(dir, ".gitattributes"), "envs/c/main.tf filter=lower\n");
+    git(dir, "config", "filter.lower.clean", "tr N n");
+    const root = join(dir, "envs/c/main.tf");
+    rewrite(root, '"aws_iam_access_key" "plain"', '"aws_iam_access_key" "plaiN"');
+    // Not racily clean: written a second before the index.
+    await new Promise((done) => setTimeout(done, 1_100));
+    git(dir, "update-index", "-q", "--refresh");
+    execFileSync("git", ["diff-files", "--quiet"], { cwd: dir, stdio: "ignore" });
+    const run = await scan();
+    expect(run.stderr).not.toContain(REPLAYED);
+    expect(flaggedOf(run)).toEqual(["aws_iam_access_key.plaiN"]);
+    expect(report(run)).toStrictEqual(report(await checked(dir)));
+  }, 120_000);
+
+  it("are not taken once a file git is told not to look at is edited: assume-unchanged, skip-worktree", async () => {
+    for (const flag of ["--assume-unchanged", "--skip-worktree"]) {
+      const { dir, scan } = repository();
+      await untilReplayed(scan, BY_INDEX);
+      git(dir, "update-index", flag, "envs/c/main.tf");
+      rewrite(join(dir, "envs/c/main.tf"), '"aws_iam_access_key" "plain"', '"aws_iam_access_key" "plaiN"');
+      execFileSync("git", ["diff-files", "--quiet"], { cwd: dir, stdio: "ignore" });
+      for (const run of [await scan(), await scan()]) {
+        expect(run.stderr, flag).not.toContain(REPLAYED);
+        expect(flaggedOf(run), flag).toEqual(["aws_iam_access_key.plaiN"]);
+        expect(report(run), flag).toStrictEqual(report(await checked(dir)));
+      }
+    }
+  }, 120_000);
+
+  it("are not taken after racy edits: a file staged and written again at once, to the same size", async () => {
+    const { dir, scan } = repository();
+    await untilReplayed(scan, BY_INDEX);
+    const root = join(dir, "envs/c/main.tf");
+    rewrite(root, '"aws_iam_access_key" "plain"', '"aws_iam_access_key" "plaiN"');
+    git(dir, "add", "envs/c/main.tf");
+    rewrite(root, '"aws_iam_access_key" "plaiN"', '"aws_iam_access_key" "plaiM"');
+    const runs = [await scan()];
+    // Later, when the file's times are old enough to vouch for a content (never this one: it is not what the index says).
+    await new Promise((done) => setTimeout(done, 3_200));
+    runs.push(await scan(), await scan());
+    for (const run of runs) {
+      expect(run.stderr).not.toContain(REPLAYED);
+      expect(flaggedOf(run)).toEqual(["aws_iam_access_key.plaiM"]);
+      expect(report(run)).toStrictEqual(report(await checked(dir)));
+    }
+  }, 120_000);
+
+  it("are taken by each file's metadata while the index keeps older metadata, and by git's word once it is refreshed", async () => {
+    const { dir, scan } = repository();
+    const before = await untilReplayed(scan, BY_INDEX);
+    // The same content, written again: git's index no longer keeps its metadata.
+    const queue = join(dir, "envs/a/queue.tf");
+    writeFileSync(queue, readFileSync(queue));
+    const touched = await scan();
+    expect(touched.stderr).not.toContain(REPLAYED);
+    expect(report(touched)).toStrictEqual(report(before));
+    await new Promise((done) => setTimeout(done, 3_200));
+    const byMetadata = await untilReplayed(scan, BY_METADATA);
+    expect(byMetadata.stderr).not.toContain(BY_INDEX);
+    expect(report(byMetadata)).toStrictEqual(report(before));
+    git(dir, "update-index", "-q", "--refresh");
+    expect(report(await untilReplayed(scan, BY_INDEX))).toStrictEqual(report(before));
+  }, 120_000);
+
+  it("keep the index's stat data of each file from git's listing, as Node gives a file's metadata", async () => {
+    const dir = await writeTree({
+      "a.tf": "# a\n",
+      "with space/b c.tf": "# b\n",
+      "  ctime: 1:2.tf": "# c\n",
+      "flags\tx.tf.json": "{}\n",
+      "gone.tf": "# gone\n",
+      "linked.tf": "# target\n",
+    });
+    git(dir, "init", "-q");
+    git(dir, "add", "-A");
+    git(dir, "commit", "-qm", "files");
+    git(dir, "rm", "-q", "--cached", "linked.tf");
+    rmSync(join(dir, "linked.tf"));
+    symlinkSync("a.tf", join(dir, "linked.tf"));
+    git(dir, "add", "linked.tf");
+    rmSync(join(dir, "gone.tf"));
+    writeFileSync(join(dir, "untracked.tf"), "# new\n");
+    git(dir, "update-index", "-q", "--refresh");
+    const answer = await gitAnswerFor(dir);
+    forgetAskedGit(dir);
+    const index = answer!.indexMetadata();
+    // Tracked regular files present or not (gone.tf), no link, nothing untracked.
+    expect([...index.keys()].sort()).toEqual([
+      "  ctime: 1:2.tf",
+      "a.tf",
+      "flags\tx.tf.json",
+      "gone.tf",
+      "with space/b c.tf",
+    ]);
+    for (const path of ["a.tf", "with space/b c.tf", "  ctime: 1:2.tf", "flags\tx.tf.json"]) {
+      const info = lstatSync(join(dir, path));
+      const metadata = new Float64Array([info.size, info.mtimeMs, info.ctimeMs, info.ino, info.dev]);
+      expect(indexVouches(index, [path], metadata), path).toBe(true);
+    }
+    // The listing read past the index's stat data: the same files and ids as without it.
+    const files = (await gitFiles(dir))!.files.map((file) => file.slice(dir.length + 1)).sort();
+    expect(files).toEqual([
+      "  ctime: 1:2.tf",
+      "a.tf",
+      "flags\tx.tf.json",
+      "linked.tf",
+      "untracked.tf",
+      "with space/b c.tf",
+    ]);
+    const ids = await unchangedBlobIds(dir);
+    expect([...ids!.keys()].map((file) => file.slice(dir.length + 1)).sort()).toEqual([
+      "  ctime: 1:2.tf",
+      "a.tf",
+      "flags\tx.tf.json",
+      "with space/b c.tf",
+    ]);
+  });
+});
+
 describe("the keys of verdicts", () => {
   it("differ with each ingredient of the scope: version, build, settings, policies, variables; none with a --var-file", async () => {
     const policies = loadPolicies();
@@ -364,5 +567,26 @@ describe("the keys of verdicts", () => {
         () => undefined,
       ),
     ).toBeUndefined();
+  });
+
+  it("leave the files to git's comparison only when the index keeps each one's very metadata", () => {
+    const index = new Map([
+      ["m/a.tf", "10 1000.5 2000.25 77 3"],
+      ["m/b.tf", "20 3000 4000 88 3"],
+    ]);
+    const metadata = [10, 1000.5, 2000.25, 77, 3, 20, 3000, 4000, 88, 3];
+    expect(indexVouches(index, ["m/a.tf", "m/b.tf"], new Float64Array(metadata))).toBe(true);
+    // Each number, for each file, must be the one the index keeps.
+    for (let i = 0; i < metadata.length; i++) {
+      const other = [...metadata];
+      other[i]! += 0.5;
+      expect(indexVouches(index, ["m/a.tf", "m/b.tf"], new Float64Array(other)), String(i)).toBe(false);
+    }
+    expect(indexVouches(index, ["m/a.tf", "m/c.tf"], new Float64Array(metadata))).toBe(false);
+    expect(indexVouches(index, ["m/a.tf"], new Float64Array(metadata))).toBe(false);
+    expect(indexVouches(index, [], new Float64Array())).toBe(false);
+    // The index keeps the low 32 bits of the size, inode and device.
+    const high = [10 + 2 ** 32, 1000.5, 2000.25, 77 + 2 ** 33, 3 + 2 ** 32];
+    expect(indexVouches(index, ["m/a.tf"], new Float64Array(high))).toBe(true);
   });
 });
