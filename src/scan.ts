@@ -226,6 +226,7 @@ export async function scan(request: ScanRequest): Promise<ScanResult> {
     ...(blobIds ? { blobIds } : {}),
     ...(request.scope && request.vouchedIds ? { vouchedIds: request.vouchedIds } : {}),
     ...(layout ? { summaries: layout.summaries, summaryKey: layout.summaryKey } : {}),
+    ...(request.scope ? { deferSurveys: true } : {}),
   });
   await request.cache?.load();
   try {
@@ -720,6 +721,26 @@ async function loadConfigurations(
       const again = await assembleConfigurations([configuration.root.module.dir], loader);
       errors.push(...again.errors);
       first.configurations.splice(index, 1, ...again.configurations);
+    }
+  }
+  // Configurations in scope whose files' survey was deferred (see LoaderOptions.deferSurveys): surveyed now, and
+  // assembled again where that reads a file anew.
+  for (;;) {
+    const unsettled = first.configurations
+      .map((configuration, index) => ({ configuration, index }))
+      .filter(
+        ({ configuration }) =>
+          isInScope(configuration) && loader.unsettled(configuration.instances.map((i) => i.module.dir)),
+      );
+    if (!unsettled.length) break;
+    const again = await loader.settle(
+      unsettled.flatMap(({ configuration }) => configuration.instances.map((i) => i.module.dir)),
+    );
+    for (const { configuration, index } of unsettled.reverse()) {
+      if (!configuration.instances.some((i) => again.has(i.module.dir))) continue;
+      const assembled = await assembleConfigurations([configuration.root.module.dir], loader);
+      errors.push(...assembled.errors);
+      first.configurations.splice(index, 1, ...assembled.configurations);
     }
   }
   const relevant = new Set<Configuration>();

@@ -73,14 +73,48 @@ export interface Survey {
  * headers (this runs on every file of a repository, parsed or not), or from the parser, for files
  * with module calls or suppression comments.
  */
-export function surveyHcl(text: string): Survey {
+export function surveyHcl(text: string, defer = false): Survey {
   if (text.includes("module") || text.includes("keygate:ignore")) {
     const wellFormed = looksWellFormed(text);
     return { wellFormed, skeleton: wellFormed ? outlinedSkeleton(text) : null, outlined: true };
   }
+  if (defer) return new DeferredSurvey(text);
   const { wellFormed, plainHeaders } = skimHclPlain(text);
   if (!wellFormed || !plainHeaders) return { wellFormed, skeleton: null, outlined: false };
   return { wellFormed, outlined: false, skeleton: new HeaderSkeleton(text) };
+}
+
+/**
+ * The survey of a file that declares no module call (its text does not contain `module`) nor
+ * suppression comment, taken when first looked at: a change-aware scan needs nothing of such a
+ * file in a configuration it does not check (see ModuleLoader's deferred surveys).
+ */
+class DeferredSurvey implements Survey {
+  readonly outlined = false;
+  private taken: Survey | undefined;
+  constructor(private readonly text: string) {}
+
+  /** Whether the file has been skimmed. */
+  get settled(): boolean {
+    return this.taken !== undefined;
+  }
+
+  get wellFormed(): boolean {
+    return this.take().wellFormed;
+  }
+
+  get skeleton(): Skeleton | null {
+    return this.take().skeleton;
+  }
+
+  private take(): Survey {
+    return (this.taken ??= surveyHcl(this.text));
+  }
+}
+
+/** Whether a survey was deferred (see surveyHcl) and not taken yet. */
+export function isDeferred(survey: Survey | undefined): boolean {
+  return survey instanceof DeferredSurvey && !survey.settled;
 }
 
 /**

@@ -29,11 +29,21 @@ export const READ_AHEAD_MIN_FILES = 512;
 /** The shared memory for the files' bytes; files that no longer fit are read by the caller. */
 const SPACE_BYTES = 64 << 20;
 
-/** A file's state, in the shared Int32Array: nobody's yet, being read by the worker, read by it, taken by the caller. */
+/**
+ * A file's state, in the shared Int32Array: nobody's yet, being read by the worker, read by it,
+ * taken by the caller, left by the worker to the caller (not a plain case, or no room left).
+ */
 const FREE = 0;
 const READING = 1;
 const READ = 2;
 const TAKEN = 3;
+const LEFT = 4;
+
+/**
+ * How long the caller waits at most for a file the worker is reading (it is done in well under a
+ * millisecond; the limit only bounds a worker that stopped mid-file).
+ */
+const WAIT_MS = 20;
 
 /**
  * The worker's code, evaluated as a script (no file to find, in the bundle, the Action's bundle or
@@ -49,6 +59,7 @@ const state = new Int32Array(control, 0, n);
 const spans = new Int32Array(control, 4 * n, 2 * n);
 const bytes = new Uint8Array(space);
 let offset = 0;
+let full = false;
 for (let i = 0; i < n; i++) {
   if (Atomics.compareExchange(state, i, ${FREE}, ${READING}) !== ${FREE}) continue;
   let fd = -1;
@@ -56,24 +67,31 @@ for (let i = 0; i < n; i++) {
   try {
     fd = openSync(paths[i], flags);
     const info = fstatSync(fd);
-    if (!info.isFile()) continue;
-    if (info.size > bytes.length - offset) break;
-    length = 0;
-    while (length < info.size) {
-      const got = readSync(fd, bytes, offset + length, info.size - length, length);
-      if (got === 0) break;
-      length += got;
+    // Not a plain file, or no room left for it: the caller's to read (length stays -1).
+    if (!info.isFile()) length = -1;
+    else if (info.size > bytes.length - offset) full = true;
+    else {
+      length = 0;
+      while (length < info.size) {
+        const got = readSync(fd, bytes, offset + length, info.size - length, length);
+        if (got === 0) break;
+        length += got;
+      }
     }
   } catch {
     length = -1;
   } finally {
     if (fd !== -1) try { closeSync(fd); } catch { length = -1; }
   }
-  if (length < 0) continue;
-  spans[2 * i] = offset;
-  spans[2 * i + 1] = length;
-  offset += length;
-  Atomics.store(state, i, ${READ});
+  if (length >= 0) {
+    spans[2 * i] = offset;
+    spans[2 * i + 1] = length;
+    offset += length;
+  }
+  // The caller may be waiting for this very file (see take).
+  Atomics.store(state, i, length >= 0 ? ${READ} : ${LEFT});
+  Atomics.notify(state, i);
+  if (full) break;
 }
 `;
 
@@ -119,13 +137,20 @@ export function readAhead(paths: readonly string[]): ReadAhead | undefined {
     finished,
     take(index) {
       if (stopped) return undefined;
-      const now = Atomics.load(state, index);
+      let now = Atomics.load(state, index);
+      // Being read: waited for rather than read twice (a caller that has caught up with the worker would
+      // otherwise read every other file itself, in step with it).
+      if (now === READING) {
+        Atomics.wait(state, index, READING, WAIT_MS);
+        now = Atomics.load(state, index);
+      }
       if (now === READ) {
         Atomics.store(state, index, TAKEN);
         const start = spans[2 * index]!;
         return bytes.subarray(start, start + spans[2 * index + 1]!);
       }
-      // Not read yet (the caller reads it; the worker then passes it by), or being read: read again by the caller.
+      // Not read yet (the caller reads it; the worker then passes it by), left to the caller, or (a worker that
+      // stopped mid-file) still being read: read by the caller.
       if (now === FREE) Atomics.compareExchange(state, index, FREE, TAKEN);
       return undefined;
     },

@@ -107,6 +107,29 @@ export function skeletonSource(
   );
 }
 
+/**
+ * The skeleton of a file whose survey was deferred (see prefilter.ts's surveyHcl): a plain one,
+ * provisionally, for a module that is only assembled. The loader takes the survey before anything
+ * else is asked of the file (see ModuleLoader.settle); if its blocks are looked at before, they
+ * are taken from the survey then, and a file that turns out to have none to give is a bug.
+ */
+export function provisionalSkeletonSource(path: string, cwd: string, text: string, survey: Survey): SourceFile {
+  const parts: Skeleton = {
+    get body() {
+      return taken().body;
+    },
+    get outline() {
+      return taken().outline;
+    },
+  };
+  const taken = () => {
+    if (!survey.wellFormed || !survey.skeleton)
+      throw new Error(`keygate looked at the blocks of ${path} before surveying it (a bug)`);
+    return survey.skeleton;
+  };
+  return new SkeletonSource(path, displayPath(path, cwd), text, parts, "plain");
+}
+
 /** A file that is not parsed, as a source file (a class: one is made for almost every file of a repository). */
 class SkeletonSource implements SourceFile {
   readonly syntax = "hcl";

@@ -11,15 +11,15 @@ export interface SurveyedFile {
 }
 
 /** Reads and surveys one file. */
-async function surveyFile(path: string, tree: SourceTree = workingTree): Promise<SurveyedFile> {
-  return surveyed(path, await readTextFile(path, tree));
+async function surveyFile(path: string, tree: SourceTree = workingTree, defer = false): Promise<SurveyedFile> {
+  return surveyed(path, await readTextFile(path, tree), defer);
 }
 
-function surveyed(path: string, read: ReadResult): SurveyedFile {
+function surveyed(path: string, read: ReadResult, defer = false): SurveyedFile {
   if (!read.ok || path.endsWith(".json")) return { read };
   // Nesting too deep for the parsers is not well formed either (the survey's skim counts it): such a file is
   // parsed, which reports it (see nesting.ts).
-  return { read, survey: surveyHcl(read.text) };
+  return { read, survey: surveyHcl(read.text, defer) };
 }
 
 /**
@@ -30,19 +30,26 @@ function surveyed(path: string, read: ReadResult): SurveyedFile {
  * back results to copy; a second thread for the whole survey was tried, and on two cores starting
  * and warming it cost more than it saved.
  */
-export async function surveyFiles(paths: readonly string[], tree: SourceTree): Promise<SurveyedFile[]> {
+export async function surveyFiles(paths: readonly string[], tree: SourceTree, defer = false): Promise<SurveyedFile[]> {
   if (tree === workingTree)
-    return surveyWorkingTree(paths, process.env.KEYGATE_READ_AHEAD === "off" ? undefined : readAhead(paths));
+    return surveyWorkingTree(paths, process.env.KEYGATE_READ_AHEAD === "off" ? undefined : readAhead(paths), defer);
   // A git snapshot answers through one pipe (see change/blob-reader.ts): all requests at once, not one round trip per file.
-  return Promise.all(paths.map((path) => surveyFile(path, tree)));
+  return Promise.all(paths.map((path) => surveyFile(path, tree, defer)));
 }
 
-/** Surveys working-tree files, taking those `ahead` has read (see read-ahead.ts) and reading the others; stops it at the end. */
-export function surveyWorkingTree(paths: readonly string[], ahead: ReadAhead | undefined): SurveyedFile[] {
+/**
+ * Surveys working-tree files, taking those `ahead` has read (see read-ahead.ts) and reading the
+ * others; stops it at the end. `defer`: see surveyHcl.
+ */
+export function surveyWorkingTree(
+  paths: readonly string[],
+  ahead: ReadAhead | undefined,
+  defer = false,
+): SurveyedFile[] {
   try {
     return paths.map((path, index) => {
       const bytes = ahead?.take(index);
-      return surveyed(path, bytes ? decodeText(bytes) : readWorkingTreeText(path));
+      return surveyed(path, bytes ? decodeText(bytes) : readWorkingTreeText(path), defer);
     });
   } finally {
     ahead?.stop();

@@ -8,12 +8,21 @@ import type { FileLogEntry } from "../load/file-log.js";
 import { outlineHcl, outlineTfJson, type FileOutline } from "../load/outline.js";
 import type { Body } from "../load/hcl-syntax.js";
 import { blobIdOf, unchangedBlobIds } from "../load/git.js";
-import { mentionsIn, surveyHcl, type Mentions, type Prefilter, type Skeleton, type Survey } from "../load/prefilter.js";
+import {
+  isDeferred,
+  mentionsIn,
+  surveyHcl,
+  type Mentions,
+  type Prefilter,
+  type Skeleton,
+  type Survey,
+} from "../load/prefilter.js";
 import { decodeText, readTextFile, readWorkingTreeText, type ReadResult } from "../load/read.js";
 import { surveyFiles } from "../load/survey.js";
 import {
   listModuleFiles,
   preferTofu,
+  provisionalSkeletonSource,
   readError,
   skeletonSource,
   sourceFromParse,
@@ -69,6 +78,15 @@ export interface LoaderOptions {
    * directories whose content the caller vouches is that of a commit's tree; undefined for others.
    */
   summaryKey?: (dir: string) => string | undefined;
+  /**
+   * A change-aware scan without a cache: a file that can declare no module call (its text does not
+   * contain `module`) nor suppression comment is read but not skimmed while its directory is only
+   * assembled; it is surveyed when a configuration in the scan's scope includes it (see settle),
+   * as every file of a configuration that is checked or reported on is. A configuration outside the
+   * scope needs nothing of it (its shape is its module calls), and its input errors are not the
+   * change's (see change/scan-change.ts).
+   */
+  deferSurveys?: boolean;
 }
 
 /**
@@ -93,6 +111,11 @@ export class ModuleLoader implements ModuleSource {
   private readonly parsed = new Map<string, SourceFile | null>();
   private readonly skeletons = new Map<string, SourceFile | null>();
   private readonly surveys = new Map<string, Survey>();
+  /** Files whose skeleton is a provisional one, their survey deferred (see LoaderOptions.deferSurveys). */
+  private readonly provisional = new Set<string>();
+  /** Roots assembled without their variable values, their variable files not read (see LoaderOptions.deferSurveys). */
+  private readonly unreadRoots = new Set<string>();
+  private readonly settledRoots = new Set<string>();
   /** Files not surveyed: what the cache remembered of their content still holds (see survey). */
   private readonly known = new Map<string, FileFacts>();
   /** Working-tree files known from the cache by their metadata alone (see ParseCache.vouched), not read. */
@@ -319,6 +342,16 @@ export class ModuleLoader implements ModuleSource {
       this.stubRoots.add(dir);
       return new Map();
     }
+    // Nor, while it is only assembled, the configuration of a scan that defers surveys: read when it is settled.
+    if (
+      this.options.deferSurveys &&
+      this.options.prefilter &&
+      this.mode(dir) === "graph" &&
+      !this.settledRoots.has(dir)
+    ) {
+      this.unreadRoots.add(dir);
+      return new Map();
+    }
     const { values, errors } = await this.variableReader.rootValues(dir, this.options.tree);
     this.options.errors.push(...errors);
     return values;
@@ -463,7 +496,10 @@ export class ModuleLoader implements ModuleSource {
     const prefilter = this.options.prefilter;
     // JSON parses natively and fast; a file whose structure is broken is parsed to report the error.
     return (
-      !prefilter || path.endsWith(".json") || prefilter.mustParse(mentionsIn(text), mode) || !this.skeleton(path, text)
+      !prefilter ||
+      path.endsWith(".json") ||
+      prefilter.mustParse(mentionsIn(text), mode) ||
+      !this.skeleton(path, text, mode)
     );
   }
 
@@ -518,7 +554,7 @@ export class ModuleLoader implements ModuleSource {
       const parsed = this.parsed.get(path);
       if (parsed) sources.push(parsed);
       else if (parsed === undefined) {
-        const skeleton = this.skeleton(path, read.text);
+        const skeleton = this.skeleton(path, read.text, this.mode(dir));
         if (skeleton) sources.push(skeleton);
       }
     }
@@ -554,11 +590,66 @@ export class ModuleLoader implements ModuleSource {
     return source;
   }
 
-  /** The file's skeleton (made once), or null when it cannot have one or looks broken, and must be parsed. */
-  private skeleton(path: string, text: string): SourceFile | null {
-    if (!this.skeletons.has(path))
-      this.skeletons.set(path, skeletonSource(path, this.options.cwd, text, this.surveys.get(path)));
+  /**
+   * The file's skeleton (made once), or null when it cannot have one or looks broken, and must be
+   * parsed. For a module that is only assembled ("graph"), a file whose survey was deferred has a
+   * provisional one (see LoaderOptions.deferSurveys); for any other use, the file is surveyed first.
+   */
+  private skeleton(path: string, text: string, mode: LoadMode = "full"): SourceFile | null {
+    const survey = this.surveys.get(path);
+    if (this.provisional.has(path) && (mode === "full" || !isDeferred(survey))) {
+      this.provisional.delete(path);
+      this.skeletons.delete(path);
+    }
+    if (!this.skeletons.has(path)) {
+      if (mode === "graph" && isDeferred(survey)) {
+        this.provisional.add(path);
+        this.skeletons.set(path, provisionalSkeletonSource(path, this.options.cwd, text, survey!));
+      } else this.skeletons.set(path, skeletonSource(path, this.options.cwd, text, survey));
+    }
     return this.skeletons.get(path)!;
+  }
+
+  /** Whether a file of these directories has a provisional skeleton, or one of them is a root whose variable files were not read (see settle). */
+  unsettled(dirs: Iterable<string>): boolean {
+    if (this.provisional.size === 0 && this.unreadRoots.size === 0) return false;
+    const wanted = new Set(dirs);
+    for (const dir of wanted) if (this.unreadRoots.has(dir)) return true;
+    for (const path of this.provisional) if (wanted.has(dirname(path))) return true;
+    return false;
+  }
+
+  /**
+   * Surveys the files of these directories whose survey was deferred, before their configuration is
+   * checked or reported on (see LoaderOptions.deferSurveys). A directory one of whose files turns out
+   * to need a parse (it looks broken, or declares more than plain resource blocks) is read again,
+   * as it would have been without deferring: returned, for its configurations to be assembled again;
+   * so is a root whose variable files were not read (they are, when it is assembled again: what
+   * reading them says is the run's).
+   */
+  async settle(dirs: Iterable<string>): Promise<Set<string>> {
+    const wanted = new Set(dirs);
+    const again = new Set<string>();
+    for (const dir of wanted)
+      if (this.unreadRoots.delete(dir)) {
+        this.settledRoots.add(dir);
+        again.add(dir);
+      }
+    const reread = new Set<string>();
+    for (const path of [...this.provisional]) {
+      const dir = dirname(path);
+      if (!wanted.has(dir)) continue;
+      const survey = this.surveys.get(path)!;
+      this.provisional.delete(path);
+      this.skeletons.delete(path);
+      if (!survey.wellFormed || !survey.skeleton) reread.add(dir);
+    }
+    for (const dir of reread) {
+      this.modules.delete(dir);
+      again.add(dir);
+    }
+    await this.prepare(reread);
+    return again;
   }
 
   /**
@@ -641,7 +732,7 @@ export class ModuleLoader implements ModuleSource {
         }
       }
     }
-    const results = await surveyFiles(unread, tree);
+    const results = await surveyFiles(unread, tree, this.options.deferSurveys === true && !!prefilter && !remember);
     unread.forEach((path, i) => {
       const { read, survey } = results[i]!;
       if (!read.ok) {

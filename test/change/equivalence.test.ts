@@ -259,6 +259,61 @@ describe("the scoped change-aware evaluation matches the full one", () => {
     });
   });
 
+  it("without a cache, surveys every file of a configuration in scope, and those of the others only for their calls", async () => {
+    // Files that declare no module call are not skimmed while their configuration is only assembled: one the
+    // change touches has them surveyed (and parsed when they look broken or declare more than resources) before
+    // it is checked or reported on, whether it can hold a pair (envs/a) or not (envs/b, no IAM resource).
+    const repo = GitHistory.create();
+    const broken = `resource "aws_iam_user" "x" {\n  name = \n`;
+    repo.commit("roots", {
+      "modules/shared/main.tf": `resource "aws_s3_bucket" "b" {\n  bucket = "b"\n}\n`,
+      "modules/shared/locals.tf": `locals {\n  n = 1\n}\n`,
+      "envs/a/main.tf": tf.user("a") + tf.call("shared", "../../modules/shared"),
+      "envs/b/main.tf": `resource "aws_sqs_queue" "q" {\n  name = "q"\n}\n`,
+      "envs/c/main.tf": tf.user("c") + tf.key("c", "c"),
+      "envs/c/broken.tf": broken,
+      // Variable files that cannot be read: reported where the configuration is in scope (envs/b), as the root's
+      // variable files are read before it is checked or reported on, and not where it is not (envs/c).
+      "envs/b/terraform.tfvars": "n = \n",
+      "envs/c/terraform.tfvars": "n = \n",
+    });
+    repo.write({
+      "envs/a/iam.tf": tf.user("a2") + tf.key("a2", "a2"),
+      "modules/shared/broken.tf": broken,
+      "envs/b/broken.tf": broken.replace("aws_iam_user", "aws_sqs_queue"),
+    });
+    const errors = [
+      "envs/b/broken.tf: Invalid expression: Expected the start of an expression, but found an invalid expression token.",
+      expect.stringMatching(/^envs\/b\/terraform\.tfvars: /),
+      "modules/shared/broken.tf: Invalid expression: Expected the start of an expression, but found an invalid expression token.",
+    ];
+    for (const args of [
+      ["--base", "HEAD", "--no-cache"],
+      ["--base", "HEAD", "--no-cache", "envs/b/broken.tf", "envs/a/iam.tf"],
+    ]) {
+      const run = await repo.keygate(args);
+      expect({ args, code: run.code, flagged: run.flagged, errors: run.errors }).toEqual({
+        args,
+        code: 2,
+        flagged: ["aws_iam_access_key.a2"],
+        errors,
+      });
+    }
+    repo.git("add", "-A");
+    expect(await repo.keygate(["--staged", "--no-cache"])).toMatchObject({
+      code: 2,
+      flagged: ["aws_iam_access_key.a2"],
+      errors,
+    });
+    // Untouched: envs/c's broken file is not the change's, as with the cache.
+    repo.write({ "envs/b/broken.tf": null, "modules/shared/broken.tf": null });
+    expect(await repo.keygate(["--base", "HEAD", "--no-cache"])).toMatchObject({
+      code: 1,
+      flagged: ["aws_iam_access_key.a2"],
+      errors: [],
+    });
+  });
+
   for (const seed of [1, 2]) {
     it(`on a generated history (seed ${seed})`, { timeout: 600_000 }, async () => {
       const rand = random(seed);
@@ -279,6 +334,7 @@ describe("the scoped change-aware evaluation matches the full one", () => {
           ["--staged"],
           ["--base", first, "envs"],
           ["--staged", "--no-cache"],
+          ["--base", first, "--no-cache"],
         ];
         if (files.length) others.push(["--staged", ...files], ["--base", first, ...files]);
         // This step's change alone, and one of the others at random: every kind comes up over the steps.
