@@ -237,7 +237,7 @@ export class GitTree implements SourceTree {
   }
 
   async discover(paths: readonly string[], cwd: string, exclude?: ExcludeRules): Promise<Discovery> {
-    const isExcluded = excludeMatcher(exclude);
+    const isExcluded = await excludeMatcher(exclude);
     const files = new Set<string>();
     const namedFiles = new Set<string>();
     const otherFiles = new Set<string>();

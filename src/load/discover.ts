@@ -1,7 +1,6 @@
 import { accessSync, constants, existsSync, readFileSync } from "node:fs";
 import { stat } from "node:fs/promises";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
-import picomatch from "picomatch";
 import type { InputError } from "../findings.js";
 import { addScannedRoot, repositoryRootOf } from "./file-kind.js";
 import { gitFiles, TERRAFORM_EXTENSIONS } from "./git.js";
@@ -33,9 +32,13 @@ export function isTerraformFile(path: string): boolean {
   return TERRAFORM_EXTENSIONS.some((ext) => path.endsWith(ext));
 }
 
-/** Builds a matcher for the config's `exclude` globs (none: never excludes). */
-export function excludeMatcher(rules: ExcludeRules | undefined): (absolutePath: string) => boolean {
+/**
+ * Builds a matcher for the config's `exclude` globs (none: never excludes). picomatch is loaded only
+ * for globs to match: setting it up costs every run that has none a millisecond or two.
+ */
+export async function excludeMatcher(rules: ExcludeRules | undefined): Promise<(absolutePath: string) => boolean> {
   if (!rules || rules.patterns.length === 0) return () => false;
+  const { default: picomatch } = await import("picomatch");
   const match = picomatch(rules.patterns, { dot: true });
   return (path) => {
     const rel = relative(rules.base, path).split(sep).join("/");
@@ -50,7 +53,7 @@ export function excludeMatcher(rules: ExcludeRules | undefined): (absolutePath: 
  * error that names it.
  */
 export async function discoverFiles(paths: readonly string[], cwd: string, exclude?: ExcludeRules): Promise<Discovery> {
-  const isExcluded = excludeMatcher(exclude);
+  const isExcluded = await excludeMatcher(exclude);
   const files = new Set<string>();
   const otherFiles = new Set<string>();
   const namedFiles = new Set<string>();

@@ -133,7 +133,7 @@ describe("the bin", () => {
   });
 
   it("loads, for a scan of a directory, the bin's early file, the CLI and the chunks it shares: none of the lazy parts", async () => {
-    const dir = await writeTree({ "stack/main.tf": PAIR });
+    const dir = await writeTree({ "stack/main.tf": PAIR, "stack/skipped.tf": "locals {}\n" });
     // In a git work tree, as the benchmark's monorepo (outside one, discovery walks the tree with globby).
     await run("git", ["init", "-q"], { cwd: dir });
     // Module hooks (they run on a thread of their own) log every file Node loads.
@@ -150,13 +150,14 @@ describe("the bin", () => {
       join(dir, "register.mjs"),
       'import { register } from "node:module";\nregister("./hooks.mjs", import.meta.url);\n',
     );
+    let report = "";
     const loaded = async (args: string[]) => {
       rmSync(log, { force: true });
-      await run(process.execPath, ["--import", join(dir, "register.mjs"), BIN, ...args], {
+      ({ stdout: report } = await run(process.execPath, ["--import", join(dir, "register.mjs"), BIN, ...args], {
         cwd: dir,
         env: { PATH: process.env.PATH, KEYGATE_LOAD_LOG: log },
         timeout: 60_000,
-      }).catch((error: unknown) => error);
+      }).catch((error: unknown) => error as { stdout: string }));
       return readFileSync(log, "utf8")
         .split("\n")
         .filter((url) => url.includes("/dist/bundle/"))
@@ -164,7 +165,7 @@ describe("the bin", () => {
     };
     // The lazy parts are files of their own, named after what they hold (see scripts/bundle.mjs).
     const bundle = readdirSync(join(ROOT, "dist", "bundle"));
-    for (const lazy of ["yargs-", "live-", "scan-change-", "globby-"])
+    for (const lazy of ["yargs-", "live-", "scan-change-", "globby-", "picomatch-"])
       expect(
         bundle.some((f) => f.startsWith(lazy)),
         lazy,
@@ -185,6 +186,13 @@ describe("the bin", () => {
         file,
       ).toEqual([]);
     }
+    // Exclude globs load picomatch, and exclude.
+    expect(JSON.parse(report).summary.files).toBe(2);
+    const excluding = await loaded(["stack", "-f", "json", "--no-cache", "--exclude", "stack/skipped.tf"]);
+    expect(excluding.filter((f) => !scan.includes(f)).map((f) => f.replace(/-[A-Z0-9]+\.js$/, ""))).toEqual([
+      "picomatch",
+    ]);
+    expect(JSON.parse(report).summary.files).toBe(1);
     // The change-aware scan loads its own part, and still neither yargs nor live.
     const staged = (await loaded(["--staged", "-f", "json", "--no-cache"])).map((f) =>
       f.replace(/-[A-Z0-9]+\.js$/, ""),
