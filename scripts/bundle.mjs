@@ -29,9 +29,10 @@ const outdir = join(dist, "bundle");
 rmSync(outdir, { recursive: true, force: true });
 mkdirSync(outdir, { recursive: true });
 
-// Bundled CommonJS dependencies may call require().
+// Bundled CommonJS dependencies may call require(): a function that makes Node's on first use
+// (createRequire costs a run a millisecond or two, and most runs never call it).
 const BANNER =
-  'import { createRequire as __keygateRequire } from "node:module"; const require = __keygateRequire(import.meta.url);';
+  'var __keygateRequire; function require(...args) { return (__keygateRequire ??= process.getBuiltinModule("node:module").createRequire(import.meta.url))(...args); }';
 const common = {
   outdir,
   bundle: true,

@@ -51,8 +51,8 @@ const WAIT_MS = 20;
  * (decoding, binary content, encodings) as any file it reads itself.
  */
 const WORKER_SOURCE = `
-const { workerData } = require("node:worker_threads");
-const { openSync, fstatSync, readSync, closeSync } = require("node:fs");
+const { workerData } = process.getBuiltinModule("node:worker_threads");
+const { openSync, fstatSync, readSync, closeSync } = process.getBuiltinModule("node:fs");
 const { paths, control, space, flags } = workerData;
 const n = paths.length;
 const state = new Int32Array(control, 0, n);

@@ -13,7 +13,9 @@ export const AJV_OPTIONS: Options = {
   strictRequired: false,
 };
 
-const require = createRequire(import.meta.url);
+/** Made on first use: most runs load no validator (see lazySchema) and no ajv. */
+let required: NodeJS.Require | undefined;
+const require = (id: string): unknown => (required ??= createRequire(import.meta.url))(id);
 
 /** The package's schemas, by file name. */
 export const SCHEMA_FILES: Readonly<Record<string, string>> = {

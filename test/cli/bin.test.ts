@@ -132,6 +132,33 @@ describe("the bin", () => {
       expect(loaded).not.toContain(module);
   });
 
+  it("makes no require function in a scan of a directory (Node's createRequire, on first use only)", async () => {
+    const dir = await writeTree({ "stack/main.tf": PAIR });
+    // In a git work tree (outside one, discovery walks the tree with globby, which requires Node's modules).
+    await run("git", ["init", "-q"], { cwd: dir });
+    const hook = join(dir, "count.mjs");
+    writeFileSync(
+      hook,
+      'import module, { syncBuiltinESMExports } from "node:module";\n' +
+        "const { createRequire } = module;\n" +
+        "let made = 0;\n" +
+        "module.createRequire = (...args) => (made++, createRequire(...args));\n" +
+        "syncBuiltinESMExports();\n" +
+        'process.on("exit", () => process.stderr.write(`made: ${made}\\n`));\n',
+    );
+    const made = async (args: string[]) => {
+      const { stderr } = await run(process.execPath, ["--import", hook, BIN, ...args], {
+        cwd: dir,
+        env: { PATH: process.env.PATH },
+        timeout: 60_000,
+      }).catch((error: unknown) => error as { stderr: string });
+      return Number(/^made: (\d+)$/m.exec(stderr)![1]);
+    };
+    expect(await made(["stack", "-f", "json", "--no-cache"])).toBe(0);
+    // The check is worth something: yargs makes one (--help).
+    expect(await made(["--help"])).toBeGreaterThan(0);
+  });
+
   it("loads, for a scan of a directory, the bin's early file, the CLI and the chunks it shares: none of the lazy parts", async () => {
     const dir = await writeTree({ "stack/main.tf": PAIR, "stack/skipped.tf": "locals {}\n" });
     // In a git work tree, as the benchmark's monorepo (outside one, discovery walks the tree with globby).
