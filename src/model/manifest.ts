@@ -1,8 +1,9 @@
+import { lstatSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { InputError } from "../findings.js";
 import { displayPath } from "../load/discover.js";
 import { readTextFile } from "../load/read.js";
-import type { SourceTree } from "../load/tree.js";
+import { workingTree, type SourceTree } from "../load/tree.js";
 import { canonicalSource } from "./module-sources.js";
 
 /** One module `terraform init` (or `tofu init`) installed. */
@@ -34,6 +35,9 @@ export async function readModuleManifest(
   cwd: string,
 ): Promise<{ manifest: ModuleManifest | undefined; errors: InputError[] }> {
   const path = join(rootDir, MANIFEST_PATH);
+  // Absent in the working tree, as it is for most roots: known without a failed open (a thousand roots'
+  // failures, each an exception with its stack, add up). Any other case is read as before.
+  if (tree === workingTree && !existsNow(path)) return { manifest: undefined, errors: [] };
   const read = await readTextFile(path, tree);
   if (!read.ok) return { manifest: undefined, errors: [] };
   let data: unknown;
@@ -83,4 +87,14 @@ export function installedModule(
   const installed = manifest?.get(key);
   if (!installed || source === undefined) return undefined;
   return canonicalSource(installed.source) === canonicalSource(source) ? installed : undefined;
+}
+
+/** Whether a path names anything (a link included) in the working tree: false only when it, or a directory on the way, is absent. */
+function existsNow(path: string): boolean {
+  try {
+    return lstatSync(path, { throwIfNoEntry: false }) !== undefined;
+  } catch {
+    // Not a directory on the way, or not readable: the read says what it says.
+    return true;
+  }
 }
