@@ -346,9 +346,11 @@ export class VerdictStore {
       get paths() {
         return pathsOf();
       },
-      why: byIndex
-        ? "unchanged since an earlier run (git finds it as its index says, and the index keeps the size and times it had when keygate last checked its git blob id): not read; its configuration's findings taken from the cache (nothing it depends on changed)"
-        : "unchanged since an earlier run (its size and times as when keygate last checked its git blob id): not read; its configuration's findings taken from the cache (nothing it depends on changed)",
+      why: `unchanged since an earlier run (${
+        byIndex
+          ? "git finds it as its index says, and the index keeps the size and times it had when keygate last checked its git blob id"
+          : "its size and times as when keygate last checked its git blob id"
+      }): not read; its configuration's findings taken from the cache (nothing it depends on changed)`,
     };
   }
 }

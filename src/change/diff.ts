@@ -75,8 +75,9 @@ export class Changes {
 /** The differences between two git snapshots (`--staged`: HEAD and the index), from their listings. */
 export function snapshotChanges(repository: Repository, before: GitTree, after: GitTree): Changes {
   const changes = new Changes(repository.toplevel);
-  for (const [path, oid] of after.entries) if (before.entries.get(path) !== oid) changes.add(path);
-  for (const path of before.entries.keys()) if (!after.entries.has(path)) changes.add(path);
+  const [was, is] = [before.entries, after.entries];
+  for (const [path, oid] of is) if (was.get(path) !== oid) changes.add(path);
+  for (const path of was.keys()) if (!is.has(path)) changes.add(path);
   for (const path of [...before.special, ...after.special]) changes.addSpecial(path);
   return changes;
 }

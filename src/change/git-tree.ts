@@ -122,15 +122,21 @@ export class GitTree implements SourceTree {
     for (const rel of this.listing.dirs()) yield [rel, this.listing.names(rel)!];
   }
 
-  /** The repository-relative path (`/` separators) → blob id of every file (to compare snapshots by ids). */
+  private allEntries: Map<string, string> | undefined;
+
+  /**
+   * The repository-relative path (`/` separators) → blob id of every file (to compare snapshots by
+   * ids), made from the listing on first use: it lists every directory.
+   */
   get entries(): ReadonlyMap<string, string> {
+    if (this.allEntries) return this.allEntries;
     const entries = new Map<string, string>();
     for (const rel of this.listing.dirs())
       for (const name of this.listing.names(rel)!) {
         const path = rel === "" ? name : `${rel}/${name}`;
         entries.set(path, this.listing.blob(path)!);
       }
-    return entries;
+    return (this.allEntries = entries);
   }
 
   /** Contents read synchronously (see readNow), by blob id. */

@@ -237,6 +237,8 @@ describe("GitTree", () => {
     const sorted = (tree: GitTree) => new Map([...tree.directories()].map(([d, names]) => [d, [...names].sort()]));
     expect(sorted(commit)).toEqual(sorted(index));
     expect(new Map(commit.entries)).toEqual(new Map(index.entries));
+    // Made once from the listing (a comparison looks it up for every file of the other side: see diff.ts).
+    expect(commit.entries).toBe(commit.entries);
     expect([...commit.special].sort()).toEqual([...index.special].sort());
     const everything = await commit.discover(["."], repo.dir);
     expect(everything).toEqual(await index.discover(["."], repo.dir));
