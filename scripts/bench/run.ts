@@ -17,6 +17,12 @@
 //                                          refused, 100,000 resources in one file, a 50 MB file), one run each
 //   npm run bench -- --live --baseline DIR also the same live rows with another checkout's build,
 //                                          alternating runs (--runs N of them)
+//   npm run bench -- --keep-env            time the processes with NODE_EXTRA_CA_CERTS as set (see below)
+//
+// NODE_EXTRA_CA_CERTS: Node.js 20 reads and parses that file at every start, before any of keygate's
+// code runs (a whole system CA bundle: ~50 ms per process on a 2-core machine). It is the machine's
+// setting, not keygate's cost, and a scan opens no TLS connection: the timed processes (keygate and
+// the Node.js floor) start without it unless --keep-env is given; the bench prints what it costs here.
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
@@ -36,8 +42,36 @@ const liveOnly = argv.includes("--live");
 const hostileOnly = argv.includes("--hostile");
 const baseline = option("--baseline");
 const orgRuns = RUNS;
+const keepEnv = argv.includes("--keep-env");
+/** The environment of every timed process (see NODE_EXTRA_CA_CERTS above). */
+const timedEnv: NodeJS.ProcessEnv = { ...process.env };
+if (!keepEnv) delete timedEnv.NODE_EXTRA_CA_CERTS;
 
 const work = mkdtempSync(join(tmpdir(), "keygate-bench-"));
+
+/** What NODE_EXTRA_CA_CERTS costs a Node.js start here (median of 5 alternating runs of `node -e 0` with and without), or undefined when it is not set. */
+function extraCaCertsCost(): { with: number; without: number } | undefined {
+  if (!process.env.NODE_EXTRA_CA_CERTS) return undefined;
+  const without = { ...process.env };
+  delete without.NODE_EXTRA_CA_CERTS;
+  const times: [number[], number[]] = [[], []];
+  for (let i = 0; i < 5; i++)
+    [process.env, without].forEach((env, k) => {
+      const started = performance.now();
+      execFileSync(process.execPath, ["-e", "0"], { env, stdio: "ignore" });
+      times[k]!.push(performance.now() - started);
+    });
+  const median = (values: number[]) => values.sort((a, b) => a - b)[2]!;
+  return { with: median(times[0]), without: median(times[1]) };
+}
+const caCost = extraCaCertsCost();
+const caNote = caCost
+  ? `NODE_EXTRA_CA_CERTS=${process.env.NODE_EXTRA_CA_CERTS} is set: a Node.js start takes ${caCost.with.toFixed(0)} ms with it, ${caCost.without.toFixed(0)} ms without; ` +
+    (keepEnv
+      ? "the timed processes keep it (--keep-env)"
+      : "the timed processes start without it (--keep-env keeps it)")
+  : undefined;
+if (caNote) console.log(caNote);
 
 /** A built keygate to time: this checkout, and with --against another one. */
 interface Build {
@@ -71,7 +105,12 @@ interface Measured {
 function runOnce(build: Build, cwd: string, args: string[], incomplete = false): Omit<Measured, "minMs" | "maxMs"> {
   const argv = args.map((a) => a.replace("{cache}", build.cache));
   const started = performance.now();
-  const child = spawnSync(process.execPath, [build.measure, ...argv], { cwd, encoding: "utf8", maxBuffer: 1 << 28 });
+  const child = spawnSync(process.execPath, [build.measure, ...argv], {
+    cwd,
+    env: timedEnv,
+    encoding: "utf8",
+    maxBuffer: 1 << 28,
+  });
   const wallMs = performance.now() - started;
   const lines = child.stdout.trim().split("\n");
   const usage = JSON.parse(lines.at(-1)!) as {
@@ -308,7 +347,11 @@ if (!liveOnly && !hostileOnly) {
     const times: number[] = [];
     for (let i = 0; i < RUNS; i++) {
       const started = performance.now();
-      execFileSync(process.execPath, [join(import.meta.dirname, "floor.mjs"), mode], { cwd: mono, stdio: "ignore" });
+      execFileSync(process.execPath, [join(import.meta.dirname, "floor.mjs"), mode], {
+        cwd: mono,
+        env: timedEnv,
+        stdio: "ignore",
+      });
       times.push(performance.now() - started);
     }
     times.sort((a, b) => a - b);
@@ -521,7 +564,9 @@ console.log(
   `\nmachine: ${cpus().length} cores, node ${process.version}, load average ${(await import("node:os"))
     .loadavg()
     .map((l) => l.toFixed(1))
-    .join(" ")}; medians of ${RUNS} runs${against ? `, alternating with ${against}` : ""}`,
+    .join(
+      " ",
+    )}; medians of ${RUNS} runs${against ? `, alternating with ${against}` : ""}${caNote ? `\n${caNote}` : ""}`,
 );
 console.log(verdicts.join("\n"));
 rmSync(work, { recursive: true, force: true });
