@@ -29,6 +29,7 @@ const E2E = [
   "test/change/staged-base.test.ts",
   "test/cli/bin.test.ts",
   "test/cli/color.test.ts",
+  "test/cli/early-change.test.ts",
   "test/cli/debug.test.ts",
   "test/cli/live.test.ts",
   "test/cli/usage.test.ts",

@@ -116,7 +116,7 @@ async function runCommand(rawArgv: readonly string[], io: CliIO, early: EarlyWor
       return EXIT.incomplete;
     }
     // Anything else that went wrong, yargs' reading reports as it always has.
-    if (problem === undefined) return runScan(quick, io);
+    if (problem === undefined) return runScan(quick, io, handed !== undefined ? early?.git : undefined);
   }
   yargsFactory ??= (await import("yargs")).default;
   const argv = rawArgv.map((a) => (a === "-" ? STDIN_TOKEN : a));

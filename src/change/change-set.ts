@@ -2,15 +2,18 @@ import { stat } from "node:fs/promises";
 import { workingTree, type SourceTree } from "../load/tree.js";
 import { BlobReader } from "./blob-reader.js";
 import { indexDiffChanges, snapshotChanges, workingTreeChanges, workingTreeListing, type Changes } from "./diff.js";
-import { git, GitError, openRepositoryAt, resolveBase, resolveCommit, runGit, type Repository } from "./git.js";
+import {
+  git,
+  openRepositoryAt,
+  resolveBase,
+  stagedBase,
+  symbolicRef,
+  type ChangeMode,
+  type Repository,
+} from "./git.js";
 import { GitTree, indexChanges } from "./git-tree.js";
 
-/**
- * What a change-aware scan compares: `--base REF` (REF → working tree) or `--staged` (→ the index,
- * from `--base REF` when given, else from where the branch left the default branch: see
- * {@link stagedBase}).
- */
-export type ChangeMode = { kind: "base"; ref: string } | { kind: "staged"; base?: string };
+export type { ChangeMode } from "./git.js";
 
 /** The two sides of a change, each readable as a {@link SourceTree}. */
 export interface ChangeSet {
@@ -126,60 +129,4 @@ async function diskKind(path: string): Promise<"file" | "dir" | undefined> {
   } catch {
     return undefined;
   }
-}
-
-/**
- * The "before" side of `--staged` without `--base`: the point where the current branch left the
- * default branch, so that the pre-commit hook refuses what the pull-request gate (`--base` = the
- * base commit) would. The default branch is `baseBranch` (`.keygate.json`), else the remote's
- * (`refs/remotes/origin/HEAD`, set by `git clone` or `git remote set-head origin --auto`). On the
- * default branch itself, without one, or without a common commit, it is HEAD, as before.
- * Undefined in a repository without commits. `known`: HEAD's commit and the remote's default
- * branch, when the caller asked git for them already (without `baseBranch`).
- */
-export async function stagedBase(
-  repository: Repository,
-  baseBranch: string | undefined,
-  known?: { head: string | undefined; remoteHead: Promise<string | undefined> | undefined },
-): Promise<{ commit: string; label: string; shown: string } | undefined> {
-  // Asked together: two git processes at once.
-  const remoteHead = known
-    ? known.remoteHead
-    : baseBranch === undefined
-      ? symbolicRef(repository.toplevel, "refs/remotes/origin/HEAD")
-      : undefined;
-  void remoteHead?.catch(() => undefined);
-  const head = known ? known.head : await resolveCommit(repository, "HEAD");
-  if (!head) return undefined;
-  const atHead = { commit: head, label: "HEAD", shown: `HEAD (${head.slice(0, 7)})` };
-  const branch = baseBranch ?? (await remoteHead);
-  if (!branch) return atHead;
-  if (baseBranch !== undefined && !(await resolveCommit(repository, baseBranch))) {
-    throw new GitError(
-      `baseBranch "${baseBranch}" (.keygate.json): unknown revision in this repository. Fetch it (git fetch origin), or fix the name (e.g. "origin/main")`,
-    );
-  }
-  const current = await symbolicRef(repository.toplevel, "HEAD");
-  // On the default branch itself (main, or main tracking origin/main), the commit adds to HEAD.
-  if (
-    current !== undefined &&
-    (current === branch || current === branch.replace(/^[^/]+\//, "") || `origin/${current}` === branch)
-  )
-    return atHead;
-  const result = await runGit(["merge-base", head, branch], repository.toplevel);
-  const mergeBase = result.code === 0 ? result.stdout.toString("utf8").trim() : "";
-  if (!mergeBase) return atHead;
-  if (mergeBase === head) return atHead;
-  return {
-    commit: mergeBase,
-    label: `the merge base with ${branch}`,
-    shown: `the merge base of HEAD and ${branch} (${mergeBase.slice(0, 7)})`,
-  };
-}
-
-/** The short name a symbolic ref points at (`origin/main`, `main`), or undefined (also outside a repository). */
-async function symbolicRef(cwd: string, ref: string): Promise<string | undefined> {
-  const result = await runGit(["symbolic-ref", "--quiet", "--short", ref], cwd);
-  const name = result.code === 0 ? result.stdout.toString("utf8").trim() : "";
-  return name || undefined;
 }

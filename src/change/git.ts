@@ -1,7 +1,15 @@
 import { spawn } from "node:child_process";
+import { closeSync, fstatSync, readSync } from "node:fs";
 import { resolve } from "node:path";
-import { SAFE_GIT_OPTIONS } from "../load/git.js";
+import { SAFE_GIT_OPTIONS, spoolFile } from "../load/git.js";
 import { closest } from "../suggest.js";
+
+/**
+ * What a change-aware scan compares: `--base REF` (REF → working tree) or `--staged` (→ the index,
+ * from `--base REF` when given, else from where the branch left the default branch: see
+ * {@link stagedBase}).
+ */
+export type ChangeMode = { kind: "base"; ref: string } | { kind: "staged"; base?: string };
 
 /** A git problem that stops a change-aware scan; the CLI prints the message and exits 2. */
 export class GitError extends Error {}
@@ -22,23 +30,124 @@ export function gitEnvironment(env: NodeJS.ProcessEnv = process.env): NodeJS.Pro
   return { ...env, LC_ALL: "C", LANGUAGE: "C", GIT_OPTIONAL_LOCKS: "0", GIT_TERMINAL_PROMPT: "0" };
 }
 
+/** Asks git a question: runs it to its end (see {@link runGit}); how the early answers are asked and taken. */
+export type AskGit = (args: readonly string[], cwd: string) => Promise<GitOutput>;
+
 /** Runs git to its end and collects its output; rejects with a {@link GitError} only when git cannot be started. */
-export function runGit(args: readonly string[], cwd: string): Promise<GitOutput> {
+export const runGit: AskGit = (args, cwd) => {
+  // A question asked before the CLI loaded (see askChangeEarly), word for word: its answer, once.
+  const early = handed?.take(args, cwd);
+  return early ? early.catch(() => startGit(args, cwd)) : startGit(args, cwd);
+};
+
+/**
+ * Runs git and collects its output; `spooled`: its stdout goes to an unlinked temporary file, read
+ * once git is done (an answer asked before the CLI loads may be megabytes, more than a pipe holds,
+ * and Node does not read a pipe while it compiles: git would wait).
+ */
+function startGit(args: readonly string[], cwd: string, spooled = false): Promise<GitOutput> {
+  const spool = spooled ? spoolFile() : undefined;
   return new Promise((done, fail) => {
     const child = spawn("git", [...SAFE_GIT_OPTIONS, ...args], {
       cwd,
       env: gitEnvironment(),
-      stdio: ["ignore", "pipe", "pipe"],
+      stdio: ["ignore", spool ?? "pipe", "pipe"],
     });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
-    child.stdout.on("data", (chunk: Buffer) => out.push(chunk));
-    child.stderr.on("data", (chunk: Buffer) => err.push(chunk));
-    child.on("error", (error: NodeJS.ErrnoException) => fail(startFailure(error)));
-    child.on("close", (code) =>
-      done({ code: code ?? 1, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString("utf8") }),
-    );
+    child.stdout?.on("data", (chunk: Buffer) => out.push(chunk));
+    child.stderr?.on("data", (chunk: Buffer) => err.push(chunk));
+    // Git that cannot be started says so with "error" (and may still "close"): the first of the two decides.
+    let ended = false;
+    child.on("error", (error: NodeJS.ErrnoException) => {
+      if (ended) return;
+      ended = true;
+      if (spool !== undefined) closeSync(spool);
+      fail(startFailure(error));
+    });
+    child.on("close", (code) => {
+      if (ended) return;
+      ended = true;
+      let stdout: Buffer = Buffer.concat(out);
+      if (spool !== undefined) {
+        try {
+          stdout = readAll(spool);
+        } catch (error) {
+          return fail(error instanceof Error ? error : new Error(String(error)));
+        } finally {
+          closeSync(spool);
+        }
+      }
+      done({ code: code ?? 1, stdout, stderr: Buffer.concat(err).toString("utf8") });
+    });
   });
+}
+
+/** The whole content of an open file, from its start. */
+function readAll(fd: number): Buffer {
+  const content = Buffer.allocUnsafe(fstatSync(fd).size);
+  for (let at = 0; at < content.length;) {
+    const read = readSync(fd, content, at, content.length - at, at);
+    if (read === 0) throw new Error("the file of git's answer ended early");
+    at += read;
+  }
+  return content;
+}
+
+/**
+ * Answers of git asked before the CLI loaded (see {@link askChangeEarly}), by question (the
+ * directory and the arguments, word for word), each for one taker: a change-aware scan that asks
+ * the very same question takes the answer instead of starting git (see {@link runGit}). What it
+ * asks otherwise, git answers as always: an answer nobody asks for costs a process, never a result.
+ */
+export class EarlyGitAnswers {
+  private readonly answers = new Map<string, Promise<GitOutput>>();
+  private readonly questions: string[] = [];
+
+  /** Asks git now, keeping the answer (its stdout spooled: see startGit). */
+  readonly ask: AskGit = (args, cwd) => {
+    const answer = startGit(args, cwd, true);
+    // Asked for its taker: a failure to start git is the taker's to see (it asks again).
+    answer.catch(() => undefined);
+    const key = questionKey(args, cwd);
+    this.questions.push(key);
+    this.answers.set(key, answer);
+    return answer;
+  };
+
+  /** The answer to this very question, if it was asked and not taken yet. */
+  take(args: readonly string[], cwd: string): Promise<GitOutput> | undefined {
+    const key = questionKey(args, cwd);
+    const answer = this.answers.get(key);
+    this.answers.delete(key);
+    return answer;
+  }
+
+  /** The questions asked (git's arguments), in order. */
+  asked(): string[][] {
+    return this.questions.map((key) => key.split("\0").slice(1));
+  }
+
+  /** The questions asked and not taken (git's arguments), in order. */
+  untaken(): string[][] {
+    return this.questions.filter((key) => this.answers.has(key)).map((key) => key.split("\0").slice(1));
+  }
+}
+
+function questionKey(args: readonly string[], cwd: string): string {
+  return [cwd, ...args].join("\0");
+}
+
+/** The early answers the change-aware scan now running takes (see {@link takeEarlyAnswers}). */
+let handed: EarlyGitAnswers | undefined;
+
+/**
+ * Has {@link runGit} take `answers` (what the bin asked before the CLI loaded, for this very run)
+ * until it is called again (with undefined once the run is over: a later run in the same process
+ * must ask git about the repository as it is then).
+ */
+export function takeEarlyAnswers(answers: EarlyGitAnswers | undefined): void {
+  handed = answers;
 }
 
 /** The error for git that could not be started (not installed, not on PATH). */
@@ -100,9 +209,10 @@ export async function openRepository(cwd: string): Promise<Repository> {
 export async function openRepositoryAt(
   cwd: string,
   revision?: string,
+  ask: AskGit = runGit,
 ): Promise<{ repository: Repository; commit: string | undefined }> {
   const asked = revision !== undefined && revision !== "" && !revision.startsWith("-");
-  const result = await runGit(
+  const result = await ask(
     [
       "rev-parse",
       "--is-bare-repository",
@@ -138,8 +248,12 @@ export async function openRepositoryAt(
 }
 
 /** The commit a revision names (`git rev-parse --verify REV^{commit}`), or undefined when there is none. */
-export async function resolveCommit(repository: Repository, revision: string): Promise<string | undefined> {
-  const result = await runGit(["rev-parse", "--verify", "--quiet", `${revision}^{commit}`], repository.toplevel);
+export async function resolveCommit(
+  repository: Repository,
+  revision: string,
+  ask: AskGit = runGit,
+): Promise<string | undefined> {
+  const result = await ask(["rev-parse", "--verify", "--quiet", `${revision}^{commit}`], repository.toplevel);
   return result.code === 0 ? result.stdout.toString("utf8").trim() : undefined;
 }
 
@@ -147,22 +261,27 @@ export async function resolveCommit(repository: Repository, revision: string): P
  * Resolves `--base REF` to a commit, with an error that says what to do when it cannot (`known`:
  * what {@link openRepositoryAt} found REF names, so that git is not asked again).
  */
-export async function resolveBase(repository: Repository, ref: string, known?: string): Promise<string> {
+export async function resolveBase(
+  repository: Repository,
+  ref: string,
+  known?: string,
+  ask: AskGit = runGit,
+): Promise<string> {
   if (ref === "" || ref.startsWith("-"))
     throw new GitError(`--base needs a git revision (a branch, tag or commit), not "${ref}"`);
-  const commit = known ?? (await resolveCommit(repository, ref));
+  const commit = known ?? (await resolveCommit(repository, ref, ask));
   if (commit) return commit;
   // A name (origin/mian) that is no branch or tag here is named as such, shallow clone or not; only a
   // commit id, or a revision whose name resolves (main~5), can be missing for want of history.
   const name = ref.replace(/([~^]\d*|@\{[^}]*\})+$/, "");
   const isCommitId = /^[0-9a-f]{7,64}$/i.test(name);
-  const nameKnown = isCommitId || (name !== ref && (await resolveCommit(repository, name)) !== undefined);
+  const nameKnown = isCommitId || (name !== ref && (await resolveCommit(repository, name, ask)) !== undefined);
   if (repository.shallow && nameKnown) {
     throw new GitError(
       `--base ${ref}: not found in this shallow clone. Fetch more history: in GitHub Actions, actions/checkout with \`fetch-depth: 0\`; in GitLab CI, GIT_DEPTH: 0; elsewhere \`git fetch --unshallow\` or \`git fetch origin ${ref}\`.`,
     );
   }
-  const suggestion = isCommitId ? undefined : closest(name, await refNames(repository));
+  const suggestion = isCommitId ? undefined : closest(name, await refNames(repository, ask));
   const meant = suggestion && suggestion !== name ? ` Did you mean ${suggestion}?` : "";
   if (repository.shallow) {
     throw new GitError(
@@ -175,8 +294,8 @@ export async function resolveBase(repository: Repository, ref: string, known?: s
 }
 
 /** The short names of the repository's branches, remote branches and tags. */
-async function refNames(repository: Repository): Promise<string[]> {
-  const result = await runGit(
+async function refNames(repository: Repository, ask: AskGit): Promise<string[]> {
+  const result = await ask(
     ["for-each-ref", "--format=%(refname:short)", "refs/heads", "refs/remotes", "refs/tags"],
     repository.toplevel,
   );
@@ -186,4 +305,113 @@ async function refNames(repository: Repository): Promise<string[]> {
         .split("\n")
         .filter((n) => n && !n.endsWith("/HEAD"))
     : [];
+}
+
+/**
+ * The "before" side of `--staged` without `--base`: the point where the current branch left the
+ * default branch, so that the pre-commit hook refuses what the pull-request gate (`--base` = the
+ * base commit) would. The default branch is `baseBranch` (`.keygate.json`), else the remote's
+ * (`refs/remotes/origin/HEAD`, set by `git clone` or `git remote set-head origin --auto`). On the
+ * default branch itself, without one, or without a common commit, it is HEAD, as before.
+ * Undefined in a repository without commits. `known`: HEAD's commit and the remote's default
+ * branch, when the caller asked git for them already (without `baseBranch`).
+ */
+export async function stagedBase(
+  repository: Repository,
+  baseBranch: string | undefined,
+  known?: { head: string | undefined; remoteHead: Promise<string | undefined> | undefined },
+  ask: AskGit = runGit,
+): Promise<{ commit: string; label: string; shown: string } | undefined> {
+  // Asked together: two git processes at once.
+  const remoteHead = known
+    ? known.remoteHead
+    : baseBranch === undefined
+      ? symbolicRef(repository.toplevel, "refs/remotes/origin/HEAD", ask)
+      : undefined;
+  void remoteHead?.catch(() => undefined);
+  const head = known ? known.head : await resolveCommit(repository, "HEAD", ask);
+  if (!head) return undefined;
+  const atHead = { commit: head, label: "HEAD", shown: `HEAD (${head.slice(0, 7)})` };
+  const branch = baseBranch ?? (await remoteHead);
+  if (!branch) return atHead;
+  if (baseBranch !== undefined && !(await resolveCommit(repository, baseBranch, ask))) {
+    throw new GitError(
+      `baseBranch "${baseBranch}" (.keygate.json): unknown revision in this repository. Fetch it (git fetch origin), or fix the name (e.g. "origin/main")`,
+    );
+  }
+  const current = await symbolicRef(repository.toplevel, "HEAD", ask);
+  // On the default branch itself (main, or main tracking origin/main), the commit adds to HEAD.
+  if (
+    current !== undefined &&
+    (current === branch || current === branch.replace(/^[^/]+\//, "") || `origin/${current}` === branch)
+  )
+    return atHead;
+  const result = await ask(["merge-base", head, branch], repository.toplevel);
+  const mergeBase = result.code === 0 ? result.stdout.toString("utf8").trim() : "";
+  if (!mergeBase) return atHead;
+  if (mergeBase === head) return atHead;
+  return {
+    commit: mergeBase,
+    label: `the merge base with ${branch}`,
+    shown: `the merge base of HEAD and ${branch} (${mergeBase.slice(0, 7)})`,
+  };
+}
+
+/** The short name a symbolic ref points at (`origin/main`, `main`), or undefined (also outside a repository). */
+export async function symbolicRef(cwd: string, ref: string, ask: AskGit = runGit): Promise<string | undefined> {
+  const result = await ask(["symbolic-ref", "--quiet", "--short", ref], cwd);
+  const name = result.code === 0 ? result.stdout.toString("utf8").trim() : "";
+  return name || undefined;
+}
+
+/**
+ * Asks git, before the CLI loads (see early.ts), what a change-aware scan in `cwd` asks first, so
+ * that git answers on the other core while Node compiles the CLI: the questions of openChangeSet
+ * (change-set.ts), word for word and by the same code, up to the listing of the "before" commit and
+ * what differs from it. Only the first answers decide the later questions (which commit is
+ * listed), each taken from git itself, so a run that takes them all decides as one that asked them
+ * itself; the scan takes each answer only for the very same question (see {@link runGit}), and
+ * asks git itself whatever was not asked here, or differently (`.keygate.json`'s baseBranch, a
+ * question this sequence stopped before: an error, no commits yet), or could not be asked (git not
+ * started). `--staged` is asked as without baseBranch.
+ */
+export function askChangeEarly(cwd: string, mode: ChangeMode): EarlyGitAnswers {
+  const answers = new EarlyGitAnswers();
+  const ask = answers.ask;
+  const asking = async () => {
+    const remoteHead =
+      mode.kind === "staged" && mode.base === undefined ? symbolicRef(cwd, "refs/remotes/origin/HEAD", ask) : undefined;
+    void remoteHead?.catch(() => undefined);
+    const { repository, commit: named } = await openRepositoryAt(
+      cwd,
+      mode.kind === "base" ? mode.ref : (mode.base ?? "HEAD"),
+      ask,
+    );
+    const at = repository.toplevel;
+    if (mode.kind === "base") {
+      const commit = await resolveBase(repository, mode.ref, named, ask);
+      // As workingTreeListing (diff.ts) and GitTree.ofCommit (git-tree.ts) ask.
+      void ask(
+        [
+          ...["-c", "core.trustctime=true", "-c", "core.checkStat=default"],
+          ...["diff-index", "-z", "--name-only", "--no-renames", "--ignore-submodules", commit, "--"],
+        ],
+        at,
+      );
+      void ask(["ls-files", "-z", "-v", "--cached", "--others", "--directory", "--full-name", "--", "."], at);
+      void ask(["ls-tree", "-r", "-t", "-z", "--full-tree", commit], at);
+      return;
+    }
+    const commit =
+      mode.base !== undefined
+        ? await resolveBase(repository, mode.base, named, ask)
+        : (await stagedBase(repository, undefined, { head: named, remoteHead }, ask))?.commit;
+    if (commit === undefined) return;
+    // As GitTree.ofCommit (git-tree.ts) and openChangeSet (change-set.ts) ask.
+    void ask(["ls-tree", "-r", "-t", "-z", "--full-tree", commit], at);
+    void ask(["diff-index", "--cached", "--raw", "-z", "--no-renames", commit, "--"], at);
+  };
+  // What went wrong here, the scan finds again when it asks (an error it reports, or no answer to take).
+  void asking().catch(() => undefined);
+  return answers;
 }

@@ -1,6 +1,7 @@
 import { resolve, sep } from "node:path";
 import type { ChangeMode } from "../change/change-set.js";
-import { GitError } from "../change/git.js";
+import type { ChangeScanRequest } from "../change/scan-change.js";
+import { GitError, takeEarlyAnswers, type EarlyGitAnswers } from "../change/git.js";
 import { configUsed, loadSettings, type FailOn } from "../load/config.js";
 import { fileLogLines, type FileLogEntry } from "../load/file-log.js";
 import { defaultCacheDir, defaultCacheKeyFile, ParseCache } from "../load/parse-cache.js";
@@ -35,8 +36,12 @@ export interface ScanArgs extends OutputArgs, SettingsArgs {
   debug?: boolean;
 }
 
-/** Runs a static scan (HCL, plans, or a git change) and delivers its reports; resolves to the exit code. */
-export async function runScan(args: ScanArgs, io: CliIO): Promise<number> {
+/**
+ * Runs a static scan (HCL, plans, or a git change) and delivers its reports; resolves to the exit
+ * code. `earlyGit`: what the bin asked git for this very command line before the CLI loaded (see
+ * early.ts), for a change-aware scan to take.
+ */
+export async function runScan(args: ScanArgs, io: CliIO, earlyGit?: EarlyGitAnswers): Promise<number> {
   let result: ScanResult;
   let failOn: FailOn;
   let baseline: Baseline | undefined;
@@ -75,9 +80,7 @@ export async function runScan(args: ScanArgs, io: CliIO): Promise<number> {
     const started = process.hrtime.bigint();
     try {
       result = args.change
-        ? await (
-            await import("../change/scan-change.js")
-          ).scanChange({
+        ? await scanChangeTaking(earlyGit, {
             ...common,
             paths: args.paths,
             change: args.change,
@@ -122,4 +125,18 @@ function scopeOf(scanned: readonly string[], cwd: string): (file: string) => boo
     const path = resolve(cwd, file);
     return roots.some((root) => path === root || path.startsWith(root.endsWith(sep) ? root : `${root}${sep}`));
   };
+}
+
+/** A change-aware scan that takes git's early answers (see askChangeEarly), for its run only. */
+async function scanChangeTaking(
+  earlyGit: EarlyGitAnswers | undefined,
+  request: ChangeScanRequest,
+): Promise<ScanResult> {
+  const { scanChange } = await import("../change/scan-change.js");
+  takeEarlyAnswers(earlyGit);
+  try {
+    return await scanChange(request);
+  } finally {
+    takeEarlyAnswers(undefined);
+  }
 }

@@ -251,7 +251,7 @@ function filterCommands(dir: string, env: NodeJS.ProcessEnv): Promise<string[] |
  * finds a repository no other way that `ls-files` could use, so elsewhere it is not asked: a scan
  * outside any repository starts no process.
  */
-function mayHaveRepository(dir: string): boolean {
+export function mayHaveRepository(dir: string): boolean {
   if (process.env.GIT_DIR !== undefined || process.env.GIT_WORK_TREE !== undefined) return true;
   for (let at = resolve(dir); ; at = dirname(at)) {
     if (existsSync(join(at, ".git"))) return true;
@@ -360,7 +360,7 @@ function askGit(dir: string, withIds: boolean): Promise<GitAnswer | null> {
  * A new file of this user's alone, already unlinked, open for reading and writing (its descriptor),
  * for a child's output; undefined where a file cannot be removed while open (Windows) or made.
  */
-function spoolFile(): number | undefined {
+export function spoolFile(): number | undefined {
   if (process.platform === "win32") return undefined;
   const path = join(tmpdir(), `keygate-git-${randomBytes(9).toString("base64url")}`);
   try {

@@ -74,10 +74,18 @@ export class GitHistory {
   /**
    * Runs keygate in the repository (or a directory in it) with the JSON report; returns exit code,
    * findings' addresses and the rest. A change-aware run is made twice, scoped (the default) and
-   * with the full evaluation of both sides, and the two must agree byte for byte.
+   * with the full evaluation of both sides, and the two must agree byte for byte; the first runs as
+   * the bin does, taking what its early file asked git before the CLI loaded (see src/early.ts),
+   * the second asks git everything itself.
    */
   async keygate(args: string[], cwd = ".") {
-    const { code, stdout, stderr } = await runCli([...args, "-f", "json"], join(this.dir, cwd), { ...process.env });
+    const { code, stdout, stderr } = await runCli(
+      [...args, "-f", "json"],
+      join(this.dir, cwd),
+      { ...process.env },
+      undefined,
+      { asBin: true },
+    );
     if (args.some((a) => a === "--staged" || a.startsWith("--base"))) {
       const full = await runCli([...args, "-f", "json"], join(this.dir, cwd), {
         ...process.env,

@@ -2,6 +2,7 @@ import { mkdtemp, mkdir, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { run, type CliIO } from "../../src/cli.js";
+import { startEarlyWork } from "../../src/early.js";
 import { loadSettings } from "../../src/load/config.js";
 import { loadPolicies } from "../../src/policies/catalog.js";
 import { scan, type ScanResult } from "../../src/scan.js";
@@ -31,12 +32,16 @@ export async function scanTree(
   return { ...(await scan({ paths, cwd: root, settings, policies, today: TODAY })), root };
 }
 
-/** Runs the CLI in-process and captures what it prints. */
+/**
+ * Runs the CLI in-process and captures what it prints; `asBin`: as the bin runs it, with what its
+ * early file starts before the CLI loads (see src/early.ts and src/bin.ts).
+ */
 export async function runCli(
   argv: string[],
   cwd: string,
   env: NodeJS.ProcessEnv = {},
   stdin: Uint8Array = new Uint8Array(),
+  { asBin = false }: { asBin?: boolean } = {},
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = "";
   let stderr = "";
@@ -54,7 +59,7 @@ export async function runCli(
     today: TODAY,
     readStdin: async () => new Uint8Array(stdin),
   };
-  const code = await run(argv, io);
+  const code = await run(argv, io, asBin ? startEarlyWork(argv, cwd) : undefined);
   // Every JSON report a test sees is checked against its published schema.
   checkPrintedReport(stdout);
   return { code, stdout, stderr };
