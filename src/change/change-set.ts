@@ -2,15 +2,7 @@ import { stat } from "node:fs/promises";
 import { workingTree, type SourceTree } from "../load/tree.js";
 import { BlobReader } from "./blob-reader.js";
 import { indexDiffChanges, snapshotChanges, workingTreeChanges, workingTreeListing, type Changes } from "./diff.js";
-import {
-  git,
-  openRepositoryAt,
-  resolveBase,
-  stagedBase,
-  symbolicRef,
-  type ChangeMode,
-  type Repository,
-} from "./git.js";
+import { git, openRepositoryAt, resolveBase, runGit, stagedBase, type ChangeMode, type Repository } from "./git.js";
 import { GitTree, indexChanges } from "./git-tree.js";
 
 export type { ChangeMode } from "./git.js";
@@ -47,16 +39,12 @@ export async function openChangeSet(
   baseBranch?: string,
   meanwhile?: (repository: Repository) => void,
 ): Promise<ChangeSet> {
-  // --staged without a base: where the remote's default branch points is asked meanwhile (see stagedBase).
-  const remoteHead =
-    mode.kind === "staged" && mode.base === undefined && baseBranch === undefined
-      ? symbolicRef(cwd, "refs/remotes/origin/HEAD")
-      : undefined;
-  void remoteHead?.catch(() => undefined);
   // The repository, and the commit the base names (or HEAD), in one git process.
   const { repository, commit: named } = await openRepositoryAt(
     cwd,
     mode.kind === "base" ? mode.ref : (mode.base ?? "HEAD"),
+    runGit,
+    { withOriginHead: mode.kind === "staged" && mode.base === undefined },
   );
   const reader = new BlobReader(repository.toplevel);
   try {
@@ -85,7 +73,7 @@ export async function openChangeSet(
     const base =
       explicit !== undefined
         ? { commit: explicit, label: mode.base!, shown: `${mode.base} (${explicit.slice(0, 7)})` }
-        : await stagedBase(repository, baseBranch, { head: named, remoteHead });
+        : await stagedBase(repository, baseBranch, { head: named });
     // The index is the commit's listing with what git says differs (diff-index, listed meanwhile on the other
     // core), not listed whole; it is when that cannot be (no commits yet, unmerged paths).
     const asked = base

@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
-import { closeSync, fstatSync, readSync } from "node:fs";
-import { resolve } from "node:path";
+import { closeSync, existsSync, fstatSync, lstatSync, readSync, statSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { SAFE_GIT_OPTIONS, spoolFile } from "../load/git.js";
 import { closest } from "../suggest.js";
 
@@ -106,10 +106,13 @@ export class EarlyGitAnswers {
 
   /** Asks git now, keeping the answer (its stdout spooled: see startGit). */
   readonly ask: AskGit = (args, cwd) => {
+    const key = questionKey(args, cwd);
+    // Asked already (ahead of the sequence that asks it again): one git process.
+    const asked = this.answers.get(key);
+    if (asked) return asked;
     const answer = startGit(args, cwd, true);
     // Asked for its taker: a failure to start git is the taker's to see (it asks again).
     answer.catch(() => undefined);
-    const key = questionKey(args, cwd);
     this.questions.push(key);
     this.answers.set(key, answer);
     return answer;
@@ -194,6 +197,11 @@ export interface Repository {
   toplevel: string;
   /** Whether the clone is shallow (then a missing REF may only be missing from the clone). */
   shallow: boolean;
+  /**
+   * Whether `refs/remotes/origin/HEAD` may be a symbolic ref (so `git symbolic-ref` is asked where
+   * it points): false only when git's answer showed it cannot be (see {@link originHeadMayExist}).
+   */
+  mayHaveOriginHead: boolean;
 }
 
 /** Finds the repository that holds `cwd`, or says why there is none. */
@@ -205,11 +213,15 @@ export async function openRepository(cwd: string): Promise<Repository> {
  * Finds the repository that holds `cwd` (or says why there is none) and, in the same git process,
  * the commit `revision` names (as {@link resolveCommit}: undefined when it names none). A revision
  * that git could take for an option (empty, or starting with `-`) is not asked about.
+ * `withOriginHead`: git is also asked where it keeps the files that say whether the remote's
+ * default branch is known (see {@link originHeadMayExist}), so that a repository without one is
+ * not asked again (`git symbolic-ref`, see {@link stagedBase}).
  */
 export async function openRepositoryAt(
   cwd: string,
   revision?: string,
   ask: AskGit = runGit,
+  { withOriginHead = false }: { withOriginHead?: boolean } = {},
 ): Promise<{ repository: Repository; commit: string | undefined }> {
   const asked = revision !== undefined && revision !== "" && !revision.startsWith("-");
   const result = await ask(
@@ -219,6 +231,7 @@ export async function openRepositoryAt(
       "--is-inside-work-tree",
       "--is-shallow-repository",
       "--show-cdup",
+      ...(withOriginHead ? ORIGIN_HEAD_FILES.flatMap((path) => ["--git-path", path]) : []),
       ...(asked ? ["--verify", "--quiet", `${revision}^{commit}`] : []),
     ],
     cwd,
@@ -235,16 +248,52 @@ export async function openRepositoryAt(
     throw new GitError(`git cannot read the repository at ${cwd}: ${message}`);
   }
   // A bare repository (or its .git directory) prints no --show-cdup: there is no working tree to compare.
-  const [bare, inside, shallow = "false", cdup = "", commit = ""] = result.stdout.toString("utf8").split("\n");
+  const lines = result.stdout.toString("utf8").split("\n");
+  const [bare, inside, shallow = "false", cdup = ""] = lines;
   if (bare === "true" || inside !== "true") {
     throw new GitError(
       `${cwd} is ${bare === "true" ? "a bare git repository" : "inside a git directory, not a working tree"}: --base and --staged compare a revision with the working tree, and there is none here. Run keygate in a checkout of the repository (git clone, or git worktree add).`,
     );
   }
+  // Then the paths (--git-path), and last the commit (--verify prints it once every argument is read).
+  const rest = lines.slice(4);
+  if (rest.at(-1) === "") rest.pop();
+  const commit = asked && !unknown ? (rest.pop() ?? "") : "";
   return {
-    repository: { toplevel: resolve(cwd, cdup), shallow: shallow.trim() === "true" },
-    commit: asked && !unknown && commit.trim() !== "" ? commit.trim() : undefined,
+    repository: {
+      toplevel: resolve(cwd, cdup),
+      shallow: shallow.trim() === "true",
+      mayHaveOriginHead: !withOriginHead || originHeadMayExist(rest, cwd),
+    },
+    commit: commit.trim() !== "" ? commit.trim() : undefined,
   };
+}
+
+/** The remote's default branch, as `git clone` and `git remote set-head` set it. */
+const ORIGIN_HEAD = "refs/remotes/origin/HEAD";
+/** What {@link originHeadMayExist} looks at, where git keeps it (`git rev-parse --git-path`). */
+const ORIGIN_HEAD_FILES = [ORIGIN_HEAD, "refs/heads", "reftable"] as const;
+
+/**
+ * Whether `refs/remotes/origin/HEAD` may be a symbolic ref, from where git says it keeps its files
+ * (`paths`: as ORIGIN_HEAD_FILES, relative to `cwd`). Git's files backend keeps a symbolic ref in a
+ * file of its own, never in `packed-refs`: where that backend is used (`refs/heads` a directory and
+ * no `reftable`, which the other backend has, with a file `refs/heads`) and the file is absent,
+ * `git symbolic-ref` would say there is no such symbolic ref. True whenever anything is otherwise
+ * (an unexpected answer, an error other than "no such file"): then git is asked.
+ */
+function originHeadMayExist(paths: readonly string[], cwd: string): boolean {
+  if (paths.length !== ORIGIN_HEAD_FILES.length) return true;
+  const [originHead, heads, reftable] = paths.map((path) => resolve(cwd, path)) as [string, string, string];
+  return !(kindOf(heads) === "dir" && kindOf(reftable) === "absent" && kindOf(originHead) === "absent");
+}
+
+function kindOf(path: string): "dir" | "absent" | "other" {
+  try {
+    return lstatSync(path).isDirectory() ? "dir" : "other";
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "ENOENT" ? "absent" : "other";
+  }
 }
 
 /** The commit a revision names (`git rev-parse --verify REV^{commit}`), or undefined when there is none. */
@@ -313,25 +362,28 @@ async function refNames(repository: Repository, ask: AskGit): Promise<string[]> 
  * base commit) would. The default branch is `baseBranch` (`.keygate.json`), else the remote's
  * (`refs/remotes/origin/HEAD`, set by `git clone` or `git remote set-head origin --auto`). On the
  * default branch itself, without one, or without a common commit, it is HEAD, as before.
- * Undefined in a repository without commits. `known`: HEAD's commit and the remote's default
- * branch, when the caller asked git for them already (without `baseBranch`).
+ * Undefined in a repository without commits. `known`: HEAD's commit, when the caller asked git
+ * for it already.
  */
 export async function stagedBase(
   repository: Repository,
   baseBranch: string | undefined,
-  known?: { head: string | undefined; remoteHead: Promise<string | undefined> | undefined },
+  known?: { head: string | undefined },
   ask: AskGit = runGit,
 ): Promise<{ commit: string; label: string; shown: string } | undefined> {
-  // Asked together: two git processes at once.
-  const remoteHead = known
-    ? known.remoteHead
-    : baseBranch === undefined
-      ? symbolicRef(repository.toplevel, "refs/remotes/origin/HEAD", ask)
-      : undefined;
-  void remoteHead?.catch(() => undefined);
   const head = known ? known.head : await resolveCommit(repository, "HEAD", ask);
   if (!head) return undefined;
   const atHead = { commit: head, label: "HEAD", shown: `HEAD (${head.slice(0, 7)})` };
+  // Where the remote's default branch points, and the current branch, asked together (two git
+  // processes at once): the branch is wanted whenever there is a default branch, as in a clone.
+  const remoteHead =
+    baseBranch === undefined && repository.mayHaveOriginHead
+      ? symbolicRef(repository.toplevel, ORIGIN_HEAD, ask)
+      : undefined;
+  const currentBranch =
+    baseBranch !== undefined || remoteHead ? symbolicRef(repository.toplevel, "HEAD", ask) : undefined;
+  void remoteHead?.catch(() => undefined);
+  void currentBranch?.catch(() => undefined);
   const branch = baseBranch ?? (await remoteHead);
   if (!branch) return atHead;
   if (baseBranch !== undefined && !(await resolveCommit(repository, baseBranch, ask))) {
@@ -339,7 +391,7 @@ export async function stagedBase(
       `baseBranch "${baseBranch}" (.keygate.json): unknown revision in this repository. Fetch it (git fetch origin), or fix the name (e.g. "origin/main")`,
     );
   }
-  const current = await symbolicRef(repository.toplevel, "HEAD", ask);
+  const current = await currentBranch;
   // On the default branch itself (main, or main tracking origin/main), the commit adds to HEAD.
   if (
     current !== undefined &&
@@ -379,13 +431,19 @@ export function askChangeEarly(cwd: string, mode: ChangeMode): EarlyGitAnswers {
   const answers = new EarlyGitAnswers();
   const ask = answers.ask;
   const asking = async () => {
-    const remoteHead =
-      mode.kind === "staged" && mode.base === undefined ? symbolicRef(cwd, "refs/remotes/origin/HEAD", ask) : undefined;
-    void remoteHead?.catch(() => undefined);
+    const staged = mode.kind === "staged" && mode.base === undefined;
+    // At the top level of a clone (the remote's default branch known: a pre-commit hook's run),
+    // where it points and the current branch are asked at once with the repository, as the scan
+    // asks them (from the top level) once git has said the repository may have them.
+    if (staged && originHeadLikely(cwd)) {
+      void ask(["symbolic-ref", "--quiet", "--short", ORIGIN_HEAD], cwd);
+      void ask(["symbolic-ref", "--quiet", "--short", "HEAD"], cwd);
+    }
     const { repository, commit: named } = await openRepositoryAt(
       cwd,
       mode.kind === "base" ? mode.ref : (mode.base ?? "HEAD"),
       ask,
+      { withOriginHead: staged },
     );
     const at = repository.toplevel;
     if (mode.kind === "base") {
@@ -405,7 +463,7 @@ export function askChangeEarly(cwd: string, mode: ChangeMode): EarlyGitAnswers {
     const commit =
       mode.base !== undefined
         ? await resolveBase(repository, mode.base, named, ask)
-        : (await stagedBase(repository, undefined, { head: named, remoteHead }, ask))?.commit;
+        : (await stagedBase(repository, undefined, { head: named }, ask))?.commit;
     if (commit === undefined) return;
     // As GitTree.ofCommit (git-tree.ts) and openChangeSet (change-set.ts) ask.
     void ask(["ls-tree", "-r", "-t", "-z", "--full-tree", commit], at);
@@ -414,4 +472,18 @@ export function askChangeEarly(cwd: string, mode: ChangeMode): EarlyGitAnswers {
   // What went wrong here, the scan finds again when it asks (an error it reports, or no answer to take).
   void asking().catch(() => undefined);
   return answers;
+}
+
+/**
+ * Whether `cwd` looks like the top level of a clone whose remote's default branch is known: a
+ * `.git` directory in it with the file of `refs/remotes/origin/HEAD`. A guess, to ask git early
+ * (see askChangeEarly), never an answer: the scan decides by git's own.
+ */
+function originHeadLikely(cwd: string): boolean {
+  if (process.env.GIT_DIR !== undefined || process.env.GIT_COMMON_DIR !== undefined) return false;
+  try {
+    return statSync(join(cwd, ".git")).isDirectory() && existsSync(join(cwd, ".git", ORIGIN_HEAD));
+  } catch {
+    return false;
+  }
 }

@@ -45,6 +45,10 @@ export async function runScan(args: ScanArgs, io: CliIO, earlyGit?: EarlyGitAnsw
   let result: ScanResult;
   let failOn: FailOn;
   let baseline: Baseline | undefined;
+  // The change-aware scan's own part of the bundle (see scripts/bundle.mjs), read and compiled
+  // while the settings are read rather than after.
+  const changeScan = args.change ? import("../change/scan-change.js") : undefined;
+  void changeScan?.catch(() => undefined);
   try {
     baseline = await readBaselineArg(args, io);
     const policies = loadPolicies();
@@ -80,7 +84,7 @@ export async function runScan(args: ScanArgs, io: CliIO, earlyGit?: EarlyGitAnsw
     const started = process.hrtime.bigint();
     try {
       result = args.change
-        ? await scanChangeTaking(earlyGit, {
+        ? await scanChangeTaking(changeScan ?? import("../change/scan-change.js"), earlyGit, {
             ...common,
             paths: args.paths,
             change: args.change,
@@ -129,10 +133,11 @@ function scopeOf(scanned: readonly string[], cwd: string): (file: string) => boo
 
 /** A change-aware scan that takes git's early answers (see askChangeEarly), for its run only. */
 async function scanChangeTaking(
+  module: Promise<typeof import("../change/scan-change.js")>,
   earlyGit: EarlyGitAnswers | undefined,
   request: ChangeScanRequest,
 ): Promise<ScanResult> {
-  const { scanChange } = await import("../change/scan-change.js");
+  const { scanChange } = await module;
   takeEarlyAnswers(earlyGit);
   try {
     return await scanChange(request);

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { run as runCommandLine } from "../../src/cli.js";
+import { openRepositoryAt } from "../../src/change/git.js";
 import { startEarlyWork } from "../../src/early.js";
 import { GitHistory, tf } from "../change/git-history.js";
 import { runCli, TODAY, writeTree } from "../support/scan-fixture.js";
@@ -70,7 +71,8 @@ describe("change mode's first git round, asked before the CLI loads", () => {
     repo.stage({ "main.tf": tf.user("a"), "keys.tf": tf.key("a", "a") });
     const argv = ["--staged", "-f", "json"];
     const early = await inProcess(argv, repo.dir, true);
-    expect(commands(early.asked)).toEqual(["symbolic-ref", "rev-parse", "ls-tree", "diff-index"]);
+    // No origin/HEAD (git's answer says so): no git symbolic-ref.
+    expect(commands(early.asked)).toEqual(["rev-parse", "ls-tree", "diff-index"]);
     expect(early.untaken).toEqual([]);
     const asked = await inProcess(argv, repo.dir, false);
     expect(early).toMatchObject({ code: asked.code, stdout: asked.stdout, stderr: asked.stderr });
@@ -83,10 +85,11 @@ describe("change mode's first git round, asked before the CLI loads", () => {
     const clone = featureClone();
     const argv = ["--staged", "-f", "json"];
     const early = await inProcess(argv, clone.dir, true);
+    // At the top level of a clone, where origin/HEAD points and the branch are asked with the repository.
     expect(commands(early.asked)).toEqual([
       "symbolic-ref",
-      "rev-parse",
       "symbolic-ref",
+      "rev-parse",
       "merge-base",
       "ls-tree",
       "diff-index",
@@ -137,7 +140,7 @@ describe("change mode's first git round, asked before the CLI loads", () => {
     const argv = ["--staged", "-f", "json"];
     const early = await inProcess(argv, repo.dir, true);
     // Asked as without baseBranch (HEAD's listing): not what the scan asks.
-    expect(commands(early.untaken)).toEqual(["symbolic-ref", "ls-tree", "diff-index"]);
+    expect(commands(early.untaken)).toEqual(["ls-tree", "diff-index"]);
     const asked = await inProcess(argv, repo.dir, false);
     expect(early).toMatchObject({ code: 1, stdout: asked.stdout, stderr: asked.stderr });
     expect(JSON.parse(early.stdout).findings.map((f: { resource: string }) => f.resource)).toEqual([
@@ -147,7 +150,7 @@ describe("change mode's first git round, asked before the CLI loads", () => {
     const empty = GitHistory.create();
     empty.stage({ "main.tf": tf.user("a"), "keys.tf": tf.key("a", "a") });
     const first = await inProcess(argv, empty.dir, true);
-    expect(commands(first.asked)).toEqual(["symbolic-ref", "rev-parse"]);
+    expect(commands(first.asked)).toEqual(["rev-parse"]);
     expect(first.untaken).toEqual([]);
     const second = await inProcess(argv, empty.dir, false);
     expect(first).toMatchObject({ code: 1, stdout: second.stdout, stderr: second.stderr });
@@ -170,10 +173,10 @@ describe("change mode's first git round, asked before the CLI loads", () => {
       }
     })();
     const answers = work?.git;
-    expect(commands(answers?.asked() ?? [])).toEqual(["symbolic-ref", "rev-parse"]);
+    expect(commands(answers?.asked() ?? [])).toEqual(["rev-parse"]);
     // A run handed nothing takes nothing: the answers asked above are still there.
     await inProcess(argv, repo.dir, false);
-    expect(answers?.untaken()).toHaveLength(2);
+    expect(answers?.untaken()).toHaveLength(1);
     let stdout = "";
     const code = await runCommandLine(
       argv,
@@ -214,16 +217,96 @@ describe("change mode's first git round, asked before the CLI loads", () => {
     };
     const outside = await spied(dir, ["--staged", "-f", "json"]);
     expect(outside.stderr).toMatch(/is not in a git repository: --base and --staged compare git snapshots/);
-    // As before the early round: the scan's own two questions, whose answers say there is no repository.
-    expect(outside.git).toEqual(["symbolic-ref", "rev-parse"]);
+    // Nothing early: the scan's own question, whose answer says there is no repository.
+    expect(outside.git).toEqual(["rev-parse"]);
 
     const repo = GitHistory.create();
     repo.commit("user", { "main.tf": tf.user("a") });
     repo.stage({ "keys.tf": tf.key("a", "a") });
     const inside = await spied(repo.dir, ["--staged", "-f", "json", "--no-cache"]);
-    expect(inside.git).toEqual(["symbolic-ref", "rev-parse", "ls-tree", "diff-index", "cat-file"]);
+    expect(inside.git).toEqual(["rev-parse", "ls-tree", "diff-index", "cat-file"]);
     expect(inside.stdout).toBe(
       (await runCli(["--staged", "-f", "json", "--no-cache"], repo.dir, { ...process.env })).stdout,
     );
+  });
+
+  it("git symbolic-ref is left out only where it would say that origin/HEAD is no symbolic ref", async () => {
+    const origin = GitHistory.create();
+    origin.commit("start", { "main.tf": tf.user("old") });
+    const cases: [string, (clone: GitHistory) => string][] = [
+      ["no remote", (clone) => clone.dir],
+      ["a remote, no origin/HEAD", (clone) => (clone.git("fetch", "-q", "origin"), clone.dir)],
+      [
+        "origin/HEAD set",
+        (clone) => (clone.git("fetch", "-q", "origin"), clone.git("remote", "set-head", "origin", "--auto"), clone.dir),
+      ],
+      [
+        "from a subdirectory",
+        (clone) => (
+          clone.git("fetch", "-q", "origin"),
+          clone.git("remote", "set-head", "origin", "--auto"),
+          join(clone.dir, "sub")
+        ),
+      ],
+      [
+        "origin/HEAD not symbolic",
+        (clone) => (
+          clone.git("fetch", "-q", "origin"),
+          clone.git("update-ref", "refs/remotes/origin/HEAD", "origin/main"),
+          clone.dir
+        ),
+      ],
+      [
+        "origin/HEAD not symbolic, packed",
+        (clone) => (
+          clone.git("fetch", "-q", "origin"),
+          clone.git("update-ref", "refs/remotes/origin/HEAD", "origin/main"),
+          clone.git("pack-refs", "--all"),
+          clone.dir
+        ),
+      ],
+      [
+        "origin/HEAD pointing nowhere",
+        (clone) => (clone.git("symbolic-ref", "refs/remotes/origin/HEAD", "refs/remotes/origin/gone"), clone.dir),
+      ],
+      [
+        "a linked work tree of a clone",
+        (clone) => {
+          clone.git("fetch", "-q", "origin");
+          clone.git("remote", "set-head", "origin", "--auto");
+          clone.git("worktree", "add", "-q", join(clone.dir, "linked"), "HEAD");
+          return join(clone.dir, "linked");
+        },
+      ],
+    ];
+    const found: Record<string, { mayHave: boolean; symbolic: string }> = {};
+    for (const [name, setUp] of cases) {
+      const clone = GitHistory.create();
+      clone.commit("start", { "sub/main.tf": tf.user("a") });
+      clone.git("remote", "add", "origin", `file://${origin.dir}`);
+      const dir = setUp(clone);
+      const { repository } = await openRepositoryAt(dir, "HEAD", undefined, { withOriginHead: true });
+      const symbolic = await promisify(execFile)(
+        "git",
+        ["symbolic-ref", "--quiet", "--short", "refs/remotes/origin/HEAD"],
+        {
+          cwd: dir,
+        },
+      ).then(
+        ({ stdout }) => stdout.trim(),
+        () => "",
+      );
+      found[name] = { mayHave: repository.mayHaveOriginHead, symbolic };
+    }
+    expect(found).toEqual({
+      "no remote": { mayHave: false, symbolic: "" },
+      "a remote, no origin/HEAD": { mayHave: false, symbolic: "" },
+      "origin/HEAD set": { mayHave: true, symbolic: "origin/main" },
+      "from a subdirectory": { mayHave: true, symbolic: "origin/main" },
+      "origin/HEAD not symbolic": { mayHave: true, symbolic: "" },
+      "origin/HEAD not symbolic, packed": { mayHave: false, symbolic: "" },
+      "origin/HEAD pointing nowhere": { mayHave: true, symbolic: "origin/gone" },
+      "a linked work tree of a clone": { mayHave: true, symbolic: "origin/main" },
+    });
   });
 });
