@@ -133,6 +133,18 @@ export interface TreeLayout {
   summaryKey: (dir: string) => string | undefined;
   /** In the working tree: the blob ids git gives for its files (see ModuleLoader.survey), instead of asking git for them again. */
   blobIds?: Map<string, string>;
+  /**
+   * Configurations outside the scope known before the scan as their shapes (see change/walk.ts):
+   * roots that no summarized directory calls, made only of summarized directories, as assembling
+   * them from their summaries would give them. They are passed over as such (shown to
+   * observeShape, their directories' files counted by their summaries) without being assembled:
+   * the scan assembles `scanned` (and the directories of `files`) instead of every summarized
+   * directory. The caller makes sure that no directory the scan reads calls one of their roots
+   * (it would be no root then).
+   */
+  passed?: readonly ConfigurationShape[];
+  /** With `passed`: the summarized directories to assemble (those in none of the shapes). */
+  scanned?: readonly string[];
 }
 
 /**
@@ -226,6 +238,7 @@ export async function scan(request: ScanRequest): Promise<ScanResult> {
     ...(blobIds ? { blobIds } : {}),
     ...(request.scope && request.vouchedIds ? { vouchedIds: request.vouchedIds } : {}),
     ...(layout ? { summaries: layout.summaries, summaryKey: layout.summaryKey } : {}),
+    ...(layout?.passed && layout.scanned ? { scanned: layout.scanned } : {}),
     ...(request.scope ? { deferSurveys: true } : {}),
   });
   await request.cache?.load();
@@ -401,7 +414,13 @@ async function checkAll(
   verdicts?: Verdicts & { discovered: ReadonlyMap<string, readonly string[]>; files: readonly string[] },
 ): Promise<ScanResult> {
   const { cwd, settings } = request;
-  const { configurations, checked, passed } = await loadConfigurations(loader, errors, request.scope);
+  const layout = request.scope && request.cache ? request.layout : undefined;
+  const { configurations, checked, passed } = await loadConfigurations(
+    loader,
+    errors,
+    request.scope,
+    layout?.passed && layout.scanned ? layout.passed : undefined,
+  );
   for (const shape of passed) request.observeShape?.(shape);
   // With verdicts to keep, the cache is saved once they are known (below).
   if (request.saveCache !== false && !verdicts) await request.cache?.save();
@@ -665,12 +684,14 @@ function sourceLocator(configuration: Configuration | undefined): SourceLocator 
  * to know which modules call which), then, for the configurations that can matter, again in "full"
  * mode (those in scope). Without a prefilter, the first pass is already complete. With a scope,
  * a configuration made only of directories known by their summary is not instantiated unless it
- * is in scope: it is `passed` over as its shape (see assembleConfigurations).
+ * is in scope: it is `passed` over as its shape (see assembleConfigurations); so are those the
+ * caller knows as shapes already (`known`, see TreeLayout.passed).
  */
 async function loadConfigurations(
   loader: ModuleLoader,
   errors: InputError[],
   scope?: (shape: ConfigurationShape) => boolean,
+  known?: readonly ConfigurationShape[],
 ): Promise<{ configurations: Configuration[]; checked: Set<Configuration>; passed: ConfigurationShape[] }> {
   // Asked once per configuration (a change-aware scan's scope looks at every directory of it).
   const inScope = new Map<Configuration, boolean>();
@@ -687,7 +708,7 @@ async function loadConfigurations(
   );
   errors.push(...first.errors);
   // Shapes in scope are assembled (from the stubs of their directories, read below).
-  const passed: ConfigurationShape[] = [];
+  const passed: ConfigurationShape[] = [...(known ?? [])];
   // From the last, so that the places of the others stay as they were.
   for (const { shape, at } of [...first.shapes].reverse()) {
     if (!scope!(shape)) {

@@ -1,4 +1,5 @@
 import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { isAbsolute, join, relative, resolve, sep } from "node:path";
 import type { InputError } from "../findings.js";
 import {
@@ -96,6 +97,16 @@ export class GitTree implements SourceTree {
   treeId(dir: string): string | undefined {
     const rel = this.repoPath(dir);
     return rel === undefined ? undefined : this.listing.treeId(rel);
+  }
+
+  /**
+   * What names this snapshot's whole content, as its root tree's id does (a commit's listing only):
+   * a digest of the records git lists at the top (each file's and link's mode, id and name, each
+   * directory's tree id and name). Taken from the listing itself, it holds whatever made it (a
+   * replaced object, a graft): two listings with the same digest list the same tree.
+   */
+  get rootDigest(): string | undefined {
+    return this.listing.rootDigest();
   }
 
   /**
@@ -344,6 +355,8 @@ interface Listing {
   dirs(): Iterable<string>;
   /** A directory's git tree id (a commit's listing only; not the root's). */
   treeId(dir: string): string | undefined;
+  /** A digest of the root's own records (a commit's listing only; see GitTree.rootDigest). */
+  rootDigest(): string | undefined;
 }
 
 /** The directory part of a repository-relative path ("" for a file at the root). */
@@ -392,6 +405,10 @@ class FileListing implements Listing {
   }
 
   treeId(): string | undefined {
+    return undefined;
+  }
+
+  rootDigest(): string | undefined {
     return undefined;
   }
 }
@@ -478,13 +495,36 @@ class CommitListing implements Listing {
     return dir === "" || this.trees.get(dir)?.files === true;
   }
 
-  *dirs(): Iterable<string> {
-    yield "";
-    for (const [dir, tree] of this.trees) if (tree.files) yield dir;
+  private dirList: string[] | undefined;
+
+  dirs(): Iterable<string> {
+    if (!this.dirList) {
+      this.dirList = [""];
+      for (const [dir, tree] of this.trees) if (tree.files) this.dirList.push(dir);
+    }
+    return this.dirList;
   }
 
   treeId(dir: string): string | undefined {
     return this.trees.get(dir)?.id;
+  }
+
+  private digest: string | undefined;
+
+  rootDigest(): string {
+    if (this.digest === undefined) {
+      // The records at the top, whole (mode, type, id, name), each subtree's own records skipped.
+      const hash = createHash("sha1");
+      const text = this.text;
+      for (let at = 0; at < text.length;) {
+        const nul = text.indexOf("\0", at);
+        const end = nul === -1 ? text.length : nul;
+        hash.update(text.slice(at, end + 1));
+        at = text.startsWith("tree ", at + 7) ? (this.ends.get(at) ?? end + 1) : end + 1;
+      }
+      this.digest = hash.digest("hex");
+    }
+    return this.digest;
   }
 }
 
@@ -574,6 +614,10 @@ class ChangedListing implements Listing {
   treeId(): string | undefined {
     return undefined;
   }
+
+  rootDigest(): string | undefined {
+    return undefined;
+  }
 }
 
 /**
@@ -653,6 +697,8 @@ function readBlobsNow(oids: readonly string[], cwd: string): Map<string, Buffer>
 
 /** Whether a directory (repository-relative, `/`-separated) is or lies in one of the SKIPPED_DIRS, as discovery skips them. */
 export function isSkippedDir(rel: string): boolean {
+  // (Most paths name none of them: a thousand directories' segments add up.)
+  if (!rel.includes(".terraform") && !rel.includes(".git") && !rel.includes("node_modules")) return false;
   return rel !== "" && rel.split("/").some((segment) => SKIPPED_DIRS.has(segment));
 }
 

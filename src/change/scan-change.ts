@@ -228,7 +228,9 @@ async function compare(request: ChangeScanRequest, change: ChangeSet, focus: Foc
           ...(scoped && byGraph
             ? { scope: inScope, vouchedIds, observeShape: (shape) => void seen.push(new Observed(shape)) }
             : {}),
-          ...(layout ? { layout } : {}),
+          // Configurations known as shapes from the commit's walk are those no root the change touches calls (as the
+          // rerun with `also` asks of every one): there, and when a root the scan reads calls one, it assembles them all.
+          ...(layout ? { layout: also.size || !passedOk ? layout.withoutPassed() : layout } : {}),
         })
       : {
           findings: [],
@@ -240,7 +242,15 @@ async function compare(request: ChangeScanRequest, change: ChangeSet, focus: Foc
         };
     return { result, seen, selected: seen.filter((observed) => inFocus(observed.dirs, focus)) };
   };
+  let passedOk = true;
   let { result: after, seen: afterSeen, selected } = await scanAfter(new Set());
+  // A root known as its shape from the commit's walk is a root unless a directory the scan read calls it: then
+  // it is part of that configuration, whose instances show it, and every configuration is assembled again.
+  const passedRoots = new Set(layout?.passed?.map((shape) => shape.root));
+  if (passedRoots.size && afterSeen.some((o) => o.configuration && [...o.dirs].some((dir) => passedRoots.has(dir)))) {
+    passedOk = false;
+    ({ result: after, seen: afterSeen, selected } = await scanAfter(new Set()));
+  }
 
   // What the "before" side is read for: the same paths (files: the roots of the configurations in focus), where they existed ...
   const scope = (
@@ -305,6 +315,7 @@ async function compare(request: ChangeScanRequest, change: ChangeSet, focus: Foc
       break;
     }
   }
+  layout?.remember();
   await cache?.save();
   const focusDirs = new Set(selected.flatMap((o) => [...o.dirs].map((dir) => displayPath(dir, cwd))));
   const warnings =

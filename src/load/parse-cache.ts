@@ -230,6 +230,7 @@ export class ParseCache {
 
   /** A record as the file holds it (read on first use). */
   private storedRecord(name: string): Map<string, unknown> | undefined {
+    if (this.droppedRecords.has(name)) return undefined;
     if (!this.records.has(name)) {
       const values = this.readSection(`${RECORD}${name}`);
       this.records.set(name, values instanceof Map ? (values as Map<string, unknown>) : new Map<string, unknown>());
@@ -237,11 +238,27 @@ export class ParseCache {
     return this.records.get(name);
   }
 
-  /** Names of the records the file holds. */
+  /** Names of the records the file holds (but those dropped, see dropRecord). */
   private storedRecordNames(): string[] {
     return [...(this.stored?.layout.sections.keys() ?? [])]
       .filter((section) => section.startsWith(RECORD))
-      .map((section) => section.slice(RECORD.length));
+      .map((section) => section.slice(RECORD.length))
+      .filter((name) => !this.droppedRecords.has(name));
+  }
+
+  private readonly droppedRecords = new Set<string>();
+
+  /**
+   * Drops a record whole (see record), whatever this run did with it: the file is written without it,
+   * even by a run that keeps everything else (see retainAll), and what it held is not read any more
+   * (a record of that name made after is a new one). A record's owner bounds so how many it
+   * keeps (change/walk.ts keeps one record for each of the last commits compared with).
+   */
+  dropRecord(name: string): void {
+    if (!this.usedRecords.has(name) && !this.stored?.layout.sections.has(`${RECORD}${name}`)) return;
+    this.usedRecords.delete(name);
+    this.droppedRecords.add(name);
+    this.changed = true;
   }
 
   /** How many files this run knew from the cache without reading them (for diagnostics and tests). */
@@ -352,6 +369,11 @@ export class ParseCache {
         const before = this.storedRecord(name)?.get(key);
         kept.set(key, value);
         if (before === undefined || !isDeepStrictEqual(before, value)) this.changed = true;
+      },
+      latest: (key) => {
+        const value = kept.get(key) ?? this.storedRecord(name)?.get(key);
+        if (value !== undefined) kept.set(key, value);
+        return value;
       },
     };
   }
@@ -548,8 +570,11 @@ function slice(stored: StoredCache, extent: Extent | undefined): Uint8Array | un
 
 /** Values kept by string key in the cache (see ParseCache.record). */
 export interface CacheRecord {
+  /** The value the file holds (what this run sets is for the next one). */
   get(key: string): unknown;
   set(key: string, value: unknown): void;
+  /** The value this run set, else the one the file holds. */
+  latest(key: string): unknown;
 }
 
 /** How recent a change to a file may be for its metadata to vouch for its content later (coarse clocks tick in 1–2 s). */

@@ -61,9 +61,12 @@ export class CallGraph {
     return `${TREE_VERSION}\u0000${dir}\u0000${treeId}`;
   }
 
-  /** What is recorded for a directory by its tree id (see treeKey): how many module files it has, and its calls. */
-  summary(treeKey: string): DirectorySummary | undefined {
-    const value = this.record.get(treeKey);
+  /**
+   * What is recorded for a directory by its tree id (see treeKey): how many module files it has, and
+   * its calls. `latest`: also what this run recorded (see CacheRecord.latest).
+   */
+  summary(treeKey: string, latest = false): DirectorySummary | undefined {
+    const value = latest ? this.record.latest(treeKey) : this.record.get(treeKey);
     if (
       !Array.isArray(value) ||
       value.length !== 2 ||
@@ -88,6 +91,13 @@ export class CallGraph {
 export interface DirectorySummary {
   files: number;
   calls: readonly RecordedCall[];
+  /**
+   * Worked out once for a commit's directories (see change/walk.ts), absent otherwise: the
+   * directories its calls point at (resolveLocal, in order), and whether the commit tracks its
+   * `.terraform/modules/modules.json`.
+   */
+  targets?: readonly string[];
+  manifest?: boolean;
 }
 
 /** A module's calls as recorded; undefined when one of them is not local (its shape depends on more than the directory). */
@@ -117,7 +127,7 @@ export type RecordedCall = [
   endColumn: number,
 ];
 
-function isRecordedCall(value: unknown): value is RecordedCall {
+export function isRecordedCall(value: unknown): value is RecordedCall {
   return (
     Array.isArray(value) &&
     value.length === 7 &&

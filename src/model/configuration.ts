@@ -187,7 +187,10 @@ export function shapeOf(configuration: Configuration): ConfigurationShape {
  * by its calls (`known`) and no call is a cycle (which instantiating reports): the instances
  * instantiating would make, walked without making them. Undefined otherwise (it is instantiated).
  */
-function summarizedShape(root: string, known: ReadonlyMap<string, readonly string[]>): ConfigurationShape | undefined {
+export function summarizedShape(
+  root: string,
+  known: ReadonlyMap<string, readonly string[]>,
+): ConfigurationShape | undefined {
   const dirs = new Set<string>();
   const calls: string[] = [];
   const ancestors = [root];

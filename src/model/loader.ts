@@ -79,6 +79,12 @@ export interface LoaderOptions {
    */
   summaryKey?: (dir: string) => string | undefined;
   /**
+   * With `summaries`: those to scan (absent: all of them). A change-aware scan leaves out the
+   * directories of configurations it knows as shapes already (see TreeLayout.passed): they are
+   * loaded only if a configuration the scan assembles calls them.
+   */
+  scanned?: Iterable<string>;
+  /**
    * A change-aware scan without a cache: a file that can declare no module call (its text does not
    * contain `module`) nor suppression comment is read but not skimmed while its directory is only
    * assembled; it is surveyed when a configuration in the scan's scope includes it (see settle),
@@ -152,7 +158,7 @@ export class ModuleLoader implements ModuleSource {
   private readonly stubRoots = new Set<string>();
 
   constructor(private readonly options: LoaderOptions) {
-    this.scannedDirs = new Set([...options.discovered.keys(), ...(options.summaries?.keys() ?? [])]);
+    this.scannedDirs = new Set([...options.discovered.keys(), ...(options.scanned ?? options.summaries?.keys() ?? [])]);
     this.callGraph = options.cache && options.prefilter ? new CallGraph(options.cache) : undefined;
     this.variableReader = new VariableReader(
       options.variables ?? {},
@@ -220,9 +226,13 @@ export class ModuleLoader implements ModuleSource {
    * configuration's shape without instantiating it (see assembleConfigurations). Not for a
    * directory whose `.terraform/modules/modules.json` the caller vouches for (a root reads it).
    */
-  summarizedCalls(dir: string): string[] | undefined {
-    if (!this.summarized(dir) || this.options.vouchedIds?.(join(dir, MANIFEST_PATH)) !== undefined) return undefined;
-    return this.options.summaries!.get(dir)!.calls.map(([, source]) => resolveLocal(dir, source));
+  summarizedCalls(dir: string): readonly string[] | undefined {
+    if (!this.summarized(dir)) return undefined;
+    const summary = this.options.summaries!.get(dir)!;
+    // A commit's summary says whether the commit tracks the manifest, which an unchanged directory keeps (see diff.ts).
+    if (summary.manifest !== false && this.options.vouchedIds?.(join(dir, MANIFEST_PATH)) !== undefined)
+      return undefined;
+    return summary.targets ?? summary.calls.map(([, source]) => resolveLocal(dir, source));
   }
 
   /** Whether a directory is known by its summary, and has been neither read nor materialized. */

@@ -10,7 +10,9 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { deserialize, serialize } from "node:v8";
 import { describe, expect, it } from "vitest";
+import { defaultCacheKeyFile, writeSignedFile } from "../../src/load/parse-cache.js";
 import { random } from "../../scripts/bench/generate-monorepo.mjs";
 import { runCli } from "../support/scan-fixture.js";
 import { GitHistory, tf } from "./git-history.js";
@@ -743,5 +745,195 @@ describe("the call graph's summaries by git tree id", () => {
     const none = await runCli(["--staged", "--debug", "--no-cache", "-f", "json"], repo.dir, { ...process.env });
     expect(none.stderr).not.toMatch(/call graph/);
     expect((await repo.keygate(["--staged", "--no-cache"])).flagged).toEqual(["aws_iam_access_key.a2"]);
+  });
+});
+
+/**
+ * The walk of a commit's untouched configurations, kept in the cache (change/walk.ts): a warm run
+ * over the whole repository reads the summaries of the commit's directories, and the shapes of the
+ * configurations made only of them, from one record filed under a digest of the commit's tree.
+ */
+describe("the cached walk of a commit", () => {
+  const bucket = `resource "aws_s3_bucket" "b" {\n  bucket = "b"\n}\n`;
+  const MAGIC = Buffer.from("keygate-cache-v3\n");
+  const keyFile = defaultCacheKeyFile({
+    XDG_STATE_HOME: join(tmpdir(), `keygate-test-state-${process.pid}`),
+    ...process.env,
+  });
+  /** The cache file's sections (and the rest of it), to be rewritten and signed again, as keygate would. */
+  const sectionsOf = (cache: string) => {
+    const file = join(
+      cache,
+      readdirSync(cache).find((name) => name.startsWith("parse-"))!,
+    );
+    const payload = readFileSync(file).subarray(MAGIC.length + 32);
+    const length = payload.readUInt32LE(0);
+    const header = deserialize(payload.subarray(4, 4 + length)) as {
+      sections: Map<string, [number, number]>;
+      entries: Map<string, [number, number]>;
+    };
+    const data = payload.subarray(4 + length);
+    const read = (name: string) => {
+      const [offset, size] = header.sections.get(name)!;
+      return deserialize(data.subarray(offset, offset + size)) as Map<string, unknown>;
+    };
+    const walks = [...header.sections.keys()].filter((name) => name.startsWith("record:walk:"));
+    const rewrite = async (sections: Map<string, Map<string, unknown> | undefined>) => {
+      const extra: Buffer[] = [];
+      let end = data.length;
+      for (const [name, value] of sections) {
+        if (!value) {
+          header.sections.delete(name);
+          continue;
+        }
+        const bytes = serialize(value);
+        header.sections.set(name, [end, bytes.length]);
+        extra.push(bytes);
+        end += bytes.length;
+      }
+      const rewritten = serialize(header);
+      const size = Buffer.alloc(4);
+      size.writeUInt32LE(rewritten.length);
+      await writeSignedFile(file, keyFile, MAGIC, Buffer.concat([size, rewritten, data, ...extra]));
+    };
+    return { read, walks, rewrite };
+  };
+  const verbose = async (repo: GitHistory, args: string[], env: NodeJS.ProcessEnv = {}) => {
+    const run = await runCli([...args, "--verbose", "-f", "json"], repo.dir, { ...process.env, ...env });
+    return { ...run, stderr: run.stderr.replace(/scanned in [\d.]+ s/, "") };
+  };
+  const byTreeId = (file: string) =>
+    new RegExp(`debug: cached +${file}: the index: unchanged \\(its directory's git tree id`);
+
+  it("stands for the untouched directories by itself, odd names included, and is used again on the same commit", async () => {
+    const repo = GitHistory.create();
+    const cache = mkdtempSync(join(tmpdir(), "keygate-cache-"));
+    const odd = 'envs/odd "\\ dïr\n';
+    repo.commit("roots", {
+      "modules/m/main.tf": bucket,
+      "envs/a/main.tf": tf.call("m", "../../modules/m"),
+      "envs/b/main.tf": tf.user("b") + tf.call("m", "../../modules/m"),
+      "envs/c/main.tf": tf.user("c"),
+      [`${odd}/main.tf`]: tf.user("o") + tf.key("o", "o") + tf.call("m ", "../../modules/m"),
+    });
+    repo.stage({ "envs/c/main.tf": tf.user("c") + "# edited\n" });
+    const args = ["--staged", "--cache-location", cache];
+    await verbose(repo, args);
+    expect(sectionsOf(cache).walks).toHaveLength(1);
+    // Without the summaries it was made from, the walk alone knows the untouched directories by their tree ids.
+    const { rewrite } = sectionsOf(cache);
+    await rewrite(new Map([["record:calls", undefined]]));
+    const debug = await runCli([...args, "--debug", "-f", "json"], repo.dir, { ...process.env });
+    for (const file of ["envs/a/main.tf", "envs/b/main.tf", "modules/m/main.tf", `${odd}/main.tf`])
+      expect(debug.stderr).toMatch(byTreeId(file.replace(/\\/g, "\\\\")));
+    expect(debug.code).toBe(0);
+    // The same report as the full evaluation's, a new pair in the touched root and the pair of the untouched one not.
+    repo.stage({ "envs/c/main.tf": tf.user("c") + tf.user("c2") + tf.key("c2", "c2") });
+    const scoped = await verbose(repo, args);
+    expect(scoped.stderr).toMatch(/ 5 files read, 4 configurations;/);
+    expect(scoped).toEqual(await verbose(repo, args, { KEYGATE_CHANGE_EVALUATION: "full" }));
+    expect((await repo.keygate(args)).flagged).toEqual(["aws_iam_access_key.c2"]);
+  });
+
+  it("takes no root it knows as a shape that a directory the change touches now calls", async () => {
+    const repo = GitHistory.create();
+    const cache = mkdtempSync(join(tmpdir(), "keygate-cache-"));
+    repo.commit("roots", {
+      "modules/m/main.tf": bucket,
+      "envs/a/main.tf": tf.user("a"),
+      "envs/r/main.tf": tf.user("r") + tf.key("r", "r") + tf.call("m", "../../modules/m"),
+      "envs/s/main.tf": tf.call("m", "../../modules/m"),
+    });
+    const args = ["--staged", "--cache-location", cache];
+    repo.stage({ "envs/a/main.tf": tf.user("a") + "# edited\n" });
+    await verbose(repo, args);
+    await verbose(repo, args);
+    // envs/r, a root in the commit, is a module of envs/a now: its pair is new there, and it is no root of its own.
+    repo.stage({ "envs/a/main.tf": tf.user("a") + tf.call("r", "../r") });
+    const scoped = await verbose(repo, args);
+    expect(scoped.stderr).toMatch(/ 4 files read, 2 configurations;/);
+    expect(scoped).toEqual(await verbose(repo, args, { KEYGATE_CHANGE_EVALUATION: "full" }));
+    await verbose(repo, args);
+    expect((await repo.keygate(args)).flagged).toEqual(["module.r.aws_iam_access_key.r"]);
+  });
+
+  it("is the commit's: a call added or removed in an untouched root since, on another commit, is followed", async () => {
+    const repo = GitHistory.create();
+    const cache = mkdtempSync(join(tmpdir(), "keygate-cache-"));
+    const first = repo.commit("no calls yet", {
+      "modules/m/main.tf": bucket,
+      "envs/a/main.tf": tf.user("a"),
+      "envs/r/main.tf": tf.user("r"),
+      "envs/s/main.tf": tf.call("m", "../../modules/m"),
+    });
+    const args = ["--staged", "--cache-location", cache];
+    repo.stage({ "envs/a/main.tf": tf.user("a") + "# edited\n" });
+    await verbose(repo, args);
+    // envs/r calls the module, committed without a run: the walk of the first commit does not know it.
+    repo.git("reset", "-q", "--hard");
+    repo.commit("r calls m", { "envs/r/main.tf": tf.user("r") + tf.call("m", "../../modules/m") });
+    repo.stage({ "envs/a/main.tf": tf.user("a") + "# edited\n" });
+    await verbose(repo, args);
+    await verbose(repo, [...args, "--base", first]);
+    expect(sectionsOf(cache).walks).toHaveLength(2);
+    repo.stage({ "modules/m/main.tf": tf.user("x") + tf.key("x", "x") });
+    expect((await repo.keygate(args)).flagged).toEqual([
+      "module.m.aws_iam_access_key.x",
+      "module.m.aws_iam_access_key.x",
+    ]);
+    await verbose(repo, [...args, "--base", first]);
+    expect((await repo.keygate([...args, "--base", first])).flagged).toEqual([
+      "module.m.aws_iam_access_key.x",
+      "module.m.aws_iam_access_key.x",
+    ]);
+    // And removed again: envs/s stops calling it.
+    repo.git("reset", "-q", "--hard");
+    repo.commit("s calls nothing", { "envs/s/main.tf": tf.user("s") });
+    repo.stage({ "envs/a/main.tf": tf.user("a") + "# edited\n" });
+    await verbose(repo, args);
+    repo.stage({ "modules/m/main.tf": tf.user("x") + tf.key("x", "x") });
+    const scoped = await verbose(repo, args);
+    expect(scoped).toEqual(await verbose(repo, args, { KEYGATE_CHANGE_EVALUATION: "full" }));
+    await verbose(repo, args);
+    expect((await repo.keygate(args)).flagged).toEqual(["module.m.aws_iam_access_key.x"]);
+  });
+
+  it("is ignored when malformed, and made again", async () => {
+    const repo = GitHistory.create();
+    const cache = mkdtempSync(join(tmpdir(), "keygate-cache-"));
+    repo.commit("roots", {
+      "modules/m/main.tf": bucket,
+      "envs/a/main.tf": tf.user("a"),
+      "envs/b/main.tf": tf.user("b") + tf.call("m", "../../modules/m"),
+      "envs/c/main.tf": tf.call("m", "../../modules/m") + tf.call("b", "../b"),
+    });
+    const args = ["--staged", "--cache-location", cache];
+    repo.stage({ "envs/a/main.tf": tf.user("a") + "# edited\n" });
+    await verbose(repo, args);
+    const { read, walks } = sectionsOf(cache);
+    const [key, text] = [...read(walks[0]!)][0]! as [string, string];
+    const stored = JSON.parse(text) as Record<string, unknown>;
+    const expected = await verbose(repo, args);
+    const malformed: unknown[] = [
+      "not json",
+      42,
+      JSON.stringify([]),
+      JSON.stringify({ ...stored, files: [0, 1, 1, 1] }),
+      JSON.stringify({ ...stored, manifests: "2222" }),
+      JSON.stringify({ ...stored, ends: (stored.ends as number[]).slice(1) }),
+      JSON.stringify({ ...stored, calls: (stored.calls as string).replace("../", "/") }),
+      JSON.stringify({ ...stored, calls: (stored.calls as string).replace(/,1,/, ",1.5,") }),
+      JSON.stringify({ ...stored, shapes: [...(stored.shapes as number[]), 99] }),
+      JSON.stringify({ ...stored, shapes: (stored.shapes as number[]).map((n) => n + 1) }),
+      JSON.stringify({ ...stored, dirs: "" }),
+    ];
+    for (const value of malformed) {
+      await sectionsOf(cache).rewrite(new Map([[walks[0]!, new Map([[key, value]])]]));
+      expect(await verbose(repo, args), String(value)).toEqual(expected);
+      // Made again, as it was.
+      expect([...sectionsOf(cache).read(walks[0]!)], String(value)).toEqual([[key, text]]);
+    }
+    repo.stage({ "envs/a/main.tf": tf.user("a") + tf.user("a2") + tf.key("a2", "a2") });
+    expect((await repo.keygate(args)).flagged).toEqual(["aws_iam_access_key.a2"]);
   });
 });

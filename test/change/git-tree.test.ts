@@ -56,6 +56,33 @@ describe("GitTree", () => {
     await expect(tree.files(at("nope"))).rejects.toMatchObject({ code: "ENOENT" });
   });
 
+  it("names a commit's whole tree by a digest of its top records: the same for the same tree, another for any change below", async () => {
+    const repo = GitHistory.create();
+    repo.commit("files", { "main.tf": "a", "envs/a/main.tf": "b", "envs/a/sub/x.tf": "c", "modules/m/main.tf": "d" });
+    const digest = (await snapshot(repo)).rootDigest;
+    expect(digest).toMatch(/^[0-9a-f]{40}$/);
+    expect((await snapshot(repo, "index")).rootDigest).toBeUndefined();
+    // Another commit of the same tree.
+    repo.git("commit", "-q", "--allow-empty", "-m", "same tree");
+    expect((await snapshot(repo)).rootDigest).toBe(digest);
+    const seen = new Set([digest]);
+    const changes: Record<string, string | null>[] = [
+      { "envs/a/sub/x.tf": "changed" },
+      { "envs/a/sub/y.tf": "added" },
+      { "modules/m/main.tf": null },
+      { "main.tf": "changed" },
+    ];
+    for (const files of changes) {
+      repo.commit("a change", files);
+      const changed = (await snapshot(repo)).rootDigest;
+      expect(seen.has(changed)).toBe(false);
+      seen.add(changed);
+    }
+    repo.git("update-index", "--chmod=+x", "envs/a/main.tf");
+    repo.git("commit", "-q", "-m", "mode");
+    expect(seen.has((await snapshot(repo)).rootDigest)).toBe(false);
+  });
+
   it("lists a directory for fileset as the working tree does: files, subdirectories, links and submodules refused", async () => {
     const repo = GitHistory.create();
     repo.commit("files", { "data/a.yaml": "a", "data/sub/b.yaml": "b", "data/deep/er/c.yaml": "c" });

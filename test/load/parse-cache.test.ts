@@ -114,6 +114,33 @@ describe("the parse cache's file", () => {
     expect(third.record("calls").get("envs/b")).toBeUndefined();
   });
 
+  it("drops a record whole when asked, even from a run that keeps everything; what a run set is its latest value", async () => {
+    const { open } = await cacheIn();
+    const first = await open();
+    first.record("walk:a").set("k", "a");
+    first.record("walk:b").set("k", "b");
+    first.record("calls").set("envs/a", ["modules/x"]);
+    expect(first.record("calls").get("envs/a")).toBeUndefined();
+    expect(first.record("calls").latest("envs/a")).toEqual(["modules/x"]);
+    await first.save();
+    const second = await open();
+    second.retainAll();
+    expect(second.record("calls").latest("envs/a")).toEqual(["modules/x"]);
+    second.dropRecord("walk:a");
+    expect(second.record("walk:a").get("k")).toBeUndefined();
+    await second.save();
+    const third = await open();
+    expect(third.record("walk:a").get("k")).toBeUndefined();
+    expect(third.record("walk:b").get("k")).toBe("b");
+    expect(third.record("calls").get("envs/a")).toEqual(["modules/x"]);
+    // Dropping what the file does not hold changes nothing.
+    third.retainAll();
+    third.dropRecord("walk:z");
+    const bytes = readFileSync(third.file);
+    await third.save();
+    expect(readFileSync(third.file).equals(bytes)).toBe(true);
+  });
+
   it("a file changed by a single byte is not read at all, and one of another format is ignored", async () => {
     const { open } = await cacheIn();
     const first = await open();
