@@ -4,7 +4,7 @@ import { readdir, rm, stat } from "node:fs/promises";
 import { basename, dirname, join, sep } from "node:path";
 import type { Finding, Warning } from "./findings.js";
 import type { Settings } from "./load/config.js";
-import { worktreeMatchesIndex, type GitAnswer } from "./load/git.js";
+import { worktreeDifferences, type GitAnswer } from "./load/git.js";
 import { readSignedFile, writeSignedFile, type ParseCache } from "./load/parse-cache.js";
 import { readWorkingTreeText } from "./load/read.js";
 import { TOOL } from "./package.js";
@@ -36,7 +36,7 @@ import type { Directive } from "./suppress/inline.js";
  */
 
 /** The version of the records' shape (in every key). */
-const VERSION = "verdicts4";
+const VERSION = "verdicts5";
 
 /**
  * Where this code was loaded from: the bundle's chunks are named by their content's hash (and
@@ -60,6 +60,8 @@ export interface Verdict {
   warnings: Warning[];
   /** The files of its modules, as shown (those whose unused suppressions are reported), `\0`-separated: one string, not a dozen, to read back. */
   files: string;
+  /** Its modules' directories (absolute), `\0`-separated: a change to a file of one of them is a change to the configuration. */
+  dirs: string;
   /** The `keygate:ignore` directives of its files and the warnings about them, by file (absolute path). */
   directives: [string, Directive[], Warning[]][];
 }
@@ -161,27 +163,31 @@ export function shapeKey(scope: string, dir: string): string {
 
 /**
  * The metadata of a scan's files as this run's cache records vouched for them (see
- * ParseCache.vouchedRecord), when each vouched for the very content the run used (its blob id);
- * undefined otherwise.
+ * ParseCache.vouchedRecord), where each vouched for the very content the run used (its blob id);
+ * NaN for the others (modified, untracked, changed in the seconds before they were read: see
+ * ParseCache.vouch), which no metadata ever matches: a replay reads them again (see isDirty).
  */
 export function shapeMetadata(
   files: readonly string[],
   recordOf: (path: string) => string | undefined,
   idOf: (path: string) => string | undefined,
-): Float64Array | undefined {
+): Float64Array {
   const metadata = new Float64Array(files.length * METADATA);
   for (let i = 0; i < files.length; i++) {
     const path = files[i]!;
     const parts = recordOf(path)?.split(" ");
     const id = idOf(path);
-    if (parts?.length !== 1 + METADATA || id === undefined || parts[0] !== id) return undefined;
-    for (let j = 0; j < METADATA; j++) {
-      const value = Number(parts[1 + j]);
-      if (!Number.isFinite(value)) return undefined;
-      metadata[i * METADATA + j] = value;
-    }
+    const values = parts?.slice(1).map(Number);
+    const vouched =
+      parts?.length === 1 + METADATA && id !== undefined && parts[0] === id && values!.every(Number.isFinite);
+    for (let j = 0; j < METADATA; j++) metadata[i * METADATA + j] = vouched ? values![j]! : NaN;
   }
   return metadata;
+}
+
+/** Whether a shape's file (by its index) was not vouched for by its metadata when the verdicts were taken (see shapeMetadata). */
+function isDirty(metadata: Float64Array, index: number): boolean {
+  return Number.isNaN(metadata[index * METADATA]);
 }
 
 /** A directory's metadata as a string (see ParseCache.vouched): while it is unchanged, so is the list of its entries. */
@@ -253,15 +259,16 @@ export class VerdictStore {
     return undefined;
   }
 
-  /** Keeps a scan's verdicts and its shape; without a shape, forgets the scan's verdicts. */
+  /**
+   * Keeps a scan's verdicts and its shape. Without a shape, the verdicts kept are left as they are:
+   * a replay checks them against the files as they are then, and takes those that hold (a file
+   * being edited, with a syntax error, does not make every later scan check everything).
+   */
   async remember(
     entries: { key: string; verdict: Verdict }[],
     shape: Omit<Shape, "verdicts"> | undefined,
   ): Promise<void> {
-    if (!shape) {
-      await rm(this.file, { force: true }).catch(() => undefined);
-      return;
-    }
+    if (!shape) return;
     const stored: Stored = {
       key: this.key,
       shape: { ...shape, verdicts: entries.map((e) => e.key) },
@@ -296,19 +303,21 @@ export class VerdictStore {
    * The verdicts of a scan's configurations, its file count and its files, if its shape is known,
    * every file is as it was when the verdicts were taken, every verdict still holds (the root
    * directories' listings and variable files as they were), and git lists the same files (its
-   * answer, awaited last: git works on the other core meanwhile); undefined otherwise.
+   * answer, awaited last: git works on the other core meanwhile). When git lists the same files but
+   * some of them are not as they were (or a root's variable files), the verdicts with those of the
+   * configurations they belong to marked stale (see PartlyReplayed); undefined otherwise.
    */
-  async replay(answer: Promise<GitAnswer | null>, dir: string): Promise<Replayed | undefined> {
+  async replay(answer: Promise<GitAnswer | null>, dir: string): Promise<Replayed | PartlyReplayed | undefined> {
     // Git compares the files with its index (see indexVouches) on the other core while the verdicts
     // are read and checked here: asked now if there are verdicts of this scan.
-    const matching = existsSync(this.file) ? worktreeMatchesIndex(dir) : undefined;
+    const differences = existsSync(this.file) ? worktreeDifferences(dir) : undefined;
     const stored = await this.load();
     if (!stored) return undefined;
     try {
       return await this.holding(
         stored,
         answer,
-        stored.shape.indexed && stored.shape.dir === dir ? matching : undefined,
+        stored.shape.indexed && stored.shape.dir === dir ? differences : undefined,
       );
     } catch {
       // A path that is no longer what it was (a file where a directory was: ENOTDIR), an unreadable one: check.
@@ -319,45 +328,94 @@ export class VerdictStore {
   private async holding(
     stored: Stored,
     answer: Promise<GitAnswer | null>,
-    matching: Promise<boolean> | undefined,
-  ): Promise<Replayed | undefined> {
+    differences: Promise<string[] | undefined> | undefined,
+  ): Promise<Replayed | PartlyReplayed | undefined> {
     const { shape } = stored;
     const prefix = shape.dir.endsWith(sep) ? shape.dir : `${shape.dir}${sep}`;
     let paths: string[] | undefined;
     const pathsOf = () => (paths ??= shape.paths.split("\u0000").map((path) => prefix + path));
     const verdicts: Verdict[] = [];
+    const stale = new Set<Verdict>();
     for (const verdictKey of shape.verdicts) {
       const verdict = unpacked(stored.verdicts.get(verdictKey));
-      if (!verdict || !stillHolds(verdict)) return undefined;
+      if (!verdict) return undefined;
+      // Its root's files, or one of its variable files, are not as they were: checked again.
+      if (!stillHolds(verdict)) stale.add(verdict);
       verdicts.push(verdict);
     }
     // The same files, and no other, as git lists them now: its answer is the one it gave then
     // (the index's object ids, and its stat data, as they were).
     if ((await answer)?.digest() !== shape.listing) return undefined;
     // Each file as it was when the verdicts were taken (any write sets its change time), nothing
-    // read: as git finds it, when the index keeps the very metadata keygate vouched for it by (see
-    // indexVouches); otherwise (or if git finds one that is not as the index says, which may be a
-    // file outside the scan, in .terraform/) by an lstat each here.
-    const byIndex = matching !== undefined && (await matching);
-    if (!byIndex && !sameMetadata(pathsOf(), shape.metadata)) return undefined;
+    // read, but those that git finds not as its index says, when the index keeps the very metadata
+    // keygate vouched for each file by (see indexVouches): files outside the scan among them (in
+    // .terraform/) do not count; otherwise (or if git fails) as an lstat of each finds them here.
+    const named = differences && (await differences);
+    let changed: string[];
+    if (named) {
+      const scanned = named.length ? new Set(shape.paths.split("\u0000")) : undefined;
+      changed = named
+        .filter((path) => scanned!.has(sep === "/" ? path : path.split("/").join(sep)))
+        .map((path) => prefix + path);
+      // And those not vouched for when the verdicts were taken (their metadata is NaN: never the same).
+      const files = shape.metadata.length / METADATA;
+      for (let i = 0; i < files; i++) if (isDirty(shape.metadata, i)) changed.push(pathsOf()[i]!);
+      changed = [...new Set(changed)];
+    } else changed = changedFiles(pathsOf(), shape.metadata);
+    const byIndex = named !== undefined;
+    if (!changed.length && !stale.size)
+      return {
+        verdicts,
+        files: shape.files,
+        get paths() {
+          return pathsOf();
+        },
+        why: `unchanged since an earlier run (${
+          byIndex
+            ? "git finds it as its index says, and the index keeps the size and times it had when keygate last checked its git blob id"
+            : "its size and times as when keygate last checked its git blob id"
+        }): not read; its configuration's findings taken from the cache (nothing it depends on changed)`,
+      };
+    // Files changed in place (git lists the same files): the configurations that include their
+    // directories are checked again, the others' verdicts hold. A file that is no longer a regular
+    // file, or a directory of no configuration: all checked again.
+    const dirs = new Set<string>();
+    for (const path of changed) {
+      if (!lstatSync(path, { throwIfNoEntry: false })?.isFile()) return undefined;
+      dirs.add(dirname(path));
+    }
+    const covered = new Set<string>();
+    for (const verdict of verdicts) {
+      for (const moduleDir of verdict.dirs.split("\u0000")) {
+        if (!dirs.has(moduleDir)) continue;
+        covered.add(moduleDir);
+        stale.add(verdict);
+      }
+    }
+    if (covered.size !== dirs.size) return undefined;
+    // Most configurations to check again: all of them, by the scan that keeps their verdicts anew (a
+    // replay keeps none), rather than by every replay after.
+    if (stale.size * 2 > verdicts.length) return undefined;
     return {
+      partly: true,
       verdicts,
+      stale,
+      changed,
       files: shape.files,
       get paths() {
         return pathsOf();
       },
       why: `unchanged since an earlier run (${
-        byIndex
-          ? "git finds it as its index says, and the index keeps the size and times it had when keygate last checked its git blob id"
-          : "its size and times as when keygate last checked its git blob id"
-      }): not read; its configuration's findings taken from the cache (nothing it depends on changed)`,
+        byIndex ? "git finds it as its index says" : "its size and times as when keygate last checked its git blob id"
+      }): not read; its configuration's findings taken from the cache (nothing it depends on changed; the configurations of the files that changed are checked again)`,
     };
   }
 }
 
-/** Whether each file's metadata is what it was when the verdicts were taken (an lstat each: any write sets its change time). */
-function sameMetadata(files: readonly string[], metadata: Float64Array): boolean {
-  if (metadata.length !== files.length * METADATA) return false;
+/** The files whose metadata is not what it was when the verdicts were taken (an lstat each: any write sets its change time): all of them if the metadata does not fit. */
+function changedFiles(files: readonly string[], metadata: Float64Array): string[] {
+  if (metadata.length !== files.length * METADATA) return [...files];
+  const changed: string[] = [];
   for (let i = 0, at = 0; i < files.length; i++, at += METADATA) {
     const info = lstatSync(files[i]!, { throwIfNoEntry: false });
     if (
@@ -368,9 +426,9 @@ function sameMetadata(files: readonly string[], metadata: Float64Array): boolean
       info.ino !== metadata[at + 3] ||
       info.dev !== metadata[at + 4]
     )
-      return false;
+      changed.push(files[i]!);
   }
-  return true;
+  return changed;
 }
 
 /** A scan replayed from its verdicts: their list, how many files it read, its files (made when first asked), and what --debug says of each. */
@@ -379,6 +437,17 @@ export interface Replayed {
   files: number;
   readonly paths: string[];
   why: string;
+}
+
+/**
+ * A scan whose files are those git listed when its verdicts were taken, some of them changed in
+ * place (or a root's variable files): its verdicts in order, those of the configurations the
+ * changes touch (`stale`) to be checked again, and the files that changed (absolute paths).
+ */
+export interface PartlyReplayed extends Replayed {
+  partly: true;
+  stale: ReadonlySet<Verdict>;
+  changed: string[];
 }
 
 /**
@@ -399,6 +468,8 @@ export function indexVouches(
   if (paths.length === 0 || metadata.length !== paths.length * METADATA) return false;
   const low = (value: number) => value % 2 ** 32;
   for (let i = 0, at = 0; i < paths.length; i++, at += METADATA) {
+    // A file not vouched for is read again by a replay, whatever git says of it.
+    if (isDirty(metadata, i)) continue;
     const kept = `${low(metadata[at]!)} ${metadata[at + 1]} ${metadata[at + 2]} ${low(metadata[at + 3]!)} ${low(metadata[at + 4]!)}`;
     if (index.get(paths[i]!) !== kept) return false;
   }
@@ -476,6 +547,7 @@ function isVerdict(value: unknown): value is Verdict {
     v.findings.every((f) => typeof f === "object" && f !== null && typeof (f as Finding).fingerprint === "string") &&
     Array.isArray(v.warnings) &&
     typeof v.files === "string" &&
+    typeof v.dirs === "string" &&
     Array.isArray(v.directives) &&
     v.directives.every(
       (entry) =>

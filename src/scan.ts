@@ -54,6 +54,7 @@ import {
   variableFileHash,
   verdictScope,
   VerdictStore,
+  type PartlyReplayed,
   type Replayed,
   type Verdict,
 } from "./scan-verdicts.js";
@@ -167,10 +168,16 @@ export async function scan(request: ScanRequest): Promise<ScanResult> {
   const quick = quickVerdicts(request, tree, planPaths);
   if (quick) {
     const replayed = await quick.store.replay(quick.answer, quick.dir);
-    if (replayed) {
+    // Some files changed in place: the configurations they belong to checked again, the others' verdicts taken.
+    const result = replayed
+      ? "partly" in replayed
+        ? await partlyReplayedResult(request, policies, replayed, quick, pool)
+        : replayedResult(request, policies, replayed, [])
+      : undefined;
+    if (result) {
       forgetAskedGit(quick.dir);
       if (!request.pool) await pool.close();
-      return replayedResult(request, policies, replayed, []);
+      return result;
     }
   }
   const withIds = request.cache && tree === workingTree && request.prefilter !== false && paths.length > 0;
@@ -178,7 +185,13 @@ export async function scan(request: ScanRequest): Promise<ScanResult> {
   const given = layout?.blobIds;
   const only = withIds && !layout && paths.length === 1 ? directoryOf(resolve(cwd, paths[0]!)) : undefined;
   if (only !== undefined && only !== cwd) askGitAbout(only);
-  const idsLater = withIds ? (given ? () => Promise.resolve(given) : askUnchangedBlobIds(only ?? cwd)) : undefined;
+  const idsLater = withIds
+    ? given
+      ? () => Promise.resolve(given)
+      : quick?.dir === (only ?? cwd)
+        ? quick.ids()
+        : askUnchangedBlobIds(only ?? cwd)
+    : undefined;
   const discovery = layout
     ? { files: layout.files, namedFiles: [], otherFiles: [], errors: [] }
     : paths.length
@@ -263,6 +276,8 @@ interface Verdicts {
   /** The scanned directory, and git's answer about it (see gitAnswerFor). */
   dir: string;
   answer: Promise<GitAnswer | null>;
+  /** The index's object ids of the directory's files (see askUnchangedBlobIds), asked once, on first use. */
+  ids: () => () => Promise<Map<string, string> | undefined>;
   rootMetadata?: Map<string, string | undefined>;
 }
 
@@ -300,7 +315,14 @@ function quickVerdicts(request: ScanRequest, tree: SourceTree, planPaths: readon
   if (!answer) return undefined;
   // As discovery does (links to files are followed only inside the scanned directory, outside a repository).
   addScannedRoot(dir);
-  return { store: new VerdictStore(cache, shapeKey(scope, dir)), scope, dir, answer };
+  let ids: (() => Promise<Map<string, string> | undefined>) | undefined;
+  return {
+    store: new VerdictStore(cache, shapeKey(scope, dir)),
+    scope,
+    dir,
+    answer,
+    ids: () => (ids ??= askUnchangedBlobIds(dir)),
+  };
 }
 
 /** Whether discovery found what verdicts can be kept of: directories' files only, no input error. */
@@ -320,8 +342,9 @@ function verdictsFor(
 function replayedResult(
   request: ScanRequest,
   policies: readonly Policy[],
-  replayed: Replayed,
+  replayed: Pick<Replayed, "verdicts" | "files" | "paths" | "why">,
   errors: InputError[],
+  checkedLog: FileLogEntry[] = [],
 ): ScanResult {
   const byFingerprint = new Map<string, Finding>();
   const byFile = new Map<string, { directives: Directive[]; warnings: Warning[] }>();
@@ -335,11 +358,14 @@ function replayedResult(
   // In the order of the files' paths, as collectDirectives reads the loader's sources.
   const withDirectives = [...byFile.keys()].sort((a, b) => (a < b ? -1 : 1)).map((path) => byFile.get(path)!);
   const log = request.onFiles
-    ? replayed.paths.map((path): FileLogEntry => ({
-        file: displayPath(path, request.cwd),
-        status: "cached",
-        why: replayed.why,
-      }))
+    ? [
+        ...replayed.paths.map((path): FileLogEntry => ({
+          file: displayPath(path, request.cwd),
+          status: "cached",
+          why: replayed.why,
+        })),
+        ...checkedLog,
+      ]
     : undefined;
   return finish(request, policies, {
     findings: [...byFingerprint.values()],
@@ -427,56 +453,28 @@ async function checkAll(
 
   const byFingerprint = new Map<string, Finding>();
   const callWarnings: Warning[] = [];
-  // What the policies evaluate, where an undeclared reference is an input error (see model/references.ts).
-  const referenceScope = {
-    types: [...new Set(policies.flatMap((p) => p.reads.types))],
-    attributes: [...new Set(policies.flatMap((p) => p.reads.attributes))],
-  };
-  // A module with a file that could not be read is judged on part of its text: a name declared in the
-  // missing file would be reported as undeclared, an error that only repeats the one already given.
-  const unreadDirs = new Set(errors.map((e) => dirname(resolve(cwd, e.file))));
+  const check = checker(request, policies, errors);
   // What each configuration gave, for its verdict (see scan-verdicts.ts).
   const judged: Judged[] = [];
   for (const configuration of configurations) {
-    const found: Finding[] = [];
     if (!checked.has(configuration)) {
       // Nothing in it names a resource type the policies look at: no finding can come from it.
+      const found: Finding[] = [];
       judged.push({ configuration, findings: found, warnings: [] });
       await request.observe?.(configuration, found);
       continue;
     }
-    const evaluator = new Evaluator();
-    const whole = !configuration.instances.some((instance) => unreadDirs.has(instance.module.dir));
-    errors.push(...configuration.instances.flatMap((instance) => overrideErrors(instance.module)));
-    errors.push(
-      ...(await importsOf(configuration, evaluator)).errors,
-      ...(whole ? referenceErrors(configuration, referenceScope) : []),
-    );
-    const warned = await unfollowedCallWarnings(
-      configuration,
-      displayPath(configuration.root.module.dir, cwd) || ".",
-      evaluator,
-    );
+    const { findings: found, warnings: warned } = await check(configuration);
     callWarnings.push(...warned);
     judged.push({ configuration, findings: found, warnings: warned });
-    for (const policy of policies) {
-      if (!policy.checkConfiguration) continue;
-      for (const finding of await policy.checkConfiguration(
-        configuration,
-        evaluator,
-        settings.severities.get(policy.id)!,
-      )) {
-        found.push(finding);
-        // The same finding (fingerprint) once; a shared module yields one per calling root and call (see KG001).
-        if (!byFingerprint.has(finding.fingerprint))
-          byFingerprint.set(finding.fingerprint, {
-            ...finding,
-            configuration: displayPath(configuration.root.module.dir, cwd),
-          });
-      }
+    for (const finding of found) {
+      // The same finding (fingerprint) once; a shared module yields one per calling root and call (see KG001).
+      if (!byFingerprint.has(finding.fingerprint))
+        byFingerprint.set(finding.fingerprint, {
+          ...finding,
+          configuration: displayPath(configuration.root.module.dir, cwd),
+        });
     }
-    // What file() met on the way: a data file outside the repository, or one that cannot be read.
-    errors.push(...configuration.instances.flatMap((instance) => dataFileErrors(instance.module)));
     await request.observe?.(configuration, found);
   }
 
@@ -530,6 +528,160 @@ async function checkAll(
       displayPath(dir, cwd),
     ),
   });
+}
+
+/**
+ * Checks configurations that can matter (see loadConfigurations): the input errors their check
+ * finds go to `errors`, which already holds those of reading their files (a module with a file
+ * that could not be read is judged on part of its text: a name declared in the missing file would
+ * be reported as undeclared, an error that only repeats the one already given).
+ */
+function checker(
+  request: ScanRequest,
+  policies: readonly Policy[],
+  errors: InputError[],
+): (configuration: Configuration) => Promise<{ findings: Finding[]; warnings: Warning[] }> {
+  const { cwd, settings } = request;
+  // What the policies evaluate, where an undeclared reference is an input error (see model/references.ts).
+  const referenceScope = {
+    types: [...new Set(policies.flatMap((p) => p.reads.types))],
+    attributes: [...new Set(policies.flatMap((p) => p.reads.attributes))],
+  };
+  const unreadDirs = new Set(errors.map((e) => dirname(resolve(cwd, e.file))));
+  return async (configuration) => {
+    const found: Finding[] = [];
+    const evaluator = new Evaluator();
+    const whole = !configuration.instances.some((instance) => unreadDirs.has(instance.module.dir));
+    errors.push(...configuration.instances.flatMap((instance) => overrideErrors(instance.module)));
+    errors.push(
+      ...(await importsOf(configuration, evaluator)).errors,
+      ...(whole ? referenceErrors(configuration, referenceScope) : []),
+    );
+    const warned = await unfollowedCallWarnings(
+      configuration,
+      displayPath(configuration.root.module.dir, cwd) || ".",
+      evaluator,
+    );
+    for (const policy of policies) {
+      if (!policy.checkConfiguration) continue;
+      found.push(...(await policy.checkConfiguration(configuration, evaluator, settings.severities.get(policy.id)!)));
+    }
+    // What file() met on the way: a data file outside the repository, or one that cannot be read.
+    errors.push(...configuration.instances.flatMap((instance) => dataFileErrors(instance.module)));
+    return { findings: found, warnings: warned };
+  };
+}
+
+/**
+ * A full scan replayed in part (see PartlyReplayed): the configurations its changed files (or a
+ * root's variable files) touch are read, assembled and checked again, as a scan of their
+ * directories alone, and their verdicts replace the stale ones, in place; the others' verdicts
+ * hold. Undefined when the change does more than that (a module call added or removed, a root that
+ * is one no longer): then everything is checked.
+ */
+async function partlyReplayedResult(
+  request: ScanRequest,
+  policies: readonly Policy[],
+  replayed: PartlyReplayed,
+  quick: Verdicts,
+  pool: ParserPool,
+): Promise<ScanResult | undefined> {
+  const { cwd } = request;
+  const stale = replayed.verdicts.filter((verdict) => replayed.stale.has(verdict));
+  const dirs = new Set(stale.flatMap((verdict) => verdict.dirs.split("\u0000")));
+  // Their directories' files, as git lists them (the same listing as when the verdicts were taken).
+  const discovered = new Map<string, string[]>();
+  const untouched: string[] = [];
+  for (const path of replayed.paths) {
+    const dir = dirname(path);
+    if (!dirs.has(dir)) {
+      untouched.push(path);
+      continue;
+    }
+    const files = discovered.get(dir);
+    if (files) files.push(path);
+    else discovered.set(dir, [path]);
+  }
+  if (discovered.size !== dirs.size) return undefined;
+  const errors: InputError[] = [];
+  const loader = new ModuleLoader({
+    pool,
+    cwd,
+    tree: workingTree,
+    discovered,
+    wholeDirs: new Set(),
+    errors,
+    prefilter: prefilterFor(policies),
+    ...(request.cache ? { cache: request.cache } : {}),
+    ...(request.onProgress ? { onProgress: request.onProgress } : {}),
+    ...(request.variables ? { variables: request.variables } : {}),
+    blobIds: quick.ids()(),
+  });
+  await request.cache?.load();
+  const { configurations, checked } = await loadConfigurations(loader, errors);
+  // The same configurations, of the same directories: the change moved no module call.
+  const byRoot = new Map(configurations.map((configuration) => [configuration.root.module.dir, configuration]));
+  if (configurations.length !== stale.length || byRoot.size !== stale.length) return undefined;
+  for (const verdict of stale) {
+    const configuration = byRoot.get(verdict.root);
+    if (!configuration) return undefined;
+    const now = new Set(configuration.instances.map((instance) => instance.module.dir));
+    const then = verdict.dirs.split("\u0000");
+    if (now.size !== then.length || !then.every((dir) => now.has(dir))) return undefined;
+  }
+  const check = checker(request, policies, errors);
+  const sourceOf = new Map(loader.sources.map((source) => [source.path, source]));
+  const suppressible = new Set(policies.flatMap((p) => p.reads.reportedOn));
+  const fresh = new Map<Verdict, Verdict>();
+  for (const verdict of stale) {
+    const configuration = byRoot.get(verdict.root)!;
+    const { findings, warnings } = checked.has(configuration)
+      ? await check(configuration)
+      : { findings: [], warnings: [] };
+    fresh.set(verdict, {
+      ...verdict,
+      findings,
+      warnings,
+      files: filesOf(configuration)
+        .map((f) => f.file)
+        .join("\u0000"),
+      directives: directivesOf(configuration, sourceOf, request.policies, suppressible),
+    });
+  }
+  return replayedResult(
+    request,
+    policies,
+    {
+      verdicts: replayed.verdicts.map((verdict) => fresh.get(verdict) ?? verdict),
+      files: replayed.files - (replayed.paths.length - untouched.length) + loader.filesRead,
+      paths: untouched,
+      why: replayed.why,
+    },
+    errors,
+    request.onFiles ? await loader.fileLog() : [],
+  );
+}
+
+/** The files of a configuration's modules. */
+function filesOf(configuration: Configuration): Configuration["instances"][number]["module"]["files"] {
+  return configuration.instances.flatMap((i) => i.module.files);
+}
+
+/** The `keygate:ignore` directives of a configuration's files, and the warnings about them, by file (see Verdict.directives). */
+function directivesOf(
+  configuration: Configuration,
+  sourceOf: ReadonlyMap<string, SourceFile>,
+  allPolicies: readonly Policy[],
+  suppressible: ReadonlySet<string>,
+): Verdict["directives"] {
+  const directives: Verdict["directives"] = [];
+  for (const path of [...new Set(filesOf(configuration).map((f) => f.path))].sort()) {
+    const source = sourceOf.get(path);
+    if (!source) continue;
+    const found = collectDirectives([source], allPolicies, suppressible);
+    if (found.directives.length || found.warnings.length) directives.push([path, found.directives, found.warnings]);
+  }
+  return directives;
 }
 
 /** A configuration as checked (or passed over): its findings before suppression, and the warnings its check gave. */
@@ -609,9 +761,12 @@ async function rememberVerdicts(
     warnings: Warning[],
   ): { key: string; verdict: Verdict } | undefined {
     const root = configuration.root.module.dir;
-    const metadata = rootMetadata.get(root);
     const variableFiles = loader.variableFilesOf(root);
-    if (metadata === undefined || !variableFiles || variableFiles.some((f) => f.text === undefined)) return undefined;
+    // A root whose directory changed seconds ago (a file saved), or whose variable files are not
+    // known: its verdict never holds (no directory's metadata is ""), the configuration is checked
+    // again by every replay, and the others' verdicts are kept.
+    const known = variableFiles !== undefined && variableFiles.every((f) => f.text !== undefined);
+    const metadata = (known && rootMetadata.get(root)) || "";
     const dirs = [...new Set(configuration.instances.map((i) => i.module.dir))];
     const keys: string[] = [];
     for (const instance of configuration.instances) {
@@ -625,25 +780,19 @@ async function rememberVerdicts(
       if (key === undefined) return undefined;
       keys.push(key);
     }
-    const files = configuration.instances.flatMap((i) => i.module.files);
-    const directives: Verdict["directives"] = [];
-    for (const path of [...new Set(files.map((f) => f.path))].sort()) {
-      const source = sourceOf.get(path);
-      if (!source) continue;
-      const found = collectDirectives([source], request.policies, suppressible);
-      if (found.directives.length || found.warnings.length) directives.push([path, found.directives, found.warnings]);
-    }
+    const files = filesOf(configuration);
     return {
       key: configurationKey(scope, root, keys),
       verdict: {
         root,
         shown: displayPath(root, request.cwd),
         rootMetadata: metadata,
-        variableFiles: variableFiles.map((f) => [f.name, variableFileHash(f.text!)]),
+        variableFiles: metadata ? variableFiles!.map((f) => [f.name, variableFileHash(f.text!)]) : [],
         findings,
         warnings,
         files: files.map((f) => f.file).join("\u0000"),
-        directives,
+        dirs: dirs.join("\u0000"),
+        directives: directivesOf(configuration, sourceOf, request.policies, suppressible),
       },
     };
   }

@@ -179,21 +179,21 @@ function indexMetadataOf(out: string): Map<string, string> {
 }
 
 /**
- * Whether every tracked Terraform file under `dir` that git looks at is as the index's stat data
- * says (`git diff-files --quiet`: an lstat of each, in C): its size, its modification and change
- * times (to the second), inode, owner and type. Git's own settings that would make it look at less
- * (`core.trustctime`, `core.checkStat`) are set back to their defaults; fsmonitor is off (see
+ * The tracked Terraform files under `dir` that git looks at and finds not as the index's stat data
+ * says (`git diff-files --name-only`: an lstat of each, in C; paths relative to `dir`, as git
+ * writes them): its size, its modification and change times (to the second), inode, owner and
+ * type. Every other such file is as the index says. Git's own settings that would make it look at
+ * less (`core.trustctime`, `core.checkStat`) are set back to their defaults; fsmonitor is off (see
  * SAFE_GIT_OPTIONS). Files the index says were written in the same second as the index itself
  * ("racily clean") git compares by content, which it would read through the repository's clean
  * filter: every filter the configuration defines is set to none for this command (see
  * filterCommands), so that no program is run. Files git is told not to look at (assume-unchanged,
- * skip-worktree) are not checked: the caller must not rely on this for them. False when git says a
- * file differs, or fails.
+ * skip-worktree) are not checked: the caller must not rely on this for them. Undefined when git fails.
  */
-export async function worktreeMatchesIndex(dir: string): Promise<boolean> {
+export async function worktreeDifferences(dir: string): Promise<string[] | undefined> {
   const env = { ...process.env, GIT_OPTIONAL_LOCKS: "0" };
   const filters = await filterCommands(dir, env);
-  if (!filters) return false;
+  if (!filters) return undefined;
   return new Promise((done) => {
     execFile(
       "git",
@@ -205,13 +205,23 @@ export async function worktreeMatchesIndex(dir: string): Promise<boolean> {
         "-c",
         "core.checkStat=default",
         "diff-files",
-        "--quiet",
+        "--name-only",
+        "-z",
+        "--relative",
         "--ignore-submodules=all",
         "--",
         ...TERRAFORM_EXTENSIONS.map((ext) => `*${ext}`),
       ],
-      { cwd: dir, encoding: "buffer", env },
-      (error) => done(!error),
+      { cwd: dir, encoding: "buffer", env, maxBuffer: 256 * 1024 * 1024 },
+      (error, stdout) =>
+        done(
+          error
+            ? undefined
+            : stdout
+                .toString("utf8")
+                .split("\0")
+                .filter((path) => path !== ""),
+        ),
     );
   });
 }

@@ -56,6 +56,17 @@ const REPLAYED = "its configuration's findings taken from the cache";
 const BY_INDEX = "git finds it as its index says";
 /** …when keygate compared each file's metadata itself. */
 const BY_METADATA = "its size and times as when keygate last checked its git blob id";
+/** …when some configurations were checked again (files changed in place, a root's variable files), and the others' verdicts taken. */
+const PARTLY = "the configurations of the files that changed are checked again";
+
+/** The files --debug does not say were taken with their configuration's verdict (checked again), sorted. */
+function checkedAgain(run: { stderr: string }): string[] {
+  return run.stderr
+    .split("\n")
+    .filter((line) => line.startsWith("keygate: debug: ") && !line.includes(REPLAYED))
+    .map((line) => /^keygate: debug: \S+\s+(.*?): /.exec(line)![1]!)
+    .sort();
+}
 
 function git(dir: string, ...args: string[]): void {
   execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.com", ...args], { cwd: dir, stdio: "ignore" });
@@ -161,7 +172,9 @@ describe("verdicts of unchanged configurations", () => {
     await untilReplayed(scan);
     writeFileSync(join(dir, "envs/a/terraform.tfvars"), "issue = true \n");
     const run = await scan();
-    expect(run.stderr).not.toContain(REPLAYED);
+    // That root's configuration is checked again, the others' verdicts taken.
+    expect(run.stderr).toContain(PARTLY);
+    expect(checkedAgain(run)).toEqual(["envs/a/main.tf", "envs/a/queue.tf"]);
     expect(flaggedOf(run)).toEqual(["aws_iam_access_key.a", "aws_iam_access_key.plain"]);
     expect(report(run)).toStrictEqual(report(await checked(dir)));
   }, 120_000);
@@ -171,6 +184,7 @@ describe("verdicts of unchanged configurations", () => {
     await untilReplayed(scan);
     writeFileSync(join(dir, "envs/a/keys.auto.tfvars"), "issue = true\n");
     const run = await scan();
+    expect(checkedAgain(run)).toEqual(["envs/a/main.tf", "envs/a/queue.tf"]);
     expect(flaggedOf(run)).toEqual(["aws_iam_access_key.a", "aws_iam_access_key.plain"]);
     expect(report(run)).toStrictEqual(report(await checked(dir)));
   }, 120_000);
@@ -181,12 +195,14 @@ describe("verdicts of unchanged configurations", () => {
     const module = join(dir, "modules/svc/main.tf");
     writeFileSync(module, readFileSync(module, "utf8").replace("default = false", "default = true "));
     const run = await scan();
+    // The configuration that includes the module is checked again, the others' verdicts taken.
+    expect(checkedAgain(run)).toEqual(["envs/b/main.tf", "modules/svc/main.tf"]);
     expect(flaggedOf(run)).toEqual(["aws_iam_access_key.plain", "module.svc.aws_iam_access_key.svc"]);
     expect(report(run)).toStrictEqual(report(await checked(dir)));
     const root = join(dir, "envs/c/main.tf");
     writeFileSync(root, readFileSync(root, "utf8").replace(/resource "aws_iam_user" "plain"[^}]*}\n/, ""));
     const again = await scan();
-    expect(again.stderr).not.toContain(REPLAYED);
+    expect(checkedAgain(again)).toEqual(["envs/b/main.tf", "envs/c/main.tf", "modules/svc/main.tf"]);
     expect(report(again)).toStrictEqual(report(await checked(dir)));
   }, 120_000);
 
@@ -209,7 +225,7 @@ describe("verdicts of unchanged configurations", () => {
     utimesSync(root, before.atimeMs / 1000, before.mtimeMs / 1000);
     expect(statSync(root).mtimeMs).toBe(before.mtimeMs);
     const run = await scan();
-    expect(run.stderr).not.toContain(REPLAYED);
+    expect(checkedAgain(run)).toEqual(["envs/c/main.tf"]);
     expect(flaggedOf(run)).toEqual(["aws_iam_access_key.plaiN"]);
     expect(report(run)).toStrictEqual(report(await checked(dir)));
   }, 120_000);
@@ -394,8 +410,12 @@ describe("verdicts and git's index", () => {
       git(dir, "update-index", flag, "envs/c/main.tf");
       rewrite(join(dir, "envs/c/main.tf"), '"aws_iam_access_key" "plain"', '"aws_iam_access_key" "plaiN"');
       execFileSync("git", ["diff-files", "--quiet"], { cwd: dir, stdio: "ignore" });
-      for (const run of [await scan(), await scan()]) {
-        expect(run.stderr, flag).not.toContain(REPLAYED);
+      // The first scan checks everything (git lists the file with another tag), and keeps the
+      // verdicts of the others: the next takes them, and checks that file's configuration again.
+      const first = await scan();
+      expect(first.stderr, flag).not.toContain(REPLAYED);
+      for (const run of [first, await scan(), await scan()]) {
+        expect(checkedAgain(run), flag).toContain("envs/c/main.tf");
         expect(flaggedOf(run), flag).toEqual(["aws_iam_access_key.plaiN"]);
         expect(report(run), flag).toStrictEqual(report(await checked(dir)));
       }
@@ -413,26 +433,28 @@ describe("verdicts and git's index", () => {
     // Later, when the file's times are old enough to vouch for a content (never this one: it is not what the index says).
     await new Promise((done) => setTimeout(done, 3_200));
     runs.push(await scan(), await scan());
+    expect(runs[0]!.stderr).not.toContain(REPLAYED);
     for (const run of runs) {
-      expect(run.stderr).not.toContain(REPLAYED);
+      expect(checkedAgain(run)).toContain("envs/c/main.tf");
       expect(flaggedOf(run)).toEqual(["aws_iam_access_key.plaiM"]);
       expect(report(run)).toStrictEqual(report(await checked(dir)));
     }
   }, 120_000);
 
-  it("are taken by each file's metadata while the index keeps older metadata, and by git's word once it is refreshed", async () => {
+  it("are taken but for the configuration of a file written again while the index keeps older metadata, and by git's word once it is refreshed", async () => {
     const { dir, scan } = repository();
     const before = await untilReplayed(scan, BY_INDEX);
     // The same content, written again: git's index no longer keeps its metadata.
     const queue = join(dir, "envs/a/queue.tf");
     writeFileSync(queue, readFileSync(queue));
     const touched = await scan();
-    expect(touched.stderr).not.toContain(REPLAYED);
+    expect(checkedAgain(touched)).toEqual(["envs/a/main.tf", "envs/a/queue.tf"]);
     expect(report(touched)).toStrictEqual(report(before));
     await new Promise((done) => setTimeout(done, 3_200));
-    const byMetadata = await untilReplayed(scan, BY_METADATA);
-    expect(byMetadata.stderr).not.toContain(BY_INDEX);
-    expect(report(byMetadata)).toStrictEqual(report(before));
+    // Its configuration is checked again while the index keeps the older metadata.
+    const later = await scan();
+    expect(checkedAgain(later)).toEqual(["envs/a/main.tf", "envs/a/queue.tf"]);
+    expect(report(later)).toStrictEqual(report(before));
     git(dir, "update-index", "-q", "--refresh");
     expect(report(await untilReplayed(scan, BY_INDEX))).toStrictEqual(report(before));
   }, 120_000);
@@ -538,35 +560,35 @@ describe("the keys of verdicts", () => {
     const shape = shapeKey("scope", "/r");
     expect(shapeKey("other", "/r")).not.toBe(shape);
     expect(shapeKey("scope", "/r/m")).not.toBe(shape);
-    // A shape keeps each file's metadata as the cache vouched for the content the run used, or nothing.
+    // A shape keeps each file's metadata as the cache vouched for the content the run used, or NaN (never the same).
     const record = (id: string) => `${id} 10 1000.5 2000.25 77 3`;
     const metadata = shapeMetadata(
       ["/r/m/a.tf"],
       () => record("1".repeat(40)),
       () => "1".repeat(40),
     );
-    expect([...metadata!]).toEqual([10, 1000.5, 2000.25, 77, 3]);
+    expect([...metadata]).toEqual([10, 1000.5, 2000.25, 77, 3]);
     expect(
       shapeMetadata(
         ["/r/m/a.tf"],
         () => record("1".repeat(40)),
         () => "2".repeat(40),
-      ),
-    ).toBeUndefined();
+      ).every(Number.isNaN),
+    ).toBe(true);
     expect(
       shapeMetadata(
         ["/r/m/a.tf"],
         () => undefined,
         () => "1".repeat(40),
-      ),
-    ).toBeUndefined();
+      ).every(Number.isNaN),
+    ).toBe(true);
     expect(
       shapeMetadata(
         ["/r/m/a.tf"],
         () => record("1".repeat(40)),
         () => undefined,
-      ),
-    ).toBeUndefined();
+      ).every(Number.isNaN),
+    ).toBe(true);
   });
 
   it("leave the files to git's comparison only when the index keeps each one's very metadata", () => {
@@ -589,4 +611,193 @@ describe("the keys of verdicts", () => {
     const high = [10 + 2 ** 32, 1000.5, 2000.25, 77 + 2 ** 33, 3 + 2 ** 32];
     expect(indexVouches(index, ["m/a.tf"], new Float64Array(high))).toBe(true);
   });
+});
+
+/**
+ * Nine roots: three calling a shared module, one calling a module of its own, a flagged one, one
+ * with a suppression, one whose key is decided by a file it reads (file()), two plain ones.
+ */
+const MANY: Record<string, string> = {
+  ...Object.fromEntries(
+    ["r1", "r2", "r3"].map((root) => [
+      `envs/${root}/main.tf`,
+      'module "shared" {\n  source = "../../modules/shared"\n}\n',
+    ]),
+  ),
+  "modules/shared/main.tf": `variable "with_key" {\n  type    = bool\n  default = false\n}\n\n${PAIR("shared", "var.with_key ? 1 : 0")}`,
+  "envs/r4/main.tf": PAIR("r4"),
+  "envs/r5/main.tf": 'module "lib" {\n  source = "../../modules/lib"\n}\n',
+  "modules/lib/main.tf": 'resource "aws_sqs_queue" "lib" {\n  name = "lib"\n}\n',
+  "envs/r6/main.tf": PAIR("r6").replace(
+    'resource "aws_iam_access_key"',
+    '# keygate:ignore KG001 -- approved in SEC-3\nresource "aws_iam_access_key"',
+  ),
+  "envs/r7/main.tf": PAIR("r7", "0"),
+  "envs/r7/flag.txt": "off\n",
+  "envs/r8/main.tf": 'resource "aws_sqs_queue" "r8" {\n  name = "r8"\n}\n',
+  "envs/r9/main.tf": 'resource "aws_sns_topic" "r9" {\n  name = "r9"\n}\n',
+};
+
+describe("verdicts of the configurations a change leaves as they were", () => {
+  const pool: string[] = [];
+  beforeAll(async () => {
+    for (let i = 0; i < 10; i++) {
+      const dir = await writeTree(MANY);
+      git(dir, "init", "-q");
+      git(dir, "add", "-A");
+      git(dir, "commit", "-qm", "roots");
+      pool.push(dir);
+    }
+    await new Promise((done) => setTimeout(done, 3_200));
+  }, 60_000);
+
+  /** A repository of MANY whose verdicts are taken, its scan, and a check that a scan reports what checking everything does. */
+  async function prepared() {
+    repositories.push(pool.pop()!);
+    const { dir, scan } = repository();
+    const before = await untilReplayed(scan, BY_INDEX);
+    expect(flaggedOf(before)).toEqual(["aws_iam_access_key.r4"]);
+    const same = async (run: Awaited<ReturnType<typeof scan>>) =>
+      expect(report(run)).toStrictEqual(report(await checked(dir)));
+    const edit = (path: string, from: string | RegExp, to: string) =>
+      writeFileSync(join(dir, path), readFileSync(join(dir, path), "utf8").replace(from, to));
+    return { dir, scan, before, same, edit };
+  }
+
+  it("take the others' verdicts when a file of a root changes, its findings as checking gives them", async () => {
+    const { scan, same, edit } = await prepared();
+    edit("envs/r8/main.tf", 'resource "aws_sqs_queue"', `${PAIR("r8")}\nresource "aws_sqs_queue"`);
+    for (const run of [await scan(), await scan()]) {
+      expect(run.stderr).toContain(PARTLY);
+      expect(checkedAgain(run)).toEqual(["envs/r8/main.tf"]);
+      expect(flaggedOf(run)).toEqual(["aws_iam_access_key.r4", "aws_iam_access_key.r8"]);
+      await same(run);
+    }
+    // And when a finding goes away.
+    edit("envs/r4/main.tf", /resource "aws_iam_access_key"[^}]*}\n/, "");
+    const run = await scan();
+    expect(checkedAgain(run)).toEqual(["envs/r4/main.tf", "envs/r8/main.tf"]);
+    expect(flaggedOf(run)).toEqual(["aws_iam_access_key.r8"]);
+    await same(run);
+  }, 120_000);
+
+  it("check again every configuration that includes a changed module, and only those", async () => {
+    const { scan, same, edit } = await prepared();
+    edit("modules/shared/main.tf", "default = false", "default = true ");
+    const run = await scan();
+    expect(checkedAgain(run)).toEqual([
+      "envs/r1/main.tf",
+      "envs/r2/main.tf",
+      "envs/r3/main.tf",
+      "modules/shared/main.tf",
+    ]);
+    expect(flaggedOf(run)).toEqual([
+      "aws_iam_access_key.r4",
+      "module.shared.aws_iam_access_key.shared",
+      "module.shared.aws_iam_access_key.shared",
+      "module.shared.aws_iam_access_key.shared",
+    ]);
+    await same(run);
+  }, 120_000);
+
+  it("check everything when a change adds or removes a module call (which configurations there are changes)", async () => {
+    const { dir, scan, same, edit } = await prepared();
+    // r9 calls r8: r8 is a root no longer.
+    edit("envs/r9/main.tf", "resource", 'module "r8" {\n  source = "../r8"\n}\n\nresource');
+    const configurations = (run: { stderr: string }) => /(\d+) configurations/.exec(run.stderr)?.[1];
+    const added = await scan(["--verbose"]);
+    expect(added.stderr).not.toContain(REPLAYED);
+    expect(configurations(added)).toBe("8");
+    await same(added);
+    await same(await scan());
+    git(dir, "checkout", "-q", "--", "envs/r9/main.tf");
+    // r5 calls lib no longer: lib is a root of its own.
+    edit("envs/r5/main.tf", /module "lib" \{[^}]*\}\n/, 'resource "aws_sqs_queue" "r5" {\n  name = "r5"\n}\n');
+    const removed = await scan(["--verbose"]);
+    expect(removed.stderr).not.toContain(PARTLY);
+    expect(configurations(removed)).toBe("10");
+    await same(removed);
+    await same(await scan());
+  }, 120_000);
+
+  it("check a new untracked file's configuration, and a deleted file's, and keep the others' verdicts for the next scan", async () => {
+    const { dir, scan, same } = await prepared();
+    writeFileSync(join(dir, "envs/r9/keys.tf"), PAIR("new"));
+    // Git lists another file: everything is checked, and the verdicts kept with that file's.
+    const first = await scan();
+    expect(first.stderr).not.toContain(REPLAYED);
+    await same(first);
+    const next = await scan();
+    expect(checkedAgain(next)).toEqual(["envs/r9/keys.tf", "envs/r9/main.tf"]);
+    expect(flaggedOf(next)).toEqual(["aws_iam_access_key.new", "aws_iam_access_key.r4"]);
+    await same(next);
+    // Untracked, it is read again by every scan: git does not say when it changes.
+    writeFileSync(join(dir, "envs/r9/keys.tf"), PAIR("newer"));
+    const newer = await scan();
+    expect(flaggedOf(newer)).toEqual(["aws_iam_access_key.newer", "aws_iam_access_key.r4"]);
+    await same(newer);
+    rmSync(join(dir, "envs/r4/main.tf"));
+    writeFileSync(join(dir, "envs/r4/other.tf"), 'resource "aws_sqs_queue" "r4" {\n  name = "r4"\n}\n');
+    const gone = await scan();
+    expect(gone.stderr).not.toContain(REPLAYED);
+    await same(gone);
+    const after = await scan();
+    expect(checkedAgain(after)).toEqual(["envs/r4/other.tf", "envs/r9/keys.tf", "envs/r9/main.tf"]);
+    expect(flaggedOf(after)).toEqual(["aws_iam_access_key.newer"]);
+    await same(after);
+  }, 120_000);
+
+  it("report a broken file of a changed configuration as checking does, and the others' findings", async () => {
+    const { scan, same, edit } = await prepared();
+    edit("envs/r8/main.tf", "resource", 'resource "aws_iam_user" {\n');
+    const run = await scan();
+    expect(run.code).toBe(2);
+    expect(checkedAgain(run)).toContain("envs/r8/main.tf");
+    expect(flaggedOf(run)).toEqual(["aws_iam_access_key.r4"]);
+    await same(run);
+    await same(await scan());
+  }, 120_000);
+
+  it("report suppressions, used and unused, of changed and unchanged files as checking does", async () => {
+    const { scan, same, edit } = await prepared();
+    // An unused suppression in a changed file; r6's (unchanged) still suppresses its finding.
+    edit(
+      "envs/r8/main.tf",
+      "resource",
+      '# keygate:ignore KG001 -- nothing here\nresource "aws_iam_user" "lonely" {\n  name = "lonely"\n}\n\nresource',
+    );
+    const run = await scan();
+    expect(run.stderr).toContain(PARTLY);
+    const json = JSON.parse(run.stdout) as { findings: { suppressed: unknown }[]; warnings: { file: string }[] };
+    expect(json.findings.filter((f) => f.suppressed)).toHaveLength(1);
+    expect(json.warnings.map((w) => w.file)).toEqual(["envs/r8/main.tf"]);
+    await same(run);
+    // r6's suppression goes: its finding is reported.
+    edit("envs/r6/main.tf", "# keygate:ignore KG001 -- approved in SEC-3\n", "");
+    const unsuppressed = await scan();
+    expect(flaggedOf(unsuppressed)).toEqual(["aws_iam_access_key.r4", "aws_iam_access_key.r6"]);
+    await same(unsuppressed);
+  }, 120_000);
+
+  it("check a changed configuration that reads a file with a file function again at every scan", async () => {
+    const { dir, scan, same, edit } = await prepared();
+    edit("envs/r7/main.tf", '"0"', 'trimspace(file("${path.module}/flag.txt")) == "on" ? 1 : 0');
+    edit("envs/r7/main.tf", "count = 0", 'count = trimspace(file("${path.module}/flag.txt")) == "on" ? 1 : 0');
+    const off = await scan();
+    expect(flaggedOf(off)).toEqual(["aws_iam_access_key.r4"]);
+    await same(off);
+    writeFileSync(join(dir, "envs/r7/flag.txt"), "on\n");
+    const on = await scan();
+    expect(checkedAgain(on)).toContain("envs/r7/main.tf");
+    expect(flaggedOf(on)).toEqual(["aws_iam_access_key.r4", "aws_iam_access_key.r7"]);
+    await same(on);
+  }, 120_000);
+
+  it("check a root again whose variable file changes, with the others' verdicts taken", async () => {
+    const { dir, scan, same } = await prepared();
+    writeFileSync(join(dir, "envs/r1/terraform.tfvars"), "unused = 1\n");
+    const run = await scan();
+    expect(checkedAgain(run)).toEqual(["envs/r1/main.tf", "modules/shared/main.tf"]);
+    await same(run);
+  }, 120_000);
 });
