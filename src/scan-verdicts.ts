@@ -71,8 +71,8 @@ export interface Verdict {
  * answer, see GitAnswer.digest), the keys of its configurations' verdicts, in order, and how many
  * files it read; with, for each scanned file (in the order of their paths), the metadata that
  * vouched for its content when the verdicts were taken (size, modification and change times,
- * inode, device: see ParseCache.vouched), five numbers a file; and whether git's index keeps that
- * very metadata for each of them (`indexed`: see indexVouches).
+ * inode, device: see ParseCache.vouched), five numbers a file; and the files for which git's index
+ * does not keep that very metadata (`unindexed`: see unindexedFiles).
  */
 interface Shape {
   /** The scanned directory (absolute), and the paths of its files below it, `\0`-separated, sorted. */
@@ -82,7 +82,8 @@ interface Shape {
   verdicts: string[];
   files: number;
   metadata: Float64Array;
-  indexed: boolean;
+  /** The files (their places in `paths`) whose metadata the index does not keep: a replay compares theirs itself. */
+  unindexed: Uint32Array;
 }
 
 /** A verdicts file's content: one scan's shape (under its key) and its configurations' verdicts (packed: see packed). */
@@ -314,11 +315,10 @@ export class VerdictStore {
     const stored = await this.load();
     if (!stored) return undefined;
     try {
-      return await this.holding(
-        stored,
-        answer,
-        stored.shape.indexed && stored.shape.dir === dir ? differences : undefined,
-      );
+      const { shape } = stored;
+      // Git's word is of use if the index keeps the metadata of some of the files.
+      const some = shape.unindexed.length < shape.metadata.length / METADATA;
+      return await this.holding(stored, answer, some && shape.dir === dir ? differences : undefined);
     } catch {
       // A path that is no longer what it was (a file where a directory was: ENOTDIR), an unreadable one: check.
       return undefined;
@@ -347,22 +347,25 @@ export class VerdictStore {
     // (the index's object ids, and its stat data, as they were).
     if ((await answer)?.digest() !== shape.listing) return undefined;
     // Each file as it was when the verdicts were taken (any write sets its change time), nothing
-    // read, but those that git finds not as its index says, when the index keeps the very metadata
-    // keygate vouched for each file by (see indexVouches): files outside the scan among them (in
-    // .terraform/) do not count; otherwise (or if git fails) as an lstat of each finds them here.
+    // read: those whose metadata the index keeps (see unindexedFiles) as git finds them (not named
+    // as differing from the index; files outside the scan among those named, in .terraform/, do not
+    // count), the others by an lstat each here (all of them, if git fails or knows none); a file not
+    // vouched for then (NaN) is never the same.
     const named = differences && (await differences);
     let changed: string[];
     if (named) {
-      const scanned = named.length ? new Set(shape.paths.split("\u0000")) : undefined;
-      changed = named
-        .filter((path) => scanned!.has(sep === "/" ? path : path.split("/").join(sep)))
-        .map((path) => prefix + path);
-      // And those not vouched for when the verdicts were taken (their metadata is NaN: never the same).
-      const files = shape.metadata.length / METADATA;
-      for (let i = 0; i < files; i++) if (isDirty(shape.metadata, i)) changed.push(pathsOf()[i]!);
-      changed = [...new Set(changed)];
+      const unindexed = new Set(shape.unindexed);
+      changed = [];
+      for (const i of shape.unindexed) if (!sameMetadata(pathsOf()[i]!, shape.metadata, i)) changed.push(pathsOf()[i]!);
+      if (named.length) {
+        const places = new Map(shape.paths.split("\u0000").map((path, i) => [path, i]));
+        for (const path of named) {
+          const i = places.get(sep === "/" ? path : path.split("/").join(sep));
+          if (i !== undefined && !unindexed.has(i)) changed.push(pathsOf()[i]!);
+        }
+      }
     } else changed = changedFiles(pathsOf(), shape.metadata);
-    const byIndex = named !== undefined;
+    const byIndex = named !== undefined && shape.unindexed.length === 0;
     if (!changed.length && !stale.size)
       return {
         verdicts,
@@ -380,8 +383,12 @@ export class VerdictStore {
     // directories are checked again, the others' verdicts hold. A file that is no longer a regular
     // file, or a directory of no configuration: all checked again.
     const dirs = new Set<string>();
+    const seen = new Map<string, Seen>();
     for (const path of changed) {
-      if (!lstatSync(path, { throwIfNoEntry: false })?.isFile()) return undefined;
+      const at = Date.now();
+      const info = lstatSync(path, { throwIfNoEntry: false });
+      if (!info?.isFile()) return undefined;
+      seen.set(path, { info, at });
       dirs.add(dirname(path));
     }
     const covered = new Set<string>();
@@ -401,6 +408,9 @@ export class VerdictStore {
       verdicts,
       stale,
       changed,
+      seen,
+      keys: shape.verdicts,
+      shape,
       files: shape.files,
       get paths() {
         return pathsOf();
@@ -410,24 +420,114 @@ export class VerdictStore {
       }): not read; its configuration's findings taken from the cache (nothing it depends on changed; the configurations of the files that changed are checked again)`,
     };
   }
+
+  /**
+   * After a replay in part: keeps the verdicts anew, with those of the configurations checked again
+   * (`fresh`, by the stale verdict each replaces) and the metadata that vouches now for each changed
+   * file (`rowOf`: undefined, none), when they differ from those kept: a file vouched
+   * for by its metadata now (see vouchedRow), a root's directory old enough now, new keys. The next
+   * replay takes them as it takes any others (a file edited and not staged is then compared by its
+   * metadata, git's index keeping an older one). Nothing is written when nothing differs.
+   */
+  async rememberPart(
+    replayed: PartlyReplayed,
+    fresh: ReadonlyMap<Verdict, { key: string; verdict: Verdict }>,
+    rowOf: (path: string) => readonly number[] | undefined,
+    files: number,
+    index: () => ReadonlyMap<string, string>,
+  ): Promise<void> {
+    const { shape, keys } = replayed;
+    const metadata = Float64Array.from(shape.metadata);
+    // The other files are as they were (their metadata as kept: see holding).
+    const changed = new Set(replayed.changed);
+    const paths = replayed.paths;
+    let differs = files !== shape.files;
+    for (let i = 0; i < paths.length; i++) {
+      if (!changed.has(paths[i]!)) continue;
+      const row = rowOf(paths[i]!);
+      for (let j = 0; j < METADATA; j++) {
+        const value = row ? row[j]! : NaN;
+        if (Object.is(value, metadata[i * METADATA + j])) continue;
+        metadata[i * METADATA + j] = value;
+        differs = true;
+      }
+    }
+    const entries = replayed.verdicts.map((verdict, i) => {
+      const entry = fresh.get(verdict);
+      if (
+        entry &&
+        (entry.key !== keys[i] ||
+          entry.verdict.rootMetadata !== verdict.rootMetadata ||
+          JSON.stringify(entry.verdict.variableFiles) !== JSON.stringify(verdict.variableFiles))
+      )
+        differs = true;
+      return entry ?? { key: keys[i]!, verdict };
+    });
+    if (!differs) return;
+    const { verdicts: _, ...kept } = shape;
+    await this.remember(entries, {
+      ...kept,
+      files,
+      metadata,
+      unindexed: unindexedFiles(index(), shape.paths.split("\u0000"), metadata),
+    });
+  }
+}
+
+/** A changed file's metadata as a replay found it, and when (see vouchedRow). */
+export interface Seen {
+  info: Stats;
+  at: number;
+}
+
+/**
+ * The metadata that vouches for a file's content as a replay in part used it (its blob id, `id`):
+ * the cache's record (see ParseCache.vouchedRecord) of that very id, or, for a changed file, the
+ * metadata the replay found (`seen`), if it is the same after the content was read (any write in
+ * between sets a later change time) and both times were older than 3 s then (a write in the same
+ * tick of the file system's clock could leave them as they are). Undefined otherwise.
+ */
+export function vouchedRow(
+  path: string,
+  id: string | undefined,
+  record: string | undefined,
+  seen: Seen | undefined,
+): number[] | undefined {
+  if (id === undefined) return undefined;
+  const parts = record?.split(" ");
+  if (parts?.length === 1 + METADATA && parts[0] === id) {
+    const values = parts.slice(1).map(Number);
+    if (values.every(Number.isFinite)) return values;
+  }
+  if (!seen) return undefined;
+  const { info, at } = seen;
+  if (!(info.ctimeMs < at - RACY_MS && info.mtimeMs < at - RACY_MS)) return undefined;
+  const now = lstatSync(path, { throwIfNoEntry: false });
+  const values = [info.size, info.mtimeMs, info.ctimeMs, info.ino, info.dev];
+  if (!now?.isFile() || [now.size, now.mtimeMs, now.ctimeMs, now.ino, now.dev].some((v, j) => v !== values[j]))
+    return undefined;
+  return values;
+}
+
+/** Whether a file's metadata is what a shape keeps for it (its place `i`; NaN: never). */
+function sameMetadata(path: string, metadata: Float64Array, i: number): boolean {
+  const at = i * METADATA;
+  const info = lstatSync(path, { throwIfNoEntry: false });
+  return (
+    info?.isFile() === true &&
+    info.size === metadata[at] &&
+    info.mtimeMs === metadata[at + 1] &&
+    info.ctimeMs === metadata[at + 2] &&
+    info.ino === metadata[at + 3] &&
+    info.dev === metadata[at + 4]
+  );
 }
 
 /** The files whose metadata is not what it was when the verdicts were taken (an lstat each: any write sets its change time): all of them if the metadata does not fit. */
 function changedFiles(files: readonly string[], metadata: Float64Array): string[] {
   if (metadata.length !== files.length * METADATA) return [...files];
   const changed: string[] = [];
-  for (let i = 0, at = 0; i < files.length; i++, at += METADATA) {
-    const info = lstatSync(files[i]!, { throwIfNoEntry: false });
-    if (
-      !info?.isFile() ||
-      info.size !== metadata[at] ||
-      info.mtimeMs !== metadata[at + 1] ||
-      info.ctimeMs !== metadata[at + 2] ||
-      info.ino !== metadata[at + 3] ||
-      info.dev !== metadata[at + 4]
-    )
-      changed.push(files[i]!);
-  }
+  for (let i = 0; i < files.length; i++) if (!sameMetadata(files[i]!, metadata, i)) changed.push(files[i]!);
   return changed;
 }
 
@@ -448,6 +548,11 @@ export interface PartlyReplayed extends Replayed {
   partly: true;
   stale: ReadonlySet<Verdict>;
   changed: string[];
+  /** The changed files' metadata as the replay found them (see vouchedRow). */
+  seen: ReadonlyMap<string, Seen>;
+  /** The keys of the verdicts, in their order; the shape they were kept with. */
+  keys: readonly string[];
+  shape: Readonly<Shape>;
 }
 
 /**
@@ -465,15 +570,34 @@ export function indexVouches(
   paths: readonly string[],
   metadata: Float64Array,
 ): boolean {
-  if (paths.length === 0 || metadata.length !== paths.length * METADATA) return false;
+  return (
+    paths.length > 0 && metadata.length === paths.length * METADATA && !unindexedFiles(index, paths, metadata).length
+  );
+}
+
+/**
+ * The files (their places in `paths`) for which git's index does not keep the metadata keygate
+ * vouched for their content by (see indexVouches), or that were not vouched for (NaN): a replay
+ * compares their metadata itself, and leaves the others to git. All of them when the lists do not fit.
+ */
+export function unindexedFiles(
+  index: ReadonlyMap<string, string>,
+  paths: readonly string[],
+  metadata: Float64Array,
+): Uint32Array {
+  const all = () => Uint32Array.from(paths.keys());
+  if (metadata.length !== paths.length * METADATA) return all();
+  const unindexed: number[] = [];
   const low = (value: number) => value % 2 ** 32;
   for (let i = 0, at = 0; i < paths.length; i++, at += METADATA) {
-    // A file not vouched for is read again by a replay, whatever git says of it.
-    if (isDirty(metadata, i)) continue;
+    if (isDirty(metadata, i)) {
+      unindexed.push(i);
+      continue;
+    }
     const kept = `${low(metadata[at]!)} ${metadata[at + 1]} ${metadata[at + 2]} ${low(metadata[at + 3]!)} ${low(metadata[at + 4]!)}`;
-    if (index.get(paths[i]!) !== kept) return false;
+    if (index.get(paths[i]!) !== kept) unindexed.push(i);
   }
-  return true;
+  return Uint32Array.from(unindexed);
 }
 
 /** Whether a verdict's root still lists the same files and its variable files hold what they held. */
@@ -494,13 +618,14 @@ function hash(text: string): string {
 
 function isShape(value: unknown): value is Shape {
   if (typeof value !== "object" || value === null) return false;
-  const { dir, paths, listing, verdicts, files, metadata, indexed } = value as Partial<Record<keyof Shape, unknown>>;
+  const { dir, paths, listing, verdicts, files, metadata, unindexed } = value as Partial<Record<keyof Shape, unknown>>;
   return (
     typeof dir === "string" &&
     typeof paths === "string" &&
     typeof listing === "string" &&
     metadata instanceof Float64Array &&
-    typeof indexed === "boolean" &&
+    unindexed instanceof Uint32Array &&
+    unindexed.every((i) => i < metadata.length / METADATA) &&
     Array.isArray(verdicts) &&
     verdicts.length > 0 &&
     verdicts.every((k) => typeof k === "string") &&

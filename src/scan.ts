@@ -16,14 +16,21 @@ import {
   TERRAFORM_EXTENSIONS,
 } from "./load/discover.js";
 import { addScannedRoot } from "./load/file-kind.js";
-import { askGitAbout, askUnchangedBlobIds, forgetAskedGit, gitAnswerFor, type GitAnswer } from "./load/git.js";
+import {
+  askGitAbout,
+  askUnchangedBlobIds,
+  blobIdOf,
+  forgetAskedGit,
+  gitAnswerFor,
+  type GitAnswer,
+} from "./load/git.js";
 import { statSync } from "node:fs";
 import type { ParseCache } from "./load/parse-cache.js";
 import { ParserPool } from "./load/parse-pool.js";
 import type { FileLogEntry } from "./load/file-log.js";
 import { readPlanFile, STDIN_NAME } from "./load/plan.js";
 import { prefilterFor } from "./load/prefilter.js";
-import { readStandardInput, readTextFile } from "./load/read.js";
+import { readStandardInput, readTextFile, readWorkingTreeText } from "./load/read.js";
 import { workingTree, type SourceTree } from "./load/tree.js";
 import {
   assembleConfigurations,
@@ -48,11 +55,12 @@ import {
   configurationKey,
   directoryKey,
   directoryMetadataNow,
-  indexVouches,
   shapeKey,
   shapeMetadata,
+  unindexedFiles,
   variableFileHash,
   verdictScope,
+  vouchedRow,
   VerdictStore,
   type PartlyReplayed,
   type Replayed,
@@ -603,6 +611,8 @@ async function partlyReplayedResult(
     else discovered.set(dir, [path]);
   }
   if (discovered.size !== dirs.size) return undefined;
+  // Before their files are listed (see rememberVerdicts).
+  const rootMetadata = directoryMetadataNow(stale.map((verdict) => verdict.root));
   const errors: InputError[] = [];
   const loader = new ModuleLoader({
     pool,
@@ -633,11 +643,13 @@ async function partlyReplayedResult(
   const sourceOf = new Map(loader.sources.map((source) => [source.path, source]));
   const suppressible = new Set(policies.flatMap((p) => p.reads.reportedOn));
   const fresh = new Map<Verdict, Verdict>();
+  const judged = new Map<Verdict, Judged>();
   for (const verdict of stale) {
     const configuration = byRoot.get(verdict.root)!;
     const { findings, warnings } = checked.has(configuration)
       ? await check(configuration)
       : { findings: [], warnings: [] };
+    judged.set(verdict, { configuration, findings, warnings });
     fresh.set(verdict, {
       ...verdict,
       findings,
@@ -648,12 +660,56 @@ async function partlyReplayedResult(
       directives: directivesOf(configuration, sourceOf, request.policies, suppressible),
     });
   }
+  const files = replayed.files - (replayed.paths.length - untouched.length) + loader.filesRead;
+  // The verdicts kept anew, when every configuration checked again has one (see VerdictStore.rememberPart).
+  const answer = await quick.answer;
+  if (!errors.length && answer) {
+    // The blob id of each file of their directories as the loader knew it, or, where it did not
+    // hash the text (a file read on its own), as read here: the same text, for a changed file, if
+    // its metadata is the same before and after (see vouchedRow); as it was, for the others (their
+    // metadata as it was).
+    const ids = new Map<string, string | undefined>();
+    const idOf = (path: string) => {
+      if (!ids.has(path)) {
+        let id = loader.contentIdOf(path);
+        if (id === undefined) {
+          const read = readWorkingTreeText(path);
+          if (read.ok) id = blobIdOf(read.text);
+        }
+        ids.set(path, id);
+      }
+      return ids.get(path);
+    };
+    const entryOf = verdictEntries(
+      request,
+      loader,
+      quick.scope,
+      rootMetadata,
+      discovered,
+      loader.sources,
+      suppressible,
+      idOf,
+    );
+    const entries = new Map<Verdict, { key: string; verdict: Verdict }>();
+    for (const [verdict, judgement] of judged) {
+      const entry = entryOf(judgement);
+      if (entry) entries.set(verdict, entry);
+    }
+    if (entries.size === stale.length)
+      await quick.store.rememberPart(
+        replayed,
+        entries,
+        (path) => vouchedRow(path, idOf(path), request.cache?.vouchedRecord(path), replayed.seen.get(path)),
+        files,
+        () => answer.indexMetadata(),
+      );
+  }
   return replayedResult(
     request,
     policies,
     {
       verdicts: replayed.verdicts.map((verdict) => fresh.get(verdict) ?? verdict),
-      files: replayed.files - (replayed.paths.length - untouched.length) + loader.filesRead,
+      files,
       paths: untouched,
       why: replayed.why,
     },
@@ -708,19 +764,18 @@ async function rememberVerdicts(
   errors: readonly InputError[],
 ): Promise<void> {
   if (errors.length > 0 || !verdicts.rootMetadata) return verdicts.store.remember([], undefined);
-  const { discovered, scope, rootMetadata } = verdicts;
-  const directoryKeys = new Map<string, string | undefined>();
-  const keyOf = (dir: string) => {
-    if (!directoryKeys.has(dir)) {
-      const paths = discovered.get(dir);
-      directoryKeys.set(dir, paths && directoryKey(dir, paths, (path) => loader.contentIdOf(path)));
-    }
-    return directoryKeys.get(dir);
-  };
-  const sourceOf = new Map(sources.map((source) => [source.path, source]));
+  const entryOf = verdictEntries(
+    request,
+    loader,
+    verdicts.scope,
+    verdicts.rootMetadata,
+    verdicts.discovered,
+    sources,
+    suppressible,
+  );
   const entries: { key: string; verdict: Verdict }[] = [];
-  for (const { configuration, findings, warnings } of judged) {
-    const entry = verdictOf(configuration, findings, warnings);
+  for (const judgement of judged) {
+    const entry = entryOf(judgement);
     if (entry) entries.push(entry);
   }
   const files = verdicts.files;
@@ -750,16 +805,38 @@ async function rememberVerdicts(
           listing: answer.digest(),
           files: loader.filesRead,
           metadata,
-          indexed: indexVouches(answer.indexMetadata(), paths, metadata),
+          unindexed: unindexedFiles(answer.indexMetadata(), paths, metadata),
         }
       : undefined,
   );
+}
 
-  function verdictOf(
-    configuration: Configuration,
-    findings: Finding[],
-    warnings: Warning[],
-  ): { key: string; verdict: Verdict } | undefined {
+/**
+ * The verdict of a configuration as checked, under its key (see scan-verdicts.ts): undefined when
+ * its key does not decide it (a module not local or not scanned, a file read by a file function, a
+ * file whose blob id is not known). The root directories' metadata was taken before their files
+ * were listed; `discovered`, the files of each directory.
+ */
+function verdictEntries(
+  request: ScanRequest,
+  loader: ModuleLoader,
+  scope: string,
+  rootMetadata: ReadonlyMap<string, string | undefined>,
+  discovered: ReadonlyMap<string, readonly string[]>,
+  sources: readonly SourceFile[],
+  suppressible: ReadonlySet<string>,
+  idOf: (path: string) => string | undefined = (path) => loader.contentIdOf(path),
+): (judged: Judged) => { key: string; verdict: Verdict } | undefined {
+  const directoryKeys = new Map<string, string | undefined>();
+  const keyOf = (dir: string) => {
+    if (!directoryKeys.has(dir)) {
+      const paths = discovered.get(dir);
+      directoryKeys.set(dir, paths && directoryKey(dir, paths, idOf));
+    }
+    return directoryKeys.get(dir);
+  };
+  const sourceOf = new Map(sources.map((source) => [source.path, source]));
+  return ({ configuration, findings, warnings }) => {
     const root = configuration.root.module.dir;
     const variableFiles = loader.variableFilesOf(root);
     // A root whose directory changed seconds ago (a file saved), or whose variable files are not
@@ -795,7 +872,7 @@ async function rememberVerdicts(
         directives: directivesOf(configuration, sourceOf, request.policies, suppressible),
       },
     };
-  }
+  };
 }
 
 /** The configuration rooted in a `--source` directory, read but not checked (it only locates plan findings). */

@@ -430,12 +430,15 @@ describe("verdicts and git's index", () => {
     git(dir, "add", "envs/c/main.tf");
     rewrite(root, '"aws_iam_access_key" "plaiN"', '"aws_iam_access_key" "plaiM"');
     const runs = [await scan()];
-    // Later, when the file's times are old enough to vouch for a content (never this one: it is not what the index says).
+    // Later, when the file's times are old enough to vouch for a content: not the index's (git's
+    // word is not taken for it), but the one keygate reads then, before and after which its
+    // metadata is the same (see vouchedRow).
     await new Promise((done) => setTimeout(done, 3_200));
     runs.push(await scan(), await scan());
     expect(runs[0]!.stderr).not.toContain(REPLAYED);
+    expect(checkedAgain(runs[1]!)).toEqual(["envs/c/main.tf"]);
+    expect(checkedAgain(runs[2]!)).toEqual([]);
     for (const run of runs) {
-      expect(checkedAgain(run)).toContain("envs/c/main.tf");
       expect(flaggedOf(run)).toEqual(["aws_iam_access_key.plaiM"]);
       expect(report(run)).toStrictEqual(report(await checked(dir)));
     }
@@ -451,10 +454,16 @@ describe("verdicts and git's index", () => {
     expect(checkedAgain(touched)).toEqual(["envs/a/main.tf", "envs/a/queue.tf"]);
     expect(report(touched)).toStrictEqual(report(before));
     await new Promise((done) => setTimeout(done, 3_200));
-    // Its configuration is checked again while the index keeps the older metadata.
+    // Its configuration is checked again, and its verdict kept with the file's metadata, old enough now.
     const later = await scan();
     expect(checkedAgain(later)).toEqual(["envs/a/main.tf", "envs/a/queue.tf"]);
     expect(report(later)).toStrictEqual(report(before));
+    // Then taken: that file compared by its metadata (the index keeps the older), the others by git.
+    const byMetadata = await scan();
+    expect(byMetadata.stderr).toContain(BY_METADATA);
+    expect(byMetadata.stderr).not.toContain(PARTLY);
+    expect(checkedAgain(byMetadata)).toEqual([]);
+    expect(report(byMetadata)).toStrictEqual(report(before));
     git(dir, "update-index", "-q", "--refresh");
     expect(report(await untilReplayed(scan, BY_INDEX))).toStrictEqual(report(before));
   }, 120_000);
@@ -791,6 +800,31 @@ describe("verdicts of the configurations a change leaves as they were", () => {
     expect(checkedAgain(on)).toContain("envs/r7/main.tf");
     expect(flaggedOf(on)).toEqual(["aws_iam_access_key.r4", "aws_iam_access_key.r7"]);
     await same(on);
+  }, 120_000);
+
+  it("keep the verdicts anew once a changed file's metadata can vouch for its content, and check it again when it changes again", async () => {
+    const { dir, scan, same, edit } = await prepared();
+    edit("envs/r8/main.tf", 'resource "aws_sqs_queue"', `${PAIR("r8")}\nresource "aws_sqs_queue"`);
+    // Written seconds ago: its metadata cannot vouch for it yet.
+    expect(checkedAgain(await scan())).toEqual(["envs/r8/main.tf"]);
+    await new Promise((done) => setTimeout(done, 3_200));
+    const kept = await scan();
+    expect(checkedAgain(kept)).toEqual(["envs/r8/main.tf"]);
+    await same(kept);
+    const taken = await scan();
+    expect(taken.stderr).not.toContain(PARTLY);
+    expect(checkedAgain(taken)).toEqual([]);
+    expect(flaggedOf(taken)).toEqual(["aws_iam_access_key.r4", "aws_iam_access_key.r8"]);
+    await same(taken);
+    // Written again, to the same size and modification time: checked again.
+    const file = join(dir, "envs/r8/main.tf");
+    const { atimeMs, mtimeMs } = statSync(file);
+    edit("envs/r8/main.tf", '"aws_iam_access_key" "r8"', '"aws_iam_access_key" "R8"');
+    utimesSync(file, atimeMs / 1000, mtimeMs / 1000);
+    const again = await scan();
+    expect(checkedAgain(again)).toEqual(["envs/r8/main.tf"]);
+    expect(flaggedOf(again)).toEqual(["aws_iam_access_key.R8", "aws_iam_access_key.r4"]);
+    await same(again);
   }, 120_000);
 
   it("check a root again whose variable file changes, with the others' verdicts taken", async () => {
