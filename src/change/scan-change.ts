@@ -322,9 +322,13 @@ async function compare(request: ChangeScanRequest, change: ChangeSet, focus: Foc
     focus.kind === "files" ? after.warnings.filter((w) => focusDirs.has(posix.dirname(w.file))) : after.warnings;
   // The report is about the configurations the change touches: an input error or a warning in a file
   // of an untouched one only (the same on both sides) is not the change's.
-  const outside = byGraph ? untouchedDirs(afterSeen, affected) : new Set<string>();
+  // (Made only if there is a diagnostic to sort out: a thousand configurations' directories add up.)
+  let outside: Set<string> | undefined;
   const isTheChanges = (d: { file: string }) =>
-    !(SOURCE_FILE.test(d.file) && outside.has(dirname(resolve(cwd, d.file))));
+    !(
+      SOURCE_FILE.test(d.file) &&
+      (outside ??= byGraph ? untouchedDirs(afterSeen, affected) : new Set<string>()).has(dirname(resolve(cwd, d.file)))
+    );
   return {
     ...after,
     comparedWith: change.comparedWith,

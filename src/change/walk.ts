@@ -23,9 +23,9 @@ import { isSkippedDir, type GitTree } from "./git-tree.js";
  *
  * Each commit's record is a cache record of its own (`walk:` and the digest), read only by a run
  * on that commit, holding one entry (keyed by the version of its shape and the repository's top
- * level: summaries are filed by absolute path) whose value is one JSON text: V8's deserializer
- * takes several times as long as JSON.parse over a thousand small arrays. The cache keeps the
- * records of the last few commits compared with (RECENT), listed newest first in another record.
+ * level: summaries are filed by absolute path) made of a few texts and lists of numbers (see
+ * Stored). The cache keeps the records of the last few commits compared with (RECENT), listed
+ * newest first in another record.
  */
 export interface CommitWalk {
   /** The directories (absolute), each with how many module files it has and whether the commit tracks its module manifest. */
@@ -47,7 +47,7 @@ const CALL = String.raw`\[${STRING},${SOURCE},${STRING},${INTEGER},${INTEGER},${
 const CALLS = new RegExp(String.raw`^\[(?:${CALL}(?:,${CALL})*)?\]$`);
 
 const RECORD = "walk:";
-const VERSION = "walk1";
+const VERSION = "walk2";
 const RECENT_RECORD = "walks";
 const RECENT = 4;
 
@@ -56,7 +56,7 @@ function walkKey(toplevel: string): string {
 }
 
 /**
- * As stored (one JSON text): the directories, relative to the top level and joined by NUL; how many
+ * As stored (a cache record's value: JSON, see ParseCache.record): the directories, relative to the top level and joined by NUL; how many
  * module files each has; whether the commit tracks its module manifest ("0"/"1" each); each
  * directory's calls as a JSON text of its own, all of them one after the other, and where each
  * ends; and the shapes, one after the other in one list of indices into the directories: the root,
@@ -75,16 +75,9 @@ interface Stored {
 
 /** The record of a commit, read from the cache; undefined when there is none, or it cannot be trusted. */
 export function readCommitWalk(cache: ParseCache, toplevel: string, tree: string): CommitWalk | undefined {
-  const text = cache.record(`${RECORD}${tree}`).get(walkKey(toplevel));
+  const value = cache.record(`${RECORD}${tree}`).get(walkKey(toplevel));
   // (The list of the newest records is kept with it: see writeCommitWalk.)
   cache.record(RECENT_RECORD).get(VERSION);
-  if (typeof text !== "string") return undefined;
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
   if (typeof value !== "object" || value === null) return undefined;
   const stored = value as Partial<Record<keyof Stored, unknown>>;
   const { dirs: joined, manifests, calls } = stored;
@@ -211,7 +204,7 @@ export function writeCommitWalk(cache: ParseCache, before: GitTree, tree: string
         ...shape.calls.map((d) => index.get(d)!),
       );
   }
-  cache.record(`${RECORD}${tree}`).set(walkKey(before.absolute("")), JSON.stringify(stored));
+  cache.record(`${RECORD}${tree}`).set(walkKey(before.absolute("")), stored);
   // The newest few are kept, the others dropped (a record for each commit compared with would add up).
   const recent = cache.record(RECENT_RECORD);
   const listed = recent.get(VERSION);
@@ -273,12 +266,19 @@ class WalkSummaries extends Map<string, DirectorySummary> {
     if (i === undefined) return undefined;
     let made = this.made.get(i);
     if (!made) {
-      const calls = this.walk.calls(i);
+      // Its calls are parsed when asked for (a run counts every untouched directory's files, and assembles a few).
+      const walk = this.walk;
+      let calls: readonly RecordedCall[] | undefined;
+      let targets: readonly string[] | undefined;
       made = {
-        files: this.walk.files[i]!,
-        calls,
-        targets: calls.map(([, source]) => resolveLocal(dir, source)),
-        manifest: this.walk.manifests[i]!,
+        files: walk.files[i]!,
+        get calls() {
+          return (calls ??= walk.calls(i));
+        },
+        get targets() {
+          return (targets ??= this.calls.map(([, source]) => resolveLocal(dir, source)));
+        },
+        manifest: walk.manifests[i]!,
       };
       this.made.set(i, made);
     }

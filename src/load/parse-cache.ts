@@ -143,10 +143,10 @@ export class ParseCache {
   /** Entries this run used, made or kept: the parse result (once read), and its serialized bytes when it came from the file. */
   private readonly used = new Map<string, { value?: ParsedHcl; bytes?: Uint8Array }>();
   /** Facts packed into one number each (see pack), read from the file on first use. */
-  private filesRead: CheckedMap<number> | undefined;
+  private filesRead: PackedMap<number> | undefined;
   private readonly usedFiles = new Map<string, number>();
   /** Working-tree files whose blob id keygate computed, by path: the id and the file's metadata then (see vouched). */
-  private statsRead: CheckedMap<string> | undefined;
+  private statsRead: PackedMap<string> | undefined;
   private readonly usedStats = new Map<string, string>();
   private readonly sectionsRead = new Map<string, unknown>();
   /** Records other modules keep in the cache, each under its own name (see record), as read from the file. */
@@ -211,30 +211,26 @@ export class ParseCache {
   }
 
   /**
-   * A section holding a map, its well-formed entries only (empty when absent or unreadable), checked
-   * as they are looked up: ten thousand entries copied into a map of their own, for a run that looks
-   * up a dozen, add up.
+   * A section holding a map (see PackedMap), its well-formed entries only (empty when absent or
+   * unreadable), checked as they are looked up: ten thousand entries made into keys, values and a map
+   * of their own, for a run that looks up a dozen, add up.
    */
-  private readMap<V>(name: string, isValue: (value: unknown) => value is V): CheckedMap<V> {
-    const stored = this.readSection(name);
-    return new CheckedMap(stored instanceof Map ? (stored as Map<unknown, unknown>) : new Map(), isValue);
+  private readMap<V>(name: string, isValue: (value: unknown) => value is V): PackedMap<V> {
+    return new PackedMap(this.readSection(name), isValue);
   }
 
-  private get files(): CheckedMap<number> {
+  private get files(): PackedMap<number> {
     return (this.filesRead ??= this.readMap(FILES, isPacked));
   }
 
-  private get stats(): CheckedMap<string> {
+  private get stats(): PackedMap<string> {
     return (this.statsRead ??= this.readMap(STATS, (record): record is string => typeof record === "string"));
   }
 
   /** A record as the file holds it (read on first use). */
   private storedRecord(name: string): Map<string, unknown> | undefined {
     if (this.droppedRecords.has(name)) return undefined;
-    if (!this.records.has(name)) {
-      const values = this.readSection(`${RECORD}${name}`);
-      this.records.set(name, values instanceof Map ? (values as Map<string, unknown>) : new Map<string, unknown>());
-    }
+    if (!this.records.has(name)) this.records.set(name, recordOf(this.readSection(`${RECORD}${name}`)));
     return this.records.get(name);
   }
 
@@ -353,7 +349,10 @@ export class ParseCache {
   /**
    * A record another module keeps in the cache under its own name (model/call-graph.ts: "calls"):
    * values by string key, signed and dropped when unused like the rest. Values come back as
-   * `unknown`: the record's owner checks their shape on use.
+   * `unknown`: the record's owner checks their shape on use. Values are kept as JSON (a record is
+   * one JSON text in the file: JSON.parse takes a fraction of the time V8's deserializer takes over
+   * many small lists), so they must be JSON values: strings, finite numbers, booleans, null, lists
+   * and plain objects of them.
    */
   record(name: string): CacheRecord {
     let used = this.usedRecords.get(name);
@@ -442,6 +441,8 @@ export class ParseCache {
       this.used.size === (layout?.entries.size ?? 0) &&
       this.usedFiles.size === this.files.size &&
       this.usedStats.size === this.stats.size &&
+      this.files.wellFormed &&
+      this.stats.wellFormed &&
       [...this.usedRecords].every(([name, used]) => used.size === (this.storedRecord(name)?.size ?? 0)) &&
       this.storedRecordNames().every((name) => this.usedRecords.has(name))
     )
@@ -456,11 +457,11 @@ export class ParseCache {
         return extent;
       };
       const sections = new Map<string, Extent>([
-        [FILES, place(serialize(this.usedFiles))],
-        [STATS, place(serialize(this.usedStats))],
+        [FILES, place(serialize(packMap(this.usedFiles)))],
+        [STATS, place(serialize(packMap(this.usedStats)))],
       ]);
       for (const [name, values] of [...this.usedRecords].sort(([a], [b]) => (a < b ? -1 : 1)))
-        if (values.size > 0) sections.set(`${RECORD}${name}`, place(serialize(values)));
+        if (values.size > 0) sections.set(`${RECORD}${name}`, place(serialize(JSON.stringify([...values]))));
       const entries = new Map<string, Extent>();
       for (const [entry, { value, bytes }] of this.used) entries.set(entry, place(bytes ?? serialize(value)));
       const header = serialize({
@@ -479,31 +480,138 @@ export class ParseCache {
   }
 }
 
-/** A map as deserialized from the file, whose entries are checked (string key, well-formed value) as they are read. */
-class CheckedMap<V> {
+/**
+ * A map of string keys as a section keeps it: its keys sorted, in one text, with where each ends,
+ * and its values, numbers in one Float64Array or texts in one text with where each ends. Reading it
+ * makes three or four objects, not ten thousand keys, values and map entries.
+ */
+interface PackedSection {
+  keys: string;
+  ends: Uint32Array;
+  values: Float64Array | { text: string; ends: Uint32Array };
+}
+
+/** A map's section (see PackedSection): numbers or texts, as the map's values are. */
+function packMap(map: ReadonlyMap<string, number> | ReadonlyMap<string, string>): PackedSection {
+  const keys = [...map.keys()].sort();
+  const ends = new Uint32Array(keys.length);
+  let end = 0;
+  keys.forEach((key, i) => (ends[i] = end += key.length));
+  const values = keys.map((key) => map.get(key)!);
+  if (values.every((value) => typeof value === "number"))
+    return { keys: keys.join(""), ends, values: new Float64Array(values) };
+  const valueEnds = new Uint32Array(keys.length);
+  end = 0;
+  values.forEach((value, i) => (valueEnds[i] = end += String(value).length));
+  return { keys: keys.join(""), ends, values: { text: values.join(""), ends: valueEnds } };
+}
+
+/**
+ * A map section as the file holds it (see PackedSection), its entries checked (well-formed value)
+ * as they are read; a key is found by binary search, and a run that looks up many makes a map of
+ * them all at once. A section that is no such map reads as empty, and is not well formed (the next
+ * save rewrites the file).
+ */
+class PackedMap<V> {
+  private readonly count: number;
+  private readonly keys: string = "";
+  private readonly ends: Uint32Array = new Uint32Array(0);
+  private readonly value: (index: number) => unknown = () => undefined;
+  readonly wellFormed: boolean;
+  private lookups = 0;
+  private all: Map<string, V> | undefined;
+
   constructor(
-    private readonly stored: Map<unknown, unknown>,
+    stored: unknown,
     private readonly isValue: (value: unknown) => value is V,
-  ) {}
+  ) {
+    const { keys, ends, values } = (typeof stored === "object" && stored !== null ? stored : {}) as Partial<
+      Record<keyof PackedSection, unknown>
+    >;
+    const count = ends instanceof Uint32Array ? ends.length : 0;
+    const fits = (text: unknown, at: unknown): at is Uint32Array =>
+      typeof text === "string" &&
+      at instanceof Uint32Array &&
+      at.length === count &&
+      at.every((end, i) => end >= (i ? at[i - 1]! : 0)) &&
+      (count ? at[count - 1] : 0) === text.length;
+    const texts = (typeof values === "object" && values !== null ? values : {}) as { text?: unknown; ends?: unknown };
+    if (fits(keys, ends) && (values instanceof Float64Array ? values.length === count : fits(texts.text, texts.ends))) {
+      this.keys = keys as string;
+      this.ends = ends;
+      if (values instanceof Float64Array) this.value = (i) => values[i];
+      else {
+        const { text, ends: at } = values as { text: string; ends: Uint32Array };
+        this.value = (i) => text.slice(i ? at[i - 1] : 0, at[i]);
+      }
+      this.count = count;
+      this.wellFormed = true;
+    } else {
+      this.count = 0;
+      this.wellFormed = stored === undefined;
+    }
+  }
+
+  private key(index: number): string {
+    return this.keys.slice(index ? this.ends[index - 1] : 0, this.ends[index]);
+  }
 
   get(key: string): V | undefined {
-    const value = this.stored.get(key);
-    return value !== undefined && this.isValue(value) ? value : undefined;
+    if (this.all) return this.all.get(key);
+    if (++this.lookups > 256) {
+      this.all = new Map(this);
+      return this.all.get(key);
+    }
+    let low = 0;
+    let high = this.count - 1;
+    while (low <= high) {
+      const middle = (low + high) >>> 1;
+      const found = this.key(middle);
+      if (found === key) {
+        const value = this.value(middle);
+        return this.isValue(value) ? value : undefined;
+      }
+      if (found < key) low = middle + 1;
+      else high = middle - 1;
+    }
+    return undefined;
   }
 
   /** How many entries the file holds, well-formed or not (a malformed one makes the next save rewrite the file). */
   get size(): number {
-    return this.stored.size;
+    return this.count;
   }
 
   *[Symbol.iterator](): IterableIterator<[string, V]> {
-    for (const [key, value] of this.stored) if (typeof key === "string" && this.isValue(value)) yield [key, value];
+    for (let i = 0; i < this.count; i++) {
+      const value = this.value(i);
+      if (this.isValue(value)) yield [this.key(i), value];
+    }
   }
 }
 
-/** The sections of the file: the survey facts, the file metadata, and each record (see ParseCache.record) under its name. */
-const FILES = "files";
-const STATS = "stats";
+/** A record's section (see ParseCache.record): its entries as one JSON text (JSON.parse takes a fraction of V8's deserializer's time over many small arrays). */
+function recordOf(stored: unknown): Map<string, unknown> {
+  if (stored instanceof Map) return stored as Map<string, unknown>;
+  if (typeof stored !== "string") return new Map();
+  try {
+    const entries = JSON.parse(stored) as unknown;
+    if (!Array.isArray(entries)) return new Map();
+    const record = new Map<string, unknown>();
+    for (const entry of entries as unknown[])
+      if (Array.isArray(entry) && entry.length === 2 && typeof entry[0] === "string") record.set(entry[0], entry[1]);
+    return record;
+  } catch {
+    return new Map();
+  }
+}
+
+/**
+ * The sections of the file: the survey facts, the file metadata (each a map: see PackedSection),
+ * and each record (see ParseCache.record) under its name.
+ */
+const FILES = "facts";
+const STATS = "metadata";
 const RECORD = "record:";
 
 /** Where a serialized value lies in the data region: offset and length. */

@@ -161,27 +161,34 @@ describe("the parse cache's file", () => {
     expect(foreign.get("blob:a")).toBeUndefined();
   });
 
-  it("takes no malformed fact or metadata record from the file, though it no longer copies them out when it reads it", async () => {
+  it("takes no malformed fact or metadata section or value from the file, though it no longer copies them out when it reads it", async () => {
     const { open, keyFile } = await cacheIn();
     const first = await open();
     const metadata = { size: 1, mtimeMs: 1, ctimeMs: 1, ino: 1, dev: 1 };
     first.setFacts("a", { wellFormed: true, skeleton: "plain", mentions: 2 }, WORDS);
+    first.setFacts("b", { wellFormed: true, skeleton: "plain", mentions: 1 }, WORDS);
+    first.setFacts("c", { wellFormed: true, skeleton: "plain", mentions: 1 }, WORDS);
     first.vouch("/repository/a.tf", metadata, "a", 10_000);
     await first.save();
-    // The file rewritten (and signed again) with malformed entries beside the good ones: a fact that is no packed
-    // number, a key that is no string, a metadata record that is no string.
+    // The file rewritten (and signed again): facts whose values are no packed numbers beside a good one, and a
+    // metadata section whose keys do not fit where it says they end.
     const magic = Buffer.from("keygate-cache-v3\n");
     const payload = readFileSync(first.file).subarray(magic.length + 32);
     const length = payload.readUInt32LE(0);
     const header = deserialize(payload.subarray(4, 4 + length)) as { sections: Map<string, [number, number]> };
     const data = payload.subarray(4 + length);
-    const files = deserialize(data.subarray(...extent(header.sections.get("files")!))) as Map<unknown, unknown>;
-    const stats = deserialize(data.subarray(...extent(header.sections.get("stats")!))) as Map<unknown, unknown>;
-    files.set("b", "not a number").set(7, files.get("a"));
-    stats.set("/repository/b.tf", 42);
-    const extra = [serialize(files), serialize(stats)];
-    header.sections.set("files", [data.length, extra[0]!.length]);
-    header.sections.set("stats", [data.length + extra[0]!.length, extra[1]!.length]);
+    const facts = deserialize(data.subarray(...extent(header.sections.get("facts")!))) as {
+      keys: string;
+      values: Float64Array;
+    };
+    const stats = deserialize(data.subarray(...extent(header.sections.get("metadata")!))) as { keys: string };
+    expect(facts.keys).toBe("abc");
+    facts.values[1] = Number.NaN;
+    facts.values[2] = 0.5;
+    stats.keys += "x";
+    const extra = [serialize(facts), serialize(stats)];
+    header.sections.set("facts", [data.length, extra[0]!.length]);
+    header.sections.set("metadata", [data.length + extra[0]!.length, extra[1]!.length]);
     const rewritten = serialize(header);
     const size = Buffer.alloc(4);
     size.writeUInt32LE(rewritten.length);
@@ -189,8 +196,9 @@ describe("the parse cache's file", () => {
     const second = await open();
     expect(second.facts("a", WORDS)).toEqual({ wellFormed: true, skeleton: "plain", mentions: 2 });
     expect(second.facts("b", WORDS)).toBeUndefined();
-    expect(second.vouched("/repository/a.tf", metadata)).toBe("a");
-    expect(second.vouched("/repository/b.tf", metadata)).toBeUndefined();
+    expect(second.facts("c", WORDS)).toBeUndefined();
+    expect(second.facts("d", WORDS)).toBeUndefined();
+    expect(second.vouched("/repository/a.tf", metadata)).toBeUndefined();
     // Retained whole, the good entries are kept and the malformed ones dropped.
     second.retainAll();
     second.set("blob:new", body("new"));
@@ -198,15 +206,37 @@ describe("the parse cache's file", () => {
     const third = await open();
     expect(third.facts("a", WORDS)).toEqual({ wellFormed: true, skeleton: "plain", mentions: 2 });
     expect(third.facts("b", WORDS)).toBeUndefined();
-    expect(third.vouched("/repository/a.tf", metadata)).toBe("a");
     const kept = readFileSync(third.file).subarray(magic.length + 32);
     const keptHeader = deserialize(kept.subarray(4, 4 + kept.readUInt32LE(0))) as typeof header;
     const keptData = kept.subarray(4 + kept.readUInt32LE(0));
-    const keptFiles = deserialize(keptData.subarray(...extent(keptHeader.sections.get("files")!))) as Map<
-      unknown,
-      unknown
-    >;
-    expect([...keptFiles.keys()]).toEqual(["a"]);
+    const keptFacts = deserialize(keptData.subarray(...extent(keptHeader.sections.get("facts")!))) as {
+      keys: string;
+    };
+    expect(keptFacts.keys).toBe("a");
+    // A broken section alone makes a run that uses nothing new write the file again, without it.
+    const broken = Buffer.concat([size, rewritten, data, ...extra]);
+    await writeSignedFile(first.file, keyFile, magic, broken);
+    const signed = readFileSync(first.file);
+    const fourth = await open();
+    expect(fourth.facts("a", WORDS)).toBeDefined();
+    await fourth.save();
+    expect(readFileSync(first.file).equals(signed)).toBe(false);
+    expect((await open()).facts("a", WORDS)).toEqual({ wellFormed: true, skeleton: "plain", mentions: 2 });
+  });
+
+  it("finds facts by key among many, looked up one by one or in bulk", async () => {
+    const { open } = await cacheIn();
+    const first = await open();
+    const keys = Array.from({ length: 1000 }, (_, i) => `${(i * 7919) % 1000}`.padStart(4, "k"));
+    for (const [i, key] of keys.entries())
+      first.setFacts(key, { wellFormed: i % 2 === 0, skeleton: "none", mentions: i }, WORDS);
+    await first.save();
+    const second = await open();
+    // More than a few hundred lookups switch to a map: both ways give the same answers.
+    for (const [i, key] of [...keys.entries(), ...keys.entries()])
+      expect(second.facts(key, WORDS)).toEqual({ wellFormed: i % 2 === 0, skeleton: "none", mentions: i });
+    expect(second.facts("zzzz", WORDS)).toBeUndefined();
+    expect(second.facts("", WORDS)).toBeUndefined();
   });
 });
 
