@@ -143,13 +143,9 @@ export interface TreeLayout {
   /** In the working tree: the blob ids git gives for its files (see ModuleLoader.survey), instead of asking git for them again. */
   blobIds?: Map<string, string>;
   /**
-   * Configurations outside the scope known before the scan as their shapes (see change/walk.ts):
-   * roots that no summarized directory calls, made only of summarized directories, as assembling
-   * them from their summaries would give them. They are passed over as such (shown to
-   * observeShape, their directories' files counted by their summaries) without being assembled:
-   * the scan assembles `scanned` (and the directories of `files`) instead of every summarized
-   * directory. The caller makes sure that no directory the scan reads calls one of their roots
-   * (it would be no root then).
+   * Configurations outside the scope known as their shapes (see change/walk.ts), passed over as
+   * assembling would pass them, unassembled: the scan assembles `scanned` instead of every
+   * summarized directory. The caller checks that nothing the scan reads calls one of their roots.
    */
   passed?: readonly ConfigurationShape[];
   /** With `passed`: the summarized directories to assemble (those in none of the shapes). */

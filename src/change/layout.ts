@@ -11,10 +11,7 @@ import { readCommitWalk, untouchedWalk, writeCommitWalk } from "./walk.js";
 
 /** A change's layout (see changeLayout), and what it learnt for the next run, kept in the cache when the run is done. */
 export interface ChangeLayout extends TreeLayout {
-  /**
-   * The same layout without the untouched configurations taken from the commit's walk (see
-   * TreeLayout.passed): every summarized directory assembled by the scan.
-   */
+  /** The same without the walk's shapes (see TreeLayout.passed): every summarized directory assembled. */
   withoutPassed(): TreeLayout;
   /** Keeps the commit's walk (see change/walk.ts) when it had none, or one that lacks a summary learnt meanwhile. */
   remember(): void;

@@ -6,26 +6,12 @@ import { MANIFEST_PATH } from "../model/manifest.js";
 import { isSkippedDir, type GitTree } from "./git-tree.js";
 
 /**
- * The walk of a commit's untouched configurations, kept in the cache: the call graph's summaries
- * of the commit's directories (see CallGraph.summary), which a change-aware run over the whole
- * repository would otherwise look up one by one (a tree id, a key, a lookup and a check for each
- * of a thousand directories), and the shapes assembling makes of them (see summarizedShape) for
- * each directory no other summarized one calls, rooted there.
- *
- * Everything in it is a function of the commit's content, which the digest of its listing's top
- * records names (see GitTree.rootDigest): that names each directory's tree id, and so its summary
- * (filed by tree id) and whether it tracks a module manifest; the rest is computed from those. A
- * run takes from it only the directories the change left as they were, as it would take their
- * summaries one by one, and the shapes made only of such directories (see untouchedWalk); a
- * directory it does not hold (its summary was learnt after it was made, or never can be) is read
- * from its files, as one without a summary is, and the record is made again when the run learns a
- * summary it lacks. A record that is malformed, or of another version, is ignored and made again.
- *
- * Each commit's record is a cache record of its own (`walk:` and the digest), read only by a run
- * on that commit, holding one entry (keyed by the version of its shape and the repository's top
- * level: summaries are filed by absolute path) made of a few texts and lists of numbers (see
- * Stored). The cache keeps the records of the last few commits compared with (RECENT), listed
- * newest first in another record.
+ * A commit's walk, kept in the cache: the summaries of its directories (see CallGraph.summary) and
+ * the shapes assembling makes of them (see summarizedShape) rooted at each one no other calls. All
+ * of it follows from the commit's tree, named by GitTree.rootDigest. A run takes only untouched
+ * directories and shapes from it (see untouchedWalk); a directory it lacks is read as one without a
+ * summary, and the record is made again when a run learns one. Malformed: ignored, made again. One
+ * record per commit (`walk:` and the digest); the last RECENT are kept, listed in another record.
  */
 export interface CommitWalk {
   /** The directories (absolute), each with how many module files it has and whether the commit tracks its module manifest. */
@@ -56,13 +42,9 @@ function walkKey(toplevel: string): string {
 }
 
 /**
- * As stored (a cache record's value: JSON, see ParseCache.record): the directories, relative to the top level and joined by NUL; how many
- * module files each has; whether the commit tracks its module manifest ("0"/"1" each); each
- * directory's calls as a JSON text of its own, all of them one after the other, and where each
- * ends; and the shapes, one after the other in one list of indices into the directories: the root,
- * how many directories and the directories (the root first), how many calls and their targets.
- * What each directory's calls are is read only for the few directories a run assembles or
- * instantiates; the rest is read and checked whole.
+ * As stored (JSON): directories relative to the top level, joined by NUL; their module files;
+ * manifests ("0"/"1" each); their calls, each a JSON text, one after the other, with their ends
+ * (parsed only where a run assembles); shapes as indices: root, dirs count, dirs, calls count, calls.
  */
 interface Stored {
   dirs: string;
@@ -156,11 +138,7 @@ export function readCommitWalk(cache: ParseCache, toplevel: string, tree: string
   };
 }
 
-/**
- * Makes a commit's record from the call graph's summaries of its directories (by their tree ids in
- * it), those this run recorded included, and keeps it. Every directory of the commit is looked up, not
- * only those a run took: the record is the commit's, whatever a later change touches.
- */
+/** Makes and keeps a commit's record from the summaries of all its directories by tree id (this run's included). */
 export function writeCommitWalk(cache: ParseCache, before: GitTree, tree: string): void {
   const graph = new CallGraph(cache);
   const stored: Stored = { dirs: "", files: [], manifests: "", calls: "", ends: [], shapes: [] };
@@ -218,12 +196,7 @@ export function writeCommitWalk(cache: ParseCache, before: GitTree, tree: string
   recent.set(VERSION, trees.slice(0, RECENT));
 }
 
-/**
- * What a commit's walk gives a run whose change touches some of its directories (`touches`): the
- * summaries of the others, as a map (see ChangeLayout.summaries); the shapes made only of untouched
- * directories; and the untouched summarized directories in none of those, which the run assembles
- * as it would without the record.
- */
+/** For a change (`touches`): the untouched summaries, the shapes of untouched directories only, and the other untouched directories (`rest`). */
 export function untouchedWalk(
   walk: CommitWalk,
   touches: (dir: string) => boolean,

@@ -480,11 +480,7 @@ export class ParseCache {
   }
 }
 
-/**
- * A map of string keys as a section keeps it: its keys sorted, in one text, with where each ends,
- * and its values, numbers in one Float64Array or texts in one text with where each ends. Reading it
- * makes three or four objects, not ten thousand keys, values and map entries.
- */
+/** A map as a section keeps it: sorted keys in one text with their ends, values in a Float64Array or one text with their ends. */
 interface PackedSection {
   keys: string;
   ends: Uint32Array;
@@ -507,10 +503,8 @@ function packMap(map: ReadonlyMap<string, number> | ReadonlyMap<string, string>)
 }
 
 /**
- * A map section as the file holds it (see PackedSection), its entries checked (well-formed value)
- * as they are read; a key is found by binary search, and a run that looks up many makes a map of
- * them all at once. A section that is no such map reads as empty, and is not well formed (the next
- * save rewrites the file).
+ * A map section (see PackedSection), values checked as read; found by binary search, or in a map
+ * made after many lookups. One that is no such section is empty and not well formed (rewritten).
  */
 class PackedMap<V> {
   private readonly count: number;
