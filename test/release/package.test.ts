@@ -18,10 +18,11 @@ const manifest = JSON.parse(readFileSync(join(PACKAGE_ROOT, "package.json"), "ut
 
 /**
  * Packed size budget: about 684 kB packed, 2.5 MB unpacked at the end of 2026-12-01's first round
- * (690 kB at its start; code and docs grew, the bundle lost its whitespace). Test fixtures or source
- * maps (megabytes) would blow it.
+ * (690 kB at its start; code and docs grew, the bundle lost its whitespace); 751 kB, 2.8 MB after
+ * its second (the speed work: early git answers, the commit walk, the replay in part, and their
+ * docs), hence 800 kB. Test fixtures or source maps (megabytes) would blow it.
  */
-const MAX_PACKED_BYTES = 750_000;
+const MAX_PACKED_BYTES = 800_000;
 const MAX_UNPACKED_BYTES = 3_000_000;
 
 interface Pack {
