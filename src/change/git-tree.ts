@@ -11,6 +11,7 @@ import {
   type ExcludeRules,
 } from "../load/discover.js";
 import type { DirectoryEntry, SourceTree } from "../load/tree.js";
+import { SAFE_GIT_OPTIONS } from "../load/git.js";
 import type { BlobReader } from "./blob-reader.js";
 import { git, gitEnvironment, GitError, startFailure, type Repository } from "./git.js";
 
@@ -673,7 +674,7 @@ export function indexChanges(out: Buffer): IndexChange[] | undefined {
 /** Blobs read synchronously through one `git cat-file --batch`: id → content (missing ones left out). */
 function readBlobsNow(oids: readonly string[], cwd: string): Map<string, Buffer> {
   const found = new Map<string, Buffer>();
-  const result = spawnSync("git", ["cat-file", "--batch"], {
+  const result = spawnSync("git", [...SAFE_GIT_OPTIONS, "cat-file", "--batch"], {
     cwd,
     env: gitEnvironment(),
     input: oids.map((o) => `${o}\n`).join(""),

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { BlobReader } from "../../src/change/blob-reader.js";
 import { openRepository } from "../../src/change/git.js";
 import { GitTree, indexChanges } from "../../src/change/git-tree.js";
+import { SAFE_GIT_OPTIONS } from "../../src/load/git.js";
 import { GitHistory } from "./git-history.js";
 
 /** The git-backed SourceTree: a commit's tree or the index, read from git's objects. */
@@ -328,5 +329,27 @@ describe("GitTree", () => {
     // keygate's own -c settings come first (see SAFE_GIT_OPTIONS): the command is found among the arguments.
     expect(calls.filter((call) => /(^| )cat-file( |$)/.test(call))).toHaveLength(1);
     expect(calls.length).toBeLessThanOrEqual(5);
+  });
+
+  it("starts every git process with keygate's -c settings, the synchronous read included", async () => {
+    const repo = GitHistory.create();
+    repo.commit("two", { "stack/main.tf": "# main\n", "stack/other.tf": "# other\n" });
+    const bin = mkdtempSync(join(tmpdir(), "keygate-git-args-"));
+    const log = join(bin, "calls.log");
+    const realGit = execFileSync("sh", ["-c", "command -v git"], { encoding: "utf8" }).trim();
+    writeFileSync(join(bin, "git"), `#!/bin/sh\necho "$*" >> '${log}'\nexec '${realGit}' "$@"\n`, { mode: 0o755 });
+    const path = process.env.PATH;
+    process.env.PATH = `${bin}${delimiter}${path ?? ""}`;
+    try {
+      const tree = await snapshot(repo);
+      expect(Buffer.from(tree.readNow(join(repo.dir, "stack", "main.tf"))).toString()).toBe("# main\n");
+      await tree.read(join(repo.dir, "stack", "other.tf"));
+    } finally {
+      process.env.PATH = path;
+    }
+    const calls = readFileSync(log, "utf8").trim().split("\n");
+    rmSync(bin, { recursive: true, force: true });
+    expect(calls.filter((call) => / cat-file --batch$/.test(call)).length).toBeGreaterThanOrEqual(1);
+    for (const call of calls) expect(call.startsWith(`${SAFE_GIT_OPTIONS.join(" ")} `), call).toBe(true);
   });
 });
