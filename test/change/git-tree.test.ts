@@ -309,23 +309,13 @@ describe("GitTree", () => {
     const files: Record<string, string> = {};
     for (let i = 0; i < 3000; i++) files[`stacks/s${i % 100}/f${i}.tf`] = `# file ${i}\n`;
     repo.commit("many", files);
-    // Count git processes with a logging wrapper first on PATH: one per file would be 3,000.
-    const bin = mkdtempSync(join(tmpdir(), "keygate-git-count-"));
-    const log = join(bin, "calls.log");
-    const realGit = execFileSync("sh", ["-c", "command -v git"], { encoding: "utf8" }).trim();
-    writeFileSync(join(bin, "git"), `#!/bin/sh\necho "$*" >> '${log}'\nexec '${realGit}' "$@"\n`, { mode: 0o755 });
-    const path = process.env.PATH;
-    process.env.PATH = `${bin}${delimiter}${path ?? ""}`;
-    try {
+    // One git process per file would be 3,000.
+    const calls = await gitCalls(async () => {
       const tree = await snapshot(repo);
       const found = await tree.discover(["."], repo.dir);
       for (const file of found.files) await tree.read(file);
       expect(found.files).toHaveLength(3000);
-    } finally {
-      process.env.PATH = path;
-    }
-    const calls = readFileSync(log, "utf8").trim().split("\n");
-    rmSync(bin, { recursive: true, force: true });
+    });
     // keygate's own -c settings come first (see SAFE_GIT_OPTIONS): the command is found among the arguments.
     expect(calls.filter((call) => /(^| )cat-file( |$)/.test(call))).toHaveLength(1);
     expect(calls.length).toBeLessThanOrEqual(5);
@@ -334,22 +324,29 @@ describe("GitTree", () => {
   it("starts every git process with keygate's -c settings, the synchronous read included", async () => {
     const repo = GitHistory.create();
     repo.commit("two", { "stack/main.tf": "# main\n", "stack/other.tf": "# other\n" });
-    const bin = mkdtempSync(join(tmpdir(), "keygate-git-args-"));
-    const log = join(bin, "calls.log");
-    const realGit = execFileSync("sh", ["-c", "command -v git"], { encoding: "utf8" }).trim();
-    writeFileSync(join(bin, "git"), `#!/bin/sh\necho "$*" >> '${log}'\nexec '${realGit}' "$@"\n`, { mode: 0o755 });
-    const path = process.env.PATH;
-    process.env.PATH = `${bin}${delimiter}${path ?? ""}`;
-    try {
+    const calls = await gitCalls(async () => {
       const tree = await snapshot(repo);
       expect(Buffer.from(tree.readNow(join(repo.dir, "stack", "main.tf"))).toString()).toBe("# main\n");
       await tree.read(join(repo.dir, "stack", "other.tf"));
-    } finally {
-      process.env.PATH = path;
-    }
-    const calls = readFileSync(log, "utf8").trim().split("\n");
-    rmSync(bin, { recursive: true, force: true });
+    });
     expect(calls.filter((call) => / cat-file --batch$/.test(call)).length).toBeGreaterThanOrEqual(1);
     for (const call of calls) expect(call.startsWith(`${SAFE_GIT_OPTIONS.join(" ")} `), call).toBe(true);
   });
 });
+
+/** The arguments of every git that `run` starts (through a logging wrapper first on PATH), one line each. */
+async function gitCalls(run: () => Promise<void>): Promise<string[]> {
+  const bin = mkdtempSync(join(tmpdir(), "keygate-git-calls-"));
+  const log = join(bin, "calls.log");
+  const realGit = execFileSync("sh", ["-c", "command -v git"], { encoding: "utf8" }).trim();
+  writeFileSync(join(bin, "git"), `#!/bin/sh\necho "$*" >> '${log}'\nexec '${realGit}' "$@"\n`, { mode: 0o755 });
+  const path = process.env.PATH;
+  process.env.PATH = `${bin}${delimiter}${path ?? ""}`;
+  try {
+    await run();
+    return readFileSync(log, "utf8").trim().split("\n");
+  } finally {
+    process.env.PATH = path;
+    rmSync(bin, { recursive: true, force: true });
+  }
+}
