@@ -36,7 +36,7 @@ import type { Directive } from "./suppress/inline.js";
  */
 
 /** The version of the records' shape (in every key). */
-const VERSION = "verdicts5";
+const VERSION = "verdicts6";
 
 /**
  * Where this code was loaded from: the bundle's chunks are named by their content's hash (and
@@ -60,7 +60,7 @@ export interface Verdict {
   warnings: Warning[];
   /** The files of its modules, as shown (those whose unused suppressions are reported), `\0`-separated: one string, not a dozen, to read back. */
   files: string;
-  /** Its modules' directories (absolute), `\0`-separated: a change to a file of one of them is a change to the configuration. */
+  /** Its modules' directories (absolute), `\0`-separated. */
   dirs: string;
   /** The `keygate:ignore` directives of its files and the warnings about them, by file (absolute path). */
   directives: [string, Directive[], Warning[]][];
@@ -84,6 +84,8 @@ interface Shape {
   metadata: Float64Array;
   /** The files (their places in `paths`) whose metadata the index does not keep: a replay compares theirs itself. */
   unindexed: Uint32Array;
+  /** Git's answer directory by directory (see GitAnswer.directoryDigests): where an answer differs from this one. */
+  directories: Map<string, string>;
 }
 
 /** A verdicts file's content: one scan's shape (under its key) and its configurations' verdicts (packed: see packed). */
@@ -162,12 +164,7 @@ export function shapeKey(scope: string, dir: string): string {
   return hash([VERSION, "shape", scope, dir].join("\u0000"));
 }
 
-/**
- * The metadata of a scan's files as this run's cache records vouched for them (see
- * ParseCache.vouchedRecord), where each vouched for the very content the run used (its blob id);
- * NaN for the others (modified, untracked, changed in the seconds before they were read: see
- * ParseCache.vouch), which no metadata ever matches: a replay reads them again (see isDirty).
- */
+/** The metadata of a scan's files as the cache vouched for the content used (ParseCache.vouchedRecord); NaN where it did not. */
 export function shapeMetadata(
   files: readonly string[],
   recordOf: (path: string) => string | undefined,
@@ -260,11 +257,7 @@ export class VerdictStore {
     return undefined;
   }
 
-  /**
-   * Keeps a scan's verdicts and its shape. Without a shape, the verdicts kept are left as they are:
-   * a replay checks them against the files as they are then, and takes those that hold (a file
-   * being edited, with a syntax error, does not make every later scan check everything).
-   */
+  /** Keeps a scan's verdicts and its shape; without a shape, those kept stay (checked on use). */
   async remember(
     entries: { key: string; verdict: Verdict }[],
     shape: Omit<Shape, "verdicts"> | undefined,
@@ -304,9 +297,8 @@ export class VerdictStore {
    * The verdicts of a scan's configurations, its file count and its files, if its shape is known,
    * every file is as it was when the verdicts were taken, every verdict still holds (the root
    * directories' listings and variable files as they were), and git lists the same files (its
-   * answer, awaited last: git works on the other core meanwhile). When git lists the same files but
-   * some of them are not as they were (or a root's variable files), the verdicts with those of the
-   * configurations they belong to marked stale (see PartlyReplayed); undefined otherwise.
+   * answer, awaited last: git works on the other core meanwhile); else, if it can, with the stale
+   * ones marked (see PartlyReplayed).
    */
   async replay(answer: Promise<GitAnswer | null>, dir: string): Promise<Replayed | PartlyReplayed | undefined> {
     // Git compares the files with its index (see indexVouches) on the other core while the verdicts
@@ -344,13 +336,14 @@ export class VerdictStore {
       verdicts.push(verdict);
     }
     // The same files, and no other, as git lists them now: its answer is the one it gave then
-    // (the index's object ids, and its stat data, as they were).
-    if ((await answer)?.digest() !== shape.listing) return undefined;
-    // Each file as it was when the verdicts were taken (any write sets its change time), nothing
-    // read: those whose metadata the index keeps (see unindexedFiles) as git finds them (not named
-    // as differing from the index; files outside the scan among those named, in .terraform/, do not
-    // count), the others by an lstat each here (all of them, if git fails or knows none); a file not
-    // vouched for then (NaN) is never the same.
+    // (the index's object ids, and its stat data, as they were), or differs only in directories
+    // that list the same files (see relistedFiles).
+    const now = await answer;
+    if (!now) return undefined;
+    const relisted = now.digest() === shape.listing ? [] : relistedFiles(now, shape);
+    if (!relisted) return undefined;
+    // Each file as it was (any write sets its change time): as git finds it where the index keeps
+    // its metadata (see unindexedFiles), else by an lstat here; NaN is never the same.
     const named = differences && (await differences);
     let changed: string[];
     if (named) {
@@ -365,6 +358,7 @@ export class VerdictStore {
         }
       }
     } else changed = changedFiles(pathsOf(), shape.metadata);
+    if (relisted.length) changed = [...new Set([...changed, ...relisted.map((i) => pathsOf()[i]!)])];
     const byIndex = named !== undefined && shape.unindexed.length === 0;
     if (!changed.length && !stale.size)
       return {
@@ -379,9 +373,7 @@ export class VerdictStore {
             : "its size and times as when keygate last checked its git blob id"
         }): not read; its configuration's findings taken from the cache (nothing it depends on changed)`,
       };
-    // Files changed in place (git lists the same files): the configurations that include their
-    // directories are checked again, the others' verdicts hold. A file that is no longer a regular
-    // file, or a directory of no configuration: all checked again.
+    // The configurations that include a changed file's directory are checked again.
     const dirs = new Set<string>();
     const seen = new Map<string, Seen>();
     for (const path of changed) {
@@ -400,8 +392,7 @@ export class VerdictStore {
       }
     }
     if (covered.size !== dirs.size) return undefined;
-    // Most configurations to check again: all of them, by the scan that keeps their verdicts anew (a
-    // replay keeps none), rather than by every replay after.
+    // Most of them: all, by a full scan.
     if (stale.size * 2 > verdicts.length) return undefined;
     return {
       partly: true,
@@ -411,6 +402,7 @@ export class VerdictStore {
       seen,
       keys: shape.verdicts,
       shape,
+      answer: now,
       files: shape.files,
       get paths() {
         return pathsOf();
@@ -421,27 +413,18 @@ export class VerdictStore {
     };
   }
 
-  /**
-   * After a replay in part: keeps the verdicts anew, with those of the configurations checked again
-   * (`fresh`, by the stale verdict each replaces) and the metadata that vouches now for each changed
-   * file (`rowOf`: undefined, none), when they differ from those kept: a file vouched
-   * for by its metadata now (see vouchedRow), a root's directory old enough now, new keys. The next
-   * replay takes them as it takes any others (a file edited and not staged is then compared by its
-   * metadata, git's index keeping an older one). Nothing is written when nothing differs.
-   */
+  /** After a replay in part: the verdicts kept anew (`fresh` for the stale; `rowOf`, a changed file's metadata), if any differ. */
   async rememberPart(
     replayed: PartlyReplayed,
     fresh: ReadonlyMap<Verdict, { key: string; verdict: Verdict }>,
     rowOf: (path: string) => readonly number[] | undefined,
     files: number,
-    index: () => ReadonlyMap<string, string>,
   ): Promise<void> {
-    const { shape, keys } = replayed;
+    const { shape, keys, answer } = replayed;
     const metadata = Float64Array.from(shape.metadata);
-    // The other files are as they were (their metadata as kept: see holding).
     const changed = new Set(replayed.changed);
     const paths = replayed.paths;
-    let differs = files !== shape.files;
+    let differs = files !== shape.files || answer.digest() !== shape.listing;
     for (let i = 0; i < paths.length; i++) {
       if (!changed.has(paths[i]!)) continue;
       const row = rowOf(paths[i]!);
@@ -469,7 +452,9 @@ export class VerdictStore {
       ...kept,
       files,
       metadata,
-      unindexed: unindexedFiles(index(), shape.paths.split("\u0000"), metadata),
+      unindexed: unindexedFiles(answer.indexMetadata(), shape.paths.split("\u0000"), metadata),
+      listing: answer.digest(),
+      directories: answer.directoryDigests(),
     });
   }
 }
@@ -480,13 +465,7 @@ export interface Seen {
   at: number;
 }
 
-/**
- * The metadata that vouches for a file's content as a replay in part used it (its blob id, `id`):
- * the cache's record (see ParseCache.vouchedRecord) of that very id, or, for a changed file, the
- * metadata the replay found (`seen`), if it is the same after the content was read (any write in
- * between sets a later change time) and both times were older than 3 s then (a write in the same
- * tick of the file system's clock could leave them as they are). Undefined otherwise.
- */
+/** The metadata vouching for content `id`: the cache's record of it, or `seen` if the same after the read and 3 s old (as ParseCache.vouch). */
 export function vouchedRow(
   path: string,
   id: string | undefined,
@@ -523,7 +502,7 @@ function sameMetadata(path: string, metadata: Float64Array, i: number): boolean 
   );
 }
 
-/** The files whose metadata is not what it was when the verdicts were taken (an lstat each: any write sets its change time): all of them if the metadata does not fit. */
+/** The files whose metadata is not the shape's (an lstat each). */
 function changedFiles(files: readonly string[], metadata: Float64Array): string[] {
   if (metadata.length !== files.length * METADATA) return [...files];
   const changed: string[] = [];
@@ -539,11 +518,7 @@ export interface Replayed {
   why: string;
 }
 
-/**
- * A scan whose files are those git listed when its verdicts were taken, some of them changed in
- * place (or a root's variable files): its verdicts in order, those of the configurations the
- * changes touch (`stale`) to be checked again, and the files that changed (absolute paths).
- */
+/** A replay whose `changed` files make the `stale` verdicts' configurations to be checked again. */
 export interface PartlyReplayed extends Replayed {
   partly: true;
   stale: ReadonlySet<Verdict>;
@@ -553,6 +528,42 @@ export interface PartlyReplayed extends Replayed {
   /** The keys of the verdicts, in their order; the shape they were kept with. */
   keys: readonly string[];
   shape: Readonly<Shape>;
+  /** Git's answer now. */
+  answer: GitAnswer;
+}
+
+/** Where git's answer differs only in directories that list the same files (a file staged): their files' places in the shape. */
+function relistedFiles(answer: GitAnswer, shape: Shape): number[] | undefined {
+  const now = answer.directoryDigests();
+  const differing = new Set<string>();
+  for (const [dir, digest] of now) if (shape.directories.get(dir) !== digest) differing.add(dir);
+  for (const dir of shape.directories.keys()) if (!now.has(dir)) differing.add(dir);
+  if (!differing.size || differing.has("\u0000")) return undefined;
+  const prefix = shape.dir.endsWith(sep) ? shape.dir : `${shape.dir}${sep}`;
+  const dirOf = (path: string) => path.slice(0, Math.max(0, path.lastIndexOf("/")));
+  const slashed = (path: string) => (sep === "/" ? path : path.split(sep).join("/"));
+  const then = new Map<string, string[]>();
+  const places: number[] = [];
+  shape.paths.split("\u0000").forEach((path, i) => {
+    const dir = dirOf(slashed(path));
+    if (!differing.has(dir)) return;
+    places.push(i);
+    then.set(dir, [...(then.get(dir) ?? []), slashed(path)]);
+  });
+  const listed = new Map<string, string[]>();
+  for (const file of answer.listing.files) {
+    if (!file.startsWith(prefix)) return undefined;
+    const path = slashed(file.slice(prefix.length));
+    const dir = dirOf(path);
+    if (differing.has(dir)) listed.set(dir, [...(listed.get(dir) ?? []), path]);
+  }
+  for (const dir of differing) {
+    const before = then.get(dir)?.sort();
+    const after = listed.get(dir)?.sort();
+    if (!before || !after || before.length !== after.length || before.some((path, i) => path !== after[i]))
+      return undefined;
+  }
+  return places;
 }
 
 /**
@@ -575,11 +586,7 @@ export function indexVouches(
   );
 }
 
-/**
- * The files (their places in `paths`) for which git's index does not keep the metadata keygate
- * vouched for their content by (see indexVouches), or that were not vouched for (NaN): a replay
- * compares their metadata itself, and leaves the others to git. All of them when the lists do not fit.
- */
+/** The files (places in `paths`) whose vouched metadata the index does not keep (see indexVouches), NaN ones included. */
 export function unindexedFiles(
   index: ReadonlyMap<string, string>,
   paths: readonly string[],
@@ -618,13 +625,16 @@ function hash(text: string): string {
 
 function isShape(value: unknown): value is Shape {
   if (typeof value !== "object" || value === null) return false;
-  const { dir, paths, listing, verdicts, files, metadata, unindexed } = value as Partial<Record<keyof Shape, unknown>>;
+  const { dir, paths, listing, verdicts, files, metadata, unindexed, directories } = value as Partial<
+    Record<keyof Shape, unknown>
+  >;
   return (
     typeof dir === "string" &&
     typeof paths === "string" &&
     typeof listing === "string" &&
     metadata instanceof Float64Array &&
     unindexed instanceof Uint32Array &&
+    directories instanceof Map &&
     unindexed.every((i) => i < metadata.length / METADATA) &&
     Array.isArray(verdicts) &&
     verdicts.length > 0 &&

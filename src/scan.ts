@@ -534,12 +534,7 @@ async function checkAll(
   });
 }
 
-/**
- * Checks configurations that can matter (see loadConfigurations): the input errors their check
- * finds go to `errors`, which already holds those of reading their files (a module with a file
- * that could not be read is judged on part of its text: a name declared in the missing file would
- * be reported as undeclared, an error that only repeats the one already given).
- */
+/** Checks a configuration that can matter; input errors go to `errors` (with those of reading: a module with an unread file is not checked for references). */
 function checker(
   request: ScanRequest,
   policies: readonly Policy[],
@@ -576,13 +571,7 @@ function checker(
   };
 }
 
-/**
- * A full scan replayed in part (see PartlyReplayed): the configurations its changed files (or a
- * root's variable files) touch are read, assembled and checked again, as a scan of their
- * directories alone, and their verdicts replace the stale ones, in place; the others' verdicts
- * hold. Undefined when the change does more than that (a module call added or removed, a root that
- * is one no longer): then everything is checked.
- */
+/** A replay in part: the stale configurations checked again, alone, in place; undefined if they are not the same ones (a module call moved). */
 async function partlyReplayedResult(
   request: ScanRequest,
   policies: readonly Policy[],
@@ -593,7 +582,6 @@ async function partlyReplayedResult(
   const { cwd } = request;
   const stale = replayed.verdicts.filter((verdict) => replayed.stale.has(verdict));
   const dirs = new Set(stale.flatMap((verdict) => verdict.dirs.split("\u0000")));
-  // Their directories' files, as git lists them (the same listing as when the verdicts were taken).
   const discovered = new Map<string, string[]>();
   const untouched: string[] = [];
   for (const path of replayed.paths) {
@@ -657,13 +645,10 @@ async function partlyReplayedResult(
     });
   }
   const files = replayed.files - (replayed.paths.length - untouched.length) + loader.filesRead;
-  // The verdicts kept anew, when every configuration checked again has one (see VerdictStore.rememberPart).
+  // Kept anew if every stale one has a verdict (see VerdictStore.rememberPart).
   const answer = await quick.answer;
   if (!errors.length && answer) {
-    // The blob id of each file of their directories as the loader knew it, or, where it did not
-    // hash the text (a file read on its own), as read here: the same text, for a changed file, if
-    // its metadata is the same before and after (see vouchedRow); as it was, for the others (their
-    // metadata as it was).
+    // Blob ids as the loader knew them, or read here (between the lstats of vouchedRow).
     const ids = new Map<string, string | undefined>();
     const idOf = (path: string) => {
       if (!ids.has(path)) {
@@ -697,7 +682,6 @@ async function partlyReplayedResult(
         entries,
         (path) => vouchedRow(path, idOf(path), request.cache?.vouchedRecord(path), replayed.seen.get(path)),
         files,
-        () => answer.indexMetadata(),
       );
   }
   return replayedResult(
@@ -802,17 +786,13 @@ async function rememberVerdicts(
           files: loader.filesRead,
           metadata,
           unindexed: unindexedFiles(answer.indexMetadata(), paths, metadata),
+          directories: answer.directoryDigests(),
         }
       : undefined,
   );
 }
 
-/**
- * The verdict of a configuration as checked, under its key (see scan-verdicts.ts): undefined when
- * its key does not decide it (a module not local or not scanned, a file read by a file function, a
- * file whose blob id is not known). The root directories' metadata was taken before their files
- * were listed; `discovered`, the files of each directory.
- */
+/** A configuration's verdict under its key; undefined when the key does not decide it (a module not local, file(), an unknown blob id). */
 function verdictEntries(
   request: ScanRequest,
   loader: ModuleLoader,
@@ -835,9 +815,7 @@ function verdictEntries(
   return ({ configuration, findings, warnings }) => {
     const root = configuration.root.module.dir;
     const variableFiles = loader.variableFilesOf(root);
-    // A root whose directory changed seconds ago (a file saved), or whose variable files are not
-    // known: its verdict never holds (no directory's metadata is ""), the configuration is checked
-    // again by every replay, and the others' verdicts are kept.
+    // A root changed seconds ago, or with unknown variable files: "", never holds (checked again).
     const known = variableFiles !== undefined && variableFiles.every((f) => f.text !== undefined);
     const metadata = (known && rootMetadata.get(root)) || "";
     const dirs = [...new Set(configuration.instances.map((i) => i.module.dir))];

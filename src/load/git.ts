@@ -303,6 +303,39 @@ export class GitAnswer {
     return this.withIds ? indexMetadataOf(this.stdout.toString("utf8")) : new Map<string, string>();
   }
 
+  private directories: Map<string, string> | undefined;
+
+  /** A hash of each directory's entries (all git said of its files), by its path as listed; stderr's under "\0". */
+  directoryDigests(): Map<string, string> {
+    if (this.directories) return this.directories;
+    const out = this.stdout.toString("utf8");
+    const parts = new Map<string, string[]>();
+    for (let at = 0; at < out.length;) {
+      let end = out.indexOf("\0", at);
+      if (end === -1) end = out.length;
+      const start = at;
+      at = end + 1;
+      // An entry's stat data (--debug) follows it, up to its last line ("  size: …\tflags: …\n").
+      if (out.startsWith("  ctime: ", at)) {
+        const last = out.indexOf("\tflags: ", at);
+        const line = last === -1 ? -1 : out.indexOf("\n", last);
+        at = line === -1 ? out.length : line + 1;
+      }
+      const tab = out[start] === "?" || !this.withIds ? -1 : out.indexOf("\t", start);
+      const path = tab === -1 || tab >= end ? out.slice(start + 2, end) : out.slice(tab + 1, end);
+      const dir = path.slice(0, Math.max(0, path.lastIndexOf("/")));
+      const entry = out.slice(start, at);
+      const list = parts.get(dir);
+      if (list) list.push(entry);
+      else parts.set(dir, [entry]);
+    }
+    const digests = new Map<string, string>();
+    for (const [dir, entries] of parts)
+      digests.set(dir, createHash("sha1").update(entries.join("")).digest("base64url"));
+    digests.set("\0", createHash("sha1").update(this.stderr).digest("base64url"));
+    return (this.directories = digests);
+  }
+
   /** A hash of the question (the directory, with or without ids) and of the whole answer: equal digests, equal listings. */
   digest(): string {
     return (this.digested ??= createHash("sha256")

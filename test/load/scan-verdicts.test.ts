@@ -398,7 +398,8 @@ describe("verdicts and git's index", () => {
     git(dir, "update-index", "-q", "--refresh");
     execFileSync("git", ["diff-files", "--quiet"], { cwd: dir, stdio: "ignore" });
     const run = await scan();
-    expect(run.stderr).not.toContain(REPLAYED);
+    // Git's answer differs in that directory (the index's stat data of the file): its files are read again.
+    expect(checkedAgain(run)).toEqual(["envs/c/main.tf"]);
     expect(flaggedOf(run)).toEqual(["aws_iam_access_key.plaiN"]);
     expect(report(run)).toStrictEqual(report(await checked(dir)));
   }, 120_000);
@@ -410,11 +411,8 @@ describe("verdicts and git's index", () => {
       git(dir, "update-index", flag, "envs/c/main.tf");
       rewrite(join(dir, "envs/c/main.tf"), '"aws_iam_access_key" "plain"', '"aws_iam_access_key" "plaiN"');
       execFileSync("git", ["diff-files", "--quiet"], { cwd: dir, stdio: "ignore" });
-      // The first scan checks everything (git lists the file with another tag), and keeps the
-      // verdicts of the others: the next takes them, and checks that file's configuration again.
-      const first = await scan();
-      expect(first.stderr, flag).not.toContain(REPLAYED);
-      for (const run of [first, await scan(), await scan()]) {
+      // Git lists the file with another tag: its directory's files are read again.
+      for (const run of [await scan(), await scan(), await scan()]) {
         expect(checkedAgain(run), flag).toContain("envs/c/main.tf");
         expect(flaggedOf(run), flag).toEqual(["aws_iam_access_key.plaiN"]);
         expect(report(run), flag).toStrictEqual(report(await checked(dir)));
@@ -435,7 +433,8 @@ describe("verdicts and git's index", () => {
     // metadata is the same (see vouchedRow).
     await new Promise((done) => setTimeout(done, 3_200));
     runs.push(await scan(), await scan());
-    expect(runs[0]!.stderr).not.toContain(REPLAYED);
+    // Git's answer differs in that directory: its files are read again.
+    expect(checkedAgain(runs[0]!)).toEqual(["envs/c/main.tf"]);
     expect(checkedAgain(runs[1]!)).toEqual(["envs/c/main.tf"]);
     expect(checkedAgain(runs[2]!)).toEqual([]);
     for (const run of runs) {
@@ -825,6 +824,37 @@ describe("verdicts of the configurations a change leaves as they were", () => {
     expect(checkedAgain(again)).toEqual(["envs/r8/main.tf"]);
     expect(flaggedOf(again)).toEqual(["aws_iam_access_key.R8", "aws_iam_access_key.r4"]);
     await same(again);
+  }, 120_000);
+
+  it("take the others' verdicts when a file is staged (git lists the same files), and not when git lists another", async () => {
+    const { dir, scan, same, edit } = await prepared();
+    edit("envs/r8/main.tf", 'resource "aws_sqs_queue"', `${PAIR("r8")}\nresource "aws_sqs_queue"`);
+    git(dir, "add", "envs/r8/main.tf");
+    const staged = await scan();
+    expect(staged.stderr).toContain(PARTLY);
+    expect(checkedAgain(staged)).toEqual(["envs/r8/main.tf"]);
+    expect(flaggedOf(staged)).toEqual(["aws_iam_access_key.r4", "aws_iam_access_key.r8"]);
+    await same(staged);
+    // Staged, then written again: what is read is the working tree's.
+    edit("envs/r4/main.tf", '"aws_iam_access_key" "r4"', '"aws_iam_access_key" "R4"');
+    git(dir, "add", "envs/r4/main.tf");
+    edit("envs/r4/main.tf", '"aws_iam_access_key" "R4"', '"aws_iam_access_key" "Q4"');
+    const rewritten = await scan();
+    expect(checkedAgain(rewritten)).toContain("envs/r4/main.tf");
+    expect(flaggedOf(rewritten)).toEqual(["aws_iam_access_key.Q4", "aws_iam_access_key.r8"]);
+    await same(rewritten);
+    // A file staged that git did not list: everything is checked.
+    writeFileSync(join(dir, "envs/r9/extra.tf"), PAIR("extra"));
+    git(dir, "add", "envs/r9/extra.tf");
+    const added = await scan();
+    expect(added.stderr).not.toContain(REPLAYED);
+    await same(added);
+    // Nor when a file is staged in a directory another file of which is no longer listed (ignored since).
+    writeFileSync(join(dir, ".gitignore"), "envs/r6/main.tf\n");
+    git(dir, "rm", "-q", "--cached", "envs/r6/main.tf");
+    const ignored = await scan();
+    expect(ignored.stderr).not.toContain(PARTLY);
+    await same(ignored);
   }, 120_000);
 
   it("check a root again whose variable file changes, with the others' verdicts taken", async () => {
