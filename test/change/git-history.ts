@@ -134,3 +134,15 @@ export const tf = {
   moved: (from: string, to: string) => `moved {\n  from = ${from}\n  to   = ${to}\n}\n`,
   call: (name: string, source: string, inputs = "") => `module "${name}" {\n  source = "${source}"\n${inputs}}\n`,
 };
+
+/** A clone of a repository with one commit, on a branch "feature" made from origin/main, origin/HEAD set (as `git clone` sets it). */
+export function cloneWithFeatureBranch() {
+  const origin = GitHistory.create();
+  origin.commit("start", { "README.md": "infrastructure\n", "main.tf": tf.user("old") });
+  const clone = GitHistory.create();
+  clone.git("remote", "add", "origin", `file://${origin.dir}`);
+  clone.git("fetch", "-q", "origin");
+  clone.git("remote", "set-head", "origin", "--auto");
+  clone.git("checkout", "-q", "-b", "feature", "origin/main");
+  return { origin, clone };
+}

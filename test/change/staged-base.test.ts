@@ -1,23 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { runCli } from "../support/scan-fixture.js";
-import { GitHistory, tf } from "./git-history.js";
+import { cloneWithFeatureBranch, GitHistory, tf } from "./git-history.js";
 
 /**
  * Hook = gate: `--staged` compares the index with the point where the branch left the default
  * branch, so a user committed on a feature branch and its key staged later are refused by the hook
  * exactly as the pull-request gate (`--base` = the base commit) refuses the branch.
  */
-function cloneWithFeatureBranch() {
-  const origin = GitHistory.create();
-  origin.commit("start", { "README.md": "infrastructure\n", "main.tf": tf.user("old") });
-  const clone = GitHistory.create();
-  clone.git("remote", "add", "origin", `file://${origin.dir}`);
-  clone.git("fetch", "-q", "origin");
-  clone.git("remote", "set-head", "origin", "--auto");
-  clone.git("checkout", "-q", "-b", "feature", "origin/main");
-  return { origin, clone };
-}
-
 describe("--staged: the base is where the branch left the default branch", () => {
   it("a user committed on the branch and its key staged later: refused, as the pull-request gate refuses it", async () => {
     const { clone } = cloneWithFeatureBranch();

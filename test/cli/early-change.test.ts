@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { run as runCommandLine } from "../../src/cli.js";
 import { openRepositoryAt } from "../../src/change/git.js";
 import { startEarlyWork } from "../../src/early.js";
-import { GitHistory, tf } from "../change/git-history.js";
+import { cloneWithFeatureBranch, GitHistory, tf } from "../change/git-history.js";
 import { runCli, TODAY, writeTree } from "../support/scan-fixture.js";
 
 /**
@@ -52,13 +52,7 @@ function commands(questions: string[][]): string[] {
 }
 
 function featureClone() {
-  const origin = GitHistory.create();
-  origin.commit("start", { "README.md": "infrastructure\n", "main.tf": tf.user("old") });
-  const clone = GitHistory.create();
-  clone.git("remote", "add", "origin", `file://${origin.dir}`);
-  clone.git("fetch", "-q", "origin");
-  clone.git("remote", "set-head", "origin", "--auto");
-  clone.git("checkout", "-q", "-b", "feature", "origin/main");
+  const { clone } = cloneWithFeatureBranch();
   clone.commit("user", { "ops.tf": tf.user("ops") });
   clone.stage({ "ops-key.tf": tf.key("ops", "ops") });
   return clone;
