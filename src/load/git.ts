@@ -75,6 +75,29 @@ function neverScanned(path: string): boolean {
   );
 }
 
+/** Where an entry's stat data (`--debug`, starting "  ctime: " at `at`) ends: after its last line ("  size: …\tflags: …\n"). */
+function statDataEnd(out: string, at: number): number {
+  const last = out.indexOf("\tflags: ", at);
+  const line = last === -1 ? -1 : out.indexOf("\n", last);
+  return line === -1 ? out.length : line + 1;
+}
+
+/**
+ * The tab before the path of the entry from `start` to `end` (its NUL) in a listing ("T mode id
+ * stage\tpath"), or -1: untracked entries ("? path") and every entry of a listing without ids
+ * ("H path") have none.
+ */
+function pathTab(out: string, start: number, end: number, withIds: boolean): number {
+  if (out[start] === "?" || !withIds) return -1;
+  const tab = out.indexOf("\t", start);
+  return tab < end ? tab : -1;
+}
+
+/** The path of a listing's entry (see pathTab). */
+function listedPath(out: string, start: number, end: number, tab: number): string {
+  return tab === -1 ? out.slice(start + 2, end) : out.slice(tab + 1, end);
+}
+
 function parseListing(out: string, dir: string, stderr: string, withIds: boolean): GitListing {
   const present: string[] = [];
   const gone = new Set<string>();
@@ -82,10 +105,8 @@ function parseListing(out: string, dir: string, stderr: string, withIds: boolean
   // A repository's listing has tens of thousands of entries: read with indexOf and slices, no regular expression per entry.
   for (let at = 0; at < out.length;) {
     if (out.startsWith("  ctime: ", at)) {
-      // An entry's stat data (--debug), after the entry, up to its last line ("  size: …\tflags: …\n"): no entry starts so (each starts with its tag).
-      const last = out.indexOf("\tflags: ", at);
-      const line = last === -1 ? -1 : out.indexOf("\n", last);
-      at = line === -1 ? out.length : line + 1;
+      // An entry's stat data (--debug), after the entry: no entry starts so (each starts with its tag).
+      at = statDataEnd(out, at);
       continue;
     }
     let end = out.indexOf("\0", at);
@@ -94,11 +115,8 @@ function parseListing(out: string, dir: string, stderr: string, withIds: boolean
     at = end + 1;
     if (end - start < 3) continue;
     const tag = out[start]!;
-    // Untracked entries, and every entry of a listing without ids ("H path"), have no tab before the path.
-    let tab = tag === "?" || !withIds ? -1 : out.indexOf("\t", start);
-    if (tab >= end) tab = -1;
-    // "? path" (untracked) has no stage part; the others read "T mode id stage\tpath".
-    const path = tag === "?" || tab === -1 ? out.slice(start + 2, end) : out.slice(tab + 1, end);
+    const tab = pathTab(out, start, end, withIds);
+    const path = listedPath(out, start, end, tab);
     if (tag === "R") {
       gone.add(path);
       continue;
@@ -164,12 +182,12 @@ function indexMetadataOf(out: string): Map<string, string> {
     if (end === -1) end = out.length;
     const start = at;
     at = end + 1;
-    const tab = out.indexOf("\t", start);
     stat.lastIndex = at;
     const data = out[start] === "?" ? null : stat.exec(out);
     if (!data) continue;
     at = stat.lastIndex;
-    if (tab === -1 || tab >= end || !isStagedRegularFile(out, start, tab)) continue;
+    const tab = pathTab(out, start, end, true);
+    if (tab === -1 || !isStagedRegularFile(out, start, tab)) continue;
     const [, ctime, ctimeNs, mtime, mtimeNs, dev, ino, size] = data;
     // As Node computes mtimeMs and ctimeMs from seconds and nanoseconds (lib/internal/fs/utils.js).
     const ms = (seconds: string, nanoseconds: string) => Number(seconds) * 1e3 + Number(nanoseconds) / 1e6;
@@ -315,14 +333,9 @@ export class GitAnswer {
       if (end === -1) end = out.length;
       const start = at;
       at = end + 1;
-      // An entry's stat data (--debug) follows it, up to its last line ("  size: …\tflags: …\n").
-      if (out.startsWith("  ctime: ", at)) {
-        const last = out.indexOf("\tflags: ", at);
-        const line = last === -1 ? -1 : out.indexOf("\n", last);
-        at = line === -1 ? out.length : line + 1;
-      }
-      const tab = out[start] === "?" || !this.withIds ? -1 : out.indexOf("\t", start);
-      const path = tab === -1 || tab >= end ? out.slice(start + 2, end) : out.slice(tab + 1, end);
+      // An entry's stat data (--debug) follows it.
+      if (out.startsWith("  ctime: ", at)) at = statDataEnd(out, at);
+      const path = listedPath(out, start, end, pathTab(out, start, end, this.withIds));
       const dir = path.slice(0, Math.max(0, path.lastIndexOf("/")));
       const entry = out.slice(start, at);
       const list = parts.get(dir);
